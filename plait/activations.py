@@ -1,0 +1,103 @@
+"""Activation functions by Keras name. `get('relu')` -> a function of one tensor."""
+import torch
+import torch.nn.functional as F
+
+from plait.serialization import get_from_registry
+
+
+def linear(x):
+    return x
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Keras's relu: `max(x, 0)`, with optional leak, cap and threshold."""
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return torch.relu(x)
+    out = torch.where(x >= threshold, x, negative_slope * (x - threshold))
+    if max_value is not None:
+        out = out.clamp(max=max_value)
+    return out
+
+
+def relu6(x):
+    return F.relu6(x)
+
+
+def sigmoid(x):
+    return torch.sigmoid(x)
+
+
+def hard_sigmoid(x):
+    """Keras 3's piecewise-linear sigmoid: `relu6(x + 3) / 6`."""
+    return F.hardsigmoid(x)
+
+
+def tanh(x):
+    return torch.tanh(x)
+
+
+def softmax(x, axis=-1):
+    return torch.softmax(x, dim=axis)
+
+
+def log_softmax(x, axis=-1):
+    return torch.log_softmax(x, dim=axis)
+
+
+def softplus(x):
+    return F.softplus(x)
+
+
+def softsign(x):
+    return F.softsign(x)
+
+
+def elu(x, alpha=1.0):
+    return F.elu(x, alpha)
+
+
+def selu(x):
+    return F.selu(x)
+
+
+def gelu(x, approximate=False):
+    return F.gelu(x, approximate="tanh" if approximate else "none")
+
+
+def silu(x):
+    return F.silu(x)
+
+
+def exponential(x):
+    return torch.exp(x)
+
+
+def mish(x):
+    return F.mish(x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return F.leaky_relu(x, negative_slope)
+
+
+swish = silu
+
+_ACTIVATIONS = {fn.__name__: fn for fn in (
+    linear, relu, relu6, sigmoid, hard_sigmoid, tanh, softmax, log_softmax, softplus, softsign,
+    elu, selu, gelu, silu, exponential, mish, leaky_relu)}
+_ACTIVATIONS["swish"] = silu
+
+
+def get(identifier):
+    """A function of one tensor: by name ('relu'), None (linear), or a callable as it is."""
+    if identifier is None:
+        return linear
+    return get_from_registry(identifier, _ACTIVATIONS, "activation")
+
+
+def serialize(fn):
+    """The Keras name of a built-in activation; the callable's own name otherwise."""
+    for name, known in _ACTIVATIONS.items():
+        if known is fn:
+            return name
+    return getattr(fn, "__name__", type(fn).__name__)

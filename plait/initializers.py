@@ -1,0 +1,219 @@
+"""Weight initializers with Keras's names and defaults.
+
+An initializer is called with a shape in *Keras layout* (Dense kernel `(in, out)`, Conv2D
+kernel `(kh, kw, in, out)`) and returns a tensor of that shape; layers transpose it into
+PyTorch's layout. Fans are computed from the Keras layout, as Keras does.
+"""
+import math
+
+import torch
+
+from plait.serialization import get_from_registry, register_serializable
+
+
+def compute_fans(shape):
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    """Base: `initializer(shape, dtype=None, device=None) -> torch.Tensor`."""
+
+    def __call__(self, shape, dtype=None, device=None):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def _generator(self, device):
+        seed = getattr(self, "seed", None)
+        if seed is None:
+            return None
+        gen = torch.Generator(device=device or "cpu")
+        gen.manual_seed(seed)
+        return gen
+
+
+@register_serializable(package="plait")
+class Zeros(Initializer):
+    def __call__(self, shape, dtype=None, device=None):
+        return torch.zeros(shape, dtype=dtype, device=device)
+
+
+@register_serializable(package="plait")
+class Ones(Initializer):
+    def __call__(self, shape, dtype=None, device=None):
+        return torch.ones(shape, dtype=dtype, device=device)
+
+
+@register_serializable(package="plait")
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None, device=None):
+        return torch.full(shape, self.value, dtype=dtype, device=device)
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+@register_serializable(package="plait")
+class RandomUniform(Initializer):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+
+    def __call__(self, shape, dtype=None, device=None):
+        out = torch.empty(shape, dtype=dtype, device=device)
+        return out.uniform_(self.minval, self.maxval, generator=self._generator(device))
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+@register_serializable(package="plait")
+class RandomNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None, device=None):
+        out = torch.empty(shape, dtype=dtype, device=device)
+        return out.normal_(self.mean, self.stddev, generator=self._generator(device))
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+@register_serializable(package="plait")
+class TruncatedNormal(RandomNormal):
+    """Normal values redrawn beyond two standard deviations."""
+
+    def __call__(self, shape, dtype=None, device=None):
+        out = torch.empty(shape, dtype=dtype, device=device)
+        return torch.nn.init.trunc_normal_(
+            out, self.mean, self.stddev, self.mean - 2 * self.stddev,
+            self.mean + 2 * self.stddev, generator=self._generator(device))
+
+
+@register_serializable(package="plait")
+class VarianceScaling(Initializer):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        if scale <= 0.0:
+            raise ValueError(f"`scale` must be positive. Received: scale={scale}")
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(
+                f"`mode` must be 'fan_in', 'fan_out' or 'fan_avg'. Received: mode={mode!r}")
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
+            raise ValueError(
+                "`distribution` must be 'truncated_normal', 'untruncated_normal' or 'uniform'. "
+                f"Received: distribution={distribution!r}")
+        self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+
+    def __call__(self, shape, dtype=None, device=None):
+        fan_in, fan_out = compute_fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        scale = self.scale / max(1.0, fan)
+        out = torch.empty(shape, dtype=dtype, device=device)
+        gen = self._generator(device)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * scale)
+            return out.uniform_(-limit, limit, generator=gen)
+        if self.distribution == "untruncated_normal":
+            return out.normal_(0.0, math.sqrt(scale), generator=gen)
+        # Keras's constant: the stddev of a unit normal truncated at two stddevs.
+        stddev = math.sqrt(scale) / 0.87962566103423978
+        return torch.nn.init.trunc_normal_(out, 0.0, stddev, -2 * stddev, 2 * stddev, generator=gen)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                "seed": self.seed}
+
+
+def _variance_scaling(name, scale, mode, distribution):
+    class Preset(VarianceScaling):
+        def __init__(self, seed=None):
+            super().__init__(scale, mode, distribution, seed)
+
+        def get_config(self):
+            return {"seed": self.seed}
+
+    Preset.__name__ = Preset.__qualname__ = name
+    return register_serializable(package="plait")(Preset)
+
+
+GlorotUniform = _variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform")
+GlorotNormal = _variance_scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
+HeUniform = _variance_scaling("HeUniform", 2.0, "fan_in", "uniform")
+HeNormal = _variance_scaling("HeNormal", 2.0, "fan_in", "truncated_normal")
+LecunUniform = _variance_scaling("LecunUniform", 1.0, "fan_in", "uniform")
+LecunNormal = _variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal")
+
+
+@register_serializable(package="plait")
+class Orthogonal(Initializer):
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = gain, seed
+
+    def __call__(self, shape, dtype=None, device=None):
+        if len(shape) < 2:
+            raise ValueError(
+                f"The Orthogonal initializer needs a shape of rank >= 2. Received: shape={shape}")
+        rows = math.prod(shape[:-1])
+        flat = torch.empty(rows, shape[-1], dtype=torch.float32, device=device)
+        torch.nn.init.orthogonal_(flat, self.gain, generator=self._generator(device))
+        return flat.reshape(shape).to(dtype or torch.float32)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+@register_serializable(package="plait")
+class Identity(Initializer):
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None, device=None):
+        if len(shape) != 2:
+            raise ValueError(
+                f"The Identity initializer needs a 2-D shape. Received: shape={shape}")
+        return self.gain * torch.eye(*shape, dtype=dtype, device=device)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+_INITIALIZERS = {
+    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": RandomUniform,
+    "random_normal": RandomNormal, "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
+    "identity": Identity,
+}
+
+
+def get(identifier):
+    """An initializer object from a name ('glorot_uniform'), a config dict, a class, or a
+    callable `(shape, dtype=None, device=None)`."""
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    found = get_from_registry(identifier, _INITIALIZERS, "initializer")
+    return found() if isinstance(found, type) else found
+
+
+def serialize(initializer):
+    for name, cls in _INITIALIZERS.items():
+        # A default-configured built-in serializes as its short name, as in Keras 2 configs.
+        if type(initializer) is cls and initializer.get_config() == cls().get_config():
+            return name
+    if isinstance(initializer, Initializer):
+        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return getattr(initializer, "__name__", repr(initializer))

@@ -1,0 +1,5 @@
+"""Models: the functional `Model`, `Sequential`, and (lazily) plotting."""
+from plait.models.model import Model  # noqa: F401
+from plait.models.sequential import Sequential  # noqa: F401
+
+Functional = Model

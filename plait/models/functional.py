@@ -1,0 +1,175 @@
+"""The functional model's two translations of its graph.
+
+`compile_forward`: the graph as straight-line Python, generated once through `torch.fx`
+(one `call_module` per layer call), so running the model walks no graph.
+
+`graph_config` / `rebuild_from_config`: the graph as Keras-style JSON config and back.
+"""
+import collections
+import linecache
+import operator
+import re
+
+import torch.fx
+
+from plait import serialization
+from plait.graph.tensor import SymbolicTensor
+from plait.layers.layer import accepts_training
+from plait.utils import nest
+
+_generated = 0
+
+
+def compile_forward(model):
+    """`(forward_function, source)` for `model._graph`; the function takes `(self, *inputs,
+    training=None)` and returns the model's outputs in their structure."""
+    graph = model._graph
+    fx_graph = torch.fx.Graph()
+    env = {}
+    for name, tensor in zip(model.input_names, graph.inputs):
+        env[id(tensor)] = fx_graph.placeholder(_identifier(name))
+    training = fx_graph.placeholder("training", default_value=None)
+
+    def lookup(value):
+        return env[id(value)] if isinstance(value, SymbolicTensor) else value
+
+    for node in graph.nodes:
+        if node.is_input:
+            continue
+        args = nest.map_structure(lookup, node.call_args)
+        kwargs = nest.map_structure(lookup, node.call_kwargs)
+        if "training" not in kwargs and accepts_training(type(node.layer)):
+            kwargs["training"] = training
+        result = fx_graph.call_module(node.layer.name, tuple(args), kwargs)
+        for tensor, path in zip(node.outputs, node.output_paths()):
+            value = result
+            for key in path:
+                value = fx_graph.call_function(operator.getitem, (value, key))
+            env[id(tensor)] = value
+    fx_graph.output(nest.map_structure(lookup, model._outputs_struct))
+    return _exec_code(fx_graph.python_code(root_module="self"), model.name)
+
+
+def _exec_code(python_code, model_name):
+    global _generated
+    _generated += 1
+    source = python_code.src.strip("\n") + "\n"
+    filename = f"<plait forward of {model_name} #{_generated}>"
+    # Registered so tracebacks and debuggers show the generated lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = dict(python_code.globals)
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace["forward"], source
+
+
+def _identifier(name):
+    ident = re.sub(r"\W", "_", name)
+    return ident if ident and not ident[0].isdigit() else "input_" + ident
+
+
+# ------------------------------------------------------------------- config
+def graph_config(model):
+    """Keras's functional config: layers with their inbound nodes, input and output refs."""
+    graph = model._graph
+    node_ids = {}
+    for layer in graph.layers:
+        for i, node in enumerate(graph.layer_nodes(layer)):
+            node_ids[node] = i
+
+    def ref(tensor):
+        node = graph.producer(tensor)
+        index = tensor.tensor_index if node is tensor.node else 0
+        return [node.layer.name, node_ids[node], index]
+
+    def encode(value):
+        if isinstance(value, SymbolicTensor):
+            return {"class_name": "__tensor__", "config": {"history": ref(value)}}
+        return value
+
+    layers = []
+    for layer in graph.layers:
+        nodes = [] if _is_input_layer(layer) else [
+            {"args": nest.map_structure(encode, list(node.call_args)),
+             "kwargs": nest.map_structure(encode, node.call_kwargs)}
+            for node in graph.layer_nodes(layer)]
+        entry = serialization.serialize(layer)
+        entry.update(name=layer.name, inbound_nodes=nodes)
+        layers.append(entry)
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "layers": layers,
+        "input_layers": nest.map_structure(ref, model._inputs_struct),
+        "output_layers": nest.map_structure(ref, model._outputs_struct),
+    }
+
+
+def rebuild_from_config(config, custom_objects=None):
+    """`(inputs, outputs)` structures rebuilt from `graph_config`'s output, layers created
+    anew from their configs and called in an order their inputs allow."""
+    layers, pending, produced = {}, {}, {}
+    for entry in config["layers"]:
+        layer = serialization.deserialize(entry, custom_objects, kind="layer")
+        layers[entry["name"]] = layer
+        pending[entry["name"]] = collections.deque(entry.get("inbound_nodes", []))
+        if _is_input_layer(layer):
+            produced[(entry["name"], 0)] = layer._inbound_nodes[0].outputs
+
+    def decode(value):
+        if isinstance(value, dict) and value.get("class_name") == "__tensor__":
+            name, node_index, tensor_index = value["config"]["history"]
+            outputs = produced.get((name, node_index))
+            if outputs is None:
+                raise _Unresolved()
+            return outputs[tensor_index]
+        return value
+
+    while any(pending.values()):
+        progressed = False
+        for name, queue in pending.items():
+            while queue:
+                try:
+                    args = nest.map_structure(decode, queue[0]["args"])
+                    kwargs = nest.map_structure(decode, queue[0]["kwargs"])
+                except _Unresolved:
+                    break
+                out = layers[name](*args, **kwargs)
+                produced[(name, len(produced_nodes(produced, name)))] = nest.flatten(out)
+                queue.popleft()
+                progressed = True
+        if not progressed:
+            stuck = [n for n, q in pending.items() if q]
+            raise ValueError(
+                f"The model config is inconsistent: the inbound nodes of layers {stuck} refer "
+                "to tensors no layer in the config produces.")
+
+    def resolve(ref):
+        name, node_index, tensor_index = ref
+        if (name, node_index) not in produced:
+            raise ValueError(f"The model config names an unknown input/output tensor {ref}.")
+        return produced[(name, node_index)][tensor_index]
+
+    inputs = _map_refs(resolve, config["input_layers"])
+    outputs = _map_refs(resolve, config["output_layers"])
+    return inputs, outputs
+
+
+class _Unresolved(Exception):
+    pass
+
+
+def produced_nodes(produced, name):
+    return [key for key in produced if key[0] == name]
+
+
+def _map_refs(fn, structure):
+    """Apply `fn` to every `[name, node_index, tensor_index]` leaf of a refs structure."""
+    if isinstance(structure, list) and len(structure) == 3 and isinstance(structure[0], str):
+        return fn(structure)
+    if isinstance(structure, dict):
+        return {k: _map_refs(fn, v) for k, v in structure.items()}
+    return [_map_refs(fn, s) for s in structure]
+
+
+def _is_input_layer(layer):
+    return type(layer).__name__ == "InputLayer"

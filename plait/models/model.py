@@ -1,0 +1,263 @@
+"""Model(inputs, outputs): a graph of layers as one layer, compiled to straight-line code.
+
+    visible = Input(shape=(10,))
+    hidden = Dense(10, activation='relu')(visible)
+    output = Dense(1, activation='sigmoid')(hidden)
+    model = Model(inputs=visible, outputs=output)
+
+Construction walks the graph once: it checks the wiring, orders the layers as Keras does,
+registers each layer as a submodule under its name (`state_dict` keys `dense_1.weight`) and
+generates `forward` (see `model.code`). Training and summaries delegate to `plait.training`
+and `plait.models.summary`.
+"""
+import torch
+
+from plait import serialization, training
+from plait.graph.graph import Graph
+from plait.graph.node import Node
+from plait.graph.tensor import SymbolicTensor, format_shape
+from plait.layers.core import InputLayer
+from plait.layers.layer import Layer
+from plait.models import functional, summary as summary_module
+from plait.utils import nest
+from plait.utils.naming import unique_name
+
+
+@serialization.register_serializable(package="plait")
+class Model(Layer):
+    """A model: `Model(inputs, outputs)` on symbolic tensors (one, a list or a dict each).
+
+    Called on torch tensors it computes (one tensor for one input, else a list or a dict
+    keyed by input name); called on symbolic tensors it nests like a layer. `inputs` may be
+    tensors in the middle of a bigger graph: the model then shares those layers (feature
+    extraction).
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._graph = None
+        self._forward_code = None
+        self._code = None
+        if inputs is None and outputs is None:
+            return  # a subclassed model: the user's forward/call computes
+        if inputs is None or outputs is None:
+            raise ValueError(
+                "A functional Model needs both `inputs` and `outputs`. Received: "
+                f"inputs={inputs!r:.100}, outputs={outputs!r:.100}")
+        self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs, outputs):
+        self._input_structure, self._inputs_struct, flat_inputs = _structure(inputs, "inputs")
+        self._output_structure, self._outputs_struct, flat_outputs = _structure(outputs, "outputs")
+        boundary = {id(t): _stand_in(t) for t in flat_inputs
+                    if isinstance(t, SymbolicTensor) and t.node is not None and not t.node.is_input}
+        self._graph = Graph(flat_inputs, flat_outputs, boundary)
+        for layer in self._graph.layers:
+            self._register(layer)
+        self.input_names = _names(inputs, [self._graph.producer(t).layer.name for t in flat_inputs])
+        self.output_names = _names(outputs, _unique([t.node.layer.name for t in flat_outputs]))
+        self._input_shapes = [t.shape for t in flat_inputs]
+        self._input_dtypes = [t.dtype for t in flat_inputs]
+        self._forward_code, self._code = functional.compile_forward(self)
+        self.built = True
+
+    def _register(self, layer):
+        existing = self._modules.get(layer.name)
+        if existing is layer:
+            return
+        if existing is not None or (layer.name in self.__dict__) or hasattr(type(self), layer.name):
+            raise ValueError(
+                f"Layer name '{layer.name}' clashes with an attribute of {type(self).__name__} "
+                f"'{self.name}'. Give the layer another name=.")
+        self.add_module(layer.name, layer)
+
+    # ---------------------------------------------------------------- calling
+    def forward(self, inputs, training=None):
+        if self._forward_code is None:
+            return self.call(inputs, training=training)
+        if self._input_structure == "single" and isinstance(inputs, torch.Tensor):
+            return self._forward_code(self, inputs, training=training)
+        return self._forward_code(self, *self._flat_call_inputs(inputs), training=training)
+
+    def _flat_call_inputs(self, inputs):
+        expected = ", ".join(f"{n}: {format_shape(s)}"
+                             for n, s in zip(self.input_names, self._input_shapes))
+        count = len(self.input_names)
+        if isinstance(inputs, dict):
+            unknown = sorted(set(inputs) - set(self.input_names))
+            missing = [n for n in self.input_names if n not in inputs]
+            if unknown or missing:
+                raise ValueError(
+                    f"Model '{self.name}' takes inputs {self.input_names} ({expected}). "
+                    f"Received a dict with unknown keys {unknown} and missing keys {missing}.")
+            return [inputs[n] for n in self.input_names]
+        if isinstance(inputs, (list, tuple)):
+            if len(inputs) != count:
+                raise ValueError(
+                    f"Model '{self.name}' expects {count} input(s) ({expected}); received a "
+                    f"{type(inputs).__name__} of {len(inputs)}. "
+                    + ("Pass the one input's data as a tensor, not a list of its rows."
+                       if count == 1 else ""))
+            return list(inputs)
+        if count != 1:
+            raise ValueError(
+                f"Model '{self.name}' expects {count} inputs ({expected}); received one "
+                f"{type(inputs).__name__}. Pass a list of {count} tensors or a dict keyed by "
+                "input name.")
+        return [inputs]
+
+    @property
+    def code(self):
+        """The generated Python source of `forward`."""
+        self._ensure_graph()
+        return self._code
+
+    def _ensure_graph(self):
+        if self._graph is None:
+            raise ValueError(
+                f"Model '{self.name}' has no graph yet: build it from Input tensors "
+                "(Model(inputs, outputs)) or give a Sequential's first layer an input_shape.")
+
+    # ------------------------------------------------------------- structure
+    @property
+    def layers(self):
+        """The model's layers in Keras's order (InputLayers included, by depth)."""
+        if self._graph is None:
+            return [m for m in self.children() if isinstance(m, Layer)]
+        return list(self._graph.layers)
+
+    def _sublayers(self):
+        return self.layers
+
+    def get_layer(self, name=None, index=None):
+        """The layer called `name`, or at position `index` of `layers`."""
+        if (name is None) == (index is None):
+            raise ValueError(
+                "Provide exactly one of `name` or `index`. "
+                f"Received: name={name!r}, index={index!r}")
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f"Model '{self.name}' has {len(layers)} layers; index {index} is out of "
+                    f"range. Received: index={index}")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"No layer named '{name}' in model '{self.name}'. Its layers are: "
+            f"{[layer.name for layer in layers]}")
+
+    @property
+    def inputs(self):
+        self._ensure_graph()
+        return list(self._graph.inputs)
+
+    @property
+    def outputs(self):
+        self._ensure_graph()
+        return list(self._graph.outputs)
+
+    @property
+    def input(self):
+        self._ensure_graph()
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        self._ensure_graph()
+        return self._outputs_struct
+
+    @property
+    def input_shape(self):
+        return nest.map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self):
+        return nest.map_structure(lambda t: t.shape, self.output)
+
+    # ------------------------------------------------------------------ views
+    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+        """Print Keras's classic table of layers, output shapes and parameter counts."""
+        summary_module.print_summary(self, line_length=line_length, positions=positions,
+                                     print_fn=print_fn, **kwargs)
+
+    # --------------------------------------------------------------- training
+    def compile(self, *args, **kwargs):
+        return training.compile(self, *args, **kwargs)
+
+    def fit(self, *args, **kwargs):
+        return training.fit(self, *args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        return training.evaluate(self, *args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        return training.predict(self, *args, **kwargs)
+
+    def train_on_batch(self, *args, **kwargs):
+        return training.train_on_batch(self, *args, **kwargs)
+
+    def test_on_batch(self, *args, **kwargs):
+        return training.test_on_batch(self, *args, **kwargs)
+
+    def predict_on_batch(self, *args, **kwargs):
+        return training.predict_on_batch(self, *args, **kwargs)
+
+    # ----------------------------------------------------------------- config
+    def get_config(self):
+        self._ensure_graph()
+        return functional.graph_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        inputs, outputs = functional.rebuild_from_config(config, custom_objects)
+        return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
+                   trainable=config.get("trainable", True))
+
+    # ----------------------------------------------------------------- pickle
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_forward_code"] = None  # generated functions do not pickle; rebuilt on load
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self._graph is not None:
+            self._forward_code, self._code = functional.compile_forward(self)
+
+
+def _structure(value, argument):
+    """('single' | 'list' | 'dict', the structure, its flat tensors)."""
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(f"The keys of a dict of {argument} must be strings. "
+                                f"Received key {key!r}")
+        return "dict", dict(value), list(value.values())
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError(f"Model {argument} must not be empty. Received: {argument}={value!r}")
+        if len(value) == 1 and argument == "inputs":
+            return "single", value[0], [value[0]]
+        return "list", list(value), list(value)
+    return "single", value, [value]
+
+
+def _names(structure, default):
+    return list(structure) if isinstance(structure, dict) else default
+
+
+def _unique(names):
+    seen, out = {}, []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name] - 1}")
+    return out
+
+
+def _stand_in(tensor):
+    """A parent-less node standing in for the producer of a mid-graph tensor used as input."""
+    layer = InputLayer(batch_shape=tensor.shape, dtype=tensor.dtype, name=unique_name("input"))
+    return Node(layer, (), {}, tensor, where=tensor.where, attach=False)

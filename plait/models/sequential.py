@@ -1,0 +1,141 @@
+"""Sequential: a plain stack of single-input, single-output layers.
+
+    model = Sequential([Dense(2, input_dim=1), Dense(1)])
+
+Once the input shape is known (from the first layer's `input_shape`/`input_dim`, an
+`Input`, `build(input_shape)` or the first batch of data) it is a functional model.
+"""
+import torch
+
+from plait import serialization
+from plait.graph.tensor import SymbolicTensor
+from plait.layers.core import Input, InputLayer
+from plait.layers.layer import Layer
+from plait.models.model import Model
+
+
+@serialization.register_serializable(package="plait")
+class Sequential(Model):
+    """A linear stack of layers, built from a list or by `add()`."""
+
+    _always_sequential_summary = True
+
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__(name=name, trainable=trainable)
+        self._stack = []
+        self._input_tensor = None
+        self._output_tensor = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer):
+        """Append `layer` (or set the input with an `Input` tensor or an `InputLayer`)."""
+        if isinstance(layer, SymbolicTensor):
+            if layer.node is None or not layer.node.is_input:
+                raise TypeError(
+                    "Sequential.add() takes layers, or an Input(...) tensor as the first "
+                    f"element. Received: {layer!r}")
+            layer = layer.node.layer
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                "Sequential.add() takes a plait layer. "
+                f"Received: layer={layer!r:.200} (type {type(layer).__name__})")
+        if isinstance(layer, InputLayer):
+            if self._input_tensor is not None or self._stack:
+                raise ValueError(
+                    f"An InputLayer can only be the first element of Sequential '{self.name}'.")
+            self._input_tensor = self._output_tensor = layer._inbound_nodes[0].outputs[0]
+            return
+        if any(existing.name == layer.name for existing in self._stack):
+            raise ValueError(
+                f"All layers added to a Sequential model must have unique names. The name "
+                f"'{layer.name}' is already used in '{self.name}'. Pass another name=.")
+        if self._output_tensor is None and not self._stack and layer._batch_input_shape:
+            self._input_tensor = self._output_tensor = Input(
+                batch_shape=layer._batch_input_shape, dtype=layer.dtype)
+        if self._output_tensor is not None:
+            self._output_tensor = self._call_layer(layer, self._output_tensor)
+        self._stack.append(layer)
+        self._register(layer)
+        self._graph = None
+        self._forward_code = None
+
+    def pop(self):
+        """Remove the last layer."""
+        if not self._stack:
+            raise TypeError(f"There are no layers in Sequential '{self.name}' to pop.")
+        layer = self._stack.pop()
+        del self._modules[layer.name]
+        if self._input_tensor is not None:
+            self._output_tensor = self._input_tensor
+            for kept in self._stack:
+                self._output_tensor = self._call_layer(kept, self._output_tensor)
+        self._graph = None
+        self._forward_code = None
+        return layer
+
+    def _call_layer(self, layer, tensor):
+        out = layer(tensor)
+        if not isinstance(out, SymbolicTensor):
+            raise ValueError(
+                f"All layers in a Sequential model should have a single output tensor; layer "
+                f"'{layer.name}' ({type(layer).__name__}) returns {type(out).__name__}. Use "
+                "the functional API (Model(inputs, outputs)) for multi-output layers.")
+        return out
+
+    def build(self, input_shape=None):
+        """Fix the input shape (with the batch dimension, e.g. `(None, 10)`) and build."""
+        if self._input_tensor is None:
+            if input_shape is None:
+                raise ValueError(
+                    f"Sequential '{self.name}' does not know its input shape: pass "
+                    "build(input_shape=(None, ...)) or give the first layer an input_shape.")
+            self._input_tensor = self._output_tensor = Input(batch_shape=tuple(input_shape))
+            for layer in self._stack:
+                self._output_tensor = self._call_layer(layer, self._output_tensor)
+        self._ensure_compiled()
+
+    def _ensure_compiled(self):
+        if self._forward_code is None and self._input_tensor is not None:
+            self._init_graph(self._input_tensor, self._output_tensor)
+            # The InputLayer is a submodule of the functional graph, not one of the stack's.
+            self._modules.pop(self._input_tensor.node.layer.name, None)
+
+    def _ensure_graph(self):
+        self._ensure_compiled()
+        super()._ensure_graph()
+
+    def forward(self, inputs, training=None):
+        if self._forward_code is None:
+            if self._input_tensor is None and isinstance(inputs, torch.Tensor):
+                self.build((None,) + tuple(inputs.shape[1:]))
+            self._ensure_compiled()
+            if self._forward_code is None:
+                raise ValueError(f"Sequential '{self.name}' has no layers to run.")
+        return super().forward(inputs, training=training)
+
+    @property
+    def layers(self):
+        """The stacked layers (Keras leaves the InputLayer out of a Sequential's layers)."""
+        return list(self._stack)
+
+    def _sublayers(self):
+        return list(self._stack)
+
+    def summary(self, *args, **kwargs):
+        self._ensure_compiled()
+        super().summary(*args, **kwargs)
+
+    def get_config(self):
+        layers = []
+        if self._input_tensor is not None:
+            layers.append(serialization.serialize(self._input_tensor.node.layer))
+        layers.extend(serialization.serialize(layer) for layer in self._stack)
+        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for entry in config["layers"]:
+            model.add(serialization.deserialize(entry, custom_objects, kind="layer"))
+        return model

@@ -1,0 +1,97 @@
+"""`model.summary()`: Keras 2's classic table, to the character.
+
+Sequential-like models (one node per depth, each reading one tensor) get the 65-column
+table; other graphs the 100-column one with a "Connected to" column (`lstm_1[0][0]`).
+"""
+from plait.graph.tensor import format_shape
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=None, **kwargs):
+    if kwargs:
+        key = next(iter(kwargs))
+        raise TypeError(f"summary() got an unexpected keyword argument '{key}'.")
+    print_fn = print_fn or print
+    graph = model._graph
+    if graph is None:
+        raise ValueError(
+            f"Model '{model.name}' has not been built yet, so it has no summary. Build it by "
+            "calling it on data, by model.build(input_shape), or by giving the first layer "
+            "an input_shape.")
+    sequential_like = _is_sequential_like(model, graph)
+    if sequential_like:
+        line_length = line_length or 65
+        positions = positions or [0.45, 0.85, 1.0]
+        headers = ["Layer (type)", "Output Shape", "Param #"]
+    else:
+        line_length = line_length or 100
+        positions = positions or [0.33, 0.55, 0.67, 1.0]
+        headers = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
+
+    print_fn("_" * line_length)
+    print_fn(_row(headers, positions))
+    print_fn("=" * line_length)
+    layers = model.layers
+    for i, layer in enumerate(layers):
+        fields = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer),
+                  _param_count(layer)]
+        connections = [] if sequential_like else _connections(graph, layer)
+        if not sequential_like:
+            fields.append(connections[0] if connections else "")
+        print_fn(_row(fields, positions))
+        for extra in connections[1:]:
+            print_fn(_row(["", "", "", extra], positions))
+        print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
+
+    trainable = sum(w.numel() for w in model.trainable_weights)
+    non_trainable = sum(w.numel() for w in model.non_trainable_weights)
+    print_fn(f"Total params: {trainable + non_trainable:,}")
+    print_fn(f"Trainable params: {trainable:,}")
+    print_fn(f"Non-trainable params: {non_trainable:,}")
+    print_fn("_" * line_length)
+
+
+def _row(fields, positions):
+    """Each field cut to end one column before the next field's position."""
+    line = ""
+    for i, field in enumerate(fields):
+        if i > 0:
+            line = line[:-1] + " "
+        line += str(field)
+        line = line[:positions[i]]
+        line += " " * (positions[i] - len(line))
+    return line
+
+
+def _is_sequential_like(model, graph):
+    if getattr(model, "_always_sequential_summary", False):
+        return True
+    for nodes in graph.nodes_by_depth.values():
+        if len(nodes) > 1 or (len(nodes) == 1 and len(graph.connections(nodes[0])) > 1):
+            return False
+    return True
+
+
+def _output_shape(layer):
+    try:
+        shape = layer.output_shape
+    except (AttributeError, ValueError):
+        return "multiple"
+    if isinstance(shape, tuple):
+        return format_shape(shape)
+    if isinstance(shape, dict):
+        return str({k: tuple(v) for k, v in shape.items()})
+    return "[" + ", ".join(format_shape(s) for s in shape) + "]"
+
+
+def _param_count(layer):
+    return layer.count_params() if layer.built else 0
+
+
+def _connections(graph, layer):
+    out = []
+    for node in graph.layer_nodes(layer):
+        for source, node_index, tensor_index in graph.connections(node):
+            out.append(f"{source.name}[{node_index}][{tensor_index}]")
+    return out

@@ -1,0 +1,114 @@
+"""The registry of serializable classes: every layer, model, loss, metric and optimizer
+that can be rebuilt from its config registers here under its class name.
+
+    serialize(Dense(3))        -> {"class_name": "Dense", "config": {...}}
+    deserialize({...})         -> Dense(3)
+
+Nothing is imported by name from a file: only registered classes (and the
+`custom_objects` a caller passes) can be rebuilt, so a config cannot run arbitrary code.
+"""
+import difflib
+
+_REGISTRY = {}
+
+
+def register_serializable(package="Custom", name=None):
+    """Class decorator: make a class rebuildable by `deserialize`.
+
+    Built-in classes register under their plain class name; user classes under
+    `"package>Name"` (Keras's spelling) and, for convenience, under the plain name too
+    unless a built-in already holds it.
+    """
+
+    def decorator(cls):
+        key = name or cls.__name__
+        if package and package != "plait":
+            _REGISTRY[f"{package}>{key}"] = cls
+            _REGISTRY.setdefault(key, cls)
+        else:
+            _REGISTRY[key] = cls
+        cls._registered_name = key if package in (None, "plait") else f"{package}>{key}"
+        return cls
+
+    return decorator
+
+
+def get_registered_object(name, custom_objects=None):
+    """The class registered (or passed in `custom_objects`) under `name`, or None."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return _REGISTRY.get(name)
+
+
+def registered_name(obj):
+    cls = obj if isinstance(obj, type) else type(obj)
+    return getattr(cls, "_registered_name", cls.__name__) if _REGISTRY.get(
+        getattr(cls, "_registered_name", cls.__name__)) is cls else cls.__name__
+
+
+def serialize(obj):
+    """`{"class_name": ..., "config": obj.get_config()}` for a registered object."""
+    if obj is None:
+        return None
+    if not hasattr(obj, "get_config"):
+        raise TypeError(
+            f"Cannot serialize {obj!r}: it has no get_config(). "
+            "Give the class get_config() and register it with "
+            "@plait.saving.register_serializable().")
+    return {"class_name": registered_name(obj), "config": obj.get_config()}
+
+
+def deserialize(config, custom_objects=None, kind="object"):
+    """Rebuild an object from `serialize`'s output.
+
+    Raises ValueError naming the class when it is neither registered nor in
+    `custom_objects`.
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            f"Cannot deserialize {kind}: expected a dict with 'class_name' and 'config'. "
+            f"Received: config={config!r}")
+    name = config["class_name"]
+    cls = get_registered_object(name, custom_objects)
+    if cls is None:
+        known = sorted(set(_REGISTRY) | set(custom_objects or {}))
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ValueError(
+            f"Unknown {kind} class '{name}'.{hint} If it is your own class, decorate it with "
+            "@plait.saving.register_serializable() or pass "
+            f"custom_objects={{'{name}': {name}}}.")
+    inner = config.get("config", {})
+    if hasattr(cls, "from_config"):
+        if _accepts_custom_objects(cls.from_config):
+            return cls.from_config(inner, custom_objects=custom_objects)
+        return cls.from_config(inner)
+    return cls(**inner)
+
+
+def _accepts_custom_objects(fn):
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    return code is not None and "custom_objects" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+
+
+def get_from_registry(identifier, registry, kind, custom_objects=None):
+    """The one `get(identifier)` behind activations, initializers, losses, metrics and
+    optimizers: a name from `registry`, a config dict, or a callable/object as it is.
+
+    Error format: "Unknown activation: 'relus'. Expected one of [...] or a callable."
+    """
+    if isinstance(identifier, str):
+        if identifier in registry:
+            return registry[identifier]
+        close = difflib.get_close_matches(identifier, list(registry), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ValueError(
+            f"Unknown {kind}: '{identifier}'.{hint} Expected one of {sorted(registry)} "
+            "or a callable.")
+    if isinstance(identifier, dict):
+        return deserialize(identifier, custom_objects, kind=kind)
+    if callable(identifier):
+        return identifier
+    raise TypeError(
+        f"Could not interpret {kind} identifier: {identifier!r}. "
+        f"Expected a string (one of {sorted(registry)}), a config dict or a callable.")

@@ -1,0 +1,11 @@
+"""Leaf helpers. `plot_model` and `model_to_dot` are re-exported lazily for Keras's
+`from keras.utils import plot_model`; importing them eagerly would make utils import models."""
+from plait.utils.naming import to_snake_case  # noqa: F401
+
+
+def __getattr__(name):
+    if name in ("plot_model", "model_to_dot"):
+        from plait.models import plot
+
+        return getattr(plot, name)
+    raise AttributeError(f"module 'plait.utils' has no attribute {name!r}")

@@ -1,0 +1,512 @@
+"""Draws a diagram of labelled boxes and arrows to PNG, PDF, SVG or Graphviz DOT.
+
+Knows nothing of models: `plait.models.plot` turns a model into a `Diagram`. Positions come
+from `plait.utils.layout`; raster images are drawn with Pillow (its bundled scalable font, so no
+system font or binary is needed), SVG and DOT are written as text.
+
+All sizes below are in points (1/72 inch); a raster image is drawn at `dpi / 72` pixels per
+point.
+"""
+import base64
+import functools
+import io
+import math
+from xml.sax.saxutils import escape as _xml_escape
+
+from plait.utils.layout import layered_layout
+
+FORMATS = ("png", "svg", "pdf", "dot")
+
+TITLE_SIZE = 11.0
+DETAIL_SIZE = 9.5
+LINE_SPACING = 1.3
+PAD_X, PAD_Y = 10.0, 5.0
+MIN_BOX_WIDTH = 64.0
+NODE_GAP, RANK_GAP, EDGE_GAP, MARGIN = 18.0, 30.0, 8.0, 12.0
+CLUSTER_PAD = 10.0
+ARROW_LENGTH, ARROW_HALF_WIDTH = 7.0, 3.2
+LINE_WIDTH = 1.1
+MAX_PIXELS_PER_SIDE = 32000  # beyond this, tall graphs are drawn at a lower resolution
+SUPERSAMPLE_BUDGET = 24_000_000  # pixels; lines are drawn at 2x and reduced below this
+
+COLORS = {
+    "layer": ("#E4EEF9", "#2F5D8A"),
+    "input": ("#E4F3E5", "#3A7A3E"),
+    "model": ("#FDF0DC", "#A0650F"),
+}
+TEXT_COLOR = "#17212B"
+DETAIL_COLOR = "#3A4450"
+DETAIL_FILL = "#FFFFFF"
+EDGE_COLOR = "#4A4F55"
+CLUSTER_FILL, CLUSTER_BORDER, CLUSTER_TEXT = "#F6F7F9", "#8C939B", "#4A525B"
+BACKGROUND = "#FFFFFF"
+
+
+class Box:
+    """One box: a title line and optional detail lines.
+
+    Args:
+        id: a name unique in its diagram (used for DOT).
+        title: the first line, e.g. `'dense_1: Dense'`.
+        details: further lines; an item may be `(text, color)` to colour that line.
+        kind: `'layer'`, `'input'` or `'model'` (picks the colours).
+    """
+
+    def __init__(self, id, title, details=(), kind="layer"):
+        self.id = id
+        self.title = title
+        self.details = [d if isinstance(d, tuple) else (d, None) for d in details]
+        self.kind = kind
+
+
+class Cluster:
+    """A diagram drawn inside a labelled frame (an expanded nested model).
+
+    Args:
+        id: a name unique in the enclosing diagram.
+        title: the frame's label.
+        diagram: the inner `Diagram`.
+        inputs: per input slot, `(item, slot)` inside `diagram` that the slot feeds (`slot` is
+            `None` unless that item is itself a `Cluster`).
+        outputs: per output slot, `(item, slot)` inside `diagram` that produces it.
+    """
+
+    def __init__(self, id, title, diagram, inputs, outputs):
+        self.id = id
+        self.title = title
+        self.diagram = diagram
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+
+
+class Diagram:
+    """Boxes and clusters joined by arrows.
+
+    Args:
+        items: `Box` and `Cluster` objects.
+        edges: `(tail, head, tail_slot, head_slot)`: item indices, and for a `Cluster` end
+            the output (tail) or input (head) slot it connects; `None` for a `Box` end.
+    """
+
+    def __init__(self, items=(), edges=()):
+        self.items = list(items)
+        self.edges = [tuple(e) + (None,) * (4 - len(e)) for e in edges]
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+@functools.lru_cache(maxsize=None)
+def _font(pixels):
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=max(int(round(pixels)), 1))
+
+
+_REFERENCE = 100  # measure once at a large size and scale linearly
+
+
+def text_width(text, size):
+    """Width in points of `text` set at `size` points in the bundled font."""
+    return _font(_REFERENCE).getlength(text) * size / _REFERENCE
+
+
+def _ascent(size):
+    ascent, _ = _font(_REFERENCE).getmetrics()
+    return ascent * size / _REFERENCE
+
+
+def _box_size(box):
+    widths = [text_width(box.title, TITLE_SIZE)] + [text_width(t, DETAIL_SIZE) for t, _ in box.details]
+    width = max(max(widths) + 2 * PAD_X, MIN_BOX_WIDTH)
+    return width, _title_height() + _details_height(box)
+
+
+def _title_height():
+    return TITLE_SIZE * LINE_SPACING + 2 * PAD_Y
+
+
+def _details_height(box):
+    if not box.details:
+        return 0.0
+    return len(box.details) * DETAIL_SIZE * LINE_SPACING + 2 * PAD_Y * 0.8
+
+
+# ---------------------------------------------------------------------------- placing
+
+
+class _Placed:
+    """A laid-out diagram: what to draw, in points, origin top left."""
+
+    def __init__(self, width, height):
+        self.width = width
+        self.height = height
+        self.boxes = []  # (x0, y0, x1, y1, Box)
+        self.frames = []  # (x0, y0, x1, y1, title, (label_x, label_y))
+        self.edges = []  # ([(x, y), ...], arrow)
+        self.in_ports = []  # per input slot: offset along the rank from the centre
+        self.out_ports = []
+
+    def add(self, other, dx, dy):
+        self.boxes += [(a + dx, b + dy, c + dx, d + dy, box) for a, b, c, d, box in other.boxes]
+        self.frames += [(a + dx, b + dy, c + dx, d + dy, t, (lx + dx, ly + dy))
+                        for a, b, c, d, t, (lx, ly) in other.frames]
+        self.edges += [([(x + dx, y + dy) for x, y in pts], arrow) for pts, arrow in other.edges]
+
+
+def place(diagram, rankdir="TB"):
+    """Lays out `diagram` (clusters first, from the inside out); returns a `_Placed`."""
+    return _place(diagram, rankdir, [], [])
+
+
+def _place(diagram, rankdir, in_slots, out_slots):
+    """`in_slots`/`out_slots`: `(item, slot)` targets of a cluster's ports, or empty."""
+    inner = [_place_cluster(it, rankdir) if isinstance(it, Cluster) else None for it in diagram.items]
+    sizes = [(p.width, p.height) if p else _box_size(it) for p, it in zip(inner, diagram.items)]
+    edges, ports, arrows = [], {}, []
+    horizontal = rankdir in ("LR", "RL")
+
+    def port(item, slot, side):
+        p = inner[item]
+        if p is None or slot is None:
+            return None
+        return (p.out_ports if side == "out" else p.in_ports)[slot]
+
+    for tail, head, tail_slot, head_slot in diagram.edges:
+        ports[len(edges)] = (port(tail, tail_slot, "out"), port(head, head_slot, "in"))
+        arrows.append(inner[head] is None)
+        edges.append((tail, head))
+    first, last = [], []
+    for item, slot in in_slots:
+        first.append(len(sizes))
+        ports[len(edges)] = (None, port(item, slot, "in"))
+        arrows.append(inner[item] is None)
+        edges.append((len(sizes), item))
+        sizes.append((0.0, 0.0))
+    for item, slot in out_slots:
+        last.append(len(sizes))
+        ports[len(edges)] = (port(item, slot, "out"), None)
+        arrows.append(False)
+        edges.append((item, len(sizes)))
+        sizes.append((0.0, 0.0))
+    lay = layered_layout(sizes, edges, rankdir=rankdir, node_gap=NODE_GAP, rank_gap=RANK_GAP,
+                         edge_gap=EDGE_GAP, margin=MARGIN, ports=ports, pin_first=first,
+                         pin_last=last)
+    out = _Placed(lay.width, lay.height)
+    for k, item in enumerate(diagram.items):
+        x0, y0, x1, y1 = lay.boxes[k]
+        if inner[k] is None:
+            out.boxes.append((x0, y0, x1, y1, item))
+        else:
+            out.add(inner[k], x0, y0)
+    for pts, arrow in zip(lay.edges, arrows):
+        if pts:
+            out.edges.append((pts, arrow))
+    centre = [(b[0] + b[2]) / 2 if not horizontal else (b[1] + b[3]) / 2 for b in lay.boxes]
+    out.in_ports = [centre[i] for i in first]
+    out.out_ports = [centre[i] for i in last]
+    return out
+
+
+def _place_cluster(cluster, rankdir):
+    p = _place(cluster.diagram, rankdir, cluster.inputs, cluster.outputs)
+    horizontal = rankdir in ("LR", "RL")
+    label_w = text_width(cluster.title, TITLE_SIZE)
+    label_h = TITLE_SIZE * LINE_SPACING
+    # The frame runs through the port ranks: trim the layout's margin on the rank axis.
+    trim_start = MARGIN if cluster.inputs else 0.0
+    trim_end = MARGIN if cluster.outputs else 0.0
+    if rankdir in ("BT", "RL"):
+        trim_start, trim_end = trim_end, trim_start
+    if horizontal:
+        x0, x1 = trim_start, p.width - trim_end
+        y0, y1 = -(label_h + 4.0), p.height  # room for the label above the content
+        label = (x0 + CLUSTER_PAD * 0.6, y0 + 3.0)
+    else:
+        x0, x1 = 0.0, max(p.width, label_w + 2 * CLUSTER_PAD)
+        y0, y1 = trim_start, p.height - trim_end
+        label = _label_spot(p, x0, x1, y0, label_w, label_h)
+    out = _Placed(x1 - x0, y1 - y0)
+    out.frames.append((0.0, 0.0, x1 - x0, y1 - y0, cluster.title, (label[0] - x0, label[1] - y0)))
+    out.add(p, -x0, -y0)
+    shift = -y0 if horizontal else -x0
+    out.in_ports = [c + shift - (out.height if horizontal else out.width) / 2 for c in p.in_ports]
+    out.out_ports = [c + shift - (out.height if horizontal else out.width) / 2 for c in p.out_ports]
+    return out
+
+
+def _label_spot(placed, x0, x1, top, label_w, label_h):
+    """Top-left corner for a frame's label where no edge runs under it (left, else right)."""
+    y = top + 3.0
+    for x in (x0 + CLUSTER_PAD * 0.6, x1 - CLUSTER_PAD * 0.6 - label_w):
+        rect = (x - 2.0, y - 1.0, x + label_w + 2.0, y + label_h + 1.0)
+        if not any(_polyline_hits(pts, rect) for pts, _ in placed.edges):
+            return (x, y)
+    return (x0 + CLUSTER_PAD * 0.6, y)
+
+
+def _polyline_hits(pts, rect):
+    return any(segment_hits_rect(pts[k], pts[k + 1], rect) for k in range(len(pts) - 1))
+
+
+def segment_hits_rect(p, q, rect, eps=1e-6):
+    """True when the segment p-q passes through the inside of `rect` (touching its edge is
+    not a hit). Liang-Barsky clipping."""
+    x0, y0, x1, y1 = rect[0] + eps, rect[1] + eps, rect[2] - eps, rect[3] - eps
+    if x0 >= x1 or y0 >= y1:
+        return False
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    lo, hi = 0.0, 1.0
+    for step, room in ((-dx, p[0] - x0), (dx, x1 - p[0]), (-dy, p[1] - y0), (dy, y1 - p[1])):
+        if step == 0:
+            if room <= 0:
+                return False
+            continue
+        t = room / step
+        if step < 0:
+            lo = max(lo, t)
+        else:
+            hi = min(hi, t)
+        if lo >= hi:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------- raster
+
+
+def to_image(diagram, rankdir="TB", dpi=200):
+    """Draws `diagram` as an RGB `PIL.Image` at `dpi` (lowered for very large graphs so no
+    side exceeds 32,000 pixels)."""
+    from PIL import Image, ImageDraw
+
+    placed = place(diagram, rankdir)
+    scale = dpi / 72.0
+    scale = min(scale, MAX_PIXELS_PER_SIDE / max(placed.width, placed.height, 1.0))
+    size = (max(int(math.ceil(placed.width * scale)), 1), max(int(math.ceil(placed.height * scale)), 1))
+    factor = 2 if size[0] * size[1] * 4 <= SUPERSAMPLE_BUDGET else 1
+    canvas = Image.new("RGB", (size[0] * factor, size[1] * factor), BACKGROUND)
+    pen = ImageDraw.Draw(canvas)
+    s = scale * factor
+    for x0, y0, x1, y1, _, _ in placed.frames:
+        pen.rectangle(_px((x0, y0, x1, y1), s), fill=CLUSTER_FILL)
+        _dashed_rect(pen, _px((x0, y0, x1, y1), s), CLUSTER_BORDER, max(1, round(LINE_WIDTH * s)), 5 * s)
+    for pts, arrow in placed.edges:
+        _draw_edge(pen, [(x * s, y * s) for x, y in pts], arrow, s)
+    for x0, y0, x1, y1, box in placed.boxes:
+        _draw_box_shape(pen, (x0, y0, x1, y1), box, s)
+    if factor > 1:
+        canvas = canvas.reduce(factor)
+    pen = ImageDraw.Draw(canvas)
+    for x0, y0, x1, y1, title, (lx, ly) in placed.frames:
+        pen.text((lx * scale, (ly + _ascent(TITLE_SIZE)) * scale), title, fill=CLUSTER_TEXT,
+                 font=_font(TITLE_SIZE * scale), anchor="ls")
+    for x0, y0, x1, y1, box in placed.boxes:
+        for x, y, text, size, color in _text_lines((x0, y0, x1, y1), box):
+            pen.text((x * scale, y * scale), text, fill=color, font=_font(size * scale), anchor="ms")
+    return canvas
+
+
+def _px(rect, s):
+    return [round(rect[0] * s), round(rect[1] * s), round(rect[2] * s), round(rect[3] * s)]
+
+
+def _draw_box_shape(pen, rect, box, s):
+    fill, border = COLORS.get(box.kind, COLORS["layer"])
+    x0, y0, x1, y1 = _px(rect, s)
+    width = max(1, round(LINE_WIDTH * s))
+    radius = round(4 * s)
+    pen.rounded_rectangle((x0, y0, x1, y1), radius=radius, fill=fill, outline=border, width=width)
+    if box.details:
+        split = round((rect[1] + _title_height()) * s)
+        pen.rounded_rectangle((x0 + width, split, x1 - width, y1 - width), radius=max(radius - width, 0),
+                              fill=DETAIL_FILL)
+        pen.rectangle((x0 + width, split, x1 - width, split + radius), fill=DETAIL_FILL)
+        pen.line((x0, split, x1, split), fill=border, width=max(1, width // 2 + 1))
+
+
+def _text_lines(rect, box):
+    """(x, baseline y, text, size, colour) for each line of a box, centred."""
+    x0, y0, x1, _ = rect
+    cx = (x0 + x1) / 2
+    lines = []
+    y = y0 + PAD_Y + (TITLE_SIZE * LINE_SPACING - TITLE_SIZE) / 2 + _ascent(TITLE_SIZE) * 0.92
+    lines.append((cx, y, box.title, TITLE_SIZE, TEXT_COLOR))
+    y = y0 + _title_height() + PAD_Y * 0.8
+    for text, color in box.details:
+        base = y + (DETAIL_SIZE * LINE_SPACING - DETAIL_SIZE) / 2 + _ascent(DETAIL_SIZE) * 0.92
+        lines.append((cx, base, text, DETAIL_SIZE, color or DETAIL_COLOR))
+        y += DETAIL_SIZE * LINE_SPACING
+    return lines
+
+
+def _arrow_head(pts):
+    """Returns the polyline shortened to the arrow's base, and the arrow's three corners."""
+    (ax, ay), (bx, by) = pts[-2], pts[-1]
+    length = math.hypot(bx - ax, by - ay) or 1.0
+    ux, uy = (bx - ax) / length, (by - ay) / length
+    base = (bx - ux * ARROW_LENGTH, by - uy * ARROW_LENGTH)
+    left = (base[0] - uy * ARROW_HALF_WIDTH, base[1] + ux * ARROW_HALF_WIDTH)
+    right = (base[0] + uy * ARROW_HALF_WIDTH, base[1] - ux * ARROW_HALF_WIDTH)
+    stop = (bx - ux * ARROW_LENGTH * 0.7, by - uy * ARROW_LENGTH * 0.7)
+    return pts[:-1] + [stop], [(bx, by), left, right]
+
+
+def _draw_edge(pen, pts, arrow, s):
+    width = max(1, round(LINE_WIDTH * s))
+    if arrow:
+        unscaled = [(x / s, y / s) for x, y in pts]
+        line, head = _arrow_head(unscaled)
+        pts = [(x * s, y * s) for x, y in line]
+        pen.polygon([(x * s, y * s) for x, y in head], fill=EDGE_COLOR)
+    pen.line(pts, fill=EDGE_COLOR, width=width, joint="curve")
+
+
+def _dashed_rect(pen, rect, color, width, dash):
+    x0, y0, x1, y1 = rect
+    for a, b in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)), ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):
+        length = math.hypot(b[0] - a[0], b[1] - a[1])
+        steps = max(int(length // (2 * dash)), 1)
+        for k in range(steps):
+            t0, t1 = k * 2 * dash / length, min((k * 2 + 1) * dash / length, 1.0)
+            pen.line((a[0] + (b[0] - a[0]) * t0, a[1] + (b[1] - a[1]) * t0,
+                      a[0] + (b[0] - a[0]) * t1, a[1] + (b[1] - a[1]) * t1), fill=color, width=width)
+
+
+def write_raster(diagram, file, fmt, rankdir="TB", dpi=200):
+    """Writes a PNG or PDF of `diagram` to the binary file object `file`."""
+    image = to_image(diagram, rankdir, dpi)
+    if fmt == "png":
+        image.save(file, format="PNG", dpi=(dpi, dpi))
+    else:
+        image.save(file, format="PDF", resolution=float(dpi))
+
+
+# ---------------------------------------------------------------------------- SVG
+
+
+def to_svg(diagram, rankdir="TB"):
+    """Returns `diagram` as SVG text (sizes in points; the bundled font is embedded)."""
+    placed = place(diagram, rankdir)
+    w, h = placed.width, placed.height
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1f}pt" height="{h:.1f}pt" '
+           f'viewBox="0 0 {w:.2f} {h:.2f}">']
+    face = _font_face()
+    out.append("<style>" + face + "text{font-family:PlaitSans,Helvetica,Arial,sans-serif}</style>")
+    out.append(f'<rect width="{w:.2f}" height="{h:.2f}" fill="{BACKGROUND}"/>')
+    for x0, y0, x1, y1, title, (lx, ly) in placed.frames:
+        out.append(f'<rect x="{x0:.2f}" y="{y0:.2f}" width="{x1 - x0:.2f}" height="{y1 - y0:.2f}" '
+                   f'fill="{CLUSTER_FILL}" stroke="{CLUSTER_BORDER}" '
+                   f'stroke-width="{LINE_WIDTH}" stroke-dasharray="5,5"/>')
+        out.append(f'<text x="{lx:.2f}" y="{ly + _ascent(TITLE_SIZE):.2f}" font-size="{TITLE_SIZE}" '
+                   f'fill="{CLUSTER_TEXT}">{_xml_escape(title)}</text>')
+    for pts, arrow in placed.edges:
+        head = None
+        if arrow:
+            pts, head = _arrow_head(pts)
+        path = " ".join(f"{x:.2f},{y:.2f}" for x, y in pts)
+        out.append(f'<polyline points="{path}" fill="none" stroke="{EDGE_COLOR}" '
+                   f'stroke-width="{LINE_WIDTH}" stroke-linejoin="round"/>')
+        if head:
+            corners = " ".join(f"{x:.2f},{y:.2f}" for x, y in head)
+            out.append(f'<polygon points="{corners}" fill="{EDGE_COLOR}"/>')
+    for x0, y0, x1, y1, box in placed.boxes:
+        fill, border = COLORS.get(box.kind, COLORS["layer"])
+        out.append(f'<g><title>{_xml_escape(box.title)}</title>')
+        out.append(f'<rect x="{x0:.2f}" y="{y0:.2f}" width="{x1 - x0:.2f}" height="{y1 - y0:.2f}" '
+                   f'rx="4" fill="{fill}" stroke="{border}" stroke-width="{LINE_WIDTH}"/>')
+        if box.details:
+            split = y0 + _title_height()
+            out.append(f'<path d="M{x0:.2f},{split:.2f} H{x1:.2f} V{y1 - 4:.2f} Q{x1:.2f},{y1:.2f} '
+                       f'{x1 - 4:.2f},{y1:.2f} H{x0 + 4:.2f} Q{x0:.2f},{y1:.2f} {x0:.2f},{y1 - 4:.2f} Z" '
+                       f'fill="{DETAIL_FILL}" stroke="{border}" stroke-width="{LINE_WIDTH}"/>')
+        for x, y, text, size, color in _text_lines((x0, y0, x1, y1), box):
+            out.append(f'<text x="{x:.2f}" y="{y:.2f}" font-size="{size}" text-anchor="middle" '
+                       f'fill="{color}">{_xml_escape(text)}</text>')
+        out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+@functools.lru_cache(maxsize=1)
+def _font_face():
+    """An @font-face rule embedding Pillow's bundled font, so the SVG matches the PNG."""
+    source = getattr(_font(_REFERENCE), "path", None)
+    if not isinstance(source, io.BytesIO):
+        return ""
+    data = base64.b64encode(source.getvalue()).decode("ascii")
+    return f"@font-face{{font-family:PlaitSans;src:url(data:font/ttf;base64,{data}) format('truetype')}}"
+
+
+# ---------------------------------------------------------------------------- DOT
+
+
+def to_dot(diagram, rankdir="TB", dpi=200, subgraph=False, name="G"):
+    """Returns Graphviz DOT text for `diagram`: record-shaped nodes as Keras draws them,
+    clusters for `Cluster` items, edges to the boxes inside clusters.
+
+    With `subgraph=True` the text is a `subgraph cluster_<name>` block instead of a graph."""
+    lines = []
+    if subgraph:
+        lines.append(f"subgraph {_dot_id('cluster_' + name)} {{")
+        lines.append(f"  label={_dot_id(name)};")
+        lines.append("  style=dashed;")
+    else:
+        lines.append("digraph G {")
+        lines.append(f"  graph [rankdir={rankdir}, concentrate=true, dpi={_dot_number(dpi)}];")
+        lines.append('  node [shape=record, fontname="Helvetica"];')
+    lines += _dot_body(diagram, rankdir, "", "  ")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_body(diagram, rankdir, prefix, indent):
+    lines = []
+    for item in diagram.items:
+        if isinstance(item, Cluster):
+            lines.append(f"{indent}subgraph {_dot_id('cluster_' + prefix + item.id)} {{")
+            lines.append(f"{indent}  label={_dot_id(item.title)};")
+            lines.append(f"{indent}  style=dashed;")
+            lines += _dot_body(item.diagram, rankdir, prefix + item.id + "/", indent + "  ")
+            lines.append(f"{indent}}}")
+        else:
+            lines.append(f"{indent}{_dot_id(prefix + item.id)} [label={_dot_label(item, rankdir)}];")
+    for tail, head, tail_slot, head_slot in diagram.edges:
+        a = _dot_end(diagram, tail, tail_slot, "outputs", prefix)
+        b = _dot_end(diagram, head, head_slot, "inputs", prefix)
+        lines.append(f"{indent}{_dot_id(a)} -> {_dot_id(b)};")
+    return lines
+
+
+def _dot_end(diagram, item, slot, side, prefix):
+    """The id of the box an edge really starts or ends at, looking inside clusters."""
+    node = diagram.items[item]
+    while isinstance(node, Cluster):
+        prefix += node.id + "/"
+        item, slot = getattr(node, side)[slot]
+        diagram = node.diagram
+        node = diagram.items[item]
+    return prefix + node.id
+
+
+def _dot_label(box, rankdir):
+    fields = [_record_escape(box.title)] + [_record_escape(t) for t, _ in box.details]
+    text = "|".join(fields)
+    if len(fields) > 1 and rankdir in ("TB", "BT"):
+        text = "{" + text + "}"  # stack the fields vertically whatever the rank direction
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _record_escape(text):
+    text = text.replace("\\", "\\\\")
+    for ch in "{}|<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _dot_id(text):
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _dot_number(value):
+    return str(int(value)) if float(value).is_integer() else str(value)

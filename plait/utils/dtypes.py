@@ -1,0 +1,28 @@
+"""Keras dtype names <-> torch dtypes."""
+import torch
+
+_BY_NAME = {
+    "float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
+    "float64": torch.float64, "int8": torch.int8, "int16": torch.int16, "int32": torch.int32,
+    "int64": torch.int64, "uint8": torch.uint8, "bool": torch.bool,
+    "complex64": torch.complex64, "complex128": torch.complex128,
+}
+_NAMES = {v: k for k, v in _BY_NAME.items()}
+
+
+def to_torch_dtype(dtype, argument="dtype"):
+    """'float32' / torch.float32 / None (float32) -> torch.float32."""
+    if dtype is None:
+        return torch.float32
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if isinstance(dtype, str) and dtype in _BY_NAME:
+        return _BY_NAME[dtype]
+    raise ValueError(
+        f"Unknown dtype. Expected one of {sorted(_BY_NAME)} or a torch.dtype. "
+        f"Received: {argument}={dtype!r}")
+
+
+def dtype_name(dtype):
+    """torch.float32 -> 'float32'."""
+    return _NAMES.get(dtype, str(dtype).replace("torch.", ""))
