@@ -122,10 +122,7 @@ class Graph:
 
 
 def _node_index(node):
-    try:
-        return node.index
-    except ValueError:  # a stand-in boundary node belongs to no layer's history
-        return 0
+    return node.index
 
 
 def _group(depths):

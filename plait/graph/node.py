@@ -36,8 +36,12 @@ class Node:
 
     @property
     def index(self):
-        """This node's position among its layer's calls (Keras's node_index)."""
-        return self.layer._inbound_nodes.index(self)
+        """This node's position among its layer's calls (Keras's node_index); 0 for a
+        stand-in node that belongs to no layer's history."""
+        for i, node in enumerate(self.layer._inbound_nodes):
+            if node is self:
+                return i
+        return 0
 
     @property
     def is_input(self):
@@ -58,4 +62,4 @@ class Node:
         return paths
 
     def __repr__(self):
-        return f"<Node {self.layer.name}[{self.index}] at {self.where}>"
+        return f"<Node of {self.layer.name} at {self.where}>"

@@ -213,14 +213,16 @@ class Layer(nn.Module):
         raise NotImplementedError
 
     # ------------------------------------------------------------ node access
+    # Errors here are ValueErrors: an AttributeError from a property would be swallowed by
+    # nn.Module.__getattr__ and replaced by a bare "has no attribute".
     def _node_attr(self, attr, what):
         if not self._inbound_nodes:
-            raise AttributeError(
+            raise ValueError(
                 f"Layer '{self.name}' has not been called on a symbolic tensor yet, so it has "
                 f"no {what}. Call it on one first: y = {self.name}(x).")
         if len(self._inbound_nodes) > 1:
             calls = ", ".join(n.where or "?" for n in self._inbound_nodes)
-            raise AttributeError(
+            raise ValueError(
                 f"Layer '{self.name}' has been called {len(self._inbound_nodes)} times (at "
                 f"{calls}), so it has several {what}s. Use layer.get_{attr}_at(node_index): "
                 f"get_{attr}_at(0) for the first call, and so on.")
@@ -271,7 +273,7 @@ class Layer(nn.Module):
             self._node_attr(attr, attr)
         shapes = [_shapes_of(self._get_node_attr(i, attr)) for i in range(len(self._inbound_nodes))]
         if any(s != shapes[0] for s in shapes):
-            raise AttributeError(
+            raise ValueError(
                 f"Layer '{self.name}' has several {attr} shapes ({shapes}), one per call. Use "
                 f"get_{attr}_shape_at(node_index).")
         return shapes[0]

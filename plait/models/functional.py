@@ -53,7 +53,7 @@ def compile_forward(model):
 def _exec_code(python_code, model_name):
     global _generated
     _generated += 1
-    source = python_code.src.strip("\n") + "\n"
+    source = "\n".join(line.rstrip() for line in python_code.src.strip().splitlines()) + "\n"
     filename = f"<plait forward of {model_name} #{_generated}>"
     # Registered so tracebacks and debuggers show the generated lines.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -122,6 +122,10 @@ def rebuild_from_config(config, custom_objects=None):
             if outputs is None:
                 raise _Unresolved()
             return outputs[tensor_index]
+        if isinstance(value, dict):
+            return {k: decode(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [decode(v) for v in value]
         return value
 
     while any(pending.values()):
@@ -129,8 +133,8 @@ def rebuild_from_config(config, custom_objects=None):
         for name, queue in pending.items():
             while queue:
                 try:
-                    args = nest.map_structure(decode, queue[0]["args"])
-                    kwargs = nest.map_structure(decode, queue[0]["kwargs"])
+                    args = decode(queue[0]["args"])
+                    kwargs = decode(queue[0]["kwargs"])
                 except _Unresolved:
                     break
                 out = layers[name](*args, **kwargs)

@@ -7,6 +7,7 @@ which `plait.utils.draw` lays out and writes as PNG, SVG, PDF or Graphviz DOT.
 import os
 import tempfile
 
+from plait import activations
 from plait.graph.tensor import format_shape
 from plait.utils import draw
 from plait.utils.dtypes import dtype_name
@@ -133,7 +134,7 @@ def _check_built(model):
         raise TypeError(
             f"plot_model and model_to_dot draw a plait Model. "
             f"Received: model={model!r:.200} of type {type(model).__name__}")
-    if getattr(model, "_graph", None) is None and not getattr(model, "built", False):
+    if _graph_of(model) is None and not getattr(model, "built", False):
         raise ValueError(
             f"The model '{model.name}' has not been built yet, so it has no graph to draw. "
             "Build it first: give its first layer an input shape (e.g. "
@@ -152,9 +153,21 @@ def model_diagram(model, show_shapes=False, show_dtype=False, show_layer_names=T
     label = dict(show_shapes=show_shapes, show_dtype=show_dtype,
                  show_layer_names=show_layer_names,
                  show_layer_activations=show_layer_activations, show_trainable=show_trainable)
-    if getattr(model, "_graph", None) is None:  # a built model without a graph: one box
+    graph = _graph_of(model)
+    if graph is None:  # a built model without a graph: one box
         return draw.Diagram([_box(model, [], label)])
-    return _graph_diagram(model._graph, label, expand_nested)
+    return _graph_diagram(graph, label, expand_nested)
+
+
+def _graph_of(layer):
+    """A model's `Graph` (a Sequential makes it on demand), or None for a plain layer."""
+    ensure = getattr(layer, "_ensure_graph", None)
+    if ensure is not None:
+        try:
+            ensure()
+        except ValueError:  # no input shape yet: nothing to draw
+            return None
+    return getattr(layer, "_graph", None)
 
 
 def _graph_diagram(graph, label, expand_nested):
@@ -168,8 +181,8 @@ def _graph_diagram(graph, label, expand_nested):
     index = {id(layer): k for k, layer in enumerate(order)}
     items = []
     for layer in order:
-        inner = getattr(layer, "_graph", None)
-        if expand_nested and inner is not None:
+        inner = _graph_of(layer) if expand_nested else None
+        if inner is not None:
             items.append(_cluster(layer, inner, label))
         else:
             items.append(_box(layer, nodes_of[id(layer)], label))
@@ -216,9 +229,14 @@ def _cluster(model, graph, label):
 
 def _box(layer, nodes, label):
     class_name = type(layer).__name__
-    title = f"{layer.name}: {class_name}" if label["show_layer_names"] else class_name
+    name = layer.name
+    wrapped = getattr(layer, "layer", None)
+    if wrapped is not None and hasattr(wrapped, "_inbound_nodes"):  # a wrapper, as Keras shows it
+        name = f"{name}({wrapped.name})"
+        class_name = f"{class_name}({type(wrapped).__name__})"
+    title = f"{name}: {class_name}" if label["show_layer_names"] else class_name
     kind = "input" if class_name == "InputLayer" else (
-        "model" if getattr(layer, "_graph", None) is not None else "layer")
+        "model" if hasattr(layer, "_graph") else "layer")
     details = []
     if label["show_layer_activations"]:
         activation = _activation_name(layer)
@@ -266,8 +284,6 @@ def _activation_name(layer):
     if isinstance(fn, str):
         return fn
     try:
-        from plait import activations
-
         name = activations.serialize(fn)
     except Exception:  # a custom callable the registry does not know: fall back to its name
         name = None

@@ -134,7 +134,8 @@ class ModelSpec:
 
     def call(self, xs):
         """Run the module on the flat inputs `xs`."""
-        return self.module(*self.call_args(xs)[0], **self.call_args(xs)[1])
+        args, kwargs = self.call_args(xs)
+        return self.module(*args, **kwargs)
 
     def call_args(self, xs):
         """(args, kwargs) for the forward call on the flat inputs `xs`."""
@@ -313,9 +314,8 @@ def to_tensor(value, device, float_dtype, argument="x"):
                 f"`{argument}` could not be turned into a numeric array (it holds Python "
                 f"objects). Pass numbers in a numpy array or a torch tensor. "
                 f"Received: {argument} of type {type(value).__name__}")
-        if array.dtype.kind in "fc":
-            array = array.astype(np.float32 if float_dtype == torch.float32 else array.dtype,
-                                 copy=False)
+        if array.dtype.kind == "f" and float_dtype == torch.float32:
+            array = array.astype(np.float32, copy=False)
         if not array.flags.writeable or any(s < 0 for s in array.strides):
             array = np.array(array)
         value = torch.from_numpy(array)
@@ -425,12 +425,14 @@ class EpochIterator:
 
     Without `steps_per_epoch` an epoch is one pass over the source. With it, an epoch is that
     many batches taken from a running stream: a re-iterable source starts a new pass when one
-    ends, a generator that runs dry ends training with a warning (as in Keras).
+    ends, a generator that runs dry ends training with a warning (as in Keras). With
+    `repeat=False` (evaluate, predict) the steps stop quietly at the end of the data.
     """
 
-    def __init__(self, source, steps_per_epoch=None):
+    def __init__(self, source, steps_per_epoch=None, repeat=True):
         self.source = source
         self.steps_per_epoch = steps_per_epoch
+        self.repeat = repeat
         self.steps = steps_per_epoch if steps_per_epoch is not None else source.steps
         self.ran_out = False
         self._stream = None
@@ -455,6 +457,8 @@ class EpochIterator:
                 batch = next(self._stream)
             except StopIteration:
                 self._stream = None
+                if not self.repeat:
+                    return
                 if fresh or not self.source.reiterable:
                     self._warn_ran_out()
                     return
@@ -506,10 +510,13 @@ def _is_iterator_like(x):
 
 
 def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
-                class_weight_fn=None, with_targets=True, argument="x", first_check=True):
+                class_weight_fn=None, with_targets=True, argument="x", prepare=None,
+                check_targets=None):
     """The batch source for `x` (and `y`, `sample_weight`) of any supported kind.
 
-    Returns an ArraySource, LoaderSource or GeneratorSource whose batches are
+    `prepare(xs)` runs once on the first inputs before the targets are read (it lets the
+    caller learn a plain module's outputs); `check_targets(ys)` runs once on the first
+    targets. Returns an ArraySource, LoaderSource or GeneratorSource whose batches are
     `(xs, ys, sws)` flat lists of tensors on the model's device.
     """
     if x is None:
@@ -518,7 +525,7 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
             f"of them, a Dataset, a DataLoader or a generator). Received: {argument}=None")
     if is_array_like(x):
         return _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
-                             with_targets, argument)
+                             with_targets, argument, prepare, check_targets)
     if not (_is_loader(x) or _is_dataset(x) or _is_iterator_like(x)):
         raise TypeError(
             f"Unsupported data type for `{argument}`: {type(x).__name__}. Expected numpy arrays, "
@@ -530,7 +537,8 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
                 f"`{name}` must be None when `{argument}` is a {type(x).__name__}: the "
                 f"dataset yields (x, y) or (x, y, sample_weight) tuples itself. "
                 f"Received: {name} of type {type(value).__name__}")
-    convert = _BatchConverter(spec, class_weight_fn, with_targets, argument, first_check)
+    convert = _BatchConverter(spec, class_weight_fn, with_targets, argument, prepare,
+                              check_targets)
     if _is_dataset(x) and not _is_loader(x):
         iterable = isinstance(x, torch.utils.data.IterableDataset)
         x = torch.utils.data.DataLoader(
@@ -543,12 +551,15 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
 class _BatchConverter:
     """Turns one loader/generator item into flat tensors on the device."""
 
-    def __init__(self, spec, class_weight_fn, with_targets, argument, first_check):
+    def __init__(self, spec, class_weight_fn, with_targets, argument, prepare,
+                 check_targets):
         self.spec = spec
         self.class_weight_fn = class_weight_fn
         self.with_targets = with_targets
         self.argument = argument
-        self.check = first_check
+        self.first = True
+        self.prepare = prepare
+        self.check_targets = check_targets
 
     def __call__(self, item):
         spec = self.spec
@@ -556,24 +567,33 @@ class _BatchConverter:
         xs = [to_tensor(v, spec.device, spec.float_dtype, self.argument)
               for v in spec.flatten_x(x, self.argument)]
         xs = spec.expand_1d(xs)
-        if self.check:
+        if self.first:
             spec.check_input_shapes(xs, self.argument)
-            self.check = False
-        if not self.with_targets or spec.output_names is None:
-            return xs, [y], [sw]
+            if self.prepare is not None:
+                self.prepare(xs)
+        if not self.with_targets:
+            self.first = False
+            return xs, [], []
         ys = [to_tensor(v, spec.device, spec.float_dtype, "y") for v in spec.flatten_y(y)]
         sws = [to_tensor(v, spec.device, spec.float_dtype, "sample_weight")
                for v in spec.flatten_sample_weight(sw)]
+        if self.first and self.check_targets is not None:
+            self.check_targets(ys)
+        self.first = False
         if self.class_weight_fn is not None:
             sws = self.class_weight_fn(ys, sws)
         return xs, ys, sws
 
 
 def _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
-                  with_targets, argument):
+                  with_targets, argument, prepare, check_targets):
     xs = array_inputs(spec, x, argument)
+    if prepare is not None:
+        prepare(xs)
     ys, sws = array_targets(spec, y, sample_weight) if with_targets else ([], [])
     check_sample_counts(_named(spec, xs, ys, sws))
+    if with_targets and check_targets is not None:
+        check_targets(ys)
     if class_weight_fn is not None:
         sws = class_weight_fn(ys, sws)
     return ArraySource(xs, ys, sws, batch_size or 32, shuffle)

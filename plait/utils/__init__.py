@@ -1,6 +1,7 @@
 """Leaf helpers. `plot_model` and `model_to_dot` are re-exported lazily for Keras's
 `from keras.utils import plot_model`; importing them eagerly would make utils import models."""
 from plait.utils.naming import to_snake_case  # noqa: F401
+from plait.utils.random import enable_determinism, set_random_seed  # noqa: F401
 
 
 def __getattr__(name):

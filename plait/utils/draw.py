@@ -13,6 +13,8 @@ import io
 import math
 from xml.sax.saxutils import escape as _xml_escape
 
+from PIL import Image, ImageDraw, ImageFont
+
 from plait.utils.layout import layered_layout
 
 FORMATS = ("png", "svg", "pdf", "dot")
@@ -98,8 +100,6 @@ class Diagram:
 
 @functools.lru_cache(maxsize=None)
 def _font(pixels):
-    from PIL import ImageFont
-
     return ImageFont.load_default(size=max(int(round(pixels)), 1))
 
 
@@ -278,8 +278,6 @@ def segment_hits_rect(p, q, rect, eps=1e-6):
 def to_image(diagram, rankdir="TB", dpi=200):
     """Draws `diagram` as an RGB `PIL.Image` at `dpi` (lowered for very large graphs so no
     side exceeds 32,000 pixels)."""
-    from PIL import Image, ImageDraw
-
     placed = place(diagram, rankdir)
     scale = dpi / 72.0
     scale = min(scale, MAX_PIXELS_PER_SIDE / max(placed.width, placed.height, 1.0))
@@ -379,7 +377,8 @@ def write_raster(diagram, file, fmt, rankdir="TB", dpi=200):
     if fmt == "png":
         image.save(file, format="PNG", dpi=(dpi, dpi))
     else:
-        image.save(file, format="PDF", resolution=float(dpi))
+        # Pillow embeds RGB pages as JPEG: keep full colour resolution so text stays sharp.
+        image.save(file, format="PDF", resolution=float(dpi), quality=95, subsampling=0)
 
 
 # ---------------------------------------------------------------------------- SVG

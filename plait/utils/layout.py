@@ -362,23 +362,37 @@ def _coordinates(graph, order, node_gap, edge_gap):
                     weights.append(0.05)
             for node, x in zip(layer, _fit_spaced(targets, weights, seps[r])):
                 u[node] = x
-    _straighten(graph, order, seps, u)
+    for _ in range(2):
+        _straighten(graph, order, seps, u)
     return u
 
 
 def _straighten(graph, order, seps, u):
-    """Puts the dummy nodes of each long edge on one vertical line where their neighbours
-    leave room, preferring the line of the edge's upper end, then of its lower end."""
+    """Puts each run of one-to-one links (a chain of layers, the dummy nodes of a long edge)
+    on one line where its neighbours leave room: the line of the edge entering the run if
+    possible, else of the edge leaving it, else as near its current mean as the room allows."""
     slot = {}
     for r, layer in enumerate(order):
         for k, node in enumerate(layer):
             slot[node] = (r, k)
     segs = graph.segments
-    for chain, links in graph.chains.values():
-        if len(chain) < 3:
+    down, up = graph.down, graph.up
+
+    def linked(node):  # the single node below when the link is one-to-one
+        if len(down[node]) == 1 and len(up[down[node][0][0]]) == 1:
+            return down[node][0]
+        return None
+
+    for first in range(len(graph.rank)):
+        if len(up[first]) == 1 and linked(up[first][0][0]) is not None:
+            continue  # not the start of a run
+        run = [first]
+        while linked(run[-1]) is not None:
+            run.append(linked(run[-1])[0])
+        if len(run) < 2:
             continue
         lo, hi = float("-inf"), float("inf")
-        for node in chain[1:-1]:
+        for node in run:
             r, k = slot[node]
             layer = order[r]
             if k > 0:
@@ -387,14 +401,18 @@ def _straighten(graph, order, seps, u):
                 hi = min(hi, u[layer[k + 1]] - seps[r][k])
         if lo > hi:
             continue
-        top = u[chain[0]] + segs[links[0]][2]
-        bottom = u[chain[-1]] + segs[links[-1]][3]
-        mean = sum(u[node] for node in chain[1:-1]) / (len(chain) - 2)
-        for x in (top, bottom, min(max(mean, lo), hi)):
-            if lo <= x <= hi:
-                for node in chain[1:-1]:
-                    u[node] = x
-                break
+        wanted = []
+        if len(up[first]) == 1:
+            other, seg = up[first][0]
+            wanted.append(u[other] + segs[seg][2] - segs[seg][3])
+        if len(down[run[-1]]) == 1:
+            other, seg = down[run[-1]][0]
+            wanted.append(u[other] + segs[seg][3] - segs[seg][2])
+        mean = sum(u[node] for node in run) / len(run)
+        wanted.append(min(max(mean, lo), hi))
+        x = next(x for x in wanted if lo <= x <= hi)
+        for node in run:
+            u[node] = x
 
 
 def _fit_spaced(targets, weights, gaps):

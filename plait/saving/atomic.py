@@ -1,0 +1,71 @@
+"""Atomic file writes: a crash, a kill or an error mid-write never destroys the old file.
+
+    with atomic_write("m.plait") as f:
+        f.write(data)
+
+The data goes to a hidden temporary file in the target's own folder (so the final rename
+stays on one file system), is flushed and fsync'ed, and only then renamed over the target
+with `os.replace`, which is atomic on POSIX and Windows. The folder is fsync'ed too, so the
+rename itself survives a power cut. On an error the temporary file is removed; after a
+SIGKILL it stays behind as `.<name>.<random>.tmp`, and the target is untouched.
+"""
+import contextlib
+import os
+import secrets
+
+
+@contextlib.contextmanager
+def atomic_write(path, overwrite=True):
+    """Open a binary file that replaces `path` only when the `with` block ends cleanly.
+
+    Args:
+        path: the file to write (str or os.PathLike). Its folder must exist.
+        overwrite: when False and `path` exists, raise instead of replacing it.
+            Default True.
+
+    Yields:
+        A binary file object opened for writing (seekable).
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(
+            f"Cannot write '{path}': the folder '{folder}' does not exist. Create it first "
+            f"(os.makedirs). Received: filepath={path!r}")
+    if os.path.isdir(path):
+        raise ValueError(
+            f"Cannot write '{path}': it is a folder. Give a file name. "
+            f"Received: filepath={path!r}")
+    if not overwrite and os.path.exists(path):
+        raise ValueError(
+            f"'{path}' already exists and overwrite=False. Pass overwrite=True to replace it, "
+            f"or choose another name. Received: filepath={path!r}")
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
+    # os.open with 0o666 lets the umask set the permissions, as a plain open() would.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder):
+    if os.name != "posix":
+        return  # Windows cannot open a folder; its rename is durable by itself
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on folders; the data is already safe
+    finally:
+        os.close(fd)

@@ -1,0 +1,42 @@
+"""Seeding and determinism: `set_random_seed` and `enable_determinism`."""
+import os
+import random as python_random
+
+import numpy as np
+import torch
+
+__all__ = ["set_random_seed", "enable_determinism"]
+
+
+def set_random_seed(seed):
+    """Seed Python's `random`, numpy and torch (CPU and every GPU) with `seed`.
+
+    Weight initialization, shuffling in `fit` and dropout then repeat from run to run.
+
+    Args:
+        seed: an integer >= 0.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(
+            "Expected `seed` argument to be an integer. "
+            f"Received: seed={seed!r} (of type {type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"`seed` must be >= 0. Received: seed={seed}")
+    seed = int(seed)
+    python_random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def enable_determinism():
+    """Make torch pick deterministic kernels, so two runs from the same seed give
+    bit-identical results (Keras's `enable_op_determinism`).
+
+    Sets `torch.use_deterministic_algorithms(True)` (an operation without a deterministic
+    kernel then raises), turns off cuDNN's benchmark autotuning and sets the cuBLAS
+    workspace that deterministic cuBLAS needs. It can cost speed on a GPU.
+    """
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False

@@ -1,0 +1,12 @@
+import pytest
+import torch
+
+import plait
+
+
+@pytest.fixture(autouse=True)
+def fresh_session():
+    """Every test starts with name counters at 1 (dense_1, ...) and CPU weights."""
+    plait.backend.clear_session()
+    torch.manual_seed(0)
+    yield

@@ -1,0 +1,261 @@
+"""Model and Sequential behaviour beyond the tutorial: structures, nesting, sub-models,
+errors, config round trips."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import plait
+from plait import Input, Model, Sequential
+from plait.layers import LSTM, Dense, Flatten, concatenate
+
+
+def test_double_call_syntaxes():
+    visible = Input(shape=(2,))
+    a = Dense(32)(visible)
+    layer = Dense(32)
+    b = layer(visible)
+    c = layer.__call__(visible)
+    assert a.shape == b.shape == c.shape == (None, 32)
+    assert len(layer._inbound_nodes) == 2
+
+
+def test_input_shape_must_be_a_tuple():
+    with pytest.raises(TypeError, match=r"write shape=\(2,\) with the trailing comma"):
+        Input(shape=2)
+
+
+def test_dict_inputs_and_outputs_use_their_keys():
+    a, b = Input(shape=(3,), name="a"), Input(shape=(2,), name="b")
+    merged = concatenate([a, b])
+    model = Model({"x": a, "y": b}, {"score": Dense(1)(merged), "embed": Dense(4)(merged)})
+    assert model.input_names == ["x", "y"]
+    assert model.output_names == ["score", "embed"]
+    out = model({"x": torch.ones(2, 3), "y": torch.ones(2, 2)})
+    assert set(out) == {"score", "embed"} and out["embed"].shape == (2, 4)
+    with pytest.raises(ValueError, match=r"unknown keys \['z'\] and missing keys \['y'\]"):
+        model({"x": torch.ones(2, 3), "z": torch.ones(2, 2)})
+
+
+def test_wrong_number_of_inputs():
+    a, b = Input(shape=(3,)), Input(shape=(2,))
+    model = Model([a, b], Dense(1)(concatenate([a, b])))
+    with pytest.raises(ValueError, match=r"expects 2 inputs \(input_1: \(None, 3\), input_2: \(None, 2\)\); received one Tensor"):
+        model(torch.ones(2, 3))
+    with pytest.raises(ValueError, match=r"expects 2 input\(s\).*received a list of 3"):
+        model([torch.ones(2, 3)] * 3)
+
+
+def test_list_where_one_input_was_meant():
+    visible = Input(shape=(3,))
+    model = Model(visible, Dense(1)(visible))
+    with pytest.raises(ValueError, match="not a list of its rows"):
+        model([torch.ones(3), torch.ones(3)])
+
+
+def test_nested_model_is_one_layer_sharing_weights():
+    inner_in = Input(shape=(4,))
+    inner = Model(inner_in, Dense(3)(inner_in), name="encoder")
+    visible = Input(shape=(4,))
+    outer = Model(visible, Dense(2)(inner(visible)))
+    assert [layer.name for layer in outer.layers] == ["input_2", "encoder", "dense_2"]
+    assert "encoder.dense_1.weight" in outer.state_dict()
+    x = torch.randn(5, 4)
+    torch.testing.assert_close(outer(x), outer.get_layer("dense_2")(inner(x)))
+    assert outer.count_params() == 4 * 3 + 3 + 3 * 2 + 2
+
+
+def test_sub_model_from_intermediate_tensors_shares_layers():
+    visible = Input(shape=(5,))
+    hidden = Dense(4)(visible)
+    out = Dense(2)(Dense(3)(hidden))
+    full = Model(visible, out)
+    head = Model(hidden, out)
+    features = Model(visible, hidden)
+    x = torch.randn(3, 5)
+    torch.testing.assert_close(head(features(x)), full(x))
+    assert head.get_layer("dense_2") is full.get_layer("dense_2")
+
+
+def test_layer_output_on_shared_layer_says_get_output_at():
+    shared = Dense(3)
+    visible = Input(shape=(3,))
+    shared(shared(visible))
+    with pytest.raises(ValueError, match=r"called 2 times.*get_output_at\(0\)"):
+        shared.output
+    assert shared.get_output_at(0).shape == (None, 3)
+
+
+def test_layer_properties_before_and_after_call():
+    layer = Dense(4)
+    with pytest.raises(ValueError, match="has not been called"):
+        layer.output
+    visible = Input(shape=(3,))
+    out = layer(visible)
+    assert layer.input is visible and layer.output is out
+    assert layer.input_shape == (None, 3) and layer.output_shape == (None, 4)
+
+
+def test_set_weights_errors_name_the_weight():
+    layer = Dense(2)
+    layer(Input(shape=(3,)))
+    with pytest.raises(ValueError, match=r"expects 2 weight arrays \(\['dense_1/kernel', 'dense_1/bias'\]\); received 1"):
+        layer.set_weights([np.zeros((3, 2))])
+    with pytest.raises(ValueError, match=r"'dense_1/kernel'.*has shape \(3, 2\); received an array of shape \(2, 3\)"):
+        layer.set_weights([np.zeros((2, 3)), np.zeros(2)])
+
+
+def test_count_params_before_build():
+    with pytest.raises(ValueError, match="not built yet"):
+        Dense(2).count_params()
+
+
+def test_trainable_false_moves_weights_to_non_trainable():
+    visible = Input(shape=(3,))
+    frozen = Dense(2)
+    model = Model(visible, Dense(1)(frozen(visible)))
+    frozen.trainable = False
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    assert not frozen.weight.requires_grad
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "Trainable params: 3" in lines and "Non-trainable params: 8" in lines
+
+
+def test_get_layer_errors():
+    visible = Input(shape=(3,))
+    model = Model(visible, Dense(1)(visible))
+    assert model.get_layer(index=1).name == "dense_1"
+    with pytest.raises(ValueError, match=r"No layer named 'dense_9'.*\['input_1', 'dense_1'\]"):
+        model.get_layer("dense_9")
+    with pytest.raises(ValueError, match="exactly one of"):
+        model.get_layer()
+
+
+def test_symbolic_tensor_explains_itself_when_misused():
+    visible = Input(shape=(3,))
+    for misuse in (bool, len, np.asarray, float):
+        with pytest.raises(TypeError, match="holds no data"):
+            misuse(visible)
+
+
+def test_generated_code_is_straight_line():
+    visible = Input(shape=(3,))
+    hidden = Dense(2)(visible)
+    model = Model(visible, Dense(1)(hidden))
+    assert model.code.splitlines() == [
+        "def forward(self, input_1, training = None):",
+        "    dense_1 = self.dense_1(input_1);  input_1 = None",
+        "    dense_2 = self.dense_2(dense_1);  dense_1 = None",
+        "    return dense_2",
+    ]
+
+
+def test_layers_compute_in_inference_mode_by_default():
+    visible = Input(shape=(3,))
+    model = Model(visible, Dense(1)(visible))
+    assert not model.training and not model.get_layer("dense_1").training
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Sequential([Dense(2, input_dim=1), Dense(1)]),
+    lambda: _added(),
+])
+def test_tutorial_sequential_snippets(make):
+    model = make()
+    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dense"]
+    assert model(torch.ones(4, 1)).shape == (4, 1)
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert lines[3].startswith("dense_") and "(None, 2)" in lines[3] and lines[3].rstrip().endswith("4")
+
+
+def _added():
+    model = Sequential()
+    model.add(Dense(2, input_dim=1))
+    model.add(Dense(1))
+    return model
+
+
+def test_sequential_builds_from_first_batch_and_errors_before():
+    model = Sequential([Dense(4), Dense(1)])
+    with pytest.raises(ValueError, match="not been built"):
+        model.summary()
+    assert model(torch.ones(3, 7)).shape == (3, 1)
+    assert model.count_params() == 7 * 4 + 4 + 5
+
+
+def test_sequential_rejects_bad_additions():
+    model = Sequential([Dense(2, input_dim=3, name="a")])
+    with pytest.raises(ValueError, match="unique names.*'a'"):
+        model.add(Dense(2, name="a"))
+    with pytest.raises(TypeError, match=r"takes a plait layer.*Linear"):
+        model.add(torch.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="single output tensor"):
+        Sequential([LSTM(2, return_state=True, input_shape=(4, 2))])
+
+
+def test_sequential_pop():
+    model = Sequential([Dense(3, input_dim=2), Dense(4), Dense(1)])
+    model.pop()
+    assert model(torch.ones(1, 2)).shape == (1, 4)
+
+
+def _roundtrip(model):
+    config = json.loads(json.dumps(plait.serialization.serialize(model)))
+    return plait.serialization.deserialize(config)
+
+
+def test_functional_config_round_trip_rebuilds_equal_model():
+    from tests.models import tutorial_models as tm
+
+    for build in tm.ALL:
+        plait.backend.clear_session()
+        model = build()
+        rebuilt = _roundtrip(model)
+        rebuilt.set_weights(model.get_weights())
+        assert rebuilt.get_config() == model.get_config()
+        a, b = [], []
+        model.summary(print_fn=a.append)
+        rebuilt.summary(print_fn=b.append)
+        assert a == b, build.__name__
+
+
+def test_config_round_trip_with_nested_and_shared_layers():
+    inner_in = Input(shape=(4,))
+    inner = Model(inner_in, Dense(4)(inner_in), name="block")
+    visible = Input(shape=(4,))
+    shared = Dense(4, name="shared")
+    out = shared(inner(shared(visible)))
+    model = Model(visible, Flatten()(out))
+    rebuilt = _roundtrip(model)
+    rebuilt.set_weights(model.get_weights())
+    x = torch.randn(2, 4)
+    torch.testing.assert_close(rebuilt(x), model(x))
+    assert len(rebuilt.get_layer("shared")._inbound_nodes) == 2
+
+
+def test_sequential_config_round_trip():
+    model = Sequential([Dense(3, input_dim=2, activation="relu"), Dense(1)])
+    rebuilt = _roundtrip(model)
+    rebuilt.set_weights(model.get_weights())
+    x = torch.randn(4, 2)
+    torch.testing.assert_close(rebuilt(x), model(x))
+
+
+def test_clear_session_restarts_names():
+    Dense(1)
+    plait.backend.clear_session()
+    assert Dense(1).name == "dense_1"
+
+
+def test_deepcopy_and_pickle_regenerate_forward():
+    import copy
+    import pickle
+
+    visible = Input(shape=(3,))
+    model = Model(visible, Dense(2)(visible))
+    x = torch.randn(2, 3)
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        torch.testing.assert_close(clone(x), model(x))
