@@ -1,0 +1,81 @@
+"""DESIGN.md's import contract: imports flow one way.
+
+utils <- activations/initializers/serialization/... <- graph <- layers;
+losses/metrics/optimizers/callbacks <- training; graph, layers, training <- models <- cli.
+Checked on every module-level `import` of every plait module.
+"""
+import ast
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1] / "plait"
+
+# What each part may import from plait (besides itself).
+LEAVES = {"utils", "config", "serialization", "activations", "initializers", "backend",
+          "regularizers", "constraints", "mixed_precision"}
+ALLOWED = {
+    "utils": set(),
+    "config": set(),
+    "serialization": {"utils"},
+    "activations": {"utils", "serialization"},
+    "initializers": {"utils", "serialization"},
+    "regularizers": {"utils", "serialization"},
+    "constraints": {"utils", "serialization"},
+    "backend": {"utils"},
+    "mixed_precision": {"utils", "config"},
+    "graph": LEAVES,
+    "layers": LEAVES | {"graph"},
+    "losses": LEAVES,
+    "metrics": LEAVES | {"losses"},
+    "optimizers": LEAVES,
+    "callbacks": LEAVES | {"losses", "metrics", "optimizers"},
+    "training": LEAVES | {"losses", "metrics", "optimizers", "callbacks"},
+    "models": LEAVES | {"graph", "layers", "training", "losses", "metrics", "optimizers",
+                        "callbacks", "saving"},
+    "saving": LEAVES | {"graph", "layers", "models", "training", "losses", "metrics",
+                        "optimizers", "callbacks"},
+    "cli": None,        # the top: may import anything
+    "__main__": None,
+    "__init__": None,
+}
+
+
+def part_of(path):
+    rel = path.relative_to(ROOT)
+    return rel.parts[0].removesuffix(".py")
+
+
+def plait_imports(tree, path):
+    """The top-level plait parts imported at module level (not inside functions)."""
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative imports stay inside the part
+                continue
+            base = node.module or ""
+            names = [base] if base != "plait" else [f"plait.{a.name}" for a in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "plait" and len(parts) > 1:
+                found.append((parts[1], node.lineno))
+    return found
+
+
+def test_imports_flow_one_way():
+    problems = []
+    for path in sorted(ROOT.rglob("*.py")):
+        part = part_of(path)
+        allowed = ALLOWED.get(part, "unknown")
+        if allowed == "unknown":
+            problems.append(f"{path.relative_to(ROOT)}: part '{part}' is not in the contract")
+            continue
+        if allowed is None:
+            continue
+        tree = ast.parse(path.read_text())
+        for target, line in plait_imports(tree, path):
+            if target != part and target not in allowed:
+                problems.append(f"{path.relative_to(ROOT)}:{line} imports plait.{target}")
+    assert not problems, "\n".join(problems)
