@@ -134,3 +134,23 @@ def test_torch_compile_runs_the_generated_forward(build):
         a, b = model(x), compiled(x)
     for u, v in zip(a if isinstance(a, list) else [a], b if isinstance(b, list) else [b]):
         torch.testing.assert_close(u, v)
+
+
+@pytest.mark.parametrize("build", tm.ALL, ids=[f.__name__ for f in tm.ALL])
+def test_predict_on_numpy_equals_hand_written_torch(build):
+    model = build()
+    x = inputs_for(model, batch=37)  # not a multiple of the batch size
+    numpy_x = [t.numpy() for t in x] if isinstance(x, list) else x.numpy()
+    got = model.predict(numpy_x, batch_size=16, verbose=0)
+    with torch.no_grad():
+        want = reference(build.__name__, model)(x)
+    got, want = (got, want) if isinstance(want, list) else ([got], [want])
+    for g, w in zip(got, want):
+        assert isinstance(g, np.ndarray)
+        np.testing.assert_allclose(g, w.numpy(), atol=1e-5, rtol=1e-4)
+
+
+def test_predict_names_the_input_whose_shape_is_wrong():
+    model = tm.multiple_inputs()
+    with pytest.raises(ValueError, match=r"Input 'input_2'.*\(None, 32, 32, 3\).*\(5, 32, 32\)"):
+        model.predict([np.zeros((5, 64, 64, 1)), np.zeros((5, 32, 32))], verbose=0)
