@@ -136,7 +136,11 @@ class Layer(nn.Module):
             return self._symbolic_call(args, kwargs)
         if not self.built:
             self._ensure_built(nest.map_structure(_concrete_shape, args[0] if args else None))
-        return _module_call(self, *args, **kwargs)
+        try:
+            return _module_call(self, *args, **kwargs)
+        except (RuntimeError, ValueError, TypeError) as err:
+            _add_layer_note(err, self, args)
+            raise
 
     def forward(self, *args, **kwargs):
         return self.call(*args, **kwargs)
@@ -435,6 +439,18 @@ def _has_symbolic(args, kwargs):
     if kwargs:
         return any(isinstance(v, SymbolicTensor) for v in nest.flatten(kwargs))
     return False
+
+
+def _add_layer_note(err, layer, args):
+    """Say which layer, on what input, failed: the traceback's last lines are torch's own."""
+    if not hasattr(err, "add_note"):  # Python < 3.11
+        return
+    shapes = [tuple(t.shape) for t in nest.flatten(args) if isinstance(t, torch.Tensor)]
+    shown = shapes[0] if len(shapes) == 1 else shapes
+    expected = getattr(layer, "_input_shapes", None)
+    wanted = "" if not expected else f" (it expects {', '.join(map(format_shape, expected))})"
+    err.add_note(f"  in layer '{layer.name}' ({type(layer).__name__}), called on input of "
+                 f"shape {shown}{wanted}")
 
 
 def _concrete_shape(value):

@@ -10,6 +10,7 @@ registers each layer as a submodule under its name (`state_dict` keys `dense_1.w
 generates `forward` (see `model.code`). Training and summaries delegate to `plait.training`
 and `plait.models.summary`.
 """
+import numpy as np
 import torch
 
 from plait import serialization, training
@@ -90,7 +91,7 @@ class Model(Layer):
                 raise ValueError(
                     f"Model '{self.name}' takes inputs {self.input_names} ({expected}). "
                     f"Received a dict with unknown keys {unknown} and missing keys {missing}.")
-            return [inputs[n] for n in self.input_names]
+            return [self._as_tensor(inputs[n], i) for i, n in enumerate(self.input_names)]
         if isinstance(inputs, (list, tuple)):
             if len(inputs) != count:
                 raise ValueError(
@@ -98,13 +99,26 @@ class Model(Layer):
                     f"{type(inputs).__name__} of {len(inputs)}. "
                     + ("Pass the one input's data as a tensor, not a list of its rows."
                        if count == 1 else ""))
-            return list(inputs)
+            return [self._as_tensor(x, i) for i, x in enumerate(inputs)]
         if count != 1:
             raise ValueError(
                 f"Model '{self.name}' expects {count} inputs ({expected}); received one "
                 f"{type(inputs).__name__}. Pass a list of {count} tensors or a dict keyed by "
                 "input name.")
-        return [inputs]
+        return [self._as_tensor(inputs, 0)]
+
+    def _as_tensor(self, value, index):
+        """NumPy arrays (and lists of numbers) become tensors of the input's dtype, on the
+        model's device; tensors pass as they are."""
+        if isinstance(value, torch.Tensor):
+            return value
+        if isinstance(value, (np.ndarray, np.generic, list, float, int)):
+            device = next(self.parameters(), torch.empty(0)).device
+            return torch.as_tensor(np.asarray(value), dtype=self._input_dtypes[index],
+                                   device=device)
+        raise TypeError(
+            f"Model '{self.name}' input '{self.input_names[index]}' must be a tensor or an "
+            f"array. Received: {type(value).__name__}")
 
     @property
     def code(self):

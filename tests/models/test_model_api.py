@@ -259,3 +259,20 @@ def test_deepcopy_and_pickle_regenerate_forward():
     x = torch.randn(2, 3)
     for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
         torch.testing.assert_close(clone(x), model(x))
+
+
+def test_concrete_errors_name_the_layer_and_shapes():
+    visible = Input(shape=(10,))
+    model = Model(visible, Dense(1)(visible))
+    with pytest.raises(RuntimeError) as info:
+        model(torch.ones(2, 9))
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "in layer 'dense_1' (Dense), called on input of shape (2, 9)" in notes
+    assert "in layer 'model_1' (Model), called on input of shape (2, 9) (it expects (None, 10))" in notes
+
+
+def test_model_takes_numpy_arrays_as_its_input_dtype():
+    visible = Input(shape=(3,))
+    model = Model(visible, Dense(1)(visible))
+    out = model(np.ones((2, 3)))  # float64 data, float32 model
+    assert out.dtype == torch.float32 and out.shape == (2, 1)
