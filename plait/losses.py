@@ -31,13 +31,15 @@ EPSILON = 1e-7
 CHECK_SPARSE_LABELS = False
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+_MEANS = ("sum_over_batch_size", "mean", "mean_with_sample_weight")
 
 
 # --- tensors and shapes ----------------------------------------------------------------
 
 def _as_pred(y_pred):
     """`y_pred` as a float tensor: float32 and float64 stay, anything else is float32."""
-    y_pred = torch.as_tensor(y_pred)
+    if not isinstance(y_pred, torch.Tensor):
+        y_pred = torch.as_tensor(y_pred)
     if y_pred.dtype not in (torch.float32, torch.float64):
         y_pred = y_pred.to(torch.float32)
     return y_pred
@@ -46,8 +48,16 @@ def _as_pred(y_pred):
 def _pair(y_true, y_pred):
     """Both as tensors on y_pred's device, y_true cast to y_pred's float dtype."""
     y_pred = _as_pred(y_pred)
-    y_true = torch.as_tensor(y_true, device=y_pred.device).to(y_pred.dtype)
-    return y_true, y_pred
+    return _like(y_true, y_pred.device, y_pred.dtype), y_pred
+
+
+def _like(x, device, dtype=None):
+    """`x` as a tensor on `device` (and of `dtype`), without work when it already is."""
+    if not isinstance(x, torch.Tensor):
+        x = torch.as_tensor(x)
+    if x.device != device or (dtype is not None and x.dtype != dtype):
+        x = x.to(device=device, dtype=dtype or x.dtype)
+    return x
 
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
@@ -78,7 +88,7 @@ def _check_same_shape(fn_name, y_true, y_pred, hint=""):
 
 def _classes_to_dim1(x, axis):
     """PyTorch's cross_entropy wants the class axis at position 1."""
-    return x if x.ndim == 1 else x.movedim(axis, 1)
+    return x if x.ndim == 1 or axis % x.ndim == 1 else x.movedim(axis, 1)
 
 
 # --- regression losses -----------------------------------------------------------------
@@ -206,14 +216,14 @@ def poisson(y_true, y_pred):
     return (y_pred - y_true * torch.log(y_pred + EPSILON)).mean(dim=-1)
 
 
-def _bce_from_probs(y_true, y_pred):
+def _bce_from_probs(y_true, y_pred, reduction):
     y_pred = torch.clamp(y_pred, EPSILON, 1.0 - EPSILON)
     device_type = y_pred.device.type
     if torch.is_autocast_enabled(device_type):
         # binary_cross_entropy refuses to run under autocast; it is float32 here anyway.
         with torch.autocast(device_type, enabled=False):
-            return F.binary_cross_entropy(y_pred, y_true, reduction="none")
-    return F.binary_cross_entropy(y_pred, y_true, reduction="none")
+            return F.binary_cross_entropy(y_pred, y_true, reduction=reduction)
+    return F.binary_cross_entropy(y_pred, y_true, reduction=reduction)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -231,16 +241,19 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     Returns:
         Tensor of shape `(batch, d0, ..., dN-1)`.
     """
+    return _binary_crossentropy(y_true, y_pred, from_logits, label_smoothing).mean(dim=axis)
+
+
+def _binary_crossentropy(y_true, y_pred, from_logits, label_smoothing, reduction="none"):
+    """Elementwise binary crossentropy, or its mean over everything."""
     y_true, y_pred = _pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     _check_same_shape("binary_crossentropy", y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
-        values = F.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
-    else:
-        values = _bce_from_probs(y_true, y_pred)
-    return values.mean(dim=axis)
+        return F.binary_cross_entropy_with_logits(y_pred, y_true, reduction=reduction)
+    return _bce_from_probs(y_true, y_pred, reduction)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
@@ -260,6 +273,12 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     Returns:
         Tensor of shape `y_pred.shape` without `axis`.
     """
+    return _categorical_crossentropy(y_true, y_pred, from_logits, label_smoothing, axis)
+
+
+def _categorical_crossentropy(y_true, y_pred, from_logits, label_smoothing, axis,
+                              reduction="none"):
+    """Categorical crossentropy per sample, or its mean over the samples."""
     if isinstance(axis, bool) or not isinstance(axis, int):
         raise TypeError(
             f"Argument `axis` of categorical_crossentropy must be an int. "
@@ -274,20 +293,21 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
             "In loss categorical_crossentropy, expected y_pred.shape to be "
             f"(batch_size, num_classes) with num_classes > 1. Received: "
             f"y_pred.shape={tuple(y_pred.shape)}. Consider using 'binary_crossentropy' "
-            "if you only have 2 classes.", SyntaxWarning, stacklevel=2)
+            "if you only have 2 classes.", SyntaxWarning, stacklevel=3)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
     if from_logits:
         return F.cross_entropy(_classes_to_dim1(y_pred, axis), _classes_to_dim1(y_true, axis),
-                               reduction="none")
+                               reduction=reduction)
     probs = y_pred / y_pred.sum(dim=axis, keepdim=True)
     probs = torch.clamp(probs, EPSILON, 1.0 - EPSILON)
-    return -(y_true * torch.log(probs)).sum(dim=axis)
+    values = -(y_true * torch.log(probs)).sum(dim=axis)
+    return values if reduction == "none" else values.mean()
 
 
 def _sparse_labels(y_true, y_pred, axis):
     """Integer labels shaped like y_pred without its class axis."""
-    y_true = torch.as_tensor(y_true, device=y_pred.device)
+    y_true = _like(y_true, y_pred.device)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true.squeeze(-1)
     expected = list(y_pred.shape)
@@ -359,6 +379,13 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     Returns:
         Tensor shaped like `y_true` without the trailing 1.
     """
+    return _sparse_categorical_crossentropy(y_true, y_pred, from_logits, ignore_class, axis,
+                                            label_smoothing)
+
+
+def _sparse_categorical_crossentropy(y_true, y_pred, from_logits, ignore_class, axis,
+                                     label_smoothing, reduction="none"):
+    """Sparse crossentropy per sample, or (from logits, no ignore_class) the mean."""
     y_pred = _as_pred(y_pred)
     axis = axis % y_pred.ndim
     labels = _sparse_labels(y_true, y_pred, axis)
@@ -368,7 +395,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     labels = labels.long()
     if from_logits:
         return F.cross_entropy(
-            _classes_to_dim1(y_pred, axis), labels, reduction="none",
+            _classes_to_dim1(y_pred, axis), labels, reduction=reduction,
             ignore_index=-100 if ignore_class is None else int(ignore_class),
             label_smoothing=float(label_smoothing))
     valid = None
@@ -383,7 +410,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         values = (1.0 - label_smoothing) * values - label_smoothing * mean_log
     if valid is not None:
         values = torch.where(valid, values, 0.0)
-    return values
+    return values if reduction == "none" else values.mean()
 
 
 # --- reduction -------------------------------------------------------------------------
@@ -421,12 +448,11 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     nothing (None/"none"). 0-d and empty values are returned as they are."""
     if reduction in (None, "none") or values.ndim == 0 or tuple(values.shape) == (0,):
         return values
-    loss = values.sum()
+    if reduction == "sum":
+        return values.sum()
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        return _divide_no_nan(loss, sample_weight.sum().to(loss.dtype))
-    if reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
-        loss = loss / values.numel() if values.numel() else loss
-    return loss
+        return _divide_no_nan(values.sum(), sample_weight.sum().to(values.dtype))
+    return values.mean() if values.numel() else values.sum()
 
 
 def reduce_weighted_values(values, sample_weight=None, mask=None,
@@ -503,11 +529,17 @@ class Loss:
         y_pred = _as_pred(y_pred)
         if self.dtype is not None:
             y_pred = y_pred.to(_DTYPES[self.dtype])
-        y_true = torch.as_tensor(y_true, device=y_pred.device)
-        if self._cast_labels:
-            y_true = y_true.to(y_pred.dtype)
+        y_true = _like(y_true, y_pred.device, y_pred.dtype if self._cast_labels else None)
+        if sample_weight is None and self.reduction in _MEANS:
+            mean = self._mean(y_true, y_pred)
+            if mean is not None:
+                return mean
         values, mask = self._values_and_mask(y_true, y_pred)
         return reduce_weighted_values(values, sample_weight, mask, self.reduction)
+
+    def _mean(self, y_true, y_pred):
+        """The unweighted mean loss in one fused kernel, or None where there is none."""
+        return None
 
     def _values_and_mask(self, y_true, y_pred):
         return self.call(y_true, y_pred), None
@@ -696,6 +728,11 @@ class BinaryCrossentropy(_BuiltinLoss):
         self.label_smoothing = label_smoothing
         self.axis = axis
 
+    def _mean(self, y_true, y_pred):
+        # the mean over every element equals the mean of the per-sample means
+        return _binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing,
+                                    reduction="mean")
+
 
 @serialization.register_serializable(package="plait")
 class CategoricalCrossentropy(_BuiltinLoss):
@@ -717,6 +754,10 @@ class CategoricalCrossentropy(_BuiltinLoss):
         self.from_logits = from_logits
         self.label_smoothing = label_smoothing
         self.axis = axis
+
+    def _mean(self, y_true, y_pred):
+        return _categorical_crossentropy(y_true, y_pred, self.from_logits,
+                                         self.label_smoothing, self.axis, reduction="mean")
 
 
 @serialization.register_serializable(package="plait")
@@ -752,6 +793,13 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
         self.ignore_class = ignore_class
         self.axis = axis
         self.label_smoothing = label_smoothing
+
+    def _mean(self, y_true, y_pred):
+        if self.ignore_class is not None:
+            return None  # Keras gives 0, not torch's NaN, when every label is ignored
+        return _sparse_categorical_crossentropy(y_true, y_pred, self.from_logits, None,
+                                                self.axis, self.label_smoothing,
+                                                reduction="mean")
 
     def _values_and_mask(self, y_true, y_pred):
         values = self.call(y_true, y_pred)

@@ -318,7 +318,8 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         """Restore `state_dict()`'s output. Before `build`, the torch state is kept and
         loaded when the optimizer is built."""
-        self._iterations = int(state_dict.get("iterations", 0))
+        if "iterations" in state_dict:
+            self._iterations = int(state_dict["iterations"])
         learning_rate = state_dict.get("learning_rate")
         if learning_rate is not None and not isinstance(self._learning_rate,
                                                         LearningRateSchedule):
