@@ -10,12 +10,15 @@ def linear(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """Keras's relu: `max(x, 0)`, with optional leak, cap and threshold."""
-    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return torch.relu(x)
-    out = torch.where(x >= threshold, x, negative_slope * (x - threshold))
+    """Keras's relu: `x` above `threshold` (else 0), capped at `max_value`, plus
+    `negative_slope * (x - threshold)` below the threshold."""
+    if max_value is None and threshold == 0.0:
+        return torch.relu(x) if negative_slope == 0.0 else F.leaky_relu(x, negative_slope)
+    out = x * (x > threshold).to(x.dtype) if threshold != 0.0 else torch.relu(x)
     if max_value is not None:
-        out = out.clamp(max=max_value)
+        out = out.clamp(0.0, max_value)
+    if negative_slope != 0.0:
+        out = out - negative_slope * torch.relu(threshold - x)
     return out
 
 
@@ -80,12 +83,18 @@ def leaky_relu(x, negative_slope=0.2):
     return F.leaky_relu(x, negative_slope)
 
 
+def hard_silu(x):
+    """Keras 3's `x * hard_sigmoid(x)`."""
+    return F.hardswish(x)
+
+
 swish = silu
 
 _ACTIVATIONS = {fn.__name__: fn for fn in (
     linear, relu, relu6, sigmoid, hard_sigmoid, tanh, softmax, log_softmax, softplus, softsign,
-    elu, selu, gelu, silu, exponential, mish, leaky_relu)}
+    elu, selu, gelu, silu, exponential, mish, leaky_relu, hard_silu)}
 _ACTIVATIONS["swish"] = silu
+_ACTIVATIONS["hard_swish"] = hard_silu
 
 
 def get(identifier):

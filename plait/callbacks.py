@@ -17,8 +17,10 @@ import warnings
 
 import numpy as np
 import torch
+from safetensors.torch import load_file, save_file
 
 from plait.serialization import register_serializable
+from plait.utils.progbar import Progbar
 
 __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
@@ -60,6 +62,10 @@ class Callback:
     @property
     def model(self):
         return self._model
+
+    @model.setter
+    def model(self, model):
+        self._model = model
 
     def on_batch_begin(self, batch, logs=None):
         """A training batch begins (an alias that `on_train_batch_begin` calls)."""
@@ -235,8 +241,6 @@ def _atomic_write(path, write):
 
 
 def _save_safetensors(tensors, path, metadata=None):
-    from safetensors.torch import save_file
-
     plain = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
     _atomic_write(path, lambda tmp: save_file(plain, tmp, metadata=metadata))
 
@@ -295,8 +299,6 @@ class ProgbarLogger(Callback):
         self.target = params.get("steps")
 
     def _reset(self, target):
-        from plait.training.progbar import Progbar
-
         self.seen = 0
         self.progbar = Progbar(target=target, verbose=self.verbose, interval=self.interval,
                                stateful_metrics=None, unit_name="step")
@@ -648,7 +650,6 @@ class ReduceLROnPlateau(Callback):
         if old > np.float32(self.min_lr):
             new = max(old * self.factor, self.min_lr)
             optimizer.learning_rate = new
-            logs["learning_rate"] = new
             if self.verbose > 0:
                 _print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
                        f"{new}.")
@@ -836,8 +837,6 @@ class BackupAndRestore(Callback):
             return
         with open(self._json) as f:
             meta = json.load(f)
-        from safetensors.torch import load_file
-
         tensors = load_file(os.path.join(self.backup_dir, meta["file"]))
         model_state = {k[len("model/"):]: v for k, v in tensors.items()
                        if k.startswith("model/")}

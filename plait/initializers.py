@@ -196,8 +196,10 @@ _INITIALIZERS = {
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
-    "identity": Identity,
+    "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal,
 }
+# Dict configs resolve here first: the layer registry also holds an `Identity` (the layer).
+_CLASSES = {cls.__name__: cls for cls in _INITIALIZERS.values()}
 
 
 def get(identifier):
@@ -205,7 +207,7 @@ def get(identifier):
     callable `(shape, dtype=None, device=None)`."""
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
-    found = get_from_registry(identifier, _INITIALIZERS, "initializer")
+    found = get_from_registry(identifier, _INITIALIZERS, "initializer", custom_objects=_CLASSES)
     return found() if isinstance(found, type) else found
 
 

@@ -7,9 +7,29 @@ that can be rebuilt from its config registers here under its class name.
 Nothing is imported by name from a file: only registered classes (and the
 `custom_objects` a caller passes) can be rebuilt, so a config cannot run arbitrary code.
 """
+import contextlib
+import contextvars
 import difflib
 
 _REGISTRY = {}
+_SAFE_MODE = contextvars.ContextVar("plait_safe_mode", default=True)
+
+
+def in_safe_mode():
+    """Whether deserializing may run code from a config (False only inside
+    `safe_mode_scope(False)`, as `load_model(..., safe_mode=False)` sets). A class whose
+    config holds code (Lambda) refuses to rebuild itself when this is True."""
+    return _SAFE_MODE.get()
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode=True):
+    """Set `in_safe_mode()` for the block."""
+    token = _SAFE_MODE.set(bool(safe_mode))
+    try:
+        yield
+    finally:
+        _SAFE_MODE.reset(token)
 
 
 def register_serializable(package="Custom", name=None):
@@ -37,6 +57,9 @@ def get_registered_object(name, custom_objects=None):
     """The class registered (or passed in `custom_objects`) under `name`, or None."""
     if custom_objects and name in custom_objects:
         return custom_objects[name]
+    short = name.rpartition(">")[2] if isinstance(name, str) else name
+    if custom_objects and short in custom_objects:  # "Custom>MyLayer" given as "MyLayer"
+        return custom_objects[short]
     return _REGISTRY.get(name)
 
 
@@ -77,7 +100,7 @@ def deserialize(config, custom_objects=None, kind="object"):
         raise ValueError(
             f"Unknown {kind} class '{name}'.{hint} If it is your own class, decorate it with "
             "@plait.saving.register_serializable() or pass "
-            f"custom_objects={{'{name}': {name}}}.")
+            f"custom_objects={{'{name}': {str(name).rpartition('>')[2]}}}.")
     inner = config.get("config", {})
     if hasattr(cls, "from_config"):
         if _accepts_custom_objects(cls.from_config):

@@ -1,13 +1,34 @@
 """plait's layers. The Keras 2 family modules are real import paths:
 `plait.layers.core`, `.convolutional`, `.pooling`, `.reshaping`, `.merge`, `.recurrent`,
-`.wrappers`."""
+`.wrappers`, `.normalization`, `.regularization`, `.activation`."""
+from plait.layers.activation import ELU, PReLU, LeakyReLU, ReLU, Softmax  # noqa: F401
 from plait.layers.convolutional import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D  # noqa: F401
+from plait.layers.convolutional import (  # noqa: F401
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, Convolution2DTranspose,
+    Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+    SeparableConvolution1D, SeparableConvolution2D)
 from plait.layers.core import Activation, Dense, Input, InputLayer  # noqa: F401
+from plait.layers.core import Embedding, Identity, Lambda, Rescaling  # noqa: F401
 from plait.layers.layer import Layer  # noqa: F401
 from plait.layers.merge import Concatenate, concatenate  # noqa: F401
+from plait.layers.merge import (  # noqa: F401
+    Add, Average, Dot, Maximum, Minimum, Multiply, Subtract, add, average, dot, maximum,
+    minimum, multiply, subtract)
+from plait.layers.normalization import (  # noqa: F401
+    BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization)
 from plait.layers.pooling import (  # noqa: F401
     AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D,
     MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from plait.layers.pooling import (  # noqa: F401
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D,
+    GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
 from plait.layers.recurrent import LSTM  # noqa: F401
+from plait.layers.regularization import (  # noqa: F401
+    ActivityRegularization, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
+    SpatialDropout2D, SpatialDropout3D)
 from plait.layers.reshaping import Flatten  # noqa: F401
+from plait.layers.reshaping import (  # noqa: F401
+    Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, Reshape, UpSampling1D,
+    UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from plait.layers.wrappers import TimeDistributed  # noqa: F401

@@ -1,10 +1,16 @@
-"""Core layers: InputLayer (and Input), Dense, Activation."""
+"""Core layers: InputLayer (and Input), Dense, Activation, Embedding, Lambda, Identity,
+Rescaling."""
+import inspect
+import warnings
+
+import torch
 import torch.nn.functional as F
 
-from plait import activations, initializers
+from plait import activations, constraints, initializers, regularizers
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, user_location
-from plait.layers.layer import Layer, LayerCallError
+from plait.layers.layer import Layer, LayerCallError, _shapes_to_specs
+from plait.layers.regularization import set_activity_regularizer, weight_penalty_config
 from plait.serialization import register_serializable
 from plait.utils.dtypes import to_torch_dtype
 from plait.utils.naming import unique_name
@@ -86,6 +92,10 @@ class Dense(Layer):
         activation: name or function; None means linear.
         use_bias: whether to add a bias (default True).
         kernel_initializer: default 'glorot_uniform'. bias_initializer: default 'zeros'.
+        kernel_regularizer, bias_regularizer, activity_regularizer: e.g. 'l2' or
+            `regularizers.l1(1e-4)`; their penalties are in `regularization_losses()`.
+        kernel_constraint, bias_constraint: e.g. `constraints.max_norm(2)`, applied by
+            `apply_constraints()` after each optimizer step.
 
     Input shape: `(batch, ..., input_dim)`. Output shape: `(batch, ..., units)`.
     Weights: `kernel` `(input_dim, units)` in Keras's layout, stored as PyTorch's `weight`
@@ -97,7 +107,9 @@ class Dense(Layer):
     """
 
     def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
@@ -107,6 +119,11 @@ class Dense(Layer):
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        set_activity_regularizer(self, activity_regularizer)
         self._fused_activation = None if self.activation is activations.linear else self.activation
 
     def build(self, input_shape):
@@ -116,9 +133,11 @@ class Dense(Layer):
                 f"The last dimension of the input to Dense layer '{self.name}' must be known, "
                 f"to size its kernel. Received: input_shape={tuple(input_shape)}")
         self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
-                        attr="weight", layout=(1, 0))
+                        attr="weight", layout=(1, 0), regularizer=self.kernel_regularizer,
+                        constraint=self.kernel_constraint)
         if self.use_bias:
-            self.add_weight("bias", (self.units,), self.bias_initializer)
+            self.add_weight("bias", (self.units,), self.bias_initializer,
+                            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         else:
             self.register_parameter("bias", None)
 
@@ -151,6 +170,7 @@ class Dense(Layer):
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
         })
+        config.update(weight_penalty_config(self))
         return config
 
 
@@ -172,3 +192,246 @@ class Activation(Layer):
         config = super().get_config()
         config["activation"] = activations.serialize(self.activation)
         return config
+
+
+@register_serializable(package="plait")
+class Embedding(Layer):
+    """Turns integer indices into dense vectors: row `i` of `embeddings` for index `i`.
+
+    Args:
+        input_dim: vocabulary size (largest index + 1).
+        output_dim: size of each vector.
+        embeddings_initializer: default 'uniform' (RandomUniform(-0.05, 0.05), as Keras).
+        embeddings_regularizer, activity_regularizer, embeddings_constraint: see Dense.
+        mask_zero: index 0 is padding; `compute_mask(inputs)` returns `inputs != 0` and
+            recurrent layers skip those steps. Index 0 then cannot be a word
+            (input_dim = vocabulary + 1).
+        weights: optional initial `(input_dim, output_dim)` matrix (or a list holding it).
+
+    Input shape: `(batch, ...)` of integers (floats are truncated). Output shape:
+    `(batch, ..., output_dim)`. Weights: `embeddings` `(input_dim, output_dim)`, stored as
+    PyTorch's `weight` (the layout of `nn.Embedding`).
+
+        >>> x = Input(shape=(10,), dtype='int64')
+        >>> Embedding(1000, 64)(x).shape
+        (None, 10, 64)
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 weights=None, activity_regularizer=None, **kwargs):
+        if kwargs.pop("input_length", None) is not None:
+            warnings.warn("Argument `input_length` is deprecated (Keras 3). Just remove it.",
+                          stacklevel=2)
+        super().__init__(**kwargs)
+        for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+        self.input_dim, self.output_dim = input_dim, output_dim
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        set_activity_regularizer(self, activity_regularizer)
+        self.mask_zero = bool(mask_zero)
+        if weights is not None:
+            self._ensure_built(None)
+            is_list = isinstance(weights, list) and len(weights) == 1
+            self.set_weights(weights if is_list else [weights])
+
+    def build(self, input_shape):
+        self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                        self.embeddings_initializer, attr="weight",
+                        regularizer=self.embeddings_regularizer,
+                        constraint=self.embeddings_constraint)
+
+    def forward(self, inputs):
+        if inputs.dtype not in (torch.int32, torch.int64):
+            inputs = inputs.long()
+        return F.embedding(inputs, self.weight)
+
+    def compute_mask(self, inputs, mask=None):
+        """`inputs != 0` with mask_zero (True where a step holds data), else None."""
+        if not self.mask_zero:
+            return None
+        return inputs != 0
+
+    @property
+    def embeddings(self):
+        """The `(input_dim, output_dim)` matrix (the `weight` parameter itself)."""
+        return self.weight
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "input_dim": self.input_dim, "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "mask_zero": self.mask_zero,
+        })
+        config.update(weight_penalty_config(self, ("embeddings",)))
+        return config
+
+
+@register_serializable(package="plait")
+class Lambda(Layer):
+    """Wraps a function of tensors as a layer: `Lambda(lambda x: x ** 2)`.
+
+    Args:
+        function: called as `function(inputs, **arguments)`; it also gets `mask=` and
+            `training=` when its signature names them.
+        output_shape: when the output shape cannot be inferred by running `function` on
+            shape-only (meta) tensors: a tuple without the batch dimension (the input's
+            batch size is prepended), a list of such tuples for several outputs, or a
+            function from the full input shape to the full output shape.
+        mask: None, or a function `(inputs, mask) -> mask`.
+        arguments: dict of keyword arguments for `function`.
+
+    A Lambda holds Python code, so it cannot be saved in a config (plait's files never hold
+    code): `get_config` raises. Prefer operations on symbolic tensors (`x * 2`,
+    `torch.exp(x)`) or a Layer subclass with `get_config`.
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(
+                "Lambda needs a callable `function`. "
+                f"Received: function={function!r:.200} (type {type(function).__name__})")
+        if arguments is not None and not isinstance(arguments, dict):
+            raise TypeError(
+                f"`arguments` must be a dict of keyword arguments. Received: arguments={arguments!r}")
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self.mask = mask
+        if isinstance(output_shape, list) and all(isinstance(s, (list, tuple)) for s in output_shape):
+            output_shape = [tuple(s) for s in output_shape]
+        elif isinstance(output_shape, list):
+            output_shape = tuple(output_shape)
+        self._output_shape = output_shape
+        try:
+            params = inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            params = {}
+        self._pass_mask = "mask" in params
+        self._pass_training = "training" in params
+
+    def forward(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._pass_mask:
+            kwargs["mask"] = mask
+        if self._pass_training:
+            kwargs["training"] = self.training if training is None else training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def _output_specs(self, args, kwargs, input_shapes, where):
+        if self._output_shape is None:
+            try:
+                return super()._output_specs(args, kwargs, input_shapes, where)
+            except LayerCallError as err:
+                raise LayerCallError(
+                    f"{err} (the output shape of a Lambda is found by running its function "
+                    "on shape-only tensors; if that cannot work, pass output_shape=...)"
+                ) from err
+        if callable(self._output_shape):
+            shapes = self._output_shape(input_shapes)
+            if isinstance(shapes, list) and all(d is None or isinstance(d, int) for d in shapes):
+                shapes = tuple(shapes)
+        else:
+            batch = next(iter(_flat_shapes(input_shapes)), (None,))[0]
+            declared = self._output_shape
+            shapes = ([(batch,) + s for s in declared] if isinstance(declared, list)
+                      else (batch,) + tuple(declared))
+        dtype = next((t.dtype for t in _flat_tensors(args)), torch.float32)
+        return _shapes_to_specs(shapes, dtype)
+
+    def get_config(self):
+        raise ValueError(
+            f"Lambda layer '{self.name}' cannot be serialized: its function "
+            f"({getattr(self.function, '__name__', self.function)!r}) is Python code, and "
+            "plait's configs and files never hold code, because loading code from a file "
+            "can run anything (Keras allows it only with safe_mode=False). Replace the "
+            "Lambda by operations on symbolic tensors (x * 2, torch.exp(x), ...) or by a "
+            "Layer subclass that defines get_config() and is registered with "
+            "@register_serializable().")
+
+
+def _flat_shapes(structure):
+    if isinstance(structure, tuple) and all(d is None or isinstance(d, int) for d in structure):
+        yield structure
+    elif isinstance(structure, (list, tuple)):
+        for item in structure:
+            yield from _flat_shapes(item)
+    elif isinstance(structure, dict):
+        for item in structure.values():
+            yield from _flat_shapes(item)
+
+
+def _flat_tensors(structure):
+    if isinstance(structure, SymbolicTensor):
+        yield structure
+    elif isinstance(structure, (list, tuple)):
+        for item in structure:
+            yield from _flat_tensors(item)
+    elif isinstance(structure, dict):
+        for item in structure.values():
+            yield from _flat_tensors(item)
+
+
+@register_serializable(package="plait")
+class Identity(Layer):
+    """Returns its input unchanged (a placeholder, e.g. to name a tensor)."""
+
+    def forward(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@register_serializable(package="plait")
+class Rescaling(Layer):
+    """`inputs * scale + offset`, computed in the layer's float dtype (integer images
+    become float32): `Rescaling(1 / 255)` maps [0, 255] to [0, 1];
+    `Rescaling(1 / 127.5, offset=-1)` to [-1, 1].
+
+    Args:
+        scale: a float, or a list of floats broadcast over the last axes (per channel).
+        offset: a float or list, default 0.0.
+
+    Output shape: the input's.
+    """
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = _check_factor(scale, "scale")
+        self.offset = _check_factor(offset, "offset")
+        self._float_dtype = to_torch_dtype(self._dtype)
+        for name, value in (("_scale", self.scale), ("_offset", self.offset)):
+            if isinstance(value, list):
+                self.register_buffer(name, torch.tensor(value, dtype=self._float_dtype),
+                                     persistent=False)
+            else:
+                setattr(self, name, value)
+
+    def forward(self, inputs):
+        return inputs.to(self._float_dtype) * self._scale + self._offset
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"scale": self.scale, "offset": self.offset})
+        return config
+
+
+def _check_factor(value, name):
+    if hasattr(value, "tolist"):  # numpy arrays and tensors
+        value = value.tolist()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_check_factor(v, name) for v in value]
+    raise TypeError(
+        f"`{name}` must be a float or a list of floats. Received: {name}={value!r}")

@@ -24,6 +24,7 @@ from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import to_snake_case, unique_name
 
 _module_call = nn.Module.__call__
+_NO_INPUTS = object()  # Layer.__call__'s default: called with no positional input
 
 # Sizes substituted for unknown dimensions in the two meta runs of shape inference: a
 # dimension that differs between the runs depends on an unknown one and stays None.
@@ -35,10 +36,11 @@ class WeightSpec:
     """How one stored tensor maps to a Keras weight: its Keras name and the permutation
     that takes the Keras layout to the stored (PyTorch) layout."""
 
-    __slots__ = ("keras_name", "attr", "perm")
+    __slots__ = ("keras_name", "attr", "perm", "regularizer", "constraint")
 
-    def __init__(self, keras_name, attr, perm=None):
+    def __init__(self, keras_name, attr, perm=None, regularizer=None, constraint=None):
         self.keras_name, self.attr, self.perm = keras_name, attr, perm
+        self.regularizer, self.constraint = regularizer, constraint
 
     def to_keras(self, tensor):
         return tensor if self.perm is None else tensor.permute(_inverse(self.perm))
@@ -102,13 +104,14 @@ class Layer(nn.Module):
         """Create the weights for inputs of `input_shape` (a tuple, or a list of tuples)."""
 
     def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True,
-                   dtype=None, attr=None, layout=None):
+                   dtype=None, attr=None, layout=None, regularizer=None, constraint=None):
         """Create a weight of Keras-layout `shape` and register it on this module.
 
         `attr` is the PyTorch attribute name (default `name`); `layout` the permutation
         from the Keras layout to the stored one (e.g. `(1, 0)` for a Dense kernel stored as
         `(out, in)`). Trainable weights are Parameters; the others are buffers, so
-        optimizers never see them.
+        optimizers never see them. `regularizer` and `constraint` (callables on the
+        Keras-layout weight) feed `regularization_losses()` and `apply_constraints()`.
         """
         init = initializers.get(initializer)
         torch_dtype = to_torch_dtype(dtype or self._dtype)
@@ -116,7 +119,7 @@ class Layer(nn.Module):
             value = init(tuple(shape), dtype=torch_dtype, device=config.device())
             if not isinstance(value, torch.Tensor):
                 value = torch.as_tensor(value, dtype=torch_dtype, device=config.device())
-            spec = WeightSpec(name, attr or name, layout)
+            spec = WeightSpec(name, attr or name, layout, regularizer, constraint)
             value = spec.from_keras(value).contiguous()
         if trainable:
             self.register_parameter(spec.attr, nn.Parameter(value, requires_grad=self._trainable))
@@ -131,7 +134,18 @@ class Layer(nn.Module):
             self.built = True
 
     # ---------------------------------------------------------------- calling
-    def __call__(self, *args, **kwargs):
+    def __call__(self, inputs=_NO_INPUTS, *args, **kwargs):
+        # Fast path for every call inside a model's forward (one tensor into a built layer,
+        # at most `training=`): it costs what calling a plain nn.Module costs.
+        if not args and self.built and isinstance(inputs, torch.Tensor) and (
+                not kwargs or (len(kwargs) == 1 and "training" in kwargs)):
+            try:
+                return _module_call(self, inputs, **kwargs)
+            except (RuntimeError, ValueError, TypeError) as err:
+                _add_layer_note(err, self, (inputs,))
+                raise
+        if inputs is not _NO_INPUTS:
+            args = (inputs,) + args
         if _has_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
         if not self.built:
@@ -375,6 +389,35 @@ class Layer(nn.Module):
                 "Call it on an input first (or build the model) so its weights exist.")
         return sum(e[1].numel() for e in self._weight_entries())
 
+    # ---------------------------------------------- regularization, constraints
+    # Layers with an activity regularizer hold their last call's penalty here, in an
+    # object with a `.value` (see layers/regularization.py).
+    _activity_penalty = None
+
+    def regularization_losses(self):
+        """The penalty tensors of this layer and its sublayers: every weight regularizer
+        on its weight as it is now, and every activity regularizer's penalty of its layer's
+        last call. The training loop adds their sum to the loss."""
+        losses = []
+        for layer in _walk_layers(self):
+            for spec in layer._weight_specs:
+                if spec.regularizer is not None:
+                    losses.append(spec.regularizer(spec.to_keras(getattr(layer, spec.attr))))
+            holder = layer._activity_penalty
+            if holder is not None and holder.value is not None:
+                losses.append(holder.value)
+        return losses
+
+    def apply_constraints(self):
+        """Project every constrained weight of this layer and its sublayers (the training
+        loop calls it after each optimizer step, as Keras does)."""
+        with torch.no_grad():
+            for layer in _walk_layers(self):
+                for spec in layer._weight_specs:
+                    if spec.constraint is not None:
+                        tensor = getattr(layer, spec.attr)
+                        tensor.copy_(spec.from_keras(spec.constraint(spec.to_keras(tensor))))
+
     # ----------------------------------------------------------------- config
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
@@ -404,6 +447,19 @@ class LayerCallError(ValueError):
 
 
 register_serializable(package="plait")(Layer)
+
+
+def _walk_layers(root):
+    """`root` and every layer below it, each once (iterative: models may nest deeply)."""
+    seen, stack, order = set(), [root], []
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        order.append(layer)
+        stack.extend(reversed(layer._sublayers()))
+    return order
 
 
 def _check_name(name):

@@ -1,5 +1,7 @@
-"""Merge layers: combine a list of tensors into one. Concatenate and concatenate()."""
+"""Merge layers: combine a list of tensors into one. Concatenate, Add, Subtract, Multiply,
+Average, Maximum, Minimum, Dot and their functional forms concatenate(), add(), ..."""
 import torch
+import torch.nn.functional as F
 
 from plait.graph.tensor import format_shape
 from plait.layers.layer import Layer, LayerCallError
@@ -72,3 +74,248 @@ def _check_list(layer, input_shape):
 def concatenate(inputs, axis=-1, **kwargs):
     """Functional form of Concatenate: `concatenate([a, b])`."""
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+class _Merge(Layer):
+    """Base of the element-wise merge layers: a list of tensors whose shapes broadcast
+    (a missing leading axis after the batch counts as size 1, as in Keras) -> one tensor.
+    """
+
+    def _merge(self, inputs):
+        raise NotImplementedError
+
+    def forward(self, inputs):
+        rank = max(x.dim() for x in inputs)
+        inputs = [_expand_to(x, rank) for x in inputs]
+        return self._merge(inputs)
+
+    def compute_output_shape(self, input_shape):
+        shapes = _check_list(self, input_shape)
+        rank = max(len(s) for s in shapes)
+        out = _expand_shape(shapes[0], rank)
+        for shape in shapes[1:]:
+            out = _broadcast(out, _expand_shape(shape, rank), shapes)
+        return out
+
+
+def _expand_to(x, rank):
+    while x.dim() < rank:
+        x = x.unsqueeze(1)
+    return x
+
+
+def _expand_shape(shape, rank):
+    return (shape[0],) + (1,) * (rank - len(shape)) + tuple(shape[1:])
+
+
+def _broadcast(a, b, shapes):
+    out = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x is not None and y is not None and x != y and (i == 0 or 1 not in (x, y)):
+            raise ValueError(
+                "the inputs' shapes do not broadcast: received shapes "
+                + ", ".join(format_shape(s) for s in shapes)
+                + f" (axis {i}: {x} vs {y}). Each axis must match or be 1 in all but one "
+                "input (and the batch sizes must be equal)")
+        if x is None or y is None:
+            out.append(y if x is None and y != 1 else x if y is None and x != 1 else None)
+        else:
+            out.append(max(x, y) if 1 in (x, y) else x)
+    return tuple(out)
+
+
+@register_serializable(package="plait")
+class Add(_Merge):
+    """Sums a list of tensors of broadcastable shapes: `Add()([a, b])`."""
+
+    def _merge(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out
+
+
+@register_serializable(package="plait")
+class Subtract(_Merge):
+    """`a - b` for a list of exactly two tensors: `Subtract()([a, b])`."""
+
+    def compute_output_shape(self, input_shape):
+        shapes = _check_list(self, input_shape)
+        if len(shapes) != 2:
+            raise ValueError(
+                f"Subtract takes exactly 2 inputs; received {len(shapes)}, of shapes "
+                + ", ".join(format_shape(s) for s in shapes))
+        return super().compute_output_shape(input_shape)
+
+    def _merge(self, inputs):
+        return inputs[0] - inputs[1]
+
+
+@register_serializable(package="plait")
+class Multiply(_Merge):
+    """Element-wise product of a list of tensors."""
+
+    def _merge(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out * x
+        return out
+
+
+@register_serializable(package="plait")
+class Average(_Merge):
+    """Element-wise mean of a list of tensors."""
+
+    def _merge(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out / len(inputs)
+
+
+@register_serializable(package="plait")
+class Maximum(_Merge):
+    """Element-wise maximum of a list of tensors."""
+
+    def _merge(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = torch.maximum(out, x)
+        return out
+
+
+@register_serializable(package="plait")
+class Minimum(_Merge):
+    """Element-wise minimum of a list of tensors."""
+
+    def _merge(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = torch.minimum(out, x)
+        return out
+
+
+@register_serializable(package="plait")
+class Dot(Layer):
+    """Dot product of two tensors along one axis of each, per sample (Keras's batch_dot).
+
+    Args:
+        axes: int (the same axis of both) or a pair `(axis_of_a, axis_of_b)`; not 0 (the
+            batch). Negative axes count from the end.
+        normalize: L2-normalize both along their axis first, so the result is the cosine
+            similarity (default False).
+
+    Output shape: `a`'s shape without its axis, then `b`'s shape without the batch and its
+    axis; `(batch, 1)` when nothing else is left. E.g. `(batch, 5, 8)` . `(batch, 7, 8)`
+    with axes=2 gives `(batch, 5, 7)`.
+
+        >>> a, b = Input(shape=(8,)), Input(shape=(8,))
+        >>> Dot(axes=1)([a, b]).shape
+        (None, 1)
+    """
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axes, (list, tuple)):
+            if len(axes) != 2 or not all(
+                    isinstance(a, int) and not isinstance(a, bool) for a in axes):
+                raise ValueError(
+                    "`axes` must be an int or a pair of ints (one axis per input). "
+                    f"Received: axes={axes!r}")
+            axes = list(axes)
+        elif isinstance(axes, bool) or not isinstance(axes, int):
+            raise TypeError(
+                f"`axes` must be an int or a pair of ints. Received: axes={axes!r}")
+        self.axes = axes
+        self.normalize = bool(normalize)
+
+    def _axes_for(self, rank_a, rank_b):
+        pair = self.axes if isinstance(self.axes, list) else [self.axes, self.axes]
+        return pair[0] % rank_a if pair[0] < 0 else pair[0], pair[1] % rank_b if pair[1] < 0 else pair[1]
+
+    def forward(self, inputs):
+        a, b = inputs
+        axis_a, axis_b = self._axes_for(a.dim(), b.dim())
+        if self.normalize:
+            a = F.normalize(a, dim=axis_a, eps=1e-7)
+            b = F.normalize(b, dim=axis_b, eps=1e-7)
+        a = a.movedim(axis_a, -1)
+        b = b.movedim(axis_b, 1)
+        rest_a, rest_b = a.shape[1:-1], b.shape[2:]
+        out = torch.bmm(a.reshape(a.shape[0], -1, a.shape[-1]),
+                        b.reshape(b.shape[0], b.shape[1], -1))
+        return out.reshape((a.shape[0],) + tuple(rest_a) + tuple(rest_b) + (
+            (1,) if not rest_a and not rest_b else ()))
+
+    def compute_output_shape(self, input_shape):
+        shapes = _check_list(self, input_shape)
+        if len(shapes) != 2:
+            raise ValueError(
+                f"Dot takes exactly 2 inputs; received {len(shapes)}, of shapes "
+                + ", ".join(format_shape(s) for s in shapes))
+        a, b = shapes
+        if len(a) < 2 or len(b) < 2:
+            raise ValueError(
+                "Dot needs inputs of rank >= 2 (batch, ...); received shapes "
+                f"{format_shape(a)} and {format_shape(b)}")
+        pair = self.axes if isinstance(self.axes, list) else [self.axes, self.axes]
+        for axis, shape in zip(pair, (a, b)):
+            if not -len(shape) <= axis < len(shape):
+                raise ValueError(
+                    f"axes={self.axes} is out of range for an input of shape "
+                    f"{format_shape(shape)}")
+        axis_a, axis_b = self._axes_for(len(a), len(b))
+        if axis_a == 0 or axis_b == 0:
+            raise ValueError(
+                f"axes={self.axes} names the batch axis 0; a Dot is taken per sample, over "
+                "axes >= 1")
+        if a[axis_a] is not None and b[axis_b] is not None and a[axis_a] != b[axis_b]:
+            raise ValueError(
+                f"with axes={self.axes}, the sizes of axis {axis_a} of {format_shape(a)} "
+                f"({a[axis_a]}) and axis {axis_b} of {format_shape(b)} ({b[axis_b]}) must "
+                "be equal")
+        out = [d for i, d in enumerate(a) if i != axis_a]
+        out += [d for i, d in enumerate(b) if i not in (0, axis_b)]
+        if len(out) == 1:
+            out.append(1)
+        return tuple(out)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axes": self.axes, "normalize": self.normalize})
+        return config
+
+
+def add(inputs, **kwargs):
+    """Functional form of Add: `add([a, b])`."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    """Functional form of Subtract: `subtract([a, b])` is `a - b`."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    """Functional form of Multiply: `multiply([a, b])`."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    """Functional form of Average: `average([a, b])`."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """Functional form of Maximum: `maximum([a, b])`."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """Functional form of Minimum: `minimum([a, b])`."""
+    return Minimum(**kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, normalize=False, **kwargs):
+    """Functional form of Dot: `dot([a, b], axes=1)`."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -1,4 +1,5 @@
-"""Pooling over channels-last data: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D."""
+"""Pooling over channels-last data: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D,
+GlobalMaxPooling1D/2D/3D, GlobalAveragePooling1D/2D/3D."""
 import torch
 import torch.nn.functional as F
 
@@ -95,3 +96,73 @@ AveragePooling2D = _pooling("AveragePooling2D", 2, "avg", "Average pooling over 
 AveragePooling3D = _pooling("AveragePooling3D", 3, "avg", "Average pooling over `(batch, d1, d2, d3, channels)`.")
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+
+
+class GlobalPooling(Layer):
+    """Base of the global pooling layers: the max or mean over all spatial axes.
+
+    Args:
+        data_format: 'channels_last' (default) or 'channels_first'.
+        keepdims: keep the spatial axes with size 1 (default False).
+
+    Input shape: `(batch, *spatial, channels)`. Output shape: `(batch, channels)`, or
+    `(batch, 1, ..., 1, channels)` with keepdims.
+    """
+
+    rank = None
+    mode = None
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = conv_utils.normalize_data_format(data_format)
+        self.keepdims = bool(keepdims)
+        self._channels_last = self.data_format == "channels_last"
+        first = 1 if self._channels_last else 2
+        self._dims = tuple(range(first, first + self.rank))
+
+    def build(self, input_shape):
+        check_rank(self, input_shape, self.rank)
+
+    def forward(self, inputs, mask=None):
+        if self.mode == "max":
+            return inputs.amax(dim=self._dims, keepdim=self.keepdims)
+        if mask is None:
+            return inputs.mean(dim=self._dims, keepdim=self.keepdims)
+        # Keras: the average over the unmasked steps only (1-D inputs from an Embedding).
+        weights = mask.to(inputs.dtype).unsqueeze(-1 if self._channels_last else 1)
+        total = (inputs * weights).sum(dim=self._dims, keepdim=self.keepdims)
+        return total / weights.sum(dim=self._dims, keepdim=self.keepdims)
+
+    def compute_output_shape(self, input_shape):
+        check_rank(self, input_shape, self.rank)
+        if self.keepdims:
+            return tuple(1 if i in self._dims else d for i, d in enumerate(input_shape))
+        return tuple(d for i, d in enumerate(input_shape) if i not in self._dims)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"data_format": self.data_format, "keepdims": self.keepdims})
+        return config
+
+
+def _global(name, rank, mode):
+    what = "Maximum" if mode == "max" else "Average"
+    doc = (f"{what} over the spatial axes of a {rank + 2}-D input: `(batch, *spatial, "
+           "channels)` -> `(batch, channels)` (keepdims=True keeps them with size 1).")
+    if mode == "avg" and rank == 1:
+        doc += " Call with `mask=` (batch, steps) to average over the unmasked steps only."
+    cls = type(name, (GlobalPooling,), {"rank": rank, "mode": mode, "__doc__": doc,
+                                        "__module__": __name__})
+    return register_serializable(package="plait")(cls)
+
+
+GlobalMaxPooling1D = _global("GlobalMaxPooling1D", 1, "max")
+GlobalMaxPooling2D = _global("GlobalMaxPooling2D", 2, "max")
+GlobalMaxPooling3D = _global("GlobalMaxPooling3D", 3, "max")
+GlobalAveragePooling1D = _global("GlobalAveragePooling1D", 1, "avg")
+GlobalAveragePooling2D = _global("GlobalAveragePooling2D", 2, "avg")
+GlobalAveragePooling3D = _global("GlobalAveragePooling3D", 3, "avg")
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)

@@ -13,7 +13,7 @@ and `plait.models.summary`.
 import numpy as np
 import torch
 
-from plait import serialization, training
+from plait import saving, serialization, training
 from plait.graph.graph import Graph
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape
@@ -218,6 +218,35 @@ class Model(Layer):
 
     def predict_on_batch(self, *args, **kwargs):
         return training.predict_on_batch(self, *args, **kwargs)
+
+    # ----------------------------------------------------------------- saving
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Save the architecture, the weights and, when compiled, the compile settings and
+        optimizer state to a `.plait` file, atomically. `plait.models.load_model` reads it."""
+        saving.save_model(self, filepath, overwrite=overwrite,
+                          include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights to a `.safetensors` file, by `state_dict` name, atomically."""
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Load weights by name from a `.safetensors` (or `.plait`) file; `skip_mismatch`
+        skips, with a warning, the ones missing or of another shape instead of raising."""
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        """The architecture as JSON text; `plait.models.model_from_json` rebuilds it."""
+        return saving.saving_lib.to_json(self, **kwargs)
+
+    def to_source(self, filepath):
+        """Write the model as a standalone PyTorch file (an `nn.Module`, no plait import)
+        and its weights next to it as `<name>.safetensors`."""
+        saving.source.to_source(self, filepath)
+
+    def export(self, filepath, format="onnx", **kwargs):
+        """Export for inference: `format="onnx"` writes ONNX through `torch.onnx`."""
+        saving.export.export(self, filepath, format=format, **kwargs)
 
     # ----------------------------------------------------------------- config
     def get_config(self):

@@ -9,7 +9,7 @@ An optimizer is created without parameters, as in Keras, and bound to them by
 
 `step()` clips the gradients (clipnorm, clipvalue or global_clipnorm), sets the
 scheduled learning rate for this step, applies Keras's decoupled weight decay, runs the
-`torch.optim` update (fused on CUDA where PyTorch has a fused kernel, else foreach) and
+`torch.optim` update (fused on CPU and CUDA where PyTorch has a fused kernel) and
 increments `iterations`, a Python int. Nothing in it waits for the device.
 
 Where Keras's update differs from `torch.optim`'s, plait follows `torch.optim` (users
@@ -23,6 +23,9 @@ from plait.optimizers import schedules
 from plait.optimizers.schedules import LearningRateSchedule
 
 _FUSED = (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW)
+# The fused kernels update every parameter in one call: on CPU about 3x faster than the
+# default per-parameter loop for small models (measured in bench/).
+_FUSED_DEVICES = ("cpu", "cuda")
 
 
 def _check_range(name, value, low, high, high_open=False):
@@ -176,7 +179,7 @@ class Optimizer:
     def _kwargs_for(self, params):
         kwargs = {"lr": self._current_lr(), **self._torch_kwargs()}
         if self._torch_class in _FUSED and all(
-                p.is_cuda and p.is_floating_point() for p in params):
+                p.device.type in _FUSED_DEVICES and p.is_floating_point() for p in params):
             kwargs["fused"] = True
         return kwargs
 

@@ -26,6 +26,15 @@ def atomic_write(path, overwrite=True):
     Yields:
         A binary file object opened for writing (seekable).
     """
+    with atomic_path(path, overwrite) as tmp:
+        with open(tmp, "wb") as f:
+            yield f
+
+
+@contextlib.contextmanager
+def atomic_path(path, overwrite=True):
+    """Like `atomic_write`, for writers that take a path: yields the temporary file's path
+    (created empty); it replaces `path` when the block ends cleanly."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -42,12 +51,14 @@ def atomic_write(path, overwrite=True):
             f"or choose another name. Received: filepath={path!r}")
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
     # os.open with 0o666 lets the umask set the permissions, as a plain open() would.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
+        yield tmp
+        fd = os.open(tmp, os.O_RDWR)  # Windows cannot fsync a read-only handle
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

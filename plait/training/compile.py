@@ -10,6 +10,8 @@ import numbers
 
 import torch
 
+from plait import losses, metrics as metrics_module, optimizers
+
 __all__ = ["compile", "CompileState", "get_state"]
 
 
@@ -114,9 +116,6 @@ class CompileState:
 
     def __init__(self, module, optimizer, loss, metrics, loss_weights, weighted_metrics,
                  run_eagerly=False, jit_compile=False, steps_per_execution=1):
-        from plait import optimizers
-
-        self.module = None  # not kept: the state lives on the module
         self.optimizer = optimizers.get(optimizer)
         params = [p for p in module.parameters() if p.requires_grad]
         self.optimizer.build(params)
@@ -159,8 +158,6 @@ class CompileState:
             if output_shapes is not None and self.output_shapes is None:
                 self.output_shapes = output_shapes
             return
-        from plait import losses
-
         names = list(output_names)
         n = len(names)
         loss_specs = _per_output(self.loss, names, "loss")
@@ -181,8 +178,6 @@ class CompileState:
         self.resolved = True
 
     def _bind_metrics(self, value, names, shapes, argument):
-        from plait import metrics as metrics_module
-
         per_output = _metrics_per_output(value, names, argument)
         bound = []
         seen = set()
@@ -217,7 +212,14 @@ class CompileState:
 
     @property
     def has_loss(self):
-        return any(loss is not None for loss in self.output_losses)
+        if self.resolved:
+            return any(loss is not None for loss in self.output_losses)
+        spec = self.loss
+        if isinstance(spec, dict):
+            return any(v is not None for v in spec.values())
+        if isinstance(spec, (list, tuple)):
+            return any(v is not None for v in spec)
+        return spec is not None
 
     # -- per step ------------------------------------------------------------------------
 

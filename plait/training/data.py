@@ -309,10 +309,12 @@ def to_tensor(value, device, float_dtype, argument="x"):
         return None
     if not isinstance(value, torch.Tensor):
         array = np.asarray(value)
-        if array.dtype == object:
+        if array.dtype.kind not in "biufc":
             raise TypeError(
-                f"`{argument}` could not be turned into a numeric array (it holds Python "
-                f"objects). Pass numbers in a numpy array or a torch tensor. "
+                f"`{argument}` could not be turned into a numeric array (it holds "
+                f"{'Python objects' if array.dtype == object else array.dtype.name + ' values'})"
+                f". Pass numbers in a numpy array or a torch tensor (encode labels as integers)."
+                f" "
                 f"Received: {argument} of type {type(value).__name__}")
         if array.dtype.kind == "f" and float_dtype == torch.float32:
             array = array.astype(np.float32, copy=False)
@@ -443,7 +445,7 @@ class EpochIterator:
             count = 0
             for count, batch in enumerate(self.source, start=1):
                 yield count - 1, batch
-            if count == 0:
+            if count == 0 and self.repeat:
                 self._warn_ran_out()
             elif self.steps is None:
                 self.steps = count
@@ -575,8 +577,7 @@ class _BatchConverter:
             self.first = False
             return xs, [], []
         ys = [to_tensor(v, spec.device, spec.float_dtype, "y") for v in spec.flatten_y(y)]
-        sws = [to_tensor(v, spec.device, spec.float_dtype, "sample_weight")
-               for v in spec.flatten_sample_weight(sw)]
+        sws = _weights_once(spec, spec.flatten_sample_weight(sw))
         if self.first and self.check_targets is not None:
             self.check_targets(ys)
         self.first = False
@@ -594,6 +595,10 @@ def _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_f
     check_sample_counts(_named(spec, xs, ys, sws))
     if with_targets and check_targets is not None:
         check_targets(ys)
+    if _num_samples(xs + ys) == 0:
+        raise ValueError(
+            f"`{argument}` holds no samples (its first dimension is 0). Pass at least one "
+            f"sample. Received: {argument} with shape {tuple(xs[0].shape)}")
     if class_weight_fn is not None:
         sws = class_weight_fn(ys, sws)
     return ArraySource(xs, ys, sws, batch_size or 32, shuffle)
@@ -609,9 +614,16 @@ def array_inputs(spec, x, argument="x"):
 
 def array_targets(spec, y, sample_weight):
     ys = [to_tensor(v, spec.device, spec.float_dtype, "y") for v in spec.flatten_y(y)]
-    sws = [to_tensor(v, spec.device, spec.float_dtype, "sample_weight")
-           for v in spec.flatten_sample_weight(sample_weight)]
-    return ys, sws
+    return ys, _weights_once(spec, spec.flatten_sample_weight(sample_weight))
+
+
+def _weights_once(spec, weights):
+    """One sample_weight array shared by every output becomes one tensor, not several."""
+    done = {}
+    for w in weights:
+        if id(w) not in done:
+            done[id(w)] = to_tensor(w, spec.device, spec.float_dtype, "sample_weight")
+    return [done[id(w)] for w in weights]
 
 
 def _named(spec, xs, ys, sws):

@@ -11,10 +11,10 @@ import warnings
 import numpy as np
 import torch
 
-from plait import callbacks as callbacks_module
+from plait import callbacks as callbacks_module, losses
 from plait.training import data as data_lib
 from plait.training.compile import get_state, known_output_shapes
-from plait.training.progbar import is_interactive
+from plait.utils.progbar import is_interactive
 
 __all__ = ["fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
            "predict_on_batch"]
@@ -61,14 +61,8 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         A `History`, also set as `module.history`.
     """
     state = get_state(module, "fit")
-    _check_positive_int(epochs, "epochs", allow_zero=True)
-    _check_batch_size(batch_size, "batch_size")
-    _check_batch_size(validation_batch_size, "validation_batch_size")
-    _check_optional_steps(steps_per_epoch, "steps_per_epoch")
-    _check_optional_steps(validation_steps, "validation_steps")
-    _check_validation_freq(validation_freq)
-    if shuffle not in (True, False, "batch"):
-        raise ValueError(f"`shuffle` must be True, False or 'batch'. Received: shuffle={shuffle!r}")
+    _check_fit_arguments(epochs, batch_size, validation_batch_size, steps_per_epoch,
+                         validation_steps, validation_freq, shuffle)
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
     split_data = None
@@ -86,13 +80,10 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         raise ValueError(
             "fit() needs a loss to minimize, but compile() was given none for any output. "
             "Call compile(loss=...) first. Received: loss=None")
-    if class_weight_fn is not None:
-        class_weight_fn.bind()
     if isinstance(source, data_lib.ArraySource):
         _check_sparse_labels(state, source.ys, "y")
     if split_data is not None:
         _warn_single_class(spec, y, split_data[1], validation_split)
-
     val_batches = None
     if validation_data is not None:
         val_source = _validation_source(state, spec, validation_data,
@@ -104,38 +95,54 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
     cbs = callbacks_module.CallbackList(
         callbacks, add_history=True, add_progbar=verbose != 0, model=module, verbose=verbose,
         epochs=epochs, steps=batches.steps, do_validation=val_batches is not None)
-    train_step = _train_step(state, spec)
     module.stop_training = False
-    logs = {}
     with _mode(module, training=True):
         cbs.on_train_begin()
-        start = module.__dict__.pop("_initial_epoch", None)
-        start = initial_epoch if start is None else start
-        for epoch in range(start, epochs):
-            state.reset_metrics()
-            cbs.on_epoch_begin(epoch)
-            steps_done = 0
-            for step, (xs, ys, sws) in batches.epoch():
-                cbs.on_train_batch_begin(step)
-                train_step(xs, ys, sws)
-                steps_done += 1
-                cbs.on_train_batch_end(step, state.batch_logs())
-                if module.stop_training:
-                    break
-            if steps_done == 0:
-                break
-            epoch_logs = state.read_logs()
-            if val_batches is not None and _should_validate(epoch, validation_freq):
-                val_logs = _run_test(module, state, spec, val_batches, cbs)
-                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, epoch_logs)
-            logs = epoch_logs
-            if module.stop_training or batches.ran_out:
-                break
+        resume = module.__dict__.pop("_initial_epoch", None)  # set by BackupAndRestore
+        logs = _run_epochs(module, state, spec, batches, val_batches, cbs,
+                           initial_epoch if resume is None else resume, epochs,
+                           validation_freq)
         cbs.on_train_end(logs)
-    history = cbs.history
-    module.history = history
-    return history
+    module.history = cbs.history
+    return cbs.history
+
+
+def _run_epochs(module, state, spec, batches, val_batches, cbs, start, epochs,
+                validation_freq):
+    """Epochs `start..epochs-1`; returns the last epoch's logs."""
+    train_step = _train_step(state, spec)
+    logs = {}
+    for epoch in range(start, epochs):
+        state.reset_metrics()
+        cbs.on_epoch_begin(epoch)
+        steps_done = 0
+        for step, (xs, ys, sws) in batches.epoch():
+            cbs.on_train_batch_begin(step)
+            train_step(xs, ys, sws)
+            steps_done += 1
+            cbs.on_train_batch_end(step, state.batch_logs())
+            if module.stop_training:
+                break
+        if steps_done == 0:
+            break  # the data ran out
+        logs = state.read_logs()
+        if val_batches is not None and _should_validate(epoch, validation_freq):
+            logs.update(_validation_logs(module, state, spec, val_batches, cbs))
+        cbs.on_epoch_end(epoch, logs)
+        if module.stop_training or batches.ran_out:
+            break
+    return logs
+
+
+def _validation_logs(module, state, spec, val_batches, cbs):
+    logs = _run_test(module, state, spec, val_batches, cbs)
+    if logs is None:
+        warnings.warn(
+            "`validation_data` gave no batches, so this epoch has no validation values (a "
+            "generator is consumed once: pass arrays, a DataLoader, or a generator that "
+            "loops).", UserWarning, stacklevel=4)
+        return {}
+    return {"val_" + k: v for k, v in logs.items()}
 
 
 def _validation_source(state, spec, validation_data, batch_size):
@@ -200,19 +207,25 @@ def evaluate(module, x=None, y=None, batch_size=None, verbose="auto", sample_wei
         callbacks, add_progbar=verbose != 0, model=module, verbose=verbose, epochs=1,
         steps=batches.steps)
     logs = _run_test(module, state, spec, batches, cbs)
+    if logs is None:
+        raise ValueError(
+            "evaluate() got no batches from `x`: the data is empty (or `steps=0`). "
+            f"Received: x of type {type(x).__name__}")
     return _results(state, logs, return_dict)
 
 
 def _run_test(module, state, spec, batches, cbs):
     state.reset_metrics()
     test_step = _test_step(state, spec)
+    steps = 0
     with _mode(module, training=False), torch.no_grad():
         cbs.on_test_begin()
         for step, (xs, ys, sws) in batches.epoch():
             cbs.on_test_batch_begin(step)
             test_step(xs, ys, sws)
+            steps += 1
             cbs.on_test_batch_end(step, state.batch_logs())
-        logs = state.read_logs()
+        logs = state.read_logs() if steps else None
         cbs.on_test_end(logs)
     return logs
 
@@ -324,9 +337,7 @@ def train_on_batch(module, x, y=None, sample_weight=None, class_weight=None,
             "train_on_batch() needs a loss to minimize, but compile() was given none. "
             "Call compile(loss=...) first. Received: loss=None")
     if class_weight:
-        weights = _ClassWeights(class_weight, state, spec)
-        weights.bind()
-        sws = weights(ys, sws)
+        sws = _ClassWeights(class_weight, state, spec)(ys, sws)
     if reset_metrics:
         state.reset_metrics()
     train_step = _train_step(state, spec)
@@ -384,18 +395,70 @@ class _EagerTrainStep:
         self.state = state
         self.spec = spec
         self.optimizer = state.optimizer
-        self.module_losses = _has_module_losses(spec.module)
+        self.penalties = _Penalties(spec.module)
+        self.constrain = _constraint_fn(spec.module)
 
     def __call__(self, xs, ys, sws):
         state, spec = self.state, self.spec
         outputs = spec.flatten_outputs(spec.call(xs))
         total, parts = state.compute_loss(ys, outputs, sws)
-        if self.module_losses:
-            total = _add_module_losses(spec.module, total)
+        total = self.penalties.add(total)
         state.update_metrics(total, parts, ys, outputs, sws, _batch_size(xs))
         self.optimizer.zero_grad()
         total.backward()
         self.optimizer.step()
+        if self.constrain is not None:
+            self.constrain()
+
+
+class _Penalties:
+    """The module's regularization penalties (`module.regularization_losses()`, a list of
+    0-d tensors), added to the loss. A module that reports none at its first step is not
+    asked again: the walk over its layers would cost every step."""
+
+    def __init__(self, module):
+        self.fn = getattr(module, "regularization_losses", None)
+        self.active = callable(self.fn)
+
+    def add(self, total):
+        if not self.active:
+            return total
+        penalties = self.fn()
+        if not penalties:
+            self.active = False
+            return total
+        return total + torch.stack([p.reshape(()) for p in penalties]).sum()
+
+
+def _constraint_fn(module):
+    """`module.apply_constraints` when some weight has a constraint (Keras applies them
+    after each optimizer step), else None."""
+    fn = getattr(module, "apply_constraints", None)
+    if not callable(fn):
+        return None
+    specs = [spec for m in module.modules() for spec in getattr(m, "_weight_specs", ())]
+    if specs and all(getattr(spec, "constraint", None) is None for spec in specs):
+        return None
+    return fn
+
+
+class _WithPenalties(torch.nn.Module):
+    """Runs a module and returns its outputs with its penalties, so `functional_call`
+    sees the regularizers read the traced weights."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.inner = module
+
+    def forward(self, args, kwargs):
+        out = self.inner(*args, **kwargs)
+        penalties = self.inner.regularization_losses()
+        # Activity penalties are kept on the layers after a call; a traced value must not
+        # outlive the trace, so they are dropped once read.
+        for module in self.inner.modules():
+            if module.__dict__.get("_activity_loss") is not None:
+                module._activity_loss = None
+        return out, penalties
 
 
 class _JitTrainStep:
@@ -407,15 +470,26 @@ class _JitTrainStep:
         self.state = state
         self.spec = spec
         self.optimizer = state.optimizer
+        self.constrain = _constraint_fn(spec.module)
         module = spec.module
-        self.params = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
-        buffers = dict(module.named_buffers())
+        penalized = callable(getattr(module, "regularization_losses", None))
+        target = _WithPenalties(module) if penalized else module
+        prefix = "inner." if penalized else ""
+        self.params = [(prefix + n, p) for n, p in module.named_parameters() if p.requires_grad]
+        buffers = {prefix + n: b for n, b in module.named_buffers()}
 
         def loss_of(params, buffers, xs, ys, sws):
             args, kwargs = spec.call_args(xs)
-            out = torch.func.functional_call(module, (params, buffers), args, kwargs)
+            if penalized:
+                out, penalties = torch.func.functional_call(
+                    target, (params, buffers), (args, kwargs))
+            else:
+                out, penalties = torch.func.functional_call(
+                    target, (params, buffers), args, kwargs), []
             outputs = spec.flatten_outputs(out)
             total, parts = state.compute_loss(ys, outputs, sws)
+            for penalty in penalties:
+                total = total + penalty.reshape(())
             parts = [None if p is None else p.detach() for p in parts]
             return total, (parts, [o.detach() for o in outputs])
 
@@ -445,6 +519,8 @@ class _JitTrainStep:
         for (name, param) in self.params:
             param.grad = grads[name]
         self.update()
+        if self.constrain is not None:
+            self.constrain()
         return None
 
 
@@ -489,12 +565,14 @@ def _test_step(state, spec):
     key = ("test", spec.call_kind, tuple(spec.call_keys or ()))
     step = state.steps.get(key)
     if step is None:
+        penalties = _Penalties(spec.module)
+
         def test_step(xs, ys, sws):
             outputs = spec.flatten_outputs(spec.call(xs))
             total, parts = state.compute_loss(ys, outputs, sws)
             if total is None:
                 total = torch.zeros((), device=spec.device)
-            return total, parts, outputs
+            return penalties.add(total), parts, outputs
 
         compute = _Compiled(test_step, "the test step") if state.jit_compile else test_step
 
@@ -517,19 +595,6 @@ def _predict_step(state, spec):
 
 def _batch_size(xs):
     return xs[0].shape[0]
-
-
-def _has_module_losses(module):
-    losses = getattr(module, "losses", None)
-    return isinstance(losses, (list, tuple))
-
-
-def _add_module_losses(module, total):
-    """Add the losses a module collects (`module.losses`, e.g. regularization penalties)."""
-    extra = [t for t in module.losses if isinstance(t, torch.Tensor)]
-    if not extra:
-        return total
-    return total + torch.stack([t.reshape(()) for t in extra]).sum()
 
 
 # ---------------------------------------------------------------------------- binding
@@ -574,8 +639,6 @@ def _check_targets(state, ys, argument):
 def _check_sparse_labels(state, ys, argument):
     """Sparse labels out of range fail deep inside the loss (on CUDA: a device assert);
     check the full label arrays once, before training."""
-    from plait import losses
-
     shapes = state.output_shapes or [None] * len(ys)
     for loss, target, shape in zip(state.output_losses, ys, shapes):
         if target is None or not isinstance(loss, losses.SparseCategoricalCrossentropy):
@@ -649,6 +712,8 @@ class _ClassWeights:
         return mappings
 
     def __call__(self, ys, sws):
+        if self.tables is None:
+            self.bind()
         out = list(sws)
         for i, table in enumerate(self.tables):
             if table is None or ys[i] is None:
@@ -743,6 +808,19 @@ def _check_positive_int(value, argument, allow_zero=False):
 def _check_optional_steps(value, argument):
     if value is not None:
         _check_positive_int(value, argument)
+
+
+def _check_fit_arguments(epochs, batch_size, validation_batch_size, steps_per_epoch,
+                         validation_steps, validation_freq, shuffle):
+    _check_positive_int(epochs, "epochs", allow_zero=True)
+    _check_batch_size(batch_size, "batch_size")
+    _check_batch_size(validation_batch_size, "validation_batch_size")
+    _check_optional_steps(steps_per_epoch, "steps_per_epoch")
+    _check_optional_steps(validation_steps, "validation_steps")
+    _check_validation_freq(validation_freq)
+    if shuffle not in (True, False, "batch"):
+        raise ValueError(
+            f"`shuffle` must be True, False or 'batch'. Received: shuffle={shuffle!r}")
 
 
 def _check_validation_freq(value):

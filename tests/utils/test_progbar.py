@@ -3,25 +3,9 @@ import io
 
 import pytest
 
-from plait.training import progbar as progbar_module
-from plait.training.progbar import Progbar
-
-
-class TTY(io.StringIO):
-    def isatty(self):
-        return True
-
-
-class Clock:
-    """A clock that moves `tick` seconds each time it is read."""
-
-    def __init__(self, tick):
-        self.t = 1000.0
-        self.tick = tick
-
-    def __call__(self):
-        self.t += self.tick
-        return self.t
+from plait.utils import progbar as progbar_module
+from plait.utils.progbar import Progbar
+from tests.training.helpers import TTY, Clock
 
 
 @pytest.fixture
@@ -43,7 +27,7 @@ def test_terminal_bar_redraws_in_place(clock):
         "\r2/4 [==============>...............] - ETA: 0s - loss: 0.5000"
         "\r3/4 [=====================>........] - ETA: 0s - loss: 0.3333"
         "\r4/4 [==============================] - ETA: 0s - loss: 0.2500"
-        "\r4/4 [==============================] - 0s 4ms/step - loss: 0.2500 - accuracy: 0.5000\n"
+        "\r4/4 [==============================] - 0s 3ms/step - loss: 0.2500 - accuracy: 0.5000\n"
     )
 
 

@@ -1,0 +1,664 @@
+"""`make bench`: plait against the same models written by hand in PyTorch, in one process.
+
+Every comparison alternates plait and hand-written runs (the order flips each round) and
+repeats until the ratio is stable; the table gives the median ratio plait / hand-written
+(> 1: plait is faster) and the quartiles of the per-round ratios. Run sizes are calibrated
+on this machine so that one run takes about `--run-seconds` (fit) or less (predict, latency).
+
+    .venv/bin/python bench/run.py                      # everything, writes bench/RESULTS.md
+    .venv/bin/python bench/run.py --only mlp,rnn --sections fit,jit --out /tmp/r.md
+
+Sections: env, import, build, latency, predict, fit, jit, threads, memory.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# pytorch-symbolic's "API 2" patches nn.Module.__call__ for every module in the process,
+# which would slow the other columns too: use its explicit API instead.
+os.environ.setdefault("PYTORCH_SYMBOLIC_API_2_ENABLED_BY_DEFAULT", "False")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import plait  # noqa: E402
+from bench import models, symbolic_models  # noqa: E402
+from bench.timing import calibrate, compare, timed  # noqa: E402
+
+def now():
+    """The benchmark's clock: CPU time of this process (`--clock cpu`, the default with one
+    thread: other processes on a shared machine then barely disturb a ratio) or wall time."""
+    return _clock()
+
+
+_clock = time.process_time
+SECTIONS = ["env", "import", "build", "latency", "predict", "fit", "jit", "threads", "memory"]
+DATA_BYTES = 48 * 2 ** 20  # the largest in-memory data set a case gets
+
+
+# ---------------------------------------------------------------------------- report
+class Report:
+    """Rows of the results table, plus free-form sections, written as markdown."""
+
+    def __init__(self):
+        self.header = []
+        self.rows = []
+        self.sections = {}
+        self.misses = []
+
+    def row(self, model, measure, plait_value, hand_value, unit, comparison, target=None,
+            higher_is_better=True, third=None):
+        """One comparison; `comparison` gives the ratio (plait speed / hand-written speed)."""
+        ratio = comparison.ratio("plait", "hand")
+        low, high = comparison.spread("plait", "hand")
+        ok = None
+        if target is not None:
+            ok = ratio >= target
+            if not ok:
+                self.misses.append(f"{model} {measure}: ratio {ratio:.3f} < {target}")
+        self.rows.append(dict(model=model, measure=measure, plait=plait_value,
+                              hand=hand_value, unit=unit, ratio=ratio, low=low, high=high,
+                              rounds=comparison.rounds, target=target, ok=ok, third=third))
+        third_text = "" if third is None else f", pytorch-symbolic {third}"
+        print(f"  {model:17s} {measure:24s} plait {plait_value:>10} hand {hand_value:>10} "
+              f"{unit:10s} ratio {ratio:.3f} [{low:.3f}-{high:.3f}] x{comparison.rounds}"
+              f"{'' if ok is None else (' ok' if ok else ' MISSED')}{third_text}", flush=True)
+
+    def add(self, section, lines):
+        self.sections.setdefault(section, []).extend(lines)
+
+    def miss(self, text):
+        self.misses.append(text)
+
+    def markdown(self):
+        out = ["# plait benchmark results", ""] + self.header + [""]
+        if self.rows:
+            out += ["## plait against hand-written PyTorch", "",
+                    "Ratio = plait's speed / the hand-written model's speed, median of "
+                    "alternating rounds (> 1: plait is faster); the range is the quartiles of "
+                    "the per-round ratios. For latency the ratio is hand time / plait time.",
+                    "",
+                    "| model | measure | plait | hand-written | pytorch-symbolic | unit | ratio "
+                    "| quartiles | rounds | target | met |",
+                    "|---|---|---:|---:|---:|---|---:|---|---:|---|---|"]
+            for r in self.rows:
+                target = "" if r["target"] is None else f">= {r['target']}"
+                met = "" if r["ok"] is None else ("yes" if r["ok"] else "**no**")
+                out.append(
+                    f"| {r['model']} | {r['measure']} | {r['plait']} | {r['hand']} | "
+                    f"{r['third'] or ''} | {r['unit']} | {r['ratio']:.3f} | "
+                    f"{r['low']:.3f}–{r['high']:.3f} | {r['rounds']} | {target} | {met} |")
+            out.append("")
+        for name, lines in self.sections.items():
+            out += [f"## {name}", ""] + lines + [""]
+        out += ["## Targets missed", ""]
+        out += [f"- {m}" for m in self.misses] if self.misses else ["None."]
+        out.append("")
+        analysis = ROOT / "bench" / "ANALYSIS.md"
+        if analysis.exists():
+            out += [analysis.read_text().rstrip(), ""]
+        return "\n".join(out)
+
+
+def fmt(value):
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+# ---------------------------------------------------------------------------- helpers
+def per_sample_bytes(case):
+    xs, ys = case.data(1)
+    arrays = models._as_list(xs) + models._as_list(ys)
+    return sum(a.nbytes for a in arrays)
+
+
+class Pool:
+    """A case's data: numpy arrays for plait (Keras layout), tensors for the hand-written
+    model (its layout), `size` samples; runs take the first `n`."""
+
+    def __init__(self, case, size):
+        self.size = size
+        self.xs, self.ys = case.data(size)
+        self.txs, self.tys = case.torch_data(self.xs, self.ys)
+
+    def plait(self, n):
+        cut = lambda v: [a[:n] for a in v] if isinstance(v, list) else v[:n]  # noqa: E731
+        return cut(self.xs), cut(self.ys)
+
+    def torch(self, n):
+        return [t[:n] for t in self.txs], [t[:n] for t in self.tys]
+
+
+def pool_for(case, cap):
+    size = max(512, min(cap, DATA_BYTES // per_sample_bytes(case)) // 256 * 256)
+    return Pool(case, size)
+
+
+def as_tuple(out):
+    return tuple(out) if isinstance(out, (list, tuple)) else (out,)
+
+
+def hand_epoch(case, module, optimizer, xs, ys, batch_size, accuracy=False):
+    """One epoch of the plain loop: shuffled slices, zero_grad, forward, loss, backward,
+    step. With `accuracy` it also counts correct predictions (on the device) and reads the
+    epoch's accuracy once at the end."""
+    module.train()
+    n = ys[0].shape[0]
+    perm = torch.randperm(n)
+    correct = torch.zeros((), dtype=torch.int64) if accuracy else None
+    for start in range(0, n, batch_size):
+        idx = perm[start:start + batch_size]
+        bx = [x[idx] for x in xs]
+        by = [y[idx] for y in ys]
+        optimizer.zero_grad(set_to_none=True)
+        outs = as_tuple(module(*bx))
+        loss = case.torch_loss(outs, by)
+        loss.backward()
+        optimizer.step()
+        if accuracy:
+            with torch.no_grad():
+                correct += case.torch_correct(outs, by)
+    module.eval()
+    if accuracy:
+        return (correct / n).item()
+    return None
+
+
+def hand_predict(module, xs, batch_size):
+    module.eval()
+    n = xs[0].shape[0]
+    with torch.inference_mode():
+        chunks = [as_tuple(module(*[x[i:i + batch_size] for x in xs]))
+                  for i in range(0, n, batch_size)]
+        return [torch.cat(parts).numpy() for parts in zip(*chunks)]
+
+
+def keras_adam():
+    return dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+
+
+def compile_plait(case, model, accuracy=False, jit=False):
+    metrics = case.metrics_for_accuracy if accuracy else None
+    model.compile(optimizer="adam", loss=case.loss, metrics=metrics, jit_compile=jit)
+
+
+def plait_fit(model, x, y, batch_size):
+    return model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
+
+
+# ---------------------------------------------------------------------------- sections
+def section_env(report, args):
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    report.header += [
+        f"- date: {datetime.datetime.now().isoformat(timespec='seconds')}",
+        f"- machine: {cpu}, {os.cpu_count()} logical CPUs, {platform.system()} "
+        f"{platform.release()}",
+        f"- python {platform.python_version()}, torch {torch.__version__}, plait "
+        f"{plait.__version__}, numpy {np.__version__}",
+        f"- torch threads: {torch.get_num_threads()} (intra-op), "
+        f"{torch.get_num_interop_threads()} (inter-op); clock: "
+        f"{'process CPU time' if args.clock == 'cpu' else 'wall time'}",
+        f"- device: {'cuda ' + torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu'}",
+        f"- run sizes: about {args.run_seconds} s per fit run, {args.run_seconds / 2:.2f} s per "
+        f"predict run, {args.run_seconds / 4:.2f} s per latency run; {args.min_rounds} to "
+        f"{args.max_rounds} rounds, stopping when the running median ratio moves < "
+        f"{args.tolerance / 2:.0%} and the quartiles are within {2 * args.tolerance:.0%}",
+        "- optimizer: Adam (Keras defaults: lr 1e-3, eps 1e-7) in both; plait's "
+        "`optimizer='adam'`, the hand-written loop `torch.optim.Adam` with its defaults "
+        "otherwise; plait data are numpy arrays in Keras layout passed to `fit`/`predict` as a "
+        "user does, hand-written data are tensors in PyTorch layout (NCHW images)",
+    ]
+
+
+def section_import(report, args):
+    code = ("import time; t0 = time.perf_counter(); import torch; t1 = time.perf_counter(); "
+            "import plait; t2 = time.perf_counter(); print(t1 - t0, t2 - t1)")
+    torch_times, plait_times = [], []
+    for _ in range(args.import_repeats):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=ROOT, check=True)
+        a, b = map(float, out.stdout.split())
+        torch_times.append(a)
+        plait_times.append(b)
+    t, p = statistics.median(torch_times), statistics.median(plait_times)
+    ok = p < 0.3
+    if not ok:
+        report.miss(f"import plait adds {p:.3f} s to import torch (target < 0.3 s)")
+    report.add("Import and build", [
+        f"- `import torch` in a fresh process: {t:.3f} s; `import plait` after it adds "
+        f"**{p:.3f} s** (median of {args.import_repeats}; target < 0.3 s: "
+        f"{'met' if ok else 'MISSED'})"])
+    print(f"  import torch {t:.3f} s, import plait adds {p:.3f} s", flush=True)
+
+
+def section_build(report, args):
+    from plait.layers import Dense, Input
+    from plait.models import Model
+
+    def build():
+        plait.backend.clear_session()
+        x = inputs = Input(shape=(16,))
+        for _ in range(999):
+            x = Dense(16, activation="relu")(x)
+        return Model(inputs, x)
+
+    builds, summaries = [], []
+    for _ in range(args.build_repeats):
+        start = now()
+        model = build()
+        mid = now()
+        lines = []
+        model.summary(print_fn=lines.append)
+        end = now()
+        builds.append(mid - start)
+        summaries.append(end - mid)
+    b, s = statistics.median(builds), statistics.median(summaries)
+    ok = b + s < 1.0
+    if not ok:
+        report.miss(f"a 1,000-layer model builds and summarizes in {b + s:.3f} s (target < 1 s)")
+    x = torch.randn(32, 16)
+    model(x)
+    start = now()
+    for _ in range(20):
+        model(x)
+    forward = (now() - start) / 20
+    report.add("Import and build", [
+        f"- a 1,000-layer model (Input + 999 Dense(16, relu)): build {b:.3f} s, summary "
+        f"{s:.3f} s, total **{b + s:.3f} s** (median of {args.build_repeats}; target < 1 s: "
+        f"{'met' if ok else 'MISSED'}); its forward on a batch of 32 takes {forward * 1e3:.2f} ms"])
+    print(f"  1,000 layers: build {b:.3f} s, summary {s:.3f} s, forward {forward * 1e3:.2f} ms",
+          flush=True)
+
+
+def run_case(case, report, args, sections):
+    print(f"\n{case.name}: {case.description}", flush=True)
+    plait.backend.clear_session()
+    torch.manual_seed(0)
+    pmodel, tmodel = case.plait_model(), case.torch_model()
+    smodel = symbolic_models.build(case.name) if args.symbolic else None
+    pool = pool_for(case, args.max_samples)
+    kw = dict(min_rounds=args.min_rounds, max_rounds=args.max_rounds,
+              budget_s=args.budget, tolerance=args.tolerance)
+
+    if "latency" in sections:
+        latency(case, report, pmodel, tmodel, smodel, kw, args)
+    if "predict" in sections:
+        predict(case, report, pmodel, tmodel, smodel, pool, kw, args)
+    if "fit" in sections:
+        fit(case, report, pmodel, tmodel, smodel, pool, kw, args)
+    if "jit" in sections and case.name in args.jit_models:
+        jit(case, report, pool, kw, args)
+
+
+def latency(case, report, pmodel, tmodel, smodel, kw, args):
+    px, txs = case.sample()
+    pmodel.eval()
+    tmodel.eval()
+
+    def loop(fn):
+        def run(calls):
+            start = now()
+            for _ in range(calls):
+                fn()
+            return now() - start
+        return run
+
+    plait_loop, hand_loop = loop(lambda: pmodel(px)), loop(lambda: tmodel(*txs))
+    calls = calibrate(hand_loop, args.run_seconds / 4, 10, 10, 100000)
+    runs = {"plait": lambda: plait_loop(calls), "hand": lambda: hand_loop(calls)}
+    if smodel is not None:
+        sym_loop = loop(lambda: smodel(*txs))
+        runs["symbolic"] = lambda: sym_loop(calls)
+    c = compare(runs, **kw)
+    us = lambda name: fmt(c.median_time(name) / calls * 1e6)  # noqa: E731
+    report.row(case.name, "latency model(x), 1 sample", us("plait"), us("hand"), "µs/call", c,
+               target=1 / 1.10, third=us("symbolic") if smodel is not None else None)
+
+
+def predict(case, report, pmodel, tmodel, smodel, pool, kw, args):
+    batch = 256
+
+    def plait_run(n):
+        x, _ = pool.plait(n)
+        start = now()
+        pmodel.predict(x, batch_size=batch, verbose=0)
+        return now() - start
+
+    def hand_run(n, module=tmodel):
+        xs, _ = pool.torch(n)
+        start = now()
+        hand_predict(module, xs, batch)
+        return now() - start
+
+    n = calibrate(hand_run, args.run_seconds / 2, batch, batch, pool.size)
+    runs = {"plait": lambda: plait_run(n), "hand": lambda: hand_run(n)}
+    if smodel is not None:
+        runs["symbolic"] = lambda: hand_run(n, smodel)
+    c = compare(runs, **kw)
+    sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
+    report.row(case.name, "predict, batch 256", sps("plait"), sps("hand"), "samples/s", c,
+               target=0.95, third=sps("symbolic") if smodel is not None else None)
+
+
+def fit(case, report, pmodel, tmodel, smodel, pool, kw, args):
+    settings = [(32, False), (256, False), (32, True)]
+    for batch, accuracy in settings:
+        compile_plait(case, pmodel, accuracy=accuracy)
+        opt = torch.optim.Adam(tmodel.parameters(), **keras_adam())
+        sopt = torch.optim.Adam(smodel.parameters(), **keras_adam()) if smodel else None
+
+        def plait_run(n):
+            x, y = pool.plait(n)
+            start = now()
+            plait_fit(pmodel, x, y, batch)
+            return now() - start
+
+        def hand_run(n, module=tmodel, optimizer=opt):
+            xs, ys = pool.torch(n)
+            start = now()
+            hand_epoch(case, module, optimizer, xs, ys, batch, accuracy)
+            return now() - start
+
+        n = calibrate(hand_run, args.run_seconds, batch, batch, pool.size)
+        plait_run(n)  # warm-up (optimizer state, first-call allocations)
+        runs = {"plait": lambda: plait_run(n), "hand": lambda: hand_run(n)}
+        if smodel is not None:
+            hand_run(n, smodel, sopt)
+            runs["symbolic"] = lambda: hand_run(n, smodel, sopt)
+        c = compare(runs, **kw)
+        sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
+        measure = f"fit, batch {batch}" + (", accuracy" if accuracy else "")
+        report.row(case.name, measure, sps("plait"), sps("hand"), "samples/s", c, target=0.95,
+                   third=sps("symbolic") if smodel is not None else None)
+
+
+def jit(case, report, pool, kw, args):
+    """jit_compile=True against plait eager, the hand-written eager loop, and the eager loop
+    over torch.compile of the hand-written model; compile times apart."""
+    batch = 32
+    plait.backend.clear_session()
+    torch.manual_seed(0)
+    eager_model, jit_model = case.plait_model(), case.plait_model()
+    jit_model.load_state_dict(eager_model.state_dict())
+    compile_plait(case, eager_model)
+    compile_plait(case, jit_model, jit=True)
+    tmodel = case.torch_model()
+    cmodel = torch.compile(case.torch_model())
+    opt = torch.optim.Adam(tmodel.parameters(), **keras_adam())
+    copt = torch.optim.Adam(cmodel.parameters(), **keras_adam())
+
+    def plait_run(model, n):
+        x, y = pool.plait(n)
+        start = now()
+        plait_fit(model, x, y, batch)
+        return now() - start
+
+    def hand_run(module, optimizer, n):
+        xs, ys = pool.torch(n)
+        start = now()
+        hand_epoch(case, module, optimizer, xs, ys, batch)
+        return now() - start
+
+    n = calibrate(lambda k: hand_run(tmodel, opt, k), args.run_seconds, batch, batch, pool.size)
+    # Compile times are wall time: inductor compiles in worker processes.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first_jit = timed(lambda: plait_run(jit_model, n))()
+    fallback = [str(w.message) for w in caught if "jit_compile" in str(w.message)]
+    first_compiled = timed(lambda: hand_run(cmodel, copt, n))()
+    plait_run(eager_model, n)
+    runs = {"plait": lambda: plait_run(jit_model, n), "hand": lambda: hand_run(tmodel, opt, n),
+            "plait_eager": lambda: plait_run(eager_model, n),
+            "compiled": lambda: hand_run(cmodel, copt, n)}
+    c = compare(runs, **kw)
+    sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
+    target = {"mlp": 3.0, "rnn": 1.3}.get(case.name)
+    report.row(case.name, "fit b32 jit vs hand eager", sps("plait"), sps("hand"), "samples/s",
+               c, target=target)
+    vs_eager = c.ratio("plait", "plait_eager")
+    vs_compiled = c.ratio("plait", "compiled")
+    compile_s = max(0.0, first_jit - c.median_time("plait"))
+    hand_compile_s = max(0.0, first_compiled - c.median_time("compiled"))
+    line = (f"| {case.name} | {sps('plait')} | {sps('plait_eager')} | {sps('hand')} | "
+            f"{sps('compiled')} | {c.ratio('plait', 'hand'):.2f} | {vs_eager:.2f} | "
+            f"{vs_compiled:.2f} | {compile_s:.1f} | {hand_compile_s:.1f} | "
+            f"{'fell back to eager: ' + fallback[0] if fallback else ''} |")
+    report.add("jit_compile=True (batch 32, samples/s)", [line])
+    if vs_eager < 0.95:
+        report.miss(f"{case.name} jit_compile=True is slower than plait eager "
+                    f"(ratio {vs_eager:.2f})")
+    print(f"  jit: {sps('plait')} samples/s; vs plait eager {vs_eager:.2f}, vs hand eager "
+          f"{c.ratio('plait', 'hand'):.2f}, vs hand torch.compile {vs_compiled:.2f}; compile "
+          f"{compile_s:.1f} s (hand torch.compile {hand_compile_s:.1f} s)"
+          f"{' FALLBACK ' + fallback[0] if fallback else ''}", flush=True)
+
+
+def section_threads(report, args, cases, kw):
+    """Fit samples/s at batch 32 with 1 and 2 intra-op threads, plait and hand-written
+    (wall time: CPU time would count both threads' work)."""
+    global _clock
+    default, clock = torch.get_num_threads(), _clock
+    _clock = time.perf_counter
+    lines = ["| model | plait 1 thread | plait 2 threads | hand 1 thread | hand 2 threads | "
+             "2 threads / 1 (plait) | 2 threads / 1 (hand) |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for case in cases:
+        plait.backend.clear_session()
+        pmodel, tmodel = case.plait_model(), case.torch_model()
+        compile_plait(case, pmodel)
+        opt = torch.optim.Adam(tmodel.parameters(), **keras_adam())
+        pool = pool_for(case, args.max_samples)
+
+        def with_threads(count, fn):
+            def run():
+                torch.set_num_threads(count)
+                try:
+                    return fn()
+                finally:
+                    torch.set_num_threads(default)
+            return run
+
+        def plait_run(n):
+            x, y = pool.plait(n)
+            return timed(lambda: plait_fit(pmodel, x, y, 32))()
+
+        def hand_run(n):
+            xs, ys = pool.torch(n)
+            return timed(lambda: hand_epoch(case, tmodel, opt, xs, ys, 32))()
+
+        n = calibrate(hand_run, args.run_seconds, 32, 32, pool.size)
+        plait_run(n)
+        c = compare({"hand1": with_threads(1, lambda: hand_run(n)),
+                     "hand2": with_threads(2, lambda: hand_run(n)),
+                     "plait1": with_threads(1, lambda: plait_run(n)),
+                     "plait2": with_threads(2, lambda: plait_run(n))}, **kw)
+        sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
+        lines.append(f"| {case.name} | {sps('plait1')} | {sps('plait2')} | {sps('hand1')} | "
+                     f"{sps('hand2')} | {c.ratio('plait2', 'plait1'):.2f} | "
+                     f"{c.ratio('hand2', 'hand1'):.2f} |")
+        print(f"  threads {case.name}: plait 1/2 {sps('plait1')}/{sps('plait2')}, hand 1/2 "
+              f"{sps('hand1')}/{sps('hand2')}", flush=True)
+    _clock = clock
+    lines += ["", "Wall-clock time, on a machine shared with other processes: with 2 threads "
+              "and another busy process on 2 cores, OpenMP's threads wait for each other and "
+              "throughput collapses (see the spread), while 1 thread degrades gracefully."]
+    report.add("Threads (fit, batch 32, samples/s)", lines)
+
+
+# ---------------------------------------------------------------------------- memory
+def _rss_kb(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1])
+    return 0
+
+
+def memory_probe(name, impl, batch, samples):
+    """In a fresh process: the peak resident memory added by one fit epoch (KiB)."""
+    case = next(c for c in models.ALL if c.name == name)
+    torch.manual_seed(0)
+    xs, ys = case.data(samples)
+    if impl == "plait":
+        model = case.plait_model()
+        compile_plait(case, model)
+        train = lambda: plait_fit(model, xs, ys, batch)  # noqa: E731
+    else:
+        module = case.torch_model()
+        opt = torch.optim.Adam(module.parameters(), **keras_adam())
+        txs, tys = case.torch_data(xs, ys)
+        del xs, ys
+        train = lambda: hand_epoch(case, module, opt, txs, tys, batch)  # noqa: E731
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # reset the peak (VmHWM) to the current RSS
+    before = _rss_kb("VmRSS")
+    train()
+    print(json.dumps({"before": before, "peak": _rss_kb("VmHWM")}))
+
+
+def section_memory(report, args, cases):
+    lines = ["Peak resident memory added by one fit epoch (batch 256, "
+             f"{args.memory_samples} samples), each in a fresh process, after the model, "
+             "data and optimizer exist; median of "
+             f"{args.memory_repeats} processes. Target: plait <= 1.10x the hand-written loop.",
+             "", "| model | plait MiB | hand-written MiB | ratio | met |", "|---|---:|---:|---:|---|"]
+    for case in cases:
+        peaks = {"plait": [], "hand": []}
+        for _ in range(args.memory_repeats):
+            for impl in ("plait", "hand"):
+                out = subprocess.run(
+                    [sys.executable, str(Path(__file__)), "--memory-probe", case.name, impl,
+                     "--memory-samples", str(args.memory_samples)],
+                    capture_output=True, text=True, cwd=ROOT)
+                if out.returncode:
+                    raise RuntimeError(f"memory probe failed for {case.name} {impl}:\n{out.stderr}")
+                result = json.loads(out.stdout.strip().splitlines()[-1])
+                peaks[impl].append((result["peak"] - result["before"]) / 1024)
+        p, h = statistics.median(peaks["plait"]), statistics.median(peaks["hand"])
+        # Below a few MiB the difference is allocator noise, not the model.
+        ratio = p / h if h > 0 else float("inf")
+        ok = ratio <= 1.10 or p - h < 4
+        if not ok:
+            report.miss(f"{case.name} peak fit memory {p:.1f} MiB vs {h:.1f} MiB "
+                        f"(ratio {ratio:.2f} > 1.10)")
+        lines.append(f"| {case.name} | {p:.1f} | {h:.1f} | {ratio:.2f} | "
+                     f"{'yes' if ok else '**no**'} |")
+        print(f"  memory {case.name}: plait {p:.1f} MiB, hand {h:.1f} MiB", flush=True)
+    lines.append("")
+    lines.append("Differences under 4 MiB count as met: they are allocator noise at this scale.")
+    report.add("Peak memory of fit", lines)
+
+
+# ---------------------------------------------------------------------------- main
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="", help="comma-separated model names")
+    parser.add_argument("--sections", default=",".join(SECTIONS))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--run-seconds", type=float, default=0.3)
+    parser.add_argument("--min-rounds", type=int, default=4)
+    parser.add_argument("--max-rounds", type=int, default=10)
+    parser.add_argument("--budget", type=float, default=12.0,
+                        help="seconds after which a comparison stops at min-rounds")
+    parser.add_argument("--tolerance", type=float, default=0.02)
+    parser.add_argument("--max-samples", type=int, default=65536)
+    parser.add_argument("--jit-models", default="mlp,rnn,cnn,digits_cnn")
+    parser.add_argument("--thread-models", default="mlp,rnn,digits_cnn")
+    parser.add_argument("--import-repeats", type=int, default=5)
+    parser.add_argument("--build-repeats", type=int, default=3)
+    parser.add_argument("--memory-samples", type=int, default=1024)
+    parser.add_argument("--memory-repeats", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch intra-op threads for the comparisons (default 1; 0: "
+                             "torch's default)")
+    parser.add_argument("--clock", choices=["cpu", "wall"], default=None,
+                        help="cpu: process CPU time (default with 1 thread); wall: elapsed")
+    parser.add_argument("--no-symbolic", dest="symbolic", action="store_false",
+                        help="leave out the pytorch-symbolic column")
+    parser.add_argument("--memory-probe", nargs=2, metavar=("MODEL", "IMPL"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.jit_models = [m for m in args.jit_models.split(",") if m]
+    return args
+
+
+def main(argv=None):
+    global _clock
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.clock is None:
+        args.clock = "cpu" if torch.get_num_threads() == 1 else "wall"
+    _clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    if args.memory_probe:
+        memory_probe(*args.memory_probe, batch=256, samples=args.memory_samples)
+        return
+    args.symbolic = args.symbolic and symbolic_models.available()
+    sections = [s for s in args.sections.split(",") if s]
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        raise SystemExit(f"Unknown sections {unknown}; choose from {SECTIONS}")
+    cases = models.available_cases()
+    if args.only:
+        names = args.only.split(",")
+        cases = [c for c in cases if c.name in names]
+    skipped = [c.name for c in models.ALL if c not in models.available_cases()]
+    report = Report()
+    section_env(report, args)
+    if skipped:
+        report.header.append(f"- left out (their plait layers do not exist yet): {skipped}")
+    if not args.symbolic:
+        report.header.append("- pytorch-symbolic: not installed, column left empty")
+    else:
+        report.header.append("- third column: pytorch-symbolic (its model, the same plain loop)")
+    start = time.perf_counter()
+    print("\n".join(report.header), flush=True)
+    if "import" in sections:
+        section_import(report, args)
+    if "build" in sections:
+        section_build(report, args)
+    kw = dict(min_rounds=args.min_rounds, max_rounds=args.max_rounds,
+              budget_s=args.budget, tolerance=args.tolerance)
+    if "jit" in sections:
+        report.add("jit_compile=True (batch 32, samples/s)", [
+            "plait jit = `compile(..., jit_compile=True)` then `fit`; compiled hand = the "
+            "plain eager loop over `torch.compile(module)`. Compile times (s) are the first "
+            "epoch's extra time, paid once.", "",
+            "| model | plait jit | plait eager | hand eager | hand torch.compile | jit / hand "
+            "eager | jit / plait eager | jit / hand compiled | plait compile s | hand compile s "
+            "| note |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"])
+    for case in cases:
+        run_case(case, report, args, sections)
+    if "threads" in sections:
+        names = args.thread_models.split(",")
+        print("\nthreads", flush=True)
+        section_threads(report, args, [c for c in cases if c.name in names], kw)
+    if "memory" in sections:
+        print("\nmemory", flush=True)
+        section_memory(report, args, cases)
+    report.header.append(f"- total benchmark time: {time.perf_counter() - start:.0f} s")
+    Path(args.out).write_text(report.markdown() + "\n")
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

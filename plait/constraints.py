@@ -1,0 +1,150 @@
+"""Weight constraints with Keras's names: a projection applied after each optimizer step.
+
+    Dense(64, kernel_constraint=constraints.max_norm(2.0))
+    Conv2D(32, 3, kernel_constraint=constraints.MaxNorm(3, axis=[0, 1, 2]))
+
+A constraint maps a weight (in Keras's layout, so `axis=0` of a Dense kernel `(in, out)`
+is the input axis, as in Keras) to its projected value; `Layer.apply_constraints()` writes
+the result back into the weight.
+"""
+import torch
+
+from plait.serialization import get_from_registry, register_serializable
+
+_EPSILON = 1e-7  # Keras's backend.epsilon()
+
+
+class Constraint:
+    """Base: `constraint(w) -> projected w`, same shape."""
+
+    def __call__(self, w):
+        return w
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@register_serializable(package="plait")
+class MaxNorm(Constraint):
+    """Rescales slices of `w` whose L2 norm over `axis` exceeds `max_value`.
+
+    Args:
+        max_value: the largest norm allowed (default 2).
+        axis: int or list of ints, the axes the norm is taken over (default 0: for a Dense
+            kernel `(in, out)`, the incoming weights of each unit).
+    """
+
+    def __init__(self, max_value=2, axis=0):
+        self.max_value = _check_number(max_value, "max_value")
+        self.axis = _check_axis(axis)
+
+    def __call__(self, w):
+        norms = _norms(w, self.axis)
+        desired = norms.clamp(0, self.max_value)
+        return w * (desired / (_EPSILON + norms))
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+@register_serializable(package="plait")
+class NonNeg(Constraint):
+    """Sets negative weights to zero."""
+
+    def __call__(self, w):
+        return w * (w >= 0).to(w.dtype)
+
+
+@register_serializable(package="plait")
+class UnitNorm(Constraint):
+    """Scales slices of `w` to unit L2 norm over `axis` (default 0)."""
+
+    def __init__(self, axis=0):
+        self.axis = _check_axis(axis)
+
+    def __call__(self, w):
+        return w / (_EPSILON + _norms(w, self.axis))
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+@register_serializable(package="plait")
+class MinMaxNorm(Constraint):
+    """Moves the L2 norm over `axis` of slices of `w` into `[min_value, max_value]`.
+
+    Args:
+        min_value: default 0.0. max_value: default 1.0.
+        rate: 1.0 (default) projects exactly; smaller rates move part of the way:
+            `norm' = rate * clip(norm, min_value, max_value) + (1 - rate) * norm`.
+        axis: default 0.
+    """
+
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value = _check_number(min_value, "min_value")
+        self.max_value = _check_number(max_value, "max_value")
+        if self.min_value > self.max_value:
+            raise ValueError(
+                "`min_value` must not exceed `max_value`. Received: "
+                f"min_value={min_value}, max_value={max_value}")
+        self.rate = _check_number(rate, "rate")
+        self.axis = _check_axis(axis)
+
+    def __call__(self, w):
+        norms = _norms(w, self.axis)
+        desired = self.rate * norms.clamp(self.min_value, self.max_value) + (1 - self.rate) * norms
+        return w * (desired / (_EPSILON + norms))
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
+                "axis": self.axis}
+
+
+max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
+
+_CONSTRAINTS = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
+                "min_max_norm": MinMaxNorm}
+_CLASSES = {cls.__name__: cls for cls in _CONSTRAINTS.values()}
+
+
+def get(identifier):
+    """A constraint from None, a name ('max_norm', 'non_neg', 'unit_norm',
+    'min_max_norm'), a config dict, a Constraint class or instance, or a callable."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, type) and issubclass(identifier, Constraint):
+        return identifier()
+    found = get_from_registry(identifier, _CONSTRAINTS, "constraint", custom_objects=_CLASSES)
+    return found() if isinstance(found, type) else found
+
+
+def serialize(constraint):
+    """None, a config dict for a plait constraint, or a plain function's name."""
+    if constraint is None:
+        return None
+    if isinstance(constraint, Constraint):
+        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    return getattr(constraint, "__name__", type(constraint).__name__)
+
+
+def _norms(w, axis):
+    return torch.sqrt(torch.sum(w.square(), dim=axis, keepdim=True))
+
+
+def _check_number(value, name):
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"`{name}` must be a non-negative number. Received: {name}={value!r}")
+    return value
+
+
+def _check_axis(axis):
+    if isinstance(axis, int) and not isinstance(axis, bool):
+        return axis
+    if isinstance(axis, (list, tuple)) and axis and all(
+            isinstance(a, int) and not isinstance(a, bool) for a in axis):
+        return list(axis)
+    raise TypeError(f"`axis` must be an int or a list of ints. Received: axis={axis!r}")

@@ -1,0 +1,318 @@
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization,
+UnitNormalization. Output shape = input shape.
+
+The weights keep PyTorch's names (`weight`, `bias`, `running_mean`, `running_var`), with
+Keras-named views (`gamma`, `beta`, `moving_mean`, `moving_variance`); `get_weights` gives
+Keras's order: gamma, beta, moving_mean, moving_variance.
+"""
+import torch
+import torch.nn.functional as F
+
+from plait import constraints, initializers, regularizers
+from plait.layers.layer import Layer, LayerCallError
+from plait.serialization import register_serializable
+from plait.utils.dtypes import to_torch_dtype
+
+_HALF = (torch.float16, torch.bfloat16)
+
+
+def _check_axis(axis, allow_list):
+    if isinstance(axis, int) and not isinstance(axis, bool):
+        return axis
+    if allow_list and isinstance(axis, (list, tuple)) and axis and all(
+            isinstance(a, int) and not isinstance(a, bool) for a in axis):
+        return list(axis)
+    kinds = "an int or a list of ints" if allow_list else "an int"
+    raise TypeError(f"`axis` must be {kinds}. Received: axis={axis!r}")
+
+
+def _resolve_axis(layer, axis, input_shape, need_known=True):
+    rank = len(input_shape)
+    if not -rank <= axis < rank:
+        raise LayerCallError(
+            f"{type(layer).__name__} layer '{layer.name}' got axis={axis}, out of range for "
+            f"its input of shape {tuple(input_shape)}.")
+    axis %= rank
+    if axis == 0:
+        raise LayerCallError(
+            f"{type(layer).__name__} layer '{layer.name}' cannot normalize over the batch "
+            f"axis 0 (axis={axis} for input shape {tuple(input_shape)}); give a feature axis.")
+    if need_known and input_shape[axis] is None:
+        raise LayerCallError(
+            f"{type(layer).__name__} layer '{layer.name}' needs axis {axis} of its input "
+            f"known, to size its weights. Received: input_shape={tuple(input_shape)}")
+    return axis
+
+
+class _Normalization(Layer):
+    """Shared arguments: epsilon, center (beta), scale (gamma), their initializers,
+    regularizers and constraints."""
+
+    def __init__(self, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon <= 0:
+            raise ValueError(f"`epsilon` must be a positive float. Received: epsilon={epsilon!r}")
+        self.epsilon = float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def _add_gamma_beta(self, shape):
+        if self.scale:
+            self.add_weight("gamma", shape, self.gamma_initializer, attr="weight",
+                            regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        else:
+            self.register_parameter("weight", None)
+        if self.center:
+            self.add_weight("beta", shape, self.beta_initializer, attr="bias",
+                            regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        else:
+            self.register_parameter("bias", None)
+
+    @property
+    def gamma(self):
+        return self.weight
+
+    @property
+    def beta(self):
+        return self.bias
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        })
+        return config
+
+
+@register_serializable(package="plait")
+class BatchNormalization(_Normalization):
+    """Normalizes each feature over the batch (Ioffe & Szegedy, 2015), as Keras does:
+
+    - training (`fit`, or `training=True`) and `trainable`: uses the batch's mean and
+      (biased) variance, and updates `moving = moving * momentum + batch * (1 - momentum)`;
+    - otherwise (inference, or `trainable=False`, Keras's frozen mode): uses the moving
+      statistics. Output: `(x - mean) / sqrt(var + epsilon) * gamma + beta`.
+
+    Args:
+        axis: the feature axis (default -1).
+        momentum: of the moving averages (default 0.99; PyTorch's momentum is 1 - this).
+        epsilon: default 1e-3. center, scale: whether beta and gamma exist (default True).
+        beta_initializer ('zeros'), gamma_initializer ('ones'), moving_mean_initializer
+        ('zeros'), moving_variance_initializer ('ones'); beta/gamma regularizers and
+        constraints.
+
+    Weights: `gamma`, `beta` `(features,)` (trainable, stored as `weight`, `bias`);
+    `moving_mean`, `moving_variance` (non-trainable buffers `running_mean`, `running_var`).
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint,
+                         gamma_constraint, **kwargs)
+        self.axis = _check_axis(axis, allow_list=False)
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not (
+                0 <= momentum <= 1):
+            raise ValueError(
+                f"`momentum` must be a float in [0, 1]. Received: momentum={momentum!r}")
+        self.momentum = float(momentum)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+
+    def build(self, input_shape):
+        self._axis = _resolve_axis(self, self.axis, input_shape)
+        shape = (input_shape[self._axis],)
+        self._add_gamma_beta(shape)
+        self.add_weight("moving_mean", shape, self.moving_mean_initializer, trainable=False,
+                        attr="running_mean")
+        self.add_weight("moving_variance", shape, self.moving_variance_initializer,
+                        trainable=False, attr="running_var")
+
+    def forward(self, inputs, training=None):
+        training = self.training if training is None else training
+        x = inputs if self._axis == 1 else inputs.movedim(self._axis, 1)
+        if x.dtype in _HALF:  # as Keras: statistics of half inputs are computed in float32
+            x = x.float()
+        if training and self.trainable:
+            out, mean, invstd = torch.native_batch_norm(
+                x, self.weight, self.bias, None, None, True, 0.0, self.epsilon)
+            with torch.no_grad():
+                # invstd = 1 / sqrt(biased_var + eps): Keras's moving variance is biased.
+                variance = invstd.pow(-2) - self.epsilon
+                self.running_mean.lerp_(mean.to(self.running_mean.dtype), 1 - self.momentum)
+                self.running_var.lerp_(variance.to(self.running_var.dtype), 1 - self.momentum)
+        else:
+            out = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                               False, 0.0, self.epsilon)
+        out = out.to(inputs.dtype)
+        return out if self._axis == 1 else out.movedim(1, self._axis)
+
+    @property
+    def moving_mean(self):
+        return self.running_mean
+
+    @property
+    def moving_variance(self):
+        return self.running_var
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, "momentum": self.momentum,
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(
+                self.moving_variance_initializer),
+        })
+        return config
+
+
+@register_serializable(package="plait")
+class LayerNormalization(_Normalization):
+    """Normalizes each sample over `axis` (Ba et al., 2016):
+    `(x - mean) / sqrt(var + epsilon) * gamma + beta`, statistics per sample.
+
+    Args:
+        axis: int or list of ints (default -1).
+        epsilon: default 1e-3. center, scale, beta/gamma initializers, regularizers and
+            constraints: as BatchNormalization.
+
+    Weights: `gamma`, `beta` of shape `[input_shape[a] for a in axis]` (stored as `weight`,
+    `bias`, as in `nn.LayerNorm`).
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint,
+                         gamma_constraint, **kwargs)
+        self.axis = _check_axis(axis, allow_list=True)
+
+    def build(self, input_shape):
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        self._axes = [_resolve_axis(self, a, input_shape) for a in axes]
+        if len(set(self._axes)) != len(self._axes):
+            raise LayerCallError(
+                f"LayerNormalization layer '{self.name}' got the same axis twice: "
+                f"axis={self.axis} for input shape {tuple(input_shape)}.")
+        rank = len(input_shape)
+        shape = tuple(input_shape[a] for a in self._axes)
+        self._add_gamma_beta(shape)
+        # The trailing axes in order: PyTorch's fused layer_norm computes exactly this.
+        self._fused = self._axes == list(range(rank - len(self._axes), rank))
+        self._broadcast = [1] * rank
+        for a in self._axes:
+            self._broadcast[a] = input_shape[a]
+
+    def forward(self, inputs):
+        x = inputs.float() if inputs.dtype in _HALF else inputs
+        if self._fused:
+            out = F.layer_norm(x, x.shape[x.dim() - len(self._axes):], self.weight, self.bias,
+                               self.epsilon)
+        else:
+            variance, mean = torch.var_mean(x, dim=self._axes, correction=0, keepdim=True)
+            out = (x - mean) * torch.rsqrt(variance + self.epsilon)
+            if self.weight is not None:
+                out = out * self.weight.reshape(self._broadcast)
+            if self.bias is not None:
+                out = out + self.bias.reshape(self._broadcast)
+        return out.to(inputs.dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
+
+
+@register_serializable(package="plait")
+class GroupNormalization(_Normalization):
+    """Normalizes each sample over groups of channels (Wu & He, 2018): the channels on
+    `axis` split into `groups` consecutive groups, each normalized over its channels and
+    all non-batch axes, then scaled by the per-channel gamma and beta.
+
+    Args:
+        groups: number of groups (default 32); it must divide the channels. -1 means one
+            group per channel (instance normalization).
+        axis: the channel axis (default -1).
+        epsilon: default 1e-3. center, scale, initializers, regularizers, constraints.
+
+    Weights: `gamma`, `beta` `(channels,)` (stored as `weight`, `bias`).
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint,
+                         gamma_constraint, **kwargs)
+        if not isinstance(groups, int) or isinstance(groups, bool) or (groups <= 0 and groups != -1):
+            raise ValueError(
+                f"`groups` must be a positive integer, or -1 (one group per channel). "
+                f"Received: groups={groups!r}")
+        self.groups = groups
+        self.axis = _check_axis(axis, allow_list=False)
+
+    def build(self, input_shape):
+        self._axis = _resolve_axis(self, self.axis, input_shape)
+        channels = input_shape[self._axis]
+        self._groups = channels if self.groups == -1 else self.groups
+        if channels % self._groups:
+            raise LayerCallError(
+                f"GroupNormalization layer '{self.name}': groups={self.groups} must divide the "
+                f"{channels} channels of its input of shape {tuple(input_shape)}. Use a "
+                f"divisor of {channels}.")
+        self._add_gamma_beta((channels,))
+
+    def forward(self, inputs):
+        x = inputs if self._axis == 1 else inputs.movedim(self._axis, 1)
+        x = x.float() if x.dtype in _HALF else x
+        out = F.group_norm(x, self._groups, self.weight, self.bias, self.epsilon)
+        out = out.to(inputs.dtype)
+        return out if self._axis == 1 else out.movedim(1, self._axis)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"groups": self.groups, "axis": self.axis})
+        return config
+
+
+@register_serializable(package="plait")
+class UnitNormalization(Layer):
+    """Scales each sample to unit L2 norm over `axis` (an int or list, default -1):
+    `x / sqrt(max(sum(x ** 2), 1e-12))`, as Keras computes it."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _check_axis(axis, allow_list=True)
+        self._float_dtype = to_torch_dtype(self._dtype)
+
+    def forward(self, inputs):
+        x = inputs if inputs.is_floating_point() else inputs.to(self._float_dtype)
+        square_sum = x.square().sum(dim=self.axis, keepdim=True)
+        return x * torch.rsqrt(square_sum.clamp_min(1e-12))
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config

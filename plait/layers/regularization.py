@@ -1,0 +1,308 @@
+"""Regularization layers: Dropout, SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout,
+ActivityRegularization.
+
+The noise layers take `forward(inputs, training=None)`: they are the identity unless
+training (`training=None` follows the module's mode, eval by default; `fit` trains).
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+from plait import constraints, regularizers
+from plait.layers.layer import Layer, LayerCallError
+from plait.serialization import register_serializable
+from plait.utils import conv_utils, nest
+
+
+def set_activity_regularizer(layer, regularizer):
+    """Give `layer` Keras's `activity_regularizer`: after each call, the penalty of its
+    outputs divided by the batch size is kept for `regularization_losses()`."""
+    layer.activity_regularizer = regularizers.get(regularizer)
+    if layer.activity_regularizer is not None:
+        layer._activity_penalty = _LastPenalty()
+        layer.register_forward_hook(_record_activity)
+
+
+class _LastPenalty:
+    """The penalty of a layer's last call. Copies of the layer start empty: the tensor
+    carries its autograd graph, which deepcopy and pickle refuse."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = None
+
+    def __deepcopy__(self, memo):
+        return _LastPenalty()
+
+    def __reduce__(self):
+        return _LastPenalty, ()
+
+
+def weight_penalty_config(layer, weights=("kernel", "bias")):
+    """The config entries of a layer's regularizers and constraints (Keras's keys)."""
+    config = {}
+    for weight in weights:
+        config[f"{weight}_regularizer"] = regularizers.serialize(
+            getattr(layer, f"{weight}_regularizer"))
+    config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
+    for weight in weights:
+        config[f"{weight}_constraint"] = constraints.serialize(
+            getattr(layer, f"{weight}_constraint"))
+    return config
+
+
+def _record_activity(layer, args, output):
+    if layer.activity_regularizer is None:
+        return
+    penalty = None
+    for out in nest.flatten(output):
+        if not isinstance(out, torch.Tensor) or out.is_meta:  # meta: shape inference only
+            continue
+        value = layer.activity_regularizer(out)
+        if out.dim() > 0:
+            value = value / out.shape[0]
+        penalty = value if penalty is None else penalty + value
+    if penalty is not None:
+        layer._activity_penalty.value = penalty
+
+
+def _check_rate(rate, name="rate"):
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+        raise ValueError(
+            f"`{name}` must be a float between 0 and 1. Received: {name}={rate!r}")
+    return float(rate)
+
+
+def _check_seed(seed):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+    return seed
+
+
+class _RandomLayer(Layer):
+    """A layer drawing noise: with a `seed`, its own generator (per device), so two layers
+    built with the same seed draw the same noise; without, PyTorch's global one."""
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = _check_seed(seed)
+        self._generators = {}
+
+    def _generator(self, device):
+        if self.seed is None:
+            return None
+        gen = self._generators.get(device)
+        if gen is None:
+            gen = self._generators[device] = torch.Generator(device=device)
+            gen.manual_seed(self.seed)
+        return gen
+
+    def _is_training(self, training):
+        return self.training if training is None else bool(training)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+@register_serializable(package="plait")
+class Dropout(_RandomLayer):
+    """Sets inputs to 0 with probability `rate` during training and scales the others by
+    `1 / (1 - rate)`, so the expected sum is unchanged. Identity in inference.
+
+    Args:
+        rate: float in [0, 1], the fraction of inputs dropped.
+        noise_shape: None, or a tuple the dropout mask has (broadcast over the input);
+            `None` entries take the input's size, e.g. `(None, 1, None)` drops the same
+            features at every time step.
+        seed: int for reproducible masks.
+
+    Input shape: any. Output shape: the input's.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.rate = _check_rate(rate)
+        if noise_shape is not None:
+            noise_shape = tuple(noise_shape)
+            if not all(d is None or (isinstance(d, int) and d > 0) for d in noise_shape):
+                raise ValueError(
+                    "`noise_shape` must be a tuple of positive ints or None. "
+                    f"Received: noise_shape={noise_shape}")
+        self.noise_shape = noise_shape
+
+    def build(self, input_shape):
+        if self.noise_shape is not None and len(self.noise_shape) != len(input_shape):
+            raise LayerCallError(
+                f"Dropout layer '{self.name}' has noise_shape={self.noise_shape}, of rank "
+                f"{len(self.noise_shape)}, but its input has shape {tuple(input_shape)}. Give "
+                "noise_shape the input's rank (None for the sizes to keep).")
+
+    def forward(self, inputs, training=None):
+        if not self._is_training(training) or self.rate == 0:
+            return inputs
+        if self.noise_shape is None and self.seed is None:
+            return F.dropout(inputs, self.rate, True)
+        shape = inputs.shape if self.noise_shape is None else self._mask_shape(inputs)
+        return _drop(inputs, shape, self.rate, self._generator(inputs.device))
+
+    def _mask_shape(self, inputs):
+        return tuple(n if d is None else d for d, n in zip(self.noise_shape, inputs.shape))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "seed": self.seed,
+                       "noise_shape": None if self.noise_shape is None else list(
+                           self.noise_shape)})
+        return config
+
+
+def _drop(inputs, mask_shape, rate, generator):
+    if rate >= 1:
+        return inputs * 0
+    keep = torch.empty(mask_shape, dtype=inputs.dtype, device=inputs.device)
+    keep.bernoulli_(1 - rate, generator=generator)
+    return inputs * keep.div_(1 - rate)
+
+
+class _SpatialDropout(_RandomLayer):
+    rank = None
+
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.rate = _check_rate(rate)
+        self.data_format = conv_utils.normalize_data_format(data_format)
+
+    def build(self, input_shape):
+        if len(input_shape) != self.rank + 2:
+            raise LayerCallError(
+                f"{type(self).__name__} layer '{self.name}' expects a {self.rank + 2}-D input "
+                f"(batch, *spatial, channels); received an input of shape "
+                f"{tuple(input_shape)}.")
+
+    def forward(self, inputs, training=None):
+        if not self._is_training(training) or self.rate == 0:
+            return inputs
+        shape = [1] * inputs.dim()
+        shape[0] = inputs.shape[0]
+        channel = -1 if self.data_format == "channels_last" else 1
+        shape[channel] = inputs.shape[channel]
+        return _drop(inputs, shape, self.rate, self._generator(inputs.device))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "seed": self.seed})
+        if self.rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+@register_serializable(package="plait")
+class SpatialDropout1D(_SpatialDropout):
+    """Dropout of whole feature channels of `(batch, steps, channels)`: a dropped channel
+    is 0 at every step (Tompson et al., 2015). Args: rate, seed."""
+    rank = 1
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+
+
+@register_serializable(package="plait")
+class SpatialDropout2D(_SpatialDropout):
+    """Dropout of whole feature maps of `(batch, rows, cols, channels)`.
+
+    Args: rate, data_format ('channels_last' default, or 'channels_first'), seed.
+    """
+    rank = 2
+
+
+@register_serializable(package="plait")
+class SpatialDropout3D(_SpatialDropout):
+    """Dropout of whole feature volumes of `(batch, d1, d2, d3, channels)`.
+
+    Args: rate, data_format ('channels_last' default, or 'channels_first'), seed.
+    """
+    rank = 3
+
+
+@register_serializable(package="plait")
+class GaussianNoise(_RandomLayer):
+    """Adds zero-mean Gaussian noise of standard deviation `stddev` during training.
+
+    Args: stddev (float >= 0), seed. Output shape: the input's.
+    """
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
+            raise ValueError(
+                f"`stddev` must be a non-negative float. Received: stddev={stddev!r}")
+        self.stddev = float(stddev)
+
+    def forward(self, inputs, training=None):
+        if not self._is_training(training) or self.stddev == 0:
+            return inputs
+        noise = torch.empty_like(inputs).normal_(0.0, self.stddev,
+                                                 generator=self._generator(inputs.device))
+        return inputs + noise
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"stddev": self.stddev, "seed": self.seed})
+        return config
+
+
+@register_serializable(package="plait")
+class GaussianDropout(_RandomLayer):
+    """Multiplies the inputs by Gaussian noise of mean 1 and standard deviation
+    `sqrt(rate / (1 - rate))` during training.
+
+    Args: rate (float in [0, 1)), seed. Output shape: the input's.
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.rate = _check_rate(rate)
+        if self.rate == 1:
+            raise ValueError(
+                "GaussianDropout's `rate` must be below 1 (its noise has standard deviation "
+                "sqrt(rate / (1 - rate))). Received: rate=1")
+
+    def forward(self, inputs, training=None):
+        if not self._is_training(training) or self.rate == 0:
+            return inputs
+        stddev = math.sqrt(self.rate / (1.0 - self.rate))
+        noise = torch.empty_like(inputs).normal_(1.0, stddev,
+                                                 generator=self._generator(inputs.device))
+        return inputs * noise
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "seed": self.seed})
+        return config
+
+
+@register_serializable(package="plait")
+class ActivityRegularization(Layer):
+    """Returns its input unchanged and records the penalty
+    `(l1 * sum(|x|) + l2 * sum(x ** 2)) / batch_size` for `regularization_losses()`.
+
+    Args: l1 (default 0.0), l2 (default 0.0), non-negative floats.
+    """
+
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.l1, self.l2 = l1, l2
+        set_activity_regularizer(self, regularizers.L1L2(l1=l1, l2=l2))
+
+    def forward(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"l1": self.l1, "l2": self.l2})
+        return config

@@ -1,0 +1,117 @@
+"""Weight and activity regularizers with Keras's names: a penalty tensor from a tensor.
+
+    Dense(64, kernel_regularizer=regularizers.l2(1e-4))
+    Dense(64, kernel_regularizer='l1')      # L1(l1=0.01)
+
+A layer's `regularization_losses()` lists the penalties of its weights (and of its last
+outputs, for activity regularizers); `fit` adds their sum to the loss. Weights are passed
+in Keras's layout, so a custom regularizer sees `kernel` `(in, out)` as in Keras.
+"""
+import math
+
+import torch
+
+from plait.serialization import get_from_registry, register_serializable
+
+
+class Regularizer:
+    """Base: `regularizer(x) -> scalar tensor`. Subclasses define `__call__` and
+    `get_config`."""
+
+    def __call__(self, x):
+        return x.new_zeros(())
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@register_serializable(package="plait")
+class L1L2(Regularizer):
+    """`l1 * sum(|x|) + l2 * sum(x ** 2)`.
+
+    Args:
+        l1: L1 factor, a non-negative float (default 0.0).
+        l2: L2 factor, a non-negative float (default 0.0).
+    """
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = _check_factor(l1, "l1")
+        self.l2 = _check_factor(l2, "l2")
+
+    def __call__(self, x):
+        penalty = x.new_zeros(())
+        if self.l1:
+            penalty = penalty + self.l1 * x.abs().sum()
+        if self.l2:
+            penalty = penalty + self.l2 * x.square().sum()
+        return penalty
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+@register_serializable(package="plait")
+class L1(Regularizer):
+    """`l1 * sum(|x|)`; `l1` defaults to 0.01."""
+
+    def __init__(self, l1=0.01):
+        self.l1 = _check_factor(l1, "l1")
+
+    def __call__(self, x):
+        return self.l1 * x.abs().sum()
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+@register_serializable(package="plait")
+class L2(Regularizer):
+    """`l2 * sum(x ** 2)`; `l2` defaults to 0.01."""
+
+    def __init__(self, l2=0.01):
+        self.l2 = _check_factor(l2, "l2")
+
+    def __call__(self, x):
+        return self.l2 * x.square().sum()
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+# Keras 3 spells the functions as aliases of the classes (so `l1_l2()` is all zeros).
+l1, l2, l1_l2 = L1, L2, L1L2
+
+_REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2}
+_CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
+
+
+def get(identifier):
+    """A regularizer from None, a name ('l1', 'l2', 'l1_l2'), a config dict, a
+    Regularizer class or instance, or a callable `(tensor) -> scalar tensor`."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()
+    found = get_from_registry(identifier, _REGULARIZERS, "regularizer", custom_objects=_CLASSES)
+    return found() if isinstance(found, type) else found
+
+
+def serialize(regularizer):
+    """None, a config dict for a plait regularizer, or a plain function's name."""
+    if regularizer is None:
+        return None
+    if isinstance(regularizer, Regularizer):
+        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    return getattr(regularizer, "__name__", type(regularizer).__name__)
+
+
+def _check_factor(value, name):
+    if isinstance(value, torch.Tensor) or not isinstance(value, (int, float)) or isinstance(
+            value, bool) or math.isnan(value) or math.isinf(value) or value < 0:
+        raise ValueError(
+            f"`{name}` must be a non-negative float. Received: {name}={value!r}")
+    return float(value)

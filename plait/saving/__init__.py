@@ -1,0 +1,23 @@
+"""Saving and loading: whole models (`.plait`), weights (`.safetensors`), JSON configs, and
+the model as a standalone PyTorch file.
+
+    model.save("m.plait")                     # architecture + weights (+ compile state)
+    model = plait.saving.load_model("m.plait")
+    model.save_weights("w.safetensors"); model.load_weights("w.safetensors")
+    model.to_source("my_model.py")            # plain torch.nn code + my_model.safetensors
+
+Your own layers load after `@plait.saving.register_serializable()` on their class, or with
+`custom_objects={"MyLayer": MyLayer}`.
+"""
+from plait.saving import export, source  # noqa: F401
+from plait.saving.saving_lib import load_model, model_from_json, save_model  # noqa: F401
+from plait.saving.weights import load_weights, save_weights  # noqa: F401
+from plait.serialization import (  # noqa: F401
+    deserialize, get_registered_object, register_serializable, registered_name, serialize,
+)
+
+get_registered_name = registered_name
+
+__all__ = ["save_model", "load_model", "model_from_json", "save_weights", "load_weights",
+           "register_serializable", "serialize", "deserialize", "get_registered_object",
+           "get_registered_name"]

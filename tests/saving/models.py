@@ -1,0 +1,230 @@
+"""Models for the saving tests: the tutorial's seven, one small model per layer kind, and a
+few with nested models, shared layers and dict inputs/outputs.
+
+`LAYER_CASES` rows are `(class name, kwargs, input shape(s), how to call)`; rows whose class
+plait does not have (yet) are left out by `layer_cases()`, and `uncovered_layer_classes()`
+names every exported layer class that has no row, so a new layer kind cannot skip the
+round-trip tests unnoticed.
+"""
+import inspect
+
+import numpy as np
+import torch
+
+import plait
+from plait import layers
+from plait.layers import Dense, Input
+from plait.models import Model, Sequential
+from plait.utils import nest
+from tests.models import tutorial_models
+
+TUTORIAL = list(tutorial_models.ALL)
+
+# (class name, constructor kwargs, input shape or list of shapes, call style)
+# call style: "one" (layer(x)), "list" (layer([a, b])), "args" (layer(a, b)),
+# "int" (layer(x) on int64 input in [0, 10)).
+LAYER_CASES = [
+    ("Dense", dict(units=4, activation="relu"), (3,), "one"),
+    ("Dense", dict(units=4, use_bias=False), (5, 3), "one"),
+    ("Activation", dict(activation="tanh"), (3, 2), "one"),
+    ("Conv1D", dict(filters=3, kernel_size=3, padding="causal"), (10, 2), "one"),
+    ("Conv2D", dict(filters=4, kernel_size=3, strides=2, padding="same", activation="relu"),
+     (9, 8, 2), "one"),
+    ("Conv2D", dict(filters=4, kernel_size=3, padding="same", groups=2), (6, 6, 2), "one"),
+    ("Conv3D", dict(filters=2, kernel_size=2), (4, 4, 4, 2), "one"),
+    ("MaxPooling1D", dict(pool_size=2), (8, 3), "one"),
+    ("MaxPooling2D", dict(pool_size=3, strides=2, padding="same"), (8, 7, 3), "one"),
+    ("MaxPooling3D", dict(pool_size=2), (4, 4, 4, 2), "one"),
+    ("AveragePooling1D", dict(pool_size=2, padding="same"), (7, 3), "one"),
+    ("AveragePooling2D", dict(pool_size=3, strides=2, padding="same"), (8, 7, 3), "one"),
+    ("AveragePooling3D", dict(pool_size=2), (4, 4, 4, 2), "one"),
+    ("Flatten", {}, (4, 5, 3), "one"),
+    ("Concatenate", dict(axis=-1), [(3, 4), (3, 2)], "list"),
+    ("LSTM", dict(units=5), (7, 3), "one"),
+    ("LSTM", dict(units=5, return_sequences=True, go_backwards=True), (7, 3), "one"),
+    ("LSTM", dict(units=5, return_state=True), (7, 3), "one"),
+    ("LSTM", dict(units=4, activation="relu", recurrent_activation="hard_sigmoid"),
+     (6, 2), "one"),
+    ("TimeDistributed", dict(layer=lambda: Dense(2)), (5, 3), "one"),
+    # The layer library (built as it lands).
+    ("Embedding", dict(input_dim=10, output_dim=4), (6,), "int"),
+    ("Identity", {}, (3,), "one"),
+    ("Rescaling", dict(scale=0.5, offset=1.0), (3,), "one"),
+    ("Dropout", dict(rate=0.5), (3,), "one"),
+    ("SpatialDropout1D", dict(rate=0.5), (4, 3), "one"),
+    ("SpatialDropout2D", dict(rate=0.5), (4, 4, 3), "one"),
+    ("SpatialDropout3D", dict(rate=0.5), (3, 3, 3, 2), "one"),
+    ("GaussianNoise", dict(stddev=0.1), (3,), "one"),
+    ("GaussianDropout", dict(rate=0.1), (3,), "one"),
+    ("ActivityRegularization", dict(l1=0.01), (3,), "one"),
+    ("Reshape", dict(target_shape=(4, 3)), (12,), "one"),
+    ("Permute", dict(dims=(2, 1)), (3, 4), "one"),
+    ("RepeatVector", dict(n=3), (4,), "one"),
+    ("ZeroPadding1D", dict(padding=1), (4, 3), "one"),
+    ("ZeroPadding2D", dict(padding=1), (4, 4, 3), "one"),
+    ("Cropping1D", dict(cropping=1), (5, 3), "one"),
+    ("Cropping2D", dict(cropping=1), (5, 5, 3), "one"),
+    ("UpSampling1D", dict(size=2), (4, 3), "one"),
+    ("UpSampling2D", dict(size=2), (4, 4, 3), "one"),
+    ("Add", {}, [(3, 4), (3, 4)], "list"),
+    ("Subtract", {}, [(3, 4), (3, 4)], "list"),
+    ("Multiply", {}, [(3, 4), (3, 4)], "list"),
+    ("Average", {}, [(3, 4), (3, 4)], "list"),
+    ("Maximum", {}, [(3, 4), (3, 4)], "list"),
+    ("Minimum", {}, [(3, 4), (3, 4)], "list"),
+    ("Dot", dict(axes=1), [(4,), (4,)], "list"),
+    ("SimpleRNN", dict(units=4), (5, 3), "one"),
+    ("GRU", dict(units=4), (5, 3), "one"),
+    ("Bidirectional", dict(layer=lambda: layers.LSTM(3, return_sequences=True)), (5, 2),
+     "one"),
+    ("BatchNormalization", {}, (4, 3), "one"),
+    ("LayerNormalization", {}, (4, 3), "one"),
+    ("GroupNormalization", dict(groups=2), (4, 4), "one"),
+    ("UnitNormalization", {}, (4, 3), "one"),
+    ("ReLU", dict(max_value=1.0), (3,), "one"),
+    ("LeakyReLU", {}, (3,), "one"),
+    ("PReLU", {}, (3,), "one"),
+    ("ELU", {}, (3,), "one"),
+    ("Softmax", {}, (3,), "one"),
+    ("MultiHeadAttention", dict(num_heads=2, key_dim=4), [(5, 6), (7, 6)], "args"),
+    ("Attention", {}, [(5, 4), (6, 4)], "list"),
+    ("AdditiveAttention", {}, [(5, 4), (6, 4)], "list"),
+    ("Conv1DTranspose", dict(filters=3, kernel_size=3, strides=2), (5, 2), "one"),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=3, strides=2), (4, 4, 2), "one"),
+    ("SeparableConv1D", dict(filters=3, kernel_size=3), (6, 2), "one"),
+    ("SeparableConv2D", dict(filters=3, kernel_size=3), (6, 6, 2), "one"),
+    ("DepthwiseConv2D", dict(kernel_size=3), (6, 6, 2), "one"),
+    ("DepthwiseConv1D", dict(kernel_size=3), (6, 2), "one"),
+    ("Conv3DTranspose", dict(filters=2, kernel_size=2, strides=2), (3, 3, 3, 2), "one"),
+    ("ZeroPadding3D", dict(padding=1), (3, 3, 3, 2), "one"),
+    ("Cropping3D", dict(cropping=1), (4, 4, 4, 2), "one"),
+    ("UpSampling3D", dict(size=2), (2, 2, 2, 3), "one"),
+    ("GlobalMaxPooling1D", {}, (5, 3), "one"),
+    ("GlobalMaxPooling2D", {}, (4, 4, 3), "one"),
+    ("GlobalMaxPooling3D", {}, (3, 3, 3, 2), "one"),
+    ("GlobalAveragePooling1D", {}, (5, 3), "one"),
+    ("GlobalAveragePooling2D", {}, (4, 4, 3), "one"),
+    ("GlobalAveragePooling3D", {}, (3, 3, 3, 2), "one"),
+    ("TorchModule", dict(module=lambda: torch.nn.Linear(3, 2)), (3,), "one"),
+]
+
+# Layer classes that are not layer kinds of their own (aliases are found by identity).
+_NOT_KINDS = {"Layer", "InputLayer"}
+# Classes whose config is code: they load only with safe_mode=False (tested on their own).
+CODE_LAYERS = {"Lambda"}
+
+
+def layer_cases():
+    """The rows of LAYER_CASES whose class plait has, as pytest params."""
+    return [row for row in LAYER_CASES if getattr(layers, row[0], None) is not None]
+
+
+def case_id(row):
+    return f"{row[0]}-{LAYER_CASES.index(row)}"
+
+
+def uncovered_layer_classes():
+    covered = {row[0] for row in LAYER_CASES} | _NOT_KINDS | CODE_LAYERS
+    exported = {cls for name, cls in vars(layers).items()
+                if inspect.isclass(cls) and issubclass(cls, layers.Layer)}
+    return sorted(cls.__name__ for cls in exported if cls.__name__ not in covered)
+
+
+def model_for_case(row):
+    """A functional model around one layer built from a LAYER_CASES row."""
+    name, kwargs, shape, style = row
+    cls = getattr(layers, name)
+    kwargs = {k: v() if callable(v) and not isinstance(v, type) else v
+              for k, v in kwargs.items()}
+    layer = cls(**kwargs)
+    if style == "int":
+        inputs = Input(shape=shape, dtype="int64")
+        outputs = layer(inputs)
+    elif style == "one":
+        inputs = Input(shape=shape)
+        outputs = layer(inputs)
+    else:
+        inputs = [Input(shape=s) for s in shape]
+        outputs = layer(inputs) if style == "list" else layer(*inputs)
+    return Model(inputs, outputs)
+
+
+def nested_and_shared():
+    """A model holding a nested model, a layer shared by two branches, and two outputs."""
+    inner_in = Input(shape=(4,), name="inner_in")
+    inner = Model(inner_in, Dense(3, activation="tanh", name="inner_dense")(inner_in),
+                  name="encoder")
+    a, b = Input(shape=(4,), name="a"), Input(shape=(4,), name="b")
+    shared = Dense(4, name="shared")
+    ea, eb = inner(shared(a)), inner(shared(b))
+    merged = layers.concatenate([ea, eb])
+    return Model([a, b], [Dense(1, name="head")(merged), Dense(2, name="aux")(ea)],
+                 name="siamese")
+
+
+def dict_io():
+    """A model whose inputs and outputs are dicts keyed by name."""
+    x, y = Input(shape=(3,), name="x"), Input(shape=(2,), name="y")
+    merged = layers.concatenate([Dense(4)(x), y])
+    return Model({"x": x, "y": y}, {"score": Dense(1)(merged), "code": Dense(2)(merged)})
+
+
+def sequential():
+    return Sequential([Dense(8, activation="relu", input_shape=(5,)), Dense(3),
+                       layers.Activation("softmax")], name="stack")
+
+
+STRUCTURES = [nested_and_shared, dict_io, sequential]
+
+
+# ---------------------------------------------------------------------------- data helpers
+
+def sample_inputs(model, batch=3, seed=0):
+    """Random inputs for `model` in its input structure (torch tensors)."""
+    model._ensure_graph()  # a Sequential compiles its graph on first use
+    gen = torch.Generator().manual_seed(seed)
+    flat = []
+    for shape, dtype in zip(model._input_shapes, model._input_dtypes):
+        full = tuple(batch if i == 0 else (5 if d is None else d) for i, d in enumerate(shape))
+        if dtype.is_floating_point:
+            flat.append(torch.randn(full, generator=gen, dtype=dtype))
+        else:
+            flat.append(torch.randint(0, 10, full, generator=gen, dtype=dtype))
+    if model._input_structure == "dict":
+        return dict(zip(model.input_names, flat))
+    if model._input_structure == "single":
+        return flat[0]
+    return flat
+
+
+def flat_inputs(model, inputs):
+    if isinstance(inputs, dict):
+        return [inputs[name] for name in model.input_names]
+    return list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+
+
+def outputs_of(model, inputs):
+    """The model's outputs on `inputs`, flat, as numpy arrays (inference mode)."""
+    model.eval()
+    with torch.no_grad():
+        out = model(inputs)
+    return [t.detach().cpu().numpy() for t in nest.flatten(out)]
+
+
+def perturb(model, seed=1):
+    """Set every weight to new random values (positive where Keras needs it, e.g. moving
+    variances), so a round trip that forgot the weights cannot pass by chance."""
+    rng = np.random.default_rng(seed)
+    values = [w + rng.uniform(0.05, 0.25, size=w.shape).astype(w.dtype)
+              if np.issubdtype(w.dtype, np.floating) else w for w in model.get_weights()]
+    model.set_weights(values)
+
+
+def summary_lines(model):
+    lines = []
+    model.summary(print_fn=lines.append)
+    return lines
+
+
+def reset():
+    plait.backend.clear_session()

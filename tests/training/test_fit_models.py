@@ -1,0 +1,181 @@
+"""fit on plait models: the tutorial's MLP, CNN and multiple-output model end with the
+weights a hand-written PyTorch loop gives, from the same weights on the same batches."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from plait import Input, Model, training
+from plait.layers import Dense
+from tests.models import tutorial_models
+from tests.training.helpers import assert_same_state, state_copy
+
+EPS = 1e-7
+
+
+def bce(p, y):
+    return F.binary_cross_entropy(p.clamp(EPS, 1 - EPS), y)
+
+
+def mse(p, y):
+    return ((p - y) ** 2).mean()
+
+
+CASES = {
+    "mlp": (tutorial_models.mlp, lambda n, r: r.normal(size=(n, 10)),
+            lambda n, r: r.integers(0, 2, (n, 1)), "binary_crossentropy",
+            lambda out, y: bce(out, y)),
+    "cnn": (tutorial_models.cnn, lambda n, r: r.normal(size=(n, 64, 64, 1)),
+            lambda n, r: r.integers(0, 2, (n, 1)), "binary_crossentropy",
+            lambda out, y: bce(out, y)),
+    "multiple_outputs": (
+        tutorial_models.multiple_outputs, lambda n, r: r.normal(size=(n, 100, 1)),
+        lambda n, r: [r.integers(0, 2, (n, 1)), r.normal(size=(n, 100, 1))],
+        ["binary_crossentropy", "mse"],
+        lambda out, y: bce(out[0], y[0]) + mse(out[1], y[1])),
+}
+
+
+def to_tensor(value):
+    if isinstance(value, list):
+        return [to_tensor(v) for v in value]
+    return torch.as_tensor(value, dtype=torch.float32)
+
+
+def rows(value, start, stop):
+    if isinstance(value, list):
+        return [v[start:stop] for v in value]
+    return value[start:stop]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_fit_equals_a_hand_written_loop(case, optimizer):
+    build, make_x, make_y, loss, hand_loss = CASES[case]
+    rng = np.random.default_rng(0)
+    n, batch = 12, 4
+    x = make_x(n, rng).astype("float32")
+    y = make_y(n, rng)
+    model = build()
+    theirs = copy.deepcopy(model)
+    training.compile(model, optimizer, loss=loss)
+    training.fit(model, x, y, batch_size=batch, epochs=2, shuffle=False, verbose=0)
+
+    if optimizer == "sgd":
+        torch_optimizer = torch.optim.SGD(theirs.parameters(), lr=0.01)
+    else:
+        torch_optimizer = torch.optim.Adam(theirs.parameters(), lr=0.001, eps=1e-7)
+    theirs.train()
+    xt, yt = to_tensor(x), to_tensor(y)
+    for _ in range(2):
+        for start in range(0, n, batch):
+            torch_optimizer.zero_grad()
+            out = theirs(xt[start:start + batch])
+            hand_loss(out, rows(yt, start, start + batch)).backward()
+            torch_optimizer.step()
+    assert_same_state(state_copy(model), state_copy(theirs), atol=1e-5)
+    assert not model.training  # plait models compute in inference mode outside fit
+
+
+def test_history_keys_follow_the_output_layer_names():
+    model = tutorial_models.multiple_outputs()
+    training.compile(model, "adam", loss=["binary_crossentropy", "mse"],
+                     metrics=[["accuracy"], []])
+    first, second = model.output_names
+    x = np.random.rand(6, 100, 1).astype("float32")
+    history = model.fit(x, [np.ones((6, 1)), np.zeros((6, 100, 1))], validation_split=0.5,
+                        verbose=0)
+    assert list(history.history) == [
+        "loss", f"{first}_loss", f"{second}_loss", f"{first}_accuracy",
+        "val_loss", f"val_{first}_loss", f"val_{second}_loss", f"val_{first}_accuracy"]
+
+
+def test_dict_outputs_are_named_by_their_keys_everywhere():
+    visible = Input(shape=(3,), name="features")
+    model = Model(visible, {"price": Dense(1)(visible),
+                            "kind": Dense(2, activation="softmax")(visible)})
+    model.compile("adam", loss={"price": "mse", "kind": "sparse_categorical_crossentropy"},
+                  metrics={"kind": "accuracy"})
+    x = np.random.rand(8, 3).astype("float32")
+    y = {"price": np.random.rand(8, 1), "kind": np.arange(8) % 2}
+    history = model.fit({"features": x}, y, epochs=1, verbose=0)
+    assert list(history.history) == ["loss", "price_loss", "kind_loss", "kind_accuracy"]
+    out = model.predict(x, verbose=0)
+    assert set(out) == {"price", "kind"} and out["kind"].shape == (8, 2)
+    with pytest.raises(ValueError, match=r"`loss` names \['prices'\].*Did you mean 'price'"):
+        model.compile("adam", loss={"prices": "mse"})
+
+
+def test_accuracy_resolves_from_the_output_shape():
+    model = tutorial_models.mlp()
+    model.compile("adam", loss="mse", metrics=["accuracy"])
+    metric = model._compile_state.metric_keys[0][1]
+    assert type(metric).__name__ == "BinaryAccuracy" and metric.name == "accuracy"
+
+
+def test_wrong_input_shape_names_the_input():
+    model = tutorial_models.mlp()
+    model.compile("adam", loss="binary_crossentropy")
+    with pytest.raises(ValueError, match=rf"Input '{model.input_names[0]}' of the model expects "
+                                         r"data of shape \(None, 10\), but `x` gives shape "
+                                         r"\(4, 9\)"):
+        model.fit(np.ones((4, 9)), np.ones((4, 1)), verbose=0)
+
+
+def penalized_model():
+    from plait import constraints, regularizers
+
+    visible = Input(shape=(4,))
+    hidden = Dense(5, activation="relu", kernel_regularizer=regularizers.L2(0.1),
+                   kernel_constraint=constraints.NonNeg())(visible)
+    return Model(visible, Dense(1, activity_regularizer=regularizers.L1(0.01))(hidden))
+
+
+def test_regularizers_join_the_loss_and_constraints_follow_each_update():
+    model = penalized_model()
+    theirs = copy.deepcopy(model)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 4)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    model.compile("sgd", loss="mse")
+    loss = model.evaluate(x, y, verbose=0)
+    kernel = model.layers[1].kernel
+    out = torch.as_tensor(model.predict(x, verbose=0))
+    penalty = 0.1 * float((kernel ** 2).sum())
+    plain = float(((out - torch.as_tensor(y)) ** 2).mean())
+    assert loss > plain + penalty  # the activity penalty comes on top
+    model.fit(x, y, batch_size=4, shuffle=False, verbose=0)
+
+    optimizer = torch.optim.SGD(theirs.parameters(), lr=0.01)
+    theirs.train()
+    xt, yt = torch.as_tensor(x), torch.as_tensor(y)
+    for start in (0, 4):
+        optimizer.zero_grad()
+        out = theirs(xt[start:start + 4])
+        total = mse(out, yt[start:start + 4]) + sum(theirs.regularization_losses())
+        total.backward()
+        optimizer.step()
+        theirs.apply_constraints()
+    assert_same_state(state_copy(model), state_copy(theirs), atol=1e-6)
+    assert float(model.layers[1].kernel.min()) >= 0.0
+
+
+def test_jit_compile_keeps_regularizers_and_constraints(monkeypatch):
+    from plait.training import loop
+
+    monkeypatch.setattr(loop, "_COMPILE_BACKEND", "aot_eager")
+    torch._dynamo.reset()
+    eager = penalized_model()
+    jitted = copy.deepcopy(eager)
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(8, 4)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    eager.compile("sgd", loss="mse")
+    jitted.compile("sgd", loss="mse", jit_compile=True)
+    a = eager.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    b = jitted.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    step = jitted._compile_state.steps[("train", None, ())]
+    assert step.eager is None
+    np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-5)
+    assert_same_state(state_copy(eager), state_copy(jitted), atol=1e-6)
+    torch._dynamo.reset()
