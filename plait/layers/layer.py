@@ -408,6 +408,14 @@ class Layer(nn.Module):
                 losses.append(holder.value)
         return losses
 
+    def clear_activity_penalties(self):
+        """Forget the activity penalties of the last call (a compiled train step reads them
+        inside its trace; a traced value must not outlive it)."""
+        for layer in _walk_layers(self):
+            holder = layer._activity_penalty
+            if holder is not None:
+                holder.value = None
+
     def apply_constraints(self):
         """Project every constrained weight of this layer and its sublayers (the training
         loop calls it after each optimizer step, as Keras does)."""

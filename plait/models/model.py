@@ -248,6 +248,18 @@ class Model(Layer):
         """Export for inference: `format="onnx"` writes ONNX through `torch.onnx`."""
         saving.export.export(self, filepath, format=format, **kwargs)
 
+    @property
+    def optimizer(self):
+        """The optimizer given to `compile` (None before)."""
+        state = getattr(self, "_compile_state", None)
+        return state.optimizer if state is not None else None
+
+    @property
+    def metrics_names(self):
+        """Names of the values `evaluate` returns, in order (`['loss', 'accuracy']`)."""
+        state = getattr(self, "_compile_state", None)
+        return list(state.metrics_names) if state is not None else []
+
     # ----------------------------------------------------------------- config
     def get_config(self):
         self._ensure_graph()

@@ -453,11 +453,9 @@ class _WithPenalties(torch.nn.Module):
     def forward(self, args, kwargs):
         out = self.inner(*args, **kwargs)
         penalties = self.inner.regularization_losses()
-        # Activity penalties are kept on the layers after a call; a traced value must not
-        # outlive the trace, so they are dropped once read.
-        for module in self.inner.modules():
-            if module.__dict__.get("_activity_loss") is not None:
-                module._activity_loss = None
+        # plait layers keep their last activity penalty; a traced value must not outlive
+        # the trace, so it is dropped once read.
+        self.inner.clear_activity_penalties()
         return out, penalties
 
 
@@ -498,7 +496,12 @@ class _JitTrainStep:
 
         def forward_backward(xs, ys, sws):
             values = {n: p.detach() for n, p in params}
-            return grad_and_value(values, buffers, xs, ys, sws)
+            grads, result = grad_and_value(values, buffers, xs, ys, sws)
+            # Gradients in the parameters' own memory layout, as autograd gives them (a
+            # channels-last gradient for a contiguous kernel trips the compiled update).
+            grads = {n: g if g.stride() == values[n].stride() else
+                     torch.empty_like(values[n]).copy_(g) for n, g in grads.items()}
+            return grads, result
 
         self.forward_backward = torch.compile(
             forward_backward, fullgraph=True, backend=_COMPILE_BACKEND)
