@@ -221,8 +221,9 @@ def section_env(report, args):
         f"- device: {'cuda ' + torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu'}",
         f"- run sizes: about {args.run_seconds} s per fit run, {args.run_seconds / 2:.2f} s per "
         f"predict run, {args.run_seconds / 4:.2f} s per latency run; {args.min_rounds} to "
-        f"{args.max_rounds} rounds, stopping when the running median ratio moves < "
-        f"{args.tolerance / 2:.0%} and the quartiles are within {2 * args.tolerance:.0%}",
+        f"{args.max_rounds} rounds (or {args.budget:.0f} s) per comparison, stopping once the "
+        f"median ratio's 95% interval (1.57 IQR / sqrt(rounds)) is within "
+        f"{args.tolerance:.0%}",
         "- optimizer: Adam (Keras defaults: lr 1e-3, eps 1e-7) in both; plait's "
         "`optimizer='adam'`, the hand-written loop `torch.optim.Adam` with its defaults "
         "otherwise; plait data are numpy arrays in Keras layout passed to `fit`/`predict` as a "
@@ -399,7 +400,7 @@ def jit(case, report, pool, kw, args):
     plait.backend.clear_session()
     torch.manual_seed(0)
     eager_model, jit_model = case.plait_model(), case.plait_model()
-    jit_model.load_state_dict(eager_model.state_dict())
+    jit_model.set_weights(eager_model.get_weights())
     compile_plait(case, eager_model)
     compile_plait(case, jit_model, jit=True)
     tmodel = case.torch_model()
@@ -575,12 +576,13 @@ def parse_args(argv):
     parser.add_argument("--only", default="", help="comma-separated model names")
     parser.add_argument("--sections", default=",".join(SECTIONS))
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
-    parser.add_argument("--run-seconds", type=float, default=0.3)
-    parser.add_argument("--min-rounds", type=int, default=4)
-    parser.add_argument("--max-rounds", type=int, default=10)
-    parser.add_argument("--budget", type=float, default=12.0,
+    parser.add_argument("--run-seconds", type=float, default=0.15)
+    parser.add_argument("--min-rounds", type=int, default=6)
+    parser.add_argument("--max-rounds", type=int, default=30)
+    parser.add_argument("--budget", type=float, default=8.0,
                         help="seconds after which a comparison stops at min-rounds")
-    parser.add_argument("--tolerance", type=float, default=0.02)
+    parser.add_argument("--tolerance", type=float, default=0.03,
+                        help="stop once the median ratio's 95%% interval is within this")
     parser.add_argument("--max-samples", type=int, default=65536)
     parser.add_argument("--jit-models", default="mlp,rnn,cnn,digits_cnn")
     parser.add_argument("--thread-models", default="mlp,rnn,digits_cnn")

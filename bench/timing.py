@@ -40,16 +40,16 @@ class Comparison:
 
 
 def _stable(ratios, tolerance):
-    """The running median has settled and the rounds agree within `tolerance`."""
+    """The median ratio is known to within `tolerance` (relative): the half-width of its
+    95% confidence interval, 1.57 * IQR / sqrt(n) (the box-plot notch), is below it."""
     if len(ratios) < 4:
         return False
-    now = statistics.median(ratios)
-    before = statistics.median(ratios[:-2])
     q = statistics.quantiles(sorted(ratios), n=4)
-    return abs(now - before) / now < tolerance / 2 and (q[2] - q[0]) / now < 2 * tolerance
+    median = statistics.median(ratios)
+    return 1.57 * (q[2] - q[0]) / len(ratios) ** 0.5 < tolerance * median
 
 
-def compare(runs, min_rounds=4, max_rounds=12, budget_s=30.0, tolerance=0.02):
+def compare(runs, min_rounds=6, max_rounds=30, budget_s=10.0, tolerance=0.03):
     """Time each of `runs` ({name: fn() -> seconds}) in alternating rounds.
 
     The first name is the one whose ratio to the second decides stability. Stops after

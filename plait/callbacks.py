@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from safetensors.torch import load_file, save_file
 
 from plait.serialization import register_serializable
@@ -187,6 +188,12 @@ for _name in _HOOKS:
 
 # ---------------------------------------------------------------------------- helpers
 
+def _is_chief():
+    """False in the processes other than rank 0 of a data-parallel run (torchrun): they
+    leave writing files to rank 0."""
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
+
 def _optimizer_of(model, who):
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
@@ -258,6 +265,9 @@ class History(Callback):
         super().__init__()
         self.history = {}
         self.epoch = []
+        # The epochs each key was logged at (val_ keys skip epochs with validation_freq > 1),
+        # so plot_history places every value at its epoch.
+        self._logged_epochs = {}
 
     def on_train_begin(self, logs=None):
         self.epoch = []
@@ -266,6 +276,7 @@ class History(Callback):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
+            self._logged_epochs.setdefault(key, []).append(epoch)
         try:
             self.model.history = self
         except AttributeError:
@@ -458,7 +469,8 @@ class EarlyStopping(Callback):
 
 @register_serializable(package="plait")
 class ModelCheckpoint(Callback):
-    """Save the model or its weights every epoch (or every `save_freq` batches).
+    """Save the model or its weights every epoch (or every `save_freq` batches). In a
+    data-parallel fit (torchrun) only rank 0 writes.
 
     Args:
         filepath: where to save; may hold `{epoch}` (from 1), `{batch}` and logged values,
@@ -516,6 +528,8 @@ class ModelCheckpoint(Callback):
         return current > self.best if self._maximize else current < self.best
 
     def _save(self, epoch, batch, logs):
+        if not _is_chief():
+            return
         logs = dict(logs or {})
         path = self._format_path(epoch, batch, logs)
         if self.save_best_only:
@@ -701,7 +715,8 @@ class LearningRateScheduler(Callback):
 
 @register_serializable(package="plait")
 class CSVLogger(Callback):
-    """Write each epoch's logs as a row of a CSV file: `epoch,accuracy,loss,val_...`.
+    """Write each epoch's logs as a row of a CSV file: `epoch,accuracy,loss,val_...`. In a
+    data-parallel fit (torchrun) only rank 0 writes.
 
     Args:
         filename: the CSV file.
@@ -720,6 +735,8 @@ class CSVLogger(Callback):
         self._header = True
 
     def on_train_begin(self, logs=None):
+        if not _is_chief():
+            return
         self._header = True
         if self.append and os.path.exists(self.filename):
             with open(self.filename) as f:
@@ -729,6 +746,8 @@ class CSVLogger(Callback):
         self.writer = None
 
     def on_epoch_end(self, epoch, logs=None):
+        if not _is_chief():
+            return
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)
@@ -809,7 +828,9 @@ class BackupAndRestore(Callback):
     The backup holds the model's `state_dict`, the optimizer's state, the epoch and the
     random generators' states (so shuffling and dropout continue as an unbroken run would).
     Tensors go to `state-<epoch>.safetensors`, the rest to `state.json`, written last and
-    atomically; a crash while writing leaves the previous backup usable.
+    atomically; a crash while writing leaves the previous backup usable. In a data-parallel
+    fit (torchrun) only rank 0 writes the backup, and every process restores from it (the
+    folder must be one they share).
 
     Args:
         backup_dir: the folder for the backup.
@@ -847,6 +868,8 @@ class BackupAndRestore(Callback):
         self.model._initial_epoch = meta["epoch"] + 1
 
     def on_epoch_end(self, epoch, logs=None):
+        if not _is_chief():
+            return
         tensors = {"model/" + k: v for k, v in self.model.state_dict().items()}
         optimizer = _optimizer_of(self.model, "BackupAndRestore")
         encoded = _encode(optimizer.state_dict(), tensors, "optimizer")
@@ -865,7 +888,7 @@ class BackupAndRestore(Callback):
                 os.remove(os.path.join(self.backup_dir, old))
 
     def on_train_end(self, logs=None):
-        if not self.delete_checkpoint or not os.path.isdir(self.backup_dir):
+        if not _is_chief() or not self.delete_checkpoint or not os.path.isdir(self.backup_dir):
             return
         for name in os.listdir(self.backup_dir):
             if name == "state.json" or name.startswith("state-"):

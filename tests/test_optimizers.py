@@ -45,39 +45,49 @@ def run_torch(opt, params, steps=5):
 # plait optimizer, the torch.optim one with the same hyper-parameters
 SAME_AS_TORCH = [
     ("sgd", lambda: optimizers.SGD(0.1),
-     lambda p: torch.optim.SGD(p, lr=0.1)),
+     lambda p, **kw: torch.optim.SGD(p, **kw, lr=0.1)),
     ("sgd_momentum", lambda: optimizers.SGD(0.1, momentum=0.9),
-     lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
+     lambda p, **kw: torch.optim.SGD(p, **kw, lr=0.1, momentum=0.9)),
     ("sgd_nesterov", lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True),
-     lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True)),
+     lambda p, **kw: torch.optim.SGD(p, **kw, lr=0.1, momentum=0.9, nesterov=True)),
     ("adam", lambda: optimizers.Adam(0.01),
-     lambda p: torch.optim.Adam(p, lr=0.01, eps=1e-7)),
+     lambda p, **kw: torch.optim.Adam(p, **kw, lr=0.01, eps=1e-7)),
     ("adam_amsgrad", lambda: optimizers.Adam(0.01, beta_1=0.8, amsgrad=True),
-     lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.999), eps=1e-7, amsgrad=True)),
+     lambda p, **kw: torch.optim.Adam(p, **kw, lr=0.01, betas=(0.8, 0.999), eps=1e-7,
+                                      amsgrad=True)),
     ("adamw", lambda: optimizers.AdamW(0.01, weight_decay=0.1),
-     lambda p: torch.optim.AdamW(p, lr=0.01, eps=1e-7, weight_decay=0.1)),
+     lambda p, **kw: torch.optim.AdamW(p, **kw, lr=0.01, eps=1e-7, weight_decay=0.1)),
     ("rmsprop", lambda: optimizers.RMSprop(0.01, momentum=0.5, centered=True),
-     lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-7, momentum=0.5,
-                                   centered=True)),
+     lambda p, **kw: torch.optim.RMSprop(p, **kw, lr=0.01, alpha=0.9, eps=1e-7,
+                                         momentum=0.5, centered=True)),
     ("adagrad", lambda: optimizers.Adagrad(0.1),
-     lambda p: torch.optim.Adagrad(p, lr=0.1, initial_accumulator_value=0.1, eps=1e-7)),
+     lambda p, **kw: torch.optim.Adagrad(p, **kw, lr=0.1, initial_accumulator_value=0.1,
+                                         eps=1e-7)),
     ("adadelta", lambda: optimizers.Adadelta(1.0),
-     lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.95, eps=1e-7)),
+     lambda p, **kw: torch.optim.Adadelta(p, **kw, lr=1.0, rho=0.95, eps=1e-7)),
     ("adamax", lambda: optimizers.Adamax(0.01),
-     lambda p: torch.optim.Adamax(p, lr=0.01, eps=1e-7)),
+     lambda p, **kw: torch.optim.Adamax(p, **kw, lr=0.01, eps=1e-7)),
     ("nadam", lambda: optimizers.Nadam(0.01),
-     lambda p: torch.optim.NAdam(p, lr=0.01, eps=1e-7, momentum_decay=1.0)),
+     lambda p, **kw: torch.optim.NAdam(p, **kw, lr=0.01, eps=1e-7, momentum_decay=1.0)),
 ]
 
 
 @pytest.mark.parametrize("name,make,make_torch", SAME_AS_TORCH, ids=[c[0] for c in
                                                                      SAME_AS_TORCH])
 def test_step_equals_torch_optim(name, make, make_torch):
-    ours = run_plait(make(), make_params())
+    opt = make()
+    ours = run_plait(opt, make_params())
+    # plait picks torch's fused kernel where there is one; compare like with like, then
+    # the fused kernel against the reference loop to rounding.
+    fused = {"fused": True} if opt.torch_optimizer.defaults.get("fused") else {}
     reference = make_params()
-    run_torch(make_torch(reference), reference)
+    run_torch(make_torch(reference, **fused), reference)
     for a, b in zip(ours, reference):
         assert torch.equal(a, b)
+    loop = make_params()
+    run_torch(make_torch(loop), loop)
+    for a, b in zip(ours, loop):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-6)
 
 
 # --- Keras's update formulas in numpy --------------------------------------------------

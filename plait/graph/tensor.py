@@ -2,7 +2,13 @@
 
 It holds no data. Layers called on it record a Node and return new SymbolicTensors, so a
 model is described before any number is computed and every shape is checked on the way.
+
+Python operators (`x + y`, `x[:, 0]`, `x @ w`, `x > 0`), tensor methods (`x.reshape(...)`)
+and torch functions (`torch.cat([x, y])`, through `__torch_function__`) on symbolic tensors
+are recorded as graph nodes too. How is decided by the handler `set_op_handler` installs:
+plait.layers installs one on import, since the graph knows no layer.
 """
+import operator
 import os
 import sys
 
@@ -23,6 +29,41 @@ def user_location():
             return f"{os.path.basename(path)}:{frame.f_lineno}"
         frame = frame.f_back
     return "<unknown>"
+
+
+_op_handler = None
+
+
+def set_op_handler(handler):
+    """Install `handler(func, args, kwargs)`, which records `func(*args, **kwargs)` on
+    symbolic tensors as a graph node and returns its symbolic result(s)."""
+    global _op_handler
+    _op_handler = handler
+
+
+def _record(func, args, kwargs=None):
+    if _op_handler is None:
+        raise TypeError(
+            "Operations on symbolic tensors are recorded by plait.layers, which is not "
+            "imported yet: `import plait` (or plait.layers) first.")
+    return _op_handler(func, tuple(args), dict(kwargs or {}))
+
+
+def _binary(op):
+    def method(self, other):
+        return _record(op, (self, other))
+
+    def reflected(self, other):
+        return _record(op, (other, self))
+
+    return method, reflected
+
+
+def _unary(op):
+    def method(self):
+        return _record(op, (self,))
+
+    return method
 
 
 def format_shape(shape):
@@ -89,6 +130,12 @@ class SymbolicTensor:
     def numpy(self):
         self._misuse("numpy()")
 
+    def item(self):
+        self._misuse("item()")
+
+    def tolist(self):
+        self._misuse("tolist()")
+
     def __float__(self):
         self._misuse("float()")
 
@@ -98,11 +145,53 @@ class SymbolicTensor:
     def __index__(self):
         self._misuse("Using it as an index")
 
-    # Identity, not value, matters for graph bookkeeping: keep objects hashable by id.
+    # Identity, not value, matters for graph bookkeeping: hashable by id. `==` records an op
+    # (as Keras's symbolic tensors do), so bookkeeping compares with `is` and `id()`.
     __hash__ = object.__hash__
 
-    def __eq__(self, other):
-        return self is other
+    # NumPy must leave `array + x` to our reflected operators.
+    __array_ufunc__ = None
+
+    __add__, __radd__ = _binary(operator.add)
+    __sub__, __rsub__ = _binary(operator.sub)
+    __mul__, __rmul__ = _binary(operator.mul)
+    __truediv__, __rtruediv__ = _binary(operator.truediv)
+    __floordiv__, __rfloordiv__ = _binary(operator.floordiv)
+    __mod__, __rmod__ = _binary(operator.mod)
+    __pow__, __rpow__ = _binary(operator.pow)
+    __matmul__, __rmatmul__ = _binary(operator.matmul)
+    __and__, __rand__ = _binary(operator.and_)
+    __or__, __ror__ = _binary(operator.or_)
+    __xor__, __rxor__ = _binary(operator.xor)
+    __lshift__, __rlshift__ = _binary(operator.lshift)
+    __rshift__, __rrshift__ = _binary(operator.rshift)
+    __lt__ = _binary(operator.lt)[0]
+    __le__ = _binary(operator.le)[0]
+    __gt__ = _binary(operator.gt)[0]
+    __ge__ = _binary(operator.ge)[0]
+    __eq__ = _binary(operator.eq)[0]
+    __ne__ = _binary(operator.ne)[0]
+    __neg__ = _unary(operator.neg)
+    __pos__ = _unary(operator.pos)
+    __abs__ = _unary(operator.abs)
+    __invert__ = _unary(operator.invert)
+
+    def __getitem__(self, index):
+        return _record(operator.getitem, (self, index))
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return _record(func, args, kwargs)
+
+    def __getattr__(self, name):
+        # Only reached for names SymbolicTensor lacks: torch.Tensor's methods and
+        # properties (x.reshape(2, -1), x.sum(dim=1), x.T) record ops.
+        if name.startswith("_") or not hasattr(torch.Tensor, name):
+            raise AttributeError(f"'SymbolicTensor' object has no attribute '{name}'")
+        attr = getattr(torch.Tensor, name)
+        if callable(attr):
+            return lambda *args, **kwargs: _record(attr, (self,) + args, kwargs)
+        return _record(getattr, (self, name))
 
 
 def is_symbolic(value):

@@ -70,7 +70,7 @@ class _BaseConv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.bias_constraint = constraints.get(bias_constraint)
         set_activity_regularizer(self, activity_regularizer)
-        self._act = None if self.activation is activations.linear else self.activation
+        self._act = activations.compute_function(self.activation)
         self._channels_last = self.data_format == "channels_last"
         # Symmetric 'same' padding with stride 1 lets the kernel pad for free.
         self._kernel_same = self.padding == "same" and all(s == 1 for s in self.strides) and all(

@@ -124,7 +124,7 @@ class Dense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         set_activity_regularizer(self, activity_regularizer)
-        self._fused_activation = None if self.activation is activations.linear else self.activation
+        self._fused_activation = activations.compute_function(self.activation)
 
     def build(self, input_shape):
         in_features = input_shape[-1] if len(input_shape) else None
@@ -298,11 +298,13 @@ class Lambda(Layer):
                 f"Received: function={function!r:.200} (type {type(function).__name__})")
         if arguments is not None and not isinstance(arguments, dict):
             raise TypeError(
-                f"`arguments` must be a dict of keyword arguments. Received: arguments={arguments!r}")
+                "`arguments` must be a dict of keyword arguments. "
+                f"Received: arguments={arguments!r}")
         self.function = function
         self.arguments = dict(arguments or {})
         self.mask = mask
-        if isinstance(output_shape, list) and all(isinstance(s, (list, tuple)) for s in output_shape):
+        if isinstance(output_shape, list) and all(
+                isinstance(s, (list, tuple)) for s in output_shape):
             output_shape = [tuple(s) for s in output_shape]
         elif isinstance(output_shape, list):
             output_shape = tuple(output_shape)

@@ -231,7 +231,7 @@ class Dot(Layer):
 
     def _axes_for(self, rank_a, rank_b):
         pair = self.axes if isinstance(self.axes, list) else [self.axes, self.axes]
-        return pair[0] % rank_a if pair[0] < 0 else pair[0], pair[1] % rank_b if pair[1] < 0 else pair[1]
+        return tuple(a + rank if a < 0 else a for a, rank in zip(pair, (rank_a, rank_b)))
 
     def forward(self, inputs):
         a, b = inputs

@@ -116,6 +116,8 @@ class BatchNormalization(_Normalization):
         beta_initializer ('zeros'), gamma_initializer ('ones'), moving_mean_initializer
         ('zeros'), moving_variance_initializer ('ones'); beta/gamma regularizers and
         constraints.
+        synchronized: accepted for Keras configs; only False (per-process statistics) is
+            supported.
 
     Weights: `gamma`, `beta` `(features,)` (trainable, stored as `weight`, `bias`);
     `moving_mean`, `moving_variance` (non-trainable buffers `running_mean`, `running_var`).
@@ -125,10 +127,16 @@ class BatchNormalization(_Normalization):
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, **kwargs):
+                 gamma_constraint=None, synchronized=False, **kwargs):
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint,
                          gamma_constraint, **kwargs)
+        if synchronized:
+            raise ValueError(
+                "BatchNormalization's synchronized=True is not supported: plait computes batch "
+                "statistics per process (under DDP, each process normalizes with its own "
+                "batch). Received: synchronized=True. Pass synchronized=False.")
+        self.synchronized = False
         self.axis = _check_axis(axis, allow_list=False)
         if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not (
                 0 <= momentum <= 1):
@@ -177,7 +185,7 @@ class BatchNormalization(_Normalization):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "axis": self.axis, "momentum": self.momentum,
+            "axis": self.axis, "momentum": self.momentum, "synchronized": self.synchronized,
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(
                 self.moving_variance_initializer),
@@ -266,7 +274,8 @@ class GroupNormalization(_Normalization):
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint,
                          gamma_constraint, **kwargs)
-        if not isinstance(groups, int) or isinstance(groups, bool) or (groups <= 0 and groups != -1):
+        if not isinstance(groups, int) or isinstance(groups, bool) or (
+                groups <= 0 and groups != -1):
             raise ValueError(
                 f"`groups` must be a positive integer, or -1 (one group per channel). "
                 f"Received: groups={groups!r}")

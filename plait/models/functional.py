@@ -40,7 +40,11 @@ def compile_forward(model):
         kwargs = nest.map_structure(lookup, node.call_kwargs)
         if "training" not in kwargs and accepts_training(type(node.layer)):
             kwargs["training"] = training
-        result = fx_graph.call_module(node.layer.name, tuple(args), kwargs)
+        # A layer with `emit_fx` (a recorded torch op) may write itself inline: `x + 1`.
+        emit = getattr(node.layer, "emit_fx", None)
+        result = emit(fx_graph, *args) if emit is not None and not kwargs else None
+        if result is None:
+            result = fx_graph.call_module(node.layer.name, tuple(args), kwargs)
         for tensor, path in zip(node.outputs, node.output_paths()):
             value = result
             for key in path:

@@ -5,6 +5,7 @@ graph's inputs and outputs carry the model's input and output names, and every b
 dimension (and any other dimension the model leaves as None) stays dynamic.
 """
 import contextlib
+import logging
 import os
 import warnings
 
@@ -114,7 +115,7 @@ def _dynamic_shapes(model, samples):
     for shape in model._input_shapes:
         shapes.append({i: batch if i == 0 else torch.export.Dim.AUTO
                        for i, d in enumerate(shape) if d is None})
-    return tuple(shapes)
+    return (tuple(shapes),)  # one entry: the tuple of `forward(*inputs)`
 
 
 @contextlib.contextmanager
@@ -122,6 +123,12 @@ def _quiet(verbose):
     if verbose:
         yield
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # e.g. "torchvision is not installed" notices
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)

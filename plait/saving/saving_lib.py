@@ -26,12 +26,12 @@ import zipfile
 import torch
 
 from plait import config as config_module
-from plait import losses, optimizers, serialization
+from plait import losses, metrics, optimizers, serialization  # noqa: F401 (registers
+# the loss and metric classes that compile configs name)
 from plait.saving import atomic, safetensors_io, weights
 
 FORMAT_VERSION = 1
 SUFFIX = ".plait"
-_JSON_MEMBERS = ("metadata.json", "config.json")
 _MAX_JSON_BYTES = 64 * 1024 * 1024
 # Deflate cannot expand data more than about 1032 times; a larger claim is a damaged header.
 _MAX_DEFLATE_RATIO = 1100
@@ -305,7 +305,7 @@ def _check_weights_fit(archive, tree, custom_objects, safe_mode):
     label = archive.member_label("model.safetensors")
     with archive.open_member("model.safetensors") as (stream, size):
         entries, _ = safetensors_io.read_header(stream, size, label)
-    previous = config_module._device
+    previous = config_module._device  # not device(): that would pin the automatic choice
     config_module.set_device("meta")
     try:
         skeleton = build_from_config(tree, custom_objects, safe_mode, archive.label)

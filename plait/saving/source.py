@@ -22,6 +22,7 @@ import torch
 
 from plait import activations
 from plait.graph.tensor import SymbolicTensor, format_shape
+from plait.layers import torch_ops
 from plait.layers.convolutional import tf_same_pads
 from plait.saving import atomic, safetensors_io
 from plait.utils import nest
@@ -38,7 +39,8 @@ _ACTIVATIONS = {
     "gelu": "F.gelu({x})", "silu": "F.silu({x})", "swish": "F.silu({x})",
     "exponential": "torch.exp({x})", "mish": "F.mish({x})",
     "leaky_relu": "F.leaky_relu({x}, 0.2)", "relu6": "F.relu6({x})",
-    "hard_sigmoid": "F.hardsigmoid({x})",
+    "hard_sigmoid": "F.hardsigmoid({x})", "hard_silu": "F.hardswish({x})",
+    "hard_swish": "F.hardswish({x})",
 }
 
 _EMITTERS = {}
@@ -113,6 +115,7 @@ def _header(model, main, weights_name):
 
 Inputs (channels-last, None = any size): {inputs}
 Outputs: {outputs}
+It computes inference: layers that act only in training (dropout, noise) are left out.
 
     from {weights_name[:-len('.safetensors')]} import load_model
     model = load_model()  # {main} with the weights of {weights_name}, in eval mode
@@ -208,6 +211,15 @@ class _ClassWriter:
             if tensor is not None:
                 self.state[f"{attr}.{key}"] = tensor.detach()
 
+    def add_buffer(self, name, tensor):
+        """A buffer `name` of the module, filled from `tensor` by the weights file."""
+        if name in self.modules:
+            return
+        self.modules.add(name)
+        self.init_lines.append(f"self.register_buffer({name!r}, torch.zeros("
+                               f"{tuple(tensor.shape)!r}, dtype={tensor.dtype}))")
+        self.state[name] = tensor.detach()
+
     def line(self, text):
         self.body.append(text)
 
@@ -270,6 +282,12 @@ class _ClassWriter:
                 f"plain PyTorch: plait has no PyTorch form for this layer class yet. "
                 f"Supported: {sorted(_EMITTERS)}. The model still saves with "
                 "model.save(), and exports with model.export().")
+        unknown = sorted(set(kwargs) - set(getattr(fn, "accepts", ())))
+        if unknown:
+            raise SourceError(
+                f"to_source cannot write the call of layer '{layer.name}' "
+                f"({type(layer).__name__}) with the argument(s) {unknown} (masks and other "
+                "call arguments have no plain-PyTorch form here).")
         return fn(self, layer, attr, x, shape, kwargs)
 
     def _emit_nested(self, model, attr, x, kwargs):
@@ -343,7 +361,11 @@ def _literal(structure):
 
 def _activation(layer, fn, x):
     name = activations.serialize(fn)
-    template = _ACTIVATIONS.get(name) if activations.get(name) is fn else None
+    try:
+        builtin = activations.get(name) is fn
+    except (ValueError, TypeError):  # a callable of the user's own
+        builtin = False
+    template = _ACTIVATIONS.get(name) if builtin else None
     if template is None:
         raise SourceError(
             f"to_source cannot write the activation {name!r} of layer '{layer.name}': only "
@@ -452,7 +474,7 @@ def _pool(ctx, layer, attr, x, shape, kwargs):
         else:  # TensorFlow divides by the number of real (unpadded) cells
             h = ctx.assign(layer.name + "_in", h)
             ones = f"F.pad(torch.ones_like({h}[:1, :1]), {pads})"
-            out = f"{fn}(F.pad({h}, {pads}), {args}) / {fn}({ones}, {args})"
+            out = f"({fn}(F.pad({h}, {pads}), {args}) / {fn}({ones}, {args}))"
     else:
         out = f"{fn}({h}, {args})"
     return f"{out}{_channels_last_suffix(rank)}" if channels_last else out
@@ -464,10 +486,6 @@ def _lstm(ctx, layer, attr, x, shape, kwargs):
         raise SourceError(
             f"to_source writes LSTM layers as nn.LSTM, which computes only the default "
             f"activations (tanh, sigmoid); layer '{layer.name}' uses others.")
-    unknown = sorted(set(kwargs) - {"initial_state"})
-    if unknown:
-        raise SourceError(f"to_source cannot write the call argument(s) {unknown} of LSTM "
-                          f"layer '{layer.name}'.")
     bias = layer.bias is not None
     tensors = {"weight_ih_l0": layer.weight_ih, "weight_hh_l0": layer.weight_hh}
     if bias:  # Keras has one bias; nn.LSTM adds two, so the second is zero
@@ -488,6 +506,9 @@ def _lstm(ctx, layer, attr, x, shape, kwargs):
     return output
 
 
+_lstm.accepts = ("initial_state",)
+
+
 @emitter("TimeDistributed")
 def _time_distributed(ctx, layer, attr, x, shape, kwargs):
     folded = ctx.assign(layer.name + "_folded", f"{x}.reshape((-1,) + tuple({x}.shape[2:]))")
@@ -500,14 +521,261 @@ def _time_distributed(ctx, layer, attr, x, shape, kwargs):
     return f"{out}.reshape(({x}.shape[0], {x}.shape[1]) + tuple({out}.shape[1:]))"
 
 
-@emitter("Dropout")
-def _dropout(ctx, layer, attr, x, shape, kwargs):
-    if getattr(layer, "noise_shape", None) is not None:
-        raise SourceError(f"to_source cannot write Dropout layer '{layer.name}' with a "
-                          "noise_shape.")
-    return f"F.dropout({x}, p={float(layer.rate)!r}, training=self.training)"
-
-
 @emitter("InputLayer")
 def _input(ctx, layer, attr, x, shape, kwargs):
     return x
+
+
+@emitter("Identity", "Dropout", "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D",
+         "SpatialDropout3D", "GaussianNoise", "GaussianDropout")
+def _inference_identity(ctx, layer, attr, x, shape, kwargs):
+    return x  # identity at inference (the ejected module computes inference)
+
+
+@emitter("Embedding")
+def _embedding(ctx, layer, attr, x, shape, kwargs):
+    if layer.mask_zero:
+        raise SourceError(f"to_source cannot write Embedding layer '{layer.name}' with "
+                          "mask_zero=True: plain PyTorch modules pass no masks.")
+    ctx.add_module(attr, f"nn.Embedding({layer.input_dim}, {layer.output_dim})",
+                   {"weight": layer.weight})
+    return f"self.{attr}({x}.long())"
+
+
+@emitter("Rescaling")
+def _rescaling(ctx, layer, attr, x, shape, kwargs):
+    dtype = str(layer._float_dtype)  # "torch.float32"
+
+    def factor(value):
+        return f"torch.tensor({value!r}, dtype={dtype})" if isinstance(value, list) else (
+            repr(float(value)))
+
+    return f"{x}.to({dtype}) * {factor(layer.scale)} + {factor(layer.offset)}"
+
+
+@emitter("Reshape")
+def _reshape(ctx, layer, attr, x, shape, kwargs):
+    return f"{x}.reshape(({x}.shape[0],) + {tuple(layer.target_shape)!r})"
+
+
+@emitter("Permute")
+def _permute(ctx, layer, attr, x, shape, kwargs):
+    return f"{x}.permute{(0,) + tuple(layer.dims)!r}"
+
+
+@emitter("RepeatVector")
+def _repeat_vector(ctx, layer, attr, x, shape, kwargs):
+    return f"{x}.unsqueeze(1).expand(-1, {layer.n}, -1)"
+
+
+@emitter("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D")
+def _zero_padding(ctx, layer, attr, x, shape, kwargs):
+    return f"F.pad({x}, {list(layer._pads)!r})"
+
+
+@emitter("Cropping1D", "Cropping2D", "Cropping3D")
+def _cropping(ctx, layer, attr, x, shape, kwargs):
+    index = [":"] * len(shape)
+    for axis, (before, after) in zip(layer._axes, layer.cropping):
+        index[axis] = f"{before}:{x}.shape[{axis}] - {after}" if after else f"{before}:"
+    while index and index[-1] == ":":
+        index.pop()
+    return f"{x}[{', '.join(index)}]"
+
+
+@emitter("UpSampling1D", "UpSampling2D", "UpSampling3D")
+def _upsampling(ctx, layer, attr, x, shape, kwargs):
+    if layer.interpolation == "nearest":
+        out = x
+        for axis, size in zip(layer._axes, layer.size):
+            if size > 1:
+                out = f"{out}.repeat_interleave({size}, dim={axis})"
+        return out
+    rank, channels_last = layer.rank, layer._channels_last
+    h = _to_channels_first(x, rank) if channels_last else x
+    out = (f"F.interpolate({h}, scale_factor={tuple(layer.size)!r}, mode='bilinear', "
+           "align_corners=False)")
+    return f"{out}{_channels_last_suffix(rank)}" if channels_last else out
+
+
+_MERGES = {"Add": " + ", "Subtract": " - ", "Multiply": " * "}
+
+
+@emitter("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+def _merge(ctx, layer, attr, x, shape, kwargs):
+    if len({len(s) for s in shape}) > 1:
+        raise SourceError(f"to_source cannot write merge layer '{layer.name}' over inputs of "
+                          f"different ranks {list(shape)}.")
+    kind = type(layer).__name__
+    if kind in _MERGES:  # (emitted expressions are always assigned to a variable)
+        return _MERGES[kind].join(x)
+    if kind == "Average":
+        return f"({' + '.join(x)}) / {len(x)}"
+    fn = "torch.maximum" if kind == "Maximum" else "torch.minimum"
+    out = x[0]
+    for other in x[1:]:
+        out = f"{fn}({out}, {other})"
+    return out
+
+
+@emitter("ReLU")
+def _relu(ctx, layer, attr, x, shape, kwargs):
+    if layer.negative_slope == 0.0 and layer.max_value is None and layer.threshold == 0.0:
+        return f"torch.relu({x})"
+    out = f"torch.where({x} >= {layer.threshold!r}, {x}, {layer.negative_slope!r} * ({x} - " \
+          f"{layer.threshold!r}))"
+    return out if layer.max_value is None else f"{out}.clamp(max={layer.max_value!r})"
+
+
+@emitter("LeakyReLU")
+def _leaky_relu(ctx, layer, attr, x, shape, kwargs):
+    return f"F.leaky_relu({x}, {layer.negative_slope!r})"
+
+
+@emitter("ELU")
+def _elu(ctx, layer, attr, x, shape, kwargs):
+    return f"F.elu({x}, {layer.alpha!r})"
+
+
+@emitter("Softmax")
+def _softmax(ctx, layer, attr, x, shape, kwargs):
+    if not isinstance(layer.axis, int):
+        raise SourceError(f"to_source writes Softmax over one axis; layer '{layer.name}' has "
+                          f"axis={layer.axis}.")
+    return f"torch.softmax({x}, dim={layer.axis})"
+
+
+_GLOBAL_NAMES = [f"Global{kind}Pooling{r}D" for kind in ("Max", "Average") for r in (1, 2, 3)]
+
+
+@emitter(*_GLOBAL_NAMES)
+def _global_pool(ctx, layer, attr, x, shape, kwargs):
+    fn = "amax" if layer.mode == "max" else "mean"
+    keep = ", keepdim=True" if layer.keepdims else ""
+    return f"{x}.{fn}(dim={tuple(layer._dims)!r}{keep})"
+
+
+@emitter("BatchNormalization")
+def _batch_norm(ctx, layer, attr, x, shape, kwargs):
+    rank = len(shape)
+    kind = {2: 1, 3: 1, 4: 2, 5: 3}.get(rank)
+    if kind is None:
+        raise SourceError(f"to_source cannot write BatchNormalization layer '{layer.name}' "
+                          f"for inputs of rank {rank}.")
+    channels = layer.running_mean.shape[0]
+    affine = layer.weight is not None or layer.bias is not None
+    tensors = {"running_mean": layer.running_mean, "running_var": layer.running_var,
+               "num_batches_tracked": torch.tensor(0)}
+    if affine:  # nn.BatchNorm has both or neither: the missing one is the identity
+        tensors["weight"] = layer.weight if layer.weight is not None else torch.ones(channels)
+        tensors["bias"] = layer.bias if layer.bias is not None else torch.zeros(channels)
+    ctor = f"nn.BatchNorm{kind}d({channels}, eps={layer.epsilon!r}"
+    ctor += ")" if affine else ", affine=False)"
+    ctx.add_module(attr, ctor, tensors)
+    axis = layer._axis
+    if axis == 1:
+        return f"self.{attr}({x})"
+    return f"self.{attr}({x}.movedim({axis}, 1)).movedim(1, {axis})"
+
+
+@emitter("LayerNormalization")
+def _layer_norm(ctx, layer, attr, x, shape, kwargs):
+    if not layer._fused:
+        raise SourceError(f"to_source writes LayerNormalization over trailing axes only; "
+                          f"layer '{layer.name}' normalizes axes {layer._axes}.")
+    normalized = tuple(shape[a] for a in layer._axes)
+    options = [f"eps={layer.epsilon!r}"]
+    tensors = {}
+    if layer.weight is None and layer.bias is None:
+        options.append("elementwise_affine=False")
+    else:
+        tensors["weight"] = layer.weight if layer.weight is not None else torch.ones(normalized)
+        if layer.bias is None:
+            options.append("bias=False")
+        else:
+            tensors["bias"] = layer.bias
+    ctx.add_module(attr, f"nn.LayerNorm({normalized!r}, {', '.join(options)})", tensors)
+    return f"self.{attr}({x})"
+
+
+_BINARY = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%",
+           "pow": "**", "matmul": "@", "and": "&", "or": "|", "xor": "^", "lshift": "<<",
+           "rshift": ">>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==",
+           "ne": "!="}
+_UNARY = {"neg": "-{}", "pos": "+{}", "abs": "abs({})", "invert": "~{}"}
+
+
+@emitter("TorchOp")
+def _torch_op(ctx, layer, attr, x, shape, kwargs):
+    """An operation written on symbolic tensors (`x + 1`, `torch.cat`, `x.sum(1)`) is
+    written back as that operation."""
+    inputs = [x] if layer._num_inputs == 1 else list(x)
+    constants = []
+    for i in range(layer._num_constants):
+        tensor = getattr(layer, f"constant_{i}")
+        buffer = f"{attr}_constant_{i}"
+        ctx.add_buffer(buffer, tensor)
+        constants.append(f"self.{buffer}")
+    render = _OpRenderer(inputs, constants)
+    args = [render(a) for a in layer.arguments]
+    options = [f"{k}={render(v)}" for k, v in layer.keyword_arguments.items()]
+    name = layer.function_name
+    short = name.rpartition(".")[2]
+    if name.startswith("operator.") and short in _BINARY and len(args) == 2 and not options:
+        return f"{args[0]} {_BINARY[short]} {args[1]}"
+    if name.startswith("operator.") and short in _UNARY and len(args) == 1 and not options:
+        return _UNARY[short].format(args[0])
+    if name == "operator.getitem" and len(args) == 2 and not options:
+        return f"{args[0]}[{render.index(layer.arguments[1])}]"
+    if name == "getattr" and len(args) == 2:
+        return f"{args[0]}.{layer.arguments[1]}"
+    if name.startswith("torch.Tensor.") and args and isinstance(layer.arguments[0],
+                                                                 torch_ops._Input):
+        return f"{args[0]}.{short}({', '.join(args[1:] + options)})"
+    if name.startswith("torch.nn.functional."):
+        name = "F." + short
+    if not name.startswith(("torch.", "F.")):
+        raise SourceError(f"to_source cannot write operation {name} of layer '{layer.name}'.")
+    return f"{name}({', '.join(args + options)})"
+
+
+class _OpRenderer:
+    """Source text for a TorchOp argument template."""
+
+    def __init__(self, inputs, constants):
+        self.inputs, self.constants = inputs, constants
+
+    def __call__(self, value):
+        if isinstance(value, torch_ops._Input):
+            return self.inputs[value.index]
+        if isinstance(value, torch_ops._Constant):
+            return self.constants[value.index]
+        if isinstance(value, torch.dtype):
+            return str(value)
+        if value is Ellipsis:
+            return "..."
+        if isinstance(value, slice):
+            return f"slice({value.start!r}, {value.stop!r}, {value.step!r})"
+        if isinstance(value, tuple):
+            items = [self(v) for v in value]
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        if isinstance(value, list):
+            return "[" + ", ".join(self(v) for v in value) + "]"
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k!r}: {self(v)}" for k, v in value.items()) + "}"
+        if isinstance(value, float) and (value != value or value in (float("inf"),
+                                                                     float("-inf"))):
+            return f"float({str(value)!r})"
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return repr(value)
+        raise SourceError(f"to_source cannot write the argument {value!r:.100}.")
+
+    def index(self, value):
+        """A subscript: slices as `a:b:c`, tuples without parentheses."""
+        if isinstance(value, tuple):
+            return ", ".join(self.index(v) for v in value) if value else "()"
+        if isinstance(value, slice):
+            parts = ["" if p is None else self(p) for p in (value.start, value.stop)]
+            text = ":".join(parts)
+            return text + (f":{self(value.step)}" if value.step is not None else "")
+        return self(value)

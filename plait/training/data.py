@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 __all__ = [
-    "ModelSpec", "ArraySource", "LoaderSource", "GeneratorSource", "EpochIterator",
+    "ModelSpec", "Shard", "ArraySource", "LoaderSource", "GeneratorSource", "EpochIterator",
     "make_source", "is_array_like", "split_for_validation", "unpack_batch",
 ]
 
@@ -343,23 +343,48 @@ def check_sample_counts(named_tensors):
 
 # ---------------------------------------------------------------------------- sources
 
+class Shard:
+    """This process's part of the data in a data-parallel fit: process `rank` of
+    `world_size`; `next_seed()` returns a seed shared by all the processes (a collective:
+    every process calls it at the same point)."""
+
+    def __init__(self, rank, world_size, next_seed):
+        self.rank = rank
+        self.world_size = world_size
+        self.next_seed = next_seed
+
+    def per_process(self, num_samples):
+        return math.ceil(num_samples / self.world_size)
+
+
 class ArraySource:
     """In-memory tensors (already on the device) cut into batches.
 
     Each pass draws a fresh permutation when `shuffle` is True ("batch" shuffles the order
     of whole batches); a batch is `tensor[indices]`, so no per-sample Python work runs.
+
+    With a `Shard`, every process draws the same permutation (from a shared seed), pads it
+    by repeating its first samples to a multiple of the number of processes, and takes every
+    `world_size`-th sample from its rank on: all processes run the same number of steps, and
+    their step-`k` batches together are the step-`k` batch of `batch_size * world_size`
+    samples a single process would take from that permutation.
     """
 
     reiterable = True
 
-    def __init__(self, xs, ys, sws, batch_size, shuffle=False):
+    def __init__(self, xs, ys, sws, batch_size, shuffle=False, shard=None):
         self.xs, self.ys, self.sws = xs, ys, sws
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.shard = shard
         self.num_samples = _num_samples(xs + ys)
-        self.steps = max(1, math.ceil(self.num_samples / batch_size))
+        per_process = self.num_samples if shard is None else shard.per_process(self.num_samples)
+        self.steps = max(1, math.ceil(per_process / batch_size))
 
     def __iter__(self):
+        if self.shard is not None:
+            yield from self._sharded()
+            return
         n, size = self.num_samples, self.batch_size
         order = None
         if self.shuffle == "batch":
@@ -379,6 +404,26 @@ class ArraySource:
                 yield tuple(_take_all(group, index) for group in (self.xs, self.ys, self.sws))
 
 
+    def _sharded(self):
+        n, size, shard = self.num_samples, self.batch_size, self.shard
+        generator = None
+        if self.shuffle:
+            generator = torch.Generator().manual_seed(shard.next_seed())
+        order = torch.randperm(n, generator=generator) if self.shuffle is True \
+            else torch.arange(n)
+        padded = shard.per_process(n) * shard.world_size
+        if padded > n:
+            order = order.repeat(math.ceil(padded / n))[:padded]
+        device = _num_samples_device(self.xs + self.ys)
+        local = order[shard.rank::shard.world_size].to(device, non_blocking=True)
+        steps = math.ceil(local.shape[0] / size)
+        batch_order = torch.randperm(steps, generator=generator).tolist() \
+            if self.shuffle == "batch" else range(steps)
+        for b in batch_order:
+            index = local[b * size:(b + 1) * size]
+            yield tuple(_take_all(group, index) for group in (self.xs, self.ys, self.sws))
+
+
 def _num_samples_device(tensors):
     return next(t.device for t in tensors if t is not None)
 
@@ -392,19 +437,28 @@ def _take_all(tensors, index):
 
 
 class LoaderSource:
-    """A torch `DataLoader` (or an iterable that can be iterated again) of batches."""
+    """A torch `DataLoader` (or an iterable that can be iterated again) of batches.
+
+    `sampler`: a `DistributedSampler` fit made for a Dataset; each pass gets its epoch
+    number, so that each pass shuffles anew."""
 
     reiterable = True
 
-    def __init__(self, loader, convert):
+    def __init__(self, loader, convert, sampler=None):
         self.loader = loader
         self.convert = convert
+        self.sampler = sampler
+        self.sharded = sampler is not None
+        self.passes = 0
         try:
             self.steps = len(loader)
         except TypeError:
             self.steps = None
 
     def __iter__(self):
+        if self.sampler is not None:
+            self.sampler.set_epoch(self.passes)
+        self.passes += 1
         return map(self.convert, iter(self.loader))
 
 
@@ -513,13 +567,15 @@ def _is_iterator_like(x):
 
 def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
                 class_weight_fn=None, with_targets=True, argument="x", prepare=None,
-                check_targets=None):
+                check_targets=None, shard=None):
     """The batch source for `x` (and `y`, `sample_weight`) of any supported kind.
 
     `prepare(xs)` runs once on the first inputs before the targets are read (it lets the
     caller learn a plain module's outputs); `check_targets(ys)` runs once on the first
-    targets. Returns an ArraySource, LoaderSource or GeneratorSource whose batches are
-    `(xs, ys, sws)` flat lists of tensors on the model's device.
+    targets. With a `Shard` (data-parallel fit), arrays and Datasets are split among the
+    processes; a DataLoader or generator is used as given. Returns an ArraySource,
+    LoaderSource or GeneratorSource whose batches are `(xs, ys, sws)` flat lists of tensors
+    on the model's device.
     """
     if x is None:
         raise ValueError(
@@ -527,7 +583,7 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
             f"of them, a Dataset, a DataLoader or a generator). Received: {argument}=None")
     if is_array_like(x):
         return _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
-                             with_targets, argument, prepare, check_targets)
+                             with_targets, argument, prepare, check_targets, shard)
     if not (_is_loader(x) or _is_dataset(x) or _is_iterator_like(x)):
         raise TypeError(
             f"Unsupported data type for `{argument}`: {type(x).__name__}. Expected numpy arrays, "
@@ -541,12 +597,18 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
                 f"Received: {name} of type {type(value).__name__}")
     convert = _BatchConverter(spec, class_weight_fn, with_targets, argument, prepare,
                               check_targets)
+    sampler = None
     if _is_dataset(x) and not _is_loader(x):
         iterable = isinstance(x, torch.utils.data.IterableDataset)
+        if shard is not None and not iterable:
+            sampler = torch.utils.data.DistributedSampler(
+                x, num_replicas=shard.world_size, rank=shard.rank, shuffle=bool(shuffle),
+                seed=shard.next_seed() if shuffle else 0)
         x = torch.utils.data.DataLoader(
-            x, batch_size=batch_size or 32, shuffle=bool(shuffle) and not iterable)
+            x, batch_size=batch_size or 32, sampler=sampler,
+            shuffle=bool(shuffle) and not iterable and sampler is None)
     if _is_loader(x) or (hasattr(x, "__iter__") and not hasattr(x, "__next__")):
-        return LoaderSource(x, convert)
+        return LoaderSource(x, convert, sampler)
     return GeneratorSource(x, convert)
 
 
@@ -587,7 +649,7 @@ class _BatchConverter:
 
 
 def _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
-                  with_targets, argument, prepare, check_targets):
+                  with_targets, argument, prepare, check_targets, shard=None):
     xs = array_inputs(spec, x, argument)
     if prepare is not None:
         prepare(xs)
@@ -601,7 +663,7 @@ def _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_f
             f"sample. Received: {argument} with shape {tuple(xs[0].shape)}")
     if class_weight_fn is not None:
         sws = class_weight_fn(ys, sws)
-    return ArraySource(xs, ys, sws, batch_size or 32, shuffle)
+    return ArraySource(xs, ys, sws, batch_size or 32, shuffle, shard)
 
 
 def array_inputs(spec, x, argument="x"):

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from plait import callbacks as callbacks_module, losses
-from plait.training import data as data_lib
+from plait.training import data as data_lib, distributed
 from plait.training.compile import get_state, known_output_shapes
 from plait.utils.progbar import is_interactive
 
@@ -59,10 +59,36 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
 
     Returns:
         A `History`, also set as `module.history`.
+
+    Data-parallel training under `torchrun`:
+        Run the same script in several processes (`torchrun --nproc_per_node=N train.py`).
+        When `torch.distributed` is available and the environment has `WORLD_SIZE` > 1 (or
+        a process group of several processes is already initialized), fit trains
+        data-parallel: it starts the process group when needed (gloo on CPU, nccl on CUDA,
+        where each process uses GPU `LOCAL_RANK` and moves the model there), and runs the
+        train step's forward through `torch.nn.parallel.DistributedDataParallel`, which
+        starts every process from rank 0's weights and averages the gradients; the
+        `module` itself stays as it is. `batch_size` is per process: N processes with
+        `batch_size=8` take steps of 8 * N samples. In-memory arrays are split among the
+        processes: each epoch's permutation is drawn alike in every process from a shared
+        seed, padded by repeating its first samples to a multiple of N, and each process
+        takes every N-th sample from its rank on; a Dataset gets a `DistributedSampler`; a
+        DataLoader or generator is used as given (give it a `DistributedSampler`). The loss
+        and metrics are summed over the processes at the end of each epoch (one
+        all-reduce), so History, callbacks and the progress bar see the values of all the
+        data; the progress bar prints in rank 0 only, and ModelCheckpoint, CSVLogger and
+        BackupAndRestore write files in rank 0 only (BackupAndRestore restores in every
+        process, from a folder they share). Validation runs on all of the validation data
+        in every process. A stop requested in the middle of an epoch (TerminateOnNaN,
+        `model.stop_training = True`) takes effect at the end of that epoch, in every
+        process together. `jit_compile=True` averages the compiled step's gradients with
+        one all-reduce instead of the DDP wrapper.
     """
     state = get_state(module, "fit")
     _check_fit_arguments(epochs, batch_size, validation_batch_size, steps_per_epoch,
                          validation_steps, validation_freq, shuffle)
+    # First: on CUDA it may move the module to this process's GPU.
+    parallel = distributed.data_parallel(module)
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
     split_data = None
@@ -75,7 +101,10 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
     source = data_lib.make_source(
         spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
         prepare=lambda xs: _bind(state, spec, xs),
-        check_targets=lambda ys: _check_targets(state, ys, "y"))
+        check_targets=lambda ys: _check_targets(state, ys, "y"),
+        shard=parallel.shard() if parallel is not None else None)
+    if parallel is not None:
+        parallel.warn_if_unsharded(source)
     if not state.has_loss:
         raise ValueError(
             "fit() needs a loss to minimize, but compile() was given none for any output. "
@@ -92,6 +121,8 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
 
     batches = data_lib.EpochIterator(source, steps_per_epoch)
     verbose = _resolve_verbose(verbose)
+    if parallel is not None and not parallel.is_chief:
+        verbose = 0
     cbs = callbacks_module.CallbackList(
         callbacks, add_history=True, add_progbar=verbose != 0, model=module, verbose=verbose,
         epochs=epochs, steps=batches.steps, do_validation=val_batches is not None)
@@ -99,18 +130,22 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
     with _mode(module, training=True):
         cbs.on_train_begin()
         resume = module.__dict__.pop("_initial_epoch", None)  # set by BackupAndRestore
-        logs = _run_epochs(module, state, spec, batches, val_batches, cbs,
-                           initial_epoch if resume is None else resume, epochs,
-                           validation_freq)
+        start = initial_epoch if resume is None else resume
+        if parallel is not None:
+            start = parallel.broadcast_int(start)  # every process resumes where rank 0 does
+        logs = _run_epochs(module, state, spec, batches, val_batches, cbs, start, epochs,
+                           validation_freq, parallel)
         cbs.on_train_end(logs)
+    if parallel is not None:
+        parallel.barrier()  # no process runs ahead into what follows (another fit, a save)
     module.history = cbs.history
     return cbs.history
 
 
 def _run_epochs(module, state, spec, batches, val_batches, cbs, start, epochs,
-                validation_freq):
+                validation_freq, parallel=None):
     """Epochs `start..epochs-1`; returns the last epoch's logs."""
-    train_step = _train_step(state, spec)
+    train_step = _train_step(state, spec, parallel)
     logs = {}
     for epoch in range(start, epochs):
         state.reset_metrics()
@@ -121,10 +156,13 @@ def _run_epochs(module, state, spec, batches, val_batches, cbs, start, epochs,
             train_step(xs, ys, sws)
             steps_done += 1
             cbs.on_train_batch_end(step, state.batch_logs())
-            if module.stop_training:
+            # Data-parallel processes must run the same steps: they stop together, below.
+            if module.stop_training and parallel is None:
                 break
         if steps_done == 0:
             break  # the data ran out
+        if parallel is not None:
+            module.stop_training = parallel.reduce_metrics(state, module.stop_training)
         logs = state.read_logs()
         if val_batches is not None and _should_validate(epoch, validation_freq):
             logs.update(_validation_logs(module, state, spec, val_batches, cbs))
@@ -389,18 +427,21 @@ def _one_batch(state, spec, x, y, sample_weight):
 # ---------------------------------------------------------------------------- steps
 
 class _EagerTrainStep:
-    """forward -> loss -> metrics -> backward -> optimizer update, in eager PyTorch."""
+    """forward -> loss -> metrics -> backward -> optimizer update, in eager PyTorch.
 
-    def __init__(self, state, spec):
+    `forward(xs)` runs the module (default `spec.call`; data-parallel: through DDP)."""
+
+    def __init__(self, state, spec, forward=None):
         self.state = state
         self.spec = spec
+        self.forward = forward or spec.call
         self.optimizer = state.optimizer
         self.penalties = _Penalties(spec.module)
         self.constrain = _constraint_fn(spec.module)
 
     def __call__(self, xs, ys, sws):
         state, spec = self.state, self.spec
-        outputs = spec.flatten_outputs(spec.call(xs))
+        outputs = spec.flatten_outputs(self.forward(xs))
         total, parts = state.compute_loss(ys, outputs, sws)
         total = self.penalties.add(total)
         state.update_metrics(total, parts, ys, outputs, sws, _batch_size(xs))
@@ -462,11 +503,13 @@ class _WithPenalties(torch.nn.Module):
 class _JitTrainStep:
     """The whole step compiled: forward, loss and backward as one graph
     (`torch.func.grad_and_value` over `functional_call`, `fullgraph=True`), the optimizer
-    update as another. Falls back to eager, with a warning, when compiling fails."""
+    update as another. Falls back to eager, with a warning, when compiling fails.
+    Data-parallel (`parallel`), the gradients are averaged over the processes between."""
 
-    def __init__(self, state, spec):
+    def __init__(self, state, spec, parallel=None):
         self.state = state
         self.spec = spec
+        self.parallel = parallel
         self.optimizer = state.optimizer
         self.constrain = _constraint_fn(spec.module)
         module = spec.module
@@ -505,6 +548,11 @@ class _JitTrainStep:
 
         self.forward_backward = torch.compile(
             forward_backward, fullgraph=True, backend=_COMPILE_BACKEND)
+        # Compiled, the per-parameter update becomes one generated kernel; the fused kernel
+        # eager steps use is opaque to torch.compile and runs slower here (bench/).
+        for group in getattr(getattr(self.optimizer, "torch_optimizer", None),
+                             "param_groups", ()):
+            group["fused"] = False
         self.update = _Compiled(self.optimizer.step, "the optimizer update")
         self.eager = None
 
@@ -514,10 +562,13 @@ class _JitTrainStep:
         try:
             grads, (total, (parts, outputs)) = self.forward_backward(xs, ys, sws)
         except Exception as error:  # noqa: BLE001 - any compile failure means: run eagerly
-            self.eager = _EagerTrainStep(self.state, self.spec)
+            forward = self.parallel.forward(self.spec) if self.parallel is not None else None
+            self.eager = _EagerTrainStep(self.state, self.spec, forward)
             self.eager(xs, ys, sws)
             _warn_fallback("the train step", error)
             return None
+        if self.parallel is not None:
+            grads = self.parallel.average_gradients(grads)
         self.state.update_metrics(total, parts, ys, outputs, sws, _batch_size(xs))
         for (name, param) in self.params:
             param.grad = grads[name]
@@ -555,7 +606,13 @@ def _warn_fallback(what, error):
         RuntimeWarning, stacklevel=3)
 
 
-def _train_step(state, spec):
+def _train_step(state, spec, parallel=None):
+    if parallel is not None:
+        # Made for each fit, not kept: the DDP wrapper must not outlive it.
+        if state.jit_compile:
+            parallel.sync_module(spec.module)
+            return _JitTrainStep(state, spec, parallel)
+        return _EagerTrainStep(state, spec, parallel.forward(spec))
     key = ("train", spec.call_kind, tuple(spec.call_keys or ()))
     step = state.steps.get(key)
     if step is None:

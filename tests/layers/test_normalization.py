@@ -174,6 +174,8 @@ def test_errors():
         BatchNormalization()(Input(shape=(4, None)))
     with pytest.raises(LayerCallError, match="same axis twice"):
         LayerNormalization(axis=[1, -2])(Input(shape=(4, 3)))
+    with pytest.raises(ValueError, match="synchronized=True is not supported"):
+        BatchNormalization(synchronized=True)
     with pytest.raises(ValueError, match="`momentum` must be a float in"):
         BatchNormalization(momentum=1.5)
     with pytest.raises(ValueError, match="`epsilon` must be a positive float"):

@@ -179,3 +179,24 @@ def test_jit_compile_keeps_regularizers_and_constraints(monkeypatch):
     np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-5)
     assert_same_state(state_copy(eager), state_copy(jitted), atol=1e-6)
     torch._dynamo.reset()
+
+
+def test_jit_compile_matches_eager_on_a_cnn(monkeypatch):
+    # Convolution gradients come back channels-last; the compiled update must still see
+    # them in the kernels' layout (it once silently mixed them up).
+    from plait.training import loop
+
+    monkeypatch.setattr(loop, "_COMPILE_BACKEND", "aot_eager")
+    torch._dynamo.reset()
+    eager = tutorial_models.cnn()
+    jitted = copy.deepcopy(eager)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(6, 64, 64, 1)).astype("float32")
+    y = rng.integers(0, 2, (6, 1))
+    eager.compile("sgd", loss="binary_crossentropy")
+    jitted.compile("sgd", loss="binary_crossentropy", jit_compile=True)
+    eager.fit(x, y, batch_size=3, shuffle=False, verbose=0)
+    jitted.fit(x, y, batch_size=3, shuffle=False, verbose=0)
+    assert jitted._compile_state.steps[("train", None, ())].eager is None
+    assert_same_state(state_copy(eager), state_copy(jitted), atol=1e-6)
+    torch._dynamo.reset()

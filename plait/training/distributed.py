@@ -1,0 +1,219 @@
+"""Data-parallel `fit` under `torchrun`: one process per device, each on its own shard of the
+data, gradients averaged across the processes by `DistributedDataParallel`.
+
+    torchrun --nproc_per_node=2 train.py      # train.py calls model.fit(...) as usual
+
+`fit` trains this way when `torch.distributed` is available and the environment says
+`WORLD_SIZE` > 1 (torchrun sets `RANK`, `WORLD_SIZE`, `LOCAL_RANK`, `MASTER_ADDR` and
+`MASTER_PORT`), or when a process group of several processes is already initialized. The
+user's module is never replaced: the DDP wrapper runs its forward during the train steps only.
+"""
+import atexit
+import os
+import warnings
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+from plait.training import data as data_lib
+
+__all__ = ["DataParallel", "data_parallel"]
+
+
+def data_parallel(module):
+    """A `DataParallel` for this process when it is one of several, else None.
+
+    Starts the process group (gloo on CPU, nccl on CUDA) when it is not running yet.
+    """
+    if not dist.is_available():
+        return None
+    if dist.is_initialized():
+        if dist.get_world_size() <= 1:
+            return None
+    elif _env_int("WORLD_SIZE", 1) <= 1:
+        return None
+    return DataParallel(module)
+
+
+def _env_int(name, default):
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ValueError(
+            f"The environment variable {name} must be an integer (torchrun sets it). "
+            f"Received: {name}={value!r}") from None
+
+
+class DataParallel:
+    """This process's part in a data-parallel fit: its rank, the collectives fit needs, and
+    the DDP-wrapped forward of the train step."""
+
+    def __init__(self, module):
+        device = data_lib.module_device(module)
+        if device.type == "cuda":
+            device = _local_gpu(module, device, _env_int("LOCAL_RANK", 0))
+        if not dist.is_initialized():
+            _start("nccl" if device.type == "cuda" and dist.is_nccl_available() else "gloo")
+        self.rank = dist.get_rank()
+        self.world_size = dist.get_world_size()
+        self.device = device
+        backend = str(dist.get_backend())
+        if backend == "nccl":
+            self.comm_device = device if device.type == "cuda" else torch.device(
+                "cuda", torch.cuda.current_device())
+        elif device.type == "cuda" and "nccl" in backend:
+            self.comm_device = device
+        else:
+            self.comm_device = torch.device("cpu")
+
+    @property
+    def is_chief(self):
+        return self.rank == 0
+
+    def shard(self):
+        """How this process takes its part of in-memory data (see `data.ArraySource`)."""
+        return data_lib.Shard(self.rank, self.world_size, self.shared_seed)
+
+    # -- collectives -----------------------------------------------------------------------
+
+    def shared_seed(self):
+        """A random seed, the same in every process: rank 0's draw from torch's generator
+        (so `set_random_seed` and BackupAndRestore govern it, as without torchrun)."""
+        seed = torch.randint(0, 2 ** 62, (1,), dtype=torch.int64).to(self.comm_device)
+        dist.broadcast(seed, src=0)
+        return int(seed.item())
+
+    def broadcast_int(self, value):
+        """Rank 0's `value`, in every process."""
+        tensor = torch.tensor([int(value)], dtype=torch.int64, device=self.comm_device)
+        dist.broadcast(tensor, src=0)
+        return int(tensor.item())
+
+    def barrier(self):
+        dist.barrier()
+
+    def sync_module(self, module):
+        """Give every process rank 0's parameters and buffers."""
+        with torch.no_grad():
+            for tensor in list(module.parameters()) + list(module.buffers()):
+                staged = tensor.detach().to(self.comm_device)
+                dist.broadcast(staged, src=0)
+                if staged is not tensor:
+                    tensor.copy_(staged)
+
+    def average_gradients(self, grads):
+        """`grads` (a dict of tensors) averaged over the processes: one all-reduce per
+        dtype."""
+        names = list(grads)
+        by_dtype = {}
+        for name in names:
+            by_dtype.setdefault(grads[name].dtype, []).append(name)
+        out = dict(grads)
+        for group in by_dtype.values():
+            flat = torch.cat([grads[n].reshape(-1) for n in group]).to(self.comm_device)
+            dist.all_reduce(flat)
+            flat = flat.div_(self.world_size)
+            for name, piece in zip(group, flat.split([grads[n].numel() for n in group])):
+                grad = grads[name]
+                out[name] = piece.to(grad.device).view(grad.shape) if grad.is_contiguous() \
+                    else torch.empty_like(grad).copy_(piece.view(grad.shape))
+        return out
+
+    def reduce_metrics(self, state, stop_training):
+        """Sum the epoch's metric state (loss trackers and metric variables, all sums) over
+        the processes, in place, with one all-reduce; returns whether any process asked to
+        stop training."""
+        trackers = [state.loss_tracker] + [t for t in state.output_loss_trackers if t is not None]
+        metrics = list({id(m): m for _, m in state.metric_keys}.values())
+        variables = [v for m in metrics for v in getattr(m, "variables", ())]
+        pieces = []
+        for tracker in trackers:
+            total = tracker.total if tracker.total is not None else torch.zeros(())
+            pieces += [total.reshape(1), torch.tensor([float(tracker.count)])]
+        pieces += [v.reshape(-1) for v in variables]
+        pieces.append(torch.tensor([1.0 if stop_training else 0.0]))
+        flat = torch.cat([p.to(self.comm_device, torch.float64) for p in pieces])
+        dist.all_reduce(flat)
+        parts = flat.split([p.numel() for p in pieces])
+        counts_and_stop = torch.cat([parts[2 * i + 1] for i in range(len(trackers))]
+                                    + [parts[-1]]).tolist()
+        for i, tracker in enumerate(trackers):
+            old = tracker.total
+            tracker.total = parts[2 * i].reshape(()).to(
+                self.device if old is None else old.device,
+                torch.float32 if old is None else old.dtype)
+            tracker.count = int(round(counts_and_stop[i]))
+        with torch.no_grad():
+            for variable, part in zip(variables, parts[2 * len(trackers):-1]):
+                variable.copy_(part.view(variable.shape))
+        return counts_and_stop[-1] > 0
+
+    # -- the train step's forward ----------------------------------------------------------
+
+    def forward(self, spec):
+        """`forward(xs)` through a `DistributedDataParallel` over `spec.module`, which
+        averages the gradients during backward. Built anew for each fit: the wrapper (and
+        its gradient hooks) is gone once fit returns."""
+        module = spec.module
+        if isinstance(module, DistributedDataParallel) or not any(
+                p.requires_grad for p in module.parameters()):
+            return spec.call
+        # static_graph: the same parameters take part in every step, some maybe not at all
+        # (an output without a loss); DDP finds those once, at the first step.
+        wrapper = DistributedDataParallel(
+            module, device_ids=[self.device.index] if self.device.type == "cuda" else None,
+            static_graph=True)
+
+        def forward(xs):
+            args, kwargs = spec.call_args(xs)
+            return wrapper(*args, **kwargs)
+
+        return forward
+
+    def warn_if_unsharded(self, source):
+        """A DataLoader or generator is the user's to shard: say so when it is not."""
+        if isinstance(source, data_lib.ArraySource) or getattr(source, "sharded", False):
+            return
+        sampler = getattr(getattr(source, "loader", None), "sampler", None)
+        if isinstance(sampler, torch.utils.data.DistributedSampler):
+            return
+        if self.is_chief:
+            warnings.warn(
+                f"fit runs data-parallel in {self.world_size} processes and splits arrays and "
+                "Datasets among them, but a DataLoader or generator is used as given: every "
+                "process trains on all of it. Give the DataLoader a "
+                "torch.utils.data.distributed.DistributedSampler (every process must yield "
+                "the same number of batches), or pass arrays or a Dataset.",
+                UserWarning, stacklevel=3)
+
+
+def _local_gpu(module, device, local_rank):
+    """Under torchrun each process trains on GPU `LOCAL_RANK`; a model built on another GPU
+    (every process's default is GPU 0) moves there."""
+    if local_rank >= torch.cuda.device_count():
+        return device
+    target = torch.device("cuda", local_rank)
+    torch.cuda.set_device(target)
+    if device != target:
+        module.to(target)
+    return target
+
+
+def _start(backend):
+    try:
+        dist.init_process_group(backend=backend)
+    except ValueError as error:
+        raise RuntimeError(
+            f"fit found WORLD_SIZE={os.environ.get('WORLD_SIZE')} in the environment and "
+            f"starts torch.distributed to train data-parallel, but could not: {error} Run the "
+            "script with torchrun (`torchrun --nproc_per_node=N script.py`), which sets RANK, "
+            "WORLD_SIZE, MASTER_ADDR and MASTER_PORT, or unset WORLD_SIZE to train in one "
+            "process.") from error
+    atexit.register(_stop)
+
+
+def _stop():
+    if dist.is_initialized():
+        dist.destroy_process_group()
