@@ -40,10 +40,16 @@ def tanh(x):
 
 
 def softmax(x, axis=-1):
+    # Under mixed precision the probabilities stay float32 (CUDA's autocast does this by
+    # itself, CPU's does not).
+    if torch.is_autocast_enabled(x.device.type):
+        return torch.softmax(x, dim=axis, dtype=torch.float32)
     return torch.softmax(x, dim=axis)
 
 
 def log_softmax(x, axis=-1):
+    if torch.is_autocast_enabled(x.device.type):
+        return torch.log_softmax(x, dim=axis, dtype=torch.float32)
     return torch.log_softmax(x, dim=axis)
 
 

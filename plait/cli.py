@@ -64,6 +64,7 @@ def main(argv=None):
                        show_trainable=args.show_trainable)
             print(f"Wrote {args.output}")
     except (ValueError, TypeError, OSError) as err:
-        print(f"plait {args.command}: error: {err}", file=sys.stderr)
+        message = " ".join(line.strip() for line in str(err).splitlines() if line.strip())
+        print(f"plait {args.command}: error: {message}", file=sys.stderr)
         return 1
     return 0

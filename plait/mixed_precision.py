@@ -7,9 +7,12 @@
 A policy names two dtypes: the *variable* dtype weights are stored in and the *compute* dtype
 layers calculate in. `"mixed_float16"` and `"mixed_bfloat16"` keep float32 weights and compute
 in half precision; any float dtype name (`"float32"`, `"float64"`, `"bfloat16"`, ...) uses that
-dtype for both. The training loop runs the forward pass under `torch.autocast` with the compute
-dtype (PyTorch's autocast keeps the ops that need float32, softmax and normalization
-statistics among them, in float32) and scales the loss with a gradient scaler for float16.
+dtype for both. fit, evaluate and predict read the global policy when they start and run the
+forward pass under `torch.autocast` with the compute dtype; the outputs are cast to float32
+for the losses and metrics, and for float16 the loss is scaled with a gradient scaler. Weights
+and normalization statistics stay float32, and softmax outputs are float32 (on CPU too, where
+autocast alone would leave them in bfloat16). Calling `model(x)` directly runs in float32
+unless the caller opens `autocast(...)` itself.
 """
 import contextlib
 

@@ -4,6 +4,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -76,6 +77,25 @@ def test_summary_line_length_in_process(saved, monkeypatch, capsys):
 def test_missing_file_in_process(tmp_path, capsys):
     assert cli.main(["summary", str(tmp_path / "missing.plait")]) == 1
     assert "File not found" in capsys.readouterr().err
+
+
+def test_multi_line_errors_print_as_one_line(tmp_path, monkeypatch, capsys):
+    """A file whose weights do not fit its config: the loader's message lists the
+    problems on several lines; the command prints them on one."""
+    M.TUTORIAL[0]().save(tmp_path / "a.plait")
+    M.TUTORIAL[3]().save(tmp_path / "b.plait")
+    with zipfile.ZipFile(tmp_path / "a.plait") as a, zipfile.ZipFile(tmp_path / "b.plait") as b:
+        members = {name: a.read(name) for name in a.namelist()}
+        members["model.safetensors"] = b.read("model.safetensors")
+    with zipfile.ZipFile(tmp_path / "m.plait", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["plot", "m.plait"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("plait plot: error: The weights in 'model.safetensors' in ")
+    assert "do not match model" in err and err.count("\n") == 1
+    assert not (tmp_path / "model.png").exists()
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -1,7 +1,9 @@
 """plait's layers. The Keras 2 family modules are real import paths:
 `plait.layers.core`, `.convolutional`, `.pooling`, `.reshaping`, `.merge`, `.recurrent`,
-`.wrappers`, `.normalization`, `.regularization`, `.activation`."""
+`.wrappers`, `.normalization`, `.regularization`, `.activation`, `.attention`,
+`.torch_ops`."""
 from plait.layers.activation import ELU, PReLU, LeakyReLU, ReLU, Softmax  # noqa: F401
+from plait.layers.attention import AdditiveAttention, Attention, MultiHeadAttention  # noqa: F401
 from plait.layers.convolutional import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D  # noqa: F401
 from plait.layers.convolutional import (  # noqa: F401
     Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, Convolution2DTranspose,
@@ -23,7 +25,7 @@ from plait.layers.pooling import (  # noqa: F401
     GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D,
     GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
-from plait.layers.recurrent import LSTM  # noqa: F401
+from plait.layers.recurrent import GRU, LSTM, SimpleRNN  # noqa: F401
 from plait.layers.regularization import (  # noqa: F401
     ActivityRegularization, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
     SpatialDropout2D, SpatialDropout3D)
@@ -32,4 +34,4 @@ from plait.layers.reshaping import (  # noqa: F401
     Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, Reshape, UpSampling1D,
     UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from plait.layers.torch_ops import TorchModule, TorchOp  # noqa: F401
-from plait.layers.wrappers import TimeDistributed  # noqa: F401
+from plait.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401

@@ -179,9 +179,9 @@ class Softmax(_Elementwise):
             inputs = inputs + (1.0 - mask.to(inputs.dtype)) * large
         if isinstance(self.axis, list):
             if len(self.axis) == 1:
-                return torch.softmax(inputs, dim=self.axis[0])
+                return activations.softmax(inputs, axis=self.axis[0])
             return torch.exp(inputs - torch.logsumexp(inputs, dim=self.axis, keepdim=True))
-        return torch.softmax(inputs, dim=self.axis)
+        return activations.softmax(inputs, axis=self.axis)
 
     def get_config(self):
         config = super().get_config()

@@ -36,9 +36,14 @@ def tf_same_pads(spatial, kernel, strides, dilation):
 
 def check_rank(layer, input_shape, rank, what="(batch, *spatial, channels)"):
     if len(input_shape) != rank + 2:
+        hint = ""
+        if len(input_shape) == rank + 1 and what.endswith("channels)"):
+            # The usual slip: single-channel data given without its channels axis.
+            hint = (f" For one channel, give the input shape {tuple(input_shape) + (1,)} "
+                    "(e.g. Input(shape=(..., 1)) or a Reshape layer).")
         raise LayerCallError(
             f"{type(layer).__name__} layer '{layer.name}' expects a {rank + 2}-D input "
-            f"{what}; received an input of shape {tuple(input_shape)}.")
+            f"{what}; received an input of shape {tuple(input_shape)}.{hint}")
 
 
 class _BaseConv(Layer):

@@ -1,8 +1,17 @@
 """Core layers: InputLayer (and Input), Dense, Activation, Embedding, Lambda, Identity,
 Rescaling."""
+import base64
+import builtins
+import dis
 import inspect
+import json
+import marshal
+import math
+import sys
+import types
 import warnings
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -11,7 +20,7 @@ from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, user_location
 from plait.layers.layer import Layer, LayerCallError, _shapes_to_specs
 from plait.layers.regularization import set_activity_regularizer, weight_penalty_config
-from plait.serialization import register_serializable
+from plait.serialization import in_safe_mode, register_serializable
 from plait.utils.dtypes import to_torch_dtype
 from plait.utils.naming import unique_name
 
@@ -285,9 +294,13 @@ class Lambda(Layer):
         mask: None, or a function `(inputs, mask) -> mask`.
         arguments: dict of keyword arguments for `function`.
 
-    A Lambda holds Python code, so it cannot be saved in a config (plait's files never hold
-    code): `get_config` raises. Prefer operations on symbolic tensors (`x * 2`,
-    `torch.exp(x)`) or a Layer subclass with `get_config`.
+    Saving stores a Python function's bytecode (with its defaults and the values it closes
+    over), as Keras does: it loads only in the same Python version, and only with
+    `load_model(..., safe_mode=False)` or inside `plait.saving.safe_mode_scope(False)`,
+    because loading it runs code from the file. When loaded, the function sees `torch`,
+    `F` (torch.nn.functional), `np`, `math` and the `custom_objects` as its globals.
+    Prefer operations on symbolic tensors (`x * 2`, `torch.exp(x)`) or a Layer subclass
+    with `get_config`: they save without code.
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
@@ -351,14 +364,118 @@ class Lambda(Layer):
         return _shapes_to_specs(shapes, dtype)
 
     def get_config(self):
+        config = {"function": _dump_function(self.function, self.name, "function")}
+        if callable(self._output_shape):
+            config["output_shape"] = _dump_function(self._output_shape, self.name,
+                                                    "output_shape")
+        elif isinstance(self._output_shape, list):
+            config["output_shape"] = [list(shape) for shape in self._output_shape]
+        elif self._output_shape is not None:
+            config["output_shape"] = list(self._output_shape)
+        if self.mask is not None:
+            if not callable(self.mask):
+                raise ValueError(
+                    f"Lambda layer '{self.name}' cannot be saved: its mask is a "
+                    f"{type(self.mask).__name__}, not a function or None. "
+                    f"Received: mask={self.mask!r:.100}")
+            config["mask"] = _dump_function(self.mask, self.name, "mask")
+        config["arguments"] = _json_value(self.arguments, self.name, "arguments")
+        return {**super().get_config(), **config}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for key in ("function", "output_shape", "mask"):
+            if isinstance(config.get(key), dict):  # a saved function (a shape is a list)
+                config[key] = _load_function(config[key], config.get("name"), key,
+                                             custom_objects)
+        return cls(**config)
+
+
+def _dump_function(fn, layer, what):
+    """A Python function as JSON: its marshalled bytecode (base64), defaults and closure."""
+    code = getattr(fn, "__code__", None)
+    if not isinstance(fn, types.FunctionType) or code is None:
         raise ValueError(
-            f"Lambda layer '{self.name}' cannot be serialized: its function "
-            f"({getattr(self.function, '__name__', self.function)!r}) is Python code, and "
-            "plait's configs and files never hold code, because loading code from a file "
-            "can run anything (Keras allows it only with safe_mode=False). Replace the "
-            "Lambda by operations on symbolic tensors (x * 2, torch.exp(x), ...) or by a "
-            "Layer subclass that defines get_config() and is registered with "
-            "@register_serializable().")
+            f"Lambda layer '{layer}' cannot be saved: its {what} is a "
+            f"{type(fn).__name__}, and only Python functions (def or lambda) can be. "
+            f"Wrap it, e.g. lambda x: f(x). Received: {what}={fn!r:.100}")
+    cells = [cell.cell_contents for cell in fn.__closure__ or ()]
+    return {"class_name": "__lambda__", "config": {
+        "name": fn.__name__,
+        "code": base64.b64encode(marshal.dumps(code)).decode("ascii"),
+        "defaults": _json_value(list(fn.__defaults__ or ()), layer, f"{what}'s defaults"),
+        "kwdefaults": _json_value(fn.__kwdefaults__ or {}, layer, f"{what}'s defaults"),
+        "closure": _json_value(cells, layer, f"the values its {what} closes over") if (
+            fn.__closure__) else None,
+        "python_version": "%d.%d" % sys.version_info[:2],
+    }}
+
+
+def _json_value(value, layer, what):
+    try:
+        json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"Lambda layer '{layer}' cannot be saved: {what} hold a value JSON cannot "
+            f"store ({err}). Pass numbers, strings, lists or dicts, or write a Layer "
+            f"subclass with get_config(). Received: {value!r:.200}") from None
+    return value
+
+
+def _load_function(entry, layer, what, custom_objects):
+    """Rebuild `_dump_function`'s output; runs code from the file, so only outside safe
+    mode. Nothing is imported: the function's globals are a fixed set plus custom_objects."""
+    if in_safe_mode():
+        raise ValueError(
+            f"Lambda layer '{layer}' holds its {what} as Python bytecode, and loading it "
+            "would run that code. This is refused by default (safe mode), because a file "
+            "can carry arbitrary code. If you trust the file, load it with "
+            "safe_mode=False (or inside plait.saving.safe_mode_scope(False)).")
+    inner = entry.get("config")
+    if entry.get("class_name") != "__lambda__" or not isinstance(inner, dict):
+        raise ValueError(f"Lambda layer '{layer}': its {what} is not a saved function. "
+                         f"Received: {what}={entry!r:.200}")
+    saved_by = inner.get("python_version")
+    here = "%d.%d" % sys.version_info[:2]
+    if saved_by != here:
+        raise ValueError(
+            f"Lambda layer '{layer}': its {what} is bytecode of Python {saved_by}, which "
+            f"this Python ({here}) cannot run. Load the file with Python {saved_by}, or "
+            "rebuild the model in code and load its weights with load_weights().")
+    try:
+        code = marshal.loads(base64.b64decode(inner["code"], validate=True))
+        if not isinstance(code, types.CodeType):
+            raise TypeError(f"it holds a {type(code).__name__}")
+        closure = inner.get("closure")
+        cells = None if closure is None else tuple(types.CellType(v) for v in closure)
+        scope = {"__builtins__": builtins, "torch": torch, "F": F, "np": np, "math": math,
+                 **(custom_objects or {})}
+        fn = types.FunctionType(code, scope, code.co_name, tuple(inner.get("defaults") or ()),
+                                cells)
+        fn.__kwdefaults__ = dict(inner.get("kwdefaults") or {}) or None
+    except (KeyError, TypeError, ValueError, EOFError) as err:
+        raise ValueError(f"Lambda layer '{layer}': its saved {what} is damaged "
+                         f"({type(err).__name__}: {err}).") from None
+    missing = sorted(n for n in _global_names(code) if n not in scope
+                     and not hasattr(builtins, n))
+    if missing:
+        raise ValueError(
+            f"Lambda layer '{layer}': its {what} uses the names {missing}, which are not "
+            f"defined when loading. Pass them in custom_objects, e.g. "
+            f"custom_objects={{'{missing[0]}': {missing[0]}}}.")
+    return fn
+
+
+def _global_names(code):
+    """The global names `code` (and the functions defined inside it) reads."""
+    names, stack = set(), [code]
+    while stack:
+        current = stack.pop()
+        names.update(i.argval for i in dis.get_instructions(current)
+                     if i.opname in ("LOAD_GLOBAL", "LOAD_NAME"))
+        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+    return names
 
 
 def _flat_shapes(structure):

@@ -18,6 +18,7 @@ from torch import nn
 from plait import config, initializers
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape, user_location
+from plait.layers.masking import with_implicit_mask
 from plait.serialization import register_serializable
 from plait.utils import nest
 from plait.utils.dtypes import dtype_name, to_torch_dtype
@@ -147,6 +148,8 @@ class Layer(nn.Module):
         if inputs is not _NO_INPUTS:
             args = (inputs,) + args
         if _has_symbolic(args, kwargs):
+            if accepts_mask(type(self)):  # Keras's implicit masks (see layers/masking.py)
+                kwargs = with_implicit_mask(kwargs, args[0])
             return self._symbolic_call(args, kwargs)
         if not self.built:
             self._ensure_built(nest.map_structure(_concrete_shape, args[0] if args else None))
@@ -172,7 +175,12 @@ class Layer(nn.Module):
         self._check_inputs(inputs, where)
         input_shapes = nest.map_structure(
             lambda t: t.shape if isinstance(t, SymbolicTensor) else None, inputs)
-        self._ensure_built(input_shapes)
+        try:
+            self._ensure_built(input_shapes)
+        except LayerCallError as err:
+            if where in str(err):
+                raise
+            raise LayerCallError(f"{err} (layer called at {where})") from None
         specs = self._output_specs(args, kwargs, input_shapes, where)
         outputs = nest.map_structure(
             lambda spec: SymbolicTensor(spec.shape, spec.dtype, where=where), specs)
@@ -477,6 +485,11 @@ def _check_name(name):
         raise ValueError(
             f"A layer name may not contain '.' or '/' (PyTorch uses '.' in parameter names). "
             f"Received: name={name!r}")
+    # Names appear in the model's generated forward code and in file paths.
+    if any(c in name for c in "\"'\\") or not name.isprintable():
+        raise ValueError(
+            "A layer name may not contain quotes, backslashes or control characters. "
+            f"Received: name={name!r}")
 
 
 def _batch_input_shape(input_shape, input_dim, batch_input_shape, batch_size):
@@ -576,6 +589,16 @@ def _class_overrides(cls, method):
 
 def _overrides(layer, method):
     return _class_overrides(type(layer), method)
+
+
+@functools.lru_cache(maxsize=None)
+def accepts_mask(cls):
+    """Whether `cls.forward` (or `call`) takes a `mask` argument by name."""
+    fn = cls.call if cls.forward is Layer.forward else cls.forward
+    try:
+        return "mask" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 @functools.lru_cache(maxsize=None)

@@ -27,10 +27,9 @@ import torch
 from torch import nn
 
 from plait.graph import tensor as tensor_module
-from plait.graph.tensor import SymbolicTensor
+from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.layers.layer import Layer, LayerCallError, WeightSpec, _describe_inputs
 from plait.serialization import register_serializable
-from plait.utils import nest
 from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import unique_name
 
@@ -159,13 +158,28 @@ def _overridable_by_name():
     return table
 
 
+# Overridable tensor methods a config may not name: they take callables, register hooks,
+# run autograd, rebuild or share state, or leave the tensor world. No op needs them.
+_REFUSED = frozenset((
+    "apply_", "map_", "map2_", "register_hook", "register_post_accumulate_grad_hook",
+    "backward", "retain_grad", "requires_grad_", "__setstate__", "__reduce__",
+    "__reduce_ex__", "__deepcopy__", "__setitem__", "__delitem__", "share_memory_",
+    "storage", "untyped_storage", "data_ptr", "numpy", "tolist", "item", "pin_memory",
+    "record_stream", "__array__", "__array_wrap__", "__dlpack__", "__format__"))
+
+
 def resolve_function(name):
     """The function `function_name` named, looked up only among Python's operators and
     the torch functions tensors may override; anything else raises ValueError."""
+    if not isinstance(name, str):
+        raise ValueError(f"A TorchOp config names its function by a string. Received: "
+                         f"function={name!r:.100}")
     if name == "getattr":
         return getattr
     if name.startswith("operator."):
         fn = _OPERATORS.get(name[len("operator."):])
+    elif name.rsplit(".", 1)[-1] in _REFUSED:
+        fn = None
     else:
         fn = _overridable_by_name().get(name)
     if fn is None:
@@ -226,12 +240,32 @@ class TorchOp(Layer):
                 kind = str(cause).split("returned a ")[-1].split(",")[0]
                 raise LayerCallError(
                     f"{self.function_name} on {inputs}, at {where}, returns a value of type "
-                    f"{kind}, not a tensor: only operations whose results are tensors can be part of a "
-                    "model's graph. For sizes, read the static `x.shape` (None where "
+                    f"{kind}, not a tensor: only operations whose results are tensors can be "
+                    "part of a model's graph. For sizes, read the static `x.shape` (None where "
                     "unknown).") from None
+            problem = self._broadcast_problem(args[0])
             raise LayerCallError(
                 f"{self.function_name} ({self.name}) cannot be applied to {inputs}, at "
-                f"{where}: {cause if cause is not None else err}") from cause
+                f"{where}: {problem or (cause if cause is not None else err)}") from cause
+
+    def _broadcast_problem(self, inputs):
+        """For an element-wise binary op whose operands' shapes do not broadcast, says
+        which axis clashes (the meta run's message shows stand-in batch sizes)."""
+        last = self.function_name.rsplit(".", 1)[-1].strip("_")
+        if last not in _ELEMENTWISE or len(self.arguments) < 2:
+            return None
+        tensors = (inputs,) if self._num_inputs == 1 else inputs
+        shapes = [_operand_shape(a, tensors, self) for a in self.arguments[:2]]
+        if None in shapes:
+            return None
+        a, b = shapes
+        for axis in range(-1, -min(len(a), len(b)) - 1, -1):
+            x, y = a[axis], b[axis]
+            if None not in (x, y) and x != y and 1 not in (x, y):
+                return (f"shapes {format_shape(a)} and {format_shape(b)} do not broadcast: "
+                        f"axis {axis} has size {x} in one and {y} in the other. Make them "
+                        "equal, or 1 in one of them (e.g. with a Reshape or Dense layer).")
+        return None
 
     def emit_fx(self, fx_graph, inputs):
         """The operation as a `torch.fx` node on `inputs` (fx nodes), so a model's
@@ -268,7 +302,7 @@ class TorchOp(Layer):
         function = resolve_function(config.pop("function"))
         constants = []
         arguments = _decode(config.pop("arguments", []), constants)
-        keyword_arguments = _decode(config.pop("keyword_arguments", {}), constants)
+        keyword_arguments = _decode(config.pop("keyword_arguments", {"__dict__": {}}), constants)
         if function is getattr:
             _check_property(arguments)
         return cls(function, arguments, keyword_arguments,
@@ -276,6 +310,24 @@ class TorchOp(Layer):
 
     def extra_repr(self):
         return f"name={self.name!r}, function={self.function_name}"
+
+
+# Element-wise binary operations (by the last part of their name, underscores stripped).
+_ELEMENTWISE = frozenset((
+    "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor", "lt", "le",
+    "gt", "ge", "eq", "ne", "radd", "rsub", "rmul", "rtruediv", "rfloordiv", "rmod", "rpow",
+    "rand", "ror", "rxor", "div", "subtract", "multiply", "divide", "maximum", "minimum",
+    "fmod", "remainder", "atan2", "hypot"))
+
+
+def _operand_shape(value, tensors, layer):
+    if isinstance(value, _Input):
+        return tuple(tensors[value.index].shape)
+    if isinstance(value, _Constant):
+        return tuple(getattr(layer, f"constant_{value.index}").shape)
+    if isinstance(value, (bool, int, float, complex)):
+        return ()
+    return None
 
 
 def _check_property(arguments):

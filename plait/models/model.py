@@ -38,6 +38,7 @@ class Model(Layer):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._graph = None
         self._forward_code = None
+        self._direct_forward = None
         self._code = None
         if inputs is None and outputs is None:
             return  # a subclassed model: the user's forward/call computes
@@ -59,7 +60,7 @@ class Model(Layer):
         self.output_names = _names(outputs, _unique([t.node.layer.name for t in flat_outputs]))
         self._input_shapes = [t.shape for t in flat_inputs]
         self._input_dtypes = [t.dtype for t in flat_inputs]
-        self._forward_code, self._code = functional.compile_forward(self)
+        self._forward_code, self._direct_forward, self._code = functional.compile_forward(self)
         self.built = True
 
     def _register(self, layer):
@@ -77,8 +78,16 @@ class Model(Layer):
         if self._forward_code is None:
             return self.call(inputs, training=training)
         if self._input_structure == "single" and isinstance(inputs, torch.Tensor):
-            return self._forward_code(self, inputs, training=training)
-        return self._forward_code(self, *self._flat_call_inputs(inputs), training=training)
+            args = (inputs,)
+        else:
+            args = self._flat_call_inputs(inputs)
+        if functional.hooks_registered(self):
+            return self._forward_code(self, *args, training=training)
+        try:
+            return self._direct_forward(self, *args, training=training)
+        except (RuntimeError, ValueError, TypeError) as err:
+            functional.note_failed_layer(err, self)
+            raise
 
     def _flat_call_inputs(self, inputs):
         expected = ", ".join(f"{n}: {format_shape(s)}"
@@ -274,13 +283,15 @@ class Model(Layer):
     # ----------------------------------------------------------------- pickle
     def __getstate__(self):
         state = self.__dict__.copy()
-        state["_forward_code"] = None  # generated functions do not pickle; rebuilt on load
+        # generated functions do not pickle; rebuilt on load
+        state["_forward_code"] = state["_direct_forward"] = None
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
         if self._graph is not None:
-            self._forward_code, self._code = functional.compile_forward(self)
+            self._forward_code, self._direct_forward, self._code = \
+                functional.compile_forward(self)
 
 
 def _structure(value, argument):

@@ -58,7 +58,7 @@ class Sequential(Model):
         self._stack.append(layer)
         self._register(layer)
         self._graph = None
-        self._forward_code = None
+        self._forward_code = self._direct_forward = None
 
     def pop(self):
         """Remove the last layer."""
@@ -71,7 +71,7 @@ class Sequential(Model):
             for kept in self._stack:
                 self._output_tensor = self._call_layer(kept, self._output_tensor)
         self._graph = None
-        self._forward_code = None
+        self._forward_code = self._direct_forward = None
         return layer
 
     def _call_layer(self, layer, tensor):

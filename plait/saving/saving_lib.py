@@ -269,7 +269,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         compile: compile the model as it was saved and restore the optimizer's state, so
             `fit` continues where it stopped. Default True.
         safe_mode: refuse configs that would run code from the file (Lambda layers).
-            Default True; pass False only for files you trust.
+            Default True; pass False only for files you trust. Inside
+            `plait.saving.safe_mode_scope(False)` it is False whatever is passed.
 
     Returns:
         The model, with the saved weights.
@@ -339,7 +340,9 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
 
 def build_from_config(config, custom_objects=None, safe_mode=True, label="the config"):
     """Build the model a `{"class_name", "config"}` tree describes, refusing code in safe
-    mode; every failure is a ValueError naming `label`."""
+    mode (safe_mode=False, or a `safe_mode_scope(False)` around the call, allows it); every
+    failure is a ValueError naming `label`."""
+    safe_mode = bool(safe_mode) and serialization.in_safe_mode()
     _check_config(config, label, safe_mode)
     try:
         with serialization.safe_mode_scope(safe_mode), _rng_untouched():
@@ -373,11 +376,22 @@ def _check_config(config, label, safe_mode):
                     f"{label} holds a {name} layer ('{layer}'), whose config is Python code "
                     "that loading would run. This is refused by default (safe_mode=True), "
                     "because a file can carry arbitrary code. If you trust the file, pass "
-                    "safe_mode=False.")
+                    "safe_mode=False (or load inside plait.saving.safe_mode_scope(False)).")
             _check_call_arguments(value, label)
+            _check_name(value.get("name"), label)
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
+
+
+def _check_name(name, label):
+    """A layer's name becomes an attribute name in the generated forward (in a string
+    literal when it is not an identifier): a quote, a backslash or a control character
+    there would break out of it, so a file naming a layer so is refused."""
+    if isinstance(name, str) and any(c in '"\\' or not c.isprintable() for c in name):
+        raise ValueError(
+            f"{label} is damaged or hostile: it names a layer {name[:100]!r}, with a quote, "
+            "a backslash or a control character, which plait never writes.")
 
 
 def _check_call_arguments(entry, label):

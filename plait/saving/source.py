@@ -480,33 +480,68 @@ def _pool(ctx, layer, attr, x, shape, kwargs):
     return f"{out}{_channels_last_suffix(rank)}" if channels_last else out
 
 
-@emitter("LSTM")
-def _lstm(ctx, layer, attr, x, shape, kwargs):
+_RNN_DEFAULTS = {"LSTM": "the default activations (tanh, sigmoid)",
+                 "GRU": "the default activations (tanh, sigmoid) with reset_after=True",
+                 "SimpleRNN": "activation 'tanh' or 'relu'"}
+
+
+@emitter("LSTM", "GRU", "SimpleRNN")
+def _recurrent(ctx, layer, attr, x, shape, kwargs):
+    """nn.LSTM / nn.GRU / nn.RNN, batch-first; their weights are plait's own (PyTorch's gate
+    order). Keras has one bias where PyTorch adds two (GRU with reset_after has both)."""
+    kind = type(layer).__name__
+    module = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}[kind]
     if not layer._fused:
         raise SourceError(
-            f"to_source writes LSTM layers as nn.LSTM, which computes only the default "
-            f"activations (tanh, sigmoid); layer '{layer.name}' uses others.")
+            f"to_source writes {kind} layers as nn.{module}, which computes only "
+            f"{_RNN_DEFAULTS[kind]}; layer '{layer.name}' uses others.")
     bias = layer.bias is not None
     tensors = {"weight_ih_l0": layer.weight_ih, "weight_hh_l0": layer.weight_hh}
-    if bias:  # Keras has one bias; nn.LSTM adds two, so the second is zero
+    if bias and kind == "GRU":
+        tensors.update(bias_ih_l0=layer.bias[0], bias_hh_l0=layer.bias[1])
+    elif bias:
         tensors.update(bias_ih_l0=layer.bias, bias_hh_l0=torch.zeros_like(layer.bias))
-    ctx.add_module(attr, f"nn.LSTM({layer.weight_ih.shape[1]}, {layer.units}, "
-                         f"batch_first=True{'' if bias else ', bias=False'})", tensors)
+    options = ["batch_first=True"]
+    if kind == "SimpleRNN" and layer.activation is activations.relu:
+        options.append("nonlinearity='relu'")
+    if not bias:
+        options.append("bias=False")
+    ctx.add_module(attr, f"nn.{module}({layer.weight_ih.shape[1]}, {layer.units}, "
+                         f"{', '.join(options)})", tensors)
     h = f"{x}.flip(1)" if layer.go_backwards else x
     state = kwargs.get("initial_state")
-    call = f"self.{attr}({h})" if state is None else (
-        f"self.{attr}({h}, ({state[0]}.unsqueeze(0), {state[1]}.unsqueeze(0)))")
+    state = [state] if isinstance(state, str) else state
+    if state is None:
+        call = f"self.{attr}({h})"
+    elif kind == "LSTM":
+        call = f"self.{attr}({h}, ({state[0]}.unsqueeze(0), {state[1]}.unsqueeze(0)))"
+    else:
+        call = f"self.{attr}({h}, {state[0]}.unsqueeze(0))"
     plain = layer.return_sequences and not layer.return_state
     seq = ctx.fresh(layer.name if plain else f"{layer.name}_seq")
-    hn, cn = (ctx.fresh(f"{layer.name}_{part}") for part in ("h", "c"))
-    ctx.line(f"{seq}, ({hn}, {cn}) = {call}")
-    output = seq if layer.return_sequences else f"{hn}[0]"
+    parts = ("h", "c") if kind == "LSTM" else ("h",)
+    states = [ctx.fresh(f"{layer.name}_{part}") for part in parts]
+    target = f"({', '.join(states)})" if kind == "LSTM" else states[0]
+    ctx.line(f"{seq}, {target} = {call}")
+    output = seq if layer.return_sequences else f"{states[0]}[0]"
     if layer.return_state:
-        return [output, f"{hn}[0]", f"{cn}[0]"]
+        return [output] + [f"{s}[0]" for s in states]
     return output
 
 
-_lstm.accepts = ("initial_state",)
+_recurrent.accepts = ("initial_state",)
+
+
+@emitter("PReLU")
+def _prelu(ctx, layer, attr, x, shape, kwargs):
+    ctx.add_buffer(f"{attr}_alpha", layer.alpha)
+    return f"torch.where({x} >= 0, {x}, {x} * self.{attr}_alpha)"
+
+
+@emitter("UnitNormalization")
+def _unit_norm(ctx, layer, attr, x, shape, kwargs):
+    axis = layer.axis if isinstance(layer.axis, int) else tuple(layer.axis)
+    return f"{x} * torch.rsqrt({x}.square().sum(dim={axis!r}, keepdim=True).clamp_min(1e-12))"
 
 
 @emitter("TimeDistributed")

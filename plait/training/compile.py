@@ -38,8 +38,8 @@ def compile(module, optimizer="rmsprop", loss=None, metrics=None, loss_weights=N
         jit_compile: run the whole train step (forward, loss, backward and optimizer update)
             under `torch.compile`; falls back to eager, with a warning, when it cannot.
             Default False.
-        auto_scale_loss: accepted for Keras compatibility (mixed-precision scaling is not
-            applied). Default True.
+        auto_scale_loss: accepted for Keras compatibility: under the 'mixed_float16'
+            policy fit always scales the loss with a `torch.amp.GradScaler`. Default True.
 
     Returns:
         The `CompileState`, also stored as `module._compile_state`.

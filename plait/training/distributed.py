@@ -152,19 +152,22 @@ class DataParallel:
 
     # -- the train step's forward ----------------------------------------------------------
 
-    def forward(self, spec):
+    def forward(self, spec, find_unused=False):
         """`forward(xs)` through a `DistributedDataParallel` over `spec.module`, which
         averages the gradients during backward. Built anew for each fit: the wrapper (and
-        its gradient hooks) is gone once fit returns."""
+        its gradient hooks) is gone once fit returns.
+
+        `find_unused`: some parameters get no gradient (an output compiled without a loss).
+        DDP's static graph mode refuses them from the second step on, so DDP then looks for
+        them at every step instead (a walk over the autograd graph, paid only then)."""
         module = spec.module
         if isinstance(module, DistributedDataParallel) or not any(
                 p.requires_grad for p in module.parameters()):
             return spec.call
-        # static_graph: the same parameters take part in every step, some maybe not at all
-        # (an output without a loss); DDP finds those once, at the first step.
+        options = {"find_unused_parameters": True} if find_unused else {"static_graph": True}
         wrapper = DistributedDataParallel(
             module, device_ids=[self.device.index] if self.device.type == "cuda" else None,
-            static_graph=True)
+            **options)
 
         def forward(xs):
             args, kwargs = spec.call_args(xs)

@@ -11,8 +11,8 @@ import warnings
 import numpy as np
 import torch
 
-from plait import callbacks as callbacks_module, losses
-from plait.training import data as data_lib, distributed
+from plait import callbacks as callbacks_module, losses, mixed_precision
+from plait.training import data as data_lib, distributed, jit_step
 from plait.training.compile import get_state, known_output_shapes
 from plait.utils.progbar import is_interactive
 
@@ -91,6 +91,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
     parallel = distributed.data_parallel(module)
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
+    _set_precision(state, spec)
     split_data = None
     if validation_split and validation_data is None:
         (x, y, sample_weight), split_data = data_lib.split_for_validation(
@@ -233,6 +234,7 @@ def evaluate(module, x=None, y=None, batch_size=None, verbose="auto", sample_wei
     _check_optional_steps(steps, "steps")
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
+    _set_precision(state, spec)
     source = data_lib.make_source(
         spec, x, y, sample_weight, batch_size, False,
         prepare=lambda xs: _bind(state, spec, xs),
@@ -309,7 +311,8 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
         steps=batches.steps)
     forward = _predict_step(state, spec)
     chunks = []
-    with _mode(module, training=False), torch.inference_mode():
+    precision = _Precision(spec.device)
+    with _mode(module, training=False), torch.inference_mode(), precision.autocast():
         cbs.on_predict_begin()
         for step, (xs, _, _) in batches.epoch():
             cbs.on_predict_batch_begin(step)
@@ -369,6 +372,7 @@ def train_on_batch(module, x, y=None, sample_weight=None, class_weight=None,
     state = get_state(module, "train_on_batch")
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
+    _set_precision(state, spec)
     xs, ys, sws = _one_batch(state, spec, x, y, sample_weight)
     if not state.has_loss:
         raise ValueError(
@@ -390,6 +394,7 @@ def test_on_batch(module, x, y=None, sample_weight=None, reset_metrics=True,
     state = get_state(module, "test_on_batch")
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
+    _set_precision(state, spec)
     xs, ys, sws = _one_batch(state, spec, x, y, sample_weight)
     if reset_metrics:
         state.reset_metrics()
@@ -403,7 +408,8 @@ def predict_on_batch(module, x):
     """The module's outputs on one batch, as numpy arrays (Keras's `predict_on_batch`)."""
     spec = data_lib.ModelSpec(module)
     xs = data_lib.array_inputs(spec, x)
-    with _mode(module, training=False), torch.inference_mode():
+    with _mode(module, training=False), torch.inference_mode(), \
+            _Precision(spec.device).autocast():
         outputs = spec.call(xs)
         spec.learn_outputs(outputs)
         flat = [_to_host(t) for t in spec.flatten_outputs(outputs)]
@@ -441,13 +447,19 @@ class _EagerTrainStep:
 
     def __call__(self, xs, ys, sws):
         state, spec = self.state, self.spec
-        outputs = spec.flatten_outputs(self.forward(xs))
+        precision = state.precision
+        with precision.autocast():
+            outputs = spec.flatten_outputs(self.forward(xs))
+        outputs = precision.to_float32(outputs)
         total, parts = state.compute_loss(ys, outputs, sws)
         total = self.penalties.add(total)
         state.update_metrics(total, parts, ys, outputs, sws, _batch_size(xs))
         self.optimizer.zero_grad()
-        total.backward()
-        self.optimizer.step()
+        if precision.scaler is None:
+            total.backward()
+            self.optimizer.step()
+        else:
+            precision.scaled_update(total, self.optimizer, spec.module)
         if self.constrain is not None:
             self.constrain()
 
@@ -504,7 +516,8 @@ class _JitTrainStep:
     """The whole step compiled: forward, loss and backward as one graph
     (`torch.func.grad_and_value` over `functional_call`, `fullgraph=True`), the optimizer
     update as another. Falls back to eager, with a warning, when compiling fails.
-    Data-parallel (`parallel`), the gradients are averaged over the processes between."""
+    Data-parallel (`parallel`), the gradients are averaged over the processes between.
+    Where the optimizer allows (jit_step.py), the update joins the first graph instead."""
 
     def __init__(self, state, spec, parallel=None):
         self.state = state
@@ -519,15 +532,18 @@ class _JitTrainStep:
         self.params = [(prefix + n, p) for n, p in module.named_parameters() if p.requires_grad]
         buffers = {prefix + n: b for n, b in module.named_buffers()}
 
+        precision = state.precision
+
         def loss_of(params, buffers, xs, ys, sws):
             args, kwargs = spec.call_args(xs)
-            if penalized:
-                out, penalties = torch.func.functional_call(
-                    target, (params, buffers), (args, kwargs))
-            else:
-                out, penalties = torch.func.functional_call(
-                    target, (params, buffers), args, kwargs), []
-            outputs = spec.flatten_outputs(out)
+            with precision.autocast():
+                if penalized:
+                    out, penalties = torch.func.functional_call(
+                        target, (params, buffers), (args, kwargs))
+                else:
+                    out, penalties = torch.func.functional_call(
+                        target, (params, buffers), args, kwargs), []
+            outputs = precision.to_float32(spec.flatten_outputs(out))
             total, parts = state.compute_loss(ys, outputs, sws)
             for penalty in penalties:
                 total = total + penalty.reshape(())
@@ -548,10 +564,12 @@ class _JitTrainStep:
 
         self.forward_backward = torch.compile(
             forward_backward, fullgraph=True, backend=_COMPILE_BACKEND)
+        self.one_graph = None if parallel is not None else jit_step.one_graph_step(
+            self.optimizer, params, forward_backward, _COMPILE_BACKEND)
         # Compiled, the per-parameter update becomes one generated kernel; the fused kernel
         # eager steps use is opaque to torch.compile and runs slower here (bench/).
         for group in getattr(getattr(self.optimizer, "torch_optimizer", None),
-                             "param_groups", ()):
+                             "param_groups", ()) if self.one_graph is None else ():
             group["fused"] = False
         self.update = _Compiled(self.optimizer.step, "the optimizer update")
         self.eager = None
@@ -560,9 +578,13 @@ class _JitTrainStep:
         if self.eager is not None:
             return self.eager(xs, ys, sws)
         try:
-            grads, (total, (parts, outputs)) = self.forward_backward(xs, ys, sws)
+            if self.one_graph is not None:
+                grads, (total, (parts, outputs)) = None, self.one_graph(xs, ys, sws)
+            else:
+                grads, (total, (parts, outputs)) = self.forward_backward(xs, ys, sws)
         except Exception as error:  # noqa: BLE001 - any compile failure means: run eagerly
-            forward = self.parallel.forward(self.spec) if self.parallel is not None else None
+            forward = self.parallel.forward(self.spec, _has_unused_outputs(self.state)) \
+                if self.parallel is not None else None
             self.eager = _EagerTrainStep(self.state, self.spec, forward)
             self.eager(xs, ys, sws)
             _warn_fallback("the train step", error)
@@ -570,9 +592,10 @@ class _JitTrainStep:
         if self.parallel is not None:
             grads = self.parallel.average_gradients(grads)
         self.state.update_metrics(total, parts, ys, outputs, sws, _batch_size(xs))
-        for (name, param) in self.params:
-            param.grad = grads[name]
-        self.update()
+        if grads is not None:
+            for (name, param) in self.params:
+                param.grad = grads[name]
+            self.update()
         if self.constrain is not None:
             self.constrain()
         return None
@@ -609,26 +632,42 @@ def _warn_fallback(what, error):
 def _train_step(state, spec, parallel=None):
     if parallel is not None:
         # Made for each fit, not kept: the DDP wrapper must not outlive it.
-        if state.jit_compile:
+        if state.jit_compile and state.precision.scaler is None:
             parallel.sync_module(spec.module)
             return _JitTrainStep(state, spec, parallel)
-        return _EagerTrainStep(state, spec, parallel.forward(spec))
-    key = ("train", spec.call_kind, tuple(spec.call_keys or ()))
+        return _EagerTrainStep(state, spec, parallel.forward(spec, _has_unused_outputs(state)))
+    # The compiled step is made for one dtype policy; float16 loss scaling runs eagerly.
+    jit = state.jit_compile and state.precision.scaler is None
+    key = _step_key("train", spec, state.precision.key)
     step = state.steps.get(key)
     if step is None:
-        step = (_JitTrainStep if state.jit_compile else _EagerTrainStep)(state, spec)
+        step = (_JitTrainStep if jit else _EagerTrainStep)(state, spec)
         state.steps[key] = step
     return step
 
 
+def _step_key(kind, spec, policy):
+    """Steps are kept per call signature, and per dtype policy when it is not float32."""
+    key = (kind, spec.call_kind, tuple(spec.call_keys or ()))
+    return key if policy == "float32" else key + (policy,)
+
+
+def _has_unused_outputs(state):
+    """Whether some output has no loss, so its own weights get no gradient."""
+    return any(loss is None for loss in state.output_losses)
+
+
 def _test_step(state, spec):
-    key = ("test", spec.call_kind, tuple(spec.call_keys or ()))
+    precision = state.precision
+    key = _step_key("test", spec, precision.key)
     step = state.steps.get(key)
     if step is None:
         penalties = _Penalties(spec.module)
 
         def test_step(xs, ys, sws):
-            outputs = spec.flatten_outputs(spec.call(xs))
+            with precision.autocast():
+                outputs = spec.flatten_outputs(spec.call(xs))
+            outputs = precision.to_float32(outputs)
             total, parts = state.compute_loss(ys, outputs, sws)
             if total is None:
                 total = torch.zeros((), device=spec.device)
@@ -647,7 +686,7 @@ def _test_step(state, spec):
 def _predict_step(state, spec):
     if state is None or not state.jit_compile:
         return spec.call
-    key = ("predict", spec.call_kind, tuple(spec.call_keys or ()))
+    key = _step_key("predict", spec, mixed_precision.global_policy().name)
     if key not in state.steps:
         state.steps[key] = _Compiled(spec.call, "the predict step")
     return state.steps[key]
@@ -655,6 +694,68 @@ def _predict_step(state, spec):
 
 def _batch_size(xs):
     return xs[0].shape[0]
+
+
+# ---------------------------------------------------------------------------- precision
+
+def _set_precision(state, spec):
+    """Read the global dtype policy once per fit/evaluate/*_on_batch call; the float16
+    loss scaler lives in the compiled state, so its scale carries over between calls."""
+    precision = _Precision(spec.device)
+    if precision.needs_scaler:
+        scaler = getattr(state, "grad_scaler", None)
+        if scaler is None:
+            scaler = state.grad_scaler = mixed_precision.grad_scaler(spec.device.type)
+        precision.scaler = scaler
+    state.precision = precision
+
+
+class _Precision:
+    """`plait.mixed_precision.global_policy()` as the loop applies it: the forward under
+    `torch.autocast` in the compute dtype, the outputs cast to float32 for the losses and
+    metrics (Keras computes losses in float32), and for float16 a gradient scaler."""
+
+    def __init__(self, device):
+        policy = mixed_precision.global_policy()
+        self.key = policy.name
+        self.mixed = policy.is_mixed
+        self.device_type = device.type
+        self.compute_dtype = policy.torch_compute_dtype
+        self.needs_scaler = self.mixed and policy.compute_dtype == "float16"
+        self.scaler = None
+
+    def autocast(self):
+        if not self.mixed:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device_type, dtype=self.compute_dtype)
+
+    def to_float32(self, outputs):
+        if not self.mixed:
+            return outputs
+        return [o.float() if isinstance(o, torch.Tensor) and o.dtype == self.compute_dtype
+                else o for o in outputs]
+
+    def scaled_update(self, total, optimizer, module):
+        """backward on the scaled loss; the update runs on the unscaled gradients, and is
+        skipped (the scale lowered) when they hold inf or NaN. The check reads one value
+        on the host per step, as PyTorch's own GradScaler.step does."""
+        scaler = self.scaler
+        scaler.scale(total).backward()
+        shim = _ScalerOptimizer(optimizer, module)
+        scaler.step(shim)
+        scaler.update()
+
+
+class _ScalerOptimizer:
+    """What `torch.amp.GradScaler.step` needs of an optimizer: `param_groups` and `step`.
+    The step is plait's own (clipping and learning-rate schedules included)."""
+
+    def __init__(self, optimizer, module):
+        self.param_groups = [{"params": [p for p in module.parameters() if p.requires_grad]}]
+        self.optimizer = optimizer
+
+    def step(self, *args, **kwargs):
+        return self.optimizer.step()
 
 
 # ---------------------------------------------------------------------------- binding

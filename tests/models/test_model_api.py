@@ -8,7 +8,7 @@ import torch
 
 import plait
 from plait import Input, Model, Sequential
-from plait.layers import LSTM, Dense, Flatten, concatenate
+from plait.layers import LSTM, Dense, Flatten, Layer, concatenate
 
 
 def test_double_call_syntaxes():
@@ -276,3 +276,71 @@ def test_model_takes_numpy_arrays_as_its_input_dtype():
     model = Model(visible, Dense(1)(visible))
     out = model(np.ones((2, 3)))  # float64 data, float32 model
     assert out.dtype == torch.float32 and out.shape == (2, 1)
+
+
+def _mlp():
+    visible = Input(shape=(4,))
+    hidden = Dense(3, activation="relu")(visible)
+    return Model(visible, Dense(2)(hidden))
+
+
+def test_forward_calls_layers_directly_when_no_hook_is_registered(monkeypatch):
+    model = _mlp()
+    x = torch.randn(2, 4)
+    expected = model(x)
+    calls = []
+    original = Layer.__call__
+
+    def counting(self, *args, **kwargs):
+        calls.append(self.name)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(Layer, "__call__", counting)
+    torch.testing.assert_close(model(x), expected)
+    assert calls == ["model_1"]  # the model itself; its layers ran through direct forward
+
+
+def test_layer_hooks_and_global_hooks_still_run():
+    model = _mlp()
+    x = torch.randn(2, 4)
+    seen = []
+    handle = model.get_layer("dense_1").register_forward_hook(
+        lambda module, args, out: seen.append(("layer", tuple(out.shape))))
+    model(x)
+    assert seen == [("layer", (2, 3))]
+    handle.remove()
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(
+        lambda module, args: seen.append(module.name) if module is model.get_layer(
+            "dense_2") else None)
+    try:
+        model(x)
+    finally:
+        handle.remove()
+    assert seen[-1] == "dense_2"
+    plain = model(x)
+    doubled = model.get_layer("dense_2").register_forward_hook(lambda m, a, out: out * 2)
+    torch.testing.assert_close(model(x), 2 * plain)
+    doubled.remove()
+    torch.testing.assert_close(model(x), plain)
+
+
+def test_direct_forward_errors_name_the_layer_of_a_merge():
+    a, b = Input(shape=(3,), name="a"), Input(shape=(2,), name="b")
+    merged = concatenate([a, b], name="merge")
+    model = Model([a, b], Dense(1, name="head")(merged))
+    with pytest.raises(RuntimeError) as info:
+        model([torch.ones(2, 3), torch.ones(3, 2)])
+    notes = "\n".join(info.value.__notes__)
+    assert "in layer 'merge' (Concatenate), called on input of shape [(2, 3), (3, 2)]" in notes
+
+
+@pytest.mark.parametrize("name", ['q"x', "it's", "back\\slash", "tab\tname", "new\nline"])
+def test_layer_names_that_could_break_generated_code_are_refused(name):
+    with pytest.raises(ValueError, match="may not contain quotes, backslashes or control"):
+        Dense(1, name=name)
+
+
+def test_unusual_but_safe_names_run():
+    visible = Input(shape=(3,))
+    model = Model(visible, Dense(2, name="my dense")(Dense(2, name="é")(visible)))
+    assert 'getattr(self, "my dense")' in model.code
+    assert model(torch.ones(1, 3)).shape == (1, 2)

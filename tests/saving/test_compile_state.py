@@ -31,6 +31,9 @@ def fit_and_weights(model, x, y, epochs):
 COMPILE_ARGS = {
     "mlp-adam": (M.TUTORIAL[0], lambda: dict(
         optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])),
+    "mlp-sgd-momentum": (M.TUTORIAL[0], lambda: dict(
+        optimizer=optimizers.SGD(learning_rate=0.05, momentum=0.9),
+        loss="binary_crossentropy", metrics=["accuracy"])),
     "siamese-rmsprop": (M.nested_and_shared, lambda: dict(
         optimizer=optimizers.RMSprop(learning_rate=0.01, clipnorm=1.0),
         loss=["binary_crossentropy", "mse"], loss_weights=[1.0, 0.5],
@@ -66,6 +69,28 @@ def test_fit_continued_after_load_equals_fit_never_stopped(case, tmp_path):
     for a, b in zip(expected, got):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     assert resumed._compile_state.optimizer.iterations == straight._compile_state.optimizer.iterations
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd-momentum"])
+def test_a_fresh_optimizer_would_not_continue_the_fit(optimizer, tmp_path):
+    """The test above can fail: resuming with the optimizer's state lost (compile=False,
+    then compile() anew) ends elsewhere than the unbroken fit."""
+    build, compile_args = COMPILE_ARGS[f"mlp-{optimizer}"]
+    M.reset()
+    torch.manual_seed(1)
+    model = build()
+    model.compile(**compile_args())
+    x, y = data(model)
+    torch.manual_seed(2)
+    fit_and_weights(model, x, y, epochs=2)
+    model.save(tmp_path / "m.plait")
+    state = torch.get_rng_state()
+    expected = fit_and_weights(model, x, y, epochs=2)
+    torch.set_rng_state(state)
+    fresh = load_model(tmp_path / "m.plait", compile=False)
+    fresh.compile(**compile_args())
+    got = fit_and_weights(fresh, x, y, epochs=2)
+    assert not all(np.allclose(a, b, rtol=1e-6, atol=1e-7) for a, b in zip(expected, got))
 
 
 def test_compile_settings_are_in_the_config(tmp_path):

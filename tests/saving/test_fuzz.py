@@ -1,19 +1,24 @@
 """Fuzzing the loader: damaged files only ever raise a clean ValueError, quickly and without
 a memory blow-up.
 
-Three layers of damage: random bytes of the whole file (flips, cuts, splices: mostly caught
-by the zip's CRCs and the safetensors header checks), a valid zip whose config.json has a
+Four layers of damage: random bytes of the whole file (flips, cuts, splices: mostly caught
+by the zip's CRCs and the safetensors header checks), a valid zip whose entries are dropped,
+renamed, duplicated, swapped, recompressed, cut or added, a valid zip whose config.json has a
 value replaced by arbitrary JSON (reaches the layers' constructors), and a valid zip whose
-weights header is rewritten. Examples are derandomized (the same every run, so CI is stable);
-set PLAIT_FUZZ_EXAMPLES to run more, and PLAIT_FUZZ_RANDOM=1 to explore new ones.
+weights header is rewritten. The model is compiled and trained a step, so its file holds the
+compile settings and the optimizer's state too. Examples are derandomized (the same every
+run, so CI is stable); set PLAIT_FUZZ_EXAMPLES to run more, and PLAIT_FUZZ_RANDOM=1 to
+explore new ones.
 """
 import io
 import json
 import os
 import resource
 import struct
+import warnings
 import zipfile
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -43,6 +48,8 @@ def saved(tmp_path_factory):
     x = Input(shape=(6, 3), name="x")
     model = Model(x, Dense(2, activation="sigmoid", name="out")(LSTM(4, name="rnn")(x)),
                   name="small")
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.zeros((4, 6, 3), "float32"), np.zeros((4, 2), "float32"), verbose=0)
     path = tmp_path_factory.mktemp("fuzz") / "m.plait"
     model.save(path)
     data = path.read_bytes()
@@ -51,11 +58,16 @@ def saved(tmp_path_factory):
     return Saved(data, members)
 
 
-def zip_of(members):
+def zip_of(members, methods=None):
+    """A zip of `members` (a dict, or a list of (name, bytes) pairs, which may repeat a
+    name); `methods` maps names to compression methods."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about duplicate names
+        with zipfile.ZipFile(out, "w") as archive:
+            for name, data in dict(members).items() if isinstance(members, dict) else members:
+                method = (methods or {}).get(name, zipfile.ZIP_STORED)
+                archive.writestr(zipfile.ZipInfo(name), data, compress_type=method)
     return out.getvalue()
 
 
@@ -108,6 +120,73 @@ def mutate(data, mutations):
 @given(mutations=st.lists(mutation, min_size=1, max_size=4))
 def test_mutated_bytes_raise_only_value_errors(saved, tmp_path, mutations):
     try_load(tmp_path, mutate(saved.data, mutations))
+
+
+NAMES = ["metadata.json", "config.json", "model.safetensors", "optimizer.safetensors"]
+METHODS = [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+entry_change = st.one_of(
+    st.tuples(st.just("drop"), st.sampled_from(NAMES), st.none()),
+    st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(NAMES + ["x/../a",
+                                                                                 "", "a" * 300])),
+    st.tuples(st.just("duplicate"), st.sampled_from(NAMES), st.none()),
+    st.tuples(st.just("swap"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
+    st.tuples(st.just("compress"), st.sampled_from(NAMES), st.sampled_from(METHODS)),
+    st.tuples(st.just("cut"), st.sampled_from(NAMES), st.integers(0, 10 ** 5)),
+    st.tuples(st.just("replace"), st.sampled_from(NAMES), st.binary(max_size=64)),
+    st.tuples(st.just("add"), st.text(max_size=12), st.binary(max_size=64)),
+)
+
+
+def change_entries(members, changes):
+    """Apply zip-entry-level changes; returns (list of (name, bytes), methods)."""
+    entries, methods = list(members.items()), {}
+    for kind, name, arg in changes:
+        index = next((i for i, (n, _) in enumerate(entries) if n == name), None)
+        if kind == "add":
+            entries.append((name or "extra", arg))
+        elif index is None:
+            continue
+        elif kind == "drop":
+            del entries[index]
+        elif kind == "rename":
+            entries[index] = (arg or "unnamed", entries[index][1])
+        elif kind == "duplicate":
+            entries.append(entries[index])
+        elif kind == "swap":
+            other = dict(entries).get(arg, b"")
+            entries[index] = (name, other)
+        elif kind == "compress":
+            methods[name] = arg
+        elif kind == "cut":
+            entries[index] = (name, entries[index][1][:arg % (len(entries[index][1]) + 1)])
+        else:
+            entries[index] = (name, arg)
+    return entries, methods
+
+
+@FUZZ
+@given(changes=st.lists(entry_change, min_size=1, max_size=3))
+def test_changed_zip_entries_raise_only_value_errors(saved, tmp_path, changes):
+    try_load(tmp_path, zip_of(*change_entries(saved.members, changes)))
+
+
+def test_entry_changes_reach_the_loader(saved, tmp_path):
+    """The entry-level fuzzing above is not vacuous: an unchanged rebuild loads, and a
+    dropped optimizer state or a recompressed weights file are still valid files."""
+    for changes in ([], [("drop", "optimizer.safetensors", None)],
+                    [("compress", "model.safetensors", zipfile.ZIP_DEFLATED)]):
+        path = tmp_path / "fuzzed.plait"
+        path.write_bytes(zip_of(*change_entries(saved.members, changes)))
+        assert load_model(path).name == "small"
+    with pytest.raises(ValueError, match="compression method 12"):
+        try_load_raising(tmp_path, zip_of(*change_entries(
+            saved.members, [("compress", "config.json", zipfile.ZIP_BZIP2)])))
+
+
+def try_load_raising(tmp_path, data):
+    path = tmp_path / "fuzzed.plait"
+    path.write_bytes(data)
+    load_model(path)
 
 
 json_values = st.recursive(

@@ -1,5 +1,8 @@
 """model.save / load_model, save_weights / load_weights, to_json / model_from_json."""
+import base64
 import json
+import marshal
+import sys
 import warnings
 import zipfile
 
@@ -355,24 +358,101 @@ def _rewrite_config(path, edit, member="config.json"):
 
 # ---------------------------------------------------------------------------- safe mode
 
-def test_lambda_layers_need_safe_mode_false(tmp_path):
+def _lambda_model():
+    factor = 2.0
+
+    def shift(t, by=0.5, *, power=1):
+        return (t + by) ** power
+
     x = Input(shape=(3,))
-    model = Model(x, Dense(2)(layers.Lambda(lambda t: t * 2.0)(x)))
-    try:
-        model.get_config()
-    except ValueError as err:
-        # plait's Lambda refuses to put code in a config at all: saving says so.
-        assert "Lambda" in str(err)
-        with pytest.raises(ValueError, match="Lambda layer 'lambda_1' cannot be serialized"):
-            model.save(tmp_path / "m.plait")
-        assert not (tmp_path / "m.plait").exists()
-        return
+    h = layers.Lambda(lambda t: torch.tanh(t) * factor, output_shape=(3,))(x)
+    h = layers.Lambda(shift, arguments={"power": 2}, output_shape=lambda s: s)(h)
+    return Model(x, Dense(2)(h))
+
+
+def _code_as_objects(config):
+    """A config with each saved function's bytecode unmarshalled: marshal's bytes for equal
+    code objects may differ (its reference flags depend on reference counts)."""
+    text = json.dumps(config)
+    return json.loads(text, object_hook=lambda d: {**d, "code": marshal.loads(
+        base64.b64decode(d["code"]))} if "code" in d else d)
+
+
+def test_lambda_layers_need_safe_mode_false(tmp_path):
+    model = _lambda_model()
+    M.perturb(model)
     model.save(tmp_path / "m.plait")
-    with pytest.raises(ValueError, match=r"Lambda layer \('lambda_1'\).*safe_mode=False"):
+    with pytest.raises(ValueError, match=r"holds a Lambda layer \('lambda_[12]'\), whose config "
+                                         r"is Python code.*refused by default.*safe_mode=False"):
         load_model(tmp_path / "m.plait")
     loaded = load_model(tmp_path / "m.plait", safe_mode=False)
     data = M.sample_inputs(model)
     np.testing.assert_array_equal(M.outputs_of(model, data)[0], M.outputs_of(loaded, data)[0])
+    assert _code_as_objects(loaded.get_config()) == _code_as_objects(model.get_config())
+    assert loaded.get_layer("lambda_2").arguments == {"power": 2}
+
+
+def test_lambda_layers_load_inside_safe_mode_scope(tmp_path):
+    model = _lambda_model()
+    model.save(tmp_path / "m.plait")
+    config = model.to_json()
+    with plait.saving.safe_mode_scope(False):
+        loaded = load_model(tmp_path / "m.plait")
+        rebuilt = model_from_json(config)
+    assert plait.serialization.in_safe_mode()
+    data = M.sample_inputs(model)
+    np.testing.assert_array_equal(M.outputs_of(model, data)[0], M.outputs_of(loaded, data)[0])
+    assert _code_as_objects(rebuilt.get_config()) == _code_as_objects(model.get_config())
+    with pytest.raises(ValueError, match="Lambda layer.*safe_mode=False"):
+        model_from_json(config)
+
+
+def test_lambda_from_config_refuses_code_in_safe_mode():
+    layer = layers.Lambda(lambda t: t * 3)
+    config = json.loads(json.dumps(layer.get_config()))
+    assert config["function"]["class_name"] == "__lambda__"
+    with pytest.raises(ValueError, match="Lambda layer 'lambda_1' holds its function as Python "
+                                         "bytecode.*refused by default.*safe_mode=False"):
+        layers.Lambda.from_config(config)
+    with plait.serialization.safe_mode_scope(False):
+        rebuilt = layers.Lambda.from_config(config)
+    assert rebuilt.function(torch.tensor(2.0)) == 6.0
+
+
+def test_lambda_globals_come_from_custom_objects_not_imports():
+    layer = layers.Lambda(lambda t: helper(t))  # noqa: F821 (defined only when loading)
+    config = json.loads(json.dumps(layer.get_config()))
+    with plait.serialization.safe_mode_scope(False):
+        with pytest.raises(ValueError, match=r"uses the names \['helper'\].*custom_objects="
+                                             r"\{'helper': helper\}"):
+            layers.Lambda.from_config(config)
+        rebuilt = layers.Lambda.from_config(config, custom_objects={"helper": torch.neg})
+    assert rebuilt.function(torch.tensor(2.0)) == -2.0
+
+
+def test_lambda_that_cannot_be_saved_is_named(tmp_path):
+    x = Input(shape=(3,))
+    model = Model(x, layers.Lambda(torch.exp)(x))
+    with pytest.raises(ValueError, match="Lambda layer 'lambda_1' cannot be saved: its function "
+                                         "is a builtin_function_or_method.*lambda x: f"):
+        model.save(tmp_path / "m.plait")
+    scale = torch.ones(3)
+    with pytest.raises(ValueError, match="Lambda layer 'lambda_2' cannot be saved: the values "
+                                         "its function closes over hold a value JSON cannot"):
+        layers.Lambda(lambda t: t * scale).get_config()
+    assert not (tmp_path / "m.plait").exists()
+
+
+def test_lambda_bytecode_of_another_python_is_refused():
+    config = json.loads(json.dumps(layers.Lambda(lambda t: t).get_config()))
+    config["function"]["config"]["python_version"] = "2.7"
+    with plait.serialization.safe_mode_scope(False):
+        with pytest.raises(ValueError, match=r"bytecode of Python 2\.7, which this Python"):
+            layers.Lambda.from_config(config)
+        config["function"]["config"].update(python_version="%d.%d" % sys.version_info[:2],
+                                            code="bm90IGNvZGU=")
+        with pytest.raises(ValueError, match="its saved function is damaged"):
+            layers.Lambda.from_config(config)
 
 
 def test_torch_module_models_save_weights_but_refuse_a_config(tmp_path):
@@ -411,6 +491,17 @@ def test_call_argument_names_cannot_smuggle_code(tmp_path):
     for safe_mode in (True, False):
         with pytest.raises(ValueError, match="called with an argument named.*not a Python "
                                              "identifier"):
+            load_model(tmp_path / "m.plait", safe_mode=safe_mode)
+
+
+@pytest.mark.parametrize("name", ['x\\")\\nprint(\\"pwned\\")\\n#', 'a\\\\b', 'tab\\tname'])
+def test_layer_names_cannot_smuggle_code(tmp_path, name):
+    """A layer name is spelled out in the generated forward: quotes, backslashes and
+    control characters are refused, in safe mode or not."""
+    M.TUTORIAL[0]().save(tmp_path / "m.plait")
+    _rewrite_config(tmp_path / "m.plait", lambda text: text.replace('"dense_1"', f'"{name}"'))
+    for safe_mode in (True, False):
+        with pytest.raises(ValueError, match="damaged or hostile: it names a layer"):
             load_model(tmp_path / "m.plait", safe_mode=safe_mode)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from plait import activations
+from plait import activations, layers
 from plait.layers import Dense, Input
 from plait.models import Model
 from plait.saving import safetensors_io, source
@@ -80,13 +80,41 @@ def test_every_layer_kind_ejects_or_says_why_not(row, tmp_path):
     with activations nn.LSTM does not compute, raises a ValueError naming the layer."""
     model = M.model_for_case(row)
     layer = model.layers[-1]
-    unsupported = row[0] not in source._EMITTERS or (row[0] == "LSTM" and "activation" in row[1])
+    unsupported = row[0] not in source._EMITTERS or (
+        row[0] in ("LSTM", "GRU", "SimpleRNN") and not layer._fused)
     if not unsupported:
         assert_ejects(model, tmp_path)
         return
-    with pytest.raises(SourceError, match=f"layer '{layer.name}'|LSTM layers"):
+    with pytest.raises(SourceError, match=f"layer '{layer.name}'"):
         model.to_source(tmp_path / "m.py")
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def recurrent_variants():
+    """GRU and SimpleRNN beyond the table's defaults: states in and out, backwards, relu,
+    no bias, a PReLU with shared axes and a UnitNormalization over two axes."""
+    x, h0 = Input(shape=(6, 3), name="x"), Input(shape=(4,), name="h0")
+    seq, state = layers.GRU(4, return_sequences=True, return_state=True, go_backwards=True)(
+        x, initial_state=[h0])
+    relu = layers.SimpleRNN(4, activation="relu", use_bias=False, return_sequences=True)(seq)
+    last = layers.SimpleRNN(4, return_state=True)(relu, initial_state=state)
+    h = layers.PReLU(shared_axes=[1])(layers.UnitNormalization(axis=[1, 2])(relu))
+    return Model([x, h0], [h, last[0], last[1], layers.GRU(2, use_bias=False)(seq)])
+
+
+def test_recurrent_variants_eject(tmp_path):
+    assert_ejects(recurrent_variants(), tmp_path)
+
+
+def test_recurrent_cells_plain_pytorch_cannot_run_are_named(tmp_path):
+    x = Input(shape=(5, 3))
+    model = Model(x, layers.GRU(3, reset_after=False)(x))
+    with pytest.raises(SourceError, match=r"writes GRU layers as nn.GRU.*reset_after=True; "
+                                          r"layer 'gru_1' uses others"):
+        model.to_source(tmp_path / "m.py")
+    model = Model(x, layers.SimpleRNN(3, activation="sigmoid")(x))
+    with pytest.raises(SourceError, match=r"nn.RNN.*'tanh' or 'relu'; layer 'simple_rnn_1'"):
+        model.to_source(tmp_path / "m.py")
 
 
 def test_ejected_files_run_without_plait(tmp_path):

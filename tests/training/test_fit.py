@@ -552,6 +552,29 @@ def test_verbose_1_on_a_terminal_draws_the_bar_in_place(clock, monkeypatch):
         "\r3/3 [==============================] - 0s 5ms/step - loss: 0.2500 - mae: 0.5000\n")
 
 
+def test_the_bar_shows_the_running_means_of_the_epoch(clock, monkeypatch):
+    """Targets 1, 2, 3 by batch against a zero prediction: mae 1, then (1+2)/2, then
+    (1+2+3)/3, as Keras shows them; verbose=2 prints the epoch's mean once."""
+    stream = TTY()
+    monkeypatch.setattr(sys, "stdout", stream)
+    monkeypatch.setattr(ProgbarLogger, "interval", 0.0)
+    model = constant_model()
+    x, y = np.ones((6, 4)), np.repeat([1.0, 2.0, 3.0], 2).reshape(-1, 1)
+    training.fit(model, x, y, batch_size=2, shuffle=False, verbose=1)
+    assert stream.getvalue() == (
+        "\r1/3 [=========>....................] - ETA: 0s - loss: 1.0000 - mae: 1.0000"
+        "\r2/3 [===================>..........] - ETA: 0s - loss: 2.5000 - mae: 1.5000"
+        "\r3/3 [==============================] - ETA: 0s - loss: 4.6667 - mae: 2.0000"
+        "\r3/3 [==============================] - 0s 5ms/step - loss: 4.6667 - mae: 2.0000\n")
+    stream.seek(0), stream.truncate()
+    training.fit(model, x, y, batch_size=2, epochs=2, shuffle=False, verbose=2)
+    assert stream.getvalue() == (
+        "Epoch 1/2\n"
+        "3/3 - 0s - loss: 4.6667 - mae: 2.0000 - 2ms/epoch - 667us/step\n"
+        "Epoch 2/2\n"
+        "3/3 - 0s - loss: 4.6667 - mae: 2.0000 - 2ms/epoch - 667us/step\n")
+
+
 def test_verbose_1_in_a_log_writes_the_finished_bar_only(clock, capsys):
     model = constant_model()
     training.evaluate(model, np.ones((10, 4)), np.full((10, 1), 0.5), batch_size=4, verbose=1)

@@ -7,8 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from plait import Input, Model, training
-from plait.layers import Dense
+from plait import Input, Model, callbacks, config, training
+from plait.layers import Dense, Dropout, concatenate
+from plait.utils import enable_determinism, set_random_seed
 from tests.models import tutorial_models
 from tests.training.helpers import assert_same_state, state_copy
 
@@ -60,6 +61,7 @@ def test_fit_equals_a_hand_written_loop(case, optimizer):
     y = make_y(n, rng)
     model = build()
     theirs = copy.deepcopy(model)
+    initial = state_copy(model)
     training.compile(model, optimizer, loss=loss)
     training.fit(model, x, y, batch_size=batch, epochs=2, shuffle=False, verbose=0)
 
@@ -77,6 +79,10 @@ def test_fit_equals_a_hand_written_loop(case, optimizer):
             torch_optimizer.step()
     assert_same_state(state_copy(model), state_copy(theirs), atol=1e-5)
     assert not model.training  # plait models compute in inference mode outside fit
+    # Training moved the weights far more than the tolerance: the comparison means something.
+    moved = max(float((a - b).abs().max()) for a, b in
+                zip(model.state_dict().values(), initial.values()))
+    assert moved > 1e-4
 
 
 def test_history_keys_follow_the_output_layer_names():
@@ -200,3 +206,149 @@ def test_jit_compile_matches_eager_on_a_cnn(monkeypatch):
     assert jitted._compile_state.steps[("train", None, ())].eager is None
     assert_same_state(state_copy(eager), state_copy(jitted), atol=1e-6)
     torch._dynamo.reset()
+
+
+# ---------------------------------------------------------------------------- data and inputs
+
+def two_inputs():
+    left, right = Input(shape=(4,), name="left"), Input(shape=(3,), name="right")
+    joined = concatenate([Dense(4, activation="relu")(left), right])
+    return Model([left, right], Dense(1, name="out")(joined))
+
+
+def test_every_kind_of_data_trains_a_two_input_model_alike():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(12, 4)).astype("float32")
+    b = rng.normal(size=(12, 3)).astype("float32")
+    y = rng.normal(size=(12, 1)).astype("float32")
+    ta, tb, ty = (torch.as_tensor(v) for v in (a, b, y))
+
+    class Pairs(torch.utils.data.Dataset):  # a Dataset yielding ((a, b), y) samples
+        def __len__(self):
+            return 12
+
+        def __getitem__(self, i):
+            return (ta[i], tb[i]), ty[i]
+
+    def generator():
+        for start in range(0, 12, 4):
+            yield {"left": a[start:start + 4], "right": b[start:start + 4]}, y[start:start + 4]
+
+    kinds = {
+        "numpy list": dict(x=[a, b], y=y),
+        "numpy dict": dict(x={"right": b, "left": a}, y={"out": y}),
+        "tensors": dict(x=[ta, tb], y=ty),
+        "python lists": dict(x=[a.tolist(), b.tolist()], y=y.tolist()),
+        "Dataset": dict(x=Pairs()),
+        "DataLoader": dict(x=torch.utils.data.DataLoader(Pairs(), batch_size=4)),
+        "generator": dict(x=generator()),
+    }
+    start = two_inputs()
+    results = {}
+    for kind, data in kinds.items():
+        model = copy.deepcopy(start)
+        model.compile("sgd", loss="mse")
+        model.fit(**data, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        results[kind] = state_copy(model)
+    for state in results.values():
+        assert_same_state(state, results["numpy list"], atol=1e-6)
+    assert not torch.equal(results["numpy list"]["out.weight"], state_copy(start)["out.weight"])
+
+
+def test_multi_input_mistakes_name_the_expected_inputs():
+    model = two_inputs()
+    model.compile("sgd", loss="mse")
+    a, b, y = np.ones((6, 4)), np.ones((6, 3)), np.ones((6, 1))
+    before = state_copy(model)
+    with pytest.raises(ValueError, match=r"expects 2 input\(s\) \['left', 'right'\].* list of 3"):
+        model.fit([a, b, b], y, verbose=0)
+    with pytest.raises(ValueError, match=r"\['rigth'\]. Did you mean 'right'\?"):
+        model.fit({"left": a, "rigth": b}, y, verbose=0)
+    with pytest.raises(ValueError, match=r"same number of samples.*x\['left'\]: 6, "
+                                         r"x\['right'\]: 5, y: 6"):
+        model.fit([a, b[:5]], y, verbose=0)
+    with pytest.raises(ValueError, match=r"`loss` names \['outt'\].*Did you mean 'out'\?"):
+        model.compile("sgd", loss={"outt": "mse"})
+    assert_same_state(before, state_copy(model))
+
+
+def test_an_error_mid_fit_leaves_the_weights_of_the_finished_steps():
+    """A bad third batch stops fit with an error; no step is left half-applied."""
+    model = tutorial_models.mlp()
+    model.compile("adam", loss="binary_crossentropy")
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(12, 10)).astype("float32")
+    y = rng.integers(0, 2, (12, 1)).astype("float32")
+    theirs = copy.deepcopy(model)
+
+    def batches():
+        yield x[:4], y[:4]
+        yield x[4:8], y[4:8]
+        yield x[8:12, :9], y[8:12]  # one feature short
+
+    with pytest.raises(RuntimeError, match=r"input of shape \(4, 9\) \(it expects \(None, 10\)\)"):
+        model.fit(batches(), epochs=1, verbose=0)
+    theirs.train_on_batch(x[:4], y[:4])
+    theirs.train_on_batch(x[4:8], y[4:8])
+    assert_same_state(state_copy(model), state_copy(theirs), atol=1e-6)
+
+
+def test_terminate_on_nan_ends_fit_cleanly_after_a_whole_step(capsys):
+    model = tutorial_models.mlp()
+    model.compile("sgd", loss="mse")
+    x = np.random.rand(8, 10).astype("float32")
+    x[5, 0] = np.inf
+    ended = []
+    history = model.fit(x, np.zeros((8, 1)), batch_size=2, epochs=2, shuffle=False, verbose=0,
+                        callbacks=[callbacks.TerminateOnNaN(),
+                                   callbacks.LambdaCallback(on_train_end=ended.append)])
+    assert capsys.readouterr().out == "Batch 2: Invalid loss, terminating training\n"
+    assert ended and history.epoch == [0]
+    # As in Keras, the step that met the NaN was applied in full: to every weight.
+    assert all(torch.isnan(p).any() for p in model.parameters())
+
+
+# ---------------------------------------------------------------------------- determinism, device
+
+def seeded_fit(x, y):
+    set_random_seed(11)
+    visible = Input(shape=(10,))
+    hidden = Dropout(0.5)(Dense(16, activation="relu")(visible))
+    model = Model(visible, Dense(1, activation="sigmoid")(hidden))
+    model.compile("adam", loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=8, epochs=2, validation_split=0.25, verbose=0)
+    return state_copy(model), history.history
+
+
+def test_two_seeded_fits_of_a_model_are_bit_identical():
+    before = torch.are_deterministic_algorithms_enabled()
+    enable_determinism()
+    try:
+        rng = np.random.default_rng(5)
+        x = rng.normal(size=(40, 10)).astype("float32")
+        y = rng.integers(0, 2, (40, 1)).astype("float32")
+        (first, h1), (second, h2) = seeded_fit(x, y), seeded_fit(x, y)
+        # Exact, shuffling and dropout included (layer names differ: compare in order).
+        for a, b in zip(first.values(), second.values(), strict=True):
+            assert torch.equal(a, b)
+        assert h1 == h2
+    finally:
+        torch.use_deterministic_algorithms(before)
+
+
+def test_layers_are_built_on_the_configured_device():
+    try:
+        config.set_device("meta")
+        assert config.device() == torch.device("meta")
+        assert Dense(3)(Input(shape=(2,))) is not None
+        layer = Dense(3)
+        layer.build((None, 2))
+        assert layer.kernel.device.type == "meta"
+        config.set_device("cpu")
+        layer = Dense(3)
+        layer.build((None, 2))
+        assert layer.kernel.device.type == "cpu"
+    finally:
+        config.set_device(None)
+    want = "cuda" if torch.cuda.is_available() else "cpu"
+    assert config.device().type == want

@@ -141,6 +141,21 @@ def test_reexported_from_plait_utils():
     assert plait.utils.plot_history is plot_history
 
 
+def test_import_plait_loads_neither_the_plot_nor_pillow():
+    import subprocess
+    import sys
+
+    code = ("import sys, plait; "
+            "assert 'plait.utils.history_plot' not in sys.modules, 'history_plot'; "
+            "assert 'PIL' not in sys.modules, 'PIL'; "
+            "f = plait.utils.plot_history; "
+            "assert f.__module__ == 'plait.utils.history_plot' and 'PIL' in sys.modules")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": root})
+    assert done.returncode == 0, done.stderr
+
+
 # ---------------------------------------------------------------------------- ticks
 
 @pytest.mark.parametrize("lo, hi, count, integer, ticks", [
