@@ -156,6 +156,12 @@ class CallbackList(Callback):
     def history(self):
         return self._history
 
+    def overrides(self, *hooks):
+        """Whether some callback in the list defines one of `hooks` itself (the base
+        class's are no-ops, so the loops skip calling them per batch)."""
+        return any(getattr(getattr(cb, hook), "__func__", None) is not getattr(Callback, hook)
+                   for cb in self.callbacks for hook in hooks)
+
     def append(self, callback):
         self.callbacks.append(callback)
 
@@ -174,7 +180,14 @@ class CallbackList(Callback):
 
 
 def _dispatch(name):
+    # (batch, logs), (epoch, logs) or (logs,)
+    positional = 2 if "batch" in name or name.startswith("on_epoch") else 1
+
     def hook(self, *args, **kwargs):
+        # Keras always passes `logs` (None when there are none): LambdaCallback functions
+        # are written `lambda batch, logs: ...` and `lambda logs: ...`.
+        if "logs" not in kwargs and len(args) < positional:
+            kwargs["logs"] = None
         for cb in self.callbacks:
             getattr(cb, name)(*args, **kwargs)
 

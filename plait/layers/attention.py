@@ -16,6 +16,7 @@ from plait.layers.layer import Layer, LayerCallError
 from plait.layers.masking import implicit_mask
 from plait.layers.regularization import _check_rate, _check_seed
 from plait.serialization import register_serializable
+from plait.utils.random import device_generator
 
 
 def _large_negative(dtype):
@@ -58,13 +59,7 @@ class _RandomMixin:
     """A seeded generator per device, as the Dropout layer keeps one."""
 
     def _generator(self, device):
-        if self.seed is None:
-            return None
-        gen = self._generators.get(device)
-        if gen is None:
-            gen = self._generators[device] = torch.Generator(device=device)
-            gen.manual_seed(self.seed)
-        return gen
+        return device_generator(self._generators, self.seed, device)
 
     def _drop(self, weights):
         if self.seed is None:

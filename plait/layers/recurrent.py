@@ -29,6 +29,7 @@ from plait.layers.layer import Layer, LayerCallError, WeightSpec
 from plait.layers.regularization import set_activity_regularizer, weight_penalty_config
 from plait.serialization import register_serializable
 from plait.utils import nest
+from plait.utils.random import device_generator
 
 
 def check_sequence_input(layer, input_shape):
@@ -255,13 +256,7 @@ class _RNN(Layer):
         return keep.div_(1 - rate)
 
     def _generator(self, device):
-        if self.seed is None:
-            return None
-        gen = self._generators.get(device)
-        if gen is None:
-            gen = self._generators[device] = torch.Generator(device=device)
-            gen.manual_seed(self.seed)
-        return gen
+        return device_generator(self._generators, self.seed, device)
 
     def _project_inputs(self, x, input_masks):
         """`x @ kernel + input bias` for every step at once: `(batch, steps, gates*units)`."""

@@ -13,6 +13,7 @@ from plait import constraints, regularizers
 from plait.layers.layer import Layer, LayerCallError
 from plait.serialization import register_serializable
 from plait.utils import conv_utils, nest
+from plait.utils.random import device_generator
 
 
 def set_activity_regularizer(layer, regularizer):
@@ -91,13 +92,7 @@ class _RandomLayer(Layer):
         self._generators = {}
 
     def _generator(self, device):
-        if self.seed is None:
-            return None
-        gen = self._generators.get(device)
-        if gen is None:
-            gen = self._generators[device] = torch.Generator(device=device)
-            gen.manual_seed(self.seed)
-        return gen
+        return device_generator(self._generators, self.seed, device)
 
     def _is_training(self, training):
         return self.training if training is None else bool(training)

@@ -4,12 +4,11 @@ A model becomes an abstract `plait.utils.draw.Diagram` (one box per layer, an ar
 connection; a nested model is one box, or a labelled cluster with `expand_nested=True`),
 which `plait.utils.draw` lays out and writes as PNG, SVG, PDF or Graphviz DOT.
 """
-import os
-import tempfile
 
 from plait import activations
 from plait.graph.tensor import format_shape
 from plait.utils import draw
+from plait.utils.atomic import atomic_write
 from plait.utils.dtypes import dtype_name
 
 _RANKDIRS = ("TB", "LR", "BT", "RL")
@@ -74,50 +73,23 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     Example:
         >>> plot_model(model, to_file='model.png', show_shapes=True)
     """
-    path, fmt = _check_target(to_file)
+    path, fmt = draw.check_image_path(to_file, draw.FORMATS, "plot_model", "model.png")
     _check_options(rankdir, dpi)
     diagram = model_diagram(model, show_shapes=show_shapes, show_dtype=show_dtype,
                             show_layer_names=show_layer_names, expand_nested=expand_nested,
                             show_layer_activations=show_layer_activations,
                             show_trainable=show_trainable)
-    if fmt == "dot":
-        data = draw.to_dot(diagram, rankdir=rankdir, dpi=dpi, name=model.name).encode("utf-8")
-        _write_atomic(path, lambda f: f.write(data))
-    elif fmt == "svg":
-        data = draw.to_svg(diagram, rankdir=rankdir).encode("utf-8")
-        _write_atomic(path, lambda f: f.write(data))
-    else:
-        _write_atomic(path, lambda f: draw.write_raster(diagram, f, fmt, rankdir=rankdir, dpi=dpi))
+    with atomic_write(path) as f:
+        if fmt == "dot":
+            f.write(draw.to_dot(diagram, rankdir=rankdir, dpi=dpi, name=model.name).encode())
+        elif fmt == "svg":
+            f.write(draw.to_svg(diagram, rankdir=rankdir).encode("utf-8"))
+        else:
+            draw.write_raster(diagram, f, fmt, rankdir=rankdir, dpi=dpi)
     return _display(path, fmt)
 
 
 # ---------------------------------------------------------------------------- checks
-
-
-def _check_target(to_file):
-    if not isinstance(to_file, (str, os.PathLike)):
-        raise TypeError(
-            f"to_file must be a file path (str or os.PathLike). "
-            f"Received: to_file={to_file!r} of type {type(to_file).__name__}")
-    path = os.fspath(to_file)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    extension = os.path.splitext(path)[1].lower()
-    fmt = extension[1:] or "png"
-    if fmt not in draw.FORMATS:
-        raise ValueError(
-            f"Unknown image format {extension!r} for to_file. plot_model writes .png, .svg, "
-            f".pdf or .dot files: change the extension. Received: to_file={path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ValueError(
-            f"The folder of to_file does not exist: {folder!r}. Create it first "
-            f"(os.makedirs) or choose another path. Received: to_file={path!r}")
-    if os.path.isdir(path):
-        raise ValueError(
-            f"to_file is a folder, not a file name. Give a file path such as "
-            f"{os.path.join(path, 'model.png')!r}. Received: to_file={path!r}")
-    return path, fmt
 
 
 def _check_options(rankdir, dpi):
@@ -299,24 +271,7 @@ def _has_weights(layer):
         return False
 
 
-# ---------------------------------------------------------------------------- files
-
-
-def _write_atomic(path, write):
-    """Writes through a temporary file in the same folder, then renames it over `path`."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+# ---------------------------------------------------------------------------- display
 
 
 def _display(path, fmt):

@@ -11,7 +11,7 @@ import warnings
 
 import torch
 
-from plait.saving import atomic
+from plait.utils import atomic
 
 FORMATS = ("onnx",)
 

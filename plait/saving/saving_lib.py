@@ -28,7 +28,8 @@ import torch
 from plait import config as config_module
 from plait import losses, metrics, optimizers, serialization  # noqa: F401 (registers
 # the loss and metric classes that compile configs name)
-from plait.saving import atomic, safetensors_io, weights
+from plait.saving import safetensors_io, weights
+from plait.utils import atomic
 
 FORMAT_VERSION = 1
 SUFFIX = ".plait"

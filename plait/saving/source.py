@@ -24,7 +24,8 @@ from plait import activations
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.layers import torch_ops
 from plait.layers.convolutional import tf_same_pads
-from plait.saving import atomic, safetensors_io
+from plait.saving import safetensors_io
+from plait.utils import atomic
 from plait.utils import nest
 
 _RESERVED = {"self", "torch", "nn", "F", "json", "os", "struct", "load_model",

@@ -14,7 +14,8 @@ import warnings
 
 import torch
 
-from plait.saving import atomic, safetensors_io
+from plait.saving import safetensors_io
+from plait.utils import atomic
 
 WEIGHTS_SUFFIX = ".safetensors"
 

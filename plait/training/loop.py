@@ -312,15 +312,26 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     forward = _predict_step(state, spec)
     chunks = []
     precision = _Precision(spec.device)
+    # Per batch, only what is needed: hooks that do nothing are not called, and outputs
+    # already on the host are checked once, not copied (a small model's batch costs only
+    # tens of microseconds).
+    batch_hooks = cbs.overrides("on_predict_batch_begin", "on_predict_batch_end")
     with _mode(module, training=False), torch.inference_mode(), precision.autocast():
         cbs.on_predict_begin()
         for step, (xs, _, _) in batches.epoch():
-            cbs.on_predict_batch_begin(step)
+            if batch_hooks:
+                cbs.on_predict_batch_begin(step)
             outputs = forward(xs)
-            if not chunks:
+            if chunks:
+                flat = spec.flatten_outputs(outputs)
+                chunks.append([_to_host(t) for t in flat] if on_device else flat)
+            else:
                 spec.learn_outputs(outputs)
-            chunks.append([_to_host(t) for t in spec.flatten_outputs(outputs)])
-            cbs.on_predict_batch_end(step, {"outputs": outputs})
+                flat = [_to_host(t) for t in spec.flatten_outputs(outputs)]
+                on_device = any(t.device.type != "cpu" for t in flat)
+                chunks.append(flat)
+            if batch_hooks:
+                cbs.on_predict_batch_end(step, {"outputs": outputs})
         cbs.on_predict_end()
     if not chunks:
         raise ValueError(

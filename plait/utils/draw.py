@@ -11,6 +11,7 @@ import base64
 import functools
 import io
 import math
+import os
 from xml.sax.saxutils import escape as _xml_escape
 
 from PIL import Image, ImageDraw, ImageFont
@@ -509,3 +510,32 @@ def _dot_id(text):
 
 def _dot_number(value):
     return str(int(value)) if float(value).is_integer() else str(value)
+
+def check_image_path(to_file, formats, writer, example):
+    """`(path, format)` for an image file `to_file` whose extension names one of `formats`
+    (no extension: png); clear errors for anything else. `writer` names the function in
+    messages, `example` is a file name to suggest when `to_file` is a folder."""
+    if not isinstance(to_file, (str, os.PathLike)):
+        raise TypeError(
+            "to_file must be a file path (str or os.PathLike). "
+            f"Received: to_file={to_file!r} of type {type(to_file).__name__}")
+    path = os.fspath(to_file)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    extension = os.path.splitext(path)[1].lower()
+    fmt = extension[1:] or "png"
+    if fmt not in formats:
+        names = ", ".join("." + f for f in formats[:-1]) + " or ." + formats[-1]
+        raise ValueError(
+            f"Unknown image format {extension!r} for to_file. {writer} writes {names} "
+            f"files: change the extension. Received: to_file={path!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(
+            f"The folder of to_file does not exist: {folder!r}. Create it first "
+            f"(os.makedirs) or choose another path. Received: to_file={path!r}")
+    if os.path.isdir(path):
+        raise ValueError(
+            "to_file is a folder, not a file name. Give a file path such as "
+            f"{os.path.join(path, example)!r}. Received: to_file={path!r}")
+    return path, fmt

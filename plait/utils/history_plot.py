@@ -10,12 +10,12 @@ point.
 import difflib
 import math
 import numbers
-import os
 from xml.sax.saxutils import escape as _xml_escape
 
 from PIL import Image, ImageDraw
 
 from plait.utils import draw
+from plait.utils.atomic import atomic_write
 
 __all__ = ["plot_history"]
 
@@ -69,14 +69,10 @@ def plot_history(history, to_file="history.png", metrics=None, dpi=150):
         >>> history = model.fit(x, y, validation_split=0.2, epochs=20)
         >>> plot_history(history, to_file="history.png")
     """
-    path, fmt = _check_target(to_file)
+    path, fmt = draw.check_image_path(to_file, FORMATS, "plot_history", "history.png")
     _check_dpi(dpi)
     panels = history_panels(history, metrics)
     scene = _scene(panels)
-    # The helper lives in plait.saving; importing it at call time keeps plait.utils a leaf
-    # when it is imported (as the lazy plot_model re-export does).
-    from plait.saving.atomic import atomic_write
-
     with atomic_write(path) as f:
         if fmt == "svg":
             f.write(_to_svg(scene).encode("utf-8"))
@@ -90,32 +86,6 @@ def plot_history(history, to_file="history.png", metrics=None, dpi=150):
 
 
 # ---------------------------------------------------------------------------- checks
-
-
-def _check_target(to_file):
-    if not isinstance(to_file, (str, os.PathLike)):
-        raise TypeError(
-            "to_file must be a file path (str or os.PathLike). "
-            f"Received: to_file={to_file!r} of type {type(to_file).__name__}")
-    path = os.fspath(to_file)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    extension = os.path.splitext(path)[1].lower()
-    fmt = extension[1:] or "png"
-    if fmt not in FORMATS:
-        raise ValueError(
-            f"Unknown image format {extension!r} for to_file. plot_history writes .png, .svg "
-            f"or .pdf files: change the extension. Received: to_file={path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ValueError(
-            f"The folder of to_file does not exist: {folder!r}. Create it first "
-            f"(os.makedirs) or choose another path. Received: to_file={path!r}")
-    if os.path.isdir(path):
-        raise ValueError(
-            "to_file is a folder, not a file name. Give a file path such as "
-            f"{os.path.join(path, 'history.png')!r}. Received: to_file={path!r}")
-    return path, fmt
 
 
 def _check_dpi(dpi):

@@ -40,3 +40,16 @@ def enable_determinism():
     torch.use_deterministic_algorithms(True)
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
+
+
+def device_generator(generators, seed, device):
+    """The `torch.Generator` for `device` from `generators` (a dict a layer keeps, one per
+    device), created and seeded with `seed` on first use; None when `seed` is None (then
+    torch's global generator draws, as `set_random_seed` seeds it)."""
+    if seed is None:
+        return None
+    gen = generators.get(device)
+    if gen is None:
+        gen = generators[device] = torch.Generator(device=device)
+        gen.manual_seed(seed)
+    return gen

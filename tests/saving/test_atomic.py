@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from plait.models import load_model
-from plait.saving import atomic, saving_lib
+from plait.saving import saving_lib
+from plait.utils import atomic
 from tests.saving import models as M
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -226,3 +226,12 @@ def test_batches_move_to_the_module_device():
     model = nn.Linear(4, 3).cuda()
     out = training.predict(model, np.random.rand(40, 4), verbose=0)
     assert isinstance(out, np.ndarray) and out.shape == (40, 3)
+
+
+def test_predict_batch_hooks_of_lambda_callbacks_run():
+    from plait.callbacks import LambdaCallback
+    seen = []
+    hook = LambdaCallback(on_predict_batch_begin=lambda batch, logs: seen.append(batch))
+    training.predict(nn.Linear(4, 3), np.ones((5, 4)), batch_size=2, verbose=0,
+                     callbacks=[hook])
+    assert seen == [0, 1, 2]
