@@ -82,7 +82,10 @@ class _OneGraphStep:
         settings = [_settings(group) for _, _, group in entries]
 
         def step(xs, ys, sws, lr, states):
-            grads, result = forward_backward(xs, ys, sws)
+            # Called under no_grad (the update mutates parameters); layers see grad mode on
+            # while the gradients are computed, as in eager steps.
+            with torch.enable_grad():
+                grads, result = forward_backward(xs, ys, sws)
             for (name, p, _), setting, state in zip(entries, settings, states):
                 if keras_decay:
                     p.mul_(1.0 - lr * keras_decay)

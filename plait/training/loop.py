@@ -6,6 +6,8 @@ nothing else on the host: metrics accumulate as tensors on the device, and value
 """
 import contextlib
 import numbers
+import statistics
+import time
 import warnings
 
 import numpy as np
@@ -19,6 +21,9 @@ from plait.utils.progbar import is_interactive
 __all__ = ["fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
            "predict_on_batch"]
 
+# jit_compile=True times this many compiled and eager steps each, then keeps the faster
+# (`_FasterStep`; 0: keep the compiled step unmeasured, as tests of the compiled path do).
+_JIT_TRIAL_STEPS = 5
 # The torch.compile backend used for jit_compile=True (tests may pick a cheaper one).
 _COMPILE_BACKEND = "inductor"
 
@@ -612,6 +617,52 @@ class _JitTrainStep:
         return None
 
 
+class _FasterStep:
+    """jit_compile=True, measured. On CPUs torch.compile makes some models train slower
+    than eager (convolutions lose mkldnn's kernels; a fused LSTM cannot be compiled at all),
+    so after the compiled step's first (compiling) call, the next steps alternate the
+    compiled and the eager step, which compute the same update on the same state, and the
+    faster one is kept for the rest of training. `chosen` says which ("jit" or "eager");
+    with `trials=0` the compiled step is kept unmeasured."""
+
+    def __init__(self, compiled, eager, trials):
+        self.compiled = compiled
+        self.eager = eager
+        self.trials = trials
+        self.chosen = None
+        self.times = {"jit": [], "eager": []}
+        self.warm = False
+
+    def __call__(self, xs, ys, sws):
+        if self.chosen is not None:
+            return (self.compiled if self.chosen == "jit" else self.eager)(xs, ys, sws)
+        if not self.warm:
+            self.warm = True
+            result = self.compiled(xs, ys, sws)
+            if self.compiled.eager is not None:  # it could not compile: eager it is
+                self.chosen = "eager"
+            elif self.trials == 0:
+                self.chosen = "jit"
+            return result
+        jit, eager = self.times["jit"], self.times["eager"]
+        kind = "jit" if len(jit) <= len(eager) else "eager"
+        device = xs[0].device if xs and isinstance(xs[0], torch.Tensor) else None
+        _wait_for_any(device)
+        start = time.perf_counter()
+        result = (self.compiled if kind == "jit" else self.eager)(xs, ys, sws)
+        _wait_for_any(device)
+        self.times[kind].append(time.perf_counter() - start)
+        if len(eager) >= self.trials:
+            self.chosen = "jit" if statistics.median(jit) <= statistics.median(eager) \
+                else "eager"
+        return result
+
+
+def _wait_for_any(device):
+    if device is not None and device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 class _Compiled:
     """`fn` under torch.compile; on a failure it runs `fn` eagerly from then on."""
 
@@ -652,7 +703,8 @@ def _train_step(state, spec, parallel=None):
     key = _step_key("train", spec, state.precision.key)
     step = state.steps.get(key)
     if step is None:
-        step = (_JitTrainStep if jit else _EagerTrainStep)(state, spec)
+        step = _FasterStep(_JitTrainStep(state, spec), _EagerTrainStep(state, spec),
+                           _JIT_TRIAL_STEPS) if jit else _EagerTrainStep(state, spec)
         state.steps[key] = step
     return step
 

@@ -171,6 +171,8 @@ def test_jit_compile_keeps_regularizers_and_constraints(monkeypatch):
     from plait.training import loop
 
     monkeypatch.setattr(loop, "_COMPILE_BACKEND", "aot_eager")
+
+    monkeypatch.setattr(loop, "_JIT_TRIAL_STEPS", 0)  # test the compiled step itself
     torch._dynamo.reset()
     eager = penalized_model()
     jitted = copy.deepcopy(eager)
@@ -180,7 +182,7 @@ def test_jit_compile_keeps_regularizers_and_constraints(monkeypatch):
     jitted.compile("sgd", loss="mse", jit_compile=True)
     a = eager.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
     b = jitted.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
-    step = jitted._compile_state.steps[("train", None, ())]
+    step = jitted._compile_state.steps[("train", None, ())].compiled
     assert step.eager is None
     np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-5)
     assert_same_state(state_copy(eager), state_copy(jitted), atol=1e-6)
@@ -193,6 +195,8 @@ def test_jit_compile_matches_eager_on_a_cnn(monkeypatch):
     from plait.training import loop
 
     monkeypatch.setattr(loop, "_COMPILE_BACKEND", "aot_eager")
+
+    monkeypatch.setattr(loop, "_JIT_TRIAL_STEPS", 0)  # test the compiled step itself
     torch._dynamo.reset()
     eager = tutorial_models.cnn()
     jitted = copy.deepcopy(eager)
@@ -203,7 +207,7 @@ def test_jit_compile_matches_eager_on_a_cnn(monkeypatch):
     jitted.compile("sgd", loss="binary_crossentropy", jit_compile=True)
     eager.fit(x, y, batch_size=3, shuffle=False, verbose=0)
     jitted.fit(x, y, batch_size=3, shuffle=False, verbose=0)
-    assert jitted._compile_state.steps[("train", None, ())].eager is None
+    assert jitted._compile_state.steps[("train", None, ())].compiled.eager is None
     assert_same_state(state_copy(eager), state_copy(jitted), atol=1e-6)
     torch._dynamo.reset()
 

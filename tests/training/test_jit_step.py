@@ -1,6 +1,7 @@
 """jit_compile=True's one-graph step (plait/training/jit_step.py): the same results as eager
 steps, one compiled graph per step, and the two-graph path where the update cannot join."""
 import copy
+import time
 import warnings
 
 import numpy as np
@@ -19,6 +20,7 @@ from plait.training import loop
 def cheap_compile(monkeypatch):
     """aot_eager traces exactly what inductor would compile, without generating C++."""
     monkeypatch.setattr(loop, "_COMPILE_BACKEND", "aot_eager")
+    monkeypatch.setattr(loop, "_JIT_TRIAL_STEPS", 0)  # test the compiled step itself
     torch._dynamo.reset()
     yield
     torch._dynamo.reset()
@@ -62,7 +64,7 @@ def twins(make_optimizer, make_module=net):
 
 def train_step(module):
     (step,) = [s for key, s in module._compile_state.steps.items() if key[0] == "train"]
-    return step
+    return step.compiled
 
 
 def assert_same_training(eager, jitted, atol=1e-6):
@@ -115,6 +117,7 @@ def test_one_graph_step_gives_the_eager_result(cheap_compile, name):
 def test_one_graph_per_step_and_no_recompile_as_the_learning_rate_changes(monkeypatch):
     backend = CountingBackend()
     monkeypatch.setattr(loop, "_COMPILE_BACKEND", backend)
+    monkeypatch.setattr(loop, "_JIT_TRIAL_STEPS", 0)  # test the compiled step itself
     torch._dynamo.reset()
     module = net()
     optimizer = optimizers.Adam(schedules.ExponentialDecay(0.01, 1, 0.5))
@@ -206,3 +209,51 @@ def test_a_graph_break_falls_back_to_eager_with_a_warning(cheap_compile):
     assert train_step(jitted).eager is not None
     np.testing.assert_allclose(b.history["loss"], a.history["loss"], rtol=1e-6)
     assert_same_training(eager, jitted)
+
+
+# --- the measured choice between the compiled and the eager step ----------------------
+
+class FakeStep:
+    def __init__(self, seconds, failed=False):
+        self.seconds, self.calls = seconds, 0
+        self.eager = object() if failed else None  # _JitTrainStep.eager: its fallback
+
+    def __call__(self, xs, ys, sws):
+        self.calls += 1
+        clock = time.perf_counter() + self.seconds
+        while time.perf_counter() < clock:
+            pass
+
+
+@pytest.mark.parametrize("jit_seconds,eager_seconds,chosen", [
+    (0.0, 0.004, "jit"), (0.004, 0.0, "eager")])
+def test_the_faster_step_is_kept(jit_seconds, eager_seconds, chosen):
+    compiled, eager = FakeStep(jit_seconds), FakeStep(eager_seconds)
+    step = loop._FasterStep(compiled, eager, trials=3)
+    batch = ([torch.zeros(2, 1)], [], [])
+    for _ in range(7):  # the compiling call, then 3 timed steps of each kind
+        step(*batch)
+    assert step.chosen == chosen
+    assert (compiled.calls, eager.calls) == (4, 3)
+    for _ in range(5):
+        step(*batch)
+    assert (compiled.calls, eager.calls) == ((9, 3) if chosen == "jit" else (4, 8))
+
+
+def test_a_step_that_could_not_compile_is_not_timed():
+    compiled, eager = FakeStep(0.0, failed=True), FakeStep(0.0)
+    step = loop._FasterStep(compiled, eager, trials=3)
+    step([torch.zeros(2, 1)], [], [])
+    assert step.chosen == "eager"
+
+
+def test_jit_compile_fit_measures_then_trains_on(cheap_compile, monkeypatch):
+    monkeypatch.setattr(loop, "_JIT_TRIAL_STEPS", 2)
+    eager, jitted = twins(lambda: optimizers.Adam(0.01))
+    x, y = data()
+    for module in (eager, jitted):
+        training.fit(module, x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    step = jitted._compile_state.steps[[k for k in jitted._compile_state.steps
+                                        if k[0] == "train"][0]]
+    assert step.chosen in ("jit", "eager") and len(step.times["eager"]) == 2
+    assert_same_training(eager, jitted, atol=1e-5)
