@@ -18,12 +18,16 @@ _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
+_TO_FIRST = {r: (0, r + 1, *range(1, r + 1)) for r in (1, 2, 3)}
+_TO_LAST = {r: (0, *range(2, r + 2), 1) for r in (1, 2, 3)}
+
+
 def to_channels_first(x, rank):
-    return x.permute(0, rank + 1, *range(1, rank + 1))
+    return x.permute(_TO_FIRST[rank])
 
 
 def to_channels_last(x, rank):
-    return x.permute(0, *range(2, rank + 2), 1)
+    return x.permute(_TO_LAST[rank])
 
 
 def tf_same_pads(spatial, kernel, strides, dilation):

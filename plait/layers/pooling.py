@@ -8,7 +8,8 @@ from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 from plait.utils import conv_utils
 
-_MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+# torch's own ops: F.max_pool*d are Python wrappers (return_indices dispatch) around them.
+_MAX = {1: torch.max_pool1d, 2: torch.max_pool2d, 3: torch.max_pool3d}
 _AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 
 

@@ -120,6 +120,15 @@ class _RNN(Layer):
     _num_states = 1
     _state_names = ("h",)
 
+    @property
+    def jit_trainable(self):
+        """False while the layer runs PyTorch's fused kernel, which torch.compile cannot
+        differentiate (torch 2.13: its decomposition fails under autograd); the compiled
+        train step of `jit_compile=True` then runs eagerly. Tracing the step loop instead
+        compiles, but trained the tutorial's LSTM model at 0.57x eager speed after a 93 s
+        compile (bench/)."""
+        return not self._fused
+
     def __init__(self, units, activation, use_bias, kernel_initializer, recurrent_initializer,
                  bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
                  activity_regularizer, kernel_constraint, recurrent_constraint,

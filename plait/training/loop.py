@@ -691,22 +691,40 @@ def _warn_fallback(what, error):
         RuntimeWarning, stacklevel=3)
 
 
+def _jit_trainable(module):
+    """False, with a warning, when a layer says torch.compile cannot train it."""
+    for sub in module.modules():
+        if getattr(sub, "jit_trainable", True) is False:
+            warnings.warn(
+                f"jit_compile=True: layer '{getattr(sub, 'name', type(sub).__name__)}' "
+                f"({type(sub).__name__}) runs PyTorch's fused kernel, which torch.compile "
+                "cannot differentiate; the train step runs eagerly (same results). "
+                "Evaluation and prediction are still compiled.", RuntimeWarning, stacklevel=5)
+            return False
+    return True
+
+
 def _train_step(state, spec, parallel=None):
     if parallel is not None:
         # Made for each fit, not kept: the DDP wrapper must not outlive it.
-        if state.jit_compile and state.precision.scaler is None:
+        if _jit_wanted(state, spec):
             parallel.sync_module(spec.module)
             return _JitTrainStep(state, spec, parallel)
         return _EagerTrainStep(state, spec, parallel.forward(spec, _has_unused_outputs(state)))
-    # The compiled step is made for one dtype policy; float16 loss scaling runs eagerly.
-    jit = state.jit_compile and state.precision.scaler is None
     key = _step_key("train", spec, state.precision.key)
     step = state.steps.get(key)
     if step is None:
         step = _FasterStep(_JitTrainStep(state, spec), _EagerTrainStep(state, spec),
-                           _JIT_TRIAL_STEPS) if jit else _EagerTrainStep(state, spec)
+                           _JIT_TRIAL_STEPS) if _jit_wanted(state, spec) \
+            else _EagerTrainStep(state, spec)
         state.steps[key] = step
     return step
+
+
+def _jit_wanted(state, spec):
+    # The compiled step is made for one dtype policy; float16 loss scaling runs eagerly.
+    return (state.jit_compile and state.precision.scaler is None
+            and _jit_trainable(spec.module))
 
 
 def _step_key(kind, spec, policy):

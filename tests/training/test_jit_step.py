@@ -257,3 +257,25 @@ def test_jit_compile_fit_measures_then_trains_on(cheap_compile, monkeypatch):
                                         if k[0] == "train"][0]]
     assert step.chosen in ("jit", "eager") and len(step.times["eager"]) == 2
     assert_same_training(eager, jitted, atol=1e-5)
+
+
+def test_a_fused_lstm_trains_eagerly_with_one_warning_and_eager_results():
+    def build():
+        torch.manual_seed(0)
+        visible = L.Input(shape=(5, 3))
+        return Model(visible, L.Dense(1)(L.LSTM(4)(visible)))
+    eager, jitted = build(), build()
+    eager.compile("adam", loss="mse")
+    jitted.compile("adam", loss="mse", jit_compile=True)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 5, 3)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    eager.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        jitted.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        jitted.fit(x, y, batch_size=4, epochs=0, shuffle=False, verbose=0)
+    messages = [str(w.message) for w in caught if "jit_compile" in str(w.message)]
+    assert len(messages) == 1
+    assert "layer 'lstm_2' (LSTM) runs PyTorch's fused kernel" in messages[0]
+    for a, b in zip(eager.get_weights(), jitted.get_weights()):
+        np.testing.assert_array_equal(a, b)
