@@ -8,7 +8,7 @@ on this machine so that one run takes about `--run-seconds` (fit) or less (predi
     .venv/bin/python bench/run.py                      # everything, writes bench/RESULTS.md
     .venv/bin/python bench/run.py --only mlp,rnn --sections fit,jit --out /tmp/r.md
 
-Sections: env, import, build, latency, predict, fit, jit, threads, memory.
+Sections: env, import, build, plot, latency, predict, fit, jit, threads, memory.
 """
 import argparse
 import datetime
@@ -42,7 +42,8 @@ def now():
 
 
 _clock = time.process_time
-SECTIONS = ["env", "import", "build", "latency", "predict", "fit", "jit", "threads", "memory"]
+SECTIONS = ["env", "import", "build", "plot", "latency", "predict", "fit", "jit", "threads",
+            "memory"]
 DATA_BYTES = 48 * 2 ** 20  # the largest in-memory data set a case gets
 
 
@@ -289,6 +290,28 @@ def section_build(report, args):
         f"{'met' if ok else 'MISSED'}); its forward on a batch of 32 takes {forward * 1e3:.2f} ms"])
     print(f"  1,000 layers: build {b:.3f} s, summary {s:.3f} s, forward {forward * 1e3:.2f} ms",
           flush=True)
+
+
+def section_plot(report, args):
+    """plot_model on a 500-layer model with merges (bench_plot.py), wall time: the target
+    is what a user waits, under 2 s for the PNG."""
+    import tempfile
+
+    from bench import bench_plot
+    from plait.utils import plot_model
+
+    plait.backend.clear_session()
+    model = bench_plot.build(500)
+    lines = []
+    with tempfile.TemporaryDirectory() as folder:
+        for ext in ("png", "svg", "pdf", "dot"):
+            path = os.path.join(folder, "model." + ext)
+            seconds = bench_plot.best_of(3, lambda: plot_model(model, to_file=path))
+            lines.append(f"- `plot_model` to .{ext}: {seconds:.3f} s")
+            if ext == "png" and seconds >= 2.0:
+                report.miss(f"plot_model of 500 layers to PNG took {seconds:.3f} s (target < 2 s)")
+    report.add("plot_model on a 500-layer model (wall time, best of 3; target: PNG < 2 s)", lines)
+    print("  " + "; ".join(line[2:] for line in lines), flush=True)
 
 
 def run_case(case, report, args, sections):
@@ -638,6 +661,8 @@ def main(argv=None):
         section_import(report, args)
     if "build" in sections:
         section_build(report, args)
+    if "plot" in sections:
+        section_plot(report, args)
     kw = dict(min_rounds=args.min_rounds, max_rounds=args.max_rounds,
               budget_s=args.budget, tolerance=args.tolerance)
     if "jit" in sections:
