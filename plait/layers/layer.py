@@ -25,6 +25,17 @@ from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import to_snake_case, unique_name
 
 _module_call = nn.Module.__call__
+_hook_epoch = 0
+
+
+def hook_epoch():
+    """How many hooks have been registered on plait layers so far."""
+    return _hook_epoch
+
+
+def _bump_hook_epoch():
+    global _hook_epoch
+    _hook_epoch += 1
 _NO_INPUTS = object()  # Layer.__call__'s default: called with no positional input
 
 # Sizes substituted for unknown dimensions in the two meta runs of shape inference: a
@@ -133,6 +144,29 @@ class Layer(nn.Module):
         if not self.built:
             self.build(input_shape)
             self.built = True
+
+    # ---------------------------------------------------------------- hooks
+    # A model runs its layers' `forward` directly while none has a hook (functional.py);
+    # registering one anywhere bumps `hook_epoch()`, so models look again.
+    def register_forward_hook(self, *args, **kwargs):
+        _bump_hook_epoch()
+        return super().register_forward_hook(*args, **kwargs)
+
+    def register_forward_pre_hook(self, *args, **kwargs):
+        _bump_hook_epoch()
+        return super().register_forward_pre_hook(*args, **kwargs)
+
+    def register_full_backward_hook(self, *args, **kwargs):
+        _bump_hook_epoch()
+        return super().register_full_backward_hook(*args, **kwargs)
+
+    def register_full_backward_pre_hook(self, *args, **kwargs):
+        _bump_hook_epoch()
+        return super().register_full_backward_pre_hook(*args, **kwargs)
+
+    def register_backward_hook(self, *args, **kwargs):
+        _bump_hook_epoch()
+        return super().register_backward_hook(*args, **kwargs)
 
     # ---------------------------------------------------------------- calling
     def __call__(self, inputs=_NO_INPUTS, *args, **kwargs):

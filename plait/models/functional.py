@@ -20,7 +20,7 @@ from torch.nn.modules import module as torch_module
 from plait import serialization
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.layer import _add_layer_note as add_layer_note
-from plait.layers.layer import accepts_training
+from plait.layers.layer import accepts_training, hook_epoch
 from plait.utils import nest
 
 _generated = 0
@@ -87,16 +87,20 @@ def _exec_code(source, globals_, label):
 
 def hooks_registered(model):
     """Whether a forward or backward hook is registered globally or on one of `model`'s
-    direct submodules: then only `nn.Module.__call__` runs the layers correctly."""
+    direct submodules: then only `nn.Module.__call__` runs the layers correctly. The
+    submodules are looked at again only after a hook was registered on some layer (or the
+    model's modules changed); a removed hook is noticed at the next look."""
     if (torch_module._global_forward_hooks or torch_module._global_forward_pre_hooks
             or torch_module._global_backward_hooks
             or torch_module._global_backward_pre_hooks):
         return True
-    for module in model._modules.values():
-        if (module._forward_hooks or module._forward_pre_hooks or module._backward_hooks
-                or module._backward_pre_hooks):
-            return True
-    return False
+    seen = (hook_epoch(), len(model._modules))
+    if model._hooks_seen != seen:
+        model._hooked = any(
+            m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
+            or m._backward_pre_hooks for m in model._modules.values())
+        model._hooks_seen = seen
+    return model._hooked
 
 
 def note_failed_layer(err, model):

@@ -40,6 +40,8 @@ class Model(Layer):
         self._forward_code = None
         self._direct_forward = None
         self._code = None
+        self._hooks_seen = None  # (hook epoch, module count) of the last look for hooks
+        self._hooked = True
         if inputs is None and outputs is None:
             return  # a subclassed model: the user's forward/call computes
         if inputs is None or outputs is None:

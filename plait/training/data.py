@@ -394,14 +394,15 @@ class ArraySource:
             if self.shuffle:
                 device = _num_samples_device(self.xs + self.ys)
                 order = torch.randperm(n).to(device, non_blocking=True)
+        xs, ys, sws = self.xs, self.ys, self.sws
         for b in batch_order:
             start, stop = b * size, min(n, (b + 1) * size)
             if order is None:
-                yield tuple(_slice_all(group, start, stop) for group in
-                            (self.xs, self.ys, self.sws))
+                yield (_slice_all(xs, start, stop), _slice_all(ys, start, stop),
+                       _slice_all(sws, start, stop))
             else:
                 index = order[start:stop]
-                yield tuple(_take_all(group, index) for group in (self.xs, self.ys, self.sws))
+                yield _take_all(xs, index), _take_all(ys, index), _take_all(sws, index)
 
 
     def _sharded(self):
@@ -429,6 +430,8 @@ def _num_samples_device(tensors):
 
 
 def _slice_all(tensors, start, stop):
+    if not tensors:
+        return []
     return [None if t is None else t[start:stop] for t in tensors]
 
 
