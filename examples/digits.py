@@ -13,6 +13,8 @@ from plait.layers import Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D
 from plait.models import Model
 from plait.utils import plot_model
 
+TARGET = 0.95  # the held-out accuracy this demo promises
+
 
 def load():
     digits = load_digits()
@@ -43,19 +45,21 @@ def main():
 
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    history = model.fit(x_train, y_train, batch_size=32, epochs=30, validation_split=0.1,
-                        verbose=2)
+    # verbose="auto": the progress bar on a terminal, one line per epoch in a log
+    history = model.fit(x_train, y_train, batch_size=32, epochs=30, validation_split=0.1)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"held-out test: loss {loss:.4f}, accuracy {accuracy:.2%} "
           f"on {len(x_test)} images the model never saw")
+    verdict = "meets" if accuracy >= TARGET else "misses"
+    print(f"test accuracy {accuracy:.2%} {verdict} the target of at least {TARGET:.0%}")
     plait.utils.plot_history(history, to_file="digits_history.png")
     print("training curves: digits_history.png")
 
     predicted = model.predict(x_test[:10], verbose=0).argmax(axis=1)
     print("first ten test digits:", " ".join(str(d) for d in y_test[:10]))
     print("predicted:            ", " ".join(str(d) for d in predicted))
-    if accuracy < 0.95:
-        raise SystemExit(f"accuracy {accuracy:.2%} is below the 95% this demo promises")
+    if accuracy < TARGET:
+        raise SystemExit(f"accuracy {accuracy:.2%} is below the {TARGET:.0%} this demo promises")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import math
 import os
 import random
 import sys
-import tempfile
 import warnings
 
 import numpy as np
@@ -21,6 +20,7 @@ import torch.distributed as dist
 from safetensors.torch import load_file, save_file
 
 from plait.serialization import register_serializable
+from plait.utils import atomic
 from plait.utils.progbar import Progbar
 
 __all__ = [
@@ -229,9 +229,11 @@ def _copy_state(model):
 
 def _auto_mode(monitor):
     name = monitor[4:] if monitor.startswith("val_") else monitor
+    name = name.lower()  # metrics=["AUC"] logs "AUC", as in Keras
     if name.endswith("loss"):
         return "min"
-    for word in ("acc", "auc", "precision", "recall", "f1", "iou", "fbeta"):
+    for word in ("acc", "auc", "precision", "recall", "f1", "iou", "fbeta",
+                 "cosine_similarity", "r2_score", "true_positives", "true_negatives"):
         if word in name:
             return "max"
     return "min"
@@ -243,21 +245,34 @@ def _check_mode(mode, who):
             f"{who} `mode` must be 'auto', 'min' or 'max'. Received: mode={mode!r}")
 
 
+def _check_checkpoint_path(filepath, save_weights_only):
+    """Refuse, before any training, a file type the first save would refuse after an epoch."""
+    name = filepath.lower()
+    if name.endswith((".h5", ".hdf5", ".keras")):
+        expected = "'.weights.safetensors'" if save_weights_only else "'.plait'"
+        raise ValueError(
+            f"ModelCheckpoint cannot write Keras's HDF5 or .keras files: plait saves "
+            f"{'weights' if save_weights_only else 'whole models'} as {expected} files. "
+            f"Received: filepath={filepath!r}, save_weights_only={save_weights_only}")
+    if save_weights_only and name.endswith(".plait"):
+        raise ValueError(
+            "With save_weights_only=True, ModelCheckpoint writes weights, which go in a "
+            "'.safetensors' file; '.plait' holds a whole model (save_weights_only=False). "
+            f"Received: filepath={filepath!r}, save_weights_only=True")
+    if not save_weights_only and name.endswith(".safetensors"):
+        raise ValueError(
+            "ModelCheckpoint saves whole models as '.plait' files; a '.safetensors' file "
+            "holds weights only (pass save_weights_only=True). "
+            f"Received: filepath={filepath!r}, save_weights_only=False")
+
+
 def _atomic_write(path, write):
     """Write `path` through `write(tmp_path)` then rename: a crash leaves the old file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    os.close(fd)
-    try:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with atomic.atomic_path(path) as tmp:
+        mode = os.stat(tmp).st_mode & 0o777  # what the umask gives a new file
         write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+        os.chmod(tmp, mode)  # safetensors' save_file leaves a private (0600) file
 
 
 def _save_safetensors(tensors, path, metadata=None):
@@ -510,6 +525,7 @@ class ModelCheckpoint(Callback):
                 "ModelCheckpoint `save_freq` must be 'epoch' or a positive number of batches. "
                 f"Received: save_freq={save_freq!r}")
         self.filepath = os.fspath(filepath)
+        _check_checkpoint_path(self.filepath, save_weights_only)
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only

@@ -65,6 +65,8 @@ def main(argv=None):
             print(f"Wrote {args.output}")
     except (ValueError, TypeError, OSError) as err:
         message = " ".join(line.strip() for line in str(err).splitlines() if line.strip())
+        if "safe_mode" in message and not args.unsafe:
+            message += " On the command line: add --unsafe."
         print(f"plait {args.command}: error: {message}", file=sys.stderr)
         return 1
     return 0

@@ -198,6 +198,15 @@ _INITIALIZERS = {
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
     "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal,
 }
+# Keras's snake_case spellings of the classes: `initializers.he_normal(seed=1)`.
+zeros, ones, constant, identity = Zeros, Ones, Constant, Identity
+random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, TruncatedNormal
+variance_scaling, orthogonal = VarianceScaling, Orthogonal
+glorot_uniform, glorot_normal, he_uniform, he_normal = (
+    GlorotUniform, GlorotNormal, HeUniform, HeNormal)
+lecun_uniform, lecun_normal = LecunUniform, LecunNormal
+IdentityInitializer = Identity  # Keras 3's other name for it
+
 # Dict configs resolve here first: the layer registry also holds an `Identity` (the layer).
 _CLASSES = {cls.__name__: cls for cls in _INITIALIZERS.values()}
 

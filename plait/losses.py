@@ -217,13 +217,12 @@ def poisson(y_true, y_pred):
 
 
 def _bce_from_probs(y_true, y_pred, reduction):
+    # Written out, not F.binary_cross_entropy: that raises on a NaN prediction (a device
+    # assert on CUDA, which ends the process), where Keras gives a NaN loss for
+    # TerminateOnNaN to catch. It also refuses to run under autocast; this does not.
     y_pred = torch.clamp(y_pred, EPSILON, 1.0 - EPSILON)
-    device_type = y_pred.device.type
-    if torch.is_autocast_enabled(device_type):
-        # binary_cross_entropy refuses to run under autocast; it is float32 here anyway.
-        with torch.autocast(device_type, enabled=False):
-            return F.binary_cross_entropy(y_pred, y_true, reduction=reduction)
-    return F.binary_cross_entropy(y_pred, y_true, reduction=reduction)
+    loss = -(y_true * torch.log(y_pred) + (1.0 - y_true) * torch.log1p(-y_pred))
+    return loss.mean() if reduction == "mean" else loss
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -589,7 +588,7 @@ class LossFunctionWrapper(Loss):
 
     def get_config(self):
         config = super().get_config()
-        config["fn"] = _function_name(self.fn)
+        config["fn"] = serialization.function_name(self.fn)
         config.update(self._fn_kwargs)
         return config
 
@@ -597,11 +596,14 @@ class LossFunctionWrapper(Loss):
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         name = config.pop("fn")
-        fn = (custom_objects or {}).get(name) or _FUNCTIONS.get(name)
+        fn = ((custom_objects or {}).get(name) or _FUNCTIONS.get(name)
+              or serialization.get_function(name, custom_objects))
         if fn is None:
+            short = str(name).rpartition(">")[2]
             raise ValueError(
                 f"Cannot rebuild LossFunctionWrapper: unknown loss function '{name}'. "
-                f"Pass it in custom_objects={{'{name}': {name}}}.")
+                f"Pass it in custom_objects={{'{short}': {short}}}, or decorate it with "
+                "@plait.saving.register_serializable().")
         return cls(fn, **config)
 
     def __repr__(self):
@@ -898,7 +900,7 @@ def get(identifier):
 def serialize(loss):
     """A `Loss` as `{"class_name": ..., "config": ...}`; a function as its name."""
     if isinstance(loss, types.FunctionType):
-        return loss.__name__
+        return serialization.function_name(loss)
     return serialization.serialize(loss)
 
 

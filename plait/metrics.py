@@ -261,18 +261,21 @@ class MeanMetricWrapper(Mean):
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):
-        return {**super().get_config(), "fn": _function_config(self._fn),
+        return {**super().get_config(), "fn": serialization.function_name(self._fn),
                 **self._fn_kwargs}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         name = config.pop("fn")
-        fn = (custom_objects or {}).get(name) or _FUNCTIONS.get(name)
+        fn = ((custom_objects or {}).get(name) or _FUNCTIONS.get(name)
+              or serialization.get_function(name, custom_objects))
         if fn is None:
+            short = str(name).rpartition(">")[2]
             raise ValueError(
                 f"Cannot rebuild MeanMetricWrapper: unknown metric function '{name}'. "
-                f"Pass it in custom_objects={{'{name}': {name}}}.")
+                f"Pass it in custom_objects={{'{short}': {short}}}, or decorate it with "
+                "@plait.saving.register_serializable().")
         return cls(fn, **config)
 
 

@@ -33,7 +33,8 @@ def safe_mode_scope(safe_mode=True):
 
 
 def register_serializable(package="Custom", name=None):
-    """Class decorator: make a class rebuildable by `deserialize`.
+    """Class (or function) decorator: make a class rebuildable by `deserialize`, or a
+    function (a custom loss, metric or activation) findable by name when loading.
 
     Built-in classes register under their plain class name; user classes under
     `"package>Name"` (Keras's spelling) and, for convenience, under the plain name too
@@ -61,6 +62,22 @@ def get_registered_object(name, custom_objects=None):
     if custom_objects and short in custom_objects:  # "Custom>MyLayer" given as "MyLayer"
         return custom_objects[short]
     return _REGISTRY.get(name)
+
+
+def function_name(fn):
+    """The name a function is saved under: its registered name ("Custom>my_loss") when it
+    was decorated with `register_serializable()`, else its `__name__`."""
+    name = getattr(fn, "_registered_name", None)
+    if name is not None and _REGISTRY.get(name) is fn:
+        return name
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def get_function(name, custom_objects=None):
+    """The function saved as `name` (see `function_name`), from `custom_objects` or the
+    registry, or None. Nothing is imported."""
+    found = get_registered_object(name, custom_objects)
+    return found if callable(found) and not isinstance(found, type) else None
 
 
 def registered_name(obj):

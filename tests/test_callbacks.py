@@ -143,6 +143,15 @@ def test_early_stopping_mode_auto_maximizes_accuracy():
         callbacks.EarlyStopping(mode="lowest")
 
 
+@pytest.mark.parametrize("monitor", ["val_AUC", "val_Precision", "cosine_similarity"])
+def test_mode_auto_maximizes_metrics_whatever_their_case(monitor):
+    # metrics=["AUC"] logs "AUC" and "val_AUC", as in Keras; AUC grows as the model learns
+    model = nn.Linear(2, 1)
+    cb = callbacks.EarlyStopping(monitor=monitor, patience=1)
+    assert run_epochs(cb, model, [0.5, 0.6, 0.7, 0.65, 0.9], key=monitor) == 3
+    assert callbacks.ModelCheckpoint("m.plait", monitor=monitor)._maximize
+
+
 def test_early_stopping_baseline_and_start_from_epoch():
     model = nn.Linear(2, 1)
     values = [0.9, 0.95, 0.97, 0.99]
@@ -243,6 +252,20 @@ def test_checkpoint_writes_safetensors_for_a_plain_module(tmp_path):
     assert_same_state(load_file(str(tmp_path / "ckpt" / "w-2.safetensors")), state_copy(model))
 
 
+def test_checkpoint_and_backup_files_respect_the_umask(tmp_path):
+    # as model.save does, not the 0600 of a private temporary file
+    old = os.umask(0o022)
+    try:
+        training.fit(compiled(), *data(), epochs=1, verbose=0, callbacks=[
+            callbacks.ModelCheckpoint(str(tmp_path / "w.safetensors"), save_weights_only=True),
+            callbacks.BackupAndRestore(str(tmp_path / "backup"), delete_checkpoint=False)])
+    finally:
+        os.umask(old)
+    written = [tmp_path / "w.safetensors"] + sorted((tmp_path / "backup").iterdir())
+    assert len(written) >= 3
+    assert {oct(path.stat().st_mode & 0o777) for path in written} == {oct(0o644)}
+
+
 def test_checkpoint_errors(tmp_path):
     with pytest.raises(TypeError, match=r"ModelCheckpoint saves whole models with "
                                         r"model.save\(path\), which Sequential does not have"):
@@ -253,6 +276,19 @@ def test_checkpoint_errors(tmp_path):
             str(tmp_path / "{val_acc}"), save_weights_only=True)])
     with pytest.raises(ValueError, match=r"`save_freq` must be 'epoch' or a positive number"):
         callbacks.ModelCheckpoint("x", save_freq="batch")
+
+
+@pytest.mark.parametrize("path,weights_only,match", [
+    ("best.h5", False, r"plait saves whole models as '.plait' files"),
+    ("best.keras", False, r"plait saves whole models as '.plait' files"),
+    ("w.weights.h5", True, r"plait saves weights as '.weights.safetensors' files"),
+    ("w.plait", True, r"With save_weights_only=True, .* '.safetensors' file"),
+    ("m.safetensors", False, r"pass save_weights_only=True"),
+])
+def test_checkpoint_refuses_a_file_type_at_once(path, weights_only, match):
+    # the first save would refuse it, after an epoch of training
+    with pytest.raises(ValueError, match=match + r".*Received: filepath="):
+        callbacks.ModelCheckpoint(path, save_weights_only=weights_only)
 
 
 def test_checkpoint_every_n_batches(tmp_path):
@@ -354,6 +390,18 @@ def test_terminate_on_nan_stops_and_says_at_which_batch(capsys):
                            callbacks=[callbacks.TerminateOnNaN(), recorder])
     assert capsys.readouterr().out == "Batch 2: Invalid loss, terminating training\n"
     assert ("on_train_batch_begin", 3) not in recorder.events
+    assert history.epoch == [0] and np.isnan(history.history["loss"][0])
+
+
+def test_terminate_on_nan_stops_a_sigmoid_and_binary_crossentropy_fit(capsys):
+    # a NaN probability must give a NaN loss, not an error from the loss function
+    model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())
+    training.compile(model, "sgd", loss="binary_crossentropy", metrics=["accuracy"])
+    x, y = data(12)
+    x[5] = np.nan
+    history = training.fit(model, x, y, batch_size=2, epochs=3, shuffle=False, verbose=0,
+                           callbacks=[callbacks.TerminateOnNaN()])
+    assert capsys.readouterr().out == "Batch 2: Invalid loss, terminating training\n"
     assert history.epoch == [0] and np.isnan(history.history["loss"][0])
 
 

@@ -79,6 +79,18 @@ def test_missing_file_in_process(tmp_path, capsys):
     assert "File not found" in capsys.readouterr().err
 
 
+def test_a_lambda_model_needs_unsafe_and_the_error_says_so(tmp_path, capsys):
+    from plait import Input, Model
+    from plait.layers import Lambda
+
+    visible = Input(shape=(3,))
+    Model(visible, Lambda(lambda t: t * 2)(visible)).save(tmp_path / "l.plait")
+    assert cli.main(["summary", str(tmp_path / "l.plait")]) == 1
+    assert capsys.readouterr().err.rstrip().endswith("On the command line: add --unsafe.")
+    assert cli.main(["summary", str(tmp_path / "l.plait"), "--unsafe"]) == 0
+    assert "Lambda" in capsys.readouterr().out
+
+
 def test_multi_line_errors_print_as_one_line(tmp_path, monkeypatch, capsys):
     """A file whose weights do not fit its config: the loader's message lists the
     problems on several lines; the command prints them on one."""

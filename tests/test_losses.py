@@ -276,6 +276,13 @@ def test_probabilities_are_clipped_and_renormalized():
     np.testing.assert_allclose(a.numpy(), [-np.log(0.75)], rtol=1e-6)
 
 
+def test_a_nan_probability_gives_a_nan_binary_crossentropy():
+    # as in Keras, so that TerminateOnNaN can stop the fit; torch's kernel would raise
+    out = losses.binary_crossentropy([[1.], [0.]], [[np.nan], [0.3]])
+    assert np.isnan(out[0].item()) and out[1].item() == pytest.approx(-np.log(0.7))
+    assert np.isnan(losses.BinaryCrossentropy()([[1.], [0.]], [[np.nan], [0.3]]).item())
+
+
 @pytest.mark.parametrize("labels", [np.array([0, 2, 1]), np.array([[0], [2], [1]])],
                          ids=["(batch,)", "(batch,1)"])
 def test_sparse_label_shapes(labels):

@@ -5,9 +5,11 @@ Walks are iterative, never recursive, so a 10,000-layer chain is fine. The order
 a depth-first walk from the outputs first met each layer. The tutorial's summaries show it.
 
 Read API (used by summary and plot): `inputs`, `outputs`, `nodes` (topological: every
-node after the nodes it reads), `node_depth`, `nodes_by_depth`, `layers`, `producer(t)`.
+node after the nodes it reads), `node_depth`, `nodes_by_depth`, `layers`, `producer(t)`,
+`mask_nodes` and `mask_layers` (the layers all of whose calls are mask nodes).
 """
 from plait.graph.tensor import SymbolicTensor, format_shape
+from plait.utils import nest
 
 
 class GraphError(ValueError):
@@ -39,6 +41,9 @@ class Graph:
             self._nodes_of.setdefault(node.layer, []).append(node)
         for nodes in self._nodes_of.values():
             nodes.sort(key=_node_index)
+        self.mask_nodes = self._find_mask_nodes()
+        self.mask_layers = {layer for layer, nodes in self._nodes_of.items()
+                            if all(node in self.mask_nodes for node in nodes)}
 
     def layer_nodes(self, layer):
         """The calls of `layer` inside this graph, in the order they were made."""
@@ -61,6 +66,27 @@ class Graph:
             p = self.producer(t)
             out.append((p.layer, _node_index(p), t.tensor_index if p is t.node else 0))
         return out
+
+    def _find_mask_nodes(self):
+        """The weightless nodes that only compute masks (`tokens != 0` of an
+        `Embedding(mask_zero=True)`): each of their outputs is read only as a `mask=`
+        argument or by another such node. Keras keeps masks out of summaries and plots;
+        so do plait's."""
+        uses = {}
+        for node in self.nodes:
+            masks = {id(t) for t in nest.flatten(node.call_kwargs.get("mask"))}
+            for t in node.parent_tensors:
+                uses.setdefault(id(t), []).append((node, id(t) in masks))
+        output_ids = {id(t) for t in self.outputs}
+        found = set()
+        for node in reversed(self.nodes):  # consumers before producers
+            if node.is_input or _has_weights(node.layer):
+                continue
+            reads = [use for t in node.outputs for use in uses.get(id(t), [])]
+            if reads and not any(id(t) in output_ids for t in node.outputs) and all(
+                    as_mask or consumer in found for consumer, as_mask in reads):
+                found.add(node)
+        return found
 
     def _walk(self):
         """Depth-first from the outputs: nodes in post-order, layers in first-visit order."""
@@ -119,6 +145,11 @@ class Graph:
             for parent in self.parents(node):
                 node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
         return node_depth, layer_depth
+
+
+def _has_weights(layer):
+    count = getattr(layer, "count_params", None)
+    return count is not None and getattr(layer, "built", True) and count() > 0
 
 
 def _node_index(node):

@@ -10,7 +10,7 @@ from plait.layers.convolutional import (  # noqa: F401
     Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
     SeparableConvolution1D, SeparableConvolution2D)
 from plait.layers.core import Activation, Dense, Input, InputLayer  # noqa: F401
-from plait.layers.core import Embedding, Identity, Lambda, Rescaling  # noqa: F401
+from plait.layers.core import Embedding, Identity, Lambda, Masking, Rescaling  # noqa: F401
 from plait.layers.layer import Layer  # noqa: F401
 from plait.layers.merge import Concatenate, concatenate  # noqa: F401
 from plait.layers.merge import (  # noqa: F401

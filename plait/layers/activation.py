@@ -5,6 +5,7 @@ import torch
 
 from plait import activations, constraints, initializers, regularizers
 from plait.layers.layer import Layer, LayerCallError
+from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 
 
@@ -16,7 +17,7 @@ def _check_non_negative(value, name, allow_none=False):
     return float(value)
 
 
-class _Elementwise(Layer):
+class _Elementwise(PassesMask, Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 

@@ -1,5 +1,5 @@
-"""Core layers: InputLayer (and Input), Dense, Activation, Embedding, Lambda, Identity,
-Rescaling."""
+"""Core layers: InputLayer (and Input), Dense, Activation, Embedding, Masking, Lambda,
+Identity, Rescaling."""
 import base64
 import builtins
 import dis
@@ -19,6 +19,7 @@ from plait import activations, constraints, initializers, regularizers
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, user_location
 from plait.layers.layer import Layer, LayerCallError, _shapes_to_specs
+from plait.layers.masking import PassesMask
 from plait.layers.regularization import set_activity_regularizer, weight_penalty_config
 from plait.serialization import in_safe_mode, register_serializable
 from plait.utils.dtypes import to_torch_dtype
@@ -93,7 +94,7 @@ def _check_shape(shape):
 
 
 @register_serializable(package="plait")
-class Dense(Layer):
+class Dense(PassesMask, Layer):
     """Densely connected layer: `activation(inputs @ kernel + bias)`.
 
     Args:
@@ -184,7 +185,7 @@ class Dense(Layer):
 
 
 @register_serializable(package="plait")
-class Activation(Layer):
+class Activation(PassesMask, Layer):
     """Applies an activation function: `Activation('relu')(x)`. Output shape = input shape."""
 
     def __init__(self, activation, **kwargs):
@@ -501,7 +502,7 @@ def _flat_tensors(structure):
 
 
 @register_serializable(package="plait")
-class Identity(Layer):
+class Identity(PassesMask, Layer):
     """Returns its input unchanged (a placeholder, e.g. to name a tensor)."""
 
     def forward(self, inputs):
@@ -509,6 +510,50 @@ class Identity(Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+@register_serializable(package="plait")
+class Masking(Layer):
+    """Marks the time steps whose features all equal `mask_value` as padding: the
+    recurrent and attention layers after it skip them, and its output is zero there.
+
+    Args:
+        mask_value: float, default 0.0.
+
+    Input shape: `(batch, timesteps, ...)`. Output shape: the input's. Mask:
+    `(batch, timesteps)`, True where some feature differs from `mask_value`.
+
+        >>> x = Input(shape=(None, 8))
+        >>> LSTM(4)(Masking()(x)).shape
+        (None, 4)
+    """
+
+    supports_masking = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(mask_value, bool) or not isinstance(mask_value, (int, float)):
+            raise TypeError(f"Masking's `mask_value` must be a number. "
+                            f"Received: mask_value={mask_value!r}")
+        self.mask_value = float(mask_value)
+
+    def forward(self, inputs):
+        kept = self.compute_mask(inputs)
+        return inputs * kept.unsqueeze(-1).to(inputs.dtype)
+
+    def compute_mask(self, inputs, mask=None):
+        return (inputs != self.mask_value).any(dim=-1)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) < 3:
+            raise ValueError(f"Masking takes `(batch, timesteps, features)` inputs, but the "
+                             f"input has shape {input_shape}")
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config
 
 
 @register_serializable(package="plait")

@@ -186,6 +186,7 @@ class Layer(nn.Module):
                 kwargs = with_implicit_mask(kwargs, args[0])
             return self._symbolic_call(args, kwargs)
         if not self.built:
+            _check_concrete_inputs(self, args[0] if args else None)
             self._ensure_built(nest.map_structure(_concrete_shape, args[0] if args else None))
         try:
             return _module_call(self, *args, **kwargs)
@@ -215,6 +216,10 @@ class Layer(nn.Module):
             if where in str(err):
                 raise
             raise LayerCallError(f"{err} (layer called at {where})") from None
+        except (TypeError, ValueError, IndexError) as err:
+            raise LayerCallError(
+                f"Layer '{self.name}' ({type(self).__name__}) cannot be built for "
+                f"{_describe_inputs(inputs)}, at {where}: {err}{_list_hint(self, inputs)}") from err
         specs = self._output_specs(args, kwargs, input_shapes, where)
         outputs = nest.map_structure(
             lambda spec: SymbolicTensor(spec.shape, spec.dtype, where=where), specs)
@@ -564,6 +569,22 @@ def _add_layer_note(err, layer, args):
                  f"shape {shown}{wanted}")
 
 
+def _check_concrete_inputs(layer, inputs):
+    """A clear error for an unbuilt layer called on data it cannot size itself from."""
+    for value in nest.flatten(inputs):
+        if isinstance(value, np.ndarray):
+            raise TypeError(
+                f"Layer '{layer.name}' ({type(layer).__name__}) was called on a NumPy array of "
+                f"shape {value.shape}; layers compute on torch tensors. Convert it first "
+                "(torch.as_tensor(x)), or use model.predict(x), which takes NumPy arrays.")
+        if isinstance(value, nn.Module):
+            raise TypeError(
+                f"Layer '{layer.name}' ({type(layer).__name__}) was called on a "
+                f"{type(value).__name__} object, not on a tensor. To stack it on a model, call "
+                f"it on the model's output: {layer.name}(model.output). Received: inputs="
+                f"{type(value).__name__} {getattr(value, 'name', '')!r}")
+
+
 def _concrete_shape(value):
     if isinstance(value, torch.Tensor):
         return (None,) + tuple(value.shape[1:]) if value.dim() else ()
@@ -607,6 +628,14 @@ def _shapes_to_specs(shapes, dtype):
 
 def _shapes_of(structure):
     return nest.map_structure(lambda t: t.shape, structure)
+
+
+def _list_hint(layer, inputs):
+    """For a layer given a list of tensors where it may take one: say so, and the fix."""
+    if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+        return ""
+    return (f". It was given a list of {len(inputs)} tensors: if {type(layer).__name__} takes "
+            "one input, pass one tensor, or merge them first (e.g. concatenate([...])).")
 
 
 def _describe_inputs(inputs):

@@ -9,9 +9,13 @@ inputs by `compute_mask`, whose torch operations on symbolic tensors (`inputs !=
 themselves as graph nodes; so the model's generated code computes it once per step, in
 straight-line code, and its config rebuilds it like any other node.
 
-Masks follow the producer directly: a layer between the Embedding and the recurrent layer
-that does not define `compute_mask` ends the mask, unless the mask is passed explicitly
-(`LSTM(8)(x, mask=m)`).
+Masks follow the producer directly. As in Keras, the layers that keep the time axis and
+compute per step (Dense, Activation, Dropout and the other noise layers, the normalization
+and activation layers, TimeDistributed; their `supports_masking` in Keras) pass their
+input's mask on (`PassesMask`); element-wise merges pass on the logical AND of their
+inputs' masks, and Concatenate joins them (time axis) or ORs them (features). Any other
+layer (a convolution, a pooling, Flatten, Reshape, ...) ends the mask, unless it is passed
+explicitly (`LSTM(8)(x, mask=m)`).
 """
 import weakref
 
@@ -50,3 +54,13 @@ def with_implicit_mask(kwargs, tensor, key="mask"):
         return kwargs
     mask = implicit_mask(tensor)
     return kwargs if mask is None else dict(kwargs, **{key: mask})
+
+
+class PassesMask:
+    """Mixin for layers that pass their input's mask on unchanged (Keras's
+    `supports_masking = True`): Dense, Dropout, BatchNormalization, ReLU, ..."""
+
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return implicit_mask(inputs) if mask is None else mask

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 
 from plait.graph.tensor import format_shape
 from plait.layers.layer import Layer, LayerCallError
+from plait.layers.masking import implicit_mask
 from plait.serialization import register_serializable
 
 
@@ -27,6 +28,27 @@ class Concatenate(Layer):
 
     def forward(self, inputs):
         return torch.cat(inputs, dim=self.axis)
+
+    def compute_mask(self, inputs, mask=None):
+        """As Keras, for inputs with `(batch, steps)` masks: along the time axis, the masks
+        joined (all True for an input without one); along the features, their OR (a step
+        with data in any input keeps it; None when an input has no mask)."""
+        masks = [implicit_mask(t) for t in inputs]
+        rank = len(inputs[0].shape)
+        if all(m is None for m in masks) or any(
+                m is not None and len(m.shape) != rank - 1 for m in masks):
+            return None
+        axis = self.axis % rank
+        if axis == rank - 1:
+            if any(m is None for m in masks):
+                return None
+            out = masks[0]
+            for m in masks[1:]:
+                out = out | m
+            return out
+        filled = [torch.ones_like(t[..., 0], dtype=torch.bool) if m is None else m
+                  for t, m in zip(inputs, masks)]
+        return torch.cat(filled, dim=axis)
 
     def compute_output_shape(self, input_shape):
         shapes = _check_list(self, input_shape)
@@ -88,6 +110,16 @@ class _Merge(Layer):
         rank = max(x.dim() for x in inputs)
         inputs = [_expand_to(x, rank) for x in inputs]
         return self._merge(inputs)
+
+    def compute_mask(self, inputs, mask=None):
+        """As Keras: the logical AND of the inputs' masks (None when none has one)."""
+        masks = [m for m in (implicit_mask(t) for t in inputs) if m is not None]
+        if not masks:
+            return None
+        out = masks[0]
+        for m in masks[1:]:
+            out = out & m
+        return out
 
     def compute_output_shape(self, input_shape):
         shapes = _check_list(self, input_shape)

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from plait import constraints, initializers, regularizers
 from plait.layers.layer import Layer, LayerCallError
+from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 from plait.utils.dtypes import to_torch_dtype
 
@@ -44,7 +45,7 @@ def _resolve_axis(layer, axis, input_shape, need_known=True):
     return axis
 
 
-class _Normalization(Layer):
+class _Normalization(PassesMask, Layer):
     """Shared arguments: epsilon, center (beta), scale (gamma), their initializers,
     regularizers and constraints."""
 
@@ -63,13 +64,15 @@ class _Normalization(Layer):
         self.beta_constraint = constraints.get(beta_constraint)
         self.gamma_constraint = constraints.get(gamma_constraint)
 
-    def _add_gamma_beta(self, shape):
-        if self.scale:
+    def _add_gamma_beta(self, shape, scale=None, center=None):
+        scale = self.scale if scale is None else scale
+        center = self.center if center is None else center
+        if scale:
             self.add_weight("gamma", shape, self.gamma_initializer, attr="weight",
                             regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
         else:
             self.register_parameter("weight", None)
-        if self.center:
+        if center:
             self.add_weight("beta", shape, self.beta_initializer, attr="bias",
                             regularizer=self.beta_regularizer, constraint=self.beta_constraint)
         else:
@@ -108,6 +111,9 @@ class BatchNormalization(_Normalization):
       (biased) variance, and updates `moving = moving * momentum + batch * (1 - momentum)`;
     - otherwise (inference, or `trainable=False`, Keras's frozen mode): uses the moving
       statistics. Output: `(x - mean) / sqrt(var + epsilon) * gamma + beta`.
+
+    With a `(batch, steps)` mask (given automatically after `Embedding(mask_zero=True)`),
+    the batch statistics in training come from the unmasked steps only, as in Keras 3.
 
     Args:
         axis: the feature axis (default -1).
@@ -155,8 +161,11 @@ class BatchNormalization(_Normalization):
         self.add_weight("moving_variance", shape, self.moving_variance_initializer,
                         trainable=False, attr="running_var")
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=None, mask=None):
         training = self.training if training is None else training
+        if (training and self.trainable and mask is not None
+                and mask.dim() == inputs.dim() - 1 and self._axis == inputs.dim() - 1):
+            return self._masked_training(inputs, mask)
         x = inputs if self._axis == 1 else inputs.movedim(self._axis, 1)
         if x.dtype in _HALF:  # as Keras: statistics of half inputs are computed in float32
             x = x.float()
@@ -173,6 +182,25 @@ class BatchNormalization(_Normalization):
                                False, 0.0, self.epsilon)
         out = out.to(inputs.dtype)
         return out if self._axis == 1 else out.movedim(1, self._axis)
+
+    def _masked_training(self, inputs, mask):
+        """Training on `(batch, steps, ..., features)` with a mask: Keras 3's statistics,
+        weighted by the mask (with its 1e-7 guard against an all-masked batch)."""
+        x = inputs.float() if inputs.dtype in _HALF else inputs
+        weights = mask.to(x.dtype).unsqueeze(-1)
+        axes = tuple(range(x.dim() - 1))
+        count = weights.sum(dim=axes) + 1e-7
+        mean = (weights * x).sum(dim=axes) / count
+        variance = (weights * (x - mean).square()).sum(dim=axes) / count
+        with torch.no_grad():
+            self.running_mean.lerp_(mean.to(self.running_mean.dtype), 1 - self.momentum)
+            self.running_var.lerp_(variance.to(self.running_var.dtype), 1 - self.momentum)
+        out = (x - mean) * torch.rsqrt(variance + self.epsilon)
+        if self.weight is not None:
+            out = out * self.weight
+        if self.bias is not None:
+            out = out + self.bias
+        return out.to(inputs.dtype)
 
     @property
     def moving_mean(self):
@@ -202,12 +230,14 @@ class LayerNormalization(_Normalization):
         axis: int or list of ints (default -1).
         epsilon: default 1e-3. center, scale, beta/gamma initializers, regularizers and
             constraints: as BatchNormalization.
+        rms_scaling: Keras 3's variant, `x / sqrt(var + epsilon) * gamma` (the input is not
+            centered, and there is no beta whatever `center` and `scale` say); default False.
 
     Weights: `gamma`, `beta` of shape `[input_shape[a] for a in axis]` (stored as `weight`,
-    `bias`, as in `nn.LayerNorm`).
+    `bias`, as in `nn.LayerNorm`); only `gamma` with rms_scaling.
     """
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  **kwargs):
@@ -215,6 +245,7 @@ class LayerNormalization(_Normalization):
                          beta_regularizer, gamma_regularizer, beta_constraint,
                          gamma_constraint, **kwargs)
         self.axis = _check_axis(axis, allow_list=True)
+        self.rms_scaling = bool(rms_scaling)
 
     def build(self, input_shape):
         axes = self.axis if isinstance(self.axis, list) else [self.axis]
@@ -225,9 +256,13 @@ class LayerNormalization(_Normalization):
                 f"axis={self.axis} for input shape {tuple(input_shape)}.")
         rank = len(input_shape)
         shape = tuple(input_shape[a] for a in self._axes)
-        self._add_gamma_beta(shape)
+        if self.rms_scaling:
+            self._add_gamma_beta(shape, scale=True, center=False)
+        else:
+            self._add_gamma_beta(shape)
         # The trailing axes in order: PyTorch's fused layer_norm computes exactly this.
-        self._fused = self._axes == list(range(rank - len(self._axes), rank))
+        self._fused = not self.rms_scaling and self._axes == list(
+            range(rank - len(self._axes), rank))
         self._broadcast = [1] * rank
         for a in self._axes:
             self._broadcast[a] = input_shape[a]
@@ -237,6 +272,9 @@ class LayerNormalization(_Normalization):
         if self._fused:
             out = F.layer_norm(x, x.shape[x.dim() - len(self._axes):], self.weight, self.bias,
                                self.epsilon)
+        elif self.rms_scaling:
+            variance = torch.var(x, dim=self._axes, correction=0, keepdim=True)
+            out = x * torch.rsqrt(variance + self.epsilon) * self.weight.reshape(self._broadcast)
         else:
             variance, mean = torch.var_mean(x, dim=self._axes, correction=0, keepdim=True)
             out = (x - mean) * torch.rsqrt(variance + self.epsilon)
@@ -248,7 +286,7 @@ class LayerNormalization(_Normalization):
 
     def get_config(self):
         config = super().get_config()
-        config["axis"] = self.axis
+        config.update({"axis": self.axis, "rms_scaling": self.rms_scaling})
         return config
 
 
@@ -307,7 +345,7 @@ class GroupNormalization(_Normalization):
 
 
 @register_serializable(package="plait")
-class UnitNormalization(Layer):
+class UnitNormalization(PassesMask, Layer):
     """Scales each sample to unit L2 norm over `axis` (an int or list, default -1):
     `x / sqrt(max(sum(x ** 2), 1e-12))`, as Keras computes it."""
 

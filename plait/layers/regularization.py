@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from plait import constraints, regularizers
 from plait.layers.layer import Layer, LayerCallError
+from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 from plait.utils import conv_utils, nest
 from plait.utils.random import device_generator
@@ -82,7 +83,7 @@ def _check_seed(seed):
     return seed
 
 
-class _RandomLayer(Layer):
+class _RandomLayer(PassesMask, Layer):
     """A layer drawing noise: with a `seed`, its own generator (per device), so two layers
     built with the same seed draw the same noise; without, PyTorch's global one."""
 
@@ -279,7 +280,7 @@ class GaussianDropout(_RandomLayer):
 
 
 @register_serializable(package="plait")
-class ActivityRegularization(Layer):
+class ActivityRegularization(PassesMask, Layer):
     """Returns its input unchanged and records the penalty
     `(l1 * sum(|x|) + l2 * sum(x ** 2)) / batch_size` for `regularization_losses()`.
 

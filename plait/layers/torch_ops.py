@@ -74,7 +74,18 @@ def record_op(func, args, kwargs):
     prefix = _name_prefix(args[1] if func is getattr else name)
     layer = TorchOp(func, template_args, template_kwargs, constants=constants,
                     name=unique_name(prefix), _name=name)
-    return layer(tensors[0] if len(tensors) == 1 else tensors)
+    outputs = layer(tensors[0] if len(tensors) == 1 else tensors)
+    return _as_result_type(layer._result_type, outputs)
+
+
+def _as_result_type(kind, outputs):
+    """`outputs` (a tuple of symbolic tensors) in the named tuple the operation returns
+    (`torch.max(x, 1).values`, `x.topk(2).indices`); as they are otherwise."""
+    if kind is None or not isinstance(outputs, tuple):
+        return outputs
+    if hasattr(kind, "_make"):  # a collections.namedtuple
+        return kind._make(outputs)
+    return kind(outputs)  # a torch.return_types structseq
 
 
 def _template(value, tensors, constants):
@@ -219,6 +230,7 @@ class TorchOp(Layer):
                 slots.add(leaf.index)
         self._num_inputs = len(slots)
         self._num_constants = len(constants)
+        self._result_type = None  # a named-tuple result's type, seen by shape inference
         for i, value in enumerate(constants):
             self.register_buffer(f"constant_{i}", value, persistent=False)
         self.built = True
@@ -228,7 +240,10 @@ class TorchOp(Layer):
         constants = [getattr(self, f"constant_{i}") for i in range(self._num_constants)]
         args = _fill(self.arguments, tensors, constants)
         kwargs = _fill(self.keyword_arguments, tensors, constants)
-        return self.function(*args, **kwargs)
+        out = self.function(*args, **kwargs)
+        if isinstance(out, tuple) and type(out) is not tuple:
+            self._result_type = type(out)
+        return out
 
     def _output_specs(self, args, kwargs, input_shapes, where):
         try:
@@ -424,6 +439,10 @@ class TorchModule(Layer):
     Args:
         module: the `torch.nn.Module` to wrap (not a plait layer: call those directly).
 
+    Call arguments: the module's inputs; `training`: None (default) runs the module in the
+    layer's mode (inference, or training inside `fit`); True or False runs it in that mode
+    for this call. `trainable=False` freezes its parameters.
+
     A module is Python code, so a model holding a TorchModule saves its weights but not its
     config: `get_config()` raises, as it does for Lambda.
     """
@@ -450,6 +469,9 @@ class TorchModule(Layer):
         for name, _ in self.module.named_buffers():
             if name in persistent:
                 self._weight_specs.append(WeightSpec(name, "module." + name))
+        if not self._trainable:  # TorchModule(m, trainable=False): fit must not move them
+            for param in self.module.parameters():
+                param.requires_grad_(False)
 
     def _materialize(self, input_shape):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
@@ -472,8 +494,16 @@ class TorchModule(Layer):
             return getattr(self.get_submodule(owner), leaf)
         return super().__getattr__(name)
 
-    def forward(self, *inputs):
-        return self.module(*inputs)
+    def forward(self, *inputs, training=None):
+        if training is None or bool(training) == self.module.training:
+            return self.module(*inputs)
+        # `training=` given at the call (e.g. Monte-Carlo dropout): that mode, for this call.
+        previous = self.module.training
+        self.module.train(bool(training))
+        try:
+            return self.module(*inputs)
+        finally:
+            self.module.train(previous)
 
     def get_config(self):
         raise ValueError(

@@ -2,16 +2,21 @@
 import torch
 
 from plait import serialization
-from plait.layers.layer import Layer, LayerCallError
+from plait.layers.layer import Layer, LayerCallError, accepts_mask, accepts_training
+from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 
 
 @register_serializable(package="plait")
-class TimeDistributed(Layer):
+class TimeDistributed(PassesMask, Layer):
     """Applies `layer` to every time step: `(batch, steps, ...)` -> `(batch, steps, ...')`.
 
     The steps are folded into the batch, so the wrapped layer runs once on
-    `(batch * steps, ...)`; its weights are shared across steps.
+    `(batch * steps, ...)`; its weights are shared across steps. `training=` reaches the
+    wrapped layer (a Dropout inside drops only in training). The input's `(batch, steps)`
+    mask passes on to the output; a mask with more axes `(batch, steps, ...)` is folded like
+    the input for a wrapped layer that takes one (an LSTM over each step's words), and the
+    output's mask marks the steps with any data.
 
         >>> x = Input(shape=(100, 10))
         >>> TimeDistributed(Dense(1))(x).shape
@@ -33,10 +38,23 @@ class TimeDistributed(Layer):
                 f"(batch, timesteps, ...); received shape {tuple(input_shape)}.")
         self.layer._ensure_built((input_shape[0],) + tuple(input_shape[2:]))
 
-    def forward(self, inputs):
+    def forward(self, inputs, training=None, mask=None):
         batch, steps = inputs.shape[0], inputs.shape[1]
-        out = self.layer(inputs.reshape((batch * steps,) + tuple(inputs.shape[2:])))
+        kwargs = {}
+        if training is not None and accepts_training(type(self.layer)):
+            kwargs["training"] = training
+        if mask is not None and mask.dim() > 2 and accepts_mask(type(self.layer)):
+            kwargs["mask"] = mask.reshape((batch * steps,) + tuple(mask.shape[2:]))
+        out = self.layer(inputs.reshape((batch * steps,) + tuple(inputs.shape[2:])), **kwargs)
         return out.reshape((batch, steps) + tuple(out.shape[1:]))
+
+    def compute_mask(self, inputs, mask=None):
+        """The input's `(batch, steps)` mask; a mask with more axes is reduced to one: a
+        step holds data when any of its entries does."""
+        mask = super().compute_mask(inputs, mask)
+        if mask is None or len(mask.shape) <= 2:
+            return mask
+        return mask.flatten(2).any(dim=-1)
 
     def get_config(self):
         config = super().get_config()

@@ -18,7 +18,7 @@ from plait.graph.graph import Graph
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.layers.core import InputLayer
-from plait.layers.layer import Layer
+from plait.layers.layer import Layer, LayerCallError
 from plait.models import functional, summary as summary_module
 from plait.utils import nest
 from plait.utils.naming import unique_name
@@ -91,6 +91,24 @@ class Model(Layer):
             functional.note_failed_layer(err, self)
             raise
 
+    def _check_inputs(self, inputs, where):
+        """Called on symbolic tensors: each must fit the input it feeds (rank, known sizes)."""
+        super()._check_inputs(inputs, where)
+        if self._graph is None:
+            return
+        if isinstance(inputs, dict):
+            given = [inputs.get(name) for name in self.input_names]
+        else:
+            given = nest.flatten(inputs)
+        if len(given) != len(self.input_names):
+            return  # forward says how many inputs the model takes
+        for name, expected, tensor in zip(self.input_names, self._input_shapes, given):
+            if isinstance(tensor, SymbolicTensor) and not _shapes_fit(tensor.shape, expected):
+                raise LayerCallError(
+                    f"Model '{self.name}' input '{name}' expects tensors of shape "
+                    f"{format_shape(expected)}; it was called at {where} on "
+                    f"{tensor.describe()}. Pass a tensor of that shape (None matches any size).")
+
     def _flat_call_inputs(self, inputs):
         expected = ", ".join(f"{n}: {format_shape(s)}"
                              for n, s in zip(self.input_names, self._input_shapes))
@@ -107,8 +125,8 @@ class Model(Layer):
             if len(inputs) != count:
                 raise ValueError(
                     f"Model '{self.name}' expects {count} input(s) ({expected}); received a "
-                    f"{type(inputs).__name__} of {len(inputs)}. "
-                    + ("Pass the one input's data as a tensor, not a list of its rows."
+                    f"{type(inputs).__name__} of {len(inputs)}."
+                    + (" Pass the one input's data as a tensor, not a list of its rows."
                        if count == 1 else ""))
             return [self._as_tensor(x, i) for i, x in enumerate(inputs)]
         if count != 1:
@@ -146,10 +164,13 @@ class Model(Layer):
     # ------------------------------------------------------------- structure
     @property
     def layers(self):
-        """The model's layers in Keras's order (InputLayers included, by depth)."""
+        """The model's layers in Keras's order (InputLayers included, by depth); the
+        weightless ops that only compute masks (`tokens != 0`) are not among them, as in
+        Keras, though they are submodules."""
         if self._graph is None:
             return [m for m in self.children() if isinstance(m, Layer)]
-        return list(self._graph.layers)
+        hidden = self._graph.mask_layers
+        return [layer for layer in self._graph.layers if layer not in hidden]
 
     def _sublayers(self):
         return self.layers
@@ -162,6 +183,10 @@ class Model(Layer):
                 f"Received: name={name!r}, index={index!r}")
         layers = self.layers
         if index is not None:
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise TypeError(
+                    f"index must be an int (a position in model.layers). Received: "
+                    f"index={index!r}")
             if not -len(layers) <= index < len(layers):
                 raise ValueError(
                     f"Model '{self.name}' has {len(layers)} layers; index {index} is out of "
@@ -193,6 +218,20 @@ class Model(Layer):
     def output(self):
         self._ensure_graph()
         return self._outputs_struct
+
+    # Keras 2 counts a model's own graph as its node 0 and its calls as nodes 1, 2, ...:
+    # a summary shows `encoder[1][0]`, and get_output_at(0) is the model's own output.
+    def _get_node_attr(self, node_index, attr):
+        self._ensure_graph()
+        count = len(self._inbound_nodes) + 1
+        if not 0 <= node_index < count:
+            raise ValueError(
+                f"Model '{self.name}' has {count} node(s): node 0 is its own graph, node i "
+                f"its i-th call. node_index must be in [0, {count}). "
+                f"Received: node_index={node_index}")
+        if node_index == 0:
+            return self._inputs_struct if attr == "input" else self._outputs_struct
+        return super()._get_node_attr(node_index - 1, attr)
 
     @property
     def input_shape(self):
@@ -266,6 +305,13 @@ class Model(Layer):
         return state.optimizer if state is not None else None
 
     @property
+    def metrics(self):
+        """The metric objects `compile` made, one per output and name, in the order of
+        `metrics_names` (the loss trackers aside); [] before compile."""
+        state = getattr(self, "_compile_state", None)
+        return [metric for _, metric in state.metric_keys] if state is not None else []
+
+    @property
     def metrics_names(self):
         """Names of the values `evaluate` returns, in order (`['loss', 'accuracy']`)."""
         state = getattr(self, "_compile_state", None)
@@ -311,6 +357,11 @@ def _structure(value, argument):
             return "single", value[0], [value[0]]
         return "list", list(value), list(value)
     return "single", value, [value]
+
+
+def _shapes_fit(shape, expected):
+    return len(shape) == len(expected) and all(
+        a is None or b is None or a == b for a, b in zip(shape, expected))
 
 
 def _names(structure, default):

@@ -7,7 +7,7 @@ which `plait.utils.draw` lays out and writes as PNG, SVG, PDF or Graphviz DOT.
 
 from plait import activations
 from plait.graph.tensor import format_shape
-from plait.utils import draw
+from plait.utils import draw, nest
 from plait.utils.atomic import atomic_write
 from plait.utils.dtypes import dtype_name
 
@@ -144,7 +144,10 @@ def _graph_of(layer):
 
 def _graph_diagram(graph, label, expand_nested):
     order, nodes_of = [], {}
+    # Nodes that only compute masks are not drawn, as Keras draws no masks.
     for node in graph.nodes:
+        if node in getattr(graph, "mask_nodes", ()):
+            continue
         key = id(node.layer)
         if key not in nodes_of:
             order.append(node.layer)
@@ -160,7 +163,9 @@ def _graph_diagram(graph, label, expand_nested):
             items.append(_box(layer, nodes_of[id(layer)], label))
     edges, seen = [], set()
     for node in graph.nodes:
-        head = index[id(node.layer)]
+        head = index.get(id(node.layer))
+        if head is None:
+            continue
         parents = graph.parents(node) if hasattr(graph, "parents") else [
             t.node for t in node.parent_tensors]
         for slot, (tensor, parent) in enumerate(zip(node.parent_tensors, parents)):
@@ -216,13 +221,19 @@ def _box(layer, nodes, label):
             details.append(f"activation: {activation}")
     if label["show_shapes"]:
         if class_name != "InputLayer":
-            details.append("input: " + _shapes(nodes, lambda n: n.parent_tensors))
+            details.append("input: " + _shapes(nodes, _data_inputs))
         details.append("output: " + _shapes(nodes, lambda n: n.outputs))
     if label["show_dtype"]:
         details.append("dtype: " + _dtypes(nodes))
     if label["show_trainable"] and _has_weights(layer):
         details.append(("Trainable", "#1E7B34") if layer.trainable else ("Non-trainable", "#B3261E"))
     return draw.Box(layer.name, title, details, kind)
+
+
+def _data_inputs(node):
+    """The tensors a call reads, but its `mask=`: Keras shows masks nowhere."""
+    masks = {id(t) for t in nest.flatten(node.call_kwargs.get("mask"))}
+    return [t for t in node.parent_tensors if id(t) not in masks]
 
 
 def _shapes(nodes, tensors_of):

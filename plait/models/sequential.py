@@ -51,14 +51,18 @@ class Sequential(Model):
                 f"All layers added to a Sequential model must have unique names. The name "
                 f"'{layer.name}' is already used in '{self.name}'. Pass another name=.")
         if self._output_tensor is None and not self._stack and layer._batch_input_shape:
+            # Keras 2 names it after the layer, and leaves the `input_N` names to Input().
             self._input_tensor = self._output_tensor = Input(
-                batch_shape=layer._batch_input_shape, dtype=layer.dtype)
+                batch_shape=layer._batch_input_shape, dtype=layer.dtype,
+                name=f"{layer.name}_input")
         if self._output_tensor is not None:
             self._output_tensor = self._call_layer(layer, self._output_tensor)
         self._stack.append(layer)
         self._register(layer)
         self._graph = None
         self._forward_code = self._direct_forward = None
+        # As in Keras: built once the input shape is known (the graph compiles on first use).
+        self.built = self._output_tensor is not None
 
     def pop(self):
         """Remove the last layer."""
@@ -90,7 +94,9 @@ class Sequential(Model):
                 raise ValueError(
                     f"Sequential '{self.name}' does not know its input shape: pass "
                     "build(input_shape=(None, ...)) or give the first layer an input_shape.")
-            self._input_tensor = self._output_tensor = Input(batch_shape=tuple(input_shape))
+            name = f"{self._stack[0].name}_input" if self._stack else f"{self.name}_input"
+            self._input_tensor = self._output_tensor = Input(batch_shape=tuple(input_shape),
+                                                             name=name)
             for layer in self._stack:
                 self._output_tensor = self._call_layer(layer, self._output_tensor)
         self._ensure_compiled()
@@ -113,6 +119,32 @@ class Sequential(Model):
             if self._forward_code is None:
                 raise ValueError(f"Sequential '{self.name}' has no layers to run.")
         return super().forward(inputs, training=training)
+
+    # Known once the input shape is: asking compiles the graph, as `inputs` does.
+    @property
+    def input_names(self):
+        return self._graph_attr("_input_names")
+
+    @input_names.setter
+    def input_names(self, names):
+        self._input_names = names
+
+    @property
+    def output_names(self):
+        return self._graph_attr("_output_names")
+
+    @output_names.setter
+    def output_names(self, names):
+        self._output_names = names
+
+    def _graph_attr(self, attr):
+        if attr not in self.__dict__:
+            self._ensure_compiled()
+        if attr not in self.__dict__:
+            raise AttributeError(
+                f"Sequential '{self.name}' does not know its input shape yet, so it has no "
+                f"{attr[1:]}: give the first layer an input_shape, or build(input_shape).")
+        return self.__dict__[attr]
 
     @property
     def layers(self):

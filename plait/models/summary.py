@@ -17,26 +17,29 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, **kwar
             f"Model '{model.name}' has not been built yet, so it has no summary. Build it by "
             "calling it on data, by model.build(input_shape), or by giving the first layer "
             "an input_shape.")
-    sequential_like = _is_sequential_like(model, graph)
+    hidden = graph.mask_layers
+    sequential_like = _is_sequential_like(model, graph, hidden)
     if sequential_like:
         line_length = line_length or 65
-        positions = positions or [0.45, 0.85, 1.0]
+        default_positions = [0.45, 0.85, 1.0]
         headers = ["Layer (type)", "Output Shape", "Param #"]
     else:
         line_length = line_length or 100
-        positions = positions or [0.33, 0.55, 0.67, 1.0]
+        default_positions = [0.33, 0.55, 0.67, 1.0]
         headers = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
+    positions = list(positions or default_positions)
+    _check_layout(line_length, positions, default_positions)
     if positions[-1] <= 1:
         positions = [int(line_length * p) for p in positions]
 
     print_fn("_" * line_length)
     print_fn(_row(headers, positions))
     print_fn("=" * line_length)
-    layers = model.layers
+    layers = [layer for layer in model.layers if layer not in hidden]
     for i, layer in enumerate(layers):
         fields = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer),
                   _param_count(layer)]
-        connections = [] if sequential_like else _connections(graph, layer)
+        connections = [] if sequential_like else _connections(graph, layer, hidden)
         if not sequential_like:
             fields.append(connections[0] if connections else "")
         print_fn(_row(fields, positions))
@@ -52,6 +55,20 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, **kwar
     print_fn("_" * line_length)
 
 
+def _check_layout(line_length, positions, default_positions):
+    if isinstance(line_length, bool) or not isinstance(line_length, int):
+        raise TypeError(
+            "line_length must be an int (the table's width in characters). "
+            f"Received: line_length={line_length!r}")
+    if line_length < 1:
+        raise ValueError(f"line_length must be positive. Received: line_length={line_length}")
+    if len(positions) != len(default_positions):
+        raise ValueError(
+            f"positions must give the right end of each of this table's "
+            f"{len(default_positions)} columns, as fractions of line_length (default "
+            f"{default_positions}) or as character positions. Received: positions={positions!r}")
+
+
 def _row(fields, positions):
     """Each field cut to end one column before the next field's position."""
     line = ""
@@ -64,13 +81,20 @@ def _row(fields, positions):
     return line
 
 
-def _is_sequential_like(model, graph):
+def _is_sequential_like(model, graph, hidden):
     if getattr(model, "_always_sequential_summary", False):
         return True
     for nodes in graph.nodes_by_depth.values():
-        if len(nodes) > 1 or (len(nodes) == 1 and len(graph.connections(nodes[0])) > 1):
+        nodes = [node for node in nodes if node not in graph.mask_nodes]
+        if len(nodes) > 1 or (len(nodes) == 1 and len(_visible_connections(
+                graph, nodes[0], hidden)) > 1):
             return False
-    return True
+    # A layer called twice (one after the other) is shared: Keras shows its connections.
+    return all(len(graph.layer_nodes(layer)) <= 1 for layer in graph.layers)
+
+
+def _visible_connections(graph, node, hidden):
+    return [c for c in graph.connections(node) if c[0] not in hidden]
 
 
 def _output_shape(layer):
@@ -89,9 +113,12 @@ def _param_count(layer):
     return layer.count_params() if layer.built else 0
 
 
-def _connections(graph, layer):
+def _connections(graph, layer, hidden):
     out = []
     for node in graph.layer_nodes(layer):
-        for source, node_index, tensor_index in graph.connections(node):
+        for source, node_index, tensor_index in _visible_connections(graph, node, hidden):
+            # Keras 2 numbers a nested model's calls from 1: its node 0 is its own graph.
+            if getattr(source, "_graph", None) is not None:
+                node_index += 1
             out.append(f"{source.name}[{node_index}][{tensor_index}]")
     return out

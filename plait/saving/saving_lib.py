@@ -151,7 +151,8 @@ def _serialize_spec(value):
         except (TypeError, ValueError, NotImplementedError) as err:
             return _unserializable(value, err)
     if callable(value) and hasattr(value, "__name__"):
-        return value.__name__  # loads from the built-in names or custom_objects
+        # loads from the built-in names, the registry ("Custom>my_loss") or custom_objects
+        return serialization.function_name(value)
     return _unserializable(value, None)
 
 
@@ -205,6 +206,8 @@ def _deserialize_compile_config(config, custom_objects):
     def names(value):
         if isinstance(value, str) and custom_objects and value in custom_objects:
             return custom_objects[value]
+        if isinstance(value, str) and ">" in value:  # a registered function
+            return serialization.get_function(value, custom_objects) or value
         if isinstance(value, list):
             return [names(v) for v in value]
         if isinstance(value, dict) and "class_name" in value:

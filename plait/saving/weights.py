@@ -37,6 +37,9 @@ def named_weights(model):
 
 
 def check_built(model, action):
+    ensure = getattr(model, "_ensure_compiled", None)
+    if ensure is not None:
+        ensure()  # a Sequential that knows its input shape builds its graph on first use
     if not getattr(model, "built", True):
         raise ValueError(
             f"Model '{getattr(model, 'name', type(model).__name__)}' is not built yet, so it "

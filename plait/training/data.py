@@ -67,6 +67,7 @@ class ModelSpec:
         self.output_names = _names_or_none(getattr(module, "output_names", None))
         self.output_structure = getattr(module, "_output_structure", None)
         self.input_shapes = getattr(module, "_input_shapes", None)
+        self.input_dtypes = getattr(module, "_input_dtypes", None)
         self.device = module_device(module)
         self.float_dtype = module_float_dtype(module)
         # How a plain module is called, learned from the data: "single", "args" or "kwargs".
@@ -186,6 +187,20 @@ class ModelSpec:
             if (data is not None and expected is not None and data.dim() == 1
                     and len(expected) == 2 and expected[-1] == 1):
                 data = data.unsqueeze(-1)
+            out.append(data)
+        return out
+
+    def cast_to_input_dtypes(self, xs):
+        """Integer or boolean data for a floating input becomes floating, as Keras converts
+        data to its Input's dtype (an Embedding after a float Input casts back itself)."""
+        if self.input_dtypes is None:
+            return xs
+        out = []
+        for data, expected in zip(xs, self.input_dtypes):
+            if (data is not None and isinstance(expected, torch.dtype)
+                    and expected.is_floating_point and not data.is_floating_point()
+                    and not data.is_complex()):
+                data = data.to(dtype=self.float_dtype)
             out.append(data)
         return out
 
@@ -570,13 +585,15 @@ def _is_iterator_like(x):
 
 def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
                 class_weight_fn=None, with_targets=True, argument="x", prepare=None,
-                check_targets=None, shard=None):
+                check_targets=None, shard=None, check_labels=None):
     """The batch source for `x` (and `y`, `sample_weight`) of any supported kind.
 
     `prepare(xs)` runs once on the first inputs before the targets are read (it lets the
     caller learn a plain module's outputs); `check_targets(ys)` runs once on the first
-    targets. With a `Shard` (data-parallel fit), arrays and Datasets are split among the
-    processes; a DataLoader or generator is used as given. Returns an ArraySource,
+    targets. For a loader or generator, `check_labels(ys)` runs on every batch's targets
+    as they come, before they move to the device (so it reads no device memory). With a
+    `Shard` (data-parallel fit), arrays and Datasets are split among the processes; a
+    DataLoader or generator is used as given. Returns an ArraySource,
     LoaderSource or GeneratorSource whose batches are `(xs, ys, sws)` flat lists of tensors
     on the model's device.
     """
@@ -599,7 +616,7 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
                 f"dataset yields (x, y) or (x, y, sample_weight) tuples itself. "
                 f"Received: {name} of type {type(value).__name__}")
     convert = _BatchConverter(spec, class_weight_fn, with_targets, argument, prepare,
-                              check_targets)
+                              check_targets, check_labels)
     sampler = None
     if _is_dataset(x) and not _is_loader(x):
         iterable = isinstance(x, torch.utils.data.IterableDataset)
@@ -619,7 +636,7 @@ class _BatchConverter:
     """Turns one loader/generator item into flat tensors on the device."""
 
     def __init__(self, spec, class_weight_fn, with_targets, argument, prepare,
-                 check_targets):
+                 check_targets, check_labels=None):
         self.spec = spec
         self.class_weight_fn = class_weight_fn
         self.with_targets = with_targets
@@ -627,22 +644,27 @@ class _BatchConverter:
         self.first = True
         self.prepare = prepare
         self.check_targets = check_targets
+        self.check_labels = check_labels
 
     def __call__(self, item):
         spec = self.spec
         x, y, sw = unpack_batch(item)
         xs = [to_tensor(v, spec.device, spec.float_dtype, self.argument)
               for v in spec.flatten_x(x, self.argument)]
-        xs = spec.expand_1d(xs)
-        if self.first:
-            spec.check_input_shapes(xs, self.argument)
-            if self.prepare is not None:
-                self.prepare(xs)
+        xs = spec.cast_to_input_dtypes(spec.expand_1d(xs))
+        # every batch: a later batch of another shape would fail deep inside a layer
+        spec.check_input_shapes(xs, self.argument)
+        if self.first and self.prepare is not None:
+            self.prepare(xs)
         if not self.with_targets:
             self.first = False
             return xs, [], []
-        ys = [to_tensor(v, spec.device, spec.float_dtype, "y") for v in spec.flatten_y(y)]
+        targets = spec.flatten_y(y)
+        if self.check_labels is not None:
+            self.check_labels(targets)
+        ys = [to_tensor(v, spec.device, spec.float_dtype, "y") for v in targets]
         sws = _weights_once(spec, spec.flatten_sample_weight(sw))
+        check_sample_counts(_named(spec, xs, ys, sws))
         if self.first and self.check_targets is not None:
             self.check_targets(ys)
         self.first = False
@@ -672,7 +694,7 @@ def _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_f
 def array_inputs(spec, x, argument="x"):
     xs = [to_tensor(v, spec.device, spec.float_dtype, argument)
           for v in spec.flatten_x(x, argument)]
-    xs = spec.expand_1d(xs)
+    xs = spec.cast_to_input_dtypes(spec.expand_1d(xs))
     spec.check_input_shapes(xs, argument)
     return xs
 

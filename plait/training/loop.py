@@ -108,6 +108,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
         prepare=lambda xs: _bind(state, spec, xs),
         check_targets=lambda ys: _check_targets(state, ys, "y"),
+        check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True),
         shard=parallel.shard() if parallel is not None else None)
     if parallel is not None:
         parallel.warn_if_unsharded(source)
@@ -116,7 +117,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
             "fit() needs a loss to minimize, but compile() was given none for any output. "
             "Call compile(loss=...) first. Received: loss=None")
     if isinstance(source, data_lib.ArraySource):
-        _check_sparse_labels(state, source.ys, "y")
+        _check_sparse_labels(state, source.ys)
     if split_data is not None:
         _warn_single_class(spec, y, split_data[1], validation_split)
     val_batches = None
@@ -196,7 +197,7 @@ def _validation_source(state, spec, validation_data, batch_size):
         source = data_lib.make_source(
             spec, vx, vy, vsw, batch_size, False, argument="validation_data",
             check_targets=lambda ys: _check_targets(state, ys, "validation_data"))
-        _check_sparse_labels(state, source.ys, "validation_data")
+        _check_sparse_labels(state, source.ys)
         return source
     if isinstance(validation_data, (tuple, list)):
         raise ValueError(
@@ -206,7 +207,8 @@ def _validation_source(state, spec, validation_data, batch_size):
             f"{len(validation_data)} entries")
     return data_lib.make_source(
         spec, validation_data, batch_size=batch_size, argument="validation_data",
-        check_targets=lambda ys: _check_targets(state, ys, "validation_data"))
+        check_targets=lambda ys: _check_targets(state, ys, "validation_data"),
+        check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True))
 
 
 def _should_validate(epoch, freq):
@@ -243,9 +245,10 @@ def evaluate(module, x=None, y=None, batch_size=None, verbose="auto", sample_wei
     source = data_lib.make_source(
         spec, x, y, sample_weight, batch_size, False,
         prepare=lambda xs: _bind(state, spec, xs),
-        check_targets=lambda ys: _check_targets(state, ys, "y"))
+        check_targets=lambda ys: _check_targets(state, ys, "y"),
+        check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True))
     if isinstance(source, data_lib.ArraySource):
-        _check_sparse_labels(state, source.ys, "y")
+        _check_sparse_labels(state, source.ys)
     batches = data_lib.EpochIterator(source, steps, repeat=False)
     verbose = _resolve_verbose(verbose)
     cbs = callbacks_module.CallbackList(
@@ -440,6 +443,7 @@ def _one_batch(state, spec, x, y, sample_weight):
             f"of them). Received: x of type {type(x).__name__}")
     xs = data_lib.array_inputs(spec, x)
     _bind(state, spec, xs)
+    _check_sparse_labels(state, spec.flatten_y(y), host_only=True)
     ys, sws = data_lib.array_targets(spec, y, sample_weight)
     data_lib.check_sample_counts(data_lib._named(spec, xs, ys, sws))
     _check_targets(state, ys, "y")
@@ -878,13 +882,21 @@ def _check_targets(state, ys, argument):
                 f" or compile without a loss for it. Received: {argument} without '{name}'")
 
 
-def _check_sparse_labels(state, ys, argument):
+def _check_sparse_labels(state, ys, host_only=False):
     """Sparse labels out of range fail deep inside the loss (on CUDA: a device assert);
-    check the full label arrays once, before training."""
+    check the full label arrays once, before training, or each batch of a loader or
+    generator as it comes (`host_only`: labels already on a GPU are not read, that would
+    wait for the device)."""
     shapes = state.output_shapes or [None] * len(ys)
     for loss, target, shape in zip(state.output_losses, ys, shapes):
         if target is None or not isinstance(loss, losses.SparseCategoricalCrossentropy):
             continue
+        if host_only and isinstance(target, torch.Tensor) and target.device.type != "cpu":
+            continue
+        if not isinstance(target, torch.Tensor):
+            target = np.asarray(target)
+            if target.dtype.kind not in "biuf":
+                continue  # not numbers: converting the batch says so
         axis = getattr(loss, "axis", -1)
         if shape and len(shape) > 0 and shape[axis] is not None:
             losses.check_sparse_labels(target, shape[axis],

@@ -14,6 +14,7 @@ import math
 import os
 from xml.sax.saxutils import escape as _xml_escape
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from plait.utils.layout import layered_layout
@@ -146,7 +147,7 @@ class _Placed:
         self.frames = []  # (x0, y0, x1, y1, title, (label_x, label_y))
         self.edges = []  # ([(x, y), ...], arrow)
         self.in_ports = []  # per input slot: offset along the rank from the centre
-        self.out_ports = []
+        self.out_ports = {}  # per output slot that an edge reads
 
     def add(self, other, dx, dy):
         self.boxes += [(a + dx, b + dy, c + dx, d + dy, box) for a, b, c, d, box in other.boxes]
@@ -162,7 +163,13 @@ def place(diagram, rankdir="TB"):
 
 def _place(diagram, rankdir, in_slots, out_slots):
     """`in_slots`/`out_slots`: `(item, slot)` targets of a cluster's ports, or empty."""
-    inner = [_place_cluster(it, rankdir) if isinstance(it, Cluster) else None for it in diagram.items]
+    used = {}  # per item, the output slots that an edge or this cluster's outputs read
+    for tail, _, tail_slot, _ in diagram.edges:
+        used.setdefault(tail, set()).add(tail_slot)
+    for item, slot in out_slots:
+        used.setdefault(item, set()).add(slot)
+    inner = [_place_cluster(it, rankdir, used.get(k, set())) if isinstance(it, Cluster) else None
+             for k, it in enumerate(diagram.items)]
     sizes = [(p.width, p.height) if p else _box_size(it) for p, it in zip(inner, diagram.items)]
     edges, ports, arrows = [], {}, []
     horizontal = rankdir in ("LR", "RL")
@@ -209,14 +216,16 @@ def _place(diagram, rankdir, in_slots, out_slots):
     return out
 
 
-def _place_cluster(cluster, rankdir):
-    p = _place(cluster.diagram, rankdir, cluster.inputs, cluster.outputs)
+def _place_cluster(cluster, rankdir, used_outputs):
+    """A cluster's frame and contents; an output slot no edge reads gets no stub line."""
+    used = sorted(slot for slot in used_outputs if slot is not None)
+    p = _place(cluster.diagram, rankdir, cluster.inputs, [cluster.outputs[k] for k in used])
     horizontal = rankdir in ("LR", "RL")
     label_w = text_width(cluster.title, TITLE_SIZE)
     label_h = TITLE_SIZE * LINE_SPACING
     # The frame runs through the port ranks: trim the layout's margin on the rank axis.
     trim_start = MARGIN if cluster.inputs else 0.0
-    trim_end = MARGIN if cluster.outputs else 0.0
+    trim_end = MARGIN if used else 0.0
     if rankdir in ("BT", "RL"):
         trim_start, trim_end = trim_end, trim_start
     if horizontal:
@@ -232,7 +241,8 @@ def _place_cluster(cluster, rankdir):
     out.add(p, -x0, -y0)
     shift = -y0 if horizontal else -x0
     out.in_ports = [c + shift - (out.height if horizontal else out.width) / 2 for c in p.in_ports]
-    out.out_ports = [c + shift - (out.height if horizontal else out.width) / 2 for c in p.out_ports]
+    out.out_ports = {slot: c + shift - (out.height if horizontal else out.width) / 2
+                     for slot, c in zip(used, p.out_ports)}
     return out
 
 
@@ -290,8 +300,8 @@ def to_image(diagram, rankdir="TB", dpi=200):
     for x0, y0, x1, y1, _, _ in placed.frames:
         pen.rectangle(_px((x0, y0, x1, y1), s), fill=CLUSTER_FILL)
         _dashed_rect(pen, _px((x0, y0, x1, y1), s), CLUSTER_BORDER, max(1, round(LINE_WIDTH * s)), 5 * s)
-    for pts, arrow in placed.edges:
-        _draw_edge(pen, [(x * s, y * s) for x, y in pts], arrow, s)
+    _draw_edges(canvas, placed.edges, s)
+    pen = ImageDraw.Draw(canvas)
     for x0, y0, x1, y1, box in placed.boxes:
         _draw_box_shape(pen, (x0, y0, x1, y1), box, s)
     if factor > 1:
@@ -351,14 +361,54 @@ def _arrow_head(pts):
     return pts[:-1] + [stop], [(bx, by), left, right]
 
 
-def _draw_edge(pen, pts, arrow, s):
-    width = max(1, round(LINE_WIDTH * s))
-    if arrow:
-        unscaled = [(x / s, y / s) for x, y in pts]
-        line, head = _arrow_head(unscaled)
-        pts = [(x * s, y * s) for x, y in line]
-        pen.polygon([(x * s, y * s) for x, y in head], fill=EDGE_COLOR)
-    pen.line(pts, fill=EDGE_COLOR, width=width, joint="curve")
+def _draw_edges(canvas, edges, s):
+    """Draws every edge (lines and arrowheads) in EDGE_COLOR onto `canvas`, anti-aliased."""
+    ink = np.zeros((canvas.height, canvas.width), dtype=np.uint8)
+    heads = []
+    width = LINE_WIDTH * s
+    for pts, arrow in edges:
+        if arrow:
+            pts, head = _arrow_head(pts)
+            heads.append([(x * s, y * s) for x, y in head])
+        for p, q in zip(pts, pts[1:]):
+            _stroke(ink, (p[0] * s, p[1] * s), (q[0] * s, q[1] * s), width)
+    mask = Image.fromarray(ink, mode="L")
+    pen = ImageDraw.Draw(mask)
+    for head in heads:
+        pen.polygon(head, fill=255)
+    canvas.paste(Image.new("RGB", canvas.size, EDGE_COLOR), (0, 0), mask)
+
+
+def _stroke(ink, p, q, width):
+    """Adds the segment p-q, `width` pixels wide with round ends, to the coverage array `ink`.
+
+    Each pixel's coverage comes from its distance to the segment, so a line has the same
+    weight at every angle (Pillow's own wide lines come out up to a pixel thinner on some
+    slopes). Only a band `width` wide around the segment is computed."""
+    half = width / 2
+    (ax, ay), (bx, by) = p, q
+    dx, dy = bx - ax, by - ay
+    steep = abs(dy) > abs(dx)
+    if steep:  # walk along y, the longer axis: swap the axes and swap back at the end
+        ax, ay, bx, by, dx, dy = ay, ax, by, bx, dy, dx
+    if bx < ax:
+        ax, ay, bx, by, dx, dy = bx, by, ax, ay, -dx, -dy
+    reach = int(math.ceil(half * math.sqrt(2) + 1.5))
+    major = np.arange(math.floor(ax - half - 1), math.ceil(bx + half + 1) + 1)
+    t = np.clip((major + 0.5 - ax) / dx, 0.0, 1.0) if dx else np.zeros(len(major))
+    centre = np.floor(ay + t * dy).astype(np.int64)
+    minor = centre[:, None] + np.arange(-reach, reach + 1)[None, :]
+    major = np.broadcast_to(major[:, None], minor.shape)
+    # Distance from each pixel centre to the segment.
+    px, py = major + 0.5 - ax, minor + 0.5 - ay
+    length2 = dx * dx + dy * dy
+    u = np.clip((px * dx + py * dy) / length2, 0.0, 1.0) if length2 else np.zeros(px.shape)
+    dist = np.hypot(px - u * dx, py - u * dy)
+    cover = np.clip(half + 0.5 - dist, 0.0, 1.0)
+    xs, ys = (minor, major) if steep else (major, minor)
+    keep = (cover > 0) & (xs >= 0) & (ys >= 0) & (xs < ink.shape[1]) & (ys < ink.shape[0])
+    xs, ys, value = xs[keep], ys[keep], (cover[keep] * 255).astype(np.uint8)
+    ink[ys, xs] = np.maximum(ink[ys, xs], value)
 
 
 def _dashed_rect(pen, rect, color, width, dash):

@@ -1,10 +1,10 @@
-"""Core layers added by the layer library: Embedding, Lambda, Identity, Rescaling."""
+"""Core layers added by the layer library: Embedding, Masking, Lambda, Identity, Rescaling."""
 import numpy as np
 import pytest
 import torch
 
 from plait import initializers
-from plait.layers import Dense, Embedding, Identity, Input, Lambda, Rescaling
+from plait.layers import Dense, Embedding, Identity, Input, Lambda, Masking, Rescaling
 from plait.layers.layer import LayerCallError
 from plait.models import Model
 from tests.layers.harness import run_layer_test
@@ -16,6 +16,7 @@ CASES = [
     (Embedding, dict(input_dim=6, output_dim=2, embeddings_regularizer="l2",
                      embeddings_constraint="non_neg"), (4,), torch.int64, (None, 4, 2), 1),
     (Identity, {}, (3, 2), torch.float32, (None, 3, 2), 0),
+    (Masking, dict(mask_value=0.5), (4, 3), torch.float32, (None, 4, 3), 0),
     (Rescaling, dict(scale=1 / 255), (4, 3), torch.float32, (None, 4, 3), 0),
     (Rescaling, dict(scale=1 / 127.5, offset=-1), (4, 3), torch.int64, (None, 4, 3), 0),
     (Rescaling, dict(scale=[1.0, 2.0, 3.0], offset=[0.0, 0.5, 1.0]), (2, 3), torch.float32,

@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plait.layers import (Add, Average, Dot, Input, Maximum, Minimum, Multiply, Subtract, add,
                           average, dot, maximum, minimum, multiply, subtract)
@@ -109,3 +111,56 @@ def test_errors_name_layer_and_shapes():
         Dot(axes="last")
     with pytest.raises(ValueError, match="`axes` must be an int or a pair"):
         Dot(axes=(1, 2, 3))
+
+
+# ------------------------------------------------- shapes, over generated arguments
+@st.composite
+def _broadcasting_shapes(draw):
+    """2-3 sample shapes (no batch) that broadcast as Keras merges them: each a suffix of a
+    common shape (a lower rank gains axes after the batch), some sizes 1, some unknown."""
+    full = draw(st.lists(st.integers(2, 4), min_size=1, max_size=3))
+    shapes = []
+    for _ in range(draw(st.integers(2, 3))):
+        rank = draw(st.integers(1, len(full)))
+        concrete = [draw(st.sampled_from([d, 1])) for d in full[len(full) - rank:]]
+        symbolic = [draw(st.sampled_from([d, None])) for d in concrete]
+        shapes.append((tuple(concrete), tuple(symbolic)))
+    return shapes
+
+
+@settings(max_examples=40, deadline=None)
+@given(cls=st.sampled_from([Add, Multiply, Average, Maximum, Minimum]),
+       shapes=_broadcasting_shapes())
+def test_elementwise_shapes_symbolic_equal_concrete(cls, shapes):
+    layer = cls()
+    symbolic = layer([Input(shape=s) for _, s in shapes])
+    with torch.no_grad():
+        concrete = layer([torch.randn((2,) + c) for c, _ in shapes])
+    assert len(symbolic.shape) == concrete.dim()
+    assert symbolic.shape[0] is None
+    for s, c in zip(symbolic.shape[1:], concrete.shape[1:]):
+        assert s is None or s == c, (symbolic.shape, tuple(concrete.shape))
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), rank_a=st.integers(1, 3), rank_b=st.integers(1, 3),
+       normalize=st.booleans())
+def test_dot_shapes_symbolic_equal_concrete(data, rank_a, rank_b, normalize):
+    a = data.draw(st.lists(st.integers(2, 4), min_size=rank_a, max_size=rank_a))
+    b = data.draw(st.lists(st.integers(2, 4), min_size=rank_b, max_size=rank_b))
+    axis_a, axis_b = data.draw(st.integers(1, rank_a)), data.draw(st.integers(1, rank_b))
+    b[axis_b - 1] = a[axis_a - 1]
+    negative = data.draw(st.booleans())
+    axes = (axis_a - rank_a - 1, axis_b - rank_b - 1) if negative else (axis_a, axis_b)
+    layer = Dot(axes=axes, normalize=normalize)
+    symbolic = layer([Input(shape=tuple(a)), Input(shape=tuple(b))])
+    x, y = torch.randn((2,) + tuple(a)), torch.randn((2,) + tuple(b))
+    with torch.no_grad():
+        concrete = layer([x, y])
+    assert symbolic.shape == (None,) + tuple(concrete.shape[1:])
+    if normalize:
+        x = torch.nn.functional.normalize(x, dim=axis_a)
+        y = torch.nn.functional.normalize(y, dim=axis_b)
+    expected = torch.tensordot(x[0], y[0], dims=([axis_a - 1], [axis_b - 1]))
+    torch.testing.assert_close(concrete[0].reshape(-1), expected.reshape(-1), atol=1e-5,
+                               rtol=1e-5)

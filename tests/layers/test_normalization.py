@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from plait.layers import (BatchNormalization, Dense, GroupNormalization, Input,
+from plait.layers import (BatchNormalization, Dense, Embedding, GroupNormalization, Input,
                           LayerNormalization, UnitNormalization)
 from plait.layers.layer import LayerCallError
 from plait.models import Model
@@ -16,6 +16,7 @@ CASES = [
     (LayerNormalization, {}, (4, 3), (None, 4, 3), 2),
     (LayerNormalization, dict(axis=[1, 2], scale=False), (4, 3), (None, 4, 3), 1),
     (LayerNormalization, dict(axis=1), (4, 3), (None, 4, 3), 2),
+    (LayerNormalization, dict(rms_scaling=True), (4, 3), (None, 4, 3), 1),
     (GroupNormalization, dict(groups=2), (5, 4), (None, 5, 4), 2),
     (GroupNormalization, dict(groups=-1, axis=1), (4, 3, 3), (None, 4, 3, 3), 2),
     (UnitNormalization, dict(axis=[1, 2]), (4, 3), (None, 4, 3), 0),
@@ -129,6 +130,21 @@ def test_layer_normalization_math():
         np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5, err_msg=str(axis))
 
 
+@pytest.mark.parametrize("axis", [-1, [1, 2]])
+def test_layer_normalization_rms_scaling_is_keras_3s(axis):
+    # Keras 3: x * rsqrt(var + epsilon) * gamma; not centered, no beta.
+    x = np.random.default_rng(5).normal(1.0, 2.0, size=(2, 3, 4)).astype("float32")
+    layer = LayerNormalization(axis=axis, rms_scaling=True, center=True)
+    layer(Input(shape=(3, 4)))
+    axes = (2,) if axis == -1 else (1, 2)
+    gamma = np.random.rand(*[x.shape[a] for a in axes]).astype("float32")
+    layer.set_weights([gamma])
+    expected = x / np.sqrt(x.var(axis=axes, keepdims=True) + 1e-3) * gamma
+    out = layer(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+    assert layer.get_config()["rms_scaling"] is True
+
+
 @pytest.mark.parametrize("groups,axis", [(2, -1), (3, -1), (-1, -1), (5, 1)])
 def test_group_normalization_math(groups, axis):
     x = np.random.default_rng(4).normal(size=(2, 5, 6)).astype("float32")
@@ -184,3 +200,22 @@ def test_errors():
         BatchNormalization(axis=[1, 2])
     with pytest.raises(TypeError, match="`axis` must be an int or a list of ints"):
         UnitNormalization(axis="last")
+
+
+def test_batchnorm_training_statistics_skip_masked_steps():
+    tokens = Input(shape=(4,), dtype="int64")
+    embedded = Embedding(6, 3, mask_zero=True)(tokens)
+    layer = BatchNormalization(momentum=0.0, epsilon=1e-3)
+    model = Model(tokens, layer(embedded))
+    data = torch.tensor([[1, 2, 0, 0], [3, 4, 5, 0]])
+    with torch.no_grad():
+        rows = model.get_layer(embedded.node.layer.name)(data)[data != 0]  # (5, 3) unmasked
+        out = model(data, training=True)
+    mean, variance = rows.mean(0), rows.var(0, unbiased=False)
+    torch.testing.assert_close(layer.moving_mean, mean, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(layer.moving_variance, variance, atol=1e-5, rtol=1e-5)
+    embedded_all = model.get_layer(embedded.node.layer.name)(data)
+    torch.testing.assert_close(out, (embedded_all - mean) / torch.sqrt(variance + 1e-3),
+                               atol=1e-5, rtol=1e-5)
+    with torch.no_grad():  # inference: the moving statistics, the mask plays no part
+        torch.testing.assert_close(model(data), layer(embedded_all))

@@ -213,6 +213,32 @@ def test_torch_module_parameters_train():
     assert not model.get_layer("block").training  # back to inference after fit
 
 
+def test_torch_module_built_frozen_does_not_train():
+    inputs = Input(shape=(6,))
+    frozen = TorchModule(nn.Linear(6, 4), trainable=False)
+    model = Model(inputs, Dense(3)(frozen(inputs)))
+    model.compile("sgd", "mse")
+    before = frozen.get_weights()
+    model.fit(np.random.rand(16, 6).astype("float32"), np.random.rand(16, 3).astype("float32"),
+              verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, frozen.get_weights()))
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+
+
+def test_torch_module_training_argument_sets_the_mode_for_the_call():
+    inputs = Input(shape=(200,))
+    dropout = nn.Dropout(0.5)
+    model = Model(inputs, TorchModule(dropout)(inputs, training=True))  # Monte-Carlo dropout
+    ones = torch.ones(2, 200)
+    assert (model(ones) == 0).any()
+    assert not dropout.training  # the module's own mode is left as it was
+    layer = TorchModule(nn.Dropout(0.5))
+    layer(Input(shape=(200,)))
+    layer.train()
+    assert torch.equal(layer(ones, training=False), ones)
+    assert layer.module.training
+
+
 def test_torch_module_computes_like_the_module():
     module = nn.Linear(4, 2)
     layer = TorchModule(module)
@@ -237,3 +263,18 @@ def test_torch_module_errors():
         TorchModule(nn.LazyLinear(3))(Input(shape=(None,)))
     with pytest.raises(LayerCallError, match=r"torch_module_\d.*\(None, 4\)"):
         TorchModule(nn.Linear(3, 2))(Input(shape=(4,)))
+
+
+def test_named_tuple_results_keep_their_fields():
+    x = Input(shape=(4, 8))
+    best = torch.max(x, dim=1)
+    assert type(best) is torch.return_types.max
+    assert best.values.shape == (None, 8) and best.indices.dtype == torch.int64
+    assert best[0] is best.values
+    top = x.topk(2, dim=-1)
+    model = Model(x, [Dense(3)(best.values), top.indices])
+    out, indices = model(A)
+    assert out.shape == (3, 3)
+    assert torch.equal(indices, A.topk(2, dim=-1).indices)
+    again = Model.from_config(model.get_config())
+    assert torch.equal(again(A)[1], indices)

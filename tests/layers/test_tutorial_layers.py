@@ -4,8 +4,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from plait.layers import (LSTM, Activation, Concatenate, Conv1D, Conv2D, Dense, Flatten, Input,
-                          MaxPooling2D, AveragePooling2D, TimeDistributed)
+import plait
+from plait.layers import (LSTM, Activation, Concatenate, Conv1D, Conv2D, Dense, Dropout, Flatten,
+                          Input, MaxPooling2D, AveragePooling2D, TimeDistributed)
 from plait.layers.layer import LayerCallError
 from tests.layers.harness import run_layer_test
 
@@ -44,13 +45,25 @@ def test_time_distributed_contract():
     run_layer_test(TimeDistributed, dict(layer=Dense(2)), (5, 3), (None, 5, 2), expected_num_weights=2)
 
 
+def test_time_distributed_passes_training_to_the_wrapped_layer():
+    x = torch.ones(4, 6, 50)
+    layer = TimeDistributed(Dropout(0.5, seed=1))
+    assert torch.equal(layer(x), x)
+    dropped = layer(x, training=True)
+    assert (dropped == 0).any() and set(dropped.unique().tolist()) == {0.0, 2.0}
+    inputs = Input(shape=(6, 50))
+    model = plait.Model(inputs, TimeDistributed(Dropout(0.5))(inputs, training=True))
+    assert (model(x) == 0).any()
+
+
 def test_dense_matches_linear_in_keras_layout():
     layer = Dense(3)
     layer(Input(shape=(4,)))
     kernel, bias = np.random.rand(4, 3).astype("float32"), np.random.rand(3).astype("float32")
     layer.set_weights([kernel, bias])
     x = torch.randn(2, 4)
-    np.testing.assert_allclose(layer(x).detach().numpy(), x.numpy() @ kernel + bias, rtol=1e-5)
+    np.testing.assert_allclose(layer(x).detach().numpy(), x.numpy() @ kernel + bias, rtol=1e-5,
+                               atol=1e-6)
     assert layer.weight.shape == (3, 4)
     assert layer.kernel.shape == (4, 3)
 

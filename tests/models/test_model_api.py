@@ -43,14 +43,15 @@ def test_wrong_number_of_inputs():
     model = Model([a, b], Dense(1)(concatenate([a, b])))
     with pytest.raises(ValueError, match=r"expects 2 inputs \(input_1: \(None, 3\), input_2: \(None, 2\)\); received one Tensor"):
         model(torch.ones(2, 3))
-    with pytest.raises(ValueError, match=r"expects 2 input\(s\).*received a list of 3"):
+    with pytest.raises(ValueError, match=r"expects 2 input\(s\).*received a list of 3\.\n"):
         model([torch.ones(2, 3)] * 3)
 
 
 def test_list_where_one_input_was_meant():
     visible = Input(shape=(3,))
     model = Model(visible, Dense(1)(visible))
-    with pytest.raises(ValueError, match="not a list of its rows"):
+    with pytest.raises(ValueError, match=r"received a list of 2\. Pass the one input's data "
+                                         "as a tensor, not a list of its rows"):
         model([torch.ones(3), torch.ones(3)])
 
 
@@ -131,6 +132,43 @@ def test_get_layer_errors():
         model.get_layer("dense_9")
     with pytest.raises(ValueError, match="exactly one of"):
         model.get_layer()
+    assert model.get_layer(index=-1).name == "dense_1"
+    with pytest.raises(ValueError, match=r"has 2 layers; index 2 is out of range"):
+        model.get_layer(index=2)
+    with pytest.raises(TypeError, match=r"index must be an int.*Received: index='1'"):
+        model.get_layer(index="1")
+
+
+def test_nested_model_called_on_a_tensor_of_the_wrong_shape():
+    inner_in = Input(shape=(4,))
+    inner = Model(inner_in, Dense(2)(inner_in), name="encoder")
+    with pytest.raises(ValueError, match=r"Model 'encoder' input 'input_1' expects tensors of "
+                                         r"shape \(None, 4\); it was called at "
+                                         r"test_model_api\.py:\d+ on 'input_2' of shape "
+                                         r"\(None, 5\) \(made at test_model_api\.py:\d+\)"):
+        inner(Input(shape=(5,)))
+    with pytest.raises(ValueError, match=r"expects tensors of shape \(None, 4\).*\(None, 3, 4\)"):
+        inner(Input(shape=(3, 4)))
+    assert inner(Input(batch_shape=(8, 4))).shape == (8, 2)  # None matches any size
+
+
+def test_layer_given_a_list_where_it_takes_one_tensor():
+    visible = Input(shape=(4,))
+    with pytest.raises(ValueError, match=r"Layer 'dense_1' \(Dense\) cannot be built for inputs "
+                                         r"'input_1' of shape \(None, 4\).*at test_model_api"
+                                         r"\.py:\d+: .*given a list of 2 tensors.*concatenate"):
+        Dense(2)([visible, visible])
+
+
+def test_layer_called_on_numpy_or_on_a_model_says_what_to_do():
+    visible = Input(shape=(4,))
+    model = Model(visible, Dense(2)(visible))
+    with pytest.raises(TypeError, match=r"'dense_2' \(Dense\) was called on a NumPy array of "
+                                        r"shape \(2, 4\).*torch\.as_tensor\(x\)"):
+        Dense(3)(np.zeros((2, 4)))
+    with pytest.raises(TypeError, match=r"'dense_3' \(Dense\) was called on a Model object.*"
+                                        r"dense_3\(model\.output\)"):
+        Dense(3)(model)
 
 
 def test_symbolic_tensor_explains_itself_when_misused():
@@ -344,3 +382,30 @@ def test_unusual_but_safe_names_run():
     model = Model(visible, Dense(2, name="my dense")(Dense(2, name="é")(visible)))
     assert 'getattr(self, "my dense")' in model.code
     assert model(torch.ones(1, 3)).shape == (1, 2)
+
+
+def test_sequential_input_is_named_after_its_first_layer_like_keras():
+    # Keras 2 names a Sequential's own input `<first layer>_input`, so it takes no
+    # `input_N` name from the functional models built after it.
+    model = Sequential([Dense(2, input_dim=3), Dense(1)])
+    assert model.input_names == ["dense_1_input"]
+    lazy = Sequential([Dense(2)])
+    lazy.build((None, 4))
+    assert lazy.input_names == ["dense_3_input"]
+    assert Input(shape=(3,)).name == "input_1"
+
+
+def test_sequential_is_built_once_its_input_shape_is_known():
+    assert Sequential([Dense(2, input_shape=(4,))]).built
+    lazy = Sequential([Dense(2)])
+    assert not lazy.built
+    lazy.build((None, 4))
+    assert lazy.built
+
+
+def test_metrics_lists_the_compiled_metric_objects():
+    model = Sequential([Dense(1, input_shape=(4,))])
+    assert model.metrics == []
+    model.compile("adam", "mse", metrics=["mae", "accuracy"])
+    assert [type(m).__name__ for m in model.metrics] == ["MeanAbsoluteError", "BinaryAccuracy"]
+    assert [m.name for m in model.metrics] == model.metrics_names[1:]

@@ -1,10 +1,12 @@
 """plot_model and model_to_dot: golden DOT for the tutorial's models, valid image files, the
 layout's invariants on random models, Keras's options, and every documented error."""
+import math
 import os
 import sys
 import types
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 from PIL import Image
@@ -17,6 +19,7 @@ from plait.layers.pooling import MaxPooling2D
 from plait.models import plot
 from plait.utils import draw, model_to_dot, plot_model
 from plait.utils.draw import segment_hits_rect
+from tests.models import tutorial_models
 
 
 @pytest.fixture(autouse=True)
@@ -147,6 +150,85 @@ GOLDEN_MULTIPLE_OUTPUTS_LR = """digraph G {
   "lstm_1" -> "time_distributed_1";
 }
 """
+
+
+GOLDEN_CNN = HEADER + """\
+  "input_1" [label="input_1: InputLayer"];
+  "conv2d_1" [label="conv2d_1: Conv2D"];
+  "max_pooling2d_1" [label="max_pooling2d_1: MaxPooling2D"];
+  "conv2d_2" [label="conv2d_2: Conv2D"];
+  "max_pooling2d_2" [label="max_pooling2d_2: MaxPooling2D"];
+  "flatten_1" [label="flatten_1: Flatten"];
+  "dense_1" [label="dense_1: Dense"];
+  "dense_2" [label="dense_2: Dense"];
+  "input_1" -> "conv2d_1";
+  "conv2d_1" -> "max_pooling2d_1";
+  "max_pooling2d_1" -> "conv2d_2";
+  "conv2d_2" -> "max_pooling2d_2";
+  "max_pooling2d_2" -> "flatten_1";
+  "flatten_1" -> "dense_1";
+  "dense_1" -> "dense_2";
+}
+"""
+
+GOLDEN_RNN = HEADER + """\
+  "input_1" [label="input_1: InputLayer"];
+  "lstm_1" [label="lstm_1: LSTM"];
+  "dense_1" [label="dense_1: Dense"];
+  "dense_2" [label="dense_2: Dense"];
+  "input_1" -> "lstm_1";
+  "lstm_1" -> "dense_1";
+  "dense_1" -> "dense_2";
+}
+"""
+
+GOLDEN_MULTIPLE_INPUTS_SHAPES = HEADER + """\
+  "input_1" [label="{input_1: InputLayer|output: (None, 64, 64, 1)}"];
+  "conv2d_1" [label="{conv2d_1: Conv2D|input: (None, 64, 64, 1)|output: (None, 61, 61, 32)}"];
+  "max_pooling2d_1" [label="{max_pooling2d_1: MaxPooling2D|input: (None, 61, 61, 32)|output: (None, 30, 30, 32)}"];
+  "conv2d_2" [label="{conv2d_2: Conv2D|input: (None, 30, 30, 32)|output: (None, 27, 27, 16)}"];
+  "max_pooling2d_2" [label="{max_pooling2d_2: MaxPooling2D|input: (None, 27, 27, 16)|output: (None, 13, 13, 16)}"];
+  "flatten_1" [label="{flatten_1: Flatten|input: (None, 13, 13, 16)|output: (None, 2704)}"];
+  "input_2" [label="{input_2: InputLayer|output: (None, 32, 32, 3)}"];
+  "conv2d_3" [label="{conv2d_3: Conv2D|input: (None, 32, 32, 3)|output: (None, 29, 29, 32)}"];
+  "max_pooling2d_3" [label="{max_pooling2d_3: MaxPooling2D|input: (None, 29, 29, 32)|output: (None, 14, 14, 32)}"];
+  "conv2d_4" [label="{conv2d_4: Conv2D|input: (None, 14, 14, 32)|output: (None, 11, 11, 16)}"];
+  "max_pooling2d_4" [label="{max_pooling2d_4: MaxPooling2D|input: (None, 11, 11, 16)|output: (None, 5, 5, 16)}"];
+  "flatten_2" [label="{flatten_2: Flatten|input: (None, 5, 5, 16)|output: (None, 400)}"];
+  "concatenate_1" [label="{concatenate_1: Concatenate|input: [(None, 2704), (None, 400)]|output: (None, 3104)}"];
+  "dense_1" [label="{dense_1: Dense|input: (None, 3104)|output: (None, 10)}"];
+  "dense_2" [label="{dense_2: Dense|input: (None, 10)|output: (None, 10)}"];
+  "dense_3" [label="{dense_3: Dense|input: (None, 10)|output: (None, 1)}"];
+  "input_1" -> "conv2d_1";
+  "conv2d_1" -> "max_pooling2d_1";
+  "max_pooling2d_1" -> "conv2d_2";
+  "conv2d_2" -> "max_pooling2d_2";
+  "max_pooling2d_2" -> "flatten_1";
+  "input_2" -> "conv2d_3";
+  "conv2d_3" -> "max_pooling2d_3";
+  "max_pooling2d_3" -> "conv2d_4";
+  "conv2d_4" -> "max_pooling2d_4";
+  "max_pooling2d_4" -> "flatten_2";
+  "flatten_1" -> "concatenate_1";
+  "flatten_2" -> "concatenate_1";
+  "concatenate_1" -> "dense_1";
+  "dense_1" -> "dense_2";
+  "dense_2" -> "dense_3";
+}
+"""
+
+
+def test_golden_dot_convolutional_neural_network():
+    assert model_to_dot(tutorial_models.cnn()) == GOLDEN_CNN
+
+
+def test_golden_dot_recurrent_neural_network():
+    assert model_to_dot(tutorial_models.rnn()) == GOLDEN_RNN
+
+
+def test_golden_dot_multiple_inputs_with_shapes():
+    assert model_to_dot(tutorial_models.multiple_inputs(), show_shapes=True) == \
+        GOLDEN_MULTIPLE_INPUTS_SHAPES
 
 
 def test_golden_dot_multilayer_perceptron():
@@ -320,6 +402,36 @@ def test_nested_model_expands_into_a_cluster():
     inside = {b[4].id for b in placed.boxes if _contains(frame, b)}
     assert inside == {"code_in", "hidden", "bottleneck"}
     _check_placed(placed)
+
+
+def test_nested_model_output_that_ends_the_graph_draws_no_dangling_line():
+    # The last layer inside an expanded model is the outer model's output: no edge leaves it.
+    head = Sequential([Dense(3, input_shape=(4,), name="h1"), Dense(2, name="h2")], name="head")
+    x = Input(shape=(4,), name="x")
+    placed = draw.place(plot.model_diagram(Model(x, head(x)), expand_nested=True))
+    boxes = [b[:4] for b in placed.boxes]
+    starts = [pts[0] for pts, _ in placed.edges]
+    for pts, _ in placed.edges:
+        # every line ends on a box, or where the next piece of the edge starts (a frame port)
+        end = pts[-1]
+        assert any(_on_border(end, b) for b in boxes) or any(
+            abs(end[0] - s[0]) < 1e-6 and abs(end[1] - s[1]) < 1e-6 for s in starts), pts
+    (frame,) = placed.frames
+    bottom = max(b[3] for b in boxes)
+    assert frame[3] - bottom <= draw.MARGIN + 1e-6  # no room left for a stub below h2
+
+
+def test_edges_have_the_same_weight_at_every_angle():
+    # Pillow's wide lines come out up to a pixel thinner on some slopes; edges must not.
+    weights = []
+    for degrees in range(0, 91, 5):
+        canvas = Image.new("RGB", (400, 400), draw.BACKGROUND)
+        angle = math.radians(degrees)
+        dx, dy = 60 * math.cos(angle), 60 * math.sin(angle)
+        draw._draw_edges(canvas, [([(100 - dx, 100 - dy), (100 + dx, 100 + dy)], False)], 2.0)
+        ink = 255 - np.asarray(canvas.convert("L"), dtype=np.float64)
+        weights.append(ink.sum() / (255 - 0x4F) / 240)  # ink per unit length, in pixels
+    assert max(weights) - min(weights) < 0.1 * max(weights), weights
 
 
 def test_sequential_is_drawn_with_its_input():

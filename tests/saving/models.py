@@ -50,6 +50,7 @@ LAYER_CASES = [
     ("Embedding", dict(input_dim=10, output_dim=4), (6,), "int"),
     ("Identity", {}, (3,), "one"),
     ("Rescaling", dict(scale=0.5, offset=1.0), (3,), "one"),
+    ("Masking", dict(mask_value=0.0), (5, 3), "one"),
     ("Dropout", dict(rate=0.5), (3,), "one"),
     ("SpatialDropout1D", dict(rate=0.5), (4, 3), "one"),
     ("SpatialDropout2D", dict(rate=0.5), (4, 4, 3), "one"),

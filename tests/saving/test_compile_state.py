@@ -10,6 +10,7 @@ import torch
 from plait import losses, metrics, optimizers
 from plait.models import load_model
 from plait.optimizers import schedules
+from plait.saving import register_serializable
 from tests.saving import models as M
 
 
@@ -131,6 +132,30 @@ def test_custom_loss_needs_custom_objects(tmp_path):
     assert getattr(loaded, "_compile_state", None) is None
     loaded = load_model(tmp_path / "m.plait", custom_objects={"my_loss": my_loss})
     assert loaded._compile_state.output_losses[0].fn is my_loss
+
+
+@register_serializable(package="compile_state_test")
+def registered_loss(y_true, y_pred):
+    return torch.square(y_true - y_pred).mean(dim=-1)
+
+
+def test_registered_loss_and_metric_functions_load_without_custom_objects(tmp_path):
+    # Keras's way for a custom function: @register_serializable(), saved as "package>name"
+    model = M.TUTORIAL[0]()
+    model.compile(optimizer="sgd", loss=registered_loss,
+                  metrics=[registered_loss, metrics.MeanMetricWrapper(registered_loss)])
+    model.save(tmp_path / "m.plait")
+    with zipfile.ZipFile(tmp_path / "m.plait") as archive:
+        saved = json.loads(archive.read("config.json"))["compile_config"]
+    assert saved["loss"] == "compile_state_test>registered_loss"
+    loaded = load_model(tmp_path / "m.plait")
+    state = loaded._compile_state
+    assert state.output_losses[0].fn is registered_loss
+    x, y = data(loaded, n=16)
+    history = loaded.fit(x, y, epochs=1, verbose=0)
+    assert set(history.history) == {"loss", "registered_loss", "mean_metric_wrapper"}
+    wrapper = losses.LossFunctionWrapper(registered_loss)
+    assert losses.deserialize(losses.serialize(wrapper)).fn is registered_loss
 
 
 def test_damaged_optimizer_state_is_a_clear_error(tmp_path):

@@ -158,6 +158,18 @@ def test_save_weights_load_weights_by_name(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def test_load_weights_into_a_fresh_sequential_with_an_input_shape(tmp_path):
+    # Keras builds such a model at once; nothing has to touch it before load_weights
+    model = Sequential([Dense(3, input_shape=(4,)), Dense(1)])
+    M.perturb(model)
+    model.save_weights(tmp_path / "w.safetensors")
+    M.reset()  # the same layer names again
+    other = Sequential([Dense(3, input_shape=(4,)), Dense(1)])
+    other.load_weights(tmp_path / "w.safetensors")
+    for a, b in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_weights_file_is_a_plain_state_dict(tmp_path):
     model = M.TUTORIAL[2]()
     model.save_weights(tmp_path / "w.safetensors")

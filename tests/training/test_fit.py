@@ -425,6 +425,40 @@ def test_sparse_labels_out_of_range_raise_before_any_update():
     assert_same_state(before, state_copy(model))
 
 
+def test_a_later_generator_batch_is_checked_like_the_first():
+    # its labels, its shapes and its sample counts; on CUDA a bad label would be a device
+    # assert that ends the process
+    model = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=-1))
+    training.compile(model, "adam", loss="sparse_categorical_crossentropy")
+    good = (np.ones((4, 4), "float32"), np.array([0, 1, 2, 1]))
+    bad_label = (good[0], np.array([0, 1, 7, 1]))
+    with pytest.raises(ValueError, match=r"model predicts 3 classes. Received: a label value "
+                                         r"of 7 at index 2"):
+        training.fit(model, iter([good, bad_label]), verbose=0)
+    with pytest.raises(ValueError, match=r"a label value of 7"):
+        training.fit(model, iter([good]), validation_data=iter([good, bad_label]), verbose=0)
+    with pytest.raises(ValueError, match=r"a label value of 7"):
+        training.evaluate(model, iter([bad_label]), verbose=0)
+    with pytest.raises(ValueError, match=r"a label value of 7"):
+        training.train_on_batch(model, *bad_label)
+    with pytest.raises(ValueError, match=r"they differ: x: 4, y: 3"):
+        training.fit(model, iter([good, (good[0], good[1][:3])]), verbose=0)
+
+
+def test_a_later_generator_batch_of_another_shape_names_the_input():
+    from plait import Input, Model
+    from plait.layers import Dense
+
+    visible = Input(shape=(4,), name="features")
+    model = Model(visible, Dense(1)(visible))
+    model.compile("sgd", loss="mse")
+    batches = [(np.ones((4, 4), "float32"), np.ones((4, 1))),
+               (np.ones((4, 3), "float32"), np.ones((4, 1)))]
+    with pytest.raises(ValueError, match=r"Input 'features' of the model expects data of shape "
+                                         r"\(None, 4\), but `x` gives shape \(4, 3\)"):
+        model.fit(iter(batches), verbose=0)
+
+
 def test_a_failing_step_leaves_the_weights_untouched():
     model = nn.Linear(4, 2)
     training.compile(model, "adam", loss="mse")
