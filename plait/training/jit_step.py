@@ -92,7 +92,8 @@ class _OneGraphStep:
                 update(setting, p, grads[name], state, lr)
             return result
 
-        self.compiled = torch.compile(step, fullgraph=True, backend=backend)
+        self.compiled = torch.compile(step, fullgraph=True, backend=backend,
+                                      options=_fast_call_options(backend))
 
     def __call__(self, xs, ys, sws):
         optimizer = self.optimizer
@@ -123,6 +124,19 @@ class _OneGraphStep:
             states.append(tuple(state[key] for key in keys))
         self.states = states
         self.seen_state = torch_optimizer.state
+
+
+def _fast_call_options(backend):
+    """What a small model's compiled step spends per call beyond its kernels is mostly
+    dynamo's guards on the modules it reaches and Inductor's re-check of every input's
+    size and stride (bench/ANALYSIS.md). Both guard against changes a compiled step never
+    sees: the step is made for one compile() and its parameters, as Keras's compiled
+    train function is (change `trainable` or a layer, then compile() again, as in Keras);
+    tensor guards (shapes, dtypes, devices of the data and the state) stay."""
+    options = {"guard_filter_fn": torch.compiler.skip_guard_on_all_nn_modules_unsafe}
+    if backend == "inductor":
+        options["size_asserts"] = False
+    return options
 
 
 def _settings(group):
