@@ -403,7 +403,9 @@ def fit(case, report, pmodel, tmodel, smodel, pool, kw, args):
             hand_epoch(case, module, optimizer, xs, ys, batch, accuracy)
             return now() - start
 
-        n = calibrate(hand_run, args.run_seconds, batch, batch, pool.size)
+        # At least 4 steps a run: a run of one or two steps of a slow model times fit's
+        # set-up more than its steps, and swings from round to round.
+        n = calibrate(hand_run, args.run_seconds, batch, min(pool.size, 4 * batch), pool.size)
         plait_run(n)  # warm-up (optimizer state, first-call allocations)
         runs = {"plait": lambda: plait_run(n), "hand": lambda: hand_run(n)}
         if smodel is not None:
