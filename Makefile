@@ -22,6 +22,8 @@ test: $(STAMP)
 	$(PY) -m pytest tests
 
 bench: $(STAMP)
+	# the closest peer, a third column when it installs (it needs only torch, already here)
+	$(PY) -m pip install --quiet 'pytorch-symbolic>=1.2' || echo 'pytorch-symbolic did not install: its column stays empty'
 	$(PY) bench/run.py
 
 clean:
