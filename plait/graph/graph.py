@@ -68,19 +68,19 @@ class Graph:
         return out
 
     def _find_mask_nodes(self):
-        """The weightless nodes that only compute masks (`tokens != 0` of an
-        `Embedding(mask_zero=True)`): each of their outputs is read only as a `mask=`
-        argument or by another such node. Keras keeps masks out of summaries and plots;
-        so do plait's."""
+        """The recorded torch ops that only compute masks (`tokens != 0` of an
+        `Embedding(mask_zero=True)`): each of their outputs is read only as a mask argument
+        (`mask=`, `query_mask=`, ...) or by another such node. Keras keeps masks out of
+        summaries and plots; so do plait's."""
         uses = {}
         for node in self.nodes:
-            masks = {id(t) for t in nest.flatten(node.call_kwargs.get("mask"))}
+            masks = {id(t) for t in mask_arguments(node)}
             for t in node.parent_tensors:
                 uses.setdefault(id(t), []).append((node, id(t) in masks))
         output_ids = {id(t) for t in self.outputs}
         found = set()
         for node in reversed(self.nodes):  # consumers before producers
-            if node.is_input or _has_weights(node.layer):
+            if node.is_input or not getattr(node.layer, "records_mask_op", False):
                 continue
             reads = [use for t in node.outputs for use in uses.get(id(t), [])]
             if reads and not any(id(t) in output_ids for t in node.outputs) and all(
@@ -147,9 +147,10 @@ class Graph:
         return node_depth, layer_depth
 
 
-def _has_weights(layer):
-    count = getattr(layer, "count_params", None)
-    return count is not None and getattr(layer, "built", True) and count() > 0
+def mask_arguments(node):
+    """The tensors a call takes as masks: its `mask=` and `*_mask=` arguments."""
+    return nest.flatten([value for key, value in node.call_kwargs.items()
+                         if key == "mask" or key.endswith("_mask")])
 
 
 def _node_index(node):

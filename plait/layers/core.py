@@ -7,6 +7,7 @@ import inspect
 import json
 import marshal
 import math
+import numbers
 import sys
 import types
 import warnings
@@ -532,7 +533,7 @@ class Masking(Layer):
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(mask_value, bool) or not isinstance(mask_value, (int, float)):
+        if isinstance(mask_value, bool) or not isinstance(mask_value, numbers.Real):
             raise TypeError(f"Masking's `mask_value` must be a number. "
                             f"Received: mask_value={mask_value!r}")
         self.mask_value = float(mask_value)
@@ -545,8 +546,8 @@ class Masking(Layer):
         return (inputs != self.mask_value).any(dim=-1)
 
     def compute_output_shape(self, input_shape):
-        if len(input_shape) < 3:
-            raise ValueError(f"Masking takes `(batch, timesteps, features)` inputs, but the "
+        if len(input_shape) < 2:
+            raise ValueError(f"Masking takes `(batch, timesteps, ...)` inputs, but the "
                              f"input has shape {input_shape}")
         return input_shape
 

@@ -217,6 +217,10 @@ class TorchOp(Layer):
         constants: tensor constants among the arguments.
     """
 
+    # A recorded op that only feeds masks (`tokens != 0`) is no layer of the summary, plot
+    # or `model.layers`, as in Keras (Graph.mask_nodes); a layer the user made always is.
+    records_mask_op = True
+
     def __init__(self, function, arguments=(), keyword_arguments=None, constants=(),
                  _name=None, **kwargs):
         super().__init__(**kwargs)

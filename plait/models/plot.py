@@ -6,8 +6,9 @@ which `plait.utils.draw` lays out and writes as PNG, SVG, PDF or Graphviz DOT.
 """
 
 from plait import activations
+from plait.graph.graph import mask_arguments
 from plait.graph.tensor import format_shape
-from plait.utils import draw, nest
+from plait.utils import draw
 from plait.utils.atomic import atomic_write
 from plait.utils.dtypes import dtype_name
 
@@ -231,8 +232,8 @@ def _box(layer, nodes, label):
 
 
 def _data_inputs(node):
-    """The tensors a call reads, but its `mask=`: Keras shows masks nowhere."""
-    masks = {id(t) for t in nest.flatten(node.call_kwargs.get("mask"))}
+    """The tensors a call reads, but its masks: Keras shows masks nowhere."""
+    masks = {id(t) for t in mask_arguments(node)}
     return [t for t in node.parent_tensors if id(t) not in masks]
 
 

@@ -76,6 +76,7 @@ class Sequential(Model):
                 self._output_tensor = self._call_layer(kept, self._output_tensor)
         self._graph = None
         self._forward_code = self._direct_forward = None
+        self.built = self._output_tensor is not None and bool(self._stack)
         return layer
 
     def _call_layer(self, layer, tensor):

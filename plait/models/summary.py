@@ -35,7 +35,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, **kwar
     print_fn("_" * line_length)
     print_fn(_row(headers, positions))
     print_fn("=" * line_length)
-    layers = [layer for layer in model.layers if layer not in hidden]
+    layers = model.layers  # the mask ops left out
     for i, layer in enumerate(layers):
         fields = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer),
                   _param_count(layer)]

@@ -133,10 +133,13 @@ def _fast_call_options(backend):
     sees: the step is made for one compile() and its parameters, as Keras's compiled
     train function is (change `trainable` or a layer, then compile() again, as in Keras);
     tensor guards (shapes, dtypes, devices of the data and the state) stay."""
-    options = {"guard_filter_fn": torch.compiler.skip_guard_on_all_nn_modules_unsafe}
+    options = {}
+    skip_module_guards = getattr(torch.compiler, "skip_guard_on_all_nn_modules_unsafe", None)
+    if skip_module_guards is not None:  # torch >= 2.8
+        options["guard_filter_fn"] = skip_module_guards
     if backend == "inductor":
         options["size_asserts"] = False
-    return options
+    return options or None
 
 
 def _settings(group):

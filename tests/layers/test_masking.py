@@ -1,6 +1,7 @@
 """Keras masks through the graph: the layers Keras marks `supports_masking` pass the mask
 of an `Embedding(mask_zero=True)` on to the recurrent layer after them; merges combine
 their inputs' masks; layers that change the time axis end it."""
+import numpy as np
 import pytest
 import torch
 
@@ -133,7 +134,8 @@ def test_masking_skips_the_steps_whose_features_all_equal_mask_value():
 def test_masking_config_round_trips_and_refuses_bad_input():
     layer = Masking.from_config(Masking(mask_value=2, name="pad").get_config())
     assert (layer.name, layer.mask_value) == ("pad", 2.0)
+    assert Masking(mask_value=np.float32(0.5)).mask_value == 0.5
     with pytest.raises(TypeError, match="mask_value"):
         Masking(mask_value="zero")
-    with pytest.raises(ValueError, match=r"\(batch, timesteps, features\)"):
-        Masking()(Input(shape=(4,)))
+    # as in Keras, a 2-D input is fine (one mask value per sample)
+    assert Masking()(Input(shape=(4,))).shape == (None, 4)

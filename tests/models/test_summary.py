@@ -110,3 +110,23 @@ def test_the_mask_of_an_embedding_is_not_drawn():
     assert "TorchOp" not in dot and "ne_1" not in dot
     assert '"lstm_1" [label="{lstm_1: LSTM|input: (None, None, 4)|output: (None, 2)}"]' in dot
     assert '"embedding_1" -> "lstm_1"' in dot
+
+
+def test_a_users_own_mask_layer_stays_a_layer():
+    # Only the ops plait records for a mask are left out; a Lambda the user wrote is a layer.
+    from plait.layers import LSTM, Embedding, Lambda
+    tokens = Input(shape=(None,), dtype="int64")
+    mask = Lambda(lambda t: t != 0, name="padmask")(tokens)
+    model = Model(tokens, LSTM(2)(Embedding(10, 4)(tokens), mask=mask))
+    assert model.get_layer("padmask") in model.layers
+    assert any(line.startswith("padmask (Lambda)") for line in summary_lines(model))
+
+
+def test_attention_masks_are_left_out_too():
+    from plait.layers import Embedding, GlobalAveragePooling1D, MultiHeadAttention
+    tokens = Input(shape=(None,), dtype="int64")
+    embedded = Embedding(10, 8, mask_zero=True)(tokens)
+    model = Model(tokens, GlobalAveragePooling1D()(MultiHeadAttention(2, 4)(embedded, embedded)))
+    names = [layer.name for layer in model.layers]
+    assert not any(name.startswith("ne_") for name in names), names
+    assert len(summary_lines(model)[0]) == 100  # MHA reads embedding_1 twice: a branch
