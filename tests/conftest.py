@@ -1,3 +1,7 @@
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")  # keras, the test oracle, runs on PyTorch
+
 import pytest
 import torch
 
