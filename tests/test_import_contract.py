@@ -34,6 +34,7 @@ ALLOWED = {
                         "callbacks"},
     "saving": LEAVES | {"graph", "layers", "models", "training", "losses", "metrics",
                         "optimizers", "callbacks"},
+    "plotting": LEAVES | {"graph", "layers", "models"},
     "cli": None,        # the top: may import anything
     "__main__": None,
     "__init__": None,

@@ -1,7 +1,7 @@
 """Draws a diagram of labelled boxes and arrows to PNG, PDF, SVG or Graphviz DOT.
 
-Knows nothing of models: `plait.models.plot` turns a model into a `Diagram`. Positions come
-from `plait.utils.layout`; raster images are drawn with Pillow (its bundled scalable font, so no
+Knows nothing of models: `plait.plotting.model_plot` turns a model into a `Diagram`. Positions come
+from `plait.plotting.layout`; raster images are drawn with Pillow (its bundled scalable font, so no
 system font or binary is needed), SVG and DOT are written as text.
 
 All sizes below are in points (1/72 inch); a raster image is drawn at `dpi / 72` pixels per
@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape as _xml_escape
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from plait.utils.layout import layered_layout
+from plait.plotting.layout import layered_layout
 
 FORMATS = ("png", "svg", "pdf", "dot")
 

@@ -1,7 +1,7 @@
 """`plot_history`: the loss and metric curves of a `History`, train against validation.
 
 One panel per metric (`loss`, `accuracy`, ...), the training curve and its `val_` twin in
-each, epochs on the x axis. Drawn with Pillow and the font `plait.utils.draw` bundles, so
+each, epochs on the x axis. Drawn with Pillow and the font `plait.plotting.draw` bundles, so
 nothing else is needed; written as PNG, SVG or PDF, atomically.
 
 All sizes below are in points (1/72 inch); a raster image is drawn at `dpi / 72` pixels per
@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from PIL import Image, ImageDraw
 
-from plait.utils import draw
+from plait.plotting import draw
 from plait.utils.atomic import atomic_write
 
 __all__ = ["plot_history"]
