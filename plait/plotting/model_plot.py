@@ -85,6 +85,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
             f.write(draw.to_dot(diagram, rankdir=rankdir, dpi=dpi, name=model.name).encode())
         elif fmt == "svg":
             f.write(draw.to_svg(diagram, rankdir=rankdir).encode("utf-8"))
+        elif fmt == "pdf":
+            draw.write_pdf(diagram, f, rankdir=rankdir)
         else:
             draw.write_raster(diagram, f, fmt, rankdir=rankdir, dpi=dpi)
     return _display(path, fmt)
