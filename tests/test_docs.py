@@ -28,7 +28,7 @@ RUNNABLE = [p for p in PAGES if blocks_of(p)]
 @pytest.mark.parametrize("page", RUNNABLE, ids=[str(p.relative_to(ROOT)) for p in RUNNABLE])
 def test_code_blocks_run(page, tmp_path):
     script = "\n\n".join(blocks_of(page))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1",
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
            "KERAS_HOME": str(tmp_path / "keras_home")}
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
