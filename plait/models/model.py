@@ -13,19 +13,20 @@ and `plait.models.summary`.
 import numpy as np
 import torch
 
-from plait import serialization, training
+from plait import serialization
 from plait.graph.graph import Graph
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.layers.core import InputLayer
 from plait.layers.layer import Layer, LayerCallError
 from plait.models import codegen, config as model_config, summary as summary_module
+from plait.models.keras_methods import KerasMethods
 from plait.utils import nest
 from plait.utils.naming import unique_name
 
 
 @serialization.register_serializable(package="plait")
-class Model(Layer):
+class Model(KerasMethods, Layer):
     """A model: `Model(inputs, outputs)` on symbolic tensors (one, a list or a dict each).
 
     Called on torch tensors it computes (one tensor for one input, else a list or a dict
@@ -243,54 +244,37 @@ class Model(Layer):
 
     # ------------------------------------------------------------------ views
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
-        """Print Keras's classic table of layers, output shapes and parameter counts."""
+        """Print Keras's classic table of layers, output shapes and parameter counts.
+
+        Args:
+            line_length: the table's width in characters. Default None (65, or 98 for a
+                graph that is not a plain stack).
+            positions: the column stops, as fractions of `line_length` or character
+                positions. Default None (Keras's).
+            print_fn: called with each line (and nothing else). Default None (`print`).
+            **kwargs: Keras's `expand_nested`, `show_trainable` and `layer_range` are
+                not supported: passing one raises TypeError.
+
+        Raises:
+            ValueError: the model is not built yet.
+            TypeError: an unsupported keyword argument.
+
+        Example:
+            >>> import plait
+            >>> model = plait.Sequential([plait.layers.Dense(1, input_shape=(4,))])
+            >>> lines = []
+            >>> model.summary(print_fn=lines.append)
+            >>> any("Total params: 5" in line for line in lines)
+            True
+        """
         summary_module.print_summary(self, line_length=line_length, positions=positions,
                                      print_fn=print_fn, **kwargs)
 
-    # --------------------------------------------------------------- training
-    def compile(self, *args, **kwargs):
-        return training.compile(self, *args, **kwargs)
+    # ------------------------------------------------------- training, saving
+    # compile, fit, evaluate, predict, *_on_batch, save, save_weights, load_weights:
+    # KerasMethods (keras_methods.py).
 
-    def fit(self, *args, **kwargs):
-        return training.fit(self, *args, **kwargs)
-
-    def evaluate(self, *args, **kwargs):
-        return training.evaluate(self, *args, **kwargs)
-
-    def predict(self, *args, **kwargs):
-        return training.predict(self, *args, **kwargs)
-
-    def train_on_batch(self, *args, **kwargs):
-        return training.train_on_batch(self, *args, **kwargs)
-
-    def test_on_batch(self, *args, **kwargs):
-        return training.test_on_batch(self, *args, **kwargs)
-
-    def predict_on_batch(self, *args, **kwargs):
-        return training.predict_on_batch(self, *args, **kwargs)
-
-    # ----------------------------------------------------------------- saving
-    def save(self, filepath, overwrite=True, include_optimizer=True):
-        """Save the architecture, the weights and, when compiled, the compile settings and
-        optimizer state to a `.plait` file, atomically. `plait.models.load_model` reads it."""
-        from plait import saving  # saving sits above models (docs/architecture.md)
-
-        saving.save_model(self, filepath, overwrite=overwrite,
-                          include_optimizer=include_optimizer)
-
-    def save_weights(self, filepath, overwrite=True):
-        """Write the weights to a `.safetensors` file, by `state_dict` name, atomically."""
-        from plait import saving  # saving sits above models (docs/architecture.md)
-
-        saving.save_weights(self, filepath, overwrite=overwrite)
-
-    def load_weights(self, filepath, skip_mismatch=False):
-        """Load weights by name from a `.safetensors` (or `.plait`) file; `skip_mismatch`
-        skips, with a warning, the ones missing or of another shape instead of raising."""
-        from plait import saving  # saving sits above models (docs/architecture.md)
-
-        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
-
+    # ----------------------------------------------------------------- export
     def to_json(self, **kwargs):
         """The architecture as JSON text; `plait.models.model_from_json` rebuilds it."""
         from plait import saving  # saving sits above models (docs/architecture.md)

@@ -8,6 +8,7 @@ which `plait.plotting.draw` lays out and writes as PNG, SVG, PDF or Graphviz DOT
 from plait import activations
 from plait.graph.graph import mask_arguments
 from plait.graph.tensor import format_shape
+from plait.layers.core import InputLayer
 from plait.plotting import draw
 from plait.utils.atomic import atomic_write
 from plait.utils.dtypes import dtype_name
@@ -215,7 +216,7 @@ def _box(layer, nodes, label):
         name = f"{name}({wrapped.name})"
         class_name = f"{class_name}({type(wrapped).__name__})"
     title = f"{name}: {class_name}" if label["show_layer_names"] else class_name
-    kind = "input" if class_name == "InputLayer" else (
+    kind = "input" if isinstance(layer, InputLayer) else (
         "model" if hasattr(layer, "_graph") else "layer")
     details = []
     if label["show_layer_activations"]:
