@@ -93,7 +93,7 @@ def ones(shape, dtype=None):
 @keras_op
 def full(shape, fill_value, dtype=None):
     """`fill_value` repeated to `shape`; the dtype of `fill_value` unless `dtype` is given."""
-    value = tensor(fill_value, dtype)
+    value = tensor(fill_value, dtype or config.floatx())
     return value.expand(_shape(shape)).clone()
 
 
@@ -409,7 +409,7 @@ def where(condition, x1=None, x2=None):
     """`x1` where `condition`, else `x2`; with only `condition`, the indices where it holds."""
     condition = tensor(condition).to(torch.bool)
     if x1 is None and x2 is None:
-        return nonzero(condition)
+        return torch.nonzero(condition).T
     if x1 is None or x2 is None:
         raise ValueError("where: give both x1 and x2, or neither. "
                          f"Received: x1={x1!r:.50}, x2={x2!r:.50}")
@@ -421,8 +421,9 @@ def where(condition, x1=None, x2=None):
 
 @keras_op
 def nonzero(x):
-    """The indices of the non-zero values, one int32 tensor per axis."""
-    return tuple(i.to(torch.int32) for i in torch.nonzero(tensor(x), as_tuple=True))
+    """The indices of the non-zero values: an int32 tensor of shape (ndim, count), whose rows
+    unpack as numpy's tuple does (`rows, cols = nonzero(x)`)."""
+    return torch.nonzero(tensor(x)).T.to(torch.int32)
 
 
 @keras_op
@@ -522,7 +523,7 @@ def histogram(x, bins=10, range=None):
     x = to_float(x)
     low, high = range if range is not None else (x.min().item(), x.max().item())
     counts = torch.histc(x, bins=bins, min=low, max=high)
-    return counts.to(torch.int32), torch.linspace(low, high, bins + 1, dtype=x.dtype)
+    return counts.to(x.dtype), torch.linspace(low, high, bins + 1, dtype=x.dtype)
 
 
 # ------------------------------------------------------------------ products
@@ -698,8 +699,8 @@ def ndim(x):
 
 @keras_op
 def size(x):
-    """The number of elements of `x`, as an int32 tensor."""
-    return torch.tensor(math.prod(tensor(x).shape), dtype=torch.int32)
+    """The number of elements of `x`, as an int64 tensor."""
+    return torch.tensor(math.prod(tensor(x).shape))
 
 
 @keras_op

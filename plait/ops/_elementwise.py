@@ -36,6 +36,7 @@ _UNARY_SAME = {
     "square": torch.square, "conj": torch.conj_physical, "conjugate": torch.conj_physical,
     "bitwise_invert": torch.bitwise_not, "bitwise_not": torch.bitwise_not,
     "copy": torch.clone, "real": torch.real,
+    "trunc": lambda x: torch.trunc(x) if x.is_floating_point() else x,
     "imag": lambda x: torch.imag(x) if x.is_complex() else torch.zeros_like(x),
 }
 # Keras name -> torch function; ints and bools are computed in floatx.
@@ -46,8 +47,8 @@ _UNARY_FLOAT = {
     "arcsin": torch.arcsin, "arccos": torch.arccos, "arctan": torch.arctan,
     "arcsinh": torch.arcsinh, "arccosh": torch.arccosh, "arctanh": torch.arctanh,
     "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh, "erf": torch.erf,
-    "erfc": torch.erfc, "erfinv": torch.erfinv, "i0": torch.i0, "sinc": torch.sinc,
-    "floor": torch.floor, "ceil": torch.ceil, "trunc": torch.trunc, "fabs": torch.abs,
+    "erfinv": torch.erfinv, "i0": torch.i0, "sinc": torch.sinc,
+    "floor": torch.floor, "ceil": torch.ceil, "fabs": torch.abs,
     "reciprocal": torch.reciprocal, "deg2rad": torch.deg2rad, "rad2deg": torch.rad2deg,
     "cbrt": lambda x: torch.sign(x) * torch.abs(x).pow(1.0 / 3.0), "angle": torch.angle,
 }
@@ -64,8 +65,11 @@ def _unary(fn, to):
         x = tensor(x)
         if to == "float":
             x = to_float(x)
-        elif to == "same" and x.dtype == torch.bool and fn in (torch.square, torch.neg):
-            x = x.to(torch.int32)
+        elif to == "same" and x.dtype == torch.bool:
+            if fn is torch.abs:
+                return x.clone()
+            if fn in (torch.square, torch.neg):
+                x = x.to(torch.int32)
         return fn(x)
     return op
 
@@ -85,13 +89,13 @@ _BINARY_SAME = {
     "bitwise_xor": torch.bitwise_xor, "left_shift": torch.bitwise_left_shift,
     "right_shift": torch.bitwise_right_shift, "bitwise_left_shift": torch.bitwise_left_shift,
     "bitwise_right_shift": torch.bitwise_right_shift, "gcd": torch.gcd, "lcm": torch.lcm,
-    "fmax": torch.fmax, "fmin": torch.fmin, "heaviside": torch.heaviside,
-    "nextafter": torch.nextafter,
+    "fmax": torch.fmax, "fmin": torch.fmin, "nextafter": torch.nextafter,
 }
 # Keras name -> torch function; computed in float (floatx for ints).
 _BINARY_FLOAT = {
     "divide": torch.true_divide, "true_divide": torch.true_divide, "arctan2": torch.arctan2,
     "hypot": torch.hypot, "logaddexp": torch.logaddexp, "logaddexp2": torch.logaddexp2,
+    "heaviside": torch.heaviside,
 }
 # Keras name -> torch function answering bool.
 _BINARY_BOOL = {
@@ -111,10 +115,9 @@ def _binary(fn, to):
         if to != "bool":
             a, b = (tensor(v, dtype, like=a if isinstance(a, torch.Tensor) else b)
                     for v in (a, b))
-        elif not isinstance(a, torch.Tensor):
-            a = tensor(a, like=b)
-        elif dtype == "bool" and fn in (torch.maximum, torch.minimum):
-            pass
+        else:
+            like = a if isinstance(a, torch.Tensor) else b
+            a, b = tensor(a, like=like), tensor(b, like=like)
         if dtype == "bool" and fn in (torch.add, torch.multiply, torch.subtract,
                                       torch.maximum, torch.minimum) and to != "bool":
             return fn(a.to(torch.int32), b.to(torch.int32)).to(torch.bool) \

@@ -6,9 +6,8 @@ import torch.nn.functional as F
 from plait import config
 from plait.ops._base import keras_op, tensor, to_float
 
-__all__ = ["affine_transform", "crop_images", "extract_patches", "gaussian_blur",
-           "hsv_to_rgb", "pad_images", "resize", "rgb_to_grayscale", "rgb_to_hsv",
-           "sobel_edges"]
+__all__ = ["affine_transform", "crop_images", "extract_patches", "hsv_to_rgb", "pad_images",
+           "resize", "rgb_to_grayscale", "rgb_to_hsv"]
 
 
 def _nchw(images, data_format):
@@ -159,35 +158,6 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     last = (data_format or config.image_data_format()) == "channels_last"
     result = out if last else out.permute(0, 3, 1, 2)
     return result[0] if tensor(images).ndim == 3 else result
-
-
-@keras_op
-def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
-    """Images blurred by a Gaussian kernel (reflect padding keeps the size)."""
-    x, back = _nchw(images, data_format)
-    x = to_float(x)
-    kernels = []
-    for k, s in zip(kernel_size, sigma):
-        t = torch.arange(k, dtype=x.dtype, device=x.device) - (k - 1) / 2
-        g = torch.exp(-t * t / (2 * s * s))
-        kernels.append(g / g.sum())
-    weight = (kernels[0][:, None] * kernels[1][None, :]).expand(x.shape[1], 1, -1, -1)
-    kh, kw = kernel_size
-    padded = F.pad(x, ((kw - 1) // 2, kw // 2, (kh - 1) // 2, kh // 2), mode="reflect")
-    return back(F.conv2d(padded, weight, groups=x.shape[1]))
-
-
-@keras_op
-def sobel_edges(images, data_format=None):
-    """Sobel gradients per channel: a trailing axis of (dy, dx)."""
-    x, back = _nchw(images, data_format)
-    x = to_float(x)
-    ky = torch.tensor([[-1., -2., -1.], [0., 0., 0.], [1., 2., 1.]], dtype=x.dtype)
-    weight = torch.stack([ky, ky.T]).unsqueeze(1).repeat(x.shape[1], 1, 1, 1)
-    out = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), weight, groups=x.shape[1])
-    n, _, h, w = out.shape
-    out = out.reshape(n, -1, 2, h, w).permute(0, 3, 4, 1, 2)
-    return out
 
 
 @keras_op

@@ -20,9 +20,9 @@ def _segment(reduce):
         index = ids.reshape((-1,) + (1,) * (data.ndim - 1)).expand(data.shape)
         if reduce == "sum":
             return out.index_add_(0, ids, data)
-        fill = {"amax": torch.finfo(data.dtype).min if data.is_floating_point()
+        fill = {"amax": float("-inf") if data.is_floating_point()
                 else torch.iinfo(data.dtype).min,
-                "amin": torch.finfo(data.dtype).max if data.is_floating_point()
+                "amin": float("inf") if data.is_floating_point()
                 else torch.iinfo(data.dtype).max, "prod": 1}[reduce]
         out = out.fill_(fill).scatter_reduce(0, index, data, reduce=reduce, include_self=True)
         return out
@@ -37,9 +37,9 @@ segment_min = keras_op(_segment("amin"), name="segment_min")
 
 @keras_op
 def top_k(x, k, sorted=True):
-    """The `k` largest values along the last axis and their int32 indices."""
+    """The `k` largest values along the last axis and their (int64) indices."""
     values, indices = torch.topk(tensor(x), k, dim=-1, sorted=sorted)
-    return values, indices.to(torch.int32)
+    return values, indices
 
 
 @keras_op

@@ -41,9 +41,13 @@ _ACTIVATIONS = {
 }
 
 
+_INT_OK = (F.relu, F.relu6, F.hardtanh)  # these keep an int input's dtype, as in Keras
+
+
 def _activation(fn):
     def op(x, *args, **kwargs):
-        return fn(to_float(x), *args, **kwargs)
+        x = tensor(x)
+        return fn(x if fn in _INT_OK and x.dtype != torch.bool else to_float(x), *args, **kwargs)
     return op
 
 
@@ -151,7 +155,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
     """Normalizes `x` over `axis` to zero mean and unit variance, then `* gamma + beta`."""
     x = to_float(x)
-    eps = 1e-3 if epsilon is None else epsilon
+    eps = config.epsilon() if epsilon is None else epsilon
     dims = (axis,) if isinstance(axis, int) else tuple(axis)
     mean = x.mean(dim=dims, keepdim=True)
     var = (x - mean).square().mean(dim=dims, keepdim=True)
@@ -328,14 +332,16 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
             pad, out_pad = (k // 2 if same else 0), extra
         elif not same:
             pad, out_pad = 0, max(strides[i] - k, 0)
-        elif k >= strides[i]:  # output length = input length * stride
-            pad = (k - strides[i] + 1) // 2
-            out_pad = strides[i] - k + 2 * pad
+        elif k >= strides[i]:  # TF's 'same': crop (k - s) // 2 before, the rest after
+            pad, out_pad = (k - strides[i]) // 2, 0
         else:
             pad, out_pad = 0, strides[i] - k
         pads.append(pad)
         outs.append(out_pad)
     out = _CONV_T[n](x, weight, None, strides, pads, outs, 1, dilation)
+    if padding.lower() == "same" and output_padding is None:
+        out = out[(slice(None), slice(None)) + tuple(
+            slice(0, x.shape[2 + i] * strides[i]) for i in range(n))]
     return _channels_back(out, data_format)
 
 
@@ -353,7 +359,7 @@ def _pool(kind, inputs, pool_size, strides, padding, data_format):
         padded, _ = _same_pad(x, pool_size, strides, (1,) * n, value=fill)
         if kind == "max":
             out = _MAX_POOL[n](padded, pool_size, strides)
-        else:  # Keras averages over the valid pixels only
+        else:  # averages over the real pixels only, as TensorFlow's 'same' does
             ones, _ = _same_pad(torch.ones_like(x[:, :1]), pool_size, strides, (1,) * n)
             out = _AVG_POOL[n](padded, pool_size, strides) / _AVG_POOL[n](ones, pool_size,
                                                                           strides)
@@ -371,7 +377,9 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
 @keras_op
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Average pooling; with 'same' padding the borders average only real pixels."""
+    """Average pooling; with 'same' padding a border window averages its real pixels only
+    (TensorFlow's rule; Keras 3.15 on PyTorch agrees where the padding is even and repeats
+    edge pixels where it is not)."""
     return _pool("avg", inputs, pool_size, strides, padding, data_format)
 
 
@@ -394,18 +402,26 @@ adaptive_max_pool = keras_op(_adaptive({1: F.adaptive_max_pool1d, 2: F.adaptive_
 def depth_to_space(x, block_size, data_format="channels_last"):
     """Moves channel blocks into `block_size` x `block_size` spatial blocks."""
     x = tensor(x)
-    x = x if data_format == "channels_first" else x.permute(0, 3, 1, 2)
-    out = F.pixel_shuffle(x, block_size)
-    return out if data_format == "channels_first" else out.permute(0, 2, 3, 1)
+    first = data_format == "channels_first"
+    x = x.permute(0, 2, 3, 1) if first else x
+    b, h, w, c = x.shape
+    bs = block_size
+    out = x.reshape(b, h, w, bs, bs, c // (bs * bs)).permute(0, 1, 3, 2, 4, 5)
+    out = out.reshape(b, h * bs, w * bs, c // (bs * bs))
+    return out.permute(0, 3, 1, 2) if first else out
 
 
 @keras_op
 def space_to_depth(x, block_size, data_format="channels_last"):
     """Moves `block_size` x `block_size` spatial blocks into channels."""
     x = tensor(x)
-    x = x if data_format == "channels_first" else x.permute(0, 3, 1, 2)
-    out = F.pixel_unshuffle(x, block_size)
-    return out if data_format == "channels_first" else out.permute(0, 2, 3, 1)
+    first = data_format == "channels_first"
+    x = x.permute(0, 2, 3, 1) if first else x
+    b, h, w, c = x.shape
+    bs = block_size
+    out = x.reshape(b, h // bs, bs, w // bs, bs, c).permute(0, 1, 3, 2, 4, 5)
+    out = out.reshape(b, h // bs, w // bs, bs * bs * c)
+    return out.permute(0, 3, 1, 2) if first else out
 
 
 @keras_op
