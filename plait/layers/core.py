@@ -52,7 +52,7 @@ class InputLayer(Layer):
         super().__init__(name=name or unique_name("input"), dtype=dtype, **kwargs)
         self._batch_input_shape = batch_shape
         self.built = True
-        self._tensor_dtype = to_torch_dtype(dtype)
+        self._tensor_dtype = to_torch_dtype(self._dtype if dtype is None else dtype)
         where = user_location()
         tensor = SymbolicTensor(batch_shape, self._tensor_dtype, name=self.name, where=where)
         Node(self, (), {}, tensor, where=where)

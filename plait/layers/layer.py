@@ -95,7 +95,7 @@ class Layer(nn.Module):
             name = unique_name(self._name_prefix())
         _check_name(name)
         self.name = name
-        self._dtype = dtype_name(to_torch_dtype(dtype))
+        self._dtype = dtype_name(to_torch_dtype(dtype if dtype is not None else config.floatx()))
         self._trainable = bool(trainable)
         self.built = False
         self._inbound_nodes = []
