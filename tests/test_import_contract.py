@@ -33,6 +33,8 @@ ALLOWED = {
                         "callbacks", "saving"},
     "saving": LEAVES | {"graph", "layers", "models", "training", "losses", "metrics",
                         "optimizers", "callbacks"},
+    "preprocessing": {"utils"},
+    "datasets": {"utils"},
     "cli": None,        # the top: may import anything
     "__main__": None,
     "__init__": None,
