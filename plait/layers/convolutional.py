@@ -637,3 +637,19 @@ def _normalize_output_padding(value, rank):
             f"`output_padding` must be a non-negative int or a tuple of {rank} of them. "
             f"Received: output_padding={value!r}")
     return values
+
+
+# Keras 2 kept these in `keras.layers.convolutional`; old programs import them from here. They are
+# looked up in plait.layers when asked for (a family module imports no other family).
+_KERAS2_NAMES = ("Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D",
+                 "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
+                 "ZeroPadding3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+                 "AveragePooling1D", "AveragePooling2D", "AveragePooling3D")
+
+
+def __getattr__(name):
+    if name in _KERAS2_NAMES:
+        import plait.layers
+
+        return getattr(plait.layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

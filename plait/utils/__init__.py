@@ -6,6 +6,7 @@
 `is_keras_tensor`, `standardize_dtype` and the interactive-logging switches are forwarded
 to `plait.backend` / `plait.config` when those define them.
 """
+from plait.utils.config_object import Config
 from plait.utils.dataset_utils import split_dataset, timeseries_dataset_from_array
 from plait.utils.directory_datasets import (
     image_dataset_from_directory, text_dataset_from_directory)
@@ -23,7 +24,7 @@ from plait.utils.random import enable_determinism, set_random_seed
 from plait.utils.sequence_utils import pad_sequences
 
 __all__ = [
-    "CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img",
+    "Config", "CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img",
     "custom_object_scope", "deserialize_keras_object", "enable_determinism", "get_custom_objects",
     "get_file", "get_registered_name", "get_registered_object", "get_source_inputs",
     "image_dataset_from_directory", "img_to_array", "load_img", "model_to_dot", "normalize",

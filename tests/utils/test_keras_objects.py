@@ -107,3 +107,23 @@ def test_dir_lists_keras_names():
     for name in ("to_categorical", "PyDataset", "get_file", "plot_model", "Progbar"):
         assert name in names
     assert "np" not in names and "torch" not in names
+
+
+def test_config_matches_keras():
+    keras = pytest.importorskip("keras")
+    for cls in (utils.Config, keras.utils.Config):
+        config = cls(learning_rate=0.1, momentum=0.9)
+        config.nesterov = True
+        config["decay"] = 0.0
+        assert config.learning_rate == 0.1 and config["nesterov"] is True
+        assert list(config) == ["decay", "learning_rate", "momentum", "nesterov"]
+        assert len(config) == 4 and "decay" in config
+        assert config.as_dict()["momentum"] == 0.9
+        config.freeze()
+        with pytest.raises(ValueError, match="frozen"):
+            config.momentum = 0.5
+        with pytest.raises(AttributeError, match="Did you mean 'momentum'"):
+            config.momentun
+        config.unfreeze()
+        del config["decay"]
+        assert config.to_json() == '{"learning_rate": 0.1, "momentum": 0.9, "nesterov": true}'
