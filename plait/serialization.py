@@ -11,6 +11,12 @@ import contextlib
 import contextvars
 import difflib
 
+__all__ = [
+    "custom_object_scope", "deserialize", "function_name", "get_custom_objects",
+    "get_function", "get_registered_object", "in_safe_mode", "register_serializable",
+    "registered_name", "safe_mode_scope", "serialize"
+]
+
 _REGISTRY = {}
 _SAFE_MODE = contextvars.ContextVar("plait_safe_mode", default=True)
 # Keras's `get_custom_objects()` dict and the `custom_object_scope` stack: looked up after

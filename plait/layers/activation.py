@@ -8,6 +8,10 @@ from plait.layers.layer import Layer, LayerCallError
 from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 
+__all__ = [
+    "ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"
+]
+
 
 def _check_non_negative(value, name, allow_none=False):
     if value is None and allow_none:

@@ -18,6 +18,10 @@ from plait.layers.regularization import _check_rate, _check_seed
 from plait.serialization import register_serializable
 from plait.utils.random import device_generator
 
+__all__ = [
+    "AdditiveAttention", "Attention", "MultiHeadAttention"
+]
+
 
 def _large_negative(dtype):
     return -3e4 if dtype == torch.float16 else -1e9

@@ -14,6 +14,15 @@ from plait.layers.regularization import set_activity_regularizer, weight_penalty
 from plait.serialization import register_serializable
 from plait.utils import conv_utils
 
+__all__ = [
+    "Conv", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D",
+    "Conv3DTranspose", "ConvTranspose", "Convolution1D", "Convolution2D",
+    "Convolution2DTranspose", "Convolution3D", "Convolution3DTranspose", "DepthwiseConv",
+    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv", "SeparableConv1D",
+    "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "check_rank",
+    "tf_same_pads", "to_channels_first", "to_channels_last"
+]
+
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 

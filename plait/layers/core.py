@@ -26,6 +26,11 @@ from plait.serialization import in_safe_mode, register_serializable
 from plait.utils.dtypes import to_torch_dtype
 from plait.utils.naming import unique_name
 
+__all__ = [
+    "Activation", "Dense", "Embedding", "Identity", "Input", "InputLayer", "Lambda",
+    "Masking", "Rescaling"
+]
+
 
 @register_serializable(package="plait")
 class InputLayer(Layer):

@@ -31,6 +31,10 @@ from plait.serialization import register_serializable
 from plait.utils import nest
 from plait.utils.random import device_generator
 
+__all__ = [
+    "GRU", "LSTM", "SimpleRNN", "check_sequence_input"
+]
+
 
 def check_sequence_input(layer, input_shape):
     """Raise a LayerCallError unless `input_shape` is `(batch, timesteps, features)`."""

@@ -16,6 +16,12 @@ from plait.serialization import register_serializable
 from plait.utils import conv_utils, nest
 from plait.utils.random import device_generator
 
+__all__ = [
+    "ActivityRegularization", "Dropout", "GaussianDropout", "GaussianNoise",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "set_activity_regularizer",
+    "weight_penalty_config"
+]
+
 
 def set_activity_regularizer(layer, regularizer):
     """Give `layer` Keras's `activity_regularizer`: after each call, the penalty of its

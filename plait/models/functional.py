@@ -23,6 +23,11 @@ from plait.layers.layer import _add_layer_note as add_layer_note
 from plait.layers.layer import accepts_training, hook_epoch
 from plait.utils import nest
 
+__all__ = [
+    "compile_forward", "graph_config", "hooks_registered", "note_failed_layer",
+    "produced_nodes", "rebuild_from_config"
+]
+
 _generated = 0
 
 

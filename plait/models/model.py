@@ -23,6 +23,10 @@ from plait.models import functional, summary as summary_module
 from plait.utils import nest
 from plait.utils.naming import unique_name
 
+__all__ = [
+    "Model"
+]
+
 
 @serialization.register_serializable(package="plait")
 class Model(Layer):

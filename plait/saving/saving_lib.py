@@ -31,6 +31,11 @@ from plait import losses, metrics, optimizers, serialization  # noqa: F401 (regi
 from plait.saving import safetensors_io, weights
 from plait.utils import atomic
 
+__all__ = [
+    "Archive", "build_from_config", "load_model", "model_from_json", "open_archive",
+    "save_model", "to_json"
+]
+
 FORMAT_VERSION = 1
 SUFFIX = ".plait"
 _MAX_JSON_BYTES = 64 * 1024 * 1024

@@ -28,6 +28,10 @@ from plait.saving import safetensors_io
 from plait.utils import atomic
 from plait.utils import nest
 
+__all__ = [
+    "SourceError", "emitter", "to_source", "write_source"
+]
+
 _RESERVED = {"self", "torch", "nn", "F", "json", "os", "struct", "load_model",
              "load_safetensors", "training"}
 

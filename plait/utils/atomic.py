@@ -13,6 +13,10 @@ import contextlib
 import os
 import secrets
 
+__all__ = [
+    "atomic_path", "atomic_write"
+]
+
 
 @contextlib.contextmanager
 def atomic_write(path, overwrite=True):
