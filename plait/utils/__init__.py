@@ -9,7 +9,7 @@ to `plait.backend` / `plait.config` when those define them.
 from plait.utils.config_object import Config
 from plait.utils.dataset_utils import split_dataset, timeseries_dataset_from_array
 from plait.utils.directory_datasets import (
-    image_dataset_from_directory, text_dataset_from_directory)
+    audio_dataset_from_directory, image_dataset_from_directory, text_dataset_from_directory)
 from plait.utils.file_utils import get_file
 from plait.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from plait.utils.keras_objects import (
@@ -25,6 +25,7 @@ from plait.utils.sequence_utils import pad_sequences
 
 __all__ = [
     "Config", "CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img",
+    "audio_dataset_from_directory",
     "custom_object_scope", "deserialize_keras_object", "enable_determinism", "get_custom_objects",
     "get_file", "get_registered_name", "get_registered_object", "get_source_inputs",
     "image_dataset_from_directory", "img_to_array", "load_img", "model_to_dot", "normalize",

@@ -13,7 +13,8 @@ import torch
 
 from plait.utils import dataset_utils
 
-__all__ = ["image_dataset_from_directory", "text_dataset_from_directory", "index_directory"]
+__all__ = ["image_dataset_from_directory", "text_dataset_from_directory",
+           "audio_dataset_from_directory", "index_directory"]
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _TORCH_MODES = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic",
@@ -314,3 +315,93 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
 
     return _both_or_one(directory, paths, labels, validation_split, subset, build,
                         "text files", verbose)
+
+
+def _read_wav(path, output_sequence_length, sampling_rate):
+    """A WAV file as float32 `(samples, channels)` in [-1, 1), as tf.audio.decode_wav
+    reads 16-bit PCM (8-bit and 32-bit PCM are scaled alike)."""
+    import wave
+
+    with wave.open(path, "rb") as f:
+        channels, width, rate = f.getnchannels(), f.getsampwidth(), f.getframerate()
+        raw = f.readframes(f.getnframes())
+    if width == 1:
+        audio = (np.frombuffer(raw, np.uint8).astype("float32") - 128.0) / 128.0
+    elif width in (2, 4):
+        kind = np.int16 if width == 2 else np.int32
+        audio = np.frombuffer(raw, kind).astype("float32") / float(2 ** (8 * width - 1))
+    else:
+        raise ValueError(f"Unsupported WAV sample width {8 * width} bits in {path}. "
+                         "Expected 8-, 16- or 32-bit PCM.")
+    tensor = torch.from_numpy(audio.reshape(-1, channels).copy())
+    if sampling_rate is not None and sampling_rate != rate and len(tensor):
+        length = max(1, round(len(tensor) * sampling_rate / rate))
+        tensor = torch.nn.functional.interpolate(
+            tensor.T[None], size=length, mode="linear", align_corners=False)[0].T.contiguous()
+    if output_sequence_length is not None:
+        if len(tensor) >= output_sequence_length:
+            tensor = tensor[:output_sequence_length]
+        else:
+            pad = torch.zeros(output_sequence_length - len(tensor), tensor.shape[1])
+            tensor = torch.cat([tensor, pad])
+    return tensor
+
+
+def _pad_stack(clips):
+    longest = max(len(c) for c in clips)
+    out = torch.zeros(len(clips), longest, clips[0].shape[1])
+    for i, clip in enumerate(clips):
+        out[i, :len(clip)] = clip
+    return out
+
+
+def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
+                                 class_names=None, batch_size=32, sampling_rate=None,
+                                 output_sequence_length=None, ragged=False, shuffle=True,
+                                 seed=None, validation_split=None, subset=None,
+                                 follow_links=False, verbose=True):
+    """A dataset of audio batches from a folder of `.wav` files, one sub-folder per class.
+
+    Arguments as in `image_dataset_from_directory`, and:
+        sampling_rate: resample every clip to this rate (linear interpolation; Keras uses
+            tensorflow-io's resampler, so values differ slightly). Default None: as stored.
+        output_sequence_length: cut or zero-pad every clip to this many samples. Default
+            None: a batch is zero-padded to its longest clip.
+        ragged: give each batch as a list of clips of their own lengths. Default False.
+
+    Returns:
+        A `BatchDataset` of `(audio, labels)`, audio float32 `(batch, samples, channels)`
+        in [-1, 1), with `.class_names`.
+
+    Raises:
+        ValueError: a bad argument (named, with the value received), or no audio found.
+    """
+    _check_common(labels, label_mode, class_names, "audio")
+    if ragged and output_sequence_length is not None:
+        raise ValueError("Cannot set both `ragged` and `output_sequence_length`")
+    if sampling_rate is not None and (not isinstance(sampling_rate, int) or sampling_rate <= 0):
+        raise ValueError("`sampling_rate` should be a positive integer. "
+                         f"Received: sampling_rate={sampling_rate}")
+    if labels is None or label_mode is None:
+        labels = label_mode = None
+    dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
+    seed = np.random.randint(1e6) if seed is None else seed
+    paths, labels, class_names = index_directory(
+        directory, labels, (".wav",), class_names, shuffle, seed, follow_links, verbose)
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 '
+                         f"class_names. Received: class_names={class_names}")
+
+    def read(path):
+        return _read_wav(path, output_sequence_length, sampling_rate)
+
+    def build(part_paths, part_labels, is_training):
+        dataset = _make_dataset(part_paths, part_labels, label_mode,
+                                len(class_names or ()), batch_size,
+                                shuffle and is_training, seed, read,
+                                list if ragged else _pad_stack)
+        dataset.class_names = class_names
+        return dataset
+
+    return _both_or_one(directory, paths, labels, validation_split, subset, build,
+                        "audio files", verbose)

@@ -157,3 +157,37 @@ def test_text_dataset(tmp_path):
     unlabeled = utils.text_dataset_from_directory(tmp_path, labels=None, batch_size=None,
                                                   shuffle=False, verbose=False)
     assert list(unlabeled)[-1] == "pos review number 2"
+
+
+def _write_wav(path, samples, rate=8000):
+    import wave
+
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(rate)
+        f.writeframes(np.asarray(samples, dtype="<i2").tobytes())
+
+
+def test_audio_dataset(tmp_path):
+    for cls, length in (("no", 5), ("yes", 8)):
+        (tmp_path / cls).mkdir()
+        for i in range(2):
+            _write_wav(tmp_path / cls / f"{i}.wav", [16384] * (length + i))
+    ds = utils.audio_dataset_from_directory(tmp_path, batch_size=4, shuffle=False,
+                                            verbose=False)
+    audio, labels = next(iter(ds))
+    assert ds.class_names == ["no", "yes"] and labels.tolist() == [0, 0, 1, 1]
+    assert tuple(audio.shape) == (4, 9, 1) and audio.dtype == torch.float32
+    assert audio[0, :5, 0].tolist() == [0.5] * 5 and audio[0, 5:, 0].tolist() == [0.0] * 4
+    fixed = utils.audio_dataset_from_directory(tmp_path, batch_size=4, shuffle=False,
+                                               output_sequence_length=6, verbose=False)
+    assert tuple(next(iter(fixed))[0].shape) == (4, 6, 1)
+    ragged = utils.audio_dataset_from_directory(tmp_path, batch_size=4, shuffle=False,
+                                                ragged=True, verbose=False)
+    assert [len(c) for c in next(iter(ragged))[0]] == [5, 6, 8, 9]
+    resampled = utils.audio_dataset_from_directory(tmp_path, batch_size=1, shuffle=False,
+                                                   sampling_rate=16000, verbose=False)
+    assert next(iter(resampled))[0].shape[1] == 10
+    with pytest.raises(ValueError, match="ragged"):
+        utils.audio_dataset_from_directory(tmp_path, ragged=True, output_sequence_length=3)
