@@ -1,8 +1,9 @@
 """Keras's `keras.utils`, plus plait's leaf helpers.
 
-`plot_model` and `model_to_dot` are re-exported lazily for Keras's
-`from keras.utils import plot_model`; importing them eagerly would make utils import models.
-`plot_history` is lazy too, so that `import plait` does not load Pillow. `clear_session`,
+`plot_model`, `model_to_dot` and `plot_history` live in `plait.plotting` and are re-exported
+here lazily for Keras's `from keras.utils import plot_model`: importing them eagerly would
+make utils (the bottom of the import graph) import plotting (near the top), and
+`import plait` would load Pillow. `clear_session`,
 `is_keras_tensor`, `standardize_dtype` and the interactive-logging switches are forwarded
 to `plait.backend` / `plait.config` when those define them.
 """
@@ -48,15 +49,14 @@ def _forwarded(name):
     return getattr(module, name, None)
 
 
+_FROM_PLOTTING = ("plot_model", "model_to_dot", "plot_history")
+
+
 def __getattr__(name):
-    if name in ("plot_model", "model_to_dot"):
-        from plait.models import plot
+    if name in _FROM_PLOTTING:
+        from plait import plotting
 
-        return getattr(plot, name)
-    if name == "plot_history":
-        from plait.utils.history_plot import plot_history
-
-        return plot_history
+        return getattr(plotting, name)
     if name in _FORWARDED:
         found = _forwarded(name)
         if found is not None:

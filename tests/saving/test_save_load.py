@@ -242,6 +242,53 @@ def test_load_weights_missing_and_extra_names_are_clear(tmp_path):
         third.load_weights(tmp_path / "w.safetensors")
 
 
+def _weights_with_dtype(model, path, dtype):
+    tensors = {k: v.detach().to(dtype) for k, v in model.state_dict().items()}
+    with open(path, "wb") as f:
+        safetensors_io.write(f, tensors, {"format": "pt"})
+
+
+def test_load_weights_refuses_a_lossy_dtype_and_names_the_tensor(tmp_path):
+    first, _ = _two_models()
+    path = tmp_path / "w.safetensors"
+    _weights_with_dtype(first, path, torch.int64)  # a float32 kernel stored as I64
+    before = first.get_weights()
+    with pytest.raises(ValueError, match=r"'hidden\.weight' has dtype int64 in the file but "
+                                         r"the model expects float32"):
+        first.load_weights(path)
+    for a, b in zip(before, first.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_plait_file_with_a_lossy_dtype_is_refused(tmp_path):
+    model = M.TUTORIAL[0]()
+    path = tmp_path / "m.plait"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    with open(tmp_path / "w.safetensors", "wb") as f:
+        safetensors_io.write(f, {k: v.detach().to(torch.int64)
+                                 for k, v in model.state_dict().items()}, {"format": "pt"})
+    members["model.safetensors"] = (tmp_path / "w.safetensors").read_bytes()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="has dtype int64 in the file but the model expects "
+                                         "float32"):
+        load_model(path)
+
+
+def test_load_weights_widens_float16_losslessly(tmp_path):
+    first, _ = _two_models()
+    M.perturb(first)
+    path = tmp_path / "w.safetensors"
+    _weights_with_dtype(first, path, torch.float16)
+    expected = [w.astype(np.float16).astype(np.float32) for w in first.get_weights()]
+    first.load_weights(path)
+    for a, b in zip(expected, first.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_save_weights_needs_safetensors_extension(tmp_path):
     with pytest.raises(ValueError, match=r"must end in '\.safetensors'"):
         M.TUTORIAL[0]().save_weights(tmp_path / "w.h5")
