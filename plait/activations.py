@@ -4,6 +4,17 @@ import torch.nn.functional as F
 
 from plait.serialization import get_from_registry
 
+__all__ = [
+    "elu", "exponential", "gelu", "get", "hard_sigmoid", "hard_silu", "leaky_relu",
+    "linear", "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "sigmoid",
+    "silu", "softmax", "softplus", "softsign", "swish", "tanh"
+]
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
+                                  and v.__module__ == __name__ and not n.startswith("_")})
+
 
 def linear(x):
     return x

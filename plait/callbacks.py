@@ -23,6 +23,11 @@ from plait.serialization import register_serializable
 from plait.utils import atomic
 from plait.utils.progbar import Progbar
 
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
+                                  and v.__module__ == __name__ and not n.startswith("_")})
+
 __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "TerminateOnNaN",

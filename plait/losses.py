@@ -24,6 +24,25 @@ from plait import serialization
 from plait.utils import dtypes
 from plait.utils.naming import to_snake_case as _snake_case
 
+__all__ = [
+    "BCE", "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge",
+    "CosineSimilarity", "Hinge", "Huber", "KLD", "KLDivergence", "LogCosh", "Loss",
+    "LossFunctionWrapper", "MAE", "MAPE", "MSE", "MSLE", "MeanAbsoluteError",
+    "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
+    "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "bce",
+    "binary_crossentropy", "categorical_crossentropy", "categorical_hinge",
+    "cosine_similarity", "deserialize", "get", "hinge", "huber", "kl_divergence", "kld",
+    "kullback_leibler_divergence", "log_cosh", "logcosh", "mae", "mape",
+    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+    "mean_squared_logarithmic_error", "mse", "msle", "poisson", "serialize",
+    "sparse_categorical_crossentropy", "squared_hinge"
+]
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
+                                  and v.__module__ == __name__ and not n.startswith("_")})
+
 EPSILON = 1e-7
 
 # When True, sparse_categorical_crossentropy checks its labels on every call. The check

@@ -11,6 +11,10 @@ node after the nodes it reads), `node_depth`, `nodes_by_depth`, `layers`, `produ
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.utils import nest
 
+__all__ = [
+    "Graph", "GraphError", "describe_shapes", "mask_arguments"
+]
+
 
 class GraphError(ValueError):
     """A model's wiring is wrong: disconnected inputs, cycles, clashing names."""

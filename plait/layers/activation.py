@@ -9,6 +9,10 @@ from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 from plait.utils.validation import check_non_negative as _check_non_negative
 
+__all__ = [
+    "ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"
+]
+
 
 class _Elementwise(PassesMask, Layer):
     def compute_output_shape(self, input_shape):

@@ -18,6 +18,10 @@ from plait.serialization import register_serializable
 from plait.utils.random import device_generator
 from plait.utils.validation import check_rate as _check_rate, check_seed as _check_seed
 
+__all__ = [
+    "AdditiveAttention", "Attention", "MultiHeadAttention"
+]
+
 
 def _large_negative(dtype):
     return -3e4 if dtype == torch.float16 else -1e9

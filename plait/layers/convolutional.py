@@ -17,6 +17,15 @@ from plait.utils import conv_utils
 from plait.utils.validation import check_filters as _check_filters
 from plait.utils.validation import check_positive_int as _check_positive
 
+__all__ = [
+    "Conv", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D",
+    "Conv3DTranspose", "ConvTranspose", "Convolution1D", "Convolution2D",
+    "Convolution2DTranspose", "Convolution3D", "Convolution3DTranspose", "DepthwiseConv",
+    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv", "SeparableConv1D",
+    "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "check_rank",
+    "tf_same_pads", "to_channels_first", "to_channels_last"
+]
+
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
@@ -596,3 +605,19 @@ def _normalize_output_padding(value, rank):
             f"`output_padding` must be a non-negative int or a tuple of {rank} of them. "
             f"Received: output_padding={value!r}")
     return values
+
+
+# Keras 2 kept these in `keras.layers.convolutional`; old programs import them from here. They are
+# looked up in plait.layers when asked for (a family module imports no other family).
+_KERAS2_NAMES = ("Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D",
+                 "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
+                 "ZeroPadding3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+                 "AveragePooling1D", "AveragePooling2D", "AveragePooling3D")
+
+
+def __getattr__(name):
+    if name in _KERAS2_NAMES:
+        import plait.layers
+
+        return getattr(plait.layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,6 +26,11 @@ from plait.serialization import in_safe_mode, register_serializable
 from plait.utils.dtypes import to_torch_dtype
 from plait.utils.naming import unique_name
 
+__all__ = [
+    "Activation", "Dense", "Embedding", "Identity", "Input", "InputLayer", "Lambda",
+    "Masking", "Rescaling"
+]
+
 
 @register_serializable(package="plait")
 class InputLayer(Layer):
@@ -600,3 +605,18 @@ def _check_factor(value, name):
         return [_check_factor(v, name) for v in value]
     raise TypeError(
         f"`{name}` must be a float or a list of floats. Received: {name}={value!r}")
+
+
+# Keras 2 kept these in `keras.layers.core`; old programs import them from here. They are
+# looked up in plait.layers when asked for (a family module imports no other family).
+_KERAS2_NAMES = ("Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
+                 "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D",
+                 "SpatialDropout3D")
+
+
+def __getattr__(name):
+    if name in _KERAS2_NAMES:
+        import plait.layers
+
+        return getattr(plait.layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

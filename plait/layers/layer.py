@@ -24,6 +24,11 @@ from plait.utils import nest
 from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import to_snake_case, unique_name
 
+__all__ = [
+    "Layer", "LayerCallError", "WeightSpec", "accepts_mask", "accepts_training",
+    "hook_epoch"
+]
+
 _module_call = nn.Module.__call__
 _hook_epoch = 0
 

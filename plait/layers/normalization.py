@@ -14,6 +14,10 @@ from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 from plait.utils.dtypes import to_torch_dtype
 
+__all__ = [
+    "BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"
+]
+
 _HALF = (torch.float16, torch.bfloat16)
 
 

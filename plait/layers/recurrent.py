@@ -32,6 +32,10 @@ from plait.utils import nest
 from plait.utils.random import device_generator
 from plait.utils.validation import check_rate as _check_rate
 
+__all__ = [
+    "GRU", "LSTM", "SimpleRNN", "check_sequence_input"
+]
+
 
 def check_sequence_input(layer, input_shape):
     """Raise a LayerCallError unless `input_shape` is `(batch, timesteps, features)`."""
@@ -679,3 +683,16 @@ class LSTM(_RNN):
         config["unit_forget_bias"] = self.unit_forget_bias
         config.update(self._rnn_config())
         return config
+
+
+# Keras 2 kept these in `keras.layers.recurrent`; old programs import them from here. They are
+# looked up in plait.layers when asked for (a family module imports no other family).
+_KERAS2_NAMES = ("RNN", "SimpleRNNCell", "GRUCell", "LSTMCell", "StackedRNNCells")
+
+
+def __getattr__(name):
+    if name in _KERAS2_NAMES:
+        import plait.layers
+
+        return getattr(plait.layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

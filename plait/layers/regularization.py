@@ -18,6 +18,11 @@ from plait.utils import conv_utils
 from plait.utils.random import device_generator
 from plait.utils.validation import check_rate as _check_rate, check_seed as _check_seed
 
+__all__ = [
+    "ActivityRegularization", "Dropout", "GaussianDropout", "GaussianNoise",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"
+]
+
 
 class _RandomLayer(PassesMask, Layer):
     """A layer drawing noise: with a `seed`, its own generator (per device), so two layers

@@ -34,6 +34,10 @@ from plait.serialization import register_serializable
 from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import unique_name
 
+__all__ = [
+    "TorchModule", "TorchOp", "function_name", "record_op", "resolve_function"
+]
+
 # The Python operators symbolic tensors record; a config may name only these.
 _OPERATORS = {fn.__name__.rstrip("_"): fn for fn in (
     operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv,

@@ -7,6 +7,10 @@ and `Model.save` & co. import `plait.saving` when called.
 from plait.models.model import Model  # noqa: F401
 from plait.models.sequential import Sequential  # noqa: F401
 
+__all__ = [
+    "Functional", "Model", "Sequential", "load_model", "model_from_json"
+]
+
 Functional = Model
 
 # Keras's `keras.models.load_model` and `model_from_json`, defined in `plait.saving`.

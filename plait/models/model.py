@@ -24,6 +24,10 @@ from plait.models.keras_methods import KerasMethods
 from plait.utils import nest
 from plait.utils.naming import unique_name
 
+__all__ = [
+    "Model"
+]
+
 
 @serialization.register_serializable(package="plait")
 class Model(KerasMethods, Layer):

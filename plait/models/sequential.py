@@ -13,6 +13,10 @@ from plait.layers.core import Input, InputLayer
 from plait.layers.layer import Layer
 from plait.models.model import Model
 
+__all__ = [
+    "Sequential"
+]
+
 
 @serialization.register_serializable(package="plait")
 class Sequential(Model):

@@ -22,6 +22,16 @@ from plait import serialization
 from plait.optimizers import schedules
 from plait.optimizers.schedules import LearningRateSchedule
 
+__all__ = [
+    "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LearningRateSchedule", "Nadam",
+    "Optimizer", "RMSprop", "SGD", "TorchOptimizer", "deserialize", "get", "serialize"
+]
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
+                                  and v.__module__ == __name__ and not n.startswith("_")})
+
 _FUSED = (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW)
 # The fused kernels update every parameter in one call: on CPU about 3x faster than the
 # default per-parameter loop for small models (measured in bench/).

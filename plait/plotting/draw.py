@@ -21,6 +21,11 @@ from PIL import Image, ImageDraw, ImageFont
 from plait.plotting import pdf
 from plait.plotting.layout import layered_layout
 
+__all__ = [
+    "Box", "Cluster", "Diagram", "check_image_path", "place", "segment_hits_rect",
+    "text_width", "to_dot", "to_image", "to_svg", "write_raster"
+]
+
 FORMATS = ("png", "svg", "pdf", "dot")
 
 TITLE_SIZE = 11.0

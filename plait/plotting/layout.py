@@ -20,6 +20,10 @@ The layout is computed in rank-relative axes: `u` runs along a rank, `v` from ra
 `rankdir='TB'` u is x and v is y; `'LR'` swaps them; `'BT'` and `'RL'` mirror the result.
 """
 
+__all__ = [
+    "Layout", "layered_layout"
+]
+
 RANKDIRS = ("TB", "LR", "BT", "RL")
 
 

@@ -13,6 +13,10 @@ from plait.plotting import draw
 from plait.utils.atomic import atomic_write
 from plait.utils.dtypes import dtype_name
 
+__all__ = [
+    "model_diagram", "model_to_dot", "plot_model"
+]
+
 _RANKDIRS = ("TB", "LR", "BT", "RL")
 
 

@@ -32,6 +32,10 @@ from plait.saving.archive import FORMAT_VERSION, Archive, open_archive  # noqa: 
 from plait.saving.archive import plait_version as _plait_version
 from plait.utils import atomic
 
+__all__ = [
+    "build_from_config", "load_model", "model_from_json", "save_model", "to_json"
+]
+
 SUFFIX = ".plait"
 # Classes whose config holds code: loading them runs it.
 _CODE_CLASSES = {"Lambda"}

@@ -17,6 +17,11 @@ import torch
 from plait.saving import archive as archive_lib, safetensors_io
 from plait.utils import atomic
 
+__all__ = [
+    "check_built", "format_problems", "load_from_stream", "load_state_dict_file",
+    "load_weights", "match", "named_weights", "save_weights"
+]
+
 WEIGHTS_SUFFIX = ".safetensors"
 
 

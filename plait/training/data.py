@@ -16,6 +16,8 @@ import warnings
 import numpy as np
 import torch
 
+from plait.utils.py_dataset import PyDataset, epoch_batches
+
 __all__ = [
     "ModelSpec", "Shard", "ArraySource", "LoaderSource", "GeneratorSource", "EpochIterator",
     "make_source", "is_array_like", "split_for_validation", "unpack_batch",
@@ -604,6 +606,8 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
     if is_array_like(x):
         return _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
                              with_targets, argument, prepare, check_targets, shard)
+    if isinstance(x, PyDataset):  # batches by index; fit(shuffle=True) shuffles their order
+        x = epoch_batches(x, shuffle=shuffle)
     if not (_is_loader(x) or _is_dataset(x) or _is_iterator_like(x)):
         raise TypeError(
             f"Unsupported data type for `{argument}`: {type(x).__name__}. Expected numpy arrays, "

@@ -30,6 +30,10 @@ except ImportError:  # Windows: no advisory locks, so no cleanup of others' temp
 # empty and new; one that old and empty is left alone rather than raced for.
 _FRESH_SECONDS = 2.0
 
+__all__ = [
+    "atomic_path", "atomic_write"
+]
+
 
 @contextlib.contextmanager
 def atomic_write(path, overwrite=True):

@@ -3,6 +3,11 @@ import math
 
 from plait.utils import settings
 
+__all__ = [
+    "normalize_data_format", "normalize_padding", "normalize_tuple", "output_length",
+    "same_padding"
+]
+
 
 def normalize_tuple(value, n, name):
     """`3` -> `(3, 3)`; checks a tuple's length and that every entry is a positive int."""

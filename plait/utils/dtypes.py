@@ -2,6 +2,10 @@
 policies and layers read it)."""
 import torch
 
+__all__ = [
+    "dtype_name", "to_torch_dtype"
+]
+
 _BY_NAME = {
     "float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
     "float64": torch.float64, "int8": torch.int8, "int16": torch.int16, "int32": torch.int32,
