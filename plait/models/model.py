@@ -22,6 +22,7 @@ from plait.layers.layer import Layer, LayerCallError
 from plait.models import functional, summary as summary_module
 from plait.utils import nest
 from plait.utils.naming import unique_name
+from plait.utils.string_array import StringArray, is_string_data
 
 
 @serialization.register_serializable(package="plait")
@@ -141,6 +142,8 @@ class Model(Layer):
         model's device; tensors pass as they are."""
         if isinstance(value, torch.Tensor):
             return value
+        if self._input_dtypes[index] == "string" or is_string_data(value):
+            return StringArray(value)  # text stays on the host for the string layers
         if isinstance(value, (np.ndarray, np.generic, list, float, int)):
             device = next(self.parameters(), torch.empty(0)).device
             return torch.as_tensor(np.asarray(value), dtype=self._input_dtypes[index],
