@@ -290,7 +290,7 @@ class Discretization(PreprocessingLayer):
                 f"layer ('{self.name}').")
         boundaries = self._boundaries.to(inputs.device)
         values = inputs if inputs.is_floating_point() else inputs.to(torch.float32)
-        indices = torch.bucketize(values.to(boundaries.dtype), boundaries, right=True)
+        indices = torch.bucketize(values.to(boundaries.dtype).contiguous(), boundaries, right=True)
         if self.output_mode == "int":
             return indices.to(torch.int32)
         return encode_categorical(indices, self.output_mode, self._depth(), torch.float32)
