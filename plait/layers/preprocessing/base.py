@@ -32,28 +32,33 @@ def to_host_or_tensor(value):
 
 
 def batches(data):
-    """`data` for `adapt` as a list of batches: one array, or the items of an iterable
-    (a list of arrays, a generator, a torch DataLoader; `(x, y)` items give `x`)."""
+    """`data` for `adapt` as an iterator of batches: one array, or the items of an iterable
+    (a list of arrays, a generator, a torch DataLoader; `(x, y)` items give `x`). Lazy, so
+    an endless generator with `steps=` works."""
     if isinstance(data, (np.ndarray, torch.Tensor, StringArray)) or is_string_data(data):
-        return [data]
+        return iter([data])
     if isinstance(data, (list, tuple)) and data and not isinstance(
             data[0], (np.ndarray, torch.Tensor, list, tuple)):
-        return [np.asarray(data)]
+        return iter([np.asarray(data)])
     if not hasattr(data, "__iter__"):
         raise TypeError(
             "adapt() takes a NumPy array, a torch tensor, or an iterable of batches (a list "
             f"of arrays, a generator, a DataLoader). Received: data of type "
             f"{type(data).__name__}")
-    out = []
-    for item in data:
+    return _items(iter(data))
+
+
+def _items(iterator):
+    first = True
+    for item in iterator:
+        first = False
         if isinstance(item, (tuple, list)) and len(item) in (2, 3) and not is_string_data(item):
             item = item[0]
-        out.append(item)
-    if not out:
+        yield item
+    if first:
         raise ValueError(
             "adapt() received an empty iterable (no batches). Pass at least one batch, e.g. "
             "layer.adapt(x) or layer.adapt([x1, x2]).")
-    return out
 
 
 def as_numpy(batch):

@@ -162,12 +162,12 @@ class IndexLookup(PreprocessingLayer):
             front = 0 if found_special else start
             self._set_idf(weights, front, 0.0 if found_special else float(np.average(weights)))
 
+    @classmethod
+    def from_config(cls, config):
+        check_vocabulary_file(config)
+        return cls(**config)
+
     def _read_vocabulary_file(self, path):
-        if in_safe_mode():
-            raise ValueError(
-                "Requested the loading of a vocabulary file outside of the model archive. "
-                "This is disallowed by default; pass `safe_mode=False` to the loading "
-                f"function if you trust the source. Vocabulary file: '{path}'")
         if not os.path.exists(path):
             raise ValueError(f"Vocabulary file {path} does not exist.")
         if self.output_mode == "tf_idf":
@@ -366,6 +366,17 @@ class IndexLookup(PreprocessingLayer):
             "has_input_vocabulary": self._has_input_vocabulary,
         })
         return config
+
+
+def check_vocabulary_file(config):
+    """A config (from a file) naming a vocabulary file loads only with safe_mode=False."""
+    path = config.get("vocabulary")
+    if isinstance(path, str) and in_safe_mode():
+        raise ValueError(
+            "Requested the loading of a vocabulary file outside of the model archive. This "
+            "carries a potential risk of loading arbitrary and sensitive files and thus it is "
+            "disallowed by default. If you trust the source of the artifact, pass "
+            f"`safe_mode=False` to the loading function. Vocabulary file: '{path}'")
 
 
 def _listify(value):

@@ -130,7 +130,7 @@ class Normalization(PreprocessingLayer):
             data: a NumPy array, a torch tensor, or an iterable of batches (a list of
                 arrays, a generator, a DataLoader; `(x, y)` items use `x`).
         """
-        items = batches(data)
+        items = list(batches(data))
         first_shape = tuple(np.shape(items[0]))
         if not self.built or self._build_input_shape is None:
             self._ensure_built_for(first_shape)

@@ -14,7 +14,7 @@ import torch
 
 from plait.layers.preprocessing.base import PreprocessingLayer, as_numpy, batches
 from plait.layers.preprocessing.encoding import check_output_mode
-from plait.layers.preprocessing.lookups import StringLookup, _listify
+from plait.layers.preprocessing.lookups import StringLookup, _listify, check_vocabulary_file
 from plait.serialization import register_serializable
 from plait.utils.string_array import StringArray
 
@@ -249,3 +249,8 @@ class TextVectorization(PreprocessingLayer):
             config["ngrams"] = list(config["ngrams"])
         return config
 
+
+    @classmethod
+    def from_config(cls, config):
+        check_vocabulary_file(config)
+        return cls(**config)
