@@ -80,6 +80,18 @@ DETERMINISTIC = [
     ("RandomBrightness", {"factor": (0.1, 0.1)}, IMAGES, {"training": True}),
     ("RandomBrightness", {"factor": (0.5, 0.5), "value_range": (0, 1)}, IMAGES / 255,
      {"training": True}),
+    ("RandomGrayscale", {"factor": 1.0}, IMAGES, {"training": True}),
+    ("RandomGrayscale", {"factor": 0.0}, IMAGES, {"training": True}),
+    ("RandomInvert", {"factor": (1.0, 1.0)}, IMAGES, {"training": True}),
+    ("RandomInvert", {"factor": (1.0, 1.0), "value_range": (0, 1)}, IMAGES / 255,
+     {"training": True}),
+    ("Solarization", {}, IMAGES, {"training": True}),
+    ("Solarization", {"value_range": (0, 1)}, IMAGES / 255, {"training": True}),
+    ("AutoContrast", {}, IMAGES / 2 + 10, {}),
+    ("AutoContrast", {"value_range": (0, 1)}, IMAGES / 600, {"training": True}),
+    ("RandomPosterization", {"factor": (3, 3)}, IMAGES, {"training": True}),
+    ("RandomPosterization", {"factor": (5, 5), "value_range": (0, 1)}, IMAGES / 255,
+     {"training": True}),
 ]
 
 
@@ -102,11 +114,27 @@ def test_same_outputs_as_keras(name, config, data, kwargs):
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5, atol=1e-4)
 
 
+def test_random_shear_is_one_of_keras_two_signed_shears():
+    config = {"x_factor": (0.3, 0.3), "y_factor": (0.1, 0.1)}
+    seen = []
+    for seed in range(12):
+        out = _keras_value(keras.layers.RandomShear(**config, seed=seed)(IMAGES[:1],
+                                                                         training=True))
+        if not any(np.allclose(out, s, atol=1e-4) for s in seen):
+            seen.append(out)
+    assert len(seen) == 2
+    for seed in range(4):
+        got = L.RandomShear(**config, seed=seed)(IMAGES[:1], training=True).numpy()
+        assert any(np.allclose(got, s, rtol=1e-5, atol=1e-3) for s in seen)
+
+
 INFERENCE_IDENTITY = [
     ("RandomFlip", {}), ("RandomRotation", {"factor": 0.2}),
     ("RandomZoom", {"height_factor": 0.2}),
     ("RandomTranslation", {"height_factor": 0.2, "width_factor": 0.2}),
     ("RandomContrast", {"factor": 0.5}), ("RandomBrightness", {"factor": 0.3}),
+    ("RandomGrayscale", {"factor": 1.0}), ("RandomInvert", {}), ("Solarization", {}),
+    ("RandomPosterization", {"factor": 3}), ("RandomShear", {"x_factor": 0.3}),
 ]
 
 

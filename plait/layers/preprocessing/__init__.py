@@ -8,15 +8,20 @@ travel as a host-side `StringArray` (plait/utils/string_array.py) and the layer 
 int64 tensor on the model's device.
 """
 from plait.layers.preprocessing.encoding import CategoryEncoding, Hashing
-from plait.layers.preprocessing.image_color import RandomBrightness, RandomContrast
+from plait.layers.preprocessing.image_color import (
+    AutoContrast, RandomBrightness, RandomContrast, RandomGrayscale, RandomInvert,
+    RandomPosterization, Solarization)
 from plait.layers.preprocessing.image_geometry import (
-    CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Resizing)
+    CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomShear, RandomTranslation, RandomZoom,
+    Resizing)
 from plait.layers.preprocessing.lookups import IntegerLookup, StringLookup
 from plait.layers.preprocessing.numeric import Discretization, Normalization
 from plait.layers.preprocessing.pipeline import Pipeline
 from plait.layers.preprocessing.text import TextVectorization
 
 __all__ = [
+    "AutoContrast", "RandomGrayscale", "RandomInvert", "RandomPosterization", "RandomShear",
+    "Solarization",
     "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
     "Normalization", "Pipeline", "RandomBrightness", "RandomContrast", "RandomCrop",
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",

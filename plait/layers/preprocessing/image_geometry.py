@@ -422,3 +422,54 @@ class RandomTranslation(_AffineLayer):
         config = super().get_config()
         config.update({"height_factor": self.height_factor, "width_factor": self.width_factor})
         return config
+
+
+def _shear_factor(name, factor):
+    def check(value):
+        if value > 1.0 or value < 0.0:
+            raise ValueError(
+                f"The `{name}` argument should be a number (or a list of two numbers) in the "
+                f"range [0, 1]. Received: {name}={factor}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
+        check(factor[0])
+        check(factor[1])
+        return tuple(sorted(float(f) for f in factor))
+    if isinstance(factor, (int, float)):
+        check(factor)
+        return (-abs(float(factor)), abs(float(factor)))
+    raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
+
+
+@register_serializable(package="plait")
+class RandomShear(_AffineLayer):
+    """In training, shears each image: `x' = x + sx * y`, `y' = sy * x + y` (sampling
+    coordinates), with `sx`, `sy` drawn from `x_factor`, `y_factor` and one random sign per
+    image, as Keras does.
+
+    Args:
+        x_factor, y_factor: numbers `f` in [0, 1] (draws from [-f, f]) or pairs.
+        interpolation, fill_mode, fill_value, seed: as RandomRotation.
+
+    Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+    """
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
+                 fill_mode="reflect", fill_value=0.0, data_format=None, seed=None, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.x_factor = _shear_factor("x_factor", x_factor)
+        self.y_factor = _shear_factor("y_factor", y_factor)
+        self._given = (x_factor, y_factor)  # Keras's pair [-f, f] would not pass its check
+
+    def _matrix(self, n, height, width, device):
+        sign = torch.where(self.uniform((n,), 0, 1, device) > 0.5, -1.0, 1.0)
+        sy = self.uniform((n,), self.y_factor[0], self.y_factor[1], device) * sign
+        sx = self.uniform((n,), self.x_factor[0], self.x_factor[1], device) * sign
+        one, zero = torch.ones_like(sx), torch.zeros_like(sx)
+        return torch.stack([one, sx, zero, sy, one, zero], dim=1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"x_factor": self._given[0], "y_factor": self._given[1]})
+        return config

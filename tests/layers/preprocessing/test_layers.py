@@ -40,6 +40,12 @@ RNG = np.random.default_rng(0)
      (None, 6, 6, 2), torch.float32, 0),
     (L.RandomContrast, {"factor": 0.2}, (6, 6, 2), (None, 6, 6, 2), torch.float32, 0),
     (L.RandomBrightness, {"factor": 0.2}, (6, 6, 2), (None, 6, 6, 2), torch.float32, 0),
+    (L.RandomGrayscale, {"factor": 0.5}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+    (L.RandomInvert, {}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+    (L.Solarization, {"threshold_factor": 0.5}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+    (L.AutoContrast, {}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+    (L.RandomPosterization, {"factor": 4}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+    (L.RandomShear, {"x_factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
 ])
 def test_layer_contract(cls, kwargs, shape, out_shape, dtype, n_weights):
     run_layer_test(cls, kwargs, shape, expected_output_shape=out_shape, input_dtype=dtype,
