@@ -92,6 +92,13 @@ DETERMINISTIC = [
     ("RandomPosterization", {"factor": (3, 3)}, IMAGES, {"training": True}),
     ("RandomPosterization", {"factor": (5, 5), "value_range": (0, 1)}, IMAGES / 255,
      {"training": True}),
+    ("RandomSaturation", {"factor": (0.3, 0.3)}, IMAGES, {"training": True}),
+    ("RandomSaturation", {"factor": (0.8, 0.8), "value_range": (0, 1)}, IMAGES / 255,
+     {"training": True}),
+    ("RandomColorDegeneration", {"factor": (0.4, 0.4)}, IMAGES, {"training": True}),
+    ("RandomHue", {"factor": (0.0, 0.0)}, IMAGES, {"training": True}),
+    ("RandomColorJitter", {"brightness_factor": (0.1, 0.1), "contrast_factor": (-0.2, 0.2),
+                           "saturation_factor": (0.6, 0.6)}, IMAGES, {"training": True}),
 ]
 
 
@@ -112,6 +119,19 @@ def test_same_outputs_as_keras(name, config, data, kwargs):
     assert isinstance(got, torch.Tensor)
     assert tuple(got.shape) == expected.shape
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5, atol=1e-4)
+
+
+def test_random_hue_is_one_of_keras_two_signed_shifts():
+    seen = []
+    for seed in range(12):
+        out = _keras_value(keras.layers.RandomHue((0.3, 0.3), seed=seed)(IMAGES[:1],
+                                                                          training=True))
+        if not any(np.allclose(out, s, atol=1e-3) for s in seen):
+            seen.append(out)
+    assert len(seen) == 2
+    for seed in range(4):
+        got = L.RandomHue((0.3, 0.3), seed=seed)(IMAGES[:1], training=True).numpy()
+        assert any(np.allclose(got, s, rtol=1e-4, atol=1e-3) for s in seen)
 
 
 def test_random_shear_is_one_of_keras_two_signed_shears():
@@ -135,6 +155,9 @@ INFERENCE_IDENTITY = [
     ("RandomContrast", {"factor": 0.5}), ("RandomBrightness", {"factor": 0.3}),
     ("RandomGrayscale", {"factor": 1.0}), ("RandomInvert", {}), ("Solarization", {}),
     ("RandomPosterization", {"factor": 3}), ("RandomShear", {"x_factor": 0.3}),
+    ("RandomHue", {"factor": 0.3}), ("RandomSaturation", {"factor": 0.3}),
+    ("RandomColorDegeneration", {"factor": 0.3}),
+    ("RandomColorJitter", {"brightness_factor": 0.2, "hue_factor": 0.2}),
 ]
 
 

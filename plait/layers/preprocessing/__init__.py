@@ -8,6 +8,8 @@ travel as a host-side `StringArray` (plait/utils/string_array.py) and the layer 
 int64 tensor on the model's device.
 """
 from plait.layers.preprocessing.encoding import CategoryEncoding, Hashing
+from plait.layers.preprocessing.image_adjust import (
+    RandomColorDegeneration, RandomColorJitter, RandomHue, RandomSaturation)
 from plait.layers.preprocessing.image_color import (
     AutoContrast, RandomBrightness, RandomContrast, RandomGrayscale, RandomInvert,
     RandomPosterization, Solarization)
@@ -20,6 +22,7 @@ from plait.layers.preprocessing.pipeline import Pipeline
 from plait.layers.preprocessing.text import TextVectorization
 
 __all__ = [
+    "RandomColorDegeneration", "RandomColorJitter", "RandomHue", "RandomSaturation",
     "AutoContrast", "RandomGrayscale", "RandomInvert", "RandomPosterization", "RandomShear",
     "Solarization",
     "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",

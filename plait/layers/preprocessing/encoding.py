@@ -162,6 +162,8 @@ class Hashing(PreprocessingLayer):
         self.salt = salt
         self.output_mode = output_mode
         self.sparse = sparse
+        # strings carry no device: their bucket ids go where the model is (.to(device))
+        self.register_buffer("_device_anchor", torch.empty(0), persistent=False)
 
     def output_dtype_for(self, input_dtype):
         return torch.int64 if self.output_mode == "int" else torch.float32
@@ -192,7 +194,7 @@ class Hashing(PreprocessingLayer):
 
     def forward(self, inputs):
         if isinstance(inputs, StringArray):
-            device, array = torch.device("cpu"), inputs.array
+            device, array = self._device_anchor.device, inputs.array
         else:
             if inputs.is_floating_point():
                 raise ValueError(

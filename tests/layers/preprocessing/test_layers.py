@@ -46,6 +46,12 @@ RNG = np.random.default_rng(0)
     (L.AutoContrast, {}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
     (L.RandomPosterization, {"factor": 4}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
     (L.RandomShear, {"x_factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+    (L.RandomHue, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+    (L.RandomSaturation, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+    (L.RandomColorDegeneration, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32,
+     0),
+    (L.RandomColorJitter, {"contrast_factor": 0.2, "hue_factor": 0.1}, (6, 6, 3),
+     (None, 6, 6, 3), torch.float32, 0),
 ])
 def test_layer_contract(cls, kwargs, shape, out_shape, dtype, n_weights):
     run_layer_test(cls, kwargs, shape, expected_output_shape=out_shape, input_dtype=dtype,
