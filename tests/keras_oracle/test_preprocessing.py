@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from tests.keras_oracle.conftest import keras
-
+import plait
 import plait.layers as L
+from tests.keras_oracle.conftest import keras
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(0, 255, size=(2, 9, 7, 3)).astype("float32")
@@ -153,7 +153,8 @@ INFERENCE_IDENTITY = [
     ("RandomZoom", {"height_factor": 0.2}),
     ("RandomTranslation", {"height_factor": 0.2, "width_factor": 0.2}),
     ("RandomContrast", {"factor": 0.5}), ("RandomBrightness", {"factor": 0.3}),
-    ("RandomGrayscale", {"factor": 1.0}), ("RandomInvert", {}), ("Solarization", {}),
+    ("RandomGrayscale", {"factor": 1.0}), ("RandomInvert", {"factor": (1.0, 1.0)}),
+    ("Solarization", {}),
     ("RandomPosterization", {"factor": 3}), ("RandomShear", {"x_factor": 0.3}),
     ("RandomHue", {"factor": 0.3}), ("RandomSaturation", {"factor": 0.3}),
     ("RandomColorDegeneration", {"factor": 0.3}),
@@ -168,6 +169,18 @@ def test_random_layers_are_identity_at_inference_like_keras(name, config):
     got = getattr(L, name)(**config, seed=3)(IMAGES, training=False)
     np.testing.assert_allclose(got.numpy(), IMAGES)
     assert got.dtype == torch.float32
+
+
+@pytest.mark.parametrize("name,config", INFERENCE_IDENTITY)
+def test_called_directly_layers_augment_as_in_keras(name, config):
+    # Keras 3's augmentation layers default to training=True when called directly (a data
+    # pipeline); a model passes its own mode (predict: inference).
+    keras_out = _keras_value(getattr(keras.layers, name)(**config, seed=5)(IMAGES))
+    plait_out = getattr(L, name)(**config, seed=5)(IMAGES).numpy()
+    assert not np.allclose(keras_out, IMAGES) and not np.allclose(plait_out, IMAGES)
+    inputs = plait.Input(shape=IMAGES.shape[1:])
+    model = plait.Model(inputs, getattr(L, name)(**config, seed=5)(inputs))
+    np.testing.assert_allclose(model.predict(IMAGES, verbose=0), IMAGES)
 
 
 def test_random_flip_gives_flips_of_each_image():

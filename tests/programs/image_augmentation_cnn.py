@@ -33,7 +33,7 @@ history = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
 assert history.history["accuracy"][-1] > 0.9, history.history["accuracy"]
 
 # at inference the augmentation is the identity
-augmented = data_augmentation(x[:4])
+augmented = data_augmentation(x[:4], training=False)
 np.testing.assert_allclose(augmented.numpy(), x[:4])
 trained = data_augmentation(x[:4], training=True)
 assert trained.shape == (4, 16, 16, 1) and not np.allclose(trained.numpy(), x[:4])

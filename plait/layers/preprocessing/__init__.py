@@ -9,24 +9,61 @@ int64 tensor on the model's device.
 """
 from plait.layers.preprocessing.encoding import CategoryEncoding, Hashing
 from plait.layers.preprocessing.image_adjust import (
-    RandomColorDegeneration, RandomColorJitter, RandomHue, RandomSaturation)
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomHue,
+    RandomSaturation,
+)
 from plait.layers.preprocessing.image_color import (
-    AutoContrast, RandomBrightness, RandomContrast, RandomGrayscale, RandomInvert,
-    RandomPosterization, Solarization)
+    AutoContrast,
+    RandomBrightness,
+    RandomContrast,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
+    Solarization,
+)
 from plait.layers.preprocessing.image_geometry import (
-    CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomShear, RandomTranslation, RandomZoom,
-    Resizing)
+    CenterCrop,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomShear,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+)
 from plait.layers.preprocessing.lookups import IntegerLookup, StringLookup
 from plait.layers.preprocessing.numeric import Discretization, Normalization
 from plait.layers.preprocessing.pipeline import Pipeline
 from plait.layers.preprocessing.text import TextVectorization
 
 __all__ = [
-    "RandomColorDegeneration", "RandomColorJitter", "RandomHue", "RandomSaturation",
-    "AutoContrast", "RandomGrayscale", "RandomInvert", "RandomPosterization", "RandomShear",
+    "AutoContrast",
+    "CategoryEncoding",
+    "CenterCrop",
+    "Discretization",
+    "Hashing",
+    "IntegerLookup",
+    "Normalization",
+    "Pipeline",
+    "RandomBrightness",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPosterization",
+    "RandomRotation",
+    "RandomSaturation",
+    "RandomShear",
+    "RandomTranslation",
+    "RandomZoom",
+    "Resizing",
     "Solarization",
-    "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
-    "Normalization", "Pipeline", "RandomBrightness", "RandomContrast", "RandomCrop",
-    "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
-    "StringLookup", "TextVectorization",
+    "StringLookup",
+    "TextVectorization",
 ]

@@ -10,7 +10,13 @@ import numpy as np
 import torch
 
 from plait.graph.tensor import SymbolicTensor
-from plait.layers.layer import Layer, LayerCallError, _NO_INPUTS, _Spec, _describe_inputs
+from plait.layers.layer import (
+    _NO_INPUTS,
+    Layer,
+    LayerCallError,
+    _describe_inputs,
+    _Spec,
+)
 from plait.utils import nest
 from plait.utils.random import device_generator
 from plait.utils.string_array import STRING, StringArray, is_string_data
@@ -116,9 +122,23 @@ def is_string_dtype(dtype):
     return dtype == STRING
 
 
+class _DirectCall:
+    """The `training` default of augmentation layers: called directly (not by a model,
+    which always passes `training`), they augment, as Keras's do."""
+
+    def __repr__(self):
+        return "DIRECT_CALL"
+
+
+DIRECT_CALL = _DirectCall()
+
+
 class RandomPreprocessingLayer(PreprocessingLayer):
-    """A preprocessing layer drawing random numbers: active only with `training=True`,
-    the identity (cast to float) at inference. With `seed`, its own generator per device."""
+    """A preprocessing layer drawing random numbers: active in training, the identity (cast
+    to float) at inference. `training` resolves as: the explicit value; inside a model, the
+    model's mode (fit trains; predict, evaluate and `model(x)` infer); called directly
+    without `training` (a data pipeline), True, as in Keras 3. With `seed`, its own
+    generator per device."""
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -131,6 +151,8 @@ class RandomPreprocessingLayer(PreprocessingLayer):
         return device_generator(self._generators, self.seed, device)
 
     def _is_training(self, training):
+        if training is DIRECT_CALL:
+            return True
         return self.training if training is None else bool(training)
 
     def uniform(self, shape, low, high, device):
@@ -175,7 +197,7 @@ def check_factor_pair(name, factor, low=None, high=None):
     elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
         pair = (-abs(float(factor)), abs(float(factor)))
     else:
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 (Keras raises ValueError)
             f"`{name}` must be a number or a tuple of two numbers. Received: {name}={factor!r}")
     if pair[0] > pair[1]:
         raise ValueError(

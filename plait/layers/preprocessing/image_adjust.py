@@ -4,9 +4,19 @@ with `training=True`; one random factor per image, as in Keras."""
 import torch
 from torch import nn
 
-from plait.layers.preprocessing.base import RandomPreprocessingLayer, as_batched, to_float_image
+from plait.layers.preprocessing.base import (
+    DIRECT_CALL,
+    RandomPreprocessingLayer,
+    as_batched,
+    to_float_image,
+)
 from plait.layers.preprocessing.image_color import (
-    RandomBrightness, RandomContrast, _keras_factor, _to_range, _value_range)
+    RandomBrightness,
+    RandomContrast,
+    _keras_factor,
+    _to_range,
+    _value_range,
+)
 from plait.serialization import register_serializable
 
 _EPSILON = 1e-7
@@ -58,7 +68,7 @@ class _ColorLayer(RandomPreprocessingLayer):
         self.value_range = _value_range(value_range)
         self.data_format = "channels_last"
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
         if not self._is_training(training):
             return images
@@ -156,7 +166,7 @@ class RandomColorJitter(RandomPreprocessingLayer):
             [cls(factor=f, value_range=value_range, seed=seed) for cls, f in steps
              if f is not None])
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
         if not self._is_training(training):
             return images

@@ -3,7 +3,12 @@
 float32, at inference); one random factor per image."""
 import torch
 
-from plait.layers.preprocessing.base import RandomPreprocessingLayer, as_batched, to_float_image
+from plait.layers.preprocessing.base import (
+    DIRECT_CALL,
+    RandomPreprocessingLayer,
+    as_batched,
+    to_float_image,
+)
 from plait.serialization import register_serializable
 
 
@@ -50,7 +55,7 @@ class RandomContrast(RandomPreprocessingLayer):
         self.factor = _keras_factor("factor", factor, (0, 1))
         self.value_range = value_range
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
         if not self._is_training(training):
             return images
@@ -86,7 +91,7 @@ class RandomBrightness(RandomPreprocessingLayer):
         self.factor = _keras_factor("factor", factor, (-1, 1))
         self.value_range = _value_range(value_range)
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
         if not self._is_training(training):
             return images
@@ -133,7 +138,7 @@ class RandomGrayscale(RandomPreprocessingLayer):
         self.factor = factor
         self.data_format = "channels_last"
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
         if not self._is_training(training):
             return images
@@ -168,7 +173,7 @@ class RandomInvert(RandomPreprocessingLayer):
         self.value_range = value_range
         self.data_format = "channels_last"
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
         if not self._is_training(training):
             return images
@@ -223,7 +228,7 @@ class Solarization(RandomPreprocessingLayer):
         self.threshold_factor = _solarization_factor("threshold_factor", threshold_factor)
         self.value_range = _value_range(value_range)
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
         if not self._is_training(training):
             return images
@@ -259,7 +264,7 @@ class AutoContrast(RandomPreprocessingLayer):
         super().__init__(**kwargs)
         self.value_range = _value_range(value_range)
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         original = to_float_image(inputs)
         images, squeeze = as_batched(original)
         x = _to_range(images, self.value_range, (0, 255))
@@ -292,7 +297,7 @@ class RandomPosterization(RandomPreprocessingLayer):
         self.value_range = _value_range(value_range)
         self.data_format = "channels_last"
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
         if not self._is_training(training):
             return images

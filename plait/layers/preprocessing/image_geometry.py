@@ -7,7 +7,13 @@ import torch
 import torch.nn.functional as F
 
 from plait.layers.preprocessing.base import (
-    PreprocessingLayer, RandomPreprocessingLayer, as_batched, check_factor_pair, to_float_image)
+    DIRECT_CALL,
+    PreprocessingLayer,
+    RandomPreprocessingLayer,
+    as_batched,
+    check_factor_pair,
+    to_float_image,
+)
 from plait.serialization import register_serializable
 
 _RESIZE_MODES = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic"}
@@ -163,7 +169,7 @@ class RandomCrop(RandomPreprocessingLayer):
         self.height, self.width = int(height), int(width)
         self.data_format = "channels_last"
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images, squeeze = as_batched(to_float_image(inputs))
         h, w = images.shape[1], images.shape[2]
         if self._is_training(training) and h > self.height and w > self.width:
@@ -210,7 +216,7 @@ class RandomFlip(RandomPreprocessingLayer):
         self.mode = mode
         self.data_format = "channels_last"
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
         if not self._is_training(training):
             return images
@@ -297,7 +303,7 @@ class _AffineLayer(RandomPreprocessingLayer):
         self.fill_value = fill_value
         self.data_format = "channels_last"
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
         if not self._is_training(training):
             return images

@@ -4,8 +4,17 @@ import math
 import numpy as np
 import torch
 
-from plait.layers.preprocessing.base import PreprocessingLayer, as_numpy, batches, check_not_string
-from plait.layers.preprocessing.encoding import check_output_mode, encode_categorical, encoded_shape
+from plait.layers.preprocessing.base import (
+    PreprocessingLayer,
+    as_numpy,
+    batches,
+    check_not_string,
+)
+from plait.layers.preprocessing.encoding import (
+    check_output_mode,
+    encode_categorical,
+    encoded_shape,
+)
 from plait.serialization import register_serializable
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(): the floor of the standard deviation

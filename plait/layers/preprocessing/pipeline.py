@@ -2,9 +2,9 @@
 from torch import nn
 
 from plait import serialization
-from plait.layers.preprocessing.base import PreprocessingLayer
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.layer import _Spec, accepts_training
+from plait.layers.preprocessing.base import DIRECT_CALL, PreprocessingLayer
 from plait.serialization import register_serializable
 
 
@@ -34,9 +34,9 @@ class Pipeline(PreprocessingLayer):
     def layers(self):
         return list(self._steps)
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, training=DIRECT_CALL):
         for layer in self._steps:
-            if training is not None and isinstance(layer, nn.Module) and accepts_training(
+            if training is not DIRECT_CALL and isinstance(layer, nn.Module) and accepts_training(
                     type(layer)):
                 inputs = layer(inputs, training=training)
             else:

@@ -14,7 +14,11 @@ import torch
 
 from plait.layers.preprocessing.base import PreprocessingLayer, as_numpy, batches
 from plait.layers.preprocessing.encoding import check_output_mode
-from plait.layers.preprocessing.lookups import StringLookup, _listify, check_vocabulary_file
+from plait.layers.preprocessing.lookups import (
+    StringLookup,
+    _listify,
+    check_vocabulary_file,
+)
 from plait.serialization import register_serializable
 from plait.utils.string_array import StringArray
 

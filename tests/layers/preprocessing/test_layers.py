@@ -11,6 +11,7 @@ import torch
 import plait
 import plait.layers as L
 from plait import serialization
+from plait.layers.preprocessing.base import RandomPreprocessingLayer
 from tests.layers.harness import run_layer_test
 
 RNG = np.random.default_rng(0)
@@ -54,8 +55,11 @@ RNG = np.random.default_rng(0)
      (None, 6, 6, 3), torch.float32, 0),
 ])
 def test_layer_contract(cls, kwargs, shape, out_shape, dtype, n_weights):
+    # augmentations called directly augment (as in Keras): compare them at inference
+    random = issubclass(cls, RandomPreprocessingLayer) and cls is not L.AutoContrast
     run_layer_test(cls, kwargs, shape, expected_output_shape=out_shape, input_dtype=dtype,
-                   expected_num_weights=n_weights)
+                   expected_num_weights=n_weights,
+                   call_kwargs={"training": False} if random else None)
 
 
 def test_normalization_weights_are_keras_shaped_buffers():
