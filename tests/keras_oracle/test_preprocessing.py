@@ -262,3 +262,50 @@ def test_config_keys_match_keras(name, config):
     p_config = getattr(L, name)(**config).get_config()
     missing = set(k_config) - set(p_config) - {"dtype"}
     assert not missing, missing
+
+
+def _check_mixup(images, labels, out_images, out_labels):
+    """Each output is w x_i + (1 - w) x_j with the weights its one-hot label row shows."""
+    for i in range(len(images)):
+        row = out_labels[i]
+        j = int(np.argmax(np.where(np.arange(len(row)) == i, -1, row)))
+        w = row[i] if row[i] > 0 else 0.0
+        if np.isclose(w, 1.0):
+            j = i
+        expected = w * images[i] + (1 - w) * images[j]
+        np.testing.assert_allclose(out_images[i], expected, rtol=1e-4, atol=1e-2)
+        np.testing.assert_allclose(row.sum(), 1.0, rtol=1e-5)
+
+
+def _check_cutmix(images, out_images, out_labels):
+    for i in range(len(images)):
+        row = out_labels[i]
+        others = [j for j in range(len(row)) if j != i and row[j] > 0]
+        sources = [images[i]] + [images[j] for j in others]
+        match = np.zeros(out_images[i].shape, dtype=bool)
+        for source in sources:
+            match |= np.isclose(out_images[i], source)
+        assert match.all()
+        np.testing.assert_allclose(row.sum(), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name,config", [("MixUp", {"alpha": 0.4}), ("CutMix", {})])
+def test_mixing_layers_keep_keras_semantics(name, config):
+    images = IMAGES.repeat(3, axis=0)[:6]
+    images = images + np.arange(6, dtype="float32").reshape(6, 1, 1, 1)
+    labels = np.eye(6, dtype="float32")
+    outputs = []
+    keras_out = getattr(keras.layers, name)(**config, seed=1)(
+        {"images": images, "labels": labels})
+    outputs.append({k: _keras_value(v) for k, v in keras_out.items()})
+    plait_out = getattr(L, name)(**config, seed=1)({"images": images, "labels": labels})
+    outputs.append({k: v.numpy() for k, v in plait_out.items()})
+    for out in outputs:  # Keras's and plait's outputs have the same structure
+        if name == "MixUp":
+            _check_mixup(images, labels, out["images"], out["labels"])
+        else:
+            _check_cutmix(images, out["images"], out["labels"])
+    same = getattr(L, name)(**config, seed=1)({"images": images, "labels": labels})
+    torch.testing.assert_close(same["images"], plait_out["images"])
+    still = getattr(L, name)(**config)(images, training=False)
+    np.testing.assert_allclose(still.numpy(), images)

@@ -33,6 +33,7 @@ from plait.layers.preprocessing.image_geometry import (
     RandomZoom,
     Resizing,
 )
+from plait.layers.preprocessing.image_mix import CutMix, MixUp
 from plait.layers.preprocessing.lookups import IntegerLookup, StringLookup
 from plait.layers.preprocessing.numeric import Discretization, Normalization
 from plait.layers.preprocessing.pipeline import Pipeline
@@ -42,9 +43,11 @@ __all__ = [
     "AutoContrast",
     "CategoryEncoding",
     "CenterCrop",
+    "CutMix",
     "Discretization",
     "Hashing",
     "IntegerLookup",
+    "MixUp",
     "Normalization",
     "Pipeline",
     "RandomBrightness",
