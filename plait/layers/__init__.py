@@ -41,3 +41,4 @@ from plait.layers.preprocessing import (  # noqa: F401
     CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, Normalization, Pipeline,
     RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation,
     RandomZoom, Resizing, StringLookup, TextVectorization)
+from plait.layers import experimental  # noqa: F401,E402 (Keras 2: layers.experimental.preprocessing)
