@@ -35,27 +35,15 @@ from plait.layers.reshaping import (  # noqa: F401
     UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from plait.layers.torch_ops import TorchModule, TorchOp  # noqa: F401
 from plait.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
+from plait.layers.preprocessing import (  # noqa: F401
+    RandomColorDegeneration, RandomColorJitter, RandomHue, RandomSaturation, CutMix, MixUp,
+    AutoContrast, RandomGrayscale, RandomInvert, RandomPosterization, RandomShear, Solarization,
+    CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, Normalization, Pipeline,
+    RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation,
+    RandomZoom, Resizing, StringLookup, TextVectorization)
+from plait.layers import experimental  # noqa: F401,E402 (Keras 2: layers.experimental.preprocessing)
 
-__all__ = [
-    "Activation", "ActivityRegularization", "Add", "AdditiveAttention", "Attention",
-    "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D",
-    "AvgPool2D", "AvgPool3D", "BatchNormalization", "Bidirectional", "Concatenate",
-    "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
-    "Convolution1D", "Convolution2D", "Convolution2DTranspose", "Convolution3D",
-    "Convolution3DTranspose", "Cropping1D", "Cropping2D", "Cropping3D", "Dense",
-    "DepthwiseConv1D", "DepthwiseConv2D", "Dot", "Dropout", "ELU", "Embedding", "Flatten",
-    "GRU", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
-    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D",
-    "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
-    "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-    "GroupNormalization", "Identity", "Input", "InputLayer", "LSTM", "Lambda", "Layer",
-    "LayerNormalization", "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D",
-    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum",
-    "MultiHeadAttention", "Multiply", "PReLU", "Permute", "ReLU", "RepeatVector",
-    "Rescaling", "Reshape", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
-    "SeparableConvolution2D", "SimpleRNN", "Softmax", "SpatialDropout1D",
-    "SpatialDropout2D", "SpatialDropout3D", "Subtract", "TimeDistributed", "TorchModule",
-    "TorchOp", "UnitNormalization", "UpSampling1D", "UpSampling2D", "UpSampling3D",
-    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "add", "average", "concatenate",
-    "dot", "maximum", "minimum", "multiply", "subtract"
-]
+# Every public class and function above; submodules (the Keras 2 module paths) stay
+# importable as attributes but are not star-exported.
+__all__ = sorted(name for name, value in dict(globals()).items()
+                 if not name.startswith("_") and callable(value))

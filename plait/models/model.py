@@ -23,6 +23,7 @@ from plait.models import codegen, config as model_config, summary as summary_mod
 from plait.models.keras_methods import KerasMethods
 from plait.utils import nest
 from plait.utils.naming import unique_name
+from plait.utils.string_array import StringArray, is_string_data
 
 __all__ = [
     "Model"
@@ -146,6 +147,8 @@ class Model(KerasMethods, Layer):
         model's device; tensors pass as they are."""
         if isinstance(value, torch.Tensor):
             return value
+        if self._input_dtypes[index] == "string" or is_string_data(value):
+            return StringArray(value)  # text stays on the host for the string layers
         if isinstance(value, (np.ndarray, np.generic, list, float, int)):
             device = next(self.parameters(), torch.empty(0)).device
             return torch.as_tensor(np.asarray(value), dtype=self._input_dtypes[index],

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from plait.utils.py_dataset import PyDataset, epoch_batches
+from plait.utils.string_array import StringArray, is_string_data
 
 __all__ = [
     "ModelSpec", "Shard", "ArraySource", "LoaderSource", "GeneratorSource", "EpochIterator",
@@ -325,6 +326,8 @@ def to_tensor(value, device, float_dtype, argument="x"):
     if value is None:
         return None
     if not isinstance(value, torch.Tensor):
+        if is_string_data(value):  # text stays on the host for the string layers
+            return StringArray(value)
         array = np.asarray(value)
         if array.dtype.kind not in "biufc":
             raise TypeError(

@@ -23,6 +23,8 @@ def to_torch_dtype(dtype, argument="dtype"):
         return torch.float32
     if isinstance(dtype, torch.dtype):
         return dtype
+    if dtype in ("string", "str"):  # host-side text (plait.utils.string_array)
+        return "string"
     if isinstance(dtype, str) and dtype in _BY_NAME:
         return _BY_NAME[dtype]
     raise ValueError(
