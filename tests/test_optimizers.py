@@ -666,3 +666,15 @@ def test_set_weights_round_trips_the_variables():
         np.testing.assert_array_equal(a.numpy(), b)
     with pytest.raises(ValueError, match="has 6 variables"):
         other.set_weights(values[:2])
+
+
+def test_legacy_optimizers_keep_keras_2_lr_and_time_based_decay():
+    from plait.optimizers import legacy
+    w = torch.nn.Parameter(torch.zeros(1))
+    opt = legacy.SGD(lr=1.0, decay=1.0)  # lr / (1 + decay * t)
+    for _ in range(3):
+        opt.apply([torch.ones(1)], [w])
+    assert w.item() == pytest.approx(-(1 + 1 / 2 + 1 / 3))
+    assert isinstance(legacy.Adam(), optimizers.Adam) and legacy.Adam(lr=0.5).learning_rate == 0.5
+    config = optimizers.serialize(legacy.RMSprop(0.1, decay=0.01))
+    assert type(optimizers.deserialize(config)) is optimizers.RMSprop

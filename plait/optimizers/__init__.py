@@ -19,7 +19,7 @@ to `compile` is wrapped in `TorchOptimizer` and keeps PyTorch's math.
 import torch
 
 from plait import serialization
-from plait.optimizers import schedules
+from plait.optimizers import legacy, schedules
 from plait.optimizers.adam import Adam, Adamax, AdamW, Lamb, Nadam
 from plait.optimizers.adaptive import Adadelta, Adafactor, Adagrad, Ftrl, RMSprop
 from plait.optimizers.base import Optimizer
@@ -47,6 +47,7 @@ __all__ = [
     "TorchOptimizer",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]
