@@ -154,6 +154,8 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         start = runner.broadcast_int(start)  # every process resumes where rank 0 does
         logs = _run_epochs(module, state, spec, batches, val_batches, cbs, start, epochs,
                            validation_freq, runner)
+        if epochs > start:  # as Keras: use_ema's averages become the weights
+            state.optimizer.finalize_variable_values(list(module.parameters()))
         cbs.on_train_end(logs)
     runner.barrier()  # no process runs ahead into what follows (another fit, a save)
     module.history = cbs.history
