@@ -977,8 +977,8 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0,
     Raises:
         ValueError: when `axis` is a bool.
     """
-    if isinstance(axis, bool):
-        raise ValueError("Argument `axis` of categorical_focal_crossentropy must be an int. "
+    if isinstance(axis, bool):  # Keras raises a ValueError here
+        raise ValueError("Argument `axis` of categorical_focal_crossentropy must be an int. "  # noqa: TRY004
                          f"Received: axis={axis} of type {type(axis)}")
     y_true, y_pred = _pair(y_true, y_pred)
     if y_pred.shape[-1] == 1:

@@ -1101,7 +1101,7 @@ class FBetaScore(Metric):
                              "{None, 'micro', 'macro', 'weighted'}. "
                              f"Received: average={average}")
         if not isinstance(beta, float):
-            raise ValueError("Invalid `beta` argument value. It should be a Python float. "
+            raise ValueError(  # noqa: TRY004  (Keras's error type)"Invalid `beta` argument value. It should be a Python float. "
                              f"Received: beta={beta} of type '{type(beta)}'")
         if beta <= 0.0:
             raise ValueError("Invalid `beta` argument value. It should be > 0. "
@@ -1575,9 +1575,9 @@ class _AtFixedRate(_ConfusionBase):
                                   for i in range(num_thresholds - 2)] + [1.0]
             self._evenly = True
         self._init_thresholds(thresholds)
-        for name in ("true_positives", "false_positives", "true_negatives",
-                     "false_negatives"):
-            self.add_variable((len(thresholds),), name=name)
+        for state in ("true_positives", "false_positives", "true_negatives",
+                      "false_negatives"):
+            self.add_variable((len(thresholds),), name=state)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         tp, fp, pos, neg = self._confusion(y_true, y_pred, sample_weight,

@@ -35,3 +35,4 @@ from plait.layers.reshaping import (  # noqa: F401
     UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from plait.layers.torch_ops import TorchModule, TorchOp  # noqa: F401
 from plait.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
+from plait.layers.rnn import GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells  # noqa: F401

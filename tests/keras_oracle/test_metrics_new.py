@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.keras_oracle.conftest import keras
-
 import plait
+from tests.keras_oracle.conftest import keras
 
 RNG = np.random.default_rng(1)
 
