@@ -49,7 +49,7 @@ def _new_inputs(model, input_tensors):
             f"`input_tensors` must hold as many. Received: input_tensors={input_tensors!r:.200}")
     for tensor in tensors:
         if not isinstance(tensor, SymbolicTensor):
-            raise ValueError(
+            raise TypeError(
                 "clone_model: every entry of `input_tensors` must be a symbolic tensor "
                 f"(plait.Input(...)). Received: {tensor!r:.200}")
     return tensors
@@ -139,7 +139,7 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         raise ValueError(f"clone_model got unexpected arguments {sorted(kwargs)}. "
                          f"Received: {kwargs}")
     if not isinstance(model, Model):
-        raise ValueError("Argument `model` of clone_model must be a plait Model. "
+        raise TypeError("Argument `model` of clone_model must be a plait Model. "
                          f"Received: model={model!r:.200}")
     clone_function = clone_function or _default_clone
     if isinstance(model, Sequential):
@@ -244,10 +244,10 @@ def _compile_from_config(self, config):
     """Compile the model with `get_compile_config()`'s output.
 
     Raises:
-        ValueError: when `config` is not a dict.
+        TypeError: when `config` is not a dict.
     """
     if not isinstance(config, dict):
-        raise ValueError("compile_from_config takes the dict get_compile_config() returns. "
+        raise TypeError("compile_from_config takes the dict get_compile_config() returns. "
                          f"Received: config={config!r:.200}")
     config = dict(config)
     config["optimizer"] = _revive(config.get("optimizer"), "optimizer") or "rmsprop"

@@ -63,7 +63,7 @@ def test_clone_nested_recursive():
 
 
 def test_clone_model_bad_input():
-    with pytest.raises(ValueError, match="must be a plait Model"):
+    with pytest.raises(TypeError, match="must be a plait Model"):
         plait.models.clone_model(layers.Dense(2))
     with pytest.raises(ValueError, match="input_tensors"):
         plait.models.clone_model(_functional(), input_tensors=[plait.Input((4,)),
@@ -90,5 +90,5 @@ def test_variables_reset_metrics_and_compile_config():
     clone.compile_from_config(config)
     assert isinstance(clone.optimizer, plait.optimizers.Adam)
     assert float(clone.optimizer.learning_rate) == pytest.approx(0.01)
-    with pytest.raises(ValueError, match="compile_from_config"):
+    with pytest.raises(TypeError, match="compile_from_config"):
         clone.compile_from_config("adam")
