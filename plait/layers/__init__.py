@@ -36,3 +36,7 @@ from plait.layers.reshaping import (  # noqa: F401
 from plait.layers.torch_ops import TorchModule, TorchOp  # noqa: F401
 from plait.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
 from plait.layers.rnn import GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells  # noqa: F401
+from plait.layers.adaptive_pooling import (  # noqa: F401
+    AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
+from plait.layers.rms_normalization import RMSNormalization  # noqa: F401

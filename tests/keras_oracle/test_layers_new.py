@@ -12,6 +12,8 @@ from tests.layers.harness import run_layer_test
 
 RNG = np.random.default_rng(0)
 SEQ = RNG.normal(size=(3, 5, 4)).astype("float32")
+IMG = RNG.normal(size=(2, 7, 9, 3)).astype("float32")
+VOL = RNG.normal(size=(2, 5, 6, 7, 2)).astype("float32")
 
 
 def _rnn(cells, **kwargs):
@@ -36,6 +38,16 @@ CASES = [
     ("rnn_cell_list", _rnn(lambda L: [L.SimpleRNNCell(6), L.LSTMCell(2)],
                            return_sequences=True), SEQ),
     ("rnn_unroll", _rnn(lambda L: L.GRUCell(4), unroll=True), SEQ),
+    ("adaptive_avg_1d", lambda L: L.AdaptiveAveragePooling1D(3), SEQ),
+    ("adaptive_max_1d", lambda L: L.AdaptiveMaxPooling1D(2), SEQ),
+    ("adaptive_avg_2d", lambda L: L.AdaptiveAveragePooling2D((3, 2)), IMG),
+    ("adaptive_max_2d", lambda L: L.AdaptiveMaxPooling2D(4), IMG),
+    ("adaptive_avg_2d_first", lambda L: L.AdaptiveAveragePooling2D(
+        2, data_format="channels_first"), IMG),
+    ("adaptive_avg_3d", lambda L: L.AdaptiveAveragePooling3D(2), VOL),
+    ("adaptive_max_3d", lambda L: L.AdaptiveMaxPooling3D((1, 2, 3)), VOL),
+    ("rms_norm", lambda L: L.RMSNormalization(), IMG),
+    ("rms_norm_axes", lambda L: L.RMSNormalization(axis=[2, 3], epsilon=1e-3), IMG),
 ]
 
 
@@ -69,6 +81,11 @@ def test_config_matches_keras(case):
     factory = case[1]
     k_layer, p_layer = factory(keras.layers), factory(plait.layers)
     k_config, p_config = k_layer.get_config(), p_layer.get_config()
+    if "cell" not in k_config:
+        skip = {"name", "dtype", "trainable"}
+        assert {k: v for k, v in p_config.items() if k not in skip and k in k_config} == {
+            k: v for k, v in k_config.items() if k not in skip}
+        return
     assert set(k_config) <= set(p_config) | {"dtype"}
     for key in ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
                 "zero_output_for_mask"):
@@ -166,6 +183,15 @@ HARNESS = [
      (5, 3), [(None, 4), (None, 4)]),
     (plait.layers.RNN, {"cell": plait.layers.StackedRNNCells(
         [plait.layers.LSTMCell(4), plait.layers.SimpleRNNCell(2)])}, (5, 3), (None, 2)),
+]
+
+
+HARNESS += [
+    (plait.layers.AdaptiveAveragePooling2D, {"output_size": 3}, (7, 9, 2), (None, 3, 3, 2)),
+    (plait.layers.AdaptiveMaxPooling1D, {"output_size": 2}, (7, 2), (None, 2, 2)),
+    (plait.layers.AdaptiveMaxPooling3D, {"output_size": 2}, (4, 4, 4, 1),
+     (None, 2, 2, 2, 1)),
+    (plait.layers.RMSNormalization, {"axis": [1, 2]}, (3, 4), (None, 3, 4)),
 ]
 
 
