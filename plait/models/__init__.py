@@ -8,13 +8,18 @@ from plait.models.model import Model  # noqa: F401
 from plait.models.sequential import Sequential  # noqa: F401
 
 __all__ = [
-    "Functional", "Model", "Sequential", "load_model", "model_from_json"
+    "Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json",
+    "save_model"
 ]
 
 Functional = Model
 
+from plait.models.cloning import clone_model, install_model_api  # noqa: E402
+
+install_model_api(Model)  # variables, reset_metrics, get_compile_config, ... (Keras 3)
+
 # Keras's `keras.models.load_model` and `model_from_json`, defined in `plait.saving`.
-_FROM_SAVING = ("load_model", "model_from_json")
+_FROM_SAVING = ("load_model", "model_from_json", "save_model")
 
 
 def __getattr__(name):
