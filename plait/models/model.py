@@ -272,18 +272,22 @@ class Model(Layer):
     # ----------------------------------------------------------------- saving
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Save the architecture, the weights and, when compiled, the compile settings and
-        optimizer state to a `.plait` file, atomically. `plait.models.load_model` reads it."""
+        optimizer state to a `.plait` file, atomically. `plait.models.load_model` reads it.
+        A `.keras` name writes Keras 3's format, `.h5`/`.hdf5` Keras 2's (needs h5py)."""
         saving.save_model(self, filepath, overwrite=overwrite,
                           include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
-        """Write the weights to a `.safetensors` file, by `state_dict` name, atomically."""
+        """Write the weights to a `.safetensors` file, by `state_dict` name, atomically
+        (`.weights.h5`: Keras 3's layout; `.h5`: Keras 2's; both need h5py)."""
         saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False):
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False):
         """Load weights by name from a `.safetensors` (or `.plait`) file; `skip_mismatch`
-        skips, with a warning, the ones missing or of another shape instead of raising."""
-        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        skips, with a warning, the ones missing or of another shape instead of raising.
+        Keras files load too: `.weights.h5`, `.keras`, and legacy `.h5` (by layer order,
+        or by layer name with `by_name=True`)."""
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
     def to_json(self, **kwargs):
         """The architecture as JSON text; `plait.models.model_from_json` rebuilds it."""
