@@ -154,7 +154,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     tree = keras_config.to_plait(entry, label, custom_objects)
     weights_label = f"{label} ('{_WEIGHTS}')"
     with hdf5.in_memory(data, weights_label) as handle:
-        _check_on_meta(tree, handle, weights_label, custom_objects, safe_mode)
+        check_on_meta(tree, label, custom_objects, safe_mode, lambda skeleton: (
+            weights_h5.read_keras3(skeleton, handle, weights_label, check_only=True)))
         model = saving_lib.build_from_config(tree, custom_objects, safe_mode, label)
         weights_h5.read_keras3(model, handle, weights_label)
     if compile and isinstance(entry.get("compile_config"), dict):
@@ -162,9 +163,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     return model
 
 
-def _check_on_meta(tree, handle, label, custom_objects, safe_mode):
-    """Build the model with meta tensors and compare its weights with the file's
-    declarations before anything is allocated."""
+def check_on_meta(tree, label, custom_objects, safe_mode, check):
+    """Build the model with meta tensors (no memory) and run `check(skeleton)`, which
+    compares its weights with the file's declared shapes, before anything is allocated."""
     from plait.saving import saving_lib
 
     previous = config_module._device
@@ -177,20 +178,7 @@ def _check_on_meta(tree, handle, label, custom_objects, safe_mode):
         return  # the real build reports it
     finally:
         config_module._device = previous
-    from plait.saving.keras import layout
-    slots, _ = layout.keras3_slots(skeleton)
-    problems = []
-    for slot in slots:
-        node = hdf5.child(handle, slot.path)
-        shape = tuple(node.shape) if hdf5.is_dataset(node) and node.shape is not None else None
-        if shape != slot.keras_shape:
-            problems.append(f"'{slot.path}' ({slot.layer.name}/{slot.keras_name}): "
-                            f"{'missing' if shape is None else shape} in the file, "
-                            f"{slot.keras_shape} in the config")
-    if problems:
-        shown = "\n  ".join(problems[:20])
-        raise ValueError(f"The weights in {label} do not fit the model its config "
-                         f"describes:\n  {shown}\nThe file is damaged or was edited.")
+    check(skeleton)
 
 
 def restore_compile(model, config, label, custom_objects=None):

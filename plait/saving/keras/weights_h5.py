@@ -29,8 +29,11 @@ def write_keras3(model, handle):
         handle.create_dataset(slot.path, data=np.array(value, order="C"))
 
 
-def read_keras3(model, handle, label, skip_mismatch=False):
+def read_keras3(model, handle, label, skip_mismatch=False, check_only=False):
     """Load the Keras 3 layout weights in the open HDF5 `handle` into `model`.
+
+    `check_only=True` checks the declared shapes and reads nothing (for a model built on
+    the meta device, before the real one is built).
 
     Raises:
         ValueError: a weight is missing, has another shape, or the file holds weights the
@@ -54,6 +57,8 @@ def read_keras3(model, handle, label, skip_mismatch=False):
     problems += [f"'{path}' is in the file but not in the model"
                  for path in _dataset_paths(handle) if path not in used]
     _report(model, label, problems, skip_mismatch)
+    if check_only:
+        return
     values = [(slot, hdf5.read_dataset(node, slot.keras_shape, f"{label}: '{slot.path}'"))
               for slot, node in plan]
     _assign((slot.tensor, slot.spec, value) for slot, value in values)
@@ -90,7 +95,7 @@ def write_legacy(model, group):
             sub.create_dataset(name, data=np.array(value, order="C"))
 
 
-def read_legacy(model, group, label, by_name=False, skip_mismatch=False):
+def read_legacy(model, group, label, by_name=False, skip_mismatch=False, check_only=False):
     """Load Keras 2 layout weights (`layer_names`/`weight_names`) from the HDF5 `group`.
 
     Layers are matched by their order among the layers that have weights, or by name with
@@ -138,6 +143,8 @@ def read_legacy(model, group, label, by_name=False, skip_mismatch=False):
         else:
             plan.extend(layer_plan)
     _report(model, label, problems, skip_mismatch)
+    if check_only:
+        return
     values = [(tensor, spec, hdf5.read_dataset(node, shape, where))
               for tensor, spec, node, where, shape in plan]
     _assign(values)
