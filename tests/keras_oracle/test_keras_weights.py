@@ -8,7 +8,7 @@ from tests.keras_oracle import keras_twins as T
 
 keras = pytest.importorskip("keras")
 h5py = pytest.importorskip("h5py")
-from keras.src.legacy.saving import legacy_h5_format  # noqa: E402
+from keras.src.legacy.saving import legacy_h5_format
 
 NAMES = sorted(T.MODELS)
 

@@ -15,8 +15,8 @@ import inspect
 import json
 
 from plait import serialization
-from plait.utils.dtypes import dtype_name
 from plait.saving.keras import layout
+from plait.utils.dtypes import dtype_name
 
 _ANY = object()
 # Keras-only arguments plait leaves out when they hold these values (speed or unused
@@ -352,7 +352,7 @@ def _input_shape(layer):
 
 
 def _flat_inputs(node):
-    from plait.utils import nest
     from plait.graph.tensor import SymbolicTensor
+    from plait.utils import nest
     args = getattr(node, "call_args", ())
     return [t for t in nest.flatten(list(args)) if isinstance(t, SymbolicTensor)]

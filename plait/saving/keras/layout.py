@@ -46,7 +46,7 @@ def is_model(layer):
 class Slot:
     """One weight: its Keras 3 file path, its Keras name, the plait tensor and its spec."""
 
-    __slots__ = ("path", "keras_name", "tensor", "spec", "layer")
+    __slots__ = ("keras_name", "layer", "path", "spec", "tensor")
 
     def __init__(self, path, keras_name, tensor, spec, layer):
         self.path, self.keras_name, self.tensor = path, keras_name, tensor

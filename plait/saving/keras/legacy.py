@@ -45,6 +45,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
                 else:
                     optimizer = {"class_name": optimizer, "config": {}}
                 training["optimizer_config"] = optimizer
+                training["loss"] = _full_loss_names(training.get("loss"))
                 handle.attrs["training_config"] = json.dumps(training)
             weights_h5.write_legacy(model, handle.create_group("model_weights"))
 
@@ -84,6 +85,22 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             config["optimizer"] = config.pop("optimizer_config", None)
             keras_format.restore_compile(model, config, label, custom_objects)
     return model
+
+
+# Keras's legacy loader cannot deserialize these short loss names; it takes the full ones.
+_LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error",
+                 "mape": "mean_absolute_percentage_error",
+                 "msle": "mean_squared_logarithmic_error"}
+
+
+def _full_loss_names(loss):
+    if isinstance(loss, str):
+        return _LOSS_ALIASES.get(loss, loss)
+    if isinstance(loss, list):
+        return [_full_loss_names(v) for v in loss]
+    if isinstance(loss, dict):
+        return {k: _full_loss_names(v) for k, v in loss.items()}
+    return loss
 
 
 def _json(text, label, what):

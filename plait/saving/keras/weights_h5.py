@@ -85,7 +85,7 @@ def write_legacy(model, group):
     """Write `model`'s weights into the HDF5 `group` in Keras 2's layout."""
     entries = layout.legacy_layers(model)
     group.attrs["layer_names"] = np.array([layer.name.encode("utf8") for layer, _ in entries])
-    group.attrs["backend"] = "torch".encode("utf8")
+    group.attrs["backend"] = b"torch"
     group.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
     for layer, weights in entries:
         sub = group.create_group(layer.name)
