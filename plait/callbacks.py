@@ -254,12 +254,17 @@ def _check_mode(mode, who):
 def _check_checkpoint_path(filepath, save_weights_only):
     """Refuse, before any training, a file type the first save would refuse after an epoch."""
     name = filepath.lower()
-    if name.endswith((".h5", ".hdf5", ".keras")):
-        expected = "'.weights.safetensors'" if save_weights_only else "'.plait'"
+    # Keras's files: a whole model as '.keras' or legacy '.h5'; weights as '.weights.h5'
+    if save_weights_only and name.endswith(".keras"):
         raise ValueError(
-            f"ModelCheckpoint cannot write Keras's HDF5 or .keras files: plait saves "
-            f"{'weights' if save_weights_only else 'whole models'} as {expected} files. "
-            f"Received: filepath={filepath!r}, save_weights_only={save_weights_only}")
+            "With save_weights_only=True, ModelCheckpoint writes weights: name the file "
+            "'.weights.h5' (Keras's layout) or '.weights.safetensors'; '.keras' holds a whole "
+            f"model. Received: filepath={filepath!r}, save_weights_only=True")
+    if not save_weights_only and name.endswith(".weights.h5"):
+        raise ValueError(
+            "ModelCheckpoint saves whole models as '.plait', '.keras' or '.h5' files; a "
+            "'.weights.h5' file holds weights only (pass save_weights_only=True). "
+            f"Received: filepath={filepath!r}, save_weights_only=False")
     if save_weights_only and name.endswith(".plait"):
         raise ValueError(
             "With save_weights_only=True, ModelCheckpoint writes weights, which go in a "

@@ -279,9 +279,8 @@ def test_checkpoint_errors(tmp_path):
 
 
 @pytest.mark.parametrize("path,weights_only,match", [
-    ("best.h5", False, r"plait saves whole models as '.plait' files"),
-    ("best.keras", False, r"plait saves whole models as '.plait' files"),
-    ("w.weights.h5", True, r"plait saves weights as '.weights.safetensors' files"),
+    ("best.keras", True, r"'.keras' holds a whole model"),
+    ("w.weights.h5", False, r"'.weights.h5' file holds weights only"),
     ("w.plait", True, r"With save_weights_only=True, .* '.safetensors' file"),
     ("m.safetensors", False, r"pass save_weights_only=True"),
 ])

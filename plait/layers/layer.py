@@ -372,7 +372,8 @@ class Layer(nn.Module):
         return [m for m in self.children() if isinstance(m, Layer)]
 
     def _weight_entries(self):
-        """(keras name, tensor, spec, trainable) for every weight, own first, deduplicated."""
+        """(keras name, tensor, spec, trainable) for every weight in Keras 3's order (see
+        `_ordered_entries`), deduplicated."""
         entries, seen = [], set()
         stack = [(self, True)]
         order = []
@@ -382,7 +383,10 @@ class Layer(nn.Module):
             for child in reversed(layer._sublayers()):
                 stack.append((child, parent_trainable and layer._trainable))
         for layer, trainable in order:
-            for spec in layer._weight_specs:
+            specs = sorted(layer._weight_specs,  # stable: Parameters, then buffers
+                           key=lambda spec, layer=layer: not isinstance(
+                               getattr(layer, spec.attr), nn.Parameter))
+            for spec in specs:
                 tensor = getattr(layer, spec.attr)
                 if id(tensor) in seen:
                     continue
@@ -393,12 +397,15 @@ class Layer(nn.Module):
         return entries
 
     def _ordered_entries(self):
-        entries = self._weight_entries()
-        return [e for e in entries if e[3]] + [e for e in entries if not e[3]]
+        """Keras 3's order: layer by layer (this layer, then its sublayers depth first), each
+        layer's weights created trainable first, then its non-trainable ones, each group in
+        creation order (BatchNormalization: gamma, beta, moving_mean, moving_variance)."""
+        return self._weight_entries()
 
     @property
     def weights(self):
-        """Every weight tensor (PyTorch layout), trainable ones first, as Keras orders them."""
+        """Every weight tensor (PyTorch layout) in Keras 3's order: layer by layer, each
+        layer's trainable-created weights then its non-trainable ones."""
         return [e[1] for e in self._ordered_entries()]
 
     @property
@@ -410,7 +417,11 @@ class Layer(nn.Module):
         return [e[1] for e in self._weight_entries() if not e[3]]
 
     def get_weights(self):
-        """The weights as NumPy arrays in Keras's layout and order."""
+        """The weights as NumPy arrays in Keras's layout and Keras 3's order: layer by layer
+        (as `model.layers` lists them, nested models depth first), each layer's weights in
+        creation order with the non-trainable ones after the trainable ones, e.g.
+        BatchNormalization's `gamma, beta, moving_mean, moving_variance` together (Keras 2
+        put every trainable weight of the model first)."""
         return [e[2].to_keras(e[1].detach()).cpu().numpy().copy() for e in self._ordered_entries()]
 
     def set_weights(self, weights):

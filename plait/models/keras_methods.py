@@ -283,13 +283,16 @@ class KerasMethods:
         optimizer state to a `.plait` file (JSON + safetensors in a zip, never pickle),
         atomically: a failure leaves any previous file as it was.
 
+        A `.keras` name writes Keras 3's format and a `.h5`/`.hdf5` name Keras 2's legacy
+        HDF5 format (both need h5py: `pip install plait[keras]`), which Keras loads.
+
         Args:
-            filepath: the path, ending in `.plait`.
+            filepath: the path, ending in `.plait`, `.keras`, `.h5` or `.hdf5`.
             overwrite: replace an existing file. Default True.
             include_optimizer: also save the optimizer's state. Default True.
 
         Raises:
-            ValueError: the extension is not `.plait`, the model is not built, or the
+            ValueError: another extension, the model is not built, or the
                 file exists and `overwrite=False`.
 
         Example:
@@ -307,14 +310,14 @@ class KerasMethods:
 
     def save_weights(self, filepath: str, overwrite: bool = True):
         """Write the weights to a `.safetensors` file, keyed by `state_dict` name,
-        atomically.
+        atomically; a `.weights.h5` name writes Keras 3's layout, `.h5` Keras 2's (h5py).
 
         Args:
-            filepath: the path, ending in `.safetensors`.
+            filepath: the path, ending in `.safetensors`, `.weights.h5` or `.h5`.
             overwrite: replace an existing file. Default True.
 
         Raises:
-            ValueError: the extension is not `.safetensors`, or the model is not built.
+            ValueError: another extension, or the model is not built.
 
         Example:
             >>> import os, tempfile, plait
@@ -327,13 +330,17 @@ class KerasMethods:
 
         saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: str, skip_mismatch: bool = False):
-        """Load weights by name from a `.safetensors` (or `.plait`) file.
+    def load_weights(self, filepath: str, skip_mismatch: bool = False,
+                     by_name: bool = False):
+        """Load weights by name from a `.safetensors` (or `.plait`) file, or from Keras's
+        files: `.weights.h5`, `.keras`, and legacy `.h5` (by layer order, or by layer name
+        with `by_name=True`).
 
         Args:
             filepath: the weights file.
             skip_mismatch: skip, with a warning, weights missing on either side or of
                 another shape, instead of raising. Default False.
+            by_name: legacy `.h5` only: match layers by name instead of order.
 
         Raises:
             ValueError: no such file, a damaged file, or (without `skip_mismatch`) names
@@ -343,4 +350,4 @@ class KerasMethods:
         """
         from plait import saving  # saving sits above models (docs/architecture.md)
 
-        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)

@@ -27,6 +27,7 @@ import torch
 from plait import config as config_module
 from plait import losses, metrics, optimizers, serialization  # noqa: F401 (registers
 # the loss and metric classes that compile configs name)
+from plait.saving import keras as keras_files
 from plait.saving import safetensors_io, weights
 from plait.saving.archive import FORMAT_VERSION, Archive, open_archive  # noqa: F401
 from plait.saving.archive import plait_version as _plait_version
@@ -56,6 +57,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             model is compiled (default True).
     """
     filepath = os.fspath(filepath)
+    if keras_files.kind(filepath) is not None:
+        return keras_files.save_model(model, filepath, overwrite, include_optimizer)
     if not filepath.endswith(SUFFIX):
         raise ValueError(
             "Invalid filepath extension for saving: plait saves whole models as '.plait' "
@@ -281,6 +284,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             names a class that is neither registered nor in `custom_objects`, or holds
             weights that do not fit its config.
     """
+    if keras_files.kind(filepath) is not None:  # .keras, .h5, .hdf5: Keras's own files
+        return keras_files.load_model(filepath, custom_objects, compile, safe_mode)
     with open_archive(filepath) as archive:
         config = archive.read_json("config.json")
         if not isinstance(config, dict) or not isinstance(config.get("config"), dict):

@@ -15,6 +15,7 @@ import warnings
 import torch
 
 from plait.saving import archive as archive_lib, safetensors_io
+from plait.saving import keras as keras_files
 from plait.utils import atomic
 
 __all__ = [
@@ -61,6 +62,8 @@ def save_weights(model, filepath, overwrite=True):
         overwrite: replace an existing file (default True); False raises if it exists.
     """
     filepath = os.fspath(filepath)
+    if keras_files.kind(filepath) in ("weights", "legacy"):
+        return keras_files.save_weights(model, filepath, overwrite=overwrite)
     if not filepath.endswith(WEIGHTS_SUFFIX):
         raise ValueError(
             "The filepath for save_weights must end in '.safetensors' (plait writes weights "
@@ -71,14 +74,21 @@ def save_weights(model, filepath, overwrite=True):
         safetensors_io.write(f, tensors, {"format": "pt", "producer": "plait"})
 
 
-def load_weights(model, filepath, skip_mismatch=False):
+def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     """Load weights saved by `save_weights` (or `save`: a `.plait` file) into `model`.
 
     Weights are matched by name. Without `skip_mismatch`, a name missing on either side or
     a shape that differs raises ValueError before any weight changes; with it, the weights
-    that match load and the others are skipped with a warning.
+    that match load and the others are skipped with a warning. Keras's files
+    (`.weights.h5`, `.keras`, legacy `.h5` with `by_name`) go to
+    `plait.saving.keras.load_weights`.
     """
     filepath = os.fspath(filepath)
+    if keras_files.kind(filepath) is not None:
+        return keras_files.load_weights(model, filepath, skip_mismatch, by_name)
+    if by_name:
+        raise ValueError("by_name=True applies to legacy Keras '.h5' weight files; plait's "
+                         f"files always load by name. Received: filepath={filepath!r}")
     check_built(model, "load")
     if filepath.endswith(".plait"):
         with archive_lib.open_archive(filepath) as archive:

@@ -3,6 +3,6 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import pytest  # noqa: E402
+import pytest
 
 keras = pytest.importorskip("keras")  # a test dependency: installed by `make test`

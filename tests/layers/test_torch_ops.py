@@ -187,8 +187,8 @@ def test_torch_module_weights_count_and_summary():
     lazy = model.get_layer("lazy").module
     assert lazy.weight.shape == (3, 5)  # materialized from the symbolic input
     shapes = [w.shape for w in model.get_weights()]
-    # trainable (Linear, BatchNorm affine, LazyLinear) then BatchNorm's statistics
-    assert shapes == [(5, 6), (5,), (5,), (5,), (3, 5), (3,), (5,), (5,), ()]
+    # Keras 3's order, layer by layer: block's parameters then its statistics, then lazy
+    assert shapes == [(5, 6), (5,), (5,), (5,), (5,), (5,), (), (3, 5), (3,)]
     assert model.count_params() == 35 + 10 + 18 + 11
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

@@ -112,7 +112,7 @@ def test_loading_does_not_disturb_the_random_state(tmp_path):
 
 def test_save_needs_plait_extension(tmp_path):
     with pytest.raises(ValueError, match=r"'\.plait' files.*Received: filepath="):
-        M.TUTORIAL[0]().save(tmp_path / "m.keras")
+        M.TUTORIAL[0]().save(tmp_path / "m.pkl")
 
 
 def test_save_refuses_to_overwrite_when_asked(tmp_path):
@@ -291,7 +291,7 @@ def test_load_weights_widens_float16_losslessly(tmp_path):
 
 def test_save_weights_needs_safetensors_extension(tmp_path):
     with pytest.raises(ValueError, match=r"must end in '\.safetensors'"):
-        M.TUTORIAL[0]().save_weights(tmp_path / "w.h5")
+        M.TUTORIAL[0]().save_weights(tmp_path / "w.pt")
 
 
 def test_load_weights_missing_file_is_clear(tmp_path):
