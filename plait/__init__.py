@@ -10,6 +10,7 @@
 """
 from plait import activations, backend, config, initializers, layers, models, utils  # noqa: F401
 from plait import constraints, regularizers  # noqa: F401
+from plait import saving  # noqa: F401  (above models: imported after them)
 from plait.layers import Input  # noqa: F401
 from plait.models import Model, Sequential  # noqa: F401
 

@@ -14,7 +14,6 @@ Probabilities are clipped to `[EPSILON, 1 - EPSILON]` (Keras's `epsilon() = 1e-7
 `from_logits=True` uses PyTorch's numerically stable kernels
 (`binary_cross_entropy_with_logits`, `cross_entropy`).
 """
-import re
 import types
 import warnings
 
@@ -22,6 +21,8 @@ import torch
 import torch.nn.functional as F
 
 from plait import serialization
+from plait.utils import dtypes
+from plait.utils.naming import to_snake_case as _snake_case
 
 EPSILON = 1e-7
 
@@ -476,13 +477,7 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
 
 # --- classes ---------------------------------------------------------------------------
 
-def _snake_case(name):
-    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-_DTYPES = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
-           "bfloat16": torch.bfloat16}
+_DTYPES = dtypes.FLOATS
 
 
 def _dtype_name(dtype):

@@ -16,6 +16,7 @@ import functools
 import torch
 
 from plait import losses, serialization
+from plait.utils import dtypes
 from plait.losses import (  # noqa: F401  (Keras exposes the loss functions as metrics)
     binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
     kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
@@ -24,7 +25,7 @@ from plait.losses import (  # noqa: F401  (Keras exposes the loss functions as m
 
 NEG_INF = -1e10
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+_DTYPES = {name: dtypes.FLOATS[name] for name in ("float32", "float64")}
 
 
 def _no_grad(fn):

@@ -29,10 +29,12 @@ ALLOWED = {
     "optimizers": LEAVES,
     "callbacks": LEAVES | {"losses", "metrics", "optimizers"},
     "training": LEAVES | {"losses", "metrics", "optimizers", "callbacks"},
+    # saving sits above models: models imports it only inside Model.save & co. (see below).
     "models": LEAVES | {"graph", "layers", "training", "losses", "metrics", "optimizers",
-                        "callbacks", "saving"},
+                        "callbacks"},
     "saving": LEAVES | {"graph", "layers", "models", "training", "losses", "metrics",
                         "optimizers", "callbacks"},
+    "plotting": LEAVES | {"graph", "layers", "models"},
     "cli": None,        # the top: may import anything
     "__main__": None,
     "__init__": None,
@@ -78,4 +80,28 @@ def test_imports_flow_one_way():
         for target, line in plait_imports(tree, path):
             if target != part and target not in allowed:
                 problems.append(f"{path.relative_to(ROOT)}:{line} imports plait.{target}")
+    assert not problems, "\n".join(problems)
+
+
+# Inside plait.layers: the base and the machinery every layer shares; every other module is
+# a family (Keras 2's `plait.layers.core`, `.convolutional`, ...), which imports the shared
+# modules and utilities, never another family.
+LAYER_SHARED = {"layer", "masking", "penalties", "spatial", "validation", "__init__"}
+
+
+def test_no_layer_family_imports_another():
+    problems = []
+    for path in sorted((ROOT / "layers").rglob("*.py")):
+        rel = path.relative_to(ROOT / "layers")
+        family = rel.parts[0].removesuffix(".py")
+        if family in LAYER_SHARED:
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("plait.layers"):
+                names = ([node.module.split(".")[2]] if node.module.count(".") >= 2
+                         else [a.name for a in node.names])
+                for name in names:
+                    if name not in LAYER_SHARED and name != family:
+                        problems.append(f"layers/{rel}:{node.lineno} imports plait.layers.{name}")
     assert not problems, "\n".join(problems)

@@ -21,7 +21,7 @@ from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, user_location
 from plait.layers.layer import Layer, LayerCallError, _shapes_to_specs
 from plait.layers.masking import PassesMask
-from plait.layers.regularization import set_activity_regularizer, weight_penalty_config
+from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
 from plait.serialization import in_safe_mode, register_serializable
 from plait.utils.dtypes import to_torch_dtype
 from plait.utils.naming import unique_name

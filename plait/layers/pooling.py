@@ -3,7 +3,7 @@ GlobalMaxPooling1D/2D/3D, GlobalAveragePooling1D/2D/3D."""
 import torch
 import torch.nn.functional as F
 
-from plait.layers.convolutional import check_rank, tf_same_pads, to_channels_first, to_channels_last
+from plait.layers.spatial import check_rank, tf_same_pads, to_channels_first, to_channels_last
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 from plait.utils import conv_utils

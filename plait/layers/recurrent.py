@@ -26,10 +26,11 @@ import torch.nn.functional as F
 from plait import activations, constraints, initializers, regularizers
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.layer import Layer, LayerCallError, WeightSpec
-from plait.layers.regularization import set_activity_regularizer, weight_penalty_config
+from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
 from plait.serialization import register_serializable
 from plait.utils import nest
 from plait.utils.random import device_generator
+from plait.utils.validation import check_rate as _check_rate
 
 
 def check_sequence_input(layer, input_shape):
@@ -52,12 +53,6 @@ def check_sequence_input(layer, input_shape):
 
 def _is_shape(value):
     return isinstance(value, tuple) and all(d is None or isinstance(d, int) for d in value)
-
-
-def _check_rate(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(f"`{name}` must be a float between 0 and 1. Received: {name}={value!r}")
-    return float(value)
 
 
 def _active(rate):

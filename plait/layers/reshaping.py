@@ -4,7 +4,7 @@ import math
 
 import torch.nn.functional as F
 
-from plait.layers.convolutional import check_rank, to_channels_first, to_channels_last
+from plait.layers.spatial import check_rank, to_channels_first, to_channels_last
 from plait.layers.layer import Layer, LayerCallError
 from plait.serialization import register_serializable
 from plait.utils import conv_utils

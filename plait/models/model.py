@@ -17,13 +17,13 @@ import re
 import numpy as np
 import torch
 
-from plait import saving, serialization, training
+from plait import serialization, training
 from plait.graph.graph import Graph
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.layers.core import InputLayer
 from plait.layers.layer import Layer, LayerCallError
-from plait.models import functional, summary as summary_module
+from plait.models import codegen, config as model_config, summary as summary_module
 from plait.utils import nest
 from plait.utils.naming import unique_name
 
@@ -66,7 +66,7 @@ class Model(Layer):
         self.output_names = _names(outputs, _unique([t.node.layer.name for t in flat_outputs]))
         self._input_shapes = [t.shape for t in flat_inputs]
         self._input_dtypes = [t.dtype for t in flat_inputs]
-        self._forward_code, self._direct_forward, self._code = functional.compile_forward(self)
+        self._forward_code, self._direct_forward, self._code = codegen.compile_forward(self)
         self.built = True
 
     def _register(self, layer):
@@ -111,12 +111,12 @@ class Model(Layer):
             args = (inputs,)
         else:
             args = self._flat_call_inputs(inputs)
-        if functional.hooks_registered(self):
+        if codegen.hooks_registered(self):
             return self._forward_code(self, *args, training=training)
         try:
             return self._direct_forward(self, *args, training=training)
         except (RuntimeError, ValueError, TypeError) as err:
-            functional.note_failed_layer(err, self)
+            codegen.note_failed_layer(err, self)
             raise
 
     def _check_inputs(self, inputs, where):
@@ -301,29 +301,41 @@ class Model(Layer):
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Save the architecture, the weights and, when compiled, the compile settings and
         optimizer state to a `.plait` file, atomically. `plait.models.load_model` reads it."""
+        from plait import saving  # saving sits above models (docs/architecture.md)
+
         saving.save_model(self, filepath, overwrite=overwrite,
                           include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
         """Write the weights to a `.safetensors` file, by `state_dict` name, atomically."""
+        from plait import saving  # saving sits above models (docs/architecture.md)
+
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False):
         """Load weights by name from a `.safetensors` (or `.plait`) file; `skip_mismatch`
         skips, with a warning, the ones missing or of another shape instead of raising."""
+        from plait import saving  # saving sits above models (docs/architecture.md)
+
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def to_json(self, **kwargs):
         """The architecture as JSON text; `plait.models.model_from_json` rebuilds it."""
+        from plait import saving  # saving sits above models (docs/architecture.md)
+
         return saving.saving_lib.to_json(self, **kwargs)
 
     def to_source(self, filepath):
         """Write the model as a standalone PyTorch file (an `nn.Module`, no plait import)
         and its weights next to it as `<name>.safetensors`."""
+        from plait import saving  # saving sits above models (docs/architecture.md)
+
         saving.source.to_source(self, filepath)
 
     def export(self, filepath, format="onnx", **kwargs):
         """Export for inference: `format="onnx"` writes ONNX through `torch.onnx`."""
+        from plait import saving  # saving sits above models (docs/architecture.md)
+
         saving.export.export(self, filepath, format=format, **kwargs)
 
     @property
@@ -348,11 +360,11 @@ class Model(Layer):
     # ----------------------------------------------------------------- config
     def get_config(self):
         self._ensure_graph()
-        return functional.graph_config(self)
+        return model_config.graph_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        inputs, outputs = functional.rebuild_from_config(config, custom_objects)
+        inputs, outputs = model_config.rebuild_from_config(config, custom_objects)
         return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
                    trainable=config.get("trainable", True))
 
@@ -367,7 +379,7 @@ class Model(Layer):
         self.__dict__.update(state)
         if self._graph is not None:
             self._forward_code, self._direct_forward, self._code = \
-                functional.compile_forward(self)
+                codegen.compile_forward(self)
 
 
 def _free_key(model, prefix):

@@ -23,7 +23,7 @@ import torch
 from plait import activations
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.layers import torch_ops
-from plait.layers.convolutional import tf_same_pads
+from plait.layers.spatial import tf_same_pads
 from plait.saving import safetensors_io
 from plait.utils import atomic
 from plait.utils import nest

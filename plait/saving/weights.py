@@ -14,7 +14,7 @@ import warnings
 
 import torch
 
-from plait.saving import safetensors_io
+from plait.saving import archive as archive_lib, safetensors_io
 from plait.utils import atomic
 
 WEIGHTS_SUFFIX = ".safetensors"
@@ -76,9 +76,7 @@ def load_weights(model, filepath, skip_mismatch=False):
     filepath = os.fspath(filepath)
     check_built(model, "load")
     if filepath.endswith(".plait"):
-        from plait.saving import saving_lib
-
-        with saving_lib.open_archive(filepath) as archive:
+        with archive_lib.open_archive(filepath) as archive:
             with archive.open_member("model.safetensors") as (stream, size):
                 load_from_stream(model, stream, size, f"'{filepath}'",
                                  skip_mismatch=skip_mismatch, staged=True)

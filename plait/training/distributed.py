@@ -7,6 +7,10 @@ data, gradients averaged across the processes by `DistributedDataParallel`.
 `WORLD_SIZE` > 1 (torchrun sets `RANK`, `WORLD_SIZE`, `LOCAL_RANK`, `MASTER_ADDR` and
 `MASTER_PORT`), or when a process group of several processes is already initialized. The
 user's module is never replaced: the DDP wrapper runs its forward during the train steps only.
+
+The loop talks to a runner (`runner(module)`): `DataParallel` when this process is one of
+several, else `SingleProcess`, the null runner whose collectives do nothing. The loop itself
+has no data-parallel branches.
 """
 import atexit
 import os
@@ -16,9 +20,39 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from plait.training import data as data_lib
+from plait.training import data as data_lib, steps
 
-__all__ = ["DataParallel", "data_parallel"]
+__all__ = ["DataParallel", "SingleProcess", "data_parallel", "runner"]
+
+
+def runner(module):
+    """The runner of a fit over `module`: a `DataParallel` when this process is one of
+    several (see `data_parallel`), else a `SingleProcess`."""
+    return data_parallel(module) or SingleProcess()
+
+
+class SingleProcess:
+    """The runner of a fit in one process: no shards, no collectives; steps are kept in the
+    compiled state between calls, and a stop requested mid-epoch stops at once."""
+
+    is_chief = True
+    stops_mid_epoch = True
+    train_step = staticmethod(steps.train_step)
+
+    def shard(self):
+        return None
+
+    def warn_if_unsharded(self, source):
+        pass
+
+    def broadcast_int(self, value):
+        return value
+
+    def barrier(self):
+        pass
+
+    def reduce_metrics(self, state, stop_training):
+        return stop_training
 
 
 def data_parallel(module):
@@ -49,6 +83,9 @@ def _env_int(name, default):
 class DataParallel:
     """This process's part in a data-parallel fit: its rank, the collectives fit needs, and
     the DDP-wrapped forward of the train step."""
+
+    # Every process must run the same steps: a stop requested mid-epoch waits for its end.
+    stops_mid_epoch = False
 
     def __init__(self, module):
         device = data_lib.module_device(module)
@@ -150,7 +187,16 @@ class DataParallel:
                 variable.copy_(part.view(variable.shape))
         return counts_and_stop[-1] > 0
 
-    # -- the train step's forward ----------------------------------------------------------
+    # -- the train step ---------------------------------------------------------------------
+
+    def train_step(self, state, spec, options):
+        """A train step whose gradients are averaged over the processes. Made for each fit,
+        not kept: the DDP wrapper must not outlive it."""
+        if steps.jit_wanted(state, spec):
+            self.sync_module(spec.module)
+            return steps.JitTrainStep(state, spec, options.backend, parallel=self)
+        return steps.EagerTrainStep(
+            state, spec, self.forward(spec, steps.has_unused_outputs(state)))
 
     def forward(self, spec, find_unused=False):
         """`forward(xs)` through a `DistributedDataParallel` over `spec.module`, which

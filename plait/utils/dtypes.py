@@ -1,4 +1,5 @@
-"""Keras dtype names <-> torch dtypes."""
+"""Keras dtype names <-> torch dtypes: the one table plait keeps (losses, metrics, dtype
+policies and layers read it)."""
 import torch
 
 _BY_NAME = {
@@ -8,6 +9,8 @@ _BY_NAME = {
     "complex64": torch.complex64, "complex128": torch.complex128,
 }
 _NAMES = {v: k for k, v in _BY_NAME.items()}
+# The float dtypes, in the order error messages list them.
+FLOATS = {name: _BY_NAME[name] for name in ("float32", "float64", "float16", "bfloat16")}
 
 
 def to_torch_dtype(dtype, argument="dtype"):

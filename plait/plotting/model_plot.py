@@ -1,14 +1,14 @@
 """`plot_model` and `model_to_dot`: draw a model's graph, with nothing to install.
 
-A model becomes an abstract `plait.utils.draw.Diagram` (one box per layer, an arrow per
+A model becomes an abstract `plait.plotting.draw.Diagram` (one box per layer, an arrow per
 connection; a nested model is one box, or a labelled cluster with `expand_nested=True`),
-which `plait.utils.draw` lays out and writes as PNG, SVG, PDF or Graphviz DOT.
+which `plait.plotting.draw` lays out and writes as PNG, SVG, PDF or Graphviz DOT.
 """
 
 from plait import activations
 from plait.graph.graph import mask_arguments
 from plait.graph.tensor import format_shape
-from plait.utils import draw
+from plait.plotting import draw
 from plait.utils.atomic import atomic_write
 from plait.utils.dtypes import dtype_name
 
@@ -85,6 +85,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
             f.write(draw.to_dot(diagram, rankdir=rankdir, dpi=dpi, name=model.name).encode())
         elif fmt == "svg":
             f.write(draw.to_svg(diagram, rankdir=rankdir).encode("utf-8"))
+        elif fmt == "pdf":
+            draw.write_pdf(diagram, f, rankdir=rankdir)
         else:
             draw.write_raster(diagram, f, fmt, rankdir=rankdir, dpi=dpi)
     return _display(path, fmt)

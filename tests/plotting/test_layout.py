@@ -1,8 +1,8 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from plait.utils.draw import segment_hits_rect
-from plait.utils.layout import layered_layout
+from plait.plotting.draw import segment_hits_rect
+from plait.plotting.layout import layered_layout
 
 
 @st.composite

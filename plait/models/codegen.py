@@ -1,15 +1,15 @@
-"""The functional model's two translations of its graph.
+"""Code generation for functional models.
 
 `compile_forward`: the graph as straight-line Python, generated once through `torch.fx`
 (one `call_module` per layer call), so running the model walks no graph. It comes in two
 variants: the readable one (`self.dense_1(x)`, what `model.code` shows), and a direct one
 (`self.dense_1.forward(x)`) that skips `nn.Module.__call__`'s hook machinery and plait's
 `Layer.__call__` dispatch, a few microseconds per layer, which the model runs whenever no
-hook is registered (see `Model.forward`).
+hook is registered (see `Model.forward`). `hooks_registered` tells which variant may run;
+`note_failed_layer` names the failing layer when the direct variant raises.
 
-`graph_config` / `rebuild_from_config`: the graph as Keras-style JSON config and back.
+The graph as Keras-style JSON config and back is `plait.models.config`.
 """
-import collections
 import linecache
 import operator
 import re
@@ -17,11 +17,12 @@ import re
 import torch.fx
 from torch.nn.modules import module as torch_module
 
-from plait import serialization
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.layer import _add_layer_note as add_layer_note
 from plait.layers.layer import accepts_training, hook_epoch
 from plait.utils import nest
+
+__all__ = ["compile_forward", "hooks_registered", "note_failed_layer"]
 
 _generated = 0
 
@@ -127,115 +128,3 @@ def note_failed_layer(err, model):
 def _identifier(name):
     ident = re.sub(r"\W", "_", name)
     return ident if ident and not ident[0].isdigit() else "input_" + ident
-
-
-# ------------------------------------------------------------------- config
-def graph_config(model):
-    """Keras's functional config: layers with their inbound nodes, input and output refs."""
-    graph = model._graph
-    node_ids = {}
-    for layer in graph.layers:
-        for i, node in enumerate(graph.layer_nodes(layer)):
-            node_ids[node] = i
-
-    def ref(tensor):
-        node = graph.producer(tensor)
-        index = tensor.tensor_index if node is tensor.node else 0
-        return [node.layer.name, node_ids[node], index]
-
-    def encode(value):
-        if isinstance(value, SymbolicTensor):
-            return {"class_name": "__tensor__", "config": {"history": ref(value)}}
-        return value
-
-    layers = []
-    for layer in graph.layers:
-        nodes = [] if _is_input_layer(layer) else [
-            {"args": nest.map_structure(encode, list(node.call_args)),
-             "kwargs": nest.map_structure(encode, node.call_kwargs)}
-            for node in graph.layer_nodes(layer)]
-        entry = serialization.serialize(layer)
-        entry.update(name=layer.name, inbound_nodes=nodes)
-        layers.append(entry)
-    return {
-        "name": model.name,
-        "trainable": model.trainable,
-        "layers": layers,
-        "input_layers": nest.map_structure(ref, model._inputs_struct),
-        "output_layers": nest.map_structure(ref, model._outputs_struct),
-    }
-
-
-def rebuild_from_config(config, custom_objects=None):
-    """`(inputs, outputs)` structures rebuilt from `graph_config`'s output, layers created
-    anew from their configs and called in an order their inputs allow."""
-    layers, pending, produced = {}, {}, {}
-    for entry in config["layers"]:
-        layer = serialization.deserialize(entry, custom_objects, kind="layer")
-        layers[entry["name"]] = layer
-        pending[entry["name"]] = collections.deque(entry.get("inbound_nodes", []))
-        if _is_input_layer(layer):
-            produced[(entry["name"], 0)] = layer._inbound_nodes[0].outputs
-
-    def decode(value):
-        if isinstance(value, dict) and value.get("class_name") == "__tensor__":
-            name, node_index, tensor_index = value["config"]["history"]
-            outputs = produced.get((name, node_index))
-            if outputs is None:
-                raise _Unresolved()
-            return outputs[tensor_index]
-        if isinstance(value, dict):
-            return {k: decode(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [decode(v) for v in value]
-        return value
-
-    while any(pending.values()):
-        progressed = False
-        for name, queue in pending.items():
-            while queue:
-                try:
-                    args = decode(queue[0]["args"])
-                    kwargs = decode(queue[0]["kwargs"])
-                except _Unresolved:
-                    break
-                out = layers[name](*args, **kwargs)
-                produced[(name, len(produced_nodes(produced, name)))] = nest.flatten(out)
-                queue.popleft()
-                progressed = True
-        if not progressed:
-            stuck = [n for n, q in pending.items() if q]
-            raise ValueError(
-                f"The model config is inconsistent: the inbound nodes of layers {stuck} refer "
-                "to tensors no layer in the config produces.")
-
-    def resolve(ref):
-        name, node_index, tensor_index = ref
-        if (name, node_index) not in produced:
-            raise ValueError(f"The model config names an unknown input/output tensor {ref}.")
-        return produced[(name, node_index)][tensor_index]
-
-    inputs = _map_refs(resolve, config["input_layers"])
-    outputs = _map_refs(resolve, config["output_layers"])
-    return inputs, outputs
-
-
-class _Unresolved(Exception):
-    pass
-
-
-def produced_nodes(produced, name):
-    return [key for key in produced if key[0] == name]
-
-
-def _map_refs(fn, structure):
-    """Apply `fn` to every `[name, node_index, tensor_index]` leaf of a refs structure."""
-    if isinstance(structure, list) and len(structure) == 3 and isinstance(structure[0], str):
-        return fn(structure)
-    if isinstance(structure, dict):
-        return {k: _map_refs(fn, v) for k, v in structure.items()}
-    return [_map_refs(fn, s) for s in structure]
-
-
-def _is_input_layer(layer):
-    return type(layer).__name__ == "InputLayer"

@@ -1,8 +1,9 @@
 """Draws a diagram of labelled boxes and arrows to PNG, PDF, SVG or Graphviz DOT.
 
-Knows nothing of models: `plait.models.plot` turns a model into a `Diagram`. Positions come
-from `plait.utils.layout`; raster images are drawn with Pillow (its bundled scalable font, so no
-system font or binary is needed), SVG and DOT are written as text.
+Knows nothing of models: `plait.plotting.model_plot` turns a model into a `Diagram`. Positions come
+from `plait.plotting.layout`; PNG images are drawn with Pillow (its bundled scalable font, so no
+system font or binary is needed), SVG, PDF (vector, `plait.plotting.pdf`) and DOT are written
+as text and lines.
 
 All sizes below are in points (1/72 inch); a raster image is drawn at `dpi / 72` pixels per
 point.
@@ -17,7 +18,8 @@ from xml.sax.saxutils import escape as _xml_escape
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from plait.utils.layout import layered_layout
+from plait.plotting import pdf
+from plait.plotting.layout import layered_layout
 
 FORMATS = ("png", "svg", "pdf", "dot")
 
@@ -423,13 +425,42 @@ def _dashed_rect(pen, rect, color, width, dash):
 
 
 def write_raster(diagram, file, fmt, rankdir="TB", dpi=200):
-    """Writes a PNG or PDF of `diagram` to the binary file object `file`."""
-    image = to_image(diagram, rankdir, dpi)
-    if fmt == "png":
-        image.save(file, format="PNG", dpi=(dpi, dpi))
-    else:
-        # Pillow embeds RGB pages as JPEG: keep full colour resolution so text stays sharp.
-        image.save(file, format="PDF", resolution=float(dpi), quality=95, subsampling=0)
+    """Writes a PNG of `diagram` to the binary file object `file` (`fmt`: "png")."""
+    if fmt != "png":
+        raise ValueError(f"write_raster writes PNG images only. Received: fmt={fmt!r}")
+    to_image(diagram, rankdir, dpi).save(file, format="PNG", dpi=(dpi, dpi))
+
+
+# ---------------------------------------------------------------------------- PDF
+
+
+def write_pdf(diagram, file, rankdir="TB"):
+    """Writes `diagram` as a vector PDF (paths and text in the bundled font, as the SVG)
+    to the binary file object `file`."""
+    placed = place(diagram, rankdir)
+    page = pdf.Page(placed.width, placed.height, BACKGROUND)
+    for x0, y0, x1, y1, title, (lx, ly) in placed.frames:
+        page.rect(x0, y0, x1, y1, fill=CLUSTER_FILL, stroke=CLUSTER_BORDER, width=LINE_WIDTH,
+                  dash=5.0)
+        page.text(lx, ly + _ascent(TITLE_SIZE), title, TITLE_SIZE, CLUSTER_TEXT)
+    for pts, arrow in placed.edges:
+        head = None
+        if arrow:
+            pts, head = _arrow_head(pts)
+        page.polyline(pts, EDGE_COLOR, LINE_WIDTH)
+        if head:
+            page.polygon(head, EDGE_COLOR)
+    for x0, y0, x1, y1, box in placed.boxes:
+        fill, border = COLORS.get(box.kind, COLORS["layer"])
+        page.rect(x0, y0, x1, y1, fill=fill, stroke=border, width=LINE_WIDTH, radius=4.0)
+        if box.details:
+            split = y0 + _title_height()
+            bottom = pdf.rounded_rect(x0, split - 8.0, x1, y1, 4.0)[3:7]  # the lower corners
+            page.path([("M", x0, split), ("L", x1, split)] + bottom + [("L", x0, split)],
+                      fill=DETAIL_FILL, stroke=border, width=LINE_WIDTH, close=True)
+        for x, y, text, size, color in _text_lines((x0, y0, x1, y1), box):
+            page.text(x, y, text, size, color, anchor="m")
+    page.write(file)
 
 
 # ---------------------------------------------------------------------------- SVG

@@ -11,8 +11,8 @@ from torch import nn
 import plait
 from plait import training
 from plait.callbacks import History
-from plait.utils import history_plot
-from plait.utils.history_plot import format_ticks, history_panels, nice_ticks, plot_history
+from plait.plotting import history as history_plot
+from plait.plotting.history import format_ticks, history_panels, nice_ticks, plot_history
 
 LOGS = {"loss": [0.9, 0.5, 0.3], "accuracy": [0.5, 0.7, 0.8],
         "val_loss": [1.0, 0.6, 0.45], "val_accuracy": [0.45, 0.65, 0.7]}
@@ -146,10 +146,10 @@ def test_import_plait_loads_neither_the_plot_nor_pillow():
     import sys
 
     code = ("import sys, plait; "
-            "assert 'plait.utils.history_plot' not in sys.modules, 'history_plot'; "
+            "assert 'plait.plotting' not in sys.modules, 'plotting'; "
             "assert 'PIL' not in sys.modules, 'PIL'; "
             "f = plait.utils.plot_history; "
-            "assert f.__module__ == 'plait.utils.history_plot' and 'PIL' in sys.modules")
+            "assert f.__module__ == 'plait.plotting.history' and 'PIL' in sys.modules")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
                           text=True, timeout=60, env={**os.environ, "PYTHONPATH": root})

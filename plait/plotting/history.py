@@ -1,7 +1,7 @@
 """`plot_history`: the loss and metric curves of a `History`, train against validation.
 
 One panel per metric (`loss`, `accuracy`, ...), the training curve and its `val_` twin in
-each, epochs on the x axis. Drawn with Pillow and the font `plait.utils.draw` bundles, so
+each, epochs on the x axis. Drawn with Pillow and the font `plait.plotting.draw` bundles, so
 nothing else is needed; written as PNG, SVG or PDF, atomically.
 
 All sizes below are in points (1/72 inch); a raster image is drawn at `dpi / 72` pixels per
@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from PIL import Image, ImageDraw
 
-from plait.utils import draw
+from plait.plotting import draw, pdf
 from plait.utils.atomic import atomic_write
 
 __all__ = ["plot_history"]
@@ -56,7 +56,7 @@ def plot_history(history, to_file="history.png", metrics=None, dpi=150):
         to_file: where to write the image (str or path). Default "history.png".
         metrics: the metrics to draw, by name (`"loss"`, `["loss", "accuracy"]`); a
             `val_` name draws its panel too. Default None (every metric).
-        dpi: the resolution of PNG and PDF images. Default 150.
+        dpi: the resolution of PNG images (SVG and PDF are vector). Default 150.
 
     Returns:
         The path written (a str).
@@ -79,9 +79,7 @@ def plot_history(history, to_file="history.png", metrics=None, dpi=150):
         elif fmt == "png":
             _to_image(scene, dpi).save(f, format="PNG", dpi=(dpi, dpi))
         else:
-            # Pillow embeds RGB pages as JPEG: full colour resolution keeps text sharp.
-            _to_image(scene, dpi).save(f, format="PDF", resolution=float(dpi), quality=95,
-                                       subsampling=0)
+            _to_pdf(scene).write(f)
     return path
 
 
@@ -457,6 +455,21 @@ def _to_image(scene, dpi):
         pen.text((x * scale, y * scale), text, fill=color, font=draw._font(size_pt * scale),
                  anchor=_ANCHORS[anchor][0])
     return canvas
+
+
+def _to_pdf(scene):
+    """The scene as a vector `pdf.Page`, drawn as the SVG is."""
+    page = pdf.Page(scene.width, scene.height, BACKGROUND)
+    for shape in scene.shapes:
+        if shape[0] == "line":
+            _, points, color, width = shape
+            page.polyline(points, color, width, cap=1)
+        else:
+            _, (x, y), radius, color = shape
+            page.circle(x, y, radius, color)
+    for x, y, text, size, color, anchor in scene.texts:
+        page.text(x, y, text, size, color, anchor=anchor)
+    return page
 
 
 def _to_svg(scene):

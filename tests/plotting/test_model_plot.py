@@ -16,9 +16,10 @@ from plait import Input, Model, Sequential
 from plait.layers import LSTM, Concatenate, Dense, Flatten, TimeDistributed
 from plait.layers.convolutional import Conv2D
 from plait.layers.pooling import MaxPooling2D
-from plait.models import plot
-from plait.utils import draw, model_to_dot, plot_model
-from plait.utils.draw import segment_hits_rect
+from plait.plotting import model_plot as plot
+from plait.plotting import draw
+from plait.utils import model_to_dot, plot_model
+from plait.plotting.draw import segment_hits_rect
 from tests.models import tutorial_models
 
 
