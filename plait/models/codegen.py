@@ -53,7 +53,7 @@ def compile_forward(model):
         emit = getattr(node.layer, "emit_fx", None)
         result = emit(fx_graph, *args) if emit is not None and not kwargs else None
         if result is None:
-            result = fx_graph.call_module(node.layer.name, tuple(args), kwargs)
+            result = fx_graph.call_module(model.layer_key(node.layer), tuple(args), kwargs)
         for tensor, path in zip(node.outputs, node.output_paths()):
             value = result
             for key in path:

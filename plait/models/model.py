@@ -6,10 +6,14 @@
     model = Model(inputs=visible, outputs=output)
 
 Construction walks the graph once: it checks the wiring, orders the layers as Keras does,
-registers each layer as a submodule under its name (`state_dict` keys `dense_1.weight`) and
+registers each layer as a submodule under a model-local key (`layer_key`: `state_dict`
+keys `dense_1.weight`, stable for a given architecture) and
 generates `forward` (see `model.code`). Training and summaries delegate to `plait.training`
 and `plait.models.summary`.
 """
+import keyword
+import re
+
 import numpy as np
 import torch
 
@@ -72,14 +76,38 @@ class Model(KerasMethods, Layer):
         self.built = True
 
     def _register(self, layer):
-        existing = self._modules.get(layer.name)
-        if existing is layer:
-            return
-        if existing is not None or (layer.name in self.__dict__) or hasattr(type(self), layer.name):
-            raise ValueError(
-                f"Layer name '{layer.name}' clashes with an attribute of {type(self).__name__} "
-                f"'{self.name}'. Give the layer another name=.")
-        self.add_module(layer.name, layer)
+        """Register `layer` as a submodule under its model-local key (see `layer_key`)."""
+        keys = self.__dict__.setdefault("_layer_keys", {})
+        if id(layer) in keys and self._modules.get(keys[id(layer)]) is layer:
+            return keys[id(layer)]
+        key = _free_key(self, type(layer)._name_prefix())
+        keys[id(layer)] = key
+        self._modules[key] = layer
+        return key
+
+    def _unregister(self, layer):
+        key = self.__dict__.get("_layer_keys", {}).pop(id(layer), None)
+        if key is not None:
+            self._modules.pop(key, None)
+
+    def layer_key(self, layer):
+        """The submodule key of `layer` in this model: its `state_dict` prefix and the
+        attribute the generated forward calls (`self.dense_1(x)`).
+
+        Keys are model-local and structural, so rebuilding the same architecture gives the
+        same keys whatever the layers' printed names: the snake_case class name plus a
+        counter from 1 over the layers of that class, in the model's layer order
+        (`dense_1`, `dense_2`, `conv2d_1`). A key is never a Python keyword, nor an
+        attribute of the model, so names like `output` or `layers` stay Keras's. Layers of
+        a subclassed model keep the attribute names the user gave them.
+        """
+        keys = self.__dict__.get("_layer_keys", {})
+        if id(layer) in keys:
+            return keys[id(layer)]
+        for key, module in self._modules.items():
+            if module is layer:
+                return key
+        raise ValueError(f"Layer '{layer.name}' is not a layer of model '{self.name}'.")
 
     # ---------------------------------------------------------------- calling
     def forward(self, inputs, training=None):
@@ -343,6 +371,24 @@ class Model(KerasMethods, Layer):
         if self._graph is not None:
             self._forward_code, self._direct_forward, self._code = \
                 codegen.compile_forward(self)
+
+
+def _free_key(model, prefix):
+    """The first of `prefix_1`, `prefix_2`, ... that is free on `model`: not a submodule,
+    parameter, buffer or attribute, and a Python identifier that is no keyword."""
+    prefix = re.sub(r"\W", "_", prefix) or "layer"
+    if prefix[0].isdigit():
+        prefix = "layer_" + prefix
+    counts = model.__dict__.setdefault("_key_counts", {})
+    i = counts.get(prefix, 0)
+    while True:
+        i += 1
+        key = f"{prefix}_{i}"
+        if not (key in model._modules or key in model._parameters or key in model._buffers
+                or key in model.__dict__ or hasattr(type(model), key)
+                or keyword.iskeyword(key)):
+            counts[prefix] = i
+            return key
 
 
 def _structure(value, argument):

@@ -391,13 +391,12 @@ def _check_config(config, label, safe_mode):
 
 
 def _check_name(name, label):
-    """A layer's name becomes an attribute name in the generated forward (in a string
-    literal when it is not an identifier): a quote, a backslash or a control character
-    there would break out of it, so a file naming a layer so is refused."""
-    if isinstance(name, str) and any(c in '"\\' or not c.isprintable() for c in name):
+    """Layer names never reach generated code (layers are called by their model-local
+    keys), so any name a layer may have is fine: Keras's rule, no '/'."""
+    if isinstance(name, str) and "/" in name:
         raise ValueError(
-            f"{label} is damaged or hostile: it names a layer {name[:100]!r}, with a quote, "
-            "a backslash or a control character, which plait never writes.")
+            f"{label} is damaged or hostile: it names a layer {name[:100]!r}, with a '/', "
+            "which plait never writes.")
 
 
 def _check_call_arguments(entry, label):
