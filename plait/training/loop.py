@@ -97,10 +97,13 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         all-reduce), so History, callbacks and the progress bar see the values of all the
         data; the progress bar prints in rank 0 only, and ModelCheckpoint, CSVLogger and
         BackupAndRestore write files in rank 0 only (BackupAndRestore restores in every
-        process, from a folder they share). Validation runs on all of the validation data
-        in every process. A stop requested in the middle of an epoch (TerminateOnNaN,
-        `model.stop_training = True`) takes effect at the end of that epoch, in every
-        process together. `jit_compile=True` averages the compiled step's gradients with
+        process, from a folder they share). Validation arrays and Datasets are split among
+        the processes (each sample once) and their metric states summed, so `val_*` values
+        are the same in every process. BatchNormalization's moving statistics are averaged
+        over the processes at the end of each epoch. `model.stop_training = True` set in any
+        process stops every process at the same point: after the epoch when set in an epoch
+        hook, after the batch when set in a batch hook. `jit_compile=True` averages the
+        compiled step's gradients with
         one all-reduce instead of the DDP wrapper.
     """
     state = get_state(module, "fit")
@@ -136,7 +139,8 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
     val_batches = None
     if validation_data is not None:
         val_source = _validation_source(state, spec, validation_data,
-                                        validation_batch_size or batch_size)
+                                        validation_batch_size or batch_size,
+                                        runner.eval_shard())
         val_batches = data_lib.EpochIterator(val_source, validation_steps, repeat=False)
 
     batches = data_lib.EpochIterator(source, steps_per_epoch)
@@ -166,33 +170,49 @@ def _run_epochs(module, state, spec, batches, val_batches, cbs, start, epochs,
                 validation_freq, runner):
     """Epochs `start..epochs-1`; returns the last epoch's logs."""
     train_step = runner.train_step(state, spec, _jit_options())
+    # A stop asked for in a batch hook stops every process after that batch: the flag is
+    # reduced after each batch, but only when a callback of the user's has batch hooks.
+    stop_each_batch = runner.stops_mid_epoch or _user_batch_hooks(cbs)
     logs = {}
     for epoch in range(start, epochs):
         state.reset_metrics()
         cbs.on_epoch_begin(epoch)
+        module.stop_training = runner.any_true(module.stop_training)
         steps_done = 0
         for step, (xs, ys, sws) in batches.epoch():
             cbs.on_train_batch_begin(step)
             train_step(xs, ys, sws)
             steps_done += 1
             cbs.on_train_batch_end(step, state.batch_logs())
-            # Data-parallel processes must run the same steps: they stop together, below.
-            if module.stop_training and runner.stops_mid_epoch:
-                break
+            if stop_each_batch:
+                module.stop_training = runner.any_true(module.stop_training)
+                if module.stop_training:
+                    break
         if steps_done == 0:
             break  # the data ran out
         module.stop_training = runner.reduce_metrics(state, module.stop_training)
+        runner.average_buffers(spec.module)
         logs = state.read_logs()
         if val_batches is not None and _should_validate(epoch, validation_freq):
-            logs.update(_validation_logs(module, state, spec, val_batches, cbs))
+            logs.update(_validation_logs(module, state, spec, val_batches, cbs, runner))
         cbs.on_epoch_end(epoch, logs)
+        module.stop_training = runner.any_true(module.stop_training)
         if module.stop_training or batches.ran_out:
             break
     return logs
 
 
-def _validation_logs(module, state, spec, val_batches, cbs):
-    logs = _run_test(module, state, spec, val_batches, cbs)
+def _user_batch_hooks(cbs):
+    """Whether a callback other than History and the progress bar has train-batch hooks."""
+    hooks = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
+    own = (callbacks_module.History, callbacks_module.ProgbarLogger)
+    return any(getattr(getattr(cb, hook), "__func__", None) is not getattr(
+        callbacks_module.Callback, hook) for cb in cbs if not isinstance(cb, own)
+        for hook in hooks)
+
+
+def _validation_logs(module, state, spec, val_batches, cbs, runner):
+    logs = _run_test(module, state, spec, val_batches, cbs, runner)
     if logs is None:
         warnings.warn(
             "`validation_data` gave no batches, so this epoch has no validation values (a "
@@ -202,13 +222,13 @@ def _validation_logs(module, state, spec, val_batches, cbs):
     return {"val_" + k: v for k, v in logs.items()}
 
 
-def _validation_source(state, spec, validation_data, batch_size):
+def _validation_source(state, spec, validation_data, batch_size, shard=None):
     if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3) and (
             data_lib.is_array_like(validation_data[0])):
         vx, vy, vsw = data_lib.unpack_batch(tuple(validation_data))
         source = data_lib.make_source(
             spec, vx, vy, vsw, batch_size, False, argument="validation_data",
-            check_targets=lambda ys: _check_targets(state, ys, "validation_data"))
+            check_targets=lambda ys: _check_targets(state, ys, "validation_data"), shard=shard)
         _check_sparse_labels(state, source.ys)
         return source
     if isinstance(validation_data, (tuple, list)):
@@ -220,7 +240,7 @@ def _validation_source(state, spec, validation_data, batch_size):
     return data_lib.make_source(
         spec, validation_data, batch_size=batch_size, argument="validation_data",
         check_targets=lambda ys: _check_targets(state, ys, "validation_data"),
-        check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True))
+        check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True), shard=shard)
 
 
 def _should_validate(epoch, freq):
@@ -274,7 +294,9 @@ def evaluate(module, x=None, y=None, batch_size=None, verbose="auto", sample_wei
     return _results(state, logs, return_dict)
 
 
-def _run_test(module, state, spec, batches, cbs):
+def _run_test(module, state, spec, batches, cbs, runner=None):
+    """One pass of test steps; under data-parallel training (`runner`), each process runs
+    its shard and the metric states are summed over the processes before they are read."""
     state.reset_metrics()
     test_step = step_lib.test_step(state, spec, _jit_options())
     steps = 0
@@ -285,6 +307,9 @@ def _run_test(module, state, spec, batches, cbs):
             test_step(xs, ys, sws)
             steps += 1
             cbs.on_test_batch_end(step, state.batch_logs())
+        if runner is not None:
+            runner.reduce_metrics(state, False)
+            steps = state.loss_tracker.count
         logs = state.read_logs() if steps else None
         cbs.on_test_end(logs)
     return logs
