@@ -120,8 +120,21 @@ def get_function(name, custom_objects=None):
     return found if callable(found) and not isinstance(found, type) else None
 
 
-def registered_name(obj):
+def saved_class(obj):
+    """The class that `obj`'s config names: its own, or for a module that a wrapper re-classed
+    in place (FSDP2's `fully_shard` makes `FSDPModel` from `Model`), the user's class."""
     cls = obj if isinstance(obj, type) else type(obj)
+    while cls.__module__.startswith("torch.distributed") or any(
+            base.__module__.startswith("torch.distributed") for base in cls.__bases__):
+        own = [b for b in cls.__bases__ if not b.__module__.startswith("torch.distributed")]
+        if not own:
+            break
+        cls = own[0]
+    return cls
+
+
+def registered_name(obj):
+    cls = saved_class(obj)
     return getattr(cls, "_registered_name", cls.__name__) if _REGISTRY.get(
         getattr(cls, "_registered_name", cls.__name__)) is cls else cls.__name__
 

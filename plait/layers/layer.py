@@ -21,7 +21,7 @@ from plait.graph.tensor import SymbolicTensor, format_shape, user_location
 from plait.layers import variables
 from plait.layers.masking import with_implicit_mask
 from plait.serialization import register_serializable
-from plait.utils import nest
+from plait.utils import nest, sharding
 from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import to_snake_case, unique_name
 
@@ -518,7 +518,8 @@ class Layer(nn.Module):
         creation order with the non-trainable ones after the trainable ones, e.g.
         BatchNormalization's `gamma, beta, moving_mean, moving_variance` together (Keras 2
         put every trainable weight of the model first)."""
-        return [e[2].to_keras(e[1].detach()).cpu().numpy().copy() for e in self._ordered_entries()]
+        return [e[2].to_keras(sharding.gathered(e[1].detach())).cpu().numpy().copy()
+                for e in self._ordered_entries()]
 
     def set_weights(self, weights):
         """Set the weights from NumPy arrays in Keras's layout and order (`get_weights`)."""
@@ -539,7 +540,7 @@ class Layer(nn.Module):
         with torch.no_grad():
             for (_, tensor, spec, _), value in zip(entries, weights):
                 src = torch.as_tensor(np.asarray(value), dtype=tensor.dtype)
-                tensor.copy_(spec.from_keras(src.to(tensor.device)))
+                sharding.assign(tensor, spec.from_keras(src.to(tensor.device)))
 
     def count_params(self):
         if not self.built:

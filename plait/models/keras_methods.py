@@ -80,7 +80,7 @@ class KerasMethods:
             sample_weight: Any = None, initial_epoch: int = 0,
             steps_per_epoch: int | None = None, validation_steps: int | None = None,
             validation_batch_size: int | None = None,
-            validation_freq: int | Sequence[int] = 1):
+            validation_freq: int | Sequence[int] = 1, *, distribute: str = "auto"):
         """Train the model for `epochs` epochs (iterations over the data).
 
         Args:
@@ -111,6 +111,11 @@ class KerasMethods:
             validation_batch_size: batch size of validation. Default None (`batch_size`).
             validation_freq: validate every this many epochs, or on the listed epochs
                 (counted from 1). Default 1.
+            distribute: under `torchrun` (several processes), how to train: `"auto"`
+                (data-parallel with DDP, or FSDP2 when the model is already sharded with
+                `fully_shard`), `"ddp"`, or `"fsdp"` (plait shards each layer that holds
+                weights, then the model, with `fully_shard`). In one process it changes
+                nothing. plait's own argument (Keras has none). Default `"auto"`.
 
         Returns:
             A `plait.callbacks.History` (also `model.history`): `history.history` maps
@@ -138,7 +143,8 @@ class KerasMethods:
             validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
             sample_weight=sample_weight, initial_epoch=initial_epoch,
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-            validation_batch_size=validation_batch_size, validation_freq=validation_freq)
+            validation_batch_size=validation_batch_size, validation_freq=validation_freq,
+            distribute=distribute)
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
                  verbose: str | int = "auto", sample_weight: Any = None,

@@ -72,7 +72,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         config["compile_config"], optimizer_tensors, optimizer_meta = _compile_parts(model)
     config_text = json.dumps(config, indent=1)
     metadata_text = json.dumps(_metadata(), indent=1)
-    tensors, _ = weights.named_weights(model)
+    tensors = weights.gathered_weights(model)
     with atomic.atomic_write(filepath, overwrite=overwrite) as f:
         with zipfile.ZipFile(f, "w") as archive:
             _write_text(archive, "metadata.json", metadata_text)

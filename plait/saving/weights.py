@@ -16,7 +16,7 @@ import torch
 
 from plait.saving import archive as archive_lib, safetensors_io
 from plait.saving import keras as keras_files
-from plait.utils import atomic
+from plait.utils import atomic, sharding
 
 __all__ = [
     "check_built", "format_problems", "load_from_stream", "load_state_dict_file",
@@ -40,6 +40,13 @@ def named_weights(model):
         else:
             aliases[key] = seen
     return names, aliases
+
+
+def gathered_weights(model):
+    """`named_weights(model)[0]` with every sharded (FSDP2) tensor gathered whole: a
+    collective, so every process of a sharded model must save alike."""
+    names, _ = named_weights(model)
+    return {key: sharding.gathered(tensor.detach()) for key, tensor in names.items()}
 
 
 def check_built(model, action):
@@ -69,7 +76,7 @@ def save_weights(model, filepath, overwrite=True):
             "The filepath for save_weights must end in '.safetensors' (plait writes weights "
             f"in the safetensors format). Received: filepath={filepath!r}")
     check_built(model, "save")
-    tensors, _ = named_weights(model)
+    tensors = gathered_weights(model)
     with atomic.atomic_write(filepath, overwrite=overwrite) as f:
         safetensors_io.write(f, tensors, {"format": "pt", "producer": "plait"})
 
@@ -133,7 +140,7 @@ def load_from_stream(model, stream, size, source, skip_mismatch=False, context="
         for entry, tensor in pairs:
             target = plan.get(entry.name)
             if target is not None:
-                target.copy_(tensor)
+                sharding.assign(target, tensor)
 
 
 def format_problems(problems, limit=20):

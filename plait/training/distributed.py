@@ -23,14 +23,46 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from plait.training import data as data_lib, steps
+from plait.utils import sharding
 
-__all__ = ["DataParallel", "SingleProcess", "data_parallel", "runner"]
+__all__ = ["DataParallel", "SingleProcess", "data_parallel", "is_sharded", "runner"]
 
 
-def runner(module):
+DISTRIBUTE = ("auto", "ddp", "fsdp")
+
+
+def runner(module, distribute="auto", optimizer=None):
     """The runner of a fit over `module`: a `DataParallel` when this process is one of
-    several (see `data_parallel`), else a `SingleProcess`."""
-    return data_parallel(module) or SingleProcess()
+    several (see `data_parallel`), else a `SingleProcess`.
+
+    `distribute`: "auto" (DDP, or FSDP2 for a model already sharded with `fully_shard`),
+    "ddp", or "fsdp": shard the model with FSDP2 first (each layer that holds weights, then
+    the whole model) and bind `optimizer` to the sharded parameters."""
+    if distribute not in DISTRIBUTE:
+        raise ValueError(f"`distribute` must be one of {list(DISTRIBUTE)}. "
+                         f"Received: distribute={distribute!r}")
+    parallel = data_parallel(module)
+    if parallel is None:
+        return SingleProcess()
+    if distribute == "ddp" and is_sharded(module):
+        raise ValueError("distribute='ddp' was asked for a model sharded with FSDP2 "
+                         "(fully_shard): pass distribute='fsdp' or 'auto'.")
+    if distribute == "fsdp" and not is_sharded(module):
+        shard_model(module)
+        if optimizer is not None and hasattr(optimizer, "build"):
+            optimizer.build([p for p in module.parameters() if p.requires_grad])
+    return parallel
+
+
+def shard_model(module):
+    """Shard `module` with FSDP2: every submodule that holds parameters of its own, then
+    `module` itself (which gathers what is left)."""
+    from torch.distributed.fsdp import fully_shard
+
+    for sub in list(module.modules())[1:]:
+        if any(True for _ in sub.parameters(recurse=False)):
+            fully_shard(sub)
+    fully_shard(module)
 
 
 class SingleProcess:
@@ -232,7 +264,15 @@ class DataParallel:
 
     def train_step(self, state, spec, options):
         """A train step whose gradients are averaged over the processes. Made for each fit,
-        not kept: the DDP wrapper must not outlive it."""
+        not kept: the DDP wrapper must not outlive it.
+
+        A model sharded with FSDP2 (`torch.distributed.fsdp.fully_shard`) averages its own
+        gradients (reduce-scatter in backward): its step is the plain eager one."""
+        if is_sharded(spec.module):
+            if steps.jit_wanted(state, spec) and self.is_chief:
+                warnings.warn("jit_compile=True is not used for a model sharded with FSDP2 "
+                              "(fully_shard): it trains eagerly.", UserWarning, stacklevel=4)
+            return steps.EagerTrainStep(state, spec, spec.call)
         if steps.jit_wanted(state, spec):
             self.sync_module(spec.module)
             return steps.JitTrainStep(state, spec, options.backend, parallel=self)
@@ -285,6 +325,11 @@ class DataParallel:
 _NO_BUFFER_SYNC = ({"forward_sync_buffers": False} if "forward_sync_buffers" in
                    inspect.signature(DistributedDataParallel.__init__).parameters
                    else {"broadcast_buffers": False})
+
+
+def is_sharded(module):
+    """Whether `module` holds parameters sharded by FSDP2 (DTensors)."""
+    return any(sharding.is_sharded(p) for p in module.parameters())
 
 
 def _local_gpu(module, device, local_rank):

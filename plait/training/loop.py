@@ -47,7 +47,7 @@ def _jit_options():
 def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
         validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
         sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-        validation_batch_size=None, validation_freq=1):
+        validation_batch_size=None, validation_freq=1, *, distribute="auto"):
     """Train `module` for `epochs` epochs (Keras's `Model.fit`).
 
     Args:
@@ -75,6 +75,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         validation_batch_size: batch size for validation. Default None (`batch_size`).
         validation_freq: validate every this many epochs, or on the epochs (from 1) listed.
             Default 1.
+        distribute: "auto", "ddp" or "fsdp": see below. Default "auto".
 
     Returns:
         A `History`, also set as `module.history`.
@@ -110,7 +111,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
     _check_fit_arguments(epochs, batch_size, validation_batch_size, steps_per_epoch,
                          validation_steps, validation_freq, shuffle)
     # First: on CUDA it may move the module to this process's GPU.
-    runner = distributed.runner(module)
+    runner = distributed.runner(module, distribute, state.optimizer)
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
     _set_precision(state, spec)

@@ -140,10 +140,37 @@ def main():
              "raise_in_one_process": raise_in_one_process}
     result = {"world_size": int(os.environ["WORLD_SIZE"])}
     for case in cases:
-        result[case] = table[case]()
+        result[case] = EXTRA[case](out) if case in EXTRA else table[case]()
     with open(os.path.join(out, f"rank{RANK}.json"), "w") as f:
         json.dump(result, f)
     dist.barrier()
+
+
+def fsdp(out, how):
+    """FSDP2, sharded by the user (`fully_shard`) or by `fit(distribute="fsdp")`: trains as
+    one process on the whole batch, and saves full weights in every format."""
+    model = mlp(seed=0)
+    initial = weights(model)
+    if how == "user":
+        from torch.distributed.fsdp import fully_shard
+
+        for layer in model.layers[1:]:
+            fully_shard(layer)
+        fully_shard(model)
+    model.compile(optimizer=plait.optimizers.SGD(learning_rate=0.1), loss="mse")
+    x, y = regression_data(32)
+    model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
+              distribute="fsdp" if how == "fit" else "auto")
+    files = {}
+    for name in ("m.plait", "w.safetensors", "m.keras", "w.weights.h5"):
+        path = os.path.join(out, f"{how}{RANK}_{name}")
+        (model.save if name.startswith("m.") else model.save_weights)(path)
+        files[name] = path
+    return {"initial": initial, "weights": weights(model), "files": files,
+            "sharded": any(type(p).__name__ == "DTensor" for p in model.parameters())}
+
+
+EXTRA = {"fsdp_user": lambda out: fsdp(out, "user"), "fsdp_fit": lambda out: fsdp(out, "fit")}
 
 
 if __name__ == "__main__":

@@ -166,3 +166,32 @@ def test_two_nodes_on_loopback_train_as_one(tmp_path):
     assert zero["world_size"] == one["world_size"] == 2
     assert zero["validation_metrics"] == one["validation_metrics"]
     assert zero["sync_batch_norm"]["weights"] == one["sync_batch_norm"]["weights"]
+
+
+def test_fsdp2_trains_as_one_process_and_saves_full_weights(tmp_path):
+    done = torchrun(["--standalone", "--nproc_per_node=2"], tmp_path, ["fsdp_user", "fsdp_fit"])
+    assert done.returncode == 0, done.stderr[-4000:]
+    zero, one = read_ranks(tmp_path)
+    for case in ("fsdp_user", "fsdp_fit"):
+        assert zero[case]["sharded"] and one[case]["sharded"]
+        assert zero[case]["weights"] == one[case]["weights"]
+        visible = Input(shape=(4,))
+        model = Model(visible, Dense(1)(Dense(8, activation="tanh")(visible)))
+        model.set_weights([np.array(w, dtype="float32") for w in zero[case]["initial"]])
+        model.compile(optimizer=plait.optimizers.SGD(learning_rate=0.1), loss="mse")
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(32, 4)).astype("float32")
+        y = x @ np.array([[1.0], [-2.0], [0.5], [3.0]], dtype="float32") + 0.1
+        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        for got, expected in zip(zero[case]["weights"], model.get_weights()):
+            np.testing.assert_allclose(got, expected, atol=1e-5)
+        # Every format holds the whole weights, readable by a plain process.
+        files = zero[case]["files"]
+        for name in ("m.plait", "m.keras"):
+            loaded = plait.models.load_model(files[name])
+            for got, expected in zip(loaded.get_weights(), zero[case]["weights"]):
+                np.testing.assert_array_equal(got, np.array(expected, dtype="float32"))
+        for name in ("w.safetensors", "w.weights.h5"):
+            model.load_weights(files[name])
+            for got, expected in zip(model.get_weights(), zero[case]["weights"]):
+                np.testing.assert_array_equal(got, np.array(expected, dtype="float32"))

@@ -47,9 +47,12 @@ def open_read(source, label):
 
 @contextlib.contextmanager
 def open_write(path):
-    """A new HDF5 file at `path` (a temporary path the caller renames)."""
+    """A new HDF5 file at `path` (a temporary path the caller renames).
+
+    HDF5's own file lock is off: the temporary is already held by the atomic writer's lock
+    (which tells a live writer from a dead one), and a second lock on it would fail."""
     h5py = h5py_module()
-    handle = h5py.File(path, "w")
+    handle = h5py.File(path, "w", locking=False)
     try:
         yield handle
     finally:

@@ -15,6 +15,8 @@ import re
 
 from torch import nn
 
+from plait import serialization
+
 _MHA_PARTS = {"query": "query_dense", "key": "key_dense", "value": "value_dense",
               "attention_output": "output_dense"}
 _RNN_CLASSES = ("SimpleRNN", "GRU", "LSTM")
@@ -31,11 +33,12 @@ def keras_class_name(layer):
     """The Keras class a plait layer is written as (`Functional` for a graph model)."""
     if is_functional(layer):
         return "Functional"
-    return type(layer).__name__
+    return serialization.saved_class(layer).__name__
 
 
 def is_functional(layer):
-    return type(layer).__name__ != "Sequential" and getattr(layer, "_graph", None) is not None \
+    return serialization.saved_class(layer).__name__ != "Sequential" and getattr(
+        layer, "_graph", None) is not None \
         and hasattr(layer, "layers")
 
 

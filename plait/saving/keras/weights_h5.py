@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from plait.saving.keras import hdf5, layout
+from plait.utils import sharding
 
 KERAS_VERSION = "3.15.1"  # the Keras file version plait writes (read by Keras's loaders)
 
@@ -25,7 +26,7 @@ def write_keras3(model, handle):
         group = handle.require_group(path)
         group.attrs["name"] = name
     for slot in slots:
-        value = slot.spec.to_keras(slot.tensor.detach()).cpu().numpy()
+        value = slot.spec.to_keras(sharding.gathered(slot.tensor.detach())).cpu().numpy()
         handle.create_dataset(slot.path, data=np.array(value, order="C"))
 
 
@@ -91,7 +92,7 @@ def write_legacy(model, group):
         sub = group.create_group(layer.name)
         sub.attrs["weight_names"] = np.array([name.encode("utf8") for name, _, _ in weights])
         for name, tensor, spec in weights:
-            value = spec.to_keras(tensor.detach()).cpu().numpy()
+            value = spec.to_keras(sharding.gathered(tensor.detach())).cpu().numpy()
             sub.create_dataset(name, data=np.array(value, order="C"))
 
 
@@ -172,4 +173,4 @@ def _assign(values):
     with torch.no_grad():
         for tensor, spec, value in values:
             src = torch.as_tensor(np.asarray(value), dtype=tensor.dtype)
-            tensor.copy_(spec.from_keras(src.to(tensor.device)))
+            sharding.assign(tensor, spec.from_keras(src.to(tensor.device)))
