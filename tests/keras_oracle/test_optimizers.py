@@ -36,6 +36,7 @@ CLASSES = {
     "Lion": (keras.optimizers.Lion, optimizers.Lion),
     "Adafactor": (keras.optimizers.Adafactor, optimizers.Adafactor),
     "Lamb": (keras.optimizers.Lamb, optimizers.Lamb),
+    "ScheduleFreeAdamW": (keras.optimizers.ScheduleFreeAdamW, optimizers.ScheduleFreeAdamW),
 }
 
 COMMON = {
@@ -68,6 +69,8 @@ SPECIFIC = {
                              "l2_regularization_strength": 0.02,
                              "l2_shrinkage_regularization_strength": 0.01, "beta": 0.1,
                              "learning_rate_power": -0.7}},
+    "ScheduleFreeAdamW": {"warmup": {"learning_rate": 0.05, "warmup_steps": 5,
+                                     "beta_1": 0.8}},
     "Lion": {"betas": {"learning_rate": 0.01, "beta_1": 0.5, "beta_2": 0.9}},
     "Adafactor": {"no_relative_step": {"learning_rate": 0.1, "relative_step": False,
                                        "clip_threshold": 0.5}},
