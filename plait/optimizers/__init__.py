@@ -20,7 +20,7 @@ import torch
 
 from plait import serialization
 from plait.optimizers import legacy, schedules
-from plait.optimizers.adam import Adam, Adamax, AdamW, Lamb, Nadam
+from plait.optimizers.adam import Adam, Adamax, AdamW, Lamb, Nadam, ScheduleFreeAdamW
 from plait.optimizers.adaptive import Adadelta, Adafactor, Adagrad, Ftrl, RMSprop
 from plait.optimizers.base import Optimizer
 from plait.optimizers.loss_scale import LossScaleOptimizer
@@ -44,6 +44,7 @@ __all__ = [
     "Nadam",
     "Optimizer",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "TorchOptimizer",
     "deserialize",
     "get",
@@ -54,7 +55,7 @@ __all__ = [
 
 ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (
     SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion, Lamb,
-    Adafactor)}
+    Adafactor, ScheduleFreeAdamW)}
 CLASSES = {cls.__name__: cls for cls in (Optimizer, TorchOptimizer, LossScaleOptimizer,
                                          *ALL_OPTIMIZERS.values())}
 

@@ -304,3 +304,65 @@ class Lamb(_BetasOnly):
             ratio = torch.where(w_norm > 0, torch.where(u_norm > 0, w_norm / u_norm, 1.0), 1.0)
             p.sub_(ratio * lr * update)
 
+
+
+@serialization.register_serializable(package="plait")
+class ScheduleFreeAdamW(_BetasOnly):
+    """Schedule-free AdamW (Defazio et al. 2024), Keras's update: Adam steps on an auxiliary
+    sequence `z` (the "momentum" slot, starting at the weights), the weights an
+    interpolation of `z` and the running average `x` of past `z` (no learning-rate schedule
+    needed; `warmup_steps` ramps the learning rate up linearly).
+
+        v = beta_2 * v + (1 - beta_2) * g**2
+        z -= lr * g / (sqrt(v / (1 - beta_2**t)) + epsilon)
+        x_old = (w - (1 - beta_1) * z_old) / beta_1;  x = (1 - 1/t) * x_old + z / t
+        w = (1 - beta_1) * z + beta_1 * x
+
+    Args:
+        learning_rate: default 0.0025.
+        beta_1: default 0.9.
+        beta_2: default 0.999.
+        epsilon: default 1e-8.
+        warmup_steps: default 0.
+        weight_decay, clipnorm, ...: see `Optimizer`.
+        name: default "schedule_free_adamw".
+    """
+
+    _default_name = "schedule_free_adamw"
+
+    def __init__(self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 warmup_steps=0, **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) \
+                or warmup_steps < 0:
+            raise ValueError("Argument `warmup_steps` must be an integer >= 0. "
+                             f"Received: warmup_steps={warmup_steps!r}")
+        self.warmup_steps = warmup_steps
+
+    def _slot_layout(self):
+        return [[("momentum", lambda p: p.detach().clone()), ("velocity", 0.0)]]
+
+    def _update_step(self, params, grads, slots, lr, iterations):
+        f32, t = _util.f32, iterations + 1
+        lr = f32(lr)
+        if self.warmup_steps > 0:
+            lr = f32(lr * _util.minimum(f32(t / self.warmup_steps), 1.0))
+        beta_1 = f32(self.beta_1)
+        keep = f32(1 - beta_1)
+        correction = f32(1 - _util.pow32(self.beta_2, t))
+        weight = f32(1.0 / t)
+        z, v = slots["momentum"], slots["velocity"]
+        torch._foreach_add_(v, torch._foreach_mul(torch._foreach_sub(_util.square(grads), v),
+                                                  f32(1 - f32(self.beta_2))))
+        denominators = torch._foreach_add(
+            torch._foreach_sqrt(torch._foreach_div(v, correction)), self.epsilon)
+        torch._foreach_sub_(z, torch._foreach_div(torch._foreach_mul(grads, lr), denominators))
+        x_old = torch._foreach_div(
+            torch._foreach_sub(params, torch._foreach_mul(z, keep)), beta_1)
+        x_new = torch._foreach_add(torch._foreach_mul(x_old, f32(1 - weight)),
+                                   torch._foreach_mul(z, weight))
+        torch._foreach_copy_(params, torch._foreach_add(torch._foreach_mul(z, keep),
+                                                        torch._foreach_mul(x_new, beta_1)))
+
+    def get_config(self):
+        return {**super().get_config(), "warmup_steps": self.warmup_steps}

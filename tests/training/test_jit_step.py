@@ -104,6 +104,7 @@ OPTIMIZERS = {
     "lamb": lambda: optimizers.Lamb(0.01),
     "ftrl": lambda: optimizers.Ftrl(0.05, l1_regularization_strength=0.001),
     "adafactor": lambda: optimizers.Adafactor(0.05),
+    "schedule_free": lambda: optimizers.ScheduleFreeAdamW(0.01, warmup_steps=2),
 }
 
 
