@@ -179,6 +179,17 @@ class Layer(nn.Module):
         if isinstance(value, variables.Variable) or isinstance(value, variables.StateVariable):
             if self._rekey_weight(name, value):
                 return
+        # Keras tracks layers held in a list or dict attribute (`self.blocks = [Dense(8),
+        # Dense(8)]`): they become submodules (a ModuleList / ModuleDict) too.
+        elif type(value) in (list, tuple) and value and all(
+                isinstance(v, nn.Module) for v in value) and any(
+                isinstance(v, Layer) for v in value) and "_modules" in self.__dict__:
+            value = nn.ModuleList(value)
+        elif type(value) is dict and value and all(
+                isinstance(k, str) and "." not in k and isinstance(v, nn.Module)
+                for k, v in value.items()) and any(
+                isinstance(v, Layer) for v in value.values()) and "_modules" in self.__dict__:
+            value = nn.ModuleDict(value)
         super().__setattr__(name, value)
 
     def _rekey_weight(self, name, value):
@@ -212,7 +223,10 @@ class Layer(nn.Module):
 
     def _ensure_built(self, input_shape):
         if not self.built:
-            self.build(input_shape)
+            # Weights made on a first call inside predict (inference mode) must still be
+            # trainable later.
+            with torch.inference_mode(False):
+                self.build(input_shape)
             self.built = True
 
     # ---------------------------------------------------------------- hooks
@@ -459,8 +473,16 @@ class Layer(nn.Module):
         return self._dtype
 
     def _sublayers(self):
-        """Direct child layers whose weights count as this layer's, in Keras's order."""
-        return [m for m in self.children() if isinstance(m, Layer)]
+        """Direct child layers whose weights count as this layer's, in Keras's order (the
+        layers held in a list or dict attribute, or a torch container, included)."""
+        found, stack = [], list(reversed(list(self.children())))
+        while stack:
+            module = stack.pop()
+            if isinstance(module, Layer):
+                found.append(module)
+            else:
+                stack.extend(reversed(list(module.children())))
+        return found
 
     def _weight_entries(self):
         """(keras name, tensor, spec, trainable) for every weight, own first, deduplicated."""

@@ -11,13 +11,15 @@ keys `dense_1.weight`, stable for a given architecture) and
 generates `forward` (see `model.code`). Training and summaries delegate to `plait.training`
 and `plait.models.summary`.
 """
+import functools
+import inspect
 import keyword
 import re
 
 import numpy as np
 import torch
 
-from plait import serialization, training
+from plait import config, serialization, training
 from plait.graph.graph import Graph
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape
@@ -103,10 +105,48 @@ class Model(Layer):
                 return key
         raise ValueError(f"Layer '{layer.name}' is not a layer of model '{self.name}'.")
 
+    def build(self, input_shape=None):
+        """Create the weights of a subclassed model for inputs of `input_shape` (with the
+        batch dimension; a list or dict of shapes for several inputs) by running it once,
+        in inference mode, on zeros. A functional model is built already."""
+        if self._graph is not None or input_shape is None:
+            return
+        device = next(self.parameters(), torch.empty(0, device=config.device())).device
+
+        def zeros(shape):
+            return torch.zeros(tuple(1 if d is None else d for d in shape), device=device)
+
+        if isinstance(input_shape, dict):
+            inputs = {k: zeros(v) for k, v in input_shape.items()}
+        elif isinstance(input_shape, (list, tuple)) and input_shape and all(
+                isinstance(s, (list, tuple)) for s in input_shape):
+            inputs = [zeros(s) for s in input_shape]
+        else:
+            inputs = zeros(input_shape)
+        previous = [(m, m.training) for m in self.modules()]
+        self.train(False)
+        try:
+            with torch.no_grad(), torch.inference_mode(False):
+                self.forward(inputs)
+        finally:
+            for m, mode in previous:
+                m.training = mode
+        self.built = True
+
     # ---------------------------------------------------------------- calling
-    def forward(self, inputs, training=None):
-        if self._forward_code is None:
-            return self.call(inputs, training=training)
+    # fit/evaluate/predict pass a list or dict of inputs as one argument, as Keras does.
+    _keras_call_convention = True
+
+    def forward(self, inputs, training=None, **kwargs):
+        if self._forward_code is None:  # a subclassed model: the user's call computes
+            if training is not None and _call_takes_training(type(self)):
+                kwargs["training"] = training
+            return self.call(inputs, **kwargs)
+        if kwargs:
+            key = next(iter(kwargs))
+            raise TypeError(
+                f"Model '{self.name}' got an unexpected keyword argument '{key}'. "
+                f"Received: {key}={kwargs[key]!r:.100}")
         if self._input_structure == "single" and isinstance(inputs, torch.Tensor):
             args = (inputs,)
         else:
@@ -196,7 +236,7 @@ class Model(Layer):
         weightless ops that only compute masks (`tokens != 0`) are not among them, as in
         Keras, though they are submodules."""
         if self._graph is None:
-            return [m for m in self.children() if isinstance(m, Layer)]
+            return Layer._sublayers(self)
         hidden = self._graph.mask_layers
         return [layer for layer in self._graph.layers if layer not in hidden]
 
@@ -380,6 +420,16 @@ class Model(Layer):
         if self._graph is not None:
             self._forward_code, self._direct_forward, self._code = \
                 codegen.compile_forward(self)
+
+
+@functools.lru_cache(maxsize=None)
+def _call_takes_training(cls):
+    """Whether a subclassed model's `call` takes `training` (Keras lets it leave it out)."""
+    try:
+        params = inspect.signature(cls.call).parameters
+    except (TypeError, ValueError):
+        return False
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def _free_key(model, prefix):

@@ -104,6 +104,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         one all-reduce instead of the DDP wrapper.
     """
     state = get_state(module, "fit")
+    _build_from_data(module, x, state)
     _check_fit_arguments(epochs, batch_size, validation_batch_size, steps_per_epoch,
                          validation_steps, validation_freq, shuffle)
     # First: on CUDA it may move the module to this process's GPU.
@@ -247,6 +248,7 @@ def evaluate(module, x=None, y=None, batch_size=None, verbose="auto", sample_wei
         `metrics_names` order, or a dict with `return_dict=True`.
     """
     state = get_state(module, "evaluate")
+    _build_from_data(module, x)
     _check_batch_size(batch_size, "batch_size")
     _check_optional_steps(steps, "steps")
     spec = data_lib.ModelSpec(module)
@@ -317,6 +319,7 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     """
     _check_batch_size(batch_size, "batch_size")
     _check_optional_steps(steps, "steps")
+    _build_from_data(module, x)
     spec = data_lib.ModelSpec(module)
     state = getattr(module, "_compile_state", None)
     if state is not None:
@@ -400,6 +403,7 @@ def train_on_batch(module, x, y=None, sample_weight=None, class_weight=None,
         The loss (a float) when there are no metrics, else `[loss, *metrics]`, or a dict.
     """
     state = get_state(module, "train_on_batch")
+    _build_from_data(module, x, state)
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
     _set_precision(state, spec)
@@ -422,6 +426,7 @@ def test_on_batch(module, x, y=None, sample_weight=None, reset_metrics=True,
                   return_dict=False):
     """The loss and metrics on one batch, without updating (Keras's `test_on_batch`)."""
     state = get_state(module, "test_on_batch")
+    _build_from_data(module, x)
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
     _set_precision(state, spec)
@@ -436,6 +441,7 @@ def test_on_batch(module, x, y=None, sample_weight=None, reset_metrics=True,
 
 def predict_on_batch(module, x):
     """The module's outputs on one batch, as numpy arrays (Keras's `predict_on_batch`)."""
+    _build_from_data(module, x)
     spec = data_lib.ModelSpec(module)
     xs = data_lib.array_inputs(spec, x)
     with _mode(module, training=False), torch.inference_mode(), \
@@ -462,6 +468,31 @@ def _one_batch(state, spec, x, y, sample_weight):
 
 
 # ---------------------------------------------------------------------------- small helpers
+
+def _build_from_data(module, x, state=None):
+    """Build a plait model that has no input shape yet (a Sequential without one, a
+    subclassed model) on the first rows of in-memory `x`, in inference mode, without
+    gradients; then give the optimizer the parameters made after `compile`."""
+    if getattr(module, "built", True) is False and getattr(
+            module, "_keras_call_convention", False) and data_lib.is_array_like(x) and \
+            x is not None:
+        device = data_lib.module_device(module)
+
+        def first_rows(value):
+            if isinstance(value, dict):
+                return {k: first_rows(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)) and not data_lib._is_list_of_scalars(value):
+                return [first_rows(v) for v in value]
+            return data_lib.to_tensor(value, device, torch.float32)[:2]
+
+        with _mode(module, training=False), torch.no_grad():
+            module(first_rows(x))
+        built = True
+    else:
+        built = False
+    if state is not None and (built or getattr(state.optimizer, "built", True) is False):
+        state.optimizer.build([p for p in module.parameters() if p.requires_grad])
+
 
 def _resolve_verbose(verbose):
     if verbose == "auto":
