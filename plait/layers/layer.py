@@ -18,7 +18,7 @@ from torch import nn
 from plait import config, constraints, initializers, regularizers
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape, user_location
-from plait.layers import variables
+from plait.utils import variables
 from plait.layers.masking import with_implicit_mask
 from plait.serialization import register_serializable
 from plait.utils import nest
@@ -340,6 +340,12 @@ class Layer(nn.Module):
 
     def _meta_output_specs(self, args, kwargs):
         try:
+            return self._shape_run_specs(args, kwargs)
+        finally:
+            self.clear_added_losses()  # the shape runs' add_loss values are not losses
+
+    def _shape_run_specs(self, args, kwargs):
+        try:
             return self._meta_run_specs(args, kwargs)
         except (RuntimeError, NotImplementedError) as err:
             if "meta" not in str(err).lower():
@@ -571,7 +577,43 @@ class Layer(nn.Module):
             holder = layer._activity_penalty
             if holder is not None and holder.value is not None:
                 losses.append(holder.value)
+            losses.extend(layer._added_losses)
+        losses.extend(self.__dict__.get("_symbolic_loss_values", ()))
         return losses
+
+    _added_losses = ()
+
+    def add_loss(self, loss):
+        """Add a loss tensor (a scalar, or a tensor that is averaged) to the training loss,
+        from inside `call` (`self.add_loss(0.01 * torch.sum(x ** 2))`). fit adds the
+        losses of the step's forward to the loss it minimizes; `losses` lists them."""
+        if isinstance(loss, SymbolicTensor):
+            raise ValueError(
+                f"Layer '{self.name}'.add_loss() got a symbolic tensor; call add_loss on the "
+                "Model built from it (model.add_loss(expression)), or inside call().")
+        if callable(loss) and not isinstance(loss, torch.Tensor):
+            loss = loss()
+        if not isinstance(loss, torch.Tensor):
+            loss = torch.as_tensor(loss, dtype=torch.float32)
+        if "_added_losses" not in self.__dict__:
+            self.__dict__["_added_losses"] = []
+        added = self.__dict__["_added_losses"]
+        added.append(loss if loss.dim() == 0 else loss.mean())
+        if len(added) > 64:  # called many times with no training step reading them
+            del added[:-64]
+
+    @property
+    def losses(self):
+        """The loss tensors of this layer and its sublayers: `add_loss` losses of the last
+        call, activity and weight regularization penalties."""
+        return self.regularization_losses()
+
+    def clear_added_losses(self):
+        """Forget the `add_loss` losses read by a training step."""
+        for layer in _walk_layers(self):
+            if layer._added_losses:
+                layer._added_losses.clear()
+            layer.__dict__.pop("_symbolic_loss_values", None)
 
     def clear_activity_penalties(self):
         """Forget the activity penalties of the last call (a compiled train step reads them

@@ -294,6 +294,18 @@ class Optimizer:
             for p in self._params:
                 p.grad = None
 
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3's API: apply `grads` to `trainable_variables` (default: the parameters
+        the optimizer was built with, in order)."""
+        grads = list(grads)
+        variables = list(trainable_variables) if trainable_variables is not None \
+            else list(self._params)
+        if len(grads) != len(variables):
+            raise ValueError(
+                f"Optimizer '{self.name}'.apply() got {len(grads)} gradients for "
+                f"{len(variables)} variables. Received: len(grads)={len(grads)}")
+        self.apply_gradients(zip(grads, variables))
+
     def apply_gradients(self, grads_and_vars):
         """Keras's API: set each variable's gradient, then `step()`.
 

@@ -126,7 +126,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True),
         shard=runner.shard())
     runner.warn_if_unsharded(source)
-    if not state.has_loss:
+    if not state.has_loss and not _may_add_loss(module):
         raise ValueError(
             "fit() needs a loss to minimize, but compile() was given none for any output. "
             "Call compile(loss=...) first. Received: loss=None")
@@ -164,7 +164,8 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
 def _run_epochs(module, state, spec, batches, val_batches, cbs, start, epochs,
                 validation_freq, runner):
     """Epochs `start..epochs-1`; returns the last epoch's logs."""
-    train_step = runner.train_step(state, spec, _jit_options())
+    train_step = _custom_step(module, "train_step", state, spec) or \
+        runner.train_step(state, spec, _jit_options())
     logs = {}
     for epoch in range(start, epochs):
         state.reset_metrics()
@@ -276,7 +277,8 @@ def evaluate(module, x=None, y=None, batch_size=None, verbose="auto", sample_wei
 
 def _run_test(module, state, spec, batches, cbs):
     state.reset_metrics()
-    test_step = step_lib.test_step(state, spec, _jit_options())
+    test_step = _custom_step(module, "test_step", state, spec) or \
+        step_lib.test_step(state, spec, _jit_options())
     steps = 0
     with _mode(module, training=False), torch.no_grad():
         cbs.on_test_begin()
@@ -293,6 +295,9 @@ def _run_test(module, state, spec, batches, cbs):
 def _results(state, logs, return_dict):
     if return_dict:
         return dict(logs)
+    if state.custom_logs is not None:
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
     values = [logs[name] for name in state.metrics_names]
     return values[0] if len(values) == 1 else values
 
@@ -330,7 +335,8 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     cbs = callbacks_module.CallbackList(
         callbacks, add_progbar=verbose != 0, model=module, verbose=verbose, epochs=1,
         steps=batches.steps)
-    forward = step_lib.predict_step(state, spec, _jit_options())
+    forward = _custom_step(module, "predict_step", state, spec) or \
+        step_lib.predict_step(state, spec, _jit_options())
     chunks = []
     on_device = False  # whether outputs come off a device (known from the first batch)
     precision = _Precision(spec.device)
@@ -408,7 +414,7 @@ def train_on_batch(module, x, y=None, sample_weight=None, class_weight=None,
     _adopt_outputs(state, spec)
     _set_precision(state, spec)
     xs, ys, sws = _one_batch(state, spec, x, y, sample_weight)
-    if not state.has_loss:
+    if not state.has_loss and not _may_add_loss(module):
         raise ValueError(
             "train_on_batch() needs a loss to minimize, but compile() was given none. "
             "Call compile(loss=...) first. Received: loss=None")
@@ -416,7 +422,8 @@ def train_on_batch(module, x, y=None, sample_weight=None, class_weight=None,
         sws = _ClassWeights(class_weight, state, spec)(ys, sws)
     if reset_metrics:
         state.reset_metrics()
-    train_step = step_lib.train_step(state, spec, _jit_options())
+    train_step = _custom_step(module, "train_step", state, spec) or \
+        step_lib.train_step(state, spec, _jit_options())
     with _mode(module, training=True):
         train_step(xs, ys, sws)
     return _results(state, state.read_logs(), return_dict)
@@ -433,7 +440,8 @@ def test_on_batch(module, x, y=None, sample_weight=None, reset_metrics=True,
     xs, ys, sws = _one_batch(state, spec, x, y, sample_weight)
     if reset_metrics:
         state.reset_metrics()
-    test_step = step_lib.test_step(state, spec, _jit_options())
+    test_step = _custom_step(module, "test_step", state, spec) or \
+        step_lib.test_step(state, spec, _jit_options())
     with _mode(module, training=False), torch.no_grad():
         test_step(xs, ys, sws)
     return _results(state, state.read_logs(), return_dict)
@@ -469,6 +477,49 @@ def _one_batch(state, spec, x, y, sample_weight):
 
 # ---------------------------------------------------------------------------- small helpers
 
+def _may_add_loss(module):
+    """Whether the loss may come from the model itself: `add_loss`, or an overridden
+    `train_step` (then `compile(optimizer=...)` alone is legal, as in Keras)."""
+    return callable(getattr(module, "regularization_losses", None)) or \
+        _overridden(module, "train_step")
+
+
+def _overridden(module, kind):
+    method = getattr(type(module), kind, None)
+    return method is not None and not getattr(method, "_plait_default", False)
+
+
+def _custom_step(module, kind, state, spec):
+    """The user's own `train_step`/`test_step`/`predict_step` (Keras 3's pattern: it gets
+    `data` — `x`, `(x, y)` or `(x, y, sample_weight)` — and returns a dict of logs, or the
+    predictions), as a step of the loop; None for the built-in steps. Looked up once per
+    fit/evaluate/predict, not per batch."""
+    if not _overridden(module, kind):
+        return None
+    method = getattr(module, kind)
+
+    def pack(values):
+        return values[0] if len(values) == 1 else list(values)
+
+    def inputs(xs):
+        args, kwargs = spec.call_args(xs)
+        return args[0] if len(args) == 1 and not kwargs else (kwargs or list(args))
+
+    if kind == "predict_step":
+        return lambda xs: method(inputs(xs))
+
+    def step(xs, ys, sws):
+        x = inputs(xs)
+        y = None if ys is None or all(v is None for v in ys) else pack(ys)
+        sw = None if sws is None or all(v is None for v in sws) else pack(sws)
+        data = x if y is None and sw is None else (x, y) if sw is None else (x, y, sw)
+        logs = method(data)
+        if state is not None:
+            state.custom_logs = dict(logs) if isinstance(logs, dict) else {"loss": logs}
+
+    return step
+
+
 def _build_from_data(module, x, state=None):
     """Build a plait model that has no input shape yet (a Sequential without one, a
     subclassed model) on the first rows of in-memory `x`, in inference mode, without
@@ -487,6 +538,7 @@ def _build_from_data(module, x, state=None):
 
         with _mode(module, training=False), torch.no_grad():
             module(first_rows(x))
+        module.clear_added_losses()
         built = True
     else:
         built = False
