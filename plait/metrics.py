@@ -1041,6 +1041,39 @@ def _resolve_generic(identifier, loss, output_shape):
     return cls(name=identifier, from_logits=from_logits)
 
 
+def _is_torchmetric(obj):
+    return type(obj).__module__.startswith("torchmetrics") and all(
+        hasattr(obj, m) for m in ("update", "compute", "reset"))
+
+
+class TorchMetric(Metric):
+    """A `torchmetrics.Metric` in `compile(metrics=[...])`: Keras's argument order
+    `(y_true, y_pred)` becomes torchmetrics' `(preds, target)`; class-index targets of
+    shape `(N, 1)` for `(N, C)` predictions are squeezed and made integers; the state
+    follows the predictions' device. Named after the class (`multiclass_accuracy`)."""
+
+    def __init__(self, metric, name=None):
+        super().__init__(name=name or losses._snake_case(type(metric).__name__))
+        self.metric = metric
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        target = torch.as_tensor(y_true, device=y_pred.device)
+        if y_pred.dim() >= 2 and y_pred.shape[-1] > 1 and target.dim() == y_pred.dim() \
+                and target.shape[-1] == 1:
+            target = target.squeeze(-1)
+        if y_pred.dim() == target.dim() + 1 or target.dtype == torch.bool:
+            target = target.long()
+        if self.metric.device != y_pred.device:
+            self.metric.to(y_pred.device)
+        self.metric.update(y_pred, target)
+
+    def result(self):
+        return self.metric.compute()
+
+    def reset_state(self):
+        self.metric.reset()
+
+
 def get(identifier, loss=None, output_shape=None):
     """A `Metric` object for `identifier`.
 
@@ -1063,6 +1096,8 @@ def get(identifier, loss=None, output_shape=None):
     """
     if identifier is None or isinstance(identifier, Metric):
         return identifier
+    if _is_torchmetric(identifier):
+        return TorchMetric(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if isinstance(identifier, dict):

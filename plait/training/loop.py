@@ -148,6 +148,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         callbacks, add_history=True, add_progbar=verbose != 0, model=module, verbose=verbose,
         epochs=epochs, steps=batches.steps, do_validation=val_batches is not None)
     module.stop_training = False
+    module.history = cbs.history  # Keras: there from on_train_begin
     with _mode(module, training=True):
         cbs.on_train_begin()
         resume = module.__dict__.pop("_initial_epoch", None)  # set by BackupAndRestore
