@@ -190,10 +190,14 @@ def _dispatch(name):
     positional = 2 if "batch" in name or name.startswith("on_epoch") else 1
 
     def hook(self, *args, **kwargs):
-        # Keras always passes `logs` (None when there are none): LambdaCallback functions
-        # are written `lambda batch, logs: ...` and `lambda logs: ...`.
-        if "logs" not in kwargs and len(args) < positional:
-            kwargs["logs"] = None
+        # Keras always passes `logs`, a dict (empty when there are no values):
+        # LambdaCallback functions are written `lambda batch, logs: ...` and
+        # `lambda logs: ...`, and callbacks read `logs.get("loss")`.
+        if len(args) >= positional:
+            if args[positional - 1] is None:
+                args = args[:positional - 1] + ({},) + args[positional:]
+        elif kwargs.get("logs") is None:
+            kwargs["logs"] = {}
         for cb in self.callbacks:
             getattr(cb, name)(*args, **kwargs)
 
@@ -310,6 +314,10 @@ class History(Callback):
 
     def on_train_begin(self, logs=None):
         self.epoch = []
+        try:  # Keras sets model.history from the start of training
+            self.model.history = self
+        except AttributeError:
+            pass
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)

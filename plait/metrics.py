@@ -16,7 +16,7 @@ import functools
 import torch
 
 from plait import losses, serialization
-from plait.utils import dtypes
+from plait.utils import dtypes, variables
 from plait.losses import (  # noqa: F401  (Keras exposes the loss functions as metrics)
     binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
     kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
@@ -103,17 +103,39 @@ class Metric:
         if "update_state" in cls.__dict__:
             cls.update_state = _no_grad(cls.__dict__["update_state"])
 
-    def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
-        """Create a state tensor, zeros (or ones with `initializer="ones"`), stored as
-        attribute `name`."""
-        fill = {"zeros": 0.0, "ones": 1.0}.get(initializer, initializer)
-        value = torch.full(tuple(shape), float(fill), dtype=dtype or self._dtype,
-                           device=self._device)
-        setattr(self, name, value)
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
+        """Create a state tensor, filled by `initializer` ("zeros", "ones", a number or
+        an initializer), stored as attribute `name` (default `variable`, `variable_1`,
+        ...). It answers Keras's variable API (`assign`, `assign_add`, `numpy()`)."""
+        if name is None:
+            name, i = "variable", 0
+            while name in self._variable_names:
+                i += 1
+                name = f"variable_{i}"
+        torch_dtype = dtype if isinstance(dtype, torch.dtype) else \
+            _DTYPES.get(dtype, self._dtype) if dtype is not None else self._dtype
+        shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
+        fill = {"zeros": 0.0, "ones": 1.0}.get(initializer, initializer) \
+            if isinstance(initializer, (str, int, float)) else None
+        if fill is None or isinstance(fill, str):
+            from plait import initializers
+            value = initializers.get(initializer)(shape, dtype=torch_dtype)
+            value = torch.as_tensor(value, dtype=torch_dtype, device=self._device)
+        else:
+            value = torch.full(shape, float(fill), dtype=torch_dtype, device=self._device)
+        value = variables.make_variable(value, False, False, name, f"{self.name}/{name}")
+        object.__setattr__(self, name, value)
         self._variable_names.append(name)
         self._initial = getattr(self, "_initial", {})
-        self._initial[name] = float(fill)
+        self._initial[name] = value.detach().clone() if fill is None else float(fill)
         return value
+
+    def add_weight(self, name=None, shape=(), aggregation="sum", synchronization=None,
+                   initializer="zeros", dtype=None):
+        """Keras 2's name for `add_variable` (`self.add_weight(name="tp",
+        initializer="zeros")`)."""
+        return self.add_variable(shape, initializer, dtype, name=name)
 
     @property
     def variables(self):
@@ -124,7 +146,10 @@ class Metric:
         """Move the state to `device` (on the first update after creation or reset)."""
         if device != self._device:
             for name in self._variable_names:
-                setattr(self, name, getattr(self, name).to(device))
+                # in place: the user's own attribute (`self.tp = self.add_variable(...)`)
+                # refers to the same tensor
+                var = getattr(self, name)
+                var.data = var.data.to(device)
             self._device = device
         self._placed = True
 
@@ -155,7 +180,11 @@ class Metric:
     def reset_state(self):
         """Zero the state; the next update may place it on another device."""
         for name in self._variable_names:
-            getattr(self, name).fill_(self._initial[name])
+            initial = self._initial[name]
+            if isinstance(initial, torch.Tensor):
+                getattr(self, name).data.copy_(initial)
+            else:
+                getattr(self, name).data.fill_(initial)
         self._placed = False
 
     def __call__(self, *args, **kwargs):
@@ -1034,6 +1063,39 @@ def _resolve_generic(identifier, loss, output_shape):
     return cls(name=identifier, from_logits=from_logits)
 
 
+def _is_torchmetric(obj):
+    return type(obj).__module__.startswith("torchmetrics") and all(
+        hasattr(obj, m) for m in ("update", "compute", "reset"))
+
+
+class TorchMetric(Metric):
+    """A `torchmetrics.Metric` in `compile(metrics=[...])`: Keras's argument order
+    `(y_true, y_pred)` becomes torchmetrics' `(preds, target)`; class-index targets of
+    shape `(N, 1)` for `(N, C)` predictions are squeezed and made integers; the state
+    follows the predictions' device. Named after the class (`multiclass_accuracy`)."""
+
+    def __init__(self, metric, name=None):
+        super().__init__(name=name or losses._snake_case(type(metric).__name__))
+        self.metric = metric
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        target = torch.as_tensor(y_true, device=y_pred.device)
+        if y_pred.dim() >= 2 and y_pred.shape[-1] > 1 and target.dim() == y_pred.dim() \
+                and target.shape[-1] == 1:
+            target = target.squeeze(-1)
+        if y_pred.dim() == target.dim() + 1 or target.dtype == torch.bool:
+            target = target.long()
+        if self.metric.device != y_pred.device:
+            self.metric.to(y_pred.device)
+        self.metric.update(y_pred, target)
+
+    def result(self):
+        return self.metric.compute()
+
+    def reset_state(self):
+        self.metric.reset()
+
+
 def get(identifier, loss=None, output_shape=None):
     """A `Metric` object for `identifier`.
 
@@ -1056,6 +1118,8 @@ def get(identifier, loss=None, output_shape=None):
     """
     if identifier is None or isinstance(identifier, Metric):
         return identifier
+    if _is_torchmetric(identifier):
+        return TorchMetric(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if isinstance(identifier, dict):

@@ -193,6 +193,11 @@ def get_from_registry(identifier, registry, kind, custom_objects=None):
     if isinstance(identifier, str):
         if identifier in registry:
             return registry[identifier]
+        registered = get_registered_object(identifier, custom_objects)
+        if registered is not None and callable(registered):
+            # a user's function or class registered with register_serializable
+            return registered() if isinstance(registered, type) and kind != "layer" \
+                else registered
         close = difflib.get_close_matches(identifier, list(registry), n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise ValueError(

@@ -10,7 +10,6 @@ import math
 import numbers
 import sys
 import types
-import warnings
 
 import numpy as np
 import torch
@@ -236,10 +235,14 @@ class Embedding(Layer):
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, activity_regularizer=None, **kwargs):
-        if kwargs.pop("input_length", None) is not None:
-            warnings.warn("Argument `input_length` is deprecated (Keras 3). Just remove it.",
-                          stacklevel=2)
+        input_length = kwargs.pop("input_length", None)
+        if input_length is not None and kwargs.get("input_shape") is None and \
+                kwargs.get("batch_input_shape") is None:
+            # Keras 2: the sequence length, which makes the layer a model's first layer
+            kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
+        if input_length is not None:
+            self._input_length = input_length
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")

@@ -18,7 +18,7 @@ from torch import nn
 from plait import config, constraints, initializers, regularizers
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape, user_location
-from plait.layers import variables
+from plait.utils import variables
 from plait.layers.masking import with_implicit_mask
 from plait.serialization import register_serializable
 from plait.utils import nest, sharding
@@ -184,6 +184,17 @@ class Layer(nn.Module):
         if isinstance(value, variables.Variable) or isinstance(value, variables.StateVariable):
             if self._rekey_weight(name, value):
                 return
+        # Keras tracks layers held in a list or dict attribute (`self.blocks = [Dense(8),
+        # Dense(8)]`): they become submodules (a ModuleList / ModuleDict) too.
+        elif type(value) in (list, tuple) and value and all(
+                isinstance(v, nn.Module) for v in value) and any(
+                isinstance(v, Layer) for v in value) and "_modules" in self.__dict__:
+            value = nn.ModuleList(value)
+        elif type(value) is dict and value and all(
+                isinstance(k, str) and "." not in k and isinstance(v, nn.Module)
+                for k, v in value.items()) and any(
+                isinstance(v, Layer) for v in value.values()) and "_modules" in self.__dict__:
+            value = nn.ModuleDict(value)
         super().__setattr__(name, value)
 
     def _rekey_weight(self, name, value):
@@ -217,7 +228,10 @@ class Layer(nn.Module):
 
     def _ensure_built(self, input_shape):
         if not self.built:
-            self.build(input_shape)
+            # Weights made on a first call inside predict (inference mode) must still be
+            # trainable later.
+            with torch.inference_mode(False):
+                self.build(input_shape)
             self.built = True
 
     # ---------------------------------------------------------------- hooks
@@ -330,6 +344,12 @@ class Layer(nn.Module):
                 f"{_describe_inputs(args[0])}, at {where}: {err}") from err
 
     def _meta_output_specs(self, args, kwargs):
+        try:
+            return self._shape_run_specs(args, kwargs)
+        finally:
+            self.clear_added_losses()  # the shape runs' add_loss values are not losses
+
+    def _shape_run_specs(self, args, kwargs):
         try:
             return self._meta_run_specs(args, kwargs)
         except (RuntimeError, NotImplementedError) as err:
@@ -464,8 +484,16 @@ class Layer(nn.Module):
         return self._dtype
 
     def _sublayers(self):
-        """Direct child layers whose weights count as this layer's, in Keras's order."""
-        return [m for m in self.children() if isinstance(m, Layer)]
+        """Direct child layers whose weights count as this layer's, in Keras's order (the
+        layers held in a list or dict attribute, or a torch container, included)."""
+        found, stack = [], list(reversed(list(self.children())))
+        while stack:
+            module = stack.pop()
+            if isinstance(module, Layer):
+                found.append(module)
+            else:
+                stack.extend(reversed(list(module.children())))
+        return found
 
     def _weight_entries(self):
         """(keras name, tensor, spec, trainable) for every weight in Keras 3's order (see
@@ -566,7 +594,43 @@ class Layer(nn.Module):
             holder = layer._activity_penalty
             if holder is not None and holder.value is not None:
                 losses.append(holder.value)
+            losses.extend(layer._added_losses)
+        losses.extend(self.__dict__.get("_symbolic_loss_values", ()))
         return losses
+
+    _added_losses = ()
+
+    def add_loss(self, loss):
+        """Add a loss tensor (a scalar, or a tensor that is averaged) to the training loss,
+        from inside `call` (`self.add_loss(0.01 * torch.sum(x ** 2))`). fit adds the
+        losses of the step's forward to the loss it minimizes; `losses` lists them."""
+        if isinstance(loss, SymbolicTensor):
+            raise ValueError(
+                f"Layer '{self.name}'.add_loss() got a symbolic tensor; call add_loss on the "
+                "Model built from it (model.add_loss(expression)), or inside call().")
+        if callable(loss) and not isinstance(loss, torch.Tensor):
+            loss = loss()
+        if not isinstance(loss, torch.Tensor):
+            loss = torch.as_tensor(loss, dtype=torch.float32)
+        if "_added_losses" not in self.__dict__:
+            self.__dict__["_added_losses"] = []
+        added = self.__dict__["_added_losses"]
+        added.append(loss if loss.dim() == 0 else loss.mean())
+        if len(added) > 64:  # called many times with no training step reading them
+            del added[:-64]
+
+    @property
+    def losses(self):
+        """The loss tensors of this layer and its sublayers: `add_loss` losses of the last
+        call, activity and weight regularization penalties."""
+        return self.regularization_losses()
+
+    def clear_added_losses(self):
+        """Forget the `add_loss` losses read by a training step."""
+        for layer in _walk_layers(self):
+            if layer._added_losses:
+                layer._added_losses.clear()
+            layer.__dict__.pop("_symbolic_loss_values", None)
 
     def clear_activity_penalties(self):
         """Forget the activity penalties of the last call (a compiled train step reads them

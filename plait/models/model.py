@@ -11,13 +11,15 @@ keys `dense_1.weight`, stable for a given architecture) and
 generates `forward` (see `model.code`). Training and summaries delegate to `plait.training`
 and `plait.models.summary`.
 """
+import functools
+import inspect
 import keyword
 import re
 
 import numpy as np
 import torch
 
-from plait import serialization
+from plait import config, serialization, training
 from plait.graph.graph import Graph
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape
@@ -109,10 +111,49 @@ class Model(KerasMethods, Layer):
                 return key
         raise ValueError(f"Layer '{layer.name}' is not a layer of model '{self.name}'.")
 
+    def build(self, input_shape=None):
+        """Create the weights of a subclassed model for inputs of `input_shape` (with the
+        batch dimension; a list or dict of shapes for several inputs) by running it once,
+        in inference mode, on zeros. A functional model is built already."""
+        if self._graph is not None or input_shape is None:
+            return
+        device = next(self.parameters(), torch.empty(0, device=config.device())).device
+
+        def zeros(shape):
+            return torch.zeros(tuple(1 if d is None else d for d in shape), device=device)
+
+        if isinstance(input_shape, dict):
+            inputs = {k: zeros(v) for k, v in input_shape.items()}
+        elif isinstance(input_shape, (list, tuple)) and input_shape and all(
+                isinstance(s, (list, tuple)) for s in input_shape):
+            inputs = [zeros(s) for s in input_shape]
+        else:
+            inputs = zeros(input_shape)
+        previous = [(m, m.training) for m in self.modules()]
+        self.train(False)
+        try:
+            with torch.no_grad(), torch.inference_mode(False):
+                self.forward(inputs)
+        finally:
+            self.clear_added_losses()
+            for m, mode in previous:
+                m.training = mode
+        self.built = True
+
     # ---------------------------------------------------------------- calling
-    def forward(self, inputs, training=None):
-        if self._forward_code is None:
-            return self.call(inputs, training=training)
+    # fit/evaluate/predict pass a list or dict of inputs as one argument, as Keras does.
+    _keras_call_convention = True
+
+    def forward(self, inputs, training=None, **kwargs):
+        if self._forward_code is None:  # a subclassed model: the user's call computes
+            if training is not None and _call_takes_training(type(self)):
+                kwargs["training"] = training
+            return self.call(inputs, **kwargs)
+        if kwargs:
+            key = next(iter(kwargs))
+            raise TypeError(
+                f"Model '{self.name}' got an unexpected keyword argument '{key}'. "
+                f"Received: {key}={kwargs[key]!r:.100}")
         if self._input_structure == "single" and isinstance(inputs, torch.Tensor):
             args = (inputs,)
         else:
@@ -204,7 +245,7 @@ class Model(KerasMethods, Layer):
         weightless ops that only compute masks (`tokens != 0`) are not among them, as in
         Keras, though they are submodules."""
         if self._graph is None:
-            return [m for m in self.children() if isinstance(m, Layer)]
+            return Layer._sublayers(self)
         hidden = self._graph.mask_layers
         return [layer for layer in self._graph.layers if layer not in hidden]
 
@@ -337,10 +378,125 @@ class Model(KerasMethods, Layer):
 
     @property
     def metrics(self):
-        """The metric objects `compile` made, one per output and name, in the order of
-        `metrics_names` (the loss trackers aside); [] before compile."""
+        """The loss tracker (a running mean named "loss") and the metric objects `compile`
+        made, one per output and name; [] before compile. A custom `train_step` updates
+        them (`metric.update_state(loss)` for "loss", `(y, y_pred)` for the others)."""
         state = getattr(self, "_compile_state", None)
-        return [metric for _, metric in state.metric_keys] if state is not None else []
+        if state is None:
+            return []
+        return [state.loss_tracker] + [metric for _, metric in state.metric_keys]
+
+    def add_loss(self, loss):
+        """Add a loss to the training loss. Inside `call` (subclassed models, layers) it
+        takes a tensor; on a functional model it also takes a symbolic expression of the
+        model's tensors (Keras 2's VAE pattern, `vae.add_loss(kl)` then
+        `compile(optimizer)` with no loss): the model then computes it in every forward."""
+        if not isinstance(loss, SymbolicTensor):
+            return super().add_loss(loss)
+        self._ensure_graph()
+        losses = self.__dict__.setdefault("_symbolic_losses", [])
+        losses.append(loss)
+        graph = Graph(list(self._graph.inputs), list(self._graph.outputs) + losses,
+                      self._graph._boundary)
+        for layer in graph.layers:
+            self._register(layer)
+        saved = self._graph, self._outputs_struct
+        self._graph, self._outputs_struct = graph, [saved[1], list(losses)]
+        try:
+            forward, direct, _ = codegen.compile_forward(self)
+        finally:
+            self._graph, self._outputs_struct = saved
+        self._forward_code = _with_losses(forward)
+        self._direct_forward = _with_losses(direct)
+
+    # ------------------------------------------------------ custom training steps
+    # fit/evaluate/predict call an overridden train_step/test_step/predict_step (Keras 3's
+    # PyTorch-backend pattern); these defaults are what they do otherwise, for an
+    # override that calls super().
+    def train_step(self, data):
+        """One training step on `data` (`x`, `(x, y)` or `(x, y, sample_weight)`); returns
+        the logs. Override it to change what fit does."""
+        x, y, sample_weight = _unpack(data)
+        self.zero_grad()
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        loss.backward()
+        self.optimizer.step()
+        return self.compute_metrics(x, y, y_pred, sample_weight, loss=loss)
+
+    def test_step(self, data):
+        """One evaluation step; returns the logs. Override it to change evaluate."""
+        x, y, sample_weight = _unpack(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        return self.compute_metrics(x, y, y_pred, sample_weight, loss=loss)
+
+    def predict_step(self, data):
+        """The predictions for one batch. Override it to change predict."""
+        x, _, _ = _unpack(data)
+        return self(x, training=False)
+
+    train_step._plait_default = test_step._plait_default = True
+    predict_step._plait_default = True
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The loss `compile` configured on `(y, y_pred)`, plus the model's own losses
+        (`add_loss`, regularizers), as a 0-d tensor."""
+        state = self._state("compute_loss")
+        outs = _flat_outputs(y_pred, getattr(state, "output_names", None))
+        if not state.resolved:
+            names = self.__dict__.get("_output_names") or [
+                f"output_{i + 1}" for i in range(len(outs))]
+            state.resolve(names)
+        ys = [None] * len(outs) if y is None else _flat_outputs(y, state.output_names)
+        sws = [None] * len(outs) if sample_weight is None else \
+            _flat_outputs(sample_weight, state.output_names)
+        total, _ = state.compute_loss(ys, outs, sws)
+        extra = self.losses
+        self.clear_added_losses()
+        for value in extra:
+            total = value.reshape(()) if total is None else total + value.reshape(())
+        if total is None:
+            total = torch.zeros((), device=outs[0].device if outs else None)
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
+        """Update the compiled metrics (and the loss tracker with `loss`) and return their
+        current values as a dict."""
+        state = self._state("compute_metrics")
+        outs = _flat_outputs(y_pred, state.output_names)
+        if not state.resolved:
+            state.resolve([f"output_{i + 1}" for i in range(len(outs))])
+        ys = [None] * len(outs) if y is None else _flat_outputs(y, state.output_names)
+        sws = [None] * len(outs) if sample_weight is None else \
+            _flat_outputs(sample_weight, state.output_names)
+        batch = outs[0].shape[0] if outs and outs[0].dim() else 1
+        if loss is not None:
+            state.loss_tracker.update(loss.detach(), batch)
+        with torch.no_grad():
+            for i, out in enumerate(outs):
+                if ys[i] is None:
+                    continue
+                for metric in state.output_metrics[i]:
+                    metric.update_state(ys[i], out.detach())
+                for metric in state.output_weighted_metrics[i]:
+                    metric.update_state(ys[i], out.detach(), sample_weight=sws[i])
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """The current values of `metrics` as a dict of tensors."""
+        state = self._state("get_metrics_result")
+        logs = {"loss": state.loss_tracker.result()} if state.loss_tracker.count else {}
+        for key, metric in state.metric_keys:
+            logs[key] = metric.result()
+        return logs
+
+    def _state(self, caller):
+        state = getattr(self, "_compile_state", None)
+        if state is None:
+            raise ValueError(
+                f"{caller}() needs the model compiled: call model.compile(...) first.")
+        return state
 
     @property
     def metrics_names(self):
@@ -371,6 +527,43 @@ class Model(KerasMethods, Layer):
         if self._graph is not None:
             self._forward_code, self._direct_forward, self._code = \
                 codegen.compile_forward(self)
+
+
+@functools.lru_cache(maxsize=None)
+def _call_takes_training(cls):
+    """Whether a subclassed model's `call` takes `training` (Keras lets it leave it out)."""
+    try:
+        params = inspect.signature(cls.call).parameters
+    except (TypeError, ValueError):
+        return False
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _with_losses(forward):
+    """A generated forward that also computes the model's symbolic losses, kept for the
+    training step (`regularization_losses`)."""
+    def run(self, *args, training=None):
+        outputs, values = forward(self, *args, training=training)
+        self.__dict__["_symbolic_loss_values"] = [v if v.dim() == 0 else v.mean()
+                                                  for v in values]
+        return outputs
+    return run
+
+
+def _unpack(data):
+    """Keras's `unpack_x_y_sample_weight`."""
+    if isinstance(data, tuple) and 1 <= len(data) <= 3:
+        return tuple(data) + (None,) * (3 - len(data))
+    return data, None, None
+
+
+def _flat_outputs(value, names):
+    if isinstance(value, dict):
+        return [value[n] for n in names] if names and all(n in value for n in names) \
+            else list(value.values())
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
 
 
 def _free_key(model, prefix):

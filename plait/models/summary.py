@@ -17,10 +17,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, **kwar
     print_fn = print_fn or print
     graph = model._graph
     if graph is None:
-        raise ValueError(
-            f"Model '{model.name}' has not been built yet, so it has no summary. Build it by "
-            "calling it on data, by model.build(input_shape), or by giving the first layer "
-            "an input_shape.")
+        _print_layer_list(model, line_length, positions, print_fn)
+        return
     hidden = graph.mask_layers
     sequential_like = _is_sequential_like(model, graph, hidden)
     if sequential_like:
@@ -51,6 +49,37 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, **kwar
             print_fn(_row(["", "", "", extra], positions))
         print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
 
+    trainable = sum(w.numel() for w in model.trainable_weights)
+    non_trainable = sum(w.numel() for w in model.non_trainable_weights)
+    print_fn(f"Total params: {trainable + non_trainable:,}")
+    print_fn(f"Trainable params: {trainable:,}")
+    print_fn(f"Non-trainable params: {non_trainable:,}")
+    print_fn("_" * line_length)
+
+
+def _print_layer_list(model, line_length, positions, print_fn):
+    """A model without a graph (a Sequential that builds on its first batch, a subclassed
+    model): its layers in order, `?` for shapes not known, `0 (unbuilt)` for a layer that
+    has no weights yet (Keras 3's markers, in the classic table)."""
+    line_length = line_length or 65
+    default_positions = [0.45, 0.85, 1.0]
+    positions = list(positions or default_positions)
+    _check_layout(line_length, positions, default_positions)
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
+    print_fn("_" * line_length)
+    print_fn(_row(["Layer (type)", "Output Shape", "Param #"], positions))
+    print_fn("=" * line_length)
+    layers = model.layers
+    for i, layer in enumerate(layers):
+        shape = _output_shape(layer) if layer._inbound_nodes else "?"
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+        # the last column may run past the table's edge, as Keras 3's "0 (unbuilt)" does
+        print_fn(_row([f"{layer.name} ({type(layer).__name__})", shape], positions[:2])
+                 + params)
+        print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
+    if not layers:
+        print_fn("=" * line_length)
     trainable = sum(w.numel() for w in model.trainable_weights)
     non_trainable = sum(w.numel() for w in model.non_trainable_weights)
     print_fn(f"Total params: {trainable + non_trainable:,}")

@@ -100,6 +100,12 @@ class _Mean:
         self.total = None
         self.count = 0
 
+    def update_state(self, values, sample_weight=None):
+        """Keras's Metric API, for custom train steps (`self.metrics[0]` is "loss")."""
+        values = torch.as_tensor(values).detach()
+        count = 1 if sample_weight is None else float(sample_weight)
+        self.update(values.float().mean(), count)
+
     def update(self, value, count):
         value = value.detach() * count
         self.total = value if self.total is None else self.total + value
@@ -255,6 +261,7 @@ class CompileState:
                     metric.update_state(ys[i], out, sample_weight=sws[i])
 
     def reset_metrics(self):
+        self.custom_logs = None
         self.loss_tracker.reset_state()
         for tracker in self.output_loss_trackers:
             if tracker is not None:
@@ -268,13 +275,43 @@ class CompileState:
         values += [metric.result() for _, metric in self.metric_keys]
         return values
 
+    custom_logs = None  # what a user's own train_step/test_step returned last
+
     def read_logs(self):
         """The current running values as a dict of floats (one host sync)."""
+        if self.custom_logs is not None:
+            return _flat_logs(self.custom_logs)
         return dict(zip(self.metrics_names, read_floats(self.result_tensors())))
 
     def batch_logs(self):
         """Logs whose values are read from the device only when a callback asks."""
+        if self.custom_logs is not None:
+            return LazyLogs(list(_flat_logs_names(self.custom_logs)), self.read_logs)
         return LazyLogs(self.metrics_names, self.read_logs)
+
+
+def _flat_logs_names(logs):
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            yield from _flat_logs_names(value)
+        else:
+            yield key
+
+
+def _flat_logs(logs):
+    """A custom step's logs as floats; nested dicts (a metric whose result is a dict)
+    are merged in, as Keras does."""
+    flat = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(_flat_logs(value))
+        elif isinstance(value, torch.Tensor) and value.numel() == 1:
+            flat[key] = float(value.detach())
+        elif isinstance(value, numbers.Number):
+            flat[key] = float(value)
+        else:
+            flat[key] = value
+    return flat
 
 
 def read_floats(values):

@@ -76,6 +76,7 @@ class ModelSpec:
         # How a plain module is called, learned from the data: "single", "args" or "kwargs".
         self.call_kind = None
         self.call_keys = None
+        self.keras_call = bool(getattr(module, "_keras_call_convention", False))
 
     @property
     def structured(self):
@@ -151,9 +152,11 @@ class ModelSpec:
         if structure == "dict":
             return (dict(zip(self.input_names, xs)),), {}
         if self.call_kind == "kwargs":
+            if self.keras_call:  # a subclassed plait model takes the dict as one argument
+                return (dict(zip(self.call_keys, xs)),), {}
             return (), dict(zip(self.call_keys, xs))
         if self.call_kind == "args":
-            return tuple(xs), {}
+            return ((list(xs),), {}) if self.keras_call else (tuple(xs), {})
         return (xs[0],), {}
 
     def input_label(self, index):

@@ -108,6 +108,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         one all-reduce instead of the DDP wrapper.
     """
     state = get_state(module, "fit")
+    _build_from_data(module, x, state)
     _check_fit_arguments(epochs, batch_size, validation_batch_size, steps_per_epoch,
                          validation_steps, validation_freq, shuffle)
     # First: on CUDA it may move the module to this process's GPU.
@@ -129,7 +130,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True),
         shard=runner.shard())
     runner.warn_if_unsharded(source)
-    if not state.has_loss:
+    if not state.has_loss and not _may_add_loss(module):
         raise ValueError(
             "fit() needs a loss to minimize, but compile() was given none for any output. "
             "Call compile(loss=...) first. Received: loss=None")
@@ -152,6 +153,7 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         callbacks, add_history=True, add_progbar=verbose != 0, model=module, verbose=verbose,
         epochs=epochs, steps=batches.steps, do_validation=val_batches is not None)
     module.stop_training = False
+    module.history = cbs.history  # Keras: there from on_train_begin
     with _mode(module, training=True):
         cbs.on_train_begin()
         resume = module.__dict__.pop("_initial_epoch", None)  # set by BackupAndRestore
@@ -170,7 +172,8 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
 def _run_epochs(module, state, spec, batches, val_batches, cbs, start, epochs,
                 validation_freq, runner):
     """Epochs `start..epochs-1`; returns the last epoch's logs."""
-    train_step = runner.train_step(state, spec, _jit_options())
+    train_step = _custom_step(module, "train_step", state, spec) or \
+        runner.train_step(state, spec, _jit_options())
     # A stop asked for in a batch hook stops every process after that batch: the flag is
     # reduced after each batch, but only when a callback of the user's has batch hooks.
     stop_each_batch = runner.stops_mid_epoch or _user_batch_hooks(cbs)
@@ -270,6 +273,7 @@ def evaluate(module, x=None, y=None, batch_size=None, verbose="auto", sample_wei
         `metrics_names` order, or a dict with `return_dict=True`.
     """
     state = get_state(module, "evaluate")
+    _build_from_data(module, x)
     _check_batch_size(batch_size, "batch_size")
     _check_optional_steps(steps, "steps")
     spec = data_lib.ModelSpec(module)
@@ -299,7 +303,8 @@ def _run_test(module, state, spec, batches, cbs, runner=None):
     """One pass of test steps; under data-parallel training (`runner`), each process runs
     its shard and the metric states are summed over the processes before they are read."""
     state.reset_metrics()
-    test_step = step_lib.test_step(state, spec, _jit_options())
+    test_step = _custom_step(module, "test_step", state, spec) or \
+        step_lib.test_step(state, spec, _jit_options())
     steps = 0
     with _mode(module, training=False), torch.no_grad():
         cbs.on_test_begin()
@@ -319,6 +324,9 @@ def _run_test(module, state, spec, batches, cbs, runner=None):
 def _results(state, logs, return_dict):
     if return_dict:
         return dict(logs)
+    if state.custom_logs is not None:
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
     values = [logs[name] for name in state.metrics_names]
     return values[0] if len(values) == 1 else values
 
@@ -345,6 +353,7 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     """
     _check_batch_size(batch_size, "batch_size")
     _check_optional_steps(steps, "steps")
+    _build_from_data(module, x)
     spec = data_lib.ModelSpec(module)
     state = getattr(module, "_compile_state", None)
     if state is not None:
@@ -355,7 +364,8 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     cbs = callbacks_module.CallbackList(
         callbacks, add_progbar=verbose != 0, model=module, verbose=verbose, epochs=1,
         steps=batches.steps)
-    forward = step_lib.predict_step(state, spec, _jit_options())
+    forward = _custom_step(module, "predict_step", state, spec) or \
+        step_lib.predict_step(state, spec, _jit_options())
     chunks = []
     on_device = False  # whether outputs come off a device (known from the first batch)
     precision = _Precision(spec.device)
@@ -428,11 +438,12 @@ def train_on_batch(module, x, y=None, sample_weight=None, class_weight=None,
         The loss (a float) when there are no metrics, else `[loss, *metrics]`, or a dict.
     """
     state = get_state(module, "train_on_batch")
+    _build_from_data(module, x, state)
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
     _set_precision(state, spec)
     xs, ys, sws = _one_batch(state, spec, x, y, sample_weight)
-    if not state.has_loss:
+    if not state.has_loss and not _may_add_loss(module):
         raise ValueError(
             "train_on_batch() needs a loss to minimize, but compile() was given none. "
             "Call compile(loss=...) first. Received: loss=None")
@@ -440,7 +451,8 @@ def train_on_batch(module, x, y=None, sample_weight=None, class_weight=None,
         sws = _ClassWeights(class_weight, state, spec)(ys, sws)
     if reset_metrics:
         state.reset_metrics()
-    train_step = step_lib.train_step(state, spec, _jit_options())
+    train_step = _custom_step(module, "train_step", state, spec) or \
+        step_lib.train_step(state, spec, _jit_options())
     with _mode(module, training=True):
         train_step(xs, ys, sws)
     return _results(state, state.read_logs(), return_dict)
@@ -450,13 +462,15 @@ def test_on_batch(module, x, y=None, sample_weight=None, reset_metrics=True,
                   return_dict=False):
     """The loss and metrics on one batch, without updating (Keras's `test_on_batch`)."""
     state = get_state(module, "test_on_batch")
+    _build_from_data(module, x)
     spec = data_lib.ModelSpec(module)
     _adopt_outputs(state, spec)
     _set_precision(state, spec)
     xs, ys, sws = _one_batch(state, spec, x, y, sample_weight)
     if reset_metrics:
         state.reset_metrics()
-    test_step = step_lib.test_step(state, spec, _jit_options())
+    test_step = _custom_step(module, "test_step", state, spec) or \
+        step_lib.test_step(state, spec, _jit_options())
     with _mode(module, training=False), torch.no_grad():
         test_step(xs, ys, sws)
     return _results(state, state.read_logs(), return_dict)
@@ -464,6 +478,7 @@ def test_on_batch(module, x, y=None, sample_weight=None, reset_metrics=True,
 
 def predict_on_batch(module, x):
     """The module's outputs on one batch, as numpy arrays (Keras's `predict_on_batch`)."""
+    _build_from_data(module, x)
     spec = data_lib.ModelSpec(module)
     xs = data_lib.array_inputs(spec, x)
     with _mode(module, training=False), torch.inference_mode(), \
@@ -490,6 +505,75 @@ def _one_batch(state, spec, x, y, sample_weight):
 
 
 # ---------------------------------------------------------------------------- small helpers
+
+def _may_add_loss(module):
+    """Whether the loss may come from the model itself: `add_loss`, or an overridden
+    `train_step` (then `compile(optimizer=...)` alone is legal, as in Keras)."""
+    return callable(getattr(module, "regularization_losses", None)) or \
+        _overridden(module, "train_step")
+
+
+def _overridden(module, kind):
+    method = getattr(type(module), kind, None)
+    return method is not None and not getattr(method, "_plait_default", False)
+
+
+def _custom_step(module, kind, state, spec):
+    """The user's own `train_step`/`test_step`/`predict_step` (Keras 3's pattern: it gets
+    `data` — `x`, `(x, y)` or `(x, y, sample_weight)` — and returns a dict of logs, or the
+    predictions), as a step of the loop; None for the built-in steps. Looked up once per
+    fit/evaluate/predict, not per batch."""
+    if not _overridden(module, kind):
+        return None
+    method = getattr(module, kind)
+
+    def pack(values):
+        return values[0] if len(values) == 1 else list(values)
+
+    def inputs(xs):
+        args, kwargs = spec.call_args(xs)
+        return args[0] if len(args) == 1 and not kwargs else (kwargs or list(args))
+
+    if kind == "predict_step":
+        return lambda xs: method(inputs(xs))
+
+    def step(xs, ys, sws):
+        x = inputs(xs)
+        y = None if ys is None or all(v is None for v in ys) else pack(ys)
+        sw = None if sws is None or all(v is None for v in sws) else pack(sws)
+        data = x if y is None and sw is None else (x, y) if sw is None else (x, y, sw)
+        logs = method(data)
+        if state is not None:
+            state.custom_logs = dict(logs) if isinstance(logs, dict) else {"loss": logs}
+
+    return step
+
+
+def _build_from_data(module, x, state=None):
+    """Build a plait model that has no input shape yet (a Sequential without one, a
+    subclassed model) on the first rows of in-memory `x`, in inference mode, without
+    gradients; then give the optimizer the parameters made after `compile`."""
+    if getattr(module, "built", True) is False and getattr(
+            module, "_keras_call_convention", False) and data_lib.is_array_like(x) and \
+            x is not None:
+        device = data_lib.module_device(module)
+
+        def first_rows(value):
+            if isinstance(value, dict):
+                return {k: first_rows(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)) and not data_lib._is_list_of_scalars(value):
+                return [first_rows(v) for v in value]
+            return data_lib.to_tensor(value, device, torch.float32)[:2]
+
+        with _mode(module, training=False), torch.no_grad():
+            module(first_rows(x))
+        module.clear_added_losses()
+        built = True
+    else:
+        built = False
+    if state is not None and (built or getattr(state.optimizer, "built", True) is False):
+        state.optimizer.build([p for p in module.parameters() if p.requires_grad])
+
 
 def _resolve_verbose(verbose):
     if verbose == "auto":

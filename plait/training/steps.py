@@ -72,16 +72,29 @@ class _Penalties:
 
     def __init__(self, module):
         self.fn = getattr(module, "regularization_losses", None)
+        self.clear = getattr(module, "clear_added_losses", None)
         self.active = callable(self.fn)
 
     def add(self, total):
         if not self.active:
-            return total
+            return _need_loss(total)
         penalties = self.fn()
         if not penalties:
             self.active = False
-            return total
-        return total + torch.stack([p.reshape(()) for p in penalties]).sum()
+            return _need_loss(total)
+        if self.clear is not None:
+            self.clear()
+        penalty = torch.stack([p.reshape(()) for p in penalties]).sum()
+        return penalty if total is None else total + penalty
+
+
+def _need_loss(total):
+    if total is None:
+        raise ValueError(
+            "fit() needs a loss to minimize, but compile() was given none for any output "
+            "and the model added none (add_loss). Call compile(loss=...) first. "
+            "Received: loss=None")
+    return total
 
 
 def _constraint_fn(module):

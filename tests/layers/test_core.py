@@ -65,9 +65,10 @@ def test_embedding_weights_argument_and_mask():
     assert layer.get_config()["mask_zero"] is True
 
 
-def test_embedding_input_length_is_deprecated():
-    with pytest.warns(UserWarning, match="input_length"):
-        Embedding(4, 3, input_length=10)
+def test_embedding_input_length_fixes_the_sequence_length_like_keras_2():
+    from plait.models import Sequential
+    model = Sequential([Embedding(4, 3, input_length=10)])
+    assert model.output_shape == (None, 10, 3)
 
 
 @pytest.mark.parametrize("kwargs,match", [
