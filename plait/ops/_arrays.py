@@ -565,14 +565,19 @@ def einsum(subscripts, *operands):
     return torch.einsum(subscripts, *xs)
 
 
-inner = keras_op(lambda x1, x2: (lambda a, b, d: torch.inner(a, b).to(d))(*_mm_inputs(x1, x2)),
-                 name="inner")
-outer = keras_op(lambda x1, x2: (lambda a, b, d: torch.outer(a.reshape(-1), b.reshape(-1))
-                                 .to(d))(*_mm_inputs(x1, x2)), name="outer")
-kron = keras_op(lambda x1, x2: (lambda a, b, d: torch.kron(a, b).to(d))(*_mm_inputs(x1, x2)),
-                name="kron")
-vdot = keras_op(lambda x1, x2: (lambda a, b, d: torch.vdot(a.reshape(-1), b.reshape(-1))
-                                .to(d))(*_mm_inputs(x1, x2)), name="vdot")
+def _product(fn, flat=False):
+    def op(x1, x2):
+        a, b, dtype = _mm_inputs(x1, x2)
+        if flat:
+            a, b = a.reshape(-1), b.reshape(-1)
+        return fn(a, b).to(dtype)
+    return op
+
+
+inner = keras_op(_product(torch.inner), name="inner")
+outer = keras_op(_product(torch.outer, flat=True), name="outer")
+kron = keras_op(_product(torch.kron), name="kron")
+vdot = keras_op(_product(torch.vdot, flat=True), name="vdot")
 
 
 @keras_op
@@ -645,11 +650,11 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 def correlate(x1, x2, mode="valid"):
     """The cross-correlation of two 1-D tensors ('valid', 'same' or 'full')."""
     a, b = (to_float(v) for v in _same_dtype(x1, x2))
-    n, m = a.shape[0], b.shape[0]
+    m = b.shape[0]
     pad = {"valid": 0, "same": m // 2, "full": m - 1}[mode]
     padded = torch.nn.functional.pad(a, (pad, pad if mode != "same" else m - 1 - m // 2))
     out = torch.nn.functional.conv1d(padded.reshape(1, 1, -1), b.reshape(1, 1, -1)).reshape(-1)
-    return out if mode != "valid" or n >= m else out
+    return out
 
 
 @keras_op
