@@ -10,6 +10,8 @@ a custom loss, or directly on a functional graph's tensors).
 
 Settings (`floatx`, `epsilon`, `image_data_format`, ...) are the ones `plait.config` holds.
 """
+import builtins
+
 import numpy as np
 import torch
 
@@ -185,7 +187,7 @@ _SAME = ["abs", "all", "any", "cos", "cumprod", "cumsum", "equal", "exp", "great
          "softsign", "square", "std", "stop_gradient", "sum", "tanh", "var", "sigmoid",
          "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
          "stack", "tile", "transpose", "cast", "reshape", "ones_like", "zeros_like",
-         "expand_dims", "squeeze", "softmax", "elu", "one_hot", "dot"]
+         "squeeze", "softmax", "elu", "one_hot", "dot"]
 for _name in _SAME:
     globals()[_name] = getattr(ops, _name)
 
@@ -214,7 +216,7 @@ def clip(x, min_value, max_value):
     """`x` limited to [min_value, max_value] (None: unbounded on that side)."""
     low = -np.inf if min_value is None else min_value
     high = np.inf if max_value is None else max_value
-    return ops.clip(x, low, max(low, high) if isinstance(high, (int, float)) else high)
+    return ops.clip(x, low, builtins.max(low, high) if isinstance(high, (int, float)) else high)
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
@@ -233,6 +235,7 @@ def hard_sigmoid(x):
 
 def l2_normalize(x, axis=None):
     """`x / sqrt(max(sum(x ** 2, axis), 1e-12))`."""
+    x = x if isinstance(x, SymbolicTensor) else ops.convert_to_tensor(x)
     squares = ops.sum(ops.square(x), axis=axis, keepdims=True)
     return x * ops.rsqrt(ops.maximum(squares, 1e-12))
 
@@ -257,6 +260,11 @@ def switch(condition, then_expression, else_expression):
 def concatenate(tensors, axis=-1):
     """The tensors joined along `axis` (the last by default)."""
     return ops.concatenate(tensors, axis=axis)
+
+
+def expand_dims(x, axis=-1):
+    """`x` with a size-1 axis inserted at `axis` (the end by default, as in Keras 2)."""
+    return ops.expand_dims(x, axis)
 
 
 def permute_dimensions(x, pattern):

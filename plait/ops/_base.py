@@ -76,6 +76,8 @@ def standardize_dtype(dtype=None):
         return "bool"
     if isinstance(dtype, torch.dtype):
         return dtype_name(dtype)
+    if isinstance(dtype, type) and issubclass(dtype, np.generic):
+        return np.dtype(dtype).name
     if hasattr(dtype, "dtype") and not isinstance(dtype, str):  # tensors, arrays
         dtype = dtype.dtype
         return dtype_name(dtype) if isinstance(dtype, torch.dtype) else np.dtype(dtype).name
@@ -117,6 +119,8 @@ def result_type(*dtypes):
         out = torch.promote_types(out, d)
     if float in weak and not (out.is_floating_point or out.is_complex):
         return config.floatx()
+    if int in weak and out == torch.bool:
+        return "int32"
     return dtype_name(out)
 
 

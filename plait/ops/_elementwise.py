@@ -47,7 +47,7 @@ _UNARY_FLOAT = {
     "arcsin": torch.arcsin, "arccos": torch.arccos, "arctan": torch.arctan,
     "arcsinh": torch.arcsinh, "arccosh": torch.arccosh, "arctanh": torch.arctanh,
     "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh, "erf": torch.erf,
-    "erfinv": torch.erfinv, "i0": torch.i0, "sinc": torch.sinc,
+    "erfc": torch.erfc, "erfinv": torch.erfinv, "i0": torch.i0, "sinc": torch.sinc,
     "floor": torch.floor, "ceil": torch.ceil, "fabs": torch.abs,
     "reciprocal": torch.reciprocal, "deg2rad": torch.deg2rad, "rad2deg": torch.rad2deg,
     "cbrt": lambda x: torch.sign(x) * torch.abs(x).pow(1.0 / 3.0), "angle": torch.angle,

@@ -136,7 +136,7 @@ def hsv_to_rgb(images, data_format=None):
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",
                     data_format=None):
     """Patches of `size` as channels: (batch, rows, cols, size_h * size_w * channels)."""
-    x, back = _nchw(images, data_format)
+    x, _ = _nchw(images, data_format)
     kh, kw = (size, size) if isinstance(size, int) else size
     strides = (kh, kw) if strides is None else ((strides,) * 2 if isinstance(strides, int)
                                                  else tuple(strides))
@@ -169,7 +169,7 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     x, back = _nchw(images, data_format)
     x = to_float(x)
     t = tensor(transform, x.dtype, like=x).reshape(-1, 8).expand(x.shape[0], 8)
-    n, c, h, w = x.shape
+    h, w = x.shape[-2:]
     ys, xs = torch.meshgrid(torch.arange(h, dtype=x.dtype), torch.arange(w, dtype=x.dtype),
                             indexing="ij")
     a = t[:, :, None, None]

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from plait import config
 from plait.ops._base import keras_op, tensor, to_float, torch_dtype
 
-__all__ = [
+__all__ = [  # noqa: F822 - the activations are defined from the table below
     "adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization",
     "binary_crossentropy", "categorical_crossentropy", "celu", "conv", "conv_transpose",
     "ctc_loss", "depth_to_space", "depthwise_conv", "dot_product_attention", "elu", "gelu",

@@ -1,7 +1,8 @@
 """Keras's `ops.numpy`: the NumPy-style ops (element-wise, reductions, array making,
 reshaping, indexing, sorting and products)."""
-from plait.ops import _arrays, _elementwise
+from plait.ops import _arrays, _elementwise, _products
 from plait.ops._arrays import *  # noqa: F403
 from plait.ops._elementwise import *  # noqa: F403
+from plait.ops._products import *  # noqa: F403
 
-__all__ = sorted(set(_arrays.__all__) | set(_elementwise.__all__))  # noqa: PLE0605
+__all__ = sorted(set(_arrays.__all__) | set(_elementwise.__all__) | set(_products.__all__))  # noqa: PLE0605

@@ -17,7 +17,7 @@ SEQ = rng.normal(size=(2, 7, 3)).astype("float32")
 NAN = np.where(F > 0.6, np.nan, F).astype("float32")
 
 UNARY = ("abs absolute negative sign square sqrt rsqrt exp exp2 expm1 log log10 log1p log2 "
-         "sin cos tan arcsin arccos arctan arcsinh arctanh sinh cosh tanh erf erfinv sinc "
+         "sin cos tan arcsin arccos arctan arcsinh arctanh sinh cosh tanh erf erfc erfinv sinc "
          "floor ceil trunc fabs reciprocal deg2rad rad2deg cbrt isfinite isinf isnan isneginf "
          "isposinf signbit logical_not conj conjugate real copy ravel relu relu6 sigmoid "
          "softplus softsign silu swish log_sigmoid hard_sigmoid hard_silu hard_swish selu "
