@@ -40,3 +40,4 @@ from plait.layers.adaptive_pooling import (  # noqa: F401
     AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
     AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
 from plait.layers.rms_normalization import RMSNormalization  # noqa: F401
+from plait.layers.einsum_dense import EinsumDense  # noqa: F401

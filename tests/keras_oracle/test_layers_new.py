@@ -47,6 +47,13 @@ CASES = [
     ("adaptive_avg_3d", lambda L: L.AdaptiveAveragePooling3D(2), VOL),
     ("adaptive_max_3d", lambda L: L.AdaptiveMaxPooling3D((1, 2, 3)), VOL),
     ("rms_norm", lambda L: L.RMSNormalization(), IMG),
+    ("einsum_heads", lambda L: L.EinsumDense("abc,cde->abde", (None, 4, 3),
+                                             bias_axes="de"), SEQ),
+    ("einsum_left_elided", lambda L: L.EinsumDense("...b,bc->...c", 7, bias_axes="c",
+                                                   activation="relu"), SEQ),
+    ("einsum_right_elided", lambda L: L.EinsumDense("ab...,bc->ac...", (4,),
+                                                    bias_axes="c"), SEQ),
+    ("einsum_no_bias", lambda L: L.EinsumDense("abc,cd->abd", (5, 3)), SEQ),
     ("rms_norm_axes", lambda L: L.RMSNormalization(axis=[2, 3], epsilon=1e-3), IMG),
 ]
 
@@ -83,8 +90,9 @@ def test_config_matches_keras(case):
     k_config, p_config = k_layer.get_config(), p_layer.get_config()
     if "cell" not in k_config:
         skip = {"name", "dtype", "trainable"}
-        assert {k: v for k, v in p_config.items() if k not in skip and k in k_config} == {
-            k: v for k, v in k_config.items() if k not in skip}
+        keys = [k for k, v in k_config.items() if k not in skip and not isinstance(v, dict)]
+        assert set(keys) <= set(p_config)
+        assert {k: p_config[k] for k in keys} == {k: k_config[k] for k in keys}
         return
     assert set(k_config) <= set(p_config) | {"dtype"}
     for key in ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
@@ -192,9 +200,18 @@ HARNESS += [
     (plait.layers.AdaptiveMaxPooling3D, {"output_size": 2}, (4, 4, 4, 1),
      (None, 2, 2, 2, 1)),
     (plait.layers.RMSNormalization, {"axis": [1, 2]}, (3, 4), (None, 3, 4)),
+    (plait.layers.EinsumDense, {"equation": "abc,cde->abde", "output_shape": (3, 2, 5),
+                                "bias_axes": "e"}, (3, 4), (None, 3, 2, 5)),
 ]
 
 
 @pytest.mark.parametrize("cls,kwargs,shape,expected", HARNESS)
 def test_layer_contract(cls, kwargs, shape, expected):
     run_layer_test(cls, kwargs, shape, expected_output_shape=expected)
+
+
+def test_einsum_dense_bad_equation_and_bias_axes():
+    with pytest.raises(ValueError, match="Invalid einsum equation"):
+        plait.layers.EinsumDense("ab->b", 3)
+    with pytest.raises(ValueError, match="Bias dimension 'z'"):
+        plait.layers.EinsumDense("ab,bc->ac", 3, bias_axes="z")(plait.Input((4,)))
