@@ -33,7 +33,7 @@ from plait.layers.reshaping import Flatten  # noqa: F401
 from plait.layers.reshaping import (  # noqa: F401
     Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, Reshape, UpSampling1D,
     UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
-from plait.layers.torch_ops import TorchModule, TorchOp  # noqa: F401
+from plait.layers.torch_ops import TorchModule, TorchModuleWrapper, TorchOp  # noqa: F401
 from plait.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
 from plait.layers.rnn import GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells  # noqa: F401
 from plait.layers.adaptive_pooling import (  # noqa: F401

@@ -215,3 +215,17 @@ def test_einsum_dense_bad_equation_and_bias_axes():
         plait.layers.EinsumDense("ab->b", 3)
     with pytest.raises(ValueError, match="Bias dimension 'z'"):
         plait.layers.EinsumDense("ab,bc->ac", 3, bias_axes="z")(plait.Input((4,)))
+
+
+def test_torch_module_wrapper_matches_keras():
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.Tanh(), torch.nn.Linear(6, 2))
+    k_layer = keras.layers.TorchModuleWrapper(module)
+    p_layer = plait.layers.TorchModuleWrapper(module, output_shape=(None, 5, 2))
+    assert p_layer(plait.Input((5, 4))).shape == (None, 5, 2)
+    x = torch.tensor(SEQ)
+    torch.testing.assert_close(p_layer(x), k_layer(x))
+    assert len(p_layer.trainable_weights) == 4
+    inputs = plait.Input((5, 4))
+    model = plait.Model(inputs, plait.layers.TorchModuleWrapper(torch.nn.Linear(4, 3))(inputs))
+    assert model.count_params() == 15
