@@ -41,3 +41,4 @@ from plait.layers.adaptive_pooling import (  # noqa: F401
     AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
 from plait.layers.rms_normalization import RMSNormalization  # noqa: F401
 from plait.layers.einsum_dense import EinsumDense  # noqa: F401
+from plait.layers.grouped_query_attention import GroupedQueryAttention, GroupQueryAttention  # noqa: F401

@@ -229,3 +229,47 @@ def test_torch_module_wrapper_matches_keras():
     inputs = plait.Input((5, 4))
     model = plait.Model(inputs, plait.layers.TorchModuleWrapper(torch.nn.Linear(4, 3))(inputs))
     assert model.count_params() == 15
+
+
+GQA = [({}, {}), ({"use_gate": True, "sliding_window": 2}, {"use_causal_mask": True}),
+       ({"use_bias": False}, {"return_attention_scores": True}),
+       ({}, {"attention_mask": np.tril(np.ones((2, 5, 7), dtype=bool))})]
+
+
+@pytest.mark.parametrize("kwargs,call_kwargs", GQA)
+def test_group_query_attention_matches_keras(kwargs, call_kwargs):
+    call_kwargs = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v
+                   for k, v in call_kwargs.items()}
+    query = RNG.normal(size=(2, 5, 8)).astype("float32")
+    value = torch.tensor(RNG.normal(size=(2, 7, 8)).astype("float32"))
+    k_layer = keras.layers.GroupQueryAttention(4, 4, 2, **kwargs)
+    p_layer = plait.layers.GroupQueryAttention(4, 4, 2, **kwargs)
+    k_layer(torch.tensor(query), value)
+    p_layer(torch.tensor(query), value)
+    p_layer.set_weights([np.asarray(w) for w in k_layer.get_weights()])
+    results = []
+    for layer in (k_layer, p_layer):
+        q = torch.tensor(query, requires_grad=True)
+        out = [o for o in nest.flatten(layer(q, value, **call_kwargs)) if o is not None]
+        sum(o.sum() for o in out).backward()
+        results.append(([o.detach().numpy() for o in out], q.grad.numpy()))
+    (expected, expected_grad), (got, got_grad) = results
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    np.testing.assert_allclose(got_grad, expected_grad, atol=1e-5)
+    k_config, p_config = k_layer.get_config(), p_layer.get_config()
+    keys = [k for k, v in k_config.items() if k not in ("name", "dtype")
+            and not isinstance(v, dict)]
+    assert {k: p_config[k] for k in keys} == {k: k_config[k] for k in keys}
+    rebuilt = plait.layers.GroupQueryAttention.from_config(p_config)
+    assert rebuilt.get_config() == p_config
+
+
+def test_group_query_attention_symbolic_and_errors():
+    layer = plait.layers.GroupQueryAttention(head_dim=4, num_query_heads=4,
+                                             num_key_value_heads=2)
+    assert layer(plait.Input((5, 8)), plait.Input((7, 8))).shape == (None, 5, 8)
+    with pytest.raises(ValueError, match="divisible"):
+        plait.layers.GroupQueryAttention(4, 4, 3)
+    with pytest.raises(ValueError, match="sliding_window"):
+        plait.layers.GroupQueryAttention(4, 4, 2, sliding_window=0)
