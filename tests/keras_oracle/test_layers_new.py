@@ -273,3 +273,34 @@ def test_group_query_attention_symbolic_and_errors():
         plait.layers.GroupQueryAttention(4, 4, 3)
     with pytest.raises(ValueError, match="sliding_window"):
         plait.layers.GroupQueryAttention(4, 4, 2, sliding_window=0)
+
+
+@pytest.mark.parametrize("inner", [lambda L: L.Dense(3), lambda L: L.Conv2D(3, 3)],
+                         ids=["dense", "conv"])
+def test_spectral_normalization_matches_keras(inner):
+    x = torch.tensor(IMG)
+    k_layer = keras.layers.SpectralNormalization(inner(keras.layers), power_iterations=2)
+    p_layer = plait.layers.SpectralNormalization(inner(plait.layers), power_iterations=2)
+    k_layer(x)
+    p_layer(x)
+    start = [np.asarray(w) for w in k_layer.get_weights()]
+    p_layer.set_weights(start)
+    for training in (True, True, False):
+        expected = k_layer(x, training=training).detach().numpy()
+        got = p_layer(x, training=training).detach().numpy()
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    for a, b in zip(p_layer.get_weights(), k_layer.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), atol=1e-6)
+    kernel = p_layer.get_weights()[0]
+    assert not np.allclose(kernel, start[0])
+    assert np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0] < 1.2
+    assert p_layer.get_config()["power_iterations"] == 2
+
+
+def test_spectral_normalization_errors_and_contract():
+    with pytest.raises(ValueError, match="power_iterations"):
+        plait.layers.SpectralNormalization(plait.layers.Dense(2), power_iterations=0)
+    with pytest.raises(ValueError, match="kernel"):
+        plait.layers.SpectralNormalization(plait.layers.Dropout(0.1))(plait.Input((3,)))
+    run_layer_test(plait.layers.SpectralNormalization, {"layer": plait.layers.Dense(4)},
+                   (3,), expected_output_shape=(None, 4))
