@@ -43,3 +43,4 @@ from plait.layers.rms_normalization import RMSNormalization  # noqa: F401
 from plait.layers.einsum_dense import EinsumDense  # noqa: F401
 from plait.layers.grouped_query_attention import GroupedQueryAttention, GroupQueryAttention  # noqa: F401
 from plait.layers.spectral_normalization import SpectralNormalization  # noqa: F401
+from plait.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: F401

@@ -13,6 +13,7 @@ from tests.layers.harness import run_layer_test
 RNG = np.random.default_rng(0)
 SEQ = RNG.normal(size=(3, 5, 4)).astype("float32")
 IMG = RNG.normal(size=(2, 7, 9, 3)).astype("float32")
+VID = RNG.normal(size=(2, 3, 6, 5, 2)).astype("float32")
 VOL = RNG.normal(size=(2, 5, 6, 7, 2)).astype("float32")
 
 
@@ -47,6 +48,13 @@ CASES = [
     ("adaptive_avg_3d", lambda L: L.AdaptiveAveragePooling3D(2), VOL),
     ("adaptive_max_3d", lambda L: L.AdaptiveMaxPooling3D((1, 2, 3)), VOL),
     ("rms_norm", lambda L: L.RMSNormalization(), IMG),
+    ("conv_lstm_2d", lambda L: L.ConvLSTM2D(4, 3), VID),
+    ("conv_lstm_2d_same_seq_state_back", lambda L: L.ConvLSTM2D(
+        4, (3, 2), padding="same", return_sequences=True, return_state=True,
+        go_backwards=True), VID),
+    ("conv_lstm_1d_strides", lambda L: L.ConvLSTM1D(3, 2, strides=2), IMG),
+    ("conv_lstm_1d_dilated_nobias", lambda L: L.ConvLSTM1D(
+        3, 3, dilation_rate=2, return_sequences=True, use_bias=False), IMG),
     ("einsum_heads", lambda L: L.EinsumDense("abc,cde->abde", (None, 4, 3),
                                              bias_axes="de"), SEQ),
     ("einsum_left_elided", lambda L: L.EinsumDense("...b,bc->...c", 7, bias_axes="c",
@@ -200,6 +208,8 @@ HARNESS += [
     (plait.layers.AdaptiveMaxPooling3D, {"output_size": 2}, (4, 4, 4, 1),
      (None, 2, 2, 2, 1)),
     (plait.layers.RMSNormalization, {"axis": [1, 2]}, (3, 4), (None, 3, 4)),
+    (plait.layers.ConvLSTM2D, {"filters": 3, "kernel_size": 2}, (2, 4, 4, 1),
+     (None, 3, 3, 3)),
     (plait.layers.EinsumDense, {"equation": "abc,cde->abde", "output_shape": (3, 2, 5),
                                 "bias_axes": "e"}, (3, 4), (None, 3, 2, 5)),
 ]
