@@ -29,6 +29,7 @@ from torch import nn
 from plait import ops
 from plait.graph import tensor as tensor_module
 from plait.graph.tensor import SymbolicTensor, format_shape
+from plait.layers import layer as layer_module
 from plait.layers.layer import Layer, LayerCallError, WeightSpec, _describe_inputs
 from plait.serialization import register_serializable
 from plait.utils.dtypes import dtype_name, to_torch_dtype
@@ -528,3 +529,35 @@ class TorchModule(Layer):
 
 def _has_lazy(module):
     return any(isinstance(p, nn.parameter.UninitializedParameter) for p in module.parameters())
+
+
+@register_serializable(package="plait")
+class TorchModuleWrapper(TorchModule):
+    """Keras 3's name for wrapping a `torch.nn.Module` as a layer: `TorchModule` with
+    Keras's arguments.
+
+    Args:
+        module: the `torch.nn.Module` to wrap.
+        name: the layer's name.
+        output_shape: the output's shape with the batch axis (e.g. `(None, 4)`), for a
+            module that cannot run on shape-only tensors; default None (found by running
+            the module on meta tensors).
+
+    Differences from Keras: the config holds no pickled module (plait never pickles), so
+    `get_config()` raises as `TorchModule`'s does; save the weights instead.
+
+    Example:
+        >>> layer = TorchModuleWrapper(torch.nn.Linear(8, 4))
+        >>> layer(plait.Input((8,))).shape
+        (None, 4)
+    """
+
+    def __init__(self, module, name=None, output_shape=None, **kwargs):
+        super().__init__(module, name=name, **kwargs)
+        self.output_shape_hint = None if output_shape is None else tuple(output_shape)
+
+    def _output_specs(self, args, kwargs, input_shapes, where):
+        if self.output_shape_hint is None:
+            return super()._output_specs(args, kwargs, input_shapes, where)
+        return layer_module._shapes_to_specs(self.output_shape_hint,
+                                             layer_module._first_dtype(args))

@@ -110,13 +110,36 @@ LAYER_CASES = [
     ("GlobalAveragePooling1D", {}, (5, 3), "one"),
     ("GlobalAveragePooling2D", {}, (4, 4, 3), "one"),
     ("GlobalAveragePooling3D", {}, (3, 3, 3, 2), "one"),
+    ("RNN", dict(cell=lambda: layers.LSTMCell(4)), (5, 3), "one"),
+    ("RNN", dict(cell=lambda: layers.GRUCell(3), return_sequences=True), (5, 3), "one"),
+    ("RNN", dict(cell=lambda: layers.StackedRNNCells(
+        [layers.SimpleRNNCell(4), layers.LSTMCell(2)])), (5, 3), "one"),
+    ("RNN", dict(cell=lambda: layers.SimpleRNNCell(4), return_state=True), (5, 3), "one"),
+    ("AdaptiveAveragePooling1D", dict(output_size=2), (6, 3), "one"),
+    ("AdaptiveAveragePooling2D", dict(output_size=(2, 3)), (6, 7, 2), "one"),
+    ("AdaptiveAveragePooling3D", dict(output_size=2), (4, 4, 4, 2), "one"),
+    ("AdaptiveMaxPooling1D", dict(output_size=3), (6, 3), "one"),
+    ("AdaptiveMaxPooling2D", dict(output_size=2), (6, 7, 2), "one"),
+    ("AdaptiveMaxPooling3D", dict(output_size=(1, 2, 2)), (4, 4, 4, 2), "one"),
+    ("RMSNormalization", dict(epsilon=1e-5), (4, 3), "one"),
+    ("EinsumDense", dict(equation="abc,cde->abde", output_shape=(None, 2, 3),
+                         bias_axes="de"), (5, 4), "one"),
+    ("GroupedQueryAttention", dict(head_dim=4, num_query_heads=4, num_key_value_heads=2),
+     [(5, 6), (7, 6)], "args"),
+    ("SpectralNormalization", dict(layer=lambda: layers.Dense(3)), (4,), "one"),
+    ("ConvLSTM1D", dict(filters=2, kernel_size=2), (3, 5, 2), "one"),
+    ("ConvLSTM2D", dict(filters=2, kernel_size=2, padding="same", return_sequences=True),
+     (3, 4, 4, 1), "one"),
+    ("ConvLSTM3D", dict(filters=2, kernel_size=2), (2, 3, 3, 3, 1), "one"),
 ]
 
 # Layer classes that are not layer kinds of their own (aliases are found by identity).
-_NOT_KINDS = {"Layer", "InputLayer"}
+_NOT_KINDS = {"Layer", "InputLayer",
+              # cells: saved inside the RNN rows above
+              "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"}
 # Classes whose config would be code: Lambda loads only with safe_mode=False and a
 # TorchModule's model saves weights but refuses a config (each tested on its own).
-CODE_LAYERS = {"Lambda", "TorchModule"}
+CODE_LAYERS = {"Lambda", "TorchModule", "TorchModuleWrapper"}
 # Classes made by writing operations on symbolic tensors (covered by torch_ops below).
 _MADE_BY_OPS = {"TorchOp"}
 
