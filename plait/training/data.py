@@ -329,8 +329,8 @@ def to_tensor(value, device, float_dtype, argument="x"):
     if value is None:
         return None
     if not isinstance(value, torch.Tensor):
-        if is_string_data(value):  # text stays on the host for the string layers
-            return StringArray(value)
+        if is_string_data(value) and argument not in ("y", "sample_weight"):
+            return StringArray(value)  # inputs' text stays on the host for string layers
         array = np.asarray(value)
         if array.dtype.kind not in "biufc":
             raise TypeError(
