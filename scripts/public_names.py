@@ -59,9 +59,20 @@ LEGACY_TEXT = {"Tokenizer", "text_to_word_sequence", "one_hot", "hashing_trick",
 
 def _import(name):
     try:
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
     except Exception:  # a plait part that does not exist yet counts as empty
         return None
+    if name.split(".")[0] == "plait" and not _in_checkout(module):
+        return None  # found elsewhere (an editable install's finder), not in this checkout
+    return module
+
+
+def _in_checkout(module):
+    import plait
+
+    root = os.path.realpath(os.path.dirname(plait.__file__))
+    where = os.path.realpath(getattr(module, "__file__", None) or root)
+    return where == root or where.startswith(root + os.sep)
 
 
 def _is_preprocessing_layer(obj):

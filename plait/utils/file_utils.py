@@ -83,7 +83,9 @@ def extract_archive(file_path, path=".", archive_format="auto"):
         if kind == "tar" and tarfile.is_tarfile(file_path):
             with tarfile.open(file_path) as archive:
                 _safe_members(archive.getnames(), path)
-                _extract(lambda: archive.extractall(path, filter="data"), path)
+                # the "data" filter (Python >= 3.11.4) also refuses links and devices
+                safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+                _extract(lambda: archive.extractall(path, **safe), path)
             return True
         if kind == "zip" and zipfile.is_zipfile(file_path):
             with zipfile.ZipFile(file_path) as archive:
