@@ -325,7 +325,8 @@ def to_tensor(value, device, float_dtype, argument="x"):
     if value is None:
         return None
     if not isinstance(value, torch.Tensor):
-        if is_string_data(value):  # text stays on the host for the string layers
+        if argument not in ("y", "sample_weight") and is_string_data(value):
+            # text input stays on the host for the string layers (StringLookup, ...)
             return StringArray(value)
         array = np.asarray(value)
         if array.dtype.kind not in "biufc":
