@@ -198,7 +198,13 @@ class ModelSpec:
         if self.input_dtypes is None:
             return xs
         out = []
-        for data, expected in zip(xs, self.input_dtypes):
+        for i, (data, expected) in enumerate(zip(xs, self.input_dtypes)):
+            if isinstance(data, StringArray) and expected != "string":
+                raise TypeError(
+                    f"Input {self.input_label(i)} of the model takes numbers "
+                    f"({expected}); it was given strings. Text goes to an "
+                    "Input(dtype='string') followed by a string layer (TextVectorization, "
+                    f"StringLookup, Hashing). Received: {data!r:.120}")
             if (data is not None and isinstance(expected, torch.dtype)
                     and expected.is_floating_point and not data.is_floating_point()
                     and not data.is_complex()):
