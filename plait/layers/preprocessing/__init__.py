@@ -11,6 +11,7 @@ from plait.layers.preprocessing.encoding import CategoryEncoding, Hashing
 from plait.layers.preprocessing.image_adjust import (
     RandomColorDegeneration,
     RandomColorJitter,
+    RandomGaussianBlur,
     RandomHue,
     RandomSaturation,
 )
