@@ -37,7 +37,7 @@ from plait.layers.torch_ops import TorchModule, TorchOp  # noqa: F401
 from plait.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
 from plait.layers.preprocessing import (  # noqa: F401
     RandomColorDegeneration, RandomColorJitter, RandomHue, RandomSaturation, CutMix, MixUp,
-    RandomGaussianBlur,
+    RandomGaussianBlur, RandomSharpness,
     AutoContrast, RandomGrayscale, RandomInvert, RandomPosterization, RandomShear, Solarization,
     CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, Normalization, Pipeline,
     RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation,

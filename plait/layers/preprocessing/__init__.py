@@ -14,6 +14,7 @@ from plait.layers.preprocessing.image_adjust import (
     RandomGaussianBlur,
     RandomHue,
     RandomSaturation,
+    RandomSharpness,
 )
 from plait.layers.preprocessing.image_color import (
     AutoContrast,
@@ -57,12 +58,14 @@ __all__ = [
     "RandomContrast",
     "RandomCrop",
     "RandomFlip",
+    "RandomGaussianBlur",
     "RandomGrayscale",
     "RandomHue",
     "RandomInvert",
     "RandomPosterization",
     "RandomRotation",
     "RandomSaturation",
+    "RandomSharpness",
     "RandomShear",
     "RandomTranslation",
     "RandomZoom",

@@ -249,3 +249,32 @@ class RandomGaussianBlur(RandomPreprocessingLayer):
                        "sigma": list(self.sigma), "value_range": list(self.value_range),
                        "data_format": self.data_format})
         return config
+
+
+@register_serializable(package="plait")
+class RandomSharpness(_ColorLayer):
+    """In training, sharpens or softens each image: `x + (1 - 2 f) (smooth(x) - x)`, with
+    `smooth` a 3x3 blur (weights 1/13, center 5/13, zero-padded) and `f` drawn from
+    `factor` (in [0, 1]; a number `f` draws from [0, f]; 0.5 keeps the image), clipped to
+    `value_range`.
+
+    Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+    """
+
+    bounds = (0, 1)
+
+    def forward(self, inputs, training=DIRECT_CALL):
+        images = to_float_image(inputs)
+        if not self._is_training(training):
+            return images
+        images, squeeze = as_batched(images)
+        n, channels = images.shape[0], images.shape[-1]
+        f = self.uniform((n,), self.factor[0], self.factor[1], images.device) * 2
+        kernel = torch.full((3, 3), 1.0 / 13.0, dtype=images.dtype, device=images.device)
+        kernel[1, 1] = 5.0 / 13.0
+        kernel = kernel.view(1, 1, 3, 3).expand(channels, 1, 3, 3)
+        smooth = torch.nn.functional.conv2d(images.permute(0, 3, 1, 2), kernel, padding=1,
+                                            groups=channels).permute(0, 2, 3, 1)
+        out = images + (1.0 - f.view(n, 1, 1, 1).to(images.dtype)) * (smooth - images)
+        out = out.clamp(self.value_range[0], self.value_range[1])
+        return out[0] if squeeze else out

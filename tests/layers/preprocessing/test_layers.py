@@ -52,6 +52,7 @@ RNG = np.random.default_rng(0)
     (L.RandomColorDegeneration, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32,
      0),
     (L.RandomGaussianBlur, {"kernel_size": 5}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+    (L.RandomSharpness, {"factor": 0.3}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
     (L.RandomColorJitter, {"contrast_factor": 0.2, "hue_factor": 0.1}, (6, 6, 3),
      (None, 6, 6, 3), torch.float32, 0),
 ])
