@@ -46,6 +46,7 @@ from plait.layers.spectral_normalization import SpectralNormalization  # noqa: F
 from plait.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: F401
 from plait.layers.preprocessing import (  # noqa: F401
     RandomColorDegeneration, RandomColorJitter, RandomHue, RandomSaturation, CutMix, MixUp,
+    RandomGaussianBlur, RandomSharpness,
     AutoContrast, RandomGrayscale, RandomInvert, RandomPosterization, RandomShear, Solarization,
     CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, Normalization, Pipeline,
     RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation,

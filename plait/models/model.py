@@ -216,7 +216,7 @@ class Model(KerasMethods, Layer):
         model's device; tensors pass as they are."""
         if isinstance(value, torch.Tensor):
             return value
-        if self._input_dtypes[index] == "string" or is_string_data(value):
+        if self._input_dtypes[index] == "string" and is_string_data(value):
             return StringArray(value)  # text stays on the host for the string layers
         if isinstance(value, (np.ndarray, np.generic, list, float, int)):
             device = next(self.parameters(), torch.empty(0)).device

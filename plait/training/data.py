@@ -202,7 +202,13 @@ class ModelSpec:
         if self.input_dtypes is None:
             return xs
         out = []
-        for data, expected in zip(xs, self.input_dtypes):
+        for i, (data, expected) in enumerate(zip(xs, self.input_dtypes)):
+            if isinstance(data, StringArray) and expected != "string":
+                raise TypeError(
+                    f"Input {self.input_label(i)} of the model takes numbers "
+                    f"({expected}); it was given strings. Text goes to an "
+                    "Input(dtype='string') followed by a string layer (TextVectorization, "
+                    f"StringLookup, Hashing). Received: {data!r:.120}")
             if (data is not None and isinstance(expected, torch.dtype)
                     and expected.is_floating_point and not data.is_floating_point()
                     and not data.is_complex()):
@@ -329,8 +335,9 @@ def to_tensor(value, device, float_dtype, argument="x"):
     if value is None:
         return None
     if not isinstance(value, torch.Tensor):
-        if is_string_data(value) and argument not in ("y", "sample_weight"):
-            return StringArray(value)  # inputs' text stays on the host for string layers
+        if argument not in ("y", "sample_weight") and is_string_data(value):
+            # text input stays on the host for the string layers (StringLookup, ...)
+            return StringArray(value)
         array = np.asarray(value)
         if array.dtype.kind not in "biufc":
             raise TypeError(

@@ -97,6 +97,13 @@ DETERMINISTIC = [
      {"training": True}),
     ("RandomColorDegeneration", {"factor": (0.4, 0.4)}, IMAGES, {"training": True}),
     ("RandomHue", {"factor": (0.0, 0.0)}, IMAGES, {"training": True}),
+    ("RandomSharpness", {"factor": (0.9, 0.9)}, IMAGES, {"training": True}),
+    ("RandomSharpness", {"factor": (0.2, 0.2), "value_range": (0, 1)}, IMAGES / 255,
+     {"training": True}),
+    ("RandomGaussianBlur", {"factor": (1.0, 1.0), "sigma": (0.7, 0.7)}, IMAGES,
+     {"training": True}),
+    ("RandomGaussianBlur", {"factor": (1.0, 1.0), "sigma": (0.4, 0.4), "kernel_size": 5},
+     IMAGES, {"training": True}),
     ("RandomColorJitter", {"brightness_factor": (0.1, 0.1), "contrast_factor": (-0.2, 0.2),
                            "saturation_factor": (0.6, 0.6)}, IMAGES, {"training": True}),
 ]
@@ -158,6 +165,7 @@ INFERENCE_IDENTITY = [
     ("RandomPosterization", {"factor": 3}), ("RandomShear", {"x_factor": 0.3}),
     ("RandomHue", {"factor": 0.3}), ("RandomSaturation", {"factor": 0.3}),
     ("RandomColorDegeneration", {"factor": 0.3}),
+    ("RandomGaussianBlur", {"factor": (1.0, 1.0)}), ("RandomSharpness", {"factor": 0.9}),
     ("RandomColorJitter", {"brightness_factor": 0.2, "hue_factor": 0.2}),
 ]
 

@@ -14,6 +14,7 @@ import torch
 import plait
 from plait import layers
 from plait.layers import Dense, Input
+from plait.utils.string_array import StringArray
 from plait.models import Model, Sequential
 from plait.utils import nest
 from tests.models import tutorial_models
@@ -32,6 +33,41 @@ LAYER_CASES = [
      (9, 8, 2), "one"),
     ("Conv2D", dict(filters=4, kernel_size=3, padding="same", groups=2), (6, 6, 2), "one"),
     ("Conv3D", dict(filters=2, kernel_size=2), (4, 4, 4, 2), "one"),
+    # preprocessing layers (plait/layers/preprocessing); "string": Input(dtype="string")
+    ("Normalization", dict(mean=[1.0, 2.0], variance=[4.0, 9.0]), (2,), "one"),
+    ("Normalization", dict(axis=-1), (3,), "one"),
+    ("Discretization", dict(bin_boundaries=[-0.5, 0.0, 0.5]), (4,), "one"),
+    ("CategoryEncoding", dict(num_tokens=10, output_mode="count"), (3,), "int"),
+    ("Hashing", dict(num_bins=5, salt=7), (3,), "int"),
+    ("IntegerLookup", dict(vocabulary=[1, 3, 5], output_mode="multi_hot"), (3,), "int"),
+    ("StringLookup", dict(vocabulary=["w1", "w2"], num_oov_indices=2), (2,), "string"),
+    ("TextVectorization", dict(vocabulary=["w1", "w2"], output_sequence_length=3), (1,),
+     "string"),
+    ("Resizing", dict(height=3, width=5, interpolation="bicubic"), (6, 6, 2), "one"),
+    ("CenterCrop", dict(height=3, width=4), (6, 6, 2), "one"),
+    ("RandomCrop", dict(height=3, width=4, seed=1), (6, 6, 2), "one"),
+    ("RandomFlip", dict(mode="horizontal", seed=1), (6, 6, 2), "one"),
+    ("RandomRotation", dict(factor=0.2, fill_mode="constant"), (6, 6, 2), "one"),
+    ("RandomZoom", dict(height_factor=0.2, width_factor=(0.1, 0.3)), (6, 6, 2), "one"),
+    ("RandomTranslation", dict(height_factor=0.2, width_factor=0.1), (6, 6, 2), "one"),
+    ("RandomShear", dict(x_factor=0.2, y_factor=(0.1, 0.2)), (6, 6, 2), "one"),
+    ("RandomContrast", dict(factor=0.3), (6, 6, 3), "one"),
+    ("RandomBrightness", dict(factor=0.3, value_range=(0, 1)), (6, 6, 3), "one"),
+    ("RandomGrayscale", dict(factor=0.3), (6, 6, 3), "one"),
+    ("RandomInvert", dict(factor=0.3), (6, 6, 3), "one"),
+    ("Solarization", dict(addition_factor=0.1, threshold_factor=0.5), (6, 6, 3), "one"),
+    ("AutoContrast", dict(value_range=(0, 1)), (6, 6, 3), "one"),
+    ("RandomPosterization", dict(factor=4), (6, 6, 3), "one"),
+    ("RandomHue", dict(factor=0.3), (6, 6, 3), "one"),
+    ("RandomSaturation", dict(factor=0.3), (6, 6, 3), "one"),
+    ("RandomColorDegeneration", dict(factor=0.3), (6, 6, 3), "one"),
+    ("RandomColorJitter", dict(brightness_factor=0.1, hue_factor=0.2), (6, 6, 3), "one"),
+    ("RandomGaussianBlur", dict(kernel_size=5, sigma=0.5), (6, 6, 3), "one"),
+    ("RandomSharpness", dict(factor=0.3), (6, 6, 3), "one"),
+    ("MixUp", dict(alpha=0.3), (6, 6, 3), "one"),
+    ("CutMix", dict(factor=0.5), (6, 6, 3), "one"),
+    ("Pipeline", dict(layers=lambda: [layers.RandomFlip(), layers.Resizing(3, 3)]), (6, 6, 3),
+     "one"),
     ("MaxPooling1D", dict(pool_size=2), (8, 3), "one"),
     ("MaxPooling2D", dict(pool_size=3, strides=2, padding="same"), (8, 7, 3), "one"),
     ("MaxPooling3D", dict(pool_size=2), (4, 4, 4, 2), "one"),
@@ -173,6 +209,9 @@ def model_for_case(row):
     elif style == "one":
         inputs = Input(shape=shape)
         outputs = layer(inputs)
+    elif style == "string":
+        inputs = Input(shape=shape, dtype="string")
+        outputs = layer(inputs)
     else:
         inputs = [Input(shape=s) for s in shape]
         outputs = layer(inputs) if style == "list" else layer(*inputs)
@@ -225,7 +264,11 @@ def sample_inputs(model, batch=3, seed=0):
     flat = []
     for shape, dtype in zip(model._input_shapes, model._input_dtypes):
         full = tuple(batch if i == 0 else (5 if d is None else d) for i, d in enumerate(shape))
-        if dtype.is_floating_point:
+        if dtype == "string":  # text for the string preprocessing layers
+            words = np.array(["w0", "w1", "w2 w1", "w3 w2 w1"], dtype=object)
+            picks = torch.randint(0, 4, full, generator=gen).numpy()
+            flat.append(StringArray(words[picks]))
+        elif dtype.is_floating_point:
             flat.append(torch.randn(full, generator=gen, dtype=dtype))
         else:
             flat.append(torch.randint(0, 10, full, generator=gen, dtype=dtype))

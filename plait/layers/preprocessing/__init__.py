@@ -11,8 +11,10 @@ from plait.layers.preprocessing.encoding import CategoryEncoding, Hashing
 from plait.layers.preprocessing.image_adjust import (
     RandomColorDegeneration,
     RandomColorJitter,
+    RandomGaussianBlur,
     RandomHue,
     RandomSaturation,
+    RandomSharpness,
 )
 from plait.layers.preprocessing.image_color import (
     AutoContrast,
@@ -56,12 +58,14 @@ __all__ = [
     "RandomContrast",
     "RandomCrop",
     "RandomFlip",
+    "RandomGaussianBlur",
     "RandomGrayscale",
     "RandomHue",
     "RandomInvert",
     "RandomPosterization",
     "RandomRotation",
     "RandomSaturation",
+    "RandomSharpness",
     "RandomShear",
     "RandomTranslation",
     "RandomZoom",

@@ -182,3 +182,99 @@ class RandomColorJitter(RandomPreprocessingLayer):
             "saturation_factor": self.saturation_factor, "hue_factor": self.hue_factor,
             "data_format": self.data_format})
         return config
+
+
+def _kernel_size(value):
+    message = f"kernel_size must be an odd number. Received: kernel_size={value}"
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2 or value[0] % 2 == 0 or value[1] % 2 == 0:
+            raise ValueError(message)
+        return int(value[0]), int(value[1])
+    if isinstance(value, (int, float)) and value % 2 == 1:
+        return int(value), int(value)
+    raise ValueError(message)
+
+
+def gaussian_blur(images, kernel_size, sigma):
+    """Blur channels-last `images` with a Gaussian of `sigma` (x, y), zero-padded, as
+    Keras's torch backend does."""
+    def kernel1d(size, s):
+        x = torch.arange(size, dtype=images.dtype, device=images.device) - (size - 1) / 2
+        k = torch.exp(-0.5 * (x / s) ** 2)
+        return k / k.sum()
+
+    kernel = torch.outer(kernel1d(kernel_size[1], sigma[1]), kernel1d(kernel_size[0], sigma[0]))
+    channels = images.shape[-1]
+    kernel = kernel.view(1, 1, kernel_size[0], kernel_size[1]).expand(channels, 1, -1, -1)
+    out = torch.nn.functional.conv2d(images.permute(0, 3, 1, 2), kernel,
+                                     padding=kernel_size[0] // 2, groups=channels)
+    return out.permute(0, 2, 3, 1)
+
+
+@register_serializable(package="plait")
+class RandomGaussianBlur(RandomPreprocessingLayer):
+    """In training, blurs each image with probability drawn from `factor`, with a Gaussian
+    kernel of `kernel_size` and a random `sigma` (Keras's rule: a number `s` draws from
+    [0, s]), clipped to `value_range`.
+
+    Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+    """
+
+    def __init__(self, factor=1.0, kernel_size=3, sigma=1.0, value_range=(0, 255),
+                 data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _keras_factor("factor", factor, (0, 1))
+        self.kernel_size = _kernel_size(kernel_size)
+        self.sigma = _keras_factor("sigma", sigma, (0, 1))
+        self.value_range = _value_range(value_range)
+        self.data_format = "channels_last"
+
+    def forward(self, inputs, training=DIRECT_CALL):
+        images = to_float_image(inputs)
+        if not self._is_training(training):
+            return images
+        images, squeeze = as_batched(images)
+        n, device = images.shape[0], images.device
+        probability = self.uniform((n,), self.factor[0], self.factor[1], device)
+        apply = self.uniform((n,), 0, 1, device) < probability
+        sigma = self.uniform((2,), self.sigma[0], self.sigma[1], device) + 1e-6
+        blurred = gaussian_blur(images, self.kernel_size, sigma.to(images.dtype))
+        out = torch.where(apply.view(n, 1, 1, 1), blurred, images)
+        out = out.clamp(self.value_range[0], self.value_range[1])
+        return out[0] if squeeze else out
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": list(self.factor), "kernel_size": list(self.kernel_size),
+                       "sigma": list(self.sigma), "value_range": list(self.value_range),
+                       "data_format": self.data_format})
+        return config
+
+
+@register_serializable(package="plait")
+class RandomSharpness(_ColorLayer):
+    """In training, sharpens or softens each image: `x + (1 - 2 f) (smooth(x) - x)`, with
+    `smooth` a 3x3 blur (weights 1/13, center 5/13, zero-padded) and `f` drawn from
+    `factor` (in [0, 1]; a number `f` draws from [0, f]; 0.5 keeps the image), clipped to
+    `value_range`.
+
+    Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+    """
+
+    bounds = (0, 1)
+
+    def forward(self, inputs, training=DIRECT_CALL):
+        images = to_float_image(inputs)
+        if not self._is_training(training):
+            return images
+        images, squeeze = as_batched(images)
+        n, channels = images.shape[0], images.shape[-1]
+        f = self.uniform((n,), self.factor[0], self.factor[1], images.device) * 2
+        kernel = torch.full((3, 3), 1.0 / 13.0, dtype=images.dtype, device=images.device)
+        kernel[1, 1] = 5.0 / 13.0
+        kernel = kernel.view(1, 1, 3, 3).expand(channels, 1, 3, 3)
+        smooth = torch.nn.functional.conv2d(images.permute(0, 3, 1, 2), kernel, padding=1,
+                                            groups=channels).permute(0, 2, 3, 1)
+        out = images + (1.0 - f.view(n, 1, 1, 1).to(images.dtype)) * (smooth - images)
+        out = out.clamp(self.value_range[0], self.value_range[1])
+        return out[0] if squeeze else out

@@ -320,6 +320,11 @@ class _AffineLayer(RandomPreprocessingLayer):
         return config
 
 
+def _json_ready(config):
+    """Tuples as lists, so a config equals itself after a JSON round trip."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
+
+
 def _rotation_matrix(angle_deg, height, width):
     theta = angle_deg * (math.pi / 180.0)
     cx, cy = 0.5 * (width - 1), 0.5 * (height - 1)
@@ -358,7 +363,7 @@ class RandomRotation(_AffineLayer):
     def get_config(self):
         config = super().get_config()
         config["factor"] = self.factor
-        return config
+        return _json_ready(config)
 
 
 @register_serializable(package="plait")
@@ -395,7 +400,7 @@ class RandomZoom(_AffineLayer):
     def get_config(self):
         config = super().get_config()
         config.update({"height_factor": self.height_factor, "width_factor": self.width_factor})
-        return config
+        return _json_ready(config)
 
 
 @register_serializable(package="plait")
@@ -427,7 +432,7 @@ class RandomTranslation(_AffineLayer):
     def get_config(self):
         config = super().get_config()
         config.update({"height_factor": self.height_factor, "width_factor": self.width_factor})
-        return config
+        return _json_ready(config)
 
 
 def _shear_factor(name, factor):
@@ -478,4 +483,4 @@ class RandomShear(_AffineLayer):
     def get_config(self):
         config = super().get_config()
         config.update({"x_factor": self._given[0], "y_factor": self._given[1]})
-        return config
+        return _json_ready(config)

@@ -51,6 +51,8 @@ RNG = np.random.default_rng(0)
     (L.RandomSaturation, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
     (L.RandomColorDegeneration, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32,
      0),
+    (L.RandomGaussianBlur, {"kernel_size": 5}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+    (L.RandomSharpness, {"factor": 0.3}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
     (L.RandomColorJitter, {"contrast_factor": 0.2, "hue_factor": 0.1}, (6, 6, 3),
      (None, 6, 6, 3), torch.float32, 0),
 ])
@@ -266,3 +268,13 @@ def test_integer_images_become_float():
     out = L.RandomFlip()(images)
     assert out.dtype == torch.float32
     assert L.Resizing(2, 2)(images).dtype == torch.float32
+
+
+def test_strings_for_a_numeric_input_raise_clearly():
+    inputs = plait.Input(shape=(1,))
+    model = plait.Model(inputs, L.Dense(1)(inputs))
+    model.compile("sgd", "mse")
+    with pytest.raises(TypeError, match=r"takes numbers .* given strings"):
+        model.fit(np.array([["a"], ["b"]]), np.zeros((2, 1)), verbose=0)
+    with pytest.raises(TypeError, match="`y` could not be turned into a numeric array"):
+        model.fit(np.zeros((2, 1)), np.array(["a", "b"]), verbose=0)
