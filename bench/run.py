@@ -8,7 +8,7 @@ on this machine so that one run takes about `--run-seconds` (fit) or less (predi
     .venv/bin/python bench/run.py                      # everything, writes bench/RESULTS.md
     .venv/bin/python bench/run.py --only mlp,rnn --sections fit,jit --out /tmp/r.md
 
-Sections: env, import, build, plot, latency, predict, fit, jit, threads, memory.
+Sections: env, import, build, plot, latency, predict, fit, jit, threads, memory, optimizer.
 """
 import argparse
 import datetime
@@ -43,7 +43,7 @@ def now():
 
 _clock = time.process_time
 SECTIONS = ["env", "import", "build", "plot", "latency", "predict", "fit", "jit", "threads",
-            "memory"]
+            "memory", "optimizer"]
 DATA_BYTES = 48 * 2 ** 20  # the largest in-memory data set a case gets
 
 
@@ -530,6 +530,46 @@ def section_threads(report, args, cases, kw):
     report.add("Threads (fit, batch 32, samples/s)", lines)
 
 
+def section_optimizer(report, args, cases, kw):
+    """plait's fit with Keras-math Adam (`optimizer="adam"`: torch's fused kernel with
+    Keras's per-step scalars) against the same fit with `torch.optim.Adam(fused=True)`
+    passed to compile (PyTorch's math): the price of Keras's numbers."""
+    lines = ["| model | Keras-math Adam | torch.optim.Adam(fused=True) | ratio |",
+             "|---|---:|---:|---:|"]
+    for case in cases:
+        plait.backend.clear_session()
+        torch.manual_seed(0)
+        keras_model, torch_model = case.plait_model(), case.plait_model()
+        torch_model.set_weights(keras_model.get_weights())
+        compile_plait(case, keras_model)
+        torch_model.compile(optimizer=torch.optim.Adam(torch_model.parameters(), fused=True,
+                                                       **keras_adam()), loss=case.loss)
+        pool = pool_for(case, args.max_samples)
+
+        def run(model, n):
+            x, y = pool.plait(n)
+            start = now()
+            plait_fit(model, x, y, 32)
+            return now() - start
+
+        n = calibrate(lambda k: run(torch_model, k), args.run_seconds, 32,
+                      min(pool.size, 128), pool.size)
+        run(keras_model, n)
+        run(torch_model, n)
+        c = compare({"plait": lambda: run(keras_model, n),
+                     "hand": lambda: run(torch_model, n)}, **kw)
+        sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
+        lines.append(f"| {case.name} | {sps('plait')} | {sps('hand')} | "
+                     f"{c.ratio('plait', 'hand'):.2f} |")
+        report.row(case.name, "fit b32, Keras Adam vs torch fused Adam", sps("plait"),
+                   sps("hand"), "samples/s", c, target=0.95)
+        print(f"  optimizer {case.name}: Keras-math Adam {sps('plait')}, torch fused Adam "
+              f"{sps('hand')} samples/s, ratio {c.ratio('plait', 'hand'):.2f}", flush=True)
+    lines += ["", "Both columns are plait's `fit` on the same model and data (batch 32); only "
+              "the optimizer differs. Ratio > 1: Keras-math Adam is faster."]
+    report.add("Optimizer (fit, batch 32, samples/s)", lines)
+
+
 # ---------------------------------------------------------------------------- memory
 def _rss_kb(field):
     with open("/proc/self/status") as status:
@@ -611,6 +651,7 @@ def parse_args(argv):
     parser.add_argument("--max-samples", type=int, default=65536)
     parser.add_argument("--jit-models", default="mlp,rnn,cnn,digits_cnn")
     parser.add_argument("--thread-models", default="mlp,rnn,digits_cnn")
+    parser.add_argument("--optimizer-models", default="mlp,cnn")
     parser.add_argument("--import-repeats", type=int, default=5)
     parser.add_argument("--build-repeats", type=int, default=3)
     parser.add_argument("--memory-samples", type=int, default=1024)
@@ -681,6 +722,10 @@ def main(argv=None):
         names = args.thread_models.split(",")
         print("\nthreads", flush=True)
         section_threads(report, args, [c for c in cases if c.name in names], kw)
+    if "optimizer" in sections:
+        names = args.optimizer_models.split(",")
+        print("\noptimizer", flush=True)
+        section_optimizer(report, args, [c for c in cases if c.name in names], kw)
     if "memory" in sections:
         print("\nmemory", flush=True)
         section_memory(report, args, cases)

@@ -9,8 +9,14 @@
     model.summary()
 """
 from plait import activations, backend, config, initializers, layers, models, utils  # noqa: F401
-from plait import constraints, regularizers  # noqa: F401
+from plait import constraints, ops, regularizers  # noqa: F401
+from plait import saving  # noqa: F401  (above models: imported after them)
+from plait import datasets, preprocessing  # noqa: F401
 from plait.layers import Input  # noqa: F401
 from plait.models import Model, Sequential  # noqa: F401
 
 __version__ = "0.1.0"
+
+__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "config",
+           "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
+           "optimizers", "preprocessing", "regularizers", "saving", "utils"]

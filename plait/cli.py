@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from plait.models import load_model
-from plait.models.plot import plot_model
+from plait.plotting import plot_model
 
 
 def build_parser():

@@ -1,21 +1,205 @@
-"""Process-wide settings: the device layers are built on, the default float dtype."""
+"""Process-wide settings: Keras 3's `keras.config` functions, plus the device new layers are
+built on. `plait.backend` exposes the same settings under Keras's backend names; both read
+and write one shared state (`plait.utils.settings`).
+
+    from plait import config
+    config.set_floatx("float64")      # new layers build float64 weights
+    config.disable_interactive_logging()   # fit's progress goes to `logging`, not stdout
+
+Where a setting has no effect in plait, its docstring says so and why.
+"""
 import torch
 
+from plait import mixed_precision
+from plait.utils import settings
+
+__all__ = [
+    "backend", "device", "disable_flash_attention", "disable_interactive_logging",
+    "disable_traceback_filtering", "dtype_policy", "enable_flash_attention",
+    "enable_interactive_logging", "enable_traceback_filtering", "enable_unsafe_deserialization",
+    "epsilon", "floatx", "image_data_format", "is_flash_attention_enabled",
+    "is_interactive_logging_enabled", "is_traceback_filtering_enabled", "max_epochs",
+    "max_steps_per_epoch", "set_backend", "set_device", "set_dtype_policy", "set_epsilon",
+    "set_floatx", "set_image_data_format", "set_max_epochs", "set_max_steps_per_epoch"]
+
 _device = None
+_FLOATS = ("float16", "bfloat16", "float32", "float64")
 
 
-def device():
+def device() -> torch.device:
     """The device new layers put their weights on: `set_device`'s, else CUDA when available."""
     if _device is not None:
         return _device
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
 
 
-def set_device(dev):
+def set_device(dev) -> None:
     """Build new layers on `dev` ("cpu", "cuda", "cuda:1", a torch.device, or None for auto)."""
     global _device
     _device = None if dev is None else torch.device(dev)
 
 
-def floatx():
-    return "float32"
+def floatx() -> str:
+    """The default float dtype name ('float32' unless `set_floatx` changed it): the dtype of
+    new layers' weights, of `Input` tensors and of floats that `plait.ops` converts."""
+    return settings.get("floatx")
+
+
+def set_floatx(value: str) -> None:
+    """Sets the default float dtype.
+
+    Args:
+        value: 'float16', 'bfloat16', 'float32' or 'float64'.
+
+    Raises:
+        ValueError: for any other value.
+
+    Example:
+        >>> config.set_floatx("float64"); Dense(2).build((None, 3))  # float64 kernel
+    """
+    value = str(value)
+    if value not in _FLOATS:
+        raise ValueError(f"Unknown floatx type: {value!r}. Expected one of {list(_FLOATS)}. "
+                         f"Received: value={value!r}")
+    settings.set("floatx", value)
+
+
+def epsilon() -> float:
+    """The fuzz factor numeric expressions use (1e-7 by default): `plait.ops` and
+    `plait.backend` read it (normalize, crossentropies, `K.epsilon()`). plait's built-in
+    losses keep Keras's default 1e-7 as a constant."""
+    return settings.get("epsilon")
+
+
+def set_epsilon(value: float) -> None:
+    """Sets the fuzz factor `epsilon()` returns.
+
+    Raises:
+        TypeError: if `value` is not a number.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"set_epsilon takes a number. Received: value={value!r}")
+    settings.set("epsilon", float(value))
+
+
+def image_data_format() -> str:
+    """'channels_last' (the default) or 'channels_first': the `data_format` that
+    convolution, pooling and image layers and ops use when given None."""
+    return settings.get("image_data_format")
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Sets the default image data format for layers built afterwards.
+
+    Raises:
+        ValueError: unless `data_format` is 'channels_last' or 'channels_first'.
+    """
+    value = str(data_format).lower()
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError("The `data_format` argument must be one of {'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format!r}")
+    settings.set("image_data_format", value)
+
+
+def backend() -> str:
+    """The backend's name: always 'torch'."""
+    return "torch"
+
+
+def set_backend(backend: str) -> None:
+    """plait runs only on PyTorch: 'torch' is accepted (a no-op), anything else raises.
+
+    Raises:
+        ValueError: for a backend other than 'torch'.
+    """
+    if backend != "torch":
+        raise ValueError("plait runs on PyTorch only; it has no other backend. "
+                         f"Received: backend={backend!r}")
+
+
+def enable_unsafe_deserialization() -> None:
+    """Lets loading rebuild layers whose config holds code (Lambda) everywhere, as if every
+    `load_model` were called with `safe_mode=False`. Only for files you trust."""
+    settings.set("unsafe_deserialization", True)
+
+
+def enable_interactive_logging() -> None:
+    """The progress bar and messages of fit/evaluate/predict go to stdout (the default)."""
+    settings.set("interactive_logging", True)
+
+
+def disable_interactive_logging() -> None:
+    """The progress lines of fit/evaluate/predict go to Python's `logging` (logger 'plait',
+    level INFO) instead of stdout, one line per update, as Keras does."""
+    settings.set("interactive_logging", False)
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress goes to stdout (see `disable_interactive_logging`)."""
+    return settings.get("interactive_logging")
+
+
+def enable_traceback_filtering() -> None:
+    """Recorded for Keras compatibility; no effect: plait never filters tracebacks (its
+    errors are raised at the user's call with plain Python frames, so there is nothing to
+    hide)."""
+    settings.set("traceback_filtering", True)
+
+
+def disable_traceback_filtering() -> None:
+    """Recorded for Keras compatibility; no effect (plait never filters tracebacks)."""
+    settings.set("traceback_filtering", False)
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """The value last set by enable/disable_traceback_filtering (True by default)."""
+    return settings.get("traceback_filtering")
+
+
+def enable_flash_attention() -> None:
+    """Asks attention for flash kernels. No effect beyond the flag: PyTorch's
+    `scaled_dot_product_attention` already picks a flash kernel where it can."""
+    settings.set("flash_attention", True)
+
+
+def disable_flash_attention() -> None:
+    """Clears the flash-attention flag (see `enable_flash_attention`)."""
+    settings.set("flash_attention", False)
+
+
+def is_flash_attention_enabled():
+    """The flag: None (automatic, the default), True or False."""
+    return settings.get("flash_attention")
+
+
+def max_epochs():
+    """The cap on the epochs of any `fit` (None: no cap). See `set_max_epochs`."""
+    return settings.get("max_epochs")
+
+
+def set_max_epochs(max_epochs) -> None:
+    """Caps every `fit`'s epochs (Keras's debugging aid). Recorded; plait's `fit` does not
+    read it yet, so it has no effect on training."""
+    settings.set("max_epochs", max_epochs)
+
+
+def max_steps_per_epoch():
+    """The cap on steps per epoch (None: no cap). See `set_max_steps_per_epoch`."""
+    return settings.get("max_steps_per_epoch")
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch) -> None:
+    """Caps every epoch's steps (Keras's debugging aid). Recorded; plait's `fit` does not
+    read it yet, so it has no effect on training."""
+    settings.set("max_steps_per_epoch", max_steps_per_epoch)
+
+
+def dtype_policy():
+    """The global dtype policy (`plait.mixed_precision.global_policy()`)."""
+    return mixed_precision.global_policy()
+
+
+def set_dtype_policy(policy) -> None:
+    """Sets the global dtype policy (`plait.mixed_precision.set_global_policy`): a mixed
+    policy makes fit/evaluate/predict compute under autocast."""
+    mixed_precision.set_global_policy(policy)

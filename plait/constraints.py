@@ -11,6 +11,16 @@ import torch
 
 from plait.serialization import get_from_registry, register_serializable
 
+__all__ = [
+    "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "max_norm",
+    "min_max_norm", "non_neg", "serialize", "unit_norm"
+]
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
+                                  and v.__module__ == __name__ and not n.startswith("_")})
+
 _EPSILON = 1e-7  # Keras's backend.epsilon()
 
 

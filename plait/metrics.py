@@ -16,15 +16,38 @@ import functools
 import torch
 
 from plait import losses, serialization
+from plait.utils import dtypes
 from plait.losses import (  # noqa: F401  (Keras exposes the loss functions as metrics)
     binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
     kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_error, mean_squared_logarithmic_error, poisson,
     sparse_categorical_crossentropy, squared_hinge, squeeze_or_expand_to_same_rank)
 
+__all__ = [
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
+    "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "FalseNegatives",
+    "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
+    "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
+    "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "Recall",
+    "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy", "SquaredHinge", "Sum", "TopKCategoricalAccuracy",
+    "TrueNegatives", "TruePositives", "accuracy", "binary_accuracy", "binary_crossentropy",
+    "categorical_accuracy", "categorical_crossentropy", "categorical_hinge",
+    "cosine_similarity", "deserialize", "get", "hinge", "huber", "kl_divergence",
+    "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_error", "mean_squared_logarithmic_error", "poisson", "serialize",
+    "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy"
+]
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
+                                  and v.__module__ == __name__ and not n.startswith("_")})
+
 NEG_INF = -1e10
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+_DTYPES = {name: dtypes.FLOATS[name] for name in ("float32", "float64")}
 
 
 def _no_grad(fn):
@@ -1057,3 +1080,611 @@ def deserialize(config, custom_objects=None):
     before the shared registry (where losses of the same names live)."""
     return serialization.deserialize(config, {**CLASSES, **(custom_objects or {})},
                                      kind="metric")
+
+
+# --- F-scores --------------------------------------------------------------------------
+
+_AVERAGES = (None, "micro", "macro", "weighted")
+
+
+@serialization.register_serializable(package="plait")
+class FBetaScore(Metric):
+    """The F-beta score: `(1 + beta**2) * precision * recall / (beta**2 * precision +
+    recall)`, per class or averaged, from thresholded predictions.
+
+    Args:
+        average: None (default; one score per class), "micro" (from the counts summed
+            over the classes), "macro" (the mean of the class scores) or "weighted" (their
+            mean weighted by each class's number of true instances).
+        beta: a Python float > 0; recall counts `beta` times as much as precision.
+            Default 1.0.
+        threshold: a Python float in (0, 1]: predictions above it count as 1. Default
+            None: each row's highest prediction counts as 1.
+        name: default "fbeta_score".
+        dtype: default "float32".
+
+    Inputs are 2-D: `y_true` and `y_pred` of shape `(batch, num_classes)`.
+
+    Raises:
+        ValueError: for an unknown `average`, a `beta` that is not a float > 0, or a
+            `threshold` that is not a float in (0, 1] (when the metric is made); for
+            inputs that are not 2-D (at the first update).
+
+    Example:
+        >>> m = FBetaScore(beta=2.0, threshold=0.5)
+        >>> m.update_state([[1, 1, 1], [1, 0, 0]], [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6]])
+        >>> m.result()                      # one score per class
+    """
+
+    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score",
+                 dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        if average not in _AVERAGES:
+            raise ValueError("Invalid `average` argument value. Expected one of: "
+                             "{None, 'micro', 'macro', 'weighted'}. "
+                             f"Received: average={average}")
+        if not isinstance(beta, float):
+            raise ValueError(  # noqa: TRY004  (Keras's error type)"Invalid `beta` argument value. It should be a Python float. "
+                             f"Received: beta={beta} of type '{type(beta)}'")
+        if beta <= 0.0:
+            raise ValueError("Invalid `beta` argument value. It should be > 0. "
+                             f"Received: beta={beta}")
+        if threshold is not None:
+            if not isinstance(threshold, float):
+                raise ValueError("Invalid `threshold` argument value. It should be a "
+                                 f"Python float. Received: threshold={threshold} of type "
+                                 f"'{type(threshold)}'")
+            if threshold > 1.0 or threshold <= 0.0:
+                raise ValueError("Invalid `threshold` argument value. It should verify "
+                                 f"0 < threshold <= 1. Received: threshold={threshold}")
+        self.average = average
+        self.beta = beta
+        self.threshold = threshold
+        self.axis = None if average == "micro" else 0
+        self._built = False
+
+    def _build(self, true_shape, pred_shape):
+        if len(pred_shape) != 2 or len(true_shape) != 2:
+            raise ValueError(
+                f"{type(self).__name__} expects 2D inputs with shape (batch_size, "
+                f"output_dim). Received input shapes: y_pred.shape={tuple(pred_shape)} and "
+                f"y_true.shape={tuple(true_shape)}.")
+        shape = () if self.average == "micro" else (pred_shape[-1],)
+        for name in ("true_positives", "false_positives", "false_negatives",
+                     "intermediate_weights"):
+            self.add_variable(shape, name=name)
+        self._built = True
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = self._tensor(y_pred)
+        y_true = self._tensor(y_true)
+        if not self._built:
+            self._build(y_true.shape, y_pred.shape)
+        if self.threshold is None:
+            top = y_pred.amax(dim=-1, keepdim=True)
+            y_pred = (y_pred >= top) & (y_pred.abs() > 1e-9)
+        else:
+            y_pred = y_pred > self.threshold
+        y_pred = y_pred.to(self._dtype)
+        weight = None if sample_weight is None else self._tensor(sample_weight).unsqueeze(1)
+
+        def total(value):
+            if weight is not None:
+                value = value * weight
+            return value.sum() if self.axis is None else value.sum(dim=0)
+
+        self.true_positives.add_(total(y_pred * y_true))
+        self.false_positives.add_(total(y_pred * (1.0 - y_true)))
+        self.false_negatives.add_(total((1.0 - y_pred) * y_true))
+        self.intermediate_weights.add_(total(y_true))
+
+    def result(self):
+        if not self._built:
+            return torch.zeros((), dtype=self._dtype)
+        eps = losses.EPSILON
+        tp = self.true_positives
+        precision = tp / (tp + self.false_positives + eps)
+        recall = tp / (tp + self.false_negatives + eps)
+        beta2 = self.beta ** 2
+        score = precision * recall / (beta2 * precision + recall + eps) * (1.0 + beta2)
+        if self.average == "weighted":
+            weights = self.intermediate_weights / (self.intermediate_weights.sum() + eps)
+            return (score * weights).sum()
+        if self.average is not None:
+            return score.mean()
+        return score
+
+    def get_config(self):
+        return {**super().get_config(), "average": self.average, "beta": self.beta,
+                "threshold": self.threshold}
+
+
+@serialization.register_serializable(package="plait")
+class F1Score(FBetaScore):
+    """The F1 score, `2 * precision * recall / (precision + recall)`: `FBetaScore` with
+    `beta=1.0`.
+
+    Args:
+        average: None (default), "micro", "macro" or "weighted"; see `FBetaScore`.
+        threshold: a float in (0, 1], or None (default) for each row's highest
+            prediction.
+        name: default "f1_score".
+        dtype: default "float32".
+
+    Raises:
+        ValueError: for an unknown `average` or a bad `threshold`, when made.
+
+    Example:
+        >>> m = F1Score(threshold=0.5)
+        >>> m.update_state([[1, 1, 1], [1, 0, 0], [1, 1, 0]],
+        ...                [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]])
+        >>> m.result()
+        tensor([0.5000, 0.8000, 0.6667])
+    """
+
+    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name,
+                         dtype=dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["beta"]
+        return config
+
+
+# --- IoU -------------------------------------------------------------------------------
+
+_INT_DTYPES = {"int32": torch.int32, "int64": torch.int64, "int": torch.int32}
+
+
+class _IoUBase(Metric):
+    """A weighted confusion matrix `(num_classes, num_classes)` (rows: true classes)."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        dtype = {torch.int32: "int32", torch.int64: "int64"}.get(dtype, dtype) or "int32"
+        integer = dtype in _INT_DTYPES
+        super().__init__(name=name, dtype=None if integer else dtype)
+        if integer:
+            self.dtype = "int32" if dtype == "int" else dtype
+            self._dtype = _INT_DTYPES[dtype]
+        self.num_classes = num_classes
+        self.ignore_class = ignore_class
+        self.sparse_y_true = sparse_y_true
+        self.sparse_y_pred = sparse_y_pred
+        self.axis = axis
+        self.total_cm = self.add_variable((num_classes, num_classes),
+                                          name="total_confusion_matrix")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = torch.as_tensor(y_true)
+        y_pred = torch.as_tensor(y_pred)
+        if not self.sparse_y_true:
+            y_true = torch.argmax(y_true, dim=self.axis)
+        if not self.sparse_y_pred:
+            y_pred = torch.argmax(y_pred, dim=self.axis)
+        y_true = self._tensor(y_true).reshape(-1)
+        y_pred = self._tensor(y_pred).reshape(-1)
+        if sample_weight is None:
+            weight = torch.ones_like(y_true)
+        else:
+            weight = torch.broadcast_to(self._tensor(sample_weight).reshape(-1),
+                                        y_true.shape)
+        n = self.num_classes
+        valid = (y_true >= 0) & (y_true < n) & (y_pred >= 0) & (y_pred < n)
+        if self.ignore_class is not None:
+            valid &= y_true != self.ignore_class
+        zero = torch.zeros((), dtype=y_true.dtype, device=y_true.device)
+        index = (torch.where(valid, y_true, zero) * n
+                 + torch.where(valid, y_pred, zero)).long()
+        weight = torch.where(valid, weight, torch.zeros_like(weight))
+        self.total_cm.view(-1).scatter_add_(0, index, weight)
+
+
+@serialization.register_serializable(package="plait")
+class IoU(_IoUBase):
+    """Intersection over union, `tp / (tp + fp + fn)`, averaged over the classes in
+    `target_class_ids`, from a confusion matrix of integer class ids.
+
+    Args:
+        num_classes: the number of classes (the confusion matrix is
+            `(num_classes, num_classes)`).
+        target_class_ids: the class ids whose IoUs are averaged.
+        name: default "io_u".
+        dtype: the confusion matrix's dtype. Default "int32" as in Keras (float sample
+            weights are truncated to integers); pass "float32" for fractional weights.
+        ignore_class: a label id (e.g. 255) left out of the matrix. Default None.
+        sparse_y_true, sparse_y_pred: whether labels / predictions are class ids
+            (default True) or per-class scores (argmax over `axis` first).
+        axis: the class axis of dense inputs. Default -1.
+
+    Raises:
+        ValueError: when a target class id is not below `num_classes`.
+
+    Example:
+        >>> m = IoU(num_classes=2, target_class_ids=[0])
+        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1])
+        >>> m.result()
+        tensor(0.3333)
+    """
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None,
+                 ignore_class=None, sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred,
+                         axis=axis)
+        if max(target_class_ids) >= num_classes:
+            raise ValueError(f"Target class id {max(target_class_ids)} is out of range, "
+                             f"which is [0, {num_classes}). Received: "
+                             f"target_class_ids={list(target_class_ids)}")
+        self.target_class_ids = list(target_class_ids)
+
+    def result(self):
+        cm = self.total_cm.to(torch.float32)
+        tp = torch.diagonal(cm)
+        denominator = cm.sum(dim=0) + cm.sum(dim=1) - tp
+        ids = torch.tensor(self.target_class_ids, device=cm.device)
+        tp, denominator = tp[ids], denominator[ids]
+        valid = denominator > 1e-9
+        iou = torch.where(valid, tp / (denominator + losses.EPSILON), 0.0)
+        return iou.sum() / (valid.to(torch.float32).sum() + losses.EPSILON)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes,
+                "target_class_ids": self.target_class_ids,
+                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
+@serialization.register_serializable(package="plait")
+class BinaryIoU(IoU):
+    """IoU of binary predictions: a prediction `>= threshold` is class 1.
+
+    Args:
+        target_class_ids: `[0]`, `[1]` or `[0, 1]` (default; the mean of both).
+        threshold: default 0.5.
+        name: default "binary_io_u".
+        dtype: default "int32" (see `IoU`).
+    """
+
+    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+        super().__init__(2, target_class_ids, name=name, dtype=dtype)
+        self.threshold = threshold
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = torch.as_tensor(y_pred).to(torch.float32)
+        super().update_state(y_true, (y_pred >= self.threshold).to(torch.int32),
+                             sample_weight)
+
+    def get_config(self):
+        return {"target_class_ids": self.target_class_ids, "threshold": self.threshold,
+                "name": self.name, "dtype": self.dtype}
+
+
+@serialization.register_serializable(package="plait")
+class MeanIoU(IoU):
+    """The mean IoU over all `num_classes` classes.
+
+    Args:
+        num_classes, name (default "mean_io_u"), dtype, ignore_class, sparse_y_true,
+            sparse_y_pred, axis: as `IoU`.
+
+    Example:
+        >>> m = MeanIoU(num_classes=2)
+        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1])
+        >>> m.result()
+        tensor(0.3333)
+    """
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(num_classes, list(range(num_classes)), name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=sparse_y_true,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
+                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
+@serialization.register_serializable(package="plait")
+class OneHotIoU(IoU):
+    """`IoU` for one-hot labels (argmax over `axis`); predictions are scores unless
+    `sparse_y_pred=True`.
+
+    Args:
+        num_classes, target_class_ids, name (default "one_hot_io_u"), dtype,
+            ignore_class, sparse_y_pred (default False), axis: as `IoU`.
+    """
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None,
+                 ignore_class=None, sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, target_class_ids, name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=False,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return {"num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
+                "name": self.name, "dtype": self.dtype, "ignore_class": self.ignore_class,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
+@serialization.register_serializable(package="plait")
+class OneHotMeanIoU(MeanIoU):
+    """`MeanIoU` for one-hot labels.
+
+    Args:
+        num_classes, name (default "one_hot_mean_io_u"), dtype, ignore_class,
+            sparse_y_pred (default False), axis: as `IoU`.
+    """
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
+                "ignore_class": self.ignore_class, "sparse_y_pred": self.sparse_y_pred,
+                "axis": self.axis}
+
+
+# --- R2 and correlations ---------------------------------------------------------------
+
+@serialization.register_serializable(package="plait")
+class R2Score(Metric):
+    """The coefficient of determination, `1 - sum((y - y_pred)**2) / sum((y - mean(y))**2)`
+    per output column, aggregated.
+
+    Args:
+        class_aggregation: "uniform_average" (default; the mean over columns),
+            "variance_weighted_average", or None (one score per column).
+        num_regressors: for the adjusted R2; default 0 (plain R2).
+        name: default "r2_score".
+        dtype: default "float32".
+
+    Inputs are 2-D `(batch, output_dim)`.
+
+    Raises:
+        ValueError: for a bad `class_aggregation` or a negative `num_regressors` (when
+            made); for inputs that are not 2-D (at the first update).
+    """
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0,
+                 name="r2_score", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        allowed = (None, "uniform_average", "variance_weighted_average")
+        if class_aggregation not in allowed:
+            raise ValueError("Invalid value for argument `class_aggregation`. Expected one "
+                             f"of {allowed}. Received: class_aggregation={class_aggregation}")
+        if num_regressors < 0:
+            raise ValueError("Invalid value for argument `num_regressors`. Expected a "
+                             f"value >= 0. Received: num_regressors={num_regressors}")
+        self.class_aggregation = class_aggregation
+        self.num_regressors = num_regressors
+        self.num_samples = self.add_variable((), name="num_samples")
+        self._built = False
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = self._tensor(y_pred)
+        y_true = self._tensor(y_true)
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        if not self._built:
+            if y_pred.ndim != 2 or y_true.ndim != 2:
+                raise ValueError(
+                    "R2Score expects 2D inputs with shape (batch_size, output_dim). "
+                    f"Received input shapes: y_pred.shape={tuple(y_pred.shape)} and "
+                    f"y_true.shape={tuple(y_true.shape)}.")
+            for name in ("squared_sum", "sum", "total_mse", "count"):
+                self.add_variable((y_pred.shape[-1],), name=name)
+            self._built = True
+        weight = torch.ones((), dtype=self._dtype, device=self._device) \
+            if sample_weight is None else self._tensor(sample_weight)
+        if weight.ndim == 1:
+            weight = weight.unsqueeze(1)
+        weight = torch.broadcast_to(weight, y_true.shape)
+        weighted = y_true * weight
+        self.sum.add_(weighted.sum(dim=0))
+        self.squared_sum.add_((y_true * weighted).sum(dim=0))
+        self.total_mse.add_((torch.square(y_true - y_pred) * weight).sum(dim=0))
+        self.count.add_(weight.sum(dim=0))
+        self.num_samples.add_(y_true.numel())
+
+    def result(self):
+        if not self._built:
+            return torch.zeros((), dtype=self._dtype)
+        mean = self.sum / self.count
+        total = self.squared_sum - self.sum * mean
+        raw = 1.0 - self.total_mse / total
+        raw = torch.where(torch.isinf(raw), 0.0, raw)
+        if self.class_aggregation == "uniform_average":
+            score = raw.mean()
+        elif self.class_aggregation == "variance_weighted_average":
+            score = (total * raw).sum() / total.sum()
+        else:
+            score = raw
+        if self.num_regressors:
+            n = float(self.num_samples)  # read here, when the result is asked for
+            if self.num_regressors >= n - 1:
+                import warnings
+                warnings.warn("Adjusted R2 score needs more data points than independent "
+                              "predictors plus one. Falling back to standard R2 score.",
+                              stacklevel=2)
+            else:
+                score = 1.0 - (1.0 - score) * (n - 1.0) / (n - self.num_regressors - 1.0)
+        return score
+
+    def get_config(self):
+        return {**super().get_config(), "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
+
+
+def pearson_correlation(y_true, y_pred, axis=-1):
+    """Pearson's correlation of `y_true` and `y_pred` along `axis` (one value per sample).
+
+    Args:
+        y_true, y_pred: tensors of the same shape, e.g. `(batch, d)`.
+        axis: default -1.
+
+    Returns:
+        Tensor without `axis`, e.g. `(batch,)`.
+    """
+    y_true, y_pred = losses._pair(y_true, y_pred)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    t = y_true - y_true.mean(dim=axis, keepdim=True)
+    p = y_pred - y_pred.mean(dim=axis, keepdim=True)
+    t = t / t.std(dim=axis, keepdim=True, unbiased=False)
+    p = p / p.std(dim=axis, keepdim=True, unbiased=False)
+    return (t * p).mean(dim=axis)
+
+
+def concordance_correlation(y_true, y_pred, axis=-1):
+    """Lin's concordance correlation along `axis`, as Keras computes it:
+    `mean(2 * (y_true - mean(y_pred)) * (y_pred - mean(y_pred)) / (var(y_true) +
+    var(y_pred) + (mean(y_true) - mean(y_pred))**2 + EPSILON))`.
+
+    Returns:
+        Tensor without `axis`.
+    """
+    y_true, y_pred = losses._pair(y_true, y_pred)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    true_mean = y_true.mean(dim=axis, keepdim=True)
+    pred_mean = y_pred.mean(dim=axis, keepdim=True)
+    true_var = (y_true - true_mean).var(dim=axis, keepdim=True, unbiased=False)
+    pred_var = (y_pred - pred_mean).var(dim=axis, keepdim=True, unbiased=False)
+    covariance = (y_true - pred_mean) * (y_pred - pred_mean)
+    norm = true_var + pred_var + torch.square(true_mean - pred_mean)
+    return (2.0 * covariance / (norm + losses.EPSILON)).mean(dim=axis)
+
+
+PearsonCorrelation = serialization.register_serializable(package="plait")(_metric_class(
+    "PearsonCorrelation", pearson_correlation, "pearson_correlation",
+    "Mean Pearson correlation of each sample's `y_true` and `y_pred`."
+    + _args_doc("pearson_correlation", "\n        axis: default -1."), axis=-1))
+ConcordanceCorrelation = serialization.register_serializable(package="plait")(
+    _metric_class("ConcordanceCorrelation", concordance_correlation,
+                  "concordance_correlation",
+                  "Mean concordance correlation of each sample's `y_true` and `y_pred`."
+                  + _args_doc("concordance_correlation", "\n        axis: default -1."),
+                  axis=-1))
+
+
+# --- a rate at a fixed rate ------------------------------------------------------------
+
+class _AtFixedRate(_ConfusionBase):
+    """tp, fp, tn, fn at `num_thresholds` evenly spaced thresholds in [0, 1]; the result
+    is the best `_dependent` rate among thresholds whose `_constrained` rate reaches
+    the given value."""
+
+    _value_name = None
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if value < 0 or value > 1:
+            raise ValueError(f"Argument `{self._value_name}` must be in the range [0, 1]. "
+                             f"Received: {self._value_name}={value}")
+        if num_thresholds <= 0:
+            raise ValueError("Argument `num_thresholds` must be an integer > 0. "
+                             f"Received: num_thresholds={num_thresholds}")
+        super().__init__(name=name, dtype=dtype)
+        setattr(self, self._value_name, value)
+        self.value = value
+        self.num_thresholds = num_thresholds
+        self.class_id = class_id
+        if num_thresholds == 1:
+            thresholds, self._evenly = [0.5], False
+        else:
+            thresholds = [0.0] + [(i + 1) / (num_thresholds - 1)
+                                  for i in range(num_thresholds - 2)] + [1.0]
+            self._evenly = True
+        self._init_thresholds(thresholds)
+        for state in ("true_positives", "false_positives", "true_negatives",
+                      "false_negatives"):
+            self.add_variable((len(thresholds),), name=state)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        tp, fp, pos, neg = self._confusion(y_true, y_pred, sample_weight,
+                                           class_id=self.class_id, clip=self._evenly)
+        self.true_positives.add_(tp)
+        self.false_positives.add_(fp)
+        self.false_negatives.add_(pos - tp)
+        self.true_negatives.add_(neg - fp)
+
+    def _rates(self):
+        tp, fp = self.true_positives, self.false_positives
+        tn, fn = self.true_negatives, self.false_negatives
+        return {"sensitivity": _divide_no_nan(tp, tp + fn),
+                "recall": _divide_no_nan(tp, tp + fn),
+                "specificity": _divide_no_nan(tn, tn + fp),
+                "precision": _divide_no_nan(tp, tp + fp)}
+
+    def result(self):
+        rates = self._rates()
+        constrained, dependent = rates[self._constrained], rates[self._dependent]
+        feasible = torch.where(constrained >= self.value, dependent, 0.0)
+        return torch.clamp(feasible.amax(), min=0.0)
+
+    def get_config(self):
+        return {**super().get_config(), "class_id": self.class_id,
+                "num_thresholds": self.num_thresholds,
+                self._value_name: getattr(self, self._value_name)}
+
+
+def _at_rate_class(class_name, value_name, constrained, dependent, doc):
+    order = (value_name, "num_thresholds", "class_id", "name", "dtype")
+
+    def __init__(self, *args, **kwargs):
+        if len(args) > len(order):
+            raise TypeError(f"{class_name}() takes at most {len(order)} arguments. "
+                            f"Received: {len(args)}")
+        unknown = set(kwargs) - set(order)
+        if unknown:
+            raise TypeError(f"{class_name}() got unexpected arguments {sorted(unknown)}.")
+        given = {**dict(zip(order, args)), **kwargs}
+        if value_name not in given:
+            raise TypeError(f"{class_name}() missing required argument '{value_name}'.")
+        _AtFixedRate.__init__(self, given[value_name], given.get("num_thresholds", 200),
+                              given.get("class_id"),
+                              given.get("name") or losses._snake_case(class_name),
+                              given.get("dtype"))
+
+    cls = type(class_name, (_AtFixedRate,), {
+        "__init__": __init__, "__module__": __name__, "_value_name": value_name,
+        "_constrained": constrained, "_dependent": dependent,
+        "__doc__": doc + (f"\n\n    Args:\n        {value_name}: in [0, 1].\n"
+                          "        num_thresholds: evenly spaced thresholds in [0, 1] "
+                          "(1 means 0.5 alone). Default 200.\n"
+                          "        class_id: the column of multi-label inputs to use.\n"
+                          f"        name: default \"{losses._snake_case(class_name)}\".\n"
+                          "        dtype: default \"float32\".\n\n    Raises:\n"
+                          f"        ValueError: for a `{value_name}` outside [0, 1] or "
+                          "`num_thresholds` < 1.\n")})
+    return serialization.register_serializable(package="plait")(cls)
+
+
+SensitivityAtSpecificity = _at_rate_class(
+    "SensitivityAtSpecificity", "specificity", "specificity", "sensitivity",
+    "The best sensitivity (recall) among thresholds whose specificity is at least "
+    "`specificity`.")
+SpecificityAtSensitivity = _at_rate_class(
+    "SpecificityAtSensitivity", "sensitivity", "sensitivity", "specificity",
+    "The best specificity among thresholds whose sensitivity is at least `sensitivity`.")
+PrecisionAtRecall = _at_rate_class(
+    "PrecisionAtRecall", "recall", "recall", "precision",
+    "The best precision among thresholds whose recall is at least `recall`.")
+RecallAtPrecision = _at_rate_class(
+    "RecallAtPrecision", "precision", "precision", "recall",
+    "The best recall among thresholds whose precision is at least `precision`.")
+
+binary_focal_crossentropy = losses.binary_focal_crossentropy
+categorical_focal_crossentropy = losses.categorical_focal_crossentropy
+
+_NEW_METRICS = (FBetaScore, F1Score, IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU,
+                R2Score, PearsonCorrelation, ConcordanceCorrelation, SensitivityAtSpecificity,
+                SpecificityAtSensitivity, PrecisionAtRecall, RecallAtPrecision)
+CLASSES.update({cls.__name__: cls for cls in _NEW_METRICS})
+_NAMES.update({cls.__name__: cls for cls in _NEW_METRICS})
+_NAMES.update({losses._snake_case(cls.__name__): cls for cls in _NEW_METRICS})
+_FUNCTIONS.update({fn.__name__: fn for fn in (
+    pearson_correlation, concordance_correlation, binary_focal_crossentropy,
+    categorical_focal_crossentropy)})

@@ -18,11 +18,12 @@ import contextlib
 
 import torch
 
+from plait.utils import dtypes
+
 __all__ = ["DTypePolicy", "Policy", "set_global_policy", "global_policy", "set_dtype_policy",
            "dtype_policy", "autocast", "grad_scaler"]
 
-_FLOATS = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
-           "float64": torch.float64}
+_FLOATS = dtypes.FLOATS
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
 
 

@@ -13,6 +13,15 @@ import torch
 
 from plait.serialization import get_from_registry, register_serializable
 
+__all__ = [
+    "L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2", "serialize"
+]
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
+                                  and v.__module__ == __name__ and not n.startswith("_")})
+
 
 class Regularizer:
     """Base: `regularizer(x) -> scalar tensor`. Subclasses define `__call__` and

@@ -11,15 +11,52 @@ import contextlib
 import contextvars
 import difflib
 
+from plait.utils import settings
+
+__all__ = [
+    "custom_object_scope", "deserialize", "function_name", "get_custom_objects",
+    "get_function", "get_registered_object", "in_safe_mode", "register_serializable",
+    "registered_name", "safe_mode_scope", "serialize"
+]
+
 _REGISTRY = {}
 _SAFE_MODE = contextvars.ContextVar("plait_safe_mode", default=True)
+# Keras's `get_custom_objects()` dict and the `custom_object_scope` stack: looked up after
+# the `custom_objects` a caller passes and before the registry.
+_CUSTOM_OBJECTS = {}
+_SCOPES = contextvars.ContextVar("plait_custom_object_scopes", default=())
+
+
+def get_custom_objects():
+    """The global dict of custom objects (Keras's `keras.utils.get_custom_objects()`):
+    entries added to it are found by name when configs are deserialized."""
+    return _CUSTOM_OBJECTS
+
+
+@contextlib.contextmanager
+def custom_object_scope(*custom_objects):
+    """Within the block, the given `{name: object}` dicts are found by name when configs
+    are deserialized (Keras's `custom_object_scope`; also usable as `CustomObjectScope`)."""
+    merged = {}
+    for objects in custom_objects:
+        if objects is not None:
+            if not isinstance(objects, dict):
+                raise TypeError(
+                    "custom_object_scope takes dicts of {name: object}. Received: "
+                    f"custom_objects of type {type(objects).__name__}")
+            merged.update(objects)
+    token = _SCOPES.set(_SCOPES.get() + (merged,))
+    try:
+        yield merged
+    finally:
+        _SCOPES.reset(token)
 
 
 def in_safe_mode():
     """Whether deserializing may run code from a config (False only inside
     `safe_mode_scope(False)`, as `load_model(..., safe_mode=False)` sets). A class whose
     config holds code (Lambda) refuses to rebuild itself when this is True."""
-    return _SAFE_MODE.get()
+    return _SAFE_MODE.get() and not settings.get("unsafe_deserialization")
 
 
 @contextlib.contextmanager
@@ -61,6 +98,9 @@ def get_registered_object(name, custom_objects=None):
     short = name.rpartition(">")[2] if isinstance(name, str) else name
     if custom_objects and short in custom_objects:  # "Custom>MyLayer" given as "MyLayer"
         return custom_objects[short]
+    for scope in (*reversed(_SCOPES.get()), _CUSTOM_OBJECTS):
+        if scope and (name in scope or short in scope):
+            return scope[name] if name in scope else scope[short]
     return _REGISTRY.get(name)
 
 

@@ -11,6 +11,10 @@ node after the nodes it reads), `node_depth`, `nodes_by_depth`, `layers`, `produ
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.utils import nest
 
+__all__ = [
+    "Graph", "GraphError", "describe_shapes", "mask_arguments"
+]
+
 
 class GraphError(ValueError):
     """A model's wiring is wrong: disconnected inputs, cycles, clashing names."""
@@ -199,10 +203,10 @@ def _check_unique_names(layers):
         if other is not layer:
             where = [getattr(x, "_created_at", "?") for x in (other, layer)]
             raise GraphError(
-                f"The name '{layer.name}' is used by 2 layers in the model: a "
+                f'The name "{layer.name}" is used 2 times in the model. All operation names '
+                f"should be unique. The two layers: a "
                 f"{type(other).__name__} (made at {where[0]}) and a {type(layer).__name__} "
-                f"(made at {where[1]}). Layer names must be unique in a model: pass a "
-                "different `name=` to one of them.")
+                f"(made at {where[1]}). Pass a different `name=` to one of them.")
 
 
 def describe_shapes(tensors):

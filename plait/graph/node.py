@@ -6,6 +6,10 @@ notation (`lstm_1[0][0]`) reads: the first output of the first call of layer `ls
 from plait.graph.tensor import SymbolicTensor
 from plait.utils import nest
 
+__all__ = [
+    "Node"
+]
+
 
 class Node:
     """The record of `layer(*call_args, **call_kwargs) -> outputs`.

@@ -16,6 +16,10 @@ import torch
 
 from plait.utils.dtypes import dtype_name
 
+__all__ = [
+    "SymbolicTensor", "format_shape", "is_symbolic", "set_op_handler", "user_location"
+]
+
 _PLAIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__))
 

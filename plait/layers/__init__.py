@@ -35,3 +35,20 @@ from plait.layers.reshaping import (  # noqa: F401
     UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from plait.layers.torch_ops import TorchModule, TorchOp  # noqa: F401
 from plait.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
+from plait.layers.rnn import GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells  # noqa: F401
+from plait.layers.adaptive_pooling import (  # noqa: F401
+    AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
+from plait.layers.rms_normalization import RMSNormalization  # noqa: F401
+from plait.layers.preprocessing import (  # noqa: F401
+    RandomColorDegeneration, RandomColorJitter, RandomHue, RandomSaturation, CutMix, MixUp,
+    AutoContrast, RandomGrayscale, RandomInvert, RandomPosterization, RandomShear, Solarization,
+    CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, Normalization, Pipeline,
+    RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation,
+    RandomZoom, Resizing, StringLookup, TextVectorization)
+from plait.layers import experimental  # noqa: F401,E402 (Keras 2: layers.experimental.preprocessing)
+
+# Every public class and function above; submodules (the Keras 2 module paths) stay
+# importable as attributes but are not star-exported.
+__all__ = sorted(name for name, value in dict(globals()).items()
+                 if not name.startswith("_") and callable(value))

@@ -7,14 +7,11 @@ from plait import activations, constraints, initializers, regularizers
 from plait.layers.layer import Layer, LayerCallError
 from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
+from plait.utils.validation import check_non_negative as _check_non_negative
 
-
-def _check_non_negative(value, name, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"`{name}` must be a non-negative number. Received: {name}={value!r}")
-    return float(value)
+__all__ = [
+    "ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"
+]
 
 
 class _Elementwise(PassesMask, Layer):

@@ -14,9 +14,13 @@ from plait import constraints, initializers, regularizers
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.layers.layer import Layer, LayerCallError
 from plait.layers.masking import implicit_mask
-from plait.layers.regularization import _check_rate, _check_seed
 from plait.serialization import register_serializable
 from plait.utils.random import device_generator
+from plait.utils.validation import check_rate as _check_rate, check_seed as _check_seed
+
+__all__ = [
+    "AdditiveAttention", "Attention", "MultiHeadAttention"
+]
 
 
 def _large_negative(dtype):

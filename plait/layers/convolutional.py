@@ -10,44 +10,24 @@ import torch.nn.functional as F
 
 from plait import activations, constraints, initializers, regularizers
 from plait.layers.layer import Layer, LayerCallError
-from plait.layers.regularization import set_activity_regularizer, weight_penalty_config
+from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
+from plait.layers.spatial import check_rank, tf_same_pads, to_channels_first, to_channels_last
 from plait.serialization import register_serializable
 from plait.utils import conv_utils
+from plait.utils.validation import check_filters as _check_filters
+from plait.utils.validation import check_positive_int as _check_positive
+
+__all__ = [
+    "Conv", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D",
+    "Conv3DTranspose", "ConvTranspose", "Convolution1D", "Convolution2D",
+    "Convolution2DTranspose", "Convolution3D", "Convolution3DTranspose", "DepthwiseConv",
+    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv", "SeparableConv1D",
+    "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "check_rank",
+    "tf_same_pads", "to_channels_first", "to_channels_last"
+]
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
-
-
-_TO_FIRST = {r: (0, r + 1, *range(1, r + 1)) for r in (1, 2, 3)}
-_TO_LAST = {r: (0, *range(2, r + 2), 1) for r in (1, 2, 3)}
-
-
-def to_channels_first(x, rank):
-    return x.permute(_TO_FIRST[rank])
-
-
-def to_channels_last(x, rank):
-    return x.permute(_TO_LAST[rank])
-
-
-def tf_same_pads(spatial, kernel, strides, dilation):
-    """F.pad's argument (last axis first) for TensorFlow's 'same' padding."""
-    pads = []
-    for length, k, s, d in reversed(list(zip(spatial, kernel, strides, dilation))):
-        pads.extend(conv_utils.same_padding(length, k, s, d))
-    return pads
-
-
-def check_rank(layer, input_shape, rank, what="(batch, *spatial, channels)"):
-    if len(input_shape) != rank + 2:
-        hint = ""
-        if len(input_shape) == rank + 1 and what.endswith("channels)"):
-            # The usual slip: single-channel data given without its channels axis.
-            hint = (f" For one channel, give the input shape {tuple(input_shape) + (1,)} "
-                    "(e.g. Input(shape=(..., 1)) or a Reshape layer).")
-        raise LayerCallError(
-            f"{type(layer).__name__} layer '{layer.name}' expects a {rank + 2}-D input "
-            f"{what}; received an input of shape {tuple(input_shape)}.{hint}")
 
 
 class _BaseConv(Layer):
@@ -618,18 +598,6 @@ class SeparableConv2D(SeparableConv):
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 
 
-def _check_filters(filters):
-    if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
-        raise ValueError(f"`filters` must be a positive integer. Received: filters={filters!r}")
-    return filters
-
-
-def _check_positive(value, name):
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-    return value
-
-
 def _normalize_output_padding(value, rank):
     values = (value,) * rank if isinstance(value, int) else tuple(value)
     if len(values) != rank or not all(isinstance(v, int) and v >= 0 for v in values):
@@ -637,3 +605,19 @@ def _normalize_output_padding(value, rank):
             f"`output_padding` must be a non-negative int or a tuple of {rank} of them. "
             f"Received: output_padding={value!r}")
     return values
+
+
+# Keras 2 kept these in `keras.layers.convolutional`; old programs import them from here. They are
+# looked up in plait.layers when asked for (a family module imports no other family).
+_KERAS2_NAMES = ("Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D",
+                 "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
+                 "ZeroPadding3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+                 "AveragePooling1D", "AveragePooling2D", "AveragePooling3D")
+
+
+def __getattr__(name):
+    if name in _KERAS2_NAMES:
+        import plait.layers
+
+        return getattr(plait.layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,10 +21,15 @@ from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, user_location
 from plait.layers.layer import Layer, LayerCallError, _shapes_to_specs
 from plait.layers.masking import PassesMask
-from plait.layers.regularization import set_activity_regularizer, weight_penalty_config
+from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
 from plait.serialization import in_safe_mode, register_serializable
 from plait.utils.dtypes import to_torch_dtype
 from plait.utils.naming import unique_name
+
+__all__ = [
+    "Activation", "Dense", "Embedding", "Identity", "Input", "InputLayer", "Lambda",
+    "Masking", "Rescaling"
+]
 
 
 @register_serializable(package="plait")
@@ -52,7 +57,7 @@ class InputLayer(Layer):
         super().__init__(name=name or unique_name("input"), dtype=dtype, **kwargs)
         self._batch_input_shape = batch_shape
         self.built = True
-        self._tensor_dtype = to_torch_dtype(dtype)
+        self._tensor_dtype = to_torch_dtype(self._dtype if dtype is None else dtype)
         where = user_location()
         tensor = SymbolicTensor(batch_shape, self._tensor_dtype, name=self.name, where=where)
         Node(self, (), {}, tensor, where=where)
@@ -600,3 +605,18 @@ def _check_factor(value, name):
         return [_check_factor(v, name) for v in value]
     raise TypeError(
         f"`{name}` must be a float or a list of floats. Received: {name}={value!r}")
+
+
+# Keras 2 kept these in `keras.layers.core`; old programs import them from here. They are
+# looked up in plait.layers when asked for (a family module imports no other family).
+_KERAS2_NAMES = ("Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
+                 "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D",
+                 "SpatialDropout3D")
+
+
+def __getattr__(name):
+    if name in _KERAS2_NAMES:
+        import plait.layers
+
+        return getattr(plait.layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,14 +15,20 @@ import numpy as np
 import torch
 from torch import nn
 
-from plait import config, initializers
+from plait import config, constraints, initializers, regularizers
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape, user_location
+from plait.layers import variables
 from plait.layers.masking import with_implicit_mask
 from plait.serialization import register_serializable
 from plait.utils import nest
 from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import to_snake_case, unique_name
+
+__all__ = [
+    "Layer", "LayerCallError", "WeightSpec", "accepts_mask", "accepts_training",
+    "hook_epoch"
+]
 
 _module_call = nn.Module.__call__
 _hook_epoch = 0
@@ -95,7 +101,7 @@ class Layer(nn.Module):
             name = unique_name(self._name_prefix())
         _check_name(name)
         self.name = name
-        self._dtype = dtype_name(to_torch_dtype(dtype))
+        self._dtype = dtype_name(to_torch_dtype(dtype if dtype is not None else config.floatx()))
         self._trainable = bool(trainable)
         self.built = False
         self._inbound_nodes = []
@@ -115,30 +121,99 @@ class Layer(nn.Module):
     def build(self, input_shape):
         """Create the weights for inputs of `input_shape` (a tuple, or a list of tuples)."""
 
-    def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True,
-                   dtype=None, attr=None, layout=None, regularizer=None, constraint=None):
-        """Create a weight of Keras-layout `shape` and register it on this module.
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True,
+                   regularizer=None, constraint=None, name=None, attr=None, layout=None,
+                   **kwargs):
+        """Create a weight of Keras-layout `shape`, register it on this module, return it.
 
-        `attr` is the PyTorch attribute name (default `name`); `layout` the permutation
-        from the Keras layout to the stored one (e.g. `(1, 0)` for a Dense kernel stored as
-        `(out, in)`). Trainable weights are Parameters; the others are buffers, so
-        optimizers never see them. `regularizer` and `constraint` (callables on the
-        Keras-layout weight) feed `regularization_losses()` and `apply_constraints()`.
+        Keras 3's call style `add_weight(shape, initializer, dtype, ..., name=None)` and
+        Keras 2's `add_weight(name, shape, ...)` (name first, then shape, initializer,
+        trainable) both work. Trainable weights are `nn.Parameter`s, the others buffers
+        (optimizers never see them); both answer Keras's variable API (`assign`,
+        `assign_add`, `numpy()`, `name`, `path`, see `plait.layers.variables`).
+
+        Args:
+            shape: the weight's shape in Keras's layout. Default `()`.
+            initializer: an initializer, its name, or a callable `(shape, dtype)`.
+                Default "glorot_uniform" (float weights).
+            dtype: the weight's dtype. Default the layer's.
+            trainable: a Parameter (True) or a buffer (False). Default True.
+            regularizer, constraint: callables on the Keras-layout weight, feeding
+                `losses` and the projection after each optimizer step.
+            name: the weight's Keras name (its `path` is `<layer>/<name>`). Default
+                "variable", "variable_1", ...
+            attr: the PyTorch attribute (and `state_dict`) name. Default the name (made a
+                valid, free attribute name); `self.w = self.add_weight(...)` renames it
+                to `w`.
+            layout: the permutation from the Keras layout to the stored one (a Dense
+                kernel `(in, out)` is stored as `(out, in)`: `(1, 0)`).
+
+        Returns:
+            The registered `Variable` (trainable) or `StateVariable`.
+
+        Example:
+            self.w = self.add_weight(shape=(input_shape[-1], 4), initializer="random_normal")
         """
-        init = initializers.get(initializer)
+        shape, initializer, dtype, trainable, name = _add_weight_args(
+            self, args, kwargs, shape, initializer, dtype, trainable, name)
+        init = initializers.get("glorot_uniform" if initializer is None else initializer)
         torch_dtype = to_torch_dtype(dtype or self._dtype)
+        if name is None:
+            name = _free_name(self, "variable", lambda n: any(
+                s.keras_name == n for s in self._weight_specs))
         with torch.no_grad():
             value = init(tuple(shape), dtype=torch_dtype, device=config.device())
             if not isinstance(value, torch.Tensor):
                 value = torch.as_tensor(value, dtype=torch_dtype, device=config.device())
-            spec = WeightSpec(name, attr or name, layout, regularizer, constraint)
+            value = value.to(torch_dtype)
+            spec = WeightSpec(name, attr or _attr_name(self, name), layout,
+                              _get_penalty(regularizer, "regularizer"),
+                              _get_penalty(constraint, "constraint"))
             value = spec.from_keras(value).contiguous()
+        grad = bool(trainable) and self._trainable and torch_dtype.is_floating_point
+        var = variables.make_variable(value, bool(trainable), grad, name, f"{self.name}/{name}")
         if trainable:
-            self.register_parameter(spec.attr, nn.Parameter(value, requires_grad=self._trainable))
+            self.register_parameter(spec.attr, var)
         else:
-            self.register_buffer(spec.attr, value)
+            self.register_buffer(spec.attr, var)
         self._weight_specs.append(spec)
         return getattr(self, spec.attr)
+
+    def __setattr__(self, name, value):
+        # `self.w = self.add_weight(...)`: the weight moves to the attribute `w`.
+        if isinstance(value, variables.Variable) or isinstance(value, variables.StateVariable):
+            if self._rekey_weight(name, value):
+                return
+        super().__setattr__(name, value)
+
+    def _rekey_weight(self, name, value):
+        """Move the weight `value` registered under another attribute to `name`; True when
+        done (the caller then sets nothing more)."""
+        for spec in self.__dict__.get("_weight_specs", ()):
+            if spec.attr == name:
+                continue
+            store = self._parameters if spec.attr in self._parameters else self._buffers
+            if store.get(spec.attr) is not value:
+                continue
+            del store[spec.attr]
+            spec.attr = name
+            if store is self._buffers:
+                self.__dict__.pop(name, None)
+                self._buffers[name] = value
+                return True
+            return False
+        return False
+
+    def _apply(self, fn, *args, **kwargs):
+        # torch replaces buffers on `.to()`; keep Keras's variable API on them.
+        olds = {key: buf for key, buf in self._buffers.items()
+                if isinstance(buf, variables.StateVariable)}
+        result = super()._apply(fn, *args, **kwargs)
+        for key, old in olds.items():
+            new = self._buffers.get(key)
+            if new is not None and new is not old:
+                self._buffers[key] = variables.rewrap(new, old)
+        return result
 
     def _ensure_built(self, input_shape):
         if not self.built:
@@ -255,6 +330,36 @@ class Layer(nn.Module):
                 f"{_describe_inputs(args[0])}, at {where}: {err}") from err
 
     def _meta_output_specs(self, args, kwargs):
+        try:
+            return self._meta_run_specs(args, kwargs)
+        except (RuntimeError, NotImplementedError) as err:
+            if "meta" not in str(err).lower():
+                raise
+            # A user layer that makes tensors with torch factory functions, calls sublayers
+            # built on the way, or uses an op with no meta kernel: run it for real on small
+            # zero tensors instead (once, at graph construction).
+            try:
+                return self._concrete_run_specs(args, kwargs)
+            except Exception:  # noqa: BLE001 - the first error says more
+                raise err from None
+
+    def _concrete_run_specs(self, args, kwargs):
+        device = config.device()
+        runs = []
+        for run in range(2):
+            def to_zeros(value, run=run):
+                if not isinstance(value, SymbolicTensor):
+                    return value
+                return torch.zeros(_fill(value.shape, run), dtype=value.dtype, device=device)
+
+            with torch.no_grad():
+                out = _module_call(self, *nest.map_structure(to_zeros, tuple(args)),
+                                   **nest.map_structure(to_zeros, kwargs))
+            runs.append(out)
+        specs = [_pair(a, b) for a, b in zip(nest.flatten(runs[0]), nest.flatten(runs[1]))]
+        return nest.pack_like(runs[0], specs)
+
+    def _meta_run_specs(self, args, kwargs):
         weights = {name: torch.empty_like(t, device="meta")
                    for name, t in _named_tensors(self)}
         runs = []
@@ -285,12 +390,8 @@ class Layer(nn.Module):
             raise ValueError(
                 f"Layer '{self.name}' has not been called on a symbolic tensor yet, so it has "
                 f"no {what}. Call it on one first: y = {self.name}(x).")
-        if len(self._inbound_nodes) > 1:
-            calls = ", ".join(n.where or "?" for n in self._inbound_nodes)
-            raise ValueError(
-                f"Layer '{self.name}' has been called {len(self._inbound_nodes)} times (at "
-                f"{calls}), so it has several {what}s. Use layer.get_{attr}_at(node_index): "
-                f"get_{attr}_at(0) for the first call, and so on.")
+        # Keras 3: a layer called several times answers with its first call's tensors
+        # (get_output_at(i) reads the others).
         return self._get_node_attr(0, attr)
 
     def _get_node_attr(self, node_index, attr):
@@ -529,17 +630,70 @@ def _walk_layers(root):
 
 
 def _check_name(name):
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"A layer name must be a non-empty string. Received: name={name!r}")
-    if "." in name or "/" in name:
+    """Keras's rule: any string without '/'; plait also refuses the empty string."""
+    if not isinstance(name, str) or "/" in name or not name:
         raise ValueError(
-            f"A layer name may not contain '.' or '/' (PyTorch uses '.' in parameter names). "
-            f"Received: name={name!r}")
-    # Names appear in the model's generated forward code and in file paths.
-    if any(c in name for c in "\"'\\") or not name.isprintable():
-        raise ValueError(
-            "A layer name may not contain quotes, backslashes or control characters. "
-            f"Received: name={name!r}")
+            "Argument `name` must be a non-empty string and cannot contain character `/`. "
+            f"Received: name={name} (of type {type(name)})")
+
+
+def _add_weight_args(layer, args, kwargs, shape, initializer, dtype, trainable, name):
+    """Sort `add_weight`'s positional arguments: Keras 3's `(shape, initializer, dtype)`,
+    or Keras 2's (and plait's own) `(name, shape, initializer, trainable)`."""
+    if kwargs:
+        key = next(iter(kwargs))
+        if key in ("autocast", "aggregation", "overwrite_with_gradient", "synchronization",
+                   "use_resource", "caching_device", "partitioner"):
+            kwargs = {}  # Keras arguments with no meaning on PyTorch
+        else:
+            raise TypeError(
+                f"add_weight() of layer '{layer.name}' got an unexpected keyword argument "
+                f"'{key}'. Received: {key}={kwargs[key]!r}")
+    args = list(args)
+    if args and isinstance(args[0], str):
+        keys = ["name", "shape", "initializer", "trainable", "dtype"]
+    else:
+        keys = ["shape", "initializer", "dtype"]
+    if len(args) > len(keys):
+        raise TypeError(
+            f"add_weight() of layer '{layer.name}' takes at most {len(keys)} positional "
+            f"arguments ({', '.join(keys)}). Received {len(args)}.")
+    given = dict(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                 name=name)
+    for key, value in zip(keys, args):
+        given[key] = value
+    shape = given["shape"]
+    if shape is None:
+        shape = ()
+    elif isinstance(shape, int):
+        shape = (shape,)
+    shape = tuple(int(d) for d in shape)
+    return shape, given["initializer"], given["dtype"], given["trainable"], given["name"]
+
+
+def _free_name(layer, base, taken):
+    """`base`, else `base_1`, `base_2`, ...: the first for which `taken(name)` is false."""
+    name, i = base, 0
+    while taken(name):
+        i += 1
+        name = f"{base}_{i}"
+    return name
+
+
+def _attr_name(layer, name):
+    """A PyTorch attribute name for the weight `name`: no '.', not empty, and free on
+    `layer` (a weight called `kernel` on a layer with a `kernel` property gets `kernel_1`)."""
+    base = name.replace(".", "_").replace("/", "_") or "variable"
+    return _free_name(layer, base, lambda n: (
+        n in layer._parameters or n in layer._buffers or n in layer._modules
+        or n in layer.__dict__ or hasattr(type(layer), n)))
+
+
+def _get_penalty(value, kind):
+    """A regularizer or constraint given by name or object, as a callable (or None)."""
+    if value is None or (callable(value) and not isinstance(value, (str, dict))):
+        return value
+    return regularizers.get(value) if kind == "regularizer" else constraints.get(value)
 
 
 def _batch_input_shape(input_shape, input_dim, batch_input_shape, batch_size):
@@ -684,3 +838,22 @@ def accepts_training(cls):
     except (TypeError, ValueError):
         return False
     return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _on_module_registration(module, name, submodule):
+    """A plait layer put inside a plain `nn.Module` (a LightningModule, a user's wrapper)
+    takes that module's mode, as every PyTorch submodule would (plait layers start in
+    inference mode, Keras's default); a plain torch module put inside a plait layer takes
+    the layer's mode."""
+    if not isinstance(submodule, nn.Module):
+        return None
+    parent_is_layer = isinstance(module, Layer)
+    if isinstance(submodule, Layer) == parent_is_layer:
+        return None
+    mode = module.__dict__.get("training")  # a wrapper may not hold one of its own
+    if isinstance(mode, bool) and submodule.__dict__.get("training") is not mode:
+        submodule.train(mode)
+    return None
+
+
+torch.nn.modules.module.register_module_module_registration_hook(_on_module_registration)

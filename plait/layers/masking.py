@@ -21,6 +21,10 @@ import weakref
 
 from plait.graph.tensor import SymbolicTensor
 
+__all__ = [
+    "PassesMask", "implicit_mask", "with_implicit_mask"
+]
+
 # Node -> its output's mask (or None): one mask node per producer, however many consumers.
 _masks = weakref.WeakKeyDictionary()
 

@@ -8,6 +8,11 @@ from plait.layers.layer import Layer, LayerCallError
 from plait.layers.masking import implicit_mask
 from plait.serialization import register_serializable
 
+__all__ = [
+    "Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
+    "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"
+]
+
 
 @register_serializable(package="plait")
 class Concatenate(Layer):

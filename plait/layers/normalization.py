@@ -14,6 +14,10 @@ from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 from plait.utils.dtypes import to_torch_dtype
 
+__all__ = [
+    "BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"
+]
+
 _HALF = (torch.float16, torch.bfloat16)
 
 
@@ -103,6 +107,11 @@ class _Normalization(PassesMask, Layer):
         return config
 
 
+def _several_processes():
+    dist = torch.distributed
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
 @register_serializable(package="plait")
 class BatchNormalization(_Normalization):
     """Normalizes each feature over the batch (Ioffe & Szegedy, 2015), as Keras does:
@@ -122,8 +131,12 @@ class BatchNormalization(_Normalization):
         beta_initializer ('zeros'), gamma_initializer ('ones'), moving_mean_initializer
         ('zeros'), moving_variance_initializer ('ones'); beta/gamma regularizers and
         constraints.
-        synchronized: accepted for Keras configs; only False (per-process statistics) is
-            supported.
+        synchronized: in a data-parallel fit (torchrun), compute the batch statistics
+            over the whole global batch, every process's part together (one differentiable
+            all-reduce per layer and step, as PyTorch's SyncBatchNorm). Default False: each
+            process normalizes with its own part of the batch, as Keras's distributed
+            training does; either way the moving statistics are averaged over the processes
+            (see `fit`). In one process it changes nothing.
 
     Weights: `gamma`, `beta` `(features,)` (trainable, stored as `weight`, `bias`);
     `moving_mean`, `moving_variance` (non-trainable buffers `running_mean`, `running_var`).
@@ -137,12 +150,10 @@ class BatchNormalization(_Normalization):
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint,
                          gamma_constraint, **kwargs)
-        if synchronized:
-            raise ValueError(
-                "BatchNormalization's synchronized=True is not supported: plait computes batch "
-                "statistics per process (under DDP, each process normalizes with its own "
-                "batch). Received: synchronized=True. Pass synchronized=False.")
-        self.synchronized = False
+        if not isinstance(synchronized, bool):
+            raise TypeError(f"`synchronized` must be True or False. "
+                            f"Received: synchronized={synchronized!r}")
+        self.synchronized = synchronized
         self.axis = _check_axis(axis, allow_list=False)
         if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not (
                 0 <= momentum <= 1):
@@ -169,7 +180,9 @@ class BatchNormalization(_Normalization):
         x = inputs if self._axis == 1 else inputs.movedim(self._axis, 1)
         if x.dtype in _HALF:  # as Keras: statistics of half inputs are computed in float32
             x = x.float()
-        if training and self.trainable:
+        if training and self.trainable and self.synchronized and _several_processes():
+            out = self._synchronized_training(x)
+        elif training and self.trainable:
             out, mean, invstd = torch.native_batch_norm(
                 x, self.weight, self.bias, None, None, True, 0.0, self.epsilon)
             with torch.no_grad():
@@ -182,6 +195,29 @@ class BatchNormalization(_Normalization):
                                False, 0.0, self.epsilon)
         out = out.to(inputs.dtype)
         return out if self._axis == 1 else out.movedim(1, self._axis)
+
+    def _synchronized_training(self, x):
+        """Training on `x` `(batch, channels, ...)` with the statistics of the global batch:
+        sums and sums of squares all-reduced over the processes (differentiably)."""
+        from torch.distributed.nn.functional import all_reduce
+
+        axes = [d for d in range(x.dim()) if d != 1]
+        count = torch.tensor([x.numel() / x.shape[1]], dtype=x.dtype, device=x.device)
+        totals = all_reduce(torch.cat([x.sum(dim=axes), x.square().sum(dim=axes), count]))
+        channels = x.shape[1]
+        total_count = totals[-1]
+        mean = totals[:channels] / total_count
+        variance = (totals[channels:2 * channels] / total_count - mean.square()).clamp_min(0)
+        with torch.no_grad():
+            self.running_mean.lerp_(mean.to(self.running_mean.dtype), 1 - self.momentum)
+            self.running_var.lerp_(variance.to(self.running_var.dtype), 1 - self.momentum)
+        shape = [1, channels] + [1] * (x.dim() - 2)
+        out = (x - mean.view(shape)) * torch.rsqrt(variance.view(shape) + self.epsilon)
+        if self.weight is not None:
+            out = out * self.weight.view(shape)
+        if self.bias is not None:
+            out = out + self.bias.view(shape)
+        return out
 
     def _masked_training(self, inputs, mask):
         """Training on `(batch, steps, ..., features)` with a mask: Keras 3's statistics,

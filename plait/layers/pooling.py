@@ -3,10 +3,19 @@ GlobalMaxPooling1D/2D/3D, GlobalAveragePooling1D/2D/3D."""
 import torch
 import torch.nn.functional as F
 
-from plait.layers.convolutional import check_rank, tf_same_pads, to_channels_first, to_channels_last
+from plait.layers.spatial import check_rank, tf_same_pads, to_channels_first, to_channels_last
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 from plait.utils import conv_utils
+
+__all__ = [
+    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
+    "AvgPool3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+    "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalPooling", "MaxPool1D", "MaxPool2D",
+    "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Pooling"
+]
 
 # torch's own ops: F.max_pool*d are Python wrappers (return_indices dispatch) around them.
 _MAX = {1: torch.max_pool1d, 2: torch.max_pool2d, 3: torch.max_pool3d}

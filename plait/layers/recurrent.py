@@ -26,10 +26,15 @@ import torch.nn.functional as F
 from plait import activations, constraints, initializers, regularizers
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.layer import Layer, LayerCallError, WeightSpec
-from plait.layers.regularization import set_activity_regularizer, weight_penalty_config
+from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
 from plait.serialization import register_serializable
 from plait.utils import nest
 from plait.utils.random import device_generator
+from plait.utils.validation import check_rate as _check_rate
+
+__all__ = [
+    "GRU", "LSTM", "SimpleRNN", "check_sequence_input"
+]
 
 
 def check_sequence_input(layer, input_shape):
@@ -52,12 +57,6 @@ def check_sequence_input(layer, input_shape):
 
 def _is_shape(value):
     return isinstance(value, tuple) and all(d is None or isinstance(d, int) for d in value)
-
-
-def _check_rate(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(f"`{name}` must be a float between 0 and 1. Received: {name}={value!r}")
-    return float(value)
 
 
 def _active(rate):
@@ -684,3 +683,16 @@ class LSTM(_RNN):
         config["unit_forget_bias"] = self.unit_forget_bias
         config.update(self._rnn_config())
         return config
+
+
+# Keras 2 kept these in `keras.layers.recurrent`; old programs import them from here. They are
+# looked up in plait.layers when asked for (a family module imports no other family).
+_KERAS2_NAMES = ("RNN", "SimpleRNNCell", "GRUCell", "LSTMCell", "StackedRNNCells")
+
+
+def __getattr__(name):
+    if name in _KERAS2_NAMES:
+        import plait.layers
+
+        return getattr(plait.layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,78 +9,19 @@ import math
 import torch
 import torch.nn.functional as F
 
-from plait import constraints, regularizers
+from plait import regularizers
 from plait.layers.layer import Layer, LayerCallError
 from plait.layers.masking import PassesMask
+from plait.layers.penalties import set_activity_regularizer
 from plait.serialization import register_serializable
-from plait.utils import conv_utils, nest
+from plait.utils import conv_utils
 from plait.utils.random import device_generator
+from plait.utils.validation import check_rate as _check_rate, check_seed as _check_seed
 
-
-def set_activity_regularizer(layer, regularizer):
-    """Give `layer` Keras's `activity_regularizer`: after each call, the penalty of its
-    outputs divided by the batch size is kept for `regularization_losses()`."""
-    layer.activity_regularizer = regularizers.get(regularizer)
-    if layer.activity_regularizer is not None:
-        layer._activity_penalty = _LastPenalty()
-        layer.register_forward_hook(_record_activity)
-
-
-class _LastPenalty:
-    """The penalty of a layer's last call. Copies of the layer start empty: the tensor
-    carries its autograd graph, which deepcopy and pickle refuse."""
-
-    __slots__ = ("value",)
-
-    def __init__(self):
-        self.value = None
-
-    def __deepcopy__(self, memo):
-        return _LastPenalty()
-
-    def __reduce__(self):
-        return _LastPenalty, ()
-
-
-def weight_penalty_config(layer, weights=("kernel", "bias")):
-    """The config entries of a layer's regularizers and constraints (Keras's keys)."""
-    config = {}
-    for weight in weights:
-        config[f"{weight}_regularizer"] = regularizers.serialize(
-            getattr(layer, f"{weight}_regularizer"))
-    config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
-    for weight in weights:
-        config[f"{weight}_constraint"] = constraints.serialize(
-            getattr(layer, f"{weight}_constraint"))
-    return config
-
-
-def _record_activity(layer, args, output):
-    if layer.activity_regularizer is None:
-        return
-    penalty = None
-    for out in nest.flatten(output):
-        if not isinstance(out, torch.Tensor) or out.is_meta:  # meta: shape inference only
-            continue
-        value = layer.activity_regularizer(out)
-        if out.dim() > 0:
-            value = value / out.shape[0]
-        penalty = value if penalty is None else penalty + value
-    if penalty is not None:
-        layer._activity_penalty.value = penalty
-
-
-def _check_rate(rate, name="rate"):
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
-        raise ValueError(
-            f"`{name}` must be a float between 0 and 1. Received: {name}={rate!r}")
-    return float(rate)
-
-
-def _check_seed(seed):
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
-    return seed
+__all__ = [
+    "ActivityRegularization", "Dropout", "GaussianDropout", "GaussianNoise",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"
+]
 
 
 class _RandomLayer(PassesMask, Layer):

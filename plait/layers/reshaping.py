@@ -4,10 +4,16 @@ import math
 
 import torch.nn.functional as F
 
-from plait.layers.convolutional import check_rank, to_channels_first, to_channels_last
+from plait.layers.spatial import check_rank, to_channels_first, to_channels_last
 from plait.layers.layer import Layer, LayerCallError
 from plait.serialization import register_serializable
 from plait.utils import conv_utils
+
+__all__ = [
+    "Cropping", "Cropping1D", "Cropping2D", "Cropping3D", "Flatten", "Permute",
+    "RepeatVector", "Reshape", "UpSampling", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+    "ZeroPadding", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"
+]
 
 
 @register_serializable(package="plait")

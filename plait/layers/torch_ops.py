@@ -26,12 +26,17 @@ import numpy as np
 import torch
 from torch import nn
 
+from plait import ops
 from plait.graph import tensor as tensor_module
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.layers.layer import Layer, LayerCallError, WeightSpec, _describe_inputs
 from plait.serialization import register_serializable
 from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import unique_name
+
+__all__ = [
+    "TorchModule", "TorchOp", "function_name", "record_op", "resolve_function"
+]
 
 # The Python operators symbolic tensors record; a config may name only these.
 _OPERATORS = {fn.__name__.rstrip("_"): fn for fn in (
@@ -141,6 +146,8 @@ def function_name(func):
     `torch.nn.functional.gelu`, or `getattr` (a tensor property such as `x.T`)."""
     if func is getattr:
         return "getattr"
+    if ops.lookup(getattr(func, "plait_op_name", None)) is func:
+        return func.plait_op_name
     for name, fn in _OPERATORS.items():
         if func is fn:
             return f"operator.{name}"
@@ -189,6 +196,8 @@ def resolve_function(name):
         return getattr
     if name.startswith("operator."):
         fn = _OPERATORS.get(name[len("operator."):])
+    elif name.startswith("plait.ops."):
+        fn = ops.lookup(name)
     elif name.rsplit(".", 1)[-1] in _REFUSED:
         fn = None
     else:

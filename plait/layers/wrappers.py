@@ -6,6 +6,10 @@ from plait.layers.layer import Layer, LayerCallError, accepts_mask, accepts_trai
 from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 
+__all__ = [
+    "Bidirectional", "TimeDistributed"
+]
+
 
 @register_serializable(package="plait")
 class TimeDistributed(PassesMask, Layer):

@@ -6,26 +6,36 @@
     model = Model(inputs=visible, outputs=output)
 
 Construction walks the graph once: it checks the wiring, orders the layers as Keras does,
-registers each layer as a submodule under its name (`state_dict` keys `dense_1.weight`) and
+registers each layer as a submodule under a model-local key (`layer_key`: `state_dict`
+keys `dense_1.weight`, stable for a given architecture) and
 generates `forward` (see `model.code`). Training and summaries delegate to `plait.training`
 and `plait.models.summary`.
 """
+import keyword
+import re
+
 import numpy as np
 import torch
 
-from plait import saving, serialization, training
+from plait import serialization
 from plait.graph.graph import Graph
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.layers.core import InputLayer
 from plait.layers.layer import Layer, LayerCallError
-from plait.models import functional, summary as summary_module
+from plait.models import codegen, config as model_config, summary as summary_module
+from plait.models.keras_methods import KerasMethods
 from plait.utils import nest
 from plait.utils.naming import unique_name
+from plait.utils.string_array import StringArray, is_string_data
+
+__all__ = [
+    "Model"
+]
 
 
 @serialization.register_serializable(package="plait")
-class Model(Layer):
+class Model(KerasMethods, Layer):
     """A model: `Model(inputs, outputs)` on symbolic tensors (one, a list or a dict each).
 
     Called on torch tensors it computes (one tensor for one input, else a list or a dict
@@ -62,18 +72,42 @@ class Model(Layer):
         self.output_names = _names(outputs, _unique([t.node.layer.name for t in flat_outputs]))
         self._input_shapes = [t.shape for t in flat_inputs]
         self._input_dtypes = [t.dtype for t in flat_inputs]
-        self._forward_code, self._direct_forward, self._code = functional.compile_forward(self)
+        self._forward_code, self._direct_forward, self._code = codegen.compile_forward(self)
         self.built = True
 
     def _register(self, layer):
-        existing = self._modules.get(layer.name)
-        if existing is layer:
-            return
-        if existing is not None or (layer.name in self.__dict__) or hasattr(type(self), layer.name):
-            raise ValueError(
-                f"Layer name '{layer.name}' clashes with an attribute of {type(self).__name__} "
-                f"'{self.name}'. Give the layer another name=.")
-        self.add_module(layer.name, layer)
+        """Register `layer` as a submodule under its model-local key (see `layer_key`)."""
+        keys = self.__dict__.setdefault("_layer_keys", {})
+        if id(layer) in keys and self._modules.get(keys[id(layer)]) is layer:
+            return keys[id(layer)]
+        key = _free_key(self, type(layer)._name_prefix())
+        keys[id(layer)] = key
+        self._modules[key] = layer
+        return key
+
+    def _unregister(self, layer):
+        key = self.__dict__.get("_layer_keys", {}).pop(id(layer), None)
+        if key is not None:
+            self._modules.pop(key, None)
+
+    def layer_key(self, layer):
+        """The submodule key of `layer` in this model: its `state_dict` prefix and the
+        attribute the generated forward calls (`self.dense_1(x)`).
+
+        Keys are model-local and structural, so rebuilding the same architecture gives the
+        same keys whatever the layers' printed names: the snake_case class name plus a
+        counter from 1 over the layers of that class, in the model's layer order
+        (`dense_1`, `dense_2`, `conv2d_1`). A key is never a Python keyword, nor an
+        attribute of the model, so names like `output` or `layers` stay Keras's. Layers of
+        a subclassed model keep the attribute names the user gave them.
+        """
+        keys = self.__dict__.get("_layer_keys", {})
+        if id(layer) in keys:
+            return keys[id(layer)]
+        for key, module in self._modules.items():
+            if module is layer:
+                return key
+        raise ValueError(f"Layer '{layer.name}' is not a layer of model '{self.name}'.")
 
     # ---------------------------------------------------------------- calling
     def forward(self, inputs, training=None):
@@ -83,12 +117,12 @@ class Model(Layer):
             args = (inputs,)
         else:
             args = self._flat_call_inputs(inputs)
-        if functional.hooks_registered(self):
+        if codegen.hooks_registered(self):
             return self._forward_code(self, *args, training=training)
         try:
             return self._direct_forward(self, *args, training=training)
         except (RuntimeError, ValueError, TypeError) as err:
-            functional.note_failed_layer(err, self)
+            codegen.note_failed_layer(err, self)
             raise
 
     def _check_inputs(self, inputs, where):
@@ -141,6 +175,8 @@ class Model(Layer):
         model's device; tensors pass as they are."""
         if isinstance(value, torch.Tensor):
             return value
+        if self._input_dtypes[index] == "string" or is_string_data(value):
+            return StringArray(value)  # text stays on the host for the string layers
         if isinstance(value, (np.ndarray, np.generic, list, float, int)):
             device = next(self.parameters(), torch.empty(0)).device
             return torch.as_tensor(np.asarray(value), dtype=self._input_dtypes[index],
@@ -243,63 +279,54 @@ class Model(Layer):
 
     # ------------------------------------------------------------------ views
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
-        """Print Keras's classic table of layers, output shapes and parameter counts."""
+        """Print Keras's classic table of layers, output shapes and parameter counts.
+
+        Args:
+            line_length: the table's width in characters. Default None (65, or 98 for a
+                graph that is not a plain stack).
+            positions: the column stops, as fractions of `line_length` or character
+                positions. Default None (Keras's).
+            print_fn: called with each line (and nothing else). Default None (`print`).
+            **kwargs: Keras's `expand_nested`, `show_trainable` and `layer_range` are
+                not supported: passing one raises TypeError.
+
+        Raises:
+            ValueError: the model is not built yet.
+            TypeError: an unsupported keyword argument.
+
+        Example:
+            >>> import plait
+            >>> model = plait.Sequential([plait.layers.Dense(1, input_shape=(4,))])
+            >>> lines = []
+            >>> model.summary(print_fn=lines.append)
+            >>> any("Total params: 5" in line for line in lines)
+            True
+        """
         summary_module.print_summary(self, line_length=line_length, positions=positions,
                                      print_fn=print_fn, **kwargs)
 
-    # --------------------------------------------------------------- training
-    def compile(self, *args, **kwargs):
-        return training.compile(self, *args, **kwargs)
+    # ------------------------------------------------------- training, saving
+    # compile, fit, evaluate, predict, *_on_batch, save, save_weights, load_weights:
+    # KerasMethods (keras_methods.py).
 
-    def fit(self, *args, **kwargs):
-        return training.fit(self, *args, **kwargs)
-
-    def evaluate(self, *args, **kwargs):
-        return training.evaluate(self, *args, **kwargs)
-
-    def predict(self, *args, **kwargs):
-        return training.predict(self, *args, **kwargs)
-
-    def train_on_batch(self, *args, **kwargs):
-        return training.train_on_batch(self, *args, **kwargs)
-
-    def test_on_batch(self, *args, **kwargs):
-        return training.test_on_batch(self, *args, **kwargs)
-
-    def predict_on_batch(self, *args, **kwargs):
-        return training.predict_on_batch(self, *args, **kwargs)
-
-    # ----------------------------------------------------------------- saving
-    def save(self, filepath, overwrite=True, include_optimizer=True):
-        """Save the architecture, the weights and, when compiled, the compile settings and
-        optimizer state to a `.plait` file, atomically. `plait.models.load_model` reads it.
-        A `.keras` name writes Keras 3's format, `.h5`/`.hdf5` Keras 2's (needs h5py)."""
-        saving.save_model(self, filepath, overwrite=overwrite,
-                          include_optimizer=include_optimizer)
-
-    def save_weights(self, filepath, overwrite=True):
-        """Write the weights to a `.safetensors` file, by `state_dict` name, atomically
-        (`.weights.h5`: Keras 3's layout; `.h5`: Keras 2's; both need h5py)."""
-        saving.save_weights(self, filepath, overwrite=overwrite)
-
-    def load_weights(self, filepath, skip_mismatch=False, by_name=False):
-        """Load weights by name from a `.safetensors` (or `.plait`) file; `skip_mismatch`
-        skips, with a warning, the ones missing or of another shape instead of raising.
-        Keras files load too: `.weights.h5`, `.keras`, and legacy `.h5` (by layer order,
-        or by layer name with `by_name=True`)."""
-        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
-
+    # ----------------------------------------------------------------- export
     def to_json(self, **kwargs):
         """The architecture as JSON text; `plait.models.model_from_json` rebuilds it."""
+        from plait import saving  # saving sits above models (docs/architecture.md)
+
         return saving.saving_lib.to_json(self, **kwargs)
 
     def to_source(self, filepath):
         """Write the model as a standalone PyTorch file (an `nn.Module`, no plait import)
         and its weights next to it as `<name>.safetensors`."""
+        from plait import saving  # saving sits above models (docs/architecture.md)
+
         saving.source.to_source(self, filepath)
 
     def export(self, filepath, format="onnx", **kwargs):
         """Export for inference: `format="onnx"` writes ONNX through `torch.onnx`."""
+        from plait import saving  # saving sits above models (docs/architecture.md)
+
         saving.export.export(self, filepath, format=format, **kwargs)
 
     @property
@@ -324,11 +351,11 @@ class Model(Layer):
     # ----------------------------------------------------------------- config
     def get_config(self):
         self._ensure_graph()
-        return functional.graph_config(self)
+        return model_config.graph_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        inputs, outputs = functional.rebuild_from_config(config, custom_objects)
+        inputs, outputs = model_config.rebuild_from_config(config, custom_objects)
         return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
                    trainable=config.get("trainable", True))
 
@@ -343,7 +370,25 @@ class Model(Layer):
         self.__dict__.update(state)
         if self._graph is not None:
             self._forward_code, self._direct_forward, self._code = \
-                functional.compile_forward(self)
+                codegen.compile_forward(self)
+
+
+def _free_key(model, prefix):
+    """The first of `prefix_1`, `prefix_2`, ... that is free on `model`: not a submodule,
+    parameter, buffer or attribute, and a Python identifier that is no keyword."""
+    prefix = re.sub(r"\W", "_", prefix) or "layer"
+    if prefix[0].isdigit():
+        prefix = "layer_" + prefix
+    counts = model.__dict__.setdefault("_key_counts", {})
+    i = counts.get(prefix, 0)
+    while True:
+        i += 1
+        key = f"{prefix}_{i}"
+        if not (key in model._modules or key in model._parameters or key in model._buffers
+                or key in model.__dict__ or hasattr(type(model), key)
+                or keyword.iskeyword(key)):
+            counts[prefix] = i
+            return key
 
 
 def _structure(value, argument):

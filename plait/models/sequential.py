@@ -13,6 +13,10 @@ from plait.layers.core import Input, InputLayer
 from plait.layers.layer import Layer
 from plait.models.model import Model
 
+__all__ = [
+    "Sequential"
+]
+
 
 @serialization.register_serializable(package="plait")
 class Sequential(Model):
@@ -48,8 +52,9 @@ class Sequential(Model):
             return
         if any(existing.name == layer.name for existing in self._stack):
             raise ValueError(
-                f"All layers added to a Sequential model must have unique names. The name "
-                f"'{layer.name}' is already used in '{self.name}'. Pass another name=.")
+                "All layers added to a Sequential model should have unique names. Name "
+                f"'{layer.name}' is already the name of a layer in this model "
+                f"('{self.name}'). Update the `name` argument to pass a unique name.")
         if self._output_tensor is None and not self._stack and layer._batch_input_shape:
             # Keras 2 names it after the layer, and leaves the `input_N` names to Input().
             self._input_tensor = self._output_tensor = Input(
@@ -69,7 +74,7 @@ class Sequential(Model):
         if not self._stack:
             raise TypeError(f"There are no layers in Sequential '{self.name}' to pop.")
         layer = self._stack.pop()
-        del self._modules[layer.name]
+        self._unregister(layer)
         if self._input_tensor is not None:
             self._output_tensor = self._input_tensor
             for kept in self._stack:
@@ -106,7 +111,7 @@ class Sequential(Model):
         if self._forward_code is None and self._input_tensor is not None:
             self._init_graph(self._input_tensor, self._output_tensor)
             # The InputLayer is a submodule of the functional graph, not one of the stack's.
-            self._modules.pop(self._input_tensor.node.layer.name, None)
+            self._unregister(self._input_tensor.node.layer)
 
     def _ensure_graph(self):
         self._ensure_compiled()

@@ -5,6 +5,10 @@ table; other graphs the 100-column one with a "Connected to" column (`lstm_1[0][
 """
 from plait.graph.tensor import format_shape
 
+__all__ = [
+    "print_summary"
+]
+
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, **kwargs):
     if kwargs:

@@ -13,6 +13,10 @@ import torch
 
 from plait.utils import atomic
 
+__all__ = [
+    "export"
+]
+
 FORMATS = ("onnx",)
 
 

@@ -19,6 +19,11 @@ import sys
 
 import torch
 
+__all__ = [
+    "Entry", "dtype_code", "load", "read_header", "read_tensors", "skip_bytes",
+    "total_size", "write"
+]
+
 # The header of a real model is a few kilobytes; the reference implementation caps it at
 # 100 MB, and so do we (a damaged length field must not make us allocate gigabytes).
 MAX_HEADER_BYTES = 100 * 1024 * 1024

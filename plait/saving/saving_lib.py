@@ -19,7 +19,6 @@ import datetime
 import json
 import keyword
 import os
-import sys
 import warnings
 import zipfile
 
@@ -30,13 +29,15 @@ from plait import losses, metrics, optimizers, serialization  # noqa: F401 (regi
 # the loss and metric classes that compile configs name)
 from plait.saving import keras as keras_files
 from plait.saving import safetensors_io, weights
+from plait.saving.archive import FORMAT_VERSION, Archive, open_archive  # noqa: F401
+from plait.saving.archive import plait_version as _plait_version
 from plait.utils import atomic
 
-FORMAT_VERSION = 1
+__all__ = [
+    "build_from_config", "load_model", "model_from_json", "save_model", "to_json"
+]
+
 SUFFIX = ".plait"
-_MAX_JSON_BYTES = 64 * 1024 * 1024
-# Deflate cannot expand data more than about 1032 times; a larger claim is a damaged header.
-_MAX_DEFLATE_RATIO = 1100
 # Classes whose config holds code: loading them runs it.
 _CODE_CLASSES = {"Lambda"}
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # members get a fixed date: same model, same bytes
@@ -87,10 +88,6 @@ def _metadata():
             "plait_version": _plait_version(), "torch_version": torch.__version__,
             "date_saved": datetime.datetime.now(datetime.timezone.utc).isoformat(
                 timespec="seconds")}
-
-
-def _plait_version():
-    return getattr(sys.modules.get("plait"), "__version__", "unknown")
 
 
 def _write_text(archive, name, text):
@@ -394,13 +391,12 @@ def _check_config(config, label, safe_mode):
 
 
 def _check_name(name, label):
-    """A layer's name becomes an attribute name in the generated forward (in a string
-    literal when it is not an identifier): a quote, a backslash or a control character
-    there would break out of it, so a file naming a layer so is refused."""
-    if isinstance(name, str) and any(c in '"\\' or not c.isprintable() for c in name):
+    """Layer names never reach generated code (layers are called by their model-local
+    keys), so any name a layer may have is fine: Keras's rule, no '/'."""
+    if isinstance(name, str) and "/" in name:
         raise ValueError(
-            f"{label} is damaged or hostile: it names a layer {name[:100]!r}, with a quote, "
-            "a backslash or a control character, which plait never writes.")
+            f"{label} is damaged or hostile: it names a layer {name[:100]!r}, with a '/', "
+            "which plait never writes.")
 
 
 def _check_call_arguments(entry, label):
@@ -422,129 +418,3 @@ def _rng_untouched():
     devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
     with torch.random.fork_rng(devices=devices):
         yield
-
-
-# ---------------------------------------------------------------------------- archive
-
-@contextlib.contextmanager
-def open_archive(filepath):
-    """Open a `.plait` file and check its metadata; yields an `Archive`."""
-    filepath = os.fspath(filepath)
-    label = f"'{filepath}'"
-    if not os.path.exists(filepath):
-        raise ValueError(f"File not found: {label}. Received: filepath={filepath!r}")
-    if os.path.isdir(filepath):
-        raise ValueError(f"{label} is a folder, not a .plait file. "
-                         f"Received: filepath={filepath!r}")
-    try:
-        zf = zipfile.ZipFile(filepath)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, OverflowError,
-            UnicodeDecodeError, NotImplementedError, RuntimeError) as err:
-        raise ValueError(
-            f"{label} is not a valid .plait file: it is truncated, damaged, or not a zip "
-            f"archive ({type(err).__name__}: {err}).") from None
-    with zf:
-        archive = Archive(zf, label, os.path.getsize(filepath))
-        archive.check_metadata()
-        yield archive
-
-
-class Archive:
-    """Read access to a `.plait` zip, with every member's size checked before it is read
-    and every low-level error turned into a ValueError naming the file."""
-
-    def __init__(self, zf, label, size):
-        self.label = label
-        self.size = size
-        self._members = {}
-        for info in zf.infolist():
-            if info.filename in self._members:
-                raise ValueError(f"{label} is damaged: it holds two members named "
-                                 f"'{info.filename[:100]}'.")
-            self._members[info.filename] = info
-        self._zf = zf
-
-    def member_label(self, name):
-        return f"'{name}' in {self.label}"
-
-    def has(self, name):
-        return name in self._members
-
-    def _info(self, name, limit):
-        info = self._members.get(name)
-        if info is None:
-            raise ValueError(f"{self.label} is not a complete .plait file: it has no "
-                             f"'{name}'.")
-        if info.flag_bits & 0x1:
-            raise ValueError(f"{self.member_label(name)} is encrypted; plait files never are.")
-        if info.compress_type == zipfile.ZIP_STORED:
-            fits = info.file_size == info.compress_size
-        elif info.compress_type == zipfile.ZIP_DEFLATED:
-            fits = info.file_size <= info.compress_size * _MAX_DEFLATE_RATIO + 64
-        else:
-            raise ValueError(f"{self.member_label(name)} uses zip compression method "
-                             f"{info.compress_type}; plait files use only stored or deflate.")
-        if not fits or info.compress_size > self.size or info.file_size > limit:
-            raise ValueError(
-                f"{self.label} is damaged: the sizes recorded for '{name}' "
-                f"({info.compress_size} bytes stored, {info.file_size} bytes of data) do not "
-                f"fit a file of {self.size} bytes.")
-        return info
-
-    def read_json(self, name):
-        info = self._info(name, _MAX_JSON_BYTES)
-        with self.open_member(name, info) as (stream, size):
-            data = stream.read(size + 1)
-        if len(data) != info.file_size:
-            raise ValueError(f"{self.member_label(name)} is truncated.")
-        try:
-            return json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as err:
-            raise ValueError(f"{self.member_label(name)} is damaged: it is not valid JSON "
-                             f"({err}).") from None
-
-    @contextlib.contextmanager
-    def open_member(self, name, info=None):
-        """Yields `(stream, size)` for member `name`; the stream's read errors are
-        ValueErrors."""
-        info = info or self._info(name, self.size)
-        try:
-            raw = self._zf.open(info)
-        except Exception as err:  # any failure to parse the local header is damage
-            raise self._damaged(name, err) from None
-        with raw:
-            yield _CheckedStream(raw, self, name), info.file_size
-
-    def _damaged(self, name, err):
-        return ValueError(f"{self.label} is damaged: reading '{name}' failed "
-                          f"({type(err).__name__}: {err}).")
-
-    def check_metadata(self):
-        meta = self.read_json("metadata.json")
-        if not isinstance(meta, dict) or meta.get("format") != "plait":
-            raise ValueError(f"{self.label} is not a plait model file: its metadata.json "
-                             "does not say format 'plait'.")
-        version = meta.get("format_version")
-        if type(version) is not int or version < 1:
-            raise ValueError(f"{self.label} is damaged: its format_version is {version!r}.")
-        if version > FORMAT_VERSION:
-            raise ValueError(
-                f"{self.label} was saved by a newer plait ({meta.get('plait_version')}) in "
-                f"file format version {version}; this plait ({_plait_version()}) reads "
-                f"format versions up to {FORMAT_VERSION}. Upgrade plait "
-                "(pip install -U plait) to load it.")
-        return meta
-
-
-class _CheckedStream:
-    """A member stream whose low-level errors (bad CRC, bad deflate data, short file)
-    become ValueErrors naming the file."""
-
-    def __init__(self, raw, archive, name):
-        self._raw, self._archive, self._name = raw, archive, name
-
-    def read(self, size=-1):
-        try:
-            return self._raw.read(size)
-        except Exception as err:  # zipfile raises many kinds on damaged data
-            raise self._archive._damaged(self._name, err) from None

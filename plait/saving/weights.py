@@ -14,9 +14,14 @@ import warnings
 
 import torch
 
+from plait.saving import archive as archive_lib, safetensors_io
 from plait.saving import keras as keras_files
-from plait.saving import safetensors_io
 from plait.utils import atomic
+
+__all__ = [
+    "check_built", "format_problems", "load_from_stream", "load_state_dict_file",
+    "load_weights", "match", "named_weights", "save_weights"
+]
 
 WEIGHTS_SUFFIX = ".safetensors"
 
@@ -86,9 +91,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
                          f"files always load by name. Received: filepath={filepath!r}")
     check_built(model, "load")
     if filepath.endswith(".plait"):
-        from plait.saving import saving_lib
-
-        with saving_lib.open_archive(filepath) as archive:
+        with archive_lib.open_archive(filepath) as archive:
             with archive.open_member("model.safetensors") as (stream, size):
                 load_from_stream(model, stream, size, f"'{filepath}'",
                                  skip_mismatch=skip_mismatch, staged=True)
@@ -138,9 +141,26 @@ def format_problems(problems, limit=20):
     return "\n  ".join(problems[:limit]) + more
 
 
+# The only dtype conversions a load makes: float to a wider float, which loses nothing.
+_LOSSLESS = {(torch.float16, torch.float32), (torch.bfloat16, torch.float32),
+             (torch.float16, torch.float64), (torch.bfloat16, torch.float64),
+             (torch.float32, torch.float64)}
+
+
+def dtype_problem(name, found, expected):
+    """A line of text when a tensor of dtype `found` cannot load into one of `expected`
+    without changing its values; None when it can (the same dtype, or a lossless widening
+    of floats such as float16 into float32)."""
+    if found == expected or (found, expected) in _LOSSLESS:
+        return None
+    return (f"'{name}' has dtype {str(found).removeprefix('torch.')} in the file but the "
+            f"model expects {str(expected).removeprefix('torch.')}")
+
+
 def match(entries, targets, aliases):
     """`(plan, problems)`: file name -> model tensor for the weights that load, and a line of
-    text for each name missing on a side or whose shape differs."""
+    text for each name missing on a side, or whose shape differs, or whose dtype would not
+    convert losslessly."""
     plan, problems, found = {}, [], set()
     for entry in entries:
         name = aliases.get(entry.name, entry.name)
@@ -153,6 +173,10 @@ def match(entries, targets, aliases):
             problems.append(
                 f"'{entry.name}' has shape {entry.shape} in the file but "
                 f"{tuple(target.shape)} in the model")
+            continue
+        problem = dtype_problem(entry.name, entry.dtype, target.dtype)
+        if problem is not None:
+            problems.append(problem)
             continue
         plan[entry.name] = target
     problems += [f"'{name}' is in the model but not in the file"

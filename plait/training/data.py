@@ -16,6 +16,9 @@ import warnings
 import numpy as np
 import torch
 
+from plait.utils.py_dataset import PyDataset, epoch_batches
+from plait.utils.string_array import StringArray, is_string_data
+
 __all__ = [
     "ModelSpec", "Shard", "ArraySource", "LoaderSource", "GeneratorSource", "EpochIterator",
     "make_source", "is_array_like", "split_for_validation", "unpack_batch",
@@ -323,6 +326,8 @@ def to_tensor(value, device, float_dtype, argument="x"):
     if value is None:
         return None
     if not isinstance(value, torch.Tensor):
+        if is_string_data(value):  # text stays on the host for the string layers
+            return StringArray(value)
         array = np.asarray(value)
         if array.dtype.kind not in "biufc":
             raise TypeError(
@@ -361,12 +366,15 @@ def check_sample_counts(named_tensors):
 class Shard:
     """This process's part of the data in a data-parallel fit: process `rank` of
     `world_size`; `next_seed()` returns a seed shared by all the processes (a collective:
-    every process calls it at the same point)."""
+    every process calls it at the same point). `pad`: training shards repeat samples so
+    that every process runs the same number of steps; evaluation shards (no collective per
+    step) take each sample exactly once."""
 
-    def __init__(self, rank, world_size, next_seed):
+    def __init__(self, rank, world_size, next_seed, pad=True):
         self.rank = rank
         self.world_size = world_size
         self.next_seed = next_seed
+        self.pad = pad
 
     def per_process(self, num_samples):
         return math.ceil(num_samples / self.world_size)
@@ -428,7 +436,7 @@ class ArraySource:
         order = torch.randperm(n, generator=generator) if self.shuffle is True \
             else torch.arange(n)
         padded = shard.per_process(n) * shard.world_size
-        if padded > n:
+        if padded > n and shard.pad:
             order = order.repeat(math.ceil(padded / n))[:padded]
         device = _num_samples_device(self.xs + self.ys)
         local = order[shard.rank::shard.world_size].to(device, non_blocking=True)
@@ -604,6 +612,8 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
     if is_array_like(x):
         return _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
                              with_targets, argument, prepare, check_targets, shard)
+    if isinstance(x, PyDataset):  # batches by index; fit(shuffle=True) shuffles their order
+        x = epoch_batches(x, shuffle=shuffle)
     if not (_is_loader(x) or _is_dataset(x) or _is_iterator_like(x)):
         raise TypeError(
             f"Unsupported data type for `{argument}`: {type(x).__name__}. Expected numpy arrays, "
@@ -620,7 +630,9 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
     sampler = None
     if _is_dataset(x) and not _is_loader(x):
         iterable = isinstance(x, torch.utils.data.IterableDataset)
-        if shard is not None and not iterable:
+        if shard is not None and not iterable and not shard.pad:
+            sampler = range(shard.rank, len(x), shard.world_size)
+        elif shard is not None and not iterable:
             sampler = torch.utils.data.DistributedSampler(
                 x, num_replicas=shard.world_size, rank=shard.rank, shuffle=bool(shuffle),
                 seed=shard.next_seed() if shuffle else 0)

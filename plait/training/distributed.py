@@ -7,8 +7,14 @@ data, gradients averaged across the processes by `DistributedDataParallel`.
 `WORLD_SIZE` > 1 (torchrun sets `RANK`, `WORLD_SIZE`, `LOCAL_RANK`, `MASTER_ADDR` and
 `MASTER_PORT`), or when a process group of several processes is already initialized. The
 user's module is never replaced: the DDP wrapper runs its forward during the train steps only.
+
+The loop talks to a runner (`runner(module)`): `DataParallel` when this process is one of
+several, else `SingleProcess`, the null runner whose collectives do nothing. The loop itself
+has no data-parallel branches.
 """
 import atexit
+import datetime
+import inspect
 import os
 import warnings
 
@@ -16,9 +22,48 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from plait.training import data as data_lib
+from plait.training import data as data_lib, steps
 
-__all__ = ["DataParallel", "data_parallel"]
+__all__ = ["DataParallel", "SingleProcess", "data_parallel", "runner"]
+
+
+def runner(module):
+    """The runner of a fit over `module`: a `DataParallel` when this process is one of
+    several (see `data_parallel`), else a `SingleProcess`."""
+    return data_parallel(module) or SingleProcess()
+
+
+class SingleProcess:
+    """The runner of a fit in one process: no shards, no collectives; steps are kept in the
+    compiled state between calls, and a stop requested mid-epoch stops at once."""
+
+    is_chief = True
+    stops_mid_epoch = True
+    train_step = staticmethod(steps.train_step)
+
+    def shard(self):
+        return None
+
+    def eval_shard(self):
+        return None
+
+    def warn_if_unsharded(self, source):
+        pass
+
+    def broadcast_int(self, value):
+        return value
+
+    def any_true(self, flag):
+        return bool(flag)
+
+    def average_buffers(self, module):
+        pass
+
+    def barrier(self):
+        pass
+
+    def reduce_metrics(self, state, stop_training):
+        return stop_training
 
 
 def data_parallel(module):
@@ -50,6 +95,9 @@ class DataParallel:
     """This process's part in a data-parallel fit: its rank, the collectives fit needs, and
     the DDP-wrapped forward of the train step."""
 
+    # Every process must run the same steps: a stop requested mid-epoch waits for its end.
+    stops_mid_epoch = False
+
     def __init__(self, module):
         device = data_lib.module_device(module)
         if device.type == "cuda":
@@ -76,6 +124,10 @@ class DataParallel:
         """How this process takes its part of in-memory data (see `data.ArraySource`)."""
         return data_lib.Shard(self.rank, self.world_size, self.shared_seed)
 
+    def eval_shard(self):
+        """This process's part of validation data: each sample once, in one process."""
+        return data_lib.Shard(self.rank, self.world_size, self.shared_seed, pad=False)
+
     # -- collectives -----------------------------------------------------------------------
 
     def shared_seed(self):
@@ -93,6 +145,32 @@ class DataParallel:
 
     def barrier(self):
         dist.barrier()
+
+    def any_true(self, flag):
+        """Whether `flag` is true in any process (so that all decide alike)."""
+        tensor = torch.tensor([1 if flag else 0], dtype=torch.int64, device=self.comm_device)
+        dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+        return bool(tensor.item())
+
+    def average_buffers(self, module):
+        """Average the floating-point buffers (BatchNormalization's moving statistics) over
+        the processes, with one all-reduce.
+
+        Each process updates its moving statistics from its own batches; a moving average
+        is linear in the batch statistics and every process starts the epoch from the same
+        values, so averaging once at the end of the epoch gives exactly the statistics that
+        averaging the updates at every step would (Keras's mirrored variables with MEAN
+        aggregation), at the cost of one collective per epoch."""
+        buffers = [b for b in module.buffers() if b.is_floating_point()]
+        if not buffers:
+            return
+        flat = torch.cat([b.detach().reshape(-1).to(self.comm_device, torch.float64)
+                          for b in buffers])
+        dist.all_reduce(flat)
+        flat.div_(self.world_size)
+        with torch.no_grad():
+            for buffer, piece in zip(buffers, flat.split([b.numel() for b in buffers])):
+                buffer.copy_(piece.view(buffer.shape))
 
     def sync_module(self, module):
         """Give every process rank 0's parameters and buffers."""
@@ -150,7 +228,16 @@ class DataParallel:
                 variable.copy_(part.view(variable.shape))
         return counts_and_stop[-1] > 0
 
-    # -- the train step's forward ----------------------------------------------------------
+    # -- the train step ---------------------------------------------------------------------
+
+    def train_step(self, state, spec, options):
+        """A train step whose gradients are averaged over the processes. Made for each fit,
+        not kept: the DDP wrapper must not outlive it."""
+        if steps.jit_wanted(state, spec):
+            self.sync_module(spec.module)
+            return steps.JitTrainStep(state, spec, options.backend, parallel=self)
+        return steps.EagerTrainStep(
+            state, spec, self.forward(spec, steps.has_unused_outputs(state)))
 
     def forward(self, spec, find_unused=False):
         """`forward(xs)` through a `DistributedDataParallel` over `spec.module`, which
@@ -165,9 +252,11 @@ class DataParallel:
                 p.requires_grad for p in module.parameters()):
             return spec.call
         options = {"find_unused_parameters": True} if find_unused else {"static_graph": True}
+        # Each process keeps its own moving statistics during the epoch; `average_buffers`
+        # joins them at its end (rank 0's broadcast at every step would drop the others').
         wrapper = DistributedDataParallel(
             module, device_ids=[self.device.index] if self.device.type == "cuda" else None,
-            **options)
+            **_NO_BUFFER_SYNC, **options)
 
         def forward(xs):
             args, kwargs = spec.call_args(xs)
@@ -192,6 +281,12 @@ class DataParallel:
                 UserWarning, stacklevel=3)
 
 
+# DDP's switch for "no rank-0 broadcast of the buffers at each forward" (renamed in torch 2.13)
+_NO_BUFFER_SYNC = ({"forward_sync_buffers": False} if "forward_sync_buffers" in
+                   inspect.signature(DistributedDataParallel.__init__).parameters
+                   else {"broadcast_buffers": False})
+
+
 def _local_gpu(module, device, local_rank):
     """Under torchrun each process trains on GPU `LOCAL_RANK`; a model built on another GPU
     (every process's default is GPU 0) moves there."""
@@ -204,9 +299,38 @@ def _local_gpu(module, device, local_rank):
     return target
 
 
+def _timeout():
+    """How long a collective waits for the other processes before failing (a process that
+    died or hangs ends the job with an error instead of a hang): `PLAIT_DIST_TIMEOUT`
+    seconds, default 1800 as torch's."""
+    seconds = _env_int("PLAIT_DIST_TIMEOUT", 1800)
+    if seconds <= 0:
+        raise ValueError("PLAIT_DIST_TIMEOUT must be a positive number of seconds. "
+                         f"Received: PLAIT_DIST_TIMEOUT={seconds}")
+    return datetime.timedelta(seconds=seconds)
+
+
+def _restart_store():
+    """After torchrun restarts the workers (`--max-restarts`), the store it hosts still
+    holds the dead workers' addresses under the default keys, and gloo would connect to
+    them; each restart gets keys of its own."""
+    restart = _env_int("TORCHELASTIC_RESTART_COUNT", 0)
+    if restart == 0 or "MASTER_ADDR" not in os.environ:
+        return None
+    store = dist.TCPStore(os.environ["MASTER_ADDR"], _env_int("MASTER_PORT", 0),
+                          _env_int("WORLD_SIZE", 1), is_master=False, timeout=_timeout())
+    return dist.PrefixStore(f"plait/restart{restart}", store)
+
+
 def _start(backend):
     try:
-        dist.init_process_group(backend=backend)
+        store = _restart_store()
+        if store is None:
+            dist.init_process_group(backend=backend, timeout=_timeout())
+        else:
+            dist.init_process_group(backend=backend, store=store, timeout=_timeout(),
+                                    rank=_env_int("RANK", 0),
+                                    world_size=_env_int("WORLD_SIZE", 1))
     except ValueError as error:
         raise RuntimeError(
             f"fit found WORLD_SIZE={os.environ.get('WORLD_SIZE')} in the environment and "

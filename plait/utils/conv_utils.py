@@ -1,6 +1,13 @@
 """Argument normalization and shape arithmetic shared by convolution and pooling layers."""
 import math
 
+from plait.utils import settings
+
+__all__ = [
+    "normalize_data_format", "normalize_padding", "normalize_tuple", "output_length",
+    "same_padding"
+]
+
 
 def normalize_tuple(value, n, name):
     """`3` -> `(3, 3)`; checks a tuple's length and that every entry is a positive int."""
@@ -29,8 +36,8 @@ def normalize_padding(value, allowed=("valid", "same")):
 
 
 def normalize_data_format(value):
-    if value is None:
-        return "channels_last"
+    if value is None:  # plait.config.image_data_format()
+        return settings.get("image_data_format")
     if value not in ("channels_last", "channels_first"):
         raise ValueError(
             "`data_format` must be 'channels_last' or 'channels_first'. "

@@ -1,5 +1,10 @@
-"""Keras dtype names <-> torch dtypes."""
+"""Keras dtype names <-> torch dtypes: the one table plait keeps (losses, metrics, dtype
+policies and layers read it)."""
 import torch
+
+__all__ = [
+    "dtype_name", "to_torch_dtype"
+]
 
 _BY_NAME = {
     "float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
@@ -8,6 +13,8 @@ _BY_NAME = {
     "complex64": torch.complex64, "complex128": torch.complex128,
 }
 _NAMES = {v: k for k, v in _BY_NAME.items()}
+# The float dtypes, in the order error messages list them.
+FLOATS = {name: _BY_NAME[name] for name in ("float32", "float64", "float16", "bfloat16")}
 
 
 def to_torch_dtype(dtype, argument="dtype"):
@@ -16,6 +23,8 @@ def to_torch_dtype(dtype, argument="dtype"):
         return torch.float32
     if isinstance(dtype, torch.dtype):
         return dtype
+    if dtype in ("string", "str"):  # host-side text (plait.utils.string_array)
+        return "string"
     if isinstance(dtype, str) and dtype in _BY_NAME:
         return _BY_NAME[dtype]
     raise ValueError(

@@ -2,6 +2,10 @@
 import collections
 import re
 
+__all__ = [
+    "reset_names", "to_snake_case", "unique_name"
+]
+
 _counters = collections.defaultdict(int)
 
 

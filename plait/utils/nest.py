@@ -1,5 +1,9 @@
 """Flatten and rebuild nested structures of lists, tuples and dicts (dicts in key order)."""
 
+__all__ = [
+    "flatten", "map_structure", "pack_like"
+]
+
 
 def flatten(structure):
     """Leaves of `structure` in order; None is a leaf."""

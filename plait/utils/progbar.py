@@ -8,7 +8,10 @@ finished line of each run, so logs are not flooded. verbose=2 writes one summary
 import math
 import os
 import sys
+import logging
 import time
+
+from plait.utils import settings
 
 __all__ = ["Progbar", "is_interactive"]
 
@@ -61,6 +64,8 @@ class Progbar:
 
     @property
     def stream(self):
+        if self._stream is None and not settings.get("interactive_logging"):
+            return _LOG_STREAM  # plait.config.disable_interactive_logging()
         return sys.stdout if self._stream is None else self._stream
 
     def due(self, current, finalize=False):
@@ -184,3 +189,26 @@ def _format_eta(seconds):
     if seconds > 60:
         return f"{seconds // 60}:{seconds % 60:02d}"
     return f"{seconds}s"
+
+
+class _LogStream:
+    """A stream that sends each finished line to the 'plait' logger (INFO), for
+    `plait.config.disable_interactive_logging()`."""
+
+    def __init__(self):
+        self._pending = ""
+
+    def write(self, text):
+        self._pending += text.replace("\r", "")
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            logging.getLogger("plait").info(line)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+_LOG_STREAM = _LogStream()

@@ -37,7 +37,7 @@ def test_output_that_is_not_symbolic():
 def test_two_layers_with_one_name():
     visible = Input(shape=(3,))
     out = Dense(1, name="head")(Dense(2, name="head")(visible))
-    with pytest.raises(GraphError, match=r"The name 'head' is used by 2 layers.*name="):
+    with pytest.raises(GraphError, match=r'The name "head" is used 2 times in the model.*name='):
         Model(visible, out)
 
 

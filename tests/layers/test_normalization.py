@@ -190,8 +190,8 @@ def test_errors():
         BatchNormalization()(Input(shape=(4, None)))
     with pytest.raises(LayerCallError, match="same axis twice"):
         LayerNormalization(axis=[1, -2])(Input(shape=(4, 3)))
-    with pytest.raises(ValueError, match="synchronized=True is not supported"):
-        BatchNormalization(synchronized=True)
+    with pytest.raises(TypeError, match="`synchronized` must be True or False"):
+        BatchNormalization(synchronized="yes")
     with pytest.raises(ValueError, match="`momentum` must be a float in"):
         BatchNormalization(momentum=1.5)
     with pytest.raises(ValueError, match="`epsilon` must be a positive float"):
@@ -219,3 +219,13 @@ def test_batchnorm_training_statistics_skip_masked_steps():
                                atol=1e-5, rtol=1e-5)
     with torch.no_grad():  # inference: the moving statistics, the mask plays no part
         torch.testing.assert_close(model(data), layer(embedded_all))
+
+
+def test_synchronized_batch_normalization_in_one_process_is_the_plain_one():
+    x = torch.randn(6, 4)
+    plain, synced = BatchNormalization(), BatchNormalization(synchronized=True)
+    for layer in (plain, synced):
+        layer(Input(shape=(4,)))
+    torch.testing.assert_close(synced(x, training=True), plain(x, training=True))
+    torch.testing.assert_close(synced.running_mean, plain.running_mean)
+    assert synced.get_config()["synchronized"] is True

@@ -83,7 +83,7 @@ def test_generated_code_runs_ops_inline_and_summary_lists_them():
     model = Model(x, out)
     assert out.shape == (None, 16)
     code = model.code
-    assert "gelu(dense)" in code
+    assert "gelu(dense_1)" in code
     assert "torch.cat([getitem_1, mean_1], dim = -1)" in code
     assert "mul_1 = cat_1 * 2" in code
     assert "self.gelu_1" not in code  # inline, no module call

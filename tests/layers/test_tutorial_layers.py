@@ -156,7 +156,7 @@ def test_dense_on_4d_input_is_fine():
     (dict(units=0), r"`units` must be a positive integer. Received: units=0"),
     (dict(units=3, activation="relus"), r"Unknown activation: 'relus'. Did you mean 'relu'"),
     (dict(units=3, kernel_initializer="glorot"), r"Unknown initializer: 'glorot'"),
-    (dict(units=3, name="a.b"), r"may not contain '.'"),
+    (dict(units=3, name="a/b"), r"cannot contain character `/`"),
     (dict(units=3, bogus=1), r"unexpected keyword argument 'bogus'"),
 ])
 def test_dense_argument_errors(kwargs, match):

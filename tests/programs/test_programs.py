@@ -20,7 +20,6 @@ PROGRAMS = sorted(p for p in HERE.glob("*.py")
 def run_program(path: pathlib.Path, cwd: pathlib.Path) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env.setdefault("OMP_NUM_THREADS", "1")
     env["KERAS_HOME"] = str(cwd / "keras_home")
     env["MPLBACKEND"] = "Agg"
     return subprocess.run([sys.executable, str(path)], cwd=cwd, env=env, capture_output=True,

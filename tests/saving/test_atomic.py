@@ -121,3 +121,46 @@ def test_atomic_write_refuses_a_folder(tmp_path):
     with pytest.raises(ValueError, match="it is a folder"):
         with atomic.atomic_write(tmp_path):
             pass
+
+
+def _start_stalled_save(path, env):
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
+    line = child.stdout.readline()
+    assert line.strip() == "saving", child.stderr.read()
+    return child
+
+
+@pytest.mark.skipif(atomic.fcntl is None, reason="stale temporaries are found through flock")
+def test_saves_killed_in_a_loop_leave_no_debris(tmp_path):
+    path = tmp_path / "m.plait"
+    M.TUTORIAL[1]().save(path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for _ in range(4):
+        child = _start_stalled_save(path, env)
+        try:
+            # the killed writer before this one is gone; this one's file is live
+            assert len(atomic.temporaries_of(path)) == 1
+        finally:
+            child.kill()
+            child.wait(timeout=30)
+    assert len(atomic.temporaries_of(path)) == 1  # the last killed writer's
+    model = M.TUTORIAL[1]()
+    model.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.plait"]
+    load_model(path)
+
+
+@pytest.mark.skipif(atomic.fcntl is None, reason="stale temporaries are found through flock")
+def test_a_live_writers_temporary_is_never_removed(tmp_path):
+    path = tmp_path / "f.bin"
+    with atomic.atomic_write(path) as f:
+        f.write(b"x" * 100)
+        f.flush()
+        (live,) = atomic.temporaries_of(path)
+        assert atomic.remove_stale_temporaries(path) == []
+        with atomic.atomic_write(path) as g:  # a second writer to the same path
+            g.write(b"second")
+        assert os.path.exists(live)
+    assert path.read_bytes() == b"x" * 100  # the later rename wins, as with any two writers
+    assert atomic.temporaries_of(path) == []

@@ -216,7 +216,7 @@ def test_load_weights_shape_mismatch_is_clear_and_changes_nothing(tmp_path):
     first, second = _two_models()
     first.save_weights(tmp_path / "w.safetensors")
     before = second.get_weights()
-    with pytest.raises(ValueError, match=r"(?s)'hidden\.weight' has shape \(3, 4\) in the file "
+    with pytest.raises(ValueError, match=r"(?s)'dense_1\.weight' has shape \(3, 4\) in the file "
                                          r"but \(5, 4\) in the model.*skip_mismatch=True"):
         second.load_weights(tmp_path / "w.safetensors")
     for a, b in zip(before, second.get_weights()):
@@ -227,7 +227,7 @@ def test_load_weights_skip_mismatch_loads_the_rest(tmp_path):
     first, second = _two_models()
     M.perturb(first)
     first.save_weights(tmp_path / "w.safetensors")
-    with pytest.warns(UserWarning, match="hidden.weight"):
+    with pytest.warns(UserWarning, match="dense_1.weight"):
         second.load_weights(tmp_path / "w.safetensors", skip_mismatch=True)
     torch.testing.assert_close(second.get_layer("out").bias, first.get_layer("out").bias)
 
@@ -237,9 +237,56 @@ def test_load_weights_missing_and_extra_names_are_clear(tmp_path):
     first.save_weights(tmp_path / "w.safetensors")
     c = Input(shape=(4,))
     third = Model(c, Dense(2, name="other")(c))
-    with pytest.raises(ValueError, match="(?s)'out.weight' is in the file but not in the model.*"
-                                         "'other.weight' is in the model but not in the file"):
+    with pytest.raises(ValueError, match="(?s)'dense_1.weight' has shape.*"
+                                         "'dense_2.weight' is in the file but not in the model"):
         third.load_weights(tmp_path / "w.safetensors")
+
+
+def _weights_with_dtype(model, path, dtype):
+    tensors = {k: v.detach().to(dtype) for k, v in model.state_dict().items()}
+    with open(path, "wb") as f:
+        safetensors_io.write(f, tensors, {"format": "pt"})
+
+
+def test_load_weights_refuses_a_lossy_dtype_and_names_the_tensor(tmp_path):
+    first, _ = _two_models()
+    path = tmp_path / "w.safetensors"
+    _weights_with_dtype(first, path, torch.int64)  # a float32 kernel stored as I64
+    before = first.get_weights()
+    with pytest.raises(ValueError, match=r"'hidden\.weight' has dtype int64 in the file but "
+                                         r"the model expects float32"):
+        first.load_weights(path)
+    for a, b in zip(before, first.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_plait_file_with_a_lossy_dtype_is_refused(tmp_path):
+    model = M.TUTORIAL[0]()
+    path = tmp_path / "m.plait"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    with open(tmp_path / "w.safetensors", "wb") as f:
+        safetensors_io.write(f, {k: v.detach().to(torch.int64)
+                                 for k, v in model.state_dict().items()}, {"format": "pt"})
+    members["model.safetensors"] = (tmp_path / "w.safetensors").read_bytes()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="has dtype int64 in the file but the model expects "
+                                         "float32"):
+        load_model(path)
+
+
+def test_load_weights_widens_float16_losslessly(tmp_path):
+    first, _ = _two_models()
+    M.perturb(first)
+    path = tmp_path / "w.safetensors"
+    _weights_with_dtype(first, path, torch.float16)
+    expected = [w.astype(np.float16).astype(np.float32) for w in first.get_weights()]
+    first.load_weights(path)
+    for a, b in zip(expected, first.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_save_weights_needs_safetensors_extension(tmp_path):
@@ -508,13 +555,18 @@ def test_call_argument_names_cannot_smuggle_code(tmp_path):
 
 @pytest.mark.parametrize("name", ['x\\")\\nprint(\\"pwned\\")\\n#', 'a\\\\b', 'tab\\tname'])
 def test_layer_names_cannot_smuggle_code(tmp_path, name):
-    """A layer name is spelled out in the generated forward: quotes, backslashes and
-    control characters are refused, in safe mode or not."""
+    """Layer names never reach the generated forward (layers are called by model-local
+    keys): a name made to look like code loads as a plain name and runs nothing."""
     M.TUTORIAL[0]().save(tmp_path / "m.plait")
     _rewrite_config(tmp_path / "m.plait", lambda text: text.replace('"dense_1"', f'"{name}"'))
     for safe_mode in (True, False):
-        with pytest.raises(ValueError, match="damaged or hostile: it names a layer"):
-            load_model(tmp_path / "m.plait", safe_mode=safe_mode)
+        model = load_model(tmp_path / "m.plait", safe_mode=safe_mode)
+        assert "pwned" not in model.code
+        assert any("\\" in layer.name or "\t" in layer.name or "pwned" in layer.name
+                   for layer in model.layers)
+    _rewrite_config(tmp_path / "m.plait", lambda text: text.replace(f'"{name}"', '"a/b"'))
+    with pytest.raises(ValueError, match="damaged or hostile: it names a layer"):
+        load_model(tmp_path / "m.plait")
 
 
 def test_safe_mode_scope_is_set_while_loading(tmp_path, monkeypatch):
@@ -601,7 +653,7 @@ def test_weights_not_matching_config_are_a_clear_error(tmp_path):
         for name, data in contents.items():
             archive.writestr(name, data)
     with pytest.raises(ValueError, match=r"(?s)do not match model.*built from its config.*"
-                                         r"'hidden\.weight' has shape \(5, 4\) in the file but "
+                                         r"'dense_1\.weight' has shape \(5, 4\) in the file but "
                                          r"\(3, 4\) in the model"):
         load_model(tmp_path / "a.plait")
 
@@ -646,7 +698,8 @@ def test_unbounded_sizes_in_headers_are_refused(tmp_path):
 
 def test_state_dict_keys_are_readable():
     keys = list(M.nested_and_shared().state_dict())
-    assert "shared.weight" in keys and "encoder.inner_dense.bias" in keys
+    # model-local structural keys (Keras 3's file layout), not the printed names
+    assert "dense_1.weight" in keys and "model_1.dense_1.bias" in keys
     assert not any("_modules" in k or k[0].isdigit() for k in keys)
 
 

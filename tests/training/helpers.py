@@ -87,3 +87,29 @@ def assert_same_state(a, b, atol=0.0):
     for key in a:
         torch.testing.assert_close(a[key], b[key], atol=atol, rtol=0 if atol == 0 else 1e-5,
                                    msg=lambda m, key=key: f"{key}: {m}")
+
+
+class KerasAdam(torch.optim.Optimizer):
+    """Keras's Adam written out as a torch.optim optimizer, for hand-written loops: epsilon
+    added to the uncorrected `sqrt(v)` (torch.optim.Adam adds it after the correction)."""
+
+    def __init__(self, params, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        super().__init__(params, {"lr": lr, "beta_1": beta_1, "beta_2": beta_2,
+                                  "epsilon": epsilon})
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        self.t += 1
+        for group in self.param_groups:
+            b1, b2 = group["beta_1"], group["beta_2"]
+            alpha = group["lr"] * (1 - b2 ** self.t) ** 0.5 / (1 - b1 ** self.t)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["m"], state["v"] = torch.zeros_like(p), torch.zeros_like(p)
+                state["m"].mul_(b1).add_(p.grad, alpha=1 - b1)
+                state["v"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+                p.sub_(alpha * state["m"] / (state["v"].sqrt() + group["epsilon"]))

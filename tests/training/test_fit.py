@@ -13,6 +13,7 @@ from plait.training import loop
 from plait.utils import progbar
 from plait.training.compile import get_state
 from tests.training.helpers import (
+    KerasAdam,
     TTY, Clock, DictHeads, Recorder, TwoHeads, assert_same_state, state_copy)
 
 
@@ -41,7 +42,7 @@ def hand_written_fit(module, torch_optimizer, x, y, batch_size, epochs, shuffle,
 
 @pytest.mark.parametrize("name, make_torch", [
     ("sgd", lambda p: torch.optim.SGD(p, lr=0.01)),
-    ("adam", lambda p: torch.optim.Adam(p, lr=0.001, eps=1e-7)),
+    ("adam", lambda p: KerasAdam(p, lr=0.001)),
 ])
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_fit_equals_a_hand_written_loop(name, make_torch, shuffle):

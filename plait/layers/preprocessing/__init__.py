@@ -1,0 +1,72 @@
+"""Keras's preprocessing layers on PyTorch: numeric (Normalization, Discretization),
+categorical (CategoryEncoding, Hashing, StringLookup, IntegerLookup), text
+(TextVectorization), image geometry and color augmentation, and Pipeline.
+
+Numeric and image layers compute with torch on the input's device. String layers work on
+NumPy string arrays, lists of strings and a model's `Input(dtype="string")`: the strings
+travel as a host-side `StringArray` (plait/utils/string_array.py) and the layer returns an
+int64 tensor on the model's device.
+"""
+from plait.layers.preprocessing.encoding import CategoryEncoding, Hashing
+from plait.layers.preprocessing.image_adjust import (
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomHue,
+    RandomSaturation,
+)
+from plait.layers.preprocessing.image_color import (
+    AutoContrast,
+    RandomBrightness,
+    RandomContrast,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
+    Solarization,
+)
+from plait.layers.preprocessing.image_geometry import (
+    CenterCrop,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomShear,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+)
+from plait.layers.preprocessing.image_mix import CutMix, MixUp
+from plait.layers.preprocessing.lookups import IntegerLookup, StringLookup
+from plait.layers.preprocessing.numeric import Discretization, Normalization
+from plait.layers.preprocessing.pipeline import Pipeline
+from plait.layers.preprocessing.text import TextVectorization
+
+__all__ = [
+    "AutoContrast",
+    "CategoryEncoding",
+    "CenterCrop",
+    "CutMix",
+    "Discretization",
+    "Hashing",
+    "IntegerLookup",
+    "MixUp",
+    "Normalization",
+    "Pipeline",
+    "RandomBrightness",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPosterization",
+    "RandomRotation",
+    "RandomSaturation",
+    "RandomShear",
+    "RandomTranslation",
+    "RandomZoom",
+    "Resizing",
+    "Solarization",
+    "StringLookup",
+    "TextVectorization",
+]

@@ -1,0 +1,732 @@
+"""NumPy-style ops that make, reshape, index, sort and combine arrays, with Keras's
+arguments. Each is short and calls torch; most need a line of argument translation (Keras's
+`axis` to torch's `dim`, int32 indices as Keras answers, floatx defaults)."""
+import builtins
+import math
+
+import numpy as np
+import torch
+
+from plait import config
+from plait.ops._base import (
+    keras_op,
+    result_type,
+    tensor,
+    tensors,
+    to_float,
+    torch_dtype,
+)
+
+__all__ = [
+    "allclose", "append", "arange", "argpartition", "argsort", "array", "array_split",
+    "bartlett", "bincount", "blackman", "broadcast_to", "concatenate", "corrcoef", "correlate",
+    "cross", "diag", "diagflat", "diagonal", "diff", "digitize", "dot", "dsplit", "dstack",
+    "einsum", "empty", "empty_like", "expand_dims", "eye", "flip", "fliplr", "flipud", "full",
+    "full_like", "geomspace", "get_item", "hamming", "hanning", "histogram", "hsplit", "hstack",
+    "identity", "inner", "isin", "kaiser", "kron", "linspace", "logspace", "matmul", "meshgrid",
+    "moveaxis", "nanpercentile", "nanquantile", "ndim", "nonzero", "ones", "ones_like", "outer",
+    "pad", "percentile", "quantile", "ravel", "repeat", "reshape", "roll", "rot90",
+    "searchsorted", "select", "size", "slogdet", "sort", "split", "squeeze", "stack",
+    "swapaxes", "take", "take_along_axis", "tensordot", "tile", "trace", "transpose",
+    "trapezoid", "tri", "tril", "triu", "unique", "unravel_index", "vander", "vdot",
+    "vectorize", "view", "vsplit", "vstack", "where", "zeros", "zeros_like"]
+
+
+def _shape(shape):
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+
+
+def _dt(dtype, default=None):
+    return torch_dtype(dtype if dtype is not None else (default or config.floatx()))
+
+
+def _same_dtype(*xs):
+    xs = [tensor(x) for x in xs]
+    dtype = torch_dtype(result_type(*(x.dtype for x in xs)))
+    return [x.to(dtype) for x in xs]
+
+
+def _mm_inputs(x1, x2):
+    """Operands of a product in their common dtype (bools multiply as int32, then back)."""
+    a, b = _same_dtype(x1, x2)
+    if a.dtype == torch.bool:
+        return a.to(torch.int32), b.to(torch.int32), torch.bool
+    return a, b, a.dtype
+
+
+# ------------------------------------------------------------------ creation
+
+@keras_op
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values in [start, stop) (`arange(n)` counts from 0); int32 for ints."""
+    if stop is None:
+        start, stop = 0, start
+    step = 1 if step is None else step
+    kind = float if builtins.any(isinstance(v, float) for v in (start, stop, step)) else int
+    return torch.arange(start, stop, step, dtype=_dt(dtype or kind))
+
+
+@keras_op
+def array(x, dtype=None):
+    """`x` as a tensor."""
+    return tensor(x, dtype)
+
+
+@keras_op
+def empty(shape, dtype=None):
+    """An uninitialized tensor of `shape` (floatx by default)."""
+    return torch.empty(_shape(shape), dtype=_dt(dtype))
+
+
+@keras_op
+def zeros(shape, dtype=None):
+    """Zeros of `shape` (floatx by default)."""
+    return torch.zeros(_shape(shape), dtype=_dt(dtype))
+
+
+@keras_op
+def ones(shape, dtype=None):
+    """Ones of `shape` (floatx by default)."""
+    return torch.ones(_shape(shape), dtype=_dt(dtype))
+
+
+@keras_op
+def full(shape, fill_value, dtype=None):
+    """`fill_value` repeated to `shape`; the dtype of `fill_value` unless `dtype` is given."""
+    value = tensor(fill_value, dtype or config.floatx())
+    return value.expand(_shape(shape)).clone()
+
+
+def _like(fill):
+    def op(x, dtype=None):
+        x = tensor(x)
+        return fill(x, dtype=torch_dtype(dtype) if dtype is not None else x.dtype)
+    return op
+
+
+empty_like = keras_op(_like(torch.empty_like), name="empty_like")
+zeros_like = keras_op(_like(torch.zeros_like), name="zeros_like")
+ones_like = keras_op(_like(torch.ones_like), name="ones_like")
+
+
+@keras_op
+def full_like(x, fill_value, dtype=None):
+    """A tensor like `x` filled with `fill_value`."""
+    x = tensor(x)
+    return torch.full_like(x, fill_value, dtype=torch_dtype(dtype) if dtype else x.dtype)
+
+
+@keras_op
+def eye(N, M=None, k=0, dtype=None):
+    """A 2-D tensor with ones on the `k`-th diagonal."""
+    M = N if M is None else M
+    return torch.ones(N, M, dtype=_dt(dtype)).tril(k).triu(k)
+
+
+@keras_op
+def identity(n, dtype=None):
+    """The `n` x `n` identity matrix."""
+    return torch.eye(n, dtype=_dt(dtype))
+
+
+@keras_op
+def tri(N, M=None, k=0, dtype=None):
+    """Ones at and below the `k`-th diagonal."""
+    return torch.tril(torch.ones(N, N if M is None else M, dtype=_dt(dtype)), k)
+
+
+@keras_op
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """`num` evenly spaced values from `start` to `stop` (included when `endpoint`)."""
+    start, stop = to_float(start), to_float(stop)
+    div = (num - 1) if endpoint else num
+    step = (stop - start) / builtins.max(div, 1)
+    steps = torch.arange(num, dtype=start.dtype).reshape((-1,) + (1,) * start.ndim)
+    out = start + steps * step
+    if endpoint and num > 1:
+        out[-1] = stop
+    out = torch.movedim(out, 0, axis).to(_dt(dtype))
+    return (out, step) if retstep else out
+
+
+@keras_op
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    """`base ** linspace(start, stop, num)`."""
+    return torch.pow(float(base), linspace(start, stop, num, endpoint, axis=axis)).to(_dt(dtype))
+
+
+@keras_op
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """Values spaced evenly on a log scale from `start` to `stop`."""
+    start, stop = to_float(start), to_float(stop)
+    return torch.exp(linspace(torch.log(start), torch.log(stop), num, endpoint, axis=axis)) \
+        .to(_dt(dtype))
+
+
+def _window(fn):
+    def op(x):
+        return fn(int(x), periodic=False, dtype=_dt(None))
+    return op
+
+
+bartlett = keras_op(_window(torch.bartlett_window), name="bartlett")
+blackman = keras_op(_window(torch.blackman_window), name="blackman")
+hamming = keras_op(_window(torch.hamming_window), name="hamming")
+hanning = keras_op(_window(torch.hann_window), name="hanning")
+
+
+@keras_op
+def kaiser(x, beta):
+    """The Kaiser window of length `x`."""
+    return torch.kaiser_window(int(x), periodic=False, beta=float(beta), dtype=_dt(None))
+
+
+# ------------------------------------------------------------------ shapes
+
+@keras_op
+def reshape(x, newshape):
+    """`x` with shape `newshape` (-1 once for the inferred dimension)."""
+    return torch.reshape(tensor(x), _shape(newshape))
+
+
+@keras_op
+def ravel(x):
+    """`x` flattened to 1-D."""
+    return torch.ravel(tensor(x))
+
+
+@keras_op
+def expand_dims(x, axis):
+    """`x` with size-1 axes inserted at `axis` (an int or a tuple)."""
+    x = tensor(x)
+    axes = _shape(axis)
+    out_ndim = x.ndim + len(axes)
+    for a in sorted(a % out_ndim for a in axes):
+        x = x.unsqueeze(a)
+    return x
+
+
+@keras_op
+def squeeze(x, axis=None):
+    """`x` without its size-1 axes (only `axis`, when given; raises if that is not 1)."""
+    x = tensor(x)
+    if axis is None:
+        return torch.squeeze(x)
+    for a in _shape(axis):
+        if x.shape[a] != 1:
+            raise ValueError(f"squeeze: axis {a} of a tensor of shape {tuple(x.shape)} has "
+                             f"size {x.shape[a]}, not 1. Received: axis={axis}")
+    return torch.squeeze(x, dim=_shape(axis))
+
+
+@keras_op
+def transpose(x, axes=None):
+    """`x` with its axes permuted (reversed when `axes` is None)."""
+    x = tensor(x)
+    return x.permute(*(range(x.ndim - 1, -1, -1) if axes is None else axes))
+
+
+@keras_op
+def swapaxes(x, axis1, axis2):
+    """`x` with two axes exchanged."""
+    return torch.swapaxes(tensor(x), axis1, axis2)
+
+
+@keras_op
+def moveaxis(x, source, destination):
+    """`x` with axes moved from `source` to `destination`."""
+    return torch.movedim(tensor(x), source, destination)
+
+
+@keras_op
+def broadcast_to(x, shape):
+    """`x` broadcast to `shape`."""
+    return torch.broadcast_to(tensor(x), _shape(shape))
+
+
+@keras_op
+def tile(x, repeats):
+    """`x` repeated `repeats` times along each axis."""
+    return torch.tile(tensor(x), _shape(repeats))
+
+
+@keras_op
+def repeat(x, repeats, axis=None):
+    """Each element of `x` repeated `repeats` times (flattened when `axis` is None)."""
+    x = tensor(x)
+    if not isinstance(repeats, int):
+        repeats = tensor(repeats, like=x)
+    return torch.repeat_interleave(x, repeats, dim=axis)
+
+
+@keras_op
+def flip(x, axis=None):
+    """`x` reversed along `axis` (every axis when None)."""
+    x = tensor(x)
+    return torch.flip(x, dims=tuple(range(x.ndim)) if axis is None else _shape(axis))
+
+
+fliplr = keras_op(lambda x: torch.flip(tensor(x), (1,)), name="fliplr")
+flipud = keras_op(lambda x: torch.flip(tensor(x), (0,)), name="flipud")
+
+
+@keras_op
+def rot90(array, k=1, axes=(0, 1)):
+    """`array` rotated by 90 degrees `k` times in the plane of `axes`."""
+    return torch.rot90(tensor(array), k, tuple(axes))
+
+
+@keras_op
+def roll(x, shift, axis=None):
+    """`x` rolled by `shift` along `axis` (over the flattened tensor when None)."""
+    x = tensor(x)
+    if axis is None:
+        return torch.roll(x.reshape(-1), shift).reshape(x.shape)
+    return torch.roll(x, shift, axis)
+
+
+@keras_op
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """`x` padded by `pad_width` ((before, after) per axis) in `mode`."""
+    x = tensor(x)
+    width = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    flat = [int(v) for pair in width[::-1] for v in pair]
+    modes = {"constant": "constant", "reflect": "reflect", "symmetric": "symmetric",
+             "edge": "replicate", "wrap": "circular"}
+    if mode not in modes:
+        raise ValueError(f"pad: unknown mode. Expected one of {sorted(modes)}. "
+                         f"Received: mode={mode!r}")
+    if mode == "constant":
+        return torch.nn.functional.pad(x, flat, value=constant_values or 0)
+    if constant_values is not None:
+        raise ValueError("pad: constant_values only goes with mode='constant'. "
+                         f"Received: mode={mode!r}, constant_values={constant_values!r}")
+    if mode == "symmetric":
+        return torch.from_numpy(np.pad(x.cpu().numpy(), width, mode="symmetric")).to(x.device)
+    ndim_pad = int(np.flatnonzero(width.sum(1)).min()) if width.any() else x.ndim
+    batch = x.reshape((1, 1) + tuple(x.shape)) if ndim_pad >= 0 else x
+    out = torch.nn.functional.pad(batch.float() if not x.is_floating_point() else batch,
+                                  flat[:2 * (x.ndim - ndim_pad)], mode=modes[mode])
+    return out.reshape(out.shape[2:]).to(x.dtype)
+
+
+# ------------------------------------------------------------------ combining, splitting
+
+@keras_op
+def concatenate(xs, axis=0):
+    """The tensors `xs` joined along `axis` (in their common dtype)."""
+    xs = _same_dtype(*xs)
+    return torch.cat(xs, dim=axis) if axis is not None else torch.cat([x.reshape(-1) for x in xs])
+
+
+@keras_op
+def append(x1, x2, axis=None):
+    """`x2` appended to `x1` along `axis` (both flattened when None)."""
+    return concatenate([x1, x2], axis=axis)
+
+
+@keras_op
+def stack(x, axis=0):
+    """The tensors `x` stacked along a new `axis`."""
+    return torch.stack(_same_dtype(*x), dim=axis)
+
+
+hstack = keras_op(lambda xs: torch.hstack(_same_dtype(*xs)), name="hstack")
+vstack = keras_op(lambda xs: torch.vstack(_same_dtype(*xs)), name="vstack")
+dstack = keras_op(lambda xs: torch.dstack(_same_dtype(*xs)), name="dstack")
+
+
+def _split(x, indices_or_sections, axis):
+    x = tensor(x)
+    if isinstance(indices_or_sections, int):
+        if x.shape[axis] % indices_or_sections:
+            raise ValueError(f"split: axis {axis} of size {x.shape[axis]} does not divide into "
+                             f"{indices_or_sections} equal parts. Received: "
+                             f"indices_or_sections={indices_or_sections}")
+        return list(torch.tensor_split(x, indices_or_sections, dim=axis))
+    return list(torch.tensor_split(x, list(indices_or_sections), dim=axis))
+
+
+@keras_op
+def split(x, indices_or_sections, axis=0):
+    """`x` split into equal parts (an int) or at the given indices along `axis`."""
+    return _split(x, indices_or_sections, axis)
+
+
+@keras_op
+def array_split(x, indices_or_sections, axis=0):
+    """`x` split into `indices_or_sections` parts that may differ by one in size."""
+    return list(torch.tensor_split(tensor(x), indices_or_sections, dim=axis))
+
+
+hsplit = keras_op(lambda x, s: _split(x, s, 1 if tensor(x).ndim > 1 else 0), name="hsplit")
+vsplit = keras_op(lambda x, s: _split(x, s, 0), name="vsplit")
+dsplit = keras_op(lambda x, s: _split(x, s, 2), name="dsplit")
+
+
+@keras_op
+def meshgrid(*x, indexing="xy"):
+    """Coordinate grids from 1-D tensors (`indexing` 'xy' or 'ij')."""
+    return list(torch.meshgrid(*[tensor(v) for v in x], indexing=indexing))
+
+
+# ------------------------------------------------------------------ indexing
+
+@keras_op
+def get_item(x, key):
+    """`x[key]`."""
+    return tensor(x)[key]
+
+
+@keras_op
+def take(x, indices, axis=None):
+    """Elements of `x` at `indices` along `axis` (of the flattened `x` when None)."""
+    x = tensor(x)
+    idx = tensor(indices, like=x).long()
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    idx = torch.where(idx < 0, idx + x.shape[axis], idx)
+    out = torch.index_select(x, axis, idx.reshape(-1))
+    axis = axis % x.ndim
+    return out.reshape(x.shape[:axis] + idx.shape + x.shape[axis + 1:])
+
+
+@keras_op
+def take_along_axis(x, indices, axis=None):
+    """Elements of `x` picked by `indices` along `axis` (as numpy.take_along_axis)."""
+    x, idx = tensor(x), tensor(indices).long()
+    if axis is None:
+        return x.reshape(-1)[idx.reshape(-1)]
+    shape = list(torch.broadcast_shapes(x.shape[:axis] + (1,) + x.shape[axis + 1:] if axis != -1
+                                        else x.shape[:-1] + (1,), idx.shape))
+    xs, ids = list(shape), list(shape)
+    xs[axis], ids[axis] = x.shape[axis], idx.shape[axis]
+    return torch.gather(x.expand(xs), axis, idx.expand(ids))
+
+
+@keras_op
+def where(condition, x1=None, x2=None):
+    """`x1` where `condition`, else `x2`; with only `condition`, the indices where it holds."""
+    condition = tensor(condition).to(torch.bool)
+    if x1 is None and x2 is None:
+        return torch.nonzero(condition).T
+    if x1 is None or x2 is None:
+        raise ValueError("where: give both x1 and x2, or neither. "
+                         f"Received: x1={x1!r:.50}, x2={x2!r:.50}")
+    a, b = tensors(x1, x2)
+    dtype = result_type(*(v.dtype if isinstance(v, torch.Tensor) else type(v) for v in (a, b)))
+    return torch.where(condition, tensor(a, dtype, like=condition),
+                       tensor(b, dtype, like=condition))
+
+
+@keras_op
+def nonzero(x):
+    """The indices of the non-zero values: an int32 tensor of shape (ndim, count), whose rows
+    unpack as numpy's tuple does (`rows, cols = nonzero(x)`)."""
+    return torch.nonzero(tensor(x)).T.to(torch.int32)
+
+
+@keras_op
+def select(condlist, choicelist, default=0):
+    """From each choice, where its condition is the first to hold; `default` elsewhere."""
+    choices = _same_dtype(*choicelist)
+    out = torch.full_like(choices[0], default)
+    for cond, choice in reversed(list(zip(condlist, choices))):
+        out = torch.where(tensor(cond).to(torch.bool), choice, out)
+    return out
+
+
+@keras_op
+def isin(x1, x2, assume_unique=False, invert=False):
+    """Whether each element of `x1` is in `x2`."""
+    a, b = _same_dtype(x1, x2)
+    return torch.isin(a, b, assume_unique=assume_unique, invert=invert)
+
+
+@keras_op
+def unravel_index(indices, shape):
+    """The coordinates in `shape` of flat `indices`, a tuple of int tensors."""
+    idx = tensor(indices)
+    return tuple(i.to(idx.dtype) for i in torch.unravel_index(idx.long(), _shape(shape)))
+
+
+# ------------------------------------------------------------------ sorting, searching
+
+@keras_op
+def sort(x, axis=-1):
+    """`x` sorted along `axis`."""
+    return torch.sort(tensor(x), dim=axis).values
+
+
+@keras_op
+def argsort(x, axis=-1):
+    """The int32 indices that sort `x` along `axis` (a stable sort)."""
+    x = tensor(x)
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
+
+
+@keras_op
+def argpartition(x, kth, axis=-1):
+    """Indices that put the `kth` element in its sorted place along `axis` (a full sort)."""
+    return argsort(x, axis=axis)
+
+
+@keras_op
+def searchsorted(sorted_sequence, values, side="left"):
+    """Where `values` would be inserted into the 1-D `sorted_sequence`, as int32."""
+    seq, vals = _same_dtype(sorted_sequence, values)
+    return torch.searchsorted(seq, vals, side=side).to(torch.int32)
+
+
+@keras_op
+def digitize(x, bins):
+    """The index of the bin each value falls in, as int32."""
+    x, bins = _same_dtype(x, bins)
+    return torch.bucketize(x, bins, right=True).to(torch.int32)
+
+
+@keras_op
+def unique(x, sorted=True, return_inverse=False, return_counts=False, axis=None, size=None,
+           fill_value=None):
+    """The distinct values of `x` (optionally padded or cut to `size` with `fill_value`)."""
+    out = torch.unique(tensor(x), sorted=True, return_inverse=return_inverse,
+                       return_counts=return_counts, dim=axis)
+    if size is None:
+        return out
+    parts = list(out) if isinstance(out, tuple) else [out]
+    values = parts[0][:size]
+    if values.shape[0] < size:
+        fill = values[-1:] if fill_value is None else torch.full((1,), fill_value,
+                                                                 dtype=values.dtype)
+        values = torch.cat([values, fill.expand(size - values.shape[0])])
+    parts[0] = values
+    return tuple(parts) if len(parts) > 1 else parts[0]
+
+
+@keras_op
+def bincount(x, weights=None, minlength=0, sparse=False):
+    """The count of each non-negative int in `x` (summed `weights` when given)."""
+    x = tensor(x)
+    w = None if weights is None else tensor(weights)
+    if x.ndim == 2:
+        return torch.stack([bincount(r, None if w is None else w[i], minlength)
+                            for i, r in enumerate(x)])
+    out = torch.bincount(x.long(), weights=w, minlength=minlength)
+    return out.to(torch.int32) if w is None else out.to(w.dtype)
+
+
+@keras_op
+def histogram(x, bins=10, range=None):
+    """The counts and bin edges of `x`'s values in `bins` equal bins over `range`."""
+    x = to_float(x)
+    low, high = range if range is not None else (x.min().item(), x.max().item())
+    counts = torch.histc(x, bins=bins, min=low, max=high)
+    return counts.to(x.dtype), torch.linspace(low, high, bins + 1, dtype=x.dtype)
+
+
+# ------------------------------------------------------------------ products
+
+@keras_op
+def matmul(x1, x2):
+    """The matrix product of `x1` and `x2` (numpy.matmul's broadcasting)."""
+    a, b, dtype = _mm_inputs(x1, x2)
+    return torch.matmul(a, b).to(dtype)
+
+
+@keras_op
+def dot(x1, x2):
+    """numpy.dot: products of scalars, vectors, matrices and sum over the last axis of `x1`
+    with the second-to-last of `x2`."""
+    a, b, dtype = _mm_inputs(x1, x2)
+    if a.ndim == 0 or b.ndim == 0:
+        return (a * b).to(dtype)
+    if b.ndim <= 2 or a.ndim == 1:
+        return torch.matmul(a, b).to(dtype)
+    return torch.tensordot(a, b, dims=([-1], [b.ndim - 2])).to(dtype)
+
+
+@keras_op
+def tensordot(x1, x2, axes=2):
+    """Sums of products over `axes` (an int, or two lists of axes)."""
+    a, b, dtype = _mm_inputs(x1, x2)
+    return torch.tensordot(a, b, dims=axes).to(dtype)
+
+
+@keras_op
+def einsum(subscripts, *operands):
+    """Einstein summation over `operands` as `subscripts` says."""
+    xs = _same_dtype(*operands)
+    dtype = xs[0].dtype
+    if dtype == torch.bool or not (dtype.is_floating_point or dtype.is_complex):
+        return torch.einsum(subscripts, *[x.to(torch.int64) for x in xs]).to(
+            torch.int32 if dtype == torch.bool else dtype)
+    return torch.einsum(subscripts, *xs)
+
+
+inner = keras_op(lambda x1, x2: (lambda a, b, d: torch.inner(a, b).to(d))(*_mm_inputs(x1, x2)),
+                 name="inner")
+outer = keras_op(lambda x1, x2: (lambda a, b, d: torch.outer(a.reshape(-1), b.reshape(-1))
+                                 .to(d))(*_mm_inputs(x1, x2)), name="outer")
+kron = keras_op(lambda x1, x2: (lambda a, b, d: torch.kron(a, b).to(d))(*_mm_inputs(x1, x2)),
+                name="kron")
+vdot = keras_op(lambda x1, x2: (lambda a, b, d: torch.vdot(a.reshape(-1), b.reshape(-1))
+                                .to(d))(*_mm_inputs(x1, x2)), name="vdot")
+
+
+@keras_op
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross product of 3-vectors (2-vectors are padded with a zero z)."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = _same_dtype(x1, x2)
+    a, b = torch.movedim(a, axisa, -1), torch.movedim(b, axisb, -1)
+    two = a.shape[-1] == 2 and b.shape[-1] == 2
+    a, b = (torch.nn.functional.pad(v, (0, 3 - v.shape[-1])) for v in (a, b))
+    a, b = torch.broadcast_tensors(a, b)
+    out = torch.linalg.cross(a, b, dim=-1)
+    return out[..., 2] if two else torch.movedim(out, -1, axisc)
+
+
+@keras_op
+def trace(x, offset=0, axis1=0, axis2=1):
+    """The sum along a diagonal (int32 for small ints and bools)."""
+    x = tensor(x)
+    out = torch.diagonal(x, offset, axis1, axis2).sum(-1)
+    return out.to(torch.int32) if x.dtype in (torch.bool, torch.int8, torch.int16,
+                                               torch.uint8) else out.to(x.dtype)
+
+
+@keras_op
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The diagonal at `offset` over `axis1`, `axis2` (as the last axis)."""
+    return torch.diagonal(tensor(x), offset, axis1, axis2)
+
+
+@keras_op
+def diag(x, k=0):
+    """The `k`-th diagonal of a matrix, or a matrix with vector `x` on it."""
+    return torch.diag(tensor(x), k)
+
+
+@keras_op
+def diagflat(x, k=0):
+    """A matrix with the flattened `x` on its `k`-th diagonal."""
+    return torch.diagflat(tensor(x), k)
+
+
+tril = keras_op(lambda x, k=0: torch.tril(tensor(x), k), name="tril")
+triu = keras_op(lambda x, k=0: torch.triu(tensor(x), k), name="triu")
+
+
+@keras_op
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of the 1-D `x`."""
+    return torch.vander(tensor(x), N, increasing)
+
+
+@keras_op
+def diff(a, n=1, axis=-1):
+    """The `n`-th discrete difference along `axis`."""
+    return torch.diff(tensor(a), n=n, dim=axis)
+
+
+@keras_op
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The integral of `y` by the trapezoidal rule (over `x`, or spacing `dx`)."""
+    y = to_float(y)
+    if x is None:
+        return torch.trapezoid(y, dx=dx, dim=axis)
+    return torch.trapezoid(y, tensor(x, y.dtype), dim=axis)
+
+
+@keras_op
+def correlate(x1, x2, mode="valid"):
+    """The cross-correlation of two 1-D tensors ('valid', 'same' or 'full')."""
+    a, b = (to_float(v) for v in _same_dtype(x1, x2))
+    n, m = a.shape[0], b.shape[0]
+    pad = {"valid": 0, "same": m // 2, "full": m - 1}[mode]
+    padded = torch.nn.functional.pad(a, (pad, pad if mode != "same" else m - 1 - m // 2))
+    out = torch.nn.functional.conv1d(padded.reshape(1, 1, -1), b.reshape(1, 1, -1)).reshape(-1)
+    return out if mode != "valid" or n >= m else out
+
+
+@keras_op
+def corrcoef(x):
+    """Pearson correlation coefficients of the rows of `x`."""
+    return torch.corrcoef(to_float(x))
+
+
+def _quantile(fn, scale):
+    def op(x, q, axis=None, method="linear", keepdims=False):
+        x = to_float(x)
+        qs = tensor(q, x.dtype, like=x) / scale
+        if axis is None:
+            out = fn(x.reshape(-1), qs, dim=0, interpolation=method)
+            return out.reshape(qs.shape + (1,) * x.ndim) if keepdims else out
+        dims = (axis,) if isinstance(axis, int) else tuple(axis)
+        dims = tuple(d % x.ndim for d in dims)
+        rest = [d for d in range(x.ndim) if d not in dims]
+        moved = x.permute(*rest, *dims).reshape(*[x.shape[d] for d in rest], -1)
+        out = fn(moved, qs, dim=-1, interpolation=method)
+        if keepdims:
+            out = out.reshape(qs.shape + tuple(1 if d in dims else x.shape[d]
+                                               for d in range(x.ndim)))
+        return out
+    return op
+
+
+quantile = keras_op(_quantile(torch.quantile, 1.0), name="quantile")
+percentile = keras_op(_quantile(torch.quantile, 100.0), name="percentile")
+nanquantile = keras_op(_quantile(torch.nanquantile, 1.0), name="nanquantile")
+nanpercentile = keras_op(_quantile(torch.nanquantile, 100.0), name="nanpercentile")
+
+
+# ------------------------------------------------------------------ misc
+
+@keras_op
+def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Whether every element of `x1` is close to `x2`'s (a bool tensor)."""
+    a, b = _same_dtype(x1, x2)
+    return torch.tensor(torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def ndim(x):
+    """The number of axes of `x` (symbolic tensors too)."""
+    return len(getattr(x, "shape", np.shape(x)))
+
+
+@keras_op
+def size(x):
+    """The number of elements of `x`, as an int64 tensor."""
+    return torch.tensor(math.prod(tensor(x).shape))
+
+
+@keras_op
+def slogdet(x):
+    """The sign and log of the absolute determinant."""
+    return tuple(torch.linalg.slogdet(to_float(x)))
+
+
+@keras_op
+def view(x, dtype=None):
+    """`x`'s memory read as `dtype` (the last axis scales with the itemsize)."""
+    x = tensor(x)
+    return x if dtype is None else x.view(torch_dtype(dtype))
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """`pyfunc` applied to each element (or core slice, per `signature`) of its inputs."""
+    import functools
+
+    @functools.wraps(pyfunc)
+    def wrapped(*args):
+        xs = [tensor(a) for a in args]
+        out = torch.vmap(pyfunc)
+        if signature is None:
+            shape = torch.broadcast_shapes(*(x.shape for x in xs))
+            flat = [x.broadcast_to(shape).reshape(-1) for x in xs]
+            return out(*flat).reshape(shape)
+        return out(*xs)
+    return wrapped

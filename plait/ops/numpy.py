@@ -1,0 +1,7 @@
+"""Keras's `ops.numpy`: the NumPy-style ops (element-wise, reductions, array making,
+reshaping, indexing, sorting and products)."""
+from plait.ops import _arrays, _elementwise
+from plait.ops._arrays import *  # noqa: F403
+from plait.ops._elementwise import *  # noqa: F403
+
+__all__ = sorted(set(_arrays.__all__) | set(_elementwise.__all__))  # noqa: PLE0605

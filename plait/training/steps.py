@@ -1,0 +1,363 @@
+"""The steps the loop runs per batch: eager, compiled (`jit_compile=True`) and measured.
+
+- `EagerTrainStep`: forward, loss, metrics, backward and optimizer update in eager PyTorch.
+- `JitTrainStep`: forward, loss and backward as one `torch.compile` graph (the update joins
+  it where `jit_step.one_graph_step` allows), falling back to eager when compiling fails.
+- `FasterStep`: with `jit_compile=True`, times the compiled and the eager step a few steps
+  each and keeps the faster one.
+- `train_step`, `test_step`, `predict_step`: make (and cache in the compiled state) the step
+  for a call signature and dtype policy.
+
+`options` (a `JitOptions`) names the torch.compile backend and the number of measured
+steps; the loop owns those knobs (`loop._COMPILE_BACKEND`, `loop._JIT_TRIAL_STEPS`).
+"""
+import statistics
+import time
+import warnings
+from typing import NamedTuple
+
+import torch
+
+from plait import mixed_precision
+from plait.training import jit_step
+
+__all__ = ["Compiled", "EagerTrainStep", "FasterStep", "JitOptions", "JitTrainStep",
+           "has_unused_outputs", "jit_wanted", "predict_step", "test_step", "train_step"]
+
+
+class JitOptions(NamedTuple):
+    """How `jit_compile=True` compiles: the torch.compile `backend`, and how many compiled
+    and eager steps `FasterStep` times each (`trials`; 0 keeps the compiled step)."""
+
+    backend: str = "inductor"
+    trials: int = 5
+
+
+class EagerTrainStep:
+    """forward -> loss -> metrics -> backward -> optimizer update, in eager PyTorch.
+
+    `forward(xs)` runs the module (default `spec.call`; data-parallel: through DDP)."""
+
+    def __init__(self, state, spec, forward=None):
+        self.state = state
+        self.spec = spec
+        self.forward = forward or spec.call
+        self.optimizer = state.optimizer
+        self.penalties = _Penalties(spec.module)
+        self.constrain = _constraint_fn(spec.module)
+
+    def __call__(self, xs, ys, sws):
+        state, spec = self.state, self.spec
+        precision = state.precision
+        with precision.autocast():
+            outputs = spec.flatten_outputs(self.forward(xs))
+        outputs = precision.to_float32(outputs)
+        total, parts = state.compute_loss(ys, outputs, sws)
+        total = self.penalties.add(total)
+        state.update_metrics(total, parts, ys, outputs, sws, _batch_size(xs))
+        self.optimizer.zero_grad()
+        if precision.scaler is None:
+            total.backward()
+            self.optimizer.step()
+        else:
+            precision.scaled_update(total, self.optimizer, spec.module)
+        if self.constrain is not None:
+            self.constrain()
+
+
+class _Penalties:
+    """The module's regularization penalties (`module.regularization_losses()`, a list of
+    0-d tensors), added to the loss. A module that reports none at its first step is not
+    asked again: the walk over its layers would cost every step."""
+
+    def __init__(self, module):
+        self.fn = getattr(module, "regularization_losses", None)
+        self.active = callable(self.fn)
+
+    def add(self, total):
+        if not self.active:
+            return total
+        penalties = self.fn()
+        if not penalties:
+            self.active = False
+            return total
+        return total + torch.stack([p.reshape(()) for p in penalties]).sum()
+
+
+def _constraint_fn(module):
+    """`module.apply_constraints` when some weight has a constraint (Keras applies them
+    after each optimizer step), else None."""
+    fn = getattr(module, "apply_constraints", None)
+    if not callable(fn):
+        return None
+    specs = [spec for m in module.modules() for spec in getattr(m, "_weight_specs", ())]
+    if specs and all(getattr(spec, "constraint", None) is None for spec in specs):
+        return None
+    return fn
+
+
+class _WithPenalties(torch.nn.Module):
+    """Runs a module and returns its outputs with its penalties, so `functional_call`
+    sees the regularizers read the traced weights."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.inner = module
+
+    def forward(self, args, kwargs):
+        out = self.inner(*args, **kwargs)
+        penalties = self.inner.regularization_losses()
+        # plait layers keep their last activity penalty; a traced value must not outlive
+        # the trace, so it is dropped once read.
+        self.inner.clear_activity_penalties()
+        return out, penalties
+
+
+class JitTrainStep:
+    """The whole step compiled: forward, loss and backward as one graph
+    (`torch.func.grad_and_value` over `functional_call`, `fullgraph=True`), the optimizer
+    update as another. Falls back to eager, with a warning, when compiling fails.
+    Data-parallel (`parallel`), the gradients are averaged over the processes between.
+    Where the optimizer allows (jit_step.py), the update joins the first graph instead."""
+
+    def __init__(self, state, spec, backend, parallel=None):
+        self.state = state
+        self.spec = spec
+        self.parallel = parallel
+        self.optimizer = state.optimizer
+        self.constrain = _constraint_fn(spec.module)
+        module = spec.module
+        penalized = callable(getattr(module, "regularization_losses", None))
+        target = _WithPenalties(module) if penalized else module
+        prefix = "inner." if penalized else ""
+        self.params = [(prefix + n, p) for n, p in module.named_parameters() if p.requires_grad]
+        buffers = {prefix + n: b for n, b in module.named_buffers()}
+
+        precision = state.precision
+
+        def loss_of(params, buffers, xs, ys, sws):
+            args, kwargs = spec.call_args(xs)
+            with precision.autocast():
+                if penalized:
+                    out, penalties = torch.func.functional_call(
+                        target, (params, buffers), (args, kwargs))
+                else:
+                    out, penalties = torch.func.functional_call(
+                        target, (params, buffers), args, kwargs), []
+            outputs = precision.to_float32(spec.flatten_outputs(out))
+            total, parts = state.compute_loss(ys, outputs, sws)
+            for penalty in penalties:
+                total = total + penalty.reshape(())
+            parts = [None if p is None else p.detach() for p in parts]
+            return total, (parts, [o.detach() for o in outputs])
+
+        grad_and_value = torch.func.grad_and_value(loss_of, has_aux=True)
+        params = self.params
+
+        def forward_backward(xs, ys, sws):
+            values = {n: p.detach() for n, p in params}
+            grads, result = grad_and_value(values, buffers, xs, ys, sws)
+            # Gradients in the parameters' own memory layout, as autograd gives them (a
+            # channels-last gradient for a contiguous kernel trips the compiled update).
+            grads = {n: g if g.stride() == values[n].stride() else
+                     torch.empty_like(values[n]).copy_(g) for n, g in grads.items()}
+            return grads, result
+
+        self.forward_backward = torch.compile(
+            forward_backward, fullgraph=True, backend=backend)
+        self.one_graph = None if parallel is not None else jit_step.one_graph_step(
+            self.optimizer, params, forward_backward, backend)
+        # Compiled, the per-parameter update becomes one generated kernel; the fused kernel
+        # eager steps use is opaque to torch.compile and runs slower here (bench/).
+        for group in getattr(getattr(self.optimizer, "torch_optimizer", None),
+                             "param_groups", ()) if self.one_graph is None else ():
+            group["fused"] = False
+        self.update = Compiled(self.optimizer.step, "the optimizer update", backend)
+        self.eager = None
+
+    def __call__(self, xs, ys, sws):
+        if self.eager is not None:
+            return self.eager(xs, ys, sws)
+        try:
+            if self.one_graph is not None:
+                grads, (total, (parts, outputs)) = None, self.one_graph(xs, ys, sws)
+            else:
+                grads, (total, (parts, outputs)) = self.forward_backward(xs, ys, sws)
+        except Exception as error:  # noqa: BLE001 - any compile failure means: run eagerly
+            forward = self.parallel.forward(self.spec, has_unused_outputs(self.state)) \
+                if self.parallel is not None else None
+            self.eager = EagerTrainStep(self.state, self.spec, forward)
+            self.eager(xs, ys, sws)
+            _warn_fallback("the train step", error)
+            return None
+        if self.parallel is not None:
+            grads = self.parallel.average_gradients(grads)
+        self.state.update_metrics(total, parts, ys, outputs, sws, _batch_size(xs))
+        if grads is not None:
+            for (name, param) in self.params:
+                param.grad = grads[name]
+            self.update()
+        if self.constrain is not None:
+            self.constrain()
+        return None
+
+
+class FasterStep:
+    """jit_compile=True, measured. On CPUs torch.compile makes some models train slower
+    than eager (convolutions lose mkldnn's kernels; a fused LSTM cannot be compiled at all),
+    so after the compiled step's first (compiling) call, the next steps alternate the
+    compiled and the eager step, which compute the same update on the same state, and the
+    faster one is kept for the rest of training. `chosen` says which ("jit" or "eager");
+    with `trials=0` the compiled step is kept unmeasured."""
+
+    def __init__(self, compiled, eager, trials):
+        self.compiled = compiled
+        self.eager = eager
+        self.trials = trials
+        self.chosen = None
+        self.times = {"jit": [], "eager": []}
+        self.warm = False
+
+    def __call__(self, xs, ys, sws):
+        if self.chosen is not None:
+            return (self.compiled if self.chosen == "jit" else self.eager)(xs, ys, sws)
+        if not self.warm:
+            self.warm = True
+            result = self.compiled(xs, ys, sws)
+            if self.compiled.eager is not None:  # it could not compile: eager it is
+                self.chosen = "eager"
+            elif self.trials == 0:
+                self.chosen = "jit"
+            return result
+        jit, eager = self.times["jit"], self.times["eager"]
+        kind = "jit" if len(jit) <= len(eager) else "eager"
+        device = xs[0].device if xs and isinstance(xs[0], torch.Tensor) else None
+        _wait_for_any(device)
+        start = time.perf_counter()
+        result = (self.compiled if kind == "jit" else self.eager)(xs, ys, sws)
+        _wait_for_any(device)
+        self.times[kind].append(time.perf_counter() - start)
+        if len(eager) >= self.trials:
+            self.chosen = "jit" if statistics.median(jit) <= statistics.median(eager) \
+                else "eager"
+        return result
+
+
+def _wait_for_any(device):
+    if device is not None and device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class Compiled:
+    """`fn` under torch.compile; on a failure it runs `fn` eagerly from then on."""
+
+    def __init__(self, fn, what, backend, fullgraph=False):
+        self.fn = fn
+        self.what = what
+        self.compiled = torch.compile(fn, fullgraph=fullgraph, backend=backend)
+        self.failed = False
+
+    def __call__(self, *args):
+        if self.failed:
+            return self.fn(*args)
+        try:
+            return self.compiled(*args)
+        except Exception as error:  # noqa: BLE001 - see JitTrainStep
+            self.failed = True
+            result = self.fn(*args)
+            _warn_fallback(self.what, error)
+            return result
+
+
+def _warn_fallback(what, error):
+    warnings.warn(
+        f"jit_compile=True could not compile {what}; running it eagerly instead. "
+        f"Reason: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+        RuntimeWarning, stacklevel=3)
+
+
+def _jit_trainable(module):
+    """False, with a warning, when a layer says torch.compile cannot train it."""
+    for sub in module.modules():
+        if getattr(sub, "jit_trainable", True) is False:
+            warnings.warn(
+                f"jit_compile=True: layer '{getattr(sub, 'name', type(sub).__name__)}' "
+                f"({type(sub).__name__}) runs PyTorch's fused kernel, which torch.compile "
+                "cannot differentiate; the train step runs eagerly (same results). "
+                "Evaluation and prediction are still compiled.", RuntimeWarning, stacklevel=5)
+            return False
+    return True
+
+
+def train_step(state, spec, options):
+    """The train step of one process, kept in the compiled state per call signature and
+    dtype policy: eager, or with jit_compile the measured choice between compiled and eager
+    (`FasterStep`). Data-parallel runners make their own (`distributed.DataParallel`)."""
+    key = _step_key("train", spec, state.precision.key)
+    step = state.steps.get(key)
+    if step is None:
+        step = FasterStep(JitTrainStep(state, spec, options.backend), EagerTrainStep(state, spec),
+                          options.trials) if jit_wanted(state, spec) \
+            else EagerTrainStep(state, spec)
+        state.steps[key] = step
+    return step
+
+
+def jit_wanted(state, spec):
+    # The compiled step is made for one dtype policy; float16 loss scaling runs eagerly.
+    return (state.jit_compile and state.precision.scaler is None
+            and _jit_trainable(spec.module))
+
+
+def _step_key(kind, spec, policy):
+    """Steps are kept per call signature, and per dtype policy when it is not float32."""
+    key = (kind, spec.call_kind, tuple(spec.call_keys or ()))
+    return key if policy == "float32" else key + (policy,)
+
+
+def has_unused_outputs(state):
+    """Whether some output has no loss, so its own weights get no gradient."""
+    return any(loss is None for loss in state.output_losses)
+
+
+def test_step(state, spec, options):
+    """The test step (forward, loss, metrics), compiled with jit_compile; kept in the
+    compiled state."""
+    precision = state.precision
+    key = _step_key("test", spec, precision.key)
+    step = state.steps.get(key)
+    if step is None:
+        penalties = _Penalties(spec.module)
+
+        def test_step(xs, ys, sws):
+            with precision.autocast():
+                outputs = spec.flatten_outputs(spec.call(xs))
+            outputs = precision.to_float32(outputs)
+            total, parts = state.compute_loss(ys, outputs, sws)
+            if total is None:
+                total = torch.zeros((), device=spec.device)
+            return penalties.add(total), parts, outputs
+
+        compute = Compiled(test_step, "the test step", options.backend) \
+            if state.jit_compile else test_step
+
+        def step(xs, ys, sws):
+            total, parts, outputs = compute(xs, ys, sws)
+            state.update_metrics(total, parts, ys, outputs, sws, _batch_size(xs))
+
+        state.steps[key] = step
+    return step
+
+
+def predict_step(state, spec, options):
+    """The forward of `predict`: the module itself, or compiled with jit_compile."""
+    if state is None or not state.jit_compile:
+        return spec.call
+    key = _step_key("predict", spec, mixed_precision.global_policy().name)
+    if key not in state.steps:
+        state.steps[key] = Compiled(spec.call, "the predict step", options.backend)
+    return state.steps[key]
+
+
+def _batch_size(xs):
+    return xs[0].shape[0]

@@ -1,0 +1,35 @@
+"""The code in the documentation runs: every ```python block of docs/ and the README.
+
+Blocks fenced as ```py are shown, not run (fragments that need a GPU, a launcher or a
+package that is not installed); blocks that include a file (`--8<--`) are that file's own
+tests' business. Each page's blocks run in order in one fresh process, from an empty
+folder, so a later block may use an earlier block's names.
+"""
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PAGES = sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def blocks_of(page: pathlib.Path) -> list[str]:
+    return [b for b in BLOCK.findall(page.read_text()) if "--8<--" not in b]
+
+
+RUNNABLE = [p for p in PAGES if blocks_of(p)]
+
+
+@pytest.mark.parametrize("page", RUNNABLE, ids=[str(p.relative_to(ROOT)) for p in RUNNABLE])
+def test_code_blocks_run(page, tmp_path):
+    script = "\n\n".join(blocks_of(page))
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
+           "KERAS_HOME": str(tmp_path / "keras_home")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"{page.name}:\n{done.stderr[-4000:]}"
