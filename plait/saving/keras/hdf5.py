@@ -10,6 +10,8 @@ import os
 
 import numpy as np
 
+__all__ = ["h5py_module", "open_read", "open_write", "in_memory", "read_dataset"]
+
 _FLOAT_KINDS = "fiub"  # float, int, unsigned, bool: the dtypes Keras weights use
 
 
@@ -47,9 +49,10 @@ def open_read(source, label):
 
 @contextlib.contextmanager
 def open_write(path):
-    """A new HDF5 file at `path` (a temporary path the caller renames)."""
+    """A new HDF5 file at `path` (a temporary path the caller renames). HDF5's own file
+    lock is off: the atomic writer already holds a lock on that temporary file."""
     h5py = h5py_module()
-    handle = h5py.File(path, "w")
+    handle = h5py.File(path, "w", locking=False)
     try:
         yield handle
     finally:
