@@ -285,7 +285,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             weights that do not fit its config.
     """
     if keras_files.kind(filepath) is not None:  # .keras, .h5, .hdf5: Keras's own files
-        return keras_files.load_model(filepath, custom_objects, compile, safe_mode)
+        return keras_files.load_model(filepath, custom_objects, compile, safe_mode,
+                                      build=build_from_config)
     with open_archive(filepath) as archive:
         config = archive.read_json("config.json")
         if not isinstance(config, dict) or not isinstance(config.get("config"), dict):

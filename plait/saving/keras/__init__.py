@@ -13,6 +13,8 @@ written; `.plait` and `.safetensors` never need it.
 """
 import os
 
+__all__ = ["kind", "save_model", "load_model", "save_weights", "load_weights"]
+
 KERAS_SUFFIX = ".keras"
 WEIGHTS_SUFFIX = ".weights.h5"
 LEGACY_SUFFIXES = (".h5", ".hdf5")
@@ -46,15 +48,19 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         f"weights only (use save_weights). Received: filepath={os.fspath(filepath)!r}")
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Read a Keras `.keras` or legacy `.h5`/`.hdf5` model file into a plait model."""
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, build=None):
+    """Read a Keras `.keras` or legacy `.h5`/`.hdf5` model file into a plait model.
+
+    `build(tree, custom_objects, safe_mode, label)` turns a plait config tree into a model,
+    refusing code in safe mode (`saving_lib.build_from_config`, passed in by the caller so
+    this package does not import it back)."""
     which = kind(filepath)
     if which == "keras":
         from plait.saving.keras import keras_format
-        return keras_format.load_model(filepath, custom_objects, compile, safe_mode)
+        return keras_format.load_model(filepath, custom_objects, compile, safe_mode, build)
     if which == "legacy":
         from plait.saving.keras import legacy
-        return legacy.load_model(filepath, custom_objects, compile, safe_mode)
+        return legacy.load_model(filepath, custom_objects, compile, safe_mode, build)
     raise ValueError(
         "load_model reads '.plait', '.keras', '.h5' and '.hdf5' files; a '.weights.h5' file "
         "holds weights only: build the model, then model.load_weights(path). "
@@ -63,12 +69,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 def save_weights(model, filepath, overwrite=True):
     """Write `model`'s weights in Keras 3's layout (`.weights.h5`) or Keras 2's (`.h5`)."""
-    from plait.saving import weights as plait_weights
-    from plait.saving.keras import hdf5, weights_h5
+    from plait.saving.keras import hdf5, layout, weights_h5
     from plait.utils import atomic
 
     which = kind(filepath)
-    plait_weights.check_built(model, "save")
+    layout.check_built(model, "save")
     with atomic.atomic_path(filepath, overwrite=overwrite) as tmp:
         with hdf5.open_write(tmp) as handle:
             if which == "weights":
@@ -81,12 +86,11 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     """Load a Keras weights file into `model`: `.weights.h5` (Keras 3, by position in the
     model's structure), `.h5`/`.hdf5` (Keras 2, by layer order, or by layer name with
     `by_name=True`), or the weights of a `.keras` file."""
-    from plait.saving import weights as plait_weights
-    from plait.saving.keras import hdf5, weights_h5
+    from plait.saving.keras import hdf5, layout, weights_h5
 
     filepath = os.fspath(filepath)
     which = kind(filepath)
-    plait_weights.check_built(model, "load")
+    layout.check_built(model, "load")
     label = f"'{filepath}'"
     if which == "keras":
         from plait.saving.keras import keras_format

@@ -14,9 +14,13 @@ Reading never imports a module a file names: a class is plait's own built-in of 
 import inspect
 import json
 
+from torch import nn
+
 from plait import serialization
 from plait.saving.keras import layout
 from plait.utils.dtypes import dtype_name
+
+__all__ = ["to_plait", "to_keras", "accepted_arguments"]
 
 _ANY = object()
 # Keras-only arguments plait leaves out when they hold these values (speed or unused
@@ -59,14 +63,21 @@ def _layer(entry, label, custom_objects):
     for key, value in config.items():
         if key == "dtype":
             value = _dtype(value)
-        elif key in ("layer", "backward_layer") and isinstance(value, dict):
+        elif _is_layer_entry(value):  # a wrapped layer, an RNN's cell
             value = _layer(value, label, custom_objects)
+        elif isinstance(value, list) and value and all(_is_layer_entry(v) for v in value):
+            value = [_layer(v, label, custom_objects) for v in value]
         elif key == "function" or key == "output_shape":
             value = _function(value)
         else:
             value = _object(value)
         out[key] = value
     return {"class_name": plait_name, "config": _fit(cls, out, label, name, class_name)}
+
+
+def _is_layer_entry(value):
+    return isinstance(value, dict) and isinstance(value.get("config"), dict) and \
+        "class_name" in value and "trainable" in value["config"]
 
 
 def _model(class_name, entry, label, custom_objects):
@@ -277,10 +288,12 @@ def _keras_entry(layer, entry, inbound=None):
     for key, value in entry["config"].items():
         if _PLAIT_ONLY.get((class_name, key), ()) and value in _PLAIT_ONLY[(class_name, key)]:
             continue
-        if key in ("layer", "backward_layer") and isinstance(value, dict):
+        if _is_layer_entry(value):  # a wrapped layer, an RNN's cell
             sub = getattr(layer, "forward_layer" if key == "layer" and hasattr(
                 layer, "forward_layer") else key, None)
-            value = _keras_entry(sub, value)
+            value = _keras_entry(sub if isinstance(sub, nn.Module) else None, value)
+        elif isinstance(value, list) and value and all(_is_layer_entry(v) for v in value):
+            value = [_keras_entry(None, v) for v in value]
         config[key] = value
     registered = class_name if ">" in class_name else None
     # no build_config: Keras builds a model's layers by calling them as the graph is

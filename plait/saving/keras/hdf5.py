@@ -10,6 +10,8 @@ import os
 
 import numpy as np
 
+__all__ = ["h5py_module", "open_read", "open_write", "in_memory", "read_dataset"]
+
 _FLOAT_KINDS = "fiub"  # float, int, unsigned, bool: the dtypes Keras weights use
 
 

@@ -21,8 +21,10 @@ import zipfile
 from plait import config as config_module
 from plait import serialization
 from plait.saving.keras import config as keras_config
-from plait.saving.keras import hdf5, weights_h5
+from plait.saving.keras import hdf5, layout, weights_h5
 from plait.utils import atomic
+
+__all__ = ["save_model", "load_model", "open_weights", "compile_config", "restore_compile", "check_on_meta"]
 
 _MAX_JSON_BYTES = 64 * 1024 * 1024
 _WEIGHTS = "model.weights.h5"
@@ -35,10 +37,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         ValueError: the model holds a layer Keras cannot rebuild (a TorchModule, a
             subclassed model); it is not built.
     """
-    from plait.saving import weights as plait_weights
-
     filepath = os.fspath(filepath)
-    plait_weights.check_built(model, "save")
+    layout.check_built(model, "save")
     entry = keras_config.to_keras(model)
     if include_optimizer:
         entry["compile_config"] = compile_config(model)
@@ -132,7 +132,7 @@ def open_weights(filepath):
         yield handle
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, build=None):
     """Read a Keras 3 `.keras` file into a plait model (see the module docstring).
 
     Raises:
@@ -140,8 +140,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             does not have; it holds a Lambda layer and safe_mode is True; its weights do not
             fit its config.
     """
-    from plait.saving import saving_lib
-
     with _archive(filepath) as (archive, label):
         try:
             entry = json.loads(_member(archive, "config.json", label, _MAX_JSON_BYTES))
@@ -154,24 +152,22 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     tree = keras_config.to_plait(entry, label, custom_objects)
     weights_label = f"{label} ('{_WEIGHTS}')"
     with hdf5.in_memory(data, weights_label) as handle:
-        check_on_meta(tree, label, custom_objects, safe_mode, lambda skeleton: (
+        check_on_meta(build, tree, label, custom_objects, safe_mode, lambda skeleton: (
             weights_h5.read_keras3(skeleton, handle, weights_label, check_only=True)))
-        model = saving_lib.build_from_config(tree, custom_objects, safe_mode, label)
+        model = build(tree, custom_objects, safe_mode, label)
         weights_h5.read_keras3(model, handle, weights_label)
     if compile and isinstance(entry.get("compile_config"), dict):
         restore_compile(model, entry["compile_config"], label, custom_objects)
     return model
 
 
-def check_on_meta(tree, label, custom_objects, safe_mode, check):
+def check_on_meta(build, tree, label, custom_objects, safe_mode, check):
     """Build the model with meta tensors (no memory) and run `check(skeleton)`, which
     compares its weights with the file's declared shapes, before anything is allocated."""
-    from plait.saving import saving_lib
-
     previous = config_module._device
     config_module.set_device("meta")
     try:
-        skeleton = saving_lib.build_from_config(tree, custom_objects, safe_mode, label)
+        skeleton = build(tree, custom_objects, safe_mode, label)
     except ValueError as err:
         if "safe_mode" in str(err) or "plait does not have" in str(err):
             raise

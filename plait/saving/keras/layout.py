@@ -17,6 +17,8 @@ from torch import nn
 
 from plait import serialization
 
+__all__ = ["keras3_slots", "legacy_layers", "keras_class_name", "keras_snake_case", "check_built", "Slot"]
+
 _MHA_PARTS = {"query": "query_dense", "key": "key_dense", "value": "value_dense",
               "attention_output": "output_dense"}
 _RNN_CLASSES = ("SimpleRNN", "GRU", "LSTM")
@@ -107,6 +109,9 @@ def _children(layer, prefix, slots):
                 (layer.backward_layer, prefix + "backward_layer/")]
     if name == "TimeDistributed":
         return [(layer.layer, prefix + "layer/")]
+    cell = getattr(layer, "cell", None)
+    if isinstance(cell, nn.Module) and name not in _RNN_CLASSES:  # RNN(cell)
+        return [(cell, prefix + "cell/")]
     subs = [m for m in layer.children() if isinstance(m, nn.Module) and _has_weights(m)]
     if subs:
         raise ValueError(
@@ -128,6 +133,19 @@ def _children(layer, prefix, slots):
         slots.append(Slot(f"{where}{index}", spec.keras_name, getattr(layer, spec.attr),
                           spec, layer))
     return []
+
+
+def check_built(model, action):
+    """Raise ValueError when `model` has no weights yet (a Sequential that knows its input
+    shape builds its graph here)."""
+    ensure = getattr(model, "_ensure_compiled", None)
+    if ensure is not None:
+        ensure()
+    if not getattr(model, "built", True):
+        raise ValueError(
+            f"Model '{getattr(model, 'name', type(model).__name__)}' is not built yet, so it "
+            f"has no weights to {action}. Build it first: call it on data, call "
+            "model.build(input_shape), or give its first layer an input_shape.")
 
 
 def _has_weights(module):

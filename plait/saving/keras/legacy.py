@@ -13,8 +13,10 @@ import json
 import os
 
 from plait.saving.keras import config as keras_config
-from plait.saving.keras import hdf5, keras_format, weights_h5
+from plait.saving.keras import hdf5, keras_format, layout, weights_h5
 from plait.utils import atomic
+
+__all__ = ["save_model", "load_model"]
 
 _MAX_CONFIG_CHARS = 64 * 1024 * 1024
 
@@ -25,10 +27,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     Raises:
         ValueError: the model holds a layer Keras cannot rebuild; it is not built.
     """
-    from plait.saving import weights as plait_weights
-
     filepath = os.fspath(filepath)
-    plait_weights.check_built(model, "save")
+    layout.check_built(model, "save")
     entry = keras_config.to_keras(model)
     model_config = {"class_name": entry["class_name"], "config": entry["config"]}
     training = keras_format.compile_config(model) if include_optimizer else None
@@ -50,7 +50,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             weights_h5.write_legacy(model, handle.create_group("model_weights"))
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, build=None):
     """Read a legacy HDF5 model file (Keras 2, tf.keras, or Keras 3's legacy writer).
 
     Raises:
@@ -58,8 +58,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             only (no `model_config`); it names a layer class plait does not have; it holds a
             Lambda layer and safe_mode is True; its weights do not fit its config.
     """
-    from plait.saving import saving_lib
-
     filepath = os.fspath(filepath)
     label = f"'{filepath}'"
     with hdf5.open_read(filepath, label) as handle:
@@ -74,9 +72,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if not hdf5.is_group(group):
             raise ValueError(f"{label} is damaged: it has a model config but no "
                              "'model_weights' group.")
-        keras_format.check_on_meta(tree, label, custom_objects, safe_mode, lambda skeleton: (
+        keras_format.check_on_meta(build, tree, label, custom_objects, safe_mode, lambda skeleton: (
             weights_h5.read_legacy(skeleton, group, label, check_only=True)))
-        model = saving_lib.build_from_config(tree, custom_objects, safe_mode, label)
+        model = build(tree, custom_objects, safe_mode, label)
         weights_h5.read_legacy(model, group, label)
         training = hdf5.attr_text(handle, "training_config")
     if compile and training:

@@ -14,6 +14,8 @@ import torch
 from plait.saving.keras import hdf5, layout
 from plait.utils import sharding
 
+__all__ = ["write_keras3", "read_keras3", "write_legacy", "read_legacy"]
+
 KERAS_VERSION = "3.15.1"  # the Keras file version plait writes (read by Keras's loaders)
 
 

@@ -1,0 +1,133 @@
+"""ImageNet helpers shared by the applications: input checks, preprocessing modes, the
+decoding of predictions, and weight loading (`None`, a path, or "imagenet")."""
+import json
+
+import numpy as np
+
+CLASS_INDEX_PATH = ("https://storage.googleapis.com/download.tensorflow.org/"
+                    "data/imagenet_class_index.json")
+_CLASS_INDEX_HASH = "c2c37ea517e94d9795004a39431a14cb"
+_CLASS_INDEX = None
+_CAFFE_MEAN = np.array([103.939, 116.779, 123.68], dtype="float32")  # BGR
+_TORCH_MEAN = np.array([0.485, 0.456, 0.406], dtype="float32")
+_TORCH_STD = np.array([0.229, 0.224, 0.225], dtype="float32")
+
+
+def preprocess_input(x, mode="caffe", data_format=None):
+    """Scale a batch of RGB images in [0, 255] as the model's ImageNet weights expect.
+
+    Args:
+        x: array of shape `(..., height, width, 3)` (channels last).
+        mode: "caffe" (RGB -> BGR, minus the ImageNet mean, VGG/ResNet), "tf" (to [-1, 1],
+            MobileNetV2) or "torch" (to [0, 1], then ImageNet mean/std, DenseNet).
+        data_format: only "channels_last" (or None).
+
+    Returns:
+        A float32 array of the same shape.
+    """
+    if data_format not in (None, "channels_last"):
+        raise ValueError("plait's applications take channels-last images. "
+                         f"Received: data_format={data_format!r}")
+    x = np.asarray(x, dtype="float32")
+    if mode == "tf":
+        return x / 127.5 - 1.0
+    if mode == "torch":
+        return (x / 255.0 - _TORCH_MEAN) / _TORCH_STD
+    if mode == "caffe":
+        return x[..., ::-1] - _CAFFE_MEAN
+    raise ValueError(f"Unknown preprocessing mode. Expected 'caffe', 'tf' or 'torch'. "
+                     f"Received: mode={mode!r}")
+
+
+def decode_predictions(preds, top=5):
+    """The `top` ImageNet classes of each prediction, as `(class_id, name, score)` tuples.
+
+    The class index (a small JSON file) is fetched once through `plait.utils.get_file`.
+
+    Raises:
+        ValueError: `preds` is not a batch of 1000 scores.
+    """
+    preds = np.asarray(preds)
+    if preds.ndim != 2 or preds.shape[1] != 1000:
+        raise ValueError("decode_predictions expects a batch of ImageNet predictions (a 2D "
+                         f"array of shape (samples, 1000)). Received: shape={preds.shape}")
+    index = _class_index()
+    results = []
+    for row in preds:
+        best = row.argsort()[-top:][::-1]
+        results.append([tuple(index[str(i)]) + (row[i],) for i in best])
+    return results
+
+
+def _class_index():
+    global _CLASS_INDEX
+    if _CLASS_INDEX is None:
+        path = _get_file("imagenet_class_index.json", CLASS_INDEX_PATH, _CLASS_INDEX_HASH)
+        with open(path) as f:
+            _CLASS_INDEX = json.load(f)
+    return _CLASS_INDEX
+
+
+def _get_file(name, origin, file_hash):
+    from plait.utils import get_file  # the utils branch's downloader (Keras's cache layout)
+
+    return get_file(name, origin, cache_subdir="models", file_hash=file_hash)
+
+
+def check_weights(weights, include_top, classes):
+    """Keras's checks of `weights=` and `classes=`."""
+    if not (weights in (None, "imagenet") or isinstance(weights, (str, bytes)) or
+            hasattr(weights, "__fspath__")):
+        raise ValueError("The `weights` argument should be either `None` (random "
+                         "initialization), 'imagenet' (pre-training on ImageNet), or the path "
+                         f"to the weights file to be loaded. Received: weights={weights!r}")
+    if weights == "imagenet" and include_top and classes != 1000:
+        raise ValueError("If using `weights='imagenet'` with `include_top=True`, `classes` "
+                         f"should be 1000. Received: classes={classes}")
+
+
+def input_shape(shape, default, minimum, include_top, weights):
+    """The `(height, width, channels)` a model is built for, checked as Keras checks it."""
+    if shape is None:
+        return (default, default, 3) if include_top or weights == "imagenet" else \
+            (None, None, 3)
+    shape = tuple(shape)
+    if len(shape) != 3:
+        raise ValueError(f"`input_shape` must be a tuple of three integers (height, width, "
+                         f"channels). Received: input_shape={shape}")
+    if weights == "imagenet" and shape[-1] != 3:
+        raise ValueError("The input must have 3 channels for ImageNet weights. "
+                         f"Received: input_shape={shape}")
+    if include_top and weights == "imagenet" and shape[:2] != (default, default):
+        raise ValueError(f"When setting `include_top=True` and loading 'imagenet' weights, "
+                         f"`input_shape` should be ({default}, {default}, 3). "
+                         f"Received: input_shape={shape}")
+    if any(s is not None and s < minimum for s in shape[:2]):
+        raise ValueError(f"Input size must be at least {minimum}x{minimum}. "
+                         f"Received: input_shape={shape}")
+    return shape
+
+
+def head(x, layers, include_top, pooling, classes, classifier_activation, top=None):
+    """The classifier (`top(x)` then the `predictions` Dense) or the pooling of a base."""
+    if include_top:
+        x = top(x) if top is not None else layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name="max_pool")(x)
+    return x
+
+
+def load(model, weights, include_top, name, base_url, hashes):
+    """Load `weights` into `model`: a path, or "imagenet" (Keras's published file, fetched
+    and checked by hash)."""
+    if weights is None:
+        return model
+    if weights == "imagenet":
+        suffix = "" if include_top else "_notop"
+        file_name = f"{name}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
+        weights = _get_file(file_name, base_url + file_name, hashes[0 if include_top else 1])
+    model.load_weights(weights)
+    return model

@@ -1,0 +1,65 @@
+"""VGG16 (Simonyan & Zisserman, 2015) with Keras's layer names, so Keras's weight files
+(`keras.applications.VGG16`) load into it."""
+from plait.applications import imagenet_utils as utils
+
+BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
+HASHES = ("64373286793e3c8b2b4e3219cbf3544b", "6d6bbae143d832006294945121d1f1fc")
+_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+
+
+def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
+          pooling=None, classes=1000, classifier_activation="softmax", name="vgg16"):
+    """The VGG16 network, as `keras.applications.VGG16` builds it.
+
+    Args:
+        include_top: with the three fully connected layers (`fc1`, `fc2`, `predictions`).
+        weights: None (random), "imagenet" (Keras's published weights, downloaded once
+            through `plait.utils.get_file`), or the path of a weights file (`.h5` legacy,
+            `.weights.h5`) written for this architecture.
+        input_tensor: a plait Input to build on.
+        input_shape: `(height, width, 3)`, default `(224, 224, 3)` with the top; at least
+            32x32.
+        pooling: without the top, None (4D output), "avg" or "max" (2D output).
+        classes: number of classes of the top.
+        classifier_activation: the `predictions` layer's activation.
+
+    Returns:
+        A plait Model named `name`.
+
+    Example:
+        >>> model = VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+    """
+    from plait import layers
+    from plait.models import Model
+
+    utils.check_weights(weights, include_top, classes)
+    shape = utils.input_shape(input_shape, 224, 32, include_top, weights)
+    inputs = input_tensor if input_tensor is not None else layers.Input(shape=shape)
+    x = inputs
+    for block, (filters, convs) in enumerate(_BLOCKS, start=1):
+        for i in range(1, convs + 1):
+            x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same",
+                              name=f"block{block}_conv{i}")(x)
+        x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{block}_pool")(x)
+
+    def top(x):
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(4096, activation="relu", name="fc1")(x)
+        return layers.Dense(4096, activation="relu", name="fc2")(x)
+
+    if not include_top and pooling in ("avg", "max"):
+        pool = layers.GlobalAveragePooling2D if pooling == "avg" else \
+            layers.GlobalMaxPooling2D
+        x = pool()(x)
+    else:
+        x = utils.head(x, layers, include_top, None, classes, classifier_activation, top)
+    model = Model(inputs, x, name=name)
+    return utils.load(model, weights, include_top, "vgg16", BASE_URL, HASHES)
+
+
+def preprocess_input(x, data_format=None):
+    """Caffe-style preprocessing (RGB -> BGR, minus the ImageNet mean)."""
+    return utils.preprocess_input(x, mode="caffe", data_format=data_format)
+
+
+decode_predictions = utils.decode_predictions
