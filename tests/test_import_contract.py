@@ -66,6 +66,11 @@ LAZY_UPWARD = {
     ("models/__init__.py", "saving"),           # plait.models.load_model, model_from_json
     ("models/keras_methods.py", "saving"),      # Model.save, save_weights, load_weights
     ("models/model.py", "saving"),              # Model.to_json, to_source, export
+    # keras.utils names whose work is done higher up: serialization helpers, the Input
+    # tensors behind a tensor, and image_data_format for image helpers
+    ("utils/keras_objects.py", "serialization"),
+    ("utils/keras_objects.py", "graph"),
+    ("utils/image_utils.py", "config"),
 }
 
 # Inside plait.layers: the base and the machinery every layer shares; every other module is
