@@ -8,6 +8,9 @@ import torch.nn.functional as F
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 
+__all__ = ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+           "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D"]
+
 _FUNCTIONS = {("average", 1): F.adaptive_avg_pool1d, ("average", 2): F.adaptive_avg_pool2d,
               ("average", 3): F.adaptive_avg_pool3d, ("max", 1): F.adaptive_max_pool1d,
               ("max", 2): F.adaptive_max_pool2d, ("max", 3): F.adaptive_max_pool3d}

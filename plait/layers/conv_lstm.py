@@ -10,6 +10,8 @@ from plait import activations, constraints, initializers, regularizers
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 
+__all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
 

@@ -12,6 +12,8 @@ from plait import activations, constraints, initializers, regularizers
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 
+__all__ = ["EinsumDense", "analyze"]
+
 _FORMS = (("([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", None),
           ("0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)", "left"),
           ("([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0", "right"))

@@ -13,6 +13,8 @@ from plait import constraints, initializers, regularizers
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 
+__all__ = ["GroupedQueryAttention"]
+
 
 @register_serializable(package="plait")
 class GroupedQueryAttention(Layer):

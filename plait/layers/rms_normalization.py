@@ -9,6 +9,8 @@ import torch.nn.functional as F
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 
+__all__ = ["RMSNormalization"]
+
 
 @register_serializable(package="plait")
 class RMSNormalization(Layer):

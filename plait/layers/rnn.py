@@ -19,6 +19,8 @@ from plait.serialization import register_serializable
 from plait.utils import nest
 from plait.utils.random import device_generator
 
+__all__ = ["GRUCell", "LSTMCell", "RNN", "SimpleRNNCell", "StackedRNNCells"]
+
 
 def _as_list(size):
     return list(size) if isinstance(size, (list, tuple)) else [size]

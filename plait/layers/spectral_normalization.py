@@ -9,6 +9,8 @@ from plait import initializers, serialization
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 
+__all__ = ["SpectralNormalization"]
+
 
 def _l2_normalize(x):
     return x * torch.rsqrt(torch.clamp(x.square().sum(), min=1e-7))

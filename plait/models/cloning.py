@@ -10,6 +10,8 @@ from plait.layers.core import Input, InputLayer
 from plait.layers.layer import Layer
 from plait.utils import nest
 
+__all__ = ["clone_model", "install_model_api"]
+
 
 def _default_clone(layer):
     return layer.__class__.from_config(layer.get_config())

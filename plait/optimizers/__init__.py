@@ -114,3 +114,7 @@ def deserialize(config, custom_objects=None):
             config = {**config, "class_name": ALL_OPTIMIZERS[lower].__name__}
     return serialization.deserialize(config, {**CLASSES, **(custom_objects or {})},
                                      kind="optimizer")
+
+
+def __dir__():  # dir() lists the public API, not torch or helpers
+    return sorted(set(__all__) | {"legacy", "schedules"})

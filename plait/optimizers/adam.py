@@ -16,6 +16,8 @@ from plait import serialization
 from plait.optimizers import _util
 from plait.optimizers.base import Optimizer
 
+__all__ = ["Adam", "AdamW", "Adamax", "Lamb", "Nadam", "ScheduleFreeAdamW"]
+
 _FUSED_DEVICES = ("cpu", "cuda")
 _FUSED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 # torch's fused Adam computes `1 - beta**step`: at this step it is exactly 1 for beta < 1.

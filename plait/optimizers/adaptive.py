@@ -6,6 +6,8 @@ from plait import serialization
 from plait.optimizers import _util
 from plait.optimizers.base import Optimizer
 
+__all__ = ["Adadelta", "Adafactor", "Adagrad", "Ftrl", "RMSprop"]
+
 
 def _base_args(kwargs):
     """The `Optimizer` keyword arguments, in its positional order."""

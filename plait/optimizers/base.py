@@ -16,6 +16,8 @@ from plait.optimizers import _util, schedules
 from plait.optimizers._state import IterationCount, LearningRateValue, OptimizerState
 from plait.optimizers.schedules import LearningRateSchedule
 
+__all__ = ["Optimizer"]
+
 # Keys of configs written by tf.keras 2.11+ that mean nothing here.
 _LEGACY_CONFIG_KEYS = ("is_legacy_optimizer", "jit_compile")
 

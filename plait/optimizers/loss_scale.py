@@ -4,6 +4,8 @@ import torch
 from plait import serialization
 from plait.optimizers.base import Optimizer
 
+__all__ = ["LossScaleOptimizer"]
+
 _BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None,
                   "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
                   "ema_overwrite_frequency": None, "loss_scale_factor": None,

@@ -5,6 +5,8 @@ from plait import serialization
 from plait.optimizers import _util
 from plait.optimizers.base import Optimizer
 
+__all__ = ["Lion", "SGD"]
+
 
 @serialization.register_serializable(package="plait")
 class SGD(Optimizer):

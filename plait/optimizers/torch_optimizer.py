@@ -6,6 +6,8 @@ from plait import serialization
 from plait.optimizers import _util
 from plait.optimizers.base import Optimizer
 
+__all__ = ["TorchOptimizer"]
+
 
 @serialization.register_serializable(package="plait")
 class TorchOptimizer(Optimizer):

@@ -2,6 +2,8 @@
 faces) and read by low-level code that may import only `plait.utils` (data formats, the
 progress bar, safe deserialization). Plain state; validation lives in `plait.config`."""
 
+__all__ = ["get", "set"]
+
 _state = {
     "floatx": "float32",
     "epsilon": 1e-7,

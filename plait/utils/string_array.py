@@ -15,6 +15,8 @@ model starts.
 import numpy as np
 import torch
 
+__all__ = ["StringArray", "is_string_data"]
+
 STRING = "string"  # the dtype of string data (a name: torch has no string dtype)
 
 

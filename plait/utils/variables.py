@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
+__all__ = ["StateVariable", "Variable", "make_variable", "rewrap"]
+
 
 class _KerasVariableAPI:
     """Keras's `Variable` methods, mixed into the two tensor classes below."""

@@ -2,6 +2,8 @@
 from plait.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from plait.saving.source.writer import SourceError, writes
 
+__all__ = []
+
 
 @writes(PReLU)
 def _prelu(ctx, layer, attr, x, shape, kwargs):

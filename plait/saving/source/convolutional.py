@@ -6,6 +6,8 @@ from plait.saving.source.writer import (
     tuple_source, writes,
 )
 
+__all__ = []
+
 
 @writes(Conv1D, Conv2D, Conv3D)
 def _conv(ctx, layer, attr, x, shape, kwargs):

@@ -4,6 +4,8 @@ Rescaling).
 from plait.layers.core import Activation, Dense, Embedding, Identity, InputLayer, Rescaling
 from plait.saving.source.writer import SourceError, activation_source, writes
 
+__all__ = []
+
 
 @writes(Dense)
 def _dense(ctx, layer, attr, x, shape, kwargs):

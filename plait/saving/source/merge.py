@@ -4,6 +4,8 @@ Maximum, Minimum).
 from plait.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from plait.saving.source.writer import SourceError, writes
 
+__all__ = []
+
 
 @writes(Concatenate)
 def _concatenate(ctx, layer, attr, x, shape, kwargs):

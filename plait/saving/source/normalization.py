@@ -6,6 +6,8 @@ import torch
 from plait.layers.normalization import BatchNormalization, LayerNormalization, UnitNormalization
 from plait.saving.source.writer import SourceError, writes
 
+__all__ = []
+
 
 @writes(UnitNormalization)
 def _unit_norm(ctx, layer, attr, x, shape, kwargs):

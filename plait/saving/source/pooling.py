@@ -5,6 +5,8 @@ from plait.saving.source.writer import (
     channels_first_source, channels_last_suffix, check_static, spatial_of, tuple_source, writes,
 )
 
+__all__ = []
+
 
 @writes(*(getattr(pooling, f"{kind}Pooling{r}D") for kind in ("Max", "Average")
           for r in (1, 2, 3)))

@@ -6,6 +6,8 @@ from plait import activations
 from plait.layers.recurrent import GRU, LSTM, SimpleRNN
 from plait.saving.source.writer import SourceError, writes
 
+__all__ = []
+
 
 # The torch module of each class, and what it computes (the only activations it can write).
 _MODULES = {LSTM: ("LSTM", "the default activations (tanh, sigmoid)"),

@@ -7,6 +7,8 @@ from plait.layers.regularization import (
 )
 from plait.saving.source.writer import writes
 
+__all__ = []
+
 
 @writes(Dropout, ActivityRegularization, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
         GaussianNoise, GaussianDropout)

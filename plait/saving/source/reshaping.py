@@ -7,6 +7,8 @@ from plait.layers.reshaping import (
 )
 from plait.saving.source.writer import channels_first_source, channels_last_suffix, writes
 
+__all__ = []
+
 
 @writes(Flatten)
 def _flatten(ctx, layer, attr, x, shape, kwargs):

@@ -7,6 +7,8 @@ from plait.layers import torch_ops
 from plait.layers.torch_ops import TorchOp
 from plait.saving.source.writer import SourceError, writes
 
+__all__ = []
+
 
 _BINARY = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%",
            "pow": "**", "matmul": "@", "and": "&", "or": "|", "xor": "^", "lshift": "<<",

@@ -2,6 +2,8 @@
 from plait.layers.wrappers import TimeDistributed
 from plait.saving.source.writer import SourceError, writes
 
+__all__ = []
+
 
 @writes(TimeDistributed)
 def _time_distributed(ctx, layer, attr, x, shape, kwargs):

@@ -29,6 +29,12 @@ from plait.saving import safetensors_io
 from plait.utils import atomic
 from plait.utils import nest
 
+__all__ = [
+    "SourceError", "activation_source", "channels_first_source", "channels_last_suffix",
+    "check_static", "spatial_of", "to_source", "tuple_source", "write_source", "writer_for",
+    "writes"
+]
+
 _RESERVED = {"self", "torch", "nn", "F", "json", "os", "struct", "load_model",
              "load_safetensors", "training"}
 
