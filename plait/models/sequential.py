@@ -27,6 +27,7 @@ class Sequential(Model):
     def __init__(self, layers=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
         self._stack = []
+        self._stack_names = set()  # a name check per add() in O(1): 100,000 layers build
         self._input_tensor = None
         self._output_tensor = None
         for layer in layers or []:
@@ -50,7 +51,7 @@ class Sequential(Model):
                     f"An InputLayer can only be the first element of Sequential '{self.name}'.")
             self._input_tensor = self._output_tensor = layer._inbound_nodes[0].outputs[0]
             return
-        if any(existing.name == layer.name for existing in self._stack):
+        if layer.name in self._stack_names:
             raise ValueError(
                 "All layers added to a Sequential model should have unique names. Name "
                 f"'{layer.name}' is already the name of a layer in this model "
@@ -63,6 +64,7 @@ class Sequential(Model):
         if self._output_tensor is not None:
             self._output_tensor = self._call_layer(layer, self._output_tensor)
         self._stack.append(layer)
+        self._stack_names.add(layer.name)
         self._register(layer)
         self._graph = None
         self._forward_code = self._direct_forward = None
@@ -74,6 +76,7 @@ class Sequential(Model):
         if not self._stack:
             raise TypeError(f"There are no layers in Sequential '{self.name}' to pop.")
         layer = self._stack.pop()
+        self._stack_names.discard(layer.name)
         self._unregister(layer)
         if self._input_tensor is not None:
             self._output_tensor = self._input_tensor
