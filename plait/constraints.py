@@ -13,8 +13,7 @@ from plait.serialization import get_from_registry, register_serializable
 
 __all__ = [
     "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "max_norm",
-    "min_max_norm", "non_neg", "serialize", "unit_norm"
-]
+    "min_max_norm", "non_neg", "serialize", "unit_norm", "deserialize"]
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
@@ -158,3 +157,15 @@ def _check_axis(axis):
             isinstance(a, int) and not isinstance(a, bool) for a in axis):
         return list(axis)
     raise TypeError(f"`axis` must be an int or a list of ints. Received: axis={axis!r}")
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild the object `serialize` described: a name, or a `{"class_name", "config"}`
+    dict (Keras's `deserialize`); `custom_objects` maps names to your own classes."""
+    if custom_objects and isinstance(config, str) and config in custom_objects:
+        return get(custom_objects[config])
+    if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
+        cls = custom_objects[config["class_name"]]
+        return cls.from_config(config.get("config", {})) if hasattr(cls, "from_config") \
+            else cls(**config.get("config", {}))
+    return get(config)

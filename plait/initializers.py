@@ -17,8 +17,7 @@ __all__ = [
     "Zeros", "constant", "get", "glorot_normal", "glorot_uniform", "he_normal",
     "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones", "orthogonal",
     "random_normal", "random_uniform", "serialize", "truncated_normal", "variance_scaling",
-    "zeros"
-]
+    "zeros", "deserialize"]
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
@@ -243,3 +242,15 @@ def serialize(initializer):
     if isinstance(initializer, Initializer):
         return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
     return getattr(initializer, "__name__", repr(initializer))
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild the object `serialize` described: a name, or a `{"class_name", "config"}`
+    dict (Keras's `deserialize`); `custom_objects` maps names to your own classes."""
+    if custom_objects and isinstance(config, str) and config in custom_objects:
+        return get(custom_objects[config])
+    if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
+        cls = custom_objects[config["class_name"]]
+        return cls.from_config(config.get("config", {})) if hasattr(cls, "from_config") \
+            else cls(**config.get("config", {}))
+    return get(config)

@@ -14,8 +14,7 @@ import torch
 from plait.serialization import get_from_registry, register_serializable
 
 __all__ = [
-    "L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2", "serialize"
-]
+    "L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2", "serialize", "deserialize"]
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
@@ -124,3 +123,15 @@ def _check_factor(value, name):
         raise ValueError(
             f"`{name}` must be a non-negative float. Received: {name}={value!r}")
     return float(value)
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild the object `serialize` described: a name, or a `{"class_name", "config"}`
+    dict (Keras's `deserialize`); `custom_objects` maps names to your own classes."""
+    if custom_objects and isinstance(config, str) and config in custom_objects:
+        return get(custom_objects[config])
+    if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
+        cls = custom_objects[config["class_name"]]
+        return cls.from_config(config.get("config", {})) if hasattr(cls, "from_config") \
+            else cls(**config.get("config", {}))
+    return get(config)

@@ -18,8 +18,15 @@ from plait.serialization import (  # noqa: F401
     safe_mode_scope, serialize,
 )
 
+from plait.utils import (  # noqa: F401  (Keras 3 has them in keras.saving too)
+    CustomObjectScope, custom_object_scope, deserialize_keras_object, get_custom_objects,
+    register_keras_serializable, serialize_keras_object,
+)
+
 get_registered_name = registered_name
 
 __all__ = ["save_model", "load_model", "model_from_json", "save_weights", "load_weights",
            "register_serializable", "serialize", "deserialize", "get_registered_object",
-           "get_registered_name", "safe_mode_scope"]
+           "get_registered_name", "safe_mode_scope", "CustomObjectScope",
+           "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
+           "register_keras_serializable", "serialize_keras_object"]
