@@ -7,8 +7,9 @@ layers whose training-mode forward is random; `full=True` rows run only with
 PLAIT_ORACLE_FULL=1.
 """
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -19,7 +19,13 @@ import plait
 from plait.utils import nest
 from tests.keras_oracle.conftest import keras
 from tests.keras_oracle.layer_cases import (
-    ACTIVE, ALIASES, CASES, CONFIG_DIFFERENCES, IDS, SKIPPED)
+    ACTIVE,
+    ALIASES,
+    CASES,
+    CONFIG_DIFFERENCES,
+    IDS,
+    SKIPPED,
+)
 
 IDS_OF = [case.id for case in ACTIVE]
 
