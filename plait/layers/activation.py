@@ -173,13 +173,19 @@ class Softmax(_Elementwise):
 
     def forward(self, inputs, mask=None):
         if mask is not None:
+            # as Keras: masked inputs become a large negative number, masked outputs 0 (so a
+            # fully masked row gives zeros, not a uniform distribution)
+            mask = mask if mask.dtype == torch.bool else mask > 0.5
             large = -3e4 if inputs.dtype == torch.float16 else -1e9
-            inputs = inputs + (1.0 - mask.to(inputs.dtype)) * large
-        if isinstance(self.axis, list):
-            if len(self.axis) == 1:
-                return activations.softmax(inputs, axis=self.axis[0])
-            return torch.exp(inputs - torch.logsumexp(inputs, dim=self.axis, keepdim=True))
-        return activations.softmax(inputs, axis=self.axis)
+            inputs = torch.where(mask, inputs, torch.full_like(inputs, large))
+        if isinstance(self.axis, list) and len(self.axis) > 1:
+            outputs = torch.exp(inputs - torch.logsumexp(inputs, dim=self.axis, keepdim=True))
+        else:
+            axis = self.axis[0] if isinstance(self.axis, list) else self.axis
+            outputs = activations.softmax(inputs, axis=axis)
+        if mask is not None:
+            outputs = torch.where(mask, outputs, torch.zeros_like(outputs))
+        return outputs
 
     def get_config(self):
         config = super().get_config()

@@ -259,6 +259,8 @@ class Layer(nn.Module):
 
     # ---------------------------------------------------------------- calling
     def __call__(self, inputs=_NO_INPUTS, *args, **kwargs):
+        if kwargs and "training" in kwargs and not accepts_training(type(self)):
+            kwargs = {k: v for k, v in kwargs.items() if k != "training"}  # as Keras: ignored
         # Fast path for every call inside a model's forward (one tensor into a built layer,
         # at most `training=`): it costs what calling a plain nn.Module costs.
         if not args and self.built and isinstance(inputs, torch.Tensor) and (
