@@ -1430,8 +1430,9 @@ class MeanIoU(IoU):
     """The mean IoU over all `num_classes` classes.
 
     Args:
-        num_classes, name (default "mean_io_u"), dtype, ignore_class, sparse_y_true,
-            sparse_y_pred, axis: as `IoU`.
+        num_classes: the number of classes.
+        name: default "mean_io_u".
+        dtype, ignore_class, sparse_y_true, sparse_y_pred, axis: as `IoU`.
 
     Example:
         >>> m = MeanIoU(num_classes=2)
@@ -1458,8 +1459,10 @@ class OneHotIoU(IoU):
     `sparse_y_pred=True`.
 
     Args:
-        num_classes, target_class_ids, name (default "one_hot_io_u"), dtype,
-            ignore_class, sparse_y_pred (default False), axis: as `IoU`.
+        num_classes, target_class_ids: as `IoU`.
+        name: default "one_hot_io_u".
+        sparse_y_pred: default False.
+        dtype, ignore_class, axis: as `IoU`.
     """
 
     def __init__(self, num_classes, target_class_ids, name=None, dtype=None,
@@ -1479,8 +1482,10 @@ class OneHotMeanIoU(MeanIoU):
     """`MeanIoU` for one-hot labels.
 
     Args:
-        num_classes, name (default "one_hot_mean_io_u"), dtype, ignore_class,
-            sparse_y_pred (default False), axis: as `IoU`.
+        num_classes: the number of classes.
+        name: default "one_hot_mean_io_u".
+        sparse_y_pred: default False.
+        dtype, ignore_class, axis: as `IoU`.
     """
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,

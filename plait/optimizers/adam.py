@@ -58,9 +58,10 @@ class Adam(_AdamArgs):
         beta_2: default 0.999.
         epsilon: default 1e-7 (torch's 1e-8 is added after the bias correction).
         amsgrad: default False.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps: see
-            `Optimizer`.
+        **kwargs: the options every optimizer takes (`weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`,
+            `ema_overwrite_frequency`, `loss_scale_factor`,
+            `gradient_accumulation_steps`): see `Optimizer`.
         name: default "adam".
 
     Example:

@@ -188,7 +188,8 @@ class Ftrl(Optimizer):
         learning_rate: default 0.001.
         learning_rate_power: <= 0. Default -0.5.
         initial_accumulator_value: >= 0. Default 0.1.
-        l1_regularization_strength, l2_regularization_strength,
+        l1_regularization_strength: >= 0. Default 0.0.
+        l2_regularization_strength: >= 0. Default 0.0.
         l2_shrinkage_regularization_strength: >= 0. Default 0.0.
         beta: default 0.0.
         weight_decay, clipnorm, ...: see `Optimizer`.

@@ -23,9 +23,10 @@ class SGD(Optimizer):
         learning_rate: default 0.01.
         momentum: float in [0, 1]. Default 0.0.
         nesterov: default False.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps: see
-            `Optimizer`.
+        **kwargs: the options every optimizer takes (`weight_decay`, `clipnorm`,
+            `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`,
+            `ema_overwrite_frequency`, `loss_scale_factor`,
+            `gradient_accumulation_steps`): see `Optimizer`.
         name: default "SGD".
 
     Example:
