@@ -253,7 +253,7 @@ def test_load_weights_refuses_a_lossy_dtype_and_names_the_tensor(tmp_path):
     path = tmp_path / "w.safetensors"
     _weights_with_dtype(first, path, torch.int64)  # a float32 kernel stored as I64
     before = first.get_weights()
-    with pytest.raises(ValueError, match=r"'hidden\.weight' has dtype int64 in the file but "
+    with pytest.raises(ValueError, match=r"'dense_1\.weight' has dtype int64 in the file but "
                                          r"the model expects float32"):
         first.load_weights(path)
     for a, b in zip(before, first.get_weights()):

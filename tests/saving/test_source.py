@@ -195,16 +195,28 @@ def test_to_source_path_must_be_an_importable_python_file(tmp_path):
         model.to_source(tmp_path / "my-model.py")
 
 
+# threshold takes required arguments (unusable by name, as in Keras); sparsemax has no
+# one-expression PyTorch form yet, and says so (test below)
+NO_SOURCE_FORM = {"threshold", "sparsemax"}
+
+
 def test_every_builtin_activation_ejects_exactly(tmp_path):
-    for i, name in enumerate(sorted(activations._ACTIVATIONS)):  # plait's own list
+    for i, name in enumerate(sorted(set(activations._ACTIVATIONS) - NO_SOURCE_FORM)):
         M.reset()
         x = Input(shape=(4,))
-        model = Model(x, Dense(3, activation=name)(x))
+        model = Model(x, Dense(4, activation=name)(x))  # glu halves an even size
         inputs = M.sample_inputs(model)
         _, module = eject(model, tmp_path, name=f"act_{i}")
         np.testing.assert_allclose(M.outputs_of(model, inputs)[0],
                                    ejected_outputs(module, model, inputs)[0],
                                    rtol=1e-6, atol=1e-6, err_msg=name)
+
+
+def test_an_activation_without_a_source_form_is_named(tmp_path):
+    x = Input(shape=(4,))
+    model = Model(x, Dense(4, activation="sparsemax")(x))
+    with pytest.raises(ValueError, match="cannot write the activation 'sparsemax'"):
+        model.to_source(tmp_path / "m.py")
 
 
 def test_custom_activation_is_named(tmp_path):

@@ -48,7 +48,14 @@ _ACTIVATIONS = {
     "exponential": "torch.exp({x})", "mish": "F.mish({x})",
     "leaky_relu": "F.leaky_relu({x}, 0.2)", "relu6": "F.relu6({x})",
     "hard_sigmoid": "F.hardsigmoid({x})", "hard_silu": "F.hardswish({x})",
-    "hard_swish": "F.hardswish({x})",
+    "hard_swish": "F.hardswish({x})", "celu": "F.celu({x})", "glu": "F.glu({x}, dim=-1)",
+    "hard_tanh": "F.hardtanh({x})", "hard_shrink": "F.hardshrink({x}, 0.5)",
+    "soft_shrink": "F.softshrink({x}, 0.5)", "tanh_shrink": "F.tanhshrink({x})",
+    "log_sigmoid": "F.logsigmoid({x})",
+    "sparse_plus": "torch.where({x} <= -1, torch.zeros_like({x}), "
+                   "torch.where({x} < 1, 0.25 * ({x} + 1) ** 2, {x}))",
+    "sparse_sigmoid": "torch.clamp(0.5 * ({x} + 1), 0.0, 1.0)",
+    "squareplus": "({x} + torch.sqrt({x} * {x} + 4)) / 2",
 }
 
 _WRITERS = {}
