@@ -18,8 +18,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
+# lint and format, types, the docstrings' examples, then the suite (two workers)
+LINT := plait tests bench examples scripts
 test: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m ruff check $(LINT)
+	$(PY) -m ruff format --check $(LINT)
+	$(PY) -m mypy
+	$(PY) -m pytest --doctest-modules plait -p no:cacheprovider
+	$(PY) -m pytest tests -n 2 --dist loadfile
 
 # the documentation site, into build/site; a warning fails the build
 docs: $(STAMP)
