@@ -15,7 +15,7 @@ from plait import datasets, preprocessing  # noqa: F401
 from plait.layers import Input  # noqa: F401
 from plait.models import Model, Sequential  # noqa: F401
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "config",
            "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
