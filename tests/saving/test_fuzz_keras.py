@@ -364,3 +364,21 @@ def test_malformed_keras_history_is_a_value_error(seeds, tmp_path):
     path.write_bytes(zip_of(members))
     with pytest.raises(ValueError, match="f.keras"):
         load_model(path)
+
+
+def test_damaged_hdf5_btree_is_a_value_error(seeds, tmp_path):
+    """A flipped bit in a legacy .h5's B-tree made h5py raise RuntimeError ("wrong B-tree
+    signature") while looking up a group (found by the fuzzer's long run)."""
+    path = tmp_path / "f.h5"
+    path.write_bytes(mutate(seeds.h5, [("flip", 136, 1)]))
+    with pytest.raises(ValueError, match="f.h5"):
+        load_model(path)
+
+
+def test_damaged_weights_h5_symbol_table_is_a_value_error(seeds, tmp_path):
+    """A flipped bit in a .weights.h5's symbol table made h5py raise RuntimeError while
+    load_weights looked for 'model_weights' (found by the fuzzer's long run)."""
+    path = tmp_path / "f.weights.h5"
+    path.write_bytes(mutate(seeds.weights_h5, [("flip", 168, 1)]))
+    with pytest.raises(ValueError, match="f.weights.h5"):
+        seeds.model.load_weights(path)
