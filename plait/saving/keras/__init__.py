@@ -98,7 +98,8 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
             weights_h5.read_keras3(model, handle, label, skip_mismatch)
         return
     with hdf5.open_read(filepath, label) as handle:
-        if "layer_names" in handle.attrs or "model_weights" in handle:
+        if (hdf5.has_attr(handle, "layer_names")
+                or hdf5.child(handle, "model_weights") is not None):
             weights_h5.read_legacy(model, handle, label, by_name, skip_mismatch)
         elif by_name:
             raise ValueError(

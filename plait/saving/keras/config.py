@@ -45,7 +45,13 @@ def to_plait(entry, label, custom_objects=None):
     if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
         raise ValueError(f"{label} holds no Keras model config (expected a JSON object with "
                          "'class_name' and 'config').")
-    return _layer(entry, label, custom_objects)
+    try:
+        return _layer(entry, label, custom_objects)
+    except (TypeError, KeyError, IndexError, AttributeError, RecursionError) as err:
+        # a value of the wrong kind where the config's structure needs another (found by
+        # tests/saving/test_fuzz_keras.py)
+        raise ValueError(f"{label} is damaged: its model config is malformed "
+                         f"({type(err).__name__}: {err}).") from None
 
 
 def _layer(entry, label, custom_objects):

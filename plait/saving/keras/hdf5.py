@@ -37,7 +37,7 @@ def open_read(source, label):
         raise ValueError(f"No file at {label}. Received: filepath={os.fspath(source)!r}")
     try:
         handle = h5py.File(source, "r")
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, RuntimeError) as err:
         raise ValueError(
             f"{label} is not a readable HDF5 file: it is truncated, damaged or of another "
             f"format ({err}).") from None
@@ -70,8 +70,16 @@ def child(group, name):
     """`group[name]` or None when absent or unreadable (a damaged link)."""
     try:
         return group[name] if name in group else None
-    except (KeyError, OSError, ValueError):
+    except (KeyError, OSError, ValueError, RuntimeError):
         return None
+
+
+def has_attr(node, name):
+    """Whether `node` has attribute `name` (False when its attribute table is damaged)."""
+    try:
+        return name in node.attrs
+    except (KeyError, OSError, ValueError, RuntimeError):
+        return False
 
 
 def is_dataset(node):
@@ -94,7 +102,7 @@ def read_dataset(dataset, expected_shape, label):
         raise ValueError(f"{label} holds {dataset.dtype} values, not numbers.")
     try:
         return np.asarray(dataset[()])
-    except (OSError, ValueError, TypeError) as err:
+    except (OSError, ValueError, TypeError, RuntimeError) as err:
         raise ValueError(f"{label} cannot be read: the file is truncated or damaged "
                          f"({err}).") from None
 
@@ -104,7 +112,7 @@ def attr_strings(node, name, label):
     str; a missing or malformed attribute raises ValueError naming `label`."""
     try:
         values = node.attrs[name]
-    except (KeyError, OSError) as err:
+    except (KeyError, OSError, RuntimeError) as err:
         raise ValueError(f"{label} has no '{name}' attribute ({err}): it is not a Keras "
                          "weights file, or it is damaged.") from None
     values = np.atleast_1d(values).tolist() if np.size(values) else []
@@ -115,7 +123,7 @@ def attr_text(node, name):
     """A string attribute (`model_config`, `keras_version`) as str, or None."""
     try:
         value = node.attrs.get(name)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):
         return None
     if isinstance(value, bytes):
         return value.decode("utf-8")

@@ -14,9 +14,11 @@ import contextlib
 import datetime
 import io
 import json
+import lzma
 import os
 import warnings
 import zipfile
+import zlib
 
 from plait import config as config_module
 from plait import serialization
@@ -89,6 +91,12 @@ def _names_only(value):
 
 # ------------------------------------------------------------------------- loading
 
+# what zipfile raises on a damaged archive or member (a bad CRC, a corrupt compressed
+# stream, an unknown compression method, a size field out of range)
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, OverflowError,
+               UnicodeDecodeError, NotImplementedError, RuntimeError, zlib.error,
+               lzma.LZMAError)
+
 @contextlib.contextmanager
 def _archive(filepath):
     filepath = os.fspath(filepath)
@@ -97,7 +105,7 @@ def _archive(filepath):
         raise ValueError(f"No file at {label}. Received: filepath={filepath!r}")
     try:
         archive = zipfile.ZipFile(filepath)
-    except (zipfile.BadZipFile, OSError, ValueError) as err:
+    except _ZIP_ERRORS as err:
         raise ValueError(f"{label} is not a readable .keras file: it is not a zip archive, "
                          f"or it is truncated or damaged ({err}).") from None
     with archive:
@@ -115,9 +123,9 @@ def _member(archive, name, label, limit=None):
                          "config can be; the file is damaged or hostile.")
     try:
         data = archive.read(info)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as err:
+    except _ZIP_ERRORS as err:
         raise ValueError(f"{label} is truncated or damaged: '{name}' cannot be read "
-                         f"({err}).") from None
+                         f"({type(err).__name__}: {err}).") from None
     if len(data) != info.file_size:
         raise ValueError(f"{label} is damaged: '{name}' does not hold the size it declares.")
     return data
