@@ -19,7 +19,7 @@ import re
 import numpy as np
 import torch
 
-from plait import config, serialization, training
+from plait import config, serialization
 from plait.graph.graph import Graph
 from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape

@@ -17,7 +17,8 @@ def _pil():
     try:
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow is a dependency
-        raise ImportError("Could not import PIL.Image. Install Pillow: pip install pillow")
+        raise ImportError(
+            "Could not import PIL.Image. Install Pillow: pip install pillow") from None
     return Image
 
 

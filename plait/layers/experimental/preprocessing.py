@@ -4,4 +4,5 @@ preprocessing import TextVectorization` ports by changing the import root."""
 import plait.layers as _layers
 
 __all__ = ["Rescaling", *_layers.preprocessing.__all__]
+Rescaling = _layers.Rescaling
 globals().update({name: getattr(_layers, name) for name in __all__})

@@ -134,7 +134,7 @@ def read_legacy(model, group, label, by_name=False, skip_mismatch=False, check_o
                             f"but {len(names)} in the file")
             continue
         layer_plan = []
-        for (keras_name, tensor, spec), name in zip(weights, names):
+        for (_keras_name, tensor, spec), name in zip(weights, names):
             node = hdf5.child(sub, name)
             expected = tuple(spec.to_keras(tensor).shape)
             shape = tuple(node.shape) if hdf5.is_dataset(node) else None
