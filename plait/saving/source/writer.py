@@ -21,6 +21,7 @@ A user's own layer class can register one the same way.
 import keyword
 import os
 import re
+from typing import Any
 
 
 from plait import activations
@@ -51,7 +52,7 @@ _ACTIVATIONS = {
     "hard_swish": "F.hardswish({x})",
 }
 
-_WRITERS = {}
+_WRITERS: dict[type, Any] = {}  # layer class -> its writer
 
 
 def writes(*classes):
