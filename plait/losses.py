@@ -16,6 +16,7 @@ Probabilities are clipped to `[EPSILON, 1 - EPSILON]` (Keras's `epsilon() = 1e-7
 """
 import types
 import warnings
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -827,7 +828,7 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
 
 # --- lookup ----------------------------------------------------------------------------
 
-_BY_FUNCTION = {
+_BY_FUNCTION: dict[Callable[..., Any], type] = {
     mean_squared_error: MeanSquaredError,
     mean_absolute_error: MeanAbsoluteError,
     mean_absolute_percentage_error: MeanAbsolutePercentageError,
@@ -844,7 +845,7 @@ _BY_FUNCTION = {
     categorical_crossentropy: CategoricalCrossentropy,
     sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
 }
-_FUNCTIONS = {fn.__name__: fn for fn in _BY_FUNCTION}
+_FUNCTIONS: dict[str, Callable[..., Any]] = {fn.__name__: fn for fn in _BY_FUNCTION}
 ALIASES = {
     "bce": binary_crossentropy, "BCE": binary_crossentropy,
     "kld": kl_divergence, "KLD": kl_divergence,
@@ -1278,7 +1279,7 @@ def _checked_gce_init(self, *args, **kwargs):
 
 CategoricalGeneralizedCrossEntropy.__init__ = _checked_gce_init
 
-_NEW = {binary_focal_crossentropy: BinaryFocalCrossentropy,
+_NEW: dict[Callable[..., Any], type] = {binary_focal_crossentropy: BinaryFocalCrossentropy,
         categorical_focal_crossentropy: CategoricalFocalCrossentropy, ctc: CTC,
         dice: Dice, tversky: Tversky, circle: Circle,
         categorical_generalized_cross_entropy: CategoricalGeneralizedCrossEntropy}

@@ -12,6 +12,7 @@ metrics by summing the states.
     m.result()                                      # tensor(0.75)
 """
 import functools
+from typing import Any
 
 import torch
 
@@ -335,7 +336,7 @@ class _Wrapped(MeanMetricWrapper):
     """A built-in metric over a fixed function: its config is its constructor's
     arguments."""
 
-    _function = None
+    _function: Any = None
 
     def __init__(self, name, dtype=None, **kwargs):
         super().__init__(type(self)._function, name=name, dtype=dtype, **kwargs)

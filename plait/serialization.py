@@ -10,6 +10,7 @@ Nothing is imported by name from a file: only registered classes (and the
 import contextlib
 import contextvars
 import difflib
+from typing import Any
 
 from plait.utils import settings
 
@@ -19,11 +20,11 @@ __all__ = [
     "registered_name", "safe_mode_scope", "serialize"
 ]
 
-_REGISTRY = {}
+_REGISTRY: dict[str, Any] = {}  # classes, and functions registered by name
 _SAFE_MODE = contextvars.ContextVar("plait_safe_mode", default=True)
 # Keras's `get_custom_objects()` dict and the `custom_object_scope` stack: looked up after
 # the `custom_objects` a caller passes and before the registry.
-_CUSTOM_OBJECTS = {}
+_CUSTOM_OBJECTS: dict[str, Any] = {}
 _SCOPES = contextvars.ContextVar("plait_custom_object_scopes", default=())
 
 

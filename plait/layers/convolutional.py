@@ -34,7 +34,7 @@ class _BaseConv(Layer):
     """What every convolution shares: kernel geometry, padding, data format, activation,
     bias, regularizers and constraints. Subclasses create the kernels in `build`."""
 
-    rank = None
+    rank: int | None = None
     causal = True  # whether a 1-D one takes padding='causal'
 
     def __init__(self, kernel_size, strides=1, padding="valid", data_format=None,

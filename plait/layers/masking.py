@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 # Node -> its output's mask (or None): one mask node per producer, however many consumers.
-_masks = weakref.WeakKeyDictionary()
+_masks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def implicit_mask(tensor):

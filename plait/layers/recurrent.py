@@ -117,7 +117,7 @@ class _RNN(Layer):
     """
 
     _num_states = 1
-    _state_names = ("h",)
+    _state_names: tuple[str, ...] = ("h",)
 
     @property
     def jit_trainable(self):

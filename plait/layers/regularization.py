@@ -104,7 +104,7 @@ def _drop(inputs, mask_shape, rate, generator):
 
 
 class _SpatialDropout(_RandomLayer):
-    rank = None
+    rank: int | None = None
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)

@@ -436,8 +436,8 @@ class Model(KerasMethods, Layer):
         x, _, _ = _unpack(data)
         return self(x, training=False)
 
-    train_step._plait_default = test_step._plait_default = True
-    predict_step._plait_default = True
+    train_step._plait_default = test_step._plait_default = True  # type: ignore[attr-defined]  # a function attribute
+    predict_step._plait_default = True  # type: ignore[attr-defined]
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The loss `compile` configured on `(y, y_pred)`, plus the model's own losses

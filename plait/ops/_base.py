@@ -9,6 +9,7 @@ Called with torch tensors, NumPy arrays or Python numbers it computes at once an
 torch tensor, as Keras's ops do on its PyTorch backend.
 """
 import functools
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,7 +19,7 @@ from plait.graph import tensor as _tensor_module
 from plait.graph.tensor import SymbolicTensor
 from plait.utils.dtypes import dtype_name
 
-REGISTRY = {}  # op name -> op: the functions a saved TorchOp config may name
+REGISTRY: dict[str, Any] = {}  # op name -> op: the functions a saved TorchOp config may name
 
 _NP_DTYPES = {np.dtype(n): getattr(torch, n) for n in (
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",

@@ -3,6 +3,7 @@ Keras dtype rule that applies to the whole row (keep the dtype, compute in float
 bool). The few ops whose semantics differ from torch's are written out below the tables."""
 import builtins
 import sys
+from typing import Any
 
 import torch
 
@@ -74,6 +75,7 @@ def _unary(fn, to):
     return op
 
 
+_table: dict[str, Any]  # each table in turn, unary and binary
 for _table, _to in ((_UNARY_SAME, "same"), (_UNARY_FLOAT, "float"), (_UNARY_BOOL, "bool")):
     for _name, _fn in _table.items():
         _define(_name, _unary(_fn, _to))

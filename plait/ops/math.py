@@ -3,7 +3,11 @@ special functions. FFTs take and return `(real, imag)` pairs, as Keras's do."""
 import torch
 
 from plait.ops._base import keras_op, tensor, to_float
-from plait.ops._elementwise import erf, erfinv, logsumexp, rsqrt
+from plait.ops import _elementwise
+
+# Defined at import time from _elementwise's tables (`_define`), so invisible to a type checker.
+erf, erfinv, logsumexp, rsqrt = (getattr(_elementwise, _name)
+                                 for _name in ("erf", "erfinv", "logsumexp", "rsqrt"))
 
 __all__ = [
     "cdist", "erf", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k", "irfft",

@@ -24,7 +24,7 @@ import time
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks, so no cleanup of others' temporaries
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # an optional module: None where absent
 
 # A temporary just created but not yet locked by its writer (a window of microseconds) is
 # empty and new; one that old and empty is left alone rather than raced for.

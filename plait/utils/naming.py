@@ -6,7 +6,7 @@ __all__ = [
     "reset_names", "to_snake_case", "unique_name"
 ]
 
-_counters = collections.defaultdict(int)
+_counters: collections.defaultdict[str, int] = collections.defaultdict(int)
 
 
 def to_snake_case(name):

@@ -7,6 +7,8 @@ code that reads or writes a weight as one array (get_weights, set_weights, savin
 Gathering is a collective: with a model sharded by `fully_shard`, every process must call
 `get_weights`, `save`, `save_weights` (rank 0 writes the file) and `load_weights` alike.
 """
+from typing import Any, cast
+
 import torch
 
 __all__ = ["assign", "gathered", "is_sharded"]
@@ -28,7 +30,7 @@ def is_sharded(tensor) -> bool:
 
 def gathered(tensor: torch.Tensor) -> torch.Tensor:
     """`tensor` itself, or for a DTensor the whole tensor gathered from its shards."""
-    return tensor.full_tensor() if is_sharded(tensor) else tensor
+    return cast(Any, tensor).full_tensor() if is_sharded(tensor) else tensor  # DTensor-only
 
 
 def assign(target: torch.Tensor, value: torch.Tensor) -> None:
@@ -36,6 +38,7 @@ def assign(target: torch.Tensor, value: torch.Tensor) -> None:
     if is_sharded(target):
         from torch.distributed.tensor import distribute_tensor
 
-        value = distribute_tensor(value.to(target.dtype), target.device_mesh,
-                                  target.placements)
+        dtensor = cast(Any, target)  # device_mesh and placements are DTensor's
+        value = distribute_tensor(value.to(target.dtype), dtensor.device_mesh,
+                                  dtensor.placements)
     target.copy_(value)

@@ -82,7 +82,7 @@ def _as_tensor(value, like):
 class Variable(_KerasVariableAPI, nn.Parameter):
     """A trainable weight: an `nn.Parameter` with Keras's variable methods."""
 
-    __torch_function__ = torch._C._disabled_torch_function_impl
+    __torch_function__ = torch._C._disabled_torch_function_impl  # type: ignore[assignment]  # stubs type it as a method; torch assigns it so itself
 
     def __new__(cls, data=None, requires_grad=True):
         return nn.Parameter.__new__(cls, data, requires_grad)
@@ -91,7 +91,7 @@ class Variable(_KerasVariableAPI, nn.Parameter):
 class StateVariable(_KerasVariableAPI, torch.Tensor):
     """A non-trainable weight or metric state: a buffer with Keras's variable methods."""
 
-    __torch_function__ = torch._C._disabled_torch_function_impl
+    __torch_function__ = torch._C._disabled_torch_function_impl  # type: ignore[assignment]  # stubs type it as a method; torch assigns it so itself
 
     def __new__(cls, data):
         return torch.Tensor._make_subclass(cls, data.detach(), False)

@@ -21,6 +21,7 @@ A user's own layer class can register one the same way.
 import keyword
 import os
 import re
+from typing import Any
 
 
 from plait import activations
@@ -58,7 +59,7 @@ _ACTIVATIONS = {
     "squareplus": "({x} + torch.sqrt({x} * {x} + 4)) / 2",
 }
 
-_WRITERS = {}
+_WRITERS: dict[type, Any] = {}  # layer class -> its writer
 
 
 def writes(*classes):
