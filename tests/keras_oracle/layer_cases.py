@@ -193,6 +193,15 @@ ACTIVE = [case for case in CASES if FULL or not case.full]
 # Layers both libraries have that the table does not build through a Case, and why.
 SKIPPED = {
     "Layer": "the base class; every row exercises it",
+    "ConvLSTM1D": "compared with Keras in test_layers_new.py (outputs, gradients, config)",
+    "ConvLSTM2D": "compared with Keras in test_layers_new.py (outputs, gradients, config)",
+    "ConvLSTM3D": "as ConvLSTM1D/2D (the same cell code)",
+    "EinsumDense": "compared with Keras in test_layers_new.py over its equations",
+    "GroupQueryAttention": "compared with Keras in test_layers_new.py",
+    "SpectralNormalization": "random power iteration; compared in test_layers_new.py",
+    "TorchModuleWrapper": "wraps a user's nn.Module; compared in test_layers_new.py",
+    "RandomGaussianBlur": "random augmentation; compared in test_preprocessing.py",
+    "RandomSharpness": "random augmentation; compared in test_preprocessing.py",
     "InputLayer": "no computation; covered by every symbolic-shape check (Input)",
     "GRUCell": "covered inside RNN(GRUCell) and GRU rows",
     "LSTMCell": "covered inside RNN(LSTMCell) and LSTM rows",
