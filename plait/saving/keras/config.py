@@ -34,6 +34,10 @@ _DROPPABLE = {"implementation": _ANY, "renorm_momentum": _ANY, "quantization_con
 _PLAIT_ONLY = {("Cropping1D", "data_format"): ("channels_last",),
                ("UpSampling1D", "data_format"): ("channels_last",),
                ("BatchNormalization", "synchronized"): (False,)}
+# Keras 2's SeparableConv layers inherit Conv's kernel_* arguments and write them, but use
+# only their depthwise_*/pointwise_* ones.
+_UNUSED_BY_CLASS = {(c, k): _ANY for c in ("SeparableConv1D", "SeparableConv2D")
+                    for k in ("kernel_initializer", "kernel_regularizer", "kernel_constraint")}
 _MODEL_CLASSES = {"Functional": "Model", "Model": "Model", "Sequential": "Sequential"}
 _NOT_EXPRESSIBLE = ("TorchModule", "TorchOp")
 
@@ -259,10 +263,13 @@ def _fit(cls, config, label, name, class_name):
         return config
     out = {}
     for key, value in config.items():
+        if key == "axis" and class_name == "BatchNormalization" and \
+                isinstance(value, list) and len(value) == 1:
+            value = value[0]  # Keras 2 writes BatchNormalization's axis as a list
         if key in known:
             out[key] = value
             continue
-        allowed = _DROPPABLE.get(key, (None, False))
+        allowed = _UNUSED_BY_CLASS.get((class_name, key)) or _DROPPABLE.get(key, (None, False))
         if allowed is _ANY or value in allowed or value in ([], {}):
             continue
         raise ValueError(
