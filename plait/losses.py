@@ -1198,7 +1198,7 @@ _FOCAL_DOC = """{what}
     Example:
         >>> import plait
         >>> loss = plait.losses.{cls}()
-        >>> loss(y_true, y_pred)  # doctest: +SKIP  (y_true/y_pred depend on the class; a 0-d tensor)
+        >>> loss(y_true, y_pred)  # a 0-d tensor; inputs depend on the class  # doctest: +SKIP
 """
 
 
