@@ -5,6 +5,7 @@ so the layout has long edges and merges to route, not only a chain.
 
     .venv/bin/python bench/bench_plot.py [--layers 500] [--repeat 3]
 """
+
 import argparse
 import os
 import tempfile
@@ -42,7 +43,9 @@ def best_of(repeat, fn):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--layers", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -50,12 +53,19 @@ def main():
     model = build(args.layers)
     print(f"model: {len(model.layers)} layers")
     with tempfile.TemporaryDirectory() as folder:
-        for ext, kwargs in (("png", {}), ("png", {"show_shapes": True}), ("svg", {}), ("pdf", {}),
-                            ("dot", {})):
+        for ext, kwargs in (
+            ("png", {}),
+            ("png", {"show_shapes": True}),
+            ("svg", {}),
+            ("pdf", {}),
+            ("dot", {}),
+        ):
             path = os.path.join(folder, "model." + ext)
             seconds = best_of(args.repeat, lambda: plot_model(model, to_file=path, **kwargs))
             extra = " show_shapes=True" if kwargs else ""
-            print(f"plot_model .{ext}{extra:<17} {seconds:6.3f} s  {os.path.getsize(path) / 1e3:8.0f} kB")
+            print(
+                f"plot_model .{ext}{extra:<17} {seconds:6.3f} s  {os.path.getsize(path) / 1e3:8.0f} kB"
+            )
     seconds = best_of(args.repeat, lambda: model_to_dot(model))
     print(f"model_to_dot            {seconds:6.3f} s")
 

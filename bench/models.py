@@ -14,6 +14,7 @@ Every case gives:
     torch_loss(outs, ys)   the hand-written loss (a 0-d tensor)
     torch_correct(outs, ys)  number of correct predictions (a 0-d tensor), for 'accuracy'
 """
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -76,8 +77,9 @@ class Case:
         """One sample for the latency measurement: (plait input, hand-written input)."""
         xs, ys = self.data(1, seed=1)
         txs, _ = self.torch_data(xs, ys)
-        plait_x = [torch.from_numpy(x) for x in xs] if isinstance(xs, list) else \
-            torch.from_numpy(xs)
+        plait_x = (
+            [torch.from_numpy(x) for x in xs] if isinstance(xs, list) else torch.from_numpy(xs)
+        )
         return plait_x, txs
 
 
@@ -157,7 +159,9 @@ class CNN(ImageCase):
 
     def plait_model(self):
         visible = L.Input(shape=(64, 64, 1))
-        x = L.MaxPooling2D(pool_size=(2, 2))(L.Conv2D(32, kernel_size=4, activation="relu")(visible))
+        x = L.MaxPooling2D(pool_size=(2, 2))(
+            L.Conv2D(32, kernel_size=4, activation="relu")(visible)
+        )
         x = L.MaxPooling2D(pool_size=(2, 2))(L.Conv2D(16, kernel_size=4, activation="relu")(x))
         x = L.Dense(10, activation="relu")(L.Flatten()(x))
         return Model(visible, L.Dense(1, activation="sigmoid")(x))
@@ -306,8 +310,10 @@ class MultipleInputs(Case):
 
     def data(self, n, seed=0):
         rng = np.random.default_rng(seed)
-        xs = [rng.random((n, 64, 64, 1), dtype=np.float32),
-              rng.random((n, 32, 32, 3), dtype=np.float32)]
+        xs = [
+            rng.random((n, 64, 64, 1), dtype=np.float32),
+            rng.random((n, 32, 32, 3), dtype=np.float32),
+        ]
         return xs, _binary_targets(rng, n)
 
     def torch_data(self, xs, ys):
@@ -372,8 +378,10 @@ class DigitsNet(nn.Module):
 
 class Digits(ImageCase):
     name = "digits_cnn"
-    description = ("digits CNN: Conv2D 32 -> pool -> Conv2D 64 -> pool -> Flatten -> Dropout "
-                   "-> Dense 10 softmax, 28x28x1")
+    description = (
+        "digits CNN: Conv2D 32 -> pool -> Conv2D 64 -> pool -> Flatten -> Dropout "
+        "-> Dense 10 softmax, 28x28x1"
+    )
     shape = (28, 28, 1)
     loss = "sparse_categorical_crossentropy"
 
@@ -383,7 +391,9 @@ class Digits(ImageCase):
 
     def plait_model(self):
         visible = L.Input(shape=(28, 28, 1))
-        x = L.MaxPooling2D(pool_size=(2, 2))(L.Conv2D(32, kernel_size=(3, 3), activation="relu")(visible))
+        x = L.MaxPooling2D(pool_size=(2, 2))(
+            L.Conv2D(32, kernel_size=(3, 3), activation="relu")(visible)
+        )
         x = L.MaxPooling2D(pool_size=(2, 2))(L.Conv2D(64, kernel_size=(3, 3), activation="relu")(x))
         x = L.Dropout(0.5)(L.Flatten()(x))
         return Model(visible, L.Dense(10, activation="softmax")(x))
@@ -403,8 +413,16 @@ class Digits(ImageCase):
         return sparse_correct(outs[0], ys[0])
 
 
-ALL = [MLP(), CNN(), RNN(), SharedInput(), SharedFeature(), MultipleInputs(),
-       MultipleOutputs(), Digits()]
+ALL = [
+    MLP(),
+    CNN(),
+    RNN(),
+    SharedInput(),
+    SharedFeature(),
+    MultipleInputs(),
+    MultipleOutputs(),
+    Digits(),
+]
 
 
 def available_cases():

@@ -10,6 +10,7 @@ on this machine so that one run takes about `--run-seconds` (fit) or less (predi
 
 Sections: env, import, build, plot, latency, predict, fit, jit, threads, memory, optimizer.
 """
+
 import argparse
 import datetime
 import json
@@ -35,6 +36,7 @@ import plait  # noqa: E402
 from bench import models, symbolic_models  # noqa: E402
 from bench.timing import calibrate, compare, timed  # noqa: E402
 
+
 def now():
     """The benchmark's clock: CPU time of this process (`--clock cpu`, the default with one
     thread: other processes on a shared machine then barely disturb a ratio) or wall time."""
@@ -42,9 +44,20 @@ def now():
 
 
 _clock = time.process_time
-SECTIONS = ["env", "import", "build", "plot", "latency", "predict", "fit", "jit", "threads",
-            "memory", "optimizer"]
-DATA_BYTES = 48 * 2 ** 20  # the largest in-memory data set a case gets
+SECTIONS = [
+    "env",
+    "import",
+    "build",
+    "plot",
+    "latency",
+    "predict",
+    "fit",
+    "jit",
+    "threads",
+    "memory",
+    "optimizer",
+]
+DATA_BYTES = 48 * 2**20  # the largest in-memory data set a case gets
 
 
 # ---------------------------------------------------------------------------- report
@@ -57,8 +70,18 @@ class Report:
         self.sections = {}
         self.misses = []
 
-    def row(self, model, measure, plait_value, hand_value, unit, comparison, target=None,
-            higher_is_better=True, third=None):
+    def row(
+        self,
+        model,
+        measure,
+        plait_value,
+        hand_value,
+        unit,
+        comparison,
+        target=None,
+        higher_is_better=True,
+        third=None,
+    ):
         """One comparison; `comparison` gives the ratio (plait speed / hand-written speed)."""
         ratio = comparison.ratio("plait", "hand")
         low, high = comparison.spread("plait", "hand")
@@ -67,13 +90,29 @@ class Report:
             ok = ratio >= target
             if not ok:
                 self.misses.append(f"{model} {measure}: ratio {ratio:.3f} < {target}")
-        self.rows.append(dict(model=model, measure=measure, plait=plait_value,
-                              hand=hand_value, unit=unit, ratio=ratio, low=low, high=high,
-                              rounds=comparison.rounds, target=target, ok=ok, third=third))
+        self.rows.append(
+            dict(
+                model=model,
+                measure=measure,
+                plait=plait_value,
+                hand=hand_value,
+                unit=unit,
+                ratio=ratio,
+                low=low,
+                high=high,
+                rounds=comparison.rounds,
+                target=target,
+                ok=ok,
+                third=third,
+            )
+        )
         third_text = "" if third is None else f", pytorch-symbolic {third}"
-        print(f"  {model:17s} {measure:24s} plait {plait_value:>10} hand {hand_value:>10} "
-              f"{unit:10s} ratio {ratio:.3f} [{low:.3f}-{high:.3f}] x{comparison.rounds}"
-              f"{'' if ok is None else (' ok' if ok else ' MISSED')}{third_text}", flush=True)
+        print(
+            f"  {model:17s} {measure:24s} plait {plait_value:>10} hand {hand_value:>10} "
+            f"{unit:10s} ratio {ratio:.3f} [{low:.3f}-{high:.3f}] x{comparison.rounds}"
+            f"{'' if ok is None else (' ok' if ok else ' MISSED')}{third_text}",
+            flush=True,
+        )
 
     def add(self, section, lines):
         self.sections.setdefault(section, []).extend(lines)
@@ -84,21 +123,25 @@ class Report:
     def markdown(self):
         out = ["# plait benchmark results", ""] + self.header + [""]
         if self.rows:
-            out += ["## plait against hand-written PyTorch", "",
-                    "Ratio = plait's speed / the hand-written model's speed, median of "
-                    "alternating rounds (> 1: plait is faster); the range is the quartiles of "
-                    "the per-round ratios. For latency the ratio is hand time / plait time.",
-                    "",
-                    "| model | measure | plait | hand-written | pytorch-symbolic | unit | ratio "
-                    "| quartiles | rounds | target | met |",
-                    "|---|---|---:|---:|---:|---|---:|---|---:|---|---|"]
+            out += [
+                "## plait against hand-written PyTorch",
+                "",
+                "Ratio = plait's speed / the hand-written model's speed, median of "
+                "alternating rounds (> 1: plait is faster); the range is the quartiles of "
+                "the per-round ratios. For latency the ratio is hand time / plait time.",
+                "",
+                "| model | measure | plait | hand-written | pytorch-symbolic | unit | ratio "
+                "| quartiles | rounds | target | met |",
+                "|---|---|---:|---:|---:|---|---:|---|---:|---|---|",
+            ]
             for r in self.rows:
                 target = "" if r["target"] is None else f">= {r['target']}"
                 met = "" if r["ok"] is None else ("yes" if r["ok"] else "**no**")
                 out.append(
                     f"| {r['model']} | {r['measure']} | {r['plait']} | {r['hand']} | "
                     f"{r['third'] or ''} | {r['unit']} | {r['ratio']:.3f} | "
-                    f"{r['low']:.3f}–{r['high']:.3f} | {r['rounds']} | {target} | {met} |")
+                    f"{r['low']:.3f}–{r['high']:.3f} | {r['rounds']} | {target} | {met} |"
+                )
             out.append("")
         for name, lines in self.sections.items():
             out += [f"## {name}", ""] + lines + [""]
@@ -161,7 +204,7 @@ def hand_epoch(case, module, optimizer, xs, ys, batch_size, accuracy=False):
     perm = torch.randperm(n)
     correct = torch.zeros((), dtype=torch.int64) if accuracy else None
     for start in range(0, n, batch_size):
-        idx = perm[start:start + batch_size]
+        idx = perm[start : start + batch_size]
         bx = [x[idx] for x in xs]
         by = [y[idx] for y in ys]
         optimizer.zero_grad(set_to_none=True)
@@ -182,8 +225,9 @@ def hand_predict(module, xs, batch_size):
     module.eval()
     n = xs[0].shape[0]
     with torch.inference_mode():
-        chunks = [as_tuple(module(*[x[i:i + batch_size] for x in xs]))
-                  for i in range(0, n, batch_size)]
+        chunks = [
+            as_tuple(module(*[x[i : i + batch_size] for x in xs])) for i in range(0, n, batch_size)
+        ]
         return [torch.cat(parts).numpy() for parts in zip(*chunks)]
 
 
@@ -233,12 +277,15 @@ def section_env(report, args):
 
 
 def section_import(report, args):
-    code = ("import time; t0 = time.perf_counter(); import torch; t1 = time.perf_counter(); "
-            "import plait; t2 = time.perf_counter(); print(t1 - t0, t2 - t1)")
+    code = (
+        "import time; t0 = time.perf_counter(); import torch; t1 = time.perf_counter(); "
+        "import plait; t2 = time.perf_counter(); print(t1 - t0, t2 - t1)"
+    )
     torch_times, plait_times = [], []
     for _ in range(args.import_repeats):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             cwd=ROOT, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+        )
         a, b = map(float, out.stdout.split())
         torch_times.append(a)
         plait_times.append(b)
@@ -246,10 +293,14 @@ def section_import(report, args):
     ok = p < 0.3
     if not ok:
         report.miss(f"import plait adds {p:.3f} s to import torch (target < 0.3 s)")
-    report.add("Import and build", [
-        f"- `import torch` in a fresh process: {t:.3f} s; `import plait` after it adds "
-        f"**{p:.3f} s** (median of {args.import_repeats}; target < 0.3 s: "
-        f"{'met' if ok else 'MISSED'})"])
+    report.add(
+        "Import and build",
+        [
+            f"- `import torch` in a fresh process: {t:.3f} s; `import plait` after it adds "
+            f"**{p:.3f} s** (median of {args.import_repeats}; target < 0.3 s: "
+            f"{'met' if ok else 'MISSED'})"
+        ],
+    )
     print(f"  import torch {t:.3f} s, import plait adds {p:.3f} s", flush=True)
 
 
@@ -284,12 +335,18 @@ def section_build(report, args):
     for _ in range(20):
         model(x)
     forward = (now() - start) / 20
-    report.add("Import and build", [
-        f"- a 1,000-layer model (Input + 999 Dense(16, relu)): build {b:.3f} s, summary "
-        f"{s:.3f} s, total **{b + s:.3f} s** (median of {args.build_repeats}; target < 1 s: "
-        f"{'met' if ok else 'MISSED'}); its forward on a batch of 32 takes {forward * 1e3:.2f} ms"])
-    print(f"  1,000 layers: build {b:.3f} s, summary {s:.3f} s, forward {forward * 1e3:.2f} ms",
-          flush=True)
+    report.add(
+        "Import and build",
+        [
+            f"- a 1,000-layer model (Input + 999 Dense(16, relu)): build {b:.3f} s, summary "
+            f"{s:.3f} s, total **{b + s:.3f} s** (median of {args.build_repeats}; target < 1 s: "
+            f"{'met' if ok else 'MISSED'}); its forward on a batch of 32 takes {forward * 1e3:.2f} ms"
+        ],
+    )
+    print(
+        f"  1,000 layers: build {b:.3f} s, summary {s:.3f} s, forward {forward * 1e3:.2f} ms",
+        flush=True,
+    )
 
 
 def section_plot(report, args):
@@ -321,8 +378,12 @@ def run_case(case, report, args, sections):
     pmodel, tmodel = case.plait_model(), case.torch_model()
     smodel = symbolic_models.build(case.name) if args.symbolic else None
     pool = pool_for(case, args.max_samples)
-    kw = dict(min_rounds=args.min_rounds, max_rounds=args.max_rounds,
-              budget_s=args.budget, tolerance=args.tolerance)
+    kw = dict(
+        min_rounds=args.min_rounds,
+        max_rounds=args.max_rounds,
+        budget_s=args.budget,
+        tolerance=args.tolerance,
+    )
 
     if "latency" in sections:
         latency(case, report, pmodel, tmodel, smodel, kw, args)
@@ -345,6 +406,7 @@ def latency(case, report, pmodel, tmodel, smodel, kw, args):
             for _ in range(calls):
                 fn()
             return now() - start
+
         return run
 
     plait_loop, hand_loop = loop(lambda: pmodel(px)), loop(lambda: tmodel(*txs))
@@ -355,8 +417,16 @@ def latency(case, report, pmodel, tmodel, smodel, kw, args):
         runs["symbolic"] = lambda: sym_loop(calls)
     c = compare(runs, **kw)
     us = lambda name: fmt(c.median_time(name) / calls * 1e6)  # noqa: E731
-    report.row(case.name, "latency model(x), 1 sample", us("plait"), us("hand"), "µs/call", c,
-               target=1 / 1.10, third=us("symbolic") if smodel is not None else None)
+    report.row(
+        case.name,
+        "latency model(x), 1 sample",
+        us("plait"),
+        us("hand"),
+        "µs/call",
+        c,
+        target=1 / 1.10,
+        third=us("symbolic") if smodel is not None else None,
+    )
 
 
 def predict(case, report, pmodel, tmodel, smodel, pool, kw, args):
@@ -380,8 +450,16 @@ def predict(case, report, pmodel, tmodel, smodel, pool, kw, args):
         runs["symbolic"] = lambda: hand_run(n, smodel)
     c = compare(runs, **kw)
     sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
-    report.row(case.name, "predict, batch 256", sps("plait"), sps("hand"), "samples/s", c,
-               target=0.95, third=sps("symbolic") if smodel is not None else None)
+    report.row(
+        case.name,
+        "predict, batch 256",
+        sps("plait"),
+        sps("hand"),
+        "samples/s",
+        c,
+        target=0.95,
+        third=sps("symbolic") if smodel is not None else None,
+    )
 
 
 def fit(case, report, pmodel, tmodel, smodel, pool, kw, args):
@@ -414,8 +492,16 @@ def fit(case, report, pmodel, tmodel, smodel, pool, kw, args):
         c = compare(runs, **kw)
         sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
         measure = f"fit, batch {batch}" + (", accuracy" if accuracy else "")
-        report.row(case.name, measure, sps("plait"), sps("hand"), "samples/s", c, target=0.95,
-                   third=sps("symbolic") if smodel is not None else None)
+        report.row(
+            case.name,
+            measure,
+            sps("plait"),
+            sps("hand"),
+            "samples/s",
+            c,
+            target=0.95,
+            third=sps("symbolic") if smodel is not None else None,
+        )
 
 
 def jit(case, report, pool, kw, args):
@@ -453,30 +539,46 @@ def jit(case, report, pool, kw, args):
     fallback = [str(w.message) for w in caught if "jit_compile" in str(w.message)]
     first_compiled = timed(lambda: hand_run(cmodel, copt, n))()
     plait_run(eager_model, n)
-    runs = {"plait": lambda: plait_run(jit_model, n), "hand": lambda: hand_run(tmodel, opt, n),
-            "plait_eager": lambda: plait_run(eager_model, n),
-            "compiled": lambda: hand_run(cmodel, copt, n)}
+    runs = {
+        "plait": lambda: plait_run(jit_model, n),
+        "hand": lambda: hand_run(tmodel, opt, n),
+        "plait_eager": lambda: plait_run(eager_model, n),
+        "compiled": lambda: hand_run(cmodel, copt, n),
+    }
     c = compare(runs, **kw)
     sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
     target = {"mlp": 3.0, "rnn": 1.3}.get(case.name)
-    report.row(case.name, "fit b32 jit vs hand eager", sps("plait"), sps("hand"), "samples/s",
-               c, target=target)
+    report.row(
+        case.name,
+        "fit b32 jit vs hand eager",
+        sps("plait"),
+        sps("hand"),
+        "samples/s",
+        c,
+        target=target,
+    )
     vs_eager = c.ratio("plait", "plait_eager")
     vs_compiled = c.ratio("plait", "compiled")
     compile_s = max(0.0, first_jit - c.median_time("plait"))
     hand_compile_s = max(0.0, first_compiled - c.median_time("compiled"))
-    line = (f"| {case.name} | {sps('plait')} | {sps('plait_eager')} | {sps('hand')} | "
-            f"{sps('compiled')} | {c.ratio('plait', 'hand'):.2f} | {vs_eager:.2f} | "
-            f"{vs_compiled:.2f} | {compile_s:.1f} | {hand_compile_s:.1f} | "
-            f"{'fell back to eager: ' + fallback[0] if fallback else ''} |")
+    line = (
+        f"| {case.name} | {sps('plait')} | {sps('plait_eager')} | {sps('hand')} | "
+        f"{sps('compiled')} | {c.ratio('plait', 'hand'):.2f} | {vs_eager:.2f} | "
+        f"{vs_compiled:.2f} | {compile_s:.1f} | {hand_compile_s:.1f} | "
+        f"{'fell back to eager: ' + fallback[0] if fallback else ''} |"
+    )
     report.add("jit_compile=True (batch 32, samples/s)", [line])
     if vs_eager < 0.95:
-        report.miss(f"{case.name} jit_compile=True is slower than plait eager "
-                    f"(ratio {vs_eager:.2f})")
-    print(f"  jit: {sps('plait')} samples/s; vs plait eager {vs_eager:.2f}, vs hand eager "
-          f"{c.ratio('plait', 'hand'):.2f}, vs hand torch.compile {vs_compiled:.2f}; compile "
-          f"{compile_s:.1f} s (hand torch.compile {hand_compile_s:.1f} s)"
-          f"{' FALLBACK ' + fallback[0] if fallback else ''}", flush=True)
+        report.miss(
+            f"{case.name} jit_compile=True is slower than plait eager (ratio {vs_eager:.2f})"
+        )
+    print(
+        f"  jit: {sps('plait')} samples/s; vs plait eager {vs_eager:.2f}, vs hand eager "
+        f"{c.ratio('plait', 'hand'):.2f}, vs hand torch.compile {vs_compiled:.2f}; compile "
+        f"{compile_s:.1f} s (hand torch.compile {hand_compile_s:.1f} s)"
+        f"{' FALLBACK ' + fallback[0] if fallback else ''}",
+        flush=True,
+    )
 
 
 def section_threads(report, args, cases, kw):
@@ -485,8 +587,11 @@ def section_threads(report, args, cases, kw):
     global _clock
     default, clock = torch.get_num_threads(), _clock
     _clock = time.perf_counter
-    lines = ["| model | plait 1 thread | plait 2 threads | hand 1 thread | hand 2 threads | "
-             "2 threads / 1 (plait) | 2 threads / 1 (hand) |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| model | plait 1 thread | plait 2 threads | hand 1 thread | hand 2 threads | "
+        "2 threads / 1 (plait) | 2 threads / 1 (hand) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for case in cases:
         plait.backend.clear_session()
         pmodel, tmodel = case.plait_model(), case.torch_model()
@@ -501,6 +606,7 @@ def section_threads(report, args, cases, kw):
                     return fn()
                 finally:
                     torch.set_num_threads(default)
+
             return run
 
         def plait_run(n):
@@ -513,20 +619,33 @@ def section_threads(report, args, cases, kw):
 
         n = calibrate(hand_run, args.run_seconds, 32, 32, pool.size)
         plait_run(n)
-        c = compare({"hand1": with_threads(1, lambda: hand_run(n)),
-                     "hand2": with_threads(2, lambda: hand_run(n)),
-                     "plait1": with_threads(1, lambda: plait_run(n)),
-                     "plait2": with_threads(2, lambda: plait_run(n))}, **kw)
+        c = compare(
+            {
+                "hand1": with_threads(1, lambda: hand_run(n)),
+                "hand2": with_threads(2, lambda: hand_run(n)),
+                "plait1": with_threads(1, lambda: plait_run(n)),
+                "plait2": with_threads(2, lambda: plait_run(n)),
+            },
+            **kw,
+        )
         sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
-        lines.append(f"| {case.name} | {sps('plait1')} | {sps('plait2')} | {sps('hand1')} | "
-                     f"{sps('hand2')} | {c.ratio('plait2', 'plait1'):.2f} | "
-                     f"{c.ratio('hand2', 'hand1'):.2f} |")
-        print(f"  threads {case.name}: plait 1/2 {sps('plait1')}/{sps('plait2')}, hand 1/2 "
-              f"{sps('hand1')}/{sps('hand2')}", flush=True)
+        lines.append(
+            f"| {case.name} | {sps('plait1')} | {sps('plait2')} | {sps('hand1')} | "
+            f"{sps('hand2')} | {c.ratio('plait2', 'plait1'):.2f} | "
+            f"{c.ratio('hand2', 'hand1'):.2f} |"
+        )
+        print(
+            f"  threads {case.name}: plait 1/2 {sps('plait1')}/{sps('plait2')}, hand 1/2 "
+            f"{sps('hand1')}/{sps('hand2')}",
+            flush=True,
+        )
     _clock = clock
-    lines += ["", "Wall-clock time, on a machine shared with other processes: with 2 threads "
-              "and another busy process on 2 cores, OpenMP's threads wait for each other and "
-              "throughput collapses (see the spread), while 1 thread degrades gracefully."]
+    lines += [
+        "",
+        "Wall-clock time, on a machine shared with other processes: with 2 threads "
+        "and another busy process on 2 cores, OpenMP's threads wait for each other and "
+        "throughput collapses (see the spread), while 1 thread degrades gracefully.",
+    ]
     report.add("Threads (fit, batch 32, samples/s)", lines)
 
 
@@ -534,16 +653,20 @@ def section_optimizer(report, args, cases, kw):
     """plait's fit with Keras-math Adam (`optimizer="adam"`: torch's fused kernel with
     Keras's per-step scalars) against the same fit with `torch.optim.Adam(fused=True)`
     passed to compile (PyTorch's math): the price of Keras's numbers."""
-    lines = ["| model | Keras-math Adam | torch.optim.Adam(fused=True) | ratio |",
-             "|---|---:|---:|---:|"]
+    lines = [
+        "| model | Keras-math Adam | torch.optim.Adam(fused=True) | ratio |",
+        "|---|---:|---:|---:|",
+    ]
     for case in cases:
         plait.backend.clear_session()
         torch.manual_seed(0)
         keras_model, torch_model = case.plait_model(), case.plait_model()
         torch_model.set_weights(keras_model.get_weights())
         compile_plait(case, keras_model)
-        torch_model.compile(optimizer=torch.optim.Adam(torch_model.parameters(), fused=True,
-                                                       **keras_adam()), loss=case.loss)
+        torch_model.compile(
+            optimizer=torch.optim.Adam(torch_model.parameters(), fused=True, **keras_adam()),
+            loss=case.loss,
+        )
         pool = pool_for(case, args.max_samples)
 
         def run(model, n):
@@ -552,21 +675,37 @@ def section_optimizer(report, args, cases, kw):
             plait_fit(model, x, y, 32)
             return now() - start
 
-        n = calibrate(lambda k: run(torch_model, k), args.run_seconds, 32,
-                      min(pool.size, 128), pool.size)
+        n = calibrate(
+            lambda k: run(torch_model, k), args.run_seconds, 32, min(pool.size, 128), pool.size
+        )
         run(keras_model, n)
         run(torch_model, n)
-        c = compare({"plait": lambda: run(keras_model, n),
-                     "hand": lambda: run(torch_model, n)}, **kw)
+        c = compare(
+            {"plait": lambda: run(keras_model, n), "hand": lambda: run(torch_model, n)}, **kw
+        )
         sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
-        lines.append(f"| {case.name} | {sps('plait')} | {sps('hand')} | "
-                     f"{c.ratio('plait', 'hand'):.2f} |")
-        report.row(case.name, "fit b32, Keras Adam vs torch fused Adam", sps("plait"),
-                   sps("hand"), "samples/s", c, target=0.95)
-        print(f"  optimizer {case.name}: Keras-math Adam {sps('plait')}, torch fused Adam "
-              f"{sps('hand')} samples/s, ratio {c.ratio('plait', 'hand'):.2f}", flush=True)
-    lines += ["", "Both columns are plait's `fit` on the same model and data (batch 32); only "
-              "the optimizer differs. Ratio > 1: Keras-math Adam is faster."]
+        lines.append(
+            f"| {case.name} | {sps('plait')} | {sps('hand')} | {c.ratio('plait', 'hand'):.2f} |"
+        )
+        report.row(
+            case.name,
+            "fit b32, Keras Adam vs torch fused Adam",
+            sps("plait"),
+            sps("hand"),
+            "samples/s",
+            c,
+            target=0.95,
+        )
+        print(
+            f"  optimizer {case.name}: Keras-math Adam {sps('plait')}, torch fused Adam "
+            f"{sps('hand')} samples/s, ratio {c.ratio('plait', 'hand'):.2f}",
+            flush=True,
+        )
+    lines += [
+        "",
+        "Both columns are plait's `fit` on the same model and data (batch 32); only "
+        "the optimizer differs. Ratio > 1: Keras-math Adam is faster.",
+    ]
     report.add("Optimizer (fit, batch 32, samples/s)", lines)
 
 
@@ -602,19 +741,33 @@ def memory_probe(name, impl, batch, samples):
 
 
 def section_memory(report, args, cases):
-    lines = ["Peak resident memory added by one fit epoch (batch 256, "
-             f"{args.memory_samples} samples), each in a fresh process, after the model, "
-             "data and optimizer exist; median of "
-             f"{args.memory_repeats} processes. Target: plait <= 1.10x the hand-written loop.",
-             "", "| model | plait MiB | hand-written MiB | ratio | met |", "|---|---:|---:|---:|---|"]
+    lines = [
+        "Peak resident memory added by one fit epoch (batch 256, "
+        f"{args.memory_samples} samples), each in a fresh process, after the model, "
+        "data and optimizer exist; median of "
+        f"{args.memory_repeats} processes. Target: plait <= 1.10x the hand-written loop.",
+        "",
+        "| model | plait MiB | hand-written MiB | ratio | met |",
+        "|---|---:|---:|---:|---|",
+    ]
     for case in cases:
         peaks = {"plait": [], "hand": []}
         for _ in range(args.memory_repeats):
             for impl in ("plait", "hand"):
                 out = subprocess.run(
-                    [sys.executable, str(Path(__file__)), "--memory-probe", case.name, impl,
-                     "--memory-samples", str(args.memory_samples)],
-                    capture_output=True, text=True, cwd=ROOT)
+                    [
+                        sys.executable,
+                        str(Path(__file__)),
+                        "--memory-probe",
+                        case.name,
+                        impl,
+                        "--memory-samples",
+                        str(args.memory_samples),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    cwd=ROOT,
+                )
                 if out.returncode:
                     raise RuntimeError(f"memory probe failed for {case.name} {impl}:\n{out.stderr}")
                 result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -624,10 +777,12 @@ def section_memory(report, args, cases):
         ratio = p / h if h > 0 else float("inf")
         ok = ratio <= 1.10 or p - h < 4
         if not ok:
-            report.miss(f"{case.name} peak fit memory {p:.1f} MiB vs {h:.1f} MiB "
-                        f"(ratio {ratio:.2f} > 1.10)")
-        lines.append(f"| {case.name} | {p:.1f} | {h:.1f} | {ratio:.2f} | "
-                     f"{'yes' if ok else '**no**'} |")
+            report.miss(
+                f"{case.name} peak fit memory {p:.1f} MiB vs {h:.1f} MiB (ratio {ratio:.2f} > 1.10)"
+            )
+        lines.append(
+            f"| {case.name} | {p:.1f} | {h:.1f} | {ratio:.2f} | {'yes' if ok else '**no**'} |"
+        )
         print(f"  memory {case.name}: plait {p:.1f} MiB, hand {h:.1f} MiB", flush=True)
     lines.append("")
     lines.append("Differences under 4 MiB count as met: they are allocator noise at this scale.")
@@ -636,18 +791,27 @@ def section_memory(report, args, cases):
 
 # ---------------------------------------------------------------------------- main
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", default="", help="comma-separated model names")
     parser.add_argument("--sections", default=",".join(SECTIONS))
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--run-seconds", type=float, default=0.15)
     parser.add_argument("--min-rounds", type=int, default=6)
     parser.add_argument("--max-rounds", type=int, default=30)
-    parser.add_argument("--budget", type=float, default=8.0,
-                        help="seconds after which a comparison stops at min-rounds")
-    parser.add_argument("--tolerance", type=float, default=0.03,
-                        help="stop once the median ratio's 95%% interval is within this")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=8.0,
+        help="seconds after which a comparison stops at min-rounds",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.03,
+        help="stop once the median ratio's 95%% interval is within this",
+    )
     parser.add_argument("--max-samples", type=int, default=65536)
     parser.add_argument("--jit-models", default="mlp,rnn,cnn,digits_cnn")
     parser.add_argument("--thread-models", default="mlp,rnn,digits_cnn")
@@ -656,14 +820,27 @@ def parse_args(argv):
     parser.add_argument("--build-repeats", type=int, default=3)
     parser.add_argument("--memory-samples", type=int, default=1024)
     parser.add_argument("--memory-repeats", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch intra-op threads for the comparisons (default 1; 0: "
-                             "torch's default)")
-    parser.add_argument("--clock", choices=["cpu", "wall"], default=None,
-                        help="cpu: process CPU time (default with 1 thread); wall: elapsed")
-    parser.add_argument("--no-symbolic", dest="symbolic", action="store_false",
-                        help="leave out the pytorch-symbolic column")
-    parser.add_argument("--memory-probe", nargs=2, metavar=("MODEL", "IMPL"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch intra-op threads for the comparisons (default 1; 0: torch's default)",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=["cpu", "wall"],
+        default=None,
+        help="cpu: process CPU time (default with 1 thread); wall: elapsed",
+    )
+    parser.add_argument(
+        "--no-symbolic",
+        dest="symbolic",
+        action="store_false",
+        help="leave out the pytorch-symbolic column",
+    )
+    parser.add_argument(
+        "--memory-probe", nargs=2, metavar=("MODEL", "IMPL"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     args.jit_models = [m for m in args.jit_models.split(",") if m]
     return args
@@ -706,16 +883,26 @@ def main(argv=None):
         section_build(report, args)
     if "plot" in sections:
         section_plot(report, args)
-    kw = dict(min_rounds=args.min_rounds, max_rounds=args.max_rounds,
-              budget_s=args.budget, tolerance=args.tolerance)
+    kw = dict(
+        min_rounds=args.min_rounds,
+        max_rounds=args.max_rounds,
+        budget_s=args.budget,
+        tolerance=args.tolerance,
+    )
     if "jit" in sections:
-        report.add("jit_compile=True (batch 32, samples/s)", [
-            "plait jit = `compile(..., jit_compile=True)` then `fit`; compiled hand = the "
-            "plain eager loop over `torch.compile(module)`. Compile times (s) are the first "
-            "epoch's extra time, paid once.", "",
-            "| model | plait jit | plait eager | hand eager | hand torch.compile | jit / hand "
-            "eager | jit / plait eager | jit / hand compiled | plait compile s | hand compile s "
-            "| note |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"])
+        report.add(
+            "jit_compile=True (batch 32, samples/s)",
+            [
+                "plait jit = `compile(..., jit_compile=True)` then `fit`; compiled hand = the "
+                "plain eager loop over `torch.compile(module)`. Compile times (s) are the first "
+                "epoch's extra time, paid once.",
+                "",
+                "| model | plait jit | plait eager | hand eager | hand torch.compile | jit / hand "
+                "eager | jit / plait eager | jit / hand compiled | plait compile s | hand compile s "
+                "| note |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            ],
+        )
     for case in cases:
         run_case(case, report, args, sections)
     if "threads" in sections:

@@ -7,6 +7,7 @@ PYTORCH_SYMBOLIC_API_2_ENABLED_BY_DEFAULT=False before importing it, because its
 "API 2" replaces `nn.Module.__call__` for the whole process; the models are therefore built
 with its explicit form `tensor(layer, *other_tensors)`.
 """
+
 from torch import nn
 
 
@@ -113,5 +114,16 @@ def digits_cnn():
     return _ps().SymbolicModel(visible, _dense(x, 10, lambda: nn.Softmax(dim=-1)))
 
 
-_BUILDERS = {f.__name__: f for f in (mlp, cnn, rnn, shared_input, shared_feature,
-                                      multiple_inputs, multiple_outputs, digits_cnn)}
+_BUILDERS = {
+    f.__name__: f
+    for f in (
+        mlp,
+        cnn,
+        rnn,
+        shared_input,
+        shared_feature,
+        multiple_inputs,
+        multiple_outputs,
+        digits_cnn,
+    )
+}

@@ -5,6 +5,7 @@ the machine hits both alike) until the ratio of their speeds is stable, and retu
 medians and the spread. A "run" is one call of a function that does a fixed amount of work
 and returns the seconds it took.
 """
+
 import statistics
 import time
 
@@ -63,18 +64,21 @@ def compare(runs, min_rounds=6, max_rounds=30, budget_s=10.0, tolerance=0.03):
         for name in order:
             times[name].append(runs[name]())
         ratios = [r / t for t, r in zip(times[names[0]], times[names[1]])]
-        if i + 1 >= min_rounds and (_stable(ratios, tolerance)
-                                    or time.perf_counter() - start > budget_s):
+        if i + 1 >= min_rounds and (
+            _stable(ratios, tolerance) or time.perf_counter() - start > budget_s
+        ):
             break
     return Comparison(names, times)
 
 
 def timed(fn):
     """A run function timing one call of `fn()`."""
+
     def run():
         start = time.perf_counter()
         fn()
         return time.perf_counter() - start
+
     return run
 
 

@@ -5,6 +5,7 @@
 2. Trains the tutorial's CNN shape of model on scikit-learn's handwritten digits
    (examples/digits.py) and reports held-out accuracy.
 """
+
 import contextlib
 import os
 import pathlib

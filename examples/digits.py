@@ -4,6 +4,7 @@ scikit-learn ships the data (1,797 images of 8x8 pixels, no download). The model
 tutorial's convolutional network scaled to the images: two Conv2D/MaxPooling2D stages, a
 Dense layer to interpret the features, a softmax over the ten digits.
 """
+
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -19,8 +20,9 @@ TARGET = 0.95  # the held-out accuracy this demo promises
 def load():
     digits = load_digits()
     images = (digits.images / 16.0).astype("float32")[..., np.newaxis]  # (n, 8, 8, 1)
-    return train_test_split(images, digits.target, test_size=0.25, random_state=0,
-                            stratify=digits.target)
+    return train_test_split(
+        images, digits.target, test_size=0.25, random_state=0, stratify=digits.target
+    )
 
 
 def build():
@@ -43,13 +45,14 @@ def main():
     plot_model(model, to_file="digits_model.png", show_shapes=True)
     print("graph plot: digits_model.png")
 
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     # verbose="auto": the progress bar on a terminal, one line per epoch in a log
     history = model.fit(x_train, y_train, batch_size=32, epochs=30, validation_split=0.1)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-    print(f"held-out test: loss {loss:.4f}, accuracy {accuracy:.2%} "
-          f"on {len(x_test)} images the model never saw")
+    print(
+        f"held-out test: loss {loss:.4f}, accuracy {accuracy:.2%} "
+        f"on {len(x_test)} images the model never saw"
+    )
     verdict = "meets" if accuracy >= TARGET else "misses"
     print(f"test accuracy {accuracy:.2%} {verdict} the target of at least {TARGET:.0%}")
     plait.utils.plot_history(history, to_file="digits_history.png")

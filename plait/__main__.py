@@ -1,4 +1,5 @@
 """`python -m plait summary m.plait`: the same as the `plait` command."""
+
 import sys
 
 from plait.cli import main

@@ -1,19 +1,44 @@
 """Activation functions by Keras name. `get('relu')` -> a function of one tensor."""
+
 import torch
 import torch.nn.functional as F
 
 from plait.serialization import get_from_registry
 
 __all__ = [
-    "elu", "exponential", "gelu", "get", "hard_sigmoid", "hard_silu", "leaky_relu",
-    "linear", "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "sigmoid",
-    "silu", "softmax", "softplus", "softsign", "swish", "tanh"
+    "elu",
+    "exponential",
+    "gelu",
+    "get",
+    "hard_sigmoid",
+    "hard_silu",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "serialize",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
 ]
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
-                                  and v.__module__ == __name__ and not n.startswith("_")})
+    return sorted(
+        set(__all__)
+        | {
+            n
+            for n, v in globals().items()
+            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
+        }
+    )
 
 
 def linear(x):
@@ -148,8 +173,7 @@ def log_sigmoid(x):
 
 def sparse_plus(x):
     """0 for `x <= -1`, `(x + 1)**2 / 4` for `-1 < x < 1`, `x` for `x >= 1`."""
-    return torch.where(x <= -1, torch.zeros_like(x),
-                       torch.where(x < 1, 0.25 * (x + 1) ** 2, x))
+    return torch.where(x <= -1, torch.zeros_like(x), torch.where(x < 1, 0.25 * (x + 1) ** 2, x))
 
 
 def sparse_sigmoid(x):
@@ -172,19 +196,51 @@ def sparsemax(x, axis=-1):
     ranks = torch.arange(1, x.shape[axis] + 1, device=x.device, dtype=x.dtype).view(shape)
     support = ordered - (cumulative - 1) / ranks > 0
     count = support.sum(dim=axis, keepdim=True).to(x.dtype)
-    tau = (torch.where(support, cumulative, torch.zeros_like(cumulative))
-           .sum(dim=axis, keepdim=True) - 1) / count
+    tau = (
+        torch.where(support, cumulative, torch.zeros_like(cumulative)).sum(dim=axis, keepdim=True)
+        - 1
+    ) / count
     return torch.clamp(x - tau, min=0.0)
 
 
 swish = silu
 hard_swish = hard_silu
 
-_ACTIVATIONS = {fn.__name__: fn for fn in (
-    linear, relu, relu6, sigmoid, hard_sigmoid, tanh, softmax, log_softmax, softplus, softsign,
-    elu, selu, gelu, silu, exponential, mish, leaky_relu, hard_silu, celu, glu, hard_tanh,
-    hard_shrink, soft_shrink, tanh_shrink, threshold, log_sigmoid, sparse_plus,
-    sparse_sigmoid, squareplus, sparsemax)}
+_ACTIVATIONS = {
+    fn.__name__: fn
+    for fn in (
+        linear,
+        relu,
+        relu6,
+        sigmoid,
+        hard_sigmoid,
+        tanh,
+        softmax,
+        log_softmax,
+        softplus,
+        softsign,
+        elu,
+        selu,
+        gelu,
+        silu,
+        exponential,
+        mish,
+        leaky_relu,
+        hard_silu,
+        celu,
+        glu,
+        hard_tanh,
+        hard_shrink,
+        soft_shrink,
+        tanh_shrink,
+        threshold,
+        log_sigmoid,
+        sparse_plus,
+        sparse_sigmoid,
+        squareplus,
+        sparsemax,
+    )
+}
 _ACTIVATIONS["swish"] = silu
 _ACTIVATIONS["hard_swish"] = hard_silu
 

@@ -6,6 +6,7 @@ as `model.optimizer` when the model has one, else through the compiled state
 `model._compile_state.optimizer`. Batch-level `logs` are lazy: reading a value makes the
 host wait for the device, so callbacks that do not look at them cost nothing.
 """
+
 import csv
 import json
 import math
@@ -26,20 +27,50 @@ from plait.utils.progbar import Progbar
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
-                                  and v.__module__ == __name__ and not n.startswith("_")})
+    return sorted(
+        set(__all__)
+        | {
+            n
+            for n, v in globals().items()
+            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
+        }
+    )
+
 
 __all__ = [
-    "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
-    "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "TerminateOnNaN",
-    "LambdaCallback", "BackupAndRestore", "TensorBoard", "SwapEMAWeights",
+    "Callback",
+    "CallbackList",
+    "History",
+    "ProgbarLogger",
+    "EarlyStopping",
+    "ModelCheckpoint",
+    "ReduceLROnPlateau",
+    "LearningRateScheduler",
+    "CSVLogger",
+    "TerminateOnNaN",
+    "LambdaCallback",
+    "BackupAndRestore",
+    "TensorBoard",
+    "SwapEMAWeights",
 ]
 
 _HOOKS = (
-    "on_batch_begin", "on_batch_end", "on_epoch_begin", "on_epoch_end",
-    "on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin", "on_test_batch_end",
-    "on_predict_batch_begin", "on_predict_batch_end", "on_train_begin", "on_train_end",
-    "on_test_begin", "on_test_end", "on_predict_begin", "on_predict_end",
+    "on_batch_begin",
+    "on_batch_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+    "on_train_begin",
+    "on_train_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_predict_begin",
+    "on_predict_end",
 )
 
 
@@ -134,8 +165,7 @@ class CallbackList(Callback):
         **params: the params the callbacks get (`verbose`, `epochs`, `steps`).
     """
 
-    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None,
-                 **params):
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
         if isinstance(callbacks, Callback):
             callbacks = [callbacks]
@@ -144,7 +174,8 @@ class CallbackList(Callback):
             if not isinstance(cb, Callback):
                 raise TypeError(
                     "Every entry of `callbacks` must be a plait.callbacks.Callback (subclass "
-                    f"Callback and override its hooks). Received: callbacks entry {cb!r}")
+                    f"Callback and override its hooks). Received: callbacks entry {cb!r}"
+                )
         self._history = next((c for c in self.callbacks if isinstance(c, History)), None)
         self._progbar = next((c for c in self.callbacks if isinstance(c, ProgbarLogger)), None)
         if add_history and self._history is None:
@@ -165,8 +196,11 @@ class CallbackList(Callback):
     def overrides(self, *hooks):
         """Whether some callback in the list defines one of `hooks` itself (the base
         class's are no-ops, so the loops skip calling them per batch)."""
-        return any(getattr(getattr(cb, hook), "__func__", None) is not getattr(Callback, hook)
-                   for cb in self.callbacks for hook in hooks)
+        return any(
+            getattr(getattr(cb, hook), "__func__", None) is not getattr(Callback, hook)
+            for cb in self.callbacks
+            for hook in hooks
+        )
 
     def append(self, callback):
         self.callbacks.append(callback)
@@ -195,7 +229,7 @@ def _dispatch(name):
         # `lambda logs: ...`, and callbacks read `logs.get("loss")`.
         if len(args) >= positional:
             if args[positional - 1] is None:
-                args = args[:positional - 1] + ({},) + args[positional:]
+                args = args[: positional - 1] + ({},) + args[positional:]
         elif kwargs.get("logs") is None:
             kwargs["logs"] = {}
         for cb in self.callbacks:
@@ -211,6 +245,7 @@ for _name in _HOOKS:
 
 # ---------------------------------------------------------------------------- helpers
 
+
 def _is_chief():
     """False in the processes other than rank 0 of a data-parallel run (torchrun): they
     leave writing files to rank 0."""
@@ -225,7 +260,8 @@ def _optimizer_of(model, who):
     if optimizer is None:
         raise ValueError(
             f"{who} needs the model's optimizer, but the model is not compiled. Call "
-            f"model.compile(optimizer=...) before fit. Received: model={type(model).__name__}")
+            f"model.compile(optimizer=...) before fit. Received: model={type(model).__name__}"
+        )
     return optimizer
 
 
@@ -242,8 +278,19 @@ def _auto_mode(monitor):
     name = name.lower()  # metrics=["AUC"] logs "AUC", as in Keras
     if name.endswith("loss"):
         return "min"
-    for word in ("acc", "auc", "precision", "recall", "f1", "iou", "fbeta",
-                 "cosine_similarity", "r2_score", "true_positives", "true_negatives"):
+    for word in (
+        "acc",
+        "auc",
+        "precision",
+        "recall",
+        "f1",
+        "iou",
+        "fbeta",
+        "cosine_similarity",
+        "r2_score",
+        "true_positives",
+        "true_negatives",
+    ):
         if word in name:
             return "max"
     return "min"
@@ -251,8 +298,7 @@ def _auto_mode(monitor):
 
 def _check_mode(mode, who):
     if mode not in ("auto", "min", "max"):
-        raise ValueError(
-            f"{who} `mode` must be 'auto', 'min' or 'max'. Received: mode={mode!r}")
+        raise ValueError(f"{who} `mode` must be 'auto', 'min' or 'max'. Received: mode={mode!r}")
 
 
 def _check_checkpoint_path(filepath, save_weights_only):
@@ -263,22 +309,26 @@ def _check_checkpoint_path(filepath, save_weights_only):
         raise ValueError(
             "With save_weights_only=True, ModelCheckpoint writes weights: name the file "
             "'.weights.h5' (Keras's layout) or '.weights.safetensors'; '.keras' holds a whole "
-            f"model. Received: filepath={filepath!r}, save_weights_only=True")
+            f"model. Received: filepath={filepath!r}, save_weights_only=True"
+        )
     if not save_weights_only and name.endswith(".weights.h5"):
         raise ValueError(
             "ModelCheckpoint saves whole models as '.plait', '.keras' or '.h5' files; a "
             "'.weights.h5' file holds weights only (pass save_weights_only=True). "
-            f"Received: filepath={filepath!r}, save_weights_only=False")
+            f"Received: filepath={filepath!r}, save_weights_only=False"
+        )
     if save_weights_only and name.endswith(".plait"):
         raise ValueError(
             "With save_weights_only=True, ModelCheckpoint writes weights, which go in a "
             "'.safetensors' file; '.plait' holds a whole model (save_weights_only=False). "
-            f"Received: filepath={filepath!r}, save_weights_only=True")
+            f"Received: filepath={filepath!r}, save_weights_only=True"
+        )
     if not save_weights_only and name.endswith(".safetensors"):
         raise ValueError(
             "ModelCheckpoint saves whole models as '.plait' files; a '.safetensors' file "
             "holds weights only (pass save_weights_only=True). "
-            f"Received: filepath={filepath!r}, save_weights_only=False")
+            f"Received: filepath={filepath!r}, save_weights_only=False"
+        )
 
 
 def _atomic_write(path, write):
@@ -296,6 +346,7 @@ def _save_safetensors(tensors, path, metadata=None):
 
 
 # ---------------------------------------------------------------------------- History, progbar
+
 
 @register_serializable(package="plait")
 class History(Callback):
@@ -358,8 +409,13 @@ class ProgbarLogger(Callback):
 
     def _reset(self, target):
         self.seen = 0
-        self.progbar = Progbar(target=target, verbose=self.verbose, interval=self.interval,
-                               stateful_metrics=None, unit_name="step")
+        self.progbar = Progbar(
+            target=target,
+            verbose=self.verbose,
+            interval=self.interval,
+            stateful_metrics=None,
+            unit_name="step",
+        )
         self.progbar.stateful_metrics = _AllNames()
 
     def on_train_begin(self, logs=None):
@@ -425,6 +481,7 @@ class _AllNames:
 
 # ---------------------------------------------------------------------------- EarlyStopping
 
+
 @register_serializable(package="plait")
 class EarlyStopping(Callback):
     """Stop training when a monitored value has stopped improving.
@@ -441,8 +498,17 @@ class EarlyStopping(Callback):
         start_from_epoch: epochs to wait before watching. Default 0.
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+        start_from_epoch=0,
+    ):
         super().__init__()
         _check_mode(mode, "EarlyStopping")
         self.monitor = monitor
@@ -482,7 +548,9 @@ class EarlyStopping(Callback):
         if current is None:
             warnings.warn(
                 f"Early stopping conditioned on metric `{self.monitor}` which is not "
-                f"available. Available metrics are: {','.join(logs or {})}", stacklevel=2)
+                f"available. Available metrics are: {','.join(logs or {})}",
+                stacklevel=2,
+            )
             return
         if epoch < self.start_from_epoch:
             return
@@ -507,12 +575,15 @@ class EarlyStopping(Callback):
             _print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                _print("Restoring model weights from the end of the best epoch: "
-                       f"{self.best_epoch + 1}.")
+                _print(
+                    "Restoring model weights from the end of the best epoch: "
+                    f"{self.best_epoch + 1}."
+                )
             self.model.load_state_dict(self.best_weights)
 
 
 # ---------------------------------------------------------------------------- ModelCheckpoint
+
 
 @register_serializable(package="plait")
 class ModelCheckpoint(Callback):
@@ -534,15 +605,24 @@ class ModelCheckpoint(Callback):
             `save_best_only`. Default None.
     """
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch",
-                 initial_value_threshold=None):
+    def __init__(
+        self,
+        filepath,
+        monitor="val_loss",
+        verbose=0,
+        save_best_only=False,
+        save_weights_only=False,
+        mode="auto",
+        save_freq="epoch",
+        initial_value_threshold=None,
+    ):
         super().__init__()
         _check_mode(mode, "ModelCheckpoint")
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise ValueError(
                 "ModelCheckpoint `save_freq` must be 'epoch' or a positive number of batches. "
-                f"Received: save_freq={save_freq!r}")
+                f"Received: save_freq={save_freq!r}"
+            )
         self.filepath = os.fspath(filepath)
         _check_checkpoint_path(self.filepath, save_weights_only)
         self.monitor = monitor
@@ -585,16 +665,21 @@ class ModelCheckpoint(Callback):
             if current is None:
                 warnings.warn(
                     f"Can save best model only with {self.monitor} available, skipping.",
-                    stacklevel=2)
+                    stacklevel=2,
+                )
                 return
             if not self._better(current):
                 if self.verbose > 0:
-                    _print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
-                           f"{self._best_text()}")
+                    _print(
+                        f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
+                        f"{self._best_text()}"
+                    )
                 return
             if self.verbose > 0:
-                _print(f"\nEpoch {epoch + 1}: {self.monitor} improved from "
-                       f"{self._best_text()} to {current:.5f}, saving model to {path}")
+                _print(
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from "
+                    f"{self._best_text()} to {current:.5f}, saving model to {path}"
+                )
             self.best = current
         elif self.verbose > 0:
             _print(f"\nEpoch {epoch + 1}: saving model to {path}")
@@ -614,7 +699,8 @@ class ModelCheckpoint(Callback):
             raise KeyError(
                 f"Failed to format the ModelCheckpoint filepath {self.filepath!r}: the key "
                 f"{e} is not among the logged values {sorted(logs)} (nor `epoch`/`batch`). "
-                f"Received: filepath={self.filepath!r}") from None
+                f"Received: filepath={self.filepath!r}"
+            ) from None
 
     def _write(self, path):
         directory = os.path.dirname(path)
@@ -631,11 +717,13 @@ class ModelCheckpoint(Callback):
             raise TypeError(
                 f"ModelCheckpoint saves whole models with model.save(path), which "
                 f"{type(model).__name__} does not have. Pass save_weights_only=True to write "
-                f"its weights. Received: save_weights_only=False")
+                f"its weights. Received: save_weights_only=False"
+            )
         model.save(path)
 
 
 # ---------------------------------------------------------------------------- learning rate
+
 
 @register_serializable(package="plait")
 class ReduceLROnPlateau(Callback):
@@ -652,14 +740,25 @@ class ReduceLROnPlateau(Callback):
         min_lr: the learning rate never goes below this. Default 0.
     """
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+    def __init__(
+        self,
+        monitor="val_loss",
+        factor=0.1,
+        patience=10,
+        verbose=0,
+        mode="auto",
+        min_delta=1e-4,
+        cooldown=0,
+        min_lr=0.0,
+        **kwargs,
+    ):
         super().__init__()
         _check_mode(mode, "ReduceLROnPlateau")
         if factor >= 1.0:
             raise ValueError(
                 "ReduceLROnPlateau does not support a factor >= 1.0: it must reduce the "
-                f"learning rate. Received: factor={factor!r}")
+                f"learning rate. Received: factor={factor!r}"
+            )
         if kwargs:
             raise TypeError(f"ReduceLROnPlateau got unexpected arguments {sorted(kwargs)}.")
         self.monitor = monitor
@@ -694,7 +793,9 @@ class ReduceLROnPlateau(Callback):
         if current is None:
             warnings.warn(
                 f"Learning rate reduction is conditioned on metric `{self.monitor}` which is "
-                f"not available. Available metrics are: {','.join(logs)}.", stacklevel=2)
+                f"not available. Available metrics are: {','.join(logs)}.",
+                stacklevel=2,
+            )
             return
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
@@ -713,8 +814,7 @@ class ReduceLROnPlateau(Callback):
             new = max(old * self.factor, self.min_lr)
             optimizer.learning_rate = new
             if self.verbose > 0:
-                _print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
-                       f"{new}.")
+                _print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
             self.cooldown_counter = self.cooldown
             self.wait = 0
 
@@ -733,7 +833,8 @@ class LearningRateScheduler(Callback):
         if not callable(schedule):
             raise TypeError(
                 "LearningRateScheduler `schedule` must be a function (epoch, lr) -> lr. "
-                f"Received: schedule={schedule!r}")
+                f"Received: schedule={schedule!r}"
+            )
         self.schedule = schedule
         self.verbose = verbose
 
@@ -748,11 +849,13 @@ class LearningRateScheduler(Callback):
         if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
             raise ValueError(
                 "The output of the LearningRateScheduler `schedule` function should be a "
-                f"float. Received: schedule({epoch}) = {lr!r}")
+                f"float. Received: schedule({epoch}) = {lr!r}"
+            )
         optimizer.learning_rate = float(lr)
         if self.verbose > 0:
-            _print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
-                   f"{float(lr)}.")
+            _print(
+                f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(lr)}."
+            )
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
@@ -760,6 +863,7 @@ class LearningRateScheduler(Callback):
 
 
 # ---------------------------------------------------------------------------- logging
+
 
 @register_serializable(package="plait")
 class CSVLogger(Callback):
@@ -800,7 +904,8 @@ class CSVLogger(Callback):
         if self.keys is None:
             self.keys = sorted(logs)
             if self.params.get("do_validation") and not any(
-                    k.startswith("val_") for k in self.keys):
+                k.startswith("val_") for k in self.keys
+            ):
                 self.keys += ["val_" + k for k in self.keys]
         if self.writer is None:
             self.writer = csv.writer(self.csv_file, delimiter=self.sep)
@@ -845,7 +950,8 @@ class TerminateOnNaN(Callback):
             if self.raise_error:
                 raise RuntimeError(
                     f"NaN or Inf loss encountered at batch {batch}. Loss value: "
-                    f"{float(loss)}. Terminating training immediately.")
+                    f"{float(loss)}. Terminating training immediately."
+                )
             _print(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
 
@@ -860,25 +966,39 @@ class LambdaCallback(Callback):
         **kwargs: any other hook by name (`on_batch_end=`, `on_test_end=`, ...).
     """
 
-    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
-                 on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None,
-                 **kwargs):
+    def __init__(
+        self,
+        on_epoch_begin=None,
+        on_epoch_end=None,
+        on_train_begin=None,
+        on_train_end=None,
+        on_train_batch_begin=None,
+        on_train_batch_end=None,
+        **kwargs,
+    ):
         super().__init__()
-        hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
-                     on_train_begin=on_train_begin, on_train_end=on_train_end,
-                     on_train_batch_begin=on_train_batch_begin,
-                     on_train_batch_end=on_train_batch_end, **kwargs)
+        hooks = dict(
+            on_epoch_begin=on_epoch_begin,
+            on_epoch_end=on_epoch_end,
+            on_train_begin=on_train_begin,
+            on_train_end=on_train_end,
+            on_train_batch_begin=on_train_batch_begin,
+            on_train_batch_end=on_train_batch_end,
+            **kwargs,
+        )
         for name, fn in hooks.items():
             if fn is None:
                 continue
             if name not in _HOOKS:
                 raise ValueError(
                     f"LambdaCallback got an unknown hook `{name}`. Expected one of "
-                    f"{list(_HOOKS)}. Received: {name}={fn!r}")
+                    f"{list(_HOOKS)}. Received: {name}={fn!r}"
+                )
             setattr(self, name, fn)
 
 
 # ---------------------------------------------------------------------------- BackupAndRestore
+
 
 @register_serializable(package="plait")
 class BackupAndRestore(Callback):
@@ -903,11 +1023,13 @@ class BackupAndRestore(Callback):
         if not backup_dir:
             raise ValueError(
                 "BackupAndRestore needs a folder for its backup. "
-                f"Received: backup_dir={backup_dir!r}")
+                f"Received: backup_dir={backup_dir!r}"
+            )
         if save_freq != "epoch":
             raise ValueError(
                 "BackupAndRestore only backs up at epoch ends in plait. "
-                f"Received: save_freq={save_freq!r}; use save_freq='epoch'")
+                f"Received: save_freq={save_freq!r}; use save_freq='epoch'"
+            )
         self.backup_dir = os.fspath(backup_dir)
         self.save_freq = save_freq
         self.delete_checkpoint = delete_checkpoint
@@ -919,8 +1041,7 @@ class BackupAndRestore(Callback):
         with open(self._json) as f:
             meta = json.load(f)
         tensors = load_file(os.path.join(self.backup_dir, meta["file"]))
-        model_state = {k[len("model/"):]: v for k, v in tensors.items()
-                       if k.startswith("model/")}
+        model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
         self.model.load_state_dict(model_state)
         optimizer = _optimizer_of(self.model, "BackupAndRestore")
         optimizer.load_state_dict(_decode(meta["optimizer"], tensors))
@@ -999,8 +1120,11 @@ def _get_rng_state(tensors):
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
     tensors["rng/numpy"] = torch.from_numpy(keys.astype(np.int64))
     version, state, py_gauss = random.getstate()
-    return {"cuda": cuda, "numpy": [kind, int(pos), int(has_gauss), float(gauss)],
-            "python": [version, list(state), py_gauss]}
+    return {
+        "cuda": cuda,
+        "numpy": [kind, int(pos), int(has_gauss), float(gauss)],
+        "python": [version, list(state), py_gauss],
+    }
 
 
 def _set_rng_state(meta, tensors):
@@ -1014,8 +1138,8 @@ def _set_rng_state(meta, tensors):
     random.setstate((version, tuple(state), py_gauss))
 
 
-
 # ------------------------------------------------------------------------- TensorBoard
+
 
 def _model_weight_entries(model):
     """(Keras path, tensor in Keras layout) of every weight of `model`'s layers."""
@@ -1082,16 +1206,27 @@ class TensorBoard(Callback):
         # then: tensorboard --logdir logs
     """
 
-    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True,
-                 write_images=False, write_steps_per_second=False, update_freq="epoch",
-                 profile_batch=0, embeddings_freq=0, embeddings_metadata=None):
+    def __init__(
+        self,
+        log_dir="logs",
+        histogram_freq=0,
+        write_graph=True,
+        write_images=False,
+        write_steps_per_second=False,
+        update_freq="epoch",
+        profile_batch=0,
+        embeddings_freq=0,
+        embeddings_metadata=None,
+    ):
         super().__init__()
         if update_freq not in ("epoch", "batch") and (
-                isinstance(update_freq, bool) or not isinstance(update_freq, int)
-                or update_freq < 1):
-            raise ValueError("Invalid value for argument `update_freq` of TensorBoard. "
-                             "Expected 'epoch', 'batch' or an integer >= 1. "
-                             f"Received: update_freq={update_freq!r}")
+            isinstance(update_freq, bool) or not isinstance(update_freq, int) or update_freq < 1
+        ):
+            raise ValueError(
+                "Invalid value for argument `update_freq` of TensorBoard. "
+                "Expected 'epoch', 'batch' or an integer >= 1. "
+                f"Received: update_freq={update_freq!r}"
+            )
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
@@ -1111,6 +1246,7 @@ class TensorBoard(Callback):
     def _writer(self, which):
         if which not in self._writers:
             from torch.utils.tensorboard import SummaryWriter
+
             folder = os.path.join(self.log_dir, "train" if which == "train" else "validation")
             self._writers[which] = SummaryWriter(log_dir=folder)
         return self._writers[which]
@@ -1158,7 +1294,8 @@ class TensorBoard(Callback):
         train = {k: v for k, v in logs.items() if not k.startswith("val_")}
         val = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
         optimizer = getattr(self.model, "optimizer", None) or getattr(
-            getattr(self.model, "_compile_state", None), "optimizer", None)
+            getattr(self.model, "_compile_state", None), "optimizer", None
+        )
         if optimizer is not None and hasattr(optimizer, "learning_rate"):
             try:
                 train["learning_rate"] = _get_lr(optimizer)
@@ -1187,15 +1324,15 @@ class TensorBoard(Callback):
             return
         writer = self._writer("val")
         for name, value in logs.items():
-            writer.add_scalar(f"evaluation_{name}_vs_iterations", float(value),
-                              int(iterations))
+            writer.add_scalar(f"evaluation_{name}_vs_iterations", float(value), int(iterations))
         writer.flush()
 
     def _write_histograms(self, epoch):
         writer = self._writer("train")
         for path, value in _model_weight_entries(self.model):
-            writer.add_histogram(f"{path.replace(':', '_')}/histogram",
-                                 value.float().cpu().numpy(), epoch)
+            writer.add_histogram(
+                f"{path.replace(':', '_')}/histogram", value.float().cpu().numpy(), epoch
+            )
 
     def _write_graph(self):
         writer = self._writer("train")
@@ -1210,8 +1347,11 @@ class TensorBoard(Callback):
                 warnings.simplefilter("ignore")
                 writer.add_graph(self.model, example)
         except Exception as error:  # tracing is best effort, as in Keras  # noqa: BLE001
-            warnings.warn(f"TensorBoard could not trace the model's graph ({error}); the "
-                          "graph is left out of the logs.", stacklevel=2)
+            warnings.warn(
+                f"TensorBoard could not trace the model's graph ({error}); the "
+                "graph is left out of the logs.",
+                stacklevel=2,
+            )
         finally:
             self.model.train(was_training)
         writer.flush()
@@ -1223,28 +1363,29 @@ class TensorBoard(Callback):
         try:
             text = to_json()
         except Exception as error:  # noqa: BLE001
-            warnings.warn(f"Model failed to serialize as JSON. Ignoring... {error}",
-                          stacklevel=2)
+            warnings.warn(f"Model failed to serialize as JSON. Ignoring... {error}", stacklevel=2)
             return
         from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
         from tensorboard.compat.proto.tensor_pb2 import TensorProto
+
         metadata = SummaryMetadata()
         metadata.plugin_data.plugin_name = "graph_keras_model"
         metadata.plugin_data.content = b"1"
         tensor = TensorProto(dtype=7, string_val=[text.encode()])  # 7: DT_STRING
-        summary = Summary(value=[Summary.Value(tag="keras", metadata=metadata,
-                                               tensor=tensor)])
+        summary = Summary(value=[Summary.Value(tag="keras", metadata=metadata, tensor=tensor)])
         writer._get_file_writer().add_summary(summary, 0)
 
 
 # ---------------------------------------------------------------------- SwapEMAWeights
+
 
 def _ema_pairs(optimizer):
     """(weight, moving average) pairs of an optimizer made with `use_ema=True`."""
     averages = getattr(optimizer, "_model_variables_moving_average", None)
     if averages is not None:
         weights = getattr(optimizer, "_trainable_variables", None) or getattr(
-            optimizer, "_params", None)
+            optimizer, "_params", None
+        )
         return list(zip(weights, averages))
     slots = getattr(optimizer, "_slots", None)
     if isinstance(slots, dict) and slots.get("average") is not None:
@@ -1284,9 +1425,11 @@ class SwapEMAWeights(Callback):
         optimizer = getattr(optimizer, "inner_optimizer", optimizer)
         pairs = _ema_pairs(optimizer)
         if not pairs:
-            raise ValueError("SwapEMAWeights must be used when `use_ema=True` is set on the "
-                             "optimizer. Received: use_ema="
-                             f"{getattr(optimizer, 'use_ema', False)}")
+            raise ValueError(
+                "SwapEMAWeights must be used when `use_ema=True` is set on the "
+                "optimizer. Received: use_ema="
+                f"{getattr(optimizer, 'use_ema', False)}"
+            )
         return pairs
 
     def _swap(self):

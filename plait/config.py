@@ -8,19 +8,40 @@ and write one shared state (`plait.utils.settings`).
 
 Where a setting has no effect in plait, its docstring says so and why.
 """
+
 import torch
 
 from plait import mixed_precision
 from plait.utils import settings
 
 __all__ = [
-    "backend", "device", "disable_flash_attention", "disable_interactive_logging",
-    "disable_traceback_filtering", "dtype_policy", "enable_flash_attention",
-    "enable_interactive_logging", "enable_traceback_filtering", "enable_unsafe_deserialization",
-    "epsilon", "floatx", "image_data_format", "is_flash_attention_enabled",
-    "is_interactive_logging_enabled", "is_traceback_filtering_enabled", "max_epochs",
-    "max_steps_per_epoch", "set_backend", "set_device", "set_dtype_policy", "set_epsilon",
-    "set_floatx", "set_image_data_format", "set_max_epochs", "set_max_steps_per_epoch"]
+    "backend",
+    "device",
+    "disable_flash_attention",
+    "disable_interactive_logging",
+    "disable_traceback_filtering",
+    "dtype_policy",
+    "enable_flash_attention",
+    "enable_interactive_logging",
+    "enable_traceback_filtering",
+    "enable_unsafe_deserialization",
+    "epsilon",
+    "floatx",
+    "image_data_format",
+    "is_flash_attention_enabled",
+    "is_interactive_logging_enabled",
+    "is_traceback_filtering_enabled",
+    "max_epochs",
+    "max_steps_per_epoch",
+    "set_backend",
+    "set_device",
+    "set_dtype_policy",
+    "set_epsilon",
+    "set_floatx",
+    "set_image_data_format",
+    "set_max_epochs",
+    "set_max_steps_per_epoch",
+]
 
 _device = None
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
@@ -59,8 +80,10 @@ def set_floatx(value: str) -> None:
     """
     value = str(value)
     if value not in _FLOATS:
-        raise ValueError(f"Unknown floatx type: {value!r}. Expected one of {list(_FLOATS)}. "
-                         f"Received: value={value!r}")
+        raise ValueError(
+            f"Unknown floatx type: {value!r}. Expected one of {list(_FLOATS)}. "
+            f"Received: value={value!r}"
+        )
     settings.set("floatx", value)
 
 
@@ -96,8 +119,10 @@ def set_image_data_format(data_format: str) -> None:
     """
     value = str(data_format).lower()
     if value not in ("channels_last", "channels_first"):
-        raise ValueError("The `data_format` argument must be one of {'channels_first', "
-                         f"'channels_last'}}. Received: data_format={data_format!r}")
+        raise ValueError(
+            "The `data_format` argument must be one of {'channels_first', "
+            f"'channels_last'}}. Received: data_format={data_format!r}"
+        )
     settings.set("image_data_format", value)
 
 
@@ -113,8 +138,9 @@ def set_backend(backend: str) -> None:
         ValueError: for a backend other than 'torch'.
     """
     if backend != "torch":
-        raise ValueError("plait runs on PyTorch only; it has no other backend. "
-                         f"Received: backend={backend!r}")
+        raise ValueError(
+            f"plait runs on PyTorch only; it has no other backend. Received: backend={backend!r}"
+        )
 
 
 def enable_unsafe_deserialization() -> None:

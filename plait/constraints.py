@@ -7,18 +7,37 @@ A constraint maps a weight (in Keras's layout, so `axis=0` of a Dense kernel `(i
 is the input axis, as in Keras) to its projected value; `Layer.apply_constraints()` writes
 the result back into the weight.
 """
+
 import torch
 
 from plait.serialization import get_from_registry, register_serializable
 
 __all__ = [
-    "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "max_norm",
-    "min_max_norm", "non_neg", "serialize", "unit_norm", "deserialize"]
+    "Constraint",
+    "MaxNorm",
+    "MinMaxNorm",
+    "NonNeg",
+    "UnitNorm",
+    "get",
+    "max_norm",
+    "min_max_norm",
+    "non_neg",
+    "serialize",
+    "unit_norm",
+    "deserialize",
+]
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
-                                  and v.__module__ == __name__ and not n.startswith("_")})
+    return sorted(
+        set(__all__)
+        | {
+            n
+            for n, v in globals().items()
+            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
+        }
+    )
+
 
 _EPSILON = 1e-7  # Keras's backend.epsilon()
 
@@ -99,7 +118,8 @@ class MinMaxNorm(Constraint):
         if self.min_value > self.max_value:
             raise ValueError(
                 "`min_value` must not exceed `max_value`. Received: "
-                f"min_value={min_value}, max_value={max_value}")
+                f"min_value={min_value}, max_value={max_value}"
+            )
         self.rate = _check_number(rate, "rate")
         self.axis = _check_axis(axis)
 
@@ -109,14 +129,22 @@ class MinMaxNorm(Constraint):
         return w * (desired / (_EPSILON + norms))
 
     def get_config(self):
-        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
-                "axis": self.axis}
+        return {
+            "min_value": self.min_value,
+            "max_value": self.max_value,
+            "rate": self.rate,
+            "axis": self.axis,
+        }
 
 
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
 
-_CONSTRAINTS = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
-                "min_max_norm": MinMaxNorm}
+_CONSTRAINTS = {
+    "max_norm": MaxNorm,
+    "non_neg": NonNeg,
+    "unit_norm": UnitNorm,
+    "min_max_norm": MinMaxNorm,
+}
 _CLASSES = {cls.__name__: cls for cls in _CONSTRAINTS.values()}
 
 
@@ -153,8 +181,11 @@ def _check_number(value, name):
 def _check_axis(axis):
     if isinstance(axis, int) and not isinstance(axis, bool):
         return axis
-    if isinstance(axis, (list, tuple)) and axis and all(
-            isinstance(a, int) and not isinstance(a, bool) for a in axis):
+    if (
+        isinstance(axis, (list, tuple))
+        and axis
+        and all(isinstance(a, int) and not isinstance(a, bool) for a in axis)
+    ):
         return list(axis)
     raise TypeError(f"`axis` must be an int or a list of ints. Received: axis={axis!r}")
 
@@ -166,6 +197,9 @@ def deserialize(config, custom_objects=None):
         return get(custom_objects[config])
     if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
         cls = custom_objects[config["class_name"]]
-        return cls.from_config(config.get("config", {})) if hasattr(cls, "from_config") \
+        return (
+            cls.from_config(config.get("config", {}))
+            if hasattr(cls, "from_config")
             else cls(**config.get("config", {}))
+        )
     return get(config)

@@ -4,6 +4,7 @@ An initializer is called with a shape in *Keras layout* (Dense kernel `(in, out)
 kernel `(kh, kw, in, out)`) and returns a tensor of that shape; layers transpose it into
 PyTorch's layout. Fans are computed from the Keras layout, as Keras does.
 """
+
 import math
 
 import torch
@@ -11,18 +12,53 @@ import torch
 from plait.serialization import get_from_registry, register_serializable
 
 __all__ = [
-    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
-    "IdentityInitializer", "Initializer", "LecunNormal", "LecunUniform", "Ones",
-    "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
-    "Zeros", "constant", "get", "glorot_normal", "glorot_uniform", "he_normal",
-    "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones", "orthogonal",
-    "random_normal", "random_uniform", "serialize", "truncated_normal", "variance_scaling",
-    "zeros", "deserialize"]
+    "Constant",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
+    "Identity",
+    "IdentityInitializer",
+    "Initializer",
+    "LecunNormal",
+    "LecunUniform",
+    "Ones",
+    "Orthogonal",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "VarianceScaling",
+    "Zeros",
+    "constant",
+    "get",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "identity",
+    "lecun_normal",
+    "lecun_uniform",
+    "ones",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
+    "serialize",
+    "truncated_normal",
+    "variance_scaling",
+    "zeros",
+    "deserialize",
+]
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
-                                  and v.__module__ == __name__ and not n.startswith("_")})
+    return sorted(
+        set(__all__)
+        | {
+            n
+            for n, v in globals().items()
+            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
+        }
+    )
 
 
 def compute_fans(shape):
@@ -113,8 +149,13 @@ class TruncatedNormal(RandomNormal):
     def __call__(self, shape, dtype=None, device=None):
         out = torch.empty(shape, dtype=dtype, device=device)
         return torch.nn.init.trunc_normal_(
-            out, self.mean, self.stddev, self.mean - 2 * self.stddev,
-            self.mean + 2 * self.stddev, generator=self._generator(device))
+            out,
+            self.mean,
+            self.stddev,
+            self.mean - 2 * self.stddev,
+            self.mean + 2 * self.stddev,
+            generator=self._generator(device),
+        )
 
 
 @register_serializable(package="plait")
@@ -124,11 +165,13 @@ class VarianceScaling(Initializer):
             raise ValueError(f"`scale` must be positive. Received: scale={scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(
-                f"`mode` must be 'fan_in', 'fan_out' or 'fan_avg'. Received: mode={mode!r}")
+                f"`mode` must be 'fan_in', 'fan_out' or 'fan_avg'. Received: mode={mode!r}"
+            )
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
             raise ValueError(
                 "`distribution` must be 'truncated_normal', 'untruncated_normal' or 'uniform'. "
-                f"Received: distribution={distribution!r}")
+                f"Received: distribution={distribution!r}"
+            )
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
     def __call__(self, shape, dtype=None, device=None):
@@ -147,8 +190,12 @@ class VarianceScaling(Initializer):
         return torch.nn.init.trunc_normal_(out, 0.0, stddev, -2 * stddev, 2 * stddev, generator=gen)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                "seed": self.seed}
+        return {
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "seed": self.seed,
+        }
 
 
 def _variance_scaling(name, scale, mode, distribution):
@@ -179,7 +226,8 @@ class Orthogonal(Initializer):
     def __call__(self, shape, dtype=None, device=None):
         if len(shape) < 2:
             raise ValueError(
-                f"The Orthogonal initializer needs a shape of rank >= 2. Received: shape={shape}")
+                f"The Orthogonal initializer needs a shape of rank >= 2. Received: shape={shape}"
+            )
         rows = math.prod(shape[:-1])
         flat = torch.empty(rows, shape[-1], dtype=torch.float32, device=device)
         torch.nn.init.orthogonal_(flat, self.gain, generator=self._generator(device))
@@ -196,8 +244,7 @@ class Identity(Initializer):
 
     def __call__(self, shape, dtype=None, device=None):
         if len(shape) != 2:
-            raise ValueError(
-                f"The Identity initializer needs a 2-D shape. Received: shape={shape}")
+            raise ValueError(f"The Identity initializer needs a 2-D shape. Received: shape={shape}")
         return self.gain * torch.eye(*shape, dtype=dtype, device=device)
 
     def get_config(self):
@@ -205,19 +252,34 @@ class Identity(Initializer):
 
 
 _INITIALIZERS = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": RandomUniform,
-    "random_normal": RandomNormal, "truncated_normal": TruncatedNormal,
-    "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
-    "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
-    "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal,
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "random_uniform": RandomUniform,
+    "random_normal": RandomNormal,
+    "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform,
+    "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal,
+    "orthogonal": Orthogonal,
+    "identity": Identity,
+    "uniform": RandomUniform,
+    "normal": RandomNormal,
 }
 # Keras's snake_case spellings of the classes: `initializers.he_normal(seed=1)`.
 zeros, ones, constant, identity = Zeros, Ones, Constant, Identity
 random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, TruncatedNormal
 variance_scaling, orthogonal = VarianceScaling, Orthogonal
 glorot_uniform, glorot_normal, he_uniform, he_normal = (
-    GlorotUniform, GlorotNormal, HeUniform, HeNormal)
+    GlorotUniform,
+    GlorotNormal,
+    HeUniform,
+    HeNormal,
+)
 lecun_uniform, lecun_normal = LecunUniform, LecunNormal
 IdentityInitializer = Identity  # Keras 3's other name for it
 
@@ -251,6 +313,9 @@ def deserialize(config, custom_objects=None):
         return get(custom_objects[config])
     if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
         cls = custom_objects[config["class_name"]]
-        return cls.from_config(config.get("config", {})) if hasattr(cls, "from_config") \
+        return (
+            cls.from_config(config.get("config", {}))
+            if hasattr(cls, "from_config")
             else cls(**config.get("config", {}))
+        )
     return get(config)

@@ -14,6 +14,7 @@ Probabilities are clipped to `[EPSILON, 1 - EPSILON]` (Keras's `epsilon() = 1e-7
 `from_logits=True` uses PyTorch's numerically stable kernels
 (`binary_cross_entropy_with_logits`, `cross_entropy`).
 """
+
 import types
 import warnings
 from typing import Any, Callable
@@ -26,23 +27,68 @@ from plait.utils import dtypes
 from plait.utils.naming import to_snake_case as _snake_case
 
 __all__ = [
-    "BCE", "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge",
-    "CosineSimilarity", "Hinge", "Huber", "KLD", "KLDivergence", "LogCosh", "Loss",
-    "LossFunctionWrapper", "MAE", "MAPE", "MSE", "MSLE", "MeanAbsoluteError",
-    "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
-    "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "bce",
-    "binary_crossentropy", "categorical_crossentropy", "categorical_hinge",
-    "cosine_similarity", "deserialize", "get", "hinge", "huber", "kl_divergence", "kld",
-    "kullback_leibler_divergence", "log_cosh", "logcosh", "mae", "mape",
-    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
-    "mean_squared_logarithmic_error", "mse", "msle", "poisson", "serialize",
-    "sparse_categorical_crossentropy", "squared_hinge"
+    "BCE",
+    "BinaryCrossentropy",
+    "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "Hinge",
+    "Huber",
+    "KLD",
+    "KLDivergence",
+    "LogCosh",
+    "Loss",
+    "LossFunctionWrapper",
+    "MAE",
+    "MAPE",
+    "MSE",
+    "MSLE",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Poisson",
+    "SparseCategoricalCrossentropy",
+    "SquaredHinge",
+    "bce",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "categorical_hinge",
+    "cosine_similarity",
+    "deserialize",
+    "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "kld",
+    "kullback_leibler_divergence",
+    "log_cosh",
+    "logcosh",
+    "mae",
+    "mape",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "mse",
+    "msle",
+    "poisson",
+    "serialize",
+    "sparse_categorical_crossentropy",
+    "squared_hinge",
 ]
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
-                                  and v.__module__ == __name__ and not n.startswith("_")})
+    return sorted(
+        set(__all__)
+        | {
+            n
+            for n, v in globals().items()
+            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
+        }
+    )
+
 
 EPSILON = 1e-7
 
@@ -56,6 +102,7 @@ _MEANS = ("sum_over_batch_size", "mean", "mean_with_sample_weight")
 
 
 # --- tensors and shapes ----------------------------------------------------------------
+
 
 def _as_pred(y_pred):
     """`y_pred` as a float tensor: float32 and float64 stay, anything else is float32."""
@@ -104,7 +151,8 @@ def _check_same_shape(fn_name, y_true, y_pred, hint=""):
         raise ValueError(
             f"In {fn_name}, `y_true` and `y_pred` must have the same shape. "
             f"Received: y_true.shape={tuple(y_true.shape)}, "
-            f"y_pred.shape={tuple(y_pred.shape)}.{hint}")
+            f"y_pred.shape={tuple(y_pred.shape)}.{hint}"
+        )
 
 
 def _classes_to_dim1(x, axis):
@@ -113,6 +161,7 @@ def _classes_to_dim1(x, axis):
 
 
 # --- regression losses -----------------------------------------------------------------
+
 
 def mean_squared_error(y_true, y_pred):
     """`mean(square(y_true - y_pred), axis=-1)`.
@@ -191,6 +240,7 @@ def log_cosh(y_true, y_pred):
 
 # --- hinge losses ----------------------------------------------------------------------
 
+
 def _hinge_labels(y_true):
     """Labels in {0, 1} become {-1, 1} (Keras's rule), decided on the device: no sync."""
     is_binary = ((y_true == 0) | (y_true == 1)).all()
@@ -222,6 +272,7 @@ def categorical_hinge(y_true, y_pred):
 
 
 # --- probabilistic losses --------------------------------------------------------------
+
 
 def kl_divergence(y_true, y_pred):
     """`sum(y_true * log(y_true / y_pred), axis=-1)`, both clipped to `[EPSILON, 1]`."""
@@ -276,8 +327,7 @@ def _binary_crossentropy(y_true, y_pred, from_logits, label_smoothing, reduction
     return _bce_from_probs(y_true, y_pred, reduction)
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
-                             axis=-1):
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Categorical crossentropy between one-hot (or soft) labels and predictions.
 
     Probabilities are first rescaled to sum to 1 over `axis`, then clipped to
@@ -296,29 +346,36 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return _categorical_crossentropy(y_true, y_pred, from_logits, label_smoothing, axis)
 
 
-def _categorical_crossentropy(y_true, y_pred, from_logits, label_smoothing, axis,
-                              reduction="none"):
+def _categorical_crossentropy(y_true, y_pred, from_logits, label_smoothing, axis, reduction="none"):
     """Categorical crossentropy per sample, or its mean over the samples."""
     if isinstance(axis, bool) or not isinstance(axis, int):
         raise TypeError(
             f"Argument `axis` of categorical_crossentropy must be an int. "
-            f"Received: axis={axis!r} of type {type(axis).__name__}")
+            f"Received: axis={axis!r} of type {type(axis).__name__}"
+        )
     y_true, y_pred = _pair(y_true, y_pred)
     _check_same_shape(
-        "categorical_crossentropy", y_true, y_pred,
-        " If your labels are integer class ids, use sparse_categorical_crossentropy.")
+        "categorical_crossentropy",
+        y_true,
+        y_pred,
+        " If your labels are integer class ids, use sparse_categorical_crossentropy.",
+    )
     num_classes = y_pred.shape[axis]
     if num_classes == 1:
         warnings.warn(
             "In loss categorical_crossentropy, expected y_pred.shape to be "
             f"(batch_size, num_classes) with num_classes > 1. Received: "
             f"y_pred.shape={tuple(y_pred.shape)}. Consider using 'binary_crossentropy' "
-            "if you only have 2 classes.", SyntaxWarning, stacklevel=3)
+            "if you only have 2 classes.",
+            SyntaxWarning,
+            stacklevel=3,
+        )
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
     if from_logits:
-        return F.cross_entropy(_classes_to_dim1(y_pred, axis), _classes_to_dim1(y_true, axis),
-                               reduction=reduction)
+        return F.cross_entropy(
+            _classes_to_dim1(y_pred, axis), _classes_to_dim1(y_true, axis), reduction=reduction
+        )
     probs = y_pred / y_pred.sum(dim=axis, keepdim=True)
     probs = torch.clamp(probs, EPSILON, 1.0 - EPSILON)
     values = -(y_true * torch.log(probs)).sum(dim=axis)
@@ -333,13 +390,17 @@ def _sparse_labels(y_true, y_pred, axis):
     expected = list(y_pred.shape)
     del expected[axis]
     if list(y_true.shape) != expected:
-        hint = (" If your labels are one-hot encoded, use categorical_crossentropy."
-                if y_true.shape == y_pred.shape else "")
+        hint = (
+            " If your labels are one-hot encoded, use categorical_crossentropy."
+            if y_true.shape == y_pred.shape
+            else ""
+        )
         raise ValueError(
             "In sparse_categorical_crossentropy, `y_true` must hold one integer label per "
             f"sample: shape {tuple(expected)} (or with a trailing 1) for "
             f"y_pred.shape={tuple(y_pred.shape)}. Received: "
-            f"y_true.shape={tuple(y_true.shape)}.{hint}")
+            f"y_true.shape={tuple(y_true.shape)}.{hint}"
+        )
     return y_true
 
 
@@ -373,11 +434,13 @@ def check_sparse_labels(y_true, num_classes, ignore_class=None):
     raise ValueError(
         f"Labels for sparse categorical crossentropy must be {allowed}: the model "
         f"predicts {num_classes} classes. Received: a label value of {value} at index "
-        f"{index}. Fix the labels, or give the output layer one unit per class.")
+        f"{index}. Fix the labels, or give the output layer one unit per class."
+    )
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
-                                    axis=-1, label_smoothing=0.0):
+def sparse_categorical_crossentropy(
+    y_true, y_pred, from_logits=False, ignore_class=None, axis=-1, label_smoothing=0.0
+):
     """Crossentropy between integer labels and predictions.
 
     Args:
@@ -399,12 +462,14 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     Returns:
         Tensor shaped like `y_true` without the trailing 1.
     """
-    return _sparse_categorical_crossentropy(y_true, y_pred, from_logits, ignore_class, axis,
-                                            label_smoothing)
+    return _sparse_categorical_crossentropy(
+        y_true, y_pred, from_logits, ignore_class, axis, label_smoothing
+    )
 
 
-def _sparse_categorical_crossentropy(y_true, y_pred, from_logits, ignore_class, axis,
-                                     label_smoothing, reduction="none"):
+def _sparse_categorical_crossentropy(
+    y_true, y_pred, from_logits, ignore_class, axis, label_smoothing, reduction="none"
+):
     """Sparse crossentropy per sample, or (from logits, no ignore_class) the mean."""
     y_pred = _as_pred(y_pred)
     axis = axis % y_pred.ndim
@@ -415,9 +480,12 @@ def _sparse_categorical_crossentropy(y_true, y_pred, from_logits, ignore_class, 
     labels = labels.long()
     if from_logits:
         return F.cross_entropy(
-            _classes_to_dim1(y_pred, axis), labels, reduction=reduction,
+            _classes_to_dim1(y_pred, axis),
+            labels,
+            reduction=reduction,
             ignore_index=-100 if ignore_class is None else int(ignore_class),
-            label_smoothing=float(label_smoothing))
+            label_smoothing=float(label_smoothing),
+        )
     valid = None
     if ignore_class is not None:
         valid = labels != ignore_class
@@ -435,11 +503,13 @@ def _sparse_categorical_crossentropy(y_true, y_pred, from_logits, ignore_class, 
 
 # --- reduction -------------------------------------------------------------------------
 
+
 def standardize_reduction(reduction):
     if reduction not in REDUCTIONS:
         raise ValueError(
             f"Invalid value for argument `reduction`. Expected one of {list(REDUCTIONS)}. "
-            f"Received: reduction={reduction!r}")
+            f"Received: reduction={reduction!r}"
+        )
     return reduction
 
 
@@ -475,8 +545,7 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     return values.mean() if values.numel() else values.sum()
 
 
-def reduce_weighted_values(values, sample_weight=None, mask=None,
-                           reduction="sum_over_batch_size"):
+def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum_over_batch_size"):
     """Weight per-sample loss values, then reduce them as Keras 3 does.
 
     `sample_weight` of shape `(batch,)` weights each sample; it may also match `values`
@@ -490,7 +559,8 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
         if 0 < sample_weight.ndim < values.ndim:
             sample_weight = sample_weight.reshape(
-                tuple(sample_weight.shape) + (1,) * (values.ndim - sample_weight.ndim))
+                tuple(sample_weight.shape) + (1,) * (values.ndim - sample_weight.ndim)
+            )
         values = values * sample_weight
     return reduce_values(values, sample_weight, reduction)
 
@@ -503,14 +573,17 @@ _DTYPES = dtypes.FLOATS
 def _dtype_name(dtype):
     if dtype is None or isinstance(dtype, str):
         if dtype is not None and dtype not in _DTYPES:
-            raise ValueError(f"Invalid value for argument `dtype`. Expected one of "
-                             f"{list(_DTYPES)}. Received: dtype={dtype!r}")
+            raise ValueError(
+                f"Invalid value for argument `dtype`. Expected one of "
+                f"{list(_DTYPES)}. Received: dtype={dtype!r}"
+            )
         return dtype
     for name, value in _DTYPES.items():
         if dtype is value:
             return name
-    raise TypeError(f"Argument `dtype` must be a float dtype name or torch dtype. "
-                    f"Received: dtype={dtype!r}")
+    raise TypeError(
+        f"Argument `dtype` must be a float dtype name or torch dtype. Received: dtype={dtype!r}"
+    )
 
 
 @serialization.register_serializable(package="plait")
@@ -560,7 +633,8 @@ class Loss:
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(
-            f"Loss '{type(self).__name__}' must implement call(y_true, y_pred).")
+            f"Loss '{type(self).__name__}' must implement call(y_true, y_pred)."
+        )
 
     def get_config(self):
         config = {"name": self.name, "reduction": self.reduction}
@@ -611,14 +685,18 @@ class LossFunctionWrapper(Loss):
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         name = config.pop("fn")
-        fn = ((custom_objects or {}).get(name) or _FUNCTIONS.get(name)
-              or serialization.get_function(name, custom_objects))
+        fn = (
+            (custom_objects or {}).get(name)
+            or _FUNCTIONS.get(name)
+            or serialization.get_function(name, custom_objects)
+        )
         if fn is None:
             short = str(name).rpartition(">")[2]
             raise ValueError(
                 f"Cannot rebuild LossFunctionWrapper: unknown loss function '{name}'. "
                 f"Pass it in custom_objects={{'{short}': {short}}}, or decorate it with "
-                "@plait.saving.register_serializable().")
+                "@plait.saving.register_serializable()."
+            )
         return cls(fn, **config)
 
     def __repr__(self):
@@ -656,41 +734,64 @@ _REDUCTION_DOC = """
 
 def _simple_class(class_name, fn, default_name, formula):
     doc = f"{formula}\n{_REDUCTION_DOC.format(name=default_name)}"
-    cls = type(class_name, (_BuiltinLoss,), {**_builtin(fn, default_name, doc),
-                                             "__module__": __name__})
+    cls = type(
+        class_name, (_BuiltinLoss,), {**_builtin(fn, default_name, doc), "__module__": __name__}
+    )
     return serialization.register_serializable(package="plait")(cls)
 
 
 MeanSquaredError = _simple_class(
-    "MeanSquaredError", mean_squared_error, "mean_squared_error",
-    "Mean of squares of errors: `mean(square(y_true - y_pred))`.")
+    "MeanSquaredError",
+    mean_squared_error,
+    "mean_squared_error",
+    "Mean of squares of errors: `mean(square(y_true - y_pred))`.",
+)
 MeanAbsoluteError = _simple_class(
-    "MeanAbsoluteError", mean_absolute_error, "mean_absolute_error",
-    "Mean of absolute errors: `mean(abs(y_true - y_pred))`.")
+    "MeanAbsoluteError",
+    mean_absolute_error,
+    "mean_absolute_error",
+    "Mean of absolute errors: `mean(abs(y_true - y_pred))`.",
+)
 MeanAbsolutePercentageError = _simple_class(
-    "MeanAbsolutePercentageError", mean_absolute_percentage_error,
+    "MeanAbsolutePercentageError",
+    mean_absolute_percentage_error,
     "mean_absolute_percentage_error",
-    "`100 * mean(abs((y_true - y_pred) / max(abs(y_true), 1e-7)))`.")
+    "`100 * mean(abs((y_true - y_pred) / max(abs(y_true), 1e-7)))`.",
+)
 MeanSquaredLogarithmicError = _simple_class(
-    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+    "MeanSquaredLogarithmicError",
+    mean_squared_logarithmic_error,
     "mean_squared_logarithmic_error",
-    "`mean(square(log(y_true + 1) - log(y_pred + 1)))`, inputs floored at 1e-7.")
-LogCosh = _simple_class(
-    "LogCosh", log_cosh, "log_cosh", "`mean(log(cosh(y_pred - y_true)))`.")
+    "`mean(square(log(y_true + 1) - log(y_pred + 1)))`, inputs floored at 1e-7.",
+)
+LogCosh = _simple_class("LogCosh", log_cosh, "log_cosh", "`mean(log(cosh(y_pred - y_true)))`.")
 Hinge = _simple_class(
-    "Hinge", hinge, "hinge",
-    "`mean(maximum(1 - y_true * y_pred, 0))`; labels in {0, 1} become {-1, 1}.")
+    "Hinge",
+    hinge,
+    "hinge",
+    "`mean(maximum(1 - y_true * y_pred, 0))`; labels in {0, 1} become {-1, 1}.",
+)
 SquaredHinge = _simple_class(
-    "SquaredHinge", squared_hinge, "squared_hinge",
-    "`mean(square(maximum(1 - y_true * y_pred, 0)))`; labels as `Hinge`.")
+    "SquaredHinge",
+    squared_hinge,
+    "squared_hinge",
+    "`mean(square(maximum(1 - y_true * y_pred, 0)))`; labels as `Hinge`.",
+)
 CategoricalHinge = _simple_class(
-    "CategoricalHinge", categorical_hinge, "categorical_hinge",
-    "`maximum(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`.")
+    "CategoricalHinge",
+    categorical_hinge,
+    "categorical_hinge",
+    "`maximum(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`.",
+)
 KLDivergence = _simple_class(
-    "KLDivergence", kl_divergence, "kl_divergence",
-    "`sum(y_true * log(y_true / y_pred))`, both clipped to [1e-7, 1].")
+    "KLDivergence",
+    kl_divergence,
+    "kl_divergence",
+    "`sum(y_true * log(y_true / y_pred))`, both clipped to [1e-7, 1].",
+)
 Poisson = _simple_class(
-    "Poisson", poisson, "poisson", "`mean(y_pred - y_true * log(y_pred + 1e-7))`.")
+    "Poisson", poisson, "poisson", "`mean(y_pred - y_true * log(y_pred + 1e-7))`."
+)
 
 
 @serialization.register_serializable(package="plait")
@@ -702,10 +803,10 @@ class CosineSimilarity(_BuiltinLoss):
         reduction, name (default "cosine_similarity"), dtype: as `Loss`.
     """
 
-    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity",
-                 dtype=None):
-        super().__init__(cosine_similarity, reduction=reduction, name=name, dtype=dtype,
-                         axis=axis)
+    def __init__(
+        self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None
+    ):
+        super().__init__(cosine_similarity, reduction=reduction, name=name, dtype=dtype, axis=axis)
 
 
 @serialization.register_serializable(package="plait")
@@ -717,8 +818,7 @@ class Huber(_BuiltinLoss):
         reduction, name (default "huber_loss"), dtype: as `Loss`.
     """
 
-    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss",
-                 dtype=None):
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
         super().__init__(huber, reduction=reduction, name=name, dtype=dtype, delta=delta)
 
 
@@ -737,18 +837,33 @@ class BinaryCrossentropy(_BuiltinLoss):
         tensor(0.8655)
     """
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
-        super().__init__(binary_crossentropy, reduction=reduction, name=name, dtype=dtype,
-                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+    def __init__(
+        self,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="binary_crossentropy",
+        dtype=None,
+    ):
+        super().__init__(
+            binary_crossentropy,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
         self.from_logits = from_logits
         self.label_smoothing = label_smoothing
         self.axis = axis
 
     def _mean(self, y_true, y_pred):
         # the mean over every element equals the mean of the per-sample means
-        return _binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing,
-                                    reduction="mean")
+        return _binary_crossentropy(
+            y_true, y_pred, self.from_logits, self.label_smoothing, reduction="mean"
+        )
 
 
 @serialization.register_serializable(package="plait")
@@ -762,19 +877,32 @@ class CategoricalCrossentropy(_BuiltinLoss):
         reduction, name (default "categorical_crossentropy"), dtype: as `Loss`.
     """
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction="sum_over_batch_size", name="categorical_crossentropy",
-                 dtype=None):
-        super().__init__(categorical_crossentropy, reduction=reduction, name=name,
-                         dtype=dtype, from_logits=from_logits,
-                         label_smoothing=label_smoothing, axis=axis)
+    def __init__(
+        self,
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="categorical_crossentropy",
+        dtype=None,
+    ):
+        super().__init__(
+            categorical_crossentropy,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
         self.from_logits = from_logits
         self.label_smoothing = label_smoothing
         self.axis = axis
 
     def _mean(self, y_true, y_pred):
-        return _categorical_crossentropy(y_true, y_pred, self.from_logits,
-                                         self.label_smoothing, self.axis, reduction="mean")
+        return _categorical_crossentropy(
+            y_true, y_pred, self.from_logits, self.label_smoothing, self.axis, reduction="mean"
+        )
 
 
 @serialization.register_serializable(package="plait")
@@ -795,17 +923,25 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
 
     _cast_labels = False
 
-    def __init__(self, from_logits=False, ignore_class=None,
-                 reduction="sum_over_batch_size", name="sparse_categorical_crossentropy",
-                 dtype=None, axis=-1, label_smoothing=0.0):
+    def __init__(
+        self,
+        from_logits=False,
+        ignore_class=None,
+        reduction="sum_over_batch_size",
+        name="sparse_categorical_crossentropy",
+        dtype=None,
+        axis=-1,
+        label_smoothing=0.0,
+    ):
         kwargs = {"from_logits": from_logits, "ignore_class": ignore_class}
         # Only non-default extensions go into the config, which stays Keras's otherwise.
         if axis != -1:
             kwargs["axis"] = axis
         if label_smoothing:
             kwargs["label_smoothing"] = label_smoothing
-        super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
-                         dtype=dtype, **kwargs)
+        super().__init__(
+            sparse_categorical_crossentropy, reduction=reduction, name=name, dtype=dtype, **kwargs
+        )
         self.from_logits = from_logits
         self.ignore_class = ignore_class
         self.axis = axis
@@ -814,9 +950,15 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
     def _mean(self, y_true, y_pred):
         if self.ignore_class is not None:
             return None  # Keras gives 0, not torch's NaN, when every label is ignored
-        return _sparse_categorical_crossentropy(y_true, y_pred, self.from_logits, None,
-                                                self.axis, self.label_smoothing,
-                                                reduction="mean")
+        return _sparse_categorical_crossentropy(
+            y_true,
+            y_pred,
+            self.from_logits,
+            None,
+            self.axis,
+            self.label_smoothing,
+            reduction="mean",
+        )
 
     def _values_and_mask(self, y_true, y_pred):
         values = self.call(y_true, y_pred)
@@ -847,21 +989,29 @@ _BY_FUNCTION: dict[Callable[..., Any], type] = {
 }
 _FUNCTIONS: dict[str, Callable[..., Any]] = {fn.__name__: fn for fn in _BY_FUNCTION}
 ALIASES = {
-    "bce": binary_crossentropy, "BCE": binary_crossentropy,
-    "kld": kl_divergence, "KLD": kl_divergence,
+    "bce": binary_crossentropy,
+    "BCE": binary_crossentropy,
+    "kld": kl_divergence,
+    "KLD": kl_divergence,
     "kullback_leibler_divergence": kl_divergence,
-    "mae": mean_absolute_error, "MAE": mean_absolute_error,
-    "mse": mean_squared_error, "MSE": mean_squared_error,
-    "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
-    "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
+    "mae": mean_absolute_error,
+    "MAE": mean_absolute_error,
+    "mse": mean_squared_error,
+    "MSE": mean_squared_error,
+    "mape": mean_absolute_percentage_error,
+    "MAPE": mean_absolute_percentage_error,
+    "msle": mean_squared_logarithmic_error,
+    "MSLE": mean_squared_logarithmic_error,
     "logcosh": log_cosh,
 }
 # Loss classes by class name, looked up before the shared registry (metrics has classes
 # of the same names).
 CLASSES = {cls.__name__: cls for cls in (Loss, LossFunctionWrapper, *_BY_FUNCTION.values())}
-_NAMES = {**_FUNCTIONS, **ALIASES,
-          **{name: cls for name, cls in CLASSES.items()
-             if cls not in (Loss, LossFunctionWrapper)}}
+_NAMES = {
+    **_FUNCTIONS,
+    **ALIASES,
+    **{name: cls for name, cls in CLASSES.items() if cls not in (Loss, LossFunctionWrapper)},
+}
 
 # Keras's names for the functions.
 mse = MSE = mean_squared_error
@@ -925,14 +1075,22 @@ def deserialize(config, custom_objects=None):
         if custom_objects and config in custom_objects:
             return get(custom_objects[config])
         return get(config)
-    return serialization.deserialize(config, {**CLASSES, **(custom_objects or {})},
-                                     kind="loss")
+    return serialization.deserialize(config, {**CLASSES, **(custom_objects or {})}, kind="loss")
 
 
 # --- focal, overlap, sequence and metric-learning losses -------------------------------
 
-def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
-                              gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
+
+def binary_focal_crossentropy(
+    y_true,
+    y_pred,
+    apply_class_balancing=False,
+    alpha=0.25,
+    gamma=2.0,
+    from_logits=False,
+    label_smoothing=0.0,
+    axis=-1,
+):
     """Binary focal crossentropy (Lin et al., 2018), averaged over `axis`.
 
     Each element's binary crossentropy is scaled by `(1 - p_t) ** gamma`, where `p_t` is
@@ -971,8 +1129,9 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     return focal.mean(dim=axis)
 
 
-def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0,
-                                   from_logits=False, label_smoothing=0.0, axis=-1):
+def categorical_focal_crossentropy(
+    y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1
+):
     """Categorical focal crossentropy: `sum(alpha * (1 - p)**gamma * -y_true * log(p))`
     over `axis`, with `p` the predictions rescaled to sum to 1 and clipped to
     `[EPSILON, 1 - EPSILON]` (a softmax first with `from_logits=True`).
@@ -993,15 +1152,20 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0,
         ValueError: when `axis` is a bool.
     """
     if isinstance(axis, bool):  # Keras raises a ValueError here
-        raise ValueError("Argument `axis` of categorical_focal_crossentropy must be an int. "  # noqa: TRY004
-                         f"Received: axis={axis} of type {type(axis)}")
+        raise ValueError(
+            "Argument `axis` of categorical_focal_crossentropy must be an int. "  # noqa: TRY004
+            f"Received: axis={axis} of type {type(axis)}"
+        )
     y_true, y_pred = _pair(y_true, y_pred)
     if y_pred.shape[-1] == 1:
         warnings.warn(
             "In loss categorical_focal_crossentropy, expected y_pred.shape to be "
             "(batch_size, num_classes) with num_classes > 1. Received: "
             f"y_pred.shape={tuple(y_pred.shape)}. Consider using 'binary_crossentropy' "
-            "if you only have 2 classes.", SyntaxWarning, stacklevel=2)
+            "if you only have 2 classes.",
+            SyntaxWarning,
+            stacklevel=2,
+        )
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
     if from_logits:
@@ -1032,20 +1196,23 @@ def ctc(y_true, y_pred):
     y_pred = _as_pred(y_pred)
     y_true = _like(y_true, y_pred.device)
     if y_true.ndim != 2:
-        raise ValueError("Targets `y_true` are expected to be a tensor of shape "
-                         "`(batch_size, max_length)` in integer format. "
-                         f"Received: y_true.shape={tuple(y_true.shape)}")
+        raise ValueError(
+            "Targets `y_true` are expected to be a tensor of shape "
+            "`(batch_size, max_length)` in integer format. "
+            f"Received: y_true.shape={tuple(y_true.shape)}"
+        )
     if y_pred.ndim != 3:
-        raise ValueError("Logits `y_pred` are expected to be a tensor of shape "
-                         "`(batch_size, max_length, num_classes)`. "
-                         f"Received: y_pred.shape={tuple(y_pred.shape)}")
+        raise ValueError(
+            "Logits `y_pred` are expected to be a tensor of shape "
+            "`(batch_size, max_length, num_classes)`. "
+            f"Received: y_pred.shape={tuple(y_pred.shape)}"
+        )
     labels = y_true.long()
     batch, steps = y_pred.shape[0], y_pred.shape[1]
     label_lengths = (labels != 0).sum(dim=-1)
     input_lengths = torch.full((batch,), steps, dtype=torch.long, device=y_pred.device)
     log_probs = torch.log_softmax(y_pred.transpose(0, 1), dim=-1)
-    return F.ctc_loss(log_probs, labels, input_lengths, label_lengths, blank=0,
-                      reduction="none")
+    return F.ctc_loss(log_probs, labels, input_lengths, label_lengths, blank=0, reduction="none")
 
 
 def _overlap_axis(axis):
@@ -1094,8 +1261,9 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     return 1.0 - intersection / (intersection + fp * alpha + fn * beta + EPSILON)
 
 
-def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
-           gamma=80, margin=0.4):
+def circle(
+    y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True, gamma=80, margin=0.4
+):
     """Circle loss (Sun et al., 2020) between integer labels and L2-normalized
     embeddings, one value per sample.
 
@@ -1113,19 +1281,18 @@ def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal
     """
     y_pred = _as_pred(y_pred)
     labels = _like(y_true, y_pred.device).long().reshape(-1, 1)
-    refs = y_pred if ref_embeddings is None else _like(ref_embeddings, y_pred.device,
-                                                       y_pred.dtype)
+    refs = y_pred if ref_embeddings is None else _like(ref_embeddings, y_pred.device, y_pred.dtype)
     ref = labels if ref_labels is None else _like(ref_labels, y_pred.device).long()
     ref = ref.reshape(-1, 1)
     distances = torch.clamp(1.0 - y_pred @ refs.T, min=0.0)
     positive = labels == ref.T
     negative = ~positive
     if remove_diagonal:
-        positive = positive & ~torch.eye(labels.shape[0], ref.shape[0], dtype=torch.bool,
-                                         device=y_pred.device)
+        positive = positive & ~torch.eye(
+            labels.shape[0], ref.shape[0], dtype=torch.bool, device=y_pred.device
+        )
     pos_weights = torch.clamp((margin + distances) * positive.to(distances.dtype), min=0.0)
-    neg_weights = torch.clamp((1.0 + margin - distances) * negative.to(distances.dtype),
-                              min=0.0)
+    neg_weights = torch.clamp((1.0 + margin - distances) * negative.to(distances.dtype), min=0.0)
     pos = -gamma * pos_weights * (margin - distances)
     neg = gamma * neg_weights * (1.0 - margin - distances)
     minus_inf = torch.tensor(float("-inf"), dtype=distances.dtype, device=distances.device)
@@ -1153,35 +1320,48 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
     return (1.0 - torch.pow(p, q)) / q
 
 
-def _keyword_class(class_name, fn, default_name, doc, arg_names, int_labels=False,
-                   mask=None):
+def _keyword_class(class_name, fn, default_name, doc, arg_names, int_labels=False, mask=None):
     """A built-in loss class whose constructor takes `fn`'s keyword arguments (in Keras's
     order, `arg_names` with defaults), then reduction, name, dtype."""
+
     def __init__(self, *args, **kwargs):
         params = dict(arg_names)
-        params.update({"reduction": "sum_over_batch_size", "name": default_name,
-                       "dtype": None})
+        params.update({"reduction": "sum_over_batch_size", "name": default_name, "dtype": None})
         order = list(getattr(type(self), "_order", params))
         if len(args) > len(order):
-            raise TypeError(f"{class_name}() takes at most {len(order)} positional "
-                            f"arguments. Received: {len(args)}")
+            raise TypeError(
+                f"{class_name}() takes at most {len(order)} positional "
+                f"arguments. Received: {len(args)}"
+            )
         for key, value in zip(order, args):
             if key in kwargs:
                 raise TypeError(f"{class_name}() got multiple values for argument '{key}'")
             kwargs[key] = value
         unknown = set(kwargs) - set(params)
         if unknown:
-            raise TypeError(f"{class_name}() got unexpected arguments {sorted(unknown)}. "
-                            f"Expected some of {list(params)}.")
+            raise TypeError(
+                f"{class_name}() got unexpected arguments {sorted(unknown)}. "
+                f"Expected some of {list(params)}."
+            )
         params.update(kwargs)
         fn_kwargs = {key: params[key] for key in dict(arg_names)}
-        _BuiltinLoss.__init__(self, fn, reduction=params["reduction"], name=params["name"],
-                              dtype=params["dtype"], **fn_kwargs)
+        _BuiltinLoss.__init__(
+            self,
+            fn,
+            reduction=params["reduction"],
+            name=params["name"],
+            dtype=params["dtype"],
+            **fn_kwargs,
+        )
         for key, value in fn_kwargs.items():
             setattr(self, key, value)
 
-    attrs = {"__init__": __init__, "__doc__": doc, "__module__": __name__,
-             "_cast_labels": not int_labels}
+    attrs = {
+        "__init__": __init__,
+        "__doc__": doc,
+        "__module__": __name__,
+        "_cast_labels": not int_labels,
+    }
     if mask is not None:
         attrs["_values_and_mask"] = mask
     cls = type(class_name, (_BuiltinLoss,), attrs)
@@ -1204,45 +1384,104 @@ _FOCAL_DOC = """{what}
 
 
 def _doc(cls, name, what, args):
-    return _FOCAL_DOC.format(what=what, cls=cls, name=name,
-                             args="".join(f"        {a}\n" for a in args))
+    return _FOCAL_DOC.format(
+        what=what, cls=cls, name=name, args="".join(f"        {a}\n" for a in args)
+    )
 
 
 BinaryFocalCrossentropy = _keyword_class(
-    "BinaryFocalCrossentropy", binary_focal_crossentropy, "binary_focal_crossentropy",
-    _doc("BinaryFocalCrossentropy", "binary_focal_crossentropy",
-         "Binary focal crossentropy: binary crossentropy scaled by `(1 - p_t) ** gamma`.",
-         ["apply_class_balancing: weight class 1 by alpha, 0 by 1 - alpha. Default False.",
-          "alpha: default 0.25.", "gamma: default 2.0.", "from_logits: default False.",
-          "label_smoothing: default 0.", "axis: default -1."]),
-    [("apply_class_balancing", False), ("alpha", 0.25), ("gamma", 2.0),
-     ("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)])
+    "BinaryFocalCrossentropy",
+    binary_focal_crossentropy,
+    "binary_focal_crossentropy",
+    _doc(
+        "BinaryFocalCrossentropy",
+        "binary_focal_crossentropy",
+        "Binary focal crossentropy: binary crossentropy scaled by `(1 - p_t) ** gamma`.",
+        [
+            "apply_class_balancing: weight class 1 by alpha, 0 by 1 - alpha. Default False.",
+            "alpha: default 0.25.",
+            "gamma: default 2.0.",
+            "from_logits: default False.",
+            "label_smoothing: default 0.",
+            "axis: default -1.",
+        ],
+    ),
+    [
+        ("apply_class_balancing", False),
+        ("alpha", 0.25),
+        ("gamma", 2.0),
+        ("from_logits", False),
+        ("label_smoothing", 0.0),
+        ("axis", -1),
+    ],
+)
 CategoricalFocalCrossentropy = _keyword_class(
-    "CategoricalFocalCrossentropy", categorical_focal_crossentropy,
+    "CategoricalFocalCrossentropy",
+    categorical_focal_crossentropy,
     "categorical_focal_crossentropy",
-    _doc("CategoricalFocalCrossentropy", "categorical_focal_crossentropy",
-         "Categorical focal crossentropy for one-hot labels.",
-         ["alpha: a float or one per class. Default 0.25.", "gamma: default 2.0.",
-          "from_logits: default False.", "label_smoothing: default 0.",
-          "axis: default -1."]),
-    [("alpha", 0.25), ("gamma", 2.0), ("from_logits", False), ("label_smoothing", 0.0),
-     ("axis", -1)])
+    _doc(
+        "CategoricalFocalCrossentropy",
+        "categorical_focal_crossentropy",
+        "Categorical focal crossentropy for one-hot labels.",
+        [
+            "alpha: a float or one per class. Default 0.25.",
+            "gamma: default 2.0.",
+            "from_logits: default False.",
+            "label_smoothing: default 0.",
+            "axis: default -1.",
+        ],
+    ),
+    [
+        ("alpha", 0.25),
+        ("gamma", 2.0),
+        ("from_logits", False),
+        ("label_smoothing", 0.0),
+        ("axis", -1),
+    ],
+)
 CTC = _keyword_class(
-    "CTC", ctc, "ctc",
-    _doc("CTC", "ctc", "CTC loss between integer label sequences (0 = blank) and "
-         "logits `(batch, steps, num_classes)`.", []), [], int_labels=True)
+    "CTC",
+    ctc,
+    "ctc",
+    _doc(
+        "CTC",
+        "ctc",
+        "CTC loss between integer label sequences (0 = blank) and "
+        "logits `(batch, steps, num_classes)`.",
+        [],
+    ),
+    [],
+    int_labels=True,
+)
 Dice = _keyword_class(
-    "Dice", dice, "dice",
-    _doc("Dice", "dice", "Dice loss: `1 - 2 * sum(y_true * y_pred) / (sum(y_true) + "
-         "sum(y_pred))`.", ["axis: the axes summed over. Default None (all)."]),
-    [("axis", None)])
+    "Dice",
+    dice,
+    "dice",
+    _doc(
+        "Dice",
+        "dice",
+        "Dice loss: `1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred))`.",
+        ["axis: the axes summed over. Default None (all)."],
+    ),
+    [("axis", None)],
+)
 Dice._order = ("reduction", "name", "axis", "dtype")
 Tversky = _keyword_class(
-    "Tversky", tversky, "tversky",
-    _doc("Tversky", "tversky", "Tversky loss, Dice with weighted error terms.",
-         ["alpha: default 0.5.", "beta: default 0.5.",
-          "axis: the axes summed over. Default None (all)."]),
-    [("alpha", 0.5), ("beta", 0.5), ("axis", None)])
+    "Tversky",
+    tversky,
+    "tversky",
+    _doc(
+        "Tversky",
+        "tversky",
+        "Tversky loss, Dice with weighted error terms.",
+        [
+            "alpha: default 0.5.",
+            "beta: default 0.5.",
+            "axis: the axes summed over. Default None (all).",
+        ],
+    ),
+    [("alpha", 0.5), ("beta", 0.5), ("axis", None)],
+)
 Tversky._order = ("alpha", "beta", "reduction", "name", "axis", "dtype")
 
 
@@ -1252,38 +1491,58 @@ def _circle_mask(self, y_true, y_pred):
 
 
 Circle = _keyword_class(
-    "Circle", circle, "circle",
-    _doc("Circle", "circle", "Circle loss between integer labels and L2-normalized "
-         "embeddings; the mean runs over the samples whose loss is positive.",
-         ["gamma: default 80.0.", "margin: default 0.4.",
-          "remove_diagonal: default True."]),
-    [("gamma", 80.0), ("margin", 0.4), ("remove_diagonal", True)], mask=_circle_mask)
+    "Circle",
+    circle,
+    "circle",
+    _doc(
+        "Circle",
+        "circle",
+        "Circle loss between integer labels and L2-normalized "
+        "embeddings; the mean runs over the samples whose loss is positive.",
+        ["gamma: default 80.0.", "margin: default 0.4.", "remove_diagonal: default True."],
+    ),
+    [("gamma", 80.0), ("margin", 0.4), ("remove_diagonal", True)],
+    mask=_circle_mask,
+)
 
 
 CategoricalGeneralizedCrossEntropy = _keyword_class(
-    "CategoricalGeneralizedCrossEntropy", categorical_generalized_cross_entropy,
+    "CategoricalGeneralizedCrossEntropy",
+    categorical_generalized_cross_entropy,
     "categorical_generalized_cross_entropy",
-    _doc("CategoricalGeneralizedCrossEntropy", "categorical_generalized_cross_entropy",
-         "Generalized crossentropy `(1 - p**q) / q` for integer labels.",
-         ["q: in (0, 1). Default 0.5."]),
-    [("q", 0.5)], int_labels=True)
+    _doc(
+        "CategoricalGeneralizedCrossEntropy",
+        "categorical_generalized_cross_entropy",
+        "Generalized crossentropy `(1 - p**q) / q` for integer labels.",
+        ["q: in (0, 1). Default 0.5."],
+    ),
+    [("q", 0.5)],
+    int_labels=True,
+)
 _gce_init = CategoricalGeneralizedCrossEntropy.__init__
 
 
 def _checked_gce_init(self, *args, **kwargs):
     q = args[0] if args else kwargs.get("q", 0.5)
     if not 0 < q < 1:
-        raise ValueError("Argument `q` of CategoricalGeneralizedCrossEntropy must be in "
-                         f"the interval (0, 1). Received: q={q}")
+        raise ValueError(
+            "Argument `q` of CategoricalGeneralizedCrossEntropy must be in "
+            f"the interval (0, 1). Received: q={q}"
+        )
     _gce_init(self, *args, **kwargs)
 
 
 CategoricalGeneralizedCrossEntropy.__init__ = _checked_gce_init
 
-_NEW: dict[Callable[..., Any], type] = {binary_focal_crossentropy: BinaryFocalCrossentropy,
-        categorical_focal_crossentropy: CategoricalFocalCrossentropy, ctc: CTC,
-        dice: Dice, tversky: Tversky, circle: Circle,
-        categorical_generalized_cross_entropy: CategoricalGeneralizedCrossEntropy}
+_NEW: dict[Callable[..., Any], type] = {
+    binary_focal_crossentropy: BinaryFocalCrossentropy,
+    categorical_focal_crossentropy: CategoricalFocalCrossentropy,
+    ctc: CTC,
+    dice: Dice,
+    tversky: Tversky,
+    circle: Circle,
+    categorical_generalized_cross_entropy: CategoricalGeneralizedCrossEntropy,
+}
 _BY_FUNCTION.update(_NEW)
 _FUNCTIONS.update({fn.__name__: fn for fn in _NEW})
 CLASSES.update({cls.__name__: cls for cls in _NEW.values()})

@@ -11,6 +11,7 @@ metrics by summing the states.
     m.update_state(y_true, y_pred)
     m.result()                                      # tensor(0.75)
 """
+
 import functools
 from typing import Any
 
@@ -19,32 +20,93 @@ import torch
 from plait import losses, serialization
 from plait.utils import dtypes, variables
 from plait.losses import (  # noqa: F401  (Keras exposes the loss functions as metrics)
-    binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
-    kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
-    mean_squared_error, mean_squared_logarithmic_error, poisson,
-    sparse_categorical_crossentropy, squared_hinge, squeeze_or_expand_to_same_rank)
+    binary_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+    squeeze_or_expand_to_same_rank,
+)
 
 __all__ = [
-    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
-    "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "FalseNegatives",
-    "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
-    "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
-    "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "Recall",
-    "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
-    "SparseTopKCategoricalAccuracy", "SquaredHinge", "Sum", "TopKCategoricalAccuracy",
-    "TrueNegatives", "TruePositives", "accuracy", "binary_accuracy", "binary_crossentropy",
-    "categorical_accuracy", "categorical_crossentropy", "categorical_hinge",
-    "cosine_similarity", "deserialize", "get", "hinge", "huber", "kl_divergence",
-    "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
-    "mean_squared_error", "mean_squared_logarithmic_error", "poisson", "serialize",
-    "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
-    "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy"
+    "AUC",
+    "Accuracy",
+    "BinaryAccuracy",
+    "BinaryCrossentropy",
+    "CategoricalAccuracy",
+    "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "FalseNegatives",
+    "FalsePositives",
+    "Hinge",
+    "KLDivergence",
+    "LogCoshError",
+    "Mean",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanMetricWrapper",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Metric",
+    "Poisson",
+    "Precision",
+    "Recall",
+    "RootMeanSquaredError",
+    "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy",
+    "SquaredHinge",
+    "Sum",
+    "TopKCategoricalAccuracy",
+    "TrueNegatives",
+    "TruePositives",
+    "accuracy",
+    "binary_accuracy",
+    "binary_crossentropy",
+    "categorical_accuracy",
+    "categorical_crossentropy",
+    "categorical_hinge",
+    "cosine_similarity",
+    "deserialize",
+    "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "poisson",
+    "serialize",
+    "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy",
+    "squared_hinge",
+    "top_k_categorical_accuracy",
 ]
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
-                                  and v.__module__ == __name__ and not n.startswith("_")})
+    return sorted(
+        set(__all__)
+        | {
+            n
+            for n, v in globals().items()
+            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
+        }
+    )
+
 
 NEG_INF = -1e10
 
@@ -53,6 +115,7 @@ _DTYPES = {name: dtypes.FLOATS[name] for name in ("float32", "float64")}
 
 def _no_grad(fn):
     """Run `fn` without autograd; nested calls skip the (costly) context switch."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         if not torch.is_grad_enabled():
@@ -73,6 +136,7 @@ def _divide_no_nan(a, b):
 
 # --- the base class --------------------------------------------------------------------
 
+
 class Metric:
     """Base class of metrics.
 
@@ -90,8 +154,10 @@ class Metric:
         names = {torch.float32: "float32", torch.float64: "float64"}
         dtype = names.get(dtype, dtype)
         if dtype is not None and dtype not in _DTYPES:
-            raise ValueError(f"Invalid value for argument `dtype`. Expected one of "
-                             f"{list(_DTYPES)}. Received: dtype={dtype!r}")
+            raise ValueError(
+                f"Invalid value for argument `dtype`. Expected one of "
+                f"{list(_DTYPES)}. Received: dtype={dtype!r}"
+            )
         self.name = name or losses._snake_case(type(self).__name__)
         self.dtype = dtype or "float32"
         self._dtype = _DTYPES[self.dtype]
@@ -104,8 +170,7 @@ class Metric:
         if "update_state" in cls.__dict__:
             cls.update_state = _no_grad(cls.__dict__["update_state"])
 
-    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
-                     name=None):
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
         """Create a state tensor, filled by `initializer` ("zeros", "ones", a number or
         an initializer), stored as attribute `name` (default `variable`, `variable_1`,
         ...). It answers Keras's variable API (`assign`, `assign_add`, `numpy()`)."""
@@ -114,13 +179,22 @@ class Metric:
             while name in self._variable_names:
                 i += 1
                 name = f"variable_{i}"
-        torch_dtype = dtype if isinstance(dtype, torch.dtype) else \
-            _DTYPES.get(dtype, self._dtype) if dtype is not None else self._dtype
+        torch_dtype = (
+            dtype
+            if isinstance(dtype, torch.dtype)
+            else _DTYPES.get(dtype, self._dtype)
+            if dtype is not None
+            else self._dtype
+        )
         shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
-        fill = {"zeros": 0.0, "ones": 1.0}.get(initializer, initializer) \
-            if isinstance(initializer, (str, int, float)) else None
+        fill = (
+            {"zeros": 0.0, "ones": 1.0}.get(initializer, initializer)
+            if isinstance(initializer, (str, int, float))
+            else None
+        )
         if fill is None or isinstance(fill, str):
             from plait import initializers
+
             value = initializers.get(initializer)(shape, dtype=torch_dtype)
             value = torch.as_tensor(value, dtype=torch_dtype, device=self._device)
         else:
@@ -132,8 +206,15 @@ class Metric:
         self._initial[name] = value.detach().clone() if fill is None else float(fill)
         return value
 
-    def add_weight(self, name=None, shape=(), aggregation="sum", synchronization=None,
-                   initializer="zeros", dtype=None):
+    def add_weight(
+        self,
+        name=None,
+        shape=(),
+        aggregation="sum",
+        synchronization=None,
+        initializer="zeros",
+        dtype=None,
+    ):
         """Keras 2's name for `add_variable` (`self.add_weight(name="tp",
         initializer="zeros")`)."""
         return self.add_variable(shape, initializer, dtype, name=name)
@@ -172,8 +253,7 @@ class Metric:
             self._place(device)
 
     def update_state(self, *args, **kwargs):
-        raise NotImplementedError(f"Metric '{type(self).__name__}' must implement "
-                                  "update_state().")
+        raise NotImplementedError(f"Metric '{type(self).__name__}' must implement update_state().")
 
     def result(self):
         raise NotImplementedError(f"Metric '{type(self).__name__}' must implement result().")
@@ -228,6 +308,7 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
 
 # --- reductions ------------------------------------------------------------------------
 
+
 @serialization.register_serializable(package="plait")
 class Sum(Metric):
     """The (weighted) sum of the values.
@@ -244,8 +325,9 @@ class Sum(Metric):
         self.total = self.add_variable((), name="total")
 
     def update_state(self, values, sample_weight=None):
-        values, _ = reduce_to_samplewise_values(self._tensor(values), sample_weight,
-                                                torch.sum, self._dtype)
+        values, _ = reduce_to_samplewise_values(
+            self._tensor(values), sample_weight, torch.sum, self._dtype
+        )
         self.total.add_(values.sum())
 
     def result(self):
@@ -276,8 +358,9 @@ class Mean(Metric):
             self.total.add_(values * sample_weight)
             self.count.add_(sample_weight)
             return
-        values, sample_weight = reduce_to_samplewise_values(values, sample_weight,
-                                                            torch.mean, self._dtype)
+        values, sample_weight = reduce_to_samplewise_values(
+            values, sample_weight, torch.mean, self._dtype
+        )
         self.total.add_(values.sum())
         if sample_weight is not None:
             self.count.add_(sample_weight.sum())
@@ -314,21 +397,28 @@ class MeanMetricWrapper(Mean):
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):
-        return {**super().get_config(), "fn": serialization.function_name(self._fn),
-                **self._fn_kwargs}
+        return {
+            **super().get_config(),
+            "fn": serialization.function_name(self._fn),
+            **self._fn_kwargs,
+        }
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         name = config.pop("fn")
-        fn = ((custom_objects or {}).get(name) or _FUNCTIONS.get(name)
-              or serialization.get_function(name, custom_objects))
+        fn = (
+            (custom_objects or {}).get(name)
+            or _FUNCTIONS.get(name)
+            or serialization.get_function(name, custom_objects)
+        )
         if fn is None:
             short = str(name).rpartition(">")[2]
             raise ValueError(
                 f"Cannot rebuild MeanMetricWrapper: unknown metric function '{name}'. "
                 f"Pass it in custom_objects={{'{short}': {short}}}, or decorate it with "
-                "@plait.saving.register_serializable().")
+                "@plait.saving.register_serializable()."
+            )
         return cls(fn, **config)
 
 
@@ -350,6 +440,7 @@ class _Wrapped(MeanMetricWrapper):
 
 
 # --- accuracy --------------------------------------------------------------------------
+
 
 def _pred_and_true(y_true, y_pred):
     if not isinstance(y_pred, torch.Tensor):
@@ -457,15 +548,24 @@ def _metric_class(class_name, fn, default_name, doc, **defaults):
         for key, value in {**defaults, **kwargs}.items():
             setattr(self, key, value)
 
-    cls = type(class_name, (_Wrapped,), {"__init__": __init__, "__doc__": doc,
-                                         "_function": staticmethod(fn),
-                                         "__module__": __name__})
+    cls = type(
+        class_name,
+        (_Wrapped,),
+        {
+            "__init__": __init__,
+            "__doc__": doc,
+            "_function": staticmethod(fn),
+            "__module__": __name__,
+        },
+    )
     return cls
 
 
 def _args_doc(name, extra=""):
-    return (f"\n\n    Args:\n        name: default \"{name}\".\n"
-            f"        dtype: default \"float32\".{extra}\n")
+    return (
+        f'\n\n    Args:\n        name: default "{name}".\n'
+        f'        dtype: default "float32".{extra}\n'
+    )
 
 
 @serialization.register_serializable(package="plait")
@@ -479,23 +579,27 @@ class Accuracy(_Wrapped):
 
 @serialization.register_serializable(package="plait")
 class BinaryAccuracy(_Wrapped):
-    __doc__ = ("How often `(y_pred > threshold)` matches binary labels." + _args_doc(
-        "binary_accuracy", "\n        threshold: default 0.5. Any float is accepted "
-        "(use 0.0 for logits; Keras 3 accepts only (0, 1))."))
+    __doc__ = "How often `(y_pred > threshold)` matches binary labels." + _args_doc(
+        "binary_accuracy",
+        "\n        threshold: default 0.5. Any float is accepted "
+        "(use 0.0 for logits; Keras 3 accepts only (0, 1)).",
+    )
     _function = staticmethod(binary_accuracy)
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-            raise TypeError("Argument `threshold` must be a float. "
-                            f"Received: threshold={threshold!r}")
+            raise TypeError(
+                f"Argument `threshold` must be a float. Received: threshold={threshold!r}"
+            )
         super().__init__(name, dtype, threshold=float(threshold))
         self.threshold = float(threshold)
 
 
 @serialization.register_serializable(package="plait")
 class CategoricalAccuracy(_Wrapped):
-    __doc__ = ("How often the highest prediction matches the one-hot label."
-               + _args_doc("categorical_accuracy"))
+    __doc__ = "How often the highest prediction matches the one-hot label." + _args_doc(
+        "categorical_accuracy"
+    )
     _function = staticmethod(categorical_accuracy)
 
     def __init__(self, name="categorical_accuracy", dtype=None):
@@ -504,8 +608,9 @@ class CategoricalAccuracy(_Wrapped):
 
 @serialization.register_serializable(package="plait")
 class SparseCategoricalAccuracy(_Wrapped):
-    __doc__ = ("How often the highest prediction matches the integer label."
-               + _args_doc("sparse_categorical_accuracy"))
+    __doc__ = "How often the highest prediction matches the integer label." + _args_doc(
+        "sparse_categorical_accuracy"
+    )
     _function = staticmethod(sparse_categorical_accuracy)
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
@@ -514,8 +619,9 @@ class SparseCategoricalAccuracy(_Wrapped):
 
 @serialization.register_serializable(package="plait")
 class TopKCategoricalAccuracy(_Wrapped):
-    __doc__ = ("How often the one-hot label is among the k highest predictions." +
-               _args_doc("top_k_categorical_accuracy", "\n        k: default 5."))
+    __doc__ = "How often the one-hot label is among the k highest predictions." + _args_doc(
+        "top_k_categorical_accuracy", "\n        k: default 5."
+    )
     _function = staticmethod(top_k_categorical_accuracy)
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
@@ -525,14 +631,16 @@ class TopKCategoricalAccuracy(_Wrapped):
 
 @serialization.register_serializable(package="plait")
 class SparseTopKCategoricalAccuracy(_Wrapped):
-    __doc__ = ("How often the integer label is among the k highest predictions." +
-               _args_doc("sparse_top_k_categorical_accuracy",
-                         "\n        k: default 5.\n        from_sorted_ids: y_pred holds "
-                         "class ids sorted by score. Default False."))
+    __doc__ = "How often the integer label is among the k highest predictions." + _args_doc(
+        "sparse_top_k_categorical_accuracy",
+        "\n        k: default 5.\n        from_sorted_ids: y_pred holds "
+        "class ids sorted by score. Default False.",
+    )
     _function = staticmethod(sparse_top_k_categorical_accuracy)
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
-                 from_sorted_ids=False):
+    def __init__(
+        self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False
+    ):
         kwargs = {"k": k}
         if from_sorted_ids:
             kwargs["from_sorted_ids"] = True
@@ -546,54 +654,101 @@ class SparseTopKCategoricalAccuracy(_Wrapped):
 # loss keeps the name there); plait.metrics.deserialize finds them in CLASSES.
 
 MeanSquaredError = _metric_class(
-    "MeanSquaredError", mean_squared_error, "mean_squared_error",
-    "Mean of `square(y_true - y_pred)`." + _args_doc("mean_squared_error"))
+    "MeanSquaredError",
+    mean_squared_error,
+    "mean_squared_error",
+    "Mean of `square(y_true - y_pred)`." + _args_doc("mean_squared_error"),
+)
 MeanAbsoluteError = _metric_class(
-    "MeanAbsoluteError", mean_absolute_error, "mean_absolute_error",
-    "Mean of `abs(y_true - y_pred)`." + _args_doc("mean_absolute_error"))
+    "MeanAbsoluteError",
+    mean_absolute_error,
+    "mean_absolute_error",
+    "Mean of `abs(y_true - y_pred)`." + _args_doc("mean_absolute_error"),
+)
 MeanAbsolutePercentageError = _metric_class(
-    "MeanAbsolutePercentageError", mean_absolute_percentage_error,
+    "MeanAbsolutePercentageError",
+    mean_absolute_percentage_error,
     "mean_absolute_percentage_error",
-    "Mean absolute percentage error." + _args_doc("mean_absolute_percentage_error"))
+    "Mean absolute percentage error." + _args_doc("mean_absolute_percentage_error"),
+)
 MeanSquaredLogarithmicError = _metric_class(
-    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+    "MeanSquaredLogarithmicError",
+    mean_squared_logarithmic_error,
     "mean_squared_logarithmic_error",
-    "Mean squared logarithmic error." + _args_doc("mean_squared_logarithmic_error"))
+    "Mean squared logarithmic error." + _args_doc("mean_squared_logarithmic_error"),
+)
 CosineSimilarity = _metric_class(
-    "CosineSimilarity", cosine_similarity, "cosine_similarity",
+    "CosineSimilarity",
+    cosine_similarity,
+    "cosine_similarity",
     "Mean cosine similarity of y_true and y_pred (positive, unlike the loss)."
-    + _args_doc("cosine_similarity", "\n        axis: default -1."), axis=-1)
+    + _args_doc("cosine_similarity", "\n        axis: default -1."),
+    axis=-1,
+)
 LogCoshError = _metric_class(
-    "LogCoshError", log_cosh, "logcosh",
-    "Mean of `log(cosh(y_pred - y_true))`." + _args_doc("logcosh"))
+    "LogCoshError",
+    log_cosh,
+    "logcosh",
+    "Mean of `log(cosh(y_pred - y_true))`." + _args_doc("logcosh"),
+)
 Hinge = _metric_class("Hinge", hinge, "hinge", "Mean hinge loss." + _args_doc("hinge"))
-SquaredHinge = _metric_class("SquaredHinge", squared_hinge, "squared_hinge",
-                             "Mean squared hinge loss." + _args_doc("squared_hinge"))
+SquaredHinge = _metric_class(
+    "SquaredHinge",
+    squared_hinge,
+    "squared_hinge",
+    "Mean squared hinge loss." + _args_doc("squared_hinge"),
+)
 CategoricalHinge = _metric_class(
-    "CategoricalHinge", categorical_hinge, "categorical_hinge",
-    "Mean categorical hinge loss." + _args_doc("categorical_hinge"))
+    "CategoricalHinge",
+    categorical_hinge,
+    "categorical_hinge",
+    "Mean categorical hinge loss." + _args_doc("categorical_hinge"),
+)
 KLDivergence = _metric_class(
-    "KLDivergence", kl_divergence, "kl_divergence",
-    "Mean Kullback-Leibler divergence." + _args_doc("kl_divergence"))
-Poisson = _metric_class("Poisson", poisson, "poisson",
-                        "Mean Poisson loss." + _args_doc("poisson"))
+    "KLDivergence",
+    kl_divergence,
+    "kl_divergence",
+    "Mean Kullback-Leibler divergence." + _args_doc("kl_divergence"),
+)
+Poisson = _metric_class("Poisson", poisson, "poisson", "Mean Poisson loss." + _args_doc("poisson"))
 BinaryCrossentropy = _metric_class(
-    "BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
-    "Mean binary crossentropy." + _args_doc(
-        "binary_crossentropy", "\n        from_logits: default False.\n"
-        "        label_smoothing: default 0."), from_logits=False, label_smoothing=0.0)
+    "BinaryCrossentropy",
+    binary_crossentropy,
+    "binary_crossentropy",
+    "Mean binary crossentropy."
+    + _args_doc(
+        "binary_crossentropy",
+        "\n        from_logits: default False.\n        label_smoothing: default 0.",
+    ),
+    from_logits=False,
+    label_smoothing=0.0,
+)
 CategoricalCrossentropy = _metric_class(
-    "CategoricalCrossentropy", categorical_crossentropy, "categorical_crossentropy",
-    "Mean categorical crossentropy." + _args_doc(
-        "categorical_crossentropy", "\n        from_logits: default False.\n"
-        "        label_smoothing: default 0.\n        axis: default -1."),
-    from_logits=False, label_smoothing=0.0, axis=-1)
+    "CategoricalCrossentropy",
+    categorical_crossentropy,
+    "categorical_crossentropy",
+    "Mean categorical crossentropy."
+    + _args_doc(
+        "categorical_crossentropy",
+        "\n        from_logits: default False.\n"
+        "        label_smoothing: default 0.\n        axis: default -1.",
+    ),
+    from_logits=False,
+    label_smoothing=0.0,
+    axis=-1,
+)
 SparseCategoricalCrossentropy = _metric_class(
-    "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
+    "SparseCategoricalCrossentropy",
+    sparse_categorical_crossentropy,
     "sparse_categorical_crossentropy",
-    "Mean sparse categorical crossentropy." + _args_doc(
-        "sparse_categorical_crossentropy", "\n        from_logits: default False.\n"
-        "        axis: default -1."), from_logits=False, axis=-1)
+    "Mean sparse categorical crossentropy."
+    + _args_doc(
+        "sparse_categorical_crossentropy",
+        "\n        from_logits: default False.\n        axis: default -1.",
+    ),
+    from_logits=False,
+    axis=-1,
+)
 
 
 @serialization.register_serializable(package="plait")
@@ -620,11 +775,14 @@ class RootMeanSquaredError(Mean):
 
 # --- confusion-matrix metrics ----------------------------------------------------------
 
+
 def _check_thresholds(thresholds):
     bad = [t for t in thresholds if t is None or not 0 <= t <= 1]
     if bad:
-        raise ValueError(f"Invalid value for argument `thresholds`: every threshold must "
-                         f"be in [0, 1]. Received: thresholds={thresholds}")
+        raise ValueError(
+            f"Invalid value for argument `thresholds`: every threshold must "
+            f"be in [0, 1]. Received: thresholds={thresholds}"
+        )
 
 
 def _to_list(x):
@@ -654,11 +812,12 @@ def _prepare_confusion(y_true, y_pred, sample_weight, dtype, top_k=None, class_i
         if y_pred.ndim == 1:
             raise ValueError(
                 "When `class_id` is set, y_pred must have shape (num_samples, num_classes). "
-                f"Received: y_pred.shape={tuple(y_pred.shape)}")
-        y_true = y_true[..., class_id:class_id + 1]
-        y_pred = y_pred[..., class_id:class_id + 1]
+                f"Received: y_pred.shape={tuple(y_pred.shape)}"
+            )
+        y_true = y_true[..., class_id : class_id + 1]
+        y_pred = y_pred[..., class_id : class_id + 1]
         if weights is not None and weights.ndim == y_pred.ndim and weights.shape[-1] != 1:
-            weights = weights[..., class_id:class_id + 1]
+            weights = weights[..., class_id : class_id + 1]
     if weights is None:
         weights = torch.ones((), dtype=dtype, device=y_pred.device)
     y_true, y_pred, weights = torch.broadcast_tensors(y_true, y_pred, weights)
@@ -704,20 +863,28 @@ class _ConfusionBase(Metric):
         self._sorted = self._sorted.to(device)
         self._unsort = self._unsort.to(device)
 
-    def _confusion(self, y_true, y_pred, sample_weight, top_k=None, class_id=None,
-                   clip=False, label_weights=None):
+    def _confusion(
+        self,
+        y_true,
+        y_pred,
+        sample_weight,
+        top_k=None,
+        class_id=None,
+        clip=False,
+        label_weights=None,
+    ):
         """tp, fp, total positives and total negatives per threshold, for this batch."""
         y_pred = self._tensor(y_pred)
         y_true = torch.as_tensor(y_true, device=self._device)
-        labels, preds, weights = _prepare_confusion(y_true, y_pred, sample_weight,
-                                                    self._dtype, top_k, class_id)
+        labels, preds, weights = _prepare_confusion(
+            y_true, y_pred, sample_weight, self._dtype, top_k, class_id
+        )
         if clip:
             preds = preds.clamp(0.0, 1.0)
         if label_weights is not None:
             weights = weights * label_weights
         pos, neg = labels * weights, (1.0 - labels) * weights
-        tp, fp = _counts_above(preds.reshape(-1), pos.reshape(-1), neg.reshape(-1),
-                               self._sorted)
+        tp, fp = _counts_above(preds.reshape(-1), pos.reshape(-1), neg.reshape(-1), self._sorted)
         return tp[self._unsort], fp[self._unsort], pos.sum(), neg.sum()
 
 
@@ -738,19 +905,25 @@ class _ConfusionMatrixConditionCount(_ConfusionBase):
         self.accumulator.add_(counts)
 
     def result(self):
-        return self.accumulator[0].clone() if len(self.thresholds) == 1 \
-            else self.accumulator.clone()
+        return (
+            self.accumulator[0].clone() if len(self.thresholds) == 1 else self.accumulator.clone()
+        )
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.init_thresholds}
 
 
 def _count_class(class_name, condition, what):
-    doc = (f"The (weighted) number of {what} at each threshold.\n\n    Args:\n"
-           "        thresholds: a float or a list in [0, 1]; a prediction above it counts "
-           "as positive. Default 0.5.\n        name, dtype: as `Metric`.\n")
-    cls = type(class_name, (_ConfusionMatrixConditionCount,),
-               {"_condition": condition, "__doc__": doc, "__module__": __name__})
+    doc = (
+        f"The (weighted) number of {what} at each threshold.\n\n    Args:\n"
+        "        thresholds: a float or a list in [0, 1]; a prediction above it counts "
+        "as positive. Default 0.5.\n        name, dtype: as `Metric`.\n"
+    )
+    cls = type(
+        class_name,
+        (_ConfusionMatrixConditionCount,),
+        {"_condition": condition, "__doc__": doc, "__module__": __name__},
+    )
     return serialization.register_serializable(package="plait")(cls)
 
 
@@ -775,8 +948,7 @@ class _PrecisionRecall(_ConfusionBase):
         self.add_variable(size, name=self._other_name)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        tp, fp, pos, _ = self._confusion(y_true, y_pred, sample_weight, self.top_k,
-                                         self.class_id)
+        tp, fp, pos, _ = self._confusion(y_true, y_pred, sample_weight, self.top_k, self.class_id)
         self.true_positives.add_(tp)
         other = getattr(self, self._other_name)
         other.add_(fp if self._other_name == "false_positives" else pos - tp)
@@ -787,8 +959,12 @@ class _PrecisionRecall(_ConfusionBase):
         return value[0] if len(self.thresholds) == 1 else value
 
     def get_config(self):
-        return {**super().get_config(), "thresholds": self.init_thresholds,
-                "top_k": self.top_k, "class_id": self.class_id}
+        return {
+            **super().get_config(),
+            "thresholds": self.init_thresholds,
+            "top_k": self.top_k,
+            "class_id": self.class_id,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -807,8 +983,7 @@ class Precision(_PrecisionRecall):
 
     _other_name = "false_positives"
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision",
-                 dtype=None):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision", dtype=None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
 
@@ -823,8 +998,7 @@ class Recall(_PrecisionRecall):
 
     _other_name = "false_negatives"
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall",
-                 dtype=None):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall", dtype=None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
 
@@ -849,19 +1023,33 @@ class AUC(_ConfusionBase):
         from_logits: apply a sigmoid to y_pred first. Default False.
     """
 
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
-                 name="auc", dtype=None, thresholds=None, multi_label=False, num_labels=None,
-                 label_weights=None, from_logits=False):
+    def __init__(
+        self,
+        num_thresholds=200,
+        curve="ROC",
+        summation_method="interpolation",
+        name="auc",
+        dtype=None,
+        thresholds=None,
+        multi_label=False,
+        num_labels=None,
+        label_weights=None,
+        from_logits=False,
+    ):
         super().__init__(name=name, dtype=dtype)
         curves = {"roc": "ROC", "pr": "PR"}
         if not isinstance(curve, str) or curve.lower() not in curves:
-            raise ValueError(f"Invalid value for argument `curve`. Expected one of "
-                             f"['ROC', 'PR']. Received: curve={curve!r}")
+            raise ValueError(
+                f"Invalid value for argument `curve`. Expected one of "
+                f"['ROC', 'PR']. Received: curve={curve!r}"
+            )
         methods = ("interpolation", "majoring", "minoring")
         if not isinstance(summation_method, str) or summation_method.lower() not in methods:
-            raise ValueError(f"Invalid value for argument `summation_method`. Expected one "
-                             f"of {list(methods)}. Received: "
-                             f"summation_method={summation_method!r}")
+            raise ValueError(
+                f"Invalid value for argument `summation_method`. Expected one "
+                f"of {list(methods)}. Received: "
+                f"summation_method={summation_method!r}"
+            )
         self.curve = curves[curve.lower()]
         self.summation_method = summation_method.lower()
         self._init_from_thresholds = thresholds is not None
@@ -871,22 +1059,26 @@ class AUC(_ConfusionBase):
             self.num_thresholds = len(inner) + 2
         else:
             if num_thresholds <= 1:
-                raise ValueError("Argument `num_thresholds` must be an integer > 1. "
-                                 f"Received: num_thresholds={num_thresholds}")
+                raise ValueError(
+                    "Argument `num_thresholds` must be an integer > 1. "
+                    f"Received: num_thresholds={num_thresholds}"
+                )
             self.num_thresholds = num_thresholds
             inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
         self._init_thresholds([0.0 - losses.EPSILON] + inner + [1.0 + losses.EPSILON])
         evenly = [i / (self.num_thresholds - 1) for i in range(self.num_thresholds)]
-        self._evenly = all(abs(a - b) <= losses.EPSILON
-                           for a, b in zip([0.0] + inner + [1.0], evenly))
+        self._evenly = all(
+            abs(a - b) <= losses.EPSILON for a, b in zip([0.0] + inner + [1.0], evenly)
+        )
         self.multi_label = multi_label
         self.num_labels = num_labels
-        self.label_weights = None if label_weights is None else [float(w) for w in
-                                                                 label_weights]
+        self.label_weights = None if label_weights is None else [float(w) for w in label_weights]
         self.from_logits = from_logits
         if num_labels and not multi_label:
-            raise ValueError("`num_labels` is needed only when `multi_label` is True. "
-                             f"Received: num_labels={num_labels}, multi_label=False")
+            raise ValueError(
+                "`num_labels` is needed only when `multi_label` is True. "
+                f"Received: num_labels={num_labels}, multi_label=False"
+            )
         self._built = False
         if not multi_label:
             self._build(None)
@@ -894,11 +1086,9 @@ class AUC(_ConfusionBase):
             self._build(num_labels)
 
     def _build(self, num_labels):
-        shape = (self.num_thresholds,) if num_labels is None else (self.num_thresholds,
-                                                                   num_labels)
+        shape = (self.num_thresholds,) if num_labels is None else (self.num_thresholds, num_labels)
         self._num_labels = num_labels
-        for name in ("true_positives", "false_positives", "true_negatives",
-                     "false_negatives"):
+        for name in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
             self.add_variable(shape, name=name)
         self._built = True
 
@@ -908,17 +1098,22 @@ class AUC(_ConfusionBase):
             y_pred = torch.sigmoid(y_pred)
         if not self._built:
             if y_pred.ndim != 2:
-                raise ValueError("`y_pred` must have rank 2 when `multi_label=True`. "
-                                 f"Received: y_pred.shape={tuple(y_pred.shape)}")
+                raise ValueError(
+                    "`y_pred` must have rank 2 when `multi_label=True`. "
+                    f"Received: y_pred.shape={tuple(y_pred.shape)}"
+                )
             self._build(y_pred.shape[-1])
         if self.multi_label:
             tp, fp, pos, neg = self._multi_label_confusion(y_true, y_pred, sample_weight)
         else:
-            label_weights = None if self.label_weights is None else torch.tensor(
-                self.label_weights, dtype=self._dtype, device=self._device)
-            tp, fp, pos, neg = self._confusion(y_true, y_pred, sample_weight,
-                                               clip=self._evenly,
-                                               label_weights=label_weights)
+            label_weights = (
+                None
+                if self.label_weights is None
+                else torch.tensor(self.label_weights, dtype=self._dtype, device=self._device)
+            )
+            tp, fp, pos, neg = self._confusion(
+                y_true, y_pred, sample_weight, clip=self._evenly, label_weights=label_weights
+            )
         self.true_positives.add_(tp)
         self.false_positives.add_(fp)
         self.false_negatives.add_(pos - tp)
@@ -926,8 +1121,7 @@ class AUC(_ConfusionBase):
 
     def _multi_label_confusion(self, y_true, y_pred, sample_weight):
         y_true = torch.as_tensor(y_true, device=self._device)
-        labels, preds, weights = _prepare_confusion(y_true, y_pred, sample_weight,
-                                                    self._dtype)
+        labels, preds, weights = _prepare_confusion(y_true, y_pred, sample_weight, self._dtype)
         if self._evenly:
             preds = preds.clamp(0.0, 1.0)
         pos, neg = labels * weights, (1.0 - labels) * weights
@@ -950,11 +1144,14 @@ class AUC(_ConfusionBase):
         dp = p[:-1] - p[1:]
         slope = _divide_no_nan(dtp, torch.clamp(dp, min=0))
         intercept = tp[1:] - slope * p[1:]
-        ratio = torch.where((p[:-1] > 0) & (p[1:] > 0),
-                            _divide_no_nan(p[:-1], torch.clamp(p[1:], min=0)),
-                            torch.ones_like(p[1:]))
-        increment = _divide_no_nan(slope * (dtp + intercept * torch.log(ratio)),
-                                   torch.clamp(tp[1:] + fn[1:], min=0))
+        ratio = torch.where(
+            (p[:-1] > 0) & (p[1:] > 0),
+            _divide_no_nan(p[:-1], torch.clamp(p[1:], min=0)),
+            torch.ones_like(p[1:]),
+        )
+        increment = _divide_no_nan(
+            slope * (dtp + intercept * torch.log(ratio)), torch.clamp(tp[1:] + fn[1:], min=0)
+        )
         return self._average(increment)
 
     def result(self):
@@ -978,10 +1175,16 @@ class AUC(_ConfusionBase):
         return self._average((x[:-1] - x[1:]) * heights)
 
     def get_config(self):
-        config = {**super().get_config(), "num_thresholds": self.num_thresholds,
-                  "curve": self.curve, "summation_method": self.summation_method,
-                  "multi_label": self.multi_label, "num_labels": self.num_labels,
-                  "label_weights": self.label_weights, "from_logits": self.from_logits}
+        config = {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "curve": self.curve,
+            "summation_method": self.summation_method,
+            "multi_label": self.multi_label,
+            "num_labels": self.num_labels,
+            "label_weights": self.label_weights,
+            "from_logits": self.from_logits,
+        }
         if self._init_from_thresholds:
             config["thresholds"] = self.thresholds[1:-1]
         return config
@@ -990,43 +1193,97 @@ class AUC(_ConfusionBase):
 # --- lookup ----------------------------------------------------------------------------
 
 _SHARED_WITH_LOSSES = (
-    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
-    MeanSquaredLogarithmicError, CosineSimilarity, Hinge, SquaredHinge, CategoricalHinge,
-    KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy,
-    SparseCategoricalCrossentropy)
+    MeanSquaredError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    CosineSimilarity,
+    Hinge,
+    SquaredHinge,
+    CategoricalHinge,
+    KLDivergence,
+    Poisson,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+)
 serialization.register_serializable(package="plait")(LogCoshError)
 
-_ALL = (Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy,
-        SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
-        RootMeanSquaredError, LogCoshError, AUC, Precision, Recall, TruePositives,
-        FalsePositives, TrueNegatives, FalseNegatives, *_SHARED_WITH_LOSSES)
+_ALL = (
+    Mean,
+    Sum,
+    MeanMetricWrapper,
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    RootMeanSquaredError,
+    LogCoshError,
+    AUC,
+    Precision,
+    Recall,
+    TruePositives,
+    FalsePositives,
+    TrueNegatives,
+    FalseNegatives,
+    *_SHARED_WITH_LOSSES,
+)
 CLASSES = {cls.__name__: cls for cls in _ALL}
 _NAMES = {**CLASSES, **{losses._snake_case(cls.__name__): cls for cls in _ALL}}
-_NAMES.update({
-    "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
-    "mse": MeanSquaredError, "MSE": MeanSquaredError,
-    "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
-    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
-    "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
-    "logcosh": LogCoshError, "log_cosh": LogCoshError,
-    "kld": KLDivergence, "KLD": KLDivergence,
-})
+_NAMES.update(
+    {
+        "bce": BinaryCrossentropy,
+        "BCE": BinaryCrossentropy,
+        "mse": MeanSquaredError,
+        "MSE": MeanSquaredError,
+        "mae": MeanAbsoluteError,
+        "MAE": MeanAbsoluteError,
+        "mape": MeanAbsolutePercentageError,
+        "MAPE": MeanAbsolutePercentageError,
+        "msle": MeanSquaredLogarithmicError,
+        "MSLE": MeanSquaredLogarithmicError,
+        "logcosh": LogCoshError,
+        "log_cosh": LogCoshError,
+        "kld": KLDivergence,
+        "KLD": KLDivergence,
+    }
+)
 del _NAMES["mean_metric_wrapper"], _NAMES["MeanMetricWrapper"]
-_FUNCTIONS = {fn.__name__: fn for fn in (
-    accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity,
-    binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
-    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
-    mean_squared_logarithmic_error, hinge, squared_hinge, categorical_hinge, kl_divergence,
-    poisson, log_cosh, huber)}
+_FUNCTIONS = {
+    fn.__name__: fn
+    for fn in (
+        accuracy,
+        binary_accuracy,
+        categorical_accuracy,
+        sparse_categorical_accuracy,
+        top_k_categorical_accuracy,
+        sparse_top_k_categorical_accuracy,
+        cosine_similarity,
+        binary_crossentropy,
+        categorical_crossentropy,
+        sparse_categorical_crossentropy,
+        mean_squared_error,
+        mean_absolute_error,
+        mean_absolute_percentage_error,
+        mean_squared_logarithmic_error,
+        hinge,
+        squared_hinge,
+        categorical_hinge,
+        kl_divergence,
+        poisson,
+        log_cosh,
+        huber,
+    )
+}
 
 
 def _loss_kind(loss):
     """("binary" | "sparse" | None, from_logits) for a loss name, function or object."""
     if loss is None:
         return None, False
-    if isinstance(loss, (str, dict)) or (isinstance(loss, type)
-                                         and issubclass(loss, losses.Loss)):
+    if isinstance(loss, (str, dict)) or (isinstance(loss, type) and issubclass(loss, losses.Loss)):
         try:
             loss = losses.get(loss)
         except (ValueError, TypeError):
@@ -1048,8 +1305,9 @@ def _resolve_generic(identifier, loss, output_shape):
     when the loss is binary crossentropy or the output has one unit; sparse when the
     loss is sparse categorical crossentropy; categorical otherwise."""
     kind, from_logits = _loss_kind(loss)
-    if kind == "binary" or (output_shape is not None and len(output_shape) > 0
-                            and output_shape[-1] == 1):
+    if kind == "binary" or (
+        output_shape is not None and len(output_shape) > 0 and output_shape[-1] == 1
+    ):
         kind = "binary"
     elif kind != "sparse":
         kind = "categorical"
@@ -1059,14 +1317,18 @@ def _resolve_generic(identifier, loss, output_shape):
             return BinaryAccuracy(name=identifier, threshold=0.0 if from_logits else 0.5)
         cls = SparseCategoricalAccuracy if kind == "sparse" else CategoricalAccuracy
         return cls(name=identifier)
-    cls = {"binary": BinaryCrossentropy, "sparse": SparseCategoricalCrossentropy,
-           "categorical": CategoricalCrossentropy}[kind]
+    cls = {
+        "binary": BinaryCrossentropy,
+        "sparse": SparseCategoricalCrossentropy,
+        "categorical": CategoricalCrossentropy,
+    }[kind]
     return cls(name=identifier, from_logits=from_logits)
 
 
 def _is_torchmetric(obj):
     return type(obj).__module__.startswith("torchmetrics") and all(
-        hasattr(obj, m) for m in ("update", "compute", "reset"))
+        hasattr(obj, m) for m in ("update", "compute", "reset")
+    )
 
 
 class TorchMetric(Metric):
@@ -1081,8 +1343,12 @@ class TorchMetric(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         target = torch.as_tensor(y_true, device=y_pred.device)
-        if y_pred.dim() >= 2 and y_pred.shape[-1] > 1 and target.dim() == y_pred.dim() \
-                and target.shape[-1] == 1:
+        if (
+            y_pred.dim() >= 2
+            and y_pred.shape[-1] > 1
+            and target.dim() == y_pred.dim()
+            and target.shape[-1] == 1
+        ):
             target = target.squeeze(-1)
         if y_pred.dim() == target.dim() + 1 or target.dtype == torch.bool:
             target = target.long()
@@ -1143,8 +1409,7 @@ def serialize(metric):
 def deserialize(config, custom_objects=None):
     """Rebuild a metric from `serialize`'s output; plait's metric classes are found
     before the shared registry (where losses of the same names live)."""
-    return serialization.deserialize(config, {**CLASSES, **(custom_objects or {})},
-                                     kind="metric")
+    return serialization.deserialize(config, {**CLASSES, **(custom_objects or {})}, kind="metric")
 
 
 # --- F-scores --------------------------------------------------------------------------
@@ -1181,27 +1446,34 @@ class FBetaScore(Metric):
         >>> m.result()                      # one score per class
     """
 
-    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score",
-                 dtype=None):
+    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
         if average not in _AVERAGES:
-            raise ValueError("Invalid `average` argument value. Expected one of: "
-                             "{None, 'micro', 'macro', 'weighted'}. "
-                             f"Received: average={average}")
+            raise ValueError(
+                "Invalid `average` argument value. Expected one of: "
+                "{None, 'micro', 'macro', 'weighted'}. "
+                f"Received: average={average}"
+            )
         if not isinstance(beta, float):
             raise ValueError(  # noqa: TRY004  (Keras's error type)"Invalid `beta` argument value. It should be a Python float. "
-                             f"Received: beta={beta} of type '{type(beta)}'")
+                f"Received: beta={beta} of type '{type(beta)}'"
+            )
         if beta <= 0.0:
-            raise ValueError("Invalid `beta` argument value. It should be > 0. "
-                             f"Received: beta={beta}")
+            raise ValueError(
+                f"Invalid `beta` argument value. It should be > 0. Received: beta={beta}"
+            )
         if threshold is not None:
             if not isinstance(threshold, float):
-                raise ValueError("Invalid `threshold` argument value. It should be a "
-                                 f"Python float. Received: threshold={threshold} of type "
-                                 f"'{type(threshold)}'")
+                raise ValueError(
+                    "Invalid `threshold` argument value. It should be a "
+                    f"Python float. Received: threshold={threshold} of type "
+                    f"'{type(threshold)}'"
+                )
             if threshold > 1.0 or threshold <= 0.0:
-                raise ValueError("Invalid `threshold` argument value. It should verify "
-                                 f"0 < threshold <= 1. Received: threshold={threshold}")
+                raise ValueError(
+                    "Invalid `threshold` argument value. It should verify "
+                    f"0 < threshold <= 1. Received: threshold={threshold}"
+                )
         self.average = average
         self.beta = beta
         self.threshold = threshold
@@ -1213,10 +1485,15 @@ class FBetaScore(Metric):
             raise ValueError(
                 f"{type(self).__name__} expects 2D inputs with shape (batch_size, "
                 f"output_dim). Received input shapes: y_pred.shape={tuple(pred_shape)} and "
-                f"y_true.shape={tuple(true_shape)}.")
+                f"y_true.shape={tuple(true_shape)}."
+            )
         shape = () if self.average == "micro" else (pred_shape[-1],)
-        for name in ("true_positives", "false_positives", "false_negatives",
-                     "intermediate_weights"):
+        for name in (
+            "true_positives",
+            "false_positives",
+            "false_negatives",
+            "intermediate_weights",
+        ):
             self.add_variable(shape, name=name)
         self._built = True
 
@@ -1250,7 +1527,7 @@ class FBetaScore(Metric):
         tp = self.true_positives
         precision = tp / (tp + self.false_positives + eps)
         recall = tp / (tp + self.false_negatives + eps)
-        beta2 = self.beta ** 2
+        beta2 = self.beta**2
         score = precision * recall / (beta2 * precision + recall + eps) * (1.0 + beta2)
         if self.average == "weighted":
             weights = self.intermediate_weights / (self.intermediate_weights.sum() + eps)
@@ -1260,8 +1537,12 @@ class FBetaScore(Metric):
         return score
 
     def get_config(self):
-        return {**super().get_config(), "average": self.average, "beta": self.beta,
-                "threshold": self.threshold}
+        return {
+            **super().get_config(),
+            "average": self.average,
+            "beta": self.beta,
+            "threshold": self.threshold,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -1288,8 +1569,7 @@ class F1Score(FBetaScore):
     """
 
     def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
-        super().__init__(average=average, beta=1.0, threshold=threshold, name=name,
-                         dtype=dtype)
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
 
     def get_config(self):
         config = super().get_config()
@@ -1305,8 +1585,16 @@ _INT_DTYPES = {"int32": torch.int32, "int64": torch.int64, "int": torch.int32}
 class _IoUBase(Metric):
     """A weighted confusion matrix `(num_classes, num_classes)` (rows: true classes)."""
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
-                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+    def __init__(
+        self,
+        num_classes,
+        name=None,
+        dtype=None,
+        ignore_class=None,
+        sparse_y_true=True,
+        sparse_y_pred=True,
+        axis=-1,
+    ):
         dtype = {torch.int32: "int32", torch.int64: "int64"}.get(dtype, dtype) or "int32"
         integer = dtype in _INT_DTYPES
         super().__init__(name=name, dtype=None if integer else dtype)
@@ -1318,8 +1606,7 @@ class _IoUBase(Metric):
         self.sparse_y_true = sparse_y_true
         self.sparse_y_pred = sparse_y_pred
         self.axis = axis
-        self.total_cm = self.add_variable((num_classes, num_classes),
-                                          name="total_confusion_matrix")
+        self.total_cm = self.add_variable((num_classes, num_classes), name="total_confusion_matrix")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true = torch.as_tensor(y_true)
@@ -1333,15 +1620,13 @@ class _IoUBase(Metric):
         if sample_weight is None:
             weight = torch.ones_like(y_true)
         else:
-            weight = torch.broadcast_to(self._tensor(sample_weight).reshape(-1),
-                                        y_true.shape)
+            weight = torch.broadcast_to(self._tensor(sample_weight).reshape(-1), y_true.shape)
         n = self.num_classes
         valid = (y_true >= 0) & (y_true < n) & (y_pred >= 0) & (y_pred < n)
         if self.ignore_class is not None:
             valid &= y_true != self.ignore_class
         zero = torch.zeros((), dtype=y_true.dtype, device=y_true.device)
-        index = (torch.where(valid, y_true, zero) * n
-                 + torch.where(valid, y_pred, zero)).long()
+        index = (torch.where(valid, y_true, zero) * n + torch.where(valid, y_pred, zero)).long()
         weight = torch.where(valid, weight, torch.zeros_like(weight))
         self.total_cm.view(-1).scatter_add_(0, index, weight)
 
@@ -1373,15 +1658,32 @@ class IoU(_IoUBase):
         tensor(0.3333)
     """
 
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None,
-                 ignore_class=None, sparse_y_true=True, sparse_y_pred=True, axis=-1):
-        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
-                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred,
-                         axis=axis)
+    def __init__(
+        self,
+        num_classes,
+        target_class_ids,
+        name=None,
+        dtype=None,
+        ignore_class=None,
+        sparse_y_true=True,
+        sparse_y_pred=True,
+        axis=-1,
+    ):
+        super().__init__(
+            num_classes,
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=sparse_y_true,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
         if max(target_class_ids) >= num_classes:
-            raise ValueError(f"Target class id {max(target_class_ids)} is out of range, "
-                             f"which is [0, {num_classes}). Received: "
-                             f"target_class_ids={list(target_class_ids)}")
+            raise ValueError(
+                f"Target class id {max(target_class_ids)} is out of range, "
+                f"which is [0, {num_classes}). Received: "
+                f"target_class_ids={list(target_class_ids)}"
+            )
         self.target_class_ids = list(target_class_ids)
 
     def result(self):
@@ -1395,10 +1697,15 @@ class IoU(_IoUBase):
         return iou.sum() / (valid.to(torch.float32).sum() + losses.EPSILON)
 
     def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes,
-                "target_class_ids": self.target_class_ids,
-                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
-                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+        return {
+            **super().get_config(),
+            "num_classes": self.num_classes,
+            "target_class_ids": self.target_class_ids,
+            "ignore_class": self.ignore_class,
+            "sparse_y_true": self.sparse_y_true,
+            "sparse_y_pred": self.sparse_y_pred,
+            "axis": self.axis,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -1418,12 +1725,15 @@ class BinaryIoU(IoU):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = torch.as_tensor(y_pred).to(torch.float32)
-        super().update_state(y_true, (y_pred >= self.threshold).to(torch.int32),
-                             sample_weight)
+        super().update_state(y_true, (y_pred >= self.threshold).to(torch.int32), sample_weight)
 
     def get_config(self):
-        return {"target_class_ids": self.target_class_ids, "threshold": self.threshold,
-                "name": self.name, "dtype": self.dtype}
+        return {
+            "target_class_ids": self.target_class_ids,
+            "threshold": self.threshold,
+            "name": self.name,
+            "dtype": self.dtype,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -1442,16 +1752,37 @@ class MeanIoU(IoU):
         tensor(0.3333)
     """
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
-                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
-        super().__init__(num_classes, list(range(num_classes)), name=name, dtype=dtype,
-                         ignore_class=ignore_class, sparse_y_true=sparse_y_true,
-                         sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self,
+        num_classes,
+        name=None,
+        dtype=None,
+        ignore_class=None,
+        sparse_y_true=True,
+        sparse_y_pred=True,
+        axis=-1,
+    ):
+        super().__init__(
+            num_classes,
+            list(range(num_classes)),
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=sparse_y_true,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
 
     def get_config(self):
-        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
-                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
-                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+        return {
+            "num_classes": self.num_classes,
+            "name": self.name,
+            "dtype": self.dtype,
+            "ignore_class": self.ignore_class,
+            "sparse_y_true": self.sparse_y_true,
+            "sparse_y_pred": self.sparse_y_pred,
+            "axis": self.axis,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -1466,16 +1797,37 @@ class OneHotIoU(IoU):
         dtype, ignore_class, axis: as `IoU`.
     """
 
-    def __init__(self, num_classes, target_class_ids, name=None, dtype=None,
-                 ignore_class=None, sparse_y_pred=False, axis=-1):
-        super().__init__(num_classes, target_class_ids, name=name, dtype=dtype,
-                         ignore_class=ignore_class, sparse_y_true=False,
-                         sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self,
+        num_classes,
+        target_class_ids,
+        name=None,
+        dtype=None,
+        ignore_class=None,
+        sparse_y_pred=False,
+        axis=-1,
+    ):
+        super().__init__(
+            num_classes,
+            target_class_ids,
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=False,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
 
     def get_config(self):
-        return {"num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
-                "name": self.name, "dtype": self.dtype, "ignore_class": self.ignore_class,
-                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+        return {
+            "num_classes": self.num_classes,
+            "target_class_ids": self.target_class_ids,
+            "name": self.name,
+            "dtype": self.dtype,
+            "ignore_class": self.ignore_class,
+            "sparse_y_pred": self.sparse_y_pred,
+            "axis": self.axis,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -1489,18 +1841,32 @@ class OneHotMeanIoU(MeanIoU):
         dtype, ignore_class, axis: as `IoU`.
     """
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
-                 sparse_y_pred=False, axis=-1):
-        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
-                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1
+    ):
+        super().__init__(
+            num_classes,
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=False,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
 
     def get_config(self):
-        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype,
-                "ignore_class": self.ignore_class, "sparse_y_pred": self.sparse_y_pred,
-                "axis": self.axis}
+        return {
+            "num_classes": self.num_classes,
+            "name": self.name,
+            "dtype": self.dtype,
+            "ignore_class": self.ignore_class,
+            "sparse_y_pred": self.sparse_y_pred,
+            "axis": self.axis,
+        }
 
 
 # --- R2 and correlations ---------------------------------------------------------------
+
 
 @serialization.register_serializable(package="plait")
 class R2Score(Metric):
@@ -1521,16 +1887,21 @@ class R2Score(Metric):
             made); for inputs that are not 2-D (at the first update).
     """
 
-    def __init__(self, class_aggregation="uniform_average", num_regressors=0,
-                 name="r2_score", dtype=None):
+    def __init__(
+        self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None
+    ):
         super().__init__(name=name, dtype=dtype)
         allowed = (None, "uniform_average", "variance_weighted_average")
         if class_aggregation not in allowed:
-            raise ValueError("Invalid value for argument `class_aggregation`. Expected one "
-                             f"of {allowed}. Received: class_aggregation={class_aggregation}")
+            raise ValueError(
+                "Invalid value for argument `class_aggregation`. Expected one "
+                f"of {allowed}. Received: class_aggregation={class_aggregation}"
+            )
         if num_regressors < 0:
-            raise ValueError("Invalid value for argument `num_regressors`. Expected a "
-                             f"value >= 0. Received: num_regressors={num_regressors}")
+            raise ValueError(
+                "Invalid value for argument `num_regressors`. Expected a "
+                f"value >= 0. Received: num_regressors={num_regressors}"
+            )
         self.class_aggregation = class_aggregation
         self.num_regressors = num_regressors
         self.num_samples = self.add_variable((), name="num_samples")
@@ -1545,12 +1916,16 @@ class R2Score(Metric):
                 raise ValueError(
                     "R2Score expects 2D inputs with shape (batch_size, output_dim). "
                     f"Received input shapes: y_pred.shape={tuple(y_pred.shape)} and "
-                    f"y_true.shape={tuple(y_true.shape)}.")
+                    f"y_true.shape={tuple(y_true.shape)}."
+                )
             for name in ("squared_sum", "sum", "total_mse", "count"):
                 self.add_variable((y_pred.shape[-1],), name=name)
             self._built = True
-        weight = torch.ones((), dtype=self._dtype, device=self._device) \
-            if sample_weight is None else self._tensor(sample_weight)
+        weight = (
+            torch.ones((), dtype=self._dtype, device=self._device)
+            if sample_weight is None
+            else self._tensor(sample_weight)
+        )
         if weight.ndim == 1:
             weight = weight.unsqueeze(1)
         weight = torch.broadcast_to(weight, y_true.shape)
@@ -1578,16 +1953,22 @@ class R2Score(Metric):
             n = float(self.num_samples)  # read here, when the result is asked for
             if self.num_regressors >= n - 1:
                 import warnings
-                warnings.warn("Adjusted R2 score needs more data points than independent "
-                              "predictors plus one. Falling back to standard R2 score.",
-                              stacklevel=2)
+
+                warnings.warn(
+                    "Adjusted R2 score needs more data points than independent "
+                    "predictors plus one. Falling back to standard R2 score.",
+                    stacklevel=2,
+                )
             else:
                 score = 1.0 - (1.0 - score) * (n - 1.0) / (n - self.num_regressors - 1.0)
         return score
 
     def get_config(self):
-        return {**super().get_config(), "class_aggregation": self.class_aggregation,
-                "num_regressors": self.num_regressors}
+        return {
+            **super().get_config(),
+            "class_aggregation": self.class_aggregation,
+            "num_regressors": self.num_regressors,
+        }
 
 
 def pearson_correlation(y_true, y_pred, axis=-1):
@@ -1628,19 +2009,30 @@ def concordance_correlation(y_true, y_pred, axis=-1):
     return (2.0 * covariance / (norm + losses.EPSILON)).mean(dim=axis)
 
 
-PearsonCorrelation = serialization.register_serializable(package="plait")(_metric_class(
-    "PearsonCorrelation", pearson_correlation, "pearson_correlation",
-    "Mean Pearson correlation of each sample's `y_true` and `y_pred`."
-    + _args_doc("pearson_correlation", "\n        axis: default -1."), axis=-1))
+PearsonCorrelation = serialization.register_serializable(package="plait")(
+    _metric_class(
+        "PearsonCorrelation",
+        pearson_correlation,
+        "pearson_correlation",
+        "Mean Pearson correlation of each sample's `y_true` and `y_pred`."
+        + _args_doc("pearson_correlation", "\n        axis: default -1."),
+        axis=-1,
+    )
+)
 ConcordanceCorrelation = serialization.register_serializable(package="plait")(
-    _metric_class("ConcordanceCorrelation", concordance_correlation,
-                  "concordance_correlation",
-                  "Mean concordance correlation of each sample's `y_true` and `y_pred`."
-                  + _args_doc("concordance_correlation", "\n        axis: default -1."),
-                  axis=-1))
+    _metric_class(
+        "ConcordanceCorrelation",
+        concordance_correlation,
+        "concordance_correlation",
+        "Mean concordance correlation of each sample's `y_true` and `y_pred`."
+        + _args_doc("concordance_correlation", "\n        axis: default -1."),
+        axis=-1,
+    )
+)
 
 
 # --- a rate at a fixed rate ------------------------------------------------------------
+
 
 class _AtFixedRate(_ConfusionBase):
     """tp, fp, tn, fn at `num_thresholds` evenly spaced thresholds in [0, 1]; the result
@@ -1651,11 +2043,15 @@ class _AtFixedRate(_ConfusionBase):
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
         if value < 0 or value > 1:
-            raise ValueError(f"Argument `{self._value_name}` must be in the range [0, 1]. "
-                             f"Received: {self._value_name}={value}")
+            raise ValueError(
+                f"Argument `{self._value_name}` must be in the range [0, 1]. "
+                f"Received: {self._value_name}={value}"
+            )
         if num_thresholds <= 0:
-            raise ValueError("Argument `num_thresholds` must be an integer > 0. "
-                             f"Received: num_thresholds={num_thresholds}")
+            raise ValueError(
+                "Argument `num_thresholds` must be an integer > 0. "
+                f"Received: num_thresholds={num_thresholds}"
+            )
         super().__init__(name=name, dtype=dtype)
         setattr(self, self._value_name, value)
         self.value = value
@@ -1664,17 +2060,18 @@ class _AtFixedRate(_ConfusionBase):
         if num_thresholds == 1:
             thresholds, self._evenly = [0.5], False
         else:
-            thresholds = [0.0] + [(i + 1) / (num_thresholds - 1)
-                                  for i in range(num_thresholds - 2)] + [1.0]
+            thresholds = (
+                [0.0] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)] + [1.0]
+            )
             self._evenly = True
         self._init_thresholds(thresholds)
-        for state in ("true_positives", "false_positives", "true_negatives",
-                      "false_negatives"):
+        for state in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
             self.add_variable((len(thresholds),), name=state)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        tp, fp, pos, neg = self._confusion(y_true, y_pred, sample_weight,
-                                           class_id=self.class_id, clip=self._evenly)
+        tp, fp, pos, neg = self._confusion(
+            y_true, y_pred, sample_weight, class_id=self.class_id, clip=self._evenly
+        )
         self.true_positives.add_(tp)
         self.false_positives.add_(fp)
         self.false_negatives.add_(pos - tp)
@@ -1683,10 +2080,12 @@ class _AtFixedRate(_ConfusionBase):
     def _rates(self):
         tp, fp = self.true_positives, self.false_positives
         tn, fn = self.true_negatives, self.false_negatives
-        return {"sensitivity": _divide_no_nan(tp, tp + fn),
-                "recall": _divide_no_nan(tp, tp + fn),
-                "specificity": _divide_no_nan(tn, tn + fp),
-                "precision": _divide_no_nan(tp, tp + fp)}
+        return {
+            "sensitivity": _divide_no_nan(tp, tp + fn),
+            "recall": _divide_no_nan(tp, tp + fn),
+            "specificity": _divide_no_nan(tn, tn + fp),
+            "precision": _divide_no_nan(tp, tp + fp),
+        }
 
     def result(self):
         rates = self._rates()
@@ -1695,9 +2094,12 @@ class _AtFixedRate(_ConfusionBase):
         return torch.clamp(feasible.amax(), min=0.0)
 
     def get_config(self):
-        return {**super().get_config(), "class_id": self.class_id,
-                "num_thresholds": self.num_thresholds,
-                self._value_name: getattr(self, self._value_name)}
+        return {
+            **super().get_config(),
+            "class_id": self.class_id,
+            "num_thresholds": self.num_thresholds,
+            self._value_name: getattr(self, self._value_name),
+        }
 
 
 def _at_rate_class(class_name, value_name, constrained, dependent, doc):
@@ -1705,56 +2107,108 @@ def _at_rate_class(class_name, value_name, constrained, dependent, doc):
 
     def __init__(self, *args, **kwargs):
         if len(args) > len(order):
-            raise TypeError(f"{class_name}() takes at most {len(order)} arguments. "
-                            f"Received: {len(args)}")
+            raise TypeError(
+                f"{class_name}() takes at most {len(order)} arguments. Received: {len(args)}"
+            )
         unknown = set(kwargs) - set(order)
         if unknown:
             raise TypeError(f"{class_name}() got unexpected arguments {sorted(unknown)}.")
         given = {**dict(zip(order, args)), **kwargs}
         if value_name not in given:
             raise TypeError(f"{class_name}() missing required argument '{value_name}'.")
-        _AtFixedRate.__init__(self, given[value_name], given.get("num_thresholds", 200),
-                              given.get("class_id"),
-                              given.get("name") or losses._snake_case(class_name),
-                              given.get("dtype"))
+        _AtFixedRate.__init__(
+            self,
+            given[value_name],
+            given.get("num_thresholds", 200),
+            given.get("class_id"),
+            given.get("name") or losses._snake_case(class_name),
+            given.get("dtype"),
+        )
 
-    cls = type(class_name, (_AtFixedRate,), {
-        "__init__": __init__, "__module__": __name__, "_value_name": value_name,
-        "_constrained": constrained, "_dependent": dependent,
-        "__doc__": doc + (f"\n\n    Args:\n        {value_name}: in [0, 1].\n"
-                          "        num_thresholds: evenly spaced thresholds in [0, 1] "
-                          "(1 means 0.5 alone). Default 200.\n"
-                          "        class_id: the column of multi-label inputs to use.\n"
-                          f"        name: default \"{losses._snake_case(class_name)}\".\n"
-                          "        dtype: default \"float32\".\n\n    Raises:\n"
-                          f"        ValueError: for a `{value_name}` outside [0, 1] or "
-                          "`num_thresholds` < 1.\n")})
+    cls = type(
+        class_name,
+        (_AtFixedRate,),
+        {
+            "__init__": __init__,
+            "__module__": __name__,
+            "_value_name": value_name,
+            "_constrained": constrained,
+            "_dependent": dependent,
+            "__doc__": doc
+            + (
+                f"\n\n    Args:\n        {value_name}: in [0, 1].\n"
+                "        num_thresholds: evenly spaced thresholds in [0, 1] "
+                "(1 means 0.5 alone). Default 200.\n"
+                "        class_id: the column of multi-label inputs to use.\n"
+                f'        name: default "{losses._snake_case(class_name)}".\n'
+                '        dtype: default "float32".\n\n    Raises:\n'
+                f"        ValueError: for a `{value_name}` outside [0, 1] or "
+                "`num_thresholds` < 1.\n"
+            ),
+        },
+    )
     return serialization.register_serializable(package="plait")(cls)
 
 
 SensitivityAtSpecificity = _at_rate_class(
-    "SensitivityAtSpecificity", "specificity", "specificity", "sensitivity",
-    "The best sensitivity (recall) among thresholds whose specificity is at least "
-    "`specificity`.")
+    "SensitivityAtSpecificity",
+    "specificity",
+    "specificity",
+    "sensitivity",
+    "The best sensitivity (recall) among thresholds whose specificity is at least `specificity`.",
+)
 SpecificityAtSensitivity = _at_rate_class(
-    "SpecificityAtSensitivity", "sensitivity", "sensitivity", "specificity",
-    "The best specificity among thresholds whose sensitivity is at least `sensitivity`.")
+    "SpecificityAtSensitivity",
+    "sensitivity",
+    "sensitivity",
+    "specificity",
+    "The best specificity among thresholds whose sensitivity is at least `sensitivity`.",
+)
 PrecisionAtRecall = _at_rate_class(
-    "PrecisionAtRecall", "recall", "recall", "precision",
-    "The best precision among thresholds whose recall is at least `recall`.")
+    "PrecisionAtRecall",
+    "recall",
+    "recall",
+    "precision",
+    "The best precision among thresholds whose recall is at least `recall`.",
+)
 RecallAtPrecision = _at_rate_class(
-    "RecallAtPrecision", "precision", "precision", "recall",
-    "The best recall among thresholds whose precision is at least `precision`.")
+    "RecallAtPrecision",
+    "precision",
+    "precision",
+    "recall",
+    "The best recall among thresholds whose precision is at least `precision`.",
+)
 
 binary_focal_crossentropy = losses.binary_focal_crossentropy
 categorical_focal_crossentropy = losses.categorical_focal_crossentropy
 
-_NEW_METRICS = (FBetaScore, F1Score, IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU,
-                R2Score, PearsonCorrelation, ConcordanceCorrelation, SensitivityAtSpecificity,
-                SpecificityAtSensitivity, PrecisionAtRecall, RecallAtPrecision)
+_NEW_METRICS = (
+    FBetaScore,
+    F1Score,
+    IoU,
+    BinaryIoU,
+    MeanIoU,
+    OneHotIoU,
+    OneHotMeanIoU,
+    R2Score,
+    PearsonCorrelation,
+    ConcordanceCorrelation,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+    PrecisionAtRecall,
+    RecallAtPrecision,
+)
 CLASSES.update({cls.__name__: cls for cls in _NEW_METRICS})
 _NAMES.update({cls.__name__: cls for cls in _NEW_METRICS})
 _NAMES.update({losses._snake_case(cls.__name__): cls for cls in _NEW_METRICS})
-_FUNCTIONS.update({fn.__name__: fn for fn in (
-    pearson_correlation, concordance_correlation, binary_focal_crossentropy,
-    categorical_focal_crossentropy)})
+_FUNCTIONS.update(
+    {
+        fn.__name__: fn
+        for fn in (
+            pearson_correlation,
+            concordance_correlation,
+            binary_focal_crossentropy,
+            categorical_focal_crossentropy,
+        )
+    }
+)

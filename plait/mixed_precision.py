@@ -14,14 +14,23 @@ and normalization statistics stay float32, and softmax outputs are float32 (on C
 autocast alone would leave them in bfloat16). Calling `model(x)` directly runs in float32
 unless the caller opens `autocast(...)` itself.
 """
+
 import contextlib
 
 import torch
 
 from plait.utils import dtypes
 
-__all__ = ["DTypePolicy", "Policy", "set_global_policy", "global_policy", "set_dtype_policy",
-           "dtype_policy", "autocast", "grad_scaler"]
+__all__ = [
+    "DTypePolicy",
+    "Policy",
+    "set_global_policy",
+    "global_policy",
+    "set_dtype_policy",
+    "dtype_policy",
+    "autocast",
+    "grad_scaler",
+]
 
 _FLOATS = dtypes.FLOATS
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
@@ -45,7 +54,8 @@ class DTypePolicy:
         if not isinstance(name, str):
             raise TypeError(
                 "A dtype policy's `name` must be a string such as 'mixed_float16'. "
-                f"Received: name={name!r} (of type {type(name).__name__})")
+                f"Received: name={name!r} (of type {type(name).__name__})"
+            )
         if name in _MIXED:
             compute, variable = _MIXED[name], "float32"
         elif name in _FLOATS:
@@ -54,7 +64,8 @@ class DTypePolicy:
             raise ValueError(
                 f"Cannot convert '{name}' to a dtype policy. Valid policies are "
                 f"'mixed_float16', 'mixed_bfloat16' and the float dtype names {sorted(_FLOATS)}. "
-                f"Received: name={name!r}")
+                f"Received: name={name!r}"
+            )
         self._name = name
         self._compute_dtype = compute
         self._variable_dtype = variable
@@ -121,7 +132,8 @@ def set_global_policy(policy):
     elif not isinstance(policy, DTypePolicy):
         raise TypeError(
             "set_global_policy() takes a policy name such as 'mixed_float16' or a "
-            f"DTypePolicy. Received: policy={policy!r} (of type {type(policy).__name__})")
+            f"DTypePolicy. Received: policy={policy!r} (of type {type(policy).__name__})"
+        )
     _global = policy
 
 

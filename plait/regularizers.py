@@ -7,6 +7,7 @@ A layer's `regularization_losses()` lists the penalties of its weights (and of i
 outputs, for activity regularizers); `fit` adds their sum to the loss. Weights are passed
 in Keras's layout, so a custom regularizer sees `kernel` `(in, out)` as in Keras.
 """
+
 import math
 
 import torch
@@ -14,12 +15,28 @@ import torch
 from plait.serialization import get_from_registry, register_serializable
 
 __all__ = [
-    "L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2", "serialize", "deserialize"]
+    "L1",
+    "L1L2",
+    "L2",
+    "Regularizer",
+    "get",
+    "l1",
+    "l1_l2",
+    "l2",
+    "serialize",
+    "deserialize",
+]
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
-                                  and v.__module__ == __name__ and not n.startswith("_")})
+    return sorted(
+        set(__all__)
+        | {
+            n
+            for n, v in globals().items()
+            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
+        }
+    )
 
 
 class Regularizer:
@@ -118,10 +135,15 @@ def serialize(regularizer):
 
 
 def _check_factor(value, name):
-    if isinstance(value, torch.Tensor) or not isinstance(value, (int, float)) or isinstance(
-            value, bool) or math.isnan(value) or math.isinf(value) or value < 0:
-        raise ValueError(
-            f"`{name}` must be a non-negative float. Received: {name}={value!r}")
+    if (
+        isinstance(value, torch.Tensor)
+        or not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or math.isnan(value)
+        or math.isinf(value)
+        or value < 0
+    ):
+        raise ValueError(f"`{name}` must be a non-negative float. Received: {name}={value!r}")
     return float(value)
 
 
@@ -132,6 +154,9 @@ def deserialize(config, custom_objects=None):
         return get(custom_objects[config])
     if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
         cls = custom_objects[config["class_name"]]
-        return cls.from_config(config.get("config", {})) if hasattr(cls, "from_config") \
+        return (
+            cls.from_config(config.get("config", {}))
+            if hasattr(cls, "from_config")
             else cls(**config.get("config", {}))
+        )
     return get(config)

@@ -7,6 +7,7 @@ that can be rebuilt from its config registers here under its class name.
 Nothing is imported by name from a file: only registered classes (and the
 `custom_objects` a caller passes) can be rebuilt, so a config cannot run arbitrary code.
 """
+
 import contextlib
 import contextvars
 import difflib
@@ -15,9 +16,17 @@ from typing import Any
 from plait.utils import settings
 
 __all__ = [
-    "custom_object_scope", "deserialize", "function_name", "get_custom_objects",
-    "get_function", "get_registered_object", "in_safe_mode", "register_serializable",
-    "registered_name", "safe_mode_scope", "serialize"
+    "custom_object_scope",
+    "deserialize",
+    "function_name",
+    "get_custom_objects",
+    "get_function",
+    "get_registered_object",
+    "in_safe_mode",
+    "register_serializable",
+    "registered_name",
+    "safe_mode_scope",
+    "serialize",
 ]
 
 _REGISTRY: dict[str, Any] = {}  # classes, and functions registered by name
@@ -44,7 +53,8 @@ def custom_object_scope(*custom_objects):
             if not isinstance(objects, dict):
                 raise TypeError(
                     "custom_object_scope takes dicts of {name: object}. Received: "
-                    f"custom_objects of type {type(objects).__name__}")
+                    f"custom_objects of type {type(objects).__name__}"
+                )
             merged.update(objects)
     token = _SCOPES.set(_SCOPES.get() + (merged,))
     try:
@@ -126,7 +136,8 @@ def saved_class(obj):
     in place (FSDP2's `fully_shard` makes `FSDPModel` from `Model`), the user's class."""
     cls = obj if isinstance(obj, type) else type(obj)
     while cls.__module__.startswith("torch.distributed") or any(
-            base.__module__.startswith("torch.distributed") for base in cls.__bases__):
+        base.__module__.startswith("torch.distributed") for base in cls.__bases__
+    ):
         own = [b for b in cls.__bases__ if not b.__module__.startswith("torch.distributed")]
         if not own:
             break
@@ -136,8 +147,11 @@ def saved_class(obj):
 
 def registered_name(obj):
     cls = saved_class(obj)
-    return getattr(cls, "_registered_name", cls.__name__) if _REGISTRY.get(
-        getattr(cls, "_registered_name", cls.__name__)) is cls else cls.__name__
+    return (
+        getattr(cls, "_registered_name", cls.__name__)
+        if _REGISTRY.get(getattr(cls, "_registered_name", cls.__name__)) is cls
+        else cls.__name__
+    )
 
 
 def serialize(obj):
@@ -148,7 +162,8 @@ def serialize(obj):
         raise TypeError(
             f"Cannot serialize {obj!r}: it has no get_config(). "
             "Give the class get_config() and register it with "
-            "@plait.saving.register_serializable().")
+            "@plait.saving.register_serializable()."
+        )
     return {"class_name": registered_name(obj), "config": obj.get_config()}
 
 
@@ -161,7 +176,8 @@ def deserialize(config, custom_objects=None, kind="object"):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
             f"Cannot deserialize {kind}: expected a dict with 'class_name' and 'config'. "
-            f"Received: config={config!r}")
+            f"Received: config={config!r}"
+        )
     name = config["class_name"]
     cls = get_registered_object(name, custom_objects)
     if cls is None:
@@ -171,7 +187,8 @@ def deserialize(config, custom_objects=None, kind="object"):
         raise ValueError(
             f"Unknown {kind} class '{name}'.{hint} If it is your own class, decorate it with "
             "@plait.saving.register_serializable() or pass "
-            f"custom_objects={{'{name}': {str(name).rpartition('>')[2]}}}.")
+            f"custom_objects={{'{name}': {str(name).rpartition('>')[2]}}}."
+        )
     inner = config.get("config", {})
     if hasattr(cls, "from_config"):
         if _accepts_custom_objects(cls.from_config):
@@ -182,7 +199,10 @@ def deserialize(config, custom_objects=None, kind="object"):
 
 def _accepts_custom_objects(fn):
     code = getattr(getattr(fn, "__func__", fn), "__code__", None)
-    return code is not None and "custom_objects" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    return (
+        code is not None
+        and "custom_objects" in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    )
 
 
 def get_from_registry(identifier, registry, kind, custom_objects=None):
@@ -197,17 +217,18 @@ def get_from_registry(identifier, registry, kind, custom_objects=None):
         registered = get_registered_object(identifier, custom_objects)
         if registered is not None and callable(registered):
             # a user's function or class registered with register_serializable
-            return registered() if isinstance(registered, type) and kind != "layer" \
-                else registered
+            return registered() if isinstance(registered, type) and kind != "layer" else registered
         close = difflib.get_close_matches(identifier, list(registry), n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise ValueError(
             f"Unknown {kind}: '{identifier}'.{hint} Expected one of {sorted(registry)} "
-            "or a callable.")
+            "or a callable."
+        )
     if isinstance(identifier, dict):
         return deserialize(identifier, custom_objects, kind=kind)
     if callable(identifier):
         return identifier
     raise TypeError(
         f"Could not interpret {kind} identifier: {identifier!r}. "
-        f"Expected a string (one of {sorted(registry)}), a config dict or a callable.")
+        f"Expected a string (one of {sorted(registry)}), a config dict or a callable."
+    )

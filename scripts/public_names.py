@@ -8,6 +8,7 @@ A Keras name counts as present when the matching plait module has an attribute o
 name (any object: the comparison is of names, not behaviour). Needs Keras installed
 (`KERAS_BACKEND=torch` is set here); a plait module that does not exist counts 0%.
 """
+
 import argparse
 import importlib
 import json
@@ -43,18 +44,33 @@ MODULES = [
     ("applications", "keras.applications", "plait.applications"),
     ("preprocessing", "keras.preprocessing", "plait.preprocessing"),
     ("preprocessing.image", "keras.preprocessing.image", "plait.preprocessing.image"),
-    ("preprocessing.sequence", "keras.preprocessing.sequence",
-     "plait.preprocessing.sequence"),
-    ("preprocessing.text (Keras 2)", "keras.src.legacy.preprocessing.text",
-     "plait.preprocessing.text"),
+    ("preprocessing.sequence", "keras.preprocessing.sequence", "plait.preprocessing.sequence"),
+    (
+        "preprocessing.text (Keras 2)",
+        "keras.src.legacy.preprocessing.text",
+        "plait.preprocessing.text",
+    ),
     ("keras (top level)", "keras", "plait"),
 ]
-DATASETS = ["boston_housing", "california_housing", "cifar10", "cifar100", "fashion_mnist",
-            "imdb", "mnist", "reuters"]
+DATASETS = [
+    "boston_housing",
+    "california_housing",
+    "cifar10",
+    "cifar100",
+    "fashion_mnist",
+    "imdb",
+    "mnist",
+    "reuters",
+]
 MODULES += [(f"datasets.{d}", f"keras.datasets.{d}", f"plait.datasets.{d}") for d in DATASETS]
 # Keras 2 names kept out of keras.src.legacy's module: only the documented API counts
-LEGACY_TEXT = {"Tokenizer", "text_to_word_sequence", "one_hot", "hashing_trick",
-               "tokenizer_from_json"}
+LEGACY_TEXT = {
+    "Tokenizer",
+    "text_to_word_sequence",
+    "one_hot",
+    "hashing_trick",
+    "tokenizer_from_json",
+}
 
 
 def _import(name):
@@ -100,10 +116,17 @@ def compare(modules=MODULES):
         ours = _import(plait_name)
         missing = [n for n in wanted if ours is None or not hasattr(ours, n)]
         found = len(wanted) - len(missing)
-        rows.append({"label": label, "keras": keras_name, "plait": plait_name,
-                     "found": found, "total": len(wanted),
-                     "share": found / len(wanted) if wanted else 1.0,
-                     "missing": missing})
+        rows.append(
+            {
+                "label": label,
+                "keras": keras_name,
+                "plait": plait_name,
+                "found": found,
+                "total": len(wanted),
+                "share": found / len(wanted) if wanted else 1.0,
+                "missing": missing,
+            }
+        )
     return rows
 
 

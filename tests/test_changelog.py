@@ -1,5 +1,6 @@
 """The version is bumped with the changelog: its newest entry, pyproject.toml and
 `plait.__version__` name the same version."""
+
 import pathlib
 import re
 import tomllib

@@ -1,5 +1,6 @@
 """The `plait` command: three real subprocesses (the installed script or `python -m plait`),
 the rest through `plait.cli.main` in this process (each subprocess pays torch's import)."""
+
 import os
 import pathlib
 import subprocess
@@ -19,11 +20,16 @@ def run_command(*args, cwd, script=False):
     """Run `plait ARGS` in a new process: the console script when asked and installed,
     else `python -m plait`."""
     installed = pathlib.Path(sys.executable).parent / "plait"
-    command = [str(installed)] if script and installed.exists() else [
-        sys.executable, "-m", "plait"]
+    command = [str(installed)] if script and installed.exists() else [sys.executable, "-m", "plait"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(command + [str(a) for a in args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        command + [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +67,21 @@ def test_errors_are_one_line_and_exit_1(tmp_path):
 def test_plot_svg_sideways_in_process(saved, monkeypatch, capsys):
     folder, _ = saved
     monkeypatch.chdir(folder)
-    assert cli.main(["plot", "m.plait", "--output", "graph.svg", "--rankdir", "LR",
-                     "--show-dtype", "--show-trainable"]) == 0
+    assert (
+        cli.main(
+            [
+                "plot",
+                "m.plait",
+                "--output",
+                "graph.svg",
+                "--rankdir",
+                "LR",
+                "--show-dtype",
+                "--show-trainable",
+            ]
+        )
+        == 0
+    )
     assert "<svg" in (folder / "graph.svg").read_text()
     assert capsys.readouterr().out == "Wrote graph.svg\n"
 
@@ -110,11 +129,14 @@ def test_multi_line_errors_print_as_one_line(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "model.png").exists()
 
 
-@pytest.mark.parametrize("argv,message", [
-    ([], "the following arguments are required: COMMAND"),
-    (["plot", "m.plait", "--rankdir", "XY"], "invalid choice: 'XY'"),
-    (["draw", "m.plait"], "invalid choice: 'draw'"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["plot", "m.plait", "--rankdir", "XY"], "invalid choice: 'XY'"),
+        (["draw", "m.plait"], "invalid choice: 'draw'"),
+    ],
+)
 def test_usage_errors_exit_2(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(argv)

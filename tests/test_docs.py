@@ -5,6 +5,7 @@ package that is not installed); blocks that include a file (`--8<--`) are that f
 tests' business. Each page's blocks run in order in one fresh process, from an empty
 folder, so a later block may use an earlier block's names.
 """
+
 import os
 import pathlib
 import re
@@ -28,8 +29,13 @@ RUNNABLE = [p for p in PAGES if blocks_of(p)]
 @pytest.mark.parametrize("page", RUNNABLE, ids=[str(p.relative_to(ROOT)) for p in RUNNABLE])
 def test_code_blocks_run(page, tmp_path):
     script = "\n\n".join(blocks_of(page))
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
-           "KERAS_HOME": str(tmp_path / "keras_home")}
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KERAS_HOME": str(tmp_path / "keras_home")}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, f"{page.name}:\n{done.stderr[-4000:]}"

@@ -17,6 +17,7 @@ too, where only the few lazy upward imports listed in LAZY_UPWARD are allowed (K
 names that live in a higher package: `plait.utils.plot_model`, `plait.models.load_model`,
 `Model.save`). Inside a package, modules import each other without cycles.
 """
+
 import ast
 import pathlib
 
@@ -54,7 +55,7 @@ ALLOWED = {
     "plotting": LEAVES | {"graph", "layers", "models"},
     "saving": LEAVES | TRAINING_PARTS | {"graph", "ops", "layers", "training", "models"},
     "applications": LEAVES | {"graph", "ops", "layers", "models", "saving", "preprocessing"},
-    "cli": None,        # the top: may import anything
+    "cli": None,  # the top: may import anything
     "__main__": None,
     "__init__": None,
 }
@@ -62,10 +63,10 @@ ALLOWED = {
 # Function-local imports that go up the DAG, each a Keras name that lives higher up:
 # (module, part imported).
 LAZY_UPWARD = {
-    ("utils/__init__.py", "plotting"),          # plait.utils.plot_model & co.
-    ("models/__init__.py", "saving"),           # plait.models.load_model, model_from_json
-    ("models/keras_methods.py", "saving"),      # Model.save, save_weights, load_weights
-    ("models/model.py", "saving"),              # Model.to_json, to_source, export
+    ("utils/__init__.py", "plotting"),  # plait.utils.plot_model & co.
+    ("models/__init__.py", "saving"),  # plait.models.load_model, model_from_json
+    ("models/keras_methods.py", "saving"),  # Model.save, save_weights, load_weights
+    ("models/model.py", "saving"),  # Model.to_json, to_source, export
     # keras.utils names whose work is done higher up: serialization helpers, the Input
     # tensors behind a tensor, and image_data_format for image helpers
     ("utils/keras_objects.py", "serialization"),
@@ -176,8 +177,11 @@ def test_no_import_cycles_between_modules():
         rel = path.relative_to(ROOT).with_suffix("")
         parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
         name = ".".join(("plait",) + parts)
-        graph[name] = {target for target, _, _ in imports_of(path)
-                       if target != name and not name.startswith(target + ".")}
+        graph[name] = {
+            target
+            for target, _, _ in imports_of(path)
+            if target != name and not name.startswith(target + ".")
+        }
     state = {}
 
     def visit(name, trail):

@@ -1,5 +1,6 @@
 """Initializers: Keras's names, classes, defaults and statistics, computed on the Keras
 layout's fans; seeded ones repeat."""
+
 import math
 
 import pytest
@@ -15,8 +16,11 @@ DEFAULTS = [
     ("random_uniform", initializers.RandomUniform, {"minval": -0.05, "maxval": 0.05, "seed": None}),
     ("random_normal", initializers.RandomNormal, {"mean": 0.0, "stddev": 0.05, "seed": None}),
     ("truncated_normal", initializers.TruncatedNormal, {"mean": 0.0, "stddev": 0.05, "seed": None}),
-    ("variance_scaling", initializers.VarianceScaling,
-     {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal", "seed": None}),
+    (
+        "variance_scaling",
+        initializers.VarianceScaling,
+        {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal", "seed": None},
+    ),
     ("glorot_uniform", initializers.GlorotUniform, {"seed": None}),
     ("glorot_normal", initializers.GlorotNormal, {"seed": None}),
     ("he_uniform", initializers.HeUniform, {"seed": None}),
@@ -41,9 +45,12 @@ def test_names_classes_and_keras_defaults(name, cls, config):
 
 # name, fan used, scale, uniform?
 SCALED = [
-    ("glorot_uniform", "avg", 1.0, True), ("glorot_normal", "avg", 1.0, False),
-    ("he_uniform", "in", 2.0, True), ("he_normal", "in", 2.0, False),
-    ("lecun_uniform", "in", 1.0, True), ("lecun_normal", "in", 1.0, False),
+    ("glorot_uniform", "avg", 1.0, True),
+    ("glorot_normal", "avg", 1.0, False),
+    ("he_uniform", "in", 2.0, True),
+    ("he_normal", "in", 2.0, False),
+    ("lecun_uniform", "in", 1.0, True),
+    ("lecun_normal", "in", 1.0, False),
 ]
 
 
@@ -78,16 +85,22 @@ def test_orthogonal_identity_constant():
     torch.testing.assert_close(flat.T @ flat, 4.0 * torch.eye(6), atol=1e-5, rtol=0)
     wide = initializers.get("orthogonal")((3, 5))
     torch.testing.assert_close(wide @ wide.T, torch.eye(3), atol=1e-5, rtol=0)
-    torch.testing.assert_close(initializers.Identity(gain=3.0)((2, 3)),
-                               3.0 * torch.eye(2, 3))
+    torch.testing.assert_close(initializers.Identity(gain=3.0)((2, 3)), 3.0 * torch.eye(2, 3))
     assert initializers.Constant(0.25)((2,)).tolist() == [0.25, 0.25]
     with pytest.raises(ValueError, match="2-D shape"):
         initializers.Identity()((2, 2, 2))
 
 
-@pytest.mark.parametrize("cls", [initializers.GlorotUniform, initializers.HeNormal,
-                                 initializers.RandomNormal, initializers.TruncatedNormal,
-                                 initializers.Orthogonal])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        initializers.GlorotUniform,
+        initializers.HeNormal,
+        initializers.RandomNormal,
+        initializers.TruncatedNormal,
+        initializers.Orthogonal,
+    ],
+)
 def test_seeded_initializers_repeat_and_unseeded_do_not(cls):
     torch.testing.assert_close(cls(seed=3)((8, 8)), cls(seed=3)((8, 8)), atol=0, rtol=0)
     assert not torch.equal(cls(seed=3)((8, 8)), cls(seed=4)((8, 8)))

@@ -1,5 +1,6 @@
 """plait.losses against Keras's formulas written out in numpy, Keras's worked examples,
 reductions, sample weights, from_logits equivalence, lookup and config round trips."""
+
 import json
 import warnings
 
@@ -15,6 +16,7 @@ rng = np.random.default_rng(0)
 
 # --- Keras's formulas in numpy ---------------------------------------------------------
 
+
 def np_mse(t, p):
     return np.mean((t - p) ** 2, axis=-1)
 
@@ -28,8 +30,7 @@ def np_mape(t, p):
 
 
 def np_msle(t, p):
-    return np.mean((np.log(np.maximum(p, EPS) + 1) - np.log(np.maximum(t, EPS) + 1)) ** 2,
-                   axis=-1)
+    return np.mean((np.log(np.maximum(p, EPS) + 1) - np.log(np.maximum(t, EPS) + 1)) ** 2, axis=-1)
 
 
 def np_cosine(t, p):
@@ -40,7 +41,7 @@ def np_cosine(t, p):
 
 def np_huber(t, p, delta=1.0):
     e = np.abs(p - t)
-    return np.mean(np.where(e <= delta, 0.5 * e ** 2, delta * e - 0.5 * delta ** 2), axis=-1)
+    return np.mean(np.where(e <= delta, 0.5 * e**2, delta * e - 0.5 * delta**2), axis=-1)
 
 
 def np_log_cosh(t, p):
@@ -101,6 +102,7 @@ def softmax(x):
 
 # --- data ------------------------------------------------------------------------------
 
+
 def reals(shape=(6, 4)):
     return rng.normal(size=shape)
 
@@ -133,24 +135,40 @@ def distribution(shape=(6, 4)):
 CASES = [
     ("mse", losses.mean_squared_error, losses.MeanSquaredError, np_mse, reals, reals),
     ("mae", losses.mean_absolute_error, losses.MeanAbsoluteError, np_mae, reals, reals),
-    ("mape", losses.mean_absolute_percentage_error, losses.MeanAbsolutePercentageError,
-     np_mape, positives, positives),
-    ("msle", losses.mean_squared_logarithmic_error, losses.MeanSquaredLogarithmicError,
-     np_msle, positives, positives),
+    (
+        "mape",
+        losses.mean_absolute_percentage_error,
+        losses.MeanAbsolutePercentageError,
+        np_mape,
+        positives,
+        positives,
+    ),
+    (
+        "msle",
+        losses.mean_squared_logarithmic_error,
+        losses.MeanSquaredLogarithmicError,
+        np_msle,
+        positives,
+        positives,
+    ),
     ("cosine", losses.cosine_similarity, losses.CosineSimilarity, np_cosine, reals, reals),
     ("huber", losses.huber, losses.Huber, np_huber, reals, lambda s=(6, 4): 3 * reals(s)),
     ("log_cosh", losses.log_cosh, losses.LogCosh, np_log_cosh, reals, reals),
     ("hinge01", losses.hinge, losses.Hinge, np_hinge, binary, reals),
     ("hinge_pm1", losses.hinge, losses.Hinge, np_hinge, signs, reals),
-    ("squared_hinge", losses.squared_hinge, losses.SquaredHinge, np_squared_hinge, binary,
-     reals),
-    ("categorical_hinge", losses.categorical_hinge, losses.CategoricalHinge,
-     np_categorical_hinge, onehot, reals),
+    ("squared_hinge", losses.squared_hinge, losses.SquaredHinge, np_squared_hinge, binary, reals),
+    (
+        "categorical_hinge",
+        losses.categorical_hinge,
+        losses.CategoricalHinge,
+        np_categorical_hinge,
+        onehot,
+        reals,
+    ),
     ("kld", losses.kl_divergence, losses.KLDivergence, np_kld, distribution, distribution),
     ("poisson", losses.poisson, losses.Poisson, np_poisson, positives, positives),
     ("bce", losses.binary_crossentropy, losses.BinaryCrossentropy, np_bce, binary, probs),
-    ("cce", losses.categorical_crossentropy, losses.CategoricalCrossentropy, np_cce, onehot,
-     probs),
+    ("cce", losses.categorical_crossentropy, losses.CategoricalCrossentropy, np_cce, onehot, probs),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -170,13 +188,15 @@ def test_class_reductions_and_sample_weight(name, fn, cls, ref, make_true, make_
     w = rng.uniform(0, 2, size=6)
     tt, pp = torch.tensor(t), torch.tensor(p)
     np.testing.assert_allclose(cls()(tt, pp).numpy(), per_sample.mean(), rtol=1e-6)
-    np.testing.assert_allclose(cls(reduction="sum")(tt, pp).numpy(), per_sample.sum(),
-                               rtol=1e-6)
-    np.testing.assert_allclose(cls(reduction="mean")(tt, pp, sample_weight=w).numpy(),
-                               (per_sample * w).mean(), rtol=1e-6)
+    np.testing.assert_allclose(cls(reduction="sum")(tt, pp).numpy(), per_sample.sum(), rtol=1e-6)
+    np.testing.assert_allclose(
+        cls(reduction="mean")(tt, pp, sample_weight=w).numpy(), (per_sample * w).mean(), rtol=1e-6
+    )
     np.testing.assert_allclose(
         cls(reduction="mean_with_sample_weight")(tt, pp, sample_weight=w).numpy(),
-        (per_sample * w).sum() / w.sum(), rtol=1e-6)
+        (per_sample * w).sum() / w.sum(),
+        rtol=1e-6,
+    )
     none = cls(reduction=None)(tt, pp, sample_weight=w)
     np.testing.assert_allclose(none.numpy(), per_sample * w, rtol=1e-6, atol=1e-7)
     assert cls(reduction="none")(tt, pp).shape == (6,)
@@ -195,8 +215,9 @@ def test_config_round_trip(name, fn, cls, ref, make_true, make_pred):
 
 def test_float32_is_default_and_float64_is_kept():
     t, p = reals(), reals()
-    assert losses.MeanSquaredError()(t.astype(np.float32), p.astype(np.float32)).dtype == \
-        torch.float32
+    assert (
+        losses.MeanSquaredError()(t.astype(np.float32), p.astype(np.float32)).dtype == torch.float32
+    )
     assert losses.mean_squared_error(t, p).dtype == torch.float64
     half = torch.tensor(p, dtype=torch.float16)
     assert losses.MeanSquaredError()(torch.tensor(t), half).dtype == torch.float32
@@ -205,6 +226,7 @@ def test_float32_is_default_and_float64_is_kept():
 
 # --- Keras's worked examples (values from Keras's docstrings) --------------------------
 
+
 def test_keras_worked_examples():
     close = lambda a, b: np.testing.assert_allclose(np.asarray(a), b, atol=1e-3)  # noqa
     bce = losses.BinaryCrossentropy(from_logits=True)
@@ -212,10 +234,8 @@ def test_keras_worked_examples():
     t2, p2 = [[0, 1], [0, 0]], [[-18.6, 0.51], [2.94, -12.8]]
     close(bce(t2, p2, sample_weight=[0.8, 0.2]), 0.243)
     close(losses.BinaryCrossentropy(from_logits=True, reduction="sum")(t2, p2), 1.730)
-    close(losses.BinaryCrossentropy(from_logits=True, reduction=None)(t2, p2),
-          [0.235, 1.496])
-    close(losses.binary_crossentropy([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]),
-          [0.916, 0.714])
+    close(losses.BinaryCrossentropy(from_logits=True, reduction=None)(t2, p2), [0.235, 1.496])
+    close(losses.binary_crossentropy([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]), [0.916, 0.714])
     scce = losses.SparseCategoricalCrossentropy()
     t3, p3 = [1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]
     close(scce(t3, p3), 1.177)
@@ -224,67 +244,81 @@ def test_keras_worked_examples():
     close(losses.sparse_categorical_crossentropy(t3, p3), [0.0513, 2.303])
     close(losses.categorical_crossentropy([[0, 1, 0], [0, 0, 1]], p3), [0.0513, 2.303])
     close(losses.huber([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]).mean(), 0.155)
-    close(losses.log_cosh([[0., 1.], [0., 0.]], [[1., 1.], [0., 0.]]).mean(), 0.108)
-    close(losses.cosine_similarity([[0., 1.], [1., 1.], [1., 1.]],
-                                   [[1., 0.], [1., 1.], [-1., -1.]]), [0., -1., 1.])
+    close(losses.log_cosh([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [0.0, 0.0]]).mean(), 0.108)
+    close(
+        losses.cosine_similarity(
+            [[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0], [-1.0, -1.0]]
+        ),
+        [0.0, -1.0, 1.0],
+    )
 
 
 def test_hand_computed_values():
     # mse: ((1-0)^2 + (2-4)^2) / 2 = 2.5 ; mae: (1 + 2) / 2 = 1.5
-    assert losses.mean_squared_error([[0., 4.]], [[1., 2.]]).item() == pytest.approx(2.5)
-    assert losses.mean_absolute_error([[0., 4.]], [[1., 2.]]).item() == pytest.approx(1.5)
+    assert losses.mean_squared_error([[0.0, 4.0]], [[1.0, 2.0]]).item() == pytest.approx(2.5)
+    assert losses.mean_absolute_error([[0.0, 4.0]], [[1.0, 2.0]]).item() == pytest.approx(1.5)
     # mape: 100 * mean(|2-1|/2, |4-2|/4) = 50
-    assert losses.mean_absolute_percentage_error([[2., 4.]], [[1., 2.]]).item() == \
-        pytest.approx(50.0)
+    assert losses.mean_absolute_percentage_error(
+        [[2.0, 4.0]], [[1.0, 2.0]]
+    ).item() == pytest.approx(50.0)
     # hinge with {0,1} labels -> {-1,1}: mean(max(1 - (-1)(0.5), 0), max(1 - 0.5, 0)) = 1.0
-    assert losses.hinge([[0., 1.]], [[0.5, 0.5]]).item() == pytest.approx(1.0)
+    assert losses.hinge([[0.0, 1.0]], [[0.5, 0.5]]).item() == pytest.approx(1.0)
     # bce of p=0.5 is log 2 whatever the label
-    assert losses.binary_crossentropy([[1.]], [[0.5]]).item() == pytest.approx(np.log(2))
+    assert losses.binary_crossentropy([[1.0]], [[0.5]]).item() == pytest.approx(np.log(2))
 
 
 # --- crossentropy details --------------------------------------------------------------
+
 
 @pytest.mark.parametrize("smoothing", [0.0, 0.1])
 def test_crossentropy_label_smoothing_and_from_logits(smoothing):
     logits = reals((5, 3))
     t_bin, t_cat = binary((5, 3)), onehot((5, 3))
-    bce_logits = losses.binary_crossentropy(t_bin, logits, from_logits=True,
-                                            label_smoothing=smoothing)
-    np.testing.assert_allclose(bce_logits.numpy(), np_bce(t_bin, sigmoid(logits), smoothing),
-                               rtol=1e-6)
-    cce_logits = losses.categorical_crossentropy(t_cat, logits, from_logits=True,
-                                                 label_smoothing=smoothing)
-    np.testing.assert_allclose(cce_logits.numpy(), np_cce(t_cat, softmax(logits), smoothing),
-                               rtol=1e-6)
+    bce_logits = losses.binary_crossentropy(
+        t_bin, logits, from_logits=True, label_smoothing=smoothing
+    )
+    np.testing.assert_allclose(
+        bce_logits.numpy(), np_bce(t_bin, sigmoid(logits), smoothing), rtol=1e-6
+    )
+    cce_logits = losses.categorical_crossentropy(
+        t_cat, logits, from_logits=True, label_smoothing=smoothing
+    )
+    np.testing.assert_allclose(
+        cce_logits.numpy(), np_cce(t_cat, softmax(logits), smoothing), rtol=1e-6
+    )
     labels = t_cat.argmax(-1)
-    scce = losses.sparse_categorical_crossentropy(labels, logits, from_logits=True,
-                                                  label_smoothing=smoothing)
+    scce = losses.sparse_categorical_crossentropy(
+        labels, logits, from_logits=True, label_smoothing=smoothing
+    )
     np.testing.assert_allclose(scce.numpy(), cce_logits.numpy(), rtol=1e-6)
-    scce_probs = losses.sparse_categorical_crossentropy(labels, softmax(logits),
-                                                        label_smoothing=smoothing)
+    scce_probs = losses.sparse_categorical_crossentropy(
+        labels, softmax(logits), label_smoothing=smoothing
+    )
     np.testing.assert_allclose(scce_probs.numpy(), cce_logits.numpy(), rtol=1e-6)
 
 
 def test_probabilities_are_clipped_and_renormalized():
     # p = 0 and 1 would give inf; Keras clips them to [1e-7, 1 - 1e-7]
-    out = losses.binary_crossentropy([[1.], [0.]], [[0.], [1.]])
+    out = losses.binary_crossentropy([[1.0], [0.0]], [[0.0], [1.0]])
     upper = np.float32(1 - EPS)  # 0.99999988 in float32, as in Keras
-    np.testing.assert_allclose(out.numpy(), [-np.log(np.float32(EPS)), -np.log(1 - upper)],
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        out.numpy(), [-np.log(np.float32(EPS)), -np.log(1 - upper)], rtol=1e-5
+    )
     # unnormalized probabilities are rescaled to sum to 1 first
-    a = losses.categorical_crossentropy([[0., 1.]], [[1., 3.]])
+    a = losses.categorical_crossentropy([[0.0, 1.0]], [[1.0, 3.0]])
     np.testing.assert_allclose(a.numpy(), [-np.log(0.75)], rtol=1e-6)
 
 
 def test_a_nan_probability_gives_a_nan_binary_crossentropy():
     # as in Keras, so that TerminateOnNaN can stop the fit; torch's kernel would raise
-    out = losses.binary_crossentropy([[1.], [0.]], [[np.nan], [0.3]])
+    out = losses.binary_crossentropy([[1.0], [0.0]], [[np.nan], [0.3]])
     assert np.isnan(out[0].item()) and out[1].item() == pytest.approx(-np.log(0.7))
-    assert np.isnan(losses.BinaryCrossentropy()([[1.], [0.]], [[np.nan], [0.3]]).item())
+    assert np.isnan(losses.BinaryCrossentropy()([[1.0], [0.0]], [[np.nan], [0.3]]).item())
 
 
-@pytest.mark.parametrize("labels", [np.array([0, 2, 1]), np.array([[0], [2], [1]])],
-                         ids=["(batch,)", "(batch,1)"])
+@pytest.mark.parametrize(
+    "labels", [np.array([0, 2, 1]), np.array([[0], [2], [1]])], ids=["(batch,)", "(batch,1)"]
+)
 def test_sparse_label_shapes(labels):
     p = distribution((3, 3))
     out = losses.SparseCategoricalCrossentropy(reduction=None)(torch.tensor(labels), p)
@@ -310,12 +344,14 @@ def test_ignore_class_counts_only_valid_entries(from_logits):
     expected = np_scce(labels[valid], p[valid])
     loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits, ignore_class=255)
     per_sample = losses.SparseCategoricalCrossentropy(
-        from_logits=from_logits, ignore_class=255, reduction=None)(labels, pred)
+        from_logits=from_logits, ignore_class=255, reduction=None
+    )(labels, pred)
     np.testing.assert_allclose(per_sample.numpy()[~valid], 0.0)
     np.testing.assert_allclose(loss(labels, pred).numpy(), expected.mean(), rtol=1e-6)
     w = np.array([1.0, 5.0, 3.0, 5.0])
-    np.testing.assert_allclose(loss(labels, pred, sample_weight=w).numpy(),
-                               (expected * w[valid]).sum() / 2, rtol=1e-6)
+    np.testing.assert_allclose(
+        loss(labels, pred, sample_weight=w).numpy(), (expected * w[valid]).sum() / 2, rtol=1e-6
+    )
 
 
 def test_ignore_class_gradients_are_finite():
@@ -338,6 +374,7 @@ def test_weights_with_fewer_dims_weight_whole_rows():
 
 
 # --- errors ----------------------------------------------------------------------------
+
 
 def test_categorical_with_integer_labels_says_use_sparse():
     with pytest.raises(ValueError, match="use sparse_categorical_crossentropy"):
@@ -365,8 +402,9 @@ def test_categorical_with_one_class_warns():
 
 
 def test_invalid_reduction():
-    with pytest.raises(ValueError, match="Invalid value for argument `reduction`.*"
-                                         "Received: reduction='avg'"):
+    with pytest.raises(
+        ValueError, match="Invalid value for argument `reduction`.*Received: reduction='avg'"
+    ):
         losses.MeanSquaredError(reduction="avg")
 
 
@@ -398,29 +436,36 @@ def test_check_flag_checks_every_call(monkeypatch):
 
 # --- lookup ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("identifier,cls,name", [
-    ("mse", losses.MeanSquaredError, "mean_squared_error"),
-    ("MSE", losses.MeanSquaredError, "mean_squared_error"),
-    ("mean_squared_error", losses.MeanSquaredError, "mean_squared_error"),
-    ("MeanSquaredError", losses.MeanSquaredError, "mean_squared_error"),
-    ("mae", losses.MeanAbsoluteError, "mean_absolute_error"),
-    ("mape", losses.MeanAbsolutePercentageError, "mean_absolute_percentage_error"),
-    ("msle", losses.MeanSquaredLogarithmicError, "mean_squared_logarithmic_error"),
-    ("kld", losses.KLDivergence, "kl_divergence"),
-    ("bce", losses.BinaryCrossentropy, "binary_crossentropy"),
-    ("binary_crossentropy", losses.BinaryCrossentropy, "binary_crossentropy"),
-    ("categorical_crossentropy", losses.CategoricalCrossentropy, "categorical_crossentropy"),
-    ("sparse_categorical_crossentropy", losses.SparseCategoricalCrossentropy,
-     "sparse_categorical_crossentropy"),
-    ("huber", losses.Huber, "huber"),
-    ("Huber", losses.Huber, "huber_loss"),
-    ("hinge", losses.Hinge, "hinge"),
-    ("logcosh", losses.LogCosh, "log_cosh"),
-    ("poisson", losses.Poisson, "poisson"),
-    ("cosine_similarity", losses.CosineSimilarity, "cosine_similarity"),
-    (losses.mean_squared_error, losses.MeanSquaredError, "mean_squared_error"),
-    (losses.Poisson, losses.Poisson, "poisson"),
-])
+
+@pytest.mark.parametrize(
+    "identifier,cls,name",
+    [
+        ("mse", losses.MeanSquaredError, "mean_squared_error"),
+        ("MSE", losses.MeanSquaredError, "mean_squared_error"),
+        ("mean_squared_error", losses.MeanSquaredError, "mean_squared_error"),
+        ("MeanSquaredError", losses.MeanSquaredError, "mean_squared_error"),
+        ("mae", losses.MeanAbsoluteError, "mean_absolute_error"),
+        ("mape", losses.MeanAbsolutePercentageError, "mean_absolute_percentage_error"),
+        ("msle", losses.MeanSquaredLogarithmicError, "mean_squared_logarithmic_error"),
+        ("kld", losses.KLDivergence, "kl_divergence"),
+        ("bce", losses.BinaryCrossentropy, "binary_crossentropy"),
+        ("binary_crossentropy", losses.BinaryCrossentropy, "binary_crossentropy"),
+        ("categorical_crossentropy", losses.CategoricalCrossentropy, "categorical_crossentropy"),
+        (
+            "sparse_categorical_crossentropy",
+            losses.SparseCategoricalCrossentropy,
+            "sparse_categorical_crossentropy",
+        ),
+        ("huber", losses.Huber, "huber"),
+        ("Huber", losses.Huber, "huber_loss"),
+        ("hinge", losses.Hinge, "hinge"),
+        ("logcosh", losses.LogCosh, "log_cosh"),
+        ("poisson", losses.Poisson, "poisson"),
+        ("cosine_similarity", losses.CosineSimilarity, "cosine_similarity"),
+        (losses.mean_squared_error, losses.MeanSquaredError, "mean_squared_error"),
+        (losses.Poisson, losses.Poisson, "poisson"),
+    ],
+)
 def test_get(identifier, cls, name):
     loss = losses.get(identifier)
     assert type(loss) is cls
@@ -453,16 +498,18 @@ def test_get_errors():
 
 
 def test_get_from_config_dict():
-    loss = losses.get({"class_name": "CategoricalCrossentropy",
-                       "config": {"from_logits": True}})
+    loss = losses.get({"class_name": "CategoricalCrossentropy", "config": {"from_logits": True}})
     assert isinstance(loss, losses.CategoricalCrossentropy) and loss.from_logits
 
 
 def test_sparse_config_is_keras_shaped():
     config = losses.SparseCategoricalCrossentropy(ignore_class=3).get_config()
-    assert config == {"name": "sparse_categorical_crossentropy",
-                      "reduction": "sum_over_batch_size", "from_logits": False,
-                      "ignore_class": 3}
+    assert config == {
+        "name": "sparse_categorical_crossentropy",
+        "reduction": "sum_over_batch_size",
+        "from_logits": False,
+        "ignore_class": 3,
+    }
 
 
 def test_custom_loss_subclass():

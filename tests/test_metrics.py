@@ -1,6 +1,7 @@
 """plait.metrics against Keras's formulas in numpy and Keras's worked examples: state
 across batches, sample weights, reset, devices, lookup ('accuracy' from the loss) and
 config round trips."""
+
 import json
 
 import numpy as np
@@ -19,6 +20,7 @@ def softmax(x):
 
 
 # --- per-sample formulas in numpy ------------------------------------------------------
+
 
 def np_binary_accuracy(t, p, threshold=0.5):
     return np.mean(t == (p > threshold), axis=-1)
@@ -70,38 +72,96 @@ def onehot(n=8, c=5):
 
 # name, metric factory, numpy per-sample reference, (y_true, y_pred) maker
 CASES = [
-    ("binary_accuracy", metrics.BinaryAccuracy, np_binary_accuracy,
-     lambda: (rng.integers(0, 2, (8, 1)).astype(float), rng.uniform(size=(8, 1)))),
-    ("binary_accuracy_threshold", lambda: metrics.BinaryAccuracy(threshold=0.7),
-     lambda t, p: np_binary_accuracy(t, p, 0.7),
-     lambda: (rng.integers(0, 2, (8, 3)).astype(float), rng.uniform(size=(8, 3)))),
-    ("categorical_accuracy", metrics.CategoricalAccuracy, np_categorical_accuracy,
-     lambda: (onehot(), cls_probs())),
-    ("sparse_categorical_accuracy", metrics.SparseCategoricalAccuracy,
-     np_sparse_categorical_accuracy, lambda: (rng.integers(0, 5, (8, 1)), cls_probs())),
-    ("top_k", lambda: metrics.TopKCategoricalAccuracy(k=2),
-     lambda t, p: np_top_k(t.argmax(-1), p, 2), lambda: (onehot(), cls_probs())),
-    ("sparse_top_k", lambda: metrics.SparseTopKCategoricalAccuracy(k=3),
-     lambda t, p: np_top_k(t, p, 3), lambda: (rng.integers(0, 5, 8), cls_probs())),
-    ("mse", metrics.MeanSquaredError, np_mse,
-     lambda: (rng.normal(size=(8, 3)), rng.normal(size=(8, 3)))),
-    ("mae", metrics.MeanAbsoluteError, lambda t, p: np.mean(np.abs(t - p), -1),
-     lambda: (rng.normal(size=(8, 3)), rng.normal(size=(8, 3)))),
-    ("cosine", metrics.CosineSimilarity, np_cosine,
-     lambda: (rng.normal(size=(8, 3)), rng.normal(size=(8, 3)))),
-    ("bce", metrics.BinaryCrossentropy, np_bce,
-     lambda: (rng.integers(0, 2, (8, 2)).astype(float), rng.uniform(size=(8, 2)))),
-    ("cce", metrics.CategoricalCrossentropy,
-     lambda t, p: -np.sum(t * np.log(p), -1), lambda: (onehot(), cls_probs())),
-    ("scce_logits", lambda: metrics.SparseCategoricalCrossentropy(from_logits=True),
-     lambda t, p: -np.log(softmax(p)[np.arange(len(p)), t]),
-     lambda: (rng.integers(0, 5, 8), rng.normal(size=(8, 5)))),
-    ("kld", metrics.KLDivergence,
-     lambda t, p: np.sum(t * np.log(t / p), -1), lambda: (cls_probs(), cls_probs())),
-    ("hinge", metrics.Hinge, lambda t, p: np.mean(np.maximum(1 - (2 * t - 1) * p, 0), -1),
-     lambda: (rng.integers(0, 2, (8, 3)).astype(float), rng.normal(size=(8, 3)))),
-    ("logcosh", metrics.LogCoshError, lambda t, p: np.mean(np.log(np.cosh(p - t)), -1),
-     lambda: (rng.normal(size=(8, 3)), rng.normal(size=(8, 3)))),
+    (
+        "binary_accuracy",
+        metrics.BinaryAccuracy,
+        np_binary_accuracy,
+        lambda: (rng.integers(0, 2, (8, 1)).astype(float), rng.uniform(size=(8, 1))),
+    ),
+    (
+        "binary_accuracy_threshold",
+        lambda: metrics.BinaryAccuracy(threshold=0.7),
+        lambda t, p: np_binary_accuracy(t, p, 0.7),
+        lambda: (rng.integers(0, 2, (8, 3)).astype(float), rng.uniform(size=(8, 3))),
+    ),
+    (
+        "categorical_accuracy",
+        metrics.CategoricalAccuracy,
+        np_categorical_accuracy,
+        lambda: (onehot(), cls_probs()),
+    ),
+    (
+        "sparse_categorical_accuracy",
+        metrics.SparseCategoricalAccuracy,
+        np_sparse_categorical_accuracy,
+        lambda: (rng.integers(0, 5, (8, 1)), cls_probs()),
+    ),
+    (
+        "top_k",
+        lambda: metrics.TopKCategoricalAccuracy(k=2),
+        lambda t, p: np_top_k(t.argmax(-1), p, 2),
+        lambda: (onehot(), cls_probs()),
+    ),
+    (
+        "sparse_top_k",
+        lambda: metrics.SparseTopKCategoricalAccuracy(k=3),
+        lambda t, p: np_top_k(t, p, 3),
+        lambda: (rng.integers(0, 5, 8), cls_probs()),
+    ),
+    (
+        "mse",
+        metrics.MeanSquaredError,
+        np_mse,
+        lambda: (rng.normal(size=(8, 3)), rng.normal(size=(8, 3))),
+    ),
+    (
+        "mae",
+        metrics.MeanAbsoluteError,
+        lambda t, p: np.mean(np.abs(t - p), -1),
+        lambda: (rng.normal(size=(8, 3)), rng.normal(size=(8, 3))),
+    ),
+    (
+        "cosine",
+        metrics.CosineSimilarity,
+        np_cosine,
+        lambda: (rng.normal(size=(8, 3)), rng.normal(size=(8, 3))),
+    ),
+    (
+        "bce",
+        metrics.BinaryCrossentropy,
+        np_bce,
+        lambda: (rng.integers(0, 2, (8, 2)).astype(float), rng.uniform(size=(8, 2))),
+    ),
+    (
+        "cce",
+        metrics.CategoricalCrossentropy,
+        lambda t, p: -np.sum(t * np.log(p), -1),
+        lambda: (onehot(), cls_probs()),
+    ),
+    (
+        "scce_logits",
+        lambda: metrics.SparseCategoricalCrossentropy(from_logits=True),
+        lambda t, p: -np.log(softmax(p)[np.arange(len(p)), t]),
+        lambda: (rng.integers(0, 5, 8), rng.normal(size=(8, 5))),
+    ),
+    (
+        "kld",
+        metrics.KLDivergence,
+        lambda t, p: np.sum(t * np.log(t / p), -1),
+        lambda: (cls_probs(), cls_probs()),
+    ),
+    (
+        "hinge",
+        metrics.Hinge,
+        lambda t, p: np.mean(np.maximum(1 - (2 * t - 1) * p, 0), -1),
+        lambda: (rng.integers(0, 2, (8, 3)).astype(float), rng.normal(size=(8, 3))),
+    ),
+    (
+        "logcosh",
+        metrics.LogCoshError,
+        lambda t, p: np.mean(np.log(np.cosh(p - t)), -1),
+        lambda: (rng.normal(size=(8, 3)), rng.normal(size=(8, 3))),
+    ),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -143,19 +203,44 @@ def test_keras_worked_examples():
     check(metrics.Accuracy(), [[1], [2], [3], [4]], [[0], [2], [3], [4]], 0.75)
     check(metrics.Accuracy(), [[1], [2], [3], [4]], [[0], [2], [3], [4]], 0.5, [1, 1, 0, 0])
     check(metrics.BinaryAccuracy(), [[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], 0.75)
-    check(metrics.BinaryAccuracy(), [[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], 0.5,
-          [1, 0, 0, 1])
-    check(metrics.CategoricalAccuracy(), [[0, 0, 1], [0, 1, 0]],
-          [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.3, [0.7, 0.3])
-    check(metrics.SparseCategoricalAccuracy(), [[2], [1]],
-          [[0.1, 0.6, 0.3], [0.05, 0.95, 0]], 0.3, [0.7, 0.3])
-    check(metrics.TopKCategoricalAccuracy(k=1), [[0, 0, 1], [0, 1, 0]],
-          [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5)
-    check(metrics.SparseTopKCategoricalAccuracy(k=1), [2, 1],
-          [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.3, [0.7, 0.3])
-    check(metrics.CosineSimilarity(axis=1), [[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]], 0.5)
-    check(metrics.CosineSimilarity(axis=1), [[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]], 0.7,
-          [0.3, 0.7])
+    check(
+        metrics.BinaryAccuracy(), [[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], 0.5, [1, 0, 0, 1]
+    )
+    check(
+        metrics.CategoricalAccuracy(),
+        [[0, 0, 1], [0, 1, 0]],
+        [[0.1, 0.9, 0.8], [0.05, 0.95, 0]],
+        0.3,
+        [0.7, 0.3],
+    )
+    check(
+        metrics.SparseCategoricalAccuracy(),
+        [[2], [1]],
+        [[0.1, 0.6, 0.3], [0.05, 0.95, 0]],
+        0.3,
+        [0.7, 0.3],
+    )
+    check(
+        metrics.TopKCategoricalAccuracy(k=1),
+        [[0, 0, 1], [0, 1, 0]],
+        [[0.1, 0.9, 0.8], [0.05, 0.95, 0]],
+        0.5,
+    )
+    check(
+        metrics.SparseTopKCategoricalAccuracy(k=1),
+        [2, 1],
+        [[0.1, 0.9, 0.8], [0.05, 0.95, 0]],
+        0.3,
+        [0.7, 0.3],
+    )
+    check(metrics.CosineSimilarity(axis=1), [[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]], 0.5)
+    check(
+        metrics.CosineSimilarity(axis=1),
+        [[0.0, 1.0], [1.0, 1.0]],
+        [[1.0, 0.0], [1.0, 1.0]],
+        0.7,
+        [0.3, 0.7],
+    )
     check(metrics.LogCoshError(), [[0, 1], [0, 0]], [[1, 1], [0, 0]], 0.10844523)
     check(metrics.LogCoshError(), [[0, 1], [0, 0]], [[1, 1], [0, 0]], 0.21689045, [1, 0])
     check(metrics.Precision(), [0, 1, 1, 1], [1, 0, 1, 1], 2 / 3)
@@ -210,6 +295,7 @@ def test_root_mean_squared_error():
 
 # --- confusion metrics against numpy ---------------------------------------------------
 
+
 def np_confusion(t, p, thresholds, w):
     above = p.reshape(-1, 1) > np.asarray(thresholds)
     pos, w = t.reshape(-1, 1) != 0, w.reshape(-1, 1)
@@ -236,16 +322,27 @@ def np_auc(t, p, w, num_thresholds=200, curve="ROC", method="interpolation"):
         slope = div(dtp, np.maximum(dp, 0))
         intercept = tp[1:] - slope * p_[1:]
         ratio = np.where((p_[:-1] > 0) & (p_[1:] > 0), div(p_[:-1], np.maximum(p_[1:], 0)), 1)
-        return np.sum(div(slope * (dtp + intercept * np.log(ratio)),
-                          np.maximum(tp[1:] + fn[1:], 0)))
-    heights = {"interpolation": (y[:-1] + y[1:]) / 2, "minoring": np.minimum(y[:-1], y[1:]),
-               "majoring": np.maximum(y[:-1], y[1:])}[method]
+        return np.sum(
+            div(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
+        )
+    heights = {
+        "interpolation": (y[:-1] + y[1:]) / 2,
+        "minoring": np.minimum(y[:-1], y[1:]),
+        "majoring": np.maximum(y[:-1], y[1:]),
+    }[method]
     return np.sum((x[:-1] - x[1:]) * heights)
 
 
-@pytest.mark.parametrize("curve,method", [("ROC", "interpolation"), ("ROC", "minoring"),
-                                          ("ROC", "majoring"), ("PR", "interpolation"),
-                                          ("PR", "majoring")])
+@pytest.mark.parametrize(
+    "curve,method",
+    [
+        ("ROC", "interpolation"),
+        ("ROC", "minoring"),
+        ("ROC", "majoring"),
+        ("PR", "interpolation"),
+        ("PR", "majoring"),
+    ],
+)
 def test_auc_matches_keras_formula(curve, method):
     t = rng.integers(0, 2, size=(40, 1)).astype(float)
     p = np.clip(0.3 * t + rng.uniform(size=(40, 1)) * 0.7, 0, 1)
@@ -253,8 +350,7 @@ def test_auc_matches_keras_formula(curve, method):
     m = metrics.AUC(curve=curve, summation_method=method)
     m.update_state(t[:20], p[:20], sample_weight=w[:20])
     m.update_state(t[20:], p[20:], sample_weight=w[20:])
-    np.testing.assert_allclose(m.result().numpy(), np_auc(t, p, w, 200, curve, method),
-                               rtol=1e-4)
+    np.testing.assert_allclose(m.result().numpy(), np_auc(t, p, w, 200, curve, method), rtol=1e-4)
 
 
 def test_auc_roc_equals_rank_statistic():
@@ -280,17 +376,23 @@ def test_auc_from_logits_multi_label_and_label_weights():
     multi = metrics.AUC(multi_label=True, label_weights=[1.0, 2.0, 0.0])
     multi.update_state(t, p)
     per_label = [np_auc(t[:, i], p[:, i], np.ones(30)) for i in range(3)]
-    np.testing.assert_allclose(multi.result().numpy(),
-                               (per_label[0] + 2 * per_label[1]) / 3, rtol=1e-5)
+    np.testing.assert_allclose(
+        multi.result().numpy(), (per_label[0] + 2 * per_label[1]) / 3, rtol=1e-5
+    )
     flat = metrics.AUC(label_weights=[1.0, 2.0, 0.5])
     flat.update_state(t, p)
-    np.testing.assert_allclose(flat.result().numpy(),
-                               np_auc(t, p, np.broadcast_to([1.0, 2.0, 0.5], t.shape)),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        flat.result().numpy(), np_auc(t, p, np.broadcast_to([1.0, 2.0, 0.5], t.shape)), rtol=1e-5
+    )
 
 
-@pytest.mark.parametrize("cls,ratio", [(metrics.Precision, lambda tp, fp, fn: tp / (tp + fp)),
-                                       (metrics.Recall, lambda tp, fp, fn: tp / (tp + fn))])
+@pytest.mark.parametrize(
+    "cls,ratio",
+    [
+        (metrics.Precision, lambda tp, fp, fn: tp / (tp + fp)),
+        (metrics.Recall, lambda tp, fp, fn: tp / (tp + fn)),
+    ],
+)
 def test_precision_recall_thresholds_and_class_id(cls, ratio):
     t = rng.integers(0, 2, size=(20, 3))
     p = rng.uniform(size=(20, 3))
@@ -308,6 +410,7 @@ def test_precision_recall_thresholds_and_class_id(cls, ratio):
 
 
 # --- state, devices, gradients ---------------------------------------------------------
+
 
 def test_update_does_not_track_gradients():
     pred = torch.rand(4, 3, requires_grad=True)
@@ -331,8 +434,7 @@ def test_state_is_additive_across_workers():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_state_follows_first_update_device():
     m = metrics.AUC()
-    m.update_state(torch.tensor([0, 1], device="cuda"), torch.tensor([0.2, 0.8],
-                                                                      device="cuda"))
+    m.update_state(torch.tensor([0, 1], device="cuda"), torch.tensor([0.2, 0.8], device="cuda"))
     assert m.true_positives.device.type == "cuda" and m.result().device.type == "cuda"
     m.update_state(np.array([1, 0]), np.array([0.6, 0.1]))  # host data joins the state
     assert m.result().item() == pytest.approx(1.0)
@@ -343,29 +445,41 @@ def test_state_follows_first_update_device():
 
 # --- lookup ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("identifier,loss,shape,cls", [
-    ("accuracy", "binary_crossentropy", None, metrics.BinaryAccuracy),
-    ("acc", losses.binary_crossentropy, None, metrics.BinaryAccuracy),
-    ("accuracy", losses.BinaryCrossentropy(), None, metrics.BinaryAccuracy),
-    ("accuracy", "mse", (None, 1), metrics.BinaryAccuracy),
-    ("accuracy", "sparse_categorical_crossentropy", (None, 10),
-     metrics.SparseCategoricalAccuracy),
-    ("acc", losses.SparseCategoricalCrossentropy(from_logits=True), None,
-     metrics.SparseCategoricalAccuracy),
-    ("accuracy", "categorical_crossentropy", (None, 10), metrics.CategoricalAccuracy),
-    ("accuracy", None, None, metrics.CategoricalAccuracy),
-    ("crossentropy", "bce", None, metrics.BinaryCrossentropy),
-    ("ce", "sparse_categorical_crossentropy", None, metrics.SparseCategoricalCrossentropy),
-    ("crossentropy", "categorical_crossentropy", None, metrics.CategoricalCrossentropy),
-    ("mae", None, None, metrics.MeanAbsoluteError),
-    ("mse", None, None, metrics.MeanSquaredError),
-    ("AUC", None, None, metrics.AUC),
-    ("auc", None, None, metrics.AUC),
-    ("precision", None, None, metrics.Precision),
-    ("top_k_categorical_accuracy", None, None, metrics.TopKCategoricalAccuracy),
-    ("sparse_categorical_accuracy", None, None, metrics.SparseCategoricalAccuracy),
-    ("root_mean_squared_error", None, None, metrics.RootMeanSquaredError),
-])
+
+@pytest.mark.parametrize(
+    "identifier,loss,shape,cls",
+    [
+        ("accuracy", "binary_crossentropy", None, metrics.BinaryAccuracy),
+        ("acc", losses.binary_crossentropy, None, metrics.BinaryAccuracy),
+        ("accuracy", losses.BinaryCrossentropy(), None, metrics.BinaryAccuracy),
+        ("accuracy", "mse", (None, 1), metrics.BinaryAccuracy),
+        (
+            "accuracy",
+            "sparse_categorical_crossentropy",
+            (None, 10),
+            metrics.SparseCategoricalAccuracy,
+        ),
+        (
+            "acc",
+            losses.SparseCategoricalCrossentropy(from_logits=True),
+            None,
+            metrics.SparseCategoricalAccuracy,
+        ),
+        ("accuracy", "categorical_crossentropy", (None, 10), metrics.CategoricalAccuracy),
+        ("accuracy", None, None, metrics.CategoricalAccuracy),
+        ("crossentropy", "bce", None, metrics.BinaryCrossentropy),
+        ("ce", "sparse_categorical_crossentropy", None, metrics.SparseCategoricalCrossentropy),
+        ("crossentropy", "categorical_crossentropy", None, metrics.CategoricalCrossentropy),
+        ("mae", None, None, metrics.MeanAbsoluteError),
+        ("mse", None, None, metrics.MeanSquaredError),
+        ("AUC", None, None, metrics.AUC),
+        ("auc", None, None, metrics.AUC),
+        ("precision", None, None, metrics.Precision),
+        ("top_k_categorical_accuracy", None, None, metrics.TopKCategoricalAccuracy),
+        ("sparse_categorical_accuracy", None, None, metrics.SparseCategoricalAccuracy),
+        ("root_mean_squared_error", None, None, metrics.RootMeanSquaredError),
+    ],
+)
 def test_get_names_metric_after_the_string(identifier, loss, shape, cls):
     metric = metrics.get(identifier, loss=loss, output_shape=shape)
     assert type(metric) is cls
@@ -411,20 +525,31 @@ def test_metric_and_loss_classes_of_the_same_name_stay_apart():
     m = metrics.deserialize(metrics.serialize(metrics.MeanSquaredError()))
     loss = losses.deserialize(losses.serialize(losses.MeanSquaredError()))
     assert isinstance(m, metrics.Metric) and isinstance(loss, losses.Loss)
-    assert isinstance(metrics.get({"class_name": "BinaryCrossentropy", "config": {}}),
-                      metrics.Metric)
+    assert isinstance(
+        metrics.get({"class_name": "BinaryCrossentropy", "config": {}}), metrics.Metric
+    )
 
 
-@pytest.mark.parametrize("metric", [
-    metrics.AUC(num_thresholds=50, curve="PR", thresholds=None, multi_label=True,
-                num_labels=2, from_logits=True),
-    metrics.AUC(thresholds=[0.2, 0.5, 0.9]),
-    metrics.Precision(thresholds=[0.3, 0.6], name="p"),
-    metrics.Recall(top_k=2, class_id=1),
-    metrics.TruePositives(thresholds=0.4),
-    metrics.Mean(name="loss", dtype="float64"),
-    metrics.SparseTopKCategoricalAccuracy(k=2, from_sorted_ids=True),
-], ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize(
+    "metric",
+    [
+        metrics.AUC(
+            num_thresholds=50,
+            curve="PR",
+            thresholds=None,
+            multi_label=True,
+            num_labels=2,
+            from_logits=True,
+        ),
+        metrics.AUC(thresholds=[0.2, 0.5, 0.9]),
+        metrics.Precision(thresholds=[0.3, 0.6], name="p"),
+        metrics.Recall(top_k=2, class_id=1),
+        metrics.TruePositives(thresholds=0.4),
+        metrics.Mean(name="loss", dtype="float64"),
+        metrics.SparseTopKCategoricalAccuracy(k=2, from_sorted_ids=True),
+    ],
+    ids=lambda m: type(m).__name__,
+)
 def test_config_round_trip_confusion_and_others(metric):
     config = json.loads(json.dumps(metrics.serialize(metric)))
     again = metrics.deserialize(config)
@@ -432,6 +557,7 @@ def test_config_round_trip_confusion_and_others(metric):
 
 
 # --- errors ----------------------------------------------------------------------------
+
 
 def test_errors():
     with pytest.raises(ValueError, match=r"every threshold must be in \[0, 1\].*1.5"):

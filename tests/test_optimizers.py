@@ -2,6 +2,7 @@
 the oracle in tests/keras_oracle/test_optimizers.py), clipping, decoupled weight decay,
 schedules, the learning_rate setter, EMA, gradient accumulation, loss scaling,
 state_dict, lookup and configs."""
+
 import json
 import math
 
@@ -15,8 +16,10 @@ from plait.optimizers import schedules
 
 def make_params(seed=0):
     g = torch.Generator().manual_seed(seed)
-    return [torch.nn.Parameter(torch.randn(4, 3, generator=g)),
-            torch.nn.Parameter(torch.randn(3, generator=g))]
+    return [
+        torch.nn.Parameter(torch.randn(4, 3, generator=g)),
+        torch.nn.Parameter(torch.randn(3, generator=g)),
+    ]
 
 
 def grads_for(step, params):
@@ -45,12 +48,13 @@ def run_torch(opt, params, steps=5):
 
 # --- Keras's update formulas in numpy --------------------------------------------------
 
+
 def keras_adam(p, grads, lr=0.01, b1=0.9, b2=0.999, eps=1e-7):
     m, v = np.zeros_like(p), np.zeros_like(p)
     for t, g in enumerate(grads, 1):
         m += (g - m) * (1 - b1)
         v += (g * g - v) * (1 - b2)
-        alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        alpha = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
         p = p - m * alpha / (np.sqrt(v) + eps)
     return p
 
@@ -94,20 +98,20 @@ def keras_adamax(p, grads, lr=0.01, b1=0.9, b2=0.999, eps=1e-7):
     for t, g in enumerate(grads, 1):
         m += (g - m) * (1 - b1)
         u = np.maximum(b2 * u, np.abs(g))
-        p = p - lr * m / ((1 - b1 ** t) * (u + eps))
+        p = p - lr * m / ((1 - b1**t) * (u + eps))
     return p
 
 
 def keras_nadam(p, grads, lr=0.01, b1=0.9, b2=0.999, eps=1e-7):
     m, v, u_product = np.zeros_like(p), np.zeros_like(p), 1.0
     for t, g in enumerate(grads, 1):
-        u_t = b1 * (1 - 0.5 * 0.96 ** t)
+        u_t = b1 * (1 - 0.5 * 0.96**t)
         u_next = b1 * (1 - 0.5 * 0.96 ** (t + 1))
         u_product = u_product * u_t
         m += (g - m) * (1 - b1)
         v += (g * g - v) * (1 - b2)
         m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * g / (1 - u_product)
-        p = p - m_hat * lr / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        p = p - m_hat * lr / (np.sqrt(v / (1 - b2**t)) + eps)
     return p
 
 
@@ -116,8 +120,12 @@ def keras_nadam(p, grads, lr=0.01, b1=0.9, b2=0.999, eps=1e-7):
 KERAS = [
     ("adam", lambda: optimizers.Adam(0.01), keras_adam, 1e-6),
     ("sgd", lambda: optimizers.SGD(0.1, momentum=0.9), keras_sgd, 1e-12),
-    ("sgd_nesterov", lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True),
-     lambda p, g: keras_sgd(p, g, nesterov=True), 1e-12),
+    (
+        "sgd_nesterov",
+        lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+        lambda p, g: keras_sgd(p, g, nesterov=True),
+        1e-12,
+    ),
     ("rmsprop", lambda: optimizers.RMSprop(0.01), keras_rmsprop, 1e-12),
     ("adagrad", lambda: optimizers.Adagrad(0.1), keras_adagrad, 1e-12),
     ("adadelta", lambda: optimizers.Adadelta(1.0), keras_adadelta, 1e-12),
@@ -148,6 +156,7 @@ def test_adam_hand_computed_first_step():
 
 
 # --- clipping and weight decay ---------------------------------------------------------
+
 
 def one_step(opt, grads, start=(1.0, 1.0, 1.0)):
     w = torch.nn.Parameter(torch.tensor(start))
@@ -207,6 +216,7 @@ def test_parameters_without_gradients_are_left_alone():
 
 
 # --- learning rate, schedules and iterations -------------------------------------------
+
 
 def test_learning_rate_setter_takes_effect():
     opt = optimizers.SGD(1.0)
@@ -331,10 +341,16 @@ def test_schedule_errors():
 
 # --- state_dict ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make", [lambda: optimizers.Adam(0.01),
-                                  lambda: optimizers.SGD(0.1, momentum=0.9),
-                                  lambda: optimizers.Nadam(0.01)],
-                         ids=["adam", "sgd", "nadam"])
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: optimizers.Adam(0.01),
+        lambda: optimizers.SGD(0.1, momentum=0.9),
+        lambda: optimizers.Nadam(0.01),
+    ],
+    ids=["adam", "sgd", "nadam"],
+)
 def test_state_dict_round_trip_resumes_exactly(make):
     # 6 steps straight must equal 3 steps, save, a fresh optimizer loaded, 3 more steps
     straight = make_params()
@@ -372,6 +388,7 @@ def test_state_dict_keeps_a_changed_learning_rate():
 
 
 # --- build -----------------------------------------------------------------------------
+
 
 def test_build_is_idempotent_and_adds_new_parameters():
     params = make_params()
@@ -416,6 +433,7 @@ def test_custom_optimizer_with_update_step():
 
 # --- torch optimizers ------------------------------------------------------------------
 
+
 def test_torch_optimizer_adapter():
     params = make_params()
     torch_opt = torch.optim.Adam(params, lr=0.01)
@@ -447,21 +465,47 @@ def test_torch_optimizer_cannot_come_from_config():
 
 # --- lookup and config -----------------------------------------------------------------
 
-@pytest.mark.parametrize("identifier,cls,defaults", [
-    ("sgd", optimizers.SGD, {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False,
-                             "name": "SGD"}),
-    ("SGD", optimizers.SGD, {}),
-    ("adam", optimizers.Adam, {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999,
-                               "epsilon": 1e-7, "amsgrad": False, "name": "adam"}),
-    ("Adam", optimizers.Adam, {}),
-    ("adamw", optimizers.AdamW, {"weight_decay": 0.004, "name": "adamw"}),
-    ("rmsprop", optimizers.RMSprop, {"learning_rate": 0.001, "rho": 0.9, "momentum": 0.0,
-                                     "epsilon": 1e-7, "centered": False}),
-    ("adagrad", optimizers.Adagrad, {"initial_accumulator_value": 0.1, "epsilon": 1e-7}),
-    ("adadelta", optimizers.Adadelta, {"learning_rate": 0.001, "rho": 0.95}),
-    ("adamax", optimizers.Adamax, {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}),
-    ("nadam", optimizers.Nadam, {"learning_rate": 0.001, "epsilon": 1e-7}),
-])
+
+@pytest.mark.parametrize(
+    "identifier,cls,defaults",
+    [
+        (
+            "sgd",
+            optimizers.SGD,
+            {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False, "name": "SGD"},
+        ),
+        ("SGD", optimizers.SGD, {}),
+        (
+            "adam",
+            optimizers.Adam,
+            {
+                "learning_rate": 0.001,
+                "beta_1": 0.9,
+                "beta_2": 0.999,
+                "epsilon": 1e-7,
+                "amsgrad": False,
+                "name": "adam",
+            },
+        ),
+        ("Adam", optimizers.Adam, {}),
+        ("adamw", optimizers.AdamW, {"weight_decay": 0.004, "name": "adamw"}),
+        (
+            "rmsprop",
+            optimizers.RMSprop,
+            {
+                "learning_rate": 0.001,
+                "rho": 0.9,
+                "momentum": 0.0,
+                "epsilon": 1e-7,
+                "centered": False,
+            },
+        ),
+        ("adagrad", optimizers.Adagrad, {"initial_accumulator_value": 0.1, "epsilon": 1e-7}),
+        ("adadelta", optimizers.Adadelta, {"learning_rate": 0.001, "rho": 0.95}),
+        ("adamax", optimizers.Adamax, {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}),
+        ("nadam", optimizers.Nadam, {"learning_rate": 0.001, "epsilon": 1e-7}),
+    ],
+)
 def test_get_by_name_with_keras_defaults(identifier, cls, defaults):
     opt = optimizers.get(identifier)
     assert type(opt) is cls
@@ -479,15 +523,24 @@ def test_get_objects_and_configs():
     assert type(rebuilt) is optimizers.SGD and rebuilt.learning_rate == 0.3
 
 
-@pytest.mark.parametrize("opt", [
-    optimizers.SGD(0.05, momentum=0.5, nesterov=True, clipnorm=1.0),
-    optimizers.Adam(schedules.CosineDecay(0.1, 100, warmup_target=0.2, warmup_steps=10),
-                    amsgrad=True, global_clipnorm=2.0),
-    optimizers.AdamW(weight_decay=0.01, clipvalue=0.5),
-    optimizers.RMSprop(centered=True, weight_decay=0.1),
-    optimizers.Adagrad(0.2), optimizers.Adadelta(name="ada"), optimizers.Adamax(),
-    optimizers.Nadam(schedules.ExponentialDecay(0.1, 10, 0.9)),
-], ids=lambda o: type(o).__name__)
+@pytest.mark.parametrize(
+    "opt",
+    [
+        optimizers.SGD(0.05, momentum=0.5, nesterov=True, clipnorm=1.0),
+        optimizers.Adam(
+            schedules.CosineDecay(0.1, 100, warmup_target=0.2, warmup_steps=10),
+            amsgrad=True,
+            global_clipnorm=2.0,
+        ),
+        optimizers.AdamW(weight_decay=0.01, clipvalue=0.5),
+        optimizers.RMSprop(centered=True, weight_decay=0.1),
+        optimizers.Adagrad(0.2),
+        optimizers.Adadelta(name="ada"),
+        optimizers.Adamax(),
+        optimizers.Nadam(schedules.ExponentialDecay(0.1, 10, 0.9)),
+    ],
+    ids=lambda o: type(o).__name__,
+)
 def test_config_round_trip(opt):
     config = json.loads(json.dumps(optimizers.serialize(opt)))
     again = optimizers.deserialize(config)
@@ -504,8 +557,9 @@ def test_get_errors():
 
 
 def test_argument_errors():
-    with pytest.raises(ValueError, match="Only one of `clipnorm`, `clipvalue` and "
-                                         "`global_clipnorm` can be set"):
+    with pytest.raises(
+        ValueError, match="Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set"
+    ):
         optimizers.SGD(clipnorm=1.0, clipvalue=1.0)
     with pytest.raises(ValueError, match="`clipnorm` must be > 0. Received: clipnorm=-1"):
         optimizers.SGD(clipnorm=-1)
@@ -519,7 +573,9 @@ def test_argument_errors():
         optimizers.Adam(beta_1=1.0)
     with pytest.raises(TypeError, match="`weight_decay` must be a float"):
         optimizers.SGD(weight_decay="0.1")
-    with pytest.raises(ValueError, match="`weight_decay` must be a float. Received: weight_decay=None"):
+    with pytest.raises(
+        ValueError, match="`weight_decay` must be a float. Received: weight_decay=None"
+    ):
         optimizers.AdamW(weight_decay=None)
     with pytest.raises(TypeError, match="wraps a torch.optim.Optimizer instance"):
         optimizers.TorchOptimizer("adam")
@@ -542,6 +598,7 @@ def test_fused_on_cuda_matches_cpu():
 
 # --- Keras 3 options: EMA, accumulation, loss scaling, exclusions ----------------------
 
+
 def test_fused_adam_equals_the_foreach_rule():
     """Eager Adam on CPU runs torch's fused kernel with Keras's scalars; the foreach rule
     (used inside compiled graphs and on other devices) gives the same weights."""
@@ -554,8 +611,9 @@ def test_fused_adam_equals_the_foreach_rule():
             grads = grads_for(i, fused)
             a.apply(grads, fused)
             with torch.no_grad():
-                b._update_step(loop, grads, b._graph_slots(loop), torch.tensor(0.05),
-                               torch.tensor(float(i)))
+                b._update_step(
+                    loop, grads, b._graph_slots(loop), torch.tensor(0.05), torch.tensor(float(i))
+                )
         for x, y in zip(fused, loop):
             torch.testing.assert_close(x, y, rtol=1e-6, atol=1e-7)
 
@@ -602,8 +660,9 @@ def test_loss_scale_factor_scales_the_loss_and_unscales_apply():
 
 def test_loss_scale_optimizer_skips_non_finite_steps():
     w = torch.nn.Parameter(torch.zeros(2))
-    opt = optimizers.LossScaleOptimizer(optimizers.SGD(1.0), initial_scale=8.0,
-                                        dynamic_growth_steps=2)
+    opt = optimizers.LossScaleOptimizer(
+        optimizers.SGD(1.0), initial_scale=8.0, dynamic_growth_steps=2
+    )
     assert float(opt.scale_loss(torch.tensor(1.0))) == 8.0
     opt.apply([torch.tensor([8.0, 8.0])], [w])
     assert w.tolist() == [-1.0, -1.0]
@@ -670,6 +729,7 @@ def test_set_weights_round_trips_the_variables():
 
 def test_legacy_optimizers_keep_keras_2_lr_and_time_based_decay():
     from plait.optimizers import legacy
+
     w = torch.nn.Parameter(torch.zeros(1))
     opt = legacy.SGD(lr=1.0, decay=1.0)  # lr / (1 + decay * t)
     for _ in range(3):

@@ -7,6 +7,7 @@
 4. mixed precision: layers compute in the policy's dtype under autocast, while softmax
    outputs, normalization statistics and the variables stay float32.
 """
+
 import ast
 import sys
 
@@ -22,6 +23,7 @@ from tests.models import tutorial_models
 
 # ---------------------------------------------------------------------------- 1. no graph walk
 
+
 def calls_in(source):
     return [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)]
 
@@ -29,8 +31,13 @@ def calls_in(source):
 def two_heads():
     visible = Input(shape=(6,))
     hidden = Dense(8, activation="relu")(visible)
-    return Model(visible, [Dense(1, activation="sigmoid", name="flag")(hidden),
-                           Dense(2, name="size")(Dropout(0.2)(hidden))])
+    return Model(
+        visible,
+        [
+            Dense(1, activation="sigmoid", name="flag")(hidden),
+            Dense(2, name="size")(Dropout(0.2)(hidden)),
+        ],
+    )
 
 
 @pytest.mark.parametrize("build", [tutorial_models.mlp, tutorial_models.shared_input, two_heads])
@@ -40,13 +47,17 @@ def test_generated_forward_only_calls_the_registered_layers(build):
     called = []
     for call in calls_in(model.code):
         func = call.func
-        assert isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
-            func.value.id == "self", ast.unparse(call)
+        assert (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "self"
+        ), ast.unparse(call)
         assert func.attr in children, func.attr
         called.append(func.attr)
     # One call per layer call: no loop, no lookup, nothing else.
-    assert sorted(called) == sorted(model.layer_key(l) for l in model.layers
-                                    if type(l).__name__ != "InputLayer")
+    assert sorted(called) == sorted(
+        model.layer_key(l) for l in model.layers if type(l).__name__ != "InputLayer"
+    )
     tree = ast.parse(model.code)
     assert not [n for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While, ast.If))]
 
@@ -63,6 +74,7 @@ def graph_walks_raise(monkeypatch):
     def refuse(name):
         def method(*args, **kwargs):
             raise AssertionError(f"a graph method ran at run time: {name}")
+
         return method
 
     def arm(model):
@@ -146,8 +158,9 @@ def test_fit_makes_no_host_sync_per_step(sync_counter):
     assert sum(few.values()) <= 8  # reading the epoch's logs: a few per epoch
     # Validation batches sync no more than training steps do.
     short, long = ((np.ones((n, 10), "float32"), np.ones((n, 1), "float32")) for n in (8, 32))
-    assert syncs_of_a_fit(sync_counter, steps=4, validation_data=short) == \
-        syncs_of_a_fit(sync_counter, steps=4, validation_data=long)
+    assert syncs_of_a_fit(sync_counter, steps=4, validation_data=short) == syncs_of_a_fit(
+        sync_counter, steps=4, validation_data=long
+    )
 
 
 def test_the_sync_counter_sees_a_per_step_read(sync_counter):
@@ -155,13 +168,17 @@ def test_the_sync_counter_sees_a_per_step_read(sync_counter):
     from plait.callbacks import LambdaCallback
 
     def each_step(steps):
-        return syncs_of_a_fit(sync_counter, steps=steps, callbacks=[
-            LambdaCallback(on_train_batch_end=lambda batch, logs: logs["loss"])])
+        return syncs_of_a_fit(
+            sync_counter,
+            steps=steps,
+            callbacks=[LambdaCallback(on_train_batch_end=lambda batch, logs: logs["loss"])],
+        )
 
     assert sum(each_step(8).values()) > sum(each_step(4).values())
 
 
 # ---------------------------------------------------------------------------- 3. inference mode
+
 
 class ModeProbe(Layer):
     """Records, on real tensors, whether it ran under inference mode and grad mode."""
@@ -172,8 +189,9 @@ class ModeProbe(Layer):
 
     def call(self, inputs):
         if inputs.device.type != "meta":
-            self.seen.append((torch.is_inference_mode_enabled(), torch.is_grad_enabled(),
-                              self.training))
+            self.seen.append(
+                (torch.is_inference_mode_enabled(), torch.is_grad_enabled(), self.training)
+            )
         return inputs * 2.0
 
 
@@ -199,6 +217,7 @@ def test_predict_runs_under_inference_mode():
 
 # ---------------------------------------------------------------------------- 4. mixed precision
 
+
 @pytest.fixture
 def policy():
     before = mixed_precision.global_policy()
@@ -212,7 +231,8 @@ def dtypes_of(model, names):
     seen = {name: [] for name in names}
     for name in names:
         model.get_layer(name).register_forward_hook(
-            lambda module, args, out, name=name: seen[name].append(out.dtype))
+            lambda module, args, out, name=name: seen[name].append(out.dtype)
+        )
     return seen
 
 
@@ -271,8 +291,9 @@ def test_mixed_bfloat16_trains_close_to_float32(policy):
         torch.manual_seed(0)
         model = classifier()
         model.compile("adam", loss="sparse_categorical_crossentropy")
-        results[name] = model.fit(x, y, batch_size=16, epochs=3, shuffle=False,
-                                  verbose=0).history["loss"]
+        results[name] = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history[
+            "loss"
+        ]
     np.testing.assert_allclose(results["mixed_bfloat16"], results["float32"], rtol=0.05)
 
 
@@ -281,8 +302,13 @@ def test_mixed_float16_scales_the_loss(policy):
     model = classifier()
     model.compile("sgd", loss="sparse_categorical_crossentropy")
     seen = dtypes_of(model, ["hidden"])
-    history = model.fit(np.random.rand(16, 8).astype("float32"), np.arange(16) % 3,
-                        batch_size=8, epochs=1, verbose=0)
+    history = model.fit(
+        np.random.rand(16, 8).astype("float32"),
+        np.arange(16) % 3,
+        batch_size=8,
+        epochs=1,
+        verbose=0,
+    )
     assert set(seen["hidden"]) == {torch.float16}
     assert np.isfinite(history.history["loss"]).all()
     scaler = model._compile_state.grad_scaler

@@ -1,5 +1,6 @@
 """Every public module has an `__all__` whose names exist, and `dir()` of the Keras
 namespaces shows the API, not torch, re, numpy or helpers."""
+
 import importlib
 import pathlib
 
@@ -10,8 +11,14 @@ ROOT = pathlib.Path(__file__).resolve().parents[1] / "plait"
 # other branches (ops, backend, config, preprocessing layers, applications, training) are
 # added here once they land with their __all__
 SKIP = {"plait.__main__", "plait.cli"}
-PENDING = ("plait.ops", "plait.backend", "plait.config", "plait.layers.preprocessing",
-           "plait.applications", "plait.training")
+PENDING = (
+    "plait.ops",
+    "plait.backend",
+    "plait.config",
+    "plait.layers.preprocessing",
+    "plait.applications",
+    "plait.training",
+)
 
 
 def _modules():
@@ -35,12 +42,34 @@ def test_module_has_all_and_its_names_exist(name):
     assert not missing, f"{name}.__all__ names what it lacks: {missing}"
 
 
-@pytest.mark.parametrize("name", ["plait.losses", "plait.metrics", "plait.callbacks",
-                                  "plait.activations", "plait.initializers",
-                                  "plait.regularizers", "plait.constraints",
-                                  "plait.optimizers", "plait.utils", "plait.datasets",
-                                  "plait.preprocessing", "plait.layers"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "plait.losses",
+        "plait.metrics",
+        "plait.callbacks",
+        "plait.activations",
+        "plait.initializers",
+        "plait.regularizers",
+        "plait.constraints",
+        "plait.optimizers",
+        "plait.utils",
+        "plait.datasets",
+        "plait.preprocessing",
+        "plait.layers",
+    ],
+)
 def test_dir_shows_no_implementation_names(name):
     names = set(dir(importlib.import_module(name)))
-    assert not names & {"torch", "re", "np", "F", "math", "warnings", "get_from_registry",
-                        "serialization", "reduce_values", "apply_mask"}
+    assert not names & {
+        "torch",
+        "re",
+        "np",
+        "F",
+        "math",
+        "warnings",
+        "get_from_registry",
+        "serialization",
+        "reduce_values",
+        "apply_mask",
+    }

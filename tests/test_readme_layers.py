@@ -4,6 +4,7 @@ Regenerate it after adding or renaming a layer:
 
     .venv/bin/python -m tests.test_readme_layers
 """
+
 import inspect
 import pathlib
 import re
@@ -23,8 +24,12 @@ def layer_families():
     exports; a class's own `__name__` is its name, other exported names are aliases."""
     names = {}
     for name, value in vars(plait.layers).items():
-        if (not name.startswith("_") and inspect.isclass(value) and issubclass(value, Layer)
-                and value is not Layer):
+        if (
+            not name.startswith("_")
+            and inspect.isclass(value)
+            and issubclass(value, Layer)
+            and value is not Layer
+        ):
             names.setdefault(value, []).append(name)
     families = {}
     for cls, exported in names.items():
@@ -43,11 +48,11 @@ def render():
         "",
     ]
     for module, entries in layer_families().items():
-        items = ", ".join(f"{name} ({', '.join(aliases)})" if aliases else name
-                          for name, aliases in entries)
+        items = ", ".join(
+            f"{name} ({', '.join(aliases)})" if aliases else name for name, aliases in entries
+        )
         entry = f"- **{module.rsplit('.', 1)[-1]}** (`{module}`): {items}"
-        lines.extend(textwrap.wrap(entry, width=95, subsequent_indent="  ",
-                                   break_on_hyphens=False))
+        lines.extend(textwrap.wrap(entry, width=95, subsequent_indent="  ", break_on_hyphens=False))
     return "\n".join(lines) + "\n"
 
 
@@ -66,7 +71,7 @@ def rewrite(text):
     anchor = text.find("\n## Layout")
     if anchor < 0:
         return text.rstrip("\n") + "\n\n" + section
-    return text[:anchor + 1] + section + "\n" + text[anchor + 1:]
+    return text[: anchor + 1] + section + "\n" + text[anchor + 1 :]
 
 
 def test_readme_lists_every_layer():
@@ -74,14 +79,15 @@ def test_readme_lists_every_layer():
     section = current_section(text)
     assert section is not None, f"README.md has no '{HEADING}' section. {FIX}"
     assert section.rstrip("\n") == render().rstrip("\n"), (
-        f"README.md's '{HEADING}' section is out of date with plait.layers. {FIX}")
+        f"README.md's '{HEADING}' section is out of date with plait.layers. {FIX}"
+    )
 
 
 def test_every_layer_is_listed_once():
     listed = [name for entries in layer_families().values() for name, _ in entries]
     assert len(listed) == len(set(listed))
     assert "Dense" in listed and "TorchOp" in listed
-    assert ("Convolution2D" in dict(layer_families()["plait.layers.convolutional"])["Conv2D"])
+    assert "Convolution2D" in dict(layer_families()["plait.layers.convolutional"])["Conv2D"]
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ files Keras publishes (legacy `.h5`) and the ones Keras users save load into the
 `weights="imagenet"` downloads Keras's file once through `plait.utils.get_file` (checked
 by its hash). Available: VGG16, ResNet50.
 """
+
 from plait.applications import imagenet_utils, resnet, vgg16  # noqa: F401
 from plait.applications.resnet import ResNet50  # noqa: F401
 from plait.applications.vgg16 import VGG16  # noqa: F401

@@ -1,11 +1,13 @@
 """ImageNet helpers shared by the applications: input checks, preprocessing modes, the
 decoding of predictions, and weight loading (`None`, a path, or "imagenet")."""
+
 import json
 
 import numpy as np
 
-CLASS_INDEX_PATH = ("https://storage.googleapis.com/download.tensorflow.org/"
-                    "data/imagenet_class_index.json")
+CLASS_INDEX_PATH = (
+    "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
+)
 _CLASS_INDEX_HASH = "c2c37ea517e94d9795004a39431a14cb"
 _CLASS_INDEX = None
 _CAFFE_MEAN = np.array([103.939, 116.779, 123.68], dtype="float32")  # BGR
@@ -26,8 +28,9 @@ def preprocess_input(x, mode="caffe", data_format=None):
         A float32 array of the same shape.
     """
     if data_format not in (None, "channels_last"):
-        raise ValueError("plait's applications take channels-last images. "
-                         f"Received: data_format={data_format!r}")
+        raise ValueError(
+            f"plait's applications take channels-last images. Received: data_format={data_format!r}"
+        )
     x = np.asarray(x, dtype="float32")
     if mode == "tf":
         return x / 127.5 - 1.0
@@ -35,8 +38,9 @@ def preprocess_input(x, mode="caffe", data_format=None):
         return (x / 255.0 - _TORCH_MEAN) / _TORCH_STD
     if mode == "caffe":
         return x[..., ::-1] - _CAFFE_MEAN
-    raise ValueError(f"Unknown preprocessing mode. Expected 'caffe', 'tf' or 'torch'. "
-                     f"Received: mode={mode!r}")
+    raise ValueError(
+        f"Unknown preprocessing mode. Expected 'caffe', 'tf' or 'torch'. Received: mode={mode!r}"
+    )
 
 
 def decode_predictions(preds, top=5):
@@ -49,8 +53,10 @@ def decode_predictions(preds, top=5):
     """
     preds = np.asarray(preds)
     if preds.ndim != 2 or preds.shape[1] != 1000:
-        raise ValueError("decode_predictions expects a batch of ImageNet predictions (a 2D "
-                         f"array of shape (samples, 1000)). Received: shape={preds.shape}")
+        raise ValueError(
+            "decode_predictions expects a batch of ImageNet predictions (a 2D "
+            f"array of shape (samples, 1000)). Received: shape={preds.shape}"
+        )
     index = _class_index()
     results = []
     for row in preds:
@@ -76,35 +82,47 @@ def _get_file(name, origin, file_hash):
 
 def check_weights(weights, include_top, classes):
     """Keras's checks of `weights=` and `classes=`."""
-    if not (weights in (None, "imagenet") or isinstance(weights, (str, bytes)) or
-            hasattr(weights, "__fspath__")):
-        raise ValueError("The `weights` argument should be either `None` (random "
-                         "initialization), 'imagenet' (pre-training on ImageNet), or the path "
-                         f"to the weights file to be loaded. Received: weights={weights!r}")
+    if not (
+        weights in (None, "imagenet")
+        or isinstance(weights, (str, bytes))
+        or hasattr(weights, "__fspath__")
+    ):
+        raise ValueError(
+            "The `weights` argument should be either `None` (random "
+            "initialization), 'imagenet' (pre-training on ImageNet), or the path "
+            f"to the weights file to be loaded. Received: weights={weights!r}"
+        )
     if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError("If using `weights='imagenet'` with `include_top=True`, `classes` "
-                         f"should be 1000. Received: classes={classes}")
+        raise ValueError(
+            "If using `weights='imagenet'` with `include_top=True`, `classes` "
+            f"should be 1000. Received: classes={classes}"
+        )
 
 
 def input_shape(shape, default, minimum, include_top, weights):
     """The `(height, width, channels)` a model is built for, checked as Keras checks it."""
     if shape is None:
-        return (default, default, 3) if include_top or weights == "imagenet" else \
-            (None, None, 3)
+        return (default, default, 3) if include_top or weights == "imagenet" else (None, None, 3)
     shape = tuple(shape)
     if len(shape) != 3:
-        raise ValueError(f"`input_shape` must be a tuple of three integers (height, width, "
-                         f"channels). Received: input_shape={shape}")
+        raise ValueError(
+            f"`input_shape` must be a tuple of three integers (height, width, "
+            f"channels). Received: input_shape={shape}"
+        )
     if weights == "imagenet" and shape[-1] != 3:
-        raise ValueError("The input must have 3 channels for ImageNet weights. "
-                         f"Received: input_shape={shape}")
+        raise ValueError(
+            f"The input must have 3 channels for ImageNet weights. Received: input_shape={shape}"
+        )
     if include_top and weights == "imagenet" and shape[:2] != (default, default):
-        raise ValueError(f"When setting `include_top=True` and loading 'imagenet' weights, "
-                         f"`input_shape` should be ({default}, {default}, 3). "
-                         f"Received: input_shape={shape}")
+        raise ValueError(
+            f"When setting `include_top=True` and loading 'imagenet' weights, "
+            f"`input_shape` should be ({default}, {default}, 3). "
+            f"Received: input_shape={shape}"
+        )
     if any(s is not None and s < minimum for s in shape[:2]):
-        raise ValueError(f"Input size must be at least {minimum}x{minimum}. "
-                         f"Received: input_shape={shape}")
+        raise ValueError(
+            f"Input size must be at least {minimum}x{minimum}. Received: input_shape={shape}"
+        )
     return shape
 
 

@@ -1,5 +1,6 @@
 """ResNet50 (He et al., 2015) with Keras's layer names, so Keras's weight files
 (`keras.applications.ResNet50`) load into it."""
+
 from plait.applications import imagenet_utils as utils
 
 BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
@@ -33,8 +34,16 @@ def _stack(layers, x, filters, blocks, stride=2, name=None):
     return x
 
 
-def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name="resnet50"):
+def ResNet50(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="resnet50",
+):
     """The ResNet50 network, as `keras.applications.ResNet50` builds it.
 
     Args:

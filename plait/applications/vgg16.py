@@ -1,5 +1,6 @@
 """VGG16 (Simonyan & Zisserman, 2015) with Keras's layer names, so Keras's weight files
 (`keras.applications.VGG16`) load into it."""
+
 from plait.applications import imagenet_utils as utils
 
 BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
@@ -7,8 +8,16 @@ HASHES = ("64373286793e3c8b2b4e3219cbf3544b", "6d6bbae143d832006294945121d1f1fc"
 _BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
 
 
-def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-          pooling=None, classes=1000, classifier_activation="softmax", name="vgg16"):
+def VGG16(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="vgg16",
+):
     """The VGG16 network, as `keras.applications.VGG16` builds it.
 
     Args:
@@ -38,8 +47,9 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
     x = inputs
     for block, (filters, convs) in enumerate(_BLOCKS, start=1):
         for i in range(1, convs + 1):
-            x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same",
-                              name=f"block{block}_conv{i}")(x)
+            x = layers.Conv2D(
+                filters, (3, 3), activation="relu", padding="same", name=f"block{block}_conv{i}"
+            )(x)
         x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{block}_pool")(x)
 
     def top(x):
@@ -48,8 +58,7 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
         return layers.Dense(4096, activation="relu", name="fc2")(x)
 
     if not include_top and pooling in ("avg", "max"):
-        pool = layers.GlobalAveragePooling2D if pooling == "avg" else \
-            layers.GlobalMaxPooling2D
+        pool = layers.GlobalAveragePooling2D if pooling == "avg" else layers.GlobalMaxPooling2D
         x = pool()(x)
     else:
         x = utils.head(x, layers, include_top, None, classes, classifier_activation, top)

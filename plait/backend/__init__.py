@@ -10,6 +10,7 @@ a custom loss, or directly on a functional graph's tensors).
 
 Settings (`floatx`, `epsilon`, `image_data_format`, ...) are the ones `plait.config` holds.
 """
+
 import builtins
 
 import numpy as np
@@ -35,9 +36,22 @@ from plait.ops._base import (  # noqa: F401
 )
 from plait.utils.naming import reset_names, unique_name
 
-_KERAS3 = ["backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format",
-           "is_float_dtype", "is_int_dtype", "is_keras_tensor", "result_type", "set_epsilon",
-           "set_floatx", "set_image_data_format", "standardize_dtype"]
+_KERAS3 = [
+    "backend",
+    "clear_session",
+    "epsilon",
+    "floatx",
+    "get_uid",
+    "image_data_format",
+    "is_float_dtype",
+    "is_int_dtype",
+    "is_keras_tensor",
+    "result_type",
+    "set_epsilon",
+    "set_floatx",
+    "set_image_data_format",
+    "standardize_dtype",
+]
 
 
 def backend() -> str:
@@ -118,8 +132,9 @@ def cast_to_floatx(x):
 
 def variable(value, dtype=None, name=None, constraint=None):
     """A trainable tensor (`torch.nn.Parameter`) holding `value`."""
-    data = ops.convert_to_tensor(value, dtype or (floatx() if not hasattr(value, "dtype")
-                                                  else None))
+    data = ops.convert_to_tensor(
+        value, dtype or (floatx() if not hasattr(value, "dtype") else None)
+    )
     param = torch.nn.Parameter(data.detach().clone(), requires_grad=data.is_floating_point())
     return param
 
@@ -181,13 +196,56 @@ def print_tensor(x, message=""):
 # ------------------------------------------------------------------ Keras 2: math
 
 # K.* functions that are the ops of the same name with the same arguments.
-_SAME = ["abs", "all", "any", "cos", "cumprod", "cumsum", "equal", "exp", "greater",
-         "greater_equal", "less", "less_equal", "log", "logsumexp", "max", "maximum", "mean",
-         "min", "minimum", "not_equal", "prod", "round", "sign", "sin", "softplus",
-         "softsign", "square", "std", "stop_gradient", "sum", "tanh", "var", "sigmoid",
-         "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-         "stack", "tile", "transpose", "cast", "reshape", "ones_like", "zeros_like",
-         "squeeze", "softmax", "elu", "one_hot", "dot"]
+_SAME = [
+    "abs",
+    "all",
+    "any",
+    "cos",
+    "cumprod",
+    "cumsum",
+    "equal",
+    "exp",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "log",
+    "logsumexp",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "not_equal",
+    "prod",
+    "round",
+    "sign",
+    "sin",
+    "softplus",
+    "softsign",
+    "square",
+    "std",
+    "stop_gradient",
+    "sum",
+    "tanh",
+    "var",
+    "sigmoid",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "stack",
+    "tile",
+    "transpose",
+    "cast",
+    "reshape",
+    "ones_like",
+    "zeros_like",
+    "squeeze",
+    "softmax",
+    "elu",
+    "one_hot",
+    "dot",
+]
 for _name in _SAME:
     globals()[_name] = getattr(ops, _name)
 
@@ -245,8 +303,9 @@ def switch(condition, then_expression, else_expression):
     a scalar condition picks one whole expression."""
     then_value = then_expression() if callable(then_expression) else then_expression
     else_value = else_expression() if callable(else_expression) else else_expression
-    if isinstance(condition, bool) or (not isinstance(condition, SymbolicTensor)
-                                       and np.ndim(get_value(condition)) == 0):
+    if isinstance(condition, bool) or (
+        not isinstance(condition, SymbolicTensor) and np.ndim(get_value(condition)) == 0
+    ):
         return then_value if bool(condition) else else_value
     cond = condition
     while ndim(cond) < ndim(then_value):
@@ -341,13 +400,16 @@ def _batch_dot(x, y, axes=None):
         axes = (axes, axes)
     ax, ay = (a % t.ndim for a, t in zip(axes, (x, y)))
     if x.shape[ax] != y.shape[ay]:
-        raise ValueError(f"batch_dot: the contracted axes differ in size: x axis {ax} is "
-                         f"{x.shape[ax]}, y axis {ay} is {y.shape[ay]}. Received: "
-                         f"x.shape={tuple(x.shape)}, y.shape={tuple(y.shape)}, axes={axes}")
+        raise ValueError(
+            f"batch_dot: the contracted axes differ in size: x axis {ax} is "
+            f"{x.shape[ax]}, y axis {ay} is {y.shape[ay]}. Received: "
+            f"x.shape={tuple(x.shape)}, y.shape={tuple(y.shape)}, axes={axes}"
+        )
     xm = torch.movedim(x, ax, -1)
     ym = torch.movedim(y, ay, 1)
-    out = torch.matmul(xm.reshape(xm.shape[0], -1, xm.shape[-1]),
-                       ym.reshape(ym.shape[0], ym.shape[1], -1))
+    out = torch.matmul(
+        xm.reshape(xm.shape[0], -1, xm.shape[-1]), ym.reshape(ym.shape[0], ym.shape[1], -1)
+    )
     out = out.reshape(xm.shape[:-1] + ym.shape[2:])
     return out.unsqueeze(-1) if out.ndim == 1 else out
 
@@ -361,7 +423,9 @@ def _generator(seed):
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Samples of N(mean, stddev**2) of `shape`."""
-    out = torch.randn(tuple(shape), generator=_generator(seed), dtype=torch_dtype(dtype or floatx()))
+    out = torch.randn(
+        tuple(shape), generator=_generator(seed), dtype=torch_dtype(dtype or floatx())
+    )
     return out.mul_(stddev).add_(mean).to(config.device())
 
 
@@ -374,15 +438,15 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Normal samples redrawn until within two standard deviations of the mean."""
     out = torch.empty(tuple(shape), dtype=torch_dtype(dtype or floatx()))
-    torch.nn.init.trunc_normal_(out, mean, stddev, mean - 2 * stddev, mean + 2 * stddev,
-                                generator=_generator(seed))
+    torch.nn.init.trunc_normal_(
+        out, mean, stddev, mean - 2 * stddev, mean + 2 * stddev, generator=_generator(seed)
+    )
     return out.to(config.device())
 
 
 def random_bernoulli(shape, p=0.0, dtype=None, seed=None):
     """0/1 samples that are 1 with probability `p`."""
-    return (random_uniform(shape, dtype=dtype, seed=seed) < p).to(
-        torch_dtype(dtype or floatx()))
+    return (random_uniform(shape, dtype=dtype, seed=seed) < p).to(torch_dtype(dtype or floatx()))
 
 
 random_binomial = random_bernoulli
@@ -438,7 +502,15 @@ def foldr(fn, elems, initializer=None, name=None):
     return foldl(fn, list(elems)[::-1], initializer)
 
 
-__all__ = sorted(set(_KERAS3) | set(_SAME) | {
-    name for name, value in list(globals().items())
-    if callable(value) and not name.startswith("_") and getattr(value, "__module__", "")
-    in ("plait.backend", "plait.ops") and name not in ("np", "torch")})
+__all__ = sorted(
+    set(_KERAS3)
+    | set(_SAME)
+    | {
+        name
+        for name, value in list(globals().items())
+        if callable(value)
+        and not name.startswith("_")
+        and getattr(value, "__module__", "") in ("plait.backend", "plait.ops")
+        and name not in ("np", "torch")
+    }
+)

@@ -4,8 +4,25 @@
 
     (x_train, y_train), (x_test, y_test) = plait.datasets.mnist.load_data()
 """
-from plait.datasets import (  # noqa: F401
-    boston_housing, california_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters)
 
-__all__ = ["boston_housing", "california_housing", "cifar10", "cifar100", "fashion_mnist",
-           "imdb", "mnist", "reuters"]
+from plait.datasets import (  # noqa: F401
+    boston_housing,
+    california_housing,
+    cifar10,
+    cifar100,
+    fashion_mnist,
+    imdb,
+    mnist,
+    reuters,
+)
+
+__all__ = [
+    "boston_housing",
+    "california_housing",
+    "cifar10",
+    "cifar100",
+    "fashion_mnist",
+    "imdb",
+    "mnist",
+    "reuters",
+]

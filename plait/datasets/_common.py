@@ -2,6 +2,7 @@
 arrays of lists, as imdb/reuters store them, are unpickled by an unpickler that builds
 only numpy arrays, lists and plain values: a crafted file cannot run code), and the
 word-sequence filtering of imdb and reuters."""
+
 import io
 import pickle
 import zipfile
@@ -10,9 +11,14 @@ import numpy as np
 
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
-_ALLOWED = frozenset({("numpy", "ndarray"), ("numpy", "dtype"),
-                      ("numpy.core.multiarray", "_reconstruct"),
-                      ("numpy._core.multiarray", "_reconstruct")})
+_ALLOWED = frozenset(
+    {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+    }
+)
 
 
 class RestrictedUnpickler(pickle.Unpickler):
@@ -23,7 +29,8 @@ class RestrictedUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(
             f"Refusing to load `{module}.{name}` while reading a dataset file: only numpy "
-            "arrays and plain values are allowed. The file may be corrupted or malicious.")
+            "arrays and plain values are allowed. The file may be corrupted or malicious."
+        )
 
 
 def _read_member(raw):
@@ -43,16 +50,21 @@ def _read_member(raw):
 def load_npz(path):
     """The arrays of an `.npz` file as a dict, safely (see the module docstring)."""
     with zipfile.ZipFile(path) as archive:
-        return {name[:-4]: _read_member(archive.read(name))
-                for name in archive.namelist() if name.endswith(".npy")}
+        return {
+            name[:-4]: _read_member(archive.read(name))
+            for name in archive.namelist()
+            if name.endswith(".npy")
+        }
 
 
 def shuffle_and_split(x, y, test_split, seed):
     """Keras's housing split: shuffle with RandomState(seed), the first
     `int(n * (1 - test_split))` samples for training."""
     if not 0 <= test_split < 1:
-        raise ValueError(f"Invalid `test_split` argument: {test_split}. It must be between 0 "
-                         "and 1 (exclusive of 1).")
+        raise ValueError(
+            f"Invalid `test_split` argument: {test_split}. It must be between 0 "
+            "and 1 (exclusive of 1)."
+        )
     order = np.arange(len(x))
     np.random.RandomState(seed).shuffle(order)
     x, y = x[order], y[order]
@@ -80,8 +92,7 @@ def limit_words(sequences, num_words, skip_top, oov_char):
     if not num_words:
         num_words = max(max(seq) for seq in sequences if len(seq)) if sequences else 0
     if oov_char is not None:
-        return [[w if skip_top <= w < num_words else oov_char for w in seq]
-                for seq in sequences]
+        return [[w if skip_top <= w < num_words else oov_char for w in seq] for seq in sequences]
     return [[w for w in seq if skip_top <= w < num_words] for seq in sequences]
 
 

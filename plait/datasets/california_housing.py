@@ -1,5 +1,6 @@
 """California housing prices: 20,640 districts (or 600 in the "small" version), 8
 features, median house values in dollars."""
+
 import numpy as np
 
 from plait.datasets import _common
@@ -23,15 +24,17 @@ def load_data(version="large", path="california_housing.npz", test_split=0.2, se
         `(x_train, y_train), (x_test, y_test)`.
     """
     if not 0 <= test_split < 1:
-        raise ValueError(f"Invalid `test_split` argument: {test_split}. It must be between 0 "
-                         "and 1 (exclusive of 1).")
-    path = get_file(path, origin=_common.ORIGIN + "california_housing.npz",
-                    file_hash=FILE_HASH)
+        raise ValueError(
+            f"Invalid `test_split` argument: {test_split}. It must be between 0 "
+            "and 1 (exclusive of 1)."
+        )
+    path = get_file(path, origin=_common.ORIGIN + "california_housing.npz", file_hash=FILE_HASH)
     with np.load(path, allow_pickle=False) as f:
         x, y = f["x"], f["y"]
     if version == "small":
         x, y = x[:600], y[:600]
     elif version != "large":
-        raise ValueError("Argument `version` must be one of 'small', 'large'. "
-                         f"Received: version={version}")
+        raise ValueError(
+            f"Argument `version` must be one of 'small', 'large'. Received: version={version}"
+        )
     return _common.shuffle_and_split(x, y, test_split, seed)

@@ -1,4 +1,5 @@
 """What CIFAR-10 and CIFAR-100 share: reading one pickled batch file safely."""
+
 from plait.datasets._common import RestrictedUnpickler
 
 __all__ = ["load_batch"]

@@ -1,5 +1,6 @@
 """CIFAR-10: 50,000 training and 10,000 test 32x32 colour images in 10 classes
 (airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck)."""
+
 import os
 
 import numpy as np
@@ -22,8 +23,9 @@ def load_data():
         `(x_train, y_train), (x_test, y_test)`: uint8 images `(n, 32, 32, 3)`
         (channels first when the image data format says so) and labels `(n, 1)`.
     """
-    path = get_file(fname="cifar-10-batches-py-target", origin=ORIGIN, extract=True,
-                    file_hash=FILE_HASH)
+    path = get_file(
+        fname="cifar-10-batches-py-target", origin=ORIGIN, extract=True, file_hash=FILE_HASH
+    )
     path = os.path.join(path, "cifar-10-batches-py")
     parts = [load_batch(os.path.join(path, f"data_batch_{i}")) for i in range(1, 6)]
     x_train = np.concatenate([p[0] for p in parts]).astype("uint8")

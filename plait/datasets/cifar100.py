@@ -1,5 +1,6 @@
 """CIFAR-100: 50,000 training and 10,000 test 32x32 colour images in 100 fine classes
 grouped into 20 coarse ones."""
+
 import os
 
 import numpy as np
@@ -28,10 +29,12 @@ def load_data(label_mode="fine"):
         ValueError: another `label_mode`.
     """
     if label_mode not in ("fine", "coarse"):
-        raise ValueError('`label_mode` must be one of `"fine"`, `"coarse"`. '
-                         f"Received: label_mode={label_mode}.")
-    path = get_file(fname="cifar-100-python-target", origin=ORIGIN, extract=True,
-                    file_hash=FILE_HASH)
+        raise ValueError(
+            f'`label_mode` must be one of `"fine"`, `"coarse"`. Received: label_mode={label_mode}.'
+        )
+    path = get_file(
+        fname="cifar-100-python-target", origin=ORIGIN, extract=True, file_hash=FILE_HASH
+    )
     path = os.path.join(path, "cifar-100-python")
     x_train, y_train = load_batch(os.path.join(path, "train"), f"{label_mode}_labels")
     x_test, y_test = load_batch(os.path.join(path, "test"), f"{label_mode}_labels")

@@ -1,6 +1,7 @@
 """Fashion-MNIST: 60,000 training and 10,000 test 28x28 grayscale images of 10 kinds of
 clothing (0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt,
 7 Sneaker, 8 Bag, 9 Ankle boot)."""
+
 import gzip
 import os
 
@@ -11,8 +12,12 @@ from plait.datasets._common import ORIGIN
 
 __all__ = ["load_data"]
 
-FILES = ["train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
-         "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"]
+FILES = [
+    "train-labels-idx1-ubyte.gz",
+    "train-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+]
 
 
 def load_data():

@@ -1,5 +1,6 @@
 """IMDB movie reviews: 25,000 training and 25,000 test reviews as word-index sequences,
 labelled 1 (positive) or 0 (negative)."""
+
 import json
 import warnings
 
@@ -14,8 +15,17 @@ FILE_HASH = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 WORD_INDEX_HASH = "bfafd718b763782e994055a2d397834f"
 
 
-def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113,
-              start_char=1, oov_char=2, index_from=3, **kwargs):
+def load_data(
+    path="imdb.npz",
+    num_words=None,
+    skip_top=0,
+    maxlen=None,
+    seed=113,
+    start_char=1,
+    oov_char=2,
+    index_from=3,
+    **kwargs,
+):
     """Load IMDB (cached as `~/.keras/datasets/imdb.npz`).
 
     Word `i` of the vocabulary (1 = most frequent) appears as `i + index_from`; each review
@@ -39,12 +49,12 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
         ValueError: `maxlen` leaves no review.
     """
     if "nb_words" in kwargs:
-        warnings.warn("The `nb_words` argument in `load_data` has been renamed `num_words`.",
-                      stacklevel=2)
+        warnings.warn(
+            "The `nb_words` argument in `load_data` has been renamed `num_words`.", stacklevel=2
+        )
         num_words = kwargs.pop("nb_words")
     if kwargs:
-        warnings.warn(f"imdb.load_data: ignoring unknown arguments {sorted(kwargs)}.",
-                      stacklevel=2)
+        warnings.warn(f"imdb.load_data: ignoring unknown arguments {sorted(kwargs)}.", stacklevel=2)
     path = get_file(fname=path, origin=_common.ORIGIN + "imdb.npz", file_hash=FILE_HASH)
     f = _common.load_npz(path)
     rng = np.random.RandomState(seed)
@@ -60,18 +70,23 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
         x_train, labels_train = _common.drop_long(maxlen, x_train, labels_train)
         x_test, labels_test = _common.drop_long(maxlen, x_test, labels_test)
         if not x_train or not x_test:
-            raise ValueError(f"After filtering for sequences shorter than maxlen={maxlen}, "
-                             "no sequence was kept. Increase maxlen.")
+            raise ValueError(
+                f"After filtering for sequences shorter than maxlen={maxlen}, "
+                "no sequence was kept. Increase maxlen."
+            )
     xs = _common.limit_words(x_train + x_test, num_words, skip_top, oov_char)
     labels = np.concatenate([labels_train, labels_test])
     cut = len(x_train)
-    return ((_common.object_array(xs[:cut]), labels[:cut]),
-            (_common.object_array(xs[cut:]), labels[cut:]))
+    return (
+        (_common.object_array(xs[:cut]), labels[:cut]),
+        (_common.object_array(xs[cut:]), labels[cut:]),
+    )
 
 
 def get_word_index(path="imdb_word_index.json"):
     """The `{word: index}` dict of the IMDB vocabulary (before `index_from`)."""
-    path = get_file(fname=path, origin=_common.ORIGIN + "imdb_word_index.json",
-                    file_hash=WORD_INDEX_HASH)
+    path = get_file(
+        fname=path, origin=_common.ORIGIN + "imdb_word_index.json", file_hash=WORD_INDEX_HASH
+    )
     with open(path) as f:
         return json.load(f)

@@ -1,4 +1,5 @@
 """MNIST handwritten digits: 60,000 training and 10,000 test 28x28 grayscale images."""
+
 import numpy as np
 
 from plait.utils.file_utils import get_file

@@ -1,4 +1,5 @@
 """Reuters newswires: 11,228 newswires as word-index sequences in 46 topics."""
+
 import json
 
 import numpy as np
@@ -11,16 +12,66 @@ __all__ = ["load_data", "get_word_index", "get_label_names"]
 FILE_HASH = "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916"
 WORD_INDEX_HASH = "4d44cc38712099c9e383dc6e5f11a921"
 LABEL_NAMES = (
-    "cocoa", "grain", "veg-oil", "earn", "acq", "wheat", "copper", "housing",
-    "money-supply", "coffee", "sugar", "trade", "reserves", "ship", "cotton", "carcass",
-    "crude", "nat-gas", "cpi", "money-fx", "interest", "gnp", "meal-feed", "alum", "oilseed",
-    "gold", "tin", "strategic-metal", "livestock", "retail", "ipi", "iron-steel", "rubber",
-    "heat", "jobs", "lei", "bop", "zinc", "orange", "pet-chem", "dlr", "gas", "silver", "wpi",
-    "hog", "lead")
+    "cocoa",
+    "grain",
+    "veg-oil",
+    "earn",
+    "acq",
+    "wheat",
+    "copper",
+    "housing",
+    "money-supply",
+    "coffee",
+    "sugar",
+    "trade",
+    "reserves",
+    "ship",
+    "cotton",
+    "carcass",
+    "crude",
+    "nat-gas",
+    "cpi",
+    "money-fx",
+    "interest",
+    "gnp",
+    "meal-feed",
+    "alum",
+    "oilseed",
+    "gold",
+    "tin",
+    "strategic-metal",
+    "livestock",
+    "retail",
+    "ipi",
+    "iron-steel",
+    "rubber",
+    "heat",
+    "jobs",
+    "lei",
+    "bop",
+    "zinc",
+    "orange",
+    "pet-chem",
+    "dlr",
+    "gas",
+    "silver",
+    "wpi",
+    "hog",
+    "lead",
+)
 
 
-def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_split=0.2,
-              seed=113, start_char=1, oov_char=2, index_from=3):
+def load_data(
+    path="reuters.npz",
+    num_words=None,
+    skip_top=0,
+    maxlen=None,
+    test_split=0.2,
+    seed=113,
+    start_char=1,
+    oov_char=2,
+    index_from=3,
+):
     """Load Reuters (cached as `~/.keras/datasets/reuters.npz`); arguments as in
     `imdb.load_data`, plus `test_split` (the fraction, after shuffling, for testing).
 
@@ -39,14 +90,17 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
         xs, labels = _common.drop_long(maxlen, xs, labels)
     xs = _common.limit_words(xs, num_words, skip_top, oov_char)
     cut = int(len(xs) * (1 - test_split))
-    return ((_common.object_array(xs[:cut]), np.array(labels[:cut])),
-            (_common.object_array(xs[cut:]), np.array(labels[cut:])))
+    return (
+        (_common.object_array(xs[:cut]), np.array(labels[:cut])),
+        (_common.object_array(xs[cut:]), np.array(labels[cut:])),
+    )
 
 
 def get_word_index(path="reuters_word_index.json"):
     """The `{word: index}` dict of the Reuters vocabulary (before `index_from`)."""
-    path = get_file(path, origin=_common.ORIGIN + "reuters_word_index.json",
-                    file_hash=WORD_INDEX_HASH)
+    path = get_file(
+        path, origin=_common.ORIGIN + "reuters_word_index.json", file_hash=WORD_INDEX_HASH
+    )
     with open(path) as f:
         return json.load(f)
 

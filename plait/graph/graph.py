@@ -8,12 +8,11 @@ Read API (used by summary and plot): `inputs`, `outputs`, `nodes` (topological: 
 node after the nodes it reads), `node_depth`, `nodes_by_depth`, `layers`, `producer(t)`,
 `mask_nodes` and `mask_layers` (the layers all of whose calls are mask nodes).
 """
+
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.utils import nest
 
-__all__ = [
-    "Graph", "GraphError", "describe_shapes", "mask_arguments"
-]
+__all__ = ["Graph", "GraphError", "describe_shapes", "mask_arguments"]
 
 
 class GraphError(ValueError):
@@ -46,8 +45,11 @@ class Graph:
         for nodes in self._nodes_of.values():
             nodes.sort(key=_node_index)
         self.mask_nodes = self._find_mask_nodes()
-        self.mask_layers = {layer for layer, nodes in self._nodes_of.items()
-                            if all(node in self.mask_nodes for node in nodes)}
+        self.mask_layers = {
+            layer
+            for layer, nodes in self._nodes_of.items()
+            if all(node in self.mask_nodes for node in nodes)
+        }
 
     def layer_nodes(self, layer):
         """The calls of `layer` inside this graph, in the order they were made."""
@@ -87,8 +89,11 @@ class Graph:
             if node.is_input or not getattr(node.layer, "records_mask_op", False):
                 continue
             reads = [use for t in node.outputs for use in uses.get(id(t), [])]
-            if reads and not any(id(t) in output_ids for t in node.outputs) and all(
-                    as_mask or consumer in found for consumer, as_mask in reads):
+            if (
+                reads
+                and not any(id(t) in output_ids for t in node.outputs)
+                and all(as_mask or consumer in found for consumer, as_mask in reads)
+            ):
                 found.add(node)
         return found
 
@@ -110,7 +115,8 @@ class Graph:
                 if node in in_progress:
                     raise GraphError(
                         f"The graph has a cycle through layer '{node.layer.name}' "
-                        f"(called at {node.where}). A model must be acyclic.")
+                        f"(called at {node.where}). A model must be acyclic."
+                    )
                 self._check_connected(node, consumer)
                 layer_order.setdefault(node.layer, len(layer_order))
                 in_progress.add(node)
@@ -130,12 +136,16 @@ class Graph:
             return
         missing = node.outputs[0]
         given = [t.name for t in self.inputs]
-        needed_by = (f" It is needed by layer '{consumer.layer.name}' (called at "
-                     f"{consumer.where}).") if consumer is not None else ""
+        needed_by = (
+            (f" It is needed by layer '{consumer.layer.name}' (called at {consumer.where}).")
+            if consumer is not None
+            else ""
+        )
         raise GraphError(
             f"Graph disconnected: the outputs depend on Input {missing.describe()}, which is "
             f"not among the model's inputs.{needed_by} The model's inputs are: {given}. "
-            f"Pass it too: Model(inputs=[{', '.join(given + [missing.name])}], ...).")
+            f"Pass it too: Model(inputs=[{', '.join(given + [missing.name])}], ...)."
+        )
 
     def _depths(self):
         """Keras 2's depths: 0 at the outputs, a node one deeper than its deepest consumer."""
@@ -153,8 +163,9 @@ class Graph:
 
 def mask_arguments(node):
     """The tensors a call takes as masks: its `mask=` and `*_mask=` arguments."""
-    return nest.flatten([value for key, value in node.call_kwargs.items()
-                         if key == "mask" or key.endswith("_mask")])
+    return nest.flatten(
+        [value for key, value in node.call_kwargs.items() if key == "mask" or key.endswith("_mask")]
+    )
 
 
 def _node_index(node):
@@ -183,7 +194,8 @@ def _check_tensors(tensors, argument):
             raise TypeError(
                 f"Model {argument} must be symbolic tensors: the outputs of Input(...) or of "
                 f"layers called on them. {argument}[{i}] is a {kind}. "
-                f"Received: {argument}[{i}]={t!r:.200}")
+                f"Received: {argument}[{i}]={t!r:.200}"
+            )
 
 
 def _check_distinct_inputs(inputs):
@@ -192,7 +204,8 @@ def _check_distinct_inputs(inputs):
         if id(t) in seen:
             raise GraphError(
                 f"The input {t.describe()} is passed to the model twice. Each input tensor "
-                "may appear once in `inputs`.")
+                "may appear once in `inputs`."
+            )
         seen[id(t)] = t
 
 
@@ -206,7 +219,8 @@ def _check_unique_names(layers):
                 f'The name "{layer.name}" is used 2 times in the model. All operation names '
                 f"should be unique. The two layers: a "
                 f"{type(other).__name__} (made at {where[0]}) and a {type(layer).__name__} "
-                f"(made at {where[1]}). Pass a different `name=` to one of them.")
+                f"(made at {where[1]}). Pass a different `name=` to one of them."
+            )
 
 
 def describe_shapes(tensors):

@@ -3,12 +3,11 @@
 A layer called twice has two nodes (shared weights). Keras's `name[node_index][tensor_index]`
 notation (`lstm_1[0][0]`) reads: the first output of the first call of layer `lstm_1`.
 """
+
 from plait.graph.tensor import SymbolicTensor
 from plait.utils import nest
 
-__all__ = [
-    "Node"
-]
+__all__ = ["Node"]
 
 
 class Node:
@@ -27,8 +26,11 @@ class Node:
         self.layer = layer
         self.call_args = tuple(call_args)
         self.call_kwargs = dict(call_kwargs)
-        self.parent_tensors = [t for t in nest.flatten((self.call_args, self.call_kwargs))
-                               if isinstance(t, SymbolicTensor)]
+        self.parent_tensors = [
+            t
+            for t in nest.flatten((self.call_args, self.call_kwargs))
+            if isinstance(t, SymbolicTensor)
+        ]
         self.output_structure = outputs
         self.outputs = nest.flatten(outputs)
         self.where = where

@@ -8,6 +8,7 @@ and torch functions (`torch.cat([x, y])`, through `__torch_function__`) on symbo
 are recorded as graph nodes too. How is decided by the handler `set_op_handler` installs:
 plait.layers installs one on import, since the graph knows no layer.
 """
+
 import operator
 import os
 import sys
@@ -16,9 +17,7 @@ import torch
 
 from plait.utils.dtypes import dtype_name
 
-__all__ = [
-    "SymbolicTensor", "format_shape", "is_symbolic", "set_op_handler", "user_location"
-]
+__all__ = ["SymbolicTensor", "format_shape", "is_symbolic", "set_op_handler", "user_location"]
 
 _PLAIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__))
@@ -49,7 +48,8 @@ def _record(func, args, kwargs=None):
     if _op_handler is None:
         raise TypeError(
             "Operations on symbolic tensors are recorded by plait.layers, which is not "
-            "imported yet: `import plait` (or plait.layers) first.")
+            "imported yet: `import plait` (or plait.layers) first."
+        )
     return _op_handler(func, tuple(args), dict(kwargs or {}))
 
 
@@ -84,8 +84,9 @@ class SymbolicTensor:
 
     __slots__ = ("shape", "dtype", "name", "node", "tensor_index", "where")
 
-    def __init__(self, shape, dtype=torch.float32, name=None, node=None, tensor_index=0,
-                 where=None):
+    def __init__(
+        self, shape, dtype=torch.float32, name=None, node=None, tensor_index=0, where=None
+    ):
         self.shape = tuple(shape)
         self.dtype = dtype
         self.name = name
@@ -104,8 +105,10 @@ class SymbolicTensor:
 
     def __repr__(self):
         made = f", made at {self.where}" if self.where else ""
-        return (f"<SymbolicTensor name={self.name!r}, shape={format_shape(self.shape)}, "
-                f"dtype={dtype_name(self.dtype)}{made}>")
+        return (
+            f"<SymbolicTensor name={self.name!r}, shape={format_shape(self.shape)}, "
+            f"dtype={dtype_name(self.dtype)}{made}>"
+        )
 
     def describe(self):
         """`'dense_1' output of shape (None, 10) (made at x.py:7)`, for error messages."""
@@ -117,7 +120,8 @@ class SymbolicTensor:
             f"{what} is not possible on a symbolic tensor: {self.describe()} holds no data. "
             "It describes a value the model will compute. Build a Model(inputs, outputs) and "
             "call it (or its predict()) on real data, or use a layer to transform it inside "
-            "the graph.")
+            "the graph."
+        )
 
     def __bool__(self):
         self._misuse("Using it as a bool (if/and/or/not)")

@@ -1,4 +1,5 @@
 """Activation layers: ReLU, LeakyReLU, PReLU, ELU, Softmax. Output shape = input shape."""
+
 import warnings
 
 import torch
@@ -9,9 +10,7 @@ from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 from plait.utils.validation import check_non_negative as _check_non_negative
 
-__all__ = [
-    "ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"
-]
+__all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]
 
 
 class _Elementwise(PassesMask, Layer):
@@ -42,8 +41,13 @@ class ReLU(_Elementwise):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"max_value": self.max_value, "negative_slope": self.negative_slope,
-                       "threshold": self.threshold})
+        config.update(
+            {
+                "max_value": self.max_value,
+                "negative_slope": self.negative_slope,
+                "threshold": self.threshold,
+            }
+        )
         return config
 
 
@@ -58,8 +62,9 @@ class LeakyReLU(_Elementwise):
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
-            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.",
-                          stacklevel=2)
+            warnings.warn(
+                "Argument `alpha` is deprecated. Use `negative_slope` instead.", stacklevel=2
+            )
         super().__init__(**kwargs)
         self.negative_slope = _check_non_negative(negative_slope, "negative_slope")
 
@@ -85,8 +90,14 @@ class PReLU(_Elementwise):
     layout, stored as it is).
     """
 
-    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None,
-                 alpha_constraint=None, shared_axes=None, **kwargs):
+    def __init__(
+        self,
+        alpha_initializer="zeros",
+        alpha_regularizer=None,
+        alpha_constraint=None,
+        shared_axes=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
@@ -96,12 +107,14 @@ class PReLU(_Elementwise):
         elif isinstance(shared_axes, int) and not isinstance(shared_axes, bool):
             self.shared_axes = [shared_axes]
         elif isinstance(shared_axes, (list, tuple)) and all(
-                isinstance(a, int) and not isinstance(a, bool) for a in shared_axes):
+            isinstance(a, int) and not isinstance(a, bool) for a in shared_axes
+        ):
             self.shared_axes = list(shared_axes)
         else:
             raise TypeError(
                 "`shared_axes` must be an int, a list of ints or None. "
-                f"Received: shared_axes={shared_axes!r}")
+                f"Received: shared_axes={shared_axes!r}"
+            )
 
     def build(self, input_shape):
         shape = list(input_shape[1:])
@@ -110,27 +123,36 @@ class PReLU(_Elementwise):
                 raise LayerCallError(
                     f"PReLU layer '{self.name}': shared_axes holds 1-based axes of an input of "
                     f"shape {tuple(input_shape)}, between 1 and {len(shape)}. "
-                    f"Received: shared_axes={self.shared_axes}")
+                    f"Received: shared_axes={self.shared_axes}"
+                )
             shape[axis - 1] = 1
         if any(d is None for d in shape):
             raise LayerCallError(
                 f"PReLU layer '{self.name}' needs every non-shared axis of its input known, "
                 f"to size alpha. Received: input_shape={tuple(input_shape)}; share the "
-                "unknown axes with shared_axes=[...].")
-        self.add_weight("alpha", tuple(shape), self.alpha_initializer,
-                        regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+                "unknown axes with shared_axes=[...]."
+            )
+        self.add_weight(
+            "alpha",
+            tuple(shape),
+            self.alpha_initializer,
+            regularizer=self.alpha_regularizer,
+            constraint=self.alpha_constraint,
+        )
 
     def forward(self, inputs):
         return torch.where(inputs >= 0, inputs, inputs * self.alpha)
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "alpha_initializer": initializers.serialize(self.alpha_initializer),
-            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-            "alpha_constraint": constraints.serialize(self.alpha_constraint),
-            "shared_axes": self.shared_axes,
-        })
+        config.update(
+            {
+                "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
+                "shared_axes": self.shared_axes,
+            }
+        )
         return config
 
 
@@ -164,8 +186,11 @@ class Softmax(_Elementwise):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)) and axis and all(
-                isinstance(a, int) and not isinstance(a, bool) for a in axis):
+        if (
+            isinstance(axis, (list, tuple))
+            and axis
+            and all(isinstance(a, int) and not isinstance(a, bool) for a in axis)
+        ):
             axis = list(axis)
         elif isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"`axis` must be an int or a list of ints. Received: axis={axis!r}")

@@ -3,17 +3,29 @@ spatial size (PyTorch's `adaptive_avg_pool*d` / `adaptive_max_pool*d` bins).
 
     y = plait.layers.AdaptiveAveragePooling2D((7, 7))(x)     # (batch, 7, 7, channels)
 """
+
 import torch.nn.functional as F
 
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 
-__all__ = ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
-           "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D"]
+__all__ = [
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
+]
 
-_FUNCTIONS = {("average", 1): F.adaptive_avg_pool1d, ("average", 2): F.adaptive_avg_pool2d,
-              ("average", 3): F.adaptive_avg_pool3d, ("max", 1): F.adaptive_max_pool1d,
-              ("max", 2): F.adaptive_max_pool2d, ("max", 3): F.adaptive_max_pool3d}
+_FUNCTIONS = {
+    ("average", 1): F.adaptive_avg_pool1d,
+    ("average", 2): F.adaptive_avg_pool2d,
+    ("average", 3): F.adaptive_avg_pool3d,
+    ("max", 1): F.adaptive_max_pool1d,
+    ("max", 2): F.adaptive_max_pool2d,
+    ("max", 3): F.adaptive_max_pool3d,
+}
 _SHAPES = {1: "length", 2: "(height, width)", 3: "(depth, height, width)"}
 
 
@@ -39,13 +51,16 @@ class _AdaptivePooling(Layer):
         elif isinstance(output_size, (tuple, list)) and len(output_size) == rank:
             size = tuple(output_size)
         else:
-            raise TypeError(f"`output_size` must be an integer or {_SHAPES[rank]} tuple. "
-                            f"Received: {output_size} of type {type(output_size)}")
+            raise TypeError(
+                f"`output_size` must be an integer or {_SHAPES[rank]} tuple. "
+                f"Received: {output_size} of type {type(output_size)}"
+            )
         super().__init__(**kwargs)
         data_format = data_format or "channels_last"
         if data_format not in ("channels_first", "channels_last"):
-            raise ValueError(f"Invalid data_format: {data_format}. Expected "
-                             "'channels_first' or 'channels_last'.")
+            raise ValueError(
+                f"Invalid data_format: {data_format}. Expected 'channels_first' or 'channels_last'."
+            )
         self.output_size = size
         self.data_format = data_format
         self._pool = _FUNCTIONS[(self._mode, rank)]
@@ -54,7 +69,8 @@ class _AdaptivePooling(Layer):
         if len(input_shape) != self._rank + 2:
             raise ValueError(
                 f"{type(self).__name__} expects a {self._rank + 2}-D input (batch, "
-                f"spatial..., channels). Received: input_shape={tuple(input_shape)}")
+                f"spatial..., channels). Received: input_shape={tuple(input_shape)}"
+            )
 
     def forward(self, inputs):
         if self.data_format == "channels_first":
@@ -68,21 +84,29 @@ class _AdaptivePooling(Layer):
         return (input_shape[0], input_shape[1], *self.output_size)
 
     def get_config(self):
-        return {**super().get_config(), "output_size": self.output_size,
-                "data_format": self.data_format}
+        return {
+            **super().get_config(),
+            "output_size": self.output_size,
+            "data_format": self.data_format,
+        }
 
 
 def _pooling_class(name, mode, rank):
-    doc = (f"Adaptive {mode} pooling over {rank} spatial dimension(s) to `output_size` "
-           f"bins.\n\n    Args:\n        output_size: an int or a {_SHAPES[rank]} tuple.\n"
-           "        data_format: \"channels_last\" (default) or \"channels_first\".\n\n"
-           "    Input shape: `(batch, *spatial, channels)` (channels last).\n"
-           "    Output shape: `(batch, *output_size, channels)`.\n\n    Raises:\n"
-           "        TypeError: for a bad `output_size`.\n"
-           "        ValueError: for an unknown `data_format` or an input of the wrong "
-           f"rank.\n\n    Example:\n        >>> {name}(4)(x)\n")
-    cls = type(name, (_AdaptivePooling,), {"_rank": rank, "_mode": mode, "__doc__": doc,
-                                           "__module__": __name__})
+    doc = (
+        f"Adaptive {mode} pooling over {rank} spatial dimension(s) to `output_size` "
+        f"bins.\n\n    Args:\n        output_size: an int or a {_SHAPES[rank]} tuple.\n"
+        '        data_format: "channels_last" (default) or "channels_first".\n\n'
+        "    Input shape: `(batch, *spatial, channels)` (channels last).\n"
+        "    Output shape: `(batch, *output_size, channels)`.\n\n    Raises:\n"
+        "        TypeError: for a bad `output_size`.\n"
+        "        ValueError: for an unknown `data_format` or an input of the wrong "
+        f"rank.\n\n    Example:\n        >>> {name}(4)(x)\n"
+    )
+    cls = type(
+        name,
+        (_AdaptivePooling,),
+        {"_rank": rank, "_mode": mode, "__doc__": doc, "__module__": __name__},
+    )
     return register_serializable(package="plait")(cls)
 
 

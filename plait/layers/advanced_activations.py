@@ -1,6 +1,7 @@
 """Keras 2's module path `keras.layers.advanced_activations`: ReLU, LeakyReLU, PReLU, ELU,
 Softmax (and ThresholdedReLU once plait.layers has it). An alias module: it reads the
 names from `plait.layers`."""
+
 import plait.layers as _layers
 
 __all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]

@@ -5,6 +5,7 @@ Masks are booleans, True where a position holds data (may be attended to). A mas
 position gets `-1e9` added to its score before the softmax, as in Keras, so a row whose
 keys are all masked attends uniformly rather than producing NaN.
 """
+
 import math
 
 import torch
@@ -18,9 +19,7 @@ from plait.serialization import register_serializable
 from plait.utils.random import device_generator
 from plait.utils.validation import check_rate as _check_rate, check_seed as _check_seed
 
-__all__ = [
-    "AdditiveAttention", "Attention", "MultiHeadAttention"
-]
+__all__ = ["AdditiveAttention", "Attention", "MultiHeadAttention"]
 
 
 def _large_negative(dtype):
@@ -30,7 +29,8 @@ def _large_negative(dtype):
 def _additive_mask(mask, dtype):
     """A boolean mask (True = attend) as the float to add to the scores."""
     return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill_(
-        ~mask, _large_negative(dtype))
+        ~mask, _large_negative(dtype)
+    )
 
 
 def _causal_mask(query_length, value_length, device):
@@ -72,6 +72,7 @@ class _RandomMixin:
 
 
 # ------------------------------------------------------------------ MultiHeadAttention
+
 
 @register_serializable(package="plait")
 class MultiHeadAttention(_RandomMixin, Layer):
@@ -117,11 +118,26 @@ class MultiHeadAttention(_RandomMixin, Layer):
         (None, 10, 16)
     """
 
-    def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
-                 output_shape=None, attention_axes=None, flash_attention=None,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        num_heads,
+        key_dim,
+        value_dim=None,
+        dropout=0.0,
+        use_bias=True,
+        output_shape=None,
+        attention_axes=None,
+        flash_attention=None,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.num_heads = _positive_int(num_heads, "num_heads")
         self.key_dim = _positive_int(key_dim, "key_dim")
@@ -139,7 +155,8 @@ class MultiHeadAttention(_RandomMixin, Layer):
             raise ValueError(
                 "MultiHeadAttention does not support an activity_regularizer in plait. "
                 f"Received: activity_regularizer={activity_regularizer!r}. Leave it None, "
-                "or add an ActivityRegularization layer after the attention.")
+                "or add an ActivityRegularization layer after the attention."
+            )
         self.activity_regularizer = None
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
@@ -152,7 +169,8 @@ class MultiHeadAttention(_RandomMixin, Layer):
             raise TypeError(
                 f"MultiHeadAttention layer '{self.name}' is called as layer(query, value) "
                 "(and optionally key=...). Received: "
-                f"query={query!r:.100}, value={value!r:.100}")
+                f"query={query!r:.100}, value={value!r:.100}"
+            )
         if not self.built:
             self.build(_shape_of(query), _shape_of(value), _shape_of(key))
             self.built = True
@@ -178,44 +196,76 @@ class MultiHeadAttention(_RandomMixin, Layer):
                     f"MultiHeadAttention layer '{self.name}' takes 3-D inputs "
                     f"(batch, steps, features) (attention over the sequence axis); its {name} "
                     f"has shape {format_shape(shape) if shape else shape}. Received: "
-                    + ", ".join(f"{n}_shape={format_shape(s) if s else s}"
-                                for n, s in shapes.items()))
+                    + ", ".join(
+                        f"{n}_shape={format_shape(s) if s else s}" for n, s in shapes.items()
+                    )
+                )
             if shape[-1] is None:
                 raise LayerCallError(
                     f"The last dimension of the {name} of MultiHeadAttention layer "
                     f"'{self.name}' must be known, to size its kernel. Received: "
-                    f"{name}_shape={format_shape(shape)}")
+                    f"{name}_shape={format_shape(shape)}"
+                )
         if None not in (value_shape[1], key_shape[1]) and value_shape[1] != key_shape[1]:
             raise LayerCallError(
                 f"MultiHeadAttention layer '{self.name}': all dimensions of `value` and `key` "
                 "but the last one must be equal. Received: "
-                f"value_shape={format_shape(value_shape)}, key_shape={format_shape(key_shape)}")
+                f"value_shape={format_shape(value_shape)}, key_shape={format_shape(key_shape)}"
+            )
         heads = self.num_heads
-        for name, shape, size in (("query", query_shape, self.key_dim),
-                                  ("key", key_shape, self.key_dim),
-                                  ("value", value_shape, self.value_dim)):
+        for name, shape, size in (
+            ("query", query_shape, self.key_dim),
+            ("key", key_shape, self.key_dim),
+            ("value", value_shape, self.value_dim),
+        ):
             self._projection(name, (shape[-1], heads, size), (heads, size), (1, 2, 0))
         out = self._output_shape or (query_shape[-1],)
         rank = len(out)
-        self._projection("attention_output", (heads, self.value_dim) + out, out,
-                         tuple(range(2, 2 + rank)) + (0, 1), attr="output")
+        self._projection(
+            "attention_output",
+            (heads, self.value_dim) + out,
+            out,
+            tuple(range(2, 2 + rank)) + (0, 1),
+            attr="output",
+        )
         self._out_dims = out
 
     def _projection(self, name, kernel_shape, bias_shape, layout, attr=None):
         attr = attr or name
-        self.add_weight(f"{name}/kernel", kernel_shape, self.kernel_initializer,
-                        attr=f"{attr}_weight", layout=layout,
-                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.add_weight(
+            f"{name}/kernel",
+            kernel_shape,
+            self.kernel_initializer,
+            attr=f"{attr}_weight",
+            layout=layout,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.add_weight(f"{name}/bias", bias_shape, self.bias_initializer,
-                            attr=f"{attr}_bias", regularizer=self.bias_regularizer,
-                            constraint=self.bias_constraint)
+            self.add_weight(
+                f"{name}/bias",
+                bias_shape,
+                self.bias_initializer,
+                attr=f"{attr}_bias",
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         else:
             self.register_parameter(f"{attr}_bias", None)
 
-    def forward(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
-                attention_mask=None, return_attention_scores=False, training=None,
-                use_causal_mask=False):
+    def forward(
+        self,
+        query,
+        value,
+        key=None,
+        query_mask=None,
+        value_mask=None,
+        key_mask=None,
+        attention_mask=None,
+        return_attention_scores=False,
+        training=None,
+        use_causal_mask=False,
+    ):
         if key is None:
             key = value
         q = self._heads(query, self.query_weight, self.query_bias)  # (B, N, T, key_dim)
@@ -251,12 +301,12 @@ class MultiHeadAttention(_RandomMixin, Layer):
     def _heads(self, inputs, weight, bias):
         """Project `(B, L, dim)` to `(B, N, L, size)` with one matmul."""
         heads, size = weight.shape[0], weight.shape[1]
-        projected = F.linear(inputs, weight.flatten(0, 1),
-                             None if bias is None else bias.flatten())
+        projected = F.linear(inputs, weight.flatten(0, 1), None if bias is None else bias.flatten())
         return projected.unflatten(-1, (heads, size)).transpose(1, 2)
 
-    def _mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
-              use_causal_mask):
+    def _mask(
+        self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
+    ):
         """The boolean `(B, 1, T, S)`-broadcastable mask from every source, or None."""
         mask = None
         if query_mask is not None:
@@ -286,24 +336,27 @@ class MultiHeadAttention(_RandomMixin, Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "num_heads": self.num_heads,
-            "key_dim": self.key_dim,
-            "value_dim": self.value_dim,
-            "dropout": self.dropout,
-            "use_bias": self.use_bias,
-            "output_shape": None if self._output_shape is None else list(self._output_shape),
-            "attention_axes": None if self.attention_axes is None else list(
-                self.attention_axes),
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": None,
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "seed": self.seed,
-        })
+        config.update(
+            {
+                "num_heads": self.num_heads,
+                "key_dim": self.key_dim,
+                "value_dim": self.value_dim,
+                "dropout": self.dropout,
+                "use_bias": self.use_bias,
+                "output_shape": None if self._output_shape is None else list(self._output_shape),
+                "attention_axes": None
+                if self.attention_axes is None
+                else list(self.attention_axes),
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": None,
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "seed": self.seed,
+            }
+        )
         return config
 
 
@@ -321,11 +374,11 @@ def _check_output_shape(output_shape):
         dims = tuple(dims)
     except TypeError:
         dims = None
-    if not dims or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0
-                           for d in dims):
+    if not dims or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in dims):
         raise ValueError(
             "`output_shape` must be a positive int or a tuple of positive ints (the output's "
-            f"last dimensions). Received: output_shape={output_shape!r}")
+            f"last dimensions). Received: output_shape={output_shape!r}"
+        )
     return dims
 
 
@@ -338,11 +391,13 @@ def _check_attention_axes(axes):
             "plait's MultiHeadAttention attends over the sequence axis of "
             "(batch, steps, features) inputs only: `attention_axes` must be None (or 1). "
             f"Received: attention_axes={axes!r}. Reshape the inputs to "
-            "(batch, steps, features) to attend over other axes.")
+            "(batch, steps, features) to attend over other axes."
+        )
     return tuple(normalized)
 
 
 # ------------------------------------------------------------------ Attention
+
 
 class _BaseAttention(_RandomMixin, Layer):
     """Shared by Attention and AdditiveAttention: called on `[query, value]` or
@@ -373,21 +428,25 @@ class _BaseAttention(_RandomMixin, Layer):
                 raise LayerCallError(
                     f"{type(self).__name__} layer '{self.name}' takes inputs of shape "
                     f"(batch, steps, features); its {name} has shape {format_shape(shape)}. "
-                    f"Received: input shapes {shapes}")
+                    f"Received: input shapes {shapes}"
+                )
         if None not in (value[-2], key[-2]) and value[-2] != key[-2]:
             raise LayerCallError(
                 f"{type(self).__name__} layer '{self.name}': value and key must have the same "
                 f"number of steps. Received: value_shape={format_shape(value)}, "
-                f"key_shape={format_shape(key)}")
+                f"key_shape={format_shape(key)}"
+            )
         if None not in (query[-1], key[-1]) and query[-1] != key[-1]:
             raise LayerCallError(
                 f"{type(self).__name__} layer '{self.name}' scores query against key, so their "
                 f"last dimensions must be equal. Received: query_shape={format_shape(query)}, "
-                f"key_shape={format_shape(key)}")
+                f"key_shape={format_shape(key)}"
+            )
         self._build_scores(query)
 
-    def forward(self, inputs, mask=None, training=None, return_attention_scores=False,
-                use_causal_mask=False):
+    def forward(
+        self, inputs, mask=None, training=None, return_attention_scores=False, use_causal_mask=False
+    ):
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
         query_mask = value_mask = None
@@ -403,8 +462,10 @@ class _BaseAttention(_RandomMixin, Layer):
         fused = self._fused_query(query)
         if fused is not None and not (return_attention_scores or drop):
             bias = None if score_mask is None else _additive_mask(score_mask, query.dtype)
-            out, weights = F.scaled_dot_product_attention(
-                fused, key, value, attn_mask=bias, scale=1.0), None
+            out, weights = (
+                F.scaled_dot_product_attention(fused, key, value, attn_mask=bias, scale=1.0),
+                None,
+            )
         else:
             scores = self._scores(query, key)
             if score_mask is not None:
@@ -439,11 +500,13 @@ def _check_inputs(layer, inputs):
     if not isinstance(inputs, (list, tuple)):
         raise ValueError(
             f"{name} layer '{layer.name}' must be called on a list of inputs, namely "
-            f"[query, value] or [query, value, key]. Received: inputs={inputs!r:.200}")
+            f"[query, value] or [query, value, key]. Received: inputs={inputs!r:.200}"
+        )
     if len(inputs) not in (2, 3):
         raise ValueError(
             f"{name} layer '{layer.name}' takes a list of 2 or 3 inputs, namely "
-            f"[query, value] or [query, value, key]. Received: a list of {len(inputs)}")
+            f"[query, value] or [query, value, key]. Received: a list of {len(inputs)}"
+        )
 
 
 def _check_mask(layer, mask):
@@ -451,7 +514,8 @@ def _check_mask(layer, mask):
         raise ValueError(
             f"{type(layer).__name__} layer '{layer.name}' takes `mask` as a list of 2 or 3 "
             f"masks, [query_mask, value_mask(, key_mask)] (None for no mask). Received: "
-            f"mask={mask!r:.200}")
+            f"mask={mask!r:.200}"
+        )
 
 
 @register_serializable(package="plait")
@@ -485,7 +549,8 @@ class Attention(_BaseAttention):
         if score_mode not in ("dot", "concat"):
             raise ValueError(
                 "Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. "
-                f"Received: score_mode={score_mode!r}")
+                f"Received: score_mode={score_mode!r}"
+            )
         self.score_mode = score_mode
 
     def _build_scores(self, query_shape):
@@ -543,7 +608,8 @@ class AdditiveAttention(_BaseAttention):
                 raise LayerCallError(
                     f"The last dimension of the query of AdditiveAttention layer "
                     f"'{self.name}' must be known, to size its scale. Received: "
-                    f"query_shape={format_shape(query_shape)}")
+                    f"query_shape={format_shape(query_shape)}"
+                )
             self.add_weight("scale", (query_shape[-1],), "glorot_uniform")
 
     def _scores(self, query, key):

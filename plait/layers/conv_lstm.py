@@ -3,6 +3,7 @@
 
     y = plait.layers.ConvLSTM2D(16, 3, padding="same")(x)     # (batch, rows, cols, 16)
 """
+
 import torch
 import torch.nn.functional as F
 
@@ -20,8 +21,9 @@ def _tuple(value, rank, name):
         return (value,) * rank
     value = tuple(value)
     if len(value) != rank:
-        raise ValueError(f"The `{name}` argument must be a tuple of {rank} integers. "
-                         f"Received: {name}={value}")
+        raise ValueError(
+            f"The `{name}` argument must be a tuple of {rank} integers. Received: {name}={value}"
+        )
     return value
 
 
@@ -37,40 +39,72 @@ def _out_size(size, kernel, stride, dilation, padding):
 class _ConvLSTM(Layer):
     _rank = 2
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
-                 recurrent_dropout=0.0, seed=None, return_sequences=False,
-                 return_state=False, go_backwards=False, stateful=False, unroll=False,
-                 zero_output_for_mask=False, **kwargs):
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        unit_forget_bias=True,
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        zero_output_for_mask=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.zero_output_for_mask = zero_output_for_mask
         rank = self._rank
         if stateful:
-            raise ValueError(f"{type(self).__name__} does not support stateful=True in plait. "
-                             "Received: stateful=True")
+            raise ValueError(
+                f"{type(self).__name__} does not support stateful=True in plait. "
+                "Received: stateful=True"
+            )
         if activity_regularizer is not None:
-            raise ValueError(f"{type(self).__name__} in plait takes no activity_regularizer. "
-                             f"Received: activity_regularizer={activity_regularizer!r}")
+            raise ValueError(
+                f"{type(self).__name__} in plait takes no activity_regularizer. "
+                f"Received: activity_regularizer={activity_regularizer!r}"
+            )
         if (data_format or "channels_last") != "channels_last":
-            raise ValueError(f"{type(self).__name__} in plait supports "
-                             f"data_format='channels_last' only. Received: "
-                             f"data_format={data_format!r}")
+            raise ValueError(
+                f"{type(self).__name__} in plait supports "
+                f"data_format='channels_last' only. Received: "
+                f"data_format={data_format!r}"
+            )
         padding = padding.lower()
         if padding not in ("valid", "same"):
-            raise ValueError("The `padding` argument must be 'valid' or 'same'. "
-                             f"Received: padding={padding!r}")
+            raise ValueError(
+                f"The `padding` argument must be 'valid' or 'same'. Received: padding={padding!r}"
+            )
         self.filters = filters
         self.kernel_size = _tuple(kernel_size, rank, "kernel_size")
         self.strides = _tuple(strides, rank, "strides")
         self.dilation_rate = _tuple(dilation_rate, rank, "dilation_rate")
         if padding == "same" and max(self.strides) > 1:
-            raise ValueError("padding='same' with strides > 1 is not supported by plait's "
-                             f"ConvLSTM. Received: strides={self.strides}")
+            raise ValueError(
+                "padding='same' with strides > 1 is not supported by plait's "
+                f"ConvLSTM. Received: strides={self.strides}"
+            )
         self.padding = padding
         self.data_format = "channels_last"
         self.activation = activations.get(activation)
@@ -98,34 +132,54 @@ class _ConvLSTM(Layer):
     def build(self, input_shape):
         rank = self._rank
         if len(input_shape) != rank + 3:
-            raise ValueError(f"{type(self).__name__} expects a {rank + 3}-D input (batch, "
-                             f"time, {rank} spatial dims, channels). Received: "
-                             f"input_shape={tuple(input_shape)}")
+            raise ValueError(
+                f"{type(self).__name__} expects a {rank + 3}-D input (batch, "
+                f"time, {rank} spatial dims, channels). Received: "
+                f"input_shape={tuple(input_shape)}"
+            )
         channels, f = input_shape[-1], self.filters
         move = (rank + 1, rank) + tuple(range(rank))  # Keras (*k, in, out) -> (out, in, *k)
-        self.add_weight("kernel", (*self.kernel_size, channels, 4 * f), self.kernel_initializer,
-                        layout=move, regularizer=self.kernel_regularizer,
-                        constraint=self.kernel_constraint)
-        self.add_weight("recurrent_kernel", (*self.kernel_size, f, 4 * f),
-                        self.recurrent_initializer, layout=move,
-                        regularizer=self.recurrent_regularizer,
-                        constraint=self.recurrent_constraint)
+        self.add_weight(
+            "kernel",
+            (*self.kernel_size, channels, 4 * f),
+            self.kernel_initializer,
+            layout=move,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.add_weight(
+            "recurrent_kernel",
+            (*self.kernel_size, f, 4 * f),
+            self.recurrent_initializer,
+            layout=move,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
         if self.use_bias:
             base = self.bias_initializer
 
             def forget_ones(shape, dtype=None, device=None):
                 bias = torch.as_tensor(base(shape, dtype=dtype, device=device)).clone()
-                bias[f:2 * f] = 1.0
+                bias[f : 2 * f] = 1.0
                 return bias
 
-            self.add_weight("bias", (4 * f,), forget_ones if self.unit_forget_bias else base,
-                            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.add_weight(
+                "bias",
+                (4 * f,),
+                forget_ones if self.unit_forget_bias else base,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         else:
             self.register_parameter("bias", None)
 
     def _state_shape(self, input_shape):
-        sizes = [_out_size(s, k, st, d, self.padding) for s, k, st, d in zip(
-            input_shape[2:-1], self.kernel_size, self.strides, self.dilation_rate)]
+        sizes = [
+            _out_size(s, k, st, d, self.padding)
+            for s, k, st, d in zip(
+                input_shape[2:-1], self.kernel_size, self.strides, self.dilation_rate
+            )
+        ]
         return (input_shape[0], *sizes, self.filters)
 
     def forward(self, inputs, initial_state=None, training=None):
@@ -133,8 +187,9 @@ class _ConvLSTM(Layer):
         x = inputs.flip(1) if self.go_backwards else inputs
         x = x.movedim(-1, 2)  # (batch, time, channels, *spatial)
         steps = x.shape[1]
-        projected = conv(x.flatten(0, 1), self.kernel, self.bias, self.strides,
-                         self.padding, self.dilation_rate)
+        projected = conv(
+            x.flatten(0, 1), self.kernel, self.bias, self.strides, self.padding, self.dilation_rate
+        )
         projected = projected.unflatten(0, (x.shape[0], steps))
         if initial_state is None:
             h = projected.new_zeros((x.shape[0], self.filters, *projected.shape[3:]))
@@ -161,60 +216,76 @@ class _ConvLSTM(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters, "kernel_size": self.kernel_size,
-            "strides": self.strides, "padding": self.padding,
-            "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": None,
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed, "return_sequences": self.return_sequences,
-            "return_state": self.return_state, "go_backwards": self.go_backwards,
-            "stateful": self.stateful, "unroll": self.unroll,
-            "zero_output_for_mask": self.zero_output_for_mask})
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "activation": activations.serialize(self.activation),
+                "recurrent_activation": activations.serialize(self.recurrent_activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "unit_forget_bias": self.unit_forget_bias,
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": None,
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout,
+                "seed": self.seed,
+                "return_sequences": self.return_sequences,
+                "return_state": self.return_state,
+                "go_backwards": self.go_backwards,
+                "stateful": self.stateful,
+                "unroll": self.unroll,
+                "zero_output_for_mask": self.zero_output_for_mask,
+            }
+        )
         return config
 
 
 def _conv_lstm_class(rank):
     name = f"ConvLSTM{rank}D"
-    doc = (f"A convolutional LSTM over {rank} spatial dimension(s).\n\n    Args:\n"
-           "        filters: the number of output channels (and of state channels).\n"
-           f"        kernel_size, strides, dilation_rate: ints or tuples of {rank}.\n"
-           "        padding: \"valid\" (default) or \"same\" (of the input convolution; the "
-           "recurrent one is always \"same\").\n"
-           "        data_format: \"channels_last\" only.\n"
-           "        activation (\"tanh\"), recurrent_activation (\"sigmoid\"), use_bias "
-           "(True), initializers, unit_forget_bias (True), regularizers, constraints: as "
-           "LSTM.\n        dropout, recurrent_dropout: only 0 in plait.\n"
-           "        return_sequences, return_state, go_backwards: as LSTM.\n\n"
-           f"    Input shape: `(batch, time, *{rank} spatial, channels)`.\n"
-           "    Output shape: `(batch, *out_spatial, filters)`, with `return_sequences` "
-           "`(batch, time, *out_spatial, filters)`; `return_state` adds `[h, c]`.\n\n"
-           "    Raises:\n        ValueError: for stateful=True, channels_first, dropout, a "
-           "bad padding or kernel size.\n\n"
-           f"    Example:\n        >>> {name}(8, 3, padding=\"same\")(x)\n")
+    doc = (
+        f"A convolutional LSTM over {rank} spatial dimension(s).\n\n    Args:\n"
+        "        filters: the number of output channels (and of state channels).\n"
+        f"        kernel_size, strides, dilation_rate: ints or tuples of {rank}.\n"
+        '        padding: "valid" (default) or "same" (of the input convolution; the '
+        'recurrent one is always "same").\n'
+        '        data_format: "channels_last" only.\n'
+        '        activation ("tanh"), recurrent_activation ("sigmoid"), use_bias '
+        "(True), initializers, unit_forget_bias (True), regularizers, constraints: as "
+        "LSTM.\n        dropout, recurrent_dropout: only 0 in plait.\n"
+        "        return_sequences, return_state, go_backwards: as LSTM.\n\n"
+        f"    Input shape: `(batch, time, *{rank} spatial, channels)`.\n"
+        "    Output shape: `(batch, *out_spatial, filters)`, with `return_sequences` "
+        "`(batch, time, *out_spatial, filters)`; `return_state` adds `[h, c]`.\n\n"
+        "    Raises:\n        ValueError: for stateful=True, channels_first, dropout, a "
+        "bad padding or kernel size.\n\n"
+        f'    Example:\n        >>> {name}(8, 3, padding="same")(x)\n'
+    )
 
     def __init__(self, filters, kernel_size, *args, **kwargs):
         for rate in ("dropout", "recurrent_dropout"):
             if kwargs.get(rate, 0.0):
-                raise ValueError(f"{name} in plait does not apply `{rate}` yet. Received: "
-                                 f"{rate}={kwargs[rate]}")
+                raise ValueError(
+                    f"{name} in plait does not apply `{rate}` yet. Received: {rate}={kwargs[rate]}"
+                )
         _ConvLSTM.__init__(self, filters, kernel_size, *args, **kwargs)
 
-    cls = type(name, (_ConvLSTM,), {"_rank": rank, "__doc__": doc, "__init__": __init__,
-                                    "__module__": __name__})
+    cls = type(
+        name,
+        (_ConvLSTM,),
+        {"_rank": rank, "__doc__": doc, "__init__": __init__, "__module__": __name__},
+    )
     return register_serializable(package="plait")(cls)
 
 

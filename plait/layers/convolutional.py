@@ -6,6 +6,7 @@ PyTorch's `(batch, channels, *spatial)` by a permute, not a copy: a contiguous c
 tensor seen that way is PyTorch's channels_last memory format, which its kernels take as it is.
 Weights are stored in PyTorch's layout; `get_weights` gives Keras's (see each class).
 """
+
 import torch.nn.functional as F
 
 from plait import activations, constraints, initializers, regularizers
@@ -18,12 +19,31 @@ from plait.utils.validation import check_filters as _check_filters
 from plait.utils.validation import check_positive_int as _check_positive
 
 __all__ = [
-    "Conv", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D",
-    "Conv3DTranspose", "ConvTranspose", "Convolution1D", "Convolution2D",
-    "Convolution2DTranspose", "Convolution3D", "Convolution3DTranspose", "DepthwiseConv",
-    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv", "SeparableConv1D",
-    "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "check_rank",
-    "tf_same_pads", "to_channels_first", "to_channels_last"
+    "Conv",
+    "Conv1D",
+    "Conv1DTranspose",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
+    "ConvTranspose",
+    "Convolution1D",
+    "Convolution2D",
+    "Convolution2DTranspose",
+    "Convolution3D",
+    "Convolution3DTranspose",
+    "DepthwiseConv",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "SeparableConv",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
+    "check_rank",
+    "tf_same_pads",
+    "to_channels_first",
+    "to_channels_last",
 ]
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -37,22 +57,35 @@ class _BaseConv(Layer):
     rank: int | None = None
     causal = True  # whether a 1-D one takes padding='causal'
 
-    def __init__(self, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, activation=None, use_bias=True, bias_initializer="zeros",
-                 bias_regularizer=None, activity_regularizer=None, bias_constraint=None,
-                 **kwargs):
+    def __init__(
+        self,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        activation=None,
+        use_bias=True,
+        bias_initializer="zeros",
+        bias_regularizer=None,
+        activity_regularizer=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, self.rank, "kernel_size")
         self.strides = conv_utils.normalize_tuple(strides, self.rank, "strides")
-        allowed = ("valid", "same", "causal") if self.rank == 1 and self.causal else (
-            "valid", "same")
+        allowed = (
+            ("valid", "same", "causal") if self.rank == 1 and self.causal else ("valid", "same")
+        )
         self.padding = conv_utils.normalize_padding(padding, allowed)
         self.data_format = conv_utils.normalize_data_format(data_format)
         self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, self.rank, "dilation_rate")
         if any(s > 1 for s in self.strides) and any(d > 1 for d in self.dilation_rate):
             raise ValueError(
                 "strides > 1 and dilation_rate > 1 cannot be combined. Received: "
-                f"strides={self.strides}, dilation_rate={self.dilation_rate}")
+                f"strides={self.strides}, dilation_rate={self.dilation_rate}"
+            )
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.bias_initializer = initializers.get(bias_initializer)
@@ -62,8 +95,11 @@ class _BaseConv(Layer):
         self._act = activations.compute_function(self.activation)
         self._channels_last = self.data_format == "channels_last"
         # Symmetric 'same' padding with stride 1 lets the kernel pad for free.
-        self._kernel_same = self.padding == "same" and all(s == 1 for s in self.strides) and all(
-            ((k - 1) * d) % 2 == 0 for k, d in zip(self.kernel_size, self.dilation_rate))
+        self._kernel_same = (
+            self.padding == "same"
+            and all(s == 1 for s in self.strides)
+            and all(((k - 1) * d) % 2 == 0 for k, d in zip(self.kernel_size, self.dilation_rate))
+        )
 
     def _channel_axis(self, input_shape):
         return len(input_shape) - 1 if self._channels_last else 1
@@ -74,13 +110,19 @@ class _BaseConv(Layer):
         if channels is None:
             raise LayerCallError(
                 f"The channel dimension of the input to {type(self).__name__} layer "
-                f"'{self.name}' must be known. Received: input_shape={tuple(input_shape)}")
+                f"'{self.name}' must be known. Received: input_shape={tuple(input_shape)}"
+            )
         return channels
 
     def _add_bias(self, size):
         if self.use_bias:
-            self.add_weight("bias", (size,), self.bias_initializer,
-                            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.add_weight(
+                "bias",
+                (size,),
+                self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         else:
             self.register_parameter("bias", None)
 
@@ -89,8 +131,9 @@ class _BaseConv(Layer):
         if self._kernel_same:
             return x, "same"
         if self.padding == "same":
-            return F.pad(x, tf_same_pads(x.shape[2:], self.kernel_size, self.strides,
-                                         self.dilation_rate)), 0
+            return F.pad(
+                x, tf_same_pads(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate)
+            ), 0
         if self.padding == "causal":
             return F.pad(x, ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0)), 0
         return x, 0
@@ -104,8 +147,8 @@ class _BaseConv(Layer):
         axis = self._channel_axis(input_shape)
         if input_shape[axis] != expected:
             raise ValueError(
-                f"its kernel takes {expected} input channels, but the input has "
-                f"{input_shape[axis]}")
+                f"its kernel takes {expected} input channels, but the input has {input_shape[axis]}"
+            )
 
     def _output_shape(self, input_shape, out_channels, lengths):
         if self._channels_last:
@@ -117,23 +160,31 @@ class _BaseConv(Layer):
 
     def _conv_lengths(self, input_shape):
         spatial = self._spatial(input_shape)
-        out = tuple(conv_utils.output_length(n, k, self.padding, s, d) for n, k, s, d in zip(
-            spatial, self.kernel_size, self.strides, self.dilation_rate))
+        out = tuple(
+            conv_utils.output_length(n, k, self.padding, s, d)
+            for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate)
+        )
         if any(o == 0 for o in out):
             raise ValueError(
                 f"the kernel {self.kernel_size} (dilation {self.dilation_rate}) is larger than "
-                f"the input's spatial size {tuple(spatial)} with padding='valid'")
+                f"the input's spatial size {tuple(spatial)} with padding='valid'"
+            )
         return out
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "kernel_size": list(self.kernel_size), "strides": list(self.strides),
-            "padding": self.padding, "data_format": self.data_format,
-            "dilation_rate": list(self.dilation_rate),
-            "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-        })
+        config.update(
+            {
+                "kernel_size": list(self.kernel_size),
+                "strides": list(self.strides),
+                "padding": self.padding,
+                "data_format": self.data_format,
+                "dilation_rate": list(self.dilation_rate),
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+            }
+        )
         return config
 
 
@@ -157,19 +208,46 @@ class Conv(_BaseConv):
     stored as PyTorch's `weight` `(filters, in_channels // groups, *kernel_size)`; `bias`.
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
-                         use_bias, bias_initializer, bias_regularizer, activity_regularizer,
-                         bias_constraint, **kwargs)
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        groups=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            bias_initializer,
+            bias_regularizer,
+            activity_regularizer,
+            bias_constraint,
+            **kwargs,
+        )
         self.filters = _check_filters(filters)
         if not isinstance(groups, int) or groups <= 0 or filters % groups:
             raise ValueError(
                 f"`groups` must be a positive int dividing filters={filters}. "
-                f"Received: groups={groups!r}")
+                f"Received: groups={groups!r}"
+            )
         self.groups = groups
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -180,19 +258,26 @@ class Conv(_BaseConv):
         if channels % self.groups:
             raise LayerCallError(
                 f"{type(self).__name__} layer '{self.name}': the input's {channels} channels "
-                f"do not divide into groups={self.groups}.")
+                f"do not divide into groups={self.groups}."
+            )
         r = self.rank
-        self.add_weight("kernel", self.kernel_size + (channels // self.groups, self.filters),
-                        self.kernel_initializer, attr="weight",
-                        layout=(r + 1, r) + tuple(range(r)),
-                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.add_weight(
+            "kernel",
+            self.kernel_size + (channels // self.groups, self.filters),
+            self.kernel_initializer,
+            attr="weight",
+            layout=(r + 1, r) + tuple(range(r)),
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         self._add_bias(self.filters)
 
     def forward(self, inputs):
         x = to_channels_first(inputs, self.rank) if self._channels_last else inputs
         x, padding = self._padded(x)
-        out = _CONV[self.rank](x, self.weight, self.bias, self.strides, padding,
-                               self.dilation_rate, self.groups)
+        out = _CONV[self.rank](
+            x, self.weight, self.bias, self.strides, padding, self.dilation_rate, self.groups
+        )
         return self._finish(out)
 
     def compute_output_shape(self, input_shape):
@@ -208,10 +293,13 @@ class Conv(_BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters, "groups": self.groups,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-        })
+        config.update(
+            {
+                "filters": self.filters,
+                "groups": self.groups,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            }
+        )
         config.update(weight_penalty_config(self))
         return config
 
@@ -219,6 +307,7 @@ class Conv(_BaseConv):
 @register_serializable(package="plait")
 class Conv1D(Conv):
     """1-D convolution over `(batch, steps, channels)` -> `(batch, new_steps, filters)`."""
+
     rank = 1
 
 
@@ -231,12 +320,14 @@ class Conv2D(Conv):
         >>> Conv2D(32, kernel_size=4, activation='relu')(x).shape
         (None, 61, 61, 32)
     """
+
     rank = 2
 
 
 @register_serializable(package="plait")
 class Conv3D(Conv):
     """3-D convolution over `(batch, d1, d2, d3, channels)`."""
+
     rank = 3
 
 
@@ -265,22 +356,51 @@ class ConvTranspose(_BaseConv):
 
     causal = False
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
-                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
-                         use_bias, bias_initializer, bias_regularizer, activity_regularizer,
-                         bias_constraint, **kwargs)
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        output_padding=None,
+        data_format=None,
+        dilation_rate=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            bias_initializer,
+            bias_regularizer,
+            activity_regularizer,
+            bias_constraint,
+            **kwargs,
+        )
         self.filters = _check_filters(filters)
-        self.output_padding = None if output_padding is None else _normalize_output_padding(
-            output_padding, self.rank)
+        self.output_padding = (
+            None if output_padding is None else _normalize_output_padding(output_padding, self.rank)
+        )
         if self.output_padding is not None and any(
-                p >= s for p, s in zip(self.output_padding, self.strides)):
+            p >= s for p, s in zip(self.output_padding, self.strides)
+        ):
             raise ValueError(
                 "Each output_padding must be smaller than its stride. Received: "
-                f"strides={self.strides}, output_padding={self.output_padding}")
+                f"strides={self.strides}, output_padding={self.output_padding}"
+            )
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
@@ -318,17 +438,23 @@ class ConvTranspose(_BaseConv):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         r = self.rank
-        self.add_weight("kernel", self.kernel_size + (self.filters, channels),
-                        self.kernel_initializer, attr="weight",
-                        layout=(r + 1, r) + tuple(range(r)),
-                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.add_weight(
+            "kernel",
+            self.kernel_size + (self.filters, channels),
+            self.kernel_initializer,
+            attr="weight",
+            layout=(r + 1, r) + tuple(range(r)),
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         self._add_bias(self.filters)
 
     def forward(self, inputs):
         x = to_channels_first(inputs, self.rank) if self._channels_last else inputs
         pads, extras, trims = self._torch_args
-        out = _CONV_T[self.rank](x, self.weight, self.bias, self.strides, pads, extras, 1,
-                                 self.dilation_rate)
+        out = _CONV_T[self.rank](
+            x, self.weight, self.bias, self.strides, pads, extras, 1, self.dilation_rate
+        )
         if any(trims):
             out = out[(Ellipsis,) + tuple(slice(0, n - t) for n, t in zip(out.shape[2:], trims))]
         return self._finish(out)
@@ -337,8 +463,13 @@ class ConvTranspose(_BaseConv):
         check_rank(self, input_shape, self.rank)
         self._check_channels(input_shape, self.weight.shape[0])
         lengths = []
-        for n, k, s, d, (left, right) in zip(self._spatial(input_shape), self.kernel_size,
-                                             self.strides, self.dilation_rate, self._crops):
+        for n, k, s, d, (left, right) in zip(
+            self._spatial(input_shape),
+            self.kernel_size,
+            self.strides,
+            self.dilation_rate,
+            self._crops,
+        ):
             full = None if n is None else (n - 1) * s + (k - 1) * d + 1
             lengths.append(None if full is None else full - left - right)
         if any(n is not None and n < 1 for n in lengths):
@@ -346,7 +477,8 @@ class ConvTranspose(_BaseConv):
                 f"its output would be empty (spatial size {tuple(lengths)}): with "
                 f"padding='same' and output_padding={self.output_padding}, an input of "
                 f"spatial size {tuple(self._spatial(input_shape))} leaves nothing. Use a "
-                "larger output_padding or input")
+                "larger output_padding or input"
+            )
         return self._output_shape(input_shape, self.filters, lengths)
 
     @property
@@ -357,11 +489,15 @@ class ConvTranspose(_BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters,
-            "output_padding": None if self.output_padding is None else list(self.output_padding),
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-        })
+        config.update(
+            {
+                "filters": self.filters,
+                "output_padding": None
+                if self.output_padding is None
+                else list(self.output_padding),
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            }
+        )
         config.update(weight_penalty_config(self))
         return config
 
@@ -370,10 +506,11 @@ class ConvTranspose(_BaseConv):
 class Conv1DTranspose(ConvTranspose):
     """Transposed 1-D convolution over `(batch, steps, channels)`.
 
-        >>> x = Input(shape=(10, 4))
-        >>> Conv1DTranspose(8, kernel_size=3, strides=2, padding='same')(x).shape
-        (None, 20, 8)
+    >>> x = Input(shape=(10, 4))
+    >>> Conv1DTranspose(8, kernel_size=3, strides=2, padding='same')(x).shape
+    (None, 20, 8)
     """
+
     rank = 1
 
 
@@ -381,16 +518,18 @@ class Conv1DTranspose(ConvTranspose):
 class Conv2DTranspose(ConvTranspose):
     """Transposed 2-D convolution over `(batch, rows, cols, channels)`.
 
-        >>> x = Input(shape=(7, 7, 16))
-        >>> Conv2DTranspose(8, kernel_size=3, strides=2)(x).shape
-        (None, 15, 15, 8)
+    >>> x = Input(shape=(7, 7, 16))
+    >>> Conv2DTranspose(8, kernel_size=3, strides=2)(x).shape
+    (None, 15, 15, 8)
     """
+
     rank = 2
 
 
 @register_serializable(package="plait")
 class Conv3DTranspose(ConvTranspose):
     """Transposed 3-D convolution over `(batch, d1, d2, d3, channels)`."""
+
     rank = 3
 
 
@@ -415,14 +554,39 @@ class DepthwiseConv(_BaseConv):
     `bias` `(in_channels * depth_multiplier,)`.
     """
 
-    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
-                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
-                         use_bias, bias_initializer, bias_regularizer, activity_regularizer,
-                         bias_constraint, **kwargs)
+    def __init__(
+        self,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        depth_multiplier=1,
+        data_format=None,
+        dilation_rate=1,
+        activation=None,
+        use_bias=True,
+        depthwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            bias_initializer,
+            bias_regularizer,
+            activity_regularizer,
+            bias_constraint,
+            **kwargs,
+        )
         self.depth_multiplier = _check_positive(depth_multiplier, "depth_multiplier")
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
@@ -443,8 +607,9 @@ class DepthwiseConv(_BaseConv):
         check_rank(self, input_shape, self.rank)
         channels = self.depthwise_weight.shape[0]
         self._check_channels(input_shape, channels)
-        return self._output_shape(input_shape, channels * self.depth_multiplier,
-                                  self._conv_lengths(input_shape))
+        return self._output_shape(
+            input_shape, channels * self.depth_multiplier, self._conv_lengths(input_shape)
+        )
 
     @property
     def depthwise_kernel(self):
@@ -453,33 +618,41 @@ class DepthwiseConv(_BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-        })
+        config.update(
+            {
+                "depth_multiplier": self.depth_multiplier,
+                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+            }
+        )
         config.update(weight_penalty_config(self, ("depthwise", "bias")))
         return config
 
 
 def _add_depthwise_weight(layer, channels):
     r = layer.rank
-    layer.add_weight("depthwise_kernel", layer.kernel_size + (channels, layer.depth_multiplier),
-                     layer.depthwise_initializer, attr="depthwise_weight",
-                     layout=(r, r + 1) + tuple(range(r)),
-                     regularizer=layer.depthwise_regularizer,
-                     constraint=layer.depthwise_constraint)
+    layer.add_weight(
+        "depthwise_kernel",
+        layer.kernel_size + (channels, layer.depth_multiplier),
+        layer.depthwise_initializer,
+        attr="depthwise_weight",
+        layout=(r, r + 1) + tuple(range(r)),
+        regularizer=layer.depthwise_regularizer,
+        constraint=layer.depthwise_constraint,
+    )
 
 
 def _depthwise(layer, x, bias, padding):
     weight = layer.depthwise_weight
     grouped = weight.reshape((weight.shape[0] * weight.shape[1], 1) + tuple(weight.shape[2:]))
-    return _CONV[layer.rank](x, grouped, bias, layer.strides, padding, layer.dilation_rate,
-                             weight.shape[0])
+    return _CONV[layer.rank](
+        x, grouped, bias, layer.strides, padding, layer.dilation_rate, weight.shape[0]
+    )
 
 
 @register_serializable(package="plait")
 class DepthwiseConv1D(DepthwiseConv):
     """Depthwise 1-D convolution over `(batch, steps, channels)`."""
+
     rank = 1
 
 
@@ -492,6 +665,7 @@ class DepthwiseConv2D(DepthwiseConv):
         >>> DepthwiseConv2D(3, depth_multiplier=2, padding='same')(x).shape
         (None, 32, 32, 6)
     """
+
     rank = 2
 
 
@@ -514,16 +688,43 @@ class SeparableConv(_BaseConv):
     depth_multiplier, 1, ..., 1)`.
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", depthwise_regularizer=None,
-                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
-                 **kwargs):
-        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation,
-                         use_bias, bias_initializer, bias_regularizer, activity_regularizer,
-                         bias_constraint, **kwargs)
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        depth_multiplier=1,
+        activation=None,
+        use_bias=True,
+        depthwise_initializer="glorot_uniform",
+        pointwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        pointwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        pointwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            bias_initializer,
+            bias_regularizer,
+            activity_regularizer,
+            bias_constraint,
+            **kwargs,
+        )
         self.filters = _check_filters(filters)
         self.depth_multiplier = _check_positive(depth_multiplier, "depth_multiplier")
         self.depthwise_initializer = initializers.get(depthwise_initializer)
@@ -537,12 +738,15 @@ class SeparableConv(_BaseConv):
         channels = self._input_channels(input_shape)
         _add_depthwise_weight(self, channels)
         r = self.rank
-        self.add_weight("pointwise_kernel",
-                        (1,) * r + (channels * self.depth_multiplier, self.filters),
-                        self.pointwise_initializer, attr="pointwise_weight",
-                        layout=(r + 1, r) + tuple(range(r)),
-                        regularizer=self.pointwise_regularizer,
-                        constraint=self.pointwise_constraint)
+        self.add_weight(
+            "pointwise_kernel",
+            (1,) * r + (channels * self.depth_multiplier, self.filters),
+            self.pointwise_initializer,
+            attr="pointwise_weight",
+            layout=(r + 1, r) + tuple(range(r)),
+            regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint,
+        )
         self._add_bias(self.filters)
 
     def forward(self, inputs):
@@ -569,11 +773,14 @@ class SeparableConv(_BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters, "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-        })
+        config.update(
+            {
+                "filters": self.filters,
+                "depth_multiplier": self.depth_multiplier,
+                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+                "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+            }
+        )
         config.update(weight_penalty_config(self, ("depthwise", "pointwise", "bias")))
         return config
 
@@ -581,6 +788,7 @@ class SeparableConv(_BaseConv):
 @register_serializable(package="plait")
 class SeparableConv1D(SeparableConv):
     """Depthwise-separable 1-D convolution over `(batch, steps, channels)`."""
+
     rank = 1
 
 
@@ -588,10 +796,11 @@ class SeparableConv1D(SeparableConv):
 class SeparableConv2D(SeparableConv):
     """Depthwise-separable 2-D convolution over `(batch, rows, cols, channels)`.
 
-        >>> x = Input(shape=(32, 32, 3))
-        >>> SeparableConv2D(16, 3, padding='same')(x).shape
-        (None, 32, 32, 16)
+    >>> x = Input(shape=(32, 32, 3))
+    >>> SeparableConv2D(16, 3, padding='same')(x).shape
+    (None, 32, 32, 16)
     """
+
     rank = 2
 
 
@@ -603,16 +812,30 @@ def _normalize_output_padding(value, rank):
     if len(values) != rank or not all(isinstance(v, int) and v >= 0 for v in values):
         raise ValueError(
             f"`output_padding` must be a non-negative int or a tuple of {rank} of them. "
-            f"Received: output_padding={value!r}")
+            f"Received: output_padding={value!r}"
+        )
     return values
 
 
 # Keras 2 kept these in `keras.layers.convolutional`; old programs import them from here. They are
 # looked up in plait.layers when asked for (a family module imports no other family).
-_KERAS2_NAMES = ("Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D",
-                 "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
-                 "ZeroPadding3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
-                 "AveragePooling1D", "AveragePooling2D", "AveragePooling3D")
+_KERAS2_NAMES = (
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+)
 
 
 def __getattr__(name):

@@ -1,5 +1,6 @@
 """Core layers: InputLayer (and Input), Dense, Activation, Embedding, Masking, Lambda,
 Identity, Rescaling."""
+
 import base64
 import builtins
 import dis
@@ -26,8 +27,15 @@ from plait.utils.dtypes import to_torch_dtype
 from plait.utils.naming import unique_name
 
 __all__ = [
-    "Activation", "Dense", "Embedding", "Identity", "Input", "InputLayer", "Lambda",
-    "Masking", "Rescaling"
+    "Activation",
+    "Dense",
+    "Embedding",
+    "Identity",
+    "Input",
+    "InputLayer",
+    "Lambda",
+    "Masking",
+    "Rescaling",
 ]
 
 
@@ -43,8 +51,17 @@ class InputLayer(Layer):
         batch_shape: the full shape with the batch, instead of `shape` + `batch_size`.
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None,
-                 input_shape=None, batch_input_shape=None, **kwargs):
+    def __init__(
+        self,
+        shape=None,
+        batch_size=None,
+        dtype=None,
+        name=None,
+        batch_shape=None,
+        input_shape=None,
+        batch_input_shape=None,
+        **kwargs,
+    ):
         kwargs.pop("sparse", None)
         kwargs.pop("ragged", None)
         shape = shape if shape is not None else input_shape
@@ -65,8 +82,11 @@ class InputLayer(Layer):
         return inputs
 
     def get_config(self):
-        return {"batch_shape": list(self._batch_input_shape), "dtype": self._dtype,
-                "name": self.name}
+        return {
+            "batch_shape": list(self._batch_input_shape),
+            "dtype": self._dtype,
+            "name": self.name,
+        }
 
 
 def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):
@@ -75,8 +95,9 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):
     `Input(shape=(10,))` stands for a batch of 10-feature vectors: shape `(None, 10)`.
     The shape is one sample's shape, a tuple: write `(10,)`, with the comma, for 1-D data.
     """
-    layer = InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype,
-                       batch_shape=batch_shape)
+    layer = InputLayer(
+        shape=shape, batch_size=batch_size, name=name, dtype=dtype, batch_shape=batch_shape
+    )
     return layer._inbound_nodes[0].outputs[0]
 
 
@@ -84,17 +105,20 @@ def _check_shape(shape):
     if shape is None:
         raise ValueError(
             "Input needs the shape of one sample, without the batch dimension, e.g. "
-            "Input(shape=(10,)) for vectors of 10 features. Received: shape=None")
+            "Input(shape=(10,)) for vectors of 10 features. Received: shape=None"
+        )
     if isinstance(shape, int):
         raise TypeError(
             f"`shape` must be a tuple, even for 1-D data: write shape=({shape},) with the "
-            f"trailing comma. Received: shape={shape}")
+            f"trailing comma. Received: shape={shape}"
+        )
     shape = tuple(shape)
     for d in shape:
         if d is not None and (not isinstance(d, int) or d < 0):
             raise ValueError(
                 "Each dimension of `shape` must be a non-negative int or None. "
-                f"Received: shape={shape}")
+                f"Received: shape={shape}"
+            )
     return shape
 
 
@@ -121,14 +145,23 @@ class Dense(PassesMask, Layer):
         (None, 32)
     """
 
-    def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
-            raise ValueError(
-                f"`units` must be a positive integer. Received: units={units!r}")
+            raise ValueError(f"`units` must be a positive integer. Received: units={units!r}")
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -146,13 +179,25 @@ class Dense(PassesMask, Layer):
         if in_features is None:
             raise LayerCallError(
                 f"The last dimension of the input to Dense layer '{self.name}' must be known, "
-                f"to size its kernel. Received: input_shape={tuple(input_shape)}")
-        self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
-                        attr="weight", layout=(1, 0), regularizer=self.kernel_regularizer,
-                        constraint=self.kernel_constraint)
+                f"to size its kernel. Received: input_shape={tuple(input_shape)}"
+            )
+        self.add_weight(
+            "kernel",
+            (in_features, self.units),
+            self.kernel_initializer,
+            attr="weight",
+            layout=(1, 0),
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.add_weight("bias", (self.units,), self.bias_initializer,
-                            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.add_weight(
+                "bias",
+                (self.units,),
+                self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         else:
             self.register_parameter("bias", None)
 
@@ -168,7 +213,8 @@ class Dense(PassesMask, Layer):
         if input_shape[-1] != self.weight.shape[1]:
             raise ValueError(
                 f"its kernel takes {self.weight.shape[1]} input features, but the input's last "
-                f"dimension is {input_shape[-1]}")
+                f"dimension is {input_shape[-1]}"
+            )
         return tuple(input_shape[:-1]) + (self.units,)
 
     @property
@@ -178,13 +224,15 @@ class Dense(PassesMask, Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-        })
+        config.update(
+            {
+                "units": self.units,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+            }
+        )
         config.update(weight_penalty_config(self))
         return config
 
@@ -232,12 +280,24 @@ class Embedding(Layer):
         (None, 10, 64)
     """
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, activity_regularizer=None, **kwargs):
+    def __init__(
+        self,
+        input_dim,
+        output_dim,
+        embeddings_initializer="uniform",
+        embeddings_regularizer=None,
+        embeddings_constraint=None,
+        mask_zero=False,
+        weights=None,
+        activity_regularizer=None,
+        **kwargs,
+    ):
         input_length = kwargs.pop("input_length", None)
-        if input_length is not None and kwargs.get("input_shape") is None and \
-                kwargs.get("batch_input_shape") is None:
+        if (
+            input_length is not None
+            and kwargs.get("input_shape") is None
+            and kwargs.get("batch_input_shape") is None
+        ):
             # Keras 2: the sequence length, which makes the layer a model's first layer
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
@@ -258,10 +318,14 @@ class Embedding(Layer):
             self.set_weights(weights if is_list else [weights])
 
     def build(self, input_shape):
-        self.add_weight("embeddings", (self.input_dim, self.output_dim),
-                        self.embeddings_initializer, attr="weight",
-                        regularizer=self.embeddings_regularizer,
-                        constraint=self.embeddings_constraint)
+        self.add_weight(
+            "embeddings",
+            (self.input_dim, self.output_dim),
+            self.embeddings_initializer,
+            attr="weight",
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
+        )
 
     def forward(self, inputs):
         if inputs.dtype not in (torch.int32, torch.int64):
@@ -281,11 +345,14 @@ class Embedding(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "input_dim": self.input_dim, "output_dim": self.output_dim,
-            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "mask_zero": self.mask_zero,
-        })
+        config.update(
+            {
+                "input_dim": self.input_dim,
+                "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "mask_zero": self.mask_zero,
+            }
+        )
         config.update(weight_penalty_config(self, ("embeddings",)))
         return config
 
@@ -318,16 +385,19 @@ class Lambda(Layer):
         if not callable(function):
             raise TypeError(
                 "Lambda needs a callable `function`. "
-                f"Received: function={function!r:.200} (type {type(function).__name__})")
+                f"Received: function={function!r:.200} (type {type(function).__name__})"
+            )
         if arguments is not None and not isinstance(arguments, dict):
             raise TypeError(
                 "`arguments` must be a dict of keyword arguments. "
-                f"Received: arguments={arguments!r}")
+                f"Received: arguments={arguments!r}"
+            )
         self.function = function
         self.arguments = dict(arguments or {})
         self.mask = mask
         if isinstance(output_shape, list) and all(
-                isinstance(s, (list, tuple)) for s in output_shape):
+            isinstance(s, (list, tuple)) for s in output_shape
+        ):
             output_shape = [tuple(s) for s in output_shape]
         elif isinstance(output_shape, list):
             output_shape = tuple(output_shape)
@@ -368,16 +438,18 @@ class Lambda(Layer):
         else:
             batch = next(iter(_flat_shapes(input_shapes)), (None,))[0]
             declared = self._output_shape
-            shapes = ([(batch,) + s for s in declared] if isinstance(declared, list)
-                      else (batch,) + tuple(declared))
+            shapes = (
+                [(batch,) + s for s in declared]
+                if isinstance(declared, list)
+                else (batch,) + tuple(declared)
+            )
         dtype = next((t.dtype for t in _flat_tensors(args)), torch.float32)
         return _shapes_to_specs(shapes, dtype)
 
     def get_config(self):
         config = {"function": _dump_function(self.function, self.name, "function")}
         if callable(self._output_shape):
-            config["output_shape"] = _dump_function(self._output_shape, self.name,
-                                                    "output_shape")
+            config["output_shape"] = _dump_function(self._output_shape, self.name, "output_shape")
         elif isinstance(self._output_shape, list):
             config["output_shape"] = [list(shape) for shape in self._output_shape]
         elif self._output_shape is not None:
@@ -387,7 +459,8 @@ class Lambda(Layer):
                 raise ValueError(
                     f"Lambda layer '{self.name}' cannot be saved: its mask is a "
                     f"{type(self.mask).__name__}, not a function or None. "
-                    f"Received: mask={self.mask!r:.100}")
+                    f"Received: mask={self.mask!r:.100}"
+                )
             config["mask"] = _dump_function(self.mask, self.name, "mask")
         config["arguments"] = _json_value(self.arguments, self.name, "arguments")
         return {**super().get_config(), **config}
@@ -397,8 +470,7 @@ class Lambda(Layer):
         config = dict(config)
         for key in ("function", "output_shape", "mask"):
             if isinstance(config.get(key), dict):  # a saved function (a shape is a list)
-                config[key] = _load_function(config[key], config.get("name"), key,
-                                             custom_objects)
+                config[key] = _load_function(config[key], config.get("name"), key, custom_objects)
         return cls(**config)
 
 
@@ -409,17 +481,22 @@ def _dump_function(fn, layer, what):
         raise ValueError(
             f"Lambda layer '{layer}' cannot be saved: its {what} is a "
             f"{type(fn).__name__}, and only Python functions (def or lambda) can be. "
-            f"Wrap it, e.g. lambda x: f(x). Received: {what}={fn!r:.100}")
+            f"Wrap it, e.g. lambda x: f(x). Received: {what}={fn!r:.100}"
+        )
     cells = [cell.cell_contents for cell in fn.__closure__ or ()]
-    return {"class_name": "__lambda__", "config": {
-        "name": fn.__name__,
-        "code": base64.b64encode(marshal.dumps(code)).decode("ascii"),
-        "defaults": _json_value(list(fn.__defaults__ or ()), layer, f"{what}'s defaults"),
-        "kwdefaults": _json_value(fn.__kwdefaults__ or {}, layer, f"{what}'s defaults"),
-        "closure": _json_value(cells, layer, f"the values its {what} closes over") if (
-            fn.__closure__) else None,
-        "python_version": "%d.%d" % sys.version_info[:2],
-    }}
+    return {
+        "class_name": "__lambda__",
+        "config": {
+            "name": fn.__name__,
+            "code": base64.b64encode(marshal.dumps(code)).decode("ascii"),
+            "defaults": _json_value(list(fn.__defaults__ or ()), layer, f"{what}'s defaults"),
+            "kwdefaults": _json_value(fn.__kwdefaults__ or {}, layer, f"{what}'s defaults"),
+            "closure": _json_value(cells, layer, f"the values its {what} closes over")
+            if (fn.__closure__)
+            else None,
+            "python_version": "%d.%d" % sys.version_info[:2],
+        },
+    }
 
 
 def _json_value(value, layer, what):
@@ -429,7 +506,8 @@ def _json_value(value, layer, what):
         raise ValueError(
             f"Lambda layer '{layer}' cannot be saved: {what} hold a value JSON cannot "
             f"store ({err}). Pass numbers, strings, lists or dicts, or write a Layer "
-            f"subclass with get_config(). Received: {value!r:.200}") from None
+            f"subclass with get_config(). Received: {value!r:.200}"
+        ) from None
     return value
 
 
@@ -441,39 +519,51 @@ def _load_function(entry, layer, what, custom_objects):
             f"Lambda layer '{layer}' holds its {what} as Python bytecode, and loading it "
             "would run that code. This is refused by default (safe mode), because a file "
             "can carry arbitrary code. If you trust the file, load it with "
-            "safe_mode=False (or inside plait.saving.safe_mode_scope(False)).")
+            "safe_mode=False (or inside plait.saving.safe_mode_scope(False))."
+        )
     inner = entry.get("config")
     if entry.get("class_name") != "__lambda__" or not isinstance(inner, dict):
-        raise ValueError(f"Lambda layer '{layer}': its {what} is not a saved function. "
-                         f"Received: {what}={entry!r:.200}")
+        raise ValueError(
+            f"Lambda layer '{layer}': its {what} is not a saved function. "
+            f"Received: {what}={entry!r:.200}"
+        )
     saved_by = inner.get("python_version")
     here = "%d.%d" % sys.version_info[:2]
     if saved_by != here:
         raise ValueError(
             f"Lambda layer '{layer}': its {what} is bytecode of Python {saved_by}, which "
             f"this Python ({here}) cannot run. Load the file with Python {saved_by}, or "
-            "rebuild the model in code and load its weights with load_weights().")
+            "rebuild the model in code and load its weights with load_weights()."
+        )
     try:
         code = marshal.loads(base64.b64decode(inner["code"], validate=True))
         if not isinstance(code, types.CodeType):
             raise TypeError(f"it holds a {type(code).__name__}")
         closure = inner.get("closure")
         cells = None if closure is None else tuple(types.CellType(v) for v in closure)
-        scope = {"__builtins__": builtins, "torch": torch, "F": F, "np": np, "math": math,
-                 **(custom_objects or {})}
-        fn = types.FunctionType(code, scope, code.co_name, tuple(inner.get("defaults") or ()),
-                                cells)
+        scope = {
+            "__builtins__": builtins,
+            "torch": torch,
+            "F": F,
+            "np": np,
+            "math": math,
+            **(custom_objects or {}),
+        }
+        fn = types.FunctionType(
+            code, scope, code.co_name, tuple(inner.get("defaults") or ()), cells
+        )
         fn.__kwdefaults__ = dict(inner.get("kwdefaults") or {}) or None
     except (KeyError, TypeError, ValueError, EOFError) as err:
-        raise ValueError(f"Lambda layer '{layer}': its saved {what} is damaged "
-                         f"({type(err).__name__}: {err}).") from None
-    missing = sorted(n for n in _global_names(code) if n not in scope
-                     and not hasattr(builtins, n))
+        raise ValueError(
+            f"Lambda layer '{layer}': its saved {what} is damaged ({type(err).__name__}: {err})."
+        ) from None
+    missing = sorted(n for n in _global_names(code) if n not in scope and not hasattr(builtins, n))
     if missing:
         raise ValueError(
             f"Lambda layer '{layer}': its {what} uses the names {missing}, which are not "
             f"defined when loading. Pass them in custom_objects, e.g. "
-            f"custom_objects={{'{missing[0]}': {missing[0]}}}.")
+            f"custom_objects={{'{missing[0]}': {missing[0]}}}."
+        )
     return fn
 
 
@@ -482,8 +572,11 @@ def _global_names(code):
     names, stack = set(), [code]
     while stack:
         current = stack.pop()
-        names.update(i.argval for i in dis.get_instructions(current)
-                     if i.opname in ("LOAD_GLOBAL", "LOAD_NAME"))
+        names.update(
+            i.argval
+            for i in dis.get_instructions(current)
+            if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")
+        )
         stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
     return names
 
@@ -542,8 +635,9 @@ class Masking(Layer):
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
         if isinstance(mask_value, bool) or not isinstance(mask_value, numbers.Real):
-            raise TypeError(f"Masking's `mask_value` must be a number. "
-                            f"Received: mask_value={mask_value!r}")
+            raise TypeError(
+                f"Masking's `mask_value` must be a number. Received: mask_value={mask_value!r}"
+            )
         self.mask_value = float(mask_value)
 
     def forward(self, inputs):
@@ -555,8 +649,10 @@ class Masking(Layer):
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) < 2:
-            raise ValueError(f"Masking takes `(batch, timesteps, ...)` inputs, but the "
-                             f"input has shape {input_shape}")
+            raise ValueError(
+                f"Masking takes `(batch, timesteps, ...)` inputs, but the "
+                f"input has shape {input_shape}"
+            )
         return input_shape
 
     def get_config(self):
@@ -585,8 +681,9 @@ class Rescaling(Layer):
         self._float_dtype = to_torch_dtype(self._dtype)
         for name, value in (("_scale", self.scale), ("_offset", self.offset)):
             if isinstance(value, list):
-                self.register_buffer(name, torch.tensor(value, dtype=self._float_dtype),
-                                     persistent=False)
+                self.register_buffer(
+                    name, torch.tensor(value, dtype=self._float_dtype), persistent=False
+                )
             else:
                 setattr(self, name, value)
 
@@ -606,15 +703,22 @@ def _check_factor(value, name):
         return float(value)
     if isinstance(value, (list, tuple)):
         return [_check_factor(v, name) for v in value]
-    raise TypeError(
-        f"`{name}` must be a float or a list of floats. Received: {name}={value!r}")
+    raise TypeError(f"`{name}` must be a float or a list of floats. Received: {name}={value!r}")
 
 
 # Keras 2 kept these in `keras.layers.core`; old programs import them from here. They are
 # looked up in plait.layers when asked for (a family module imports no other family).
-_KERAS2_NAMES = ("Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
-                 "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D",
-                 "SpatialDropout3D")
+_KERAS2_NAMES = (
+    "Dropout",
+    "Flatten",
+    "Reshape",
+    "Permute",
+    "RepeatVector",
+    "ActivityRegularization",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+)
 
 
 def __getattr__(name):

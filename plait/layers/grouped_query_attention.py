@@ -5,6 +5,7 @@
                                                  num_key_value_heads=2)
     y = attention(query, value)                    # (batch, target_len, query features)
 """
+
 import math
 
 import torch
@@ -58,21 +59,40 @@ class GroupedQueryAttention(Layer):
         torch.Size([2, 5, 8])
     """
 
-    def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
-                 use_bias=True, sliding_window=None, flash_attention=None,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None,
-                 **kwargs):
+    def __init__(
+        self,
+        head_dim,
+        num_query_heads,
+        num_key_value_heads,
+        dropout=0.0,
+        use_bias=True,
+        sliding_window=None,
+        flash_attention=None,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        use_gate=False,
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if num_query_heads % num_key_value_heads != 0:
-            raise ValueError("`num_query_heads` must be divisible by `num_key_value_heads`. "
-                             f"Received: num_query_heads={num_query_heads}, "
-                             f"num_key_value_heads={num_key_value_heads}")
-        if sliding_window is not None and (not isinstance(sliding_window, int)
-                                           or sliding_window <= 0):
-            raise ValueError("`sliding_window` must be `None` or a positive integer. "
-                             f"Received: sliding_window={sliding_window}")
+            raise ValueError(
+                "`num_query_heads` must be divisible by `num_key_value_heads`. "
+                f"Received: num_query_heads={num_query_heads}, "
+                f"num_key_value_heads={num_key_value_heads}"
+            )
+        if sliding_window is not None and (
+            not isinstance(sliding_window, int) or sliding_window <= 0
+        ):
+            raise ValueError(
+                "`sliding_window` must be `None` or a positive integer. "
+                f"Received: sliding_window={sliding_window}"
+            )
         self.head_dim = head_dim
         self.num_query_heads = num_query_heads
         self.num_key_value_heads = num_key_value_heads
@@ -93,8 +113,9 @@ class GroupedQueryAttention(Layer):
         self._scale = 1.0 / math.sqrt(float(head_dim))
 
     def _projection(self, name, kernel_shape, bias_shape):
-        fan_in = kernel_shape[0] if name != "attention_output" else \
-            kernel_shape[0] * kernel_shape[1]
+        fan_in = (
+            kernel_shape[0] if name != "attention_output" else kernel_shape[0] * kernel_shape[1]
+        )
         fan_out = math.prod(kernel_shape) // fan_in
         base = self.kernel_initializer
 
@@ -102,13 +123,23 @@ class GroupedQueryAttention(Layer):
             flat = torch.as_tensor(base((fan_in, fan_out), dtype=dtype, device=device))
             return flat.reshape(shape)
 
-        self.add_weight(f"{name}/kernel", kernel_shape, fanned, attr=f"{name}_kernel",
-                        regularizer=self.kernel_regularizer,
-                        constraint=self.kernel_constraint)
+        self.add_weight(
+            f"{name}/kernel",
+            kernel_shape,
+            fanned,
+            attr=f"{name}_kernel",
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.add_weight(f"{name}/bias", bias_shape, self.bias_initializer,
-                            attr=f"{name}_bias", regularizer=self.bias_regularizer,
-                            constraint=self.bias_constraint)
+            self.add_weight(
+                f"{name}/bias",
+                bias_shape,
+                self.bias_initializer,
+                attr=f"{name}_bias",
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         else:
             self.register_parameter(f"{name}_bias", None)
 
@@ -128,8 +159,9 @@ class GroupedQueryAttention(Layer):
         bias = getattr(self, f"{name}_bias")
         return out if bias is None else out + bias
 
-    def _mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
-              use_causal_mask):
+    def _mask(
+        self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
+    ):
         masks = []
         if query_mask is not None:
             masks.append(query_mask.to(torch.bool).unsqueeze(-1))
@@ -152,19 +184,30 @@ class GroupedQueryAttention(Layer):
             mask = mask & other
         return mask
 
-    def forward(self, query, value, key=None, query_mask=None, value_mask=None,
-                key_mask=None, attention_mask=None, return_attention_scores=False,
-                training=None, use_causal_mask=False):
+    def forward(
+        self,
+        query,
+        value,
+        key=None,
+        query_mask=None,
+        value_mask=None,
+        key_mask=None,
+        attention_mask=None,
+        return_attention_scores=False,
+        training=None,
+        use_causal_mask=False,
+    ):
         training = self.training if training is None else bool(training)
         key = value if key is None else key
-        mask = self._mask(query, value, query_mask, value_mask, key_mask, attention_mask,
-                          use_causal_mask)
-        gate = torch.sigmoid(self._project(query, "gate", "bqm,muh->bquh")) \
-            if self.use_gate else None
+        mask = self._mask(
+            query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
+        )
+        gate = (
+            torch.sigmoid(self._project(query, "gate", "bqm,muh->bquh")) if self.use_gate else None
+        )
         q = self._project(query, "query", "bqm,muh->bquh") * self._scale
         k = self._project(key, "key", "bkm,mvh->bkvh").repeat_interleave(self.num_repeats, 2)
-        v = self._project(value, "value", "bkm,mvh->bkvh").repeat_interleave(self.num_repeats,
-                                                                             2)
+        v = self._project(value, "value", "bkm,mvh->bkvh").repeat_interleave(self.num_repeats, 2)
         scores = torch.einsum("bquh,bkuh->buqk", q, k)
         if mask is not None:
             while mask.ndim < scores.ndim:
@@ -182,19 +225,24 @@ class GroupedQueryAttention(Layer):
         return (output, scores) if return_attention_scores else output
 
     def get_config(self):
-        return {**super().get_config(), "head_dim": self.head_dim,
-                "num_query_heads": self.num_query_heads,
-                "num_key_value_heads": self.num_key_value_heads, "use_bias": self.use_bias,
-                "use_gate": self.use_gate, "sliding_window": self.sliding_window,
-                "dropout": self.dropout,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
-                "seed": self.seed}
+        return {
+            **super().get_config(),
+            "head_dim": self.head_dim,
+            "num_query_heads": self.num_query_heads,
+            "num_key_value_heads": self.num_key_value_heads,
+            "use_bias": self.use_bias,
+            "use_gate": self.use_gate,
+            "sliding_window": self.sliding_window,
+            "dropout": self.dropout,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "seed": self.seed,
+        }
 
 
 GroupQueryAttention = GroupedQueryAttention

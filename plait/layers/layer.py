@@ -8,6 +8,7 @@ returns SymbolicTensors.
 Weights are PyTorch parameters in PyTorch's layout (`weight` `(out, in)`); `get_weights`
 and `set_weights` speak Keras's layout and order (`kernel` `(in, out)`, then `bias`).
 """
+
 import functools
 import inspect
 
@@ -26,8 +27,12 @@ from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import to_snake_case, unique_name
 
 __all__ = [
-    "Layer", "LayerCallError", "WeightSpec", "accepts_mask", "accepts_training",
-    "hook_epoch"
+    "Layer",
+    "LayerCallError",
+    "WeightSpec",
+    "accepts_mask",
+    "accepts_training",
+    "hook_epoch",
 ]
 
 _module_call = nn.Module.__call__
@@ -42,6 +47,8 @@ def hook_epoch():
 def _bump_hook_epoch():
     global _hook_epoch
     _hook_epoch += 1
+
+
 _NO_INPUTS = object()  # Layer.__call__'s default: called with no positional input
 
 # Sizes substituted for unknown dimensions in the two meta runs of shape inference: a
@@ -89,14 +96,25 @@ class Layer(nn.Module):
     `get_config`.
     """
 
-    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None,
-                 input_dim=None, batch_input_shape=None, batch_size=None, **kwargs):
+    def __init__(
+        self,
+        *,
+        name=None,
+        trainable=True,
+        dtype=None,
+        input_shape=None,
+        input_dim=None,
+        batch_input_shape=None,
+        batch_size=None,
+        **kwargs,
+    ):
         super().__init__()
         if kwargs:
             key = next(iter(kwargs))
             raise TypeError(
                 f"{type(self).__name__}() got an unexpected keyword argument '{key}'. "
-                f"Received: {key}={kwargs[key]!r}")
+                f"Received: {key}={kwargs[key]!r}"
+            )
         if name is None:
             name = unique_name(self._name_prefix())
         _check_name(name)
@@ -108,7 +126,8 @@ class Layer(nn.Module):
         self._weight_specs = []
         self._created_at = user_location()
         self._batch_input_shape = _batch_input_shape(
-            input_shape, input_dim, batch_input_shape, batch_size)
+            input_shape, input_dim, batch_input_shape, batch_size
+        )
         # Keras semantics: a layer computes in inference mode unless training is asked for
         # (fit switches to train mode and back).
         self.train(False)
@@ -121,9 +140,20 @@ class Layer(nn.Module):
     def build(self, input_shape):
         """Create the weights for inputs of `input_shape` (a tuple, or a list of tuples)."""
 
-    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True,
-                   regularizer=None, constraint=None, name=None, attr=None, layout=None,
-                   **kwargs):
+    def add_weight(
+        self,
+        *args,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable=True,
+        regularizer=None,
+        constraint=None,
+        name=None,
+        attr=None,
+        layout=None,
+        **kwargs,
+    ):
         """Create a weight of Keras-layout `shape`, register it on this module, return it.
 
         Keras 3's call style `add_weight(shape, initializer, dtype, ..., name=None)` and
@@ -155,20 +185,26 @@ class Layer(nn.Module):
             self.w = self.add_weight(shape=(input_shape[-1], 4), initializer="random_normal")
         """
         shape, initializer, dtype, trainable, name = _add_weight_args(
-            self, args, kwargs, shape, initializer, dtype, trainable, name)
+            self, args, kwargs, shape, initializer, dtype, trainable, name
+        )
         init = initializers.get("glorot_uniform" if initializer is None else initializer)
         torch_dtype = to_torch_dtype(dtype or self._dtype)
         if name is None:
-            name = _free_name(self, "variable", lambda n: any(
-                s.keras_name == n for s in self._weight_specs))
+            name = _free_name(
+                self, "variable", lambda n: any(s.keras_name == n for s in self._weight_specs)
+            )
         with torch.no_grad():
             value = init(tuple(shape), dtype=torch_dtype, device=config.device())
             if not isinstance(value, torch.Tensor):
                 value = torch.as_tensor(value, dtype=torch_dtype, device=config.device())
             value = value.to(torch_dtype)
-            spec = WeightSpec(name, attr or _attr_name(self, name), layout,
-                              _get_penalty(regularizer, "regularizer"),
-                              _get_penalty(constraint, "constraint"))
+            spec = WeightSpec(
+                name,
+                attr or _attr_name(self, name),
+                layout,
+                _get_penalty(regularizer, "regularizer"),
+                _get_penalty(constraint, "constraint"),
+            )
             value = spec.from_keras(value).contiguous()
         grad = bool(trainable) and self._trainable and torch_dtype.is_floating_point
         var = variables.make_variable(value, bool(trainable), grad, name, f"{self.name}/{name}")
@@ -186,14 +222,24 @@ class Layer(nn.Module):
                 return
         # Keras tracks layers held in a list or dict attribute (`self.blocks = [Dense(8),
         # Dense(8)]`): they become submodules (a ModuleList / ModuleDict) too.
-        elif type(value) in (list, tuple) and value and all(
-                isinstance(v, nn.Module) for v in value) and any(
-                isinstance(v, Layer) for v in value) and "_modules" in self.__dict__:
+        elif (
+            type(value) in (list, tuple)
+            and value
+            and all(isinstance(v, nn.Module) for v in value)
+            and any(isinstance(v, Layer) for v in value)
+            and "_modules" in self.__dict__
+        ):
             value = nn.ModuleList(value)
-        elif type(value) is dict and value and all(
+        elif (
+            type(value) is dict
+            and value
+            and all(
                 isinstance(k, str) and "." not in k and isinstance(v, nn.Module)
-                for k, v in value.items()) and any(
-                isinstance(v, Layer) for v in value.values()) and "_modules" in self.__dict__:
+                for k, v in value.items()
+            )
+            and any(isinstance(v, Layer) for v in value.values())
+            and "_modules" in self.__dict__
+        ):
             value = nn.ModuleDict(value)
         super().__setattr__(name, value)
 
@@ -217,8 +263,11 @@ class Layer(nn.Module):
 
     def _apply(self, fn, *args, **kwargs):
         # torch replaces buffers on `.to()`; keep Keras's variable API on them.
-        olds = {key: buf for key, buf in self._buffers.items()
-                if isinstance(buf, variables.StateVariable)}
+        olds = {
+            key: buf
+            for key, buf in self._buffers.items()
+            if isinstance(buf, variables.StateVariable)
+        }
         result = super()._apply(fn, *args, **kwargs)
         for key, old in olds.items():
             new = self._buffers.get(key)
@@ -263,8 +312,12 @@ class Layer(nn.Module):
             kwargs = {k: v for k, v in kwargs.items() if k != "training"}  # as Keras: ignored
         # Fast path for every call inside a model's forward (one tensor into a built layer,
         # at most `training=`): it costs what calling a plain nn.Module costs.
-        if not args and self.built and isinstance(inputs, torch.Tensor) and (
-                not kwargs or (len(kwargs) == 1 and "training" in kwargs)):
+        if (
+            not args
+            and self.built
+            and isinstance(inputs, torch.Tensor)
+            and (not kwargs or (len(kwargs) == 1 and "training" in kwargs))
+        ):
             try:
                 return _module_call(self, inputs, **kwargs)
             except (RuntimeError, ValueError, TypeError) as err:
@@ -291,7 +344,8 @@ class Layer(nn.Module):
     def call(self, *args, **kwargs):
         raise NotImplementedError(
             f"Layer {type(self).__name__} defines neither forward() nor call(). Subclasses "
-            "compute their outputs in one of them.")
+            "compute their outputs in one of them."
+        )
 
     def _symbolic_call(self, args, kwargs):
         where = user_location()
@@ -300,7 +354,8 @@ class Layer(nn.Module):
         inputs = args[0]
         self._check_inputs(inputs, where)
         input_shapes = nest.map_structure(
-            lambda t: t.shape if isinstance(t, SymbolicTensor) else None, inputs)
+            lambda t: t.shape if isinstance(t, SymbolicTensor) else None, inputs
+        )
         try:
             self._ensure_built(input_shapes)
         except LayerCallError as err:
@@ -310,10 +365,12 @@ class Layer(nn.Module):
         except (TypeError, ValueError, IndexError) as err:
             raise LayerCallError(
                 f"Layer '{self.name}' ({type(self).__name__}) cannot be built for "
-                f"{_describe_inputs(inputs)}, at {where}: {err}{_list_hint(self, inputs)}") from err
+                f"{_describe_inputs(inputs)}, at {where}: {err}{_list_hint(self, inputs)}"
+            ) from err
         specs = self._output_specs(args, kwargs, input_shapes, where)
         outputs = nest.map_structure(
-            lambda spec: SymbolicTensor(spec.shape, spec.dtype, where=where), specs)
+            lambda spec: SymbolicTensor(spec.shape, spec.dtype, where=where), specs
+        )
         flat = nest.flatten(outputs)
         node = Node(self, args, kwargs, outputs, where=where)
         suffix = "" if len(self._inbound_nodes) == 1 else f"_{len(self._inbound_nodes) - 1}"
@@ -328,7 +385,8 @@ class Layer(nn.Module):
                 raise TypeError(
                     f"Layer '{self.name}' ({type(self).__name__}) was called at {where} with "
                     f"an input of type {type(t).__name__}; expected symbolic tensors. "
-                    f"Received: inputs={t!r:.200}")
+                    f"Received: inputs={t!r:.200}"
+                )
 
     def _output_specs(self, args, kwargs, input_shapes, where):
         """A structure of (shape, dtype) for the outputs of calling this layer on `args`."""
@@ -343,7 +401,8 @@ class Layer(nn.Module):
         except (RuntimeError, ValueError, TypeError, IndexError) as err:
             raise LayerCallError(
                 f"Layer '{self.name}' ({type(self).__name__}) cannot be called on "
-                f"{_describe_inputs(args[0])}, at {where}: {err}") from err
+                f"{_describe_inputs(args[0])}, at {where}: {err}"
+            ) from err
 
     def _meta_output_specs(self, args, kwargs):
         try:
@@ -369,23 +428,27 @@ class Layer(nn.Module):
         device = config.device()
         runs = []
         for run in range(2):
+
             def to_zeros(value, run=run):
                 if not isinstance(value, SymbolicTensor):
                     return value
                 return torch.zeros(_fill(value.shape, run), dtype=value.dtype, device=device)
 
             with torch.no_grad():
-                out = _module_call(self, *nest.map_structure(to_zeros, tuple(args)),
-                                   **nest.map_structure(to_zeros, kwargs))
+                out = _module_call(
+                    self,
+                    *nest.map_structure(to_zeros, tuple(args)),
+                    **nest.map_structure(to_zeros, kwargs),
+                )
             runs.append(out)
         specs = [_pair(a, b) for a, b in zip(nest.flatten(runs[0]), nest.flatten(runs[1]))]
         return nest.pack_like(runs[0], specs)
 
     def _meta_run_specs(self, args, kwargs):
-        weights = {name: torch.empty_like(t, device="meta")
-                   for name, t in _named_tensors(self)}
+        weights = {name: torch.empty_like(t, device="meta") for name, t in _named_tensors(self)}
         runs = []
         for run in range(2):
+
             def to_meta(value, run=run):
                 if not isinstance(value, SymbolicTensor):
                     return value
@@ -411,7 +474,8 @@ class Layer(nn.Module):
         if not self._inbound_nodes:
             raise ValueError(
                 f"Layer '{self.name}' has not been called on a symbolic tensor yet, so it has "
-                f"no {what}. Call it on one first: y = {self.name}(x).")
+                f"no {what}. Call it on one first: y = {self.name}(x)."
+            )
         # Keras 3: a layer called several times answers with its first call's tensors
         # (get_output_at(i) reads the others).
         return self._get_node_attr(0, attr)
@@ -421,7 +485,8 @@ class Layer(nn.Module):
             raise ValueError(
                 f"Layer '{self.name}' has {len(self._inbound_nodes)} call(s) (nodes); "
                 f"node_index must be in [0, {len(self._inbound_nodes)}). "
-                f"Received: node_index={node_index}")
+                f"Received: node_index={node_index}"
+            )
         node = self._inbound_nodes[node_index]
         if attr == "output":
             return node.output_structure
@@ -463,7 +528,8 @@ class Layer(nn.Module):
         if any(s != shapes[0] for s in shapes):
             raise ValueError(
                 f"Layer '{self.name}' has several {attr} shapes ({shapes}), one per call. Use "
-                f"get_{attr}_shape_at(node_index).")
+                f"get_{attr}_shape_at(node_index)."
+            )
         return shapes[0]
 
     # ---------------------------------------------------------------- weights
@@ -509,17 +575,21 @@ class Layer(nn.Module):
             for child in reversed(layer._sublayers()):
                 stack.append((child, parent_trainable and layer._trainable))
         for layer, trainable in order:
-            specs = sorted(layer._weight_specs,  # stable: Parameters, then buffers
-                           key=lambda spec, layer=layer: not isinstance(
-                               getattr(layer, spec.attr), nn.Parameter))
+            specs = sorted(
+                layer._weight_specs,  # stable: Parameters, then buffers
+                key=lambda spec, layer=layer: (
+                    not isinstance(getattr(layer, spec.attr), nn.Parameter)
+                ),
+            )
             for spec in specs:
                 tensor = getattr(layer, spec.attr)
                 if id(tensor) in seen:
                     continue
                 seen.add(id(tensor))
                 is_param = isinstance(tensor, nn.Parameter)
-                entries.append((f"{layer.name}/{spec.keras_name}", tensor, spec,
-                                trainable and is_param))
+                entries.append(
+                    (f"{layer.name}/{spec.keras_name}", tensor, spec, trainable and is_param)
+                )
         return entries
 
     def _ordered_entries(self):
@@ -548,8 +618,10 @@ class Layer(nn.Module):
         creation order with the non-trainable ones after the trainable ones, e.g.
         BatchNormalization's `gamma, beta, moving_mean, moving_variance` together (Keras 2
         put every trainable weight of the model first)."""
-        return [e[2].to_keras(sharding.gathered(e[1].detach())).cpu().numpy().copy()
-                for e in self._ordered_entries()]
+        return [
+            e[2].to_keras(sharding.gathered(e[1].detach())).cpu().numpy().copy()
+            for e in self._ordered_entries()
+        ]
 
     def set_weights(self, weights):
         """Set the weights from NumPy arrays in Keras's layout and order (`get_weights`)."""
@@ -559,14 +631,16 @@ class Layer(nn.Module):
             names = [e[0] for e in entries]
             raise ValueError(
                 f"Layer '{self.name}' expects {len(entries)} weight arrays ({names}); "
-                f"received {len(weights)}.")
+                f"received {len(weights)}."
+            )
         for i, ((name, tensor, spec, _), value) in enumerate(zip(entries, weights)):
             expected = tuple(spec.to_keras(tensor).shape)
             got = tuple(np.shape(value))
             if got != expected:
                 raise ValueError(
                     f"Weight #{i} '{name}' of layer '{self.name}' has shape {expected}; "
-                    f"received an array of shape {got}.")
+                    f"received an array of shape {got}."
+                )
         with torch.no_grad():
             for (_, tensor, spec, _), value in zip(entries, weights):
                 src = torch.as_tensor(np.asarray(value), dtype=tensor.dtype)
@@ -576,7 +650,8 @@ class Layer(nn.Module):
         if not self.built:
             raise ValueError(
                 f"You called count_params() on layer '{self.name}', but it is not built yet. "
-                "Call it on an input first (or build the model) so its weights exist.")
+                "Call it on an input first (or build the model) so its weights exist."
+            )
         return sum(e[1].numel() for e in self._weight_entries())
 
     # ---------------------------------------------- regularization, constraints
@@ -609,7 +684,8 @@ class Layer(nn.Module):
         if isinstance(loss, SymbolicTensor):
             raise ValueError(
                 f"Layer '{self.name}'.add_loss() got a symbolic tensor; call add_loss on the "
-                "Model built from it (model.add_loss(expression)), or inside call().")
+                "Model built from it (model.add_loss(expression)), or inside call()."
+            )
         if callable(loss) and not isinstance(loss, torch.Tensor):
             loss = loss()
         if not isinstance(loss, torch.Tensor):
@@ -701,7 +777,8 @@ def _check_name(name):
     if not isinstance(name, str) or "/" in name or not name:
         raise ValueError(
             "Argument `name` must be a non-empty string and cannot contain character `/`. "
-            f"Received: name={name} (of type {type(name)})")
+            f"Received: name={name} (of type {type(name)})"
+        )
 
 
 def _add_weight_args(layer, args, kwargs, shape, initializer, dtype, trainable, name):
@@ -709,13 +786,21 @@ def _add_weight_args(layer, args, kwargs, shape, initializer, dtype, trainable, 
     or Keras 2's (and plait's own) `(name, shape, initializer, trainable)`."""
     if kwargs:
         key = next(iter(kwargs))
-        if key in ("autocast", "aggregation", "overwrite_with_gradient", "synchronization",
-                   "use_resource", "caching_device", "partitioner"):
+        if key in (
+            "autocast",
+            "aggregation",
+            "overwrite_with_gradient",
+            "synchronization",
+            "use_resource",
+            "caching_device",
+            "partitioner",
+        ):
             kwargs = {}  # Keras arguments with no meaning on PyTorch
         else:
             raise TypeError(
                 f"add_weight() of layer '{layer.name}' got an unexpected keyword argument "
-                f"'{key}'. Received: {key}={kwargs[key]!r}")
+                f"'{key}'. Received: {key}={kwargs[key]!r}"
+            )
     args = list(args)
     if args and isinstance(args[0], str):
         keys = ["name", "shape", "initializer", "trainable", "dtype"]
@@ -724,9 +809,9 @@ def _add_weight_args(layer, args, kwargs, shape, initializer, dtype, trainable, 
     if len(args) > len(keys):
         raise TypeError(
             f"add_weight() of layer '{layer.name}' takes at most {len(keys)} positional "
-            f"arguments ({', '.join(keys)}). Received {len(args)}.")
-    given = dict(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
-                 name=name)
+            f"arguments ({', '.join(keys)}). Received {len(args)}."
+        )
+    given = dict(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable, name=name)
     for key, value in zip(keys, args):
         given[key] = value
     shape = given["shape"]
@@ -751,9 +836,17 @@ def _attr_name(layer, name):
     """A PyTorch attribute name for the weight `name`: no '.', not empty, and free on
     `layer` (a weight called `kernel` on a layer with a `kernel` property gets `kernel_1`)."""
     base = name.replace(".", "_").replace("/", "_") or "variable"
-    return _free_name(layer, base, lambda n: (
-        n in layer._parameters or n in layer._buffers or n in layer._modules
-        or n in layer.__dict__ or hasattr(type(layer), n)))
+    return _free_name(
+        layer,
+        base,
+        lambda n: (
+            n in layer._parameters
+            or n in layer._buffers
+            or n in layer._modules
+            or n in layer.__dict__
+            or hasattr(type(layer), n)
+        ),
+    )
 
 
 def _get_penalty(value, kind):
@@ -773,7 +866,8 @@ def _batch_input_shape(input_shape, input_dim, batch_input_shape, batch_size):
     if isinstance(input_shape, int):
         raise TypeError(
             "input_shape must be a tuple (one sample's shape, without the batch), e.g. "
-            f"input_shape=({input_shape},). Received: input_shape={input_shape}")
+            f"input_shape=({input_shape},). Received: input_shape={input_shape}"
+        )
     return (batch_size,) + tuple(input_shape)
 
 
@@ -782,7 +876,8 @@ def _has_symbolic(args, kwargs):
         if isinstance(value, SymbolicTensor):
             return True
         if isinstance(value, (list, tuple, dict)) and any(
-                isinstance(v, SymbolicTensor) for v in nest.flatten(value)):
+            isinstance(v, SymbolicTensor) for v in nest.flatten(value)
+        ):
             return True
     if kwargs:
         return any(isinstance(v, SymbolicTensor) for v in nest.flatten(kwargs))
@@ -797,8 +892,10 @@ def _add_layer_note(err, layer, args):
     shown = shapes[0] if len(shapes) == 1 else shapes
     expected = getattr(layer, "_input_shapes", None)
     wanted = "" if not expected else f" (it expects {', '.join(map(format_shape, expected))})"
-    err.add_note(f"  in layer '{layer.name}' ({type(layer).__name__}), called on input of "
-                 f"shape {shown}{wanted}")
+    err.add_note(
+        f"  in layer '{layer.name}' ({type(layer).__name__}), called on input of "
+        f"shape {shown}{wanted}"
+    )
 
 
 def _check_concrete_inputs(layer, inputs):
@@ -808,13 +905,15 @@ def _check_concrete_inputs(layer, inputs):
             raise TypeError(
                 f"Layer '{layer.name}' ({type(layer).__name__}) was called on a NumPy array of "
                 f"shape {value.shape}; layers compute on torch tensors. Convert it first "
-                "(torch.as_tensor(x)), or use model.predict(x), which takes NumPy arrays.")
+                "(torch.as_tensor(x)), or use model.predict(x), which takes NumPy arrays."
+            )
         if isinstance(value, nn.Module):
             raise TypeError(
                 f"Layer '{layer.name}' ({type(layer).__name__}) was called on a "
                 f"{type(value).__name__} object, not on a tensor. To stack it on a model, call "
                 f"it on the model's output: {layer.name}(model.output). Received: inputs="
-                f"{type(value).__name__} {getattr(value, 'name', '')!r}")
+                f"{type(value).__name__} {getattr(value, 'name', '')!r}"
+            )
 
 
 def _concrete_shape(value):
@@ -831,7 +930,8 @@ def _named_tensors(module):
 def _fill(shape, run):
     return tuple(
         (_BATCH_FILLS[run] if i == 0 else _OTHER_FILLS[run]) if d is None else d
-        for i, d in enumerate(shape))
+        for i, d in enumerate(shape)
+    )
 
 
 def _pair(first, second):
@@ -866,8 +966,10 @@ def _list_hint(layer, inputs):
     """For a layer given a list of tensors where it may take one: say so, and the fix."""
     if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
         return ""
-    return (f". It was given a list of {len(inputs)} tensors: if {type(layer).__name__} takes "
-            "one input, pass one tensor, or merge them first (e.g. concatenate([...])).")
+    return (
+        f". It was given a list of {len(inputs)} tensors: if {type(layer).__name__} takes "
+        "one input, pass one tensor, or merge them first (e.g. concatenate([...]))."
+    )
 
 
 def _describe_inputs(inputs):

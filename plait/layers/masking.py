@@ -17,13 +17,12 @@ inputs' masks, and Concatenate joins them (time axis) or ORs them (features). An
 layer (a convolution, a pooling, Flatten, Reshape, ...) ends the mask, unless it is passed
 explicitly (`LSTM(8)(x, mask=m)`).
 """
+
 import weakref
 
 from plait.graph.tensor import SymbolicTensor
 
-__all__ = [
-    "PassesMask", "implicit_mask", "with_implicit_mask"
-]
+__all__ = ["PassesMask", "implicit_mask", "with_implicit_mask"]
 
 # Node -> its output's mask (or None): one mask node per producer, however many consumers.
 _masks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

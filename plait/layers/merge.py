@@ -1,5 +1,6 @@
 """Merge layers: combine a list of tensors into one. Concatenate, Add, Subtract, Multiply,
 Average, Maximum, Minimum, Dot and their functional forms concatenate(), add(), ..."""
+
 import torch
 import torch.nn.functional as F
 
@@ -9,8 +10,22 @@ from plait.layers.masking import implicit_mask
 from plait.serialization import register_serializable
 
 __all__ = [
-    "Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
-    "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"
+    "Add",
+    "Average",
+    "Concatenate",
+    "Dot",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
 ]
 
 
@@ -41,7 +56,8 @@ class Concatenate(Layer):
         masks = [implicit_mask(t) for t in inputs]
         rank = len(inputs[0].shape)
         if all(m is None for m in masks) or any(
-                m is not None and len(m.shape) != rank - 1 for m in masks):
+            m is not None and len(m.shape) != rank - 1 for m in masks
+        ):
             return None
         axis = self.axis % rank
         if axis == rank - 1:
@@ -51,8 +67,10 @@ class Concatenate(Layer):
             for m in masks[1:]:
                 out = out | m
             return out
-        filled = [torch.ones_like(t[..., 0], dtype=torch.bool) if m is None else m
-                  for t, m in zip(inputs, masks)]
+        filled = [
+            torch.ones_like(t[..., 0], dtype=torch.bool) if m is None else m
+            for t, m in zip(inputs, masks)
+        ]
         return torch.cat(filled, dim=axis)
 
     def compute_output_shape(self, input_shape):
@@ -61,7 +79,8 @@ class Concatenate(Layer):
         if any(len(s) != rank for s in shapes):
             raise ValueError(
                 "all inputs must have the same rank to be concatenated; received shapes "
-                + ", ".join(format_shape(s) for s in shapes))
+                + ", ".join(format_shape(s) for s in shapes)
+            )
         axis = self.axis % rank if -rank <= self.axis < rank else None
         if axis is None:
             raise ValueError(f"axis={self.axis} is out of range for inputs of rank {rank}")
@@ -74,7 +93,8 @@ class Concatenate(Layer):
                     raise ValueError(
                         f"a Concatenate layer with axis={self.axis} requires inputs with "
                         "matching shapes except for the concatenation axis; received shapes "
-                        + ", ".join(format_shape(s) for s in shapes))
+                        + ", ".join(format_shape(s) for s in shapes)
+                    )
                 elif a is None:
                     out[i] = b
         return tuple(out)
@@ -86,15 +106,20 @@ class Concatenate(Layer):
 
 
 def _check_list(layer, input_shape):
-    if not isinstance(input_shape, (list, tuple)) or not input_shape or not all(
-            isinstance(s, tuple) for s in input_shape):
+    if (
+        not isinstance(input_shape, (list, tuple))
+        or not input_shape
+        or not all(isinstance(s, tuple) for s in input_shape)
+    ):
         raise LayerCallError(
             f"{type(layer).__name__} layer '{layer.name}' must be called on a list of "
-            f"tensors. Received input shape: {input_shape}")
+            f"tensors. Received input shape: {input_shape}"
+        )
     if len(input_shape) < 2:
         raise LayerCallError(
             f"{type(layer).__name__} layer '{layer.name}' needs at least 2 inputs; "
-            f"received {len(input_shape)}.")
+            f"received {len(input_shape)}."
+        )
     return list(input_shape)
 
 
@@ -153,7 +178,8 @@ def _broadcast(a, b, shapes):
                 "the inputs' shapes do not broadcast: received shapes "
                 + ", ".join(format_shape(s) for s in shapes)
                 + f" (axis {i}: {x} vs {y}). Each axis must match or be 1 in all but one "
-                "input (and the batch sizes must be equal)")
+                "input (and the batch sizes must be equal)"
+            )
         if x is None or y is None:
             out.append(y if x is None and y != 1 else x if y is None and x != 1 else None)
         else:
@@ -181,7 +207,8 @@ class Subtract(_Merge):
         if len(shapes) != 2:
             raise ValueError(
                 f"Subtract takes exactly 2 inputs; received {len(shapes)}, of shapes "
-                + ", ".join(format_shape(s) for s in shapes))
+                + ", ".join(format_shape(s) for s in shapes)
+            )
         return super().compute_output_shape(input_shape)
 
     def _merge(self, inputs):
@@ -255,14 +282,15 @@ class Dot(Layer):
         super().__init__(**kwargs)
         if isinstance(axes, (list, tuple)):
             if len(axes) != 2 or not all(
-                    isinstance(a, int) and not isinstance(a, bool) for a in axes):
+                isinstance(a, int) and not isinstance(a, bool) for a in axes
+            ):
                 raise ValueError(
                     "`axes` must be an int or a pair of ints (one axis per input). "
-                    f"Received: axes={axes!r}")
+                    f"Received: axes={axes!r}"
+                )
             axes = list(axes)
         elif isinstance(axes, bool) or not isinstance(axes, int):
-            raise TypeError(
-                f"`axes` must be an int or a pair of ints. Received: axes={axes!r}")
+            raise TypeError(f"`axes` must be an int or a pair of ints. Received: axes={axes!r}")
         self.axes = axes
         self.normalize = bool(normalize)
 
@@ -279,38 +307,47 @@ class Dot(Layer):
         a = a.movedim(axis_a, -1)
         b = b.movedim(axis_b, 1)
         rest_a, rest_b = a.shape[1:-1], b.shape[2:]
-        out = torch.bmm(a.reshape(a.shape[0], -1, a.shape[-1]),
-                        b.reshape(b.shape[0], b.shape[1], -1))
-        return out.reshape((a.shape[0],) + tuple(rest_a) + tuple(rest_b) + (
-            (1,) if not rest_a and not rest_b else ()))
+        out = torch.bmm(
+            a.reshape(a.shape[0], -1, a.shape[-1]), b.reshape(b.shape[0], b.shape[1], -1)
+        )
+        return out.reshape(
+            (a.shape[0],)
+            + tuple(rest_a)
+            + tuple(rest_b)
+            + ((1,) if not rest_a and not rest_b else ())
+        )
 
     def compute_output_shape(self, input_shape):
         shapes = _check_list(self, input_shape)
         if len(shapes) != 2:
             raise ValueError(
                 f"Dot takes exactly 2 inputs; received {len(shapes)}, of shapes "
-                + ", ".join(format_shape(s) for s in shapes))
+                + ", ".join(format_shape(s) for s in shapes)
+            )
         a, b = shapes
         if len(a) < 2 or len(b) < 2:
             raise ValueError(
                 "Dot needs inputs of rank >= 2 (batch, ...); received shapes "
-                f"{format_shape(a)} and {format_shape(b)}")
+                f"{format_shape(a)} and {format_shape(b)}"
+            )
         pair = self.axes if isinstance(self.axes, list) else [self.axes, self.axes]
         for axis, shape in zip(pair, (a, b)):
             if not -len(shape) <= axis < len(shape):
                 raise ValueError(
-                    f"axes={self.axes} is out of range for an input of shape "
-                    f"{format_shape(shape)}")
+                    f"axes={self.axes} is out of range for an input of shape {format_shape(shape)}"
+                )
         axis_a, axis_b = self._axes_for(len(a), len(b))
         if axis_a == 0 or axis_b == 0:
             raise ValueError(
                 f"axes={self.axes} names the batch axis 0; a Dot is taken per sample, over "
-                "axes >= 1")
+                "axes >= 1"
+            )
         if a[axis_a] is not None and b[axis_b] is not None and a[axis_a] != b[axis_b]:
             raise ValueError(
                 f"with axes={self.axes}, the sizes of axis {axis_a} of {format_shape(a)} "
                 f"({a[axis_a]}) and axis {axis_b} of {format_shape(b)} ({b[axis_b]}) must "
-                "be equal")
+                "be equal"
+            )
         out = [d for i, d in enumerate(a) if i != axis_a]
         out += [d for i, d in enumerate(b) if i not in (0, axis_b)]
         if len(out) == 1:

@@ -1,6 +1,7 @@
 """Keras 2's module path `keras.layers.noise`: GaussianNoise, GaussianDropout (and
 AlphaDropout once plait.layers has it). An alias module: it reads the names from
 `plait.layers`."""
+
 import plait.layers as _layers
 
 __all__ = ["GaussianDropout", "GaussianNoise"]

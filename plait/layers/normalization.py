@@ -5,6 +5,7 @@ The weights keep PyTorch's names (`weight`, `bias`, `running_mean`, `running_var
 Keras-named views (`gamma`, `beta`, `moving_mean`, `moving_variance`); `get_weights` gives
 Keras's order: gamma, beta, moving_mean, moving_variance.
 """
+
 import torch
 import torch.nn.functional as F
 
@@ -14,9 +15,7 @@ from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 from plait.utils.dtypes import to_torch_dtype
 
-__all__ = [
-    "BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"
-]
+__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"]
 
 _HALF = (torch.float16, torch.bfloat16)
 
@@ -24,8 +23,12 @@ _HALF = (torch.float16, torch.bfloat16)
 def _check_axis(axis, allow_list):
     if isinstance(axis, int) and not isinstance(axis, bool):
         return axis
-    if allow_list and isinstance(axis, (list, tuple)) and axis and all(
-            isinstance(a, int) and not isinstance(a, bool) for a in axis):
+    if (
+        allow_list
+        and isinstance(axis, (list, tuple))
+        and axis
+        and all(isinstance(a, int) and not isinstance(a, bool) for a in axis)
+    ):
         return list(axis)
     kinds = "an int or a list of ints" if allow_list else "an int"
     raise TypeError(f"`axis` must be {kinds}. Received: axis={axis!r}")
@@ -36,16 +39,19 @@ def _resolve_axis(layer, axis, input_shape, need_known=True):
     if not -rank <= axis < rank:
         raise LayerCallError(
             f"{type(layer).__name__} layer '{layer.name}' got axis={axis}, out of range for "
-            f"its input of shape {tuple(input_shape)}.")
+            f"its input of shape {tuple(input_shape)}."
+        )
     axis %= rank
     if axis == 0:
         raise LayerCallError(
             f"{type(layer).__name__} layer '{layer.name}' cannot normalize over the batch "
-            f"axis 0 (axis={axis} for input shape {tuple(input_shape)}); give a feature axis.")
+            f"axis 0 (axis={axis} for input shape {tuple(input_shape)}); give a feature axis."
+        )
     if need_known and input_shape[axis] is None:
         raise LayerCallError(
             f"{type(layer).__name__} layer '{layer.name}' needs axis {axis} of its input "
-            f"known, to size its weights. Received: input_shape={tuple(input_shape)}")
+            f"known, to size its weights. Received: input_shape={tuple(input_shape)}"
+        )
     return axis
 
 
@@ -53,9 +59,19 @@ class _Normalization(PassesMask, Layer):
     """Shared arguments: epsilon, center (beta), scale (gamma), their initializers,
     regularizers and constraints."""
 
-    def __init__(self, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
-                 beta_constraint=None, gamma_constraint=None, **kwargs):
+    def __init__(
+        self,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon <= 0:
             raise ValueError(f"`epsilon` must be a positive float. Received: epsilon={epsilon!r}")
@@ -72,13 +88,25 @@ class _Normalization(PassesMask, Layer):
         scale = self.scale if scale is None else scale
         center = self.center if center is None else center
         if scale:
-            self.add_weight("gamma", shape, self.gamma_initializer, attr="weight",
-                            regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+            self.add_weight(
+                "gamma",
+                shape,
+                self.gamma_initializer,
+                attr="weight",
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
         else:
             self.register_parameter("weight", None)
         if center:
-            self.add_weight("beta", shape, self.beta_initializer, attr="bias",
-                            regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+            self.add_weight(
+                "beta",
+                shape,
+                self.beta_initializer,
+                attr="bias",
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
         else:
             self.register_parameter("bias", None)
 
@@ -95,15 +123,19 @@ class _Normalization(PassesMask, Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
-        })
+        config.update(
+            {
+                "epsilon": self.epsilon,
+                "center": self.center,
+                "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            }
+        )
         return config
 
 
@@ -142,23 +174,50 @@ class BatchNormalization(_Normalization):
     `moving_mean`, `moving_variance` (non-trainable buffers `running_mean`, `running_var`).
     """
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, synchronized=False, **kwargs):
-        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
-                         beta_regularizer, gamma_regularizer, beta_constraint,
-                         gamma_constraint, **kwargs)
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        synchronized=False,
+        **kwargs,
+    ):
+        super().__init__(
+            epsilon,
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+            **kwargs,
+        )
         if not isinstance(synchronized, bool):
-            raise TypeError(f"`synchronized` must be True or False. "
-                            f"Received: synchronized={synchronized!r}")
+            raise TypeError(
+                f"`synchronized` must be True or False. Received: synchronized={synchronized!r}"
+            )
         self.synchronized = synchronized
         self.axis = _check_axis(axis, allow_list=False)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not (
-                0 <= momentum <= 1):
+        if (
+            isinstance(momentum, bool)
+            or not isinstance(momentum, (int, float))
+            or not (0 <= momentum <= 1)
+        ):
             raise ValueError(
-                f"`momentum` must be a float in [0, 1]. Received: momentum={momentum!r}")
+                f"`momentum` must be a float in [0, 1]. Received: momentum={momentum!r}"
+            )
         self.momentum = float(momentum)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
@@ -167,15 +226,26 @@ class BatchNormalization(_Normalization):
         self._axis = _resolve_axis(self, self.axis, input_shape)
         shape = (input_shape[self._axis],)
         self._add_gamma_beta(shape)
-        self.add_weight("moving_mean", shape, self.moving_mean_initializer, trainable=False,
-                        attr="running_mean")
-        self.add_weight("moving_variance", shape, self.moving_variance_initializer,
-                        trainable=False, attr="running_var")
+        self.add_weight(
+            "moving_mean", shape, self.moving_mean_initializer, trainable=False, attr="running_mean"
+        )
+        self.add_weight(
+            "moving_variance",
+            shape,
+            self.moving_variance_initializer,
+            trainable=False,
+            attr="running_var",
+        )
 
     def forward(self, inputs, training=None, mask=None):
         training = self.training if training is None else training
-        if (training and self.trainable and mask is not None
-                and mask.dim() == inputs.dim() - 1 and self._axis == inputs.dim() - 1):
+        if (
+            training
+            and self.trainable
+            and mask is not None
+            and mask.dim() == inputs.dim() - 1
+            and self._axis == inputs.dim() - 1
+        ):
             return self._masked_training(inputs, mask)
         x = inputs if self._axis == 1 else inputs.movedim(self._axis, 1)
         if x.dtype in _HALF:  # as Keras: statistics of half inputs are computed in float32
@@ -184,15 +254,24 @@ class BatchNormalization(_Normalization):
             out = self._synchronized_training(x)
         elif training and self.trainable:
             out, mean, invstd = torch.native_batch_norm(
-                x, self.weight, self.bias, None, None, True, 0.0, self.epsilon)
+                x, self.weight, self.bias, None, None, True, 0.0, self.epsilon
+            )
             with torch.no_grad():
                 # invstd = 1 / sqrt(biased_var + eps): Keras's moving variance is biased.
                 variance = invstd.pow(-2) - self.epsilon
                 self.running_mean.lerp_(mean.to(self.running_mean.dtype), 1 - self.momentum)
                 self.running_var.lerp_(variance.to(self.running_var.dtype), 1 - self.momentum)
         else:
-            out = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                               False, 0.0, self.epsilon)
+            out = F.batch_norm(
+                x,
+                self.running_mean,
+                self.running_var,
+                self.weight,
+                self.bias,
+                False,
+                0.0,
+                self.epsilon,
+            )
         out = out.to(inputs.dtype)
         return out if self._axis == 1 else out.movedim(1, self._axis)
 
@@ -207,7 +286,7 @@ class BatchNormalization(_Normalization):
         channels = x.shape[1]
         total_count = totals[-1]
         mean = totals[:channels] / total_count
-        variance = (totals[channels:2 * channels] / total_count - mean.square()).clamp_min(0)
+        variance = (totals[channels : 2 * channels] / total_count - mean.square()).clamp_min(0)
         with torch.no_grad():
             self.running_mean.lerp_(mean.to(self.running_mean.dtype), 1 - self.momentum)
             self.running_var.lerp_(variance.to(self.running_var.dtype), 1 - self.momentum)
@@ -248,12 +327,17 @@ class BatchNormalization(_Normalization):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "axis": self.axis, "momentum": self.momentum, "synchronized": self.synchronized,
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": initializers.serialize(
-                self.moving_variance_initializer),
-        })
+        config.update(
+            {
+                "axis": self.axis,
+                "momentum": self.momentum,
+                "synchronized": self.synchronized,
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(
+                    self.moving_variance_initializer
+                ),
+            }
+        )
         return config
 
 
@@ -273,13 +357,33 @@ class LayerNormalization(_Normalization):
     `bias`, as in `nn.LayerNorm`); only `gamma` with rms_scaling.
     """
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
-                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
-                 **kwargs):
-        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
-                         beta_regularizer, gamma_regularizer, beta_constraint,
-                         gamma_constraint, **kwargs)
+    def __init__(
+        self,
+        axis=-1,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        rms_scaling=False,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            epsilon,
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+            **kwargs,
+        )
         self.axis = _check_axis(axis, allow_list=True)
         self.rms_scaling = bool(rms_scaling)
 
@@ -289,7 +393,8 @@ class LayerNormalization(_Normalization):
         if len(set(self._axes)) != len(self._axes):
             raise LayerCallError(
                 f"LayerNormalization layer '{self.name}' got the same axis twice: "
-                f"axis={self.axis} for input shape {tuple(input_shape)}.")
+                f"axis={self.axis} for input shape {tuple(input_shape)}."
+            )
         rank = len(input_shape)
         shape = tuple(input_shape[a] for a in self._axes)
         if self.rms_scaling:
@@ -298,7 +403,8 @@ class LayerNormalization(_Normalization):
             self._add_gamma_beta(shape)
         # The trailing axes in order: PyTorch's fused layer_norm computes exactly this.
         self._fused = not self.rms_scaling and self._axes == list(
-            range(rank - len(self._axes), rank))
+            range(rank - len(self._axes), rank)
+        )
         self._broadcast = [1] * rank
         for a in self._axes:
             self._broadcast[a] = input_shape[a]
@@ -306,8 +412,9 @@ class LayerNormalization(_Normalization):
     def forward(self, inputs):
         x = inputs.float() if inputs.dtype in _HALF else inputs
         if self._fused:
-            out = F.layer_norm(x, x.shape[x.dim() - len(self._axes):], self.weight, self.bias,
-                               self.epsilon)
+            out = F.layer_norm(
+                x, x.shape[x.dim() - len(self._axes) :], self.weight, self.bias, self.epsilon
+            )
         elif self.rms_scaling:
             variance = torch.var(x, dim=self._axes, correction=0, keepdim=True)
             out = x * torch.rsqrt(variance + self.epsilon) * self.weight.reshape(self._broadcast)
@@ -341,18 +448,42 @@ class GroupNormalization(_Normalization):
     Weights: `gamma`, `beta` `(channels,)` (stored as `weight`, `bias`).
     """
 
-    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
-                 **kwargs):
-        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
-                         beta_regularizer, gamma_regularizer, beta_constraint,
-                         gamma_constraint, **kwargs)
-        if not isinstance(groups, int) or isinstance(groups, bool) or (
-                groups <= 0 and groups != -1):
+    def __init__(
+        self,
+        groups=32,
+        axis=-1,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            epsilon,
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+            **kwargs,
+        )
+        if (
+            not isinstance(groups, int)
+            or isinstance(groups, bool)
+            or (groups <= 0 and groups != -1)
+        ):
             raise ValueError(
                 f"`groups` must be a positive integer, or -1 (one group per channel). "
-                f"Received: groups={groups!r}")
+                f"Received: groups={groups!r}"
+            )
         self.groups = groups
         self.axis = _check_axis(axis, allow_list=False)
 
@@ -364,7 +495,8 @@ class GroupNormalization(_Normalization):
             raise LayerCallError(
                 f"GroupNormalization layer '{self.name}': groups={self.groups} must divide the "
                 f"{channels} channels of its input of shape {tuple(input_shape)}. Use a "
-                f"divisor of {channels}.")
+                f"divisor of {channels}."
+            )
         self._add_gamma_beta((channels,))
 
     def forward(self, inputs):

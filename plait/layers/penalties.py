@@ -3,6 +3,7 @@
 `Layer.regularization_losses()`) and the config entries of a layer's regularizers and
 constraints.
 """
+
 import torch
 
 from plait import constraints, regularizers
@@ -41,11 +42,13 @@ def weight_penalty_config(layer, weights=("kernel", "bias")):
     config = {}
     for weight in weights:
         config[f"{weight}_regularizer"] = regularizers.serialize(
-            getattr(layer, f"{weight}_regularizer"))
+            getattr(layer, f"{weight}_regularizer")
+        )
     config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
     for weight in weights:
         config[f"{weight}_constraint"] = constraints.serialize(
-            getattr(layer, f"{weight}_constraint"))
+            getattr(layer, f"{weight}_constraint")
+        )
     return config
 
 

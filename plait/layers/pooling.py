@@ -1,5 +1,6 @@
 """Pooling over channels-last data: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D,
 GlobalMaxPooling1D/2D/3D, GlobalAveragePooling1D/2D/3D."""
+
 import torch
 import torch.nn.functional as F
 
@@ -9,12 +10,32 @@ from plait.serialization import register_serializable
 from plait.utils import conv_utils
 
 __all__ = [
-    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
-    "AvgPool3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-    "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
-    "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D",
-    "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalPooling", "MaxPool1D", "MaxPool2D",
-    "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Pooling"
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "AvgPool3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "GlobalPooling",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPool3D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "Pooling",
 ]
 
 # torch's own ops: F.max_pool*d are Python wrappers (return_indices dispatch) around them.
@@ -42,7 +63,8 @@ class Pooling(Layer):
         super().__init__(**kwargs)
         self.pool_size = conv_utils.normalize_tuple(pool_size, self.rank, "pool_size")
         self.strides = conv_utils.normalize_tuple(
-            self.pool_size if strides is None else strides, self.rank, "strides")
+            self.pool_size if strides is None else strides, self.rank, "strides"
+        )
         self.padding = conv_utils.normalize_padding(padding)
         self.data_format = conv_utils.normalize_data_format(data_format)
         self._channels_last = self.data_format == "channels_last"
@@ -70,40 +92,63 @@ class Pooling(Layer):
     def compute_output_shape(self, input_shape):
         check_rank(self, input_shape, self.rank)
         spatial = input_shape[1:-1] if self._channels_last else input_shape[2:]
-        out = tuple(conv_utils.output_length(n, k, self.padding, s)
-                    for n, k, s in zip(spatial, self.pool_size, self.strides))
+        out = tuple(
+            conv_utils.output_length(n, k, self.padding, s)
+            for n, k, s in zip(spatial, self.pool_size, self.strides)
+        )
         if any(o == 0 for o in out):
             raise ValueError(
                 f"pool_size {self.pool_size} is larger than the input's spatial size "
-                f"{tuple(spatial)} with padding='valid'")
+                f"{tuple(spatial)} with padding='valid'"
+            )
         if self._channels_last:
             return (input_shape[0],) + out + (input_shape[-1],)
         return (input_shape[0], input_shape[1]) + out
 
     def get_config(self):
         config = super().get_config()
-        config.update({"pool_size": list(self.pool_size), "strides": list(self.strides),
-                       "padding": self.padding, "data_format": self.data_format})
+        config.update(
+            {
+                "pool_size": list(self.pool_size),
+                "strides": list(self.strides),
+                "padding": self.padding,
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
 def _pooling(name, rank, mode, doc):
-    cls = type(name, (Pooling,), {"rank": rank, "mode": mode, "__doc__": doc,
-                                  "__module__": __name__})
+    cls = type(
+        name, (Pooling,), {"rank": rank, "mode": mode, "__doc__": doc, "__module__": __name__}
+    )
     return register_serializable(package="plait")(cls)
 
 
 MaxPooling1D = _pooling("MaxPooling1D", 1, "max", "Max pooling over `(batch, steps, channels)`.")
-MaxPooling2D = _pooling("MaxPooling2D", 2, "max", """Max pooling over `(batch, rows, cols, channels)`.
+MaxPooling2D = _pooling(
+    "MaxPooling2D",
+    2,
+    "max",
+    """Max pooling over `(batch, rows, cols, channels)`.
 
     >>> x = Input(shape=(61, 61, 32))
     >>> MaxPooling2D(pool_size=(2, 2))(x).shape
     (None, 30, 30, 32)
-""")
-MaxPooling3D = _pooling("MaxPooling3D", 3, "max", "Max pooling over `(batch, d1, d2, d3, channels)`.")
-AveragePooling1D = _pooling("AveragePooling1D", 1, "avg", "Average pooling over `(batch, steps, channels)`.")
-AveragePooling2D = _pooling("AveragePooling2D", 2, "avg", "Average pooling over `(batch, rows, cols, channels)`.")
-AveragePooling3D = _pooling("AveragePooling3D", 3, "avg", "Average pooling over `(batch, d1, d2, d3, channels)`.")
+""",
+)
+MaxPooling3D = _pooling(
+    "MaxPooling3D", 3, "max", "Max pooling over `(batch, d1, d2, d3, channels)`."
+)
+AveragePooling1D = _pooling(
+    "AveragePooling1D", 1, "avg", "Average pooling over `(batch, steps, channels)`."
+)
+AveragePooling2D = _pooling(
+    "AveragePooling2D", 2, "avg", "Average pooling over `(batch, rows, cols, channels)`."
+)
+AveragePooling3D = _pooling(
+    "AveragePooling3D", 3, "avg", "Average pooling over `(batch, d1, d2, d3, channels)`."
+)
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
 
@@ -157,12 +202,15 @@ class GlobalPooling(Layer):
 
 def _global(name, rank, mode):
     what = "Maximum" if mode == "max" else "Average"
-    doc = (f"{what} over the spatial axes of a {rank + 2}-D input: `(batch, *spatial, "
-           "channels)` -> `(batch, channels)` (keepdims=True keeps them with size 1).")
+    doc = (
+        f"{what} over the spatial axes of a {rank + 2}-D input: `(batch, *spatial, "
+        "channels)` -> `(batch, channels)` (keepdims=True keeps them with size 1)."
+    )
     if mode == "avg" and rank == 1:
         doc += " Call with `mask=` (batch, steps) to average over the unmasked steps only."
-    cls = type(name, (GlobalPooling,), {"rank": rank, "mode": mode, "__doc__": doc,
-                                        "__module__": __name__})
+    cls = type(
+        name, (GlobalPooling,), {"rank": rank, "mode": mode, "__doc__": doc, "__module__": __name__}
+    )
     return register_serializable(package="plait")(cls)
 
 
@@ -173,6 +221,12 @@ GlobalAveragePooling1D = _global("GlobalAveragePooling1D", 1, "avg")
 GlobalAveragePooling2D = _global("GlobalAveragePooling2D", 2, "avg")
 GlobalAveragePooling3D = _global("GlobalAveragePooling3D", 3, "avg")
 GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
-    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+)
 GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
-    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+)

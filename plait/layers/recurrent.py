@@ -20,6 +20,7 @@ before the first unmasked step), or zeros with `zero_output_for_mask=True` (whic
 Dropout (`dropout` on the inputs, `recurrent_dropout` on the recurrent state) applies only in
 training, with one mask per call shared by all time steps, as in Keras.
 """
+
 import torch
 import torch.nn.functional as F
 
@@ -32,9 +33,7 @@ from plait.utils import nest
 from plait.utils.random import device_generator
 from plait.utils.validation import check_rate as _check_rate
 
-__all__ = [
-    "GRU", "LSTM", "SimpleRNN", "check_sequence_input"
-]
+__all__ = ["GRU", "LSTM", "SimpleRNN", "check_sequence_input"]
 
 
 def check_sequence_input(layer, input_shape):
@@ -43,16 +42,19 @@ def check_sequence_input(layer, input_shape):
         raise LayerCallError(
             f"{type(layer).__name__} layer '{layer.name}' takes one input tensor (batch, "
             f"timesteps, features); received several: {input_shape}. Pass initial states "
-            "as `initial_state=[...]`.")
+            "as `initial_state=[...]`."
+        )
     if len(input_shape) != 3:
         raise LayerCallError(
             f"{type(layer).__name__} layer '{layer.name}' expects a 3-D input (batch, "
             f"timesteps, features); received an input of shape {tuple(input_shape)}. "
-            "For a single feature per step, give Input(shape=(timesteps, 1)).")
+            "For a single feature per step, give Input(shape=(timesteps, 1))."
+        )
     if input_shape[-1] is None:
         raise LayerCallError(
             f"The feature dimension of the input to {type(layer).__name__} layer "
-            f"'{layer.name}' must be known. Received: input_shape={tuple(input_shape)}")
+            f"'{layer.name}' must be known. Received: input_shape={tuple(input_shape)}"
+        )
 
 
 def _is_shape(value):
@@ -72,7 +74,7 @@ class _UnitForgetBias(initializers.Initializer):
 
     def __call__(self, shape, dtype=None, device=None):
         bias = self.base(shape, dtype=dtype, device=device)
-        bias[self.units:2 * self.units] = 1.0
+        bias[self.units : 2 * self.units] = 1.0
         return bias
 
 
@@ -83,8 +85,7 @@ class _GateSpec(WeightSpec):
     __slots__ = ("units", "axis")
 
     def __init__(self, spec, units, axis):
-        super().__init__(spec.keras_name, spec.attr, spec.perm, spec.regularizer,
-                         spec.constraint)
+        super().__init__(spec.keras_name, spec.attr, spec.perm, spec.regularizer, spec.constraint)
         self.units, self.axis = units, axis
 
     def _swap(self, tensor):
@@ -128,11 +129,32 @@ class _RNN(Layer):
         compile (bench/)."""
         return not self._fused
 
-    def __init__(self, units, activation, use_bias, kernel_initializer, recurrent_initializer,
-                 bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
-                 activity_regularizer, kernel_constraint, recurrent_constraint,
-                 bias_constraint, dropout, recurrent_dropout, seed, return_sequences,
-                 return_state, go_backwards, stateful, unroll, zero_output_for_mask, **kwargs):
+    def __init__(
+        self,
+        units,
+        activation,
+        use_bias,
+        kernel_initializer,
+        recurrent_initializer,
+        bias_initializer,
+        kernel_regularizer,
+        recurrent_regularizer,
+        bias_regularizer,
+        activity_regularizer,
+        kernel_constraint,
+        recurrent_constraint,
+        bias_constraint,
+        dropout,
+        recurrent_dropout,
+        seed,
+        return_sequences,
+        return_state,
+        go_backwards,
+        stateful,
+        unroll,
+        zero_output_for_mask,
+        **kwargs,
+    ):
         kwargs.pop("implementation", None)  # Keras's choice of kernel split; one here
         use_cudnn = kwargs.pop("use_cudnn", "auto")  # Keras 3's switch; PyTorch decides
         super().__init__(**kwargs)
@@ -140,14 +162,15 @@ class _RNN(Layer):
             raise ValueError(f"`units` must be a positive integer. Received: units={units!r}")
         if use_cudnn not in ("auto", True, False):
             raise ValueError(
-                "`use_cudnn` must be one of 'auto', True, False. "
-                f"Received: use_cudnn={use_cudnn!r}")
+                f"`use_cudnn` must be one of 'auto', True, False. Received: use_cudnn={use_cudnn!r}"
+            )
         if stateful:
             raise ValueError(
                 f"{type(self).__name__} does not support stateful=True in plait: states are "
                 "not carried from one batch to the next. Pass the last states explicitly "
                 "(return_state=True, then initial_state=[...] on the next call). "
-                f"Received: stateful={stateful!r}")
+                f"Received: stateful={stateful!r}"
+            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
         self.units = units
@@ -177,18 +200,34 @@ class _RNN(Layer):
     # ----------------------------------------------------------------- weights
     def _add_kernels(self, features, gates):
         units = self.units
-        self.add_weight("kernel", (features, gates * units), self.kernel_initializer,
-                        attr="weight_ih", layout=(1, 0), regularizer=self.kernel_regularizer,
-                        constraint=self.kernel_constraint)
-        self.add_weight("recurrent_kernel", (units, gates * units), self.recurrent_initializer,
-                        attr="weight_hh", layout=(1, 0),
-                        regularizer=self.recurrent_regularizer,
-                        constraint=self.recurrent_constraint)
+        self.add_weight(
+            "kernel",
+            (features, gates * units),
+            self.kernel_initializer,
+            attr="weight_ih",
+            layout=(1, 0),
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.add_weight(
+            "recurrent_kernel",
+            (units, gates * units),
+            self.recurrent_initializer,
+            attr="weight_hh",
+            layout=(1, 0),
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
 
     def _add_bias(self, shape, initializer):
         if self.use_bias:
-            self.add_weight("bias", shape, initializer, regularizer=self.bias_regularizer,
-                            constraint=self.bias_constraint)
+            self.add_weight(
+                "bias",
+                shape,
+                initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         else:
             self.register_parameter("bias", None)
 
@@ -197,7 +236,8 @@ class _RNN(Layer):
             if spec.attr == attr:
                 return spec.to_keras(getattr(self, attr))
         raise ValueError(
-            f"Layer '{self.name}' has no weight '{attr}' yet: it is built on its first call.")
+            f"Layer '{self.name}' has no weight '{attr}' yet: it is built on its first call."
+        )
 
     @property
     def kernel(self):
@@ -227,8 +267,7 @@ class _RNN(Layer):
             sequence, states = self._run_fused(x, states)
             last = states[0]
         else:
-            sequence, last, states = self._run_loop(x, states, mask, input_masks,
-                                                    recurrent_masks)
+            sequence, last, states = self._run_loop(x, states, mask, input_masks, recurrent_masks)
         output = sequence if self.return_sequences else last
         if self.return_state:
             return [output] + list(states)
@@ -238,8 +277,9 @@ class _RNN(Layer):
         if initial_state is None:
             zeros = x.new_zeros(x.shape[0], self.units)
             return [zeros] * self._num_states
-        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
-            initial_state]
+        states = (
+            list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        )
         if len(states) != self._num_states:
             raise ValueError(self._state_count_message(states))
         return [s.to(x.dtype) for s in states]
@@ -305,40 +345,51 @@ class _RNN(Layer):
                 raise LayerCallError(
                     f"The mask of {type(self).__name__} layer '{self.name}' must be "
                     f"(batch, timesteps) for an input of shape {tuple(input_shapes)}. "
-                    f"Received: mask of shape {mask.shape}")
+                    f"Received: mask of shape {mask.shape}"
+                )
         return super()._output_specs(args, kwargs, input_shapes, where)
 
     def check_initial_state(self, initial_state, input_shape):
         """Raise a LayerCallError unless `initial_state` holds this layer's states, each
         `(batch, units)`."""
-        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
-            initial_state]
+        states = (
+            list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        )
         if len(states) != self._num_states:
             raise LayerCallError(self._state_count_message(states))
         for name, state in zip(self._state_names, states):
-            shape = tuple(state.shape) if isinstance(state, (SymbolicTensor, torch.Tensor)) \
-                else None
+            shape = (
+                tuple(state.shape) if isinstance(state, (SymbolicTensor, torch.Tensor)) else None
+            )
             batch = input_shape[0]
-            if (shape is None or len(shape) != 2 or shape[1] != self.units
-                    or (None not in (shape[0], batch) and shape[0] != batch)):
+            if (
+                shape is None
+                or len(shape) != 2
+                or shape[1] != self.units
+                or (None not in (shape[0], batch) and shape[0] != batch)
+            ):
                 raise LayerCallError(
                     f"Initial state '{name}' of {type(self).__name__} layer '{self.name}' "
                     f"must have shape (batch, {self.units}) for an input of shape "
-                    f"{tuple(input_shape)}. Received: initial_state entry of shape {shape}")
+                    f"{tuple(input_shape)}. Received: initial_state entry of shape {shape}"
+                )
 
     def _state_count_message(self, states):
         names = ", ".join(self._state_names)
-        return (f"{type(self).__name__} layer '{self.name}' takes {self._num_states} initial "
-                f"state tensor(s) [{names}], each (batch, {self.units}); received "
-                f"{len(states)}. Received: initial_state="
-                f"{[_shape_of(s) for s in states]}")
+        return (
+            f"{type(self).__name__} layer '{self.name}' takes {self._num_states} initial "
+            f"state tensor(s) [{names}], each (batch, {self.units}); received "
+            f"{len(states)}. Received: initial_state="
+            f"{[_shape_of(s) for s in states]}"
+        )
 
     def compute_output_shape(self, input_shape):
         check_sequence_input(self, input_shape)
         if input_shape[-1] != self.weight_ih.shape[1]:
             raise ValueError(
                 f"its kernel takes {self.weight_ih.shape[1]} features per step, but the input "
-                f"has {input_shape[-1]}")
+                f"has {input_shape[-1]}"
+            )
         batch = input_shape[0]
         out = (batch, input_shape[1], self.units) if self.return_sequences else (batch, self.units)
         if self.return_state:
@@ -366,17 +417,19 @@ class _RNN(Layer):
 
     def _rnn_config(self):
         config = weight_penalty_config(self, ("kernel", "recurrent", "bias"))
-        config.update({
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
-            "return_sequences": self.return_sequences,
-            "return_state": self.return_state,
-            "go_backwards": self.go_backwards,
-            "stateful": self.stateful,
-            "unroll": self.unroll,
-            "zero_output_for_mask": self.zero_output_for_mask,
-        })
+        config.update(
+            {
+                "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout,
+                "seed": self.seed,
+                "return_sequences": self.return_sequences,
+                "return_state": self.return_state,
+                "go_backwards": self.go_backwards,
+                "stateful": self.stateful,
+                "unroll": self.unroll,
+                "zero_output_for_mask": self.zero_output_for_mask,
+            }
+        )
         return config
 
 
@@ -432,22 +485,60 @@ class SimpleRNN(_RNN):
         (None, 4)
     """
 
-    def __init__(self, units, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
-                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, zero_output_for_mask=False,
-                 **kwargs):
-        super().__init__(units, activation, use_bias, kernel_initializer,
-                         recurrent_initializer, bias_initializer, kernel_regularizer,
-                         recurrent_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-                         recurrent_dropout, seed, return_sequences, return_state, go_backwards,
-                         stateful, unroll, zero_output_for_mask, **kwargs)
-        self._kernel_fn = {activations.tanh: torch.rnn_tanh,
-                           activations.relu: torch.rnn_relu}.get(self.activation)
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        zero_output_for_mask=False,
+        **kwargs,
+    ):
+        super().__init__(
+            units,
+            activation,
+            use_bias,
+            kernel_initializer,
+            recurrent_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            recurrent_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            recurrent_constraint,
+            bias_constraint,
+            dropout,
+            recurrent_dropout,
+            seed,
+            return_sequences,
+            return_state,
+            go_backwards,
+            stateful,
+            unroll,
+            zero_output_for_mask,
+            **kwargs,
+        )
+        self._kernel_fn = {activations.tanh: torch.rnn_tanh, activations.relu: torch.rnn_relu}.get(
+            self.activation
+        )
         self._fused = self._kernel_fn is not None
 
     def build(self, input_shape):
@@ -455,15 +546,25 @@ class SimpleRNN(_RNN):
         self._add_kernels(input_shape[-1], 1)
         self._add_bias((self.units,), self.bias_initializer)
         # PyTorch's kernel adds two biases; Keras has one, so the second is zero.
-        self.register_buffer("_zero_bias", torch.zeros(self.units, device=self.weight_ih.device),
-                             persistent=False)
+        self.register_buffer(
+            "_zero_bias", torch.zeros(self.units, device=self.weight_ih.device), persistent=False
+        )
 
     def _run_fused(self, x, states):
         params = [self.weight_ih, self.weight_hh]
         if self.bias is not None:
             params += [self.bias, self._zero_bias]
-        outputs, h = self._kernel_fn(x, states[0].unsqueeze(0), params, self.bias is not None,
-                                     1, 0.0, torch.is_grad_enabled(), False, True)
+        outputs, h = self._kernel_fn(
+            x,
+            states[0].unsqueeze(0),
+            params,
+            self.bias is not None,
+            1,
+            0.0,
+            torch.is_grad_enabled(),
+            False,
+            True,
+        )
         return outputs, [h[0]]
 
     def _cell(self, projected, states, recurrent_masks):
@@ -507,26 +608,67 @@ class GRU(_RNN):
         (None, 10, 4)
     """
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
-                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, reset_after=True,
-                 zero_output_for_mask=False, **kwargs):
-        super().__init__(units, activation, use_bias, kernel_initializer,
-                         recurrent_initializer, bias_initializer, kernel_regularizer,
-                         recurrent_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-                         recurrent_dropout, seed, return_sequences, return_state, go_backwards,
-                         stateful, unroll, zero_output_for_mask, **kwargs)
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        reset_after=True,
+        zero_output_for_mask=False,
+        **kwargs,
+    ):
+        super().__init__(
+            units,
+            activation,
+            use_bias,
+            kernel_initializer,
+            recurrent_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            recurrent_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            recurrent_constraint,
+            bias_constraint,
+            dropout,
+            recurrent_dropout,
+            seed,
+            return_sequences,
+            return_state,
+            go_backwards,
+            stateful,
+            unroll,
+            zero_output_for_mask,
+            **kwargs,
+        )
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = bool(reset_after)
         # PyTorch's kernel computes exactly Keras's cell for these settings.
-        self._fused = (self.activation is activations.tanh
-                       and self.recurrent_activation is activations.sigmoid
-                       and self.reset_after)
+        self._fused = (
+            self.activation is activations.tanh
+            and self.recurrent_activation is activations.sigmoid
+            and self.reset_after
+        )
 
     def build(self, input_shape):
         check_sequence_input(self, input_shape)
@@ -548,8 +690,17 @@ class GRU(_RNN):
         params = [self.weight_ih, self.weight_hh]
         if self.bias is not None:
             params += [self.bias[0], self.bias[1]]
-        outputs, h = torch.gru(x, states[0].unsqueeze(0), params, self.bias is not None, 1,
-                               0.0, torch.is_grad_enabled(), False, True)
+        outputs, h = torch.gru(
+            x,
+            states[0].unsqueeze(0),
+            params,
+            self.bias is not None,
+            1,
+            0.0,
+            torch.is_grad_enabled(),
+            False,
+            True,
+        )
         return outputs, [h[0]]
 
     def _input_dropout_masks(self, x, training, count=1):
@@ -564,10 +715,17 @@ class GRU(_RNN):
         if input_masks is None or input_masks.dim() == 3:
             return super()._project_inputs(x, input_masks)
         bias = self._input_bias()
-        return torch.cat([
-            F.linear(x * input_masks[g], self.weight_ih[g * self.units:(g + 1) * self.units],
-                     None if bias is None else bias[g * self.units:(g + 1) * self.units])
-            for g in range(3)], dim=-1)
+        return torch.cat(
+            [
+                F.linear(
+                    x * input_masks[g],
+                    self.weight_ih[g * self.units : (g + 1) * self.units],
+                    None if bias is None else bias[g * self.units : (g + 1) * self.units],
+                )
+                for g in range(3)
+            ],
+            dim=-1,
+        )
 
     def _cell(self, projected, states, recurrent_masks):
         units, h = self.units, states[0]
@@ -624,25 +782,65 @@ class LSTM(_RNN):
     _num_states = 2
     _state_names = ("h", "c")
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
-                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
-                 return_state=False, go_backwards=False, stateful=False, unroll=False,
-                 zero_output_for_mask=False, **kwargs):
-        super().__init__(units, activation, use_bias, kernel_initializer,
-                         recurrent_initializer, bias_initializer, kernel_regularizer,
-                         recurrent_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-                         recurrent_dropout, seed, return_sequences, return_state, go_backwards,
-                         stateful, unroll, zero_output_for_mask, **kwargs)
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        unit_forget_bias=True,
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        zero_output_for_mask=False,
+        **kwargs,
+    ):
+        super().__init__(
+            units,
+            activation,
+            use_bias,
+            kernel_initializer,
+            recurrent_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            recurrent_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            recurrent_constraint,
+            bias_constraint,
+            dropout,
+            recurrent_dropout,
+            seed,
+            return_sequences,
+            return_state,
+            go_backwards,
+            stateful,
+            unroll,
+            zero_output_for_mask,
+            **kwargs,
+        )
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
         # PyTorch's kernel computes exactly Keras's cell when the activations are the defaults.
-        self._fused = (self.activation is activations.tanh
-                       and self.recurrent_activation is activations.sigmoid)
+        self._fused = (
+            self.activation is activations.tanh and self.recurrent_activation is activations.sigmoid
+        )
 
     def build(self, input_shape):
         check_sequence_input(self, input_shape)
@@ -653,8 +851,9 @@ class LSTM(_RNN):
             init = _UnitForgetBias(init, units)
         self._add_bias((4 * units,), init)
         # PyTorch's kernel adds two biases; Keras has one, so the second is zero.
-        self.register_buffer("_zero_bias", torch.zeros(4 * units, device=self.weight_ih.device),
-                             persistent=False)
+        self.register_buffer(
+            "_zero_bias", torch.zeros(4 * units, device=self.weight_ih.device), persistent=False
+        )
 
     def _run_fused(self, x, states):
         h0, c0 = states
@@ -662,9 +861,17 @@ class LSTM(_RNN):
         if self.bias is not None:
             params += [self.bias, self._zero_bias]
         # train=True whenever gradients flow: cuDNN keeps what its backward needs only then.
-        outputs, h, c = torch.lstm(x, (h0.unsqueeze(0), c0.unsqueeze(0)), params,
-                                   self.bias is not None, 1, 0.0, torch.is_grad_enabled(),
-                                   False, True)
+        outputs, h, c = torch.lstm(
+            x,
+            (h0.unsqueeze(0), c0.unsqueeze(0)),
+            params,
+            self.bias is not None,
+            1,
+            0.0,
+            torch.is_grad_enabled(),
+            False,
+            True,
+        )
         return outputs, [h[0], c[0]]
 
     def _cell(self, projected, states, recurrent_masks):

@@ -4,6 +4,7 @@ ActivityRegularization.
 The noise layers take `forward(inputs, training=None)`: they are the identity unless
 training (`training=None` follows the module's mode, eval by default; `fit` trains).
 """
+
 import math
 
 import torch
@@ -19,8 +20,13 @@ from plait.utils.random import device_generator
 from plait.utils.validation import check_rate as _check_rate, check_seed as _check_seed
 
 __all__ = [
-    "ActivityRegularization", "Dropout", "GaussianDropout", "GaussianNoise",
-    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"
+    "ActivityRegularization",
+    "Dropout",
+    "GaussianDropout",
+    "GaussianNoise",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
 ]
 
 
@@ -66,7 +72,8 @@ class Dropout(_RandomLayer):
             if not all(d is None or (isinstance(d, int) and d > 0) for d in noise_shape):
                 raise ValueError(
                     "`noise_shape` must be a tuple of positive ints or None. "
-                    f"Received: noise_shape={noise_shape}")
+                    f"Received: noise_shape={noise_shape}"
+                )
         self.noise_shape = noise_shape
 
     def build(self, input_shape):
@@ -74,7 +81,8 @@ class Dropout(_RandomLayer):
             raise LayerCallError(
                 f"Dropout layer '{self.name}' has noise_shape={self.noise_shape}, of rank "
                 f"{len(self.noise_shape)}, but its input has shape {tuple(input_shape)}. Give "
-                "noise_shape the input's rank (None for the sizes to keep).")
+                "noise_shape the input's rank (None for the sizes to keep)."
+            )
 
     def forward(self, inputs, training=None):
         if not self._is_training(training) or self.rate == 0:
@@ -89,9 +97,13 @@ class Dropout(_RandomLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"rate": self.rate, "seed": self.seed,
-                       "noise_shape": None if self.noise_shape is None else list(
-                           self.noise_shape)})
+        config.update(
+            {
+                "rate": self.rate,
+                "seed": self.seed,
+                "noise_shape": None if self.noise_shape is None else list(self.noise_shape),
+            }
+        )
         return config
 
 
@@ -116,7 +128,8 @@ class _SpatialDropout(_RandomLayer):
             raise LayerCallError(
                 f"{type(self).__name__} layer '{self.name}' expects a {self.rank + 2}-D input "
                 f"(batch, *spatial, channels); received an input of shape "
-                f"{tuple(input_shape)}.")
+                f"{tuple(input_shape)}."
+            )
 
     def forward(self, inputs, training=None):
         if not self._is_training(training) or self.rate == 0:
@@ -139,6 +152,7 @@ class _SpatialDropout(_RandomLayer):
 class SpatialDropout1D(_SpatialDropout):
     """Dropout of whole feature channels of `(batch, steps, channels)`: a dropped channel
     is 0 at every step (Tompson et al., 2015). Args: rate, seed."""
+
     rank = 1
 
     def __init__(self, rate, seed=None, **kwargs):
@@ -151,6 +165,7 @@ class SpatialDropout2D(_SpatialDropout):
 
     Args: rate, data_format ('channels_last' default, or 'channels_first'), seed.
     """
+
     rank = 2
 
 
@@ -160,6 +175,7 @@ class SpatialDropout3D(_SpatialDropout):
 
     Args: rate, data_format ('channels_last' default, or 'channels_first'), seed.
     """
+
     rank = 3
 
 
@@ -173,15 +189,15 @@ class GaussianNoise(_RandomLayer):
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or stddev < 0:
-            raise ValueError(
-                f"`stddev` must be a non-negative float. Received: stddev={stddev!r}")
+            raise ValueError(f"`stddev` must be a non-negative float. Received: stddev={stddev!r}")
         self.stddev = float(stddev)
 
     def forward(self, inputs, training=None):
         if not self._is_training(training) or self.stddev == 0:
             return inputs
-        noise = torch.empty_like(inputs).normal_(0.0, self.stddev,
-                                                 generator=self._generator(inputs.device))
+        noise = torch.empty_like(inputs).normal_(
+            0.0, self.stddev, generator=self._generator(inputs.device)
+        )
         return inputs + noise
 
     def get_config(self):
@@ -204,14 +220,16 @@ class GaussianDropout(_RandomLayer):
         if self.rate == 1:
             raise ValueError(
                 "GaussianDropout's `rate` must be below 1 (its noise has standard deviation "
-                "sqrt(rate / (1 - rate))). Received: rate=1")
+                "sqrt(rate / (1 - rate))). Received: rate=1"
+            )
 
     def forward(self, inputs, training=None):
         if not self._is_training(training) or self.rate == 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = torch.empty_like(inputs).normal_(1.0, stddev,
-                                                 generator=self._generator(inputs.device))
+        noise = torch.empty_like(inputs).normal_(
+            1.0, stddev, generator=self._generator(inputs.device)
+        )
         return inputs * noise
 
     def get_config(self):

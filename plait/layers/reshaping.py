@@ -1,5 +1,6 @@
 """Reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D/3D,
 Cropping1D/2D/3D, UpSampling1D/2D/3D."""
+
 import math
 
 import torch.nn.functional as F
@@ -10,9 +11,22 @@ from plait.serialization import register_serializable
 from plait.utils import conv_utils
 
 __all__ = [
-    "Cropping", "Cropping1D", "Cropping2D", "Cropping3D", "Flatten", "Permute",
-    "RepeatVector", "Reshape", "UpSampling", "UpSampling1D", "UpSampling2D", "UpSampling3D",
-    "ZeroPadding", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"
+    "Cropping",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "Flatten",
+    "Permute",
+    "RepeatVector",
+    "Reshape",
+    "UpSampling",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
 ]
 
 
@@ -66,17 +80,22 @@ class Reshape(Layer):
         if isinstance(target_shape, int) or not isinstance(target_shape, (list, tuple)):
             raise TypeError(
                 "`target_shape` must be a tuple of ints, e.g. (3, 4) or (-1,). "
-                f"Received: target_shape={target_shape!r}")
+                f"Received: target_shape={target_shape!r}"
+            )
         target_shape = tuple(target_shape)
-        if not all(isinstance(d, int) and not isinstance(d, bool) and (d > 0 or d == -1)
-                   for d in target_shape):
+        if not all(
+            isinstance(d, int) and not isinstance(d, bool) and (d > 0 or d == -1)
+            for d in target_shape
+        ):
             raise ValueError(
                 "`target_shape` must hold positive ints and at most one -1. "
-                f"Received: target_shape={target_shape}")
+                f"Received: target_shape={target_shape}"
+            )
         if target_shape.count(-1) > 1:
             raise ValueError(
                 "`target_shape` may hold at most one -1 (the one inferred dimension). "
-                f"Received: target_shape={target_shape}")
+                f"Received: target_shape={target_shape}"
+            )
         self.target_shape = target_shape
 
     def forward(self, inputs):
@@ -97,9 +116,9 @@ class Reshape(Layer):
                 f"Reshape cannot turn samples of shape {sample} ({size} values) into "
                 f"target_shape={self.target_shape} ({known} values"
                 f"{' times the -1 dimension' if -1 in self.target_shape else ''}): the number "
-                "of values must stay the same. Fix target_shape.")
-        return (input_shape[0],) + tuple(size // known if d == -1 else d
-                                         for d in self.target_shape)
+                "of values must stay the same. Fix target_shape."
+            )
+        return (input_shape[0],) + tuple(size // known if d == -1 else d for d in self.target_shape)
 
     def get_config(self):
         config = super().get_config()
@@ -123,7 +142,8 @@ class Permute(Layer):
         if sorted(dims) != list(range(1, len(dims) + 1)):
             raise ValueError(
                 "`dims` must be a permutation of 1, 2, ..., n (1-based: the batch axis 0 "
-                f"stays in place). Received: dims={dims}")
+                f"stays in place). Received: dims={dims}"
+            )
         self.dims = dims
 
     def build(self, input_shape):
@@ -131,7 +151,8 @@ class Permute(Layer):
             raise LayerCallError(
                 f"Permute layer '{self.name}' with dims={self.dims} expects a "
                 f"{len(self.dims) + 1}-D input; received an input of shape "
-                f"{tuple(input_shape)}.")
+                f"{tuple(input_shape)}."
+            )
 
     def forward(self, inputs):
         return inputs.permute((0,) + self.dims)
@@ -159,7 +180,8 @@ class RepeatVector(Layer):
         if len(input_shape) != 2:
             raise LayerCallError(
                 f"RepeatVector layer '{self.name}' expects a 2-D input (batch, features); "
-                f"received an input of shape {tuple(input_shape)}.")
+                f"received an input of shape {tuple(input_shape)}."
+            )
 
     def forward(self, inputs):
         return inputs.unsqueeze(1).expand(-1, self.n, -1).contiguous()
@@ -176,6 +198,7 @@ class RepeatVector(Layer):
 def _normalize_pairs(value, rank, name):
     """`value` as `rank` (before, after) pairs: an int (everywhere), `rank` ints (symmetric
     per axis), `rank` pairs, or, for rank 1, one pair."""
+
     def is_int(v):
         return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
@@ -186,13 +209,16 @@ def _normalize_pairs(value, rank, name):
         return (items,)
     if len(items) == rank and all(is_int(v) for v in items):
         return tuple((v, v) for v in items)
-    if len(items) == rank and all(isinstance(p, (list, tuple)) and len(p) == 2 and all(
-            is_int(v) for v in p) for p in items):
+    if len(items) == rank and all(
+        isinstance(p, (list, tuple)) and len(p) == 2 and all(is_int(v) for v in p) for p in items
+    ):
         return tuple(tuple(p) for p in items)
-    forms = "an int or a pair of ints (before, after)" if rank == 1 else (
-        f"an int, a tuple of {rank} ints, or a tuple of {rank} (before, after) pairs")
-    raise ValueError(
-        f"`{name}` must be {forms}, all non-negative. Received: {name}={value!r}")
+    forms = (
+        "an int or a pair of ints (before, after)"
+        if rank == 1
+        else (f"an int, a tuple of {rank} ints, or a tuple of {rank} (before, after) pairs")
+    )
+    raise ValueError(f"`{name}` must be {forms}, all non-negative. Received: {name}={value!r}")
 
 
 class _Spatial(Layer):
@@ -277,7 +303,8 @@ class Cropping(_Spatial):
                 if before + after >= out[axis]:
                     raise ValueError(
                         f"cropping={self._pairs_config(self.cropping)} removes all of axis "
-                        f"{axis} (size {out[axis]}); crop less than the input's size")
+                        f"{axis} (size {out[axis]}); crop less than the input's size"
+                    )
                 out[axis] -= before + after
         return tuple(out)
 
@@ -305,7 +332,8 @@ class UpSampling(_Spatial):
         if interpolation not in self.interpolations:
             raise ValueError(
                 f"`interpolation` must be one of {list(self.interpolations)}. "
-                f"Received: interpolation={interpolation!r}")
+                f"Received: interpolation={interpolation!r}"
+            )
         self.interpolation = interpolation
 
     def forward(self, inputs):
@@ -340,11 +368,16 @@ def _spatial_layer(base, name, rank, doc, **attrs):
 
 
 ZeroPadding1D = _spatial_layer(
-    ZeroPadding, "ZeroPadding1D", 1,
+    ZeroPadding,
+    "ZeroPadding1D",
+    1,
     "Zero-padding of the steps of `(batch, steps, features)`: `ZeroPadding1D(padding=1)` "
-    "or `padding=(before, after)`.")
+    "or `padding=(before, after)`.",
+)
 ZeroPadding2D = _spatial_layer(
-    ZeroPadding, "ZeroPadding2D", 2,
+    ZeroPadding,
+    "ZeroPadding2D",
+    2,
     """Zero-padding of the rows and columns of `(batch, rows, cols, channels)`.
 
     `padding`: int, `(rows, cols)` (symmetric), or `((top, bottom), (left, right))`.
@@ -352,24 +385,35 @@ ZeroPadding2D = _spatial_layer(
         >>> x = Input(shape=(28, 28, 1))
         >>> ZeroPadding2D(((1, 2), (3, 4)))(x).shape
         (None, 31, 35, 1)
-    """)
+    """,
+)
 ZeroPadding3D = _spatial_layer(
-    ZeroPadding, "ZeroPadding3D", 3,
-    "Zero-padding of the three spatial axes of `(batch, d1, d2, d3, channels)`.")
+    ZeroPadding,
+    "ZeroPadding3D",
+    3,
+    "Zero-padding of the three spatial axes of `(batch, d1, d2, d3, channels)`.",
+)
 
 
 def _cropping_init(default):
     def __init__(self, cropping=default, data_format=None, **kwargs):
         Cropping.__init__(self, cropping, data_format, **kwargs)
+
     return __init__
 
 
 Cropping1D = _spatial_layer(
-    Cropping, "Cropping1D", 1,
+    Cropping,
+    "Cropping1D",
+    1,
     "Cropping of the steps of `(batch, steps, features)`: `cropping=(before, after)`, "
-    "default (1, 1).", __init__=_cropping_init((1, 1)))
+    "default (1, 1).",
+    __init__=_cropping_init((1, 1)),
+)
 Cropping2D = _spatial_layer(
-    Cropping, "Cropping2D", 2,
+    Cropping,
+    "Cropping2D",
+    2,
     """Cropping of the rows and columns of `(batch, rows, cols, channels)`.
 
     `cropping`: int, `(rows, cols)` (symmetric), or `((top, bottom), (left, right))`;
@@ -378,24 +422,39 @@ Cropping2D = _spatial_layer(
         >>> x = Input(shape=(28, 28, 3))
         >>> Cropping2D(((2, 2), (4, 4)))(x).shape
         (None, 24, 20, 3)
-    """, __init__=_cropping_init(((0, 0), (0, 0))))
+    """,
+    __init__=_cropping_init(((0, 0), (0, 0))),
+)
 Cropping3D = _spatial_layer(
-    Cropping, "Cropping3D", 3,
+    Cropping,
+    "Cropping3D",
+    3,
     "Cropping of the three spatial axes of `(batch, d1, d2, d3, channels)`.",
-    __init__=_cropping_init(((1, 1), (1, 1), (1, 1))))
+    __init__=_cropping_init(((1, 1), (1, 1), (1, 1))),
+)
 UpSampling1D = _spatial_layer(
-    UpSampling, "UpSampling1D", 1,
+    UpSampling,
+    "UpSampling1D",
+    1,
     "Repeats each step `size` times: `(batch, steps, features)` -> "
-    "`(batch, steps * size, features)`.")
+    "`(batch, steps * size, features)`.",
+)
 UpSampling2D = _spatial_layer(
-    UpSampling, "UpSampling2D", 2,
+    UpSampling,
+    "UpSampling2D",
+    2,
     """Upsamples rows and columns by `size` (int or `(rows, cols)`, default 2) with
     interpolation 'nearest' (repetition, default) or 'bilinear'.
 
         >>> x = Input(shape=(7, 7, 16))
         >>> UpSampling2D(size=(2, 3))(x).shape
         (None, 14, 21, 16)
-    """, interpolations=("nearest", "bilinear"))
+    """,
+    interpolations=("nearest", "bilinear"),
+)
 UpSampling3D = _spatial_layer(
-    UpSampling, "UpSampling3D", 3,
-    "Repeats the entries of the three spatial axes `size` times (nearest).")
+    UpSampling,
+    "UpSampling3D",
+    3,
+    "Repeats the entries of the three spatial axes `size` times (nearest).",
+)

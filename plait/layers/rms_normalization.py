@@ -3,6 +3,7 @@
 
     y = plait.layers.RMSNormalization()(x)
 """
+
 import torch
 import torch.nn.functional as F
 
@@ -41,8 +42,10 @@ class RMSNormalization(Layer):
         axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
         for axis in axes:
             if axis >= rank or axis < -rank:
-                raise ValueError(f"Axis {axis} is out of bounds for input shape "
-                                 f"{tuple(input_shape)}. Received: axis={self.axis}")
+                raise ValueError(
+                    f"Axis {axis} is out of bounds for input shape "
+                    f"{tuple(input_shape)}. Received: axis={self.axis}"
+                )
         if isinstance(self.axis, (list, tuple)):
             self.axis = sorted(self.axis)
         self._axes = sorted(a % rank for a in axes)

@@ -9,6 +9,7 @@ Cells keep Keras's weight layout and names (`kernel`, `recurrent_kernel`, `bias`
     cell = plait.layers.LSTMCell(32)
     y = plait.layers.RNN(cell, return_sequences=True)(x)      # (batch, steps, 32)
 """
+
 import inspect
 
 import torch
@@ -27,8 +28,7 @@ def _as_list(size):
 
 
 def _flat_sizes(state_size):
-    return list(nest.flatten(state_size)) if isinstance(state_size, (list, tuple)) \
-        else [state_size]
+    return list(nest.flatten(state_size)) if isinstance(state_size, (list, tuple)) else [state_size]
 
 
 def _output_size(cell):
@@ -51,17 +51,32 @@ class _Cell(Layer):
 
     _gates = 1
 
-    def __init__(self, units, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
-                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
-                 **kwargs):
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        **kwargs,
+    ):
         kwargs.pop("implementation", None)
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
-            raise ValueError("Received an invalid value for argument `units`, expected a "
-                             f"positive integer. Received: units={units!r}")
+            raise ValueError(
+                "Received an invalid value for argument `units`, expected a "
+                f"positive integer. Received: units={units!r}"
+            )
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -90,16 +105,30 @@ class _Cell(Layer):
 
     def _add_kernels(self, features):
         width = self._gates * self.units
-        self.add_weight("kernel", (features, width), self.kernel_initializer,
-                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.add_weight("recurrent_kernel", (self.units, width), self.recurrent_initializer,
-                        regularizer=self.recurrent_regularizer,
-                        constraint=self.recurrent_constraint)
+        self.add_weight(
+            "kernel",
+            (features, width),
+            self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.add_weight(
+            "recurrent_kernel",
+            (self.units, width),
+            self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
 
     def _add_bias(self, shape, initializer):
         if self.use_bias:
-            self.add_weight("bias", shape, initializer, regularizer=self.bias_regularizer,
-                            constraint=self.bias_constraint)
+            self.add_weight(
+                "bias",
+                shape,
+                initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         else:
             self.register_parameter("bias", None)
 
@@ -112,7 +141,8 @@ class _Cell(Layer):
         mask = self._masks.get(kind)
         if mask is None or mask.shape != like.shape:
             keep = torch.empty_like(like).bernoulli_(
-                1 - rate, generator=device_generator(self._generators, self.seed, like.device))
+                1 - rate, generator=device_generator(self._generators, self.seed, like.device)
+            )
             mask = self._masks[kind] = keep.div_(1 - rate)
         return mask
 
@@ -125,20 +155,25 @@ class _Cell(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "units": self.units, "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed})
+        config.update(
+            {
+                "units": self.units,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout,
+                "seed": self.seed,
+            }
+        )
         return config
 
 
@@ -161,10 +196,12 @@ _CELL_ARGS = """
 
 @register_serializable(package="plait")
 class SimpleRNNCell(_Cell):
-    __doc__ = ("One step of a fully connected RNN: `h = activation(x @ kernel + h_prev @ "
-               "recurrent_kernel + bias)`; its output is `h`.\n"
-               + _CELL_ARGS.format(extra="") +
-               "\n    Example:\n        >>> rnn = RNN(SimpleRNNCell(4))\n")
+    __doc__ = (
+        "One step of a fully connected RNN: `h = activation(x @ kernel + h_prev @ "
+        "recurrent_kernel + bias)`; its output is `h`.\n"
+        + _CELL_ARGS.format(extra="")
+        + "\n    Example:\n        >>> rnn = RNN(SimpleRNNCell(4))\n"
+    )
 
     def build(self, input_shape):
         self._add_kernels(input_shape[-1])
@@ -183,20 +220,39 @@ class SimpleRNNCell(_Cell):
 
 @register_serializable(package="plait")
 class LSTMCell(_Cell):
-    __doc__ = ("One step of a long short-term memory layer (Hochreiter, 1997), Keras's gate "
-               "order i, f, c, o: states `[h, c]`, output `h`.\n"
-               + _CELL_ARGS.format(extra='\n        recurrent_activation: default "sigmoid".'
-                                   "\n        unit_forget_bias: start the forget gate's "
-                                   "bias at 1. Default True.") +
-               "\n    Example:\n        >>> y = RNN(LSTMCell(8), return_sequences=True)(x)\n")
+    __doc__ = (
+        "One step of a long short-term memory layer (Hochreiter, 1997), Keras's gate "
+        "order i, f, c, o: states `[h, c]`, output `h`.\n"
+        + _CELL_ARGS.format(
+            extra='\n        recurrent_activation: default "sigmoid".'
+            "\n        unit_forget_bias: start the forget gate's "
+            "bias at 1. Default True."
+        )
+        + "\n    Example:\n        >>> y = RNN(LSTMCell(8), return_sequences=True)(x)\n"
+    )
     _gates = 4
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias=True, **kwargs):
-        super().__init__(units, activation, use_bias, kernel_initializer,
-                         recurrent_initializer, bias_initializer, **kwargs)
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        unit_forget_bias=True,
+        **kwargs,
+    ):
+        super().__init__(
+            units,
+            activation,
+            use_bias,
+            kernel_initializer,
+            recurrent_initializer,
+            bias_initializer,
+            **kwargs,
+        )
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
 
@@ -211,7 +267,7 @@ class LSTMCell(_Cell):
         def with_forget_ones(shape, dtype=None, device=None):
             bias = base(shape, dtype=dtype, device=device)
             bias = torch.as_tensor(bias, dtype=dtype, device=device).clone()
-            bias[units:2 * units] = 1.0
+            bias[units : 2 * units] = 1.0
             return bias
 
         self._add_bias((4 * units,), with_forget_ones if self.unit_forget_bias else base)
@@ -231,9 +287,11 @@ class LSTMCell(_Cell):
 
     def fusable(self):
         """Whether `torch.lstm` computes this cell: default activations, no dropout."""
-        return (self.activation is activations.tanh
-                and self.recurrent_activation is activations.sigmoid
-                and not (0.0 < self.dropout < 1.0 or 0.0 < self.recurrent_dropout < 1.0))
+        return (
+            self.activation is activations.tanh
+            and self.recurrent_activation is activations.sigmoid
+            and not (0.0 < self.dropout < 1.0 or 0.0 < self.recurrent_dropout < 1.0)
+        )
 
     def get_config(self):
         config = super().get_config()
@@ -244,26 +302,58 @@ class LSTMCell(_Cell):
 
 @register_serializable(package="plait")
 class GRUCell(_Cell):
-    __doc__ = ("One step of a gated recurrent unit (Cho et al., 2014), Keras's gate order "
-               "z, r, h.\n"
-               + _CELL_ARGS.format(extra='\n        recurrent_activation: default "sigmoid".'
-                                   "\n        reset_after: apply the reset gate after the "
-                                   "recurrent matrix product (default True; `bias` is then "
-                                   "`(2, 3 * units)`, input and recurrent rows).") +
-               "\n    Example:\n        >>> y = RNN(GRUCell(8))(x)\n")
+    __doc__ = (
+        "One step of a gated recurrent unit (Cho et al., 2014), Keras's gate order "
+        "z, r, h.\n"
+        + _CELL_ARGS.format(
+            extra='\n        recurrent_activation: default "sigmoid".'
+            "\n        reset_after: apply the reset gate after the "
+            "recurrent matrix product (default True; `bias` is then "
+            "`(2, 3 * units)`, input and recurrent rows)."
+        )
+        + "\n    Example:\n        >>> y = RNN(GRUCell(8))(x)\n"
+    )
     _gates = 3
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
-                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 dropout=0.0, recurrent_dropout=0.0, reset_after=True, seed=None, **kwargs):
-        super().__init__(units, activation, use_bias, kernel_initializer,
-                         recurrent_initializer, bias_initializer, kernel_regularizer,
-                         recurrent_regularizer, bias_regularizer, kernel_constraint,
-                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
-                         seed, **kwargs)
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        reset_after=True,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(
+            units,
+            activation,
+            use_bias,
+            kernel_initializer,
+            recurrent_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            recurrent_regularizer,
+            bias_regularizer,
+            kernel_constraint,
+            recurrent_constraint,
+            bias_constraint,
+            dropout,
+            recurrent_dropout,
+            seed,
+            **kwargs,
+        )
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = bool(reset_after)
 
@@ -290,9 +380,9 @@ class GRUCell(_Cell):
             z, r = rec(x_z + in_z), rec(x_r + in_r)
             candidate = self.activation(x_h + r * in_h)
         else:
-            inner = h @ self.recurrent_kernel[:, :2 * u]
+            inner = h @ self.recurrent_kernel[:, : 2 * u]
             z, r = rec(x_z + inner[..., :u]), rec(x_r + inner[..., u:])
-            candidate = self.activation(x_h + (r * h) @ self.recurrent_kernel[:, 2 * u:])
+            candidate = self.activation(x_h + (r * h) @ self.recurrent_kernel[:, 2 * u :])
         out = z * h_prev + (1.0 - z) * candidate
         return out, [out]
 
@@ -305,11 +395,15 @@ class GRUCell(_Cell):
 
 def _check_cell(cell, who):
     if not hasattr(cell, "state_size"):  # Keras raises a ValueError here
-        raise ValueError(f"{who}: every cell must have a `state_size` attribute. "
-                         f"Received a cell without one: cell={cell!r}")
+        raise ValueError(
+            f"{who}: every cell must have a `state_size` attribute. "
+            f"Received a cell without one: cell={cell!r}"
+        )
     if not callable(cell):
-        raise ValueError(f"{who}: every cell must have a `call` method. Received: "  # noqa: TRY004
-                         f"cell={cell!r}")
+        raise ValueError(
+            f"{who}: every cell must have a `call` method. Received: "  # noqa: TRY004
+            f"cell={cell!r}"
+        )
 
 
 @register_serializable(package="plait")
@@ -355,10 +449,10 @@ class StackedRNNCells(Layer):
             nested = isinstance(cell_states, (list, tuple))
             cell_states = list(cell_states) if nested else [cell_states]
             inputs, cell_states = _call_cell(cell, inputs, cell_states, training)
-            cell_states = list(cell_states) if isinstance(cell_states, (list, tuple)) \
-                else [cell_states]
-            new_states.append(cell_states if nested or len(cell_states) != 1
-                              else cell_states[0])
+            cell_states = (
+                list(cell_states) if isinstance(cell_states, (list, tuple)) else [cell_states]
+            )
+            new_states.append(cell_states if nested or len(cell_states) != 1 else cell_states[0])
         return inputs, new_states
 
     def reset_dropout_mask(self):
@@ -375,8 +469,9 @@ class StackedRNNCells(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        cells = [serialization.deserialize(c, custom_objects, kind="layer")
-                 for c in config.pop("cells")]
+        cells = [
+            serialization.deserialize(c, custom_objects, kind="layer") for c in config.pop("cells")
+        ]
         return cls(cells, **config)
 
 
@@ -430,8 +525,17 @@ class RNN(Layer):
         >>> y = plait.layers.RNN(plait.layers.LSTMCell(16))(x)          # (None, 16)
     """
 
-    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+    def __init__(
+        self,
+        cell,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        zero_output_for_mask=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(list(cell))
@@ -440,7 +544,8 @@ class RNN(Layer):
             raise ValueError(
                 "RNN does not support stateful=True in plait: states are not carried from "
                 "one batch to the next. Pass them explicitly (return_state=True, then "
-                "initial_state=[...]). Received: stateful=True")
+                "initial_state=[...]). Received: stateful=True"
+            )
         self.cell = cell
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
@@ -461,7 +566,8 @@ class RNN(Layer):
         if not isinstance(input_shape, tuple) or len(input_shape) != 3:
             raise LayerCallError(
                 f"RNN layer '{self.name}' expects a 3-D input (batch, timesteps, features). "
-                f"Received: input_shape={input_shape}")
+                f"Received: input_shape={input_shape}"
+            )
         step_shape = (input_shape[0], input_shape[2])
         if isinstance(self.cell, Layer):
             self.cell._ensure_built(step_shape)
@@ -480,27 +586,31 @@ class RNN(Layer):
 
     def _check_state_size(self, features):
         """Call the cell once on zeros; its states must match `state_size`."""
-        param = next(self.cell.parameters(), None) if isinstance(self.cell, torch.nn.Module) \
-            else None
-        like = torch.zeros((), dtype=param.dtype if param is not None else torch.float32,
-                           device=param.device if param is not None else None)
+        param = (
+            next(self.cell.parameters(), None) if isinstance(self.cell, torch.nn.Module) else None
+        )
+        like = torch.zeros(
+            (),
+            dtype=param.dtype if param is not None else torch.float32,
+            device=param.device if param is not None else None,
+        )
         states = self._zero_states(2, like)
         try:
             with torch.no_grad():
-                _, new_states = _call_cell(self.cell, like.new_zeros(2, features), states,
-                                           False)
+                _, new_states = _call_cell(self.cell, like.new_zeros(2, features), states, False)
         except (RuntimeError, ValueError, TypeError, IndexError) as err:
             raise ValueError(
                 f"RNN layer '{self.name}': its cell {type(self.cell).__name__} fails on one "
-                f"step with states of its state_size={self.cell.state_size}: {err}") from err
+                f"step with states of its state_size={self.cell.state_size}: {err}"
+            ) from err
         expected = _flat_sizes(self.cell.state_size)
-        got = [tuple(t.shape) for t in nest.flatten(new_states)
-               if isinstance(t, torch.Tensor)]
+        got = [tuple(t.shape) for t in nest.flatten(new_states) if isinstance(t, torch.Tensor)]
         if [s[-1] for s in got] != expected:
             raise ValueError(
                 f"RNN layer '{self.name}': the cell {type(self.cell).__name__} declares "
                 f"state_size={self.cell.state_size}, but its call returns states of shapes "
-                f"{got}. Make `state_size` list one size per state its `call` returns.")
+                f"{got}. Make `state_size` list one size per state its `call` returns."
+            )
         self._reset_masks()
 
     def _reset_masks(self):
@@ -510,8 +620,11 @@ class RNN(Layer):
 
     def forward(self, inputs, initial_state=None, mask=None, training=None):
         training = self.training if training is None else bool(training)
-        states = _as_list(initial_state) if initial_state is not None else \
-            self._zero_states(inputs.shape[0], inputs)
+        states = (
+            _as_list(initial_state)
+            if initial_state is not None
+            else self._zero_states(inputs.shape[0], inputs)
+        )
         self._reset_masks()
         x = inputs.flip(1) if self.go_backwards else inputs
         if mask is not None:
@@ -535,25 +648,42 @@ class RNN(Layer):
         weights = [cell.kernel.T, cell.recurrent_kernel.T]
         if cell.bias is not None:
             weights += [cell.bias, torch.zeros_like(cell.bias)]
-        sequence, h, c = torch.lstm(x, (h0.unsqueeze(0), c0.unsqueeze(0)), weights,
-                                    cell.bias is not None, 1, 0.0, False, False, True)
+        sequence, h, c = torch.lstm(
+            x,
+            (h0.unsqueeze(0), c0.unsqueeze(0)),
+            weights,
+            cell.bias is not None,
+            1,
+            0.0,
+            False,
+            False,
+            True,
+        )
         return sequence, sequence[:, -1], [h[0], c[0]]
 
     def _loop(self, x, states, mask, training):
         outputs, output = [], None
         for t in range(x.shape[1]):
-            out, new_states = self.cell(x[:, t], states, training=training) \
-                if self._training_arg else self.cell(x[:, t], states)
+            out, new_states = (
+                self.cell(x[:, t], states, training=training)
+                if self._training_arg
+                else self.cell(x[:, t], states)
+            )
             new_states = _as_list(new_states)
             if mask is not None:
                 keep = mask[:, t].unsqueeze(-1)
                 if output is None:
                     output = torch.zeros_like(out)
-                new_states = nest.pack_like(new_states, [
-                    torch.where(keep, n, s) for n, s in
-                    zip(nest.flatten(new_states), nest.flatten(states))])
-                out = torch.where(keep, out, torch.zeros_like(out)
-                                  if self.zero_output_for_mask else output)
+                new_states = nest.pack_like(
+                    new_states,
+                    [
+                        torch.where(keep, n, s)
+                        for n, s in zip(nest.flatten(new_states), nest.flatten(states))
+                    ],
+                )
+                out = torch.where(
+                    keep, out, torch.zeros_like(out) if self.zero_output_for_mask else output
+                )
             states, output = new_states, out
             if self.return_sequences:
                 outputs.append(out)
@@ -564,7 +694,8 @@ class RNN(Layer):
         if not isinstance(input_shape, tuple) or len(input_shape) != 3:
             raise LayerCallError(
                 f"RNN layer '{self.name}' expects a 3-D input (batch, timesteps, features). "
-                f"Received: input_shape={input_shape}")
+                f"Received: input_shape={input_shape}"
+            )
         batch = input_shape[0]
         size = _output_size(self.cell)
         out = (batch, input_shape[1], size) if self.return_sequences else (batch, size)
@@ -586,16 +717,21 @@ class RNN(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "return_sequences": self.return_sequences, "return_state": self.return_state,
-            "go_backwards": self.go_backwards, "stateful": self.stateful,
-            "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask,
-            "cell": serialization.serialize(self.cell)})
+        config.update(
+            {
+                "return_sequences": self.return_sequences,
+                "return_state": self.return_state,
+                "go_backwards": self.go_backwards,
+                "stateful": self.stateful,
+                "unroll": self.unroll,
+                "zero_output_for_mask": self.zero_output_for_mask,
+                "cell": serialization.serialize(self.cell),
+            }
+        )
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["cell"] = serialization.deserialize(config["cell"], custom_objects,
-                                                   kind="layer")
+        config["cell"] = serialization.deserialize(config["cell"], custom_objects, kind="layer")
         return cls(**config)

@@ -2,6 +2,7 @@
 views between Keras's `(batch, *spatial, channels)` and PyTorch's `(batch, channels,
 *spatial)` (permutes, not copies), TensorFlow's 'same' padding, and the input-rank check.
 """
+
 from plait.layers.layer import LayerCallError
 from plait.utils import conv_utils
 
@@ -35,8 +36,11 @@ def check_rank(layer, input_shape, rank, what="(batch, *spatial, channels)"):
         hint = ""
         if len(input_shape) == rank + 1 and what.endswith("channels)"):
             # The usual slip: single-channel data given without its channels axis.
-            hint = (f" For one channel, give the input shape {tuple(input_shape) + (1,)} "
-                    "(e.g. Input(shape=(..., 1)) or a Reshape layer).")
+            hint = (
+                f" For one channel, give the input shape {tuple(input_shape) + (1,)} "
+                "(e.g. Input(shape=(..., 1)) or a Reshape layer)."
+            )
         raise LayerCallError(
             f"{type(layer).__name__} layer '{layer.name}' expects a {rank + 2}-D input "
-            f"{what}; received an input of shape {tuple(input_shape)}.{hint}")
+            f"{what}; received an input of shape {tuple(input_shape)}.{hint}"
+        )

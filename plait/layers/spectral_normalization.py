@@ -3,6 +3,7 @@
 
     layer = plait.layers.SpectralNormalization(plait.layers.Dense(64))
 """
+
 import torch
 
 from plait import initializers, serialization
@@ -44,25 +45,31 @@ class SpectralNormalization(Layer):
     def __init__(self, layer, power_iterations=1, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(layer, Layer):
-            raise TypeError("SpectralNormalization wraps a plait layer. "
-                            f"Received: layer={layer!r:.200}")
+            raise TypeError(
+                f"SpectralNormalization wraps a plait layer. Received: layer={layer!r:.200}"
+            )
         if power_iterations <= 0:
-            raise ValueError("`power_iterations` should be greater than zero. Received: "
-                             f"power_iterations={power_iterations}")
+            raise ValueError(
+                "`power_iterations` should be greater than zero. Received: "
+                f"power_iterations={power_iterations}"
+            )
         self.layer = layer
         self.power_iterations = power_iterations
 
     def build(self, input_shape):
         self.layer._ensure_built(input_shape)
-        spec = next((s for s in self.layer._weight_specs
-                     if s.keras_name in ("kernel", "embeddings")), None)
+        spec = next(
+            (s for s in self.layer._weight_specs if s.keras_name in ("kernel", "embeddings")), None
+        )
         if spec is None:
-            raise ValueError(f"{type(self.layer).__name__} object has no attribute 'kernel' "
-                             "nor 'embeddings'")
+            raise ValueError(
+                f"{type(self.layer).__name__} object has no attribute 'kernel' nor 'embeddings'"
+            )
         self._kernel_spec = spec
         last = spec.to_keras(getattr(self.layer, spec.attr)).shape[-1]
-        self.add_weight("vector_u", (1, last), initializers.TruncatedNormal(stddev=0.02),
-                        trainable=False)
+        self.add_weight(
+            "vector_u", (1, last), initializers.TruncatedNormal(stddev=0.02), trainable=False
+        )
 
     def _ordered_entries(self):
         entries = self._weight_entries()
@@ -96,12 +103,14 @@ class SpectralNormalization(Layer):
         return self.layer.compute_output_shape(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "layer": serialization.serialize(self.layer),
-                "power_iterations": self.power_iterations}
+        return {
+            **super().get_config(),
+            "layer": serialization.serialize(self.layer),
+            "power_iterations": self.power_iterations,
+        }
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["layer"] = serialization.deserialize(config["layer"], custom_objects,
-                                                    kind="layer")
+        config["layer"] = serialization.deserialize(config["layer"], custom_objects, kind="layer")
         return cls(**config)

@@ -19,6 +19,7 @@ override (`torch.overrides`) and Python's operators, so a config cannot call any
 `TorchModule(module)` makes a `torch.nn.Module` a layer: its parameters train, save and
 count in the summary.
 """
+
 import functools
 import operator
 
@@ -35,17 +36,38 @@ from plait.serialization import register_serializable
 from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import unique_name
 
-__all__ = [
-    "TorchModule", "TorchOp", "function_name", "record_op", "resolve_function"
-]
+__all__ = ["TorchModule", "TorchOp", "function_name", "record_op", "resolve_function"]
 
 # The Python operators symbolic tensors record; a config may name only these.
-_OPERATORS = {fn.__name__.rstrip("_"): fn for fn in (
-    operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv,
-    operator.mod, operator.pow, operator.matmul, operator.and_, operator.or_, operator.xor,
-    operator.lshift, operator.rshift, operator.lt, operator.le, operator.gt, operator.ge,
-    operator.eq, operator.ne, operator.neg, operator.pos, operator.abs, operator.invert,
-    operator.getitem)}
+_OPERATORS = {
+    fn.__name__.rstrip("_"): fn
+    for fn in (
+        operator.add,
+        operator.sub,
+        operator.mul,
+        operator.truediv,
+        operator.floordiv,
+        operator.mod,
+        operator.pow,
+        operator.matmul,
+        operator.and_,
+        operator.or_,
+        operator.xor,
+        operator.lshift,
+        operator.rshift,
+        operator.lt,
+        operator.le,
+        operator.gt,
+        operator.ge,
+        operator.eq,
+        operator.ne,
+        operator.neg,
+        operator.pos,
+        operator.abs,
+        operator.invert,
+        operator.getitem,
+    )
+}
 
 
 class _Input:
@@ -68,6 +90,7 @@ class _Constant:
 
 # ------------------------------------------------------------------ recording
 
+
 def record_op(func, args, kwargs):
     """Record `func(*args, **kwargs)` on symbolic tensors as a TorchOp node; the handler
     SymbolicTensor's operators and `__torch_function__` call."""
@@ -78,8 +101,14 @@ def record_op(func, args, kwargs):
         raise TypeError(f"{function_name(func)} was called with no symbolic tensor argument.")
     name = function_name(func)
     prefix = _name_prefix(args[1] if func is getattr else name)
-    layer = TorchOp(func, template_args, template_kwargs, constants=constants,
-                    name=unique_name(prefix), _name=name)
+    layer = TorchOp(
+        func,
+        template_args,
+        template_kwargs,
+        constants=constants,
+        name=unique_name(prefix),
+        _name=name,
+    )
     outputs = layer(tensors[0] if len(tensors) == 1 else tensors)
     return _as_result_type(layer._result_type, outputs)
 
@@ -115,7 +144,8 @@ def _template(value, tensors, constants):
         if any(isinstance(p, (_Input, _Constant)) for p in parts):
             raise TypeError(
                 "Slice bounds must be Python ints (or None) when slicing a symbolic tensor. "
-                f"Received: {value!r:.200}. Use torch.narrow or a gather for tensor bounds.")
+                f"Received: {value!r:.200}. Use torch.narrow or a gather for tensor bounds."
+            )
         return value
     if isinstance(value, dict):
         return {k: _template(v, tensors, constants) for k, v in value.items()}
@@ -157,7 +187,8 @@ def function_name(func):
         qualified = getattr(func, "__qualname__", repr(func))
         raise TypeError(
             f"{qualified} cannot be recorded on a symbolic tensor: it is not a torch "
-            "function PyTorch lets tensors override. Use a Lambda layer for it.")
+            "function PyTorch lets tensors override. Use a Lambda layer for it."
+        )
     return name
 
 
@@ -179,24 +210,50 @@ def _overridable_by_name():
 
 # Overridable tensor methods a config may not name: they take callables, register hooks,
 # run autograd, rebuild or share state, or leave the tensor world. No op needs them.
-_REFUSED = frozenset((
-    "apply_", "map_", "map2_", "register_hook", "register_post_accumulate_grad_hook",
-    "backward", "retain_grad", "requires_grad_", "__setstate__", "__reduce__",
-    "__reduce_ex__", "__deepcopy__", "__setitem__", "__delitem__", "share_memory_",
-    "storage", "untyped_storage", "data_ptr", "numpy", "tolist", "item", "pin_memory",
-    "record_stream", "__array__", "__array_wrap__", "__dlpack__", "__format__"))
+_REFUSED = frozenset(
+    (
+        "apply_",
+        "map_",
+        "map2_",
+        "register_hook",
+        "register_post_accumulate_grad_hook",
+        "backward",
+        "retain_grad",
+        "requires_grad_",
+        "__setstate__",
+        "__reduce__",
+        "__reduce_ex__",
+        "__deepcopy__",
+        "__setitem__",
+        "__delitem__",
+        "share_memory_",
+        "storage",
+        "untyped_storage",
+        "data_ptr",
+        "numpy",
+        "tolist",
+        "item",
+        "pin_memory",
+        "record_stream",
+        "__array__",
+        "__array_wrap__",
+        "__dlpack__",
+        "__format__",
+    )
+)
 
 
 def resolve_function(name):
     """The function `function_name` named, looked up only among Python's operators and
     the torch functions tensors may override; anything else raises ValueError."""
     if not isinstance(name, str):
-        raise ValueError(f"A TorchOp config names its function by a string. Received: "
-                         f"function={name!r:.100}")
+        raise ValueError(
+            f"A TorchOp config names its function by a string. Received: function={name!r:.100}"
+        )
     if name == "getattr":
         return getattr
     if name.startswith("operator."):
-        fn = _OPERATORS.get(name[len("operator."):])
+        fn = _OPERATORS.get(name[len("operator.") :])
     elif name.startswith("plait.ops."):
         fn = ops.lookup(name)
     elif name.rsplit(".", 1)[-1] in _REFUSED:
@@ -207,11 +264,13 @@ def resolve_function(name):
         raise ValueError(
             f"Unknown torch operation {name!r} in a TorchOp config. A TorchOp may call only "
             "Python operators and torch functions that tensors can override "
-            "(torch.overrides.get_overridable_functions()).")
+            "(torch.overrides.get_overridable_functions())."
+        )
     return fn
 
 
 # ------------------------------------------------------------------ TorchOp
+
 
 @register_serializable(package="plait")
 class TorchOp(Layer):
@@ -231,8 +290,9 @@ class TorchOp(Layer):
     # or `model.layers`, as in Keras (Graph.mask_nodes); a layer the user made always is.
     records_mask_op = True
 
-    def __init__(self, function, arguments=(), keyword_arguments=None, constants=(),
-                 _name=None, **kwargs):
+    def __init__(
+        self, function, arguments=(), keyword_arguments=None, constants=(), _name=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.function = function
         self.function_name = _name or function_name(function)
@@ -271,11 +331,13 @@ class TorchOp(Layer):
                     f"{self.function_name} on {inputs}, at {where}, returns a value of type "
                     f"{kind}, not a tensor: only operations whose results are tensors can be "
                     "part of a model's graph. For sizes, read the static `x.shape` (None where "
-                    "unknown).") from None
+                    "unknown)."
+                ) from None
             problem = self._broadcast_problem(args[0])
             raise LayerCallError(
                 f"{self.function_name} ({self.name}) cannot be applied to {inputs}, at "
-                f"{where}: {problem or (cause if cause is not None else err)}") from cause
+                f"{where}: {problem or (cause if cause is not None else err)}"
+            ) from cause
 
     def _broadcast_problem(self, inputs):
         """For an element-wise binary op whose operands' shapes do not broadcast, says
@@ -291,9 +353,11 @@ class TorchOp(Layer):
         for axis in range(-1, -min(len(a), len(b)) - 1, -1):
             x, y = a[axis], b[axis]
             if None not in (x, y) and x != y and 1 not in (x, y):
-                return (f"shapes {format_shape(a)} and {format_shape(b)} do not broadcast: "
-                        f"axis {axis} has size {x} in one and {y} in the other. Make them "
-                        "equal, or 1 in one of them (e.g. with a Reshape or Dense layer).")
+                return (
+                    f"shapes {format_shape(a)} and {format_shape(b)} do not broadcast: "
+                    f"axis {axis} has size {x} in one and {y} in the other. Make them "
+                    "equal, or 1 in one of them (e.g. with a Reshape or Dense layer)."
+                )
         return None
 
     def emit_fx(self, fx_graph, inputs):
@@ -307,10 +371,15 @@ class TorchOp(Layer):
         kwargs = _fill(self.keyword_arguments, tensors, ())
         fn = self.function
         try:
-            if self.function_name.startswith("torch.Tensor.") and args and \
-                    isinstance(self.arguments[0], _Input) and hasattr(torch.Tensor, fn.__name__):
-                return fx_graph.create_node("call_method", fn.__name__, args, kwargs,
-                                            name=self.name)
+            if (
+                self.function_name.startswith("torch.Tensor.")
+                and args
+                and isinstance(self.arguments[0], _Input)
+                and hasattr(torch.Tensor, fn.__name__)
+            ):
+                return fx_graph.create_node(
+                    "call_method", fn.__name__, args, kwargs, name=self.name
+                )
             return fx_graph.create_node("call_function", fn, args, kwargs, name=self.name)
         except (TypeError, ValueError, AttributeError, NotImplementedError):
             return None
@@ -318,11 +387,13 @@ class TorchOp(Layer):
     def get_config(self):
         config = super().get_config()
         constants = [getattr(self, f"constant_{i}") for i in range(self._num_constants)]
-        config.update({
-            "function": self.function_name,
-            "arguments": _encode(list(self.arguments), constants, self),
-            "keyword_arguments": _encode(self.keyword_arguments, constants, self),
-        })
+        config.update(
+            {
+                "function": self.function_name,
+                "arguments": _encode(list(self.arguments), constants, self),
+                "keyword_arguments": _encode(self.keyword_arguments, constants, self),
+            }
+        )
         return config
 
     @classmethod
@@ -334,19 +405,59 @@ class TorchOp(Layer):
         keyword_arguments = _decode(config.pop("keyword_arguments", {"__dict__": {}}), constants)
         if function is getattr:
             _check_property(arguments)
-        return cls(function, arguments, keyword_arguments,
-                   constants=[c for _, c in sorted(constants, key=lambda p: p[0])], **config)
+        return cls(
+            function,
+            arguments,
+            keyword_arguments,
+            constants=[c for _, c in sorted(constants, key=lambda p: p[0])],
+            **config,
+        )
 
     def extra_repr(self):
         return f"name={self.name!r}, function={self.function_name}"
 
 
 # Element-wise binary operations (by the last part of their name, underscores stripped).
-_ELEMENTWISE = frozenset((
-    "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor", "lt", "le",
-    "gt", "ge", "eq", "ne", "radd", "rsub", "rmul", "rtruediv", "rfloordiv", "rmod", "rpow",
-    "rand", "ror", "rxor", "div", "subtract", "multiply", "divide", "maximum", "minimum",
-    "fmod", "remainder", "atan2", "hypot"))
+_ELEMENTWISE = frozenset(
+    (
+        "add",
+        "sub",
+        "mul",
+        "truediv",
+        "floordiv",
+        "mod",
+        "pow",
+        "and",
+        "or",
+        "xor",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "eq",
+        "ne",
+        "radd",
+        "rsub",
+        "rmul",
+        "rtruediv",
+        "rfloordiv",
+        "rmod",
+        "rpow",
+        "rand",
+        "ror",
+        "rxor",
+        "div",
+        "subtract",
+        "multiply",
+        "divide",
+        "maximum",
+        "minimum",
+        "fmod",
+        "remainder",
+        "atan2",
+        "hypot",
+    )
+)
 
 
 def _operand_shape(value, tensors, layer):
@@ -361,11 +472,16 @@ def _operand_shape(value, tensors, layer):
 
 def _check_property(arguments):
     attr = arguments[1] if len(arguments) == 2 else None
-    if not (isinstance(attr, str) and not attr.startswith("_") and hasattr(torch.Tensor, attr)
-            and not callable(getattr(torch.Tensor, attr))):
+    if not (
+        isinstance(attr, str)
+        and not attr.startswith("_")
+        and hasattr(torch.Tensor, attr)
+        and not callable(getattr(torch.Tensor, attr))
+    ):
         raise ValueError(
             "A TorchOp config with function 'getattr' may only read a public tensor property "
-            f"(such as 'T'). Received: arguments={arguments!r:.200}")
+            f"(such as 'T'). Received: arguments={arguments!r:.200}"
+        )
 
 
 def _leaves(value):
@@ -385,8 +501,11 @@ def _encode(value, constants, layer):
         return {"__input__": value.index}
     if isinstance(value, _Constant):
         t = constants[value.index]
-        return {"__tensor__": t.detach().cpu().tolist(), "dtype": dtype_name(t.dtype),
-                "index": value.index}
+        return {
+            "__tensor__": t.detach().cpu().tolist(),
+            "dtype": dtype_name(t.dtype),
+            "index": value.index,
+        }
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if value is Ellipsis:
@@ -405,7 +524,8 @@ def _encode(value, constants, layer):
         f"TorchOp layer '{layer.name}' ({layer.function_name}) cannot be saved in a config: "
         f"its argument {value!r:.100} (type {type(value).__name__}) has no JSON form. Use "
         "Python numbers, strings, tuples, slices, dtypes or tensors as constant arguments, "
-        "or a Layer subclass with get_config().")
+        "or a Layer subclass with get_config()."
+    )
 
 
 def _decode(value, constants):
@@ -437,6 +557,7 @@ tensor_module.set_op_handler(record_op)
 
 # ------------------------------------------------------------------ TorchModule
 
+
 @register_serializable(package="plait")
 class TorchModule(Layer):
     """Makes any `torch.nn.Module` a layer: `TorchModule(nn.Linear(8, 4))(x)`.
@@ -465,11 +586,13 @@ class TorchModule(Layer):
         if not isinstance(module, nn.Module):
             raise TypeError(
                 "TorchModule wraps a torch.nn.Module. "
-                f"Received: module={module!r:.200} (type {type(module).__name__})")
+                f"Received: module={module!r:.200} (type {type(module).__name__})"
+            )
         if isinstance(module, Layer):
             raise TypeError(
                 f"TorchModule wraps plain torch modules; {module.name!r} is already a plait "
-                f"layer: call it directly. Received: module={type(module).__name__}")
+                f"layer: call it directly. Received: module={type(module).__name__}"
+            )
         super().__init__(**kwargs)
         self.module = module
         self.train(False)  # Keras semantics: inference until fit trains
@@ -494,7 +617,8 @@ class TorchModule(Layer):
                 raise LayerCallError(
                     f"TorchModule layer '{self.name}' wraps a lazy module, which needs every "
                     f"input dimension but the batch to be known. Received: "
-                    f"input_shape={input_shape}")
+                    f"input_shape={input_shape}"
+                )
         param = next(iter(self.module.parameters()), None)
         device = param.device if param is not None else None
         samples = [torch.zeros((1,) + tuple(s[1:]), device=device) for s in shapes]
@@ -524,7 +648,8 @@ class TorchModule(Layer):
             f"TorchModule layer '{self.name}' cannot be saved in a config: it holds a "
             f"{type(self.module).__name__}, which is Python code, and plait's configs never "
             "hold code. Save the weights (model.save_weights) and rebuild the model in "
-            "Python, or write a Layer subclass with get_config().")
+            "Python, or write a Layer subclass with get_config()."
+        )
 
 
 def _has_lazy(module):
@@ -559,5 +684,6 @@ class TorchModuleWrapper(TorchModule):
     def _output_specs(self, args, kwargs, input_shapes, where):
         if self.output_shape_hint is None:
             return super()._output_specs(args, kwargs, input_shapes, where)
-        return layer_module._shapes_to_specs(self.output_shape_hint,
-                                             layer_module._first_dtype(args))
+        return layer_module._shapes_to_specs(
+            self.output_shape_hint, layer_module._first_dtype(args)
+        )

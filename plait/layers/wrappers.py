@@ -1,4 +1,5 @@
 """Wrappers: layers that apply another layer. TimeDistributed, Bidirectional."""
+
 import torch
 
 from plait import serialization
@@ -6,9 +7,7 @@ from plait.layers.layer import Layer, LayerCallError, accepts_mask, accepts_trai
 from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 
-__all__ = [
-    "Bidirectional", "TimeDistributed"
-]
+__all__ = ["Bidirectional", "TimeDistributed"]
 
 
 @register_serializable(package="plait")
@@ -31,7 +30,8 @@ class TimeDistributed(PassesMask, Layer):
         if not isinstance(layer, Layer):
             raise TypeError(
                 "TimeDistributed wraps a plait layer. "
-                f"Received: layer={layer!r:.200} (type {type(layer).__name__})")
+                f"Received: layer={layer!r:.200} (type {type(layer).__name__})"
+            )
         super().__init__(**kwargs)
         self.layer = layer
 
@@ -39,7 +39,8 @@ class TimeDistributed(PassesMask, Layer):
         if len(input_shape) < 3:
             raise LayerCallError(
                 f"TimeDistributed layer '{self.name}' expects an input of rank >= 3 "
-                f"(batch, timesteps, ...); received shape {tuple(input_shape)}.")
+                f"(batch, timesteps, ...); received shape {tuple(input_shape)}."
+            )
         self.layer._ensure_built((input_shape[0],) + tuple(input_shape[2:]))
 
     def forward(self, inputs, training=None, mask=None):
@@ -109,12 +110,14 @@ class Bidirectional(Layer):
         if merge_mode not in _MERGE_MODES:
             raise ValueError(
                 f"Invalid merge_mode. Expected one of {list(_MERGE_MODES)}. "
-                f"Received: merge_mode={merge_mode!r}")
+                f"Received: merge_mode={merge_mode!r}"
+            )
         super().__init__(**kwargs)
         self.forward_layer = _copy_layer(layer, "forward_", {})
         if backward_layer is None:
-            backward_layer = _copy_layer(layer, "backward_",
-                                         {"go_backwards": not layer.go_backwards})
+            backward_layer = _copy_layer(
+                layer, "backward_", {"go_backwards": not layer.go_backwards}
+            )
         self.backward_layer = backward_layer
         self._check_pair()
         for direction in (self.forward_layer, self.backward_layer):
@@ -132,13 +135,15 @@ class Bidirectional(Layer):
             raise ValueError(
                 "The forward and backward layers of a Bidirectional need different "
                 "`go_backwards` values. Received: forward_layer.go_backwards="
-                f"{fwd.go_backwards}, backward_layer.go_backwards={bwd.go_backwards}")
+                f"{fwd.go_backwards}, backward_layer.go_backwards={bwd.go_backwards}"
+            )
         for attr in ("return_sequences", "return_state"):
             if getattr(fwd, attr) != getattr(bwd, attr):
                 raise ValueError(
                     f"The forward and backward layers of a Bidirectional need the same "
                     f"`{attr}`. Received: {attr}={getattr(fwd, attr)} (forward) and "
-                    f"{getattr(bwd, attr)} (backward)")
+                    f"{getattr(bwd, attr)} (backward)"
+                )
 
     def build(self, input_shape):
         self.forward_layer._ensure_built(input_shape)
@@ -152,10 +157,10 @@ class Bidirectional(Layer):
         if initial_state is not None:
             half = len(initial_state) // 2
             forward_state, backward_state = initial_state[:half], initial_state[half:]
-        y = self.forward_layer(inputs, initial_state=forward_state, mask=mask,
-                               training=training)
-        y_rev = self.backward_layer(inputs, initial_state=backward_state, mask=mask,
-                                    training=training)
+        y = self.forward_layer(inputs, initial_state=forward_state, mask=mask, training=training)
+        y_rev = self.backward_layer(
+            inputs, initial_state=backward_state, mask=mask, training=training
+        )
         states = []
         if self.return_state:
             states = list(y[1:]) + list(y_rev[1:])
@@ -183,8 +188,10 @@ class Bidirectional(Layer):
         if state is not None:
             state = list(state) if isinstance(state, (list, tuple)) else [state]
             half = len(state) // 2
-            for layer, part in ((self.forward_layer, state[:half]),
-                                (self.backward_layer, state[half:])):
+            for layer, part in (
+                (self.forward_layer, state[:half]),
+                (self.backward_layer, state[half:]),
+            ):
                 check = getattr(layer, "check_initial_state", None)
                 if check is not None:
                     check(part, input_shapes)
@@ -214,11 +221,13 @@ class Bidirectional(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "merge_mode": self.merge_mode,
-            "layer": serialization.serialize(self.forward_layer),
-            "backward_layer": serialization.serialize(self.backward_layer),
-        })
+        config.update(
+            {
+                "merge_mode": self.merge_mode,
+                "layer": serialization.serialize(self.forward_layer),
+                "backward_layer": serialization.serialize(self.backward_layer),
+            }
+        )
         return config
 
     @classmethod
@@ -227,7 +236,8 @@ class Bidirectional(Layer):
         config["layer"] = serialization.deserialize(config["layer"], custom_objects, kind="layer")
         if config.get("backward_layer") is not None:
             config["backward_layer"] = serialization.deserialize(
-                config["backward_layer"], custom_objects, kind="layer")
+                config["backward_layer"], custom_objects, kind="layer"
+            )
         return cls(**config)
 
 
@@ -235,20 +245,23 @@ def _check_recurrent(layer, name):
     if not isinstance(layer, Layer):
         raise TypeError(
             f"Bidirectional wraps a plait recurrent layer (LSTM, GRU, SimpleRNN). "
-            f"Received: {name}={layer!r:.200} (type {type(layer).__name__})")
-    missing = [a for a in ("go_backwards", "return_sequences", "return_state")
-               if not hasattr(layer, a)]
+            f"Received: {name}={layer!r:.200} (type {type(layer).__name__})"
+        )
+    missing = [
+        a for a in ("go_backwards", "return_sequences", "return_state") if not hasattr(layer, a)
+    ]
     if missing:
         raise TypeError(
             f"Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN): one with "
             f"`go_backwards`, `return_sequences` and `return_state`. {type(layer).__name__} "
-            f"has no {missing}. Received: {name}={layer.name!r}")
+            f"has no {missing}. Received: {name}={layer.name!r}"
+        )
 
 
 def _copy_layer(layer, prefix, changes):
     """A fresh layer from `layer`'s config, named `<prefix><name>` (Keras's naming)."""
     config = serialization.serialize(layer)
     inner = dict(config["config"], **changes)
-    name = layer.name[len(prefix):] if layer.name.startswith(prefix) else layer.name
+    name = layer.name[len(prefix) :] if layer.name.startswith(prefix) else layer.name
     inner["name"] = prefix + name
     return serialization.deserialize(dict(config, config=inner), kind="layer")

@@ -4,12 +4,18 @@
 imports it at module level: `load_model` and `model_from_json` are looked up on first use,
 and `Model.save` & co. import `plait.saving` when called.
 """
+
 from plait.models.model import Model  # noqa: F401
 from plait.models.sequential import Sequential  # noqa: F401
 
 __all__ = [
-    "Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json",
-    "save_model"
+    "Functional",
+    "Model",
+    "Sequential",
+    "clone_model",
+    "load_model",
+    "model_from_json",
+    "save_model",
 ]
 
 Functional = Model

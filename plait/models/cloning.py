@@ -1,9 +1,10 @@
 """`clone_model`, and Keras 3's variable and compile-config API of models.
 
-    clone = plait.models.clone_model(model)                  # new weights, same graph
-    clone = plait.models.clone_model(
-        model, clone_function=lambda layer: layer.__class__.from_config(layer.get_config()))
+clone = plait.models.clone_model(model)                  # new weights, same graph
+clone = plait.models.clone_model(
+    model, clone_function=lambda layer: layer.__class__.from_config(layer.get_config()))
 """
+
 from plait import serialization
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.core import Input, InputLayer
@@ -40,20 +41,30 @@ def _topological_nodes(outputs):
 
 def _new_inputs(model, input_tensors):
     if input_tensors is None:
-        return [Input(batch_shape=t.shape, dtype=t.dtype,
-                      name=t.node.layer.name if t.node is not None else None)
-                for t in model.inputs]
-    tensors = list(input_tensors) if isinstance(input_tensors, (list, tuple)) else (
-        list(input_tensors.values()) if isinstance(input_tensors, dict) else [input_tensors])
+        return [
+            Input(
+                batch_shape=t.shape,
+                dtype=t.dtype,
+                name=t.node.layer.name if t.node is not None else None,
+            )
+            for t in model.inputs
+        ]
+    tensors = (
+        list(input_tensors)
+        if isinstance(input_tensors, (list, tuple))
+        else (list(input_tensors.values()) if isinstance(input_tensors, dict) else [input_tensors])
+    )
     if len(tensors) != len(model.inputs):
         raise ValueError(
             f"clone_model: model '{model.name}' has {len(model.inputs)} input(s), so "
-            f"`input_tensors` must hold as many. Received: input_tensors={input_tensors!r:.200}")
+            f"`input_tensors` must hold as many. Received: input_tensors={input_tensors!r:.200}"
+        )
     for tensor in tensors:
         if not isinstance(tensor, SymbolicTensor):
             raise TypeError(
                 "clone_model: every entry of `input_tensors` must be a symbolic tensor "
-                f"(plait.Input(...)). Received: {tensor!r:.200}")
+                f"(plait.Input(...)). Received: {tensor!r:.200}"
+            )
     return tensors
 
 
@@ -64,7 +75,8 @@ def _clone_layer(layer, clone_function, cache):
         if not isinstance(new, Layer):
             raise ValueError(
                 "clone_model: `clone_function` must return a layer. Received "
-                f"{new!r:.200} for layer '{layer.name}'.")
+                f"{new!r:.200} for layer '{layer.name}'."
+            )
         cache[id(layer)] = new
     return new
 
@@ -81,8 +93,8 @@ def _clone_functional(model, input_tensors, clone_function, call_function, recur
             continue
         if recursive and isinstance(layer, Model) and not isinstance(layer, InputLayer):
             new_layer = cache.get(id(layer)) or clone_model(
-                layer, clone_function=clone_function, call_function=call_function,
-                recursive=True)
+                layer, clone_function=clone_function, call_function=call_function, recursive=True
+            )
             cache[id(layer)] = new_layer
         else:
             new_layer = _clone_layer(layer, clone_function, cache)
@@ -99,14 +111,23 @@ def _clone_functional(model, input_tensors, clone_function, call_function, recur
         for old, new in zip(node.outputs, nest.flatten(outputs)):
             mapped[id(old)] = new
     outputs = nest.map_structure(lambda t: mapped[id(t)], model.output)
-    inputs = input_tensors if input_tensors is not None else (
-        dict(zip(model.input, new_inputs)) if isinstance(model.input, dict)
-        else new_inputs if isinstance(model.input, list) else new_inputs[0])
+    inputs = (
+        input_tensors
+        if input_tensors is not None
+        else (
+            dict(zip(model.input, new_inputs))
+            if isinstance(model.input, dict)
+            else new_inputs
+            if isinstance(model.input, list)
+            else new_inputs[0]
+        )
+    )
     return Model(inputs, outputs, name=model.name)
 
 
-def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
-                recursive=False, **kwargs):
+def clone_model(
+    model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs
+):
     """A new model with the same graph (or, for a subclassed model, config) and new layers.
 
     The new layers have new weights (initialized afresh); copy them with
@@ -138,11 +159,13 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     from plait.models.sequential import Sequential
 
     if kwargs:
-        raise ValueError(f"clone_model got unexpected arguments {sorted(kwargs)}. "
-                         f"Received: {kwargs}")
+        raise ValueError(
+            f"clone_model got unexpected arguments {sorted(kwargs)}. Received: {kwargs}"
+        )
     if not isinstance(model, Model):
-        raise TypeError("Argument `model` of clone_model must be a plait Model. "
-                         f"Received: model={model!r:.200}")
+        raise TypeError(
+            f"Argument `model` of clone_model must be a plait Model. Received: model={model!r:.200}"
+        )
     clone_function = clone_function or _default_clone
     if isinstance(model, Sequential):
         layers = [_clone_layer(layer, clone_function, {}) for layer in model.layers]
@@ -151,9 +174,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
             if len(inputs) != 1 or not isinstance(inputs[0], SymbolicTensor):
                 raise ValueError(
                     "clone_model: a Sequential model takes one symbolic tensor as "
-                    f"`input_tensors`. Received: input_tensors={input_tensors!r:.200}")
-            return Model(inputs[0], _call_chain(layers, inputs[0], call_function),
-                         name=model.name)
+                    f"`input_tensors`. Received: input_tensors={input_tensors!r:.200}"
+                )
+            return Model(inputs[0], _call_chain(layers, inputs[0], call_function), name=model.name)
         clone = Sequential(name=model.name)
         source = getattr(model, "_input_tensor", None)
         if source is not None:
@@ -162,17 +185,18 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
             clone.add(layer)
         return clone
     mro = type(model).__mro__
-    own = mro[:mro.index(Model)]  # the user's subclasses of Model, if any
-    if model._graph is not None and not any("forward" in k.__dict__ or "call" in k.__dict__
-                                            for k in own):
-        return _clone_functional(model, input_tensors, clone_function, call_function,
-                                 recursive)
+    own = mro[: mro.index(Model)]  # the user's subclasses of Model, if any
+    if model._graph is not None and not any(
+        "forward" in k.__dict__ or "call" in k.__dict__ for k in own
+    ):
+        return _clone_functional(model, input_tensors, clone_function, call_function, recursive)
     try:
         config = model.get_config()
     except NotImplementedError as err:
         raise ValueError(
             f"clone_model cannot clone subclassed model '{model.name}': it has no "
-            "get_config(). Define get_config() (and from_config) to clone it.") from err
+            "get_config(). Define get_config() (and from_config) to clone it."
+        ) from err
     return type(model).from_config(config)
 
 
@@ -183,6 +207,7 @@ def _call_chain(layers, tensor, call_function):
 
 
 # --- Keras 3's model API: variables, metrics, compile config ---------------------------
+
 
 def _variables(self):
     """Every weight of the model (trainable first), as `weights`."""
@@ -222,13 +247,16 @@ def _get_compile_config(self):
     state = getattr(self, "_compile_state", None)
     if state is None:
         return None
-    return {"optimizer": _compile_value(state.optimizer), "loss": _compile_value(state.loss),
-            "metrics": _compile_value(state.metrics),
-            "loss_weights": _compile_value(state.loss_weights),
-            "weighted_metrics": _compile_value(state.weighted_metrics),
-            "run_eagerly": state.run_eagerly,
-            "steps_per_execution": state.steps_per_execution,
-            "jit_compile": state.jit_compile}
+    return {
+        "optimizer": _compile_value(state.optimizer),
+        "loss": _compile_value(state.loss),
+        "metrics": _compile_value(state.metrics),
+        "loss_weights": _compile_value(state.loss_weights),
+        "weighted_metrics": _compile_value(state.weighted_metrics),
+        "run_eagerly": state.run_eagerly,
+        "steps_per_execution": state.steps_per_execution,
+        "jit_compile": state.jit_compile,
+    }
 
 
 def _revive(value, kind):
@@ -249,8 +277,10 @@ def _compile_from_config(self, config):
         TypeError: when `config` is not a dict.
     """
     if not isinstance(config, dict):
-        raise TypeError("compile_from_config takes the dict get_compile_config() returns. "
-                         f"Received: config={config!r:.200}")
+        raise TypeError(
+            "compile_from_config takes the dict get_compile_config() returns. "
+            f"Received: config={config!r:.200}"
+        )
     config = dict(config)
     config["optimizer"] = _revive(config.get("optimizer"), "optimizer") or "rmsprop"
     config["loss"] = _revive(config.get("loss"), "loss")
@@ -263,11 +293,14 @@ def install_model_api(model_class):
     """Give `model_class` Keras 3's `variables`, `trainable_variables`,
     `non_trainable_variables`, `reset_metrics`, `get_compile_config` and
     `compile_from_config`, where it has none of its own."""
-    api = {"variables": property(_variables),
-           "trainable_variables": property(_trainable_variables),
-           "non_trainable_variables": property(_non_trainable_variables),
-           "reset_metrics": _reset_metrics, "get_compile_config": _get_compile_config,
-           "compile_from_config": _compile_from_config}
+    api = {
+        "variables": property(_variables),
+        "trainable_variables": property(_trainable_variables),
+        "non_trainable_variables": property(_non_trainable_variables),
+        "reset_metrics": _reset_metrics,
+        "get_compile_config": _get_compile_config,
+        "compile_from_config": _compile_from_config,
+    }
     for name, value in api.items():
         if name not in model_class.__dict__:
             setattr(model_class, name, value)

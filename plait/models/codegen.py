@@ -10,6 +10,7 @@ hook is registered (see `Model.forward`). `hooks_registered` tells which variant
 
 The graph as Keras-style JSON config and back is `plait.models.config`.
 """
+
 import linecache
 import operator
 import re
@@ -64,8 +65,9 @@ def compile_forward(model):
     source = "\n".join(line.rstrip() for line in python_code.src.strip().splitlines()) + "\n"
     direct_source = _DIRECT_CALL.sub(r"\1 = self.\2.forward(", source)
     forward = _exec_code(source, python_code.globals, f"<plait forward of {model.name}")
-    direct = _exec_code(direct_source, python_code.globals,
-                        f"<plait direct forward of {model.name}")
+    direct = _exec_code(
+        direct_source, python_code.globals, f"<plait direct forward of {model.name}"
+    )
     return forward, direct, source
 
 
@@ -91,15 +93,19 @@ def hooks_registered(model):
     direct submodules: then only `nn.Module.__call__` runs the layers correctly. The
     submodules are looked at again only after a hook was registered on some layer (or the
     model's modules changed); a removed hook is noticed at the next look."""
-    if (torch_module._global_forward_hooks or torch_module._global_forward_pre_hooks
-            or torch_module._global_backward_hooks
-            or torch_module._global_backward_pre_hooks):
+    if (
+        torch_module._global_forward_hooks
+        or torch_module._global_forward_pre_hooks
+        or torch_module._global_backward_hooks
+        or torch_module._global_backward_pre_hooks
+    ):
         return True
     seen = (hook_epoch(), len(model._modules))
     if model._hooks_seen != seen:
         model._hooked = any(
-            m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
-            or m._backward_pre_hooks for m in model._modules.values())
+            m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks
+            for m in model._modules.values()
+        )
         model._hooks_seen = seen
     return model._hooked
 

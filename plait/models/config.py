@@ -4,6 +4,7 @@
 input and output refs); `rebuild_from_config(config)` creates the layers anew from it and
 calls them in an order their inputs allow, giving the `(inputs, outputs)` to build a model.
 """
+
 import collections
 
 from plait import serialization
@@ -12,6 +13,7 @@ from plait.layers.core import InputLayer
 from plait.utils import nest
 
 __all__ = ["graph_config", "rebuild_from_config"]
+
 
 def graph_config(model):
     """Keras's functional config: layers with their inbound nodes, input and output refs."""
@@ -33,10 +35,17 @@ def graph_config(model):
 
     layers = []
     for layer in graph.layers:
-        nodes = [] if _is_input_layer(layer) else [
-            {"args": nest.map_structure(encode, list(node.call_args)),
-             "kwargs": nest.map_structure(encode, node.call_kwargs)}
-            for node in graph.layer_nodes(layer)]
+        nodes = (
+            []
+            if _is_input_layer(layer)
+            else [
+                {
+                    "args": nest.map_structure(encode, list(node.call_args)),
+                    "kwargs": nest.map_structure(encode, node.call_kwargs),
+                }
+                for node in graph.layer_nodes(layer)
+            ]
+        )
         entry = serialization.serialize(layer)
         entry.update(name=layer.name, inbound_nodes=nodes)
         layers.append(entry)
@@ -90,7 +99,8 @@ def rebuild_from_config(config, custom_objects=None):
             stuck = [n for n, q in pending.items() if q]
             raise ValueError(
                 f"The model config is inconsistent: the inbound nodes of layers {stuck} refer "
-                "to tensors no layer in the config produces.")
+                "to tensors no layer in the config produces."
+            )
 
     def resolve(ref):
         name, node_index, tensor_index = ref

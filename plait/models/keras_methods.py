@@ -7,6 +7,7 @@ They delegate to `plait.training` (which trains any `torch.nn.Module`) and `plai
 so the saving methods import it when called, never at module level
 (docs/architecture.md).
 """
+
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,10 +21,18 @@ class KerasMethods:
     `torch.nn.Module.compile`)."""
 
     # ------------------------------------------------------------------ training
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
-                loss_weights: Any = None, weighted_metrics: Any = None,
-                run_eagerly: bool = False, steps_per_execution: int = 1,
-                jit_compile: bool = False, auto_scale_loss: bool = True):
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        metrics: Any = None,
+        loss_weights: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: bool = False,
+        auto_scale_loss: bool = True,
+    ):
         """Configure the model for training.
 
         Args:
@@ -68,19 +77,39 @@ class KerasMethods:
         `training.compile` (Keras 3 puts `loss_weights` there); pass them by keyword.
         """
         return training.compile(
-            self, optimizer=optimizer, loss=loss, metrics=metrics, loss_weights=loss_weights,
-            weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution, jit_compile=jit_compile,
-            auto_scale_loss=auto_scale_loss)
+            self,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            loss_weights=loss_weights,
+            weighted_metrics=weighted_metrics,
+            run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+            auto_scale_loss=auto_scale_loss,
+        )
 
-    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None,
-            epochs: int = 1, verbose: str | int = "auto", callbacks: Sequence | None = None,
-            validation_split: float = 0.0, validation_data: Any = None,
-            shuffle: bool | str = True, class_weight: dict | None = None,
-            sample_weight: Any = None, initial_epoch: int = 0,
-            steps_per_epoch: int | None = None, validation_steps: int | None = None,
-            validation_batch_size: int | None = None,
-            validation_freq: int | Sequence[int] = 1, *, distribute: str = "auto"):
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: str | int = "auto",
+        callbacks: Sequence | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool | str = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int | Sequence[int] = 1,
+        *,
+        distribute: str = "auto",
+    ):
         """Train the model for `epochs` epochs (iterations over the data).
 
         Args:
@@ -138,18 +167,37 @@ class KerasMethods:
         Under `torchrun` it trains data-parallel; see `plait.training.fit`.
         """
         return training.fit(
-            self, x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose,
-            callbacks=callbacks, validation_split=validation_split,
-            validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-            sample_weight=sample_weight, initial_epoch=initial_epoch,
-            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-            validation_batch_size=validation_batch_size, validation_freq=validation_freq,
-            distribute=distribute)
+            self,
+            x=x,
+            y=y,
+            batch_size=batch_size,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            validation_data=validation_data,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            sample_weight=sample_weight,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq,
+            distribute=distribute,
+        )
 
-    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
-                 verbose: str | int = "auto", sample_weight: Any = None,
-                 steps: int | None = None, callbacks: Sequence | None = None,
-                 return_dict: bool = False):
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: str | int = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Sequence | None = None,
+        return_dict: bool = False,
+    ):
         """The loss and metrics of the model on data, in inference mode.
 
         Args:
@@ -176,12 +224,25 @@ class KerasMethods:
             ['loss', 'mae']
         """
         return training.evaluate(
-            self, x=x, y=y, batch_size=batch_size, verbose=verbose,
-            sample_weight=sample_weight, steps=steps, callbacks=callbacks,
-            return_dict=return_dict)
+            self,
+            x=x,
+            y=y,
+            batch_size=batch_size,
+            verbose=verbose,
+            sample_weight=sample_weight,
+            steps=steps,
+            callbacks=callbacks,
+            return_dict=return_dict,
+        )
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: str | int = "auto",
-                steps: int | None = None, callbacks: Sequence | None = None):
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: str | int = "auto",
+        steps: int | None = None,
+        callbacks: Sequence | None = None,
+    ):
         """The model's outputs on `x`, batch by batch, as numpy arrays (inference mode,
         under `torch.inference_mode()`; the model need not be compiled).
 
@@ -205,12 +266,19 @@ class KerasMethods:
             >>> model.predict(np.ones((5, 4), "float32"), verbose=0).shape
             (5, 3)
         """
-        return training.predict(self, x, batch_size=batch_size, verbose=verbose,
-                                steps=steps, callbacks=callbacks)
+        return training.predict(
+            self, x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks
+        )
 
-    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                       class_weight: dict | None = None, reset_metrics: bool = True,
-                       return_dict: bool = False):
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        reset_metrics: bool = True,
+        return_dict: bool = False,
+    ):
         """One gradient update on one batch.
 
         Args:
@@ -235,11 +303,23 @@ class KerasMethods:
             True
         """
         return training.train_on_batch(
-            self, x, y=y, sample_weight=sample_weight, class_weight=class_weight,
-            reset_metrics=reset_metrics, return_dict=return_dict)
+            self,
+            x,
+            y=y,
+            sample_weight=sample_weight,
+            class_weight=class_weight,
+            reset_metrics=reset_metrics,
+            return_dict=return_dict,
+        )
 
-    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                      reset_metrics: bool = True, return_dict: bool = False):
+    def test_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        reset_metrics: bool = True,
+        return_dict: bool = False,
+    ):
         """The loss and metrics on one batch, without updating the model.
 
         Args:
@@ -260,8 +340,14 @@ class KerasMethods:
             >>> model.test_on_batch(np.ones((4, 4), "float32"), np.zeros((4, 1))) >= 0
             True
         """
-        return training.test_on_batch(self, x, y=y, sample_weight=sample_weight,
-                                      reset_metrics=reset_metrics, return_dict=return_dict)
+        return training.test_on_batch(
+            self,
+            x,
+            y=y,
+            sample_weight=sample_weight,
+            reset_metrics=reset_metrics,
+            return_dict=return_dict,
+        )
 
     def predict_on_batch(self, x: Any):
         """The model's outputs on one batch, as numpy arrays (inference mode).
@@ -311,8 +397,7 @@ class KerasMethods:
         """
         from plait import saving  # saving sits above models (docs/architecture.md)
 
-        saving.save_model(self, filepath, overwrite=overwrite,
-                          include_optimizer=include_optimizer)
+        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath: str, overwrite: bool = True):
         """Write the weights to a `.safetensors` file, keyed by `state_dict` name,
@@ -336,8 +421,7 @@ class KerasMethods:
 
         saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: str, skip_mismatch: bool = False,
-                     by_name: bool = False):
+    def load_weights(self, filepath: str, skip_mismatch: bool = False, by_name: bool = False):
         """Load weights by name from a `.safetensors` (or `.plait`) file, or from Keras's
         files: `.weights.h5`, `.keras`, and legacy `.h5` (by layer order, or by layer name
         with `by_name=True`).

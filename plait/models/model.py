@@ -11,6 +11,7 @@ keys `dense_1.weight`, stable for a given architecture) and
 generates `forward` (see `model.code`). Training and summaries delegate to `plait.training`
 and `plait.models.summary`.
 """
+
 import functools
 import inspect
 import keyword
@@ -31,9 +32,7 @@ from plait.utils import nest
 from plait.utils.naming import unique_name
 from plait.utils.string_array import StringArray, is_string_data
 
-__all__ = [
-    "Model"
-]
+__all__ = ["Model"]
 
 
 @serialization.register_serializable(package="plait")
@@ -59,14 +58,18 @@ class Model(KerasMethods, Layer):
         if inputs is None or outputs is None:
             raise ValueError(
                 "A functional Model needs both `inputs` and `outputs`. Received: "
-                f"inputs={inputs!r:.100}, outputs={outputs!r:.100}")
+                f"inputs={inputs!r:.100}, outputs={outputs!r:.100}"
+            )
         self._init_graph(inputs, outputs)
 
     def _init_graph(self, inputs, outputs):
         self._input_structure, self._inputs_struct, flat_inputs = _structure(inputs, "inputs")
         self._output_structure, self._outputs_struct, flat_outputs = _structure(outputs, "outputs")
-        boundary = {id(t): _stand_in(t) for t in flat_inputs
-                    if isinstance(t, SymbolicTensor) and t.node is not None and not t.node.is_input}
+        boundary = {
+            id(t): _stand_in(t)
+            for t in flat_inputs
+            if isinstance(t, SymbolicTensor) and t.node is not None and not t.node.is_input
+        }
         self._graph = Graph(flat_inputs, flat_outputs, boundary)
         for layer in self._graph.layers:
             self._register(layer)
@@ -124,8 +127,11 @@ class Model(KerasMethods, Layer):
 
         if isinstance(input_shape, dict):
             inputs = {k: zeros(v) for k, v in input_shape.items()}
-        elif isinstance(input_shape, (list, tuple)) and input_shape and all(
-                isinstance(s, (list, tuple)) for s in input_shape):
+        elif (
+            isinstance(input_shape, (list, tuple))
+            and input_shape
+            and all(isinstance(s, (list, tuple)) for s in input_shape)
+        ):
             inputs = [zeros(s) for s in input_shape]
         else:
             inputs = zeros(input_shape)
@@ -153,7 +159,8 @@ class Model(KerasMethods, Layer):
             key = next(iter(kwargs))
             raise TypeError(
                 f"Model '{self.name}' got an unexpected keyword argument '{key}'. "
-                f"Received: {key}={kwargs[key]!r:.100}")
+                f"Received: {key}={kwargs[key]!r:.100}"
+            )
         if self._input_structure == "single" and isinstance(inputs, torch.Tensor):
             args = (inputs,)
         else:
@@ -182,11 +189,13 @@ class Model(KerasMethods, Layer):
                 raise LayerCallError(
                     f"Model '{self.name}' input '{name}' expects tensors of shape "
                     f"{format_shape(expected)}; it was called at {where} on "
-                    f"{tensor.describe()}. Pass a tensor of that shape (None matches any size).")
+                    f"{tensor.describe()}. Pass a tensor of that shape (None matches any size)."
+                )
 
     def _flat_call_inputs(self, inputs):
-        expected = ", ".join(f"{n}: {format_shape(s)}"
-                             for n, s in zip(self.input_names, self._input_shapes))
+        expected = ", ".join(
+            f"{n}: {format_shape(s)}" for n, s in zip(self.input_names, self._input_shapes)
+        )
         count = len(self.input_names)
         if isinstance(inputs, dict):
             unknown = sorted(set(inputs) - set(self.input_names))
@@ -194,21 +203,27 @@ class Model(KerasMethods, Layer):
             if unknown or missing:
                 raise ValueError(
                     f"Model '{self.name}' takes inputs {self.input_names} ({expected}). "
-                    f"Received a dict with unknown keys {unknown} and missing keys {missing}.")
+                    f"Received a dict with unknown keys {unknown} and missing keys {missing}."
+                )
             return [self._as_tensor(inputs[n], i) for i, n in enumerate(self.input_names)]
         if isinstance(inputs, (list, tuple)):
             if len(inputs) != count:
                 raise ValueError(
                     f"Model '{self.name}' expects {count} input(s) ({expected}); received a "
                     f"{type(inputs).__name__} of {len(inputs)}."
-                    + (" Pass the one input's data as a tensor, not a list of its rows."
-                       if count == 1 else ""))
+                    + (
+                        " Pass the one input's data as a tensor, not a list of its rows."
+                        if count == 1
+                        else ""
+                    )
+                )
             return [self._as_tensor(x, i) for i, x in enumerate(inputs)]
         if count != 1:
             raise ValueError(
                 f"Model '{self.name}' expects {count} inputs ({expected}); received one "
                 f"{type(inputs).__name__}. Pass a list of {count} tensors or a dict keyed by "
-                "input name.")
+                "input name."
+            )
         return [self._as_tensor(inputs, 0)]
 
     def _as_tensor(self, value, index):
@@ -220,11 +235,13 @@ class Model(KerasMethods, Layer):
             return StringArray(value)  # text stays on the host for the string layers
         if isinstance(value, (np.ndarray, np.generic, list, float, int)):
             device = next(self.parameters(), torch.empty(0)).device
-            return torch.as_tensor(np.asarray(value), dtype=self._input_dtypes[index],
-                                   device=device)
+            return torch.as_tensor(
+                np.asarray(value), dtype=self._input_dtypes[index], device=device
+            )
         raise TypeError(
             f"Model '{self.name}' input '{self.input_names[index]}' must be a tensor or an "
-            f"array. Received: {type(value).__name__}")
+            f"array. Received: {type(value).__name__}"
+        )
 
     @property
     def code(self):
@@ -236,7 +253,8 @@ class Model(KerasMethods, Layer):
         if self._graph is None:
             raise ValueError(
                 f"Model '{self.name}' has no graph yet: build it from Input tensors "
-                "(Model(inputs, outputs)) or give a Sequential's first layer an input_shape.")
+                "(Model(inputs, outputs)) or give a Sequential's first layer an input_shape."
+            )
 
     # ------------------------------------------------------------- structure
     @property
@@ -257,24 +275,27 @@ class Model(KerasMethods, Layer):
         if (name is None) == (index is None):
             raise ValueError(
                 "Provide exactly one of `name` or `index`. "
-                f"Received: name={name!r}, index={index!r}")
+                f"Received: name={name!r}, index={index!r}"
+            )
         layers = self.layers
         if index is not None:
             if isinstance(index, bool) or not isinstance(index, int):
                 raise TypeError(
-                    f"index must be an int (a position in model.layers). Received: "
-                    f"index={index!r}")
+                    f"index must be an int (a position in model.layers). Received: index={index!r}"
+                )
             if not -len(layers) <= index < len(layers):
                 raise ValueError(
                     f"Model '{self.name}' has {len(layers)} layers; index {index} is out of "
-                    f"range. Received: index={index}")
+                    f"range. Received: index={index}"
+                )
             return layers[index]
         for layer in layers:
             if layer.name == name:
                 return layer
         raise ValueError(
             f"No layer named '{name}' in model '{self.name}'. Its layers are: "
-            f"{[layer.name for layer in layers]}")
+            f"{[layer.name for layer in layers]}"
+        )
 
     @property
     def inputs(self):
@@ -305,7 +326,8 @@ class Model(KerasMethods, Layer):
             raise ValueError(
                 f"Model '{self.name}' has {count} node(s): node 0 is its own graph, node i "
                 f"its i-th call. node_index must be in [0, {count}). "
-                f"Received: node_index={node_index}")
+                f"Received: node_index={node_index}"
+            )
         if node_index == 0:
             return self._inputs_struct if attr == "input" else self._outputs_struct
         return super()._get_node_attr(node_index - 1, attr)
@@ -343,8 +365,9 @@ class Model(KerasMethods, Layer):
             >>> any("Total params: 5" in line for line in lines)
             True
         """
-        summary_module.print_summary(self, line_length=line_length, positions=positions,
-                                     print_fn=print_fn, **kwargs)
+        summary_module.print_summary(
+            self, line_length=line_length, positions=positions, print_fn=print_fn, **kwargs
+        )
 
     # ------------------------------------------------------- training, saving
     # compile, fit, evaluate, predict, *_on_batch, save, save_weights, load_weights:
@@ -396,8 +419,9 @@ class Model(KerasMethods, Layer):
         self._ensure_graph()
         losses = self.__dict__.setdefault("_symbolic_losses", [])
         losses.append(loss)
-        graph = Graph(list(self._graph.inputs), list(self._graph.outputs) + losses,
-                      self._graph._boundary)
+        graph = Graph(
+            list(self._graph.inputs), list(self._graph.outputs) + losses, self._graph._boundary
+        )
         for layer in graph.layers:
             self._register(layer)
         saved = self._graph, self._outputs_struct
@@ -446,11 +470,15 @@ class Model(KerasMethods, Layer):
         outs = _flat_outputs(y_pred, getattr(state, "output_names", None))
         if not state.resolved:
             names = self.__dict__.get("_output_names") or [
-                f"output_{i + 1}" for i in range(len(outs))]
+                f"output_{i + 1}" for i in range(len(outs))
+            ]
             state.resolve(names)
         ys = [None] * len(outs) if y is None else _flat_outputs(y, state.output_names)
-        sws = [None] * len(outs) if sample_weight is None else \
-            _flat_outputs(sample_weight, state.output_names)
+        sws = (
+            [None] * len(outs)
+            if sample_weight is None
+            else _flat_outputs(sample_weight, state.output_names)
+        )
         total, _ = state.compute_loss(ys, outs, sws)
         extra = self.losses
         self.clear_added_losses()
@@ -468,8 +496,11 @@ class Model(KerasMethods, Layer):
         if not state.resolved:
             state.resolve([f"output_{i + 1}" for i in range(len(outs))])
         ys = [None] * len(outs) if y is None else _flat_outputs(y, state.output_names)
-        sws = [None] * len(outs) if sample_weight is None else \
-            _flat_outputs(sample_weight, state.output_names)
+        sws = (
+            [None] * len(outs)
+            if sample_weight is None
+            else _flat_outputs(sample_weight, state.output_names)
+        )
         batch = outs[0].shape[0] if outs and outs[0].dim() else 1
         if loss is not None:
             state.loss_tracker.update(loss.detach(), batch)
@@ -494,8 +525,7 @@ class Model(KerasMethods, Layer):
     def _state(self, caller):
         state = getattr(self, "_compile_state", None)
         if state is None:
-            raise ValueError(
-                f"{caller}() needs the model compiled: call model.compile(...) first.")
+            raise ValueError(f"{caller}() needs the model compiled: call model.compile(...) first.")
         return state
 
     @property
@@ -512,8 +542,12 @@ class Model(KerasMethods, Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         inputs, outputs = model_config.rebuild_from_config(config, custom_objects)
-        return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
-                   trainable=config.get("trainable", True))
+        return cls(
+            inputs=inputs,
+            outputs=outputs,
+            name=config.get("name"),
+            trainable=config.get("trainable", True),
+        )
 
     # ----------------------------------------------------------------- pickle
     def __getstate__(self):
@@ -525,8 +559,7 @@ class Model(KerasMethods, Layer):
     def __setstate__(self, state):
         self.__dict__.update(state)
         if self._graph is not None:
-            self._forward_code, self._direct_forward, self._code = \
-                codegen.compile_forward(self)
+            self._forward_code, self._direct_forward, self._code = codegen.compile_forward(self)
 
 
 @functools.lru_cache(maxsize=None)
@@ -542,11 +575,12 @@ def _call_takes_training(cls):
 def _with_losses(forward):
     """A generated forward that also computes the model's symbolic losses, kept for the
     training step (`regularization_losses`)."""
+
     def run(self, *args, training=None):
         outputs, values = forward(self, *args, training=training)
-        self.__dict__["_symbolic_loss_values"] = [v if v.dim() == 0 else v.mean()
-                                                  for v in values]
+        self.__dict__["_symbolic_loss_values"] = [v if v.dim() == 0 else v.mean() for v in values]
         return outputs
+
     return run
 
 
@@ -559,8 +593,11 @@ def _unpack(data):
 
 def _flat_outputs(value, names):
     if isinstance(value, dict):
-        return [value[n] for n in names] if names and all(n in value for n in names) \
+        return (
+            [value[n] for n in names]
+            if names and all(n in value for n in names)
             else list(value.values())
+        )
     if isinstance(value, (list, tuple)):
         return list(value)
     return [value]
@@ -577,9 +614,14 @@ def _free_key(model, prefix):
     while True:
         i += 1
         key = f"{prefix}_{i}"
-        if not (key in model._modules or key in model._parameters or key in model._buffers
-                or key in model.__dict__ or hasattr(type(model), key)
-                or keyword.iskeyword(key)):
+        if not (
+            key in model._modules
+            or key in model._parameters
+            or key in model._buffers
+            or key in model.__dict__
+            or hasattr(type(model), key)
+            or keyword.iskeyword(key)
+        ):
             counts[prefix] = i
             return key
 
@@ -589,8 +631,9 @@ def _structure(value, argument):
     if isinstance(value, dict):
         for key in value:
             if not isinstance(key, str):
-                raise TypeError(f"The keys of a dict of {argument} must be strings. "
-                                f"Received key {key!r}")
+                raise TypeError(
+                    f"The keys of a dict of {argument} must be strings. Received key {key!r}"
+                )
         return "dict", dict(value), list(value.values())
     if isinstance(value, (list, tuple)):
         if not value:
@@ -603,7 +646,8 @@ def _structure(value, argument):
 
 def _shapes_fit(shape, expected):
     return len(shape) == len(expected) and all(
-        a is None or b is None or a == b for a, b in zip(shape, expected))
+        a is None or b is None or a == b for a, b in zip(shape, expected)
+    )
 
 
 def _names(structure, default):

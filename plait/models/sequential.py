@@ -5,6 +5,7 @@
 Once the input shape is known (from the first layer's `input_shape`/`input_dim`, an
 `Input`, `build(input_shape)` or the first batch of data) it is a functional model.
 """
+
 import torch
 
 from plait import serialization
@@ -13,9 +14,7 @@ from plait.layers.core import Input, InputLayer
 from plait.layers.layer import Layer
 from plait.models.model import Model
 
-__all__ = [
-    "Sequential"
-]
+__all__ = ["Sequential"]
 
 
 @serialization.register_serializable(package="plait")
@@ -39,28 +38,32 @@ class Sequential(Model):
             if layer.node is None or not layer.node.is_input:
                 raise TypeError(
                     "Sequential.add() takes layers, or an Input(...) tensor as the first "
-                    f"element. Received: {layer!r}")
+                    f"element. Received: {layer!r}"
+                )
             layer = layer.node.layer
         if not isinstance(layer, Layer):
             raise TypeError(
                 "Sequential.add() takes a plait layer. "
-                f"Received: layer={layer!r:.200} (type {type(layer).__name__})")
+                f"Received: layer={layer!r:.200} (type {type(layer).__name__})"
+            )
         if isinstance(layer, InputLayer):
             if self._input_tensor is not None or self._stack:
                 raise ValueError(
-                    f"An InputLayer can only be the first element of Sequential '{self.name}'.")
+                    f"An InputLayer can only be the first element of Sequential '{self.name}'."
+                )
             self._input_tensor = self._output_tensor = layer._inbound_nodes[0].outputs[0]
             return
         if layer.name in self._stack_names:
             raise ValueError(
                 "All layers added to a Sequential model should have unique names. Name "
                 f"'{layer.name}' is already the name of a layer in this model "
-                f"('{self.name}'). Update the `name` argument to pass a unique name.")
+                f"('{self.name}'). Update the `name` argument to pass a unique name."
+            )
         if self._output_tensor is None and not self._stack and layer._batch_input_shape:
             # Keras 2 names it after the layer, and leaves the `input_N` names to Input().
             self._input_tensor = self._output_tensor = Input(
-                batch_shape=layer._batch_input_shape, dtype=layer.dtype,
-                name=f"{layer.name}_input")
+                batch_shape=layer._batch_input_shape, dtype=layer.dtype, name=f"{layer.name}_input"
+            )
         if self._output_tensor is not None:
             self._output_tensor = self._call_layer(layer, self._output_tensor)
         self._stack.append(layer)
@@ -93,7 +96,8 @@ class Sequential(Model):
             raise ValueError(
                 f"All layers in a Sequential model should have a single output tensor; layer "
                 f"'{layer.name}' ({type(layer).__name__}) returns {type(out).__name__}. Use "
-                "the functional API (Model(inputs, outputs)) for multi-output layers.")
+                "the functional API (Model(inputs, outputs)) for multi-output layers."
+            )
         return out
 
     def build(self, input_shape=None):
@@ -102,10 +106,12 @@ class Sequential(Model):
             if input_shape is None:
                 raise ValueError(
                     f"Sequential '{self.name}' does not know its input shape: pass "
-                    "build(input_shape=(None, ...)) or give the first layer an input_shape.")
+                    "build(input_shape=(None, ...)) or give the first layer an input_shape."
+                )
             name = f"{self._stack[0].name}_input" if self._stack else f"{self.name}_input"
-            self._input_tensor = self._output_tensor = Input(batch_shape=tuple(input_shape),
-                                                             name=name)
+            self._input_tensor = self._output_tensor = Input(
+                batch_shape=tuple(input_shape), name=name
+            )
             for layer in self._stack:
                 self._output_tensor = self._call_layer(layer, self._output_tensor)
         self._ensure_compiled()
@@ -152,7 +158,8 @@ class Sequential(Model):
         if attr not in self.__dict__:
             raise AttributeError(
                 f"Sequential '{self.name}' does not know its input shape yet, so it has no "
-                f"{attr[1:]}: give the first layer an input_shape, or build(input_shape).")
+                f"{attr[1:]}: give the first layer an input_shape, or build(input_shape)."
+            )
         return self.__dict__[attr]
 
     @property

@@ -3,11 +3,10 @@
 Sequential-like models (one node per depth, each reading one tensor) get the 65-column
 table; other graphs the 100-column one with a "Connected to" column (`lstm_1[0][0]`).
 """
+
 from plait.graph.tensor import format_shape
 
-__all__ = [
-    "print_summary"
-]
+__all__ = ["print_summary"]
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, **kwargs):
@@ -39,8 +38,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, **kwar
     print_fn("=" * line_length)
     layers = model.layers  # the mask ops left out
     for i, layer in enumerate(layers):
-        fields = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer),
-                  _param_count(layer)]
+        fields = [
+            f"{layer.name} ({type(layer).__name__})",
+            _output_shape(layer),
+            _param_count(layer),
+        ]
         connections = [] if sequential_like else _connections(graph, layer, hidden)
         if not sequential_like:
             fields.append(connections[0] if connections else "")
@@ -75,8 +77,7 @@ def _print_layer_list(model, line_length, positions, print_fn):
         shape = _output_shape(layer) if layer._inbound_nodes else "?"
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         # the last column may run past the table's edge, as Keras 3's "0 (unbuilt)" does
-        print_fn(_row([f"{layer.name} ({type(layer).__name__})", shape], positions[:2])
-                 + params)
+        print_fn(_row([f"{layer.name} ({type(layer).__name__})", shape], positions[:2]) + params)
         print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
     if not layers:
         print_fn("=" * line_length)
@@ -92,14 +93,16 @@ def _check_layout(line_length, positions, default_positions):
     if isinstance(line_length, bool) or not isinstance(line_length, int):
         raise TypeError(
             "line_length must be an int (the table's width in characters). "
-            f"Received: line_length={line_length!r}")
+            f"Received: line_length={line_length!r}"
+        )
     if line_length < 1:
         raise ValueError(f"line_length must be positive. Received: line_length={line_length}")
     if len(positions) != len(default_positions):
         raise ValueError(
             f"positions must give the right end of each of this table's "
             f"{len(default_positions)} columns, as fractions of line_length (default "
-            f"{default_positions}) or as character positions. Received: positions={positions!r}")
+            f"{default_positions}) or as character positions. Received: positions={positions!r}"
+        )
 
 
 def _row(fields, positions):
@@ -109,7 +112,7 @@ def _row(fields, positions):
         if i > 0:
             line = line[:-1] + " "
         line += str(field)
-        line = line[:positions[i]]
+        line = line[: positions[i]]
         line += " " * (positions[i] - len(line))
     return line
 
@@ -119,8 +122,9 @@ def _is_sequential_like(model, graph, hidden):
         return True
     for nodes in graph.nodes_by_depth.values():
         nodes = [node for node in nodes if node not in graph.mask_nodes]
-        if len(nodes) > 1 or (len(nodes) == 1 and len(_visible_connections(
-                graph, nodes[0], hidden)) > 1):
+        if len(nodes) > 1 or (
+            len(nodes) == 1 and len(_visible_connections(graph, nodes[0], hidden)) > 1
+        ):
             return False
     # A layer called twice (one after the other) is shared: Keras shows its connections.
     return all(len(graph.layer_nodes(layer)) <= 1 for layer in graph.layers)

@@ -13,6 +13,7 @@ mismatch raises there, naming the op and the shapes), and the model's generated 
 calls it inline. Submodules: `ops.numpy`, `ops.nn`, `ops.math`, `ops.linalg`, `ops.image`,
 `ops.core`, as in Keras.
 """
+
 from plait.ops import core, image, linalg, math, nn, numpy
 from plait.ops._base import REGISTRY
 from plait.ops.core import *  # noqa: F403
@@ -21,13 +22,18 @@ from plait.ops.math import *  # noqa: F403
 from plait.ops.nn import *  # noqa: F403
 from plait.ops.numpy import *  # noqa: F403
 
-__all__ = sorted(set(core.__all__) | set(linalg.__all__) | set(math.__all__)
-                 | set(nn.__all__) | set(numpy.__all__)
-                 | {"core", "image", "linalg", "math", "nn", "numpy"})
+__all__ = sorted(
+    set(core.__all__)
+    | set(linalg.__all__)
+    | set(math.__all__)
+    | set(nn.__all__)
+    | set(numpy.__all__)
+    | {"core", "image", "linalg", "math", "nn", "numpy"}
+)
 
 
 def lookup(name):
     """The op a saved graph names ('plait.ops.mean'), or None: only registered ops."""
     if not isinstance(name, str) or not name.startswith("plait.ops."):
         return None
-    return REGISTRY.get(name[len("plait.ops."):])
+    return REGISTRY.get(name[len("plait.ops.") :])

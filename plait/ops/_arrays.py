@@ -1,6 +1,7 @@
 """NumPy-style ops that make, reshape, index, sort and combine arrays, with Keras's
 arguments. Each is short and calls torch; most need a line of argument translation (Keras's
 `axis` to torch's `dim`, int32 indices as Keras answers, floatx defaults)."""
+
 import builtins
 
 import numpy as np
@@ -17,15 +18,72 @@ from plait.ops._base import (
 )
 
 __all__ = [
-    "append", "arange", "argpartition", "argsort", "array", "array_split", "bartlett",
-    "bincount", "blackman", "broadcast_to", "concatenate", "digitize", "dsplit", "dstack",
-    "empty", "empty_like", "expand_dims", "eye", "flip", "fliplr", "flipud", "full",
-    "full_like", "geomspace", "get_item", "hamming", "hanning", "histogram", "hsplit",
-    "hstack", "identity", "isin", "kaiser", "linspace", "logspace", "meshgrid", "moveaxis",
-    "nonzero", "ones", "ones_like", "pad", "ravel", "repeat", "reshape", "roll", "rot90",
-    "searchsorted", "select", "sort", "split", "squeeze", "stack", "swapaxes", "take",
-    "take_along_axis", "tile", "transpose", "tri", "unique", "unravel_index", "vsplit",
-    "vstack", "where", "zeros", "zeros_like"]
+    "append",
+    "arange",
+    "argpartition",
+    "argsort",
+    "array",
+    "array_split",
+    "bartlett",
+    "bincount",
+    "blackman",
+    "broadcast_to",
+    "concatenate",
+    "digitize",
+    "dsplit",
+    "dstack",
+    "empty",
+    "empty_like",
+    "expand_dims",
+    "eye",
+    "flip",
+    "fliplr",
+    "flipud",
+    "full",
+    "full_like",
+    "geomspace",
+    "get_item",
+    "hamming",
+    "hanning",
+    "histogram",
+    "hsplit",
+    "hstack",
+    "identity",
+    "isin",
+    "kaiser",
+    "linspace",
+    "logspace",
+    "meshgrid",
+    "moveaxis",
+    "nonzero",
+    "ones",
+    "ones_like",
+    "pad",
+    "ravel",
+    "repeat",
+    "reshape",
+    "roll",
+    "rot90",
+    "searchsorted",
+    "select",
+    "sort",
+    "split",
+    "squeeze",
+    "stack",
+    "swapaxes",
+    "take",
+    "take_along_axis",
+    "tile",
+    "transpose",
+    "tri",
+    "unique",
+    "unravel_index",
+    "vsplit",
+    "vstack",
+    "where",
+    "zeros",
+    "zeros_like",
+]
 
 
 def _shape(shape):
@@ -51,6 +109,7 @@ def _mm_inputs(x1, x2):
 
 
 # ------------------------------------------------------------------ creation
+
 
 @keras_op
 def arange(start, stop=None, step=None, dtype=None):
@@ -97,6 +156,7 @@ def _like(fill):
     def op(x, dtype=None):
         x = tensor(x)
         return fill(x, dtype=torch_dtype(dtype) if dtype is not None else x.dtype)
+
     return op
 
 
@@ -155,13 +215,15 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """Values spaced evenly on a log scale from `start` to `stop`."""
     start, stop = to_float(start), to_float(stop)
-    return torch.exp(linspace(torch.log(start), torch.log(stop), num, endpoint, axis=axis)) \
-        .to(_dt(dtype))
+    return torch.exp(linspace(torch.log(start), torch.log(stop), num, endpoint, axis=axis)).to(
+        _dt(dtype)
+    )
 
 
 def _window(fn):
     def op(x):
         return fn(int(x), periodic=False, dtype=_dt(None))
+
     return op
 
 
@@ -178,6 +240,7 @@ def kaiser(x, beta):
 
 
 # ------------------------------------------------------------------ shapes
+
 
 @keras_op
 def reshape(x, newshape):
@@ -210,8 +273,10 @@ def squeeze(x, axis=None):
         return torch.squeeze(x)
     for a in _shape(axis):
         if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} of a tensor of shape {tuple(x.shape)} has "
-                             f"size {x.shape[a]}, not 1. Received: axis={axis}")
+            raise ValueError(
+                f"squeeze: axis {a} of a tensor of shape {tuple(x.shape)} has "
+                f"size {x.shape[a]}, not 1. Received: axis={axis}"
+            )
     return torch.squeeze(x, dim=_shape(axis))
 
 
@@ -287,26 +352,38 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     x = tensor(x)
     width = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
     flat = [int(v) for pair in width[::-1] for v in pair]
-    modes = {"constant": "constant", "reflect": "reflect", "symmetric": "symmetric",
-             "edge": "replicate", "wrap": "circular"}
+    modes = {
+        "constant": "constant",
+        "reflect": "reflect",
+        "symmetric": "symmetric",
+        "edge": "replicate",
+        "wrap": "circular",
+    }
     if mode not in modes:
-        raise ValueError(f"pad: unknown mode. Expected one of {sorted(modes)}. "
-                         f"Received: mode={mode!r}")
+        raise ValueError(
+            f"pad: unknown mode. Expected one of {sorted(modes)}. Received: mode={mode!r}"
+        )
     if mode == "constant":
         return torch.nn.functional.pad(x, flat, value=constant_values or 0)
     if constant_values is not None:
-        raise ValueError("pad: constant_values only goes with mode='constant'. "
-                         f"Received: mode={mode!r}, constant_values={constant_values!r}")
+        raise ValueError(
+            "pad: constant_values only goes with mode='constant'. "
+            f"Received: mode={mode!r}, constant_values={constant_values!r}"
+        )
     if mode == "symmetric":
         return torch.from_numpy(np.pad(x.cpu().numpy(), width, mode="symmetric")).to(x.device)
     ndim_pad = int(np.flatnonzero(width.sum(1)).min()) if width.any() else x.ndim
     batch = x.reshape((1, 1) + tuple(x.shape)) if ndim_pad >= 0 else x
-    out = torch.nn.functional.pad(batch.float() if not x.is_floating_point() else batch,
-                                  flat[:2 * (x.ndim - ndim_pad)], mode=modes[mode])
+    out = torch.nn.functional.pad(
+        batch.float() if not x.is_floating_point() else batch,
+        flat[: 2 * (x.ndim - ndim_pad)],
+        mode=modes[mode],
+    )
     return out.reshape(out.shape[2:]).to(x.dtype)
 
 
 # ------------------------------------------------------------------ combining, splitting
+
 
 @keras_op
 def concatenate(xs, axis=0):
@@ -336,9 +413,11 @@ def _split(x, indices_or_sections, axis):
     x = tensor(x)
     if isinstance(indices_or_sections, int):
         if x.shape[axis] % indices_or_sections:
-            raise ValueError(f"split: axis {axis} of size {x.shape[axis]} does not divide into "
-                             f"{indices_or_sections} equal parts. Received: "
-                             f"indices_or_sections={indices_or_sections}")
+            raise ValueError(
+                f"split: axis {axis} of size {x.shape[axis]} does not divide into "
+                f"{indices_or_sections} equal parts. Received: "
+                f"indices_or_sections={indices_or_sections}"
+            )
         return list(torch.tensor_split(x, indices_or_sections, dim=axis))
     return list(torch.tensor_split(x, list(indices_or_sections), dim=axis))
 
@@ -368,6 +447,7 @@ def meshgrid(*x, indexing="xy"):
 
 # ------------------------------------------------------------------ indexing
 
+
 @keras_op
 def get_item(x, key):
     """`x[key]`."""
@@ -384,7 +464,7 @@ def take(x, indices, axis=None):
     idx = torch.where(idx < 0, idx + x.shape[axis], idx)
     out = torch.index_select(x, axis, idx.reshape(-1))
     axis = axis % x.ndim
-    return out.reshape(x.shape[:axis] + idx.shape + x.shape[axis + 1:])
+    return out.reshape(x.shape[:axis] + idx.shape + x.shape[axis + 1 :])
 
 
 @keras_op
@@ -393,8 +473,12 @@ def take_along_axis(x, indices, axis=None):
     x, idx = tensor(x), tensor(indices).long()
     if axis is None:
         return x.reshape(-1)[idx.reshape(-1)]
-    shape = list(torch.broadcast_shapes(x.shape[:axis] + (1,) + x.shape[axis + 1:] if axis != -1
-                                        else x.shape[:-1] + (1,), idx.shape))
+    shape = list(
+        torch.broadcast_shapes(
+            x.shape[:axis] + (1,) + x.shape[axis + 1 :] if axis != -1 else x.shape[:-1] + (1,),
+            idx.shape,
+        )
+    )
     xs, ids = list(shape), list(shape)
     xs[axis], ids[axis] = x.shape[axis], idx.shape[axis]
     return torch.gather(x.expand(xs), axis, idx.expand(ids))
@@ -407,12 +491,14 @@ def where(condition, x1=None, x2=None):
     if x1 is None and x2 is None:
         return torch.nonzero(condition).T
     if x1 is None or x2 is None:
-        raise ValueError("where: give both x1 and x2, or neither. "
-                         f"Received: x1={x1!r:.50}, x2={x2!r:.50}")
+        raise ValueError(
+            f"where: give both x1 and x2, or neither. Received: x1={x1!r:.50}, x2={x2!r:.50}"
+        )
     a, b = tensors(x1, x2)
     dtype = result_type(*(v.dtype if isinstance(v, torch.Tensor) else type(v) for v in (a, b)))
-    return torch.where(condition, tensor(a, dtype, like=condition),
-                       tensor(b, dtype, like=condition))
+    return torch.where(
+        condition, tensor(a, dtype, like=condition), tensor(b, dtype, like=condition)
+    )
 
 
 @keras_op
@@ -447,6 +533,7 @@ def unravel_index(indices, shape):
 
 
 # ------------------------------------------------------------------ sorting, searching
+
 
 @keras_op
 def sort(x, axis=-1):
@@ -484,18 +571,21 @@ def digitize(x, bins):
 
 
 @keras_op
-def unique(x, sorted=True, return_inverse=False, return_counts=False, axis=None, size=None,
-           fill_value=None):
+def unique(
+    x, sorted=True, return_inverse=False, return_counts=False, axis=None, size=None, fill_value=None
+):
     """The distinct values of `x` (optionally padded or cut to `size` with `fill_value`)."""
-    out = torch.unique(tensor(x), sorted=True, return_inverse=return_inverse,
-                       return_counts=return_counts, dim=axis)
+    out = torch.unique(
+        tensor(x), sorted=True, return_inverse=return_inverse, return_counts=return_counts, dim=axis
+    )
     if size is None:
         return out
     parts = list(out) if isinstance(out, tuple) else [out]
     values = parts[0][:size]
     if values.shape[0] < size:
-        fill = values[-1:] if fill_value is None else torch.full((1,), fill_value,
-                                                                 dtype=values.dtype)
+        fill = (
+            values[-1:] if fill_value is None else torch.full((1,), fill_value, dtype=values.dtype)
+        )
         values = torch.cat([values, fill.expand(size - values.shape[0])])
     parts[0] = values
     return tuple(parts) if len(parts) > 1 else parts[0]
@@ -507,8 +597,9 @@ def bincount(x, weights=None, minlength=0, sparse=False):
     x = tensor(x)
     w = None if weights is None else tensor(weights)
     if x.ndim == 2:
-        return torch.stack([bincount(r, None if w is None else w[i], minlength)
-                            for i, r in enumerate(x)])
+        return torch.stack(
+            [bincount(r, None if w is None else w[i], minlength) for i, r in enumerate(x)]
+        )
     out = torch.bincount(x.long(), weights=w, minlength=minlength)
     return out.to(torch.int32) if w is None else out.to(w.dtype)
 
@@ -520,5 +611,3 @@ def histogram(x, bins=10, range=None):
     low, high = range if range is not None else (x.min().item(), x.max().item())
     counts = torch.histc(x, bins=bins, min=low, max=high)
     return counts.to(x.dtype), torch.linspace(low, high, bins + 1, dtype=x.dtype)
-
-

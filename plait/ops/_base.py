@@ -8,6 +8,7 @@ tensors when the graph is built, and the model's generated `forward` calls it in
 Called with torch tensors, NumPy arrays or Python numbers it computes at once and returns a
 torch tensor, as Keras's ops do on its PyTorch backend.
 """
+
 import functools
 from typing import Any
 
@@ -21,9 +22,22 @@ from plait.utils.dtypes import dtype_name
 
 REGISTRY: dict[str, Any] = {}  # op name -> op: the functions a saved TorchOp config may name
 
-_NP_DTYPES = {np.dtype(n): getattr(torch, n) for n in (
-    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
-    "complex64", "complex128")}
+_NP_DTYPES = {
+    np.dtype(n): getattr(torch, n)
+    for n in (
+        "float16",
+        "float32",
+        "float64",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "bool",
+        "complex64",
+        "complex128",
+    )
+}
 _FLOATS = {"float16", "bfloat16", "float32", "float64"}
 _INTS = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 
@@ -44,6 +58,7 @@ def _has_symbolic(value):
 def keras_op(func=None, *, name=None):
     """Decorator: `func` (on torch tensors) becomes the Keras op `name` (default its own),
     recorded as one graph node when any argument is symbolic."""
+
     def wrap(f):
         op_name = name or f.__name__
 
@@ -63,6 +78,7 @@ def keras_op(func=None, *, name=None):
 
 
 # ------------------------------------------------------------------ dtypes
+
 
 def standardize_dtype(dtype=None):
     """Keras's dtype name for `dtype`: None (floatx), a name, a torch or NumPy dtype, or a
@@ -89,8 +105,10 @@ def standardize_dtype(dtype=None):
     except TypeError:
         name = None
     if name is None or not hasattr(torch, name):
-        raise ValueError(f"Invalid dtype: {dtype!r}. Expected a dtype name such as 'float32', "
-                         f"a torch or NumPy dtype, or a Python type. Received: dtype={dtype!r}")
+        raise ValueError(
+            f"Invalid dtype: {dtype!r}. Expected a dtype name such as 'float32', "
+            f"a torch or NumPy dtype, or a Python type. Received: dtype={dtype!r}"
+        )
     return name
 
 
@@ -126,6 +144,7 @@ def result_type(*dtypes):
 
 
 # ------------------------------------------------------------------ conversion
+
 
 def _default_device(values):
     for v in values:

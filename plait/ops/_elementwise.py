@@ -1,6 +1,7 @@
 """Element-wise and reducing ops, as tables: Keras's name -> the torch function, plus the
 Keras dtype rule that applies to the whole row (keep the dtype, compute in float, answer
 bool). The few ops whose semantics differ from torch's are written out below the tables."""
+
 import builtins
 import sys
 from typing import Any
@@ -33,31 +34,67 @@ def _define(name, func):
 
 # Keras name -> torch function; the result keeps the input's dtype.
 _UNARY_SAME = {
-    "abs": torch.abs, "absolute": torch.abs, "negative": torch.neg, "sign": torch.sign,
-    "square": torch.square, "conj": torch.conj_physical, "conjugate": torch.conj_physical,
-    "bitwise_invert": torch.bitwise_not, "bitwise_not": torch.bitwise_not,
-    "copy": torch.clone, "real": torch.real,
+    "abs": torch.abs,
+    "absolute": torch.abs,
+    "negative": torch.neg,
+    "sign": torch.sign,
+    "square": torch.square,
+    "conj": torch.conj_physical,
+    "conjugate": torch.conj_physical,
+    "bitwise_invert": torch.bitwise_not,
+    "bitwise_not": torch.bitwise_not,
+    "copy": torch.clone,
+    "real": torch.real,
     "trunc": lambda x: torch.trunc(x) if x.is_floating_point() else x,
     "imag": lambda x: torch.imag(x) if x.is_complex() else torch.zeros_like(x),
 }
 # Keras name -> torch function; ints and bools are computed in floatx.
 _UNARY_FLOAT = {
-    "sqrt": torch.sqrt, "rsqrt": torch.rsqrt, "exp": torch.exp, "exp2": torch.exp2,
-    "expm1": torch.expm1, "log": torch.log, "log10": torch.log10, "log1p": torch.log1p,
-    "log2": torch.log2, "sin": torch.sin, "cos": torch.cos, "tan": torch.tan,
-    "arcsin": torch.arcsin, "arccos": torch.arccos, "arctan": torch.arctan,
-    "arcsinh": torch.arcsinh, "arccosh": torch.arccosh, "arctanh": torch.arctanh,
-    "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh, "erf": torch.erf,
-    "erfc": torch.erfc, "erfinv": torch.erfinv, "i0": torch.i0, "sinc": torch.sinc,
-    "floor": torch.floor, "ceil": torch.ceil, "fabs": torch.abs,
-    "reciprocal": torch.reciprocal, "deg2rad": torch.deg2rad, "rad2deg": torch.rad2deg,
-    "cbrt": lambda x: torch.sign(x) * torch.abs(x).pow(1.0 / 3.0), "angle": torch.angle,
+    "sqrt": torch.sqrt,
+    "rsqrt": torch.rsqrt,
+    "exp": torch.exp,
+    "exp2": torch.exp2,
+    "expm1": torch.expm1,
+    "log": torch.log,
+    "log10": torch.log10,
+    "log1p": torch.log1p,
+    "log2": torch.log2,
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "tan": torch.tan,
+    "arcsin": torch.arcsin,
+    "arccos": torch.arccos,
+    "arctan": torch.arctan,
+    "arcsinh": torch.arcsinh,
+    "arccosh": torch.arccosh,
+    "arctanh": torch.arctanh,
+    "sinh": torch.sinh,
+    "cosh": torch.cosh,
+    "tanh": torch.tanh,
+    "erf": torch.erf,
+    "erfc": torch.erfc,
+    "erfinv": torch.erfinv,
+    "i0": torch.i0,
+    "sinc": torch.sinc,
+    "floor": torch.floor,
+    "ceil": torch.ceil,
+    "fabs": torch.abs,
+    "reciprocal": torch.reciprocal,
+    "deg2rad": torch.deg2rad,
+    "rad2deg": torch.rad2deg,
+    "cbrt": lambda x: torch.sign(x) * torch.abs(x).pow(1.0 / 3.0),
+    "angle": torch.angle,
 }
 # Keras name -> torch function answering bool.
 _UNARY_BOOL = {
-    "isfinite": torch.isfinite, "isinf": torch.isinf, "isnan": torch.isnan,
-    "isneginf": torch.isneginf, "isposinf": torch.isposinf, "isreal": torch.isreal,
-    "signbit": torch.signbit, "logical_not": torch.logical_not,
+    "isfinite": torch.isfinite,
+    "isinf": torch.isinf,
+    "isnan": torch.isnan,
+    "isneginf": torch.isneginf,
+    "isposinf": torch.isposinf,
+    "isreal": torch.isreal,
+    "signbit": torch.signbit,
+    "logical_not": torch.logical_not,
 }
 
 
@@ -72,6 +109,7 @@ def _unary(fn, to):
             if fn in (torch.square, torch.neg):
                 x = x.to(torch.int32)
         return fn(x)
+
     return op
 
 
@@ -84,47 +122,75 @@ for _table, _to in ((_UNARY_SAME, "same"), (_UNARY_FLOAT, "float"), (_UNARY_BOOL
 
 # Keras name -> torch function; the result takes the operands' promoted dtype.
 _BINARY_SAME = {
-    "add": torch.add, "subtract": torch.subtract, "multiply": torch.multiply,
-    "maximum": torch.maximum, "minimum": torch.minimum, "mod": torch.remainder,
-    "fmod": torch.fmod, "floor_divide": torch.floor_divide, "power": torch.pow,
-    "bitwise_and": torch.bitwise_and, "bitwise_or": torch.bitwise_or,
-    "bitwise_xor": torch.bitwise_xor, "left_shift": torch.bitwise_left_shift,
-    "right_shift": torch.bitwise_right_shift, "bitwise_left_shift": torch.bitwise_left_shift,
-    "bitwise_right_shift": torch.bitwise_right_shift, "gcd": torch.gcd, "lcm": torch.lcm,
-    "fmax": torch.fmax, "fmin": torch.fmin, "nextafter": torch.nextafter,
+    "add": torch.add,
+    "subtract": torch.subtract,
+    "multiply": torch.multiply,
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
+    "mod": torch.remainder,
+    "fmod": torch.fmod,
+    "floor_divide": torch.floor_divide,
+    "power": torch.pow,
+    "bitwise_and": torch.bitwise_and,
+    "bitwise_or": torch.bitwise_or,
+    "bitwise_xor": torch.bitwise_xor,
+    "left_shift": torch.bitwise_left_shift,
+    "right_shift": torch.bitwise_right_shift,
+    "bitwise_left_shift": torch.bitwise_left_shift,
+    "bitwise_right_shift": torch.bitwise_right_shift,
+    "gcd": torch.gcd,
+    "lcm": torch.lcm,
+    "fmax": torch.fmax,
+    "fmin": torch.fmin,
+    "nextafter": torch.nextafter,
 }
 # Keras name -> torch function; computed in float (floatx for ints).
 _BINARY_FLOAT = {
-    "divide": torch.true_divide, "true_divide": torch.true_divide, "arctan2": torch.arctan2,
-    "hypot": torch.hypot, "logaddexp": torch.logaddexp, "logaddexp2": torch.logaddexp2,
+    "divide": torch.true_divide,
+    "true_divide": torch.true_divide,
+    "arctan2": torch.arctan2,
+    "hypot": torch.hypot,
+    "logaddexp": torch.logaddexp,
+    "logaddexp2": torch.logaddexp2,
     "heaviside": torch.heaviside,
 }
 # Keras name -> torch function answering bool.
 _BINARY_BOOL = {
-    "equal": torch.eq, "not_equal": torch.ne, "greater": torch.gt, "greater_equal": torch.ge,
-    "less": torch.lt, "less_equal": torch.le, "logical_and": torch.logical_and,
-    "logical_or": torch.logical_or, "logical_xor": torch.logical_xor,
+    "equal": torch.eq,
+    "not_equal": torch.ne,
+    "greater": torch.gt,
+    "greater_equal": torch.ge,
+    "less": torch.lt,
+    "less_equal": torch.le,
+    "logical_and": torch.logical_and,
+    "logical_or": torch.logical_or,
+    "logical_xor": torch.logical_xor,
 }
 
 
 def _binary(fn, to):
     def op(x1, x2):
         a, b = tensors(x1, x2)
-        dtype = result_type(*(v.dtype if isinstance(v, torch.Tensor) else type(v)
-                              for v in (a, b)))
+        dtype = result_type(*(v.dtype if isinstance(v, torch.Tensor) else type(v) for v in (a, b)))
         if to == "float" and dtype not in ("float16", "bfloat16", "float32", "float64"):
             dtype = config.floatx()
         if to != "bool":
-            a, b = (tensor(v, dtype, like=a if isinstance(a, torch.Tensor) else b)
-                    for v in (a, b))
+            a, b = (tensor(v, dtype, like=a if isinstance(a, torch.Tensor) else b) for v in (a, b))
         else:
             like = a if isinstance(a, torch.Tensor) else b
             a, b = tensor(a, like=like), tensor(b, like=like)
-        if dtype == "bool" and fn in (torch.add, torch.multiply, torch.subtract,
-                                      torch.maximum, torch.minimum) and to != "bool":
-            return fn(a.to(torch.int32), b.to(torch.int32)).to(torch.bool) \
-                if fn is not torch.subtract else fn(a.to(torch.int32), b.to(torch.int32))
+        if (
+            dtype == "bool"
+            and fn in (torch.add, torch.multiply, torch.subtract, torch.maximum, torch.minimum)
+            and to != "bool"
+        ):
+            return (
+                fn(a.to(torch.int32), b.to(torch.int32)).to(torch.bool)
+                if fn is not torch.subtract
+                else fn(a.to(torch.int32), b.to(torch.int32))
+            )
         return fn(a, b)
+
     return op
 
 
@@ -139,7 +205,9 @@ def _over(fn, x, axis, keepdims):
     """`fn(x, dim=-1)` applied over all of `axis` (None: every axis) at once, by moving those
     axes last and flattening them; `keepdims` keeps them as size-1 axes."""
     dims = axes(axis, x.ndim)
-    dims = tuple(range(x.ndim)) if dims is None else tuple(d % builtins.max(x.ndim, 1) for d in dims)
+    dims = (
+        tuple(range(x.ndim)) if dims is None else tuple(d % builtins.max(x.ndim, 1) for d in dims)
+    )
     if x.ndim == 0:
         return fn(x.reshape(1), dim=-1)
     rest = [d for d in range(x.ndim) if d not in dims]
@@ -155,28 +223,40 @@ def _values(fn):
 
 
 def _nan_to(value, fn):
-    return lambda x, dim: fn(torch.nan_to_num(x, nan=value) if x.is_floating_point() else x,
-                             dim=dim)
+    return lambda x, dim: fn(
+        torch.nan_to_num(x, nan=value) if x.is_floating_point() else x, dim=dim
+    )
 
 
 _SMALL_INTS = (torch.bool, torch.int8, torch.int16, torch.uint8)
 # Keras name -> (reduction over dim -1, how the input dtype is prepared: "same", "float",
 # "sum" (bools and small ints as int32), "int32" (every int as int32), "bool").
 _REDUCE = {
-    "sum": (torch.sum, "sum"), "prod": (torch.prod, "int32"), "mean": (torch.mean, "float"),
-    "max": (torch.amax, "same"), "min": (torch.amin, "same"), "amax": (torch.amax, "same"),
-    "amin": (torch.amin, "same"), "all": (torch.all, "bool"), "any": (torch.any, "bool"),
+    "sum": (torch.sum, "sum"),
+    "prod": (torch.prod, "int32"),
+    "mean": (torch.mean, "float"),
+    "max": (torch.amax, "same"),
+    "min": (torch.amin, "same"),
+    "amax": (torch.amax, "same"),
+    "amin": (torch.amin, "same"),
+    "all": (torch.all, "bool"),
+    "any": (torch.any, "bool"),
     "std": (lambda x, dim: torch.std(x, dim=dim, correction=0), "float"),
     "var": (lambda x, dim: torch.var(x, dim=dim, correction=0), "float"),
     "median": (lambda x, dim: torch.quantile(x, 0.5, dim=dim), "float"),
     "nanmedian": (lambda x, dim: torch.nanquantile(x, 0.5, dim=dim), "float"),
     "logsumexp": (torch.logsumexp, "float"),
-    "nansum": (torch.nansum, "sum"), "nanmean": (torch.nanmean, "float"),
+    "nansum": (torch.nansum, "sum"),
+    "nanmean": (torch.nanmean, "float"),
     "nanprod": (_nan_to(1.0, torch.prod), "int32"),
     "nanmax": (_nan_to(float("-inf"), torch.amax), "same"),
     "nanmin": (_nan_to(float("inf"), torch.amin), "same"),
-    "nanvar": (lambda x, dim: torch.nanmean(
-        (x - torch.nanmean(x, dim=dim, keepdim=True)).square(), dim=dim), "float"),
+    "nanvar": (
+        lambda x, dim: torch.nanmean(
+            (x - torch.nanmean(x, dim=dim, keepdim=True)).square(), dim=dim
+        ),
+        "float",
+    ),
     "ptp": (lambda x, dim: torch.amax(x, dim=dim) - torch.amin(x, dim=dim), "same"),
 }
 
@@ -198,13 +278,16 @@ def _reduction(fn, how):
         x = _prepare(tensor(x), how)
         out = _over(fn, x, axis, keepdims)
         return out.to(x.dtype) if how in ("sum", "int32") else out
+
     return op
 
 
 for _name, (_fn, _how) in _REDUCE.items():
     _define(_name, _reduction(_fn, _how))
-_define("nanstd", lambda x, axis=None, keepdims=False: torch.sqrt(
-    _this.nanvar(x, axis=axis, keepdims=keepdims)))
+_define(
+    "nanstd",
+    lambda x, axis=None, keepdims=False: torch.sqrt(_this.nanvar(x, axis=axis, keepdims=keepdims)),
+)
 
 
 def _argreduce(fn, nan_fill=None):
@@ -218,6 +301,7 @@ def _argreduce(fn, nan_fill=None):
             out = fn(x.reshape(-1), dim=0)
             return out.reshape([1] * x.ndim).to(torch.int32) if keepdims else out.to(torch.int32)
         return fn(x, dim=int(axis), keepdim=keepdims).to(torch.int32)
+
     return op
 
 
@@ -239,6 +323,7 @@ def _cumulative(fn, nan_fill=None):
         if axis is None:
             return fn(x.reshape(-1), dim=0, dtype=x.dtype)
         return fn(x, dim=int(axis), dtype=x.dtype)
+
     return op
 
 
@@ -274,8 +359,10 @@ def clip(x, x_min, x_max):
     x = tensor(x)
     if x.dtype == torch.bool:
         x = x.to(torch.int32)
-    dtype = result_type(x.dtype, *(type(v) if isinstance(v, (int, float)) else tensor(v).dtype
-                                   for v in (x_min, x_max)))
+    dtype = result_type(
+        x.dtype,
+        *(type(v) if isinstance(v, (int, float)) else tensor(v).dtype for v in (x_min, x_max)),
+    )
     x = x.to(torch_dtype(dtype))
     low = x_min if isinstance(x_min, (int, float)) else tensor(x_min, dtype, like=x)
     high = x_max if isinstance(x_max, (int, float)) else tensor(x_max, dtype, like=x)
@@ -293,9 +380,16 @@ def divide_no_nan(x1, x2):
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """Element-wise `|x1 - x2| <= atol + rtol * |x2|`."""
     a, b = tensors(x1, x2)
-    a, b = (tensor(v, result_type(a.dtype if isinstance(a, torch.Tensor) else type(a),
-                                  b.dtype if isinstance(b, torch.Tensor) else type(b)))
-            for v in (a, b))
+    a, b = (
+        tensor(
+            v,
+            result_type(
+                a.dtype if isinstance(a, torch.Tensor) else type(a),
+                b.dtype if isinstance(b, torch.Tensor) else type(b),
+            ),
+        )
+        for v in (a, b)
+    )
     return torch.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
@@ -329,5 +423,13 @@ def average(x, axis=None, weights=None):
     return torch.sum(x * w, dim=axis) / torch.sum(w * torch.ones_like(x), dim=axis)
 
 
-__all__ += ["average", "clip", "count_nonzero", "divide_no_nan", "isclose", "ldexp",
-            "nan_to_num", "round"]
+__all__ += [
+    "average",
+    "clip",
+    "count_nonzero",
+    "divide_no_nan",
+    "isclose",
+    "ldexp",
+    "nan_to_num",
+    "round",
+]

@@ -1,5 +1,6 @@
 """NumPy-style products, diagonals, statistics along axes and a few helpers, with Keras's
 arguments and result dtypes."""
+
 import math
 
 import numpy as np
@@ -9,13 +10,41 @@ from plait.ops._arrays import _mm_inputs, _same_dtype
 from plait.ops._base import keras_op, tensor, to_float, torch_dtype
 
 __all__ = [
-    "allclose", "corrcoef", "correlate", "cross", "diag", "diagflat", "diagonal", "diff",
-    "dot", "einsum", "inner", "kron", "matmul", "nanpercentile", "nanquantile", "ndim",
-    "outer", "percentile", "quantile", "size", "slogdet", "tensordot", "trace", "trapezoid",
-    "tril", "triu", "vander", "vdot", "vectorize", "view"]
+    "allclose",
+    "corrcoef",
+    "correlate",
+    "cross",
+    "diag",
+    "diagflat",
+    "diagonal",
+    "diff",
+    "dot",
+    "einsum",
+    "inner",
+    "kron",
+    "matmul",
+    "nanpercentile",
+    "nanquantile",
+    "ndim",
+    "outer",
+    "percentile",
+    "quantile",
+    "size",
+    "slogdet",
+    "tensordot",
+    "trace",
+    "trapezoid",
+    "tril",
+    "triu",
+    "vander",
+    "vdot",
+    "vectorize",
+    "view",
+]
 
 
 # ------------------------------------------------------------------ products
+
 
 @keras_op
 def matmul(x1, x2):
@@ -50,7 +79,8 @@ def einsum(subscripts, *operands):
     dtype = xs[0].dtype
     if dtype == torch.bool or not (dtype.is_floating_point or dtype.is_complex):
         return torch.einsum(subscripts, *[x.to(torch.int64) for x in xs]).to(
-            torch.int32 if dtype == torch.bool else dtype)
+            torch.int32 if dtype == torch.bool else dtype
+        )
     return torch.einsum(subscripts, *xs)
 
 
@@ -60,6 +90,7 @@ def _product(fn, flat=False):
         if flat:
             a, b = a.reshape(-1), b.reshape(-1)
         return fn(a, b).to(dtype)
+
     return op
 
 
@@ -88,8 +119,11 @@ def trace(x, offset=0, axis1=0, axis2=1):
     """The sum along a diagonal (int32 for small ints and bools)."""
     x = tensor(x)
     out = torch.diagonal(x, offset, axis1, axis2).sum(-1)
-    return out.to(torch.int32) if x.dtype in (torch.bool, torch.int8, torch.int16,
-                                               torch.uint8) else out.to(x.dtype)
+    return (
+        out.to(torch.int32)
+        if x.dtype in (torch.bool, torch.int8, torch.int16, torch.uint8)
+        else out.to(x.dtype)
+    )
 
 
 @keras_op
@@ -165,9 +199,11 @@ def _quantile(fn, scale):
         moved = x.permute(*rest, *dims).reshape(*[x.shape[d] for d in rest], -1)
         out = fn(moved, qs, dim=-1, interpolation=method)
         if keepdims:
-            out = out.reshape(qs.shape + tuple(1 if d in dims else x.shape[d]
-                                               for d in range(x.ndim)))
+            out = out.reshape(
+                qs.shape + tuple(1 if d in dims else x.shape[d] for d in range(x.ndim))
+            )
         return out
+
     return op
 
 
@@ -178,6 +214,7 @@ nanpercentile = keras_op(_quantile(torch.nanquantile, 100.0), name="nanpercentil
 
 
 # ------------------------------------------------------------------ misc
+
 
 @keras_op
 def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
@@ -223,4 +260,5 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
             flat = [x.broadcast_to(shape).reshape(-1) for x in xs]
             return out(*flat).reshape(shape)
         return out(*xs)
+
     return wrapped

@@ -5,6 +5,7 @@ on concrete tensors, as Keras's PyTorch backend does. On symbolic tensors, `cond
 both branches in the graph and selects with `where` (both must have one shape); the loops run
 their Python bodies once per step, so each step's ops become nodes of the graph.
 """
+
 import builtins
 
 import numpy as np
@@ -15,10 +16,29 @@ from plait.ops._arrays import where as _where
 from plait.ops._base import keras_op, standardize_dtype, tensor, torch_dtype
 
 __all__ = [
-    "associative_scan", "cast", "cond", "convert_to_numpy", "convert_to_tensor",
-    "custom_gradient", "dtype", "fori_loop", "is_tensor", "map", "saturate_cast", "scan",
-    "scatter", "scatter_update", "shape", "slice", "slice_update", "stop_gradient", "switch",
-    "unstack", "vectorized_map", "while_loop"]
+    "associative_scan",
+    "cast",
+    "cond",
+    "convert_to_numpy",
+    "convert_to_tensor",
+    "custom_gradient",
+    "dtype",
+    "fori_loop",
+    "is_tensor",
+    "map",
+    "saturate_cast",
+    "scan",
+    "scatter",
+    "scatter_update",
+    "shape",
+    "slice",
+    "slice_update",
+    "stop_gradient",
+    "switch",
+    "unstack",
+    "vectorized_map",
+    "while_loop",
+]
 
 
 @keras_op
@@ -84,8 +104,11 @@ def scatter(indices, values, shape):
     values = tensor(values)
     idx = tensor(indices, like=values).long()
     out = torch.zeros(tuple(shape), dtype=values.dtype, device=values.device)
-    return out.index_put_(tuple(idx.reshape(-1, idx.shape[-1]).T),
-                          values.reshape((-1,) + out.shape[idx.shape[-1]:]), accumulate=True)
+    return out.index_put_(
+        tuple(idx.reshape(-1, idx.shape[-1]).T),
+        values.reshape((-1,) + out.shape[idx.shape[-1] :]),
+        accumulate=True,
+    )
 
 
 @keras_op
@@ -95,7 +118,8 @@ def scatter_update(inputs, indices, updates):
     idx = tensor(indices, like=out).long()
     updates = tensor(updates, out.dtype, like=out)
     out[tuple(idx.reshape(-1, idx.shape[-1]).T)] = updates.reshape(
-        (-1,) + out.shape[idx.shape[-1]:])
+        (-1,) + out.shape[idx.shape[-1] :]
+    )
     return out
 
 
@@ -212,8 +236,9 @@ def associative_scan(f, elems, reverse=False, axis=0):
         outs[i] = acc
     seq = [outs[i] for i in range(n)]
     if flat:
-        return type(elems)(torch.movedim(torch.stack([s[j] for s in seq]), 0, axis)
-                           for j in range(len(parts)))
+        return type(elems)(
+            torch.movedim(torch.stack([s[j] for s in seq]), 0, axis) for j in range(len(parts))
+        )
     return torch.movedim(torch.stack(seq), 0, axis)
 
 
@@ -230,6 +255,7 @@ def vectorized_map(function, elements):
 def custom_gradient(f):
     """Decorator: `f(*args)` returns `(output, grad_fn)`; backward uses
     `grad_fn(*upstream)` (or `grad_fn(*upstream, variables=...)`) instead of autograd."""
+
     class _Function(torch.autograd.Function):
         @staticmethod
         def forward(ctx, *args):
@@ -244,4 +270,5 @@ def custom_gradient(f):
 
     def wrapper(*args):
         return _Function.apply(*args)
+
     return wrapper

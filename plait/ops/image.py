@@ -1,13 +1,22 @@
 """Keras's `ops.image`: resizing, padding, cropping, colour conversion, patches and affine
 warps, on channels-last batches (or single images) unless `data_format` says otherwise."""
+
 import torch
 import torch.nn.functional as F
 
 from plait import config
 from plait.ops._base import keras_op, tensor, to_float
 
-__all__ = ["affine_transform", "crop_images", "extract_patches", "hsv_to_rgb", "pad_images",
-           "resize", "rgb_to_grayscale", "rgb_to_hsv"]
+__all__ = [
+    "affine_transform",
+    "crop_images",
+    "extract_patches",
+    "hsv_to_rgb",
+    "pad_images",
+    "resize",
+    "rgb_to_grayscale",
+    "rgb_to_hsv",
+]
 
 
 def _nchw(images, data_format):
@@ -23,21 +32,31 @@ def _nchw(images, data_format):
     def back(y):
         y = y.permute(0, 2, 3, 1) if last else y
         return y[0] if single else y
+
     return x, back
 
 
-_MODES = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic",
-          "area": "area"}
+_MODES = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic", "area": "area"}
 
 
 @keras_op
-def resize(images, size, interpolation="bilinear", antialias=False,
-           crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, fill_mode="constant",
-           fill_value=0.0, data_format=None):
+def resize(
+    images,
+    size,
+    interpolation="bilinear",
+    antialias=False,
+    crop_to_aspect_ratio=False,
+    pad_to_aspect_ratio=False,
+    fill_mode="constant",
+    fill_value=0.0,
+    data_format=None,
+):
     """Images resized to `size` (height, width) with `interpolation`."""
     if interpolation not in _MODES:
-        raise ValueError(f"resize: unknown interpolation. Expected one of {sorted(_MODES)}. "
-                         f"Received: interpolation={interpolation!r}")
+        raise ValueError(
+            f"resize: unknown interpolation. Expected one of {sorted(_MODES)}. "
+            f"Received: interpolation={interpolation!r}"
+        )
     x, back = _nchw(images, data_format)
     dtype = x.dtype
     x = to_float(x)
@@ -46,42 +65,69 @@ def resize(images, size, interpolation="bilinear", antialias=False,
     if crop_to_aspect_ratio:
         ch, cw = min(h, int(w * th / tw)), min(w, int(h * tw / th))
         top, left = (h - ch) // 2, (w - cw) // 2
-        x = x[..., top:top + ch, left:left + cw]
+        x = x[..., top : top + ch, left : left + cw]
     elif pad_to_aspect_ratio:
         ph, pw = max(h, int(w * th / tw)), max(w, int(h * tw / th))
         top, left = (ph - h) // 2, (pw - w) // 2
         x = F.pad(x, (left, pw - w - left, top, ph - h - top), value=fill_value)
     mode = _MODES[interpolation]
-    kwargs = {} if mode in ("nearest-exact", "area") else {"align_corners": False,
-                                                           "antialias": antialias}
+    kwargs = (
+        {}
+        if mode in ("nearest-exact", "area")
+        else {"align_corners": False, "antialias": antialias}
+    )
     out = F.interpolate(x, size=(th, tw), mode=mode, **kwargs)
     return back(out if dtype.is_floating_point else out.round().to(dtype))
 
 
 @keras_op
-def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
-               right_padding=None, target_height=None, target_width=None, data_format=None):
+def pad_images(
+    images,
+    top_padding=None,
+    left_padding=None,
+    bottom_padding=None,
+    right_padding=None,
+    target_height=None,
+    target_width=None,
+    data_format=None,
+):
     """Images padded with zeros to `target_height` x `target_width` (or by the paddings)."""
     x, back = _nchw(images, data_format)
     h, w = x.shape[-2:]
     top, left = top_padding or 0, left_padding or 0
-    bottom = bottom_padding if bottom_padding is not None else (
-        target_height - h - top if target_height is not None else 0)
-    right = right_padding if right_padding is not None else (
-        target_width - w - left if target_width is not None else 0)
+    bottom = (
+        bottom_padding
+        if bottom_padding is not None
+        else (target_height - h - top if target_height is not None else 0)
+    )
+    right = (
+        right_padding
+        if right_padding is not None
+        else (target_width - w - left if target_width is not None else 0)
+    )
     if target_height is not None and top_padding is None and bottom_padding is not None:
         top = target_height - h - bottom
     if target_width is not None and left_padding is None and right_padding is not None:
         left = target_width - w - right
     if min(top, bottom, left, right) < 0:
-        raise ValueError("pad_images: the target size is smaller than the image. Received: "
-                         f"image size {(h, w)}, target=({target_height}, {target_width})")
+        raise ValueError(
+            "pad_images: the target size is smaller than the image. Received: "
+            f"image size {(h, w)}, target=({target_height}, {target_width})"
+        )
     return back(F.pad(x, (left, right, top, bottom)))
 
 
 @keras_op
-def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=None,
-                right_cropping=None, target_height=None, target_width=None, data_format=None):
+def crop_images(
+    images,
+    top_cropping=None,
+    left_cropping=None,
+    bottom_cropping=None,
+    right_cropping=None,
+    target_height=None,
+    target_width=None,
+    data_format=None,
+):
     """Images cropped to `target_height` x `target_width` (or by the croppings)."""
     x, back = _nchw(images, data_format)
     h, w = x.shape[-2:]
@@ -92,7 +138,7 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
         top = h - bottom_cropping - th
     if target_width is not None and left_cropping is None and right_cropping is not None:
         left = w - right_cropping - tw
-    return back(x[..., top:top + th, left:left + tw])
+    return back(x[..., top : top + th, left : left + tw])
 
 
 @keras_op
@@ -115,8 +161,14 @@ def rgb_to_hsv(images, data_format=None):
     delta = value - minimum
     sat = torch.where(value > 0, delta / torch.where(value > 0, value, 1), 0.0)
     safe = torch.where(delta > 0, delta, 1)
-    hue = torch.where(value == r, (g - b) / safe,
-                      torch.where(value == g, 2 + (b - r) / safe, 4 + (r - g) / safe)) / 6
+    hue = (
+        torch.where(
+            value == r,
+            (g - b) / safe,
+            torch.where(value == g, 2 + (b - r) / safe, 4 + (r - g) / safe),
+        )
+        / 6
+    )
     hue = torch.where(delta > 0, torch.remainder(hue, 1.0), 0.0)
     return back(torch.stack([hue, sat, value], 1))
 
@@ -133,13 +185,15 @@ def hsv_to_rgb(images, data_format=None):
 
 
 @keras_op
-def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",
-                    data_format=None):
+def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
     """Patches of `size` as channels: (batch, rows, cols, size_h * size_w * channels)."""
     x, _ = _nchw(images, data_format)
     kh, kw = (size, size) if isinstance(size, int) else size
-    strides = (kh, kw) if strides is None else ((strides,) * 2 if isinstance(strides, int)
-                                                 else tuple(strides))
+    strides = (
+        (kh, kw)
+        if strides is None
+        else ((strides,) * 2 if isinstance(strides, int) else tuple(strides))
+    )
     dil = (dilation_rate,) * 2 if isinstance(dilation_rate, int) else tuple(dilation_rate)
     if padding == "same":
         h, w = x.shape[-2:]
@@ -149,20 +203,31 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     n, c, h, w = x.shape
     cols = F.unfold(x.to(to_float(x).dtype), (kh, kw), dilation=dil, stride=strides)
     rows = (h - (kh - 1) * dil[0] - 1) // strides[0] + 1
-    out = cols.reshape(n, c, kh * kw, rows, -1).permute(0, 2, 1, 3, 4).reshape(n, -1, rows,
-                                                                               cols.shape[-1]
-                                                                               // rows)
+    out = (
+        cols.reshape(n, c, kh * kw, rows, -1)
+        .permute(0, 2, 1, 3, 4)
+        .reshape(n, -1, rows, cols.shape[-1] // rows)
+    )
     # channels-last order of the patch vector is (kh, kw, c): move c last within each pixel
-    out = out.reshape(n, kh * kw, c, rows, -1).permute(0, 3, 4, 1, 2).reshape(n, rows, -1,
-                                                                               kh * kw * c)
+    out = (
+        out.reshape(n, kh * kw, c, rows, -1)
+        .permute(0, 3, 4, 1, 2)
+        .reshape(n, rows, -1, kh * kw * c)
+    )
     last = (data_format or config.image_data_format()) == "channels_last"
     result = out if last else out.permute(0, 3, 1, 2)
     return result[0] if tensor(images).ndim == 3 else result
 
 
 @keras_op
-def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant",
-                     fill_value=0, data_format=None):
+def affine_transform(
+    images,
+    transform,
+    interpolation="bilinear",
+    fill_mode="constant",
+    fill_value=0,
+    data_format=None,
+):
     """Images warped by projective transforms `[a0, a1, a2, b0, b1, b2, c0, c1]`, which map
     each output pixel (x, y) to the input point ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) /
     k), k = c0 x + c1 y + 1; pixels from outside are `fill_value`."""
@@ -170,14 +235,17 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     x = to_float(x)
     t = tensor(transform, x.dtype, like=x).reshape(-1, 8).expand(x.shape[0], 8)
     h, w = x.shape[-2:]
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=x.dtype), torch.arange(w, dtype=x.dtype),
-                            indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.arange(h, dtype=x.dtype), torch.arange(w, dtype=x.dtype), indexing="ij"
+    )
     a = t[:, :, None, None]
     k = a[:, 6] * xs + a[:, 7] * ys + 1
     src_x = (a[:, 0] * xs + a[:, 1] * ys + a[:, 2]) / k
     src_y = (a[:, 3] * xs + a[:, 4] * ys + a[:, 5]) / k
     grid = torch.stack([(2 * src_x + 1) / w - 1, (2 * src_y + 1) / h - 1], -1)
     mode = "nearest" if interpolation == "nearest" else "bilinear"
-    out = F.grid_sample(x - fill_value, grid, mode=mode, padding_mode="zeros",
-                        align_corners=False) + fill_value
+    out = (
+        F.grid_sample(x - fill_value, grid, mode=mode, padding_mode="zeros", align_corners=False)
+        + fill_value
+    )
     return back(out)

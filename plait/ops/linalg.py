@@ -1,11 +1,27 @@
 """Keras's `ops.linalg`, over `torch.linalg` (ints and bools are computed in floatx)."""
+
 import torch
 
 from plait.ops._base import keras_op, tensor, to_float
 
-__all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "jvp", "lstsq",
-           "lu_factor", "matrix_rank", "norm", "pinv", "qr", "solve", "solve_triangular",
-           "svd"]
+__all__ = [
+    "cholesky",
+    "cholesky_inverse",
+    "det",
+    "eig",
+    "eigh",
+    "inv",
+    "jvp",
+    "lstsq",
+    "lu_factor",
+    "matrix_rank",
+    "norm",
+    "pinv",
+    "qr",
+    "solve",
+    "solve_triangular",
+    "svd",
+]
 
 
 @keras_op
@@ -46,10 +62,12 @@ def norm(x, ord=None, axis=None, keepdims=False):
     x = to_float(x)
     if axis is None and ord is None:
         return torch.linalg.vector_norm(x.reshape(-1), keepdim=False).reshape(
-            (1,) * x.ndim if keepdims else ())
+            (1,) * x.ndim if keepdims else ()
+        )
     if isinstance(axis, int) or (axis is None and x.ndim == 1):
-        return torch.linalg.vector_norm(x, ord=2 if ord is None else ord,
-                                        dim=0 if axis is None else axis, keepdim=keepdims)
+        return torch.linalg.vector_norm(
+            x, ord=2 if ord is None else ord, dim=0 if axis is None else axis, keepdim=keepdims
+        )
     dims = (-2, -1) if axis is None else tuple(axis)
     if ord is None:
         ord = "fro"
@@ -73,8 +91,9 @@ def solve_triangular(a, b, lower=False):
     """The `x` with `a @ x == b` for triangular `a`."""
     b = to_float(b)
     vector = b.ndim == a.ndim - 1 if hasattr(a, "ndim") else False
-    out = torch.linalg.solve_triangular(to_float(a), b.unsqueeze(-1) if vector else b,
-                                        upper=not lower)
+    out = torch.linalg.solve_triangular(
+        to_float(a), b.unsqueeze(-1) if vector else b, upper=not lower
+    )
     return out.squeeze(-1) if vector else out
 
 
@@ -92,12 +111,14 @@ def lstsq(a, b, rcond=None):
     """The least-squares solution of `a @ x == b`."""
     b = to_float(b)
     vector = b.ndim == 1
-    out = torch.linalg.lstsq(to_float(a), b.unsqueeze(-1) if vector else b, rcond=rcond,
-                             driver="gelsd").solution
+    out = torch.linalg.lstsq(
+        to_float(a), b.unsqueeze(-1) if vector else b, rcond=rcond, driver="gelsd"
+    ).solution
     return out.squeeze(-1) if vector else out
 
 
 def jvp(fun, primals, tangents, has_aux=False):
     """The value of `fun(*primals)` and its Jacobian-vector product with `tangents`."""
-    return torch.func.jvp(fun, tuple(tensor(p) for p in primals),
-                          tuple(tensor(t) for t in tangents), has_aux=has_aux)
+    return torch.func.jvp(
+        fun, tuple(tensor(p) for p in primals), tuple(tensor(t) for t in tangents), has_aux=has_aux
+    )

@@ -1,18 +1,40 @@
 """Keras's `ops.math`: segment reductions, top-k, Fourier transforms, framing, and a few
 special functions. FFTs take and return `(real, imag)` pairs, as Keras's do."""
+
 import torch
 
 from plait.ops._base import keras_op, tensor, to_float
 from plait.ops import _elementwise
 
 # Defined at import time from _elementwise's tables (`_define`), so invisible to a type checker.
-erf, erfinv, logsumexp, rsqrt = (getattr(_elementwise, _name)
-                                 for _name in ("erf", "erfinv", "logsumexp", "rsqrt"))
+erf, erfinv, logsumexp, rsqrt = (
+    getattr(_elementwise, _name) for _name in ("erf", "erfinv", "logsumexp", "rsqrt")
+)
 
 __all__ = [
-    "cdist", "erf", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k", "irfft",
-    "istft", "logdet", "logsumexp", "rfft", "rsqrt", "segment_max", "segment_min",
-    "segment_prod", "segment_sum", "stft", "top_k", "view_as_complex", "view_as_real"]
+    "cdist",
+    "erf",
+    "erfinv",
+    "extract_sequences",
+    "fft",
+    "fft2",
+    "ifft2",
+    "in_top_k",
+    "irfft",
+    "istft",
+    "logdet",
+    "logsumexp",
+    "rfft",
+    "rsqrt",
+    "segment_max",
+    "segment_min",
+    "segment_prod",
+    "segment_sum",
+    "stft",
+    "top_k",
+    "view_as_complex",
+    "view_as_real",
+]
 
 
 def _segment(reduce):
@@ -24,12 +46,14 @@ def _segment(reduce):
         index = ids.reshape((-1,) + (1,) * (data.ndim - 1)).expand(data.shape)
         if reduce == "sum":
             return out.index_add_(0, ids, data)
-        fill = {"amax": float("-inf") if data.is_floating_point()
-                else torch.iinfo(data.dtype).min,
-                "amin": float("inf") if data.is_floating_point()
-                else torch.iinfo(data.dtype).max, "prod": 1}[reduce]
+        fill = {
+            "amax": float("-inf") if data.is_floating_point() else torch.iinfo(data.dtype).min,
+            "amin": float("inf") if data.is_floating_point() else torch.iinfo(data.dtype).max,
+            "prod": 1,
+        }[reduce]
         out = out.fill_(fill).scatter_reduce(0, index, data, reduce=reduce, include_self=True)
         return out
+
     return op
 
 
@@ -106,8 +130,10 @@ def _window(window, length, dtype, device):
     if isinstance(window, str):
         makers = {"hann": torch.hann_window, "hamming": torch.hamming_window}
         if window not in makers:
-            raise ValueError("stft: window must be 'hann', 'hamming', a tensor or None. "
-                             f"Received: window={window!r}")
+            raise ValueError(
+                "stft: window must be 'hann', 'hamming', a tensor or None. "
+                f"Received: window={window!r}"
+            )
         return makers[window](length, periodic=True, dtype=dtype, device=device)
     return tensor(window, dtype)
 
@@ -126,17 +152,24 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
         if sequence_length < fft_length:
             left = (fft_length - sequence_length) // 2
             win = torch.zeros(fft_length, dtype=x.dtype)
-            win[left:left + sequence_length] = 1
+            win[left : left + sequence_length] = 1
     batch = x.shape[:-1]
-    z = torch.stft(x.reshape(-1, x.shape[-1]), fft_length, sequence_stride, fft_length, win,
-                   center=center, return_complex=True, pad_mode="reflect")
+    z = torch.stft(
+        x.reshape(-1, x.shape[-1]),
+        fft_length,
+        sequence_stride,
+        fft_length,
+        win,
+        center=center,
+        return_complex=True,
+        pad_mode="reflect",
+    )
     z = z.transpose(-1, -2)
     return _split(z.reshape(batch + z.shape[1:]))
 
 
 @keras_op
-def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
-          center=True):
+def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann", center=True):
     """The inverse of `stft`."""
     z = _pair(x)
     win = _window(window, sequence_length, z.real.dtype, z.device)
@@ -147,8 +180,9 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
         win = torch.nn.functional.pad(win, (left, fft_length - sequence_length - left))
     batch = z.shape[:-2]
     frames = z.reshape((-1,) + z.shape[-2:]).transpose(-1, -2)
-    out = torch.istft(frames, fft_length, sequence_stride, fft_length, win, center=center,
-                      length=length)
+    out = torch.istft(
+        frames, fft_length, sequence_stride, fft_length, win, center=center, length=length
+    )
     return out.reshape(batch + out.shape[-1:])
 
 
@@ -168,8 +202,6 @@ def view_as_complex(x):
 def view_as_real(x):
     """A complex tensor as (..., 2) real values."""
     return torch.view_as_real(tensor(x))
-
-
 
 
 @keras_op

@@ -1,5 +1,6 @@
 """Keras's `ops.nn`: activations, convolution and pooling on channels-last data, attention,
 normalizations and the crossentropies, each a thin layer over `torch.nn.functional`."""
+
 import math
 
 import torch
@@ -9,34 +10,90 @@ from plait import config
 from plait.ops._base import keras_op, tensor, to_float, torch_dtype
 
 __all__ = [  # noqa: F822 - the activations are defined from the table below
-    "adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization",
-    "binary_crossentropy", "categorical_crossentropy", "celu", "conv", "conv_transpose",
-    "ctc_loss", "depth_to_space", "depthwise_conv", "dot_product_attention", "elu", "gelu",
-    "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
-    "layer_normalization", "leaky_relu", "log_sigmoid", "log_softmax", "max_pool", "moments",
-    "multi_hot", "normalize", "one_hot", "polar", "psnr", "relu", "relu6", "rms_normalization",
-    "selu", "separable_conv", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
-    "softsign", "space_to_depth", "sparse_categorical_crossentropy", "sparse_plus",
-    "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh_shrink", "threshold"]
+    "adaptive_average_pool",
+    "adaptive_max_pool",
+    "average_pool",
+    "batch_normalization",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "celu",
+    "conv",
+    "conv_transpose",
+    "ctc_loss",
+    "depth_to_space",
+    "depthwise_conv",
+    "dot_product_attention",
+    "elu",
+    "gelu",
+    "glu",
+    "hard_shrink",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "layer_normalization",
+    "leaky_relu",
+    "log_sigmoid",
+    "log_softmax",
+    "max_pool",
+    "moments",
+    "multi_hot",
+    "normalize",
+    "one_hot",
+    "polar",
+    "psnr",
+    "relu",
+    "relu6",
+    "rms_normalization",
+    "selu",
+    "separable_conv",
+    "sigmoid",
+    "silu",
+    "soft_shrink",
+    "softmax",
+    "softplus",
+    "softsign",
+    "space_to_depth",
+    "sparse_categorical_crossentropy",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
+    "squareplus",
+    "swish",
+    "tanh_shrink",
+    "threshold",
+]
 
 # ------------------------------------------------------------------ activations
 
 # Keras name -> function of a float tensor; extra keyword arguments pass through.
 _ACTIVATIONS = {
-    "relu": F.relu, "relu6": F.relu6, "sigmoid": torch.sigmoid, "softplus": F.softplus,
-    "softsign": F.softsign, "silu": F.silu, "swish": F.silu, "log_sigmoid": F.logsigmoid,
-    "hard_sigmoid": F.hardsigmoid, "hard_silu": F.hardswish, "hard_swish": F.hardswish,
-    "selu": F.selu, "tanh_shrink": F.tanhshrink, "hard_tanh": F.hardtanh,
+    "relu": F.relu,
+    "relu6": F.relu6,
+    "sigmoid": torch.sigmoid,
+    "softplus": F.softplus,
+    "softsign": F.softsign,
+    "silu": F.silu,
+    "swish": F.silu,
+    "log_sigmoid": F.logsigmoid,
+    "hard_sigmoid": F.hardsigmoid,
+    "hard_silu": F.hardswish,
+    "hard_swish": F.hardswish,
+    "selu": F.selu,
+    "tanh_shrink": F.tanhshrink,
+    "hard_tanh": F.hardtanh,
     "leaky_relu": lambda x, negative_slope=0.2: F.leaky_relu(x, negative_slope),
-    "elu": lambda x, alpha=1.0: F.elu(x, alpha), "celu": lambda x, alpha=1.0: F.celu(x, alpha),
+    "elu": lambda x, alpha=1.0: F.elu(x, alpha),
+    "celu": lambda x, alpha=1.0: F.celu(x, alpha),
     "gelu": lambda x, approximate=True: F.gelu(x, approximate="tanh" if approximate else "none"),
     "glu": lambda x, axis=-1: F.glu(x, axis),
     "hard_shrink": lambda x, threshold=0.5: F.hardshrink(x, threshold),
     "soft_shrink": lambda x, threshold=0.5: F.softshrink(x, threshold),
     "threshold": lambda x, threshold, default_value: F.threshold(x, threshold, default_value),
     "squareplus": lambda x, b=4: (x + torch.sqrt(x * x + b)) / 2,
-    "sparse_plus": lambda x: torch.where(x <= -1, torch.zeros_like(x), torch.where(
-        x >= 1, x, (x + 1) ** 2 / 4)),
+    "sparse_plus": lambda x: torch.where(
+        x <= -1, torch.zeros_like(x), torch.where(x >= 1, x, (x + 1) ** 2 / 4)
+    ),
     "sparse_sigmoid": lambda x: torch.clamp((x + 1) / 2, 0, 1),
 }
 
@@ -48,6 +105,7 @@ def _activation(fn):
     def op(x, *args, **kwargs):
         x = tensor(x)
         return fn(x if fn in _INT_OK and x.dtype != torch.bool else to_float(x), *args, **kwargs)
+
     return op
 
 
@@ -62,7 +120,7 @@ def _over_axes(fn, x, axis):
     axes = [a % x.ndim for a in (range(x.ndim) if axis is None else axis)]
     rest = [d for d in range(x.ndim) if d not in axes]
     moved = x.permute(*rest, *axes)
-    out = fn(moved.reshape(*moved.shape[:len(rest)], -1), -1).reshape(moved.shape)
+    out = fn(moved.reshape(*moved.shape[: len(rest)], -1), -1).reshape(moved.shape)
     return out.permute(*torch.argsort(torch.tensor(rest + axes)).tolist())
 
 
@@ -92,6 +150,7 @@ def sparsemax(x, axis=-1):
 
 
 # ------------------------------------------------------------------ encodings, statistics
+
 
 @keras_op
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
@@ -192,6 +251,7 @@ def polar(abs_, angle):
 
 # ------------------------------------------------------------------ losses
 
+
 def _clip_probs(x):
     eps = config.epsilon()
     return torch.clamp(x, eps, 1.0 - eps)
@@ -214,9 +274,11 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     output = to_float(output)
     target = tensor(target, output.dtype, like=output)
     if target.shape != output.shape:
-        raise ValueError("categorical_crossentropy: target and output must have the same "
-                         f"shape. Received: target.shape={tuple(target.shape)}, "
-                         f"output.shape={tuple(output.shape)}")
+        raise ValueError(
+            "categorical_crossentropy: target and output must have the same "
+            f"shape. Received: target.shape={tuple(target.shape)}, "
+            f"output.shape={tuple(output.shape)}"
+        )
     if from_logits:
         return -(target * torch.log_softmax(output, axis)).sum(axis)
     output = output / output.sum(axis, keepdim=True)
@@ -239,12 +301,19 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     """The CTC loss per sample; `output` (batch, steps, classes) holds logits."""
     output = to_float(output)
     log_probs = torch.log_softmax(output, -1).transpose(0, 1)
-    return F.ctc_loss(log_probs, tensor(target).long(), tensor(output_length).long(),
-                      tensor(target_length).long(), blank=mask_index, reduction="none",
-                      zero_infinity=False)
+    return F.ctc_loss(
+        log_probs,
+        tensor(target).long(),
+        tensor(output_length).long(),
+        tensor(target_length).long(),
+        blank=mask_index,
+        reduction="none",
+        zero_infinity=False,
+    )
 
 
 # ------------------------------------------------------------------ convolution, pooling
+
 
 def _tuple(value, n):
     return (value,) * n if isinstance(value, int) else tuple(value)
@@ -290,33 +359,54 @@ def _conv(x, kernel, strides, padding, data_format, dilation_rate, groups=1):
 @keras_op
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-D convolution; `kernel` in Keras layout (*kernel_size, in_channels, out_channels)."""
-    channels = tensor(inputs).shape[-1 if (data_format or config.image_data_format())
-                                    == "channels_last" else 1]
+    channels = tensor(inputs).shape[
+        -1 if (data_format or config.image_data_format()) == "channels_last" else 1
+    ]
     groups = channels // tensor(kernel).shape[-2]
     return _conv(inputs, kernel, strides, padding, data_format, dilation_rate, groups)
 
 
 @keras_op
-def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
-                   dilation_rate=1):
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """Depthwise convolution; `kernel` (*kernel_size, in_channels, multiplier)."""
     kernel = tensor(kernel)
     *space, c, m = kernel.shape
-    return _conv(inputs, kernel.reshape(*space, 1, c * m), strides, padding, data_format,
-                 dilation_rate, groups=c)
+    return _conv(
+        inputs,
+        kernel.reshape(*space, 1, c * m),
+        strides,
+        padding,
+        data_format,
+        dilation_rate,
+        groups=c,
+    )
 
 
 @keras_op
-def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
-                   data_format=None, dilation_rate=1):
+def separable_conv(
+    inputs,
+    depthwise_kernel,
+    pointwise_kernel,
+    strides=1,
+    padding="valid",
+    data_format=None,
+    dilation_rate=1,
+):
     """A depthwise convolution followed by a pointwise (1x1) one."""
     out = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
     return conv(out, pointwise_kernel, 1, "valid", data_format)
 
 
 @keras_op
-def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
-                   data_format=None, dilation_rate=1):
+def conv_transpose(
+    inputs,
+    kernel,
+    strides=1,
+    padding="valid",
+    output_padding=None,
+    data_format=None,
+    dilation_rate=1,
+):
     """Transposed convolution; `kernel` (*kernel_size, out_channels, in_channels)."""
     x = _channels_first(to_float(inputs), data_format)
     n = x.ndim - 2
@@ -340,8 +430,10 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         outs.append(out_pad)
     out = _CONV_T[n](x, weight, None, strides, pads, outs, 1, dilation)
     if padding.lower() == "same" and output_padding is None:
-        out = out[(slice(None), slice(None)) + tuple(
-            slice(0, x.shape[2 + i] * strides[i]) for i in range(n))]
+        out = out[
+            (slice(None), slice(None))
+            + tuple(slice(0, x.shape[2 + i] * strides[i]) for i in range(n))
+        ]
     return _channels_back(out, data_format)
 
 
@@ -361,8 +453,7 @@ def _pool(kind, inputs, pool_size, strides, padding, data_format):
             out = _MAX_POOL[n](padded, pool_size, strides)
         else:  # averages over the real pixels only, as TensorFlow's 'same' does
             ones, _ = _same_pad(torch.ones_like(x[:, :1]), pool_size, strides, (1,) * n)
-            out = _AVG_POOL[n](padded, pool_size, strides) / _AVG_POOL[n](ones, pool_size,
-                                                                          strides)
+            out = _AVG_POOL[n](padded, pool_size, strides) / _AVG_POOL[n](ones, pool_size, strides)
     else:
         fn = _MAX_POOL[n] if kind == "max" else _AVG_POOL[n]
         out = fn(x, pool_size, strides)
@@ -388,14 +479,18 @@ def _adaptive(fns):
         x = _channels_first(to_float(inputs), data_format)
         n = x.ndim - 2
         return _channels_back(fns[n](x, _tuple(output_size, n)), data_format)
+
     return op
 
 
-adaptive_average_pool = keras_op(_adaptive({1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d,
-                                            3: F.adaptive_avg_pool3d}),
-                                 name="adaptive_average_pool")
-adaptive_max_pool = keras_op(_adaptive({1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d,
-                                        3: F.adaptive_max_pool3d}), name="adaptive_max_pool")
+adaptive_average_pool = keras_op(
+    _adaptive({1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}),
+    name="adaptive_average_pool",
+)
+adaptive_max_pool = keras_op(
+    _adaptive({1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}),
+    name="adaptive_max_pool",
+)
 
 
 @keras_op
@@ -425,8 +520,17 @@ def space_to_depth(x, block_size, data_format="channels_last"):
 
 
 @keras_op
-def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
-                          is_causal=False, flash_attention=None, attn_logits_soft_cap=None):
+def dot_product_attention(
+    query,
+    key,
+    value,
+    bias=None,
+    mask=None,
+    scale=None,
+    is_causal=False,
+    flash_attention=None,
+    attn_logits_soft_cap=None,
+):
     """softmax(q k^T * scale + bias) v over (batch, steps, heads, head_dim) tensors."""
     q, k, v = (to_float(t) for t in (query, key, value))
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
@@ -439,6 +543,5 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
         causal = torch.ones(logits.shape[-2:], dtype=torch.bool, device=q.device).tril()
         logits = logits.masked_fill(~causal, torch.finfo(q.dtype).min)
     if mask is not None:
-        logits = logits.masked_fill(~tensor(mask, like=q).to(torch.bool),
-                                    torch.finfo(q.dtype).min)
+        logits = logits.masked_fill(~tensor(mask, like=q).to(torch.bool), torch.finfo(q.dtype).min)
     return torch.einsum("bnts,bsnh->btnh", torch.softmax(logits, -1), v)

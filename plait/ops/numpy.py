@@ -1,5 +1,6 @@
 """Keras's `ops.numpy`: the NumPy-style ops (element-wise, reductions, array making,
 reshaping, indexing, sorting and products)."""
+
 from plait.ops import _arrays, _elementwise, _products
 from plait.ops._arrays import *  # noqa: F403
 from plait.ops._elementwise import *  # noqa: F403

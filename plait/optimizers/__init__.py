@@ -16,6 +16,7 @@ tests/keras_oracle/test_optimizers.py) on `torch._foreach_*` kernels, Adam on to
 kernel; nothing in a step waits for the device. A `torch.optim.Optimizer` instance passed
 to `compile` is wrapped in `TorchOptimizer` and keeps PyTorch's math.
 """
+
 import torch
 
 from plait import serialization
@@ -53,11 +54,28 @@ __all__ = [
     "serialize",
 ]
 
-ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (
-    SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion, Lamb,
-    Adafactor, ScheduleFreeAdamW)}
-CLASSES = {cls.__name__: cls for cls in (Optimizer, TorchOptimizer, LossScaleOptimizer,
-                                         *ALL_OPTIMIZERS.values())}
+ALL_OPTIMIZERS = {
+    cls.__name__.lower(): cls
+    for cls in (
+        SGD,
+        Adam,
+        AdamW,
+        RMSprop,
+        Adagrad,
+        Adadelta,
+        Adamax,
+        Nadam,
+        Ftrl,
+        Lion,
+        Lamb,
+        Adafactor,
+        ScheduleFreeAdamW,
+    )
+}
+CLASSES = {
+    cls.__name__: cls
+    for cls in (Optimizer, TorchOptimizer, LossScaleOptimizer, *ALL_OPTIMIZERS.values())
+}
 
 
 def get(identifier):
@@ -93,12 +111,15 @@ def get(identifier):
         return deserialize(identifier)
     hint = ""
     if isinstance(identifier, type) and issubclass(identifier, torch.optim.Optimizer):
-        hint = (f" Pass an instance, e.g. torch.optim.{identifier.__name__}"
-                "(model.parameters()), or the name of a plait optimizer.")
+        hint = (
+            f" Pass an instance, e.g. torch.optim.{identifier.__name__}"
+            "(model.parameters()), or the name of a plait optimizer."
+        )
     raise TypeError(
         f"Could not interpret optimizer identifier: {identifier!r}. Expected a name (one "
         f"of {sorted(ALL_OPTIMIZERS)}), a config dict, a plait Optimizer or a "
-        f"torch.optim.Optimizer instance.{hint}")
+        f"torch.optim.Optimizer instance.{hint}"
+    )
 
 
 def serialize(optimizer):
@@ -112,8 +133,9 @@ def deserialize(config, custom_objects=None):
         lower = config["class_name"].lower()
         if lower in ALL_OPTIMIZERS:
             config = {**config, "class_name": ALL_OPTIMIZERS[lower].__name__}
-    return serialization.deserialize(config, {**CLASSES, **(custom_objects or {})},
-                                     kind="optimizer")
+    return serialization.deserialize(
+        config, {**CLASSES, **(custom_objects or {})}, kind="optimizer"
+    )
 
 
 def __dir__():  # dir() lists the public API, not torch or helpers

@@ -2,6 +2,7 @@
 `save_own_variables`/`load_own_variables`, and plait's `state_dict`/`load_state_dict`
 (what `.plait` files store), plus the int and float that answer Keras's variable methods
 for `iterations` and `learning_rate`."""
+
 import warnings
 
 import numpy as np
@@ -89,19 +90,25 @@ class OptimizerState:
             ValueError: before build, or on a count or shape mismatch.
         """
         if not self.built:
-            raise ValueError("You are calling `set_weights()` on an optimizer that has not "
-                             "yet been built. Call `optimizer.build(trainable_variables)` "
-                             "first.")
+            raise ValueError(
+                "You are calling `set_weights()` on an optimizer that has not "
+                "yet been built. Call `optimizer.build(trainable_variables)` "
+                "first."
+            )
         variables = self.variables
         if len(weights) != len(variables):
-            raise ValueError(f"Optimizer '{self.name}' has {len(variables)} variables. "
-                             f"Received: {len(weights)} weights.")
+            raise ValueError(
+                f"Optimizer '{self.name}' has {len(variables)} variables. "
+                f"Received: {len(weights)} weights."
+            )
         for i, (var, value) in enumerate(zip(variables, weights)):
             value = torch.as_tensor(np.asarray(value))
             if tuple(var.shape) != tuple(value.shape):
-                raise ValueError(f"Optimizer variable {i} has shape {tuple(var.shape)}, not "
-                                 f"compatible with provided weight shape "
-                                 f"{tuple(value.shape)}.")
+                raise ValueError(
+                    f"Optimizer variable {i} has shape {tuple(var.shape)}, not "
+                    f"compatible with provided weight shape "
+                    f"{tuple(value.shape)}."
+                )
             if i == 0:
                 self._iterations = int(value)
             elif i == 1 and isinstance(self._learning_rate, float):
@@ -122,9 +129,12 @@ class OptimizerState:
     def load_own_variables(self, store):
         """Keras's loading API; a count mismatch warns and loads nothing."""
         if len(store.keys()) != len(self.variables):
-            warnings.warn(f"Skipping variable loading for optimizer '{self.name}', because "
-                          f"it has {len(self.variables)} variables whereas the saved "
-                          f"optimizer has {len(store.keys())} variables.", stacklevel=2)
+            warnings.warn(
+                f"Skipping variable loading for optimizer '{self.name}', because "
+                f"it has {len(self.variables)} variables whereas the saved "
+                f"optimizer has {len(store.keys())} variables.",
+                stacklevel=2,
+            )
             return
         self.set_weights([store[str(i)] for i in range(len(store.keys()))])
 
@@ -137,9 +147,12 @@ class OptimizerState:
         if self._pending_state is not None and not self.built:
             return dict(self._pending_state)
         lr = self._learning_rate if isinstance(self._learning_rate, float) else None
-        return {"iterations": self._iterations, "learning_rate": lr,
-                "slots": {name: list(values) for name, values in self._slots.items()},
-                "extra": {"variables": list(self._extra_variables), **self._extra_state()}}
+        return {
+            "iterations": self._iterations,
+            "learning_rate": lr,
+            "slots": {name: list(values) for name, values in self._slots.items()},
+            "extra": {"variables": list(self._extra_variables), **self._extra_state()},
+        }
 
     def _extra_state(self):
         return {}
@@ -153,21 +166,26 @@ class OptimizerState:
         if "torch" in state_dict and "slots" not in state_dict:
             raise ValueError(
                 f"This optimizer state was saved with torch.optim's state (plait before "
-                f"Keras's update math); optimizer '{self.name}' cannot continue from it.")
+                f"Keras's update math); optimizer '{self.name}' cannot continue from it."
+            )
         if not self.built:
             self._pending_state = dict(state_dict)
             self._iterations = int(state_dict.get("iterations", self._iterations))
             return
         slots = state_dict.get("slots", {})
         if set(slots) != set(self._slots):
-            raise ValueError(f"Optimizer '{self.name}' keeps the state {sorted(self._slots)}. "
-                             f"Received: {sorted(slots)}")
+            raise ValueError(
+                f"Optimizer '{self.name}' keeps the state {sorted(self._slots)}. "
+                f"Received: {sorted(slots)}"
+            )
         with torch.no_grad():
             for name, values in slots.items():
                 mine = self._slots[name]
                 if len(values) != len(mine):
-                    raise ValueError(f"Optimizer '{self.name}' holds {len(mine)} parameters; "
-                                     f"the state has {len(values)} for '{name}'.")
+                    raise ValueError(
+                        f"Optimizer '{self.name}' holds {len(mine)} parameters; "
+                        f"the state has {len(values)} for '{name}'."
+                    )
                 for target, value in zip(mine, values):
                     _copy_into(target, value, name)
             extra = dict(state_dict.get("extra") or {})
@@ -186,11 +204,12 @@ class OptimizerState:
 def _copy_into(target, value, name):
     if target is None or value is None:
         if (target is None) != (value is None):
-            raise ValueError(f"The optimizer state '{name}' does not fit: one entry is "
-                             "missing.")
+            raise ValueError(f"The optimizer state '{name}' does not fit: one entry is missing.")
         return
     value = torch.as_tensor(value)
     if tuple(value.shape) != tuple(target.shape):
-        raise ValueError(f"The optimizer state '{name}' has shape {tuple(value.shape)}; "
-                         f"expected {tuple(target.shape)}.")
+        raise ValueError(
+            f"The optimizer state '{name}' has shape {tuple(value.shape)}; "
+            f"expected {tuple(target.shape)}."
+        )
     target.copy_(value)

@@ -1,5 +1,6 @@
 """Helpers of the optimizers: argument checks, gradient clipping, foreach arithmetic that
 takes Python numbers (eager steps) or 0-d tensors (the compiled one-graph step) alike."""
+
 import math
 import struct
 
@@ -18,8 +19,10 @@ def check_range(name, value, low, high, high_open=False, low_open=False):
     if not (ok_low and ok_high):
         lo = "(" if low_open else "["
         hi = ")" if high_open else "]"
-        raise ValueError(f"Argument `{name}` must be a float in {lo}{low}, {high}{hi}. "
-                         f"Received: {name}={value!r}")
+        raise ValueError(
+            f"Argument `{name}` must be a float in {lo}{low}, {high}{hi}. "
+            f"Received: {name}={value!r}"
+        )
     return float(value)
 
 
@@ -27,8 +30,7 @@ def check_optional_positive(name, value):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"Argument `{name}` must be a float or None. "
-                        f"Received: {name}={value!r}")
+        raise TypeError(f"Argument `{name}` must be a float or None. Received: {name}={value!r}")
     if value <= 0:
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
     return value
@@ -37,7 +39,8 @@ def check_optional_positive(name, value):
 def check_learning_rate(learning_rate):
     """A float, a schedule or a callable with no arguments; else TypeError/ValueError."""
     if isinstance(learning_rate, LearningRateSchedule) or (
-            callable(learning_rate) and not isinstance(learning_rate, torch.Tensor)):
+        callable(learning_rate) and not isinstance(learning_rate, torch.Tensor)
+    ):
         return learning_rate
     if isinstance(learning_rate, torch.Tensor) and learning_rate.numel() == 1:
         learning_rate = float(learning_rate)
@@ -47,10 +50,12 @@ def check_learning_rate(learning_rate):
         raise TypeError(
             "Argument `learning_rate` should be a float, a LearningRateSchedule or a "
             "callable taking no arguments that returns the learning rate. "
-            f"Received: learning_rate={learning_rate!r}")
+            f"Received: learning_rate={learning_rate!r}"
+        )
     if learning_rate < 0:
         raise ValueError(
-            f"Argument `learning_rate` must be >= 0. Received: learning_rate={learning_rate}")
+            f"Argument `learning_rate` must be >= 0. Received: learning_rate={learning_rate}"
+        )
     return float(learning_rate)
 
 
@@ -68,7 +73,7 @@ def f32(x):
 def pow32(base, exponent):
     """`base ** exponent` in float32 (C's powf, as torch's float32 pow), or on tensors."""
     if isinstance(exponent, torch.Tensor) or isinstance(base, torch.Tensor):
-        return base ** exponent
+        return base**exponent
     return float(np.float32(base) ** np.float32(exponent))
 
 
@@ -106,6 +111,7 @@ def square(xs):
 
 
 # ---------------------------------------------------------------------------- clipping
+
 
 def clip_by_value(grads, clipvalue):
     return [g.clamp(-clipvalue, clipvalue) for g in grads]

@@ -10,6 +10,7 @@ turned off (its step count held at 2**100, so `1 - beta**step` is exactly 1) and
 `alpha`, `epsilon` passed as the step's learning rate and epsilon: torch's formula is then
 Keras's.
 """
+
 import torch
 
 from plait import serialization
@@ -21,7 +22,7 @@ __all__ = ["Adam", "AdamW", "Adamax", "Lamb", "Nadam", "ScheduleFreeAdamW"]
 _FUSED_DEVICES = ("cpu", "cuda")
 _FUSED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 # torch's fused Adam computes `1 - beta**step`: at this step it is exactly 1 for beta < 1.
-_NO_BIAS_CORRECTION_STEP = 2.0 ** 100
+_NO_BIAS_CORRECTION_STEP = 2.0**100
 
 
 class _AdamArgs(Optimizer):
@@ -33,15 +34,21 @@ class _AdamArgs(Optimizer):
         self.epsilon = _util.check_range("epsilon", epsilon, 0, float("inf"))
 
     def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+        }
 
 
 def _fusable(params, grads):
     p = params[0]
-    return (p.device.type in _FUSED_DEVICES and p.dtype in _FUSED_DTYPES
-            and all(g.dtype == p.dtype and g.device == p.device and not g.is_sparse
-                    for g in grads))
+    return (
+        p.device.type in _FUSED_DEVICES
+        and p.dtype in _FUSED_DTYPES
+        and all(g.dtype == p.dtype and g.device == p.device and not g.is_sparse for g in grads)
+    )
 
 
 @serialization.register_serializable(package="plait")
@@ -70,14 +77,39 @@ class Adam(_AdamArgs):
 
     _default_name = "adam"
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None, **kwargs):
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                         use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                         gradient_accumulation_steps, name, **kwargs)
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
         self._init_betas(beta_1, beta_2, epsilon)
         self.amsgrad = bool(amsgrad)
         self._fused_steps = {}
@@ -99,10 +131,23 @@ class Adam(_AdamArgs):
             step = self._fused_steps.get(device)
             if step is None:
                 step = self._fused_steps[device] = torch.tensor(
-                    _NO_BIAS_CORRECTION_STEP, dtype=torch.float32, device=device)
-            torch._fused_adam_(params, grads, m, v, v_hat, [step] * len(params), lr=alpha,
-                               beta1=self.beta_1, beta2=self.beta_2, weight_decay=0.0,
-                               eps=self.epsilon, amsgrad=self.amsgrad, maximize=False)
+                    _NO_BIAS_CORRECTION_STEP, dtype=torch.float32, device=device
+                )
+            torch._fused_adam_(
+                params,
+                grads,
+                m,
+                v,
+                v_hat,
+                [step] * len(params),
+                lr=alpha,
+                beta1=self.beta_1,
+                beta2=self.beta_2,
+                weight_decay=0.0,
+                eps=self.epsilon,
+                amsgrad=self.amsgrad,
+                maximize=False,
+            )
             return
         torch._foreach_mul_(m, self.beta_1)
         torch._foreach_add_(m, grads, alpha=1 - self.beta_1)
@@ -137,29 +182,80 @@ class AdamW(Adam):
 
     _default_name = "adamw"
 
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-7, amsgrad=False, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        weight_decay=0.004,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
         if weight_decay is None:
-            raise ValueError("Argument `weight_decay` must be a float. "
-                             "Received: weight_decay=None")
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay,
-                         clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-                         ema_overwrite_frequency, loss_scale_factor,
-                         gradient_accumulation_steps, name, **kwargs)
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+        super().__init__(
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+            amsgrad,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
 
 
 class _BetasOnly(_AdamArgs):
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
-                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None,
-                 **kwargs):
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                         use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                         gradient_accumulation_steps, name, **kwargs)
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
+        super().__init__(
+            learning_rate,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+            **kwargs,
+        )
         self._init_betas(beta_1, beta_2, epsilon)
 
 
@@ -194,8 +290,7 @@ class Adamax(_BetasOnly):
         torch._foreach_mul_(u, self.beta_2)
         torch._foreach_maximum_(u, torch._foreach_abs(grads))
         denominators = torch._foreach_mul(torch._foreach_add(u, self.epsilon), correction)
-        torch._foreach_sub_(params, torch._foreach_div(torch._foreach_mul(m, lr),
-                                                       denominators))
+        torch._foreach_sub_(params, torch._foreach_div(torch._foreach_mul(m, lr), denominators))
 
 
 @serialization.register_serializable(package="plait")
@@ -233,8 +328,7 @@ class Nadam(_BetasOnly):
         u_t_1 = f32(beta_1 * f32(1.0 - f32(0.5 * pow32(0.96, t + 1))))
         u_product_t = f32(self._u_product * u_t)
         u_product_t_1 = f32(u_product_t * u_t_1)
-        self._scalars = (u_t, u_t_1, u_product_t, u_product_t_1,
-                         f32(1 - pow32(self.beta_2, t)))
+        self._scalars = (u_t, u_t_1, u_product_t, u_product_t_1, f32(1 - pow32(self.beta_2, t)))
         super()._update(indices, grads)
         self._u_product = u_product_t
 
@@ -247,12 +341,12 @@ class Nadam(_BetasOnly):
         torch._foreach_add_(v, _util.square(grads), alpha=1 - self.beta_2)
         f32, lr = _util.f32, _util.f32(lr)
         m_hat = torch._foreach_div(torch._foreach_mul(m, u_t_1), f32(1 - u_product_t_1))
-        torch._foreach_add_(m_hat, torch._foreach_div(torch._foreach_mul(grads, f32(1 - u_t)),
-                                                      f32(1 - u_product_t)))
+        torch._foreach_add_(
+            m_hat, torch._foreach_div(torch._foreach_mul(grads, f32(1 - u_t)), f32(1 - u_product_t))
+        )
         v_hat = torch._foreach_div(v, correction_2)
         denominators = torch._foreach_add(torch._foreach_sqrt(v_hat), self.epsilon)
-        torch._foreach_sub_(params, torch._foreach_div(torch._foreach_mul(m_hat, lr),
-                                                       denominators))
+        torch._foreach_sub_(params, torch._foreach_div(torch._foreach_mul(m_hat, lr), denominators))
 
     def _extra_state(self):
         return {"u_product": self._u_product}
@@ -292,21 +386,21 @@ class Lamb(_BetasOnly):
     def _update_step(self, params, grads, slots, lr, iterations):
         f32, t = _util.f32, iterations + 1
         m, v = slots["momentum"], slots["velocity"]
-        torch._foreach_add_(m, torch._foreach_mul(torch._foreach_sub(grads, m),
-                                                  1 - self.beta_1))
-        torch._foreach_add_(v, torch._foreach_mul(torch._foreach_sub(_util.square(grads), v),
-                                                  1 - self.beta_2))
+        torch._foreach_add_(m, torch._foreach_mul(torch._foreach_sub(grads, m), 1 - self.beta_1))
+        torch._foreach_add_(
+            v, torch._foreach_mul(torch._foreach_sub(_util.square(grads), v), 1 - self.beta_2)
+        )
         m_hat = torch._foreach_div(m, f32(1.0 - _util.pow32(self.beta_1, t)))
         v_sqrt = torch._foreach_add(
             torch._foreach_sqrt(torch._foreach_div(v, f32(1.0 - _util.pow32(self.beta_2, t)))),
-            self.epsilon)
+            self.epsilon,
+        )
         updates = torch._foreach_div(m_hat, v_sqrt)
         w_norms = torch._foreach_norm(params)
         u_norms = torch._foreach_norm(updates)
         for p, update, w_norm, u_norm in zip(params, updates, w_norms, u_norms):
             ratio = torch.where(w_norm > 0, torch.where(u_norm > 0, w_norm / u_norm, 1.0), 1.0)
             p.sub_(ratio * lr * update)
-
 
 
 @serialization.register_serializable(package="plait")
@@ -333,13 +427,15 @@ class ScheduleFreeAdamW(_BetasOnly):
 
     _default_name = "schedule_free_adamw"
 
-    def __init__(self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 warmup_steps=0, **kwargs):
+    def __init__(
+        self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8, warmup_steps=0, **kwargs
+    ):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
-        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) \
-                or warmup_steps < 0:
-            raise ValueError("Argument `warmup_steps` must be an integer >= 0. "
-                             f"Received: warmup_steps={warmup_steps!r}")
+        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 0:
+            raise ValueError(
+                "Argument `warmup_steps` must be an integer >= 0. "
+                f"Received: warmup_steps={warmup_steps!r}"
+            )
         self.warmup_steps = warmup_steps
 
     def _slot_layout(self):
@@ -355,17 +451,24 @@ class ScheduleFreeAdamW(_BetasOnly):
         correction = f32(1 - _util.pow32(self.beta_2, t))
         weight = f32(1.0 / t)
         z, v = slots["momentum"], slots["velocity"]
-        torch._foreach_add_(v, torch._foreach_mul(torch._foreach_sub(_util.square(grads), v),
-                                                  f32(1 - f32(self.beta_2))))
+        torch._foreach_add_(
+            v,
+            torch._foreach_mul(
+                torch._foreach_sub(_util.square(grads), v), f32(1 - f32(self.beta_2))
+            ),
+        )
         denominators = torch._foreach_add(
-            torch._foreach_sqrt(torch._foreach_div(v, correction)), self.epsilon)
+            torch._foreach_sqrt(torch._foreach_div(v, correction)), self.epsilon
+        )
         torch._foreach_sub_(z, torch._foreach_div(torch._foreach_mul(grads, lr), denominators))
-        x_old = torch._foreach_div(
-            torch._foreach_sub(params, torch._foreach_mul(z, keep)), beta_1)
-        x_new = torch._foreach_add(torch._foreach_mul(x_old, f32(1 - weight)),
-                                   torch._foreach_mul(z, weight))
-        torch._foreach_copy_(params, torch._foreach_add(torch._foreach_mul(z, keep),
-                                                        torch._foreach_mul(x_new, beta_1)))
+        x_old = torch._foreach_div(torch._foreach_sub(params, torch._foreach_mul(z, keep)), beta_1)
+        x_new = torch._foreach_add(
+            torch._foreach_mul(x_old, f32(1 - weight)), torch._foreach_mul(z, weight)
+        )
+        torch._foreach_copy_(
+            params,
+            torch._foreach_add(torch._foreach_mul(z, keep), torch._foreach_mul(x_new, beta_1)),
+        )
 
     def get_config(self):
         return {**super().get_config(), "warmup_steps": self.warmup_steps}

@@ -1,5 +1,6 @@
 """Per-coordinate adaptive optimizers with Keras's update math: `RMSprop`, `Adagrad`,
 `Adadelta`, `Ftrl`, `Adafactor`."""
+
 import torch
 
 from plait import serialization
@@ -11,16 +12,33 @@ __all__ = ["Adadelta", "Adafactor", "Adagrad", "Ftrl", "RMSprop"]
 
 def _base_args(kwargs):
     """The `Optimizer` keyword arguments, in its positional order."""
-    keys = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
-            "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
-            "gradient_accumulation_steps", "name")
+    keys = (
+        "weight_decay",
+        "clipnorm",
+        "clipvalue",
+        "global_clipnorm",
+        "use_ema",
+        "ema_momentum",
+        "ema_overwrite_frequency",
+        "loss_scale_factor",
+        "gradient_accumulation_steps",
+        "name",
+    )
     return [kwargs.pop(k) for k in keys]
 
 
-_BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "clipvalue": None,
-                  "global_clipnorm": None, "use_ema": False, "ema_momentum": 0.99,
-                  "ema_overwrite_frequency": None, "loss_scale_factor": None,
-                  "gradient_accumulation_steps": None, "name": None}
+_BASE_DEFAULTS = {
+    "weight_decay": None,
+    "clipnorm": None,
+    "clipvalue": None,
+    "global_clipnorm": None,
+    "use_ema": False,
+    "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+    "name": None,
+}
 
 
 @serialization.register_serializable(package="plait")
@@ -46,11 +64,13 @@ class RMSprop(Optimizer):
 
     _default_name = "rmsprop"
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
-                 centered=False, **kwargs):
+    def __init__(
+        self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs
+    ):
         base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(learning_rate, *base, **{k: v for k, v in kwargs.items()
-                                                  if k not in _BASE_DEFAULTS})
+        super().__init__(
+            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
+        )
         self.rho = _util.check_range("rho", rho, 0, 1)
         self.momentum = _util.check_range("momentum", momentum, 0, 1)
         self.epsilon = _util.check_range("epsilon", epsilon, 0, float("inf"))
@@ -85,8 +105,13 @@ class RMSprop(Optimizer):
         torch._foreach_sub_(params, increments)
 
     def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
-                "epsilon": self.epsilon, "centered": self.centered}
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -103,13 +128,14 @@ class Adagrad(Optimizer):
 
     _default_name = "adagrad"
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
-                 **kwargs):
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
         base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(learning_rate, *base, **{k: v for k, v in kwargs.items()
-                                                  if k not in _BASE_DEFAULTS})
+        super().__init__(
+            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
+        )
         self.initial_accumulator_value = _util.check_range(
-            "initial_accumulator_value", initial_accumulator_value, 0, float("inf"))
+            "initial_accumulator_value", initial_accumulator_value, 0, float("inf")
+        )
         self.epsilon = _util.check_range("epsilon", epsilon, 0, float("inf"))
 
     def _slot_layout(self):
@@ -119,13 +145,14 @@ class Adagrad(Optimizer):
         accumulators = slots["accumulator"]
         torch._foreach_add_(accumulators, _util.square(grads))
         denominators = torch._foreach_sqrt(torch._foreach_add(accumulators, self.epsilon))
-        torch._foreach_sub_(params, torch._foreach_div(torch._foreach_mul(grads, lr),
-                                                       denominators))
+        torch._foreach_sub_(params, torch._foreach_div(torch._foreach_mul(grads, lr), denominators))
 
     def get_config(self):
-        return {**super().get_config(),
-                "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "epsilon": self.epsilon,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -149,8 +176,9 @@ class Adadelta(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
         base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(learning_rate, *base, **{k: v for k, v in kwargs.items()
-                                                  if k not in _BASE_DEFAULTS})
+        super().__init__(
+            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
+        )
         self.rho = _util.check_range("rho", rho, 0, 1)
         self.epsilon = _util.check_range("epsilon", epsilon, 0, float("inf"))
 
@@ -162,10 +190,8 @@ class Adadelta(Optimizer):
         acc_g, acc_d = slots["accumulated_grad"], slots["accumulated_delta_var"]
         torch._foreach_mul_(acc_g, rho)
         torch._foreach_add_(acc_g, _util.square(grads), alpha=1 - rho)
-        numerators = torch._foreach_mul(torch._foreach_sqrt(torch._foreach_add(acc_d, eps)),
-                                        grads)
-        deltas = torch._foreach_div(numerators,
-                                    torch._foreach_sqrt(torch._foreach_add(acc_g, eps)))
+        numerators = torch._foreach_mul(torch._foreach_sqrt(torch._foreach_add(acc_d, eps)), grads)
+        deltas = torch._foreach_div(numerators, torch._foreach_sqrt(torch._foreach_add(acc_g, eps)))
         torch._foreach_mul_(deltas, -1)
         torch._foreach_mul_(acc_d, rho)
         torch._foreach_add_(acc_d, _util.square(deltas), alpha=1 - rho)
@@ -201,21 +227,32 @@ class Ftrl(Optimizer):
 
     _default_name = "ftrl"
 
-    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5,
-                 initial_accumulator_value=0.1, l1_regularization_strength=0.0,
-                 l2_regularization_strength=0.0, l2_shrinkage_regularization_strength=0.0,
-                 beta=0.0, **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        learning_rate_power=-0.5,
+        initial_accumulator_value=0.1,
+        l1_regularization_strength=0.0,
+        l2_regularization_strength=0.0,
+        l2_shrinkage_regularization_strength=0.0,
+        beta=0.0,
+        **kwargs,
+    ):
         base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(learning_rate, *base, **{k: v for k, v in kwargs.items()
-                                                  if k not in _BASE_DEFAULTS})
-        checks = (("initial_accumulator_value", initial_accumulator_value, "positive or zero"),
-                  ("l1_regularization_strength", l1_regularization_strength,
-                   "positive or zero"),
-                  ("l2_regularization_strength", l2_regularization_strength,
-                   "positive or zero"),
-                  ("l2_shrinkage_regularization_strength",
-                   l2_shrinkage_regularization_strength, "positive or zero"),
-                  ("learning_rate_power", -learning_rate_power, "negative or zero"))
+        super().__init__(
+            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
+        )
+        checks = (
+            ("initial_accumulator_value", initial_accumulator_value, "positive or zero"),
+            ("l1_regularization_strength", l1_regularization_strength, "positive or zero"),
+            ("l2_regularization_strength", l2_regularization_strength, "positive or zero"),
+            (
+                "l2_shrinkage_regularization_strength",
+                l2_shrinkage_regularization_strength,
+                "positive or zero",
+            ),
+            ("learning_rate_power", -learning_rate_power, "negative or zero"),
+        )
         for arg, value, what in checks:
             if value < 0.0:
                 shown = -value if arg == "learning_rate_power" else value
@@ -238,28 +275,31 @@ class Ftrl(Optimizer):
         shrunk = grads
         if self.l2_shrinkage_regularization_strength:
             shrunk = torch._foreach_add(
-                grads, torch._foreach_mul(params, 2 * self.l2_shrinkage_regularization_strength))
+                grads, torch._foreach_mul(params, 2 * self.l2_shrinkage_regularization_strength)
+            )
         new_acc = torch._foreach_add(accumulators, _util.square(grads))
         new_pow = torch._foreach_pow(new_acc, power)
-        sigma = torch._foreach_div(torch._foreach_sub(new_pow,
-                                                      torch._foreach_pow(accumulators, power)),
-                                   lr)
-        torch._foreach_add_(linears, torch._foreach_sub(shrunk,
-                                                        torch._foreach_mul(sigma, params)))
+        sigma = torch._foreach_div(
+            torch._foreach_sub(new_pow, torch._foreach_pow(accumulators, power)), lr
+        )
+        torch._foreach_add_(linears, torch._foreach_sub(shrunk, torch._foreach_mul(sigma, params)))
         quadratic = torch._foreach_add(torch._foreach_div(new_pow, lr), 2 * l2)
         clipped = [z.clamp(-l1, l1) for z in linears]
-        torch._foreach_copy_(params, torch._foreach_div(torch._foreach_sub(clipped, linears),
-                                                        quadratic))
+        torch._foreach_copy_(
+            params, torch._foreach_div(torch._foreach_sub(clipped, linears), quadratic)
+        )
         torch._foreach_copy_(accumulators, new_acc)
 
     def get_config(self):
-        return {**super().get_config(), "learning_rate_power": self.learning_rate_power,
-                "initial_accumulator_value": self.initial_accumulator_value,
-                "l1_regularization_strength": self.l1_regularization_strength,
-                "l2_regularization_strength": self.l2_regularization_strength,
-                "l2_shrinkage_regularization_strength":
-                    self.l2_shrinkage_regularization_strength,
-                "beta": self.beta}
+        return {
+            **super().get_config(),
+            "learning_rate_power": self.learning_rate_power,
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "l1_regularization_strength": self.l1_regularization_strength,
+            "l2_regularization_strength": self.l2_regularization_strength,
+            "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength,
+            "beta": self.beta,
+        }
 
 
 def _rms(x):
@@ -287,16 +327,26 @@ class Adafactor(Optimizer):
 
     _default_name = "adafactor"
 
-    def __init__(self, learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30,
-                 epsilon_2=1e-3, clip_threshold=1.0, relative_step=True, **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_2_decay=-0.8,
+        epsilon_1=1e-30,
+        epsilon_2=1e-3,
+        clip_threshold=1.0,
+        relative_step=True,
+        **kwargs,
+    ):
         base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(learning_rate, *base, **{k: v for k, v in kwargs.items()
-                                                  if k not in _BASE_DEFAULTS})
+        super().__init__(
+            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
+        )
         self.beta_2_decay = float(beta_2_decay)
         self.epsilon_1 = float(epsilon_1)
         self.epsilon_2 = float(epsilon_2)
-        self.clip_threshold = _util.check_range("clip_threshold", clip_threshold, 0,
-                                                float("inf"), low_open=True)
+        self.clip_threshold = _util.check_range(
+            "clip_threshold", clip_threshold, 0, float("inf"), low_open=True
+        )
         self.relative_step = bool(relative_step)
 
     def _slot_layout(self):
@@ -315,9 +365,8 @@ class Adafactor(Optimizer):
     def _update_step(self, params, grads, slots, lr, iterations):
         t = iterations + 1
         rho = _util.minimum(lr, 1 / _util.sqrt(t))
-        beta = 1 - t ** self.beta_2_decay
-        for p, g, r, c, v in zip(params, grads, slots["row"], slots["column"],
-                                 slots["velocity"]):
+        beta = 1 - t**self.beta_2_decay
+        for p, g, r, c, v in zip(params, grads, slots["row"], slots["column"], slots["velocity"]):
             alpha = torch.clamp(_rms(p), min=self.epsilon_2) * rho
             squared = g.square() + self.epsilon_1
             if p.dim() >= 2:
@@ -331,6 +380,11 @@ class Adafactor(Optimizer):
             p.sub_(alpha * u_hat)
 
     def get_config(self):
-        return {**super().get_config(), "beta_2_decay": self.beta_2_decay,
-                "epsilon_1": self.epsilon_1, "epsilon_2": self.epsilon_2,
-                "clip_threshold": self.clip_threshold, "relative_step": self.relative_step}
+        return {
+            **super().get_config(),
+            "beta_2_decay": self.beta_2_decay,
+            "epsilon_1": self.epsilon_1,
+            "epsilon_2": self.epsilon_2,
+            "clip_threshold": self.clip_threshold,
+            "relative_step": self.relative_step,
+        }

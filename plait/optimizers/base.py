@@ -7,6 +7,7 @@ accumulated over `gradient_accumulation_steps` calls, clipped (`clipnorm`, `clip
 then `iterations += 1`. Everything runs on the device without a host sync; the per-step
 scalars (learning rate, bias corrections) are Python floats computed on the host.
 """
+
 import re
 import warnings
 
@@ -63,15 +64,27 @@ class Optimizer(OptimizerState):
     # The update can join jit_compile's one-graph step (jit_step.py).
     _graph_ok = True
 
-    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-                 ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
         if "lr" in kwargs:  # Keras 2 spelling
             learning_rate = kwargs.pop("lr")
         if kwargs.pop("decay", None) not in (None, 0, 0.0):
-            warnings.warn("Argument `decay` is no longer supported and will be ignored.",
-                          stacklevel=3)
+            warnings.warn(
+                "Argument `decay` is no longer supported and will be ignored.", stacklevel=3
+            )
         for key in _LEGACY_CONFIG_KEYS:
             kwargs.pop(key, None)
         if kwargs:
@@ -81,29 +94,39 @@ class Optimizer(OptimizerState):
             raise ValueError(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
                 f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
-                f"global_clipnorm={global_clipnorm}")
-        for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                           ("global_clipnorm", global_clipnorm),
-                           ("loss_scale_factor", loss_scale_factor)):
+                f"global_clipnorm={global_clipnorm}"
+            )
+        for arg, value in (
+            ("clipnorm", clipnorm),
+            ("clipvalue", clipvalue),
+            ("global_clipnorm", global_clipnorm),
+            ("loss_scale_factor", loss_scale_factor),
+        ):
             _util.check_optional_positive(arg, value)
         if weight_decay is not None:
             _util.check_range("weight_decay", weight_decay, 0, float("inf"))
         if gradient_accumulation_steps is not None and (
-                isinstance(gradient_accumulation_steps, bool)
-                or not isinstance(gradient_accumulation_steps, int)
-                or gradient_accumulation_steps < 2):
-            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. "
-                             "Received: gradient_accumulation_steps="
-                             f"{gradient_accumulation_steps}")
+            isinstance(gradient_accumulation_steps, bool)
+            or not isinstance(gradient_accumulation_steps, int)
+            or gradient_accumulation_steps < 2
+        ):
+            raise ValueError(
+                "`gradient_accumulation_steps` must be an integer >= 2. "
+                "Received: gradient_accumulation_steps="
+                f"{gradient_accumulation_steps}"
+            )
         if use_ema:
             _util.check_range("ema_momentum", ema_momentum, 0, 1)
             if ema_overwrite_frequency is not None and (
-                    isinstance(ema_overwrite_frequency, bool)
-                    or not isinstance(ema_overwrite_frequency, int)
-                    or ema_overwrite_frequency < 1):
-                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or "
-                                 "None. Received: ema_overwrite_frequency="
-                                 f"{ema_overwrite_frequency}")
+                isinstance(ema_overwrite_frequency, bool)
+                or not isinstance(ema_overwrite_frequency, int)
+                or ema_overwrite_frequency < 1
+            ):
+                raise ValueError(
+                    "`ema_overwrite_frequency` must be an integer >= 1 or "
+                    "None. Received: ema_overwrite_frequency="
+                    f"{ema_overwrite_frequency}"
+                )
         self._learning_rate = _util.check_learning_rate(learning_rate)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -143,7 +166,8 @@ class Optimizer(OptimizerState):
             if not isinstance(p, torch.Tensor):
                 raise TypeError(
                     f"Optimizer '{self.name}'.build() expects torch Parameters, e.g. "
-                    f"model.parameters(). Received an element of type {type(p).__name__}.")
+                    f"model.parameters(). Received an element of type {type(p).__name__}."
+                )
             if id(p) not in self._index and all(p is not q for q in new):
                 new.append(p)
         if not new:
@@ -191,22 +215,28 @@ class Optimizer(OptimizerState):
         """None: plait's optimizers run their own kernels (see `TorchOptimizer`)."""
         return None
 
-    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="none",
-                     layout=None, name=None):
+    def add_variable(
+        self, shape, initializer="zeros", dtype=None, aggregation="none", layout=None, name=None
+    ):
         """A state tensor of the optimizer (Keras's API, for custom optimizers)."""
-        value = initializer if isinstance(initializer, (int, float)) else {
-            "zeros": 0.0, "ones": 1.0}.get(initializer, 0.0)
+        value = (
+            initializer
+            if isinstance(initializer, (int, float))
+            else {"zeros": 0.0, "ones": 1.0}.get(initializer, 0.0)
+        )
         dtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
         device = self._params[0].device if self._params else None
-        tensor = torch.full(tuple(shape), float(value), dtype=dtype or torch.float32,
-                            device=device)
+        tensor = torch.full(tuple(shape), float(value), dtype=dtype or torch.float32, device=device)
         self._extra_variables.append(tensor)
         return tensor
 
     def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
         """A state tensor shaped like `reference_variable` (Keras's API)."""
-        value = initializer if isinstance(initializer, (int, float)) else {
-            "zeros": 0.0, "ones": 1.0}.get(initializer, 0.0)
+        value = (
+            initializer
+            if isinstance(initializer, (int, float))
+            else {"zeros": 0.0, "ones": 1.0}.get(initializer, 0.0)
+        )
         tensor = torch.full_like(reference_variable, float(value)).detach()
         self._extra_variables.append(tensor)
         return tensor
@@ -234,7 +264,8 @@ class Optimizer(OptimizerState):
     @learning_rate.setter
     def learning_rate(self, value):
         if isinstance(value, LearningRateSchedule) or (
-                callable(value) and not isinstance(value, (torch.Tensor, float))):
+            callable(value) and not isinstance(value, (torch.Tensor, float))
+        ):
             self._learning_rate = value
             return
         if isinstance(self._learning_rate, LearningRateSchedule):
@@ -242,7 +273,8 @@ class Optimizer(OptimizerState):
                 "This optimizer was created with a `LearningRateSchedule` object as its "
                 "`learning_rate` constructor argument, hence its learning rate is not "
                 "settable. If you need the learning rate to be settable, you should "
-                "instantiate the optimizer with a float `learning_rate` argument.")
+                "instantiate the optimizer with a float `learning_rate` argument."
+            )
         self._learning_rate = _util.check_learning_rate(value)
 
     lr = learning_rate  # Keras 2 name
@@ -283,8 +315,10 @@ class Optimizer(OptimizerState):
 
     def _check_built(self):
         if not self._params:
-            raise ValueError(f"Optimizer '{self.name}' has no parameters: call "
-                             "optimizer.build(model.parameters()) before step().")
+            raise ValueError(
+                f"Optimizer '{self.name}' has no parameters: call "
+                "optimizer.build(model.parameters()) before step()."
+            )
 
     @torch.compiler.disable
     @torch.no_grad()
@@ -331,19 +365,23 @@ class Optimizer(OptimizerState):
                 raise ValueError(
                     "When passing `grads` without `variables`, the optimizer must already "
                     "be built on a list of variables. Call "
-                    "`optimizer.build(trainable_variables)` first.")
+                    "`optimizer.build(trainable_variables)` first."
+                )
             if len(grads) != len(self._params):
                 raise ValueError(
                     f"When passing `grads` as a list of gradient tensors, the gradients "
                     f"must match the optimizer's variables one-to-one. Received a list of "
                     f"{len(grads)} gradients, but the optimizer is tracking "
-                    f"{len(self._params)} trainable variables.")
+                    f"{len(self._params)} trainable variables."
+                )
             variables = self._params
         else:
             variables = list(trainable_variables)
             if len(variables) != len(grads):
-                raise ValueError(f"Received {len(grads)} gradients for {len(variables)} "
-                                 "variables: give one gradient (or None) per variable.")
+                raise ValueError(
+                    f"Received {len(grads)} gradients for {len(variables)} "
+                    "variables: give one gradient (or None) per variable."
+                )
             if not self.built:
                 self.build(variables)
         indices, kept = [], []
@@ -354,7 +392,8 @@ class Optimizer(OptimizerState):
                     f"Unknown variable: shape {tuple(v.shape)}. This optimizer can only be "
                     "called for the variables it was originally built with. When working "
                     "with a new set of variables, you should recreate a new optimizer "
-                    "instance.")
+                    "instance."
+                )
             if g is not None:
                 indices.append(index)
                 kept.append(torch.as_tensor(g).detach())
@@ -440,7 +479,8 @@ class Optimizer(OptimizerState):
     def update_step(self, gradient, variable, learning_rate):
         raise NotImplementedError(
             f"Optimizer '{type(self).__name__}' must implement "
-            "update_step(gradient, variable, learning_rate).")
+            "update_step(gradient, variable, learning_rate)."
+        )
 
     def _update_ema(self):
         averages = self._slots["average"]
@@ -476,9 +516,12 @@ class Optimizer(OptimizerState):
 
     def _graph_supported(self):
         """Whether `_graph_apply` can run inside one compiled graph."""
-        return (self._graph_ok and type(self)._update_step is not Optimizer._update_step
-                and not self.gradient_accumulation_steps
-                and not (self.use_ema and self.ema_overwrite_frequency))
+        return (
+            self._graph_ok
+            and type(self)._update_step is not Optimizer._update_step
+            and not self.gradient_accumulation_steps
+            and not (self.use_ema and self.ema_overwrite_frequency)
+        )
 
     def _graph_slots(self, params):
         """The slot lists of `params`, the tensors a compiled step updates in place."""
@@ -494,8 +537,9 @@ class Optimizer(OptimizerState):
             if decayed:
                 torch._foreach_mul_(decayed, 1 - self.weight_decay * lr)
         count = iterations
-        self._update_step(params, grads, {k: v for k, v in slots.items()
-                                          if k not in ("average",)}, lr, count)
+        self._update_step(
+            params, grads, {k: v for k, v in slots.items() if k not in ("average",)}, lr, count
+        )
         if self.use_ema:
             rate = self.ema_momentum * (count != 0).to(lr.dtype)
             _util.ema_(slots["average"], params, rate)
@@ -508,13 +552,19 @@ class Optimizer(OptimizerState):
             lr = schedules.serialize(lr)
         elif callable(lr):
             lr = float(lr())
-        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
-                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
-                "ema_momentum": self.ema_momentum,
-                "ema_overwrite_frequency": self.ema_overwrite_frequency,
-                "loss_scale_factor": self.loss_scale_factor,
-                "gradient_accumulation_steps": self.gradient_accumulation_steps}
+        return {
+            "name": self.name,
+            "learning_rate": lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -522,10 +572,8 @@ class Optimizer(OptimizerState):
         for key in _LEGACY_CONFIG_KEYS:
             config.pop(key, None)
         if isinstance(config.get("learning_rate"), dict):
-            config["learning_rate"] = schedules.deserialize(config["learning_rate"],
-                                                            custom_objects)
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
         return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} learning_rate={self.learning_rate}>"
-

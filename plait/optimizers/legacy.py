@@ -4,6 +4,7 @@ of step `t` is `lr / (1 + decay * t)` (an `InverseTimeDecay` with `decay_steps=1
 
     opt = plait.optimizers.legacy.Adam(lr=0.001, decay=1e-6)
 """
+
 from plait.optimizers import adam as _adam
 from plait.optimizers import adaptive as _adaptive
 from plait.optimizers import sgd as _sgd
@@ -39,10 +40,13 @@ def _legacy(cls):
             kwargs["learning_rate"] = InverseTimeDecay(rate, decay_steps=1, decay_rate=decay)
         cls.__init__(self, *args, **kwargs)
 
-    doc = (f"Keras 2's `optimizers.legacy.{cls.__name__}`: `{cls.__name__}` with `lr=` and "
-           "time-based `decay=` (see the module).")
-    return type(cls.__name__, (cls,), {"__init__": __init__, "__doc__": doc,
-                                       "__module__": __name__})
+    doc = (
+        f"Keras 2's `optimizers.legacy.{cls.__name__}`: `{cls.__name__}` with `lr=` and "
+        "time-based `decay=` (see the module)."
+    )
+    return type(
+        cls.__name__, (cls,), {"__init__": __init__, "__doc__": doc, "__module__": __name__}
+    )
 
 
 SGD = _legacy(_sgd.SGD)

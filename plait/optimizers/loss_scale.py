@@ -1,4 +1,5 @@
 """`LossScaleOptimizer`: Keras's dynamic loss scaling around another optimizer."""
+
 import torch
 
 from plait import serialization
@@ -6,10 +7,17 @@ from plait.optimizers.base import Optimizer
 
 __all__ = ["LossScaleOptimizer"]
 
-_BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None,
-                  "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
-                  "ema_overwrite_frequency": None, "loss_scale_factor": None,
-                  "gradient_accumulation_steps": None}
+_BASE_DEFAULTS = {
+    "weight_decay": None,
+    "clipnorm": None,
+    "global_clipnorm": None,
+    "clipvalue": None,
+    "use_ema": False,
+    "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+}
 
 
 @serialization.register_serializable(package="plait")
@@ -42,22 +50,30 @@ class LossScaleOptimizer(Optimizer):
     _default_name = "loss_scale_optimizer"
     _graph_ok = False
 
-    def __init__(self, inner_optimizer, initial_scale=2.0 ** 15, dynamic_growth_steps=2000,
-                 name=None, **kwargs):
+    def __init__(
+        self, inner_optimizer, initial_scale=2.0**15, dynamic_growth_steps=2000, name=None, **kwargs
+    ):
         if not kwargs.pop("dynamic", True):
-            raise ValueError("LossScaleOptimizer no longer supports `dynamic=False`. Instead, "
-                             "simply set `loss_scale_factor` directly on the "
-                             "`inner_optimizer`.")
+            raise ValueError(
+                "LossScaleOptimizer no longer supports `dynamic=False`. Instead, "
+                "simply set `loss_scale_factor` directly on the "
+                "`inner_optimizer`."
+            )
         for arg, default in _BASE_DEFAULTS.items():
             if arg in kwargs and kwargs.pop(arg) != default:
-                raise ValueError(f"LossScaleOptimizer does not support `{arg}`. Instead, set "
-                                 f"`{arg}` on the `inner_optimizer`.")
+                raise ValueError(
+                    f"LossScaleOptimizer does not support `{arg}`. Instead, set "
+                    f"`{arg}` on the `inner_optimizer`."
+                )
         if kwargs:
-            raise ValueError("LossScaleOptimizer does not support arguments: "
-                             f"`{'`, `'.join(kwargs)}`.")
+            raise ValueError(
+                f"LossScaleOptimizer does not support arguments: `{'`, `'.join(kwargs)}`."
+            )
         if not isinstance(inner_optimizer, Optimizer):
-            raise TypeError("LossScaleOptimizer wraps a plait optimizer. Received: "
-                            f"inner_optimizer={inner_optimizer!r}")
+            raise TypeError(
+                "LossScaleOptimizer wraps a plait optimizer. Received: "
+                f"inner_optimizer={inner_optimizer!r}"
+            )
         super().__init__(0.0, name=name)
         self.inner_optimizer = inner_optimizer
         self.initial_scale = float(initial_scale)
@@ -74,9 +90,12 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def variables(self):
-        own = [torch.tensor(self._iterations, dtype=torch.int64),
-               torch.tensor(0.0, dtype=torch.float32),
-               torch.tensor(self.step_counter, dtype=torch.int64), self.dynamic_scale]
+        own = [
+            torch.tensor(self._iterations, dtype=torch.int64),
+            torch.tensor(0.0, dtype=torch.float32),
+            torch.tensor(self.step_counter, dtype=torch.int64),
+            self.dynamic_scale,
+        ]
         return own + self.inner_optimizer.variables
 
     def set_weights(self, weights):
@@ -152,10 +171,16 @@ class LossScaleOptimizer(Optimizer):
         self.inner_optimizer.finalize_variable_values(var_list)
 
     def state_dict(self):
-        return {"iterations": self._iterations, "learning_rate": None, "slots": {},
-                "extra": {"step_counter": self.step_counter,
-                          "dynamic_scale": float(self.dynamic_scale)},
-                "inner": self.inner_optimizer.state_dict()}
+        return {
+            "iterations": self._iterations,
+            "learning_rate": None,
+            "slots": {},
+            "extra": {
+                "step_counter": self.step_counter,
+                "dynamic_scale": float(self.dynamic_scale),
+            },
+            "inner": self.inner_optimizer.state_dict(),
+        }
 
     def load_state_dict(self, state_dict):
         extra = state_dict.get("extra") or {}
@@ -166,14 +191,17 @@ class LossScaleOptimizer(Optimizer):
             self.inner_optimizer.load_state_dict(state_dict["inner"])
 
     def get_config(self):
-        return {"name": self.name,
-                "inner_optimizer": serialization.serialize(self.inner_optimizer),
-                "initial_scale": self.initial_scale,
-                "dynamic_growth_steps": self.dynamic_growth_steps}
+        return {
+            "name": self.name,
+            "inner_optimizer": serialization.serialize(self.inner_optimizer),
+            "initial_scale": self.initial_scale,
+            "dynamic_growth_steps": self.dynamic_growth_steps,
+        }
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        inner = serialization.deserialize(config.pop("inner_optimizer"), custom_objects,
-                                          kind="optimizer")
+        inner = serialization.deserialize(
+            config.pop("inner_optimizer"), custom_objects, kind="optimizer"
+        )
         return cls(inner, **config)

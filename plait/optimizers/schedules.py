@@ -7,20 +7,33 @@ plain Python floats, computed on the host: no tensor, no device sync.
     lr = ExponentialDecay(0.1, decay_steps=1000, decay_rate=0.96, staircase=True)
     opt = plait.optimizers.SGD(learning_rate=lr)
 """
+
 import math
 
 from plait import serialization
 
 __all__ = [
-    "CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay",
-    "LearningRateSchedule", "PiecewiseConstantDecay", "PolynomialDecay", "deserialize",
-    "serialize"
+    "CosineDecay",
+    "CosineDecayRestarts",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "LearningRateSchedule",
+    "PiecewiseConstantDecay",
+    "PolynomialDecay",
+    "deserialize",
+    "serialize",
 ]
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(set(__all__) | {n for n, v in globals().items() if isinstance(v, type)
-                                  and v.__module__ == __name__ and not n.startswith("_")})
+    return sorted(
+        set(__all__)
+        | {
+            n
+            for n, v in globals().items()
+            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
+        }
+    )
 
 
 def _check_positive(name, value):
@@ -34,13 +47,14 @@ class LearningRateSchedule:
 
     def __call__(self, step):
         raise NotImplementedError(
-            f"Learning rate schedule '{type(self).__name__}' must override "
-            "`__call__(self, step)`.")
+            f"Learning rate schedule '{type(self).__name__}' must override `__call__(self, step)`."
+        )
 
     def get_config(self):
         raise NotImplementedError(
             f"Learning rate schedule '{type(self).__name__}' must override "
-            "`get_config()` in order to be serializable.")
+            "`get_config()` in order to be serializable."
+        )
 
     @classmethod
     def from_config(cls, config):
@@ -59,8 +73,14 @@ class ExponentialDecay(LearningRateSchedule):
         name: default "ExponentialDecay".
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="ExponentialDecay"):
+    def __init__(
+        self,
+        initial_learning_rate,
+        decay_steps,
+        decay_rate,
+        staircase=False,
+        name="ExponentialDecay",
+    ):
         _check_positive("decay_steps", decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -72,12 +92,16 @@ class ExponentialDecay(LearningRateSchedule):
         p = step / self.decay_steps
         if self.staircase:
             p = math.floor(p)
-        return float(self.initial_learning_rate * self.decay_rate ** p)
+        return float(self.initial_learning_rate * self.decay_rate**p)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -96,11 +120,13 @@ class PiecewiseConstantDecay(LearningRateSchedule):
             raise ValueError(
                 "The length of boundaries should be 1 less than the length of values. "
                 f"Received: boundaries={boundaries} of length {len(boundaries)}, and "
-                f"values={values} of length {len(values)}.")
+                f"values={values} of length {len(values)}."
+            )
         if any(b >= c for b, c in zip(boundaries, boundaries[1:])):
             raise ValueError(
                 "Argument `boundaries` must be strictly increasing. "
-                f"Received: boundaries={boundaries}")
+                f"Received: boundaries={boundaries}"
+            )
         self.boundaries = list(boundaries)
         self.values = list(values)
         self.name = name
@@ -130,8 +156,15 @@ class PolynomialDecay(LearningRateSchedule):
         name: default "PolynomialDecay".
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001,
-                 power=1.0, cycle=False, name="PolynomialDecay"):
+    def __init__(
+        self,
+        initial_learning_rate,
+        decay_steps,
+        end_learning_rate=0.0001,
+        power=1.0,
+        cycle=False,
+        name="PolynomialDecay",
+    ):
         _check_positive("decay_steps", decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -151,9 +184,14 @@ class PolynomialDecay(LearningRateSchedule):
         return float(delta * (1.0 - p) ** self.power + self.end_learning_rate)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "end_learning_rate": self.end_learning_rate,
-                "power": self.power, "cycle": self.cycle, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "end_learning_rate": self.end_learning_rate,
+            "power": self.power,
+            "cycle": self.cycle,
+            "name": self.name,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -168,8 +206,14 @@ class InverseTimeDecay(LearningRateSchedule):
         name: default "InverseTimeDecay".
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="InverseTimeDecay"):
+    def __init__(
+        self,
+        initial_learning_rate,
+        decay_steps,
+        decay_rate,
+        staircase=False,
+        name="InverseTimeDecay",
+    ):
         _check_positive("decay_steps", decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -184,9 +228,13 @@ class InverseTimeDecay(LearningRateSchedule):
         return float(self.initial_learning_rate / (1.0 + self.decay_rate * p))
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -207,8 +255,15 @@ class CosineDecay(LearningRateSchedule):
         warmup_steps: default 0.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
-                 warmup_target=None, warmup_steps=0):
+    def __init__(
+        self,
+        initial_learning_rate,
+        decay_steps,
+        alpha=0.0,
+        name="CosineDecay",
+        warmup_target=None,
+        warmup_steps=0,
+    ):
         _check_positive("decay_steps", decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -232,9 +287,14 @@ class CosineDecay(LearningRateSchedule):
         return float(self._decay(step - self.warmup_steps, self.warmup_target))
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "alpha": self.alpha, "name": self.name,
-                "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "alpha": self.alpha,
+            "name": self.name,
+            "warmup_target": self.warmup_target,
+            "warmup_steps": self.warmup_steps,
+        }
 
 
 @serialization.register_serializable(package="plait")
@@ -252,8 +312,15 @@ class CosineDecayRestarts(LearningRateSchedule):
         name: default "SGDRDecay".
     """
 
-    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
-                 alpha=0.0, name="SGDRDecay"):
+    def __init__(
+        self,
+        initial_learning_rate,
+        first_decay_steps,
+        t_mul=2.0,
+        m_mul=1.0,
+        alpha=0.0,
+        name="SGDRDecay",
+    ):
         _check_positive("first_decay_steps", first_decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.first_decay_steps = first_decay_steps
@@ -269,21 +336,36 @@ class CosineDecayRestarts(LearningRateSchedule):
             fraction -= restart
         else:
             restart = math.floor(
-                math.log(1.0 - fraction * (1.0 - self.t_mul)) / math.log(self.t_mul))
-            done = (1.0 - self.t_mul ** restart) / (1.0 - self.t_mul)
-            fraction = (fraction - done) / self.t_mul ** restart
-        cosine = 0.5 * self.m_mul ** restart * (1.0 + math.cos(math.pi * fraction))
+                math.log(1.0 - fraction * (1.0 - self.t_mul)) / math.log(self.t_mul)
+            )
+            done = (1.0 - self.t_mul**restart) / (1.0 - self.t_mul)
+            fraction = (fraction - done) / self.t_mul**restart
+        cosine = 0.5 * self.m_mul**restart * (1.0 + math.cos(math.pi * fraction))
         return float(self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha))
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "first_decay_steps": self.first_decay_steps, "t_mul": self.t_mul,
-                "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "first_decay_steps": self.first_decay_steps,
+            "t_mul": self.t_mul,
+            "m_mul": self.m_mul,
+            "alpha": self.alpha,
+            "name": self.name,
+        }
 
 
-CLASSES = {cls.__name__: cls for cls in (
-    LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay,
-    InverseTimeDecay, CosineDecay, CosineDecayRestarts)}
+CLASSES = {
+    cls.__name__: cls
+    for cls in (
+        LearningRateSchedule,
+        ExponentialDecay,
+        PiecewiseConstantDecay,
+        PolynomialDecay,
+        InverseTimeDecay,
+        CosineDecay,
+        CosineDecayRestarts,
+    )
+}
 
 
 def serialize(schedule):
@@ -293,5 +375,6 @@ def serialize(schedule):
 
 def deserialize(config, custom_objects=None):
     """Rebuild a schedule from `serialize`'s output."""
-    return serialization.deserialize(config, {**CLASSES, **(custom_objects or {})},
-                                     kind="learning rate schedule")
+    return serialization.deserialize(
+        config, {**CLASSES, **(custom_objects or {})}, kind="learning rate schedule"
+    )

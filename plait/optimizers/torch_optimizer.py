@@ -1,5 +1,6 @@
 """`TorchOptimizer`: a user's `torch.optim.Optimizer` behind plait's optimizer interface,
 keeping PyTorch's own update math."""
+
 import torch
 
 from plait import serialization
@@ -32,15 +33,21 @@ class TorchOptimizer(Optimizer):
 
     _graph_ok = False
 
-    def __init__(self, optimizer, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name=None):
+    def __init__(self, optimizer, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None):
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(
                 "TorchOptimizer wraps a torch.optim.Optimizer instance, e.g. "
                 "TorchOptimizer(torch.optim.Adam(model.parameters())). "
-                f"Received: optimizer={optimizer!r}")
-        super().__init__(float(_first_lr(optimizer)), None, clipnorm, clipvalue,
-                         global_clipnorm, name=name or type(optimizer).__name__.lower())
+                f"Received: optimizer={optimizer!r}"
+            )
+        super().__init__(
+            float(_first_lr(optimizer)),
+            None,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            name=name or type(optimizer).__name__.lower(),
+        )
         self._torch = optimizer
         self._owned = [p for group in optimizer.param_groups for p in group["params"]]
         self._params = self._owned
@@ -59,7 +66,8 @@ class TorchOptimizer(Optimizer):
             raise ValueError(
                 f"The torch optimizer holds {len(foreign)} parameter(s) that are not the "
                 f"model's (shapes {shapes}...). Create it from this model's parameters: "
-                f"torch.optim.{type(self._torch).__name__}(model.parameters(), ...).")
+                f"torch.optim.{type(self._torch).__name__}(model.parameters(), ...)."
+            )
 
     @property
     def learning_rate(self):
@@ -82,8 +90,11 @@ class TorchOptimizer(Optimizer):
     @torch.no_grad()
     def step(self):
         """Clip the gradients in place as asked, then the torch optimizer's `step()`."""
-        if self.clipnorm is not None or self.clipvalue is not None or \
-                self.global_clipnorm is not None:
+        if (
+            self.clipnorm is not None
+            or self.clipvalue is not None
+            or self.global_clipnorm is not None
+        ):
             grads = [p.grad for p in self._owned if p.grad is not None]
             if grads:
                 torch._foreach_copy_(grads, self._clip(grads))
@@ -99,8 +110,11 @@ class TorchOptimizer(Optimizer):
         self._torch.zero_grad(set_to_none=True)
 
     def state_dict(self):
-        return {"iterations": self._iterations, "learning_rate": None,
-                "torch": self._torch.state_dict()}
+        return {
+            "iterations": self._iterations,
+            "learning_rate": None,
+            "torch": self._torch.state_dict(),
+        }
 
     def load_state_dict(self, state_dict):
         self._iterations = int(state_dict.get("iterations", self._iterations))
@@ -108,18 +122,27 @@ class TorchOptimizer(Optimizer):
             self._torch.load_state_dict(state_dict["torch"])
 
     def get_config(self):
-        defaults = {k: v for k, v in self._torch.defaults.items()
-                    if isinstance(v, (int, float, bool, str, type(None), tuple))}
-        return {"name": self.name, "torch_class": type(self._torch).__name__,
-                "defaults": defaults, "clipnorm": self.clipnorm,
-                "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
+        defaults = {
+            k: v
+            for k, v in self._torch.defaults.items()
+            if isinstance(v, (int, float, bool, str, type(None), tuple))
+        }
+        return {
+            "name": self.name,
+            "torch_class": type(self._torch).__name__,
+            "defaults": defaults,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+        }
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         raise ValueError(
             "A TorchOptimizer cannot be rebuilt from a config: it wraps an optimizer "
             f"bound to parameters ({config.get('torch_class')}). Create the torch "
-            "optimizer again and pass it to compile().")
+            "optimizer again and pass it to compile()."
+        )
 
 
 def _first_lr(optimizer):

@@ -14,6 +14,7 @@ Keras's names stay where Keras has them: `plait.utils.plot_model`, `model_to_dot
     from plait.utils import plot_model
     plot_model(model, to_file="model.pdf", show_shapes=True)
 """
+
 from plait.plotting.history import plot_history
 from plait.plotting.model_plot import model_to_dot, plot_model
 

@@ -8,6 +8,7 @@ as text and lines.
 All sizes below are in points (1/72 inch); a raster image is drawn at `dpi / 72` pixels per
 point.
 """
+
 import base64
 import functools
 import io
@@ -22,8 +23,17 @@ from plait.plotting import pdf
 from plait.plotting.layout import layered_layout
 
 __all__ = [
-    "Box", "Cluster", "Diagram", "check_image_path", "place", "segment_hits_rect",
-    "text_width", "to_dot", "to_image", "to_svg", "write_raster"
+    "Box",
+    "Cluster",
+    "Diagram",
+    "check_image_path",
+    "place",
+    "segment_hits_rect",
+    "text_width",
+    "to_dot",
+    "to_image",
+    "to_svg",
+    "write_raster",
 ]
 
 FORMATS = ("png", "svg", "pdf", "dot")
@@ -126,7 +136,9 @@ def _ascent(size):
 
 
 def _box_size(box):
-    widths = [text_width(box.title, TITLE_SIZE)] + [text_width(t, DETAIL_SIZE) for t, _ in box.details]
+    widths = [text_width(box.title, TITLE_SIZE)] + [
+        text_width(t, DETAIL_SIZE) for t, _ in box.details
+    ]
     width = max(max(widths) + 2 * PAD_X, MIN_BOX_WIDTH)
     return width, _title_height() + _details_height(box)
 
@@ -158,8 +170,10 @@ class _Placed:
 
     def add(self, other, dx, dy):
         self.boxes += [(a + dx, b + dy, c + dx, d + dy, box) for a, b, c, d, box in other.boxes]
-        self.frames += [(a + dx, b + dy, c + dx, d + dy, t, (lx + dx, ly + dy))
-                        for a, b, c, d, t, (lx, ly) in other.frames]
+        self.frames += [
+            (a + dx, b + dy, c + dx, d + dy, t, (lx + dx, ly + dy))
+            for a, b, c, d, t, (lx, ly) in other.frames
+        ]
         self.edges += [([(x + dx, y + dy) for x, y in pts], arrow) for pts, arrow in other.edges]
 
 
@@ -175,8 +189,10 @@ def _place(diagram, rankdir, in_slots, out_slots):
         used.setdefault(tail, set()).add(tail_slot)
     for item, slot in out_slots:
         used.setdefault(item, set()).add(slot)
-    inner = [_place_cluster(it, rankdir, used.get(k, set())) if isinstance(it, Cluster) else None
-             for k, it in enumerate(diagram.items)]
+    inner = [
+        _place_cluster(it, rankdir, used.get(k, set())) if isinstance(it, Cluster) else None
+        for k, it in enumerate(diagram.items)
+    ]
     sizes = [(p.width, p.height) if p else _box_size(it) for p, it in zip(inner, diagram.items)]
     edges, ports, arrows = [], {}, []
     horizontal = rankdir in ("LR", "RL")
@@ -204,9 +220,18 @@ def _place(diagram, rankdir, in_slots, out_slots):
         arrows.append(False)
         edges.append((item, len(sizes)))
         sizes.append((0.0, 0.0))
-    lay = layered_layout(sizes, edges, rankdir=rankdir, node_gap=NODE_GAP, rank_gap=RANK_GAP,
-                         edge_gap=EDGE_GAP, margin=MARGIN, ports=ports, pin_first=first,
-                         pin_last=last)
+    lay = layered_layout(
+        sizes,
+        edges,
+        rankdir=rankdir,
+        node_gap=NODE_GAP,
+        rank_gap=RANK_GAP,
+        edge_gap=EDGE_GAP,
+        margin=MARGIN,
+        ports=ports,
+        pin_first=first,
+        pin_last=last,
+    )
     out = _Placed(lay.width, lay.height)
     for k, item in enumerate(diagram.items):
         x0, y0, x1, y1 = lay.boxes[k]
@@ -248,8 +273,10 @@ def _place_cluster(cluster, rankdir, used_outputs):
     out.add(p, -x0, -y0)
     shift = -y0 if horizontal else -x0
     out.in_ports = [c + shift - (out.height if horizontal else out.width) / 2 for c in p.in_ports]
-    out.out_ports = {slot: c + shift - (out.height if horizontal else out.width) / 2
-                     for slot, c in zip(used, p.out_ports)}
+    out.out_ports = {
+        slot: c + shift - (out.height if horizontal else out.width) / 2
+        for slot, c in zip(used, p.out_ports)
+    }
     return out
 
 
@@ -299,14 +326,19 @@ def to_image(diagram, rankdir="TB", dpi=200):
     placed = place(diagram, rankdir)
     scale = dpi / 72.0
     scale = min(scale, MAX_PIXELS_PER_SIDE / max(placed.width, placed.height, 1.0))
-    size = (max(int(math.ceil(placed.width * scale)), 1), max(int(math.ceil(placed.height * scale)), 1))
+    size = (
+        max(int(math.ceil(placed.width * scale)), 1),
+        max(int(math.ceil(placed.height * scale)), 1),
+    )
     factor = 2 if size[0] * size[1] * 4 <= SUPERSAMPLE_BUDGET else 1
     canvas = Image.new("RGB", (size[0] * factor, size[1] * factor), BACKGROUND)
     pen = ImageDraw.Draw(canvas)
     s = scale * factor
     for x0, y0, x1, y1, _, _ in placed.frames:
         pen.rectangle(_px((x0, y0, x1, y1), s), fill=CLUSTER_FILL)
-        _dashed_rect(pen, _px((x0, y0, x1, y1), s), CLUSTER_BORDER, max(1, round(LINE_WIDTH * s)), 5 * s)
+        _dashed_rect(
+            pen, _px((x0, y0, x1, y1), s), CLUSTER_BORDER, max(1, round(LINE_WIDTH * s)), 5 * s
+        )
     _draw_edges(canvas, placed.edges, s)
     pen = ImageDraw.Draw(canvas)
     for x0, y0, x1, y1, box in placed.boxes:
@@ -314,12 +346,19 @@ def to_image(diagram, rankdir="TB", dpi=200):
     if factor > 1:
         canvas = canvas.reduce(factor)
     pen = ImageDraw.Draw(canvas)
-    for x0, y0, x1, y1, title, (lx, ly) in placed.frames:
-        pen.text((lx * scale, (ly + _ascent(TITLE_SIZE)) * scale), title, fill=CLUSTER_TEXT,
-                 font=_font(TITLE_SIZE * scale), anchor="ls")
+    for _x0, _y0, _x1, _y1, title, (lx, ly) in placed.frames:
+        pen.text(
+            (lx * scale, (ly + _ascent(TITLE_SIZE)) * scale),
+            title,
+            fill=CLUSTER_TEXT,
+            font=_font(TITLE_SIZE * scale),
+            anchor="ls",
+        )
     for x0, y0, x1, y1, box in placed.boxes:
         for x, y, text, size, color in _text_lines((x0, y0, x1, y1), box):
-            pen.text((x * scale, y * scale), text, fill=color, font=_font(size * scale), anchor="ms")
+            pen.text(
+                (x * scale, y * scale), text, fill=color, font=_font(size * scale), anchor="ms"
+            )
     return canvas
 
 
@@ -335,8 +374,11 @@ def _draw_box_shape(pen, rect, box, s):
     pen.rounded_rectangle((x0, y0, x1, y1), radius=radius, fill=fill, outline=border, width=width)
     if box.details:
         split = round((rect[1] + _title_height()) * s)
-        pen.rounded_rectangle((x0 + width, split, x1 - width, y1 - width), radius=max(radius - width, 0),
-                              fill=DETAIL_FILL)
+        pen.rounded_rectangle(
+            (x0 + width, split, x1 - width, y1 - width),
+            radius=max(radius - width, 0),
+            fill=DETAIL_FILL,
+        )
         pen.rectangle((x0 + width, split, x1 - width, split + radius), fill=DETAIL_FILL)
         pen.line((x0, split, x1, split), fill=border, width=max(1, width // 2 + 1))
 
@@ -420,13 +462,26 @@ def _stroke(ink, p, q, width):
 
 def _dashed_rect(pen, rect, color, width, dash):
     x0, y0, x1, y1 = rect
-    for a, b in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)), ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):
+    for a, b in (
+        ((x0, y0), (x1, y0)),
+        ((x1, y0), (x1, y1)),
+        ((x1, y1), (x0, y1)),
+        ((x0, y1), (x0, y0)),
+    ):
         length = math.hypot(b[0] - a[0], b[1] - a[1])
         steps = max(int(length // (2 * dash)), 1)
         for k in range(steps):
             t0, t1 = k * 2 * dash / length, min((k * 2 + 1) * dash / length, 1.0)
-            pen.line((a[0] + (b[0] - a[0]) * t0, a[1] + (b[1] - a[1]) * t0,
-                      a[0] + (b[0] - a[0]) * t1, a[1] + (b[1] - a[1]) * t1), fill=color, width=width)
+            pen.line(
+                (
+                    a[0] + (b[0] - a[0]) * t0,
+                    a[1] + (b[1] - a[1]) * t0,
+                    a[0] + (b[0] - a[0]) * t1,
+                    a[1] + (b[1] - a[1]) * t1,
+                ),
+                fill=color,
+                width=width,
+            )
 
 
 def write_raster(diagram, file, fmt, rankdir="TB", dpi=200):
@@ -445,8 +500,9 @@ def write_pdf(diagram, file, rankdir="TB"):
     placed = place(diagram, rankdir)
     page = pdf.Page(placed.width, placed.height, BACKGROUND)
     for x0, y0, x1, y1, title, (lx, ly) in placed.frames:
-        page.rect(x0, y0, x1, y1, fill=CLUSTER_FILL, stroke=CLUSTER_BORDER, width=LINE_WIDTH,
-                  dash=5.0)
+        page.rect(
+            x0, y0, x1, y1, fill=CLUSTER_FILL, stroke=CLUSTER_BORDER, width=LINE_WIDTH, dash=5.0
+        )
         page.text(lx, ly + _ascent(TITLE_SIZE), title, TITLE_SIZE, CLUSTER_TEXT)
     for pts, arrow in placed.edges:
         head = None
@@ -461,8 +517,13 @@ def write_pdf(diagram, file, rankdir="TB"):
         if box.details:
             split = y0 + _title_height()
             bottom = pdf.rounded_rect(x0, split - 8.0, x1, y1, 4.0)[3:7]  # the lower corners
-            page.path([("M", x0, split), ("L", x1, split)] + bottom + [("L", x0, split)],
-                      fill=DETAIL_FILL, stroke=border, width=LINE_WIDTH, close=True)
+            page.path(
+                [("M", x0, split), ("L", x1, split)] + bottom + [("L", x0, split)],
+                fill=DETAIL_FILL,
+                stroke=border,
+                width=LINE_WIDTH,
+                close=True,
+            )
         for x, y, text, size, color in _text_lines((x0, y0, x1, y1), box):
             page.text(x, y, text, size, color, anchor="m")
     page.write(file)
@@ -475,40 +536,54 @@ def to_svg(diagram, rankdir="TB"):
     """Returns `diagram` as SVG text (sizes in points; the bundled font is embedded)."""
     placed = place(diagram, rankdir)
     w, h = placed.width, placed.height
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1f}pt" height="{h:.1f}pt" '
-           f'viewBox="0 0 {w:.2f} {h:.2f}">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1f}pt" height="{h:.1f}pt" '
+        f'viewBox="0 0 {w:.2f} {h:.2f}">'
+    ]
     face = _font_face()
     out.append("<style>" + face + "text{font-family:PlaitSans,Helvetica,Arial,sans-serif}</style>")
     out.append(f'<rect width="{w:.2f}" height="{h:.2f}" fill="{BACKGROUND}"/>')
     for x0, y0, x1, y1, title, (lx, ly) in placed.frames:
-        out.append(f'<rect x="{x0:.2f}" y="{y0:.2f}" width="{x1 - x0:.2f}" height="{y1 - y0:.2f}" '
-                   f'fill="{CLUSTER_FILL}" stroke="{CLUSTER_BORDER}" '
-                   f'stroke-width="{LINE_WIDTH}" stroke-dasharray="5,5"/>')
-        out.append(f'<text x="{lx:.2f}" y="{ly + _ascent(TITLE_SIZE):.2f}" font-size="{TITLE_SIZE}" '
-                   f'fill="{CLUSTER_TEXT}">{_xml_escape(title)}</text>')
+        out.append(
+            f'<rect x="{x0:.2f}" y="{y0:.2f}" width="{x1 - x0:.2f}" height="{y1 - y0:.2f}" '
+            f'fill="{CLUSTER_FILL}" stroke="{CLUSTER_BORDER}" '
+            f'stroke-width="{LINE_WIDTH}" stroke-dasharray="5,5"/>'
+        )
+        out.append(
+            f'<text x="{lx:.2f}" y="{ly + _ascent(TITLE_SIZE):.2f}" font-size="{TITLE_SIZE}" '
+            f'fill="{CLUSTER_TEXT}">{_xml_escape(title)}</text>'
+        )
     for pts, arrow in placed.edges:
         head = None
         if arrow:
             pts, head = _arrow_head(pts)
         path = " ".join(f"{x:.2f},{y:.2f}" for x, y in pts)
-        out.append(f'<polyline points="{path}" fill="none" stroke="{EDGE_COLOR}" '
-                   f'stroke-width="{LINE_WIDTH}" stroke-linejoin="round"/>')
+        out.append(
+            f'<polyline points="{path}" fill="none" stroke="{EDGE_COLOR}" '
+            f'stroke-width="{LINE_WIDTH}" stroke-linejoin="round"/>'
+        )
         if head:
             corners = " ".join(f"{x:.2f},{y:.2f}" for x, y in head)
             out.append(f'<polygon points="{corners}" fill="{EDGE_COLOR}"/>')
     for x0, y0, x1, y1, box in placed.boxes:
         fill, border = COLORS.get(box.kind, COLORS["layer"])
-        out.append(f'<g><title>{_xml_escape(box.title)}</title>')
-        out.append(f'<rect x="{x0:.2f}" y="{y0:.2f}" width="{x1 - x0:.2f}" height="{y1 - y0:.2f}" '
-                   f'rx="4" fill="{fill}" stroke="{border}" stroke-width="{LINE_WIDTH}"/>')
+        out.append(f"<g><title>{_xml_escape(box.title)}</title>")
+        out.append(
+            f'<rect x="{x0:.2f}" y="{y0:.2f}" width="{x1 - x0:.2f}" height="{y1 - y0:.2f}" '
+            f'rx="4" fill="{fill}" stroke="{border}" stroke-width="{LINE_WIDTH}"/>'
+        )
         if box.details:
             split = y0 + _title_height()
-            out.append(f'<path d="M{x0:.2f},{split:.2f} H{x1:.2f} V{y1 - 4:.2f} Q{x1:.2f},{y1:.2f} '
-                       f'{x1 - 4:.2f},{y1:.2f} H{x0 + 4:.2f} Q{x0:.2f},{y1:.2f} {x0:.2f},{y1 - 4:.2f} Z" '
-                       f'fill="{DETAIL_FILL}" stroke="{border}" stroke-width="{LINE_WIDTH}"/>')
+            out.append(
+                f'<path d="M{x0:.2f},{split:.2f} H{x1:.2f} V{y1 - 4:.2f} Q{x1:.2f},{y1:.2f} '
+                f'{x1 - 4:.2f},{y1:.2f} H{x0 + 4:.2f} Q{x0:.2f},{y1:.2f} {x0:.2f},{y1 - 4:.2f} Z" '
+                f'fill="{DETAIL_FILL}" stroke="{border}" stroke-width="{LINE_WIDTH}"/>'
+            )
         for x, y, text, size, color in _text_lines((x0, y0, x1, y1), box):
-            out.append(f'<text x="{x:.2f}" y="{y:.2f}" font-size="{size}" text-anchor="middle" '
-                       f'fill="{color}">{_xml_escape(text)}</text>')
+            out.append(
+                f'<text x="{x:.2f}" y="{y:.2f}" font-size="{size}" text-anchor="middle" '
+                f'fill="{color}">{_xml_escape(text)}</text>'
+            )
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
@@ -556,7 +631,9 @@ def _dot_body(diagram, rankdir, prefix, indent):
             lines += _dot_body(item.diagram, rankdir, prefix + item.id + "/", indent + "  ")
             lines.append(f"{indent}}}")
         else:
-            lines.append(f"{indent}{_dot_id(prefix + item.id)} [label={_dot_label(item, rankdir)}];")
+            lines.append(
+                f"{indent}{_dot_id(prefix + item.id)} [label={_dot_label(item, rankdir)}];"
+            )
     for tail, head, tail_slot, head_slot in diagram.edges:
         a = _dot_end(diagram, tail, tail_slot, "outputs", prefix)
         b = _dot_end(diagram, head, head_slot, "inputs", prefix)
@@ -597,6 +674,7 @@ def _dot_id(text):
 def _dot_number(value):
     return str(int(value)) if float(value).is_integer() else str(value)
 
+
 def check_image_path(to_file, formats, writer, example):
     """`(path, format)` for an image file `to_file` whose extension names one of `formats`
     (no extension: png); clear errors for anything else. `writer` names the function in
@@ -604,7 +682,8 @@ def check_image_path(to_file, formats, writer, example):
     if not isinstance(to_file, (str, os.PathLike)):
         raise TypeError(
             "to_file must be a file path (str or os.PathLike). "
-            f"Received: to_file={to_file!r} of type {type(to_file).__name__}")
+            f"Received: to_file={to_file!r} of type {type(to_file).__name__}"
+        )
     path = os.fspath(to_file)
     if isinstance(path, bytes):
         path = os.fsdecode(path)
@@ -614,14 +693,17 @@ def check_image_path(to_file, formats, writer, example):
         names = ", ".join("." + f for f in formats[:-1]) + " or ." + formats[-1]
         raise ValueError(
             f"Unknown image format {extension!r} for to_file. {writer} writes {names} "
-            f"files: change the extension. Received: to_file={path!r}")
+            f"files: change the extension. Received: to_file={path!r}"
+        )
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ValueError(
             f"The folder of to_file does not exist: {folder!r}. Create it first "
-            f"(os.makedirs) or choose another path. Received: to_file={path!r}")
+            f"(os.makedirs) or choose another path. Received: to_file={path!r}"
+        )
     if os.path.isdir(path):
         raise ValueError(
             "to_file is a folder, not a file name. Give a file path such as "
-            f"{os.path.join(path, example)!r}. Received: to_file={path!r}")
+            f"{os.path.join(path, example)!r}. Received: to_file={path!r}"
+        )
     return path, fmt

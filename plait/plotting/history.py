@@ -7,6 +7,7 @@ nothing else is needed; written as PNG, SVG or PDF, atomically.
 All sizes below are in points (1/72 inch); a raster image is drawn at `dpi / 72` pixels per
 point.
 """
+
 import difflib
 import math
 import numbers
@@ -87,8 +88,12 @@ def plot_history(history, to_file="history.png", metrics=None, dpi=150):
 
 
 def _check_dpi(dpi):
-    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not dpi > 0 or (
-            not math.isfinite(dpi)):
+    if (
+        isinstance(dpi, bool)
+        or not isinstance(dpi, numbers.Real)
+        or not dpi > 0
+        or (not math.isfinite(dpi))
+    ):
         raise ValueError(f"dpi must be a positive number, e.g. 96 or 150. Received: dpi={dpi!r}")
 
 
@@ -121,7 +126,8 @@ def history_panels(history, metrics=None):
         raise ValueError(
             "The history holds no epochs to plot: it has no numeric values "
             f"(keys: {sorted(logs)}). Train for at least one epoch first (fit with "
-            f"epochs >= 1). Received: history with {_describe(logs)}")
+            f"epochs >= 1). Received: history with {_describe(logs)}"
+        )
     bases = []
     for key in plottable:
         base = _base_name(key)
@@ -132,8 +138,10 @@ def history_panels(history, metrics=None):
     panels = []
     for base in chosen:
         series = []
-        for key, label, color in ((base, "train", TRAIN_COLOR),
-                                  ("val_" + base, "validation", VAL_COLOR)):
+        for key, label, color in (
+            (base, "train", TRAIN_COLOR),
+            ("val_" + base, "validation", VAL_COLOR),
+        ):
             values = plottable.get(key)
             if values:
                 epochs = _epochs_of(key, len(values), logged_epochs, longest)
@@ -158,13 +166,15 @@ def _read_history(history):
         raise TypeError(
             "plot_history needs the History that fit returns, or its `.history` dict "
             "({'loss': [...], 'val_loss': [...]}). "
-            f"Received: history={history!r:.200} of type {type(history).__name__}")
+            f"Received: history={history!r:.200} of type {type(history).__name__}"
+        )
     for key, values in logs.items():
         if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
             raise TypeError(
                 f"Every value of the history must be a list of per-epoch values, but "
                 f"{key!r} holds {type(values).__name__}. "
-                f"Received: history[{key!r}]={values!r:.100}")
+                f"Received: history[{key!r}]={values!r:.100}"
+            )
     return logs, epochs
 
 
@@ -183,8 +193,9 @@ def _numbers(values):
 def _describe(logs):
     if not logs:
         return "no keys"
-    return ", ".join(f"{k!r}: {len(v) if hasattr(v, '__len__') else '?'} values"
-                     for k, v in logs.items())
+    return ", ".join(
+        f"{k!r}: {len(v) if hasattr(v, '__len__') else '?'} values" for k, v in logs.items()
+    )
 
 
 def _base_name(key):
@@ -201,17 +212,20 @@ def _choose(bases, metrics, logs, plottable):
     if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
         raise TypeError(
             "metrics must be a metric name or a list of names, e.g. ['loss', 'accuracy']. "
-            f"Received: metrics={metrics!r}")
+            f"Received: metrics={metrics!r}"
+        )
     if not names:
         raise ValueError(
             "metrics is empty: name at least one metric, or pass metrics=None for all of "
-            f"them ({bases}). Received: metrics={metrics!r}")
+            f"them ({bases}). Received: metrics={metrics!r}"
+        )
     chosen = []
     for name in names:
         if name in logs and name not in plottable:
             raise ValueError(
                 f"Cannot plot {name!r}: its values are not single numbers (one per epoch). "
-                f"Received: metrics={metrics!r}")
+                f"Received: metrics={metrics!r}"
+            )
         base = _base_name(name)
         if base not in bases:
             known = bases + ["val_" + b for b in bases if "val_" + b in plottable]
@@ -219,7 +233,8 @@ def _choose(bases, metrics, logs, plottable):
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(
                 f"Unknown metric {name!r} for plot_history.{hint} The history holds "
-                f"{bases}. Received: metrics={metrics!r}")
+                f"{bases}. Received: metrics={metrics!r}"
+            )
         if base not in chosen:
             chosen.append(base)
     return chosen
@@ -250,7 +265,7 @@ def nice_ticks(lo, hi, count=5, integer=False):
     best = None
     for exponent in (power - 1, power, power + 1):
         for factor in factors:
-            step = factor * 10.0 ** exponent
+            step = factor * 10.0**exponent
             if integer and step < 1:
                 continue
             first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
@@ -323,12 +338,18 @@ def _digit_height(size):
 def _scene(panels):
     columns = min(len(panels), MAX_COLUMNS if len(panels) != 4 else 2)
     rows = math.ceil(len(panels) / columns)
-    scene = _Scene(2 * MARGIN + columns * PANEL_WIDTH + (columns - 1) * PANEL_GAP,
-                   2 * MARGIN + rows * PANEL_HEIGHT + (rows - 1) * PANEL_GAP)
+    scene = _Scene(
+        2 * MARGIN + columns * PANEL_WIDTH + (columns - 1) * PANEL_GAP,
+        2 * MARGIN + rows * PANEL_HEIGHT + (rows - 1) * PANEL_GAP,
+    )
     for k, panel in enumerate(panels):
         row, column = divmod(k, columns)
-        _draw_panel(scene, panel, MARGIN + column * (PANEL_WIDTH + PANEL_GAP),
-                    MARGIN + row * (PANEL_HEIGHT + PANEL_GAP))
+        _draw_panel(
+            scene,
+            panel,
+            MARGIN + column * (PANEL_WIDTH + PANEL_GAP),
+            MARGIN + row * (PANEL_HEIGHT + PANEL_GAP),
+        )
     return scene
 
 
@@ -342,8 +363,12 @@ def _draw_panel(scene, panel, left, top):
     label_width = max(draw.text_width(t, TICK_SIZE) for t in y_labels)
 
     header = _draw_header(scene, panel, left, right, top)
-    area = (left + label_width + TICK_LENGTH + 4.0, top + header,
-            right - 4.0, bottom - TICK_SIZE * 1.3 - TEXT_SIZE * 1.3 - TICK_LENGTH - 6.0)
+    area = (
+        left + label_width + TICK_LENGTH + 4.0,
+        top + header,
+        right - 4.0,
+        bottom - TICK_SIZE * 1.3 - TEXT_SIZE * 1.3 - TICK_LENGTH - 6.0,
+    )
     x0, y0, x1, y1 = area
 
     def px(epoch):
@@ -362,14 +387,24 @@ def _draw_panel(scene, panel, left, top):
         x = px(epoch)
         scene.shapes.append(("line", [(x, y0), (x, y1)], GRID_COLOR, GRID_WIDTH))
         scene.shapes.append(("line", [(x, y1), (x, y1 + TICK_LENGTH)], AXIS_COLOR, AXIS_WIDTH))
-        scene.texts.append((x, y1 + TICK_LENGTH + 2.0 + _digit_height(TICK_SIZE), str(epoch),
-                            TICK_SIZE, TICK_COLOR, "m"))
+        scene.texts.append(
+            (
+                x,
+                y1 + TICK_LENGTH + 2.0 + _digit_height(TICK_SIZE),
+                str(epoch),
+                TICK_SIZE,
+                TICK_COLOR,
+                "m",
+            )
+        )
     scene.shapes.append(("line", [(x0, y0), (x0, y1), (x1, y1)], AXIS_COLOR, AXIS_WIDTH))
     scene.texts.append(((x0 + x1) / 2, bottom - 2.0, "epoch", TEXT_SIZE, TICK_COLOR, "m"))
 
     for series in panel.series:
-        points = [(px(e), py(v)) if math.isfinite(v) else None
-                  for e, v in zip(series.epochs, series.values)]
+        points = [
+            (px(e), py(v)) if math.isfinite(v) else None
+            for e, v in zip(series.epochs, series.values)
+        ]
         for run in _runs(points):
             if len(run) > 1:
                 scene.shapes.append(("line", run, series.color, CURVE_WIDTH))
@@ -399,8 +434,9 @@ def _draw_header(scene, panel, left, right, top):
     returns the header's height."""
     line = TITLE_SIZE * 1.45
     title = _fit_text(panel.title, TITLE_SIZE, PANEL_WIDTH)
-    scene.texts.append((left, top + draw._ascent(TITLE_SIZE) * 0.8, title, TITLE_SIZE,
-                        TEXT_COLOR, "l"))
+    scene.texts.append(
+        (left, top + draw._ascent(TITLE_SIZE) * 0.8, title, TITLE_SIZE, TEXT_COLOR, "l")
+    )
     entries = [(s.label, s.color) for s in panel.series]
     widths = [LEGEND_LINE + 4.0 + draw.text_width(label, TEXT_SIZE) for label, _ in entries]
     legend_width = sum(widths) + 10.0 * (len(entries) - 1)
@@ -443,8 +479,12 @@ def _to_image(scene, dpi):
     for shape in scene.shapes:
         if shape[0] == "line":
             _, points, color, width = shape
-            pen.line([(x * s, y * s) for x, y in points], fill=color,
-                     width=max(1, round(width * s)), joint="curve")
+            pen.line(
+                [(x * s, y * s) for x, y in points],
+                fill=color,
+                width=max(1, round(width * s)),
+                joint="curve",
+            )
         else:
             _, (x, y), radius, color = shape
             r = radius * s
@@ -452,8 +492,13 @@ def _to_image(scene, dpi):
     canvas = canvas.reduce(SUPERSAMPLE)
     pen = ImageDraw.Draw(canvas)
     for x, y, text, size_pt, color, anchor in scene.texts:
-        pen.text((x * scale, y * scale), text, fill=color, font=draw._font(size_pt * scale),
-                 anchor=_ANCHORS[anchor][0])
+        pen.text(
+            (x * scale, y * scale),
+            text,
+            fill=color,
+            font=draw._font(size_pt * scale),
+            anchor=_ANCHORS[anchor][0],
+        )
     return canvas
 
 
@@ -474,22 +519,29 @@ def _to_pdf(scene):
 
 def _to_svg(scene):
     w, h = scene.width, scene.height
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1f}pt" height="{h:.1f}pt" '
-           f'viewBox="0 0 {w:.2f} {h:.2f}">',
-           "<style>" + draw._font_face() +
-           "text{font-family:PlaitSans,Helvetica,Arial,sans-serif}</style>",
-           f'<rect width="{w:.2f}" height="{h:.2f}" fill="{BACKGROUND}"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1f}pt" height="{h:.1f}pt" '
+        f'viewBox="0 0 {w:.2f} {h:.2f}">',
+        "<style>"
+        + draw._font_face()
+        + "text{font-family:PlaitSans,Helvetica,Arial,sans-serif}</style>",
+        f'<rect width="{w:.2f}" height="{h:.2f}" fill="{BACKGROUND}"/>',
+    ]
     for shape in scene.shapes:
         if shape[0] == "line":
             _, points, color, width = shape
             path = " ".join(f"{x:.2f},{y:.2f}" for x, y in points)
-            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" '
-                       f'stroke-width="{width}" stroke-linejoin="round" stroke-linecap="round"/>')
+            out.append(
+                f'<polyline points="{path}" fill="none" stroke="{color}" '
+                f'stroke-width="{width}" stroke-linejoin="round" stroke-linecap="round"/>'
+            )
         else:
             _, (x, y), radius, color = shape
             out.append(f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{radius}" fill="{color}"/>')
     for x, y, text, size, color, anchor in scene.texts:
-        out.append(f'<text x="{x:.2f}" y="{y:.2f}" font-size="{size}" '
-                   f'text-anchor="{_ANCHORS[anchor][1]}" fill="{color}">{_xml_escape(text)}</text>')
+        out.append(
+            f'<text x="{x:.2f}" y="{y:.2f}" font-size="{size}" '
+            f'text-anchor="{_ANCHORS[anchor][1]}" fill="{color}">{_xml_escape(text)}</text>'
+        )
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -20,9 +20,7 @@ The layout is computed in rank-relative axes: `u` runs along a rank, `v` from ra
 `rankdir='TB'` u is x and v is y; `'LR'` swaps them; `'BT'` and `'RL'` mirror the result.
 """
 
-__all__ = [
-    "Layout", "layered_layout"
-]
+__all__ = ["Layout", "layered_layout"]
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
 
@@ -47,8 +45,19 @@ class Layout:
         self.height = height
 
 
-def layered_layout(sizes, edges, rankdir="TB", node_gap=20.0, rank_gap=30.0, edge_gap=8.0,
-                   margin=10.0, ports=None, pin_first=(), pin_last=(), sweeps=8):
+def layered_layout(
+    sizes,
+    edges,
+    rankdir="TB",
+    node_gap=20.0,
+    rank_gap=30.0,
+    edge_gap=8.0,
+    margin=10.0,
+    ports=None,
+    pin_first=(),
+    pin_last=(),
+    sweeps=8,
+):
     """Lays out a directed graph in ranks.
 
     Args:
@@ -262,8 +271,13 @@ def _order(graph, sweeps):
         down = sweep % 2 == 0
         ranks = range(1, graph.ranks) if down else range(graph.ranks - 2, -1, -1)
         for r in ranks:
-            _sort_by_median(graph, order, r, order[r - 1] if down else order[r + 1],
-                            graph.up if down else graph.down)
+            _sort_by_median(
+                graph,
+                order,
+                r,
+                order[r - 1] if down else order[r + 1],
+                graph.up if down else graph.down,
+            )
         crossings = _crossings(graph, order)
         if crossings < best_crossings:
             best, best_crossings, stale = [list(layer) for layer in order], crossings, 0

@@ -13,16 +13,23 @@ from plait.plotting import draw
 from plait.utils.atomic import atomic_write
 from plait.utils.dtypes import dtype_name
 
-__all__ = [
-    "model_diagram", "model_to_dot", "plot_model"
-]
+__all__ = ["model_diagram", "model_to_dot", "plot_model"]
 
 _RANKDIRS = ("TB", "LR", "BT", "RL")
 
 
-def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True, rankdir="TB",
-                 expand_nested=False, dpi=200, subgraph=False, show_layer_activations=False,
-                 show_trainable=False):
+def model_to_dot(
+    model,
+    show_shapes=False,
+    show_dtype=False,
+    show_layer_names=True,
+    rankdir="TB",
+    expand_nested=False,
+    dpi=200,
+    subgraph=False,
+    show_layer_activations=False,
+    show_trainable=False,
+):
     """Graphviz DOT text of a model's graph, for those who want to render it with Graphviz.
 
     Args:
@@ -42,16 +49,30 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
         is `outer/inner`.
     """
     _check_options(rankdir, dpi)
-    diagram = model_diagram(model, show_shapes=show_shapes, show_dtype=show_dtype,
-                            show_layer_names=show_layer_names, expand_nested=expand_nested,
-                            show_layer_activations=show_layer_activations,
-                            show_trainable=show_trainable)
+    diagram = model_diagram(
+        model,
+        show_shapes=show_shapes,
+        show_dtype=show_dtype,
+        show_layer_names=show_layer_names,
+        expand_nested=expand_nested,
+        show_layer_activations=show_layer_activations,
+        show_trainable=show_trainable,
+    )
     return draw.to_dot(diagram, rankdir=rankdir, dpi=dpi, subgraph=subgraph, name=model.name)
 
 
-def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
-               show_layer_names=True, rankdir="TB", expand_nested=False, dpi=200,
-               show_layer_activations=False, show_trainable=False):
+def plot_model(
+    model,
+    to_file="model.png",
+    show_shapes=False,
+    show_dtype=False,
+    show_layer_names=True,
+    rankdir="TB",
+    expand_nested=False,
+    dpi=200,
+    show_layer_activations=False,
+    show_trainable=False,
+):
     """Draws a model's graph to an image file. Needs no Graphviz, pydot or system font.
 
     The format follows `to_file`'s extension: `.png` (default, also used when there is no
@@ -81,10 +102,15 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     """
     path, fmt = draw.check_image_path(to_file, draw.FORMATS, "plot_model", "model.png")
     _check_options(rankdir, dpi)
-    diagram = model_diagram(model, show_shapes=show_shapes, show_dtype=show_dtype,
-                            show_layer_names=show_layer_names, expand_nested=expand_nested,
-                            show_layer_activations=show_layer_activations,
-                            show_trainable=show_trainable)
+    diagram = model_diagram(
+        model,
+        show_shapes=show_shapes,
+        show_dtype=show_dtype,
+        show_layer_names=show_layer_names,
+        expand_nested=expand_nested,
+        show_layer_activations=show_layer_activations,
+        show_trainable=show_trainable,
+    )
     with atomic_write(path) as f:
         if fmt == "dot":
             f.write(draw.to_dot(diagram, rankdir=rankdir, dpi=dpi, name=model.name).encode())
@@ -104,7 +130,8 @@ def _check_options(rankdir, dpi):
     if rankdir not in _RANKDIRS:
         raise ValueError(
             f"rankdir must be 'TB' (top to bottom), 'LR' (left to right), 'BT' or 'RL'. "
-            f"Received: rankdir={rankdir!r}")
+            f"Received: rankdir={rankdir!r}"
+        )
     if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not dpi > 0:
         raise ValueError(f"dpi must be a positive number, e.g. 96 or 200. Received: dpi={dpi!r}")
 
@@ -113,26 +140,39 @@ def _check_built(model):
     if not hasattr(model, "_inbound_nodes") or not hasattr(model, "name"):
         raise TypeError(
             f"plot_model and model_to_dot draw a plait Model. "
-            f"Received: model={model!r:.200} of type {type(model).__name__}")
+            f"Received: model={model!r:.200} of type {type(model).__name__}"
+        )
     if _graph_of(model) is None and not getattr(model, "built", False):
         raise ValueError(
             f"The model '{model.name}' has not been built yet, so it has no graph to draw. "
             "Build it first: give its first layer an input shape (e.g. "
             "Input(shape=...) or input_shape=...), or call it on data. "
-            f"Received: model={model.name!r}")
+            f"Received: model={model.name!r}"
+        )
 
 
 # ---------------------------------------------------------------------------- model -> diagram
 
 
-def model_diagram(model, show_shapes=False, show_dtype=False, show_layer_names=True,
-                  expand_nested=False, show_layer_activations=False, show_trainable=False):
+def model_diagram(
+    model,
+    show_shapes=False,
+    show_dtype=False,
+    show_layer_names=True,
+    expand_nested=False,
+    show_layer_activations=False,
+    show_trainable=False,
+):
     """The `draw.Diagram` of a model: a box per layer (one for a shared layer), an edge per
     connection between two boxes (repeated connections drawn once, as Keras does)."""
     _check_built(model)
-    label = dict(show_shapes=show_shapes, show_dtype=show_dtype,
-                 show_layer_names=show_layer_names,
-                 show_layer_activations=show_layer_activations, show_trainable=show_trainable)
+    label = dict(
+        show_shapes=show_shapes,
+        show_dtype=show_dtype,
+        show_layer_names=show_layer_names,
+        show_layer_activations=show_layer_activations,
+        show_trainable=show_trainable,
+    )
     graph = _graph_of(model)
     if graph is None:  # a built model without a graph: one box
         return draw.Diagram([_box(model, [], label)])
@@ -174,8 +214,11 @@ def _graph_diagram(graph, label, expand_nested):
         head = index.get(id(node.layer))
         if head is None:
             continue
-        parents = graph.parents(node) if hasattr(graph, "parents") else [
-            t.node for t in node.parent_tensors]
+        parents = (
+            graph.parents(node)
+            if hasattr(graph, "parents")
+            else [t.node for t in node.parent_tensors]
+        )
         for slot, (tensor, parent) in enumerate(zip(node.parent_tensors, parents)):
             tail = index.get(id(parent.layer))
             if tail is None:
@@ -220,8 +263,11 @@ def _box(layer, nodes, label):
         name = f"{name}({wrapped.name})"
         class_name = f"{class_name}({type(wrapped).__name__})"
     title = f"{name}: {class_name}" if label["show_layer_names"] else class_name
-    kind = "input" if isinstance(layer, InputLayer) else (
-        "model" if hasattr(layer, "_graph") else "layer")
+    kind = (
+        "input"
+        if isinstance(layer, InputLayer)
+        else ("model" if hasattr(layer, "_graph") else "layer")
+    )
     details = []
     if label["show_layer_activations"]:
         activation = _activation_name(layer)
@@ -234,7 +280,9 @@ def _box(layer, nodes, label):
     if label["show_dtype"]:
         details.append("dtype: " + _dtypes(nodes))
     if label["show_trainable"] and _has_weights(layer):
-        details.append(("Trainable", "#1E7B34") if layer.trainable else ("Non-trainable", "#B3261E"))
+        details.append(
+            ("Trainable", "#1E7B34") if layer.trainable else ("Non-trainable", "#B3261E")
+        )
     return draw.Box(layer.name, title, details, kind)
 
 

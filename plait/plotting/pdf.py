@@ -12,6 +12,7 @@ WinAnsi (Windows-1252), which covers Latin scripts; any other character is writt
     with open("box.pdf", "wb") as f:
         page.write(f)
 """
+
 import functools
 import zlib
 
@@ -55,7 +56,7 @@ def _encode(text):
 
 def _color(value):
     value = value.lstrip("#")
-    r, g, b = (int(value[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    r, g, b = (int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))
     return f"{r:.3f} {g:.3f} {b:.3f}"
 
 
@@ -78,8 +79,7 @@ class Page:
         self.height = max(float(height), 1.0)
         self._ops = []
         if background:
-            self._ops.append(f"{_color(background)} rg 0 0 {self.width:.2f} "
-                             f"{self.height:.2f} re f")
+            self._ops.append(f"{_color(background)} rg 0 0 {self.width:.2f} {self.height:.2f} re f")
 
     def _xy(self, x, y):
         return f"{x:.2f} {self.height - y:.2f}"
@@ -94,8 +94,7 @@ class Page:
         paint = "B" if fill and stroke else ("f" if fill else "S")
         return ops, paint
 
-    def path(self, segments, fill=None, stroke=None, width=1.0, close=False, dash=None,
-             cap=0):
+    def path(self, segments, fill=None, stroke=None, width=1.0, close=False, dash=None, cap=0):
         """Paints a path. `segments`: `("M", x, y)`, `("L", x, y)` or
         `("C", x1, y1, x2, y2, x, y)` in top-left points."""
         ops, paint = self._paint(fill, stroke, width, dash, cap)
@@ -120,8 +119,14 @@ class Page:
 
     def rect(self, x0, y0, x1, y1, fill=None, stroke=None, width=1.0, radius=0.0, dash=None):
         """A rectangle, with rounded corners of `radius` points when given."""
-        self.path(rounded_rect(x0, y0, x1, y1, radius), fill=fill, stroke=stroke, width=width,
-                  close=True, dash=dash)
+        self.path(
+            rounded_rect(x0, y0, x1, y1, radius),
+            fill=fill,
+            stroke=stroke,
+            width=width,
+            close=True,
+            dash=dash,
+        )
 
     def circle(self, x, y, radius, fill):
         """A filled circle."""
@@ -132,8 +137,9 @@ class Page:
         `"l"`, `"m"` or `"r"`."""
         shift = {"l": 0.0, "m": 0.5, "r": 1.0}[anchor] * text_width(text, size)
         string = _string(_encode(text)).decode("latin-1")
-        self._ops.append(f"BT /F1 {size:.2f} Tf {_color(color)} rg "
-                         f"{self._xy(x - shift, y)} Td {string} Tj ET")
+        self._ops.append(
+            f"BT /F1 {size:.2f} Tf {_color(color)} rg {self._xy(x - shift, y)} Td {string} Tj ET"
+        )
 
     def write(self, file):
         """Writes the page as a complete PDF file to the binary file object `file`."""
@@ -146,10 +152,17 @@ def rounded_rect(x0, y0, x1, y1, radius):
     if r == 0:
         return [("M", x0, y0), ("L", x1, y0), ("L", x1, y1), ("L", x0, y1)]
     k = r * (1 - _KAPPA)
-    return [("M", x0 + r, y0), ("L", x1 - r, y0), ("C", x1 - k, y0, x1, y0 + k, x1, y0 + r),
-            ("L", x1, y1 - r), ("C", x1, y1 - k, x1 - k, y1, x1 - r, y1),
-            ("L", x0 + r, y1), ("C", x0 + k, y1, x0, y1 - k, x0, y1 - r),
-            ("L", x0, y0 + r), ("C", x0, y0 + k, x0 + k, y0, x0 + r, y0)]
+    return [
+        ("M", x0 + r, y0),
+        ("L", x1 - r, y0),
+        ("C", x1 - k, y0, x1, y0 + k, x1, y0 + r),
+        ("L", x1, y1 - r),
+        ("C", x1, y1 - k, x1 - k, y1, x1 - r, y1),
+        ("L", x0 + r, y1),
+        ("C", x0 + k, y1, x0, y1 - k, x0, y1 - r),
+        ("L", x0, y0 + r),
+        ("C", x0, y0 + k, x0 + k, y0, x0 + r, y0),
+    ]
 
 
 def _document(width, height, content):
@@ -161,16 +174,23 @@ def _document(width, height, content):
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width:.2f} {height:.2f}] "
-         "/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>").encode(),
+        (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width:.2f} {height:.2f}] "
+            "/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"
+        ).encode(),
         _stream(content),
-        (f"<< /Type /Font /Subtype /TrueType /BaseFont {name} /FirstChar 32 /LastChar 255 "
-         f"/Widths [{' '.join(str(w) for w in _widths())}] /Encoding /WinAnsiEncoding "
-         "/FontDescriptor 6 0 R >>").encode(),
-        (f"<< /Type /FontDescriptor /FontName {name} /Flags 32 "
-         f"/FontBBox [0 {-descent} {_UNITS} {ascent}] /ItalicAngle 0 /Ascent {ascent} "
-         f"/Descent {-descent} /CapHeight {ascent} /StemV 80"
-         + (" /FontFile2 7 0 R" if font_data else "") + " >>").encode(),
+        (
+            f"<< /Type /Font /Subtype /TrueType /BaseFont {name} /FirstChar 32 /LastChar 255 "
+            f"/Widths [{' '.join(str(w) for w in _widths())}] /Encoding /WinAnsiEncoding "
+            "/FontDescriptor 6 0 R >>"
+        ).encode(),
+        (
+            f"<< /Type /FontDescriptor /FontName {name} /Flags 32 "
+            f"/FontBBox [0 {-descent} {_UNITS} {ascent}] /ItalicAngle 0 /Ascent {ascent} "
+            f"/Descent {-descent} /CapHeight {ascent} /StemV 80"
+            + (" /FontFile2 7 0 R" if font_data else "")
+            + " >>"
+        ).encode(),
     ]
     if font_data:
         objects.append(_stream(font_data, f"/Length1 {len(font_data)}"))
@@ -183,8 +203,9 @@ def _document(width, height, content):
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
     return bytes(out)
 
 

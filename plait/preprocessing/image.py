@@ -6,6 +6,7 @@ of randomly transformed images from arrays, a PyDataset `fit` takes) and
 Random draws come from numpy's global generator in Keras 2's order, and the geometric
 transforms use scipy's `affine_transform` as Keras 2 does.
 """
+
 import math
 import os
 import warnings
@@ -15,9 +16,18 @@ import numpy as np
 from plait.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from plait.utils.py_dataset import PyDataset
 
-__all__ = ["load_img", "img_to_array", "array_to_img", "save_img", "smart_resize",
-           "ImageDataGenerator", "NumpyArrayIterator", "DirectoryIterator",
-           "apply_affine_transform", "flip_axis"]
+__all__ = [
+    "load_img",
+    "img_to_array",
+    "array_to_img",
+    "save_img",
+    "smart_resize",
+    "ImageDataGenerator",
+    "NumpyArrayIterator",
+    "DirectoryIterator",
+    "apply_affine_transform",
+    "flip_axis",
+]
 
 
 def smart_resize(x, size, interpolation="bilinear", data_format="channels_last"):
@@ -35,7 +45,7 @@ def smart_resize(x, size, interpolation="bilinear", data_format="channels_last")
     crop_h = min(height, int(width * target_h / target_w))
     crop_w = min(width, int(height * target_w / target_h))
     top, left = (height - crop_h) // 2, (width - crop_w) // 2
-    images = images[..., top:top + crop_h, left:left + crop_w]
+    images = images[..., top : top + crop_h, left : left + crop_w]
     mode = {"nearest": "nearest-exact"}.get(interpolation, interpolation)
     images = torch.nn.functional.interpolate(images, size=tuple(size), mode=mode)
     if data_format == "channels_last":
@@ -55,22 +65,32 @@ def _offset_center(matrix, height, width):
     return to_center @ matrix @ back
 
 
-def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis=0,
-                           col_axis=1, channel_axis=2, fill_mode="nearest", cval=0.0,
-                           order=1):
+def apply_affine_transform(
+    x,
+    theta=0,
+    tx=0,
+    ty=0,
+    shear=0,
+    zx=1,
+    zy=1,
+    row_axis=0,
+    col_axis=1,
+    channel_axis=2,
+    fill_mode="nearest",
+    cval=0.0,
+    order=1,
+):
     """Rotate (degrees), shift (rows `tx`, columns `ty`), shear (degrees) and zoom one
     image about its centre, as Keras 2 does; pixels from outside follow `fill_mode`
     ("constant", "nearest", "reflect" or "wrap")."""
     from scipy import ndimage
 
     if x.ndim != 3:
-        raise ValueError(f"Input arrays must be multi-channel 2D images. Received: shape "
-                         f"{x.shape}")
+        raise ValueError(f"Input arrays must be multi-channel 2D images. Received: shape {x.shape}")
     parts = []
     if theta:
         t = np.deg2rad(theta)
-        parts.append(np.array([[np.cos(t), -np.sin(t), 0], [np.sin(t), np.cos(t), 0],
-                               [0, 0, 1]]))
+        parts.append(np.array([[np.cos(t), -np.sin(t), 0], [np.sin(t), np.cos(t), 0], [0, 0, 1]]))
     if tx or ty:
         parts.append(np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]]))
     if shear:
@@ -88,8 +108,12 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
     if col_axis > row_axis:  # the matrix is written with x (columns) first: swap to (row, col)
         matrix[:, [0, 1]] = matrix[:, [1, 0]]
         matrix[[0, 1]] = matrix[[1, 0]]
-    out = [ndimage.affine_transform(c, matrix[:2, :2], matrix[:2, 2], order=order,
-                                    mode=fill_mode, cval=cval) for c in channels]
+    out = [
+        ndimage.affine_transform(
+            c, matrix[:2, :2], matrix[:2, 2], order=order, mode=fill_mode, cval=cval
+        )
+        for c in channels
+    ]
     return np.moveaxis(np.stack(out), 0, channel_axis)
 
 
@@ -113,20 +137,44 @@ class ImageDataGenerator:
         >>> model.fit(gen.flow(x_train, y_train, batch_size=32), epochs=5)
     """
 
-    def __init__(self, featurewise_center=False, samplewise_center=False,
-                 featurewise_std_normalization=False, samplewise_std_normalization=False,
-                 zca_whitening=False, zca_epsilon=1e-6, rotation_range=0,
-                 width_shift_range=0.0, height_shift_range=0.0, brightness_range=None,
-                 shear_range=0.0, zoom_range=0.0, channel_shift_range=0.0,
-                 fill_mode="nearest", cval=0.0, horizontal_flip=False, vertical_flip=False,
-                 rescale=None, preprocessing_function=None, data_format=None,
-                 validation_split=0.0, interpolation_order=1, dtype=None):
+    def __init__(
+        self,
+        featurewise_center=False,
+        samplewise_center=False,
+        featurewise_std_normalization=False,
+        samplewise_std_normalization=False,
+        zca_whitening=False,
+        zca_epsilon=1e-6,
+        rotation_range=0,
+        width_shift_range=0.0,
+        height_shift_range=0.0,
+        brightness_range=None,
+        shear_range=0.0,
+        zoom_range=0.0,
+        channel_shift_range=0.0,
+        fill_mode="nearest",
+        cval=0.0,
+        horizontal_flip=False,
+        vertical_flip=False,
+        rescale=None,
+        preprocessing_function=None,
+        data_format=None,
+        validation_split=0.0,
+        interpolation_order=1,
+        dtype=None,
+    ):
         if zca_whitening and not featurewise_center:
-            warnings.warn("This ImageDataGenerator specifies `zca_whitening`, which "
-                          "overrides setting of `featurewise_center`.", stacklevel=2)
+            warnings.warn(
+                "This ImageDataGenerator specifies `zca_whitening`, which "
+                "overrides setting of `featurewise_center`.",
+                stacklevel=2,
+            )
         if zca_whitening and featurewise_std_normalization:
-            warnings.warn("This ImageDataGenerator specifies `zca_whitening` which "
-                          "overrides setting of`featurewise_std_normalization`.", stacklevel=2)
+            warnings.warn(
+                "This ImageDataGenerator specifies `zca_whitening` which "
+                "overrides setting of`featurewise_std_normalization`.",
+                stacklevel=2,
+            )
         self.featurewise_center = featurewise_center or zca_whitening
         self.samplewise_center = samplewise_center
         self.featurewise_std_normalization = featurewise_std_normalization and not zca_whitening
@@ -142,15 +190,20 @@ class ImageDataGenerator:
         self.dtype = dtype or "float32"
         self.data_format = data_format or "channels_last"
         if self.data_format not in ("channels_last", "channels_first"):
-            raise ValueError('`data_format` should be "channels_last" (channel after row '
-                             'and column) or "channels_first" (channel before row and '
-                             f"column). Received: {data_format}")
+            raise ValueError(
+                '`data_format` should be "channels_last" (channel after row '
+                'and column) or "channels_first" (channel before row and '
+                f"column). Received: {data_format}"
+            )
         if fill_mode not in ("constant", "nearest", "reflect", "wrap"):
-            raise ValueError("`fill_mode` must be one of 'constant', 'nearest', 'reflect', "
-                             f"'wrap'. Received: fill_mode={fill_mode!r}")
+            raise ValueError(
+                "`fill_mode` must be one of 'constant', 'nearest', 'reflect', "
+                f"'wrap'. Received: fill_mode={fill_mode!r}"
+            )
         if validation_split and not 0 < validation_split < 1:
-            raise ValueError("`validation_split` must be strictly between 0 and 1. "
-                             f"Received: {validation_split}")
+            raise ValueError(
+                f"`validation_split` must be strictly between 0 and 1. Received: {validation_split}"
+            )
         self._validation_split = validation_split
         first = self.data_format == "channels_first"
         self.channel_axis, self.row_axis, self.col_axis = (1, 2, 3) if first else (3, 1, 2)
@@ -159,32 +212,89 @@ class ImageDataGenerator:
         elif len(zoom_range) == 2:
             self.zoom_range = [zoom_range[0], zoom_range[1]]
         else:
-            raise ValueError("`zoom_range` should be a float or a tuple or list of two "
-                             f"floats. Received: {zoom_range}")
+            raise ValueError(
+                "`zoom_range` should be a float or a tuple or list of two "
+                f"floats. Received: {zoom_range}"
+            )
         if brightness_range is not None and len(brightness_range) != 2:
-            raise ValueError("`brightness_range should be tuple or list of two floats. "
-                             f"Received: {brightness_range}")
+            raise ValueError(
+                "`brightness_range should be tuple or list of two floats. "
+                f"Received: {brightness_range}"
+            )
         self.brightness_range = brightness_range
         self.mean = self.std = self.zca_whitening_matrix = None
 
-    def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None,
-             save_to_dir=None, save_prefix="", save_format="png", ignore_class_split=False,
-             subset=None, **kwargs):
+    def flow(
+        self,
+        x,
+        y=None,
+        batch_size=32,
+        shuffle=True,
+        sample_weight=None,
+        seed=None,
+        save_to_dir=None,
+        save_prefix="",
+        save_format="png",
+        ignore_class_split=False,
+        subset=None,
+        **kwargs,
+    ):
         """Batches of augmented images from the arrays `x` (and labels `y`): a PyDataset
         (`fit` takes it; `next(it)` gives one batch). `**kwargs` are PyDataset's."""
-        return NumpyArrayIterator(x, y, self, batch_size, shuffle, sample_weight, seed,
-                                  save_to_dir, save_prefix, save_format, subset, **kwargs)
+        return NumpyArrayIterator(
+            x,
+            y,
+            self,
+            batch_size,
+            shuffle,
+            sample_weight,
+            seed,
+            save_to_dir,
+            save_prefix,
+            save_format,
+            subset,
+            **kwargs,
+        )
 
-    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb",
-                            classes=None, class_mode="categorical", batch_size=32,
-                            shuffle=True, seed=None, save_to_dir=None, save_prefix="",
-                            save_format="png", follow_links=False, subset=None,
-                            interpolation="nearest", keep_aspect_ratio=False, **kwargs):
+    def flow_from_directory(
+        self,
+        directory,
+        target_size=(256, 256),
+        color_mode="rgb",
+        classes=None,
+        class_mode="categorical",
+        batch_size=32,
+        shuffle=True,
+        seed=None,
+        save_to_dir=None,
+        save_prefix="",
+        save_format="png",
+        follow_links=False,
+        subset=None,
+        interpolation="nearest",
+        keep_aspect_ratio=False,
+        **kwargs,
+    ):
         """Batches of augmented images read from a folder with one sub-folder per class."""
-        return DirectoryIterator(directory, self, target_size, color_mode, classes,
-                                 class_mode, batch_size, shuffle, seed, save_to_dir,
-                                 save_prefix, save_format, follow_links, subset,
-                                 interpolation, keep_aspect_ratio, **kwargs)
+        return DirectoryIterator(
+            directory,
+            self,
+            target_size,
+            color_mode,
+            classes,
+            class_mode,
+            batch_size,
+            shuffle,
+            seed,
+            save_to_dir,
+            save_prefix,
+            save_format,
+            follow_links,
+            subset,
+            interpolation,
+            keep_aspect_ratio,
+            **kwargs,
+        )
 
     def standardize(self, x):
         """Apply the normalizations (in place where possible) to an image or batch."""
@@ -196,15 +306,18 @@ class ImageDataGenerator:
             x -= np.mean(x, keepdims=True)
         if self.samplewise_std_normalization:
             x /= np.std(x, keepdims=True) + 1e-6
-        for flag, value, what in ((self.featurewise_center, self.mean, "featurewise_center"),
-                                  (self.featurewise_std_normalization, self.std,
-                                   "featurewise_std_normalization"),
-                                  (self.zca_whitening, self.zca_whitening_matrix,
-                                   "zca_whitening")):
+        for flag, value, what in (
+            (self.featurewise_center, self.mean, "featurewise_center"),
+            (self.featurewise_std_normalization, self.std, "featurewise_std_normalization"),
+            (self.zca_whitening, self.zca_whitening_matrix, "zca_whitening"),
+        ):
             if flag and value is None:
-                warnings.warn(f"This ImageDataGenerator specifies `{what}`, but it hasn't "
-                              "been fit on any training data. Fit it first by calling "
-                              "`.fit(numpy_data)`.", stacklevel=2)
+                warnings.warn(
+                    f"This ImageDataGenerator specifies `{what}`, but it hasn't "
+                    "been fit on any training data. Fit it first by calling "
+                    "`.fit(numpy_data)`.",
+                    stacklevel=2,
+                )
         if self.featurewise_center and self.mean is not None:
             x -= self.mean
         if self.featurewise_std_normalization and self.std is not None:
@@ -219,25 +332,40 @@ class ImageDataGenerator:
         if seed is not None:
             np.random.seed(seed)
         rows, cols = img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]
-        theta = np.random.uniform(-self.rotation_range, self.rotation_range) \
-            if self.rotation_range else 0
+        theta = (
+            np.random.uniform(-self.rotation_range, self.rotation_range)
+            if self.rotation_range
+            else 0
+        )
         tx = self._shift(self.height_shift_range, rows)
         ty = self._shift(self.width_shift_range, cols)
-        shear = np.random.uniform(-self.shear_range, self.shear_range) \
-            if self.shear_range else 0
+        shear = np.random.uniform(-self.shear_range, self.shear_range) if self.shear_range else 0
         if self.zoom_range[0] == 1 and self.zoom_range[1] == 1:
             zx = zy = 1
         else:
             zx, zy = np.random.uniform(self.zoom_range[0], self.zoom_range[1], 2)
         flip_h = (np.random.random() < 0.5) * self.horizontal_flip
         flip_v = (np.random.random() < 0.5) * self.vertical_flip
-        shift = np.random.uniform(-self.channel_shift_range, self.channel_shift_range) \
-            if self.channel_shift_range != 0 else None
-        brightness = np.random.uniform(*self.brightness_range) \
-            if self.brightness_range is not None else None
-        return {"theta": theta, "tx": tx, "ty": ty, "shear": shear, "zx": zx, "zy": zy,
-                "flip_horizontal": flip_h, "flip_vertical": flip_v,
-                "channel_shift_intensity": shift, "brightness": brightness}
+        shift = (
+            np.random.uniform(-self.channel_shift_range, self.channel_shift_range)
+            if self.channel_shift_range != 0
+            else None
+        )
+        brightness = (
+            np.random.uniform(*self.brightness_range) if self.brightness_range is not None else None
+        )
+        return {
+            "theta": theta,
+            "tx": tx,
+            "ty": ty,
+            "shear": shear,
+            "zx": zx,
+            "zy": zy,
+            "flip_horizontal": flip_h,
+            "flip_vertical": flip_v,
+            "channel_shift_intensity": shift,
+            "brightness": brightness,
+        }
 
     @staticmethod
     def _shift(spec, size):
@@ -252,10 +380,21 @@ class ImageDataGenerator:
     def apply_transform(self, x, params):
         """Apply `get_random_transform`'s parameters to one image."""
         rows, cols, chans = self.row_axis - 1, self.col_axis - 1, self.channel_axis - 1
-        x = apply_affine_transform(x, params.get("theta", 0), params.get("tx", 0),
-                                   params.get("ty", 0), params.get("shear", 0),
-                                   params.get("zx", 1), params.get("zy", 1), rows, cols,
-                                   chans, self.fill_mode, self.cval, self.interpolation_order)
+        x = apply_affine_transform(
+            x,
+            params.get("theta", 0),
+            params.get("tx", 0),
+            params.get("ty", 0),
+            params.get("shear", 0),
+            params.get("zx", 1),
+            params.get("zy", 1),
+            rows,
+            cols,
+            chans,
+            self.fill_mode,
+            self.cval,
+            self.interpolation_order,
+        )
         if params.get("channel_shift_intensity") is not None:
             low, high = np.min(x), np.max(x)
             x = np.clip(x + params["channel_shift_intensity"], low, high)
@@ -265,6 +404,7 @@ class ImageDataGenerator:
             x = flip_axis(x, rows)
         if params.get("brightness") is not None:
             from PIL import ImageEnhance
+
             image = array_to_img(x, data_format="channels_last", scale=False)
             x = img_to_array(ImageEnhance.Brightness(image).enhance(params["brightness"]))
         return x
@@ -277,16 +417,16 @@ class ImageDataGenerator:
         """Compute the featurewise mean/std (and ZCA matrix) from sample images `x`."""
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim != 4:
-            raise ValueError("Input to `.fit()` should have rank 4. Got array with shape: "
-                             f"{x.shape}")
+            raise ValueError(
+                f"Input to `.fit()` should have rank 4. Got array with shape: {x.shape}"
+            )
         if seed is not None:
             np.random.seed(seed)
         x = np.copy(x)
         if self.rescale:
             x *= self.rescale
         if augment:
-            x = np.concatenate([self.random_transform(img) for _ in range(rounds)
-                                for img in x])
+            x = np.concatenate([self.random_transform(img) for _ in range(rounds) for img in x])
         shape = [1, 1, 1]
         shape[self.channel_axis - 1] = x.shape[self.channel_axis]
         axes = (0, self.row_axis, self.col_axis)
@@ -322,14 +462,15 @@ class _Iterator(PyDataset):
 
     def __getitem__(self, idx):
         if idx >= len(self):
-            raise ValueError(f"Asked to retrieve element {idx}, but the Sequence has "
-                             f"length {len(self)}")
+            raise ValueError(
+                f"Asked to retrieve element {idx}, but the Sequence has length {len(self)}"
+            )
         if self.seed is not None:
             np.random.seed(self.seed + self.total_batches_seen)
         self.total_batches_seen += 1
         if self.index_array is None:
             self._set_index_array()
-        return self._batch(self.index_array[self.batch_size * idx:self.batch_size * (idx + 1)])
+        return self._batch(self.index_array[self.batch_size * idx : self.batch_size * (idx + 1)])
 
     def on_epoch_end(self):
         self._set_index_array()
@@ -346,7 +487,7 @@ class _Iterator(PyDataset):
         current = (self.batch_index * self.batch_size) % self.n if self.n else 0
         self.batch_index = self.batch_index + 1 if self.n > current + self.batch_size else 0
         self.total_batches_seen += 1
-        return self._batch(self.index_array[current:current + self.batch_size])
+        return self._batch(self.index_array[current : current + self.batch_size])
 
     next = __next__
 
@@ -354,23 +495,40 @@ class _Iterator(PyDataset):
 class NumpyArrayIterator(_Iterator):
     """`ImageDataGenerator.flow`'s batches: `(x, y)`, `(x, y, sample_weight)` or `x`."""
 
-    def __init__(self, x, y, generator, batch_size=32, shuffle=False, sample_weight=None,
-                 seed=None, save_to_dir=None, save_prefix="", save_format="png",
-                 subset=None, **kwargs):
+    def __init__(
+        self,
+        x,
+        y,
+        generator,
+        batch_size=32,
+        shuffle=False,
+        sample_weight=None,
+        seed=None,
+        save_to_dir=None,
+        save_prefix="",
+        save_format="png",
+        subset=None,
+        **kwargs,
+    ):
         x = np.asarray(x, dtype=generator.dtype)
         if x.ndim != 4:
-            raise ValueError("Input data in `NumpyArrayIterator` should have rank 4. You "
-                             f"passed an array with shape {x.shape}")
+            raise ValueError(
+                "Input data in `NumpyArrayIterator` should have rank 4. You "
+                f"passed an array with shape {x.shape}"
+            )
         if y is not None and len(x) != len(y):
-            raise ValueError("`x` (images tensor) and `y` (labels) should have the same "
-                             f"length. Found: x.shape = {x.shape}, y.shape = "
-                             f"{np.asarray(y).shape}")
+            raise ValueError(
+                "`x` (images tensor) and `y` (labels) should have the same "
+                f"length. Found: x.shape = {x.shape}, y.shape = "
+                f"{np.asarray(y).shape}"
+            )
         y = None if y is None else np.asarray(y)
         weights = None if sample_weight is None else np.asarray(sample_weight)
         if subset is not None:
             if subset not in ("training", "validation"):
-                raise ValueError(f"Invalid subset name: {subset}; expected 'training' or "
-                                 "'validation'")
+                raise ValueError(
+                    f"Invalid subset name: {subset}; expected 'training' or 'validation'"
+                )
             cut = int(len(x) * (1 - generator._validation_split))
             part = slice(None, cut) if subset == "training" else slice(cut, None)
             x = x[part]
@@ -389,9 +547,14 @@ class NumpyArrayIterator(_Iterator):
             batch[i] = self.generator.standardize(image.astype(self.generator.dtype))
         if self.save_to_dir:
             for i, j in enumerate(index):
-                save_img(os.path.join(self.save_to_dir, f"{self.save_prefix}_{j}_"
-                                      f"{np.random.randint(1e4)}.{self.save_format}"),
-                         batch[i], data_format=self.generator.data_format)
+                save_img(
+                    os.path.join(
+                        self.save_to_dir,
+                        f"{self.save_prefix}_{j}_{np.random.randint(1e4)}.{self.save_format}",
+                    ),
+                    batch[i],
+                    data_format=self.generator.data_format,
+                )
         if self.y is None:
             return batch
         if self.sample_weight is None:
@@ -403,19 +566,42 @@ class DirectoryIterator(_Iterator):
     """`ImageDataGenerator.flow_from_directory`'s batches; `.class_indices`,
     `.classes`, `.filenames` as in Keras 2."""
 
-    def __init__(self, directory, generator, target_size=(256, 256), color_mode="rgb",
-                 classes=None, class_mode="categorical", batch_size=32, shuffle=True,
-                 seed=None, save_to_dir=None, save_prefix="", save_format="png",
-                 follow_links=False, subset=None, interpolation="nearest",
-                 keep_aspect_ratio=False, **kwargs):
+    def __init__(
+        self,
+        directory,
+        generator,
+        target_size=(256, 256),
+        color_mode="rgb",
+        classes=None,
+        class_mode="categorical",
+        batch_size=32,
+        shuffle=True,
+        seed=None,
+        save_to_dir=None,
+        save_prefix="",
+        save_format="png",
+        follow_links=False,
+        subset=None,
+        interpolation="nearest",
+        keep_aspect_ratio=False,
+        **kwargs,
+    ):
         from plait.utils.directory_datasets import IMAGE_FORMATS, index_directory
 
         if class_mode not in ("categorical", "binary", "sparse", "input", None):
-            raise ValueError(f"Invalid class_mode: {class_mode}; expected one of "
-                             '"categorical", "binary", "sparse", "input" or None.')
-        paths, labels, names = index_directory(directory, "inferred", IMAGE_FORMATS,
-                                               classes, shuffle=False,
-                                               follow_links=follow_links, verbose=False)
+            raise ValueError(
+                f"Invalid class_mode: {class_mode}; expected one of "
+                '"categorical", "binary", "sparse", "input" or None.'
+            )
+        paths, labels, names = index_directory(
+            directory,
+            "inferred",
+            IMAGE_FORMATS,
+            classes,
+            shuffle=False,
+            follow_links=follow_links,
+            verbose=False,
+        )
         split = generator._validation_split
         if subset is not None and split:
             keep = []
@@ -435,16 +621,23 @@ class DirectoryIterator(_Iterator):
         self.color_mode, self.class_mode = color_mode, class_mode
         self.interpolation, self.keep_aspect_ratio = interpolation, keep_aspect_ratio
         self.save_to_dir, self.save_prefix, self.save_format = (
-            save_to_dir, save_prefix, save_format)
+            save_to_dir,
+            save_prefix,
+            save_format,
+        )
         print(f"Found {len(paths)} images belonging to {self.num_classes} classes.")
         super().__init__(len(paths), batch_size, shuffle, seed, **kwargs)
 
     def _batch(self, index):
         images = []
         for j in index:
-            img = load_img(self.filepaths[j], color_mode=self.color_mode,
-                           target_size=self.target_size, interpolation=self.interpolation,
-                           keep_aspect_ratio=self.keep_aspect_ratio)
+            img = load_img(
+                self.filepaths[j],
+                color_mode=self.color_mode,
+                target_size=self.target_size,
+                interpolation=self.interpolation,
+                keep_aspect_ratio=self.keep_aspect_ratio,
+            )
             x = img_to_array(img, data_format=self.generator.data_format)
             x = self.generator.random_transform(x)
             images.append(self.generator.standardize(x.astype(self.generator.dtype)))

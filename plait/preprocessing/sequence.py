@@ -4,6 +4,7 @@
 `skipgrams` draws from Python's `random` module in the order Keras 2 does, so
 `random.seed(s)` (or `seed=`) gives Keras's couples.
 """
+
 import json
 import random
 
@@ -40,13 +41,26 @@ class TimeseriesGenerator(PyDataset):
         (array([[0, 1, 2], [1, 2, 3]]), array([3, 4]))
     """
 
-    def __init__(self, data, targets, length, sampling_rate=1, stride=1, start_index=0,
-                 end_index=None, shuffle=False, reverse=False, batch_size=128, **kwargs):
+    def __init__(
+        self,
+        data,
+        targets,
+        length,
+        sampling_rate=1,
+        stride=1,
+        start_index=0,
+        end_index=None,
+        shuffle=False,
+        reverse=False,
+        batch_size=128,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if len(data) != len(targets):
             raise ValueError(
                 "TimeseriesGenerator: data and targets have to be of same length. Data "
-                f"length is {len(data)} while target length is {len(targets)}")
+                f"length is {len(data)} while target length is {len(targets)}"
+            )
         self.data, self.targets, self.length = data, targets, length
         self.sampling_rate, self.stride = sampling_rate, stride
         self.start_index = start_index + length
@@ -56,7 +70,8 @@ class TimeseriesGenerator(PyDataset):
             raise ValueError(
                 f"`start_index+length={self.start_index} > end_index={self.end_index}` is "
                 "disallowed, as no part of the sequence would be left to be used as current "
-                "step.")
+                "step."
+            )
 
     def __len__(self):
         step = self.batch_size * self.stride
@@ -67,15 +82,18 @@ class TimeseriesGenerator(PyDataset):
             rows = np.random.randint(self.start_index, self.end_index + 1, size=self.batch_size)
         else:
             low = self.start_index + self.batch_size * self.stride * index
-            rows = np.arange(low, min(low + self.batch_size * self.stride, self.end_index + 1),
-                             self.stride)
-        samples = np.array([self.data[row - self.length:row:self.sampling_rate]
-                            for row in rows])
+            rows = np.arange(
+                low, min(low + self.batch_size * self.stride, self.end_index + 1), self.stride
+            )
+        samples = np.array(
+            [self.data[row - self.length : row : self.sampling_rate] for row in rows]
+        )
         targets = np.array([self.targets[row] for row in rows])
         return (samples[:, ::-1, ...] if self.reverse else samples), targets
 
     def get_config(self):
         """The generator's arguments, with data and targets as JSON strings."""
+
         def as_json(value, what):
             value = value.tolist() if isinstance(value, np.ndarray) else value
             try:
@@ -83,16 +101,23 @@ class TimeseriesGenerator(PyDataset):
             except TypeError:
                 raise TypeError(f"{what} not JSON Serializable: {value}") from None
 
-        return {"data": as_json(self.data, "Data"),
-                "targets": as_json(self.targets, "Targets"),
-                "length": self.length, "sampling_rate": self.sampling_rate,
-                "stride": self.stride, "start_index": self.start_index,
-                "end_index": self.end_index, "shuffle": self.shuffle,
-                "reverse": self.reverse, "batch_size": self.batch_size}
+        return {
+            "data": as_json(self.data, "Data"),
+            "targets": as_json(self.targets, "Targets"),
+            "length": self.length,
+            "sampling_rate": self.sampling_rate,
+            "stride": self.stride,
+            "start_index": self.start_index,
+            "end_index": self.end_index,
+            "shuffle": self.shuffle,
+            "reverse": self.reverse,
+            "batch_size": self.batch_size,
+        }
 
     def to_json(self, **kwargs):
-        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()},
-                          **kwargs)
+        return json.dumps(
+            {"class_name": type(self).__name__, "config": self.get_config()}, **kwargs
+        )
 
 
 def make_sampling_table(size, sampling_factor=1e-5):
@@ -105,8 +130,16 @@ def make_sampling_table(size, sampling_factor=1e-5):
     return np.minimum(1.0, f / np.sqrt(f))
 
 
-def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1.0, shuffle=True,
-              categorical=False, sampling_table=None, seed=None):
+def skipgrams(
+    sequence,
+    vocabulary_size,
+    window_size=4,
+    negative_samples=1.0,
+    shuffle=True,
+    categorical=False,
+    sampling_table=None,
+    seed=None,
+):
     """word2vec training pairs from a sequence of word indices (0 is skipped).
 
     Args:
@@ -137,8 +170,9 @@ def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1.0, sh
         count = int(len(labels) * negative_samples)
         words = [pair[0] for pair in couples]
         random.shuffle(words)
-        couples += [[words[i % len(words)], random.randint(1, vocabulary_size - 1)]
-                    for i in range(count)]
+        couples += [
+            [words[i % len(words)], random.randint(1, vocabulary_size - 1)] for i in range(count)
+        ]
         labels += [[1, 0] if categorical else 0] * count
     if shuffle:
         seed = random.randint(0, 10e6) if seed is None else seed

@@ -4,6 +4,7 @@
 The word indices, matrices and JSON are those Keras 2 computes (words ranked by count,
 ties in first-seen order, index 0 reserved; `num_words` keeps indices below it).
 """
+
 import collections
 import hashlib
 import json
@@ -11,8 +12,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["Tokenizer", "text_to_word_sequence", "one_hot", "hashing_trick",
-           "tokenizer_from_json"]
+__all__ = ["Tokenizer", "text_to_word_sequence", "one_hot", "hashing_trick", "tokenizer_from_json"]
 
 FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 
@@ -31,25 +31,38 @@ def text_to_word_sequence(input_text, filters=FILTERS, lower=True, split=" "):
     return [word for word in input_text.split(split) if word]
 
 
-def hashing_trick(text, n, hash_function=None, filters=FILTERS, lower=True, split=" ",
-                  analyzer=None):
+def hashing_trick(
+    text, n, hash_function=None, filters=FILTERS, lower=True, split=" ", analyzer=None
+):
     """Each word of `text` as an index in `1 .. n-1` by hashing (`hash_function`: a
     function, "md5" for a stable hash, or None for Python's `hash`, which varies between
     runs unless PYTHONHASHSEED is set)."""
     if hash_function is None:
         hash_function = hash
     elif hash_function == "md5":
+
         def hash_function(word):
             return int(hashlib.md5(word.encode()).hexdigest(), 16)
-    words = analyzer(text) if analyzer is not None else text_to_word_sequence(
-        text, filters=filters, lower=lower, split=split)
+
+    words = (
+        analyzer(text)
+        if analyzer is not None
+        else text_to_word_sequence(text, filters=filters, lower=lower, split=split)
+    )
     return [hash_function(word) % (n - 1) + 1 for word in words]
 
 
 def one_hot(input_text, n, filters=FILTERS, lower=True, split=" ", analyzer=None):
     """`hashing_trick` with Python's `hash`: each word as an integer in `1 .. n-1`."""
-    return hashing_trick(input_text, n, hash_function=hash, filters=filters, lower=lower,
-                         split=split, analyzer=analyzer)
+    return hashing_trick(
+        input_text,
+        n,
+        hash_function=hash,
+        filters=filters,
+        lower=lower,
+        split=split,
+        analyzer=analyzer,
+    )
 
 
 class Tokenizer:
@@ -77,11 +90,21 @@ class Tokenizer:
         [[2, 1, 4]]
     """
 
-    def __init__(self, num_words=None, filters=FILTERS, lower=True, split=" ",
-                 char_level=False, oov_token=None, analyzer=None, **kwargs):
+    def __init__(
+        self,
+        num_words=None,
+        filters=FILTERS,
+        lower=True,
+        split=" ",
+        char_level=False,
+        oov_token=None,
+        analyzer=None,
+        **kwargs,
+    ):
         if "nb_words" in kwargs:
-            warnings.warn("The `nb_words` argument in `Tokenizer` has been renamed "
-                          "`num_words`.", stacklevel=2)
+            warnings.warn(
+                "The `nb_words` argument in `Tokenizer` has been renamed `num_words`.", stacklevel=2
+            )
             num_words = kwargs.pop("nb_words")
         document_count = kwargs.pop("document_count", 0)
         if kwargs:
@@ -101,8 +124,7 @@ class Tokenizer:
             return text
         if self.analyzer is not None:
             return self.analyzer(text)
-        return text_to_word_sequence(text, filters=self.filters, lower=self.lower,
-                                     split=self.split)
+        return text_to_word_sequence(text, filters=self.filters, lower=self.lower, split=self.split)
 
     def fit_on_texts(self, texts):
         """Count the words of `texts` (strings, or lists of tokens) and rebuild the index."""
@@ -115,7 +137,8 @@ class Tokenizer:
                 self.word_docs[token] += 1
         ranked = sorted(self.word_counts.items(), key=lambda item: item[1], reverse=True)
         vocabulary = ([] if self.oov_token is None else [self.oov_token]) + [
-            word for word, _ in ranked]
+            word for word, _ in ranked
+        ]
         self.word_index = {word: i for i, word in enumerate(vocabulary, start=1)}
         self.index_word = {i: word for word, i in self.word_index.items()}
         for word, count in list(self.word_docs.items()):
@@ -169,14 +192,16 @@ class Tokenizer:
         if mode not in ("binary", "count", "freq", "tfidf"):
             raise ValueError(
                 "Tokenizer: unknown vectorization mode. Expected one of 'binary', 'count', "
-                f"'freq', 'tfidf'. Received: mode={mode!r}")
+                f"'freq', 'tfidf'. Received: mode={mode!r}"
+            )
         if self.num_words:
             width = self.num_words
         elif self.word_index:
             width = len(self.word_index) + 1
         else:
-            raise ValueError("Specify a dimension (`num_words` argument), or fit on some "
-                             "text data first.")
+            raise ValueError(
+                "Specify a dimension (`num_words` argument), or fit on some text data first."
+            )
         if mode == "tfidf" and not self.document_count:
             raise ValueError("Fit the Tokenizer on some data before using tfidf mode.")
         out = np.zeros((len(sequences), width))
@@ -199,8 +224,12 @@ class Tokenizer:
     def get_config(self):
         """The tokenizer's settings and learned tables (tables as JSON strings)."""
         return {
-            "num_words": self.num_words, "filters": self.filters, "lower": self.lower,
-            "split": self.split, "char_level": self.char_level, "oov_token": self.oov_token,
+            "num_words": self.num_words,
+            "filters": self.filters,
+            "lower": self.lower,
+            "split": self.split,
+            "char_level": self.char_level,
+            "oov_token": self.oov_token,
             "document_count": self.document_count,
             "word_counts": json.dumps(self.word_counts),
             "word_docs": json.dumps(self.word_docs),
@@ -211,15 +240,18 @@ class Tokenizer:
 
     def to_json(self, **kwargs):
         """The tokenizer as a JSON string; `tokenizer_from_json` reads it back."""
-        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()},
-                          **kwargs)
+        return json.dumps(
+            {"class_name": type(self).__name__, "config": self.get_config()}, **kwargs
+        )
 
 
 def tokenizer_from_json(json_string):
     """A `Tokenizer` from `Tokenizer.to_json()`'s output (Keras 2's format)."""
     config = dict(json.loads(json_string).get("config"))
-    tables = {key: json.loads(config.pop(key)) for key in
-              ("word_counts", "word_docs", "index_docs", "index_word", "word_index")}
+    tables = {
+        key: json.loads(config.pop(key))
+        for key in ("word_counts", "word_docs", "index_docs", "index_word", "word_index")
+    }
     tokenizer = Tokenizer(**config)
     tokenizer.word_counts = tables["word_counts"]
     tokenizer.word_docs = tables["word_docs"]

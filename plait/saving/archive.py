@@ -3,6 +3,7 @@
 low-level error into a ValueError naming the file. `saving_lib` (whole models) and
 `weights` (`load_weights` of a `.plait` file) both read through it.
 """
+
 import contextlib
 import json
 import os
@@ -30,15 +31,23 @@ def open_archive(filepath):
     if not os.path.exists(filepath):
         raise ValueError(f"File not found: {label}. Received: filepath={filepath!r}")
     if os.path.isdir(filepath):
-        raise ValueError(f"{label} is a folder, not a .plait file. "
-                         f"Received: filepath={filepath!r}")
+        raise ValueError(f"{label} is a folder, not a .plait file. Received: filepath={filepath!r}")
     try:
         zf = zipfile.ZipFile(filepath)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, OverflowError,
-            UnicodeDecodeError, NotImplementedError, RuntimeError) as err:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        OverflowError,
+        UnicodeDecodeError,
+        NotImplementedError,
+        RuntimeError,
+    ) as err:
         raise ValueError(
             f"{label} is not a valid .plait file: it is truncated, damaged, or not a zip "
-            f"archive ({type(err).__name__}: {err}).") from None
+            f"archive ({type(err).__name__}: {err})."
+        ) from None
     with zf:
         archive = Archive(zf, label, os.path.getsize(filepath))
         archive.check_metadata()
@@ -55,8 +64,9 @@ class Archive:
         self._members = {}
         for info in zf.infolist():
             if info.filename in self._members:
-                raise ValueError(f"{label} is damaged: it holds two members named "
-                                 f"'{info.filename[:100]}'.")
+                raise ValueError(
+                    f"{label} is damaged: it holds two members named '{info.filename[:100]}'."
+                )
             self._members[info.filename] = info
         self._zf = zf
 
@@ -69,8 +79,7 @@ class Archive:
     def _info(self, name, limit):
         info = self._members.get(name)
         if info is None:
-            raise ValueError(f"{self.label} is not a complete .plait file: it has no "
-                             f"'{name}'.")
+            raise ValueError(f"{self.label} is not a complete .plait file: it has no '{name}'.")
         if info.flag_bits & 0x1:
             raise ValueError(f"{self.member_label(name)} is encrypted; plait files never are.")
         if info.compress_type == zipfile.ZIP_STORED:
@@ -78,13 +87,16 @@ class Archive:
         elif info.compress_type == zipfile.ZIP_DEFLATED:
             fits = info.file_size <= info.compress_size * _MAX_DEFLATE_RATIO + 64
         else:
-            raise ValueError(f"{self.member_label(name)} uses zip compression method "
-                             f"{info.compress_type}; plait files use only stored or deflate.")
+            raise ValueError(
+                f"{self.member_label(name)} uses zip compression method "
+                f"{info.compress_type}; plait files use only stored or deflate."
+            )
         if not fits or info.compress_size > self.size or info.file_size > limit:
             raise ValueError(
                 f"{self.label} is damaged: the sizes recorded for '{name}' "
                 f"({info.compress_size} bytes stored, {info.file_size} bytes of data) do not "
-                f"fit a file of {self.size} bytes.")
+                f"fit a file of {self.size} bytes."
+            )
         return info
 
     def read_json(self, name):
@@ -96,8 +108,9 @@ class Archive:
         try:
             return json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as err:
-            raise ValueError(f"{self.member_label(name)} is damaged: it is not valid JSON "
-                             f"({err}).") from None
+            raise ValueError(
+                f"{self.member_label(name)} is damaged: it is not valid JSON ({err})."
+            ) from None
 
     @contextlib.contextmanager
     def open_member(self, name, info=None):
@@ -112,14 +125,17 @@ class Archive:
             yield _CheckedStream(raw, self, name), info.file_size
 
     def _damaged(self, name, err):
-        return ValueError(f"{self.label} is damaged: reading '{name}' failed "
-                          f"({type(err).__name__}: {err}).")
+        return ValueError(
+            f"{self.label} is damaged: reading '{name}' failed ({type(err).__name__}: {err})."
+        )
 
     def check_metadata(self):
         meta = self.read_json("metadata.json")
         if not isinstance(meta, dict) or meta.get("format") != "plait":
-            raise ValueError(f"{self.label} is not a plait model file: its metadata.json "
-                             "does not say format 'plait'.")
+            raise ValueError(
+                f"{self.label} is not a plait model file: its metadata.json "
+                "does not say format 'plait'."
+            )
         version = meta.get("format_version")
         if type(version) is not int or version < 1:
             raise ValueError(f"{self.label} is damaged: its format_version is {version!r}.")
@@ -128,7 +144,8 @@ class Archive:
                 f"{self.label} was saved by a newer plait ({meta.get('plait_version')}) in "
                 f"file format version {version}; this plait ({plait_version()}) reads "
                 f"format versions up to {FORMAT_VERSION}. Upgrade plait "
-                "(pip install -U plait) to load it.")
+                "(pip install -U plait) to load it."
+            )
         return meta
 
 

@@ -4,6 +4,7 @@ ONNX is an optional extra (`pip install onnx`, and `onnxruntime` to run the file
 graph's inputs and outputs carry the model's input and output names, and every batch
 dimension (and any other dimension the model leaves as None) stays dynamic.
 """
+
 import contextlib
 import logging
 import os
@@ -13,9 +14,7 @@ import torch
 
 from plait.utils import atomic
 
-__all__ = [
-    "export"
-]
+__all__ = ["export"]
 
 FORMATS = ("onnx",)
 
@@ -37,8 +36,15 @@ class _FlatModule(torch.nn.Module):
         return out
 
 
-def export(model, filepath, format="onnx", input_signature=None, verbose=None,
-           opset_version=None, dynamo=False):
+def export(
+    model,
+    filepath,
+    format="onnx",
+    input_signature=None,
+    verbose=None,
+    opset_version=None,
+    dynamo=False,
+):
     """Export `model` for inference.
 
     Args:
@@ -56,7 +62,8 @@ def export(model, filepath, format="onnx", input_signature=None, verbose=None,
         raise ValueError(
             f"Unknown export format. plait exports {list(FORMATS)}; for a plain PyTorch "
             "file use model.to_source(path), for the weights model.save_weights(path). "
-            f"Received: format={format!r}")
+            f"Received: format={format!r}"
+        )
     filepath = os.fspath(filepath)
     if getattr(model, "_graph", None) is None and hasattr(model, "_ensure_graph"):
         model._ensure_graph()
@@ -65,7 +72,8 @@ def export(model, filepath, format="onnx", input_signature=None, verbose=None,
     except ImportError:
         raise ImportError(
             "model.export(format='onnx') needs the `onnx` package: pip install onnx "
-            "(and onnxruntime to run the exported file).") from None
+            "(and onnxruntime to run the exported file)."
+        ) from None
     samples = _samples(model, input_signature)
     input_names = [str(n) for n in model.input_names]
     output_names = [str(n) for n in model.output_names]
@@ -75,8 +83,13 @@ def export(model, filepath, format="onnx", input_signature=None, verbose=None,
     model.eval()
     try:
         with atomic.atomic_path(filepath) as tmp, torch.no_grad(), _quiet(verbose):
-            kwargs = dict(input_names=input_names, output_names=output_names,
-                          opset_version=opset_version, verbose=bool(verbose), dynamo=dynamo)
+            kwargs = dict(
+                input_names=input_names,
+                output_names=output_names,
+                opset_version=opset_version,
+                verbose=bool(verbose),
+                dynamo=dynamo,
+            )
             if dynamo:
                 kwargs["dynamic_shapes"] = _dynamic_shapes(model, samples)
             else:
@@ -88,28 +101,34 @@ def export(model, filepath, format="onnx", input_signature=None, verbose=None,
 
 def _samples(model, input_signature):
     if input_signature is not None:
-        samples = input_signature if isinstance(input_signature, (list, tuple)) else [
-            input_signature]
+        samples = (
+            input_signature if isinstance(input_signature, (list, tuple)) else [input_signature]
+        )
         if len(samples) != len(model.input_names):
             raise ValueError(
                 f"input_signature must give one tensor per model input "
                 f"({len(model.input_names)}: {model.input_names}). "
-                f"Received {len(samples)} tensor(s).")
+                f"Received {len(samples)} tensor(s)."
+            )
         return [torch.as_tensor(s) for s in samples]
     device = next(model.parameters(), torch.empty(0)).device
-    return [torch.zeros(tuple(2 if d is None else d for d in shape), dtype=dtype, device=device)
-            for shape, dtype in zip(model._input_shapes, model._input_dtypes)]
+    return [
+        torch.zeros(tuple(2 if d is None else d for d in shape), dtype=dtype, device=device)
+        for shape, dtype in zip(model._input_shapes, model._input_dtypes)
+    ]
 
 
 def _dynamic_axes(model, input_names, output_names):
     axes = {}
     for name, shape in zip(input_names, model._input_shapes):
-        axes[name] = {i: f"{name}_dim{i}" if i else "batch"
-                      for i, d in enumerate(shape) if d is None}
+        axes[name] = {
+            i: f"{name}_dim{i}" if i else "batch" for i, d in enumerate(shape) if d is None
+        }
     output_shapes = [t.shape for t in model.outputs]
     for name, shape in zip(output_names, output_shapes):
-        axes[name] = {i: f"{name}_dim{i}" if i else "batch"
-                      for i, d in enumerate(shape) if d is None}
+        axes[name] = {
+            i: f"{name}_dim{i}" if i else "batch" for i, d in enumerate(shape) if d is None
+        }
     return axes
 
 
@@ -117,8 +136,13 @@ def _dynamic_shapes(model, samples):
     batch = torch.export.Dim("batch")
     shapes = []
     for shape in model._input_shapes:
-        shapes.append({i: batch if i == 0 else torch.export.Dim.AUTO
-                       for i, d in enumerate(shape) if d is None})
+        shapes.append(
+            {
+                i: batch if i == 0 else torch.export.Dim.AUTO
+                for i, d in enumerate(shape)
+                if d is None
+            }
+        )
     return (tuple(shapes),)  # one entry: the tuple of `forward(*inputs)`
 
 

@@ -12,6 +12,7 @@ Reading validates everything before a byte of tensor data is used: the header's 
 JSON, every dtype, shape and offset, and that the tensors tile the data exactly. A damaged
 file raises `ValueError`.
 """
+
 import json
 import math
 import struct
@@ -20,8 +21,14 @@ import sys
 import torch
 
 __all__ = [
-    "Entry", "dtype_code", "load", "read_header", "read_tensors", "skip_bytes",
-    "total_size", "write"
+    "Entry",
+    "dtype_code",
+    "load",
+    "read_header",
+    "read_tensors",
+    "skip_bytes",
+    "total_size",
+    "write",
 ]
 
 # The header of a real model is a few kilobytes; the reference implementation caps it at
@@ -29,12 +36,24 @@ __all__ = [
 MAX_HEADER_BYTES = 100 * 1024 * 1024
 
 _DTYPES = {
-    "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
-    "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8,
-    "U8": torch.uint8, "BOOL": torch.bool,
+    "F64": torch.float64,
+    "F32": torch.float32,
+    "F16": torch.float16,
+    "BF16": torch.bfloat16,
+    "I64": torch.int64,
+    "I32": torch.int32,
+    "I16": torch.int16,
+    "I8": torch.int8,
+    "U8": torch.uint8,
+    "BOOL": torch.bool,
 }
-for _code, _attr in (("F8_E4M3", "float8_e4m3fn"), ("F8_E5M2", "float8_e5m2"),
-                     ("U16", "uint16"), ("U32", "uint32"), ("U64", "uint64")):
+for _code, _attr in (
+    ("F8_E4M3", "float8_e4m3fn"),
+    ("F8_E5M2", "float8_e5m2"),
+    ("U16", "uint16"),
+    ("U32", "uint32"),
+    ("U64", "uint64"),
+):
     if hasattr(torch, _attr):
         _DTYPES[_code] = getattr(torch, _attr)
 _CODES = {dtype: code for code, dtype in _DTYPES.items()}
@@ -54,13 +73,16 @@ def dtype_code(dtype):
     if code is None:
         raise TypeError(
             f"safetensors cannot store tensors of dtype {dtype}. Supported dtypes: "
-            f"{sorted(str(d) for d in _CODES)}")
+            f"{sorted(str(d) for d in _CODES)}"
+        )
     return code
 
 
 def _check_byteorder():
     if sys.byteorder != "little":
-        raise NotImplementedError("plait reads and writes safetensors on little-endian machines only.")
+        raise NotImplementedError(
+            "plait reads and writes safetensors on little-endian machines only."
+        )
 
 
 def _header(tensors, metadata):
@@ -70,8 +92,11 @@ def _header(tensors, metadata):
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
     for name, tensor in tensors.items():
         size = tensor.numel() * tensor.element_size()
-        header[name] = {"dtype": dtype_code(tensor.dtype), "shape": list(tensor.shape),
-                        "data_offsets": [offset, offset + size]}
+        header[name] = {
+            "dtype": dtype_code(tensor.dtype),
+            "shape": list(tensor.shape),
+            "data_offsets": [offset, offset + size],
+        }
         offset += size
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     return text + b" " * (-len(text) % 8), offset  # data then starts 8-byte aligned
@@ -106,14 +131,17 @@ def read_header(f, size, source="the file"):
     """
     _check_byteorder()
     if size < 8:
-        raise ValueError(f"{source} is not a safetensors file: it has {size} bytes, fewer "
-                         "than its 8-byte header length.")
+        raise ValueError(
+            f"{source} is not a safetensors file: it has {size} bytes, fewer "
+            "than its 8-byte header length."
+        )
     (length,) = struct.unpack("<Q", _read_exactly(f, 8, source))
     if length < 2 or length > min(size - 8, MAX_HEADER_BYTES):
         raise ValueError(
             f"{source} is damaged: its header claims {length} bytes, but the file has "
             f"{size - 8} bytes after the length field (and headers are at most "
-            f"{MAX_HEADER_BYTES} bytes).")
+            f"{MAX_HEADER_BYTES} bytes)."
+        )
     raw = _read_exactly(f, length, source)
     try:
         header = json.loads(raw.decode("utf-8"))
@@ -123,7 +151,8 @@ def read_header(f, size, source="the file"):
         raise ValueError(f"{source} is damaged: its header is not a JSON object.")
     metadata = header.pop("__metadata__", None) or {}
     if not isinstance(metadata, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+    ):
         raise ValueError(f"{source} is damaged: its __metadata__ is not a dict of strings.")
     entries = [_entry(name, info, source) for name, info in header.items()]
     entries.sort(key=lambda e: (e.begin, e.end))
@@ -132,19 +161,23 @@ def read_header(f, size, source="the file"):
         if entry.begin != position:
             raise ValueError(
                 f"{source} is damaged: tensor '{entry.name}' starts at byte {entry.begin} of "
-                f"the data, but the previous tensor ends at byte {position}.")
+                f"the data, but the previous tensor ends at byte {position}."
+            )
         position = entry.end
     if position != size - 8 - length:
         raise ValueError(
             f"{source} is damaged or truncated: its header describes {position} bytes of "
-            f"tensor data, but {size - 8 - length} bytes follow the header.")
+            f"tensor data, but {size - 8 - length} bytes follow the header."
+        )
     return entries, metadata
 
 
 def _entry(name, info, source):
     def bad(what):
-        return ValueError(f"{source} is damaged: the header entry of tensor '{name:.100}' "
-                          f"{what}. Received: {json.dumps(info)[:200]}")
+        return ValueError(
+            f"{source} is damaged: the header entry of tensor '{name:.100}' "
+            f"{what}. Received: {json.dumps(info)[:200]}"
+        )
 
     if not isinstance(info, dict):
         raise bad("is not a JSON object")
@@ -153,17 +186,26 @@ def _entry(name, info, source):
     if dtype is None:
         raise bad(f"has an unknown dtype (known: {sorted(_DTYPES)})")
     shape = info.get("shape")
-    if not isinstance(shape, list) or not all(
-            type(d) is int and d >= 0 for d in shape) or len(shape) > 64:
+    if (
+        not isinstance(shape, list)
+        or not all(type(d) is int and d >= 0 for d in shape)
+        or len(shape) > 64
+    ):
         raise bad("has no valid shape (a list of non-negative ints)")
     offsets = info.get("data_offsets")
-    if not (isinstance(offsets, list) and len(offsets) == 2 and all(
-            type(o) is int and o >= 0 for o in offsets) and offsets[0] <= offsets[1]):
+    if not (
+        isinstance(offsets, list)
+        and len(offsets) == 2
+        and all(type(o) is int and o >= 0 for o in offsets)
+        and offsets[0] <= offsets[1]
+    ):
         raise bad("has no valid data_offsets ([begin, end])")
     nbytes = math.prod(shape) * torch.empty((), dtype=dtype).element_size()
     if offsets[1] - offsets[0] != nbytes:
-        raise bad(f"says its data spans {offsets[1] - offsets[0]} bytes, but shape {shape} "
-                  f"of {dtype} needs {nbytes}")
+        raise bad(
+            f"says its data spans {offsets[1] - offsets[0]} bytes, but shape {shape} "
+            f"of {dtype} needs {nbytes}"
+        )
     return Entry(name, dtype, tuple(shape), offsets[0], offsets[1])
 
 
@@ -193,8 +235,7 @@ def skip_bytes(f, count, source="the file"):
 def _read_exactly(f, count, source):
     data = f.read(count)
     if len(data) != count:
-        raise ValueError(
-            f"{source} is truncated: expected {count} more bytes, found {len(data)}.")
+        raise ValueError(f"{source} is truncated: expected {count} more bytes, found {len(data)}.")
     return data
 
 

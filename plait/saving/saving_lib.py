@@ -14,6 +14,7 @@ is imported, and only registered classes (or `custom_objects`) are built. A `Lam
 layer runs Python code from the file, so it loads only with `safe_mode=False`. Every damaged
 or foreign file raises a `ValueError` that names the file and what is wrong.
 """
+
 import contextlib
 import datetime
 import json
@@ -26,6 +27,7 @@ import torch
 
 from plait import config as config_module
 from plait import losses, metrics, optimizers, serialization  # noqa: F401 (registers
+
 # the loss and metric classes that compile configs name)
 from plait.saving import keras as keras_files
 from plait.saving import safetensors_io, weights
@@ -33,9 +35,7 @@ from plait.saving.archive import FORMAT_VERSION, Archive, open_archive  # noqa: 
 from plait.saving.archive import plait_version as _plait_version
 from plait.utils import atomic
 
-__all__ = [
-    "build_from_config", "load_model", "model_from_json", "save_model", "to_json"
-]
+__all__ = ["build_from_config", "load_model", "model_from_json", "save_model", "to_json"]
 
 SUFFIX = ".plait"
 # Classes whose config holds code: loading them runs it.
@@ -44,6 +44,7 @@ _FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # members get a fixed date: same model, sam
 
 
 # ---------------------------------------------------------------------------- saving
+
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Save `model` (architecture, weights and, when compiled, its compile settings and
@@ -63,10 +64,14 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         raise ValueError(
             "Invalid filepath extension for saving: plait saves whole models as '.plait' "
             "files (use save_weights for a '.safetensors' weights file). "
-            f"Received: filepath={filepath!r}")
+            f"Received: filepath={filepath!r}"
+        )
     weights.check_built(model, "save")
-    config = {"class_name": serialization.registered_name(model),
-              "config": model.get_config(), "compile_config": None}
+    config = {
+        "class_name": serialization.registered_name(model),
+        "config": model.get_config(),
+        "compile_config": None,
+    }
     optimizer_tensors, optimizer_meta = {}, None
     if include_optimizer and getattr(model, "_compile_state", None) is not None:
         config["compile_config"], optimizer_tensors, optimizer_meta = _compile_parts(model)
@@ -79,15 +84,22 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             _write_text(archive, "config.json", config_text)
             _write_tensors(archive, "model.safetensors", tensors, {"format": "pt"})
             if optimizer_meta is not None:
-                _write_tensors(archive, "optimizer.safetensors", optimizer_tensors,
-                               {"state": json.dumps(optimizer_meta)})
+                _write_tensors(
+                    archive,
+                    "optimizer.safetensors",
+                    optimizer_tensors,
+                    {"state": json.dumps(optimizer_meta)},
+                )
 
 
 def _metadata():
-    return {"format": "plait", "format_version": FORMAT_VERSION,
-            "plait_version": _plait_version(), "torch_version": torch.__version__,
-            "date_saved": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                timespec="seconds")}
+    return {
+        "format": "plait",
+        "format_version": FORMAT_VERSION,
+        "plait_version": _plait_version(),
+        "torch_version": torch.__version__,
+        "date_saved": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def _write_text(archive, name, text):
@@ -106,12 +118,18 @@ def _write_tensors(archive, name, tensors, metadata):
 
 def to_json(model, **kwargs):
     """The model's architecture as a JSON string (`model_from_json` reads it back)."""
-    return json.dumps({"class_name": serialization.registered_name(model),
-                       "config": model.get_config(), "plait_version": _plait_version()},
-                      **kwargs)
+    return json.dumps(
+        {
+            "class_name": serialization.registered_name(model),
+            "config": model.get_config(),
+            "plait_version": _plait_version(),
+        },
+        **kwargs,
+    )
 
 
 # ----------------------------------------------------------------------- compile state
+
 
 def _compile_parts(model):
     """(compile_config, optimizer tensors, optimizer structure) of a compiled model; the
@@ -158,8 +176,11 @@ def _serialize_spec(value):
 
 def _unserializable(value, err):
     reason = f": {err}" if err else ""
-    warnings.warn(f"compile() argument {value!r:.100} cannot be saved{reason}. The loaded "
-                  "model will need compile() again.", stacklevel=4)
+    warnings.warn(
+        f"compile() argument {value!r:.100} cannot be saved{reason}. The loaded "
+        "model will need compile() again.",
+        stacklevel=4,
+    )
     return {"class_name": "__unserializable__", "config": {"repr": repr(value)[:200]}}
 
 
@@ -169,8 +190,11 @@ def _encode(value, tensors, path):
         tensors[path] = value.detach()
         return {"__tensor__": path}
     if isinstance(value, dict):
-        return {"__dict__": [[k, _encode(v, tensors, f"{path}/{k}")] for k, v in value.items()
-                             if _check_key(k)]}
+        return {
+            "__dict__": [
+                [k, _encode(v, tensors, f"{path}/{k}")] for k, v in value.items() if _check_key(k)
+            ]
+        }
     if isinstance(value, tuple):
         return {"__tuple__": [_encode(v, tensors, f"{path}/{i}") for i, v in enumerate(value)]}
     if isinstance(value, list):
@@ -212,15 +236,13 @@ def _deserialize_compile_config(config, custom_objects):
             return [names(v) for v in value]
         if isinstance(value, dict) and "class_name" in value:
             if value["class_name"] == "__unserializable__":
-                raise ValueError(f"compile() argument {value['config'].get('repr')} was not "
-                                 "saved")
+                raise ValueError(f"compile() argument {value['config'].get('repr')} was not saved")
             return serialization.deserialize(value, custom_objects, kind="compile argument")
         if isinstance(value, dict):
             return {k: names(v) for k, v in value.items()}
         return value
 
-    args = {key: config.get(key) for key in (
-        "loss", "metrics", "loss_weights", "weighted_metrics")}
+    args = {key: config.get(key) for key in ("loss", "metrics", "loss_weights", "weighted_metrics")}
     args = {key: names(value) for key, value in args.items()}
     args["optimizer"] = optimizers.deserialize(config["optimizer"], custom_objects)
     for key in ("run_eagerly", "jit_compile", "steps_per_execution"):
@@ -236,20 +258,30 @@ def _restore_compile(model, archive, config, custom_objects):
     try:
         args = _deserialize_compile_config(config, custom_objects)
         model.compile(**args)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError,
-            RecursionError) as err:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        RuntimeError,
+        RecursionError,
+    ) as err:
         if isinstance(err, KeyError):
             err = f"missing {err}"
         warnings.warn(
             f"{archive.label} was saved compiled, but its compile() settings cannot be "
             f"restored ({err}). The model is loaded uncompiled: call compile() again, or "
-            "pass the missing objects in custom_objects.", stacklevel=4)
+            "pass the missing objects in custom_objects.",
+            stacklevel=4,
+        )
         return
     if not archive.has("optimizer.safetensors"):
         return
     with archive.open_member("optimizer.safetensors") as (stream, size):
-        tensors, meta = safetensors_io.load(stream, size, archive.member_label(
-            "optimizer.safetensors"))
+        tensors, meta = safetensors_io.load(
+            stream, size, archive.member_label("optimizer.safetensors")
+        )
     try:
         structure = json.loads(meta["state"])
         state = _decode(structure, tensors)
@@ -258,10 +290,12 @@ def _restore_compile(model, archive, config, custom_objects):
         raise ValueError(
             f"{archive.label} is damaged: its optimizer state does not load into the "
             f"model's optimizer ({type(err).__name__}: {err}). Load with compile=False to "
-            "skip it.") from None
+            "skip it."
+        ) from None
 
 
 # ---------------------------------------------------------------------------- loading
+
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved with `model.save` (or `save_model`).
@@ -285,21 +319,25 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             weights that do not fit its config.
     """
     if keras_files.kind(filepath) is not None:  # .keras, .h5, .hdf5: Keras's own files
-        return keras_files.load_model(filepath, custom_objects, compile, safe_mode,
-                                      build=build_from_config)
+        return keras_files.load_model(
+            filepath, custom_objects, compile, safe_mode, build=build_from_config
+        )
     with open_archive(filepath) as archive:
         config = archive.read_json("config.json")
         if not isinstance(config, dict) or not isinstance(config.get("config"), dict):
-            raise ValueError(f"{archive.label} is damaged: its config.json holds no model "
-                             "config.")
+            raise ValueError(f"{archive.label} is damaged: its config.json holds no model config.")
         tree = {"class_name": config.get("class_name"), "config": config["config"]}
         _check_weights_fit(archive, tree, custom_objects, safe_mode)
         model = build_from_config(tree, custom_objects, safe_mode, archive.label)
         with archive.open_member("model.safetensors") as (stream, size):
             weights.load_from_stream(
-                model, stream, size, archive.member_label("model.safetensors"),
+                model,
+                stream,
+                size,
+                archive.member_label("model.safetensors"),
                 context=" built from its config",
-                advice="The file's config and weights disagree: it is damaged or was edited.")
+                advice="The file's config and weights disagree: it is damaged or was edited.",
+            )
         compile_config = config.get("compile_config")
         if compile and isinstance(compile_config, dict):
             _restore_compile(model, archive, compile_config, custom_objects)
@@ -329,7 +367,8 @@ def _check_weights_fit(archive, tree, custom_objects, safe_mode):
         raise ValueError(
             f"The weights in {label} do not match model '{skeleton.name}' built from its "
             f"config:\n  {shown}\nThe file's config and weights disagree: it is damaged or "
-            "was edited.")
+            "was edited."
+        )
 
 
 def model_from_json(json_string, custom_objects=None, safe_mode=True):
@@ -337,11 +376,15 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
     try:
         config = json.loads(json_string)
     except (TypeError, ValueError, RecursionError) as err:
-        raise ValueError(f"model_from_json needs the JSON text of model.to_json(); it could "
-                         f"not be parsed: {err}. Received: {str(json_string)[:100]!r}") from None
+        raise ValueError(
+            f"model_from_json needs the JSON text of model.to_json(); it could "
+            f"not be parsed: {err}. Received: {str(json_string)[:100]!r}"
+        ) from None
     if not isinstance(config, dict):
-        raise ValueError("model_from_json needs the JSON object of model.to_json(). "
-                         f"Received: {str(json_string)[:100]!r}")
+        raise ValueError(
+            "model_from_json needs the JSON object of model.to_json(). "
+            f"Received: {str(json_string)[:100]!r}"
+        )
     return build_from_config(config, custom_objects, safe_mode, "the JSON config")
 
 
@@ -354,13 +397,21 @@ def build_from_config(config, custom_objects=None, safe_mode=True, label="the co
     try:
         with serialization.safe_mode_scope(safe_mode), _rng_untouched():
             model = serialization.deserialize(config, custom_objects, kind="model")
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError,
-            RuntimeError, OverflowError, NotImplementedError) as err:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        RecursionError,
+        RuntimeError,
+        OverflowError,
+        NotImplementedError,
+    ) as err:
         message = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
         raise ValueError(f"Cannot build the model of {label}: {message}") from err
     if not isinstance(model, torch.nn.Module) or not hasattr(model, "get_config"):
-        raise ValueError(f"{label} does not describe a model: it builds a "
-                         f"{type(model).__name__}.")
+        raise ValueError(f"{label} does not describe a model: it builds a {type(model).__name__}.")
     return model
 
 
@@ -375,15 +426,17 @@ def _check_config(config, label, safe_mode):
             name = value.get("class_name")
             name = name if isinstance(name, str) else None
             cls = serialization.get_registered_object(name) if name else None
-            if safe_mode and (name in _CODE_CLASSES
-                              or getattr(cls, "unsafe_deserialization", False)):
+            if safe_mode and (
+                name in _CODE_CLASSES or getattr(cls, "unsafe_deserialization", False)
+            ):
                 layer = value.get("config", {})
                 layer = layer.get("name") if isinstance(layer, dict) else None
                 raise ValueError(
                     f"{label} holds a {name} layer ('{layer}'), whose config is Python code "
                     "that loading would run. This is refused by default (safe_mode=True), "
                     "because a file can carry arbitrary code. If you trust the file, pass "
-                    "safe_mode=False (or load inside plait.saving.safe_mode_scope(False)).")
+                    "safe_mode=False (or load inside plait.saving.safe_mode_scope(False))."
+                )
             _check_call_arguments(value, label)
             _check_name(value.get("name"), label)
             stack.extend(value.values())
@@ -397,7 +450,8 @@ def _check_name(name, label):
     if isinstance(name, str) and "/" in name:
         raise ValueError(
             f"{label} is damaged or hostile: it names a layer {name[:100]!r}, with a '/', "
-            "which plait never writes.")
+            "which plait never writes."
+        )
 
 
 def _check_call_arguments(entry, label):
@@ -409,7 +463,8 @@ def _check_call_arguments(entry, label):
                 raise ValueError(
                     f"{label} is damaged or hostile: layer '{str(entry.get('name'))[:100]}' is "
                     f"called with an argument named {key[:100]!r}, which is not a Python "
-                    "identifier.")
+                    "identifier."
+                )
 
 
 @contextlib.contextmanager

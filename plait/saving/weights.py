@@ -9,6 +9,7 @@ by a nested model and its parent) is stored once, under its first name.
     model.save_weights("w.safetensors")
     model.load_weights("w.safetensors", skip_mismatch=False)
 """
+
 import os
 import warnings
 
@@ -19,8 +20,14 @@ from plait.saving import keras as keras_files
 from plait.utils import atomic, sharding
 
 __all__ = [
-    "check_built", "format_problems", "load_from_stream", "load_state_dict_file",
-    "load_weights", "match", "named_weights", "save_weights"
+    "check_built",
+    "format_problems",
+    "load_from_stream",
+    "load_state_dict_file",
+    "load_weights",
+    "match",
+    "named_weights",
+    "save_weights",
 ]
 
 WEIGHTS_SUFFIX = ".safetensors"
@@ -57,7 +64,8 @@ def check_built(model, action):
         raise ValueError(
             f"Model '{getattr(model, 'name', type(model).__name__)}' is not built yet, so it "
             f"has no weights to {action}. Build it first: call it on data, call "
-            "model.build(input_shape), or give its first layer an input_shape.")
+            "model.build(input_shape), or give its first layer an input_shape."
+        )
 
 
 def save_weights(model, filepath, overwrite=True):
@@ -74,7 +82,8 @@ def save_weights(model, filepath, overwrite=True):
     if not filepath.endswith(WEIGHTS_SUFFIX):
         raise ValueError(
             "The filepath for save_weights must end in '.safetensors' (plait writes weights "
-            f"in the safetensors format). Received: filepath={filepath!r}")
+            f"in the safetensors format). Received: filepath={filepath!r}"
+        )
     check_built(model, "save")
     tensors = gathered_weights(model)
     with atomic.atomic_write(filepath, overwrite=overwrite) as f:
@@ -94,25 +103,34 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     if keras_files.kind(filepath) is not None:
         return keras_files.load_weights(model, filepath, skip_mismatch, by_name)
     if by_name:
-        raise ValueError("by_name=True applies to legacy Keras '.h5' weight files; plait's "
-                         f"files always load by name. Received: filepath={filepath!r}")
+        raise ValueError(
+            "by_name=True applies to legacy Keras '.h5' weight files; plait's "
+            f"files always load by name. Received: filepath={filepath!r}"
+        )
     check_built(model, "load")
     if filepath.endswith(".plait"):
         with archive_lib.open_archive(filepath) as archive:
             with archive.open_member("model.safetensors") as (stream, size):
-                load_from_stream(model, stream, size, f"'{filepath}'",
-                                 skip_mismatch=skip_mismatch, staged=True)
+                load_from_stream(
+                    model, stream, size, f"'{filepath}'", skip_mismatch=skip_mismatch, staged=True
+                )
         return
     if not os.path.isfile(filepath):
-        raise ValueError(
-            f"No weights file at '{filepath}'. Received: filepath={filepath!r}")
+        raise ValueError(f"No weights file at '{filepath}'. Received: filepath={filepath!r}")
     with open(filepath, "rb") as f:
-        load_from_stream(model, f, os.path.getsize(filepath), f"'{filepath}'",
-                         skip_mismatch=skip_mismatch, staged=True)
+        load_from_stream(
+            model,
+            f,
+            os.path.getsize(filepath),
+            f"'{filepath}'",
+            skip_mismatch=skip_mismatch,
+            staged=True,
+        )
 
 
-def load_from_stream(model, stream, size, source, skip_mismatch=False, context="",
-                     staged=False, advice=None):
+def load_from_stream(
+    model, stream, size, source, skip_mismatch=False, context="", staged=False, advice=None
+):
     """Load the safetensors data in `stream` (`size` bytes) into `model` by name.
 
     `staged=True` reads every tensor before changing any weight, so a file found damaged
@@ -126,13 +144,19 @@ def load_from_stream(model, stream, size, source, skip_mismatch=False, context="
         label = getattr(model, "name", type(model).__name__)
         shown = format_problems(problems)
         if not skip_mismatch:
-            advice = advice or ("Load into the same architecture, or pass "
-                                "skip_mismatch=True to load the weights that match and skip "
-                                "the others.")
-            raise ValueError(f"The weights in {source} do not match model '{label}'{context}:"
-                             f"\n  {shown}\n{advice}")
-        warnings.warn(f"Skipped weights of {source} that do not match model '{label}':\n  "
-                      f"{shown}", stacklevel=3)
+            advice = advice or (
+                "Load into the same architecture, or pass "
+                "skip_mismatch=True to load the weights that match and skip "
+                "the others."
+            )
+            raise ValueError(
+                f"The weights in {source} do not match model '{label}'{context}:"
+                f"\n  {shown}\n{advice}"
+            )
+        warnings.warn(
+            f"Skipped weights of {source} that do not match model '{label}':\n  {shown}",
+            stacklevel=3,
+        )
     pairs = safetensors_io.read_tensors(stream, entries, source)
     if staged:
         pairs = list(pairs)
@@ -149,9 +173,13 @@ def format_problems(problems, limit=20):
 
 
 # The only dtype conversions a load makes: float to a wider float, which loses nothing.
-_LOSSLESS = {(torch.float16, torch.float32), (torch.bfloat16, torch.float32),
-             (torch.float16, torch.float64), (torch.bfloat16, torch.float64),
-             (torch.float32, torch.float64)}
+_LOSSLESS = {
+    (torch.float16, torch.float32),
+    (torch.bfloat16, torch.float32),
+    (torch.float16, torch.float64),
+    (torch.bfloat16, torch.float64),
+    (torch.float32, torch.float64),
+}
 
 
 def dtype_problem(name, found, expected):
@@ -160,8 +188,10 @@ def dtype_problem(name, found, expected):
     of floats such as float16 into float32)."""
     if found == expected or (found, expected) in _LOSSLESS:
         return None
-    return (f"'{name}' has dtype {str(found).removeprefix('torch.')} in the file but the "
-            f"model expects {str(expected).removeprefix('torch.')}")
+    return (
+        f"'{name}' has dtype {str(found).removeprefix('torch.')} in the file but the "
+        f"model expects {str(expected).removeprefix('torch.')}"
+    )
 
 
 def match(entries, targets, aliases):
@@ -179,15 +209,17 @@ def match(entries, targets, aliases):
         if tuple(target.shape) != entry.shape:
             problems.append(
                 f"'{entry.name}' has shape {entry.shape} in the file but "
-                f"{tuple(target.shape)} in the model")
+                f"{tuple(target.shape)} in the model"
+            )
             continue
         problem = dtype_problem(entry.name, entry.dtype, target.dtype)
         if problem is not None:
             problems.append(problem)
             continue
         plan[entry.name] = target
-    problems += [f"'{name}' is in the model but not in the file"
-                 for name in targets if name not in found]
+    problems += [
+        f"'{name}' is in the model but not in the file" for name in targets if name not in found
+    ]
     return plan, problems
 
 

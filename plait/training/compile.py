@@ -4,6 +4,7 @@ The result is one `CompileState` stored as `module._compile_state`. Losses and m
 bound to the model's outputs by name as soon as the names are known: at compile time for a
 module with `output_names` (a plait Model), at the first fit/evaluate for a plain module.
 """
+
 import copy
 import difflib
 import numbers
@@ -15,9 +16,18 @@ from plait import losses, metrics as metrics_module, optimizers
 __all__ = ["compile", "CompileState", "get_state"]
 
 
-def compile(module, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-            weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile=False,
-            auto_scale_loss=True):
+def compile(
+    module,
+    optimizer="rmsprop",
+    loss=None,
+    metrics=None,
+    loss_weights=None,
+    weighted_metrics=None,
+    run_eagerly=False,
+    steps_per_execution=1,
+    jit_compile=False,
+    auto_scale_loss=True,
+):
     """Configure `module` for training (Keras's `Model.compile`).
 
     Args:
@@ -47,18 +57,27 @@ def compile(module, optimizer="rmsprop", loss=None, metrics=None, loss_weights=N
     if not isinstance(module, torch.nn.Module):
         raise TypeError(
             "compile() works on a torch.nn.Module. "
-            f"Received: module of type {type(module).__name__}")
+            f"Received: module of type {type(module).__name__}"
+        )
     if not (isinstance(steps_per_execution, int) and steps_per_execution >= 1):
         raise ValueError(
             "`steps_per_execution` must be a positive integer. "
-            f"Received: steps_per_execution={steps_per_execution!r}")
+            f"Received: steps_per_execution={steps_per_execution!r}"
+        )
     for name, value in (("run_eagerly", run_eagerly), ("jit_compile", jit_compile)):
         if not isinstance(value, bool) and value != "auto":
             raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
-    state = CompileState(module, optimizer, loss, metrics, loss_weights, weighted_metrics,
-                         run_eagerly=bool(run_eagerly),
-                         jit_compile=jit_compile is True and not run_eagerly,
-                         steps_per_execution=steps_per_execution)
+    state = CompileState(
+        module,
+        optimizer,
+        loss,
+        metrics,
+        loss_weights,
+        weighted_metrics,
+        run_eagerly=bool(run_eagerly),
+        jit_compile=jit_compile is True and not run_eagerly,
+        steps_per_execution=steps_per_execution,
+    )
     names = getattr(module, "output_names", None)
     if names:
         state.resolve([str(n) for n in names], known_output_shapes(module))
@@ -72,7 +91,8 @@ def get_state(module, caller):
     if state is None:
         raise RuntimeError(
             f"You must call compile() before {caller}(): the model has no optimizer or loss "
-            "yet. Call model.compile(optimizer=..., loss=...) first.")
+            "yet. Call model.compile(optimizer=..., loss=...) first."
+        )
     return state
 
 
@@ -82,8 +102,7 @@ def known_output_shapes(module):
     if shapes is not None:
         return [None if s is None else tuple(s) for s in shapes]
     outputs = getattr(module, "outputs", None)
-    if isinstance(outputs, (list, tuple)) and outputs and all(
-            hasattr(t, "shape") for t in outputs):
+    if isinstance(outputs, (list, tuple)) and outputs and all(hasattr(t, "shape") for t in outputs):
         return [tuple(t.shape) for t in outputs]
     return None
 
@@ -120,8 +139,18 @@ class _Mean:
 class CompileState:
     """Everything `compile` resolved: optimizer, per-output losses, weights and metrics."""
 
-    def __init__(self, module, optimizer, loss, metrics, loss_weights, weighted_metrics,
-                 run_eagerly=False, jit_compile=False, steps_per_execution=1):
+    def __init__(
+        self,
+        module,
+        optimizer,
+        loss,
+        metrics,
+        loss_weights,
+        weighted_metrics,
+        run_eagerly=False,
+        jit_compile=False,
+        steps_per_execution=1,
+    ):
         self.optimizer = optimizers.get(optimizer)
         params = [p for p in module.parameters() if p.requires_grad]
         self.optimizer.build(params)
@@ -160,7 +189,8 @@ class CompileState:
             if list(output_names) != self.output_names:
                 raise ValueError(
                     f"The model's outputs changed since compile(): {self.output_names} then, "
-                    f"{list(output_names)} now. Call compile() again.")
+                    f"{list(output_names)} now. Call compile() again."
+                )
             if output_shapes is not None and self.output_shapes is None:
                 self.output_shapes = output_shapes
             return
@@ -172,13 +202,15 @@ class CompileState:
         shapes = output_shapes or [None] * n
         self.output_metrics = self._bind_metrics(self.metrics, names, shapes, "metrics")
         self.output_weighted_metrics = self._bind_metrics(
-            self.weighted_metrics, names, shapes, "weighted_metrics")
+            self.weighted_metrics, names, shapes, "weighted_metrics"
+        )
         self.output_names = names
         self.output_shapes = output_shapes
         with_loss = [names[i] for i in range(n) if self.output_losses[i] is not None]
         self.output_loss_trackers = [
             _Mean(f"{names[i]}_loss") if self.output_losses[i] is not None and n > 1 else None
-            for i in range(n)]
+            for i in range(n)
+        ]
         self.metrics_names = ["loss"] + [f"{name}_loss" for name in with_loss if n > 1]
         self._name_metrics(names)
         self.resolved = True
@@ -190,8 +222,9 @@ class CompileState:
         for i, specs in enumerate(per_output):
             objs = []
             for spec in specs:
-                metric = metrics_module.get(spec, loss=self.output_losses[i],
-                                            output_shape=shapes[i])
+                metric = metrics_module.get(
+                    spec, loss=self.output_losses[i], output_shape=shapes[i]
+                )
                 if id(metric) in seen:
                     metric = copy.deepcopy(metric)
                 seen.add(id(metric))
@@ -239,8 +272,9 @@ class CompileState:
                 continue
             value = loss(ys[i], outs[i], sample_weight=sws[i])
             parts.append(value)
-            weighted = value * self.output_loss_weights[i] \
-                if self.output_loss_weights[i] != 1.0 else value
+            weighted = (
+                value * self.output_loss_weights[i] if self.output_loss_weights[i] != 1.0 else value
+            )
             total = weighted if total is None else total + weighted
         return total, parts
 
@@ -394,13 +428,15 @@ class LazyLogs(dict):
 
 # ---------------------------------------------------------------------------- resolution helpers
 
+
 def _unknown_key_error(argument, unknown, names):
     close = difflib.get_close_matches(str(unknown[0]), names, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     return ValueError(
         f"`{argument}` names {unknown}, which {'is' if len(unknown) == 1 else 'are'} not an "
         f"output of the model.{hint} The model's outputs are {names}. "
-        f"Received: {argument} with keys {unknown}")
+        f"Received: {argument} with keys {unknown}"
+    )
 
 
 def _per_output(value, names, argument):
@@ -415,14 +451,16 @@ def _per_output(value, names, argument):
         if not value:
             raise ValueError(
                 f"`{argument}` is an empty dict: it names no output of the model. Key it by "
-                f"output name, one of {names}. Received: {argument}={{}}")
+                f"output name, one of {names}. Received: {argument}={{}}"
+            )
         return [value.get(name) for name in names]
     if isinstance(value, (list, tuple)):
         if len(value) != n:
             raise ValueError(
                 f"`{argument}` is a list of {len(value)} entries, but the model has {n} "
                 f"output(s) {names}. Give one entry per output (None for none), or a dict "
-                f"keyed by output name. Received: {argument}={value!r}")
+                f"keyed by output name. Received: {argument}={value!r}"
+            )
         return list(value)
     return [value] * n
 
@@ -435,7 +473,8 @@ def _loss_weights(value, names):
     if not isinstance(value, (list, tuple, dict)):
         raise TypeError(
             "`loss_weights` must be a list (one weight per output) or a dict keyed by output "
-            f"name. Received: loss_weights={value!r}")
+            f"name. Received: loss_weights={value!r}"
+        )
     weights = _per_output(value, names, "loss_weights")
     return [1.0 if w is None else float(w) for w in weights]
 
@@ -458,13 +497,15 @@ def _metrics_per_output(value, names, argument):
                 raise ValueError(
                     f"`{argument}` is a list of {len(value)} lists, but the model has {n} "
                     f"output(s) {names}. Give one list per output, or a dict keyed by output "
-                    f"name. Received: {argument}={value!r}")
+                    f"name. Received: {argument}={value!r}"
+                )
             return [_as_list(v) for v in value]
         if nested:
             raise TypeError(
                 f"`{argument}` mixes metrics and lists of metrics. Give a flat list (for every "
                 f"output), a list of lists (one per output) or a dict. "
-                f"Received: {argument}={value!r}")
+                f"Received: {argument}={value!r}"
+            )
         return [list(value) for _ in names]
     return [[value] for _ in names]
 

@@ -8,6 +8,7 @@ Inside the loop everything is flat: `xs`, `ys` and `sws` are lists with one tens
 per model input / output, in the model's order. `ModelSpec` knows how to build the forward
 call from `xs` and how to flatten what forward returns.
 """
+
 import difflib
 import itertools
 import math
@@ -20,12 +21,21 @@ from plait.utils.py_dataset import PyDataset, epoch_batches
 from plait.utils.string_array import StringArray, is_string_data
 
 __all__ = [
-    "ModelSpec", "Shard", "ArraySource", "LoaderSource", "GeneratorSource", "EpochIterator",
-    "make_source", "is_array_like", "split_for_validation", "unpack_batch",
+    "ModelSpec",
+    "Shard",
+    "ArraySource",
+    "LoaderSource",
+    "GeneratorSource",
+    "EpochIterator",
+    "make_source",
+    "is_array_like",
+    "split_for_validation",
+    "unpack_batch",
 ]
 
 
 # ---------------------------------------------------------------------------- the model side
+
 
 def module_device(module):
     """The device of the module's first parameter or buffer (CPU when it has none)."""
@@ -43,8 +53,12 @@ def module_float_dtype(module):
 
 
 def _format_shape(shape):
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
-        ("," if len(shape) == 1 else "") + ")"
+    return (
+        "("
+        + ", ".join("None" if d is None else str(d) for d in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
 
 
 def _did_you_mean(name, known):
@@ -98,13 +112,15 @@ class ModelSpec:
                 raise ValueError(
                     f"`{argument}` has keys that name no input of the model: {unknown}."
                     f"{_did_you_mean(unknown[0], names)} The model's inputs are {names}. "
-                    f"Received: {argument} with keys {list(x)}")
+                    f"Received: {argument} with keys {list(x)}"
+                )
             missing = [n for n in names if n not in x]
             if missing:
                 raise ValueError(
                     f"`{argument}` gives no data for the model input(s) {missing}. The model's "
                     f"inputs are {names}; pass a dict with all of them. "
-                    f"Received: {argument} with keys {list(x)}")
+                    f"Received: {argument} with keys {list(x)}"
+                )
             return [x[n] for n in names]
         if isinstance(x, (list, tuple)) and not _is_list_of_scalars(x):
             if len(x) != len(names):
@@ -112,13 +128,15 @@ class ModelSpec:
                     f"The model expects {len(names)} input(s) {names}, but `{argument}` is a "
                     f"{type(x).__name__} of {len(x)} arrays. Pass one array per input, in this "
                     f"order, or a dict keyed by input name. Received: {argument} with "
-                    f"{len(x)} entries")
+                    f"{len(x)} entries"
+                )
             return list(x)
         if len(names) != 1:
             raise ValueError(
                 f"The model expects {len(names)} inputs {names}, but `{argument}` is a single "
                 f"array. Pass a list with one array per input, or a dict keyed by input name. "
-                f"Received: {argument} of type {type(x).__name__}")
+                f"Received: {argument} of type {type(x).__name__}"
+            )
         return [x]
 
     def _num_inputs(self):
@@ -175,14 +193,16 @@ class ModelSpec:
                 continue
             shape = tuple(data.shape)
             if len(shape) == len(expected) and all(
-                    e is None or e == s for s, e in zip(shape[1:], expected[1:])):
+                e is None or e == s for s, e in zip(shape[1:], expected[1:])
+            ):
                 continue
             raise ValueError(
                 f"Input {self.input_label(i)} of the model expects data of shape "
                 f"{_format_shape(expected)}, but `{argument}` gives shape "
                 f"{_format_shape(shape)}. Reshape the data to match the model's input "
                 f"(the first dimension is the batch). Received: {argument} with shape "
-                f"{_format_shape(shape)}")
+                f"{_format_shape(shape)}"
+            )
 
     def expand_1d(self, xs):
         """Give 1-D data a trailing axis where the model expects `(None, 1)`."""
@@ -190,8 +210,13 @@ class ModelSpec:
             return xs
         out = []
         for data, expected in zip(xs, self.input_shapes):
-            if (data is not None and expected is not None and data.dim() == 1
-                    and len(expected) == 2 and expected[-1] == 1):
+            if (
+                data is not None
+                and expected is not None
+                and data.dim() == 1
+                and len(expected) == 2
+                and expected[-1] == 1
+            ):
                 data = data.unsqueeze(-1)
             out.append(data)
         return out
@@ -208,10 +233,15 @@ class ModelSpec:
                     f"Input {self.input_label(i)} of the model takes numbers "
                     f"({expected}); it was given strings. Text goes to an "
                     "Input(dtype='string') followed by a string layer (TextVectorization, "
-                    f"StringLookup, Hashing). Received: {data!r:.120}")
-            if (data is not None and isinstance(expected, torch.dtype)
-                    and expected.is_floating_point and not data.is_floating_point()
-                    and not data.is_complex()):
+                    f"StringLookup, Hashing). Received: {data!r:.120}"
+                )
+            if (
+                data is not None
+                and isinstance(expected, torch.dtype)
+                and expected.is_floating_point
+                and not data.is_floating_point()
+                and not data.is_complex()
+            ):
                 data = data.to(dtype=self.float_dtype)
             out.append(data)
         return out
@@ -270,7 +300,8 @@ class ModelSpec:
                 raise ValueError(
                     f"`{argument}` has keys that name no output of the model: {unknown}."
                     f"{_did_you_mean(unknown[0], names)} The model's outputs are {names}. "
-                    f"Received: {argument} with keys {list(y)}")
+                    f"Received: {argument} with keys {list(y)}"
+                )
             return [y.get(name) for name in names]
         if isinstance(y, (list, tuple)) and not _is_list_of_scalars(y):
             if len(y) != n:
@@ -280,13 +311,15 @@ class ModelSpec:
                     f"The model has {n} outputs {names}, but `{argument}` is a "
                     f"{type(y).__name__} of {len(y)} entries. Pass one entry per output, in "
                     f"this order, or a dict keyed by output name. Received: {argument} with "
-                    f"{len(y)} entries")
+                    f"{len(y)} entries"
+                )
             return list(y)
         if n != 1:
             raise ValueError(
                 f"The model has {n} outputs {names}, but `{argument}` is a single array. "
                 f"Pass a list with one entry per output, or a dict keyed by output name. "
-                f"Received: {argument} of type {type(y).__name__}")
+                f"Received: {argument} of type {type(y).__name__}"
+            )
         return [y]
 
     def flatten_sample_weight(self, sample_weight, argument="sample_weight"):
@@ -295,7 +328,8 @@ class ModelSpec:
         if sample_weight is None:
             return [None] * n
         if isinstance(sample_weight, (dict, list, tuple)) and not _is_list_of_scalars(
-                sample_weight):
+            sample_weight
+        ):
             return self.flatten_y(sample_weight, argument)
         return [sample_weight] * n
 
@@ -308,11 +342,15 @@ def _names_or_none(names):
 
 def _is_list_of_scalars(value):
     """`[0.5, 1.0]` is one array given as a list; `[array, array]` is several arrays."""
-    return isinstance(value, (list, tuple)) and len(value) > 0 and all(
-        isinstance(v, (int, float, bool, np.number)) for v in value)
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) > 0
+        and all(isinstance(v, (int, float, bool, np.number)) for v in value)
+    )
 
 
 # ---------------------------------------------------------------------------- tensors
+
 
 def is_array_like(value):
     """True for numpy arrays, torch tensors and lists/dicts of them (in-memory data)."""
@@ -345,7 +383,8 @@ def to_tensor(value, device, float_dtype, argument="x"):
                 f"{'Python objects' if array.dtype == object else array.dtype.name + ' values'})"
                 f". Pass numbers in a numpy array or a torch tensor (encode labels as integers)."
                 f" "
-                f"Received: {argument} of type {type(value).__name__}")
+                f"Received: {argument} of type {type(value).__name__}"
+            )
         if array.dtype.kind == "f" and float_dtype == torch.float32:
             array = array.astype(np.float32, copy=False)
         if not array.flags.writeable or any(s < 0 for s in array.strides):
@@ -368,10 +407,12 @@ def check_sample_counts(named_tensors):
         raise ValueError(
             f"All arrays must hold the same number of samples (the first dimension), but "
             f"they differ: {listing}. Make x, y and sample_weight line up sample by sample. "
-            f"Received: {listing}")
+            f"Received: {listing}"
+        )
 
 
 # ---------------------------------------------------------------------------- sources
+
 
 class Shard:
     """This process's part of the data in a data-parallel fit: process `rank` of
@@ -431,30 +472,34 @@ class ArraySource:
         for b in batch_order:
             start, stop = b * size, min(n, (b + 1) * size)
             if order is None:
-                yield (_slice_all(xs, start, stop), _slice_all(ys, start, stop),
-                       _slice_all(sws, start, stop))
+                yield (
+                    _slice_all(xs, start, stop),
+                    _slice_all(ys, start, stop),
+                    _slice_all(sws, start, stop),
+                )
             else:
                 index = order[start:stop]
                 yield _take_all(xs, index), _take_all(ys, index), _take_all(sws, index)
-
 
     def _sharded(self):
         n, size, shard = self.num_samples, self.batch_size, self.shard
         generator = None
         if self.shuffle:
             generator = torch.Generator().manual_seed(shard.next_seed())
-        order = torch.randperm(n, generator=generator) if self.shuffle is True \
-            else torch.arange(n)
+        order = torch.randperm(n, generator=generator) if self.shuffle is True else torch.arange(n)
         padded = shard.per_process(n) * shard.world_size
         if padded > n and shard.pad:
             order = order.repeat(math.ceil(padded / n))[:padded]
         device = _num_samples_device(self.xs + self.ys)
-        local = order[shard.rank::shard.world_size].to(device, non_blocking=True)
+        local = order[shard.rank :: shard.world_size].to(device, non_blocking=True)
         steps = math.ceil(local.shape[0] / size)
-        batch_order = torch.randperm(steps, generator=generator).tolist() \
-            if self.shuffle == "batch" else range(steps)
+        batch_order = (
+            torch.randperm(steps, generator=generator).tolist()
+            if self.shuffle == "batch"
+            else range(steps)
+        )
         for b in batch_order:
-            index = local[b * size:(b + 1) * size]
+            index = local[b * size : (b + 1) * size]
             yield tuple(_take_all(group, index) for group in (self.xs, self.ys, self.sws))
 
 
@@ -565,10 +610,13 @@ class EpochIterator:
             "Your input ran out of data; interrupting training. Make sure that your dataset or "
             "generator can generate at least `steps_per_epoch * epochs` batches (a generator "
             "is consumed once: loop inside it, or pass a DataLoader or arrays).",
-            UserWarning, stacklevel=4)
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 # ---------------------------------------------------------------------------- batches
+
 
 def unpack_batch(item):
     """A batch from a loader or generator as (x, y, sample_weight), Keras's convention:
@@ -583,7 +631,8 @@ def unpack_batch(item):
         raise ValueError(
             "A batch from a dataset or generator must be `x`, `(x,)`, `(x, y)` or "
             "`(x, y, sample_weight)`; put several inputs in a list or dict inside x. "
-            f"Received: a batch of {len(item)} entries")
+            f"Received: a batch of {len(item)} entries"
+        )
     return item, None, None
 
 
@@ -597,13 +646,26 @@ def _is_dataset(x):
 
 def _is_iterator_like(x):
     return hasattr(x, "__next__") or (
-        hasattr(x, "__iter__") and not isinstance(x, (list, tuple, dict, str, np.ndarray,
-                                                       torch.Tensor)))
+        hasattr(x, "__iter__")
+        and not isinstance(x, (list, tuple, dict, str, np.ndarray, torch.Tensor))
+    )
 
 
-def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
-                class_weight_fn=None, with_targets=True, argument="x", prepare=None,
-                check_targets=None, shard=None, check_labels=None):
+def make_source(
+    spec,
+    x,
+    y=None,
+    sample_weight=None,
+    batch_size=None,
+    shuffle=False,
+    class_weight_fn=None,
+    with_targets=True,
+    argument="x",
+    prepare=None,
+    check_targets=None,
+    shard=None,
+    check_labels=None,
+):
     """The batch source for `x` (and `y`, `sample_weight`) of any supported kind.
 
     `prepare(xs)` runs once on the first inputs before the targets are read (it lets the
@@ -618,25 +680,41 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
     if x is None:
         raise ValueError(
             f"`{argument}` is required: pass the input data (arrays, tensors, a list or dict "
-            f"of them, a Dataset, a DataLoader or a generator). Received: {argument}=None")
+            f"of them, a Dataset, a DataLoader or a generator). Received: {argument}=None"
+        )
     if is_array_like(x):
-        return _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
-                             with_targets, argument, prepare, check_targets, shard)
+        return _array_source(
+            spec,
+            x,
+            y,
+            sample_weight,
+            batch_size,
+            shuffle,
+            class_weight_fn,
+            with_targets,
+            argument,
+            prepare,
+            check_targets,
+            shard,
+        )
     if isinstance(x, PyDataset):  # batches by index; fit(shuffle=True) shuffles their order
         x = epoch_batches(x, shuffle=shuffle)
     if not (_is_loader(x) or _is_dataset(x) or _is_iterator_like(x)):
         raise TypeError(
             f"Unsupported data type for `{argument}`: {type(x).__name__}. Expected numpy arrays, "
             f"torch tensors, a list or dict of them, a torch Dataset or DataLoader, or a "
-            f"generator of batches. Received: {argument} of type {type(x).__name__}")
+            f"generator of batches. Received: {argument} of type {type(x).__name__}"
+        )
     for name, value in (("y", y), ("sample_weight", sample_weight)):
         if value is not None:
             raise ValueError(
                 f"`{name}` must be None when `{argument}` is a {type(x).__name__}: the "
                 f"dataset yields (x, y) or (x, y, sample_weight) tuples itself. "
-                f"Received: {name} of type {type(value).__name__}")
-    convert = _BatchConverter(spec, class_weight_fn, with_targets, argument, prepare,
-                              check_targets, check_labels)
+                f"Received: {name} of type {type(value).__name__}"
+            )
+    convert = _BatchConverter(
+        spec, class_weight_fn, with_targets, argument, prepare, check_targets, check_labels
+    )
     sampler = None
     if _is_dataset(x) and not _is_loader(x):
         iterable = isinstance(x, torch.utils.data.IterableDataset)
@@ -644,11 +722,18 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
             sampler = range(shard.rank, len(x), shard.world_size)
         elif shard is not None and not iterable:
             sampler = torch.utils.data.DistributedSampler(
-                x, num_replicas=shard.world_size, rank=shard.rank, shuffle=bool(shuffle),
-                seed=shard.next_seed() if shuffle else 0)
+                x,
+                num_replicas=shard.world_size,
+                rank=shard.rank,
+                shuffle=bool(shuffle),
+                seed=shard.next_seed() if shuffle else 0,
+            )
         x = torch.utils.data.DataLoader(
-            x, batch_size=batch_size or 32, sampler=sampler,
-            shuffle=bool(shuffle) and not iterable and sampler is None)
+            x,
+            batch_size=batch_size or 32,
+            sampler=sampler,
+            shuffle=bool(shuffle) and not iterable and sampler is None,
+        )
     if _is_loader(x) or (hasattr(x, "__iter__") and not hasattr(x, "__next__")):
         return LoaderSource(x, convert, sampler)
     return GeneratorSource(x, convert)
@@ -657,8 +742,16 @@ def make_source(spec, x, y=None, sample_weight=None, batch_size=None, shuffle=Fa
 class _BatchConverter:
     """Turns one loader/generator item into flat tensors on the device."""
 
-    def __init__(self, spec, class_weight_fn, with_targets, argument, prepare,
-                 check_targets, check_labels=None):
+    def __init__(
+        self,
+        spec,
+        class_weight_fn,
+        with_targets,
+        argument,
+        prepare,
+        check_targets,
+        check_labels=None,
+    ):
         self.spec = spec
         self.class_weight_fn = class_weight_fn
         self.with_targets = with_targets
@@ -671,8 +764,10 @@ class _BatchConverter:
     def __call__(self, item):
         spec = self.spec
         x, y, sw = unpack_batch(item)
-        xs = [to_tensor(v, spec.device, spec.float_dtype, self.argument)
-              for v in spec.flatten_x(x, self.argument)]
+        xs = [
+            to_tensor(v, spec.device, spec.float_dtype, self.argument)
+            for v in spec.flatten_x(x, self.argument)
+        ]
         xs = spec.cast_to_input_dtypes(spec.expand_1d(xs))
         # every batch: a later batch of another shape would fail deep inside a layer
         spec.check_input_shapes(xs, self.argument)
@@ -695,8 +790,20 @@ class _BatchConverter:
         return xs, ys, sws
 
 
-def _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
-                  with_targets, argument, prepare, check_targets, shard=None):
+def _array_source(
+    spec,
+    x,
+    y,
+    sample_weight,
+    batch_size,
+    shuffle,
+    class_weight_fn,
+    with_targets,
+    argument,
+    prepare,
+    check_targets,
+    shard=None,
+):
     xs = array_inputs(spec, x, argument)
     if prepare is not None:
         prepare(xs)
@@ -707,15 +814,17 @@ def _array_source(spec, x, y, sample_weight, batch_size, shuffle, class_weight_f
     if _num_samples(xs + ys) == 0:
         raise ValueError(
             f"`{argument}` holds no samples (its first dimension is 0). Pass at least one "
-            f"sample. Received: {argument} with shape {tuple(xs[0].shape)}")
+            f"sample. Received: {argument} with shape {tuple(xs[0].shape)}"
+        )
     if class_weight_fn is not None:
         sws = class_weight_fn(ys, sws)
     return ArraySource(xs, ys, sws, batch_size or 32, shuffle, shard)
 
 
 def array_inputs(spec, x, argument="x"):
-    xs = [to_tensor(v, spec.device, spec.float_dtype, argument)
-          for v in spec.flatten_x(x, argument)]
+    xs = [
+        to_tensor(v, spec.device, spec.float_dtype, argument) for v in spec.flatten_x(x, argument)
+    ]
     xs = spec.cast_to_input_dtypes(spec.expand_1d(xs))
     spec.check_input_shapes(xs, argument)
     return xs
@@ -746,12 +855,12 @@ def _named(spec, xs, ys, sws):
     for i, t in enumerate(sws):
         if t is not None and id(t) not in seen:
             seen.add(id(t))
-            names.append((f"sample_weight['{outs[i]}']" if len(sws) > 1 else "sample_weight",
-                          t))
+            names.append((f"sample_weight['{outs[i]}']" if len(sws) > 1 else "sample_weight", t))
     return names
 
 
 # ---------------------------------------------------------------------------- validation split
+
 
 def split_for_validation(x, y, sample_weight, validation_split):
     """Keras's split: the last `validation_split` fraction of the samples, before shuffling.
@@ -763,25 +872,29 @@ def split_for_validation(x, y, sample_weight, validation_split):
         raise ValueError(
             "`validation_split` is only supported for numpy arrays and torch tensors (and "
             "lists or dicts of them); for a Dataset, DataLoader or generator pass "
-            f"`validation_data=` instead. Received: x of type {type(x).__name__}")
+            f"`validation_data=` instead. Received: x of type {type(x).__name__}"
+        )
     if not 0.0 < validation_split < 1.0:
         raise ValueError(
             "`validation_split` must be a fraction between 0 and 1 (exclusive). "
-            f"Received: validation_split={validation_split!r}")
+            f"Received: validation_split={validation_split!r}"
+        )
     leaves = [v for v in _leaves((x, y, sample_weight)) if v is not None]
     counts = {len(v) for v in leaves}
     if len(counts) > 1:
         raise ValueError(
             "All arrays must hold the same number of samples (the first dimension), but they "
             f"differ: {sorted(counts)}. Make x, y and sample_weight line up sample by sample. "
-            f"Received: sample counts {sorted(counts)}")
+            f"Received: sample counts {sorted(counts)}"
+        )
     n = counts.pop()
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
         raise ValueError(
             f"`validation_split={validation_split}` of {n} samples leaves "
             f"{'no training' if split_at == 0 else 'no validation'} samples. Use more data "
-            f"or another fraction. Received: validation_split={validation_split!r}")
+            f"or another fraction. Received: validation_split={validation_split!r}"
+        )
     head = _map_leaves(lambda v: v[:split_at], (x, y, sample_weight))
     tail = _map_leaves(lambda v: v[split_at:], (x, y, sample_weight))
     return head, tail

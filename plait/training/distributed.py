@@ -12,6 +12,7 @@ The loop talks to a runner (`runner(module)`): `DataParallel` when this process 
 several, else `SingleProcess`, the null runner whose collectives do nothing. The loop itself
 has no data-parallel branches.
 """
+
 import atexit
 import datetime
 import inspect
@@ -39,14 +40,17 @@ def runner(module, distribute="auto", optimizer=None):
     "ddp", or "fsdp": shard the model with FSDP2 first (each layer that holds weights, then
     the whole model) and bind `optimizer` to the sharded parameters."""
     if distribute not in DISTRIBUTE:
-        raise ValueError(f"`distribute` must be one of {list(DISTRIBUTE)}. "
-                         f"Received: distribute={distribute!r}")
+        raise ValueError(
+            f"`distribute` must be one of {list(DISTRIBUTE)}. Received: distribute={distribute!r}"
+        )
     parallel = data_parallel(module)
     if parallel is None:
         return SingleProcess()
     if distribute == "ddp" and is_sharded(module):
-        raise ValueError("distribute='ddp' was asked for a model sharded with FSDP2 "
-                         "(fully_shard): pass distribute='fsdp' or 'auto'.")
+        raise ValueError(
+            "distribute='ddp' was asked for a model sharded with FSDP2 "
+            "(fully_shard): pass distribute='fsdp' or 'auto'."
+        )
     if distribute == "fsdp" and not is_sharded(module):
         shard_model(module)
         if optimizer is not None and hasattr(optimizer, "build"):
@@ -120,7 +124,8 @@ def _env_int(name, default):
     except ValueError:
         raise ValueError(
             f"The environment variable {name} must be an integer (torchrun sets it). "
-            f"Received: {name}={value!r}") from None
+            f"Received: {name}={value!r}"
+        ) from None
 
 
 class DataParallel:
@@ -141,8 +146,11 @@ class DataParallel:
         self.device = device
         backend = str(dist.get_backend())
         if backend == "nccl":
-            self.comm_device = device if device.type == "cuda" else torch.device(
-                "cuda", torch.cuda.current_device())
+            self.comm_device = (
+                device
+                if device.type == "cuda"
+                else torch.device("cuda", torch.cuda.current_device())
+            )
         elif device.type == "cuda" and "nccl" in backend:
             self.comm_device = device
         else:
@@ -165,7 +173,7 @@ class DataParallel:
     def shared_seed(self):
         """A random seed, the same in every process: rank 0's draw from torch's generator
         (so `set_random_seed` and BackupAndRestore govern it, as without torchrun)."""
-        seed = torch.randint(0, 2 ** 62, (1,), dtype=torch.int64).to(self.comm_device)
+        seed = torch.randint(0, 2**62, (1,), dtype=torch.int64).to(self.comm_device)
         dist.broadcast(seed, src=0)
         return int(seed.item())
 
@@ -196,8 +204,9 @@ class DataParallel:
         buffers = [b for b in module.buffers() if b.is_floating_point()]
         if not buffers:
             return
-        flat = torch.cat([b.detach().reshape(-1).to(self.comm_device, torch.float64)
-                          for b in buffers])
+        flat = torch.cat(
+            [b.detach().reshape(-1).to(self.comm_device, torch.float64) for b in buffers]
+        )
         dist.all_reduce(flat)
         flat.div_(self.world_size)
         with torch.no_grad():
@@ -227,8 +236,11 @@ class DataParallel:
             flat = flat.div_(self.world_size)
             for name, piece in zip(group, flat.split([grads[n].numel() for n in group])):
                 grad = grads[name]
-                out[name] = piece.to(grad.device).view(grad.shape) if grad.is_contiguous() \
+                out[name] = (
+                    piece.to(grad.device).view(grad.shape)
+                    if grad.is_contiguous()
                     else torch.empty_like(grad).copy_(piece.view(grad.shape))
+                )
         return out
 
     def reduce_metrics(self, state, stop_training):
@@ -247,16 +259,22 @@ class DataParallel:
         flat = torch.cat([p.to(self.comm_device, torch.float64) for p in pieces])
         dist.all_reduce(flat)
         parts = flat.split([p.numel() for p in pieces])
-        counts_and_stop = torch.cat([parts[2 * i + 1] for i in range(len(trackers))]
-                                    + [parts[-1]]).tolist()
+        counts_and_stop = torch.cat(
+            [parts[2 * i + 1] for i in range(len(trackers))] + [parts[-1]]
+        ).tolist()
         for i, tracker in enumerate(trackers):
             old = tracker.total
-            tracker.total = parts[2 * i].reshape(()).to(
-                self.device if old is None else old.device,
-                torch.float32 if old is None else old.dtype)
+            tracker.total = (
+                parts[2 * i]
+                .reshape(())
+                .to(
+                    self.device if old is None else old.device,
+                    torch.float32 if old is None else old.dtype,
+                )
+            )
             tracker.count = int(round(counts_and_stop[i]))
         with torch.no_grad():
-            for variable, part in zip(variables, parts[2 * len(trackers):-1]):
+            for variable, part in zip(variables, parts[2 * len(trackers) : -1]):
                 variable.copy_(part.view(variable.shape))
         return counts_and_stop[-1] > 0
 
@@ -270,14 +288,19 @@ class DataParallel:
         gradients (reduce-scatter in backward): its step is the plain eager one."""
         if is_sharded(spec.module):
             if steps.jit_wanted(state, spec) and self.is_chief:
-                warnings.warn("jit_compile=True is not used for a model sharded with FSDP2 "
-                              "(fully_shard): it trains eagerly.", UserWarning, stacklevel=4)
+                warnings.warn(
+                    "jit_compile=True is not used for a model sharded with FSDP2 "
+                    "(fully_shard): it trains eagerly.",
+                    UserWarning,
+                    stacklevel=4,
+                )
             return steps.EagerTrainStep(state, spec, spec.call)
         if steps.jit_wanted(state, spec):
             self.sync_module(spec.module)
             return steps.JitTrainStep(state, spec, options.backend, parallel=self)
         return steps.EagerTrainStep(
-            state, spec, self.forward(spec, steps.has_unused_outputs(state)))
+            state, spec, self.forward(spec, steps.has_unused_outputs(state))
+        )
 
     def forward(self, spec, find_unused=False):
         """`forward(xs)` through a `DistributedDataParallel` over `spec.module`, which
@@ -289,14 +312,18 @@ class DataParallel:
         them at every step instead (a walk over the autograd graph, paid only then)."""
         module = spec.module
         if isinstance(module, DistributedDataParallel) or not any(
-                p.requires_grad for p in module.parameters()):
+            p.requires_grad for p in module.parameters()
+        ):
             return spec.call
         options = {"find_unused_parameters": True} if find_unused else {"static_graph": True}
         # Each process keeps its own moving statistics during the epoch; `average_buffers`
         # joins them at its end (rank 0's broadcast at every step would drop the others').
         wrapper = DistributedDataParallel(
-            module, device_ids=[self.device.index] if self.device.type == "cuda" else None,
-            **_NO_BUFFER_SYNC, **options)
+            module,
+            device_ids=[self.device.index] if self.device.type == "cuda" else None,
+            **_NO_BUFFER_SYNC,
+            **options,
+        )
 
         def forward(xs):
             args, kwargs = spec.call_args(xs)
@@ -318,13 +345,17 @@ class DataParallel:
                 "process trains on all of it. Give the DataLoader a "
                 "torch.utils.data.distributed.DistributedSampler (every process must yield "
                 "the same number of batches), or pass arrays or a Dataset.",
-                UserWarning, stacklevel=3)
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 # DDP's switch for "no rank-0 broadcast of the buffers at each forward" (renamed in torch 2.13)
-_NO_BUFFER_SYNC = ({"forward_sync_buffers": False} if "forward_sync_buffers" in
-                   inspect.signature(DistributedDataParallel.__init__).parameters
-                   else {"broadcast_buffers": False})
+_NO_BUFFER_SYNC = (
+    {"forward_sync_buffers": False}
+    if "forward_sync_buffers" in inspect.signature(DistributedDataParallel.__init__).parameters
+    else {"broadcast_buffers": False}
+)
 
 
 def is_sharded(module):
@@ -350,8 +381,10 @@ def _timeout():
     seconds, default 1800 as torch's."""
     seconds = _env_int("PLAIT_DIST_TIMEOUT", 1800)
     if seconds <= 0:
-        raise ValueError("PLAIT_DIST_TIMEOUT must be a positive number of seconds. "
-                         f"Received: PLAIT_DIST_TIMEOUT={seconds}")
+        raise ValueError(
+            "PLAIT_DIST_TIMEOUT must be a positive number of seconds. "
+            f"Received: PLAIT_DIST_TIMEOUT={seconds}"
+        )
     return datetime.timedelta(seconds=seconds)
 
 
@@ -362,8 +395,13 @@ def _restart_store():
     restart = _env_int("TORCHELASTIC_RESTART_COUNT", 0)
     if restart == 0 or "MASTER_ADDR" not in os.environ:
         return None
-    store = dist.TCPStore(os.environ["MASTER_ADDR"], _env_int("MASTER_PORT", 0),
-                          _env_int("WORLD_SIZE", 1), is_master=False, timeout=_timeout())
+    store = dist.TCPStore(
+        os.environ["MASTER_ADDR"],
+        _env_int("MASTER_PORT", 0),
+        _env_int("WORLD_SIZE", 1),
+        is_master=False,
+        timeout=_timeout(),
+    )
     return dist.PrefixStore(f"plait/restart{restart}", store)
 
 
@@ -373,16 +411,21 @@ def _start(backend):
         if store is None:
             dist.init_process_group(backend=backend, timeout=_timeout())
         else:
-            dist.init_process_group(backend=backend, store=store, timeout=_timeout(),
-                                    rank=_env_int("RANK", 0),
-                                    world_size=_env_int("WORLD_SIZE", 1))
+            dist.init_process_group(
+                backend=backend,
+                store=store,
+                timeout=_timeout(),
+                rank=_env_int("RANK", 0),
+                world_size=_env_int("WORLD_SIZE", 1),
+            )
     except ValueError as error:
         raise RuntimeError(
             f"fit found WORLD_SIZE={os.environ.get('WORLD_SIZE')} in the environment and "
             f"starts torch.distributed to train data-parallel, but could not: {error} Run the "
             "script with torchrun (`torchrun --nproc_per_node=N script.py`), which sets RANK, "
             "WORLD_SIZE, MASTER_ADDR and MASTER_PORT, or unset WORLD_SIZE to train in one "
-            "process.") from error
+            "process."
+        ) from error
     atexit.register(_stop)
 
 

@@ -12,6 +12,7 @@ left, so a schedule never recompiles. Anything else (a raw `torch.optim` optimiz
 gradient accumulation, EMA overwrites, Nadam, LossScaleOptimizer, data-parallel) keeps the
 two-graph step (`one_graph_step` gives None).
 """
+
 import torch
 
 from plait import optimizers
@@ -38,8 +39,9 @@ def one_graph_step(optimizer, params, forward_backward, backend):
     held = {id(p) for p in optimizer._params}
     # Parameters the optimizer does not hold are not updated in eager steps either.
     entries = [(name, p) for name, p in params if id(p) in held]
-    if not entries or any(not p.is_floating_point() or p.is_complex() or p.is_sparse
-                          for _, p in entries):
+    if not entries or any(
+        not p.is_floating_point() or p.is_complex() or p.is_sparse for _, p in entries
+    ):
         return None
     if len({p.device for _, p in entries}) != 1:
         return None
@@ -68,8 +70,9 @@ class _OneGraphStep:
             count.add_(1)
             return result
 
-        self.compiled = torch.compile(step, fullgraph=True, backend=backend,
-                                      options=_fast_call_options(backend))
+        self.compiled = torch.compile(
+            step, fullgraph=True, backend=backend, options=_fast_call_options(backend)
+        )
 
     def __call__(self, xs, ys, sws):
         optimizer = self.optimizer

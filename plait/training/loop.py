@@ -8,6 +8,7 @@ This file is the public API and the epoch loop. The rest lives by job: `steps.py
 compiled and measured steps), `targets.py` (outputs, targets, class weights), `precision.py`
 (mixed precision), `distributed.py` (the runner: data-parallel or a single process).
 """
+
 import numbers
 import warnings
 
@@ -21,14 +22,16 @@ from plait.training.precision import Precision as _Precision, set_precision as _
 from plait.training.steps import FasterStep as _FasterStep  # noqa: F401 (tests use it)
 from plait.training.steps import JitTrainStep as _JitTrainStep  # noqa: F401 (tests use it)
 from plait.training.targets import (
-    ClassWeights as _ClassWeights, adopt_outputs as _adopt_outputs, bind as _bind,
-    check_sparse_labels as _check_sparse_labels, check_targets as _check_targets,
+    ClassWeights as _ClassWeights,
+    adopt_outputs as _adopt_outputs,
+    bind as _bind,
+    check_sparse_labels as _check_sparse_labels,
+    check_targets as _check_targets,
     warn_single_class as _warn_single_class,
 )
 from plait.utils.progbar import is_interactive
 
-__all__ = ["fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
-           "predict_on_batch"]
+__all__ = ["fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch"]
 
 # jit_compile=True times this many compiled and eager steps each, then keeps the faster
 # (`_FasterStep`; 0: keep the compiled step unmeasured, as tests of the compiled path do).
@@ -44,10 +47,28 @@ def _jit_options():
 
 # ---------------------------------------------------------------------------- fit
 
-def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-        sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-        validation_batch_size=None, validation_freq=1, *, distribute="auto"):
+
+def fit(
+    module,
+    x=None,
+    y=None,
+    batch_size=None,
+    epochs=1,
+    verbose="auto",
+    callbacks=None,
+    validation_split=0.0,
+    validation_data=None,
+    shuffle=True,
+    class_weight=None,
+    sample_weight=None,
+    initial_epoch=0,
+    steps_per_epoch=None,
+    validation_steps=None,
+    validation_batch_size=None,
+    validation_freq=1,
+    *,
+    distribute="auto",
+):
     """Train `module` for `epochs` epochs (Keras's `Model.fit`).
 
     Args:
@@ -109,8 +130,15 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
     """
     state = get_state(module, "fit")
     _build_from_data(module, x, state)
-    _check_fit_arguments(epochs, batch_size, validation_batch_size, steps_per_epoch,
-                         validation_steps, validation_freq, shuffle)
+    _check_fit_arguments(
+        epochs,
+        batch_size,
+        validation_batch_size,
+        steps_per_epoch,
+        validation_steps,
+        validation_freq,
+        shuffle,
+    )
     # First: on CUDA it may move the module to this process's GPU.
     runner = distributed.runner(module, distribute, state.optimizer)
     spec = data_lib.ModelSpec(module)
@@ -119,30 +147,39 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
     split_data = None
     if validation_split and validation_data is None:
         (x, y, sample_weight), split_data = data_lib.split_for_validation(
-            x, y, sample_weight, validation_split)
+            x, y, sample_weight, validation_split
+        )
         validation_data = split_data
 
     class_weight_fn = _ClassWeights(class_weight, state, spec) if class_weight else None
     source = data_lib.make_source(
-        spec, x, y, sample_weight, batch_size, shuffle, class_weight_fn,
+        spec,
+        x,
+        y,
+        sample_weight,
+        batch_size,
+        shuffle,
+        class_weight_fn,
         prepare=lambda xs: _bind(state, spec, xs),
         check_targets=lambda ys: _check_targets(state, ys, "y"),
         check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True),
-        shard=runner.shard())
+        shard=runner.shard(),
+    )
     runner.warn_if_unsharded(source)
     if not state.has_loss and not _may_add_loss(module):
         raise ValueError(
             "fit() needs a loss to minimize, but compile() was given none for any output. "
-            "Call compile(loss=...) first. Received: loss=None")
+            "Call compile(loss=...) first. Received: loss=None"
+        )
     if isinstance(source, data_lib.ArraySource):
         _check_sparse_labels(state, source.ys)
     if split_data is not None:
         _warn_single_class(spec, y, split_data[1], validation_split)
     val_batches = None
     if validation_data is not None:
-        val_source = _validation_source(state, spec, validation_data,
-                                        validation_batch_size or batch_size,
-                                        runner.eval_shard())
+        val_source = _validation_source(
+            state, spec, validation_data, validation_batch_size or batch_size, runner.eval_shard()
+        )
         val_batches = data_lib.EpochIterator(val_source, validation_steps, repeat=False)
 
     batches = data_lib.EpochIterator(source, steps_per_epoch)
@@ -150,8 +187,15 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
     if not runner.is_chief:
         verbose = 0
     cbs = callbacks_module.CallbackList(
-        callbacks, add_history=True, add_progbar=verbose != 0, model=module, verbose=verbose,
-        epochs=epochs, steps=batches.steps, do_validation=val_batches is not None)
+        callbacks,
+        add_history=True,
+        add_progbar=verbose != 0,
+        model=module,
+        verbose=verbose,
+        epochs=epochs,
+        steps=batches.steps,
+        do_validation=val_batches is not None,
+    )
     module.stop_training = False
     module.history = cbs.history  # Keras: there from on_train_begin
     with _mode(module, training=True):
@@ -159,8 +203,9 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
         resume = module.__dict__.pop("_initial_epoch", None)  # set by BackupAndRestore
         start = initial_epoch if resume is None else resume
         start = runner.broadcast_int(start)  # every process resumes where rank 0 does
-        logs = _run_epochs(module, state, spec, batches, val_batches, cbs, start, epochs,
-                           validation_freq, runner)
+        logs = _run_epochs(
+            module, state, spec, batches, val_batches, cbs, start, epochs, validation_freq, runner
+        )
         if epochs > start:  # as Keras: use_ema's averages become the weights
             state.optimizer.finalize_variable_values(list(module.parameters()))
         cbs.on_train_end(logs)
@@ -169,11 +214,13 @@ def fit(module, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callb
     return cbs.history
 
 
-def _run_epochs(module, state, spec, batches, val_batches, cbs, start, epochs,
-                validation_freq, runner):
+def _run_epochs(
+    module, state, spec, batches, val_batches, cbs, start, epochs, validation_freq, runner
+):
     """Epochs `start..epochs-1`; returns the last epoch's logs."""
-    train_step = _custom_step(module, "train_step", state, spec) or \
-        runner.train_step(state, spec, _jit_options())
+    train_step = _custom_step(module, "train_step", state, spec) or runner.train_step(
+        state, spec, _jit_options()
+    )
     # A stop asked for in a batch hook stops every process after that batch: the flag is
     # reduced after each batch, but only when a callback of the user's has batch hooks.
     stop_each_batch = runner.stops_mid_epoch or _user_batch_hooks(cbs)
@@ -210,9 +257,12 @@ def _user_batch_hooks(cbs):
     """Whether a callback other than History and the progress bar has train-batch hooks."""
     hooks = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
     own = (callbacks_module.History, callbacks_module.ProgbarLogger)
-    return any(getattr(getattr(cb, hook), "__func__", None) is not getattr(
-        callbacks_module.Callback, hook) for cb in cbs if not isinstance(cb, own)
-        for hook in hooks)
+    return any(
+        getattr(getattr(cb, hook), "__func__", None) is not getattr(callbacks_module.Callback, hook)
+        for cb in cbs
+        if not isinstance(cb, own)
+        for hook in hooks
+    )
 
 
 def _validation_logs(module, state, spec, val_batches, cbs, runner):
@@ -221,18 +271,32 @@ def _validation_logs(module, state, spec, val_batches, cbs, runner):
         warnings.warn(
             "`validation_data` gave no batches, so this epoch has no validation values (a "
             "generator is consumed once: pass arrays, a DataLoader, or a generator that "
-            "loops).", UserWarning, stacklevel=4)
+            "loops).",
+            UserWarning,
+            stacklevel=4,
+        )
         return {}
     return {"val_" + k: v for k, v in logs.items()}
 
 
 def _validation_source(state, spec, validation_data, batch_size, shard=None):
-    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3) and (
-            data_lib.is_array_like(validation_data[0])):
+    if (
+        isinstance(validation_data, (tuple, list))
+        and len(validation_data) in (2, 3)
+        and (data_lib.is_array_like(validation_data[0]))
+    ):
         vx, vy, vsw = data_lib.unpack_batch(tuple(validation_data))
         source = data_lib.make_source(
-            spec, vx, vy, vsw, batch_size, False, argument="validation_data",
-            check_targets=lambda ys: _check_targets(state, ys, "validation_data"), shard=shard)
+            spec,
+            vx,
+            vy,
+            vsw,
+            batch_size,
+            False,
+            argument="validation_data",
+            check_targets=lambda ys: _check_targets(state, ys, "validation_data"),
+            shard=shard,
+        )
         _check_sparse_labels(state, source.ys)
         return source
     if isinstance(validation_data, (tuple, list)):
@@ -240,11 +304,17 @@ def _validation_source(state, spec, validation_data, batch_size, shard=None):
             "`validation_data` must be `(x_val, y_val)` or `(x_val, y_val, sample_weight)`, "
             "or a Dataset, DataLoader or generator. "
             f"Received: validation_data, a {type(validation_data).__name__} of "
-            f"{len(validation_data)} entries")
+            f"{len(validation_data)} entries"
+        )
     return data_lib.make_source(
-        spec, validation_data, batch_size=batch_size, argument="validation_data",
+        spec,
+        validation_data,
+        batch_size=batch_size,
+        argument="validation_data",
         check_targets=lambda ys: _check_targets(state, ys, "validation_data"),
-        check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True), shard=shard)
+        check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True),
+        shard=shard,
+    )
 
 
 def _should_validate(epoch, freq):
@@ -255,8 +325,18 @@ def _should_validate(epoch, freq):
 
 # ---------------------------------------------------------------------------- evaluate
 
-def evaluate(module, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-             steps=None, callbacks=None, return_dict=False):
+
+def evaluate(
+    module,
+    x=None,
+    y=None,
+    batch_size=None,
+    verbose="auto",
+    sample_weight=None,
+    steps=None,
+    callbacks=None,
+    return_dict=False,
+):
     """The loss and metrics of `module` on data (Keras's `Model.evaluate`).
 
     Args:
@@ -280,22 +360,34 @@ def evaluate(module, x=None, y=None, batch_size=None, verbose="auto", sample_wei
     _adopt_outputs(state, spec)
     _set_precision(state, spec)
     source = data_lib.make_source(
-        spec, x, y, sample_weight, batch_size, False,
+        spec,
+        x,
+        y,
+        sample_weight,
+        batch_size,
+        False,
         prepare=lambda xs: _bind(state, spec, xs),
         check_targets=lambda ys: _check_targets(state, ys, "y"),
-        check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True))
+        check_labels=lambda ys: _check_sparse_labels(state, ys, host_only=True),
+    )
     if isinstance(source, data_lib.ArraySource):
         _check_sparse_labels(state, source.ys)
     batches = data_lib.EpochIterator(source, steps, repeat=False)
     verbose = _resolve_verbose(verbose)
     cbs = callbacks_module.CallbackList(
-        callbacks, add_progbar=verbose != 0, model=module, verbose=verbose, epochs=1,
-        steps=batches.steps)
+        callbacks,
+        add_progbar=verbose != 0,
+        model=module,
+        verbose=verbose,
+        epochs=1,
+        steps=batches.steps,
+    )
     logs = _run_test(module, state, spec, batches, cbs)
     if logs is None:
         raise ValueError(
             "evaluate() got no batches from `x`: the data is empty (or `steps=0`). "
-            f"Received: x of type {type(x).__name__}")
+            f"Received: x of type {type(x).__name__}"
+        )
     return _results(state, logs, return_dict)
 
 
@@ -303,8 +395,9 @@ def _run_test(module, state, spec, batches, cbs, runner=None):
     """One pass of test steps; under data-parallel training (`runner`), each process runs
     its shard and the metric states are summed over the processes before they are read."""
     state.reset_metrics()
-    test_step = _custom_step(module, "test_step", state, spec) or \
-        step_lib.test_step(state, spec, _jit_options())
+    test_step = _custom_step(module, "test_step", state, spec) or step_lib.test_step(
+        state, spec, _jit_options()
+    )
     steps = 0
     with _mode(module, training=False), torch.no_grad():
         cbs.on_test_begin()
@@ -332,6 +425,7 @@ def _results(state, logs, return_dict):
 
 
 # ---------------------------------------------------------------------------- predict
+
 
 def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
     """The module's outputs on `x`, batch by batch, as numpy arrays (Keras's `predict`).
@@ -362,10 +456,16 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     batches = data_lib.EpochIterator(source, steps, repeat=False)
     verbose = _resolve_verbose(verbose)
     cbs = callbacks_module.CallbackList(
-        callbacks, add_progbar=verbose != 0, model=module, verbose=verbose, epochs=1,
-        steps=batches.steps)
-    forward = _custom_step(module, "predict_step", state, spec) or \
-        step_lib.predict_step(state, spec, _jit_options())
+        callbacks,
+        add_progbar=verbose != 0,
+        model=module,
+        verbose=verbose,
+        epochs=1,
+        steps=batches.steps,
+    )
+    forward = _custom_step(module, "predict_step", state, spec) or step_lib.predict_step(
+        state, spec, _jit_options()
+    )
     chunks = []
     on_device = False  # whether outputs come off a device (known from the first batch)
     precision = _Precision(spec.device)
@@ -393,10 +493,10 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     if not chunks:
         raise ValueError(
             "predict() got no batches from `x`: the data is empty (or `steps=0`). "
-            f"Received: x of type {type(x).__name__}")
+            f"Received: x of type {type(x).__name__}"
+        )
     _wait_for(spec.device)
-    flat = [_to_numpy(torch.cat([chunk[i] for chunk in chunks]))
-            for i in range(len(chunks[0]))]
+    flat = [_to_numpy(torch.cat([chunk[i] for chunk in chunks])) for i in range(len(chunks[0]))]
     return spec.pack_outputs(flat)
 
 
@@ -404,7 +504,8 @@ def _to_host(tensor):
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(
             "predict() needs the module to return tensors (one, a list or a dict). "
-            f"Received: an output of type {type(tensor).__name__}")
+            f"Received: an output of type {type(tensor).__name__}"
+        )
     if tensor.device.type == "cpu":
         return tensor
     return tensor.to("cpu", non_blocking=True)
@@ -423,8 +524,10 @@ def _to_numpy(tensor):
 
 # ---------------------------------------------------------------------------- *_on_batch
 
-def train_on_batch(module, x, y=None, sample_weight=None, class_weight=None,
-                   reset_metrics=True, return_dict=False):
+
+def train_on_batch(
+    module, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True, return_dict=False
+):
     """One gradient update on one batch (Keras's `train_on_batch`).
 
     Args:
@@ -446,20 +549,21 @@ def train_on_batch(module, x, y=None, sample_weight=None, class_weight=None,
     if not state.has_loss and not _may_add_loss(module):
         raise ValueError(
             "train_on_batch() needs a loss to minimize, but compile() was given none. "
-            "Call compile(loss=...) first. Received: loss=None")
+            "Call compile(loss=...) first. Received: loss=None"
+        )
     if class_weight:
         sws = _ClassWeights(class_weight, state, spec)(ys, sws)
     if reset_metrics:
         state.reset_metrics()
-    train_step = _custom_step(module, "train_step", state, spec) or \
-        step_lib.train_step(state, spec, _jit_options())
+    train_step = _custom_step(module, "train_step", state, spec) or step_lib.train_step(
+        state, spec, _jit_options()
+    )
     with _mode(module, training=True):
         train_step(xs, ys, sws)
     return _results(state, state.read_logs(), return_dict)
 
 
-def test_on_batch(module, x, y=None, sample_weight=None, reset_metrics=True,
-                  return_dict=False):
+def test_on_batch(module, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
     """The loss and metrics on one batch, without updating (Keras's `test_on_batch`)."""
     state = get_state(module, "test_on_batch")
     _build_from_data(module, x)
@@ -469,8 +573,9 @@ def test_on_batch(module, x, y=None, sample_weight=None, reset_metrics=True,
     xs, ys, sws = _one_batch(state, spec, x, y, sample_weight)
     if reset_metrics:
         state.reset_metrics()
-    test_step = _custom_step(module, "test_step", state, spec) or \
-        step_lib.test_step(state, spec, _jit_options())
+    test_step = _custom_step(module, "test_step", state, spec) or step_lib.test_step(
+        state, spec, _jit_options()
+    )
     with _mode(module, training=False), torch.no_grad():
         test_step(xs, ys, sws)
     return _results(state, state.read_logs(), return_dict)
@@ -481,8 +586,7 @@ def predict_on_batch(module, x):
     _build_from_data(module, x)
     spec = data_lib.ModelSpec(module)
     xs = data_lib.array_inputs(spec, x)
-    with _mode(module, training=False), torch.inference_mode(), \
-            _Precision(spec.device).autocast():
+    with _mode(module, training=False), torch.inference_mode(), _Precision(spec.device).autocast():
         outputs = spec.call(xs)
         spec.learn_outputs(outputs)
         flat = [_to_host(t) for t in spec.flatten_outputs(outputs)]
@@ -494,7 +598,8 @@ def _one_batch(state, spec, x, y, sample_weight):
     if not data_lib.is_array_like(x):
         raise TypeError(
             "The *_on_batch functions take one batch of arrays or tensors (or a list or dict "
-            f"of them). Received: x of type {type(x).__name__}")
+            f"of them). Received: x of type {type(x).__name__}"
+        )
     xs = data_lib.array_inputs(spec, x)
     _bind(state, spec, xs)
     _check_sparse_labels(state, spec.flatten_y(y), host_only=True)
@@ -506,11 +611,13 @@ def _one_batch(state, spec, x, y, sample_weight):
 
 # ---------------------------------------------------------------------------- small helpers
 
+
 def _may_add_loss(module):
     """Whether the loss may come from the model itself: `add_loss`, or an overridden
     `train_step` (then `compile(optimizer=...)` alone is legal, as in Keras)."""
-    return callable(getattr(module, "regularization_losses", None)) or \
-        _overridden(module, "train_step")
+    return callable(getattr(module, "regularization_losses", None)) or _overridden(
+        module, "train_step"
+    )
 
 
 def _overridden(module, kind):
@@ -553,9 +660,12 @@ def _build_from_data(module, x, state=None):
     """Build a plait model that has no input shape yet (a Sequential without one, a
     subclassed model) on the first rows of in-memory `x`, in inference mode, without
     gradients; then give the optimizer the parameters made after `compile`."""
-    if getattr(module, "built", True) is False and getattr(
-            module, "_keras_call_convention", False) and data_lib.is_array_like(x) and \
-            x is not None:
+    if (
+        getattr(module, "built", True) is False
+        and getattr(module, "_keras_call_convention", False)
+        and data_lib.is_array_like(x)
+        and x is not None
+    ):
         device = data_lib.module_device(module)
 
         def first_rows(value):
@@ -598,7 +708,8 @@ def _check_positive_int(value, argument, allow_zero=False):
     if value < (0 if allow_zero else 1):
         raise ValueError(
             f"`{argument}` must be {'>= 0' if allow_zero else 'positive'}. "
-            f"Received: {argument}={value!r}")
+            f"Received: {argument}={value!r}"
+        )
 
 
 def _check_optional_steps(value, argument):
@@ -606,8 +717,15 @@ def _check_optional_steps(value, argument):
         _check_positive_int(value, argument)
 
 
-def _check_fit_arguments(epochs, batch_size, validation_batch_size, steps_per_epoch,
-                         validation_steps, validation_freq, shuffle):
+def _check_fit_arguments(
+    epochs,
+    batch_size,
+    validation_batch_size,
+    steps_per_epoch,
+    validation_steps,
+    validation_freq,
+    shuffle,
+):
     _check_positive_int(epochs, "epochs", allow_zero=True)
     _check_batch_size(batch_size, "batch_size")
     _check_batch_size(validation_batch_size, "validation_batch_size")
@@ -615,19 +733,23 @@ def _check_fit_arguments(epochs, batch_size, validation_batch_size, steps_per_ep
     _check_optional_steps(validation_steps, "validation_steps")
     _check_validation_freq(validation_freq)
     if shuffle not in (True, False, "batch"):
-        raise ValueError(
-            f"`shuffle` must be True, False or 'batch'. Received: shuffle={shuffle!r}")
+        raise ValueError(f"`shuffle` must be True, False or 'batch'. Received: shuffle={shuffle!r}")
 
 
 def _check_validation_freq(value):
     if isinstance(value, bool):
-        raise TypeError(f"`validation_freq` must be an integer or a list of epochs. "
-                        f"Received: validation_freq={value!r}")
+        raise TypeError(
+            f"`validation_freq` must be an integer or a list of epochs. "
+            f"Received: validation_freq={value!r}"
+        )
     if isinstance(value, numbers.Integral):
         if value < 1:
-            raise ValueError(f"`validation_freq` must be a positive integer. "
-                             f"Received: validation_freq={value!r}")
+            raise ValueError(
+                f"`validation_freq` must be a positive integer. Received: validation_freq={value!r}"
+            )
         return
     if not hasattr(value, "__contains__"):
-        raise TypeError(f"`validation_freq` must be an integer or a list of epochs. "
-                        f"Received: validation_freq={value!r}")
+        raise TypeError(
+            f"`validation_freq` must be an integer or a list of epochs. "
+            f"Received: validation_freq={value!r}"
+        )

@@ -1,4 +1,5 @@
 """Train/eval mode for the span of a call, given back exactly as the user had it."""
+
 import contextlib
 
 __all__ = ["mode"]

@@ -5,6 +5,7 @@
 are cast to float32 for the losses and metrics, and float16 gets a gradient scaler that is
 kept in the compiled state, so its scale carries over between calls.
 """
+
 import contextlib
 
 import torch
@@ -48,8 +49,10 @@ class Precision:
     def to_float32(self, outputs):
         if not self.mixed:
             return outputs
-        return [o.float() if isinstance(o, torch.Tensor) and o.dtype == self.compute_dtype
-                else o for o in outputs]
+        return [
+            o.float() if isinstance(o, torch.Tensor) and o.dtype == self.compute_dtype else o
+            for o in outputs
+        ]
 
     def scaled_update(self, total, optimizer, module):
         """backward on the scaled loss; the update runs on the unscaled gradients, and is

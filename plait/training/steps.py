@@ -11,6 +11,7 @@
 `options` (a `JitOptions`) names the torch.compile backend and the number of measured
 steps; the loop owns those knobs (`loop._COMPILE_BACKEND`, `loop._JIT_TRIAL_STEPS`).
 """
+
 import statistics
 import time
 import warnings
@@ -21,8 +22,18 @@ import torch
 from plait import mixed_precision
 from plait.training import jit_step
 
-__all__ = ["Compiled", "EagerTrainStep", "FasterStep", "JitOptions", "JitTrainStep",
-           "has_unused_outputs", "jit_wanted", "predict_step", "test_step", "train_step"]
+__all__ = [
+    "Compiled",
+    "EagerTrainStep",
+    "FasterStep",
+    "JitOptions",
+    "JitTrainStep",
+    "has_unused_outputs",
+    "jit_wanted",
+    "predict_step",
+    "test_step",
+    "train_step",
+]
 
 
 class JitOptions(NamedTuple):
@@ -93,7 +104,8 @@ def _need_loss(total):
         raise ValueError(
             "fit() needs a loss to minimize, but compile() was given none for any output "
             "and the model added none (add_loss). Call compile(loss=...) first. "
-            "Received: loss=None")
+            "Received: loss=None"
+        )
     return total
 
 
@@ -153,10 +165,13 @@ class JitTrainStep:
             with precision.autocast():
                 if penalized:
                     out, penalties = torch.func.functional_call(
-                        target, (params, buffers), (args, kwargs))
+                        target, (params, buffers), (args, kwargs)
+                    )
                 else:
-                    out, penalties = torch.func.functional_call(
-                        target, (params, buffers), args, kwargs), []
+                    out, penalties = (
+                        torch.func.functional_call(target, (params, buffers), args, kwargs),
+                        [],
+                    )
             outputs = precision.to_float32(spec.flatten_outputs(out))
             total, parts = state.compute_loss(ys, outputs, sws)
             for penalty in penalties:
@@ -172,18 +187,25 @@ class JitTrainStep:
             grads, result = grad_and_value(values, buffers, xs, ys, sws)
             # Gradients in the parameters' own memory layout, as autograd gives them (a
             # channels-last gradient for a contiguous kernel trips the compiled update).
-            grads = {n: g if g.stride() == values[n].stride() else
-                     torch.empty_like(values[n]).copy_(g) for n, g in grads.items()}
+            grads = {
+                n: g if g.stride() == values[n].stride() else torch.empty_like(values[n]).copy_(g)
+                for n, g in grads.items()
+            }
             return grads, result
 
-        self.forward_backward = torch.compile(
-            forward_backward, fullgraph=True, backend=backend)
-        self.one_graph = None if parallel is not None else jit_step.one_graph_step(
-            self.optimizer, params, forward_backward, backend)
+        self.forward_backward = torch.compile(forward_backward, fullgraph=True, backend=backend)
+        self.one_graph = (
+            None
+            if parallel is not None
+            else jit_step.one_graph_step(self.optimizer, params, forward_backward, backend)
+        )
         # Compiled, the per-parameter update becomes one generated kernel; the fused kernel
         # eager steps use is opaque to torch.compile and runs slower here (bench/).
-        for group in getattr(getattr(self.optimizer, "torch_optimizer", None),
-                             "param_groups", ()) if self.one_graph is None else ():
+        for group in (
+            getattr(getattr(self.optimizer, "torch_optimizer", None), "param_groups", ())
+            if self.one_graph is None
+            else ()
+        ):
             group["fused"] = False
         self.update = Compiled(self.optimizer.step, "the optimizer update", backend)
         self.eager = None
@@ -197,8 +219,11 @@ class JitTrainStep:
             else:
                 grads, (total, (parts, outputs)) = self.forward_backward(xs, ys, sws)
         except Exception as error:  # noqa: BLE001 - any compile failure means: run eagerly
-            forward = self.parallel.forward(self.spec, has_unused_outputs(self.state)) \
-                if self.parallel is not None else None
+            forward = (
+                self.parallel.forward(self.spec, has_unused_outputs(self.state))
+                if self.parallel is not None
+                else None
+            )
             self.eager = EagerTrainStep(self.state, self.spec, forward)
             self.eager(xs, ys, sws)
             _warn_fallback("the train step", error)
@@ -207,7 +232,7 @@ class JitTrainStep:
             grads = self.parallel.average_gradients(grads)
         self.state.update_metrics(total, parts, ys, outputs, sws, _batch_size(xs))
         if grads is not None:
-            for (name, param) in self.params:
+            for name, param in self.params:
                 param.grad = grads[name]
             self.update()
         if self.constrain is not None:
@@ -251,8 +276,7 @@ class FasterStep:
         _wait_for_any(device)
         self.times[kind].append(time.perf_counter() - start)
         if len(eager) >= self.trials:
-            self.chosen = "jit" if statistics.median(jit) <= statistics.median(eager) \
-                else "eager"
+            self.chosen = "jit" if statistics.median(jit) <= statistics.median(eager) else "eager"
         return result
 
 
@@ -286,7 +310,9 @@ def _warn_fallback(what, error):
     warnings.warn(
         f"jit_compile=True could not compile {what}; running it eagerly instead. "
         f"Reason: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
-        RuntimeWarning, stacklevel=3)
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def _jit_trainable(module):
@@ -297,7 +323,10 @@ def _jit_trainable(module):
                 f"jit_compile=True: layer '{getattr(sub, 'name', type(sub).__name__)}' "
                 f"({type(sub).__name__}) runs PyTorch's fused kernel, which torch.compile "
                 "cannot differentiate; the train step runs eagerly (same results). "
-                "Evaluation and prediction are still compiled.", RuntimeWarning, stacklevel=5)
+                "Evaluation and prediction are still compiled.",
+                RuntimeWarning,
+                stacklevel=5,
+            )
             return False
     return True
 
@@ -309,17 +338,22 @@ def train_step(state, spec, options):
     key = _step_key("train", spec, state.precision.key)
     step = state.steps.get(key)
     if step is None:
-        step = FasterStep(JitTrainStep(state, spec, options.backend), EagerTrainStep(state, spec),
-                          options.trials) if jit_wanted(state, spec) \
+        step = (
+            FasterStep(
+                JitTrainStep(state, spec, options.backend),
+                EagerTrainStep(state, spec),
+                options.trials,
+            )
+            if jit_wanted(state, spec)
             else EagerTrainStep(state, spec)
+        )
         state.steps[key] = step
     return step
 
 
 def jit_wanted(state, spec):
     # The compiled step is made for one dtype policy; float16 loss scaling runs eagerly.
-    return (state.jit_compile and state.precision.scaler is None
-            and _jit_trainable(spec.module))
+    return state.jit_compile and state.precision.scaler is None and _jit_trainable(spec.module)
 
 
 def _step_key(kind, spec, policy):
@@ -351,8 +385,11 @@ def test_step(state, spec, options):
                 total = torch.zeros((), device=spec.device)
             return penalties.add(total), parts, outputs
 
-        compute = Compiled(test_step, "the test step", options.backend) \
-            if state.jit_compile else test_step
+        compute = (
+            Compiled(test_step, "the test step", options.backend)
+            if state.jit_compile
+            else test_step
+        )
 
         def step(xs, ys, sws):
             total, parts, outputs = compute(xs, ys, sws)

@@ -3,6 +3,7 @@ metrics to the outputs (learned once, from the module's attributes or one small 
 checking that targets exist and that sparse labels are in range, `class_weight` as
 per-sample weights, and the warning for a validation split of sorted labels.
 """
+
 import numbers
 import warnings
 
@@ -13,8 +14,14 @@ from plait import losses
 from plait.training.compile import known_output_shapes
 from plait.training.modes import mode
 
-__all__ = ["ClassWeights", "adopt_outputs", "bind", "check_sparse_labels", "check_targets",
-           "warn_single_class"]
+__all__ = [
+    "ClassWeights",
+    "adopt_outputs",
+    "bind",
+    "check_sparse_labels",
+    "check_targets",
+    "warn_single_class",
+]
 
 
 def adopt_outputs(state, spec):
@@ -51,7 +58,8 @@ def check_targets(state, ys, argument):
             raise ValueError(
                 f"Output '{name}' has a loss, but `{argument}` gives no target for it. Pass "
                 f"its targets (one per output, or a dict keyed by output name {state.output_names}),"
-                f" or compile without a loss for it. Received: {argument} without '{name}'")
+                f" or compile without a loss for it. Received: {argument} without '{name}'"
+            )
 
 
 def check_sparse_labels(state, ys, host_only=False):
@@ -71,8 +79,9 @@ def check_sparse_labels(state, ys, host_only=False):
                 continue  # not numbers: converting the batch says so
         axis = getattr(loss, "axis", -1)
         if shape and len(shape) > 0 and shape[axis] is not None:
-            losses.check_sparse_labels(target, shape[axis],
-                                       ignore_class=getattr(loss, "ignore_class", None))
+            losses.check_sparse_labels(
+                target, shape[axis], ignore_class=getattr(loss, "ignore_class", None)
+            )
 
 
 class ClassWeights:
@@ -97,8 +106,9 @@ class ClassWeights:
             if shape and shape[-1] is not None:
                 size = max(size, shape[-1])
             table = [float(mapping.get(c, 1.0)) for c in range(size)]
-            self.tables.append(torch.tensor(table, dtype=self.spec.float_dtype,
-                                            device=self.spec.device))
+            self.tables.append(
+                torch.tensor(table, dtype=self.spec.float_dtype, device=self.spec.device)
+            )
 
     @staticmethod
     def _per_output(class_weight, names):
@@ -107,18 +117,21 @@ class ClassWeights:
                 raise ValueError(
                     f"`class_weight` is a list of {len(class_weight)} dicts, but the model has "
                     f"{len(names)} outputs {names}. Give one dict (or None) per output, or a "
-                    f"dict keyed by output name. Received: class_weight={class_weight!r}")
+                    f"dict keyed by output name. Received: class_weight={class_weight!r}"
+                )
             mappings = list(class_weight)
         elif not isinstance(class_weight, dict):
             raise TypeError(
                 "`class_weight` must be a dict {class_index: weight} (for several outputs: a "
-                f"dict keyed by output name of such dicts). Received: class_weight={class_weight!r}")
+                f"dict keyed by output name of such dicts). Received: class_weight={class_weight!r}"
+            )
         elif class_weight and all(isinstance(k, str) for k in class_weight):
             unknown = [k for k in class_weight if k not in names]
             if unknown:
                 raise ValueError(
                     f"`class_weight` names {unknown}, which are not outputs of the model. The "
-                    f"model's outputs are {names}. Received: class_weight={class_weight!r}")
+                    f"model's outputs are {names}. Received: class_weight={class_weight!r}"
+                )
             mappings = [class_weight.get(name) for name in names]
         elif len(names) == 1:
             mappings = [class_weight]
@@ -126,7 +139,8 @@ class ClassWeights:
             raise ValueError(
                 f"The model has {len(names)} outputs {names}: give `class_weight` as a dict "
                 "keyed by output name (or a list), each value a {class_index: weight} dict. "
-                f"Received: class_weight={class_weight!r}")
+                f"Received: class_weight={class_weight!r}"
+            )
         for mapping in mappings:
             if mapping is None:
                 continue
@@ -134,7 +148,8 @@ class ClassWeights:
                 if isinstance(key, bool) or not isinstance(key, (numbers.Integral,)) or key < 0:
                     raise ValueError(
                         "The keys of `class_weight` must be class indices (integers >= 0). "
-                        f"Received: class_weight={class_weight!r}")
+                        f"Received: class_weight={class_weight!r}"
+                    )
         return mappings
 
     def __call__(self, ys, sws):
@@ -170,7 +185,10 @@ def warn_single_class(spec, y_train, y_val, validation_split):
                 f"{validation_split:.0%} of the samples before shuffling, and its labels{label} "
                 f"hold a single class ({val_classes[0]}): the data looks sorted by label. "
                 "Shuffle the arrays before fit (e.g. with one permutation of x and y), or pass "
-                "validation_data=.", UserWarning, stacklevel=3)
+                "validation_data=.",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def _classes(y):

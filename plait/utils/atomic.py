@@ -15,6 +15,7 @@ write to a path first removes the temporaries of that same path whose lock it ca
 writers are dead. A temporary that a live process is writing is never touched. (On systems
 without `fcntl`, such as Windows, stale temporaries are left for the user to delete.)
 """
+
 import contextlib
 import os
 import re
@@ -30,9 +31,7 @@ except ImportError:  # Windows: no advisory locks, so no cleanup of others' temp
 # empty and new; one that old and empty is left alone rather than raced for.
 _FRESH_SECONDS = 2.0
 
-__all__ = [
-    "atomic_path", "atomic_write"
-]
+__all__ = ["atomic_path", "atomic_write"]
 
 
 @contextlib.contextmanager
@@ -61,15 +60,17 @@ def atomic_path(path, overwrite=True):
     if not os.path.isdir(folder):
         raise ValueError(
             f"Cannot write '{path}': the folder '{folder}' does not exist. Create it first "
-            f"(os.makedirs). Received: filepath={path!r}")
+            f"(os.makedirs). Received: filepath={path!r}"
+        )
     if os.path.isdir(path):
         raise ValueError(
-            f"Cannot write '{path}': it is a folder. Give a file name. "
-            f"Received: filepath={path!r}")
+            f"Cannot write '{path}': it is a folder. Give a file name. Received: filepath={path!r}"
+        )
     if not overwrite and os.path.exists(path):
         raise ValueError(
             f"'{path}' already exists and overwrite=False. Pass overwrite=True to replace it, "
-            f"or choose another name. Received: filepath={path!r}")
+            f"or choose another name. Received: filepath={path!r}"
+        )
     remove_stale_temporaries(path)
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
     # os.open with 0o666 lets the umask set the permissions, as a plain open() would.

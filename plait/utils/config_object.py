@@ -1,5 +1,6 @@
 """`Config`: Keras's dict with attribute access (`config.learning_rate`), which can be
 frozen against changes."""
+
 import copy
 import difflib
 import json

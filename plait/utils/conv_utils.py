@@ -1,11 +1,15 @@
 """Argument normalization and shape arithmetic shared by convolution and pooling layers."""
+
 import math
 
 from plait.utils import settings
 
 __all__ = [
-    "normalize_data_format", "normalize_padding", "normalize_tuple", "output_length",
-    "same_padding"
+    "normalize_data_format",
+    "normalize_padding",
+    "normalize_tuple",
+    "output_length",
+    "same_padding",
 ]
 
 
@@ -20,11 +24,11 @@ def normalize_tuple(value, n, name):
             result = None
         if result is None or len(result) != n:
             raise ValueError(
-                f"`{name}` must be an int or a tuple of {n} ints. Received: {name}={value!r}")
+                f"`{name}` must be an int or a tuple of {n} ints. Received: {name}={value!r}"
+            )
     for v in result:
         if not isinstance(v, int) or v <= 0:
-            raise ValueError(
-                f"`{name}` must contain positive ints. Received: {name}={value!r}")
+            raise ValueError(f"`{name}` must contain positive ints. Received: {name}={value!r}")
     return result
 
 
@@ -41,7 +45,8 @@ def normalize_data_format(value):
     if value not in ("channels_last", "channels_first"):
         raise ValueError(
             "`data_format` must be 'channels_last' or 'channels_first'. "
-            f"Received: data_format={value!r}")
+            f"Received: data_format={value!r}"
+        )
     return value
 
 

@@ -6,13 +6,19 @@ yields one epoch of `(inputs, targets)` batches (torch tensors), `len()` is the 
 batches, and it offers the few `tf.data` methods Keras programs call on such datasets
 (`take`, `skip`, `map`, `prefetch`, `cache`, `unbatch`-free).
 """
+
 import itertools
 
 import numpy as np
 import torch
 
-__all__ = ["BatchDataset", "timeseries_dataset_from_array", "split_dataset",
-           "check_validation_split_arg", "training_or_validation_split"]
+__all__ = [
+    "BatchDataset",
+    "timeseries_dataset_from_array",
+    "split_dataset",
+    "check_validation_split_arg",
+    "training_or_validation_split",
+]
 
 
 class BatchDataset:
@@ -86,9 +92,18 @@ def _as_tensor(value):
     return torch.from_numpy(np.ascontiguousarray(array))
 
 
-def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1,
-                                  sampling_rate=1, batch_size=128, shuffle=False, seed=None,
-                                  start_index=None, end_index=None):
+def timeseries_dataset_from_array(
+    data,
+    targets,
+    sequence_length,
+    sequence_stride=1,
+    sampling_rate=1,
+    batch_size=128,
+    shuffle=False,
+    seed=None,
+    start_index=None,
+    end_index=None,
+):
     """Windows over a time series, in batches: Keras's `timeseries_dataset_from_array`.
 
     Window `i` holds the time steps `start + p_i, start + p_i + sampling_rate, ...`
@@ -127,7 +142,8 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
         if value >= length:
             raise ValueError(
                 f"`{name}` must be lower than the length of the data. Received: "
-                f"{name}={value}, for data of length {length}")
+                f"{name}={value}, for data of length {length}"
+            )
     start = start_index or 0
     end = length if end_index is None else end_index
     num_windows = end - start - (sequence_length - 1) * sampling_rate
@@ -135,8 +151,7 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
         num_windows = min(num_windows, len(targets))
     positions = np.arange(0, max(num_windows, 0), sequence_stride)
     if shuffle:
-        np.random.RandomState(np.random.randint(1e6) if seed is None else seed).shuffle(
-            positions)
+        np.random.RandomState(np.random.randint(1e6) if seed is None else seed).shuffle(positions)
     series = _as_tensor(data)[start:end]
     target_series = None if targets is None else _as_tensor(targets)[start:end]
     offsets = torch.arange(sequence_length) * sampling_rate
@@ -149,12 +164,15 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
             order = positions.copy()
             epoch_rng.shuffle(order)  # a new order each epoch, as tf.data reshuffles
         for low in range(0, len(order), max(size, 1)):
-            starts = torch.from_numpy(order[low:low + size].astype("int64"))
+            starts = torch.from_numpy(order[low : low + size].astype("int64"))
             windows = series[starts[:, None] + offsets]
             if batch_size is None:
                 for i in range(len(starts)):
-                    yield windows[i] if target_series is None else (
-                        windows[i], target_series[starts[i]])
+                    yield (
+                        windows[i]
+                        if target_series is None
+                        else (windows[i], target_series[starts[i]])
+                    )
                 return
             yield windows if target_series is None else (windows, target_series[starts])
 
@@ -166,20 +184,24 @@ def _check_range(start_index, end_index, length):
     if start_index:
         if start_index < 0:
             raise ValueError(
-                f"`start_index` must be 0 or greater. Received: start_index={start_index}")
+                f"`start_index` must be 0 or greater. Received: start_index={start_index}"
+            )
         if start_index >= length:
             raise ValueError(
                 "`start_index` must be lower than the length of the data. Received: "
-                f"start_index={start_index}, for data of length {length}")
+                f"start_index={start_index}, for data of length {length}"
+            )
     if end_index:
         if start_index and end_index <= start_index:
             raise ValueError(
                 "`end_index` must be higher than `start_index`. Received: "
-                f"start_index={start_index}, and end_index={end_index}")
+                f"start_index={start_index}, and end_index={end_index}"
+            )
         if end_index >= length:
             raise ValueError(
                 "`end_index` must be lower than the length of the data. Received: "
-                f"end_index={end_index}, for data of length {length}")
+                f"end_index={end_index}, for data of length {length}"
+            )
     if end_index is not None and end_index <= 0:
         raise ValueError(f"`end_index` must be higher than 0. Received: end_index={end_index}")
 
@@ -213,15 +235,18 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
         dataset = torch.utils.data.TensorDataset(torch.from_numpy(dataset))
     elif isinstance(dataset, (list, tuple)):
         dataset = torch.utils.data.TensorDataset(
-            *[torch.as_tensor(np.asarray(part)) for part in dataset])
+            *[torch.as_tensor(np.asarray(part)) for part in dataset]
+        )
     elif not isinstance(dataset, torch.utils.data.Dataset):
         raise TypeError(
             "The `dataset` argument must be a `torch.utils.data.Dataset` object, or a "
-            f"list/tuple of arrays. Received: dataset of type {type(dataset).__name__}")
+            f"list/tuple of arrays. Received: dataset of type {type(dataset).__name__}"
+        )
     if left_size is None and right_size is None:
         raise ValueError(
             "At least one of the `left_size` or `right_size` must be specified. "
-            "Received: left_size=None and right_size=None")
+            "Received: left_size=None and right_size=None"
+        )
     total = len(dataset)
     left, right = _split_sizes(left_size, right_size, total)
     if shuffle:
@@ -233,8 +258,10 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
         sizes = [left, right] + ([total - left - right] if left + right < total else [])
         parts = torch.utils.data.random_split(dataset, sizes, generator=generator)
         return parts[0], parts[1]
-    return (torch.utils.data.Subset(dataset, range(left)),
-            torch.utils.data.Subset(dataset, range(left, left + right)))
+    return (
+        torch.utils.data.Subset(dataset, range(left)),
+        torch.utils.data.Subset(dataset, range(left, left + right)),
+    )
 
 
 def _split_sizes(left, right, total):
@@ -242,19 +269,26 @@ def _split_sizes(left, right, total):
         if value is not None and type(value) not in (int, float):
             raise TypeError(
                 f"Invalid `{name}` type. Expected: int or float or None. "
-                f"Received: type({name})={type(value).__name__}")
+                f"Received: type({name})={type(value).__name__}"
+            )
     if left == 0 and right == 0:
-        raise ValueError("Both `left_size` and `right_size` are zero. At least one of the "
-                         "split sizes must be non-zero.")
+        raise ValueError(
+            "Both `left_size` and `right_size` are zero. At least one of the "
+            "split sizes must be non-zero."
+        )
     for name, value in (("left_size", left), ("right_size", right)):
         if (type(value) is int and not 0 < value < total) or (
-                type(value) is float and not 0 < value < 1):
+            type(value) is float and not 0 < value < 1
+        ):
             raise ValueError(
                 f"`{name}` should be either a positive integer smaller than {total}, or a "
-                f"float within the range `(0, 1)`. Received: {name}={value}")
+                f"float within the range `(0, 1)`. Received: {name}={value}"
+            )
     if type(left) is float and type(right) is float and left + right > 1:
-        raise ValueError("The sum of `left_size` and `right_size` is greater than 1. It must "
-                         "be less than or equal to 1.")
+        raise ValueError(
+            "The sum of `left_size` and `right_size` is greater than 1. It must "
+            "be less than or equal to 1."
+        )
     left = round(left * total) if type(left) is float else left
     right = round(right * total) if type(right) is float else right
     left = total - right if left is None else left
@@ -262,13 +296,15 @@ def _split_sizes(left, right, total):
     if left + right > total:
         raise ValueError(
             f"The sum of `left_size` and `right_size` should be smaller than the {total}. "
-            f"Received: left_size + right_size = {left + right} and total_length = {total}")
+            f"Received: left_size + right_size = {left + right} and total_length = {total}"
+        )
     for value, side in ((left, "left"), (right, "right")):
         if value == 0:
             raise ValueError(
                 f"With `dataset` of length={total}, `left_size`={left} and `right_size`="
                 f"{right}, the {side} side dataset split would be empty. Adjust any of "
-                "these parameters.")
+                "these parameters."
+            )
     return int(left), int(right)
 
 
@@ -276,17 +312,20 @@ def check_validation_split_arg(validation_split, subset, shuffle, seed):
     """Keras's checks of `validation_split`/`subset` for the `*_from_directory` functions."""
     if validation_split and not 0 < validation_split < 1:
         raise ValueError(
-            f"`validation_split` must be between 0 and 1, received: {validation_split}")
+            f"`validation_split` must be between 0 and 1, received: {validation_split}"
+        )
     if (validation_split or subset) and not (validation_split and subset):
         raise ValueError("If `subset` is set, `validation_split` must be set, and inversely.")
     if subset not in ("training", "validation", "both", None):
         raise ValueError(
-            f'`subset` must be either "training", "validation" or "both", received: {subset}')
+            f'`subset` must be either "training", "validation" or "both", received: {subset}'
+        )
     if validation_split and shuffle and seed is None:
         raise ValueError(
             "If using `validation_split` and shuffling the data, you must provide a `seed` "
             "argument, to make sure that there is no overlap between the training and "
-            "validation subset.")
+            "validation subset."
+        )
 
 
 def training_or_validation_split(samples, labels, validation_split, subset, verbose=True):

@@ -6,6 +6,7 @@ folders, sorted files, numpy's `RandomState(seed)`), so one `seed` gives Keras's
 validation split. Files are read when their batch is needed; each pass (epoch) reads the
 training files in a new order when `shuffle=True`.
 """
+
 import os
 
 import numpy as np
@@ -13,41 +14,65 @@ import torch
 
 from plait.utils import dataset_utils
 
-__all__ = ["image_dataset_from_directory", "text_dataset_from_directory",
-           "audio_dataset_from_directory", "index_directory"]
+__all__ = [
+    "image_dataset_from_directory",
+    "text_dataset_from_directory",
+    "audio_dataset_from_directory",
+    "index_directory",
+]
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
-_TORCH_MODES = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic",
-                "area": "area"}
-_PIL_MODES = {"lanczos3": "LANCZOS", "lanczos5": "LANCZOS", "gaussian": "BICUBIC",
-              "mitchellcubic": "BICUBIC"}
+_TORCH_MODES = {
+    "bilinear": "bilinear",
+    "nearest": "nearest-exact",
+    "bicubic": "bicubic",
+    "area": "area",
+}
+_PIL_MODES = {
+    "lanczos3": "LANCZOS",
+    "lanczos5": "LANCZOS",
+    "gaussian": "BICUBIC",
+    "mitchellcubic": "BICUBIC",
+}
 
 
-def index_directory(directory, labels, formats, class_names=None, shuffle=True, seed=None,
-                    follow_links=False, verbose=True):
+def index_directory(
+    directory,
+    labels,
+    formats,
+    class_names=None,
+    shuffle=True,
+    seed=None,
+    follow_links=False,
+    verbose=True,
+):
     """Keras's file listing: `(file_paths, labels, class_names)` for a class-per-folder tree
     (or the files of the whole tree, when `labels` is None or a list)."""
     if not os.path.isdir(directory):
-        raise ValueError(f"Could not find directory {directory}. Received: directory="
-                         f"{directory!r}")
+        raise ValueError(f"Could not find directory {directory}. Received: directory={directory!r}")
     if labels == "inferred":
-        subdirs = [d for d in sorted(os.listdir(directory))
-                   if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")]
+        subdirs = [
+            d
+            for d in sorted(os.listdir(directory))
+            if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")
+        ]
         if class_names is not None:
             if not set(class_names).issubset(subdirs):
                 raise ValueError(
                     "The `class_names` passed did not match the names of the subdirectories "
                     f"of the target directory. Expected: {subdirs} (or a subset of it), but "
-                    f"received: class_names={class_names}")
+                    f"received: class_names={class_names}"
+                )
             subdirs = list(class_names)
     else:
         subdirs = [""]
         if class_names is not None:
             raise ValueError(
                 "When `labels=None` (no labels), argument `class_names` cannot be specified."
-                if labels is None else
-                "When argument `labels` is specified, argument `class_names` cannot be "
-                "specified (the `class_names` will be the sorted list of labels).")
+                if labels is None
+                else "When argument `labels` is specified, argument `class_names` cannot be "
+                "specified (the `class_names` will be the sorted list of labels)."
+            )
     filenames, found = [], []
     for index, subdir in enumerate(subdirs):
         root = os.path.join(directory, subdir)
@@ -55,8 +80,9 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
         for folder, _, files in walked:
             for name in sorted(files):
                 if name.lower().endswith(formats):
-                    filenames.append(os.path.join(
-                        subdir, os.path.relpath(os.path.join(folder, name), root)))
+                    filenames.append(
+                        os.path.join(subdir, os.path.relpath(os.path.join(folder, name), root))
+                    )
                     found.append(index)
     if labels == "inferred":
         labels, names = np.array(found, dtype="int32"), subdirs
@@ -67,12 +93,16 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
             raise ValueError(
                 "Expected the lengths of `labels` to match the number of files in the target "
                 f"directory. len(labels) is {len(labels)} while we found {len(filenames)} "
-                f"files in directory {directory}.")
+                f"files in directory {directory}."
+            )
         names = [str(label) for label in sorted(set(labels))]
         labels = np.asarray(labels)
     if verbose:
-        print(f"Found {len(filenames)} files." if labels is None else
-              f"Found {len(filenames)} files belonging to {len(names)} classes.")
+        print(
+            f"Found {len(filenames)} files."
+            if labels is None
+            else f"Found {len(filenames)} files belonging to {len(names)} classes."
+        )
     paths = [os.path.join(directory, name) for name in filenames]
     if shuffle:
         np.random.RandomState(np.random.randint(1e6) if seed is None else seed).shuffle(paths)
@@ -89,15 +119,18 @@ def _check_common(labels, label_mode, class_names, kind):
                 f"as the number of {kind} files in the target directory. If you wish to infer "
                 "the labels from the subdirectory names in the target directory, pass "
                 '`labels="inferred"`. If you wish to get a dataset that only contains '
-                f"{kind} samples (no labels), pass `labels=None`. Received: labels={labels}")
+                f"{kind} samples (no labels), pass `labels=None`. Received: labels={labels}"
+            )
         if class_names:
             raise ValueError(
                 'You can only pass `class_names` if `labels="inferred"`. Received: '
-                f"labels={labels}, and class_names={class_names}")
+                f"labels={labels}, and class_names={class_names}"
+            )
     if label_mode not in ("int", "categorical", "binary", None):
         raise ValueError(
             '`label_mode` argument must be one of "int", "categorical", "binary", or None. '
-            f"Received: label_mode={label_mode}")
+            f"Received: label_mode={label_mode}"
+        )
 
 
 def _label_tensor(labels, label_mode, num_classes):
@@ -109,8 +142,7 @@ def _label_tensor(labels, label_mode, num_classes):
     return labels.int()
 
 
-def _make_dataset(paths, labels, label_mode, num_classes, batch_size, shuffle, seed, read,
-                  stack):
+def _make_dataset(paths, labels, label_mode, num_classes, batch_size, shuffle, seed, read, stack):
     """A BatchDataset reading `paths` with `read(path)`; `stack(list)` makes a batch."""
     paths = list(paths)
     label_tensor = None if labels is None else _label_tensor(labels, label_mode, num_classes)
@@ -122,7 +154,7 @@ def _make_dataset(paths, labels, label_mode, num_classes, batch_size, shuffle, s
         if shuffle:
             rng.shuffle(order)
         for low in range(0, len(paths), max(size, 1)):
-            index = order[low:low + size]
+            index = order[low : low + size]
             inputs = [read(paths[i]) for i in index]
             if batch_size is None:
                 for i, sample in zip(index, inputs):
@@ -140,26 +172,42 @@ def _make_dataset(paths, labels, label_mode, num_classes, batch_size, shuffle, s
 def _both_or_one(directory, paths, labels, validation_split, subset, build, what, verbose):
     if subset == "both":
         train = dataset_utils.training_or_validation_split(
-            paths, labels, validation_split, "training", verbose)
+            paths, labels, validation_split, "training", verbose
+        )
         val = dataset_utils.training_or_validation_split(
-            paths, labels, validation_split, "validation", verbose)
+            paths, labels, validation_split, "validation", verbose
+        )
         for part, name in ((train, "training"), (val, "validation")):
             if not part[0]:
                 raise ValueError(f"No {name} {what} found in directory {directory}.")
         return build(*train, True), build(*val, False)
     paths, labels = dataset_utils.training_or_validation_split(
-        paths, labels, validation_split, subset, verbose)
+        paths, labels, validation_split, subset, verbose
+    )
     if not paths:
         raise ValueError(f"No {what} found in directory {directory}.")
     return build(paths, labels, True)
 
 
-def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
-                                 class_names=None, color_mode="rgb", batch_size=32,
-                                 image_size=(256, 256), shuffle=True, seed=None,
-                                 validation_split=None, subset=None, interpolation="bilinear",
-                                 follow_links=False, crop_to_aspect_ratio=False,
-                                 pad_to_aspect_ratio=False, data_format=None, verbose=True):
+def image_dataset_from_directory(
+    directory,
+    labels="inferred",
+    label_mode="int",
+    class_names=None,
+    color_mode="rgb",
+    batch_size=32,
+    image_size=(256, 256),
+    shuffle=True,
+    seed=None,
+    validation_split=None,
+    subset=None,
+    interpolation="bilinear",
+    follow_links=False,
+    crop_to_aspect_ratio=False,
+    pad_to_aspect_ratio=False,
+    data_format=None,
+    verbose=True,
+):
     """A dataset of image batches from a folder with one sub-folder per class.
 
     Args:
@@ -203,42 +251,67 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         labels = label_mode = None
     channels = {"rgb": 3, "rgba": 4, "grayscale": 1}.get(color_mode)
     if channels is None:
-        raise ValueError('`color_mode` must be one of {"rgb", "rgba", "grayscale"}. '
-                         f"Received: color_mode={color_mode}")
+        raise ValueError(
+            '`color_mode` must be one of {"rgb", "rgba", "grayscale"}. '
+            f"Received: color_mode={color_mode}"
+        )
     if isinstance(image_size, int):
         image_size = (image_size, image_size)
     elif not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-        raise ValueError("Invalid `image_size` value. Expected a tuple of 2 integers. "
-                         f"Received: image_size={image_size}")
+        raise ValueError(
+            "Invalid `image_size` value. Expected a tuple of 2 integers. "
+            f"Received: image_size={image_size}"
+        )
     interpolation = interpolation.lower()
     if interpolation not in _TORCH_MODES and interpolation not in _PIL_MODES:
         raise ValueError(
             "Argument `interpolation` should be one of "
-            f"{tuple(_TORCH_MODES) + tuple(_PIL_MODES)}. Received: interpolation={interpolation}")
+            f"{tuple(_TORCH_MODES) + tuple(_PIL_MODES)}. Received: interpolation={interpolation}"
+        )
     from plait.utils.image_utils import image_data_format
+
     data_format = image_data_format(data_format)
     dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
     seed = np.random.randint(1e6) if seed is None else seed
     paths, labels, class_names = index_directory(
-        directory, labels, IMAGE_FORMATS, class_names, shuffle, seed, follow_links, verbose)
+        directory, labels, IMAGE_FORMATS, class_names, shuffle, seed, follow_links, verbose
+    )
     if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 '
-                         f"class_names. Received: class_names={class_names}")
+        raise ValueError(
+            'When passing `label_mode="binary"`, there must be exactly 2 '
+            f"class_names. Received: class_names={class_names}"
+        )
     size = tuple(int(s) for s in image_size)
 
     def read(path):
-        return _load_image(path, size, color_mode, interpolation, crop_to_aspect_ratio,
-                           pad_to_aspect_ratio, data_format)
+        return _load_image(
+            path,
+            size,
+            color_mode,
+            interpolation,
+            crop_to_aspect_ratio,
+            pad_to_aspect_ratio,
+            data_format,
+        )
 
     def build(part_paths, part_labels, is_training):
-        dataset = _make_dataset(part_paths, part_labels, label_mode,
-                                len(class_names or ()), batch_size,
-                                shuffle and is_training, seed, read, torch.stack)
+        dataset = _make_dataset(
+            part_paths,
+            part_labels,
+            label_mode,
+            len(class_names or ()),
+            batch_size,
+            shuffle and is_training,
+            seed,
+            read,
+            torch.stack,
+        )
         dataset.class_names = class_names
         return dataset
 
-    return _both_or_one(directory, paths, labels, validation_split, subset, build, "images",
-                        verbose)
+    return _both_or_one(
+        directory, paths, labels, validation_split, subset, build, "images", verbose
+    )
 
 
 def _load_image(path, size, color_mode, interpolation, crop, pad, data_format):
@@ -255,28 +328,50 @@ def _load_image(path, size, color_mode, interpolation, crop, pad, data_format):
         else:
             new_h, new_w = max(img_h, img_w * height // width), max(img_w, img_h * width // height)
             from PIL import Image
+
             canvas = Image.new(img.mode, (new_w, new_h))
             canvas.paste(img, ((new_w - img_w) // 2, (new_h - img_h) // 2))
             img = canvas
     if interpolation in _PIL_MODES:
         from PIL import Image
+
         img = img.resize((width, height), getattr(Image.Resampling, _PIL_MODES[interpolation]))
     array = np.asarray(img, dtype="float32")
     array = array[:, :, None] if array.ndim == 2 else array
     tensor = torch.from_numpy(array.copy())
     if tuple(tensor.shape[:2]) != size:
         mode = _TORCH_MODES[interpolation]
-        tensor = torch.nn.functional.interpolate(
-            tensor.permute(2, 0, 1)[None], size=size, mode=mode,
-            **({"align_corners": False, "antialias": False}
-               if mode in ("bilinear", "bicubic") else {}))[0].permute(1, 2, 0).contiguous()
+        tensor = (
+            torch.nn.functional.interpolate(
+                tensor.permute(2, 0, 1)[None],
+                size=size,
+                mode=mode,
+                **(
+                    {"align_corners": False, "antialias": False}
+                    if mode in ("bilinear", "bicubic")
+                    else {}
+                ),
+            )[0]
+            .permute(1, 2, 0)
+            .contiguous()
+        )
     return tensor.permute(2, 0, 1).contiguous() if data_format == "channels_first" else tensor
 
 
-def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
-                                class_names=None, batch_size=32, max_length=None, shuffle=True,
-                                seed=None, validation_split=None, subset=None,
-                                follow_links=False, verbose=True):
+def text_dataset_from_directory(
+    directory,
+    labels="inferred",
+    label_mode="int",
+    class_names=None,
+    batch_size=32,
+    max_length=None,
+    shuffle=True,
+    seed=None,
+    validation_split=None,
+    subset=None,
+    follow_links=False,
+    verbose=True,
+):
     """A dataset of text batches from a folder with one sub-folder per class of .txt files.
 
     Arguments as in `image_dataset_from_directory`; `max_length` cuts each text to that
@@ -295,10 +390,13 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
     dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
     seed = np.random.randint(1e6) if seed is None else seed
     paths, labels, class_names = index_directory(
-        directory, labels, (".txt",), class_names, shuffle, seed, follow_links, verbose)
+        directory, labels, (".txt",), class_names, shuffle, seed, follow_links, verbose
+    )
     if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 '
-                         f"class_names. Received: class_names={class_names}")
+        raise ValueError(
+            'When passing `label_mode="binary"`, there must be exactly 2 '
+            f"class_names. Received: class_names={class_names}"
+        )
 
     def read(path):
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -306,15 +404,23 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
         return text if max_length is None else text[:max_length]
 
     def build(part_paths, part_labels, is_training):
-        dataset = _make_dataset(part_paths, part_labels, label_mode,
-                                len(class_names or ()), batch_size,
-                                shuffle and is_training, seed, read,
-                                lambda texts: np.array(texts, dtype=object))
+        dataset = _make_dataset(
+            part_paths,
+            part_labels,
+            label_mode,
+            len(class_names or ()),
+            batch_size,
+            shuffle and is_training,
+            seed,
+            read,
+            lambda texts: np.array(texts, dtype=object),
+        )
         dataset.class_names = class_names
         return dataset
 
-    return _both_or_one(directory, paths, labels, validation_split, subset, build,
-                        "text files", verbose)
+    return _both_or_one(
+        directory, paths, labels, validation_split, subset, build, "text files", verbose
+    )
 
 
 def _read_wav(path, output_sequence_length, sampling_rate):
@@ -331,13 +437,16 @@ def _read_wav(path, output_sequence_length, sampling_rate):
         kind = np.int16 if width == 2 else np.int32
         audio = np.frombuffer(raw, kind).astype("float32") / float(2 ** (8 * width - 1))
     else:
-        raise ValueError(f"Unsupported WAV sample width {8 * width} bits in {path}. "
-                         "Expected 8-, 16- or 32-bit PCM.")
+        raise ValueError(
+            f"Unsupported WAV sample width {8 * width} bits in {path}. "
+            "Expected 8-, 16- or 32-bit PCM."
+        )
     tensor = torch.from_numpy(audio.reshape(-1, channels).copy())
     if sampling_rate is not None and sampling_rate != rate and len(tensor):
         length = max(1, round(len(tensor) * sampling_rate / rate))
         tensor = torch.nn.functional.interpolate(
-            tensor.T[None], size=length, mode="linear", align_corners=False)[0].T.contiguous()
+            tensor.T[None], size=length, mode="linear", align_corners=False
+        )[0].T.contiguous()
     if output_sequence_length is not None:
         if len(tensor) >= output_sequence_length:
             tensor = tensor[:output_sequence_length]
@@ -351,15 +460,26 @@ def _pad_stack(clips):
     longest = max(len(c) for c in clips)
     out = torch.zeros(len(clips), longest, clips[0].shape[1])
     for i, clip in enumerate(clips):
-        out[i, :len(clip)] = clip
+        out[i, : len(clip)] = clip
     return out
 
 
-def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
-                                 class_names=None, batch_size=32, sampling_rate=None,
-                                 output_sequence_length=None, ragged=False, shuffle=True,
-                                 seed=None, validation_split=None, subset=None,
-                                 follow_links=False, verbose=True):
+def audio_dataset_from_directory(
+    directory,
+    labels="inferred",
+    label_mode="int",
+    class_names=None,
+    batch_size=32,
+    sampling_rate=None,
+    output_sequence_length=None,
+    ragged=False,
+    shuffle=True,
+    seed=None,
+    validation_split=None,
+    subset=None,
+    follow_links=False,
+    verbose=True,
+):
     """A dataset of audio batches from a folder of `.wav` files, one sub-folder per class.
 
     Arguments as in `image_dataset_from_directory`, and:
@@ -380,28 +500,40 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if ragged and output_sequence_length is not None:
         raise ValueError("Cannot set both `ragged` and `output_sequence_length`")
     if sampling_rate is not None and (not isinstance(sampling_rate, int) or sampling_rate <= 0):
-        raise ValueError("`sampling_rate` should be a positive integer. "
-                         f"Received: sampling_rate={sampling_rate}")
+        raise ValueError(
+            f"`sampling_rate` should be a positive integer. Received: sampling_rate={sampling_rate}"
+        )
     if labels is None or label_mode is None:
         labels = label_mode = None
     dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
     seed = np.random.randint(1e6) if seed is None else seed
     paths, labels, class_names = index_directory(
-        directory, labels, (".wav",), class_names, shuffle, seed, follow_links, verbose)
+        directory, labels, (".wav",), class_names, shuffle, seed, follow_links, verbose
+    )
     if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 '
-                         f"class_names. Received: class_names={class_names}")
+        raise ValueError(
+            'When passing `label_mode="binary"`, there must be exactly 2 '
+            f"class_names. Received: class_names={class_names}"
+        )
 
     def read(path):
         return _read_wav(path, output_sequence_length, sampling_rate)
 
     def build(part_paths, part_labels, is_training):
-        dataset = _make_dataset(part_paths, part_labels, label_mode,
-                                len(class_names or ()), batch_size,
-                                shuffle and is_training, seed, read,
-                                list if ragged else _pad_stack)
+        dataset = _make_dataset(
+            part_paths,
+            part_labels,
+            label_mode,
+            len(class_names or ()),
+            batch_size,
+            shuffle and is_training,
+            seed,
+            read,
+            list if ragged else _pad_stack,
+        )
         dataset.class_names = class_names
         return dataset
 
-    return _both_or_one(directory, paths, labels, validation_split, subset, build,
-                        "audio files", verbose)
+    return _both_or_one(
+        directory, paths, labels, validation_split, subset, build, "audio files", verbose
+    )

@@ -1,16 +1,23 @@
 """Keras dtype names <-> torch dtypes: the one table plait keeps (losses, metrics, dtype
 policies and layers read it)."""
+
 import torch
 
-__all__ = [
-    "dtype_name", "to_torch_dtype"
-]
+__all__ = ["dtype_name", "to_torch_dtype"]
 
 _BY_NAME = {
-    "float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
-    "float64": torch.float64, "int8": torch.int8, "int16": torch.int16, "int32": torch.int32,
-    "int64": torch.int64, "uint8": torch.uint8, "bool": torch.bool,
-    "complex64": torch.complex64, "complex128": torch.complex128,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "int8": torch.int8,
+    "int16": torch.int16,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "uint8": torch.uint8,
+    "bool": torch.bool,
+    "complex64": torch.complex64,
+    "complex128": torch.complex128,
 }
 _NAMES = {v: k for k, v in _BY_NAME.items()}
 # The float dtypes, in the order error messages list them.
@@ -29,7 +36,8 @@ def to_torch_dtype(dtype, argument="dtype"):
         return _BY_NAME[dtype]
     raise ValueError(
         f"Unknown dtype. Expected one of {sorted(_BY_NAME)} or a torch.dtype. "
-        f"Received: {argument}={dtype!r}")
+        f"Received: {argument}={dtype!r}"
+    )
 
 
 def dtype_name(dtype):

@@ -5,6 +5,7 @@ Downloads go to a temporary file beside the target and are renamed into place on
 complete and, if a hash was given, correct: an interrupted or corrupt download never
 stays in the cache.
 """
+
 import hashlib
 import os
 import shutil
@@ -25,14 +26,16 @@ def keras_home():
 
 
 def _hasher(algorithm, file_hash=None):
-    if algorithm == "sha256" or (algorithm == "auto" and file_hash is not None
-                                 and len(file_hash) == 64):
+    if algorithm == "sha256" or (
+        algorithm == "auto" and file_hash is not None and len(file_hash) == 64
+    ):
         return hashlib.sha256()
     if algorithm in ("md5", "auto"):
         return hashlib.md5()
     raise ValueError(
         "get_file: `hash_algorithm` must be 'auto', 'sha256' or 'md5'. "
-        f"Received: hash_algorithm={algorithm!r}")
+        f"Received: hash_algorithm={algorithm!r}"
+    )
 
 
 def hash_file(fpath, algorithm="sha256", chunk_size=65535):
@@ -65,7 +68,8 @@ def _safe_members(names, root):
         if os.path.commonpath([root, target]) != root:
             raise ValueError(
                 f"extract_archive: the archive member {name!r} would be written outside "
-                f"{root}; refusing to extract it.")
+                f"{root}; refusing to extract it."
+            )
 
 
 def extract_archive(file_path, path=".", archive_format="auto"):
@@ -76,8 +80,11 @@ def extract_archive(file_path, path=".", archive_format="auto"):
     """
     if archive_format is None:
         return False
-    formats = ["tar", "zip"] if archive_format == "auto" else (
-        [archive_format] if isinstance(archive_format, str) else list(archive_format))
+    formats = (
+        ["tar", "zip"]
+        if archive_format == "auto"
+        else ([archive_format] if isinstance(archive_format, str) else list(archive_format))
+    )
     file_path, path = os.fspath(file_path), os.fspath(path)
     for kind in formats:
         if kind == "tar" and tarfile.is_tarfile(file_path):
@@ -85,7 +92,7 @@ def extract_archive(file_path, path=".", archive_format="auto"):
                 _safe_members(archive.getnames(), path)
                 # the "data" filter (Python >= 3.11.4) also refuses links and devices
                 safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-                _extract(lambda: archive.extractall(path, **safe), path)
+                _extract(lambda: archive.extractall(path, **safe), path)  # noqa: B023 (run at once)
             return True
         if kind == "zip" and zipfile.is_zipfile(file_path):
             with zipfile.ZipFile(file_path) as archive:
@@ -95,7 +102,8 @@ def extract_archive(file_path, path=".", archive_format="auto"):
         if kind not in ("tar", "zip"):
             raise ValueError(
                 "extract_archive: `archive_format` must be 'auto', 'tar', 'zip', a list of "
-                f"them, or None. Received: archive_format={archive_format!r}")
+                f"them, or None. Received: archive_format={archive_format!r}"
+            )
     return False
 
 
@@ -107,9 +115,19 @@ def _extract(run, path):
         raise
 
 
-def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None,
-             cache_subdir="datasets", hash_algorithm="auto", extract=False,
-             archive_format="auto", cache_dir=None, force_download=False):
+def get_file(
+    fname=None,
+    origin=None,
+    untar=False,
+    md5_hash=None,
+    file_hash=None,
+    cache_subdir="datasets",
+    hash_algorithm="auto",
+    extract=False,
+    archive_format="auto",
+    cache_dir=None,
+    force_download=False,
+):
     """Download a file from a URL unless it is already in the cache; return its path.
 
     The file lands in `cache_dir/cache_subdir/fname` (default `~/.keras/datasets/fname`,
@@ -150,7 +168,8 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     if origin is None:
         raise ValueError(
             'get_file: please specify the "origin" argument (the URL of the file to '
-            "download). Received: origin=None")
+            "download). Received: origin=None"
+        )
     if md5_hash is not None and file_hash is None:
         file_hash, hash_algorithm = md5_hash, "md5"
     _hasher(hash_algorithm, file_hash)  # validate the argument early
@@ -165,15 +184,17 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     if not name:
         raise ValueError(
             "get_file: cannot tell the file name from the URL; pass `fname`. "
-            f"Received: origin={origin!r}")
+            f"Received: origin={origin!r}"
+        )
     if os.sep in name or (os.altsep and os.altsep in name):
         raise ValueError(
             "get_file: paths are no longer accepted as the `fname` argument. To choose the "
-            f"file's folder, use `cache_dir` (and `cache_subdir`). Received: fname={name!r}")
+            f"file's folder, use `cache_dir` (and `cache_subdir`). Received: fname={name!r}"
+        )
     if extract or untar:
         if given and "." in name:
             target = os.path.join(datadir, name)
-            folder = os.path.join(datadir, name[:name.find(".")] + "_extracted")
+            folder = os.path.join(datadir, name[: name.find(".")] + "_extracted")
         else:
             folder = os.path.join(datadir, name)
             target = os.path.join(datadir, name + "_archive")
@@ -181,12 +202,17 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
         target, folder = os.path.join(datadir, name), None
 
     download = force_download or not os.path.exists(target)
-    if not download and file_hash is not None and not validate_file(
-            target, file_hash, hash_algorithm):
-        print(f"A local file was found at {target}, but it seems to be incomplete or "
-              f"outdated because its {_algorithm_name(hash_algorithm, file_hash)} hash "
-              f"does not match the original value of {file_hash}, so we will re-download "
-              "the data.")
+    if (
+        not download
+        and file_hash is not None
+        and not validate_file(target, file_hash, hash_algorithm)
+    ):
+        print(
+            f"A local file was found at {target}, but it seems to be incomplete or "
+            f"outdated because its {_algorithm_name(hash_algorithm, file_hash)} hash "
+            f"does not match the original value of {file_hash}, so we will re-download "
+            "the data."
+        )
         download = True
     if download:
         _download(origin, target, file_hash, hash_algorithm)
@@ -214,8 +240,9 @@ def _algorithm_name(algorithm, file_hash):
 
 def _download(origin, target, file_hash, hash_algorithm):
     print(f"Downloading data from {origin}")
-    handle, partial = tempfile.mkstemp(dir=os.path.dirname(target),
-                                       prefix=os.path.basename(target) + ".", suffix=".part")
+    handle, partial = tempfile.mkstemp(
+        dir=os.path.dirname(target), prefix=os.path.basename(target) + ".", suffix=".part"
+    )
     try:
         with os.fdopen(handle, "wb") as out:
             _fetch(origin, target, out)
@@ -227,7 +254,8 @@ def _download(origin, target, file_hash, hash_algorithm):
                     f"{_algorithm_name(hash_algorithm, file_hash)} hash of the file "
                     f"downloaded from {origin} is {got}, which does not match the provided "
                     f"value of {file_hash}. The download was removed. Received: "
-                    f"file_hash={file_hash!r}")
+                    f"file_hash={file_hash!r}"
+                )
         os.replace(partial, target)
     finally:
         if os.path.exists(partial):
@@ -254,4 +282,5 @@ def _fetch(origin, target, out):
         raise OSError(
             f"URL fetch failure on {origin}: {detail}. If you are offline, download the "
             f"file elsewhere and put it at {target} (the cache is $KERAS_HOME or ~/.keras; "
-            "set KERAS_HOME to use another folder).") from error
+            "set KERAS_HOME to use another folder)."
+        ) from error

@@ -2,6 +2,7 @@
 
 Pillow is imported when first needed, so `import plait` does not load it.
 """
+
 import io
 import pathlib
 import warnings
@@ -18,7 +19,8 @@ def _pil():
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow is a dependency
         raise ImportError(
-            "Could not import PIL.Image. Install Pillow: pip install pillow") from None
+            "Could not import PIL.Image. Install Pillow: pip install pillow"
+        ) from None
     return Image
 
 
@@ -34,7 +36,8 @@ def image_data_format(data_format=None):
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(
             "`data_format` must be 'channels_last' or 'channels_first'. "
-            f"Received: data_format={data_format!r}")
+            f"Received: data_format={data_format!r}"
+        )
     return data_format
 
 
@@ -61,8 +64,8 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     x = np.array(x.detach().cpu() if hasattr(x, "detach") else x, dtype=_floatx(dtype))
     if x.ndim != 3:
         raise ValueError(
-            "Expected image array to have rank 3 (single image). "
-            f"Got array with shape: {x.shape}")
+            f"Expected image array to have rank 3 (single image). Got array with shape: {x.shape}"
+        )
     if data_format == "channels_first":
         x = x.transpose(1, 2, 0)
     if scale:
@@ -83,7 +86,8 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
         return image.fromarray(x[:, :, 0].astype("uint8"), "L")
     raise ValueError(
         f"Unsupported channel number: {channels}. Expected 1, 3 or 4 channels. "
-        f"Received: an array of shape {x.shape}")
+        f"Received: an array of shape {x.shape}"
+    )
 
 
 def img_to_array(img, data_format=None, dtype=None):
@@ -107,14 +111,16 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
         file_format = "jpeg"
     img = array_to_img(x, data_format=data_format, scale=scale)
     if img.mode == "RGBA" and file_format == "jpeg":
-        warnings.warn("The JPEG format does not support RGBA images, converting to RGB.",
-                      stacklevel=2)
+        warnings.warn(
+            "The JPEG format does not support RGBA images, converting to RGB.", stacklevel=2
+        )
         img = img.convert("RGB")
     img.save(path, format=file_format, **kwargs)
 
 
-def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
-             keep_aspect_ratio=False):
+def load_img(
+    path, color_mode="rgb", target_size=None, interpolation="nearest", keep_aspect_ratio=False
+):
     """Load an image file as a PIL image.
 
     Args:
@@ -147,8 +153,8 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
             img = img.convert(color_mode.upper())
     else:
         raise ValueError(
-            'color_mode must be "grayscale", "rgb", or "rgba". '
-            f"Received: color_mode={color_mode!r}")
+            f'color_mode must be "grayscale", "rgb", or "rgba". Received: color_mode={color_mode!r}'
+        )
     if target_size is None:
         return img
     size = (target_size[1], target_size[0])
@@ -157,7 +163,8 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(
             f"Invalid interpolation method {interpolation} specified. Supported methods are "
-            f"{', '.join(_INTERPOLATIONS)}")
+            f"{', '.join(_INTERPOLATIONS)}"
+        )
     resample = getattr(image.Resampling, interpolation.upper())
     if not keep_aspect_ratio:
         return img.resize(size, resample)

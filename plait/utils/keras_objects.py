@@ -7,12 +7,22 @@ symbolic graph), plus `pack_x_y_sample_weight` / `unpack_x_y_sample_weight`.
 `plait.utils` is a leaf of the import graph, so the higher parts are imported inside the
 functions, when called.
 """
+
 import contextlib
 
-__all__ = ["register_keras_serializable", "get_custom_objects", "custom_object_scope",
-           "CustomObjectScope", "serialize_keras_object", "deserialize_keras_object",
-           "get_registered_name", "get_registered_object", "get_source_inputs",
-           "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]
+__all__ = [
+    "register_keras_serializable",
+    "get_custom_objects",
+    "custom_object_scope",
+    "CustomObjectScope",
+    "serialize_keras_object",
+    "deserialize_keras_object",
+    "get_registered_name",
+    "get_registered_object",
+    "get_source_inputs",
+    "pack_x_y_sample_weight",
+    "unpack_x_y_sample_weight",
+]
 
 
 def register_keras_serializable(package="Custom", name=None):
@@ -32,7 +42,8 @@ def register_keras_serializable(package="Custom", name=None):
         if isinstance(obj, type) and not hasattr(obj, "get_config"):
             raise ValueError(
                 f"Cannot register a class that does not have a get_config() method. "
-                f"Received: {obj.__name__}")
+                f"Received: {obj.__name__}"
+            )
         return inner(obj)
 
     return decorator
@@ -108,7 +119,8 @@ def serialize_keras_object(obj):
         return serialization.function_name(obj)
     raise TypeError(
         f"Cannot serialize {obj!r} of type {type(obj).__name__}: it is neither a plain value "
-        "nor an object with get_config() nor a function.")
+        "nor an object with get_config() nor a function."
+    )
 
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
@@ -129,23 +141,27 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
             raise ValueError(
                 f"Could not interpret serialized object: '{config}'. Register it with "
                 "@plait.utils.register_keras_serializable() or pass custom_objects="
-                f"{{'{config}': ...}}.")
+                f"{{'{config}': ...}}."
+            )
         return found
     if isinstance(config, list):
         return [deserialize_keras_object(item, custom_objects, safe_mode) for item in config]
     if isinstance(config, dict) and "class_name" in config:
         name = config.get("registered_name") or config["class_name"]
         with serialization.safe_mode_scope(safe_mode):
-            if (serialization.get_registered_object(name, custom_objects) is None
-                    and name != config["class_name"]):
+            if (
+                serialization.get_registered_object(name, custom_objects) is None
+                and name != config["class_name"]
+            ):
                 name = config["class_name"]
-            return serialization.deserialize({"class_name": name,
-                                              "config": config.get("config", {})},
-                                             custom_objects)
+            return serialization.deserialize(
+                {"class_name": name, "config": config.get("config", {})}, custom_objects
+            )
     if isinstance(config, dict):
         return config
     raise TypeError(
-        f"Could not deserialize {config!r}: expected a config dict, a name or a plain value.")
+        f"Could not deserialize {config!r}: expected a config dict, a name or a plain value."
+    )
 
 
 def get_source_inputs(tensor):
@@ -156,7 +172,8 @@ def get_source_inputs(tensor):
     if not isinstance(tensor, SymbolicTensor):
         raise TypeError(
             "get_source_inputs takes a symbolic tensor (made from `plait.Input`). "
-            f"Received: tensor of type {type(tensor).__name__}")
+            f"Received: tensor of type {type(tensor).__name__}"
+        )
     found, seen, stack = [], set(), [tensor]
     while stack:
         current = stack.pop()
@@ -200,4 +217,5 @@ def unpack_x_y_sample_weight(data):
         return data
     raise ValueError(
         "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
-        f"found: {data}")
+        f"found: {data}"
+    )

@@ -1,10 +1,9 @@
 """Automatic layer names as Keras 2 made them: snake_case class name + per-name counter."""
+
 import collections
 import re
 
-__all__ = [
-    "reset_names", "to_snake_case", "unique_name"
-]
+__all__ = ["reset_names", "to_snake_case", "unique_name"]
 
 _counters: collections.defaultdict[str, int] = collections.defaultdict(int)
 

@@ -1,8 +1,6 @@
 """Flatten and rebuild nested structures of lists, tuples and dicts (dicts in key order)."""
 
-__all__ = [
-    "flatten", "map_structure", "pack_like"
-]
+__all__ = ["flatten", "map_structure", "pack_like"]
 
 
 def flatten(structure):

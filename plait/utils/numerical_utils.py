@@ -1,4 +1,5 @@
 """`to_categorical` and `normalize`, Keras's `keras.utils` numerical helpers."""
+
 import numpy as np
 import torch
 
@@ -42,25 +43,31 @@ def to_categorical(x, num_classes=None):
 
 
 def _check_labels(labels, num_classes):
-    if num_classes is not None and (not isinstance(num_classes, (int, np.integer))
-                                    or isinstance(num_classes, bool) or num_classes < 1):
+    if num_classes is not None and (
+        not isinstance(num_classes, (int, np.integer))
+        or isinstance(num_classes, bool)
+        or num_classes < 1
+    ):
         raise ValueError(
             "`num_classes` must be a positive integer (or None to count the labels). "
-            f"Received: num_classes={num_classes!r}")
+            f"Received: num_classes={num_classes!r}"
+        )
     if labels.size == 0:
         return int(num_classes or 0)
     low, high = int(labels.min()), int(labels.max())
     if low < 0:
         raise ValueError(
             f"to_categorical: labels must be integers from 0 to num_classes - 1, but a label "
-            f"is negative. Received: a label {low}")
+            f"is negative. Received: a label {low}"
+        )
     if not num_classes:
         return high + 1
     if high >= num_classes:
         raise ValueError(
             f"to_categorical: a label is not below num_classes: labels must be integers from "
             f"0 to {num_classes - 1}. Pass num_classes={high + 1} or more, or check the labels. "
-            f"Received: a label {high} with num_classes={num_classes}")
+            f"Received: a label {high} with num_classes={num_classes}"
+        )
     return int(num_classes)
 
 

@@ -5,6 +5,7 @@ seconds); when the stream is not a terminal (a log file, CI) verbose=1 writes on
 finished line of each run, so logs are not flooded. verbose=2 writes one summary line:
 `32/32 - 0s - loss: 0.6931 - 45ms/epoch - 1ms/step`.
 """
+
 import math
 import os
 import sys
@@ -44,8 +45,16 @@ class Progbar:
         stream: where to write; None means `sys.stdout` at the time of writing.
     """
 
-    def __init__(self, target, width=30, verbose=1, interval=0.05, stateful_metrics=None,
-                 unit_name="step", stream=None):
+    def __init__(
+        self,
+        target,
+        width=30,
+        verbose=1,
+        interval=0.05,
+        stateful_metrics=None,
+        unit_name="step",
+        stream=None,
+    ):
         self.target = target
         self.width = width
         self.verbose = verbose
@@ -88,8 +97,9 @@ class Progbar:
         now = _now()
         if current == 1 and self._after_first_step is None:
             self._after_first_step = now
-        if self.verbose == 1 and (finalize or (
-                self._dynamic and now - self._last_draw >= self.interval)):
+        if self.verbose == 1 and (
+            finalize or (self._dynamic and now - self._last_draw >= self.interval)
+        ):
             self._draw_bar(current, now, finalize)
             self._last_draw = now
         elif self.verbose == 2 and finalize:

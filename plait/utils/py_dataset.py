@@ -6,6 +6,7 @@ as Keras 3 does), and call `on_epoch_end()` after the last. With `workers > 1` b
 read ahead by a thread pool (or, with `use_multiprocessing=True`, a process pool), at most
 `max_queue_size` batches ahead, and still come out in order.
 """
+
 import concurrent.futures
 import itertools
 import multiprocessing
@@ -51,7 +52,8 @@ class PyDataset:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(
                     f"PyDataset: `{name}` must be a non-negative integer. "
-                    f"Received: {name}={value!r}")
+                    f"Received: {name}={value!r}"
+                )
         self._workers = workers
         self._use_multiprocessing = bool(use_multiprocessing)
         self._max_queue_size = max_queue_size
@@ -63,7 +65,9 @@ class PyDataset:
                 f"Your `PyDataset` class {type(self).__name__} should call "
                 "`super().__init__(**kwargs)` in its constructor. `**kwargs` can include "
                 "`workers`, `use_multiprocessing`, `max_queue_size`. Do not pass these "
-                "arguments to `fit()`, as they will be ignored.", stacklevel=3)
+                "arguments to `fit()`, as they will be ignored.",
+                stacklevel=3,
+            )
 
     @property
     def workers(self):
@@ -96,7 +100,8 @@ class PyDataset:
         """The batch at position `index`."""
         raise NotImplementedError(
             f"{type(self).__name__} must implement `__getitem__(self, index)`, returning "
-            "the batch at `index`.")
+            "the batch at `index`."
+        )
 
     @property
     def num_batches(self):
@@ -105,11 +110,12 @@ class PyDataset:
             return len(self)
         raise NotImplementedError(
             f"{type(self).__name__} must implement `__len__` or the `num_batches` "
-            "property (None for an endless dataset).")
+            "property (None for an endless dataset)."
+        )
 
     def __iter__(self):
         count = self.num_batches
-        for index in (range(count) if count is not None else itertools.count()):
+        for index in range(count) if count is not None else itertools.count():
             yield self[index]
 
     def on_epoch_begin(self):
@@ -139,7 +145,9 @@ class epoch_batches:
             warnings.warn(
                 "`shuffle=True` was passed, but will be ignored since the data `x` was "
                 "provided as an endless PyDataset (num_batches is None). The PyDataset is "
-                "expected to shuffle its batches itself.", stacklevel=4)
+                "expected to shuffle its batches itself.",
+                stacklevel=4,
+            )
             self.shuffle = False
 
     def __len__(self):
@@ -169,7 +177,8 @@ def _check_batch(batch, index):
         raise ValueError(
             "PyDataset.__getitem__() must return a batch: `x`, `(x,)`, `(x, y)` or "
             f"`(x, y, sample_weight)`. Received: a tuple of {len(batch)} entries at "
-            f"index {index}")
+            f"index {index}"
+        )
     return batch
 
 
@@ -190,8 +199,11 @@ def _read_ahead(dataset, order, workers):
     ahead = max(1, dataset.max_queue_size)
     if dataset.use_multiprocessing:
         pool = concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context(),
-            initializer=_set_worker_dataset, initargs=(dataset,))
+            workers,
+            mp_context=multiprocessing.get_context(),
+            initializer=_set_worker_dataset,
+            initargs=(dataset,),
+        )
         fetch = _get_in_worker
     else:
         pool = concurrent.futures.ThreadPoolExecutor(workers)

@@ -1,4 +1,5 @@
 """Seeding and determinism: `set_random_seed` and `enable_determinism`."""
+
 import os
 import random as python_random
 
@@ -19,7 +20,8 @@ def set_random_seed(seed):
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(
             "Expected `seed` argument to be an integer. "
-            f"Received: seed={seed!r} (of type {type(seed).__name__})")
+            f"Received: seed={seed!r} (of type {type(seed).__name__})"
+        )
     if seed < 0:
         raise ValueError(f"`seed` must be >= 0. Received: seed={seed}")
     seed = int(seed)

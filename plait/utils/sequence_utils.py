@@ -1,11 +1,13 @@
 """`pad_sequences`: lists of sequences of different lengths to one padded 2-D array."""
+
 import numpy as np
 
 __all__ = ["pad_sequences"]
 
 
-def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
-                  value=0.0):
+def pad_sequences(
+    sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0
+):
     """Pad (or cut) sequences to one length, as Keras does.
 
     Args:
@@ -31,11 +33,13 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     for name, given in (("padding", padding), ("truncating", truncating)):
         if given not in ("pre", "post"):
             raise ValueError(
-                f"pad_sequences: `{name}` must be 'pre' or 'post'. Received: {name}={given!r}")
+                f"pad_sequences: `{name}` must be 'pre' or 'post'. Received: {name}={given!r}"
+            )
     if not hasattr(sequences, "__len__"):
         raise ValueError(
             "pad_sequences: `sequences` must be a list of sequences. "
-            f"Received: sequences of type {type(sequences).__name__}")
+            f"Received: sequences of type {type(sequences).__name__}"
+        )
     lengths, sample_shape = [], None
     for i, seq in enumerate(sequences):
         try:
@@ -43,7 +47,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         except TypeError:
             raise ValueError(
                 "pad_sequences: `sequences` must be a list of iterables, but entry "
-                f"{i} is not one. Received: sequences[{i}]={seq!r}") from None
+                f"{i} is not one. Received: sequences[{i}]={seq!r}"
+            ) from None
         if sample_shape is None and len(seq):
             sample_shape = np.asarray(seq).shape[1:]
     sample_shape = sample_shape or ()
@@ -53,7 +58,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     if isinstance(value, str) and dtype is not object and not is_text:
         raise ValueError(
             f"pad_sequences: `dtype` {dtype} cannot hold the string `value`; pass "
-            f"dtype=object for variable-length strings. Received: value={value!r}")
+            f"dtype=object for variable-length strings. Received: value={value!r}"
+        )
     out = np.full((len(lengths), maxlen) + tuple(sample_shape), value, dtype=dtype)
     if maxlen == 0:
         return out
@@ -66,9 +72,10 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
             raise ValueError(
                 f"pad_sequences: sequence {i} has entries of shape {kept.shape[1:]}, but "
                 f"the first non-empty sequence's entries have shape {tuple(sample_shape)}. "
-                "All entries must have one shape.")
+                "All entries must have one shape."
+            )
         if padding == "post":
-            out[i, :len(kept)] = kept
+            out[i, : len(kept)] = kept
         else:
-            out[i, -len(kept):] = kept
+            out[i, -len(kept) :] = kept
     return out

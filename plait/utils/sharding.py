@@ -7,6 +7,7 @@ code that reads or writes a weight as one array (get_weights, set_weights, savin
 Gathering is a collective: with a model sharded by `fully_shard`, every process must call
 `get_weights`, `save`, `save_weights` (rank 0 writes the file) and `load_weights` alike.
 """
+
 from typing import Any, cast
 
 import torch
@@ -39,6 +40,5 @@ def assign(target: torch.Tensor, value: torch.Tensor) -> None:
         from torch.distributed.tensor import distribute_tensor
 
         dtensor = cast(Any, target)  # device_mesh and placements are DTensor's
-        value = distribute_tensor(value.to(target.dtype), dtensor.device_mesh,
-                                  dtensor.placements)
+        value = distribute_tensor(value.to(target.dtype), dtensor.device_mesh, dtensor.placements)
     target.copy_(value)

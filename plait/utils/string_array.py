@@ -12,6 +12,7 @@ model starts.
     >>> a.shape
     (2,)
 """
+
 import numpy as np
 import torch
 
@@ -108,8 +109,11 @@ def is_string_data(value):
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "US":
             return True
-        return value.dtype == object and value.size > 0 and isinstance(
-            next(iter(value.flat)), (str, bytes))
+        return (
+            value.dtype == object
+            and value.size > 0
+            and isinstance(next(iter(value.flat)), (str, bytes))
+        )
     if isinstance(value, (str, bytes)):
         return True
     if isinstance(value, (list, tuple)) and value:

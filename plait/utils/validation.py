@@ -8,8 +8,8 @@ message names the argument, shows `Received: name=value` and says what was expec
     ...
     ValueError: `filters` must be a positive integer. Received: filters=0
 """
-__all__ = ["check_filters", "check_non_negative", "check_positive_int", "check_rate",
-           "check_seed"]
+
+__all__ = ["check_filters", "check_non_negative", "check_positive_int", "check_rate", "check_seed"]
 
 
 def check_rate(value, name="rate"):
@@ -19,8 +19,7 @@ def check_rate(value, name="rate"):
         ValueError: `value` is not a number between 0 and 1.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(
-            f"`{name}` must be a float between 0 and 1. Received: {name}={value!r}")
+        raise ValueError(f"`{name}` must be a float between 0 and 1. Received: {name}={value!r}")
     return float(value)
 
 

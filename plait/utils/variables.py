@@ -10,6 +10,7 @@ plain `torch.Tensor` and costs nothing extra. Keras programs may call:
     w.assign([1., 2., 3.]); w.assign_add(np.ones(3)); w.numpy()   # array([2., 3., 4.])
     w.name, w.path, w.shape, w.trainable                          # 'w', 'layer/w', ...
 """
+
 import numpy as np
 import torch
 from torch import nn
@@ -48,7 +49,8 @@ class _KerasVariableAPI:
         elif value:
             raise ValueError(
                 f"Variable '{self.path}' is non-trainable state (a buffer) and cannot be made "
-                f"trainable. Received: trainable={value!r}")
+                f"trainable. Received: trainable={value!r}"
+            )
 
     def numpy(self, *, force=False):
         """The value as a NumPy array (on the host; no gradient tracking needed)."""

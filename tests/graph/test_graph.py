@@ -1,5 +1,6 @@
 """Graph construction: Keras's layer order, validation errors that point at the user's code,
 iterative walks on deep graphs."""
+
 import pytest
 import torch
 
@@ -10,21 +11,31 @@ from plait.layers import Dense, concatenate
 
 def test_layers_ordered_by_depth_then_first_visit_like_keras():
     visible = Input(shape=(4,))
-    shallow = Dense(2)(visible)                  # dense_1
-    deep = Dense(2)(Dense(2)(visible))           # dense_2 applied to dense_3's output
+    shallow = Dense(2)(visible)  # dense_1
+    deep = Dense(2)(Dense(2)(visible))  # dense_2 applied to dense_3's output
     model = Model(visible, Dense(1)(concatenate([shallow, deep])))
     # depth first (deepest first), then the order a walk from the output met each layer
     assert [layer.name for layer in model.layers] == [
-        "input_1", "dense_3", "dense_1", "dense_2", "concatenate_1", "dense_4"]
+        "input_1",
+        "dense_3",
+        "dense_1",
+        "dense_2",
+        "concatenate_1",
+        "dense_4",
+    ]
 
 
 def test_disconnected_graph_names_missing_input_where_made_and_fix():
     first, second = Input(shape=(3,)), Input(shape=(3,))
     merged = concatenate([first, second])
-    with pytest.raises(GraphError, match=(
+    with pytest.raises(
+        GraphError,
+        match=(
             r"Graph disconnected: the outputs depend on Input 'input_2' of shape \(None, 3\) "
             r"\(made at test_graph.py:\d+\).*needed by layer 'concatenate_1' \(called at "
-            r"test_graph.py:\d+\).*Model\(inputs=\[input_1, input_2\], \.\.\.\)")):
+            r"test_graph.py:\d+\).*Model\(inputs=\[input_1, input_2\], \.\.\.\)"
+        ),
+    ):
         Model(first, merged)
 
 

@@ -1,4 +1,5 @@
 """Keras 3 on its PyTorch backend is the oracle these tests compare plait with."""
+
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")

@@ -1,6 +1,7 @@
 """Models built by one function for plait and for Keras: `build(ns)` with `ns` either the
 `plait` or the `keras` module makes the same architecture, layer names aside. Each entry:
 name -> (builder, input shapes)."""
+
 import numpy as np
 
 
@@ -78,8 +79,7 @@ def multiple_outputs(ns):
 def nested(ns):
     L = ns.layers
     inner_in = ns.Input(shape=(8,))
-    inner = ns.Model(inner_in, L.Dense(6, activation="tanh")(L.Dense(5)(inner_in)),
-                     name="inner")
+    inner = ns.Model(inner_in, L.Dense(6, activation="tanh")(L.Dense(5)(inner_in)), name="inner")
     visible = ns.Input(shape=(8,))
     x = inner(L.Dense(8, activation="relu")(visible))
     stack = ns.Sequential([L.Input((6,)), L.Dense(4), L.BatchNormalization()], name="stack")
@@ -156,10 +156,19 @@ def conv1d_3d(ns):
 
 def sequential(ns):
     L = ns.layers
-    return ns.Sequential([
-        L.Input((8,)), L.Dense(6, activation="relu"), L.Reshape((3, 2)),
-        L.Permute((2, 1)), L.Flatten(), L.RepeatVector(2), L.GRU(3),
-        L.LeakyReLU(negative_slope=0.2), L.Dense(2, activation="softmax")])
+    return ns.Sequential(
+        [
+            L.Input((8,)),
+            L.Dense(6, activation="relu"),
+            L.Reshape((3, 2)),
+            L.Permute((2, 1)),
+            L.Flatten(),
+            L.RepeatVector(2),
+            L.GRU(3),
+            L.LeakyReLU(negative_slope=0.2),
+            L.Dense(2, activation="softmax"),
+        ]
+    )
 
 
 MODELS = {

@@ -6,6 +6,7 @@ when `as_list`), with `call` keyword arguments (arrays become tensors). `train=F
 layers whose training-mode forward is random; `full=True` rows run only with
 PLAIT_ORACLE_FULL=1.
 """
+
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,7 +71,12 @@ CASES = [
     c("prelu", lambda L: L.PReLU(), SEQ),
     c("prelu_shared", lambda L: L.PReLU(shared_axes=[1]), SEQ, full=True),
     c("softmax", lambda L: L.Softmax(), SEQ),
-    c("softmax_mask", lambda L: L.Softmax(axis=-1), KEYS[:, :5, :], call={"mask": SEQ_MASK[:, :, None] | np.zeros((3, 5, 4), bool)}),
+    c(
+        "softmax_mask",
+        lambda L: L.Softmax(axis=-1),
+        KEYS[:, :5, :],
+        call={"mask": SEQ_MASK[:, :, None] | np.zeros((3, 5, 4), bool)},
+    ),
     # convolution
     c("conv1d", lambda L: L.Conv1D(4, 3), SEQ),
     c("conv1d_same_s2_k4", lambda L: L.Conv1D(4, 4, strides=2, padding="same"), SEQ),
@@ -116,7 +122,12 @@ CASES = [
     # normalization
     c("batchnorm", lambda L: L.BatchNormalization(), IMG),
     c("batchnorm_mom_eps", lambda L: L.BatchNormalization(momentum=0.5, epsilon=0.1), VEC),
-    c("batchnorm_axis1_noscale", lambda L: L.BatchNormalization(axis=1, scale=False, center=False), SEQ, full=True),
+    c(
+        "batchnorm_axis1_noscale",
+        lambda L: L.BatchNormalization(axis=1, scale=False, center=False),
+        SEQ,
+        full=True,
+    ),
     c("layernorm", lambda L: L.LayerNormalization(), SEQ),
     c("layernorm_axes", lambda L: L.LayerNormalization(axis=[1, 2], epsilon=1e-2), SEQ),
     c("groupnorm", lambda L: L.GroupNormalization(groups=2, axis=-1), _f(2, 4, 4, 6)),
@@ -124,15 +135,35 @@ CASES = [
     c("rmsnorm", lambda L: L.RMSNormalization(), SEQ),
     # recurrent
     c("simple_rnn", lambda L: L.SimpleRNN(4), SEQ),
-    c("simple_rnn_seq_state_back", lambda L: L.SimpleRNN(4, return_sequences=True, return_state=True, go_backwards=True), SEQ),
+    c(
+        "simple_rnn_seq_state_back",
+        lambda L: L.SimpleRNN(4, return_sequences=True, return_state=True, go_backwards=True),
+        SEQ,
+    ),
     c("lstm", lambda L: L.LSTM(4), SEQ),
     c("lstm_seq_state", lambda L: L.LSTM(4, return_sequences=True, return_state=True), SEQ),
-    c("lstm_back_hardsig", lambda L: L.LSTM(3, go_backwards=True, recurrent_activation="hard_sigmoid"), SEQ),
+    c(
+        "lstm_back_hardsig",
+        lambda L: L.LSTM(3, go_backwards=True, recurrent_activation="hard_sigmoid"),
+        SEQ,
+    ),
     c("lstm_masked", lambda L: L.LSTM(4, return_sequences=True), SEQ, call={"mask": SEQ_MASK}),
-    c("lstm_masked_back", lambda L: L.LSTM(4, go_backwards=True), SEQ, call={"mask": SEQ_MASK}, full=True),
+    c(
+        "lstm_masked_back",
+        lambda L: L.LSTM(4, go_backwards=True),
+        SEQ,
+        call={"mask": SEQ_MASK},
+        full=True,
+    ),
     c("gru", lambda L: L.GRU(4), SEQ),
     c("gru_reset_before", lambda L: L.GRU(4, reset_after=False, return_sequences=True), SEQ),
-    c("gru_state_back_relu", lambda L: L.GRU(3, return_state=True, go_backwards=True, activation="relu", recurrent_activation="tanh"), SEQ),
+    c(
+        "gru_state_back_relu",
+        lambda L: L.GRU(
+            3, return_state=True, go_backwards=True, activation="relu", recurrent_activation="tanh"
+        ),
+        SEQ,
+    ),
     c("gru_masked", lambda L: L.GRU(4, return_sequences=True), SEQ, call={"mask": SEQ_MASK}),
     c("rnn_lstmcell", lambda L: L.RNN(L.LSTMCell(3)), SEQ),
     c("rnn_grucell", lambda L: L.RNN(L.GRUCell(3), return_sequences=True), SEQ),
@@ -141,16 +172,50 @@ CASES = [
     c("bidirectional_lstm", lambda L: L.Bidirectional(L.LSTM(3, return_sequences=True)), SEQ),
     c("bidirectional_gru_sum", lambda L: L.Bidirectional(L.GRU(3), merge_mode="sum"), SEQ),
     c("time_distributed", lambda L: L.TimeDistributed(L.Dense(3)), SEQ),
-    c("time_distributed_conv", lambda L: L.TimeDistributed(L.Conv1D(2, 2)), _f(2, 3, 5, 4), full=True),
+    c(
+        "time_distributed_conv",
+        lambda L: L.TimeDistributed(L.Conv1D(2, 2)),
+        _f(2, 3, 5, 4),
+        full=True,
+    ),
     # attention
     c("mha", lambda L: L.MultiHeadAttention(2, 3), SEQ, KEYS),
-    c("mha_mask", lambda L: L.MultiHeadAttention(2, 3, value_dim=2), SEQ, KEYS, call={"attention_mask": ATT_MASK}),
-    c("mha_causal", lambda L: L.MultiHeadAttention(2, 4, output_shape=5), SEQ, SEQ2, call={"use_causal_mask": True}),
+    c(
+        "mha_mask",
+        lambda L: L.MultiHeadAttention(2, 3, value_dim=2),
+        SEQ,
+        KEYS,
+        call={"attention_mask": ATT_MASK},
+    ),
+    c(
+        "mha_causal",
+        lambda L: L.MultiHeadAttention(2, 4, output_shape=5),
+        SEQ,
+        SEQ2,
+        call={"use_causal_mask": True},
+    ),
     c("attention", lambda L: L.Attention(), [SEQ, KEYS], as_list=True),
-    c("attention_scale_causal", lambda L: L.Attention(use_scale=True, score_mode="concat"), [SEQ, SEQ2], as_list=True, call={"use_causal_mask": True}),
-    c("attention_masks", lambda L: L.Attention(), [SEQ, KEYS], as_list=True, call={"mask": [SEQ_MASK, np.ones((3, 7), bool)]}),
+    c(
+        "attention_scale_causal",
+        lambda L: L.Attention(use_scale=True, score_mode="concat"),
+        [SEQ, SEQ2],
+        as_list=True,
+        call={"use_causal_mask": True},
+    ),
+    c(
+        "attention_masks",
+        lambda L: L.Attention(),
+        [SEQ, KEYS],
+        as_list=True,
+        call={"mask": [SEQ_MASK, np.ones((3, 7), bool)]},
+    ),
     c("additive_attention", lambda L: L.AdditiveAttention(), [SEQ, KEYS], as_list=True),
-    c("additive_attention_noscale", lambda L: L.AdditiveAttention(use_scale=False), [SEQ, KEYS, KEYS], as_list=True),
+    c(
+        "additive_attention_noscale",
+        lambda L: L.AdditiveAttention(use_scale=False),
+        [SEQ, KEYS, KEYS],
+        as_list=True,
+    ),
     # merging
     c("add", lambda L: L.Add(), [SEQ, SEQ2], as_list=True),
     c("subtract", lambda L: L.Subtract(), [SEQ, SEQ2], as_list=True),
@@ -160,7 +225,12 @@ CASES = [
     c("minimum", lambda L: L.Minimum(), [SEQ, SEQ2], as_list=True),
     c("concatenate", lambda L: L.Concatenate(axis=1), [SEQ, KEYS], as_list=True),
     c("dot", lambda L: L.Dot(axes=2), [SEQ, KEYS], as_list=True),
-    c("dot_normalize", lambda L: L.Dot(axes=1, normalize=True), [VEC, VEC[::-1].copy()], as_list=True),
+    c(
+        "dot_normalize",
+        lambda L: L.Dot(axes=1, normalize=True),
+        [VEC, VEC[::-1].copy()],
+        as_list=True,
+    ),
     # reshaping
     c("flatten", lambda L: L.Flatten(), IMG),
     c("reshape", lambda L: L.Reshape((2, -1)), SEQ),
@@ -174,7 +244,12 @@ CASES = [
     c("zeropad3d", lambda L: L.ZeroPadding3D(1), VOL),
     c("upsampling1d", lambda L: L.UpSampling1D(2), SEQ),
     c("upsampling2d", lambda L: L.UpSampling2D(2), IMG),
-    c("upsampling2d_bilinear", lambda L: L.UpSampling2D(2, interpolation="bilinear"), IMG, full=True),
+    c(
+        "upsampling2d_bilinear",
+        lambda L: L.UpSampling2D(2, interpolation="bilinear"),
+        IMG,
+        full=True,
+    ),
     c("upsampling3d", lambda L: L.UpSampling3D(2), VOL),
     # regularization / noise (inference; training is random)
     c("dropout", lambda L: L.Dropout(0.5), VEC, train=False),
@@ -217,35 +292,59 @@ SKIPPED = {
     "Pipeline": "container of preprocessing layers, no numerics of its own",
     "AutoContrast": "image preprocessing; compared in test_preprocessing.py",
     "Solarization": "image augmentation with a random path",
-    "CutMix": "random augmentation", "MixUp": "random augmentation",
-    "RandomBrightness": "random augmentation", "RandomColorDegeneration": "random augmentation",
-    "RandomColorJitter": "random augmentation", "RandomContrast": "random augmentation",
-    "RandomCrop": "random augmentation", "RandomFlip": "random augmentation",
-    "RandomGrayscale": "random augmentation", "RandomHue": "random augmentation",
-    "RandomInvert": "random augmentation", "RandomPosterization": "random augmentation",
-    "RandomRotation": "random augmentation", "RandomSaturation": "random augmentation",
-    "RandomShear": "random augmentation", "RandomTranslation": "random augmentation",
+    "CutMix": "random augmentation",
+    "MixUp": "random augmentation",
+    "RandomBrightness": "random augmentation",
+    "RandomColorDegeneration": "random augmentation",
+    "RandomColorJitter": "random augmentation",
+    "RandomContrast": "random augmentation",
+    "RandomCrop": "random augmentation",
+    "RandomFlip": "random augmentation",
+    "RandomGrayscale": "random augmentation",
+    "RandomHue": "random augmentation",
+    "RandomInvert": "random augmentation",
+    "RandomPosterization": "random augmentation",
+    "RandomRotation": "random augmentation",
+    "RandomSaturation": "random augmentation",
+    "RandomShear": "random augmentation",
+    "RandomTranslation": "random augmentation",
     "RandomZoom": "random augmentation",
 }
 
 # Aliases: same class under another name in both libraries.
 ALIASES = {
-    "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D",
-    "AvgPool3D": "AveragePooling3D", "MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D",
-    "MaxPool3D": "MaxPooling3D", "GlobalAvgPool1D": "GlobalAveragePooling1D",
-    "GlobalAvgPool2D": "GlobalAveragePooling2D", "GlobalAvgPool3D": "GlobalAveragePooling3D",
-    "GlobalMaxPool1D": "GlobalMaxPooling1D", "GlobalMaxPool2D": "GlobalMaxPooling2D",
-    "GlobalMaxPool3D": "GlobalMaxPooling3D", "Convolution1D": "Conv1D",
-    "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
-    "Convolution2DTranspose": "Conv2DTranspose", "Convolution3DTranspose": "Conv3DTranspose",
-    "SeparableConvolution1D": "SeparableConv1D", "SeparableConvolution2D": "SeparableConv2D",
+    "AvgPool1D": "AveragePooling1D",
+    "AvgPool2D": "AveragePooling2D",
+    "AvgPool3D": "AveragePooling3D",
+    "MaxPool1D": "MaxPooling1D",
+    "MaxPool2D": "MaxPooling2D",
+    "MaxPool3D": "MaxPooling3D",
+    "GlobalAvgPool1D": "GlobalAveragePooling1D",
+    "GlobalAvgPool2D": "GlobalAveragePooling2D",
+    "GlobalAvgPool3D": "GlobalAveragePooling3D",
+    "GlobalMaxPool1D": "GlobalMaxPooling1D",
+    "GlobalMaxPool2D": "GlobalMaxPooling2D",
+    "GlobalMaxPool3D": "GlobalMaxPooling3D",
+    "Convolution1D": "Conv1D",
+    "Convolution2D": "Conv2D",
+    "Convolution3D": "Conv3D",
+    "Convolution2DTranspose": "Conv2DTranspose",
+    "Convolution3DTranspose": "Conv3DTranspose",
+    "SeparableConvolution1D": "SeparableConv1D",
+    "SeparableConvolution2D": "SeparableConv2D",
 }
 
 # get_config keys whose value differs from Keras on purpose (see docs/differences.md).
 CONFIG_DIFFERENCES = {
-    "name", "dtype", "trainable",  # names are unique per library; dtype policy objects
+    "name",
+    "dtype",
+    "trainable",  # names are unique per library; dtype policy objects
     "quantization_config",  # plait has no quantization
-    "input_axes", "output_axes",  # Keras 3.15's initializer fan axes: not in plait
-    "renorm", "renorm_clipping", "renorm_momentum",  # batch renormalization: not in plait
-    "sliding_window", "use_gate",  # Keras 3.15 MultiHeadAttention options: not in plait
+    "input_axes",
+    "output_axes",  # Keras 3.15's initializer fan axes: not in plait
+    "renorm",
+    "renorm_clipping",
+    "renorm_momentum",  # batch renormalization: not in plait
+    "sliding_window",
+    "use_gate",  # Keras 3.15 MultiHeadAttention options: not in plait
 }

@@ -2,6 +2,7 @@
 on 16 twin models (the tutorial's seven, nested, shared layers, BatchNormalization,
 Bidirectional LSTM/GRU, Embedding, attention, the Conv families, Sequential); compile
 settings; safe mode; a class outside plait."""
+
 import json
 import zipfile
 
@@ -67,10 +68,14 @@ def test_keras_weights_of_a_keras_file_load(tmp_path):
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
 def test_compile_config_restored_both_ways(suffix, tmp_path):
     k = _keras_model("mlp")
-    k.compile(optimizer=keras.optimizers.Adam(learning_rate=0.005),
-              loss="mean_squared_error", metrics=["mae"])
-    k.save(tmp_path / f"k{suffix}") if suffix == ".keras" else \
-        legacy_h5_format.save_model_to_hdf5(k, str(tmp_path / f"k{suffix}"))
+    k.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.005),
+        loss="mean_squared_error",
+        metrics=["mae"],
+    )
+    k.save(tmp_path / f"k{suffix}") if suffix == ".keras" else legacy_h5_format.save_model_to_hdf5(
+        k, str(tmp_path / f"k{suffix}")
+    )
     p = plait.models.load_model(tmp_path / f"k{suffix}")
     assert type(p.optimizer).__name__ == "Adam"
     assert float(p.optimizer.learning_rate) == pytest.approx(0.005)
@@ -87,10 +92,17 @@ def test_model_checkpoint_writes_keras_files(tmp_path):
     p = T.MODELS["mlp"][0](plait)
     p.compile("adam", "mse")
     x, y = T.inputs("mlp", batch=8), np.zeros((8, 1), "float32")
-    p.fit(x, y, epochs=1, verbose=0, callbacks=[
-        plait.callbacks.ModelCheckpoint(str(tmp_path / "best.keras")),
-        plait.callbacks.ModelCheckpoint(str(tmp_path / "w.weights.h5"), save_weights_only=True),
-        plait.callbacks.ModelCheckpoint(str(tmp_path / "old.h5"))])
+    p.fit(
+        x,
+        y,
+        epochs=1,
+        verbose=0,
+        callbacks=[
+            plait.callbacks.ModelCheckpoint(str(tmp_path / "best.keras")),
+            plait.callbacks.ModelCheckpoint(str(tmp_path / "w.weights.h5"), save_weights_only=True),
+            plait.callbacks.ModelCheckpoint(str(tmp_path / "old.h5")),
+        ],
+    )
     expected = T.predict(p, x)
     _close(expected, T.predict(keras.saving.load_model(tmp_path / "best.keras"), x))
     _close(expected, T.predict(keras.saving.load_model(tmp_path / "old.h5"), x))
@@ -100,6 +112,7 @@ def test_model_checkpoint_writes_keras_files(tmp_path):
 
 
 # --------------------------------------------------------------- refusals
+
 
 def test_lambda_refused_in_safe_mode(tmp_path):
     visible = keras.Input((3,))
@@ -124,10 +137,16 @@ def test_legacy_lambda_refused_in_safe_mode(tmp_path):
 def test_class_outside_plait_is_refused(tmp_path):
     k = _keras_model("mlp")
     k.save(tmp_path / "k.keras")
-    _rewrite_config(tmp_path / "k.keras", tmp_path / "bad.keras", lambda c: c["config"][
-        "layers"][1].update(module="evil.module", class_name="Backdoor"))
-    with pytest.raises(ValueError, match=r"layer 'dense(_\d+)?' is a Backdoor from module "
-                                         r"'evil.module', which plait does not have"):
+    _rewrite_config(
+        tmp_path / "k.keras",
+        tmp_path / "bad.keras",
+        lambda c: c["config"]["layers"][1].update(module="evil.module", class_name="Backdoor"),
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"layer 'dense(_\d+)?' is a Backdoor from module "
+        r"'evil.module', which plait does not have",
+    ):
         plait.models.load_model(tmp_path / "bad.keras")
 
 
@@ -157,6 +176,7 @@ def test_truncated_h5_file(tmp_path):
 
 def test_missing_weight_group(tmp_path):
     import h5py
+
     k = _keras_model("mlp")
     k.save_weights(tmp_path / "k.weights.h5")
     with h5py.File(tmp_path / "k.weights.h5", "a") as f:
@@ -169,19 +189,28 @@ def test_missing_weight_group(tmp_path):
 def test_wrong_shapes_in_keras_file(tmp_path):
     k = _keras_model("mlp")
     k.save(tmp_path / "k.keras")
-    _rewrite_config(tmp_path / "k.keras", tmp_path / "bad.keras",
-                    lambda c: c["config"]["layers"][2]["config"].update(units=21))
-    with pytest.raises(ValueError, match=r"(?s)bad\.keras.*do not match model.*"
-                                         r"layers/dense_1/vars/0.*\(10, 20\) in the file but "
-                                         r"\(10, 21\) in the model"):
+    _rewrite_config(
+        tmp_path / "k.keras",
+        tmp_path / "bad.keras",
+        lambda c: c["config"]["layers"][2]["config"].update(units=21),
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"(?s)bad\.keras.*do not match model.*"
+        r"layers/dense_1/vars/0.*\(10, 20\) in the file but "
+        r"\(10, 21\) in the model",
+    ):
         plait.models.load_model(tmp_path / "bad.keras")
 
 
 def test_huge_config_allocates_nothing(tmp_path):
     k = _keras_model("mlp")
     k.save(tmp_path / "k.keras")
-    _rewrite_config(tmp_path / "k.keras", tmp_path / "big.keras",
-                    lambda c: c["config"]["layers"][2]["config"].update(units=10 ** 7))
+    _rewrite_config(
+        tmp_path / "k.keras",
+        tmp_path / "big.keras",
+        lambda c: c["config"]["layers"][2]["config"].update(units=10**7),
+    )
     with pytest.raises(ValueError, match="do not match model"):
         plait.models.load_model(tmp_path / "big.keras")
 
@@ -193,6 +222,7 @@ def test_weights_file_is_not_a_model(tmp_path):
 
 def test_torch_module_cannot_go_to_keras(tmp_path):
     from torch import nn
+
     visible = plait.Input((3,))
     p = plait.Model(visible, plait.layers.TorchModule(nn.Linear(3, 2), name="lin")(visible))
     with pytest.raises(ValueError, match=r"TorchModule layer 'lin' cannot be saved"):

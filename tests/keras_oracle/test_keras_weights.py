@@ -1,5 +1,6 @@
 """Weights between plait and Keras 3: `get_weights`/`set_weights` order, `.weights.h5`
 (Keras 3 layout) and legacy `.h5` (Keras 2 layout) both ways, on twin models."""
+
 import numpy as np
 import pytest
 
@@ -89,8 +90,9 @@ def test_legacy_h5_by_name_and_skip_mismatch(tmp_path):
         p.load_weights(tmp_path / "k.h5", by_name=True)
     with pytest.warns(UserWarning, match="Skipped weights"):
         p.load_weights(tmp_path / "k.h5", by_name=True, skip_mismatch=True)
-    np.testing.assert_array_equal(p.get_layer(names[0]).get_weights()[0],
-                                  k.layers[1].get_weights()[0])
+    np.testing.assert_array_equal(
+        p.get_layer(names[0]).get_weights()[0], k.layers[1].get_weights()[0]
+    )
     np.testing.assert_array_equal(p.get_layer("other").get_weights()[0], before[0])
 
 

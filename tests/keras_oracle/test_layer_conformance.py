@@ -9,6 +9,7 @@ count_params, compute_mask, and get_config keys and defaults. Every layer both l
 have is either built by a row or listed in `SKIPPED` with a reason. Initializers are
 compared statistically. `PLAIT_ORACLE_FULL=1` runs more rows.
 """
+
 import inspect
 
 import numpy as np
@@ -38,11 +39,21 @@ def _tensor(a, grad=False):
 
 
 def _args(case, grad=False):
-    xs = [_tensor(a, grad) for a in case.inputs[0]] if case.as_list else [
-        _tensor(a, grad) for a in case.inputs]
-    call = {k: ([torch.tensor(m) for m in v] if isinstance(v, list) else
-                torch.tensor(v) if isinstance(v, np.ndarray) else v)
-            for k, v in case.call.items()}
+    xs = (
+        [_tensor(a, grad) for a in case.inputs[0]]
+        if case.as_list
+        else [_tensor(a, grad) for a in case.inputs]
+    )
+    call = {
+        k: (
+            [torch.tensor(m) for m in v]
+            if isinstance(v, list)
+            else torch.tensor(v)
+            if isinstance(v, np.ndarray)
+            else v
+        )
+        for k, v in case.call.items()
+    }
     args = [xs] if case.as_list else xs
     return xs, args, call
 
@@ -68,11 +79,17 @@ def _run(layer, case, training):
     xs, args, call = _args(case, grad=True)
     for w in layer.weights:
         _raw(w).grad = None
-    outs = [o for o in nest.flatten(layer(*args, training=training, **call))
-            if isinstance(o, torch.Tensor)]
+    outs = [
+        o
+        for o in nest.flatten(layer(*args, training=training, **call))
+        if isinstance(o, torch.Tensor)
+    ]
     rng = np.random.default_rng(1)
-    loss = sum((o * torch.tensor(rng.normal(size=tuple(o.shape)).astype("float32"))).sum()
-               for o in outs if o.is_floating_point())
+    loss = sum(
+        (o * torch.tensor(rng.normal(size=tuple(o.shape)).astype("float32"))).sum()
+        for o in outs
+        if o.is_floating_point()
+    )
     if isinstance(loss, torch.Tensor) and loss.requires_grad:
         loss.backward()
     x_grads = [x.grad for x in xs if x.requires_grad]
@@ -137,7 +154,8 @@ def test_shapes_and_params(case):
     k_out = case.factory(keras.layers)(*([k_sym] if case.as_list else k_sym), **sym_call)
     p_out = case.factory(plait.layers)(*([p_sym] if case.as_list else p_sym), **sym_call)
     assert [tuple(t.shape) for t in nest.flatten(p_out)] == [
-        tuple(t.shape) for t in nest.flatten(k_out)]
+        tuple(t.shape) for t in nest.flatten(k_out)
+    ]
 
 
 def _as_object(value):
@@ -208,20 +226,21 @@ def test_masking_through_embedding(rnn, go_backwards):
     k_model, p_model = models
     p_model.set_weights([keras.ops.convert_to_numpy(w) for w in k_model.get_weights()])
     expected = keras.ops.convert_to_numpy(k_model(torch.tensor(IDS)))
-    np.testing.assert_allclose(p_model(torch.tensor(IDS)).detach().numpy(), expected,
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        p_model(torch.tensor(IDS)).detach().numpy(), expected, rtol=1e-5, atol=1e-5
+    )
 
 
 def _public_classes(module):
-    return {n for n in dir(module) if not n.startswith("_")
-            and inspect.isclass(getattr(module, n))}
+    return {n for n in dir(module) if not n.startswith("_") and inspect.isclass(getattr(module, n))}
 
 
 def test_every_shared_layer_has_a_row_or_a_reason():
     shared = _public_classes(plait.layers) & _public_classes(keras.layers)
     built = {type(case.factory(plait.layers)).__name__ for case in CASES}
-    uncovered = {n for n in shared if n not in built and n not in SKIPPED
-                 and ALIASES.get(n) not in built}
+    uncovered = {
+        n for n in shared if n not in built and n not in SKIPPED and ALIASES.get(n) not in built
+    }
     assert not uncovered, f"no conformance row nor skip reason for {sorted(uncovered)}"
 
 
@@ -229,20 +248,28 @@ def test_every_shared_layer_has_a_row_or_a_reason():
 
 INIT_SHAPES = [(256, 384), (3, 3, 16, 64), (5, 32, 128)]
 INITIALIZERS = [
-    ("GlorotUniform", {}), ("GlorotNormal", {}), ("HeUniform", {}), ("HeNormal", {}),
-    ("LecunUniform", {}), ("LecunNormal", {}), ("RandomNormal", {"stddev": 0.3}),
-    ("RandomUniform", {"minval": -0.2, "maxval": 0.5}), ("TruncatedNormal", {"stddev": 0.2}),
+    ("GlorotUniform", {}),
+    ("GlorotNormal", {}),
+    ("HeUniform", {}),
+    ("HeNormal", {}),
+    ("LecunUniform", {}),
+    ("LecunNormal", {}),
+    ("RandomNormal", {"stddev": 0.3}),
+    ("RandomUniform", {"minval": -0.2, "maxval": 0.5}),
+    ("TruncatedNormal", {"stddev": 0.2}),
     ("VarianceScaling", {"scale": 2.0, "mode": "fan_avg", "distribution": "uniform"}),
-    ("VarianceScaling", {"scale": 0.5, "mode": "fan_out",
-                         "distribution": "truncated_normal"}),
+    ("VarianceScaling", {"scale": 0.5, "mode": "fan_out", "distribution": "truncated_normal"}),
     ("VarianceScaling", {"mode": "fan_in", "distribution": "untruncated_normal"}),
-    ("Zeros", {}), ("Ones", {}), ("Constant", {"value": 0.7}),
+    ("Zeros", {}),
+    ("Ones", {}),
+    ("Constant", {"value": 0.7}),
 ]
 
 
 @pytest.mark.parametrize("shape", INIT_SHAPES, ids=lambda s: "x".join(map(str, s)))
-@pytest.mark.parametrize("name,kwargs", INITIALIZERS,
-                         ids=[f"{n}{i}" for i, (n, _) in enumerate(INITIALIZERS)])
+@pytest.mark.parametrize(
+    "name,kwargs", INITIALIZERS, ids=[f"{n}{i}" for i, (n, _) in enumerate(INITIALIZERS)]
+)
 def test_initializer_distribution(name, kwargs, shape):
     k = keras.ops.convert_to_numpy(getattr(keras.initializers, name)(**kwargs)(shape))
     p = getattr(plait.initializers, name)(**kwargs)(shape)
@@ -253,8 +280,10 @@ def test_initializer_distribution(name, kwargs, shape):
     assert abs(p.mean() - k.mean()) < 6 * max(k.std(), 1e-12) * np.sqrt(2 / n) + 1e-7
     np.testing.assert_allclose(p.std(), k.std(), rtol=0.03, atol=1e-7)
     k_init = getattr(keras.initializers, name)(**kwargs)
-    config = dict(k_init.get_config(), **{a: getattr(k_init, a) for a in (
-        "scale", "mode", "distribution") if hasattr(k_init, a)})
+    config = dict(
+        k_init.get_config(),
+        **{a: getattr(k_init, a) for a in ("scale", "mode", "distribution") if hasattr(k_init, a)},
+    )
     bound = _bound(config, name, shape)
     if bound is not None:  # uniform limits and truncation at two standard deviations
         low, high = bound
@@ -275,10 +304,12 @@ def _bound(config, name, shape):
     if name == "RandomNormal" or config.get("distribution") == "untruncated_normal":
         return None
     field = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
-    fan_in, fan_out = (shape[-2] * field, shape[-1] * field) if len(shape) > 1 else (
-        shape[0], shape[0])
-    fan = {"fan_in": fan_in, "fan_out": fan_out,
-           "fan_avg": (fan_in + fan_out) / 2}[config.get("mode", "fan_in")]
+    fan_in, fan_out = (
+        (shape[-2] * field, shape[-1] * field) if len(shape) > 1 else (shape[0], shape[0])
+    )
+    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[
+        config.get("mode", "fan_in")
+    ]
     variance = config.get("scale", 1.0) / fan
     if config.get("distribution") == "uniform":
         limit = np.sqrt(3 * variance)
@@ -302,11 +333,13 @@ def test_orthogonal_and_identity(shape):
         pi = plait.initializers.Identity(gain=2.0)(shape)
         pi = pi.detach().numpy() if isinstance(pi, torch.Tensor) else pi
         np.testing.assert_array_equal(
-            pi, keras.ops.convert_to_numpy(keras.initializers.Identity(gain=2.0)(shape)))
+            pi, keras.ops.convert_to_numpy(keras.initializers.Identity(gain=2.0)(shape))
+        )
 
 
-@pytest.mark.parametrize("name", ["GlorotUniform", "HeNormal", "TruncatedNormal",
-                                  "RandomUniform", "Orthogonal"])
+@pytest.mark.parametrize(
+    "name", ["GlorotUniform", "HeNormal", "TruncatedNormal", "RandomUniform", "Orthogonal"]
+)
 def test_initializer_config(name):
     k = getattr(keras.initializers, name)().get_config()
     p = getattr(plait.initializers, name)().get_config()

@@ -1,6 +1,7 @@
 """Issue 13's layers against Keras 3 (torch backend): same config, Keras's weights through
 set_weights, same inputs -> same outputs (1e-5) and input gradients; get_config keys and
 defaults; plus plait's run_layer_test contract."""
+
 import numpy as np
 import pytest
 import torch
@@ -24,43 +25,71 @@ def _rnn(cells, **kwargs):
 # (id, factory taking a layers module, input array)
 CASES = [
     ("rnn_lstm", _rnn(lambda L: L.LSTMCell(6)), SEQ),
-    ("rnn_lstm_seq_state_back", _rnn(lambda L: L.LSTMCell(6), return_sequences=True,
-                                     return_state=True, go_backwards=True), SEQ),
-    ("rnn_lstm_relu_nobias", _rnn(lambda L: L.LSTMCell(5, activation="relu",
-                                                       use_bias=False,
-                                                       unit_forget_bias=False)), SEQ),
+    (
+        "rnn_lstm_seq_state_back",
+        _rnn(lambda L: L.LSTMCell(6), return_sequences=True, return_state=True, go_backwards=True),
+        SEQ,
+    ),
+    (
+        "rnn_lstm_relu_nobias",
+        _rnn(lambda L: L.LSTMCell(5, activation="relu", use_bias=False, unit_forget_bias=False)),
+        SEQ,
+    ),
     ("rnn_gru", _rnn(lambda L: L.GRUCell(6), return_sequences=True), SEQ),
-    ("rnn_gru_reset_before", _rnn(lambda L: L.GRUCell(6, reset_after=False),
-                                  return_state=True), SEQ),
-    ("rnn_simple", _rnn(lambda L: L.SimpleRNNCell(6, activation="relu"),
-                        return_sequences=True), SEQ),
-    ("rnn_stacked", _rnn(lambda L: L.StackedRNNCells([L.LSTMCell(6), L.GRUCell(3)]),
-                         return_state=True), SEQ),
-    ("rnn_cell_list", _rnn(lambda L: [L.SimpleRNNCell(6), L.LSTMCell(2)],
-                           return_sequences=True), SEQ),
+    (
+        "rnn_gru_reset_before",
+        _rnn(lambda L: L.GRUCell(6, reset_after=False), return_state=True),
+        SEQ,
+    ),
+    (
+        "rnn_simple",
+        _rnn(lambda L: L.SimpleRNNCell(6, activation="relu"), return_sequences=True),
+        SEQ,
+    ),
+    (
+        "rnn_stacked",
+        _rnn(lambda L: L.StackedRNNCells([L.LSTMCell(6), L.GRUCell(3)]), return_state=True),
+        SEQ,
+    ),
+    (
+        "rnn_cell_list",
+        _rnn(lambda L: [L.SimpleRNNCell(6), L.LSTMCell(2)], return_sequences=True),
+        SEQ,
+    ),
     ("rnn_unroll", _rnn(lambda L: L.GRUCell(4), unroll=True), SEQ),
     ("adaptive_avg_1d", lambda L: L.AdaptiveAveragePooling1D(3), SEQ),
     ("adaptive_max_1d", lambda L: L.AdaptiveMaxPooling1D(2), SEQ),
     ("adaptive_avg_2d", lambda L: L.AdaptiveAveragePooling2D((3, 2)), IMG),
     ("adaptive_max_2d", lambda L: L.AdaptiveMaxPooling2D(4), IMG),
-    ("adaptive_avg_2d_first", lambda L: L.AdaptiveAveragePooling2D(
-        2, data_format="channels_first"), IMG),
+    (
+        "adaptive_avg_2d_first",
+        lambda L: L.AdaptiveAveragePooling2D(2, data_format="channels_first"),
+        IMG,
+    ),
     ("adaptive_avg_3d", lambda L: L.AdaptiveAveragePooling3D(2), VOL),
     ("adaptive_max_3d", lambda L: L.AdaptiveMaxPooling3D((1, 2, 3)), VOL),
     ("rms_norm", lambda L: L.RMSNormalization(), IMG),
     ("conv_lstm_2d", lambda L: L.ConvLSTM2D(4, 3), VID),
-    ("conv_lstm_2d_same_seq_state_back", lambda L: L.ConvLSTM2D(
-        4, (3, 2), padding="same", return_sequences=True, return_state=True,
-        go_backwards=True), VID),
+    (
+        "conv_lstm_2d_same_seq_state_back",
+        lambda L: L.ConvLSTM2D(
+            4, (3, 2), padding="same", return_sequences=True, return_state=True, go_backwards=True
+        ),
+        VID,
+    ),
     ("conv_lstm_1d_strides", lambda L: L.ConvLSTM1D(3, 2, strides=2), IMG),
-    ("conv_lstm_1d_dilated_nobias", lambda L: L.ConvLSTM1D(
-        3, 3, dilation_rate=2, return_sequences=True, use_bias=False), IMG),
-    ("einsum_heads", lambda L: L.EinsumDense("abc,cde->abde", (None, 4, 3),
-                                             bias_axes="de"), SEQ),
-    ("einsum_left_elided", lambda L: L.EinsumDense("...b,bc->...c", 7, bias_axes="c",
-                                                   activation="relu"), SEQ),
-    ("einsum_right_elided", lambda L: L.EinsumDense("ab...,bc->ac...", (4,),
-                                                    bias_axes="c"), SEQ),
+    (
+        "conv_lstm_1d_dilated_nobias",
+        lambda L: L.ConvLSTM1D(3, 3, dilation_rate=2, return_sequences=True, use_bias=False),
+        IMG,
+    ),
+    ("einsum_heads", lambda L: L.EinsumDense("abc,cde->abde", (None, 4, 3), bias_axes="de"), SEQ),
+    (
+        "einsum_left_elided",
+        lambda L: L.EinsumDense("...b,bc->...c", 7, bias_axes="c", activation="relu"),
+        SEQ,
+    ),
+    ("einsum_right_elided", lambda L: L.EinsumDense("ab...,bc->ac...", (4,), bias_axes="c"), SEQ),
     ("einsum_no_bias", lambda L: L.EinsumDense("abc,cd->abd", (5, 3)), SEQ),
     ("rms_norm_axes", lambda L: L.RMSNormalization(axis=[2, 3], epsilon=1e-3), IMG),
 ]
@@ -103,8 +132,14 @@ def test_config_matches_keras(case):
         assert {k: p_config[k] for k in keys} == {k: k_config[k] for k in keys}
         return
     assert set(k_config) <= set(p_config) | {"dtype"}
-    for key in ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
-                "zero_output_for_mask"):
+    for key in (
+        "return_sequences",
+        "return_state",
+        "go_backwards",
+        "stateful",
+        "unroll",
+        "zero_output_for_mask",
+    ):
         assert p_config[key] == k_config[key], key
     k_cell, p_cell = k_config["cell"], p_config["cell"]
     assert p_cell["class_name"] == k_cell["class_name"]
@@ -175,8 +210,7 @@ def test_user_cell_in_a_model():
     h = np.zeros((3, 3), dtype="float32")
     for t in range(5):
         h = SEQ[:, t] @ kernel + h @ recurrent
-    np.testing.assert_allclose(model(torch.tensor(SEQ))[:, -1].detach().numpy(), h,
-                               atol=1e-5)
+    np.testing.assert_allclose(model(torch.tensor(SEQ))[:, -1].detach().numpy(), h, atol=1e-5)
 
 
 def test_cell_whose_state_size_does_not_match_its_call():
@@ -193,25 +227,43 @@ def test_rnn_rejects_stateful_and_non_cells():
 
 HARNESS = [
     (plait.layers.RNN, {"cell": plait.layers.LSTMCell(4)}, (5, 3), (None, 4)),
-    (plait.layers.RNN, {"cell": plait.layers.GRUCell(4), "return_sequences": True}, (5, 3),
-     (None, 5, 4)),
-    (plait.layers.RNN, {"cell": plait.layers.SimpleRNNCell(4), "return_state": True},
-     (5, 3), [(None, 4), (None, 4)]),
-    (plait.layers.RNN, {"cell": plait.layers.StackedRNNCells(
-        [plait.layers.LSTMCell(4), plait.layers.SimpleRNNCell(2)])}, (5, 3), (None, 2)),
+    (
+        plait.layers.RNN,
+        {"cell": plait.layers.GRUCell(4), "return_sequences": True},
+        (5, 3),
+        (None, 5, 4),
+    ),
+    (
+        plait.layers.RNN,
+        {"cell": plait.layers.SimpleRNNCell(4), "return_state": True},
+        (5, 3),
+        [(None, 4), (None, 4)],
+    ),
+    (
+        plait.layers.RNN,
+        {
+            "cell": plait.layers.StackedRNNCells(
+                [plait.layers.LSTMCell(4), plait.layers.SimpleRNNCell(2)]
+            )
+        },
+        (5, 3),
+        (None, 2),
+    ),
 ]
 
 
 HARNESS += [
     (plait.layers.AdaptiveAveragePooling2D, {"output_size": 3}, (7, 9, 2), (None, 3, 3, 2)),
     (plait.layers.AdaptiveMaxPooling1D, {"output_size": 2}, (7, 2), (None, 2, 2)),
-    (plait.layers.AdaptiveMaxPooling3D, {"output_size": 2}, (4, 4, 4, 1),
-     (None, 2, 2, 2, 1)),
+    (plait.layers.AdaptiveMaxPooling3D, {"output_size": 2}, (4, 4, 4, 1), (None, 2, 2, 2, 1)),
     (plait.layers.RMSNormalization, {"axis": [1, 2]}, (3, 4), (None, 3, 4)),
-    (plait.layers.ConvLSTM2D, {"filters": 3, "kernel_size": 2}, (2, 4, 4, 1),
-     (None, 3, 3, 3)),
-    (plait.layers.EinsumDense, {"equation": "abc,cde->abde", "output_shape": (3, 2, 5),
-                                "bias_axes": "e"}, (3, 4), (None, 3, 2, 5)),
+    (plait.layers.ConvLSTM2D, {"filters": 3, "kernel_size": 2}, (2, 4, 4, 1), (None, 3, 3, 3)),
+    (
+        plait.layers.EinsumDense,
+        {"equation": "abc,cde->abde", "output_shape": (3, 2, 5), "bias_axes": "e"},
+        (3, 4),
+        (None, 3, 2, 5),
+    ),
 ]
 
 
@@ -241,15 +293,19 @@ def test_torch_module_wrapper_matches_keras():
     assert model.count_params() == 15
 
 
-GQA = [({}, {}), ({"use_gate": True, "sliding_window": 2}, {"use_causal_mask": True}),
-       ({"use_bias": False}, {"return_attention_scores": True}),
-       ({}, {"attention_mask": np.tril(np.ones((2, 5, 7), dtype=bool))})]
+GQA = [
+    ({}, {}),
+    ({"use_gate": True, "sliding_window": 2}, {"use_causal_mask": True}),
+    ({"use_bias": False}, {"return_attention_scores": True}),
+    ({}, {"attention_mask": np.tril(np.ones((2, 5, 7), dtype=bool))}),
+]
 
 
 @pytest.mark.parametrize("kwargs,call_kwargs", GQA)
 def test_group_query_attention_matches_keras(kwargs, call_kwargs):
-    call_kwargs = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v
-                   for k, v in call_kwargs.items()}
+    call_kwargs = {
+        k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in call_kwargs.items()
+    }
     query = RNG.normal(size=(2, 5, 8)).astype("float32")
     value = torch.tensor(RNG.normal(size=(2, 7, 8)).astype("float32"))
     k_layer = keras.layers.GroupQueryAttention(4, 4, 2, **kwargs)
@@ -268,16 +324,16 @@ def test_group_query_attention_matches_keras(kwargs, call_kwargs):
         np.testing.assert_allclose(a, b, atol=1e-5)
     np.testing.assert_allclose(got_grad, expected_grad, atol=1e-5)
     k_config, p_config = k_layer.get_config(), p_layer.get_config()
-    keys = [k for k, v in k_config.items() if k not in ("name", "dtype")
-            and not isinstance(v, dict)]
+    keys = [
+        k for k, v in k_config.items() if k not in ("name", "dtype") and not isinstance(v, dict)
+    ]
     assert {k: p_config[k] for k in keys} == {k: k_config[k] for k in keys}
     rebuilt = plait.layers.GroupQueryAttention.from_config(p_config)
     assert rebuilt.get_config() == p_config
 
 
 def test_group_query_attention_symbolic_and_errors():
-    layer = plait.layers.GroupQueryAttention(head_dim=4, num_query_heads=4,
-                                             num_key_value_heads=2)
+    layer = plait.layers.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2)
     assert layer(plait.Input((5, 8)), plait.Input((7, 8))).shape == (None, 5, 8)
     with pytest.raises(ValueError, match="divisible"):
         plait.layers.GroupQueryAttention(4, 4, 3)
@@ -285,8 +341,9 @@ def test_group_query_attention_symbolic_and_errors():
         plait.layers.GroupQueryAttention(4, 4, 2, sliding_window=0)
 
 
-@pytest.mark.parametrize("inner", [lambda L: L.Dense(3), lambda L: L.Conv2D(3, 3)],
-                         ids=["dense", "conv"])
+@pytest.mark.parametrize(
+    "inner", [lambda L: L.Dense(3), lambda L: L.Conv2D(3, 3)], ids=["dense", "conv"]
+)
 def test_spectral_normalization_matches_keras(inner):
     x = torch.tensor(IMG)
     k_layer = keras.layers.SpectralNormalization(inner(keras.layers), power_iterations=2)
@@ -312,5 +369,9 @@ def test_spectral_normalization_errors_and_contract():
         plait.layers.SpectralNormalization(plait.layers.Dense(2), power_iterations=0)
     with pytest.raises(ValueError, match="kernel"):
         plait.layers.SpectralNormalization(plait.layers.Dropout(0.1))(plait.Input((3,)))
-    run_layer_test(plait.layers.SpectralNormalization, {"layer": plait.layers.Dense(4)},
-                   (3,), expected_output_shape=(None, 4))
+    run_layer_test(
+        plait.layers.SpectralNormalization,
+        {"layer": plait.layers.Dense(4)},
+        (3,),
+        expected_output_shape=(None, 4),
+    )

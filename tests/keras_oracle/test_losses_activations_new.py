@@ -1,5 +1,6 @@
 """Issue 13's losses and activations against Keras 3 (torch backend): same config, same
 inputs, same values (1e-5), same gradients w.r.t. y_pred, same get_config."""
+
 import numpy as np
 import pytest
 import torch
@@ -38,14 +39,26 @@ INT_TRUE = RNG.integers(0, 5, size=(6,)).astype("int32")
 CASES = [
     ("BinaryFocalCrossentropy", {}, B_TRUE, B_PROB),
     ("BinaryFocalCrossentropy", {"from_logits": True, "gamma": 3.0}, B_TRUE, B_LOGIT),
-    ("BinaryFocalCrossentropy", {"apply_class_balancing": True, "alpha": 0.4,
-                                 "label_smoothing": 0.1}, B_TRUE, B_PROB),
+    (
+        "BinaryFocalCrossentropy",
+        {"apply_class_balancing": True, "alpha": 0.4, "label_smoothing": 0.1},
+        B_TRUE,
+        B_PROB,
+    ),
     ("BinaryFocalCrossentropy", {"reduction": "sum"}, B_TRUE[:, :1], B_PROB[:, 0]),
     ("CategoricalFocalCrossentropy", {}, C_TRUE, C_PROB),
-    ("CategoricalFocalCrossentropy", {"from_logits": True, "label_smoothing": 0.2},
-     C_TRUE, C_LOGIT),
-    ("CategoricalFocalCrossentropy", {"alpha": [0.1, 0.2, 0.3, 0.2, 0.2], "gamma": 1.0},
-     C_TRUE, C_PROB),
+    (
+        "CategoricalFocalCrossentropy",
+        {"from_logits": True, "label_smoothing": 0.2},
+        C_TRUE,
+        C_LOGIT,
+    ),
+    (
+        "CategoricalFocalCrossentropy",
+        {"alpha": [0.1, 0.2, 0.3, 0.2, 0.2], "gamma": 1.0},
+        C_TRUE,
+        C_PROB,
+    ),
     ("Dice", {}, SEG_TRUE, SEG_PRED),
     ("Dice", {"axis": (1, 2, 3)}, SEG_TRUE, SEG_PRED),
     ("Dice", {"axis": (1, 2, 3), "reduction": None}, SEG_TRUE, SEG_PRED),
@@ -70,22 +83,23 @@ def _keras_loss_and_grad(loss, y_true, y_pred, sample_weight=None):
 
 @pytest.mark.parametrize("name,kwargs,y_true,y_pred", CASES)
 def test_loss_matches_keras(name, kwargs, y_true, y_pred):
-    expected, expected_grad = _keras_loss_and_grad(getattr(keras.losses, name)(**kwargs),
-                                                   y_true, y_pred)
-    got, got_grad = _keras_loss_and_grad(getattr(plait.losses, name)(**kwargs),
-                                         y_true, y_pred)
+    expected, expected_grad = _keras_loss_and_grad(
+        getattr(keras.losses, name)(**kwargs), y_true, y_pred
+    )
+    got, got_grad = _keras_loss_and_grad(getattr(plait.losses, name)(**kwargs), y_true, y_pred)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(got_grad, expected_grad, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("name,kwargs,y_true,y_pred", [c for c in CASES
-                                                       if c[0] not in ("Dice", "Tversky")])
+@pytest.mark.parametrize(
+    "name,kwargs,y_true,y_pred", [c for c in CASES if c[0] not in ("Dice", "Tversky")]
+)
 def test_loss_sample_weight_matches_keras(name, kwargs, y_true, y_pred):
     weights = RNG.uniform(size=(y_true.shape[0],)).astype("float32")
-    expected, _ = _keras_loss_and_grad(getattr(keras.losses, name)(**kwargs), y_true, y_pred,
-                                       torch.tensor(weights))
-    got, _ = _keras_loss_and_grad(getattr(plait.losses, name)(**kwargs), y_true, y_pred,
-                                  weights)
+    expected, _ = _keras_loss_and_grad(
+        getattr(keras.losses, name)(**kwargs), y_true, y_pred, torch.tensor(weights)
+    )
+    got, _ = _keras_loss_and_grad(getattr(plait.losses, name)(**kwargs), y_true, y_pred, weights)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
@@ -112,15 +126,17 @@ FUNCTIONS = [
 
 @pytest.mark.parametrize("name,kwargs,y_true,y_pred", FUNCTIONS)
 def test_loss_function_matches_keras(name, kwargs, y_true, y_pred):
-    expected = np.asarray(getattr(keras.losses, name)(torch.tensor(y_true),
-                                                      torch.tensor(y_pred), **kwargs))
+    expected = np.asarray(
+        getattr(keras.losses, name)(torch.tensor(y_true), torch.tensor(y_pred), **kwargs)
+    )
     got = getattr(plait.losses, name)(y_true, y_pred, **kwargs).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_focal_loss_names_resolve_in_compile_strings():
-    assert isinstance(plait.losses.get("binary_focal_crossentropy"),
-                      plait.losses.BinaryFocalCrossentropy)
+    assert isinstance(
+        plait.losses.get("binary_focal_crossentropy"), plait.losses.BinaryFocalCrossentropy
+    )
     assert isinstance(plait.losses.get("Dice"), plait.losses.Dice)
 
 
@@ -140,12 +156,24 @@ def test_ctc_rejects_bad_ranks():
 
 X = RNG.normal(size=(4, 6)).astype("float32") * 2
 ACTIVATIONS = [
-    ("celu", {}), ("celu", {"alpha": 0.5}), ("glu", {}), ("glu", {"axis": 0}),
-    ("hard_tanh", {}), ("hard_swish", {}), ("log_sigmoid", {}), ("sparsemax", {}),
-    ("sparsemax", {"axis": 0}), ("squareplus", {}), ("squareplus", {"b": 2}),
-    ("threshold", {"threshold": 0.3, "default_value": -1.0}), ("hard_shrink", {}),
-    ("hard_shrink", {"threshold": 1.0}), ("soft_shrink", {}), ("tanh_shrink", {}),
-    ("sparse_plus", {}), ("sparse_sigmoid", {}),
+    ("celu", {}),
+    ("celu", {"alpha": 0.5}),
+    ("glu", {}),
+    ("glu", {"axis": 0}),
+    ("hard_tanh", {}),
+    ("hard_swish", {}),
+    ("log_sigmoid", {}),
+    ("sparsemax", {}),
+    ("sparsemax", {"axis": 0}),
+    ("squareplus", {}),
+    ("squareplus", {"b": 2}),
+    ("threshold", {"threshold": 0.3, "default_value": -1.0}),
+    ("hard_shrink", {}),
+    ("hard_shrink", {"threshold": 1.0}),
+    ("soft_shrink", {}),
+    ("tanh_shrink", {}),
+    ("sparse_plus", {}),
+    ("sparse_sigmoid", {}),
 ]
 
 

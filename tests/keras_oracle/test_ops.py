@@ -1,6 +1,7 @@
 """plait.ops against Keras 3's ops on its PyTorch backend (values, dtypes, shapes), table
 driven over every op plait implements (tests/keras_oracle/ops_cases.py), and against NumPy
 where Keras 3.15 on PyTorch departs from NumPy's definition."""
+
 import numpy as np
 import pytest
 import torch
@@ -30,8 +31,9 @@ def assert_same(expected, got, where, values=True):
     e, g = _numpy(expected), _numpy(got)
     assert g.shape == e.shape, f"{where}: shape {g.shape}, Keras {e.shape}"
     if hasattr(expected, "dtype"):
-        assert standardize_dtype(got.dtype) == keras.backend.standardize_dtype(expected.dtype), \
+        assert standardize_dtype(got.dtype) == keras.backend.standardize_dtype(expected.dtype), (
             f"{where}: dtype {got.dtype}, Keras {expected.dtype}"
+        )
     if not values:
         return
     if e.dtype.kind in "fc":
@@ -60,8 +62,11 @@ def test_op_matches_keras(case):
 @pytest.mark.parametrize("case", C.IMAGE, ids=[_id(c) for c in C.IMAGE])
 def test_image_op_matches_keras(case):
     name, args, kwargs = case
-    assert_same(getattr(keras.ops.image, name)(*args, **kwargs),
-                getattr(ops.image, name)(*args, **kwargs), _id(case))
+    assert_same(
+        getattr(keras.ops.image, name)(*args, **kwargs),
+        getattr(ops.image, name)(*args, **kwargs),
+        _id(case),
+    )
 
 
 def _np_sparsemax(x):
@@ -83,7 +88,7 @@ def _np_avg_pool_same(x, size, stride):
     for i in range(oh):
         for j in range(ow):
             r0, c0 = i * stride - ph, j * stride - pw
-            win = x[:, max(r0, 0):r0 + size, max(c0, 0):c0 + size]
+            win = x[:, max(r0, 0) : r0 + size, max(c0, 0) : c0 + size]
             out[:, i, j] = win.mean(axis=(1, 2))
     return out
 
@@ -121,8 +126,9 @@ def test_torch_inputs_give_the_same_result(case):
     if name in C.VALUES_ARBITRARY or name == "is_tensor":
         return
     as_torch = [torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args]
-    assert_same(getattr(ops, name)(*args, **kwargs), getattr(ops, name)(*as_torch, **kwargs),
-                _id(case))
+    assert_same(
+        getattr(ops, name)(*args, **kwargs), getattr(ops, name)(*as_torch, **kwargs), _id(case)
+    )
 
 
 def test_covers_at_least_90_percent_of_keras_ops():
@@ -138,9 +144,24 @@ def test_covers_at_least_90_percent_of_keras_ops():
 
 def test_every_table_op_is_tested():
     tested = {c[0] for c in C.cases() + C.IMAGE + C.NUMPY}
-    untested = sorted(n for n in ops.__all__ if n not in tested and n not in (
-        "core", "image", "linalg", "math", "nn", "numpy"))
+    untested = sorted(
+        n
+        for n in ops.__all__
+        if n not in tested and n not in ("core", "image", "linalg", "math", "nn", "numpy")
+    )
     # control flow, conversion and gradient helpers: tests/ops/test_core.py
     assert set(untested) <= {
-        "associative_scan", "cond", "convert_to_numpy", "custom_gradient", "fori_loop", "map",
-        "scan", "switch", "vectorized_map", "while_loop", "jvp", "eig", "vectorize"}, untested
+        "associative_scan",
+        "cond",
+        "convert_to_numpy",
+        "custom_gradient",
+        "fori_loop",
+        "map",
+        "scan",
+        "switch",
+        "vectorized_map",
+        "while_loop",
+        "jvp",
+        "eig",
+        "vectorize",
+    }, untested

@@ -9,6 +9,7 @@ computes its per-step scalars (bias corrections, Nadam's momentum product) in fl
 plait in float64, and the fused Adam kernel rounds `m`, `v` its own way: both differ from
 Keras by float32 rounding, far below 1e-6. Wider where noted in CASES.
 """
+
 import os
 
 import numpy as np
@@ -47,36 +48,54 @@ COMMON = {
     "global_clipnorm": {"learning_rate": 0.05, "global_clipnorm": 0.7},
     "schedule": {"learning_rate": "schedule"},
     "use_ema": {"learning_rate": 0.05, "use_ema": True, "ema_momentum": 0.9},
-    "ema_overwrite": {"learning_rate": 0.05, "use_ema": True, "ema_momentum": 0.8,
-                      "ema_overwrite_frequency": 3},
+    "ema_overwrite": {
+        "learning_rate": 0.05,
+        "use_ema": True,
+        "ema_momentum": 0.8,
+        "ema_overwrite_frequency": 3,
+    },
     "gradient_accumulation_steps": {"learning_rate": 0.05, "gradient_accumulation_steps": 3},
     "loss_scale_factor": {"learning_rate": 0.05, "loss_scale_factor": 8.0},
 }
 SPECIFIC = {
-    "SGD": {"momentum": {"learning_rate": 0.05, "momentum": 0.9},
-            "nesterov": {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True},
-            "momentum_schedule": {"learning_rate": "schedule", "momentum": 0.8}},
-    "Adam": {"amsgrad": {"learning_rate": 0.05, "amsgrad": True},
-             "betas": {"learning_rate": 0.02, "beta_1": 0.5, "beta_2": 0.9, "epsilon": 1e-3}},
+    "SGD": {
+        "momentum": {"learning_rate": 0.05, "momentum": 0.9},
+        "nesterov": {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True},
+        "momentum_schedule": {"learning_rate": "schedule", "momentum": 0.8},
+    },
+    "Adam": {
+        "amsgrad": {"learning_rate": 0.05, "amsgrad": True},
+        "betas": {"learning_rate": 0.02, "beta_1": 0.5, "beta_2": 0.9, "epsilon": 1e-3},
+    },
     "AdamW": {"amsgrad": {"learning_rate": 0.05, "amsgrad": True, "weight_decay": 0.2}},
-    "RMSprop": {"centered": {"learning_rate": 0.01, "centered": True},
-                "momentum": {"learning_rate": 0.01, "momentum": 0.9},
-                "centered_momentum": {"learning_rate": 0.01, "centered": True,
-                                      "momentum": 0.5, "rho": 0.8}},
+    "RMSprop": {
+        "centered": {"learning_rate": 0.01, "centered": True},
+        "momentum": {"learning_rate": 0.01, "momentum": 0.9},
+        "centered_momentum": {"learning_rate": 0.01, "centered": True, "momentum": 0.5, "rho": 0.8},
+    },
     "Adagrad": {"accumulator": {"learning_rate": 0.1, "initial_accumulator_value": 0.5}},
     "Adadelta": {"rho": {"learning_rate": 1.0, "rho": 0.9}},
-    "Ftrl": {"regularized": {"learning_rate": 0.1, "l1_regularization_strength": 0.01,
-                             "l2_regularization_strength": 0.02,
-                             "l2_shrinkage_regularization_strength": 0.01, "beta": 0.1,
-                             "learning_rate_power": -0.7}},
-    "ScheduleFreeAdamW": {"warmup": {"learning_rate": 0.05, "warmup_steps": 5,
-                                     "beta_1": 0.8}},
+    "Ftrl": {
+        "regularized": {
+            "learning_rate": 0.1,
+            "l1_regularization_strength": 0.01,
+            "l2_regularization_strength": 0.02,
+            "l2_shrinkage_regularization_strength": 0.01,
+            "beta": 0.1,
+            "learning_rate_power": -0.7,
+        }
+    },
+    "ScheduleFreeAdamW": {"warmup": {"learning_rate": 0.05, "warmup_steps": 5, "beta_1": 0.8}},
     "Lion": {"betas": {"learning_rate": 0.01, "beta_1": 0.5, "beta_2": 0.9}},
-    "Adafactor": {"no_relative_step": {"learning_rate": 0.1, "relative_step": False,
-                                       "clip_threshold": 0.5}},
+    "Adafactor": {
+        "no_relative_step": {"learning_rate": 0.1, "relative_step": False, "clip_threshold": 0.5}
+    },
 }
-CASES = [(cls, case, kwargs) for cls in CLASSES
-         for case, kwargs in {**COMMON, **SPECIFIC.get(cls, {})}.items()]
+CASES = [
+    (cls, case, kwargs)
+    for cls in CLASSES
+    for case, kwargs in {**COMMON, **SPECIFIC.get(cls, {})}.items()
+]
 
 
 def make_kwargs(kwargs, lib):
@@ -122,8 +141,9 @@ def assert_weights_close(ours, theirs, rtol=1e-6, atol=1e-7):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"weight {i}")
 
 
-@pytest.mark.parametrize("cls_name, case, kwargs", CASES,
-                         ids=[f"{c}-{case}" for c, case, _ in CASES])
+@pytest.mark.parametrize(
+    "cls_name, case, kwargs", CASES, ids=[f"{c}-{case}" for c, case, _ in CASES]
+)
 def test_optimizer_matches_keras(cls_name, case, kwargs):
     seed = sum(map(ord, cls_name + case))
     start, grads = initial(seed), gradients(seed, STEPS)
@@ -171,11 +191,13 @@ def test_loss_scale_optimizer_matches_keras():
     def run(lib):
         if lib == "keras":
             opt = keras.optimizers.LossScaleOptimizer(
-                keras.optimizers.Adam(0.05), initial_scale=64.0, dynamic_growth_steps=3)
+                keras.optimizers.Adam(0.05), initial_scale=64.0, dynamic_growth_steps=3
+            )
             variables = [keras.Variable(w) for w in start]
         else:
-            opt = optimizers.LossScaleOptimizer(optimizers.Adam(0.05), initial_scale=64.0,
-                                                dynamic_growth_steps=3)
+            opt = optimizers.LossScaleOptimizer(
+                optimizers.Adam(0.05), initial_scale=64.0, dynamic_growth_steps=3
+            )
             variables = [torch.nn.Parameter(torch.tensor(w)) for w in start]
         scales = []
         for step in grads:
@@ -193,23 +215,31 @@ def test_loss_scale_optimizer_matches_keras():
 
 # ---------------------------------------------------------------------------- whole models
 
+
 def _mlp(lib):
     mod = keras if lib == "keras" else __import__("plait")
-    return mod.Sequential([mod.layers.Input(shape=(8,)),
-                           mod.layers.Dense(16, activation="relu"),
-                           mod.layers.Dense(8, activation="tanh"),
-                           mod.layers.Dense(3, activation="softmax")])
+    return mod.Sequential(
+        [
+            mod.layers.Input(shape=(8,)),
+            mod.layers.Dense(16, activation="relu"),
+            mod.layers.Dense(8, activation="tanh"),
+            mod.layers.Dense(3, activation="softmax"),
+        ]
+    )
 
 
 FIT_OPTIMIZERS = {
     "sgd": lambda mod: "sgd",
     "adam": lambda mod: "adam",
     # fit swaps the EMA weights in after the last epoch, as Keras's fit does
-    "adamw_clip_ema": lambda mod: mod.AdamW(0.01, global_clipnorm=1.0, use_ema=True,
-                                            ema_momentum=0.9),
+    "adamw_clip_ema": lambda mod: mod.AdamW(
+        0.01, global_clipnorm=1.0, use_ema=True, ema_momentum=0.9
+    ),
     "sgd_nesterov_schedule": lambda mod: mod.SGD(
-        mod.schedules.ExponentialDecay(0.1, decay_steps=4, decay_rate=0.8), momentum=0.9,
-        nesterov=True),
+        mod.schedules.ExponentialDecay(0.1, decay_steps=4, decay_rate=0.8),
+        momentum=0.9,
+        nesterov=True,
+    ),
 }
 
 
@@ -224,10 +254,16 @@ def test_mlp_fit_matches_keras(name):
     ours = _mlp("plait")
     ours.set_weights(theirs.get_weights())
     kwargs = {"batch_size": 16, "epochs": 3, "shuffle": False, "verbose": 0}
-    theirs.compile(optimizer=FIT_OPTIMIZERS[name](keras.optimizers),
-                   loss="categorical_crossentropy", metrics=["accuracy"])
-    ours.compile(optimizer=FIT_OPTIMIZERS[name](optimizers),
-                 loss="categorical_crossentropy", metrics=["accuracy"])
+    theirs.compile(
+        optimizer=FIT_OPTIMIZERS[name](keras.optimizers),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    ours.compile(
+        optimizer=FIT_OPTIMIZERS[name](optimizers),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     keras_history = theirs.fit(x, y, **kwargs).history
     plait_history = ours.fit(x, y, **kwargs).history
     for a, b in zip(ours.get_weights(), theirs.get_weights()):

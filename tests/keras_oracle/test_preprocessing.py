@@ -7,6 +7,7 @@ ones in Keras's own test files, tabled in tests/layers/preprocessing/test_string
 Random augmentations are compared where Keras's draw is degenerate (a factor range of one
 value: the transform is fixed) and on properties otherwise.
 """
+
 import numpy as np
 import pytest
 import torch
@@ -21,38 +22,79 @@ TABULAR = RNG.normal(3.0, 2.0, size=(16, 4)).astype("float32")
 
 # (class name, config, input, call kwargs)
 DETERMINISTIC = [
-    ("Normalization", {"mean": [1.0, 2.0, 3.0, 4.0], "variance": [4.0, 9.0, 1.0, 0.25]},
-     TABULAR, {}),
+    (
+        "Normalization",
+        {"mean": [1.0, 2.0, 3.0, 4.0], "variance": [4.0, 9.0, 1.0, 0.25]},
+        TABULAR,
+        {},
+    ),
     ("Normalization", {"mean": 2.0, "variance": 3.0}, TABULAR, {}),
-    ("Normalization", {"mean": [1.0, 2.0, 3.0, 4.0], "variance": [4.0, 9.0, 1.0, 0.25],
-                       "invert": True}, TABULAR, {}),
+    (
+        "Normalization",
+        {"mean": [1.0, 2.0, 3.0, 4.0], "variance": [4.0, 9.0, 1.0, 0.25], "invert": True},
+        TABULAR,
+        {},
+    ),
     ("Normalization", {"axis": None, "mean": 1.5, "variance": 2.0}, IMAGES, {}),
-    ("Normalization", {"axis": (1, 2), "mean": np.ones((9, 7)).tolist(),
-                       "variance": (2 * np.ones((9, 7))).tolist()}, IMAGES, {}),
+    (
+        "Normalization",
+        {
+            "axis": (1, 2),
+            "mean": np.ones((9, 7)).tolist(),
+            "variance": (2 * np.ones((9, 7))).tolist(),
+        },
+        IMAGES,
+        {},
+    ),
     ("Discretization", {"bin_boundaries": [0.0, 1.0, 2.5, 4.0]}, TABULAR, {}),
-    ("Discretization", {"bin_boundaries": [0.0, 2.0, 4.0], "output_mode": "one_hot"},
-     TABULAR[:, :1], {}),
-    ("Discretization", {"bin_boundaries": [0.0, 2.0, 4.0], "output_mode": "multi_hot"},
-     TABULAR, {}),
-    ("Discretization", {"bin_boundaries": [0.0, 2.0, 4.0], "output_mode": "count"},
-     TABULAR, {}),
-    ("CategoryEncoding", {"num_tokens": 6, "output_mode": "multi_hot"},
-     np.array([[0, 1, 5], [2, 2, 3]]), {}),
-    ("CategoryEncoding", {"num_tokens": 6, "output_mode": "count"},
-     np.array([[0, 1, 5, 1], [2, 2, 3, 2]]), {}),
-    ("CategoryEncoding", {"num_tokens": 6, "output_mode": "one_hot"},
-     np.array([[0], [4], [5]]), {}),
-    ("CategoryEncoding", {"num_tokens": 6, "output_mode": "one_hot"},
-     np.array([0, 4, 5]), {}),
-    ("CategoryEncoding", {"num_tokens": 4, "output_mode": "count"},
-     np.array([[0, 1], [0, 0], [1, 2], [3, 1]]),
-     {"count_weights": np.array([[.1, .2], [.1, .1], [.2, .3], [.4, .2]])}),
+    (
+        "Discretization",
+        {"bin_boundaries": [0.0, 2.0, 4.0], "output_mode": "one_hot"},
+        TABULAR[:, :1],
+        {},
+    ),
+    (
+        "Discretization",
+        {"bin_boundaries": [0.0, 2.0, 4.0], "output_mode": "multi_hot"},
+        TABULAR,
+        {},
+    ),
+    ("Discretization", {"bin_boundaries": [0.0, 2.0, 4.0], "output_mode": "count"}, TABULAR, {}),
+    (
+        "CategoryEncoding",
+        {"num_tokens": 6, "output_mode": "multi_hot"},
+        np.array([[0, 1, 5], [2, 2, 3]]),
+        {},
+    ),
+    (
+        "CategoryEncoding",
+        {"num_tokens": 6, "output_mode": "count"},
+        np.array([[0, 1, 5, 1], [2, 2, 3, 2]]),
+        {},
+    ),
+    (
+        "CategoryEncoding",
+        {"num_tokens": 6, "output_mode": "one_hot"},
+        np.array([[0], [4], [5]]),
+        {},
+    ),
+    ("CategoryEncoding", {"num_tokens": 6, "output_mode": "one_hot"}, np.array([0, 4, 5]), {}),
+    (
+        "CategoryEncoding",
+        {"num_tokens": 4, "output_mode": "count"},
+        np.array([[0, 1], [0, 0], [1, 2], [3, 1]]),
+        {"count_weights": np.array([[0.1, 0.2], [0.1, 0.1], [0.2, 0.3], [0.4, 0.2]])},
+    ),
     ("Resizing", {"height": 4, "width": 5}, IMAGES, {}),
     ("Resizing", {"height": 12, "width": 10, "interpolation": "nearest"}, IMAGES, {}),
     ("Resizing", {"height": 5, "width": 5, "interpolation": "bicubic"}, IMAGES, {}),
     ("Resizing", {"height": 4, "width": 4, "crop_to_aspect_ratio": True}, IMAGES, {}),
-    ("Resizing", {"height": 4, "width": 4, "pad_to_aspect_ratio": True, "fill_value": 7.0},
-     IMAGES, {}),
+    (
+        "Resizing",
+        {"height": 4, "width": 4, "pad_to_aspect_ratio": True, "fill_value": 7.0},
+        IMAGES,
+        {},
+    ),
     ("Resizing", {"height": 3, "width": 3, "antialias": True}, IMAGES, {}),
     ("Resizing", {"height": 4, "width": 5}, IMAGES[0], {}),
     ("CenterCrop", {"height": 5, "width": 3}, IMAGES, {}),
@@ -60,52 +102,110 @@ DETERMINISTIC = [
     ("CenterCrop", {"height": 4, "width": 4}, IMAGES[0], {}),
     # random layers with a one-value range are deterministic transforms
     ("RandomRotation", {"factor": (0.25, 0.25)}, IMAGES, {"training": True}),
-    ("RandomRotation", {"factor": (0.1, 0.1), "fill_mode": "constant", "fill_value": 3.0},
-     IMAGES, {"training": True}),
-    ("RandomRotation", {"factor": (-0.07, -0.07), "fill_mode": "wrap"}, IMAGES,
-     {"training": True}),
-    ("RandomRotation", {"factor": (0.13, 0.13), "fill_mode": "nearest",
-                        "interpolation": "nearest"}, IMAGES, {"training": True}),
-    ("RandomRotation", {"factor": (0.13, 0.13), "fill_mode": "reflect"}, IMAGES[0],
-     {"training": True}),
+    (
+        "RandomRotation",
+        {"factor": (0.1, 0.1), "fill_mode": "constant", "fill_value": 3.0},
+        IMAGES,
+        {"training": True},
+    ),
+    ("RandomRotation", {"factor": (-0.07, -0.07), "fill_mode": "wrap"}, IMAGES, {"training": True}),
+    (
+        "RandomRotation",
+        {"factor": (0.13, 0.13), "fill_mode": "nearest", "interpolation": "nearest"},
+        IMAGES,
+        {"training": True},
+    ),
+    (
+        "RandomRotation",
+        {"factor": (0.13, 0.13), "fill_mode": "reflect"},
+        IMAGES[0],
+        {"training": True},
+    ),
     ("RandomZoom", {"height_factor": (-0.3, -0.3)}, IMAGES, {"training": True}),
-    ("RandomZoom", {"height_factor": (0.5, 0.5), "width_factor": (0.2, 0.2),
-                    "fill_mode": "constant"}, IMAGES, {"training": True}),
-    ("RandomTranslation", {"height_factor": (0.2, 0.2), "width_factor": (-0.3, -0.3)},
-     IMAGES, {"training": True}),
-    ("RandomTranslation", {"height_factor": (0.1, 0.1), "width_factor": (0.25, 0.25),
-                           "fill_mode": "constant", "fill_value": 1.0}, IMAGES,
-     {"training": True}),
+    (
+        "RandomZoom",
+        {"height_factor": (0.5, 0.5), "width_factor": (0.2, 0.2), "fill_mode": "constant"},
+        IMAGES,
+        {"training": True},
+    ),
+    (
+        "RandomTranslation",
+        {"height_factor": (0.2, 0.2), "width_factor": (-0.3, -0.3)},
+        IMAGES,
+        {"training": True},
+    ),
+    (
+        "RandomTranslation",
+        {
+            "height_factor": (0.1, 0.1),
+            "width_factor": (0.25, 0.25),
+            "fill_mode": "constant",
+            "fill_value": 1.0,
+        },
+        IMAGES,
+        {"training": True},
+    ),
     ("RandomContrast", {"factor": (-0.5, 0.5)}, IMAGES, {"training": True}),
     ("RandomBrightness", {"factor": (0.1, 0.1)}, IMAGES, {"training": True}),
-    ("RandomBrightness", {"factor": (0.5, 0.5), "value_range": (0, 1)}, IMAGES / 255,
-     {"training": True}),
+    (
+        "RandomBrightness",
+        {"factor": (0.5, 0.5), "value_range": (0, 1)},
+        IMAGES / 255,
+        {"training": True},
+    ),
     ("RandomGrayscale", {"factor": 1.0}, IMAGES, {"training": True}),
     ("RandomGrayscale", {"factor": 0.0}, IMAGES, {"training": True}),
     ("RandomInvert", {"factor": (1.0, 1.0)}, IMAGES, {"training": True}),
-    ("RandomInvert", {"factor": (1.0, 1.0), "value_range": (0, 1)}, IMAGES / 255,
-     {"training": True}),
+    (
+        "RandomInvert",
+        {"factor": (1.0, 1.0), "value_range": (0, 1)},
+        IMAGES / 255,
+        {"training": True},
+    ),
     ("Solarization", {}, IMAGES, {"training": True}),
     ("Solarization", {"value_range": (0, 1)}, IMAGES / 255, {"training": True}),
     ("AutoContrast", {}, IMAGES / 2 + 10, {}),
     ("AutoContrast", {"value_range": (0, 1)}, IMAGES / 600, {"training": True}),
     ("RandomPosterization", {"factor": (3, 3)}, IMAGES, {"training": True}),
-    ("RandomPosterization", {"factor": (5, 5), "value_range": (0, 1)}, IMAGES / 255,
-     {"training": True}),
+    (
+        "RandomPosterization",
+        {"factor": (5, 5), "value_range": (0, 1)},
+        IMAGES / 255,
+        {"training": True},
+    ),
     ("RandomSaturation", {"factor": (0.3, 0.3)}, IMAGES, {"training": True}),
-    ("RandomSaturation", {"factor": (0.8, 0.8), "value_range": (0, 1)}, IMAGES / 255,
-     {"training": True}),
+    (
+        "RandomSaturation",
+        {"factor": (0.8, 0.8), "value_range": (0, 1)},
+        IMAGES / 255,
+        {"training": True},
+    ),
     ("RandomColorDegeneration", {"factor": (0.4, 0.4)}, IMAGES, {"training": True}),
     ("RandomHue", {"factor": (0.0, 0.0)}, IMAGES, {"training": True}),
     ("RandomSharpness", {"factor": (0.9, 0.9)}, IMAGES, {"training": True}),
-    ("RandomSharpness", {"factor": (0.2, 0.2), "value_range": (0, 1)}, IMAGES / 255,
-     {"training": True}),
-    ("RandomGaussianBlur", {"factor": (1.0, 1.0), "sigma": (0.7, 0.7)}, IMAGES,
-     {"training": True}),
-    ("RandomGaussianBlur", {"factor": (1.0, 1.0), "sigma": (0.4, 0.4), "kernel_size": 5},
-     IMAGES, {"training": True}),
-    ("RandomColorJitter", {"brightness_factor": (0.1, 0.1), "contrast_factor": (-0.2, 0.2),
-                           "saturation_factor": (0.6, 0.6)}, IMAGES, {"training": True}),
+    (
+        "RandomSharpness",
+        {"factor": (0.2, 0.2), "value_range": (0, 1)},
+        IMAGES / 255,
+        {"training": True},
+    ),
+    ("RandomGaussianBlur", {"factor": (1.0, 1.0), "sigma": (0.7, 0.7)}, IMAGES, {"training": True}),
+    (
+        "RandomGaussianBlur",
+        {"factor": (1.0, 1.0), "sigma": (0.4, 0.4), "kernel_size": 5},
+        IMAGES,
+        {"training": True},
+    ),
+    (
+        "RandomColorJitter",
+        {
+            "brightness_factor": (0.1, 0.1),
+            "contrast_factor": (-0.2, 0.2),
+            "saturation_factor": (0.6, 0.6),
+        },
+        IMAGES,
+        {"training": True},
+    ),
 ]
 
 
@@ -131,8 +231,7 @@ def test_same_outputs_as_keras(name, config, data, kwargs):
 def test_random_hue_is_one_of_keras_two_signed_shifts():
     seen = []
     for seed in range(12):
-        out = _keras_value(keras.layers.RandomHue((0.3, 0.3), seed=seed)(IMAGES[:1],
-                                                                          training=True))
+        out = _keras_value(keras.layers.RandomHue((0.3, 0.3), seed=seed)(IMAGES[:1], training=True))
         if not any(np.allclose(out, s, atol=1e-3) for s in seen):
             seen.append(out)
     assert len(seen) == 2
@@ -145,8 +244,7 @@ def test_random_shear_is_one_of_keras_two_signed_shears():
     config = {"x_factor": (0.3, 0.3), "y_factor": (0.1, 0.1)}
     seen = []
     for seed in range(12):
-        out = _keras_value(keras.layers.RandomShear(**config, seed=seed)(IMAGES[:1],
-                                                                         training=True))
+        out = _keras_value(keras.layers.RandomShear(**config, seed=seed)(IMAGES[:1], training=True))
         if not any(np.allclose(out, s, atol=1e-4) for s in seen):
             seen.append(out)
     assert len(seen) == 2
@@ -156,16 +254,22 @@ def test_random_shear_is_one_of_keras_two_signed_shears():
 
 
 INFERENCE_IDENTITY = [
-    ("RandomFlip", {}), ("RandomRotation", {"factor": 0.2}),
+    ("RandomFlip", {}),
+    ("RandomRotation", {"factor": 0.2}),
     ("RandomZoom", {"height_factor": 0.2}),
     ("RandomTranslation", {"height_factor": 0.2, "width_factor": 0.2}),
-    ("RandomContrast", {"factor": 0.5}), ("RandomBrightness", {"factor": 0.3}),
-    ("RandomGrayscale", {"factor": 1.0}), ("RandomInvert", {"factor": (1.0, 1.0)}),
+    ("RandomContrast", {"factor": 0.5}),
+    ("RandomBrightness", {"factor": 0.3}),
+    ("RandomGrayscale", {"factor": 1.0}),
+    ("RandomInvert", {"factor": (1.0, 1.0)}),
     ("Solarization", {}),
-    ("RandomPosterization", {"factor": 3}), ("RandomShear", {"x_factor": 0.3}),
-    ("RandomHue", {"factor": 0.3}), ("RandomSaturation", {"factor": 0.3}),
+    ("RandomPosterization", {"factor": 3}),
+    ("RandomShear", {"x_factor": 0.3}),
+    ("RandomHue", {"factor": 0.3}),
+    ("RandomSaturation", {"factor": 0.3}),
     ("RandomColorDegeneration", {"factor": 0.3}),
-    ("RandomGaussianBlur", {"factor": (1.0, 1.0)}), ("RandomSharpness", {"factor": 0.9}),
+    ("RandomGaussianBlur", {"factor": (1.0, 1.0)}),
+    ("RandomSharpness", {"factor": 0.9}),
     ("RandomColorJitter", {"brightness_factor": 0.2, "hue_factor": 0.2}),
 ]
 
@@ -206,22 +310,27 @@ def test_random_crop_matches_keras_at_inference_and_shapes_in_training():
     # Keras documents inference as "the largest window of the target aspect ratio, resized"
     # (its Resizing with crop_to_aspect_ratio); Keras 3.15's code returns the input
     # unchanged there, so its output shape would not match its own compute_output_shape.
-    expected = _keras_value(
-        keras.layers.Resizing(5, 4, crop_to_aspect_ratio=True)(IMAGES))
+    expected = _keras_value(keras.layers.Resizing(5, 4, crop_to_aspect_ratio=True)(IMAGES))
     got = L.RandomCrop(5, 4)(IMAGES, training=False)
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5, atol=1e-4)
     crop = L.RandomCrop(5, 4, seed=0)(IMAGES, training=True).numpy()
     assert crop.shape == (2, 5, 4, 3)
-    found = any(np.allclose(crop, IMAGES[:, i:i + 5, j:j + 4])
-                for i in range(5) for j in range(4))
+    found = any(
+        np.allclose(crop, IMAGES[:, i : i + 5, j : j + 4]) for i in range(5) for j in range(4)
+    )
     assert found
 
 
-@pytest.mark.parametrize("name,config", [
-    ("RandomRotation", {"factor": 0.3}), ("RandomZoom", {"height_factor": (-0.4, 0.4)}),
-    ("RandomContrast", {"factor": 0.9}), ("RandomBrightness", {"factor": 0.5}),
-    ("RandomTranslation", {"height_factor": 0.3, "width_factor": 0.3}),
-])
+@pytest.mark.parametrize(
+    "name,config",
+    [
+        ("RandomRotation", {"factor": 0.3}),
+        ("RandomZoom", {"height_factor": (-0.4, 0.4)}),
+        ("RandomContrast", {"factor": 0.9}),
+        ("RandomBrightness", {"factor": 0.5}),
+        ("RandomTranslation", {"height_factor": 0.3, "width_factor": 0.3}),
+    ],
+)
 def test_seeded_random_layers_repeat_and_stay_in_range(name, config):
     a = getattr(L, name)(**config, seed=7)(IMAGES, training=True)
     b = getattr(L, name)(**config, seed=7)(IMAGES, training=True)
@@ -255,16 +364,21 @@ def test_normalization_not_adapted_is_identity_as_in_keras():
     np.testing.assert_allclose(L.Normalization()(data).numpy(), data)
 
 
-@pytest.mark.parametrize("name,config", [
-    ("Normalization", {"axis": -1, "invert": True}),
-    ("Discretization", {"bin_boundaries": [0.0, 1.0], "output_mode": "one_hot"}),
-    ("CategoryEncoding", {"num_tokens": 4, "output_mode": "count"}),
-    ("Resizing", {"height": 4, "width": 5, "interpolation": "nearest"}),
-    ("CenterCrop", {"height": 4, "width": 5}), ("RandomCrop", {"height": 4, "width": 5}),
-    ("RandomFlip", {"mode": "vertical"}), ("RandomRotation", {"factor": 0.1}),
-    ("RandomZoom", {"height_factor": 0.1}),
-    ("RandomTranslation", {"height_factor": 0.1, "width_factor": 0.2}),
-])
+@pytest.mark.parametrize(
+    "name,config",
+    [
+        ("Normalization", {"axis": -1, "invert": True}),
+        ("Discretization", {"bin_boundaries": [0.0, 1.0], "output_mode": "one_hot"}),
+        ("CategoryEncoding", {"num_tokens": 4, "output_mode": "count"}),
+        ("Resizing", {"height": 4, "width": 5, "interpolation": "nearest"}),
+        ("CenterCrop", {"height": 4, "width": 5}),
+        ("RandomCrop", {"height": 4, "width": 5}),
+        ("RandomFlip", {"mode": "vertical"}),
+        ("RandomRotation", {"factor": 0.1}),
+        ("RandomZoom", {"height_factor": 0.1}),
+        ("RandomTranslation", {"height_factor": 0.1, "width_factor": 0.2}),
+    ],
+)
 def test_config_keys_match_keras(name, config):
     k_config = getattr(keras.layers, name)(**config).get_config()
     p_config = getattr(L, name)(**config).get_config()
@@ -303,8 +417,7 @@ def test_mixing_layers_keep_keras_semantics(name, config):
     images = images + np.arange(6, dtype="float32").reshape(6, 1, 1, 1)
     labels = np.eye(6, dtype="float32")
     outputs = []
-    keras_out = getattr(keras.layers, name)(**config, seed=1)(
-        {"images": images, "labels": labels})
+    keras_out = getattr(keras.layers, name)(**config, seed=1)({"images": images, "labels": labels})
     outputs.append({k: _keras_value(v) for k, v in keras_out.items()})
     plait_out = getattr(L, name)(**config, seed=1)({"images": images, "labels": labels})
     outputs.append({k: v.numpy() for k, v in plait_out.items()})

@@ -1,4 +1,5 @@
 """plait.utils against keras.utils (Keras 3 on PyTorch): the same inputs, the same outputs."""
+
 import numpy as np
 import pytest
 import torch
@@ -55,11 +56,15 @@ def test_pad_sequences_matches_keras(kwargs):
 
 def test_pad_sequences_of_vectors_and_strings_match_keras():
     seqs = [np.ones((2, 3)), np.zeros((4, 3))]
-    np.testing.assert_array_equal(utils.pad_sequences(seqs, maxlen=3, dtype="float32"),
-                                  keras.utils.pad_sequences(seqs, maxlen=3, dtype="float32"))
+    np.testing.assert_array_equal(
+        utils.pad_sequences(seqs, maxlen=3, dtype="float32"),
+        keras.utils.pad_sequences(seqs, maxlen=3, dtype="float32"),
+    )
     words = [["a", "b"], ["c"]]
-    np.testing.assert_array_equal(utils.pad_sequences(words, dtype=object, value="<pad>"),
-                                  keras.utils.pad_sequences(words, dtype=object, value="<pad>"))
+    np.testing.assert_array_equal(
+        utils.pad_sequences(words, dtype=object, value="<pad>"),
+        keras.utils.pad_sequences(words, dtype=object, value="<pad>"),
+    )
 
 
 NORMALIZE = [((4, 3), -1, 2), ((4, 3), 0, 2), ((2, 3, 5), 1, 1), ((5,), -1, 2)]
@@ -86,9 +91,15 @@ def test_pack_matches_keras(args):
     assert utils.pack_x_y_sample_weight(*args) == keras.utils.pack_x_y_sample_weight(*args)
 
 
-@pytest.mark.parametrize("kwargs", [{"left_size": 0.8}, {"right_size": 3},
-                                    {"left_size": 4, "right_size": 6},
-                                    {"left_size": 0.3, "shuffle": True, "seed": 7}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"left_size": 0.8},
+        {"right_size": 3},
+        {"left_size": 4, "right_size": 6},
+        {"left_size": 0.3, "shuffle": True, "seed": 7},
+    ],
+)
 def test_split_dataset_matches_keras(kwargs):
     data = (np.arange(10).reshape(10, 1), np.arange(10) * 2)
     ours = utils.split_dataset(data, **kwargs)
@@ -106,9 +117,13 @@ def test_images_round_trip_like_keras(tmp_path):
         theirs = np.asarray(keras.utils.array_to_img(x, scale=scale))
         np.testing.assert_array_equal(ours, theirs)
     utils.save_img(tmp_path / "a.png", x, scale=False)
-    for kwargs in ({}, {"color_mode": "grayscale"}, {"target_size": (4, 6)},
-                   {"target_size": (3, 3), "keep_aspect_ratio": True,
-                    "interpolation": "bilinear"}, {"color_mode": "rgba"}):
+    for kwargs in (
+        {},
+        {"color_mode": "grayscale"},
+        {"target_size": (4, 6)},
+        {"target_size": (3, 3), "keep_aspect_ratio": True, "interpolation": "bilinear"},
+        {"color_mode": "rgba"},
+    ):
         ours = utils.img_to_array(utils.load_img(tmp_path / "a.png", **kwargs))
         theirs = keras.utils.img_to_array(keras.utils.load_img(tmp_path / "a.png", **kwargs))
         np.testing.assert_array_equal(ours, theirs)

@@ -6,6 +6,7 @@
 - `state_dict` keys are the PyTorch parameter names and load back;
 - torch.compile gives the same result (when `compile=True`; slow, so opt-in).
 """
+
 import json
 
 import numpy as np
@@ -24,9 +25,18 @@ def _concrete(shape, batch, dtype, generator):
     return torch.randint(0, 5, full, generator=generator, dtype=dtype)
 
 
-def run_layer_test(layer_cls, init_kwargs, input_shape, expected_output_shape=None,
-                   input_dtype=torch.float32, expected_num_weights=None, call_kwargs=None,
-                   batch=3, compile=False, atol=1e-5):
+def run_layer_test(
+    layer_cls,
+    init_kwargs,
+    input_shape,
+    expected_output_shape=None,
+    input_dtype=torch.float32,
+    expected_num_weights=None,
+    call_kwargs=None,
+    batch=3,
+    compile=False,
+    atol=1e-5,
+):
     """Build `layer_cls(**init_kwargs)` on Input(shape=input_shape) (a tuple, or a list of
     tuples for several inputs), check the contract, and return the layer."""
     call_kwargs = call_kwargs or {}
@@ -38,8 +48,11 @@ def run_layer_test(layer_cls, init_kwargs, input_shape, expected_output_shape=No
     sym_shapes = [t.shape for t in nest.flatten(out)]
     assert all(isinstance(t, SymbolicTensor) for t in nest.flatten(out))
     if expected_output_shape is not None:
-        expected = expected_output_shape if isinstance(expected_output_shape, list) else [
-            expected_output_shape]
+        expected = (
+            expected_output_shape
+            if isinstance(expected_output_shape, list)
+            else [expected_output_shape]
+        )
         assert sym_shapes == [tuple(e) for e in expected], (sym_shapes, expected)
 
     gen = torch.Generator().manual_seed(1)
@@ -70,8 +83,7 @@ def run_layer_test(layer_cls, init_kwargs, input_shape, expected_output_shape=No
     config_without_name = {k: v for k, v in config.items() if k != "name"}
     rebuilt_config = {k: v for k, v in rebuilt.get_config().items() if k != "name"}
     assert rebuilt_config == config_without_name
-    rebuilt(Input(shape=shapes[0]) if not many else [Input(shape=s) for s in shapes],
-            **call_kwargs)
+    rebuilt(Input(shape=shapes[0]) if not many else [Input(shape=s) for s in shapes], **call_kwargs)
     rebuilt.load_state_dict(layer.state_dict())
     with torch.no_grad():
         again = rebuilt(concrete_in, **call_kwargs)
@@ -82,6 +94,8 @@ def run_layer_test(layer_cls, init_kwargs, input_shape, expected_output_shape=No
     if compile:
         compiled = torch.compile(layer)
         with torch.no_grad():
-            for a, b in zip(nest.flatten(compiled(concrete_in, **call_kwargs)), nest.flatten(first)):
+            for a, b in zip(
+                nest.flatten(compiled(concrete_in, **call_kwargs)), nest.flatten(first)
+            ):
                 torch.testing.assert_close(a, b, atol=atol, rtol=1e-4)
     return layer

@@ -1,4 +1,5 @@
 """Activation layers and activation functions by name, against Keras's formulas in NumPy."""
+
 import math
 
 import numpy as np
@@ -22,8 +23,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,num_weights", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,num_weights", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)]
+)
 def test_layer_contract(cls, kwargs, shape, num_weights):
     run_layer_test(cls, kwargs, shape, (None,) + shape, expected_num_weights=num_weights)
 
@@ -40,18 +42,26 @@ def _keras_relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 X = np.linspace(-4, 8, 97).astype("float32")
 
 
-@pytest.mark.parametrize("kwargs", [
-    {}, dict(max_value=6.0), dict(negative_slope=0.2), dict(threshold=1.5),
-    dict(max_value=5.0, negative_slope=0.1, threshold=0.5), dict(max_value=0.0),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        dict(max_value=6.0),
+        dict(negative_slope=0.2),
+        dict(threshold=1.5),
+        dict(max_value=5.0, negative_slope=0.1, threshold=0.5),
+        dict(max_value=0.0),
+    ],
+)
 def test_relu_layer_matches_keras(kwargs):
     out = ReLU(**kwargs)(torch.from_numpy(X)).numpy()
     np.testing.assert_allclose(out, _keras_relu(X, **kwargs), rtol=1e-6, atol=1e-6)
 
 
 def test_leaky_relu_default_and_keras2_alpha():
-    np.testing.assert_allclose(LeakyReLU()(torch.from_numpy(X)).numpy(),
-                               np.where(X >= 0, X, 0.3 * X), rtol=1e-6)
+    np.testing.assert_allclose(
+        LeakyReLU()(torch.from_numpy(X)).numpy(), np.where(X >= 0, X, 0.3 * X), rtol=1e-6
+    )
     with pytest.warns(UserWarning, match="`alpha` is deprecated"):
         layer = LeakyReLU(alpha=0.1)
     assert layer.negative_slope == 0.1
@@ -73,8 +83,12 @@ def test_prelu_alpha_shape_and_math():
 
 
 def test_elu_and_softmax():
-    np.testing.assert_allclose(ELU(0.5)(torch.from_numpy(X)).numpy(),
-                               np.where(X > 0, X, 0.5 * (np.exp(X) - 1)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ELU(0.5)(torch.from_numpy(X)).numpy(),
+        np.where(X > 0, X, 0.5 * (np.exp(X) - 1)),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     x = np.random.default_rng(1).normal(size=(2, 3, 4)).astype("float32")
     out = Softmax(axis=1)(torch.from_numpy(x)).numpy()
     e = np.exp(x - x.max(axis=1, keepdims=True))
@@ -132,17 +146,24 @@ def test_activation_by_name_matches_keras_formula(name):
 
 
 def test_relu_activation_with_arguments_matches_keras():
-    for kwargs in (dict(negative_slope=0.1, threshold=-1.0), dict(threshold=-2.0, max_value=1.0),
-                   dict(negative_slope=0.3, max_value=2.0)):
+    for kwargs in (
+        dict(negative_slope=0.1, threshold=-1.0),
+        dict(threshold=-2.0, max_value=1.0),
+        dict(negative_slope=0.3, max_value=2.0),
+    ):
         out = activations.relu(torch.from_numpy(X), **kwargs).numpy()
         np.testing.assert_allclose(out, _keras_relu(X, **kwargs), rtol=1e-6, atol=1e-6)
     assert activations.gelu(torch.tensor(1.0), approximate=True).item() == pytest.approx(
-        0.5 * (1 + math.tanh(math.sqrt(2 / math.pi) * (1 + 0.044715))), rel=1e-6)
+        0.5 * (1 + math.tanh(math.sqrt(2 / math.pi) * (1 + 0.044715))), rel=1e-6
+    )
 
 
 def test_errors():
-    with pytest.raises(ValueError, match=r"`max_value` must be a non-negative number. "
-                                         r"Received: max_value=-1"):
+    with pytest.raises(
+        ValueError,
+        match=r"`max_value` must be a non-negative number. "
+        r"Received: max_value=-1",
+    ):
         ReLU(max_value=-1)
     with pytest.raises(ValueError, match="`negative_slope` must be a non-negative number"):
         LeakyReLU(negative_slope=-0.1)
@@ -150,8 +171,11 @@ def test_errors():
         ReLU(threshold=None)
     with pytest.raises(TypeError, match="`shared_axes` must be an int, a list of ints or None"):
         PReLU(shared_axes="channels")
-    with pytest.raises(LayerCallError, match=r"PReLU layer 'p_re_lu_\d': shared_axes holds "
-                                             r"1-based axes"):
+    with pytest.raises(
+        LayerCallError,
+        match=r"PReLU layer 'p_re_lu_\d': shared_axes holds "
+        r"1-based axes",
+    ):
         PReLU(shared_axes=3)(Input(shape=(4, 3)))
     with pytest.raises(LayerCallError, match="needs every non-shared axis of its input known"):
         PReLU()(Input(shape=(None, 3)))

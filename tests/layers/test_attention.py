@@ -1,5 +1,6 @@
 """Attention layers: math against independent einsum implementations on the same (Keras
 layout) weights, masks, causal masks, dropout in training only, shapes, configs, errors."""
+
 import json
 import math
 
@@ -45,8 +46,9 @@ def reference_mha(weights, query, value, key=None, mask=None, use_bias=True):
     return out, scores
 
 
-def reference_attention(query, value, key=None, scores_fn=None, q_mask=None, v_mask=None,
-                        causal=False):
+def reference_attention(
+    query, value, key=None, scores_fn=None, q_mask=None, v_mask=None, causal=False
+):
     key = value if key is None else key
     scores = scores_fn(query, key)
     mask = torch.ones(scores.shape, dtype=torch.bool)
@@ -69,33 +71,45 @@ def _close(a, b, atol=1e-5):
 
 # ------------------------------------------------------------------ MultiHeadAttention
 
+
 def test_mha_weight_layout_names_and_order():
     x, y = Input(shape=(5, 16)), Input(shape=(7, 12))
     layer = MultiHeadAttention(num_heads=2, key_dim=4, value_dim=3, output_shape=10)
     assert layer(x, y).shape == (None, 5, 10)
     names = [e[0].split("/", 1)[1] for e in layer._ordered_entries()]
-    assert names == ["query/kernel", "query/bias", "key/kernel", "key/bias", "value/kernel",
-                     "value/bias", "attention_output/kernel", "attention_output/bias"]
+    assert names == [
+        "query/kernel",
+        "query/bias",
+        "key/kernel",
+        "key/bias",
+        "value/kernel",
+        "value/bias",
+        "attention_output/kernel",
+        "attention_output/bias",
+    ]
     shapes = [w.shape for w in layer.get_weights()]
-    assert shapes == [(16, 2, 4), (2, 4), (12, 2, 4), (2, 4), (12, 2, 3), (2, 3),
-                      (2, 3, 10), (10,)]
+    assert shapes == [(16, 2, 4), (2, 4), (12, 2, 4), (2, 4), (12, 2, 3), (2, 3), (2, 3, 10), (10,)]
     assert layer.count_params() == sum(int(np.prod(s)) for s in shapes)
     _close(layer.query_kernel, _t(layer.get_weights()[0]))
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(num_heads=2, key_dim=4),
-    dict(num_heads=3, key_dim=2, value_dim=5, use_bias=False),
-    dict(num_heads=1, key_dim=8, output_shape=(3, 2)),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(num_heads=2, key_dim=4),
+        dict(num_heads=3, key_dim=2, value_dim=5, use_bias=False),
+        dict(num_heads=1, key_dim=8, output_shape=(3, 2)),
+    ],
+)
 @pytest.mark.parametrize("with_key", [False, True])
 def test_mha_math_matches_einsum(kwargs, with_key):
     layer = MultiHeadAttention(**kwargs)
     q, v, k = torch.randn(2, 5, 6), torch.randn(2, 7, 4), torch.randn(2, 7, 3)
     out, scores = layer(q, v, key=k if with_key else None, return_attention_scores=True)
     fused = layer(q, v, key=k if with_key else None)
-    want, want_scores = reference_mha(layer.get_weights(), q, v, k if with_key else None,
-                                      use_bias=kwargs.get("use_bias", True))
+    want, want_scores = reference_mha(
+        layer.get_weights(), q, v, k if with_key else None, use_bias=kwargs.get("use_bias", True)
+    )
     _close(out, want)
     _close(fused, want)
     _close(scores, want_scores)
@@ -170,14 +184,16 @@ def test_mha_dropout_only_in_training():
 def test_mha_in_model_trains_and_round_trips_config():
     x, y = Input(shape=(5, 8)), Input(shape=(3, 6))
     out = MultiHeadAttention(num_heads=2, key_dim=4, dropout=0.1, name="mha")(
-        x, y, use_causal_mask=True)
+        x, y, use_causal_mask=True
+    )
     model = Model([x, y], out)
     config = json.loads(json.dumps(model.get_config()))
     rebuilt = Model.from_config(config)
     rebuilt.set_weights(model.get_weights())
     data = [np.random.rand(4, 5, 8).astype("float32"), np.random.rand(4, 3, 6).astype("float32")]
-    np.testing.assert_allclose(rebuilt.predict(data, verbose=0), model.predict(data, verbose=0),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        rebuilt.predict(data, verbose=0), model.predict(data, verbose=0), atol=1e-5
+    )
     model.compile("adam", "mse")
     before = model.get_layer("mha").get_weights()
     model.fit(data, np.random.rand(4, 5, 8).astype("float32"), epochs=1, verbose=0)
@@ -186,16 +202,26 @@ def test_mha_in_model_trains_and_round_trips_config():
 
 
 def test_mha_layer_config_round_trip():
-    layer = MultiHeadAttention(num_heads=3, key_dim=2, value_dim=4, dropout=0.2,
-                               use_bias=False, output_shape=(2, 3), attention_axes=1,
-                               kernel_initializer="he_normal", kernel_regularizer="l2", seed=7)
+    layer = MultiHeadAttention(
+        num_heads=3,
+        key_dim=2,
+        value_dim=4,
+        dropout=0.2,
+        use_bias=False,
+        output_shape=(2, 3),
+        attention_axes=1,
+        kernel_initializer="he_normal",
+        kernel_regularizer="l2",
+        seed=7,
+    )
     x = Input(shape=(4, 5))
     layer(x, x)
     config = layer.get_config()
     assert config["output_shape"] == [2, 3] and config["attention_axes"] == [1]
     rebuilt = serialization.deserialize(json.loads(json.dumps(serialization.serialize(layer))))
     assert {k: v for k, v in rebuilt.get_config().items() if k != "name"} == {
-        k: v for k, v in config.items() if k != "name"}
+        k: v for k, v in config.items() if k != "name"
+    }
     rebuilt(x, x)
     rebuilt.set_weights(layer.get_weights())
     data = torch.randn(2, 4, 5)
@@ -204,18 +230,28 @@ def test_mha_layer_config_round_trip():
 
 
 @settings(max_examples=15, deadline=None)
-@given(heads=st.integers(1, 3), key_dim=st.integers(1, 4), value_dim=st.integers(1, 4),
-       steps=st.one_of(st.none(), st.integers(1, 5)), source=st.integers(1, 5),
-       dims=st.tuples(st.integers(1, 6), st.integers(1, 6)),
-       out=st.one_of(st.none(), st.integers(1, 4)), scores=st.booleans())
-def test_mha_shapes_symbolic_equal_concrete(heads, key_dim, value_dim, steps, source, dims,
-                                            out, scores):
+@given(
+    heads=st.integers(1, 3),
+    key_dim=st.integers(1, 4),
+    value_dim=st.integers(1, 4),
+    steps=st.one_of(st.none(), st.integers(1, 5)),
+    source=st.integers(1, 5),
+    dims=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    out=st.one_of(st.none(), st.integers(1, 4)),
+    scores=st.booleans(),
+)
+def test_mha_shapes_symbolic_equal_concrete(
+    heads, key_dim, value_dim, steps, source, dims, out, scores
+):
     plait.backend.clear_session()
     q, v = Input(shape=(steps, dims[0])), Input(shape=(source, dims[1]))
     layer = MultiHeadAttention(heads, key_dim, value_dim, output_shape=out)
     symbolic = layer(q, v, return_attention_scores=scores)
-    concrete = layer(torch.randn(2, steps or 3, dims[0]), torch.randn(2, source, dims[1]),
-                     return_attention_scores=scores)
+    concrete = layer(
+        torch.randn(2, steps or 3, dims[0]),
+        torch.randn(2, source, dims[1]),
+        return_attention_scores=scores,
+    )
     for sym, real in zip(symbolic if scores else [symbolic], concrete if scores else [concrete]):
         assert len(sym.shape) == real.dim()
         assert sym.shape[0] is None
@@ -226,14 +262,17 @@ def test_mha_shapes_symbolic_equal_concrete(heads, key_dim, value_dim, steps, so
         assert symbolic[1].shape == (None, heads, steps, source)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(num_heads=0, key_dim=2), "num_heads=0"),
-    (dict(num_heads=2, key_dim=2.5), "key_dim=2.5"),
-    (dict(num_heads=2, key_dim=2, attention_axes=(1, 2)), r"attention_axes=\(1, 2\)"),
-    (dict(num_heads=2, key_dim=2, output_shape="big"), "output_shape='big'"),
-    (dict(num_heads=2, key_dim=2, dropout=1.5), "dropout=1.5"),
-    (dict(num_heads=2, key_dim=2, activity_regularizer="l2"), "activity_regularizer='l2'"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(num_heads=0, key_dim=2), "num_heads=0"),
+        (dict(num_heads=2, key_dim=2.5), "key_dim=2.5"),
+        (dict(num_heads=2, key_dim=2, attention_axes=(1, 2)), r"attention_axes=\(1, 2\)"),
+        (dict(num_heads=2, key_dim=2, output_shape="big"), "output_shape='big'"),
+        (dict(num_heads=2, key_dim=2, dropout=1.5), "dropout=1.5"),
+        (dict(num_heads=2, key_dim=2, activity_regularizer="l2"), "activity_regularizer='l2'"),
+    ],
+)
 def test_mha_argument_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MultiHeadAttention(**kwargs)
@@ -244,8 +283,9 @@ def test_mha_call_errors():
     with pytest.raises(LayerCallError, match=r"3-D inputs.*query_shape=\(None, 4\)"):
         layer(Input(shape=(4,)), Input(shape=(3, 4)))
     layer = MultiHeadAttention(num_heads=2, key_dim=2)
-    with pytest.raises(LayerCallError,
-                       match=r"value_shape=\(None, 3, 4\), key_shape=\(None, 5, 4\)"):
+    with pytest.raises(
+        LayerCallError, match=r"value_shape=\(None, 3, 4\), key_shape=\(None, 5, 4\)"
+    ):
         layer(Input(shape=(2, 4)), Input(shape=(3, 4)), key=Input(shape=(5, 4)))
     layer = MultiHeadAttention(num_heads=2, key_dim=2)
     with pytest.raises(LayerCallError, match=r"must be known.*query_shape=\(None, 2, None\)"):
@@ -256,21 +296,29 @@ def test_mha_call_errors():
 
 # ------------------------------------------------------------------ Attention layers
 
+
 def _dot(use_scale_value=None):
     def scores(q, k):
         s = q @ k.transpose(-1, -2)
         return s if use_scale_value is None else s * use_scale_value
+
     return scores
 
 
-@pytest.mark.parametrize("cls,kwargs,weights", [
-    (Attention, {}, 0), (Attention, dict(use_scale=True), 1),
-    (Attention, dict(score_mode="concat", use_scale=True), 2),
-    (AdditiveAttention, {}, 1), (AdditiveAttention, dict(use_scale=False), 0),
-])
+@pytest.mark.parametrize(
+    "cls,kwargs,weights",
+    [
+        (Attention, {}, 0),
+        (Attention, dict(use_scale=True), 1),
+        (Attention, dict(score_mode="concat", use_scale=True), 2),
+        (AdditiveAttention, {}, 1),
+        (AdditiveAttention, dict(use_scale=False), 0),
+    ],
+)
 def test_attention_contract(cls, kwargs, weights):
-    run_layer_test(cls, kwargs, [(4, 6), (5, 3), (5, 6)], (None, 4, 3),
-                   expected_num_weights=weights)
+    run_layer_test(
+        cls, kwargs, [(4, 6), (5, 3), (5, 6)], (None, 4, 3), expected_num_weights=weights
+    )
 
 
 def _scores_fn(layer):
@@ -285,11 +333,17 @@ def _scores_fn(layer):
     return _dot(ws[0] if layer.use_scale else None)
 
 
-@pytest.mark.parametrize("layer_fn", [
-    lambda: Attention(), lambda: Attention(use_scale=True),
-    lambda: Attention(score_mode="concat"), lambda: Attention(score_mode="concat", use_scale=True),
-    lambda: AdditiveAttention(), lambda: AdditiveAttention(use_scale=False),
-])
+@pytest.mark.parametrize(
+    "layer_fn",
+    [
+        lambda: Attention(),
+        lambda: Attention(use_scale=True),
+        lambda: Attention(score_mode="concat"),
+        lambda: Attention(score_mode="concat", use_scale=True),
+        lambda: AdditiveAttention(),
+        lambda: AdditiveAttention(use_scale=False),
+    ],
+)
 @pytest.mark.parametrize("causal", [False, True])
 def test_attention_math(layer_fn, causal):
     layer = layer_fn()
@@ -300,8 +354,9 @@ def test_attention_math(layer_fn, causal):
     v_mask = torch.tensor([[True, True, False, True, False], [True] * 5])
     fn = _scores_fn(layer)
     want, want_w = reference_attention(q, v, k, fn, q_mask, v_mask, causal)
-    out, weights = layer([q, v, k], mask=[q_mask, v_mask], return_attention_scores=True,
-                         use_causal_mask=causal)
+    out, weights = layer(
+        [q, v, k], mask=[q_mask, v_mask], return_attention_scores=True, use_causal_mask=causal
+    )
     _close(out, want)
     _close(weights, want_w)
     _close(layer([q, v, k], mask=[q_mask, v_mask], use_causal_mask=causal), want)
@@ -333,12 +388,16 @@ def test_attention_dropout_only_in_training(cls):
     _close(layer([q, q], training=False), plain)
     out, weights = layer([q, q], training=True, return_attention_scores=True)
     assert not torch.allclose(out, plain, atol=1e-3)
-    assert ((weights == 0).float().mean() > 0.2)  # dropped weights are returned as Keras does
+    assert (weights == 0).float().mean() > 0.2  # dropped weights are returned as Keras does
 
 
-@pytest.mark.parametrize("cls,kwargs", [(Attention, dict(use_scale=True, score_mode="concat",
-                                                         dropout=0.25, seed=2)),
-                                        (AdditiveAttention, dict(use_scale=False, dropout=0.1))])
+@pytest.mark.parametrize(
+    "cls,kwargs",
+    [
+        (Attention, dict(use_scale=True, score_mode="concat", dropout=0.25, seed=2)),
+        (AdditiveAttention, dict(use_scale=False, dropout=0.1)),
+    ],
+)
 def test_attention_config_round_trip(cls, kwargs):
     layer = cls(**kwargs)
     config = layer.get_config()
@@ -350,15 +409,25 @@ def test_attention_config_round_trip(cls, kwargs):
 
 
 @settings(max_examples=15, deadline=None)
-@given(tq=st.one_of(st.none(), st.integers(1, 5)), tv=st.integers(1, 5), dim=st.integers(1, 4),
-       vdim=st.integers(1, 4), additive=st.booleans(), scores=st.booleans())
+@given(
+    tq=st.one_of(st.none(), st.integers(1, 5)),
+    tv=st.integers(1, 5),
+    dim=st.integers(1, 4),
+    vdim=st.integers(1, 4),
+    additive=st.booleans(),
+    scores=st.booleans(),
+)
 def test_attention_shapes_symbolic_equal_concrete(tq, tv, dim, vdim, additive, scores):
     plait.backend.clear_session()
     layer = AdditiveAttention() if additive else Attention(use_scale=True)
-    sym = layer([Input(shape=(tq, dim)), Input(shape=(tv, vdim)), Input(shape=(tv, dim))],
-                return_attention_scores=scores)
-    real = layer([torch.randn(2, tq or 3, dim), torch.randn(2, tv, vdim),
-                  torch.randn(2, tv, dim)], return_attention_scores=scores)
+    sym = layer(
+        [Input(shape=(tq, dim)), Input(shape=(tv, vdim)), Input(shape=(tv, dim))],
+        return_attention_scores=scores,
+    )
+    real = layer(
+        [torch.randn(2, tq or 3, dim), torch.randn(2, tv, vdim), torch.randn(2, tv, dim)],
+        return_attention_scores=scores,
+    )
     sym, real = (sym, real) if scores else ([sym], [real])
     assert sym[0].shape == (None, tq, vdim)
     if scores:
@@ -376,11 +445,13 @@ def test_attention_errors():
         Attention()(x)
     with pytest.raises(ValueError, match="Received: a list of 1"):
         Attention()([x])
-    with pytest.raises(LayerCallError,
-                       match=r"query_shape=\(None, 3, 4\), key_shape=\(None, 3, 5\)"):
+    with pytest.raises(
+        LayerCallError, match=r"query_shape=\(None, 3, 4\), key_shape=\(None, 3, 5\)"
+    ):
         Attention()([x, x, Input(shape=(3, 5))])
-    with pytest.raises(LayerCallError,
-                       match=r"value_shape=\(None, 3, 4\), key_shape=\(None, 2, 4\)"):
+    with pytest.raises(
+        LayerCallError, match=r"value_shape=\(None, 3, 4\), key_shape=\(None, 2, 4\)"
+    ):
         AdditiveAttention()([x, x, Input(shape=(2, 4))])
     with pytest.raises(LayerCallError, match=r"its query has shape \(None, 4\)"):
         Attention()([Input(shape=(4,)), x])
@@ -395,4 +466,5 @@ def test_attention_exported():
     assert plait.layers.Attention is Attention
     assert plait.layers.AdditiveAttention is AdditiveAttention
     import plait.layers.attention as module
+
     assert module.MultiHeadAttention is MultiHeadAttention

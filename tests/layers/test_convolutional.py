@@ -1,5 +1,6 @@
 """Transposed, separable and depthwise convolutions: contract, Keras layout, TensorFlow's
 arithmetic (against independent NumPy / autograd references) and output shapes."""
+
 import math
 
 import numpy as np
@@ -8,42 +9,113 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 from plait import regularizers
-from plait.layers import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3DTranspose,
-                          DepthwiseConv1D, DepthwiseConv2D, Input, SeparableConv1D,
-                          SeparableConv2D)
+from plait.layers import (
+    Conv1D,
+    Conv1DTranspose,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    Input,
+    SeparableConv1D,
+    SeparableConv2D,
+)
 from plait.layers.layer import LayerCallError
 from tests.layers.harness import run_layer_test
 
 CASES = [
     (Conv2DTranspose, dict(filters=3, kernel_size=3), (5, 5, 2), (None, 7, 7, 3), 2),
-    (Conv2DTranspose, dict(filters=3, kernel_size=3, strides=2, padding="same"), (5, 4, 2),
-     (None, 10, 8, 3), 2),
-    (Conv2DTranspose, dict(filters=2, kernel_size=(2, 3), strides=(2, 1), output_padding=(1, 0),
-                           use_bias=False), (4, 4, 3), (None, 9, 6, 2), 1),
-    (Conv2DTranspose, dict(filters=2, kernel_size=3, dilation_rate=2, padding="same",
-                           data_format="channels_first"), (3, 5, 4), (None, 2, 5, 4), 2),
-    (Conv1DTranspose, dict(filters=4, kernel_size=4, strides=2, padding="same",
-                           output_padding=1), (6, 2), (None, 11, 4), 2),
+    (
+        Conv2DTranspose,
+        dict(filters=3, kernel_size=3, strides=2, padding="same"),
+        (5, 4, 2),
+        (None, 10, 8, 3),
+        2,
+    ),
+    (
+        Conv2DTranspose,
+        dict(filters=2, kernel_size=(2, 3), strides=(2, 1), output_padding=(1, 0), use_bias=False),
+        (4, 4, 3),
+        (None, 9, 6, 2),
+        1,
+    ),
+    (
+        Conv2DTranspose,
+        dict(
+            filters=2, kernel_size=3, dilation_rate=2, padding="same", data_format="channels_first"
+        ),
+        (3, 5, 4),
+        (None, 2, 5, 4),
+        2,
+    ),
+    (
+        Conv1DTranspose,
+        dict(filters=4, kernel_size=4, strides=2, padding="same", output_padding=1),
+        (6, 2),
+        (None, 11, 4),
+        2,
+    ),
     (Conv1DTranspose, dict(filters=4, kernel_size=2, strides=3), (6, 2), (None, 18, 4), 2),
-    (Conv3DTranspose, dict(filters=2, kernel_size=2, strides=2), (2, 3, 2, 1),
-     (None, 4, 6, 4, 2), 2),
+    (
+        Conv3DTranspose,
+        dict(filters=2, kernel_size=2, strides=2),
+        (2, 3, 2, 1),
+        (None, 4, 6, 4, 2),
+        2,
+    ),
     (SeparableConv2D, dict(filters=4, kernel_size=3), (6, 6, 2), (None, 4, 4, 4), 3),
-    (SeparableConv2D, dict(filters=4, kernel_size=3, depth_multiplier=2, strides=2,
-                           padding="same", activation="relu"), (7, 6, 3), (None, 4, 3, 4), 3),
-    (SeparableConv2D, dict(filters=2, kernel_size=2, use_bias=False,
-                           data_format="channels_first"), (3, 5, 5), (None, 2, 4, 4), 2),
-    (SeparableConv1D, dict(filters=3, kernel_size=3, dilation_rate=2, padding="causal"),
-     (8, 2), (None, 8, 3), 3),
+    (
+        SeparableConv2D,
+        dict(
+            filters=4,
+            kernel_size=3,
+            depth_multiplier=2,
+            strides=2,
+            padding="same",
+            activation="relu",
+        ),
+        (7, 6, 3),
+        (None, 4, 3, 4),
+        3,
+    ),
+    (
+        SeparableConv2D,
+        dict(filters=2, kernel_size=2, use_bias=False, data_format="channels_first"),
+        (3, 5, 5),
+        (None, 2, 4, 4),
+        2,
+    ),
+    (
+        SeparableConv1D,
+        dict(filters=3, kernel_size=3, dilation_rate=2, padding="causal"),
+        (8, 2),
+        (None, 8, 3),
+        3,
+    ),
     (DepthwiseConv2D, dict(kernel_size=3), (5, 5, 3), (None, 3, 3, 3), 2),
-    (DepthwiseConv2D, dict(kernel_size=(3, 2), depth_multiplier=3, strides=2, padding="same"),
-     (7, 7, 2), (None, 4, 4, 6), 2),
-    (DepthwiseConv1D, dict(kernel_size=3, depth_multiplier=2, use_bias=False), (6, 2),
-     (None, 4, 4), 1),
+    (
+        DepthwiseConv2D,
+        dict(kernel_size=(3, 2), depth_multiplier=3, strides=2, padding="same"),
+        (7, 7, 2),
+        (None, 4, 4, 6),
+        2,
+    ),
+    (
+        DepthwiseConv1D,
+        dict(kernel_size=3, depth_multiplier=2, use_bias=False),
+        (6, 2),
+        (None, 4, 4),
+        1,
+    ),
 ]
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,expected,num_weights", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,expected,num_weights",
+    CASES,
+    ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)],
+)
 def test_layer_contract(cls, kwargs, shape, expected, num_weights):
     run_layer_test(cls, kwargs, shape, expected, expected_num_weights=num_weights)
 
@@ -60,12 +132,15 @@ def test_keras_weight_layouts():
     assert [w.shape for w in separable.get_weights()] == [(2, 4, 3, 2), (1, 1, 6, 5), (5,)]
     assert [w.shape for w in depthwise.get_weights()] == [(2, 4, 3, 2), (6,)]
     np.testing.assert_array_equal(transpose.kernel.detach().numpy(), transpose.get_weights()[0])
-    np.testing.assert_array_equal(separable.depthwise_kernel.detach().numpy(),
-                                  separable.get_weights()[0])
-    np.testing.assert_array_equal(separable.pointwise_kernel.detach().numpy(),
-                                  separable.get_weights()[1])
-    np.testing.assert_array_equal(depthwise.depthwise_kernel.detach().numpy(),
-                                  depthwise.get_weights()[0])
+    np.testing.assert_array_equal(
+        separable.depthwise_kernel.detach().numpy(), separable.get_weights()[0]
+    )
+    np.testing.assert_array_equal(
+        separable.pointwise_kernel.detach().numpy(), separable.get_weights()[1]
+    )
+    np.testing.assert_array_equal(
+        depthwise.depthwise_kernel.detach().numpy(), depthwise.get_weights()[0]
+    )
 
 
 # ----------------------------------------------------------- NumPy references
@@ -86,7 +161,7 @@ def _numpy_depthwise(x, kernel, stride, padding):
     out = np.zeros((x.shape[0], rows, cols, channels, mult))
     for i in range(kh):
         for j in range(kw):
-            patch = x[:, i:i + rows * stride:stride, j:j + cols * stride:stride, :]
+            patch = x[:, i : i + rows * stride : stride, j : j + cols * stride : stride, :]
             out += patch[..., None] * kernel[i, j]
     return out.reshape(x.shape[0], rows, cols, channels * mult)
 
@@ -103,15 +178,20 @@ def test_depthwise_and_separable_match_tensorflow_arithmetic(stride, padding):
     layer = DepthwiseConv2D((3, 2), strides=stride, padding=padding, depth_multiplier=2)
     layer(Input(shape=(7, 6, 3)))
     layer.set_weights([depth, bias[:3].repeat(2)])
-    np.testing.assert_allclose(layer(torch.from_numpy(x)).detach().numpy(),
-                               expected_depthwise + bias[:3].repeat(2), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        layer(torch.from_numpy(x)).detach().numpy(),
+        expected_depthwise + bias[:3].repeat(2),
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
     layer = SeparableConv2D(4, (3, 2), strides=stride, padding=padding, depth_multiplier=2)
     layer(Input(shape=(7, 6, 3)))
     layer.set_weights([depth, point, bias])
     expected = expected_depthwise @ point[0, 0] + bias
-    np.testing.assert_allclose(layer(torch.from_numpy(x)).detach().numpy(), expected,
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        layer(torch.from_numpy(x)).detach().numpy(), expected, rtol=1e-4, atol=1e-4
+    )
 
 
 def test_separable_conv1d_matches_two_convolutions():
@@ -122,7 +202,7 @@ def test_separable_conv1d_matches_two_convolutions():
     # An independent route: depthwise as a Conv1D with a block-diagonal kernel.
     block = np.zeros((3, 2, 4), "float32")
     for c in range(2):
-        block[:, c, 2 * c:2 * c + 2] = depth[:, c, :]
+        block[:, c, 2 * c : 2 * c + 2] = depth[:, c, :]
     dense_conv = Conv1D(4, 3, use_bias=False)
     dense_conv(Input(shape=(9, 2)))
     dense_conv.set_weights([block])
@@ -144,9 +224,14 @@ def _transpose_by_gradient(x, kernel, rank, stride, padding, dilation, out_spati
     """TensorFlow defines conv_transpose as the gradient of conv with respect to its
     input: compute that with plait's (TensorFlow-padded) forward convolution."""
     filters, in_channels = kernel.shape[-2], kernel.shape[-1]
-    conv = (Conv1D if rank == 1 else Conv2D)(in_channels, kernel.shape[:-2], strides=stride,
-                                              padding=padding, dilation_rate=dilation,
-                                              use_bias=False)
+    conv = (Conv1D if rank == 1 else Conv2D)(
+        in_channels,
+        kernel.shape[:-2],
+        strides=stride,
+        padding=padding,
+        dilation_rate=dilation,
+        use_bias=False,
+    )
     conv(Input(shape=tuple(out_spatial) + (filters,)))
     conv.set_weights([kernel])
     y = torch.zeros((x.shape[0],) + tuple(out_spatial) + (filters,), requires_grad=True)
@@ -158,17 +243,31 @@ def _transpose_by_gradient(x, kernel, rank, stride, padding, dilation, out_spati
 
 
 @settings(max_examples=40, deadline=None)
-@given(rank=st.sampled_from([1, 2]), kernel=st.integers(1, 5), stride=st.integers(1, 3),
-       dilation=st.integers(1, 2), padding=st.sampled_from(["valid", "same"]),
-       use_output_padding=st.booleans(), length=st.integers(1, 6), data=st.data())
-def test_transpose_shape_and_values(rank, kernel, stride, dilation, padding,
-                                    use_output_padding, length, data):
+@given(
+    rank=st.sampled_from([1, 2]),
+    kernel=st.integers(1, 5),
+    stride=st.integers(1, 3),
+    dilation=st.integers(1, 2),
+    padding=st.sampled_from(["valid", "same"]),
+    use_output_padding=st.booleans(),
+    length=st.integers(1, 6),
+    data=st.data(),
+)
+def test_transpose_shape_and_values(
+    rank, kernel, stride, dilation, padding, use_output_padding, length, data
+):
     if stride > 1 and dilation > 1:
         dilation = 1
     output_padding = data.draw(st.integers(0, stride - 1)) if use_output_padding else None
     cls = Conv1DTranspose if rank == 1 else Conv2DTranspose
-    layer = cls(2, kernel, strides=stride, padding=padding, output_padding=output_padding,
-                dilation_rate=dilation)
+    layer = cls(
+        2,
+        kernel,
+        strides=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation_rate=dilation,
+    )
     spatial = (length,) * rank
     symbolic = layer(Input(shape=(None,) * rank + (3,)))
     assert symbolic.shape == (None,) * (rank + 1) + (2,)
@@ -178,17 +277,18 @@ def test_transpose_shape_and_values(rank, kernel, stride, dilation, padding,
             layer(Input(shape=spatial + (3,)))
         return
     assert layer.compute_output_shape((None,) + spatial + (3,)) == (
-        (None,) + (out_len,) * rank + (2,))
+        (None,) + (out_len,) * rank + (2,)
+    )
     x = torch.randn((2,) + spatial + (3,))
     with torch.no_grad():
         out = layer(x)
     assert tuple(out.shape) == (2,) + (out_len,) * rank + (2,)
     kernel_array, bias = layer.get_weights()
-    expected = _transpose_by_gradient(x, kernel_array, rank, stride, padding, dilation,
-                                      (out_len,) * rank)
+    expected = _transpose_by_gradient(
+        x, kernel_array, rank, stride, padding, dilation, (out_len,) * rank
+    )
     if expected is not None:
-        torch.testing.assert_close(out, expected + torch.from_numpy(bias), rtol=1e-4,
-                                   atol=1e-4)
+        torch.testing.assert_close(out, expected + torch.from_numpy(bias), rtol=1e-4, atol=1e-4)
 
 
 def test_transpose_places_kernel_as_tensorflow():
@@ -203,13 +303,19 @@ def test_transpose_places_kernel_as_tensorflow():
 
 # ------------------------------------------------------------- other shapes
 @settings(max_examples=25, deadline=None)
-@given(cls=st.sampled_from([SeparableConv2D, DepthwiseConv2D]), kernel=st.integers(1, 4),
-       stride=st.integers(1, 3), padding=st.sampled_from(["valid", "same"]),
-       rows=st.integers(4, 9), cols=st.integers(4, 9), multiplier=st.integers(1, 3))
-def test_depthwise_shapes_symbolic_equal_concrete(cls, kernel, stride, padding, rows, cols,
-                                                  multiplier):
-    args = dict(kernel_size=kernel, strides=stride, padding=padding,
-                depth_multiplier=multiplier)
+@given(
+    cls=st.sampled_from([SeparableConv2D, DepthwiseConv2D]),
+    kernel=st.integers(1, 4),
+    stride=st.integers(1, 3),
+    padding=st.sampled_from(["valid", "same"]),
+    rows=st.integers(4, 9),
+    cols=st.integers(4, 9),
+    multiplier=st.integers(1, 3),
+)
+def test_depthwise_shapes_symbolic_equal_concrete(
+    cls, kernel, stride, padding, rows, cols, multiplier
+):
+    args = dict(kernel_size=kernel, strides=stride, padding=padding, depth_multiplier=multiplier)
     if cls is SeparableConv2D:
         args["filters"] = 3
     layer = cls(**args)
@@ -226,31 +332,38 @@ def test_conv_regularizers_and_constraints_reach_the_weights():
     torch.testing.assert_close(penalty, 0.1 * layer.weight.square().sum())
     layer.apply_constraints()
     assert layer.weight.min() >= 0
-    separable = SeparableConv2D(2, 3, depthwise_regularizer="l1", pointwise_regularizer="l2",
-                                bias_regularizer="l2")
+    separable = SeparableConv2D(
+        2, 3, depthwise_regularizer="l1", pointwise_regularizer="l2", bias_regularizer="l2"
+    )
     separable(Input(shape=(5, 5, 2)))
     assert len(separable.regularization_losses()) == 3
     config = separable.get_config()
     assert config["pointwise_regularizer"] == {"class_name": "L2", "config": {"l2": 0.01}}
 
 
-@pytest.mark.parametrize("make,match", [
-    (lambda: Conv2DTranspose(2, 3, strides=2, output_padding=2), "smaller than its stride"),
-    (lambda: Conv2DTranspose(2, 3, output_padding=(1, 2, 3)), "output_padding"),
-    (lambda: Conv1DTranspose(2, 3, padding="causal"), "padding"),
-    (lambda: Conv2DTranspose(0, 3), "filters"),
-    (lambda: SeparableConv2D(2.0, 3), "filters"),
-    (lambda: DepthwiseConv2D(3, depth_multiplier=0), "depth_multiplier"),
-    (lambda: SeparableConv2D(2, 3, strides=2, dilation_rate=2), "cannot be combined"),
-])
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: Conv2DTranspose(2, 3, strides=2, output_padding=2), "smaller than its stride"),
+        (lambda: Conv2DTranspose(2, 3, output_padding=(1, 2, 3)), "output_padding"),
+        (lambda: Conv1DTranspose(2, 3, padding="causal"), "padding"),
+        (lambda: Conv2DTranspose(0, 3), "filters"),
+        (lambda: SeparableConv2D(2.0, 3), "filters"),
+        (lambda: DepthwiseConv2D(3, depth_multiplier=0), "depth_multiplier"),
+        (lambda: SeparableConv2D(2, 3, strides=2, dilation_rate=2), "cannot be combined"),
+    ],
+)
 def test_constructor_errors(make, match):
     with pytest.raises(ValueError, match=match):
         make()
 
 
 def test_call_errors_name_layer_and_shape():
-    with pytest.raises(LayerCallError, match=r"DepthwiseConv2D layer 'depthwise_conv2d_1' "
-                                             r"expects a 4-D input.*\(None, 5, 3\)"):
+    with pytest.raises(
+        LayerCallError,
+        match=r"DepthwiseConv2D layer 'depthwise_conv2d_1' "
+        r"expects a 4-D input.*\(None, 5, 3\)",
+    ):
         DepthwiseConv2D(3)(Input(shape=(5, 3)))
     with pytest.raises(LayerCallError, match="channel dimension"):
         Conv2DTranspose(2, 3)(Input(shape=(5, 5, None)))

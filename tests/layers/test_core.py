@@ -1,34 +1,58 @@
 """Core layers added by the layer library: Embedding, Masking, Lambda, Identity, Rescaling."""
+
 import numpy as np
 import pytest
 import torch
 
 from plait import initializers
 from plait.layers import Dense, Embedding, Identity, Input, Lambda, Masking, Rescaling
-from plait.layers.layer import LayerCallError
 from plait.models import Model
 from tests.layers.harness import run_layer_test
 
 CASES = [
     (Embedding, dict(input_dim=10, output_dim=4), (5,), torch.int64, (None, 5, 4), 1),
-    (Embedding, dict(input_dim=10, output_dim=3, mask_zero=True), (2, 5), torch.int32,
-     (None, 2, 5, 3), 1),
-    (Embedding, dict(input_dim=6, output_dim=2, embeddings_regularizer="l2",
-                     embeddings_constraint="non_neg"), (4,), torch.int64, (None, 4, 2), 1),
+    (
+        Embedding,
+        dict(input_dim=10, output_dim=3, mask_zero=True),
+        (2, 5),
+        torch.int32,
+        (None, 2, 5, 3),
+        1,
+    ),
+    (
+        Embedding,
+        dict(
+            input_dim=6, output_dim=2, embeddings_regularizer="l2", embeddings_constraint="non_neg"
+        ),
+        (4,),
+        torch.int64,
+        (None, 4, 2),
+        1,
+    ),
     (Identity, {}, (3, 2), torch.float32, (None, 3, 2), 0),
     (Masking, dict(mask_value=0.5), (4, 3), torch.float32, (None, 4, 3), 0),
     (Rescaling, dict(scale=1 / 255), (4, 3), torch.float32, (None, 4, 3), 0),
     (Rescaling, dict(scale=1 / 127.5, offset=-1), (4, 3), torch.int64, (None, 4, 3), 0),
-    (Rescaling, dict(scale=[1.0, 2.0, 3.0], offset=[0.0, 0.5, 1.0]), (2, 3), torch.float32,
-     (None, 2, 3), 0),
+    (
+        Rescaling,
+        dict(scale=[1.0, 2.0, 3.0], offset=[0.0, 0.5, 1.0]),
+        (2, 3),
+        torch.float32,
+        (None, 2, 3),
+        0,
+    ),
 ]
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,dtype,expected,num_weights", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,dtype,expected,num_weights",
+    CASES,
+    ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)],
+)
 def test_layer_contract(cls, kwargs, shape, dtype, expected, num_weights):
-    run_layer_test(cls, kwargs, shape, expected, input_dtype=dtype,
-                   expected_num_weights=num_weights)
+    run_layer_test(
+        cls, kwargs, shape, expected, input_dtype=dtype, expected_num_weights=num_weights
+    )
 
 
 # ------------------------------------------------------------------ Embedding
@@ -67,14 +91,18 @@ def test_embedding_weights_argument_and_mask():
 
 def test_embedding_input_length_fixes_the_sequence_length_like_keras_2():
     from plait.models import Sequential
+
     model = Sequential([Embedding(4, 3, input_length=10)])
     assert model.output_shape == (None, 10, 3)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(input_dim=0, output_dim=3), "input_dim"),
-    (dict(input_dim=3, output_dim=2.5), "output_dim"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(input_dim=0, output_dim=3), "input_dim"),
+        (dict(input_dim=3, output_dim=2.5), "output_dim"),
+    ],
+)
 def test_embedding_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Embedding(**kwargs)
@@ -166,15 +194,21 @@ def test_initializer_configs_resolve_to_initializers_not_layers():
 
 
 def test_dense_penalty_arguments_in_config():
-    layer = Dense(2, kernel_regularizer="l2", bias_regularizer={"class_name": "L1",
-                                                                "config": {"l1": 0.5}},
-                  activity_regularizer="l1", kernel_constraint="max_norm",
-                  bias_constraint="non_neg")
+    layer = Dense(
+        2,
+        kernel_regularizer="l2",
+        bias_regularizer={"class_name": "L1", "config": {"l1": 0.5}},
+        activity_regularizer="l1",
+        kernel_constraint="max_norm",
+        bias_constraint="non_neg",
+    )
     config = layer.get_config()
     assert config["kernel_regularizer"] == {"class_name": "L2", "config": {"l2": 0.01}}
     assert config["bias_regularizer"] == {"class_name": "L1", "config": {"l1": 0.5}}
     assert config["activity_regularizer"] == {"class_name": "L1", "config": {"l1": 0.01}}
-    assert config["kernel_constraint"] == {"class_name": "MaxNorm",
-                                           "config": {"max_value": 2, "axis": 0}}
+    assert config["kernel_constraint"] == {
+        "class_name": "MaxNorm",
+        "config": {"max_value": 2, "axis": 0},
+    }
     assert config["bias_constraint"] == {"class_name": "NonNeg", "config": {}}
     assert Dense.from_config(config).get_config() == config

@@ -1,14 +1,33 @@
 """Keras masks through the graph: the layers Keras marks `supports_masking` pass the mask
 of an `Embedding(mask_zero=True)` on to the recurrent layer after them; merges combine
 their inputs' masks; layers that change the time axis end it."""
+
 import numpy as np
 import pytest
 import torch
 
 import plait
-from plait.layers import (GRU, LSTM, Activation, Add, BatchNormalization, Concatenate, Conv1D,
-                          Dense, Dropout, Embedding, GaussianNoise, Input, LayerNormalization, Masking,
-                          Multiply, ReLU, Softmax, SpatialDropout1D, TimeDistributed)
+from plait.layers import (
+    GRU,
+    LSTM,
+    Activation,
+    Add,
+    BatchNormalization,
+    Concatenate,
+    Conv1D,
+    Dense,
+    Dropout,
+    Embedding,
+    GaussianNoise,
+    Input,
+    LayerNormalization,
+    Masking,
+    Multiply,
+    ReLU,
+    Softmax,
+    SpatialDropout1D,
+    TimeDistributed,
+)
 from plait.layers.masking import implicit_mask
 
 PASS_THROUGH = [

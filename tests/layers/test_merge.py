@@ -1,21 +1,40 @@
 """Element-wise merge layers and Dot: contract, NumPy math, broadcasting, errors."""
+
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plait.layers import (Add, Average, Dot, Input, Maximum, Minimum, Multiply, Subtract, add,
-                          average, dot, maximum, minimum, multiply, subtract)
+from plait.layers import (
+    Add,
+    Average,
+    Dot,
+    Input,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from plait.layers.layer import LayerCallError
 from plait.models import Model
 from tests.layers.harness import run_layer_test
 
-ELEMENTWISE = {Add: lambda xs: sum(xs), Subtract: lambda xs: xs[0] - xs[1],
-               Multiply: lambda xs: np.prod(np.broadcast_arrays(*xs), axis=0),
-               Average: lambda xs: sum(xs) / len(xs),
-               Maximum: lambda xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
-               Minimum: lambda xs: np.minimum.reduce(np.broadcast_arrays(*xs))}
+ELEMENTWISE = {
+    Add: lambda xs: sum(xs),
+    Subtract: lambda xs: xs[0] - xs[1],
+    Multiply: lambda xs: np.prod(np.broadcast_arrays(*xs), axis=0),
+    Average: lambda xs: sum(xs) / len(xs),
+    Maximum: lambda xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
+    Minimum: lambda xs: np.minimum.reduce(np.broadcast_arrays(*xs)),
+}
 
 CASES = [
     (Add, [(3, 4), (3, 4), (3, 4)], (None, 3, 4)),
@@ -29,8 +48,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("cls,shapes,expected", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "cls,shapes,expected", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)]
+)
 def test_layer_contract(cls, shapes, expected):
     kwargs = dict(axes=2) if cls is Dot else {}
     run_layer_test(cls, kwargs, shapes, expected, expected_num_weights=0)
@@ -51,13 +71,16 @@ def test_lower_rank_inputs_broadcast_after_the_batch_axis():
     np.testing.assert_allclose(out, a + b[:, None, :], rtol=1e-6)
 
 
-@pytest.mark.parametrize("shape_a,shape_b,axes,einsum,expected", [
-    ((4,), (4,), 1, "bi,bi->b", (None, 1)),
-    ((3, 4), (5, 4), 2, "bij,bkj->bik", (None, 3, 5)),
-    ((3, 4), (3, 5), (1, 1), "bij,bik->bjk", (None, 4, 5)),
-    ((4,), (6, 4), (1, 2), "bi,bki->bk", (None, 6)),
-    ((2, 3, 4), (4, 5), (-1, 1), "bijk,bkl->bijl", (None, 2, 3, 5)),
-])
+@pytest.mark.parametrize(
+    "shape_a,shape_b,axes,einsum,expected",
+    [
+        ((4,), (4,), 1, "bi,bi->b", (None, 1)),
+        ((3, 4), (5, 4), 2, "bij,bkj->bik", (None, 3, 5)),
+        ((3, 4), (3, 5), (1, 1), "bij,bik->bjk", (None, 4, 5)),
+        ((4,), (6, 4), (1, 2), "bi,bki->bk", (None, 6)),
+        ((2, 3, 4), (4, 5), (-1, 1), "bijk,bkl->bijl", (None, 2, 3, 5)),
+    ],
+)
 def test_dot_matches_einsum(shape_a, shape_b, axes, einsum, expected):
     a, b = Input(shape=shape_a), Input(shape=shape_b)
     layer = Dot(axes=axes)
@@ -77,10 +100,24 @@ def test_dot_normalize_is_cosine_similarity():
 
 def test_functional_forms_build_the_layers():
     a, b = Input(shape=(3,)), Input(shape=(3,))
-    outputs = [add([a, b]), subtract([a, b]), multiply([a, b]), average([a, b]),
-               maximum([a, b]), minimum([a, b]), dot([a, b], axes=1, normalize=True)]
+    outputs = [
+        add([a, b]),
+        subtract([a, b]),
+        multiply([a, b]),
+        average([a, b]),
+        maximum([a, b]),
+        minimum([a, b]),
+        dot([a, b], axes=1, normalize=True),
+    ]
     assert [type(t.layer).__name__ for t in outputs] == [
-        "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot"]
+        "Add",
+        "Subtract",
+        "Multiply",
+        "Average",
+        "Maximum",
+        "Minimum",
+        "Dot",
+    ]
     assert outputs[-1].layer.normalize is True
     model = Model([a, b], outputs[:2])
     x, y = torch.randn(2, 3), torch.randn(2, 3)
@@ -91,8 +128,11 @@ def test_functional_forms_build_the_layers():
 
 def test_errors_name_layer_and_shapes():
     a, b = Input(shape=(3, 4)), Input(shape=(3, 5))
-    with pytest.raises(LayerCallError, match=r"Layer 'add_1' \(Add\).*do not broadcast: "
-                                             r"received shapes \(None, 3, 4\), \(None, 3, 5\)"):
+    with pytest.raises(
+        LayerCallError,
+        match=r"Layer 'add_1' \(Add\).*do not broadcast: "
+        r"received shapes \(None, 3, 4\), \(None, 3, 5\)",
+    ):
         Add()([a, b])
     with pytest.raises(LayerCallError, match="Subtract takes exactly 2 inputs"):
         Subtract()([a, a, a])
@@ -100,8 +140,11 @@ def test_errors_name_layer_and_shapes():
         Multiply()(a)
     with pytest.raises(LayerCallError, match="needs at least 2 inputs"):
         Maximum()([a])
-    with pytest.raises(LayerCallError, match=r"axis 2 of \(None, 3, 4\) \(4\) and axis 2 of "
-                                             r"\(None, 3, 5\) \(5\) must be equal"):
+    with pytest.raises(
+        LayerCallError,
+        match=r"axis 2 of \(None, 3, 4\) \(4\) and axis 2 of "
+        r"\(None, 3, 5\) \(5\) must be equal",
+    ):
         Dot(axes=2)([a, b])
     with pytest.raises(LayerCallError, match="batch axis 0"):
         Dot(axes=(0, 1))([a, b])
@@ -122,15 +165,16 @@ def _broadcasting_shapes(draw):
     shapes = []
     for _ in range(draw(st.integers(2, 3))):
         rank = draw(st.integers(1, len(full)))
-        concrete = [draw(st.sampled_from([d, 1])) for d in full[len(full) - rank:]]
+        concrete = [draw(st.sampled_from([d, 1])) for d in full[len(full) - rank :]]
         symbolic = [draw(st.sampled_from([d, None])) for d in concrete]
         shapes.append((tuple(concrete), tuple(symbolic)))
     return shapes
 
 
 @settings(max_examples=40, deadline=None)
-@given(cls=st.sampled_from([Add, Multiply, Average, Maximum, Minimum]),
-       shapes=_broadcasting_shapes())
+@given(
+    cls=st.sampled_from([Add, Multiply, Average, Maximum, Minimum]), shapes=_broadcasting_shapes()
+)
 def test_elementwise_shapes_symbolic_equal_concrete(cls, shapes):
     layer = cls()
     symbolic = layer([Input(shape=s) for _, s in shapes])
@@ -143,8 +187,7 @@ def test_elementwise_shapes_symbolic_equal_concrete(cls, shapes):
 
 
 @settings(max_examples=40, deadline=None)
-@given(data=st.data(), rank_a=st.integers(1, 3), rank_b=st.integers(1, 3),
-       normalize=st.booleans())
+@given(data=st.data(), rank_a=st.integers(1, 3), rank_b=st.integers(1, 3), normalize=st.booleans())
 def test_dot_shapes_symbolic_equal_concrete(data, rank_a, rank_b, normalize):
     a = data.draw(st.lists(st.integers(2, 4), min_size=rank_a, max_size=rank_a))
     b = data.draw(st.lists(st.integers(2, 4), min_size=rank_b, max_size=rank_b))
@@ -162,5 +205,4 @@ def test_dot_shapes_symbolic_equal_concrete(data, rank_a, rank_b, normalize):
         x = torch.nn.functional.normalize(x, dim=axis_a)
         y = torch.nn.functional.normalize(y, dim=axis_b)
     expected = torch.tensordot(x[0], y[0], dims=([axis_a - 1], [axis_b - 1]))
-    torch.testing.assert_close(concrete[0].reshape(-1), expected.reshape(-1), atol=1e-5,
-                               rtol=1e-5)
+    torch.testing.assert_close(concrete[0].reshape(-1), expected.reshape(-1), atol=1e-5, rtol=1e-5)

@@ -1,10 +1,18 @@
 """Normalization layers: contract, Keras's math and training behaviour against NumPy."""
+
 import numpy as np
 import pytest
 import torch
 
-from plait.layers import (BatchNormalization, Dense, Embedding, GroupNormalization, Input,
-                          LayerNormalization, UnitNormalization)
+from plait.layers import (
+    BatchNormalization,
+    Dense,
+    Embedding,
+    GroupNormalization,
+    Input,
+    LayerNormalization,
+    UnitNormalization,
+)
 from plait.layers.layer import LayerCallError
 from plait.models import Model
 from tests.layers.harness import run_layer_test
@@ -23,8 +31,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,expected,num_weights", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,expected,num_weights",
+    CASES,
+    ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)],
+)
 def test_layer_contract(cls, kwargs, shape, expected, num_weights):
     run_layer_test(cls, kwargs, shape, expected, expected_num_weights=num_weights)
 
@@ -32,11 +43,18 @@ def test_layer_contract(cls, kwargs, shape, expected, num_weights):
 def _built_bn(shape, **kwargs):
     layer = BatchNormalization(**kwargs)
     layer(Input(shape=shape))
-    channels = shape[(kwargs.get("axis", -1) - 1) % len(shape)] if kwargs.get(
-        "axis", -1) != -1 else shape[-1]
+    channels = (
+        shape[(kwargs.get("axis", -1) - 1) % len(shape)]
+        if kwargs.get("axis", -1) != -1
+        else shape[-1]
+    )
     rng = np.random.default_rng(0)
-    weights = [rng.uniform(0.5, 2, channels), rng.normal(size=channels),
-               rng.normal(size=channels), rng.uniform(0.5, 2, channels)]
+    weights = [
+        rng.uniform(0.5, 2, channels),
+        rng.normal(size=channels),
+        rng.normal(size=channels),
+        rng.uniform(0.5, 2, channels),
+    ]
     layer.set_weights([w.astype("float32") for w in weights])
     return layer, weights
 
@@ -62,8 +80,9 @@ def test_batchnorm_inference_and_frozen_use_moving_statistics():
     layer, (gamma, beta, moving_mean, moving_var) = _built_bn((3,))
     x = np.random.default_rng(2).normal(size=(5, 3)).astype("float32")
     expected = (x - moving_mean) / np.sqrt(moving_var + 1e-3) * gamma + beta
-    np.testing.assert_allclose(layer(torch.from_numpy(x)).detach().numpy(), expected,
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        layer(torch.from_numpy(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-5
+    )
     layer.trainable = False  # Keras: a frozen BatchNormalization runs in inference mode
     out = layer(torch.from_numpy(x), training=True).detach().numpy()
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
@@ -80,7 +99,8 @@ def test_batchnorm_gradients_match_the_formula():
     beta = layer.bias.detach().clone().requires_grad_()
     var, mean = torch.var_mean(x2, dim=0, correction=0)
     ((x2 - mean) / torch.sqrt(var + 1e-3) * gamma + beta).pow(2).mul(
-        torch.arange(4.0)).sum().backward()
+        torch.arange(4.0)
+    ).sum().backward()
     for got, want in zip(grads, [x2.grad, gamma.grad, beta.grad]):
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
 
@@ -151,8 +171,10 @@ def test_group_normalization_math(groups, axis):
     layer = GroupNormalization(groups=groups, axis=axis)
     layer(Input(shape=(5, 6)))
     channels = x.shape[axis]
-    gamma, beta = np.random.rand(channels).astype("float32"), np.random.rand(
-        channels).astype("float32")
+    gamma, beta = (
+        np.random.rand(channels).astype("float32"),
+        np.random.rand(channels).astype("float32"),
+    )
     layer.set_weights([gamma, beta])
     moved = np.moveaxis(x, axis, -1)  # (batch, rest, channels)
     n_groups = channels if groups == -1 else groups
@@ -169,8 +191,7 @@ def test_unit_normalization_math():
     out = UnitNormalization()(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(out, x / np.linalg.norm(x, axis=-1, keepdims=True), rtol=1e-5)
     out = UnitNormalization(axis=[1, 2])(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(out, x / np.sqrt((x ** 2).sum(axis=(1, 2), keepdims=True)),
-                               rtol=1e-5)
+    np.testing.assert_allclose(out, x / np.sqrt((x**2).sum(axis=(1, 2), keepdims=True)), rtol=1e-5)
     assert UnitNormalization()(torch.zeros(1, 3)).tolist() == [[0.0, 0.0, 0.0]]
     ints = UnitNormalization()(torch.tensor([[3, 4]]))
     assert ints.dtype == torch.float32
@@ -215,8 +236,9 @@ def test_batchnorm_training_statistics_skip_masked_steps():
     torch.testing.assert_close(layer.moving_mean, mean, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(layer.moving_variance, variance, atol=1e-5, rtol=1e-5)
     embedded_all = model.get_layer(embedded.node.layer.name)(data)
-    torch.testing.assert_close(out, (embedded_all - mean) / torch.sqrt(variance + 1e-3),
-                               atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        out, (embedded_all - mean) / torch.sqrt(variance + 1e-3), atol=1e-5, rtol=1e-5
+    )
     with torch.no_grad():  # inference: the moving statistics, the mask plays no part
         torch.testing.assert_close(model(data), layer(embedded_all))
 

@@ -1,6 +1,7 @@
 """SimpleRNN, GRU, LSTM and Bidirectional: the layer contract, Keras's math (checked against
 a step-by-step NumPy implementation of Keras's cell formulas, fed the same Keras-layout
 weights), masks, initial states, dropout and build-time errors."""
+
 import numpy as np
 import pytest
 import torch
@@ -17,35 +18,92 @@ from tests.layers.harness import run_layer_test
 CASES = [
     (SimpleRNN, dict(units=4), (5, 3), (None, 4), 3),
     (SimpleRNN, dict(units=4, activation="relu", return_sequences=True), (5, 3), (None, 5, 4), 3),
-    (SimpleRNN, dict(units=2, activation="sigmoid", use_bias=False, return_state=True),
-     (5, 3), [(None, 2), (None, 2)], 2),
+    (
+        SimpleRNN,
+        dict(units=2, activation="sigmoid", use_bias=False, return_state=True),
+        (5, 3),
+        [(None, 2), (None, 2)],
+        2,
+    ),
     (GRU, dict(units=4), (5, 3), (None, 4), 3),
     (GRU, dict(units=4, reset_after=False, return_sequences=True), (5, 3), (None, 5, 4), 3),
-    (GRU, dict(units=3, use_bias=False, go_backwards=True, return_state=True), (6, 2),
-     [(None, 3), (None, 3)], 2),
-    (GRU, dict(units=3, activation="relu", dropout=0.2, recurrent_dropout=0.3), (4, 2),
-     (None, 3), 3),
-    (LSTM, dict(units=4, return_sequences=True, return_state=True), (5, 3),
-     [(None, 5, 4), (None, 4), (None, 4)], 3),
-    (LSTM, dict(units=4, use_bias=False, unit_forget_bias=False, go_backwards=True), (5, 3),
-     (None, 4), 2),
-    (LSTM, dict(units=2, kernel_regularizer="l2", recurrent_constraint="non_neg",
-                zero_output_for_mask=True, seed=3, dropout=0.1), (5, 3), (None, 2), 3),
+    (
+        GRU,
+        dict(units=3, use_bias=False, go_backwards=True, return_state=True),
+        (6, 2),
+        [(None, 3), (None, 3)],
+        2,
+    ),
+    (
+        GRU,
+        dict(units=3, activation="relu", dropout=0.2, recurrent_dropout=0.3),
+        (4, 2),
+        (None, 3),
+        3,
+    ),
+    (
+        LSTM,
+        dict(units=4, return_sequences=True, return_state=True),
+        (5, 3),
+        [(None, 5, 4), (None, 4), (None, 4)],
+        3,
+    ),
+    (
+        LSTM,
+        dict(units=4, use_bias=False, unit_forget_bias=False, go_backwards=True),
+        (5, 3),
+        (None, 4),
+        2,
+    ),
+    (
+        LSTM,
+        dict(
+            units=2,
+            kernel_regularizer="l2",
+            recurrent_constraint="non_neg",
+            zero_output_for_mask=True,
+            seed=3,
+            dropout=0.1,
+        ),
+        (5, 3),
+        (None, 2),
+        3,
+    ),
     (Bidirectional, dict(layer=LSTM(3, return_sequences=True)), (5, 2), (None, 5, 6), 6),
     (Bidirectional, dict(layer=GRU(3), merge_mode="sum"), (5, 2), (None, 3), 6),
-    (Bidirectional, dict(layer=SimpleRNN(3, return_state=True), merge_mode="ave"), (5, 2),
-     [(None, 3), (None, 3), (None, 3)], 6),
-    (Bidirectional, dict(layer=GRU(3, return_sequences=True, return_state=True),
-                         merge_mode=None), (5, 2),
-     [(None, 5, 3), (None, 5, 3), (None, 3), (None, 3)], 6),
-    (Bidirectional, dict(layer=LSTM(2), merge_mode="mul",
-                         backward_layer=LSTM(2, activation="relu", go_backwards=True)),
-     (4, 2), (None, 2), 6),
+    (
+        Bidirectional,
+        dict(layer=SimpleRNN(3, return_state=True), merge_mode="ave"),
+        (5, 2),
+        [(None, 3), (None, 3), (None, 3)],
+        6,
+    ),
+    (
+        Bidirectional,
+        dict(layer=GRU(3, return_sequences=True, return_state=True), merge_mode=None),
+        (5, 2),
+        [(None, 5, 3), (None, 5, 3), (None, 3), (None, 3)],
+        6,
+    ),
+    (
+        Bidirectional,
+        dict(
+            layer=LSTM(2),
+            merge_mode="mul",
+            backward_layer=LSTM(2, activation="relu", go_backwards=True),
+        ),
+        (4, 2),
+        (None, 2),
+        6,
+    ),
 ]
 
 
-@pytest.mark.parametrize("cls, kwargs, shape, expected, n_weights", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "cls, kwargs, shape, expected, n_weights",
+    CASES,
+    ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)],
+)
 def test_layer_contract(cls, kwargs, shape, expected, n_weights):
     run_layer_test(cls, kwargs, shape, expected, expected_num_weights=n_weights)
 
@@ -53,16 +111,20 @@ def test_layer_contract(cls, kwargs, shape, expected, n_weights):
 def test_family_module_import_path():
     from plait.layers.recurrent import GRU as G, LSTM as L, SimpleRNN as S
     from plait.layers.wrappers import Bidirectional as B
+
     assert (G, L, S, B) == (GRU, LSTM, SimpleRNN, Bidirectional)
 
 
-@pytest.mark.parametrize("layer, shapes", [
-    (SimpleRNN(5), [(3, 5), (5, 5), (5,)]),
-    (GRU(5), [(3, 15), (5, 15), (2, 15)]),
-    (GRU(5, reset_after=False), [(3, 15), (5, 15), (15,)]),
-    (GRU(5, use_bias=False), [(3, 15), (5, 15)]),
-    (LSTM(5), [(3, 20), (5, 20), (20,)]),
-])
+@pytest.mark.parametrize(
+    "layer, shapes",
+    [
+        (SimpleRNN(5), [(3, 5), (5, 5), (5,)]),
+        (GRU(5), [(3, 15), (5, 15), (2, 15)]),
+        (GRU(5, reset_after=False), [(3, 15), (5, 15), (15,)]),
+        (GRU(5, use_bias=False), [(3, 15), (5, 15)]),
+        (LSTM(5), [(3, 20), (5, 20), (20,)]),
+    ],
+)
 def test_keras_weight_shapes(layer, shapes):
     layer(Input(shape=(7, 3)))
     assert [w.shape for w in layer.get_weights()] == shapes
@@ -77,8 +139,12 @@ def hard_sigmoid(v):
     return np.clip(v / 6 + 0.5, 0, 1)
 
 
-ACTS = {"tanh": np.tanh, "sigmoid": sigmoid, "relu": lambda v: np.maximum(v, 0),
-        "hard_sigmoid": hard_sigmoid}
+ACTS = {
+    "tanh": np.tanh,
+    "sigmoid": sigmoid,
+    "relu": lambda v: np.maximum(v, 0),
+    "hard_sigmoid": hard_sigmoid,
+}
 
 
 def keras_step(kind, x_t, states, weights, units, act, rec_act, reset_after):
@@ -103,14 +169,25 @@ def keras_step(kind, x_t, states, weights, units, act, rec_act, reset_after):
     else:
         x_z, x_r, x_h = np.split(x_t @ kernel + (0 if bias is None else bias), 3, axis=-1)
         z = rec_act(x_z + h @ recurrent[:, :units])
-        r = rec_act(x_r + h @ recurrent[:, units:2 * units])
-        candidate = act(x_h + (r * h) @ recurrent[:, 2 * units:])
+        r = rec_act(x_r + h @ recurrent[:, units : 2 * units])
+        candidate = act(x_h + (r * h) @ recurrent[:, 2 * units :])
     h = z * h + (1 - z) * candidate
     return h, [h]
 
 
-def keras_rnn(kind, x, weights, units, act="tanh", rec_act="sigmoid", reset_after=True,
-              mask=None, initial=None, go_backwards=False, zero_output_for_mask=False):
+def keras_rnn(
+    kind,
+    x,
+    weights,
+    units,
+    act="tanh",
+    rec_act="sigmoid",
+    reset_after=True,
+    mask=None,
+    initial=None,
+    go_backwards=False,
+    zero_output_for_mask=False,
+):
     """Keras's RNN loop: returns (sequence of outputs, last output, states)."""
     batch, steps, _ = x.shape
     n_states = 2 if kind == "lstm" else 1
@@ -122,9 +199,10 @@ def keras_rnn(kind, x, weights, units, act="tanh", rec_act="sigmoid", reset_afte
     output = np.zeros((batch, units))
     outputs = []
     for t in range(steps):
-        out, new = keras_step(kind, x[:, t], states, weights, units, ACTS[act], ACTS[rec_act],
-                              reset_after)
-        keep = mask[:, t:t + 1]
+        out, new = keras_step(
+            kind, x[:, t], states, weights, units, ACTS[act], ACTS[rec_act], reset_after
+        )
+        keep = mask[:, t : t + 1]
         states = [np.where(keep, n, s) for n, s in zip(new, states)]
         output = np.where(keep, out, 0 if zero_output_for_mask else output)
         outputs.append(output)
@@ -150,32 +228,46 @@ MATH = [
 
 
 def _reference_kwargs(kwargs):
-    return dict(act=kwargs.get("activation", "tanh"),
-                rec_act=kwargs.get("recurrent_activation", "sigmoid"),
-                reset_after=kwargs.get("reset_after", True))
+    return dict(
+        act=kwargs.get("activation", "tanh"),
+        rec_act=kwargs.get("recurrent_activation", "sigmoid"),
+        reset_after=kwargs.get("reset_after", True),
+    )
 
 
 @pytest.mark.parametrize("masked", [False, True], ids=["plain", "masked"])
 @pytest.mark.parametrize("go_backwards", [False, True], ids=["fwd", "bwd"])
-@pytest.mark.parametrize("kind, cls, kwargs", MATH,
-                         ids=[f"{c.__name__}-{i}" for i, (_, c, _) in enumerate(MATH)])
+@pytest.mark.parametrize(
+    "kind, cls, kwargs", MATH, ids=[f"{c.__name__}-{i}" for i, (_, c, _) in enumerate(MATH)]
+)
 def test_math_matches_keras_formulas(kind, cls, kwargs, go_backwards, masked):
     rng = np.random.default_rng(0)
     units, batch, steps = 3, 4, 6
-    layer = cls(units, return_sequences=True, return_state=True, go_backwards=go_backwards,
-                **kwargs)
+    layer = cls(
+        units, return_sequences=True, return_state=True, go_backwards=go_backwards, **kwargs
+    )
     layer(Input(shape=(steps, 2)))
     weights = random_weights(layer, rng)
     layer.set_weights(weights)
     x = rng.normal(size=(batch, steps, 2))
     mask = None
     if masked:  # right padding, left padding, holes, and a row with no data at all
-        mask = np.array([[1, 1, 1, 1, 0, 0], [0, 0, 1, 1, 1, 1], [1, 0, 1, 0, 1, 1],
-                         [0, 0, 0, 0, 0, 0]], dtype=bool)
+        mask = np.array(
+            [[1, 1, 1, 1, 0, 0], [0, 0, 1, 1, 1, 1], [1, 0, 1, 0, 1, 1], [0, 0, 0, 0, 0, 0]],
+            dtype=bool,
+        )
     n_states = 2 if kind == "lstm" else 1
     initial = [rng.normal(size=(batch, units)) for _ in range(n_states)]
-    seq, last, states = keras_rnn(kind, x, weights, units, mask=mask, initial=initial,
-                                  go_backwards=go_backwards, **_reference_kwargs(kwargs))
+    seq, last, states = keras_rnn(
+        kind,
+        x,
+        weights,
+        units,
+        mask=mask,
+        initial=initial,
+        go_backwards=go_backwards,
+        **_reference_kwargs(kwargs),
+    )
     t = lambda a: torch.tensor(a, dtype=torch.float32)  # noqa: E731
     call = dict(initial_state=[t(s) for s in initial])
     if masked:
@@ -210,8 +302,14 @@ def test_gru_is_stored_in_pytorch_gate_order():
     layer(Input(shape=(5, 3)))
     layer.set_weights(random_weights(layer, np.random.default_rng(1)))
     reference = torch.nn.GRU(3, 4, batch_first=True)
-    reference.load_state_dict({"weight_ih_l0": layer.weight_ih, "weight_hh_l0": layer.weight_hh,
-                               "bias_ih_l0": layer.bias[0], "bias_hh_l0": layer.bias[1]})
+    reference.load_state_dict(
+        {
+            "weight_ih_l0": layer.weight_ih,
+            "weight_hh_l0": layer.weight_hh,
+            "bias_ih_l0": layer.bias[0],
+            "bias_hh_l0": layer.bias[1],
+        }
+    )
     x = torch.randn(2, 5, 3)
     with torch.no_grad():
         torch.testing.assert_close(layer(x), reference(x)[0])
@@ -230,7 +328,7 @@ def test_embedding_mask_zero_into_lstm_equals_unpadded_sequences():
     with torch.no_grad():
         last, both = model(ids)
         for row, length in enumerate([3, 6, 1]):
-            alone = model(ids[row:row + 1, :length])
+            alone = model(ids[row : row + 1, :length])
             torch.testing.assert_close(last[row], alone[0][0], atol=1e-6, rtol=1e-5)
             torch.testing.assert_close(both[row], alone[1][0], atol=1e-6, rtol=1e-5)
     # the mask is a node of the graph, so the config rebuilds it
@@ -302,9 +400,13 @@ def test_bidirectional_merge_modes(merge_mode):
         out = layer(x)
         y = layer.forward_layer(x)
         y_rev = layer.backward_layer(x).flip(1)
-    want = {"concat": lambda: torch.cat([y, y_rev], -1), "sum": lambda: y + y_rev,
-            "mul": lambda: y * y_rev, "ave": lambda: (y + y_rev) / 2,
-            None: lambda: [y, y_rev]}[merge_mode]()
+    want = {
+        "concat": lambda: torch.cat([y, y_rev], -1),
+        "sum": lambda: y + y_rev,
+        "mul": lambda: y * y_rev,
+        "ave": lambda: (y + y_rev) / 2,
+        None: lambda: [y, y_rev],
+    }[merge_mode]()
     if merge_mode is None:
         assert isinstance(out, list) and len(out) == 2
         for a, b in zip(out, want):
@@ -318,7 +420,9 @@ def test_bidirectional_names_weights_states_and_weights_argument():
     assert inner.name == "lstm_1"
     layer = Bidirectional(inner, merge_mode="concat")
     assert (layer.forward_layer.name, layer.backward_layer.name) == (
-        "forward_lstm_1", "backward_lstm_1")
+        "forward_lstm_1",
+        "backward_lstm_1",
+    )
     assert layer.backward_layer.go_backwards and not layer.forward_layer.go_backwards
     layer(Input(shape=(4, 2)))
     weights = layer.get_weights()
@@ -341,12 +445,13 @@ def test_bidirectional_names_weights_states_and_weights_argument():
 
 # ------------------------------------------------------------- regularizers, constraints
 def test_gru_regularizer_and_constraint_see_keras_layout():
-    layer = GRU(3, kernel_regularizer=regularizers.l2(0.1),
-                recurrent_constraint=constraints.non_neg())
+    layer = GRU(
+        3, kernel_regularizer=regularizers.l2(0.1), recurrent_constraint=constraints.non_neg()
+    )
     layer(Input(shape=(4, 2)))
     kernel = layer.get_weights()[0]
     (penalty,) = layer.regularization_losses()
-    np.testing.assert_allclose(penalty.item(), 0.1 * np.sum(kernel ** 2), rtol=1e-5)
+    np.testing.assert_allclose(penalty.item(), 0.1 * np.sum(kernel**2), rtol=1e-5)
     layer.apply_constraints()
     assert np.all(layer.get_weights()[1] >= 0)
     assert layer.get_config()["recurrent_constraint"] is not None
@@ -354,12 +459,19 @@ def test_gru_regularizer_and_constraint_see_keras_layout():
 
 # ------------------------------------------------------------------------------ shapes
 @settings(max_examples=25, deadline=None)
-@given(cls=st.sampled_from([SimpleRNN, GRU, LSTM]), units=st.integers(1, 5),
-       steps=st.integers(1, 6), features=st.integers(1, 4), sequences=st.booleans(),
-       state=st.booleans(), backwards=st.booleans(),
-       wrap=st.sampled_from([None, "concat", "sum"]))
-def test_symbolic_shapes_equal_concrete(cls, units, steps, features, sequences, state,
-                                        backwards, wrap):
+@given(
+    cls=st.sampled_from([SimpleRNN, GRU, LSTM]),
+    units=st.integers(1, 5),
+    steps=st.integers(1, 6),
+    features=st.integers(1, 4),
+    sequences=st.booleans(),
+    state=st.booleans(),
+    backwards=st.booleans(),
+    wrap=st.sampled_from([None, "concat", "sum"]),
+)
+def test_symbolic_shapes_equal_concrete(
+    cls, units, steps, features, sequences, state, backwards, wrap
+):
     layer = cls(units, return_sequences=sequences, return_state=state, go_backwards=backwards)
     if wrap is not None:
         layer = Bidirectional(layer, merge_mode=wrap)
@@ -374,19 +486,28 @@ def test_symbolic_shapes_equal_concrete(cls, units, steps, features, sequences, 
 # ------------------------------------------------------------------------------ errors
 def test_two_d_input_is_refused_when_the_graph_is_built():
     for cls in (LSTM, GRU, SimpleRNN):
-        with pytest.raises(LayerCallError, match=r"expects a 3-D input \(batch, timesteps, "
-                                                 r"features\); received an input of shape "
-                                                 r"\(None, 8\)"):
+        with pytest.raises(
+            LayerCallError,
+            match=r"expects a 3-D input \(batch, timesteps, "
+            r"features\); received an input of shape "
+            r"\(None, 8\)",
+        ):
             cls(4)(Input(shape=(8,)))
 
 
 def test_initial_state_errors():
     x = Input(shape=(5, 3))
-    with pytest.raises(LayerCallError, match=r"takes 2 initial state tensor\(s\) \[h, c\].*"
-                                             r"received 1"):
+    with pytest.raises(
+        LayerCallError,
+        match=r"takes 2 initial state tensor\(s\) \[h, c\].*"
+        r"received 1",
+    ):
         LSTM(4)(x, initial_state=[Input(shape=(4,))])
-    with pytest.raises(LayerCallError, match=r"Initial state 'h' of GRU layer 'gru_1' must "
-                                             r"have shape \(batch, 4\).*\(None, 3\)"):
+    with pytest.raises(
+        LayerCallError,
+        match=r"Initial state 'h' of GRU layer 'gru_1' must "
+        r"have shape \(batch, 4\).*\(None, 3\)",
+    ):
         GRU(4)(x, initial_state=[Input(shape=(3,))])
     with pytest.raises(LayerCallError, match=r"Initial state 'c'.*\(None, 4, 1\)"):
         LSTM(4)(x, initial_state=[Input(shape=(4,)), Input(shape=(4, 1))])
@@ -398,23 +519,33 @@ def test_initial_state_errors():
 
 def test_mask_and_multiple_input_errors():
     x = Input(shape=(5, 3))
-    with pytest.raises(LayerCallError, match=r"mask of LSTM layer .* must be \(batch, "
-                                             r"timesteps\)"):
+    with pytest.raises(
+        LayerCallError,
+        match=r"mask of LSTM layer .* must be \(batch, "
+        r"timesteps\)",
+    ):
         LSTM(2)(x, mask=Input(shape=(5, 3), dtype="bool"))
     with pytest.raises(LayerCallError, match="takes one input tensor.*initial_state="):
         GRU(2)([x, Input(shape=(2,))])
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(units=0), ValueError, r"`units` must be a positive integer. Received: units=0"),
-    (dict(units=2, stateful=True), ValueError, r"does not support stateful=True.*"
-                                               r"Received: stateful=True"),
-    (dict(units=2, dropout=1.5), ValueError, r"`dropout` must be a float between 0 and 1"),
-    (dict(units=2, recurrent_dropout=-0.1), ValueError, r"Received: recurrent_dropout=-0.1"),
-    (dict(units=2, seed="x"), TypeError, r"`seed` must be an int or None"),
-    (dict(units=2, use_cudnn="yes"), ValueError, r"`use_cudnn` must be one of"),
-    (dict(units=2, activation="tanhh"), ValueError, r"Unknown activation: 'tanhh'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(units=0), ValueError, r"`units` must be a positive integer. Received: units=0"),
+        (
+            dict(units=2, stateful=True),
+            ValueError,
+            r"does not support stateful=True.*"
+            r"Received: stateful=True",
+        ),
+        (dict(units=2, dropout=1.5), ValueError, r"`dropout` must be a float between 0 and 1"),
+        (dict(units=2, recurrent_dropout=-0.1), ValueError, r"Received: recurrent_dropout=-0.1"),
+        (dict(units=2, seed="x"), TypeError, r"`seed` must be an int or None"),
+        (dict(units=2, use_cudnn="yes"), ValueError, r"`use_cudnn` must be one of"),
+        (dict(units=2, activation="tanhh"), ValueError, r"Unknown activation: 'tanhh'"),
+    ],
+)
 def test_constructor_errors(kwargs, error, match):
     for cls in (SimpleRNN, GRU, LSTM):
         with pytest.raises(error, match=match):
@@ -422,11 +553,17 @@ def test_constructor_errors(kwargs, error, match):
 
 
 def test_bidirectional_errors():
-    with pytest.raises(TypeError, match=r"Bidirectional wraps a plait recurrent layer.*"
-                                        r"Received: layer="):
+    with pytest.raises(
+        TypeError,
+        match=r"Bidirectional wraps a plait recurrent layer.*"
+        r"Received: layer=",
+    ):
         Bidirectional("lstm")
-    with pytest.raises(TypeError, match=r"has no \['go_backwards', 'return_sequences', "
-                                        r"'return_state'\]"):
+    with pytest.raises(
+        TypeError,
+        match=r"has no \['go_backwards', 'return_sequences', "
+        r"'return_state'\]",
+    ):
         Bidirectional(Embedding(3, 2))
     with pytest.raises(ValueError, match=r"Invalid merge_mode.*Received: merge_mode='max'"):
         Bidirectional(LSTM(2), merge_mode="max")

@@ -1,5 +1,6 @@
 """Reshape, Permute, RepeatVector, ZeroPadding, Cropping, UpSampling: contract, NumPy math,
 output shapes over their arguments, errors."""
+
 import math
 
 import numpy as np
@@ -7,9 +8,21 @@ import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
-from plait.layers import (Cropping1D, Cropping2D, Cropping3D, Input, Permute, RepeatVector,
-                          Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
-                          ZeroPadding2D, ZeroPadding3D)
+from plait.layers import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    Input,
+    Permute,
+    RepeatVector,
+    Reshape,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from plait.layers.layer import LayerCallError
 from tests.layers.harness import run_layer_test
 
@@ -23,8 +36,7 @@ CASES = [
     (ZeroPadding1D, {}, (5, 2), (None, 7, 2)),
     (ZeroPadding1D, dict(padding=(0, 3)), (5, 2), (None, 8, 2)),
     (ZeroPadding2D, dict(padding=((1, 2), (3, 4))), (4, 3, 2), (None, 7, 10, 2)),
-    (ZeroPadding2D, dict(padding=(1, 2), data_format="channels_first"), (2, 4, 3),
-     (None, 2, 6, 7)),
+    (ZeroPadding2D, dict(padding=(1, 2), data_format="channels_first"), (2, 4, 3), (None, 2, 6, 7)),
     (ZeroPadding3D, {}, (2, 2, 2, 1), (None, 4, 4, 4, 1)),
     (Cropping1D, {}, (5, 2), (None, 3, 2)),
     (Cropping2D, dict(cropping=((1, 0), (2, 1))), (4, 5, 2), (None, 3, 2, 2)),
@@ -33,14 +45,19 @@ CASES = [
     (UpSampling1D, dict(size=3), (4, 2), (None, 12, 2)),
     (UpSampling2D, {}, (3, 4, 2), (None, 6, 8, 2)),
     (UpSampling2D, dict(size=(2, 3), interpolation="bilinear"), (3, 4, 2), (None, 6, 12, 2)),
-    (UpSampling2D, dict(size=2, data_format="channels_first", interpolation="bilinear"),
-     (2, 3, 4), (None, 2, 6, 8)),
+    (
+        UpSampling2D,
+        dict(size=2, data_format="channels_first", interpolation="bilinear"),
+        (2, 3, 4),
+        (None, 2, 6, 8),
+    ),
     (UpSampling3D, dict(size=(1, 2, 3)), (2, 2, 2, 1), (None, 2, 4, 6, 1)),
 ]
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,expected", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,expected", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)]
+)
 def test_layer_contract(cls, kwargs, shape, expected):
     run_layer_test(cls, kwargs, shape, expected, expected_num_weights=0)
 
@@ -51,16 +68,20 @@ def test_math_against_numpy():
     np.testing.assert_array_equal(Reshape((-1, 10))(t).numpy(), x.reshape(2, 6, 10))
     np.testing.assert_array_equal(Permute((3, 1, 2))(t).numpy(), x.transpose(0, 3, 1, 2))
     v = np.random.rand(2, 4).astype("float32")
-    np.testing.assert_array_equal(RepeatVector(3)(torch.from_numpy(v)).numpy(),
-                                  np.repeat(v[:, None], 3, axis=1))
-    np.testing.assert_array_equal(ZeroPadding2D(((1, 2), (0, 3)))(t).numpy(),
-                                  np.pad(x, [(0, 0), (1, 2), (0, 3), (0, 0)]))
-    np.testing.assert_array_equal(ZeroPadding1D((2, 1))(t[:, 0]).numpy(),
-                                  np.pad(x[:, 0], [(0, 0), (2, 1), (0, 0)]))
+    np.testing.assert_array_equal(
+        RepeatVector(3)(torch.from_numpy(v)).numpy(), np.repeat(v[:, None], 3, axis=1)
+    )
+    np.testing.assert_array_equal(
+        ZeroPadding2D(((1, 2), (0, 3)))(t).numpy(), np.pad(x, [(0, 0), (1, 2), (0, 3), (0, 0)])
+    )
+    np.testing.assert_array_equal(
+        ZeroPadding1D((2, 1))(t[:, 0]).numpy(), np.pad(x[:, 0], [(0, 0), (2, 1), (0, 0)])
+    )
     np.testing.assert_array_equal(Cropping2D(((1, 0), (1, 2)))(t).numpy(), x[:, 1:, 1:2])
     np.testing.assert_array_equal(Cropping1D((0, 2))(t[:, 0]).numpy(), x[:, 0, :2])
-    np.testing.assert_array_equal(UpSampling2D((2, 3))(t).numpy(),
-                                  np.repeat(np.repeat(x, 2, axis=1), 3, axis=2))
+    np.testing.assert_array_equal(
+        UpSampling2D((2, 3))(t).numpy(), np.repeat(np.repeat(x, 2, axis=1), 3, axis=2)
+    )
     np.testing.assert_array_equal(UpSampling1D(2)(t[:, 0]).numpy(), np.repeat(x[:, 0], 2, 1))
 
 
@@ -98,10 +119,13 @@ def test_reshape_shapes_symbolic_equal_concrete(shape, data):
 
 
 @settings(max_examples=40, deadline=None)
-@given(kind=st.sampled_from(["pad", "crop", "up"]),
-       data_format=st.sampled_from(["channels_last", "channels_first"]),
-       pairs=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=2, max_size=2),
-       rows=st.integers(5, 7), cols=st.integers(5, 7))
+@given(
+    kind=st.sampled_from(["pad", "crop", "up"]),
+    data_format=st.sampled_from(["channels_last", "channels_first"]),
+    pairs=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=2, max_size=2),
+    rows=st.integers(5, 7),
+    cols=st.integers(5, 7),
+)
 def test_spatial_shapes_symbolic_equal_concrete(kind, data_format, pairs, rows, cols):
     if kind == "pad":
         layer = ZeroPadding2D(pairs, data_format=data_format)
@@ -139,9 +163,12 @@ def test_constructor_errors():
 
 
 def test_call_errors_name_layer_and_both_shapes():
-    with pytest.raises(LayerCallError, match=r"Layer 'reshape_1' \(Reshape\).*\(None, 3, 4\).*"
-                                             r"samples of shape \(3, 4\) \(12 values\) into "
-                                             r"target_shape=\(5, 2\)"):
+    with pytest.raises(
+        LayerCallError,
+        match=r"Layer 'reshape_1' \(Reshape\).*\(None, 3, 4\).*"
+        r"samples of shape \(3, 4\) \(12 values\) into "
+        r"target_shape=\(5, 2\)",
+    ):
         Reshape((5, 2))(Input(shape=(3, 4)))
     with pytest.raises(LayerCallError, match=r"target_shape=\(5, -1\)"):
         Reshape((5, -1))(Input(shape=(3, 4)))

@@ -1,5 +1,6 @@
 """PyTorch inside the graph: operators and torch functions on symbolic tensors recorded as
 TorchOp nodes, and TorchModule."""
+
 import contextlib
 import io
 import json
@@ -23,7 +24,7 @@ OPS = [
     ("mul", lambda x, y: x * 2),
     ("sub", lambda x, y: 1 - x),  # reflected
     ("truediv", lambda x, y: x / (y.abs() + 1)),
-    ("pow", lambda x, y: x ** 2),
+    ("pow", lambda x, y: x**2),
     ("neg", lambda x, y: -x),
     ("abs", lambda x, y: abs(x)),
     ("getitem", lambda x, y: x[:, 0]),
@@ -91,8 +92,13 @@ def test_generated_code_runs_ops_inline_and_summary_lists_them():
     with contextlib.redirect_stdout(buf):
         model.summary()
     text = buf.getvalue()
-    for row in ("gelu_1 (TorchOp)", "getitem_1 (TorchOp)", "mean_1 (TorchOp)", "cat_1 (TorchOp)",
-                "mul_1 (TorchOp)"):
+    for row in (
+        "gelu_1 (TorchOp)",
+        "getitem_1 (TorchOp)",
+        "mean_1 (TorchOp)",
+        "cat_1 (TorchOp)",
+        "mul_1 (TorchOp)",
+    ):
         assert row in text
     assert "(None, 16)" in text
     with torch.no_grad():
@@ -120,18 +126,31 @@ def test_tensor_constants_follow_to_and_save_in_config():
 
 
 def test_config_refuses_functions_outside_torch_overrides():
-    base = {"name": "evil", "trainable": True, "dtype": "float32",
-            "arguments": [{"__input__": 0}], "keyword_arguments": {"__dict__": {}}}
-    for name in ("os.system", "builtins.eval", "torch.load", "torch.Tensor.apply_",
-                 "torch.Tensor.register_hook", "torch.Tensor.__setstate__"):
+    base = {
+        "name": "evil",
+        "trainable": True,
+        "dtype": "float32",
+        "arguments": [{"__input__": 0}],
+        "keyword_arguments": {"__dict__": {}},
+    }
+    for name in (
+        "os.system",
+        "builtins.eval",
+        "torch.load",
+        "torch.Tensor.apply_",
+        "torch.Tensor.register_hook",
+        "torch.Tensor.__setstate__",
+    ):
         with pytest.raises(ValueError, match=f"Unknown torch operation '{name}'"):
             TorchOp.from_config(dict(base, function=name))
     with pytest.raises(ValueError, match="may only read a public tensor property"):
-        TorchOp.from_config(dict(base, function="getattr",
-                                 arguments=[{"__input__": 0}, "__class__"]))
+        TorchOp.from_config(
+            dict(base, function="getattr", arguments=[{"__input__": 0}, "__class__"])
+        )
     # a config without keyword arguments is fine
-    layer = TorchOp.from_config({"name": "neg", "function": "operator.neg",
-                                 "arguments": [{"__input__": 0}]})
+    layer = TorchOp.from_config(
+        {"name": "neg", "function": "operator.neg", "arguments": [{"__input__": 0}]}
+    )
     torch.testing.assert_close(layer(torch.ones(2)), -torch.ones(2))
 
 
@@ -145,18 +164,26 @@ def test_property_round_trips():
     torch.testing.assert_close(rebuilt(data), data.T)
 
 
-@pytest.mark.parametrize("build,match", [
-    (lambda x, z: x + z, r"operator.add \(add_1\) cannot be applied to inputs 'input_1' of "
-                         r"shape \(None, 3\).*'input_2' of shape \(None, 4\).*axis -1 has size "
-                         r"3 in one and 4 in the other"),
-    (lambda x, z: x * torch.ones(5), r"shapes \(None, 3\) and \(5,\) do not broadcast"),
-    (lambda x, z: x @ z, r"operator.matmul \(matmul_1\).*\(None, 3\).*\(None, 4\)"),
-    (lambda x, z: torch.cat([x, z[:, None]], dim=1),
-     r"torch.cat \(cat_1\).*\(None, 3\).*getitem_1' of shape \(None, 1, 4\)"),
-    (lambda x, z: x.reshape(5, -1), r"torch.Tensor.reshape \(reshape_1\).*\(None, 3\)"),
-    (lambda x, z: x[:, 7], r"getitem_1.*\(None, 3\).*index 7 is out of bounds"),
-    (lambda x, z: x.size(1), r"returns a value of type int, not a tensor"),
-])
+@pytest.mark.parametrize(
+    "build,match",
+    [
+        (
+            lambda x, z: x + z,
+            r"operator.add \(add_1\) cannot be applied to inputs 'input_1' of "
+            r"shape \(None, 3\).*'input_2' of shape \(None, 4\).*axis -1 has size "
+            r"3 in one and 4 in the other",
+        ),
+        (lambda x, z: x * torch.ones(5), r"shapes \(None, 3\) and \(5,\) do not broadcast"),
+        (lambda x, z: x @ z, r"operator.matmul \(matmul_1\).*\(None, 3\).*\(None, 4\)"),
+        (
+            lambda x, z: torch.cat([x, z[:, None]], dim=1),
+            r"torch.cat \(cat_1\).*\(None, 3\).*getitem_1' of shape \(None, 1, 4\)",
+        ),
+        (lambda x, z: x.reshape(5, -1), r"torch.Tensor.reshape \(reshape_1\).*\(None, 3\)"),
+        (lambda x, z: x[:, 7], r"getitem_1.*\(None, 3\).*index 7 is out of bounds"),
+        (lambda x, z: x.size(1), r"returns a value of type int, not a tensor"),
+    ],
+)
 def test_incompatible_shapes_raise_naming_op_and_shapes(build, match):
     x, z = Input(shape=(3,)), Input(shape=(4,))
     with pytest.raises(LayerCallError, match=match):
@@ -173,10 +200,10 @@ def test_non_tensor_operations_refused():
 
 # ------------------------------------------------------------------ TorchModule
 
+
 def _module_model():
     x = Input(shape=(6,))
-    h = TorchModule(nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.BatchNorm1d(5)),
-                    name="block")(x)
+    h = TorchModule(nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.BatchNorm1d(5)), name="block")(x)
     out = TorchModule(nn.LazyLinear(3), name="lazy")(h)
     return Model(x, out)
 
@@ -198,16 +225,21 @@ def test_torch_module_weights_count_and_summary():
     assert "Trainable params: 63" in text and "Non-trainable params: 11" in text
     weights = [w + 1 for w in model.get_weights()]
     model.set_weights(weights)
-    torch.testing.assert_close(model.get_layer("block").module[0].weight,
-                               torch.as_tensor(weights[0]))
+    torch.testing.assert_close(
+        model.get_layer("block").module[0].weight, torch.as_tensor(weights[0])
+    )
 
 
 def test_torch_module_parameters_train():
     model = _module_model()
     model.compile("adam", "mse")
     before = model.get_weights()
-    model.fit(np.random.rand(16, 6).astype("float32"), np.random.rand(16, 3).astype("float32"),
-              batch_size=8, verbose=0)
+    model.fit(
+        np.random.rand(16, 6).astype("float32"),
+        np.random.rand(16, 3).astype("float32"),
+        batch_size=8,
+        verbose=0,
+    )
     after = model.get_weights()
     assert all(not np.allclose(a, b) for a, b in zip(before, after))
     assert not model.get_layer("block").training  # back to inference after fit
@@ -219,8 +251,9 @@ def test_torch_module_built_frozen_does_not_train():
     model = Model(inputs, Dense(3)(frozen(inputs)))
     model.compile("sgd", "mse")
     before = frozen.get_weights()
-    model.fit(np.random.rand(16, 6).astype("float32"), np.random.rand(16, 3).astype("float32"),
-              verbose=0)
+    model.fit(
+        np.random.rand(16, 6).astype("float32"), np.random.rand(16, 3).astype("float32"), verbose=0
+    )
     assert all(np.array_equal(a, b) for a, b in zip(before, frozen.get_weights()))
     assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
 

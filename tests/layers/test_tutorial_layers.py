@@ -1,12 +1,25 @@
 """The tutorial's layers against the layer contract and against torch.nn."""
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 import plait
-from plait.layers import (LSTM, Activation, Concatenate, Conv1D, Conv2D, Dense, Dropout, Flatten,
-                          Input, MaxPooling2D, AveragePooling2D, TimeDistributed)
+from plait.layers import (
+    LSTM,
+    Activation,
+    Concatenate,
+    Conv1D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    Input,
+    MaxPooling2D,
+    AveragePooling2D,
+    TimeDistributed,
+)
 from plait.layers.layer import LayerCallError
 from tests.layers.harness import run_layer_test
 
@@ -15,8 +28,20 @@ CASES = [
     (Dense, dict(units=4, activation="relu", use_bias=False), (5, 3), (None, 5, 4), 1),
     (Activation, dict(activation="tanh"), (3, 2), (None, 3, 2), 0),
     (Conv2D, dict(filters=4, kernel_size=3), (8, 8, 2), (None, 6, 6, 4), 2),
-    (Conv2D, dict(filters=4, kernel_size=3, strides=2, padding="same"), (9, 8, 2), (None, 5, 4, 4), 2),
-    (Conv2D, dict(filters=4, kernel_size=(2, 3), dilation_rate=2, padding="same"), (7, 7, 2), (None, 7, 7, 4), 2),
+    (
+        Conv2D,
+        dict(filters=4, kernel_size=3, strides=2, padding="same"),
+        (9, 8, 2),
+        (None, 5, 4, 4),
+        2,
+    ),
+    (
+        Conv2D,
+        dict(filters=4, kernel_size=(2, 3), dilation_rate=2, padding="same"),
+        (7, 7, 2),
+        (None, 7, 7, 4),
+        2,
+    ),
     (Conv2D, dict(filters=4, kernel_size=3, groups=2), (6, 6, 2), (None, 4, 4, 4), 2),
     (Conv1D, dict(filters=3, kernel_size=3, padding="causal"), (10, 2), (None, 10, 3), 2),
     (MaxPooling2D, dict(pool_size=(2, 2)), (61, 61, 3), (None, 30, 30, 3), 0),
@@ -26,12 +51,21 @@ CASES = [
     (LSTM, dict(units=5), (7, 3), (None, 5), 3),
     (LSTM, dict(units=5, return_sequences=True, go_backwards=True), (7, 3), (None, 7, 5), 3),
     (LSTM, dict(units=5, return_state=True), (7, 3), [(None, 5), (None, 5), (None, 5)], 3),
-    (LSTM, dict(units=4, activation="relu", recurrent_activation="hard_sigmoid"), (6, 2), (None, 4), 3),
+    (
+        LSTM,
+        dict(units=4, activation="relu", recurrent_activation="hard_sigmoid"),
+        (6, 2),
+        (None, 4),
+        3,
+    ),
 ]
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,expected,num_weights", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,expected,num_weights",
+    CASES,
+    ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)],
+)
 def test_layer_contract(cls, kwargs, shape, expected, num_weights):
     run_layer_test(cls, kwargs, shape, expected, expected_num_weights=num_weights)
 
@@ -42,7 +76,9 @@ def test_concatenate_contract():
 
 
 def test_time_distributed_contract():
-    run_layer_test(TimeDistributed, dict(layer=Dense(2)), (5, 3), (None, 5, 2), expected_num_weights=2)
+    run_layer_test(
+        TimeDistributed, dict(layer=Dense(2)), (5, 3), (None, 5, 2), expected_num_weights=2
+    )
 
 
 def test_time_distributed_passes_training_to_the_wrapped_layer():
@@ -62,8 +98,9 @@ def test_dense_matches_linear_in_keras_layout():
     kernel, bias = np.random.rand(4, 3).astype("float32"), np.random.rand(3).astype("float32")
     layer.set_weights([kernel, bias])
     x = torch.randn(2, 4)
-    np.testing.assert_allclose(layer(x).detach().numpy(), x.numpy() @ kernel + bias, rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        layer(x).detach().numpy(), x.numpy() @ kernel + bias, rtol=1e-5, atol=1e-6
+    )
     assert layer.weight.shape == (3, 4)
     assert layer.kernel.shape == (4, 3)
 
@@ -76,8 +113,9 @@ def test_conv2d_same_padding_is_tensorflow_asymmetric():
     x = torch.arange(9.0).reshape(1, 3, 3, 1)
     out = layer(x)[0, :, :, 0]
     padded = F.pad(x[0, :, :, 0], (0, 1, 0, 1))
-    expected = torch.stack([torch.stack([padded[i:i + 2, j:j + 2].sum() for j in (0, 2)])
-                            for i in (0, 2)])
+    expected = torch.stack(
+        [torch.stack([padded[i : i + 2, j : j + 2].sum() for j in (0, 2)]) for i in (0, 2)]
+    )
     torch.testing.assert_close(out, expected)
 
 
@@ -131,12 +169,15 @@ def test_lstm_initial_state():
     assert out.shape == h_n.shape == c_n.shape == (None, 3)
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,match", [
-    (Conv2D, dict(filters=2, kernel_size=3), (10,), r"expects a 4-D input .* \(None, 10\)"),
-    (LSTM, dict(units=2), (10,), r"expects a 3-D input .*Input\(shape=\(timesteps, 1\)\)"),
-    (MaxPooling2D, dict(pool_size=4), (2, 2, 1), r"pool_size \(4, 4\) is larger"),
-    (Dense, dict(units=2), (None,), r"last dimension .* must be known"),
-])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,match",
+    [
+        (Conv2D, dict(filters=2, kernel_size=3), (10,), r"expects a 4-D input .* \(None, 10\)"),
+        (LSTM, dict(units=2), (10,), r"expects a 3-D input .*Input\(shape=\(timesteps, 1\)\)"),
+        (MaxPooling2D, dict(pool_size=4), (2, 2, 1), r"pool_size \(4, 4\) is larger"),
+        (Dense, dict(units=2), (None,), r"last dimension .* must be known"),
+    ],
+)
 def test_wrong_input_errors_name_layer_and_shape(cls, kwargs, shape, match):
     with pytest.raises(LayerCallError, match=match):
         cls(**kwargs)(Input(shape=shape))
@@ -152,13 +193,16 @@ def test_dense_on_4d_input_is_fine():
     assert Dense(7)(Input(shape=(2, 3, 4))).shape == (None, 2, 3, 7)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(units=0), r"`units` must be a positive integer. Received: units=0"),
-    (dict(units=3, activation="relus"), r"Unknown activation: 'relus'. Did you mean 'relu'"),
-    (dict(units=3, kernel_initializer="glorot"), r"Unknown initializer: 'glorot'"),
-    (dict(units=3, name="a/b"), r"cannot contain character `/`"),
-    (dict(units=3, bogus=1), r"unexpected keyword argument 'bogus'"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(units=0), r"`units` must be a positive integer. Received: units=0"),
+        (dict(units=3, activation="relus"), r"Unknown activation: 'relus'. Did you mean 'relu'"),
+        (dict(units=3, kernel_initializer="glorot"), r"Unknown initializer: 'glorot'"),
+        (dict(units=3, name="a/b"), r"cannot contain character `/`"),
+        (dict(units=3, bogus=1), r"unexpected keyword argument 'bogus'"),
+    ],
+)
 def test_dense_argument_errors(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         Dense(**kwargs)

@@ -1,4 +1,5 @@
 """Weights answer Keras's variable API; add_weight's call styles; training-mode rules."""
+
 import numpy as np
 import pytest
 import torch
@@ -37,8 +38,13 @@ def test_add_weight_styles_and_variable_api():
 def test_add_weight_keras3_keyword_style_with_regularizer():
     class L(Layer):
         def build(self, input_shape):
-            self.k = self.add_weight(shape=(input_shape[-1], 2), initializer="glorot_uniform",
-                                     trainable=True, name="kernel", regularizer="l2")
+            self.k = self.add_weight(
+                shape=(input_shape[-1], 2),
+                initializer="glorot_uniform",
+                trainable=True,
+                name="kernel",
+                regularizer="l2",
+            )
 
         def call(self, x):
             return x @ self.k

@@ -1,5 +1,6 @@
 """The public Model methods show their real parameters (help(), IDEs) with Keras's names and
 defaults, and their docstring examples run."""
+
 import doctest
 import inspect
 
@@ -10,9 +11,24 @@ import plait
 from plait.models import keras_methods
 from plait.utils import validation
 
-KERAS_FIT = ["x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split",
-             "validation_data", "shuffle", "class_weight", "sample_weight", "initial_epoch",
-             "steps_per_epoch", "validation_steps", "validation_batch_size", "validation_freq"]
+KERAS_FIT = [
+    "x",
+    "y",
+    "batch_size",
+    "epochs",
+    "verbose",
+    "callbacks",
+    "validation_split",
+    "validation_data",
+    "shuffle",
+    "class_weight",
+    "sample_weight",
+    "initial_epoch",
+    "steps_per_epoch",
+    "validation_steps",
+    "validation_batch_size",
+    "validation_freq",
+]
 
 
 # plait's own keyword-only additions after Keras's parameters (fit's `distribute`)
@@ -20,8 +36,11 @@ PLAIT_ONLY = {"distribute"}
 
 
 def parameters(fn):
-    return [p for p in inspect.signature(fn).parameters.values()
-            if p.name != "self" and p.name not in PLAIT_ONLY]
+    return [
+        p
+        for p in inspect.signature(fn).parameters.values()
+        if p.name != "self" and p.name not in PLAIT_ONLY
+    ]
 
 
 def test_fit_shows_keras_parameters_in_keras_order():
@@ -31,25 +50,44 @@ def test_fit_shows_keras_parameters_in_keras_order():
 @pytest.mark.parametrize("method", ["fit", "evaluate", "predict", "predict_on_batch"])
 def test_parameters_and_defaults_match_keras(method):
     ours = {p.name: p.default for p in parameters(getattr(plait.Model, method))}
-    theirs = {p.name: p.default for p in parameters(getattr(keras.Model, method))
-              if p.kind is not inspect.Parameter.VAR_KEYWORD}
+    theirs = {
+        p.name: p.default
+        for p in parameters(getattr(keras.Model, method))
+        if p.kind is not inspect.Parameter.VAR_KEYWORD
+    }
     assert ours == theirs
 
 
 @pytest.mark.parametrize("method", ["compile", "train_on_batch", "test_on_batch"])
 def test_keras_parameters_are_all_there_with_keras_defaults(method):
     ours = {p.name: p.default for p in parameters(getattr(plait.Model, method))}
-    theirs = {p.name: p.default for p in parameters(getattr(keras.Model, method))
-              if p.kind is not inspect.Parameter.VAR_KEYWORD}
+    theirs = {
+        p.name: p.default
+        for p in parameters(getattr(keras.Model, method))
+        if p.kind is not inspect.Parameter.VAR_KEYWORD
+    }
     assert set(theirs) <= set(ours)
     differ = {k for k in theirs if ours[k] != theirs[k]}
     # Keras 3 compiles with XLA when it can ("auto"); plait's jit_compile is opt-in.
     assert differ <= {"jit_compile"}
 
 
-@pytest.mark.parametrize("method", ["compile", "fit", "evaluate", "predict", "train_on_batch",
-                                    "test_on_batch", "predict_on_batch", "save",
-                                    "save_weights", "load_weights", "summary"])
+@pytest.mark.parametrize(
+    "method",
+    [
+        "compile",
+        "fit",
+        "evaluate",
+        "predict",
+        "train_on_batch",
+        "test_on_batch",
+        "predict_on_batch",
+        "save",
+        "save_weights",
+        "load_weights",
+        "summary",
+    ],
+)
 def test_public_methods_are_documented_with_an_example(method):
     fn = getattr(plait.Model, method)
     assert "*args" not in str(inspect.signature(fn))
@@ -68,7 +106,8 @@ def test_docstring_examples_run(module):
 
 def test_summary_example_runs():
     runner = doctest.DocTestRunner()
-    for test in doctest.DocTestFinder().find(plait.Model.summary, "summary",
-                                             globs={"plait": plait}):
+    for test in doctest.DocTestFinder().find(
+        plait.Model.summary, "summary", globs={"plait": plait}
+    ):
         runner.run(test)
     assert runner.tries and not runner.failures

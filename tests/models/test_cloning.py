@@ -1,5 +1,6 @@
 """clone_model (functional, Sequential, shared layers, nested, clone_function, call_function,
 input_tensors) and Keras 3's model API: variables, reset_metrics, compile config."""
+
 import numpy as np
 import pytest
 import torch
@@ -42,13 +43,20 @@ def test_clone_sequential_and_input_tensors():
 def test_clone_function_and_call_function():
     model = _functional()
     renamed = plait.models.clone_model(
-        model, clone_function=lambda layer: layer.__class__.from_config(
-            {**layer.get_config(), "name": "new_" + layer.name}))
+        model,
+        clone_function=lambda layer: layer.__class__.from_config(
+            {**layer.get_config(), "name": "new_" + layer.name}
+        ),
+    )
     assert "new_shared" in [layer.name for layer in renamed.layers]
     wrapped = plait.models.clone_model(
-        model, call_function=lambda layer, *args, **kwargs: (
+        model,
+        call_function=lambda layer, *args, **kwargs: (
             layers.Activation("relu")(layer(*args, **kwargs))
-            if isinstance(layer, layers.Dense) else layer(*args, **kwargs)))
+            if isinstance(layer, layers.Dense)
+            else layer(*args, **kwargs)
+        ),
+    )
     assert sum(isinstance(layer, layers.Activation) for layer in wrapped.layers) == 3
 
 
@@ -66,15 +74,17 @@ def test_clone_model_bad_input():
     with pytest.raises(TypeError, match="must be a plait Model"):
         plait.models.clone_model(layers.Dense(2))
     with pytest.raises(ValueError, match="input_tensors"):
-        plait.models.clone_model(_functional(), input_tensors=[plait.Input((4,)),
-                                                               plait.Input((4,))])
+        plait.models.clone_model(
+            _functional(), input_tensors=[plait.Input((4,)), plait.Input((4,))]
+        )
     with pytest.raises(ValueError, match="must return a layer"):
         plait.models.clone_model(_functional(), clone_function=lambda layer: None)
 
 
 def test_variables_reset_metrics_and_compile_config():
-    model = plait.Sequential([plait.Input((4,)), layers.Dense(3), layers.BatchNormalization(),
-                              layers.Dense(1)])
+    model = plait.Sequential(
+        [plait.Input((4,)), layers.Dense(3), layers.BatchNormalization(), layers.Dense(1)]
+    )
     assert len(model.variables) == len(model.weights) == 8
     assert len(model.trainable_variables) == 6
     assert len(model.non_trainable_variables) == 2

@@ -1,5 +1,6 @@
 """Each tutorial model computes what the same model written by hand in torch.nn computes,
 given the same weights (copied through Keras's get_weights layout)."""
+
 import numpy as np
 import pytest
 import torch
@@ -56,7 +57,9 @@ def reference(name, model):
     get = model.get_layer
     if name == "mlp":
         d = [linear_from(get(f"dense_{i}")) for i in range(1, 5)]
-        return lambda x: torch.sigmoid(d[3](torch.relu(d[2](torch.relu(d[1](torch.relu(d[0](x))))))))
+        return lambda x: torch.sigmoid(
+            d[3](torch.relu(d[2](torch.relu(d[1](torch.relu(d[0](x)))))))
+        )
     if name == "cnn":
         tower = Tower(conv_from(get("conv2d_1")), conv_from(get("conv2d_2")))
         d1, d2 = linear_from(get("dense_1")), linear_from(get("dense_2"))
@@ -77,13 +80,15 @@ def reference(name, model):
             h = lstm(x)[1][0][0]
             deep = torch.relu(d[4](torch.relu(d[3](torch.relu(d[2](h))))))
             return torch.sigmoid(d[5](torch.cat([torch.relu(d[1](h)), deep], 1)))
+
         return run
     if name == "multiple_inputs":
         t1 = Tower(conv_from(get("conv2d_1")), conv_from(get("conv2d_2")))
         t2 = Tower(conv_from(get("conv2d_3")), conv_from(get("conv2d_4")))
         d = {i: linear_from(get(f"dense_{i}")) for i in range(1, 4)}
-        return lambda xs: torch.sigmoid(d[3](torch.relu(d[2](torch.relu(d[1](
-            torch.cat([t1(xs[0]), t2(xs[1])], 1)))))))
+        return lambda xs: torch.sigmoid(
+            d[3](torch.relu(d[2](torch.relu(d[1](torch.cat([t1(xs[0]), t2(xs[1])], 1))))))
+        )
     if name == "multiple_outputs":
         l1, l2 = lstm_from(get("lstm_1")), lstm_from(get("lstm_2"))
         d1, d2 = linear_from(get("dense_1")), linear_from(get("dense_2"))
@@ -92,6 +97,7 @@ def reference(name, model):
         def run(x):
             seq = l1(x)[0]
             return [torch.sigmoid(d2(torch.relu(d1(l2(seq)[1][0][0])))), td(seq)]
+
         return run
     raise KeyError(name)
 
@@ -108,7 +114,9 @@ def test_model_equals_hand_written_torch(build):
     x = inputs_for(model)
     with torch.no_grad():
         got, want = model(x), reference(build.__name__, model)(x)
-    for g, w in zip(got if isinstance(got, list) else [got], want if isinstance(want, list) else [want]):
+    for g, w in zip(
+        got if isinstance(got, list) else [got], want if isinstance(want, list) else [want]
+    ):
         torch.testing.assert_close(g, w, atol=1e-5, rtol=1e-4)
 
 

@@ -1,5 +1,6 @@
 """Model and Sequential behaviour beyond the tutorial: structures, nesting, sub-models,
 errors, config round trips."""
+
 import json
 
 import numpy as np
@@ -41,7 +42,10 @@ def test_dict_inputs_and_outputs_use_their_keys():
 def test_wrong_number_of_inputs():
     a, b = Input(shape=(3,)), Input(shape=(2,))
     model = Model([a, b], Dense(1)(concatenate([a, b])))
-    with pytest.raises(ValueError, match=r"expects 2 inputs \(input_1: \(None, 3\), input_2: \(None, 2\)\); received one Tensor"):
+    with pytest.raises(
+        ValueError,
+        match=r"expects 2 inputs \(input_1: \(None, 3\), input_2: \(None, 2\)\); received one Tensor",
+    ):
         model(torch.ones(2, 3))
     with pytest.raises(ValueError, match=r"expects 2 input\(s\).*received a list of 3\.\n"):
         model([torch.ones(2, 3)] * 3)
@@ -50,8 +54,11 @@ def test_wrong_number_of_inputs():
 def test_list_where_one_input_was_meant():
     visible = Input(shape=(3,))
     model = Model(visible, Dense(1)(visible))
-    with pytest.raises(ValueError, match=r"received a list of 2\. Pass the one input's data "
-                                         "as a tensor, not a list of its rows"):
+    with pytest.raises(
+        ValueError,
+        match=r"received a list of 2\. Pass the one input's data "
+        "as a tensor, not a list of its rows",
+    ):
         model([torch.ones(3), torch.ones(3)])
 
 
@@ -102,9 +109,15 @@ def test_layer_properties_before_and_after_call():
 def test_set_weights_errors_name_the_weight():
     layer = Dense(2)
     layer(Input(shape=(3,)))
-    with pytest.raises(ValueError, match=r"expects 2 weight arrays \(\['dense_1/kernel', 'dense_1/bias'\]\); received 1"):
+    with pytest.raises(
+        ValueError,
+        match=r"expects 2 weight arrays \(\['dense_1/kernel', 'dense_1/bias'\]\); received 1",
+    ):
         layer.set_weights([np.zeros((3, 2))])
-    with pytest.raises(ValueError, match=r"'dense_1/kernel'.*has shape \(3, 2\); received an array of shape \(2, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"'dense_1/kernel'.*has shape \(3, 2\); received an array of shape \(2, 3\)",
+    ):
         layer.set_weights([np.zeros((2, 3)), np.zeros(2)])
 
 
@@ -143,10 +156,13 @@ def test_get_layer_errors():
 def test_nested_model_called_on_a_tensor_of_the_wrong_shape():
     inner_in = Input(shape=(4,))
     inner = Model(inner_in, Dense(2)(inner_in), name="encoder")
-    with pytest.raises(ValueError, match=r"Model 'encoder' input 'input_1' expects tensors of "
-                                         r"shape \(None, 4\); it was called at "
-                                         r"test_model_api\.py:\d+ on 'input_2' of shape "
-                                         r"\(None, 5\) \(made at test_model_api\.py:\d+\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Model 'encoder' input 'input_1' expects tensors of "
+        r"shape \(None, 4\); it was called at "
+        r"test_model_api\.py:\d+ on 'input_2' of shape "
+        r"\(None, 5\) \(made at test_model_api\.py:\d+\)",
+    ):
         inner(Input(shape=(5,)))
     with pytest.raises(ValueError, match=r"expects tensors of shape \(None, 4\).*\(None, 3, 4\)"):
         inner(Input(shape=(3, 4)))
@@ -155,20 +171,29 @@ def test_nested_model_called_on_a_tensor_of_the_wrong_shape():
 
 def test_layer_given_a_list_where_it_takes_one_tensor():
     visible = Input(shape=(4,))
-    with pytest.raises(ValueError, match=r"Layer 'dense_1' \(Dense\) cannot be built for inputs "
-                                         r"'input_1' of shape \(None, 4\).*at test_model_api"
-                                         r"\.py:\d+: .*given a list of 2 tensors.*concatenate"):
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'dense_1' \(Dense\) cannot be built for inputs "
+        r"'input_1' of shape \(None, 4\).*at test_model_api"
+        r"\.py:\d+: .*given a list of 2 tensors.*concatenate",
+    ):
         Dense(2)([visible, visible])
 
 
 def test_layer_called_on_numpy_or_on_a_model_says_what_to_do():
     visible = Input(shape=(4,))
     model = Model(visible, Dense(2)(visible))
-    with pytest.raises(TypeError, match=r"'dense_2' \(Dense\) was called on a NumPy array of "
-                                        r"shape \(2, 4\).*torch\.as_tensor\(x\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"'dense_2' \(Dense\) was called on a NumPy array of "
+        r"shape \(2, 4\).*torch\.as_tensor\(x\)",
+    ):
         Dense(3)(np.zeros((2, 4)))
-    with pytest.raises(TypeError, match=r"'dense_3' \(Dense\) was called on a Model object.*"
-                                        r"dense_3\(model\.output\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"'dense_3' \(Dense\) was called on a Model object.*"
+        r"dense_3\(model\.output\)",
+    ):
         Dense(3)(model)
 
 
@@ -197,17 +222,24 @@ def test_layers_compute_in_inference_mode_by_default():
     assert not model.training and not model.get_layer("dense_1").training
 
 
-@pytest.mark.parametrize("make", [
-    lambda: Sequential([Dense(2, input_dim=1), Dense(1)]),
-    lambda: _added(),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Sequential([Dense(2, input_dim=1), Dense(1)]),
+        lambda: _added(),
+    ],
+)
 def test_tutorial_sequential_snippets(make):
     model = make()
     assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dense"]
     assert model(torch.ones(4, 1)).shape == (4, 1)
     lines = []
     model.summary(print_fn=lines.append)
-    assert lines[3].startswith("dense_") and "(None, 2)" in lines[3] and lines[3].rstrip().endswith("4")
+    assert (
+        lines[3].startswith("dense_")
+        and "(None, 2)" in lines[3]
+        and lines[3].rstrip().endswith("4")
+    )
 
 
 def _added():
@@ -221,8 +253,9 @@ def test_sequential_builds_from_first_batch_and_summarizes_before():
     model = Sequential([Dense(4), Dense(1)])
     lines = []
     model.summary(print_fn=lines.append)  # Keras 3: '?' shapes, '0 (unbuilt)' params
-    assert any(line.startswith("dense_") and "?" in line and line.endswith("0 (unbuilt)")
-               for line in lines)
+    assert any(
+        line.startswith("dense_") and "?" in line and line.endswith("0 (unbuilt)") for line in lines
+    )
     assert "Total params: 0" in lines
     assert model(torch.ones(3, 7)).shape == (3, 1)
     assert model.count_params() == 7 * 4 + 4 + 5
@@ -310,7 +343,10 @@ def test_concrete_errors_name_the_layer_and_shapes():
         model(torch.ones(2, 9))
     notes = "\n".join(getattr(info.value, "__notes__", []))
     assert "in layer 'dense_1' (Dense), called on input of shape (2, 9)" in notes
-    assert "in layer 'model_1' (Model), called on input of shape (2, 9) (it expects (None, 10))" in notes
+    assert (
+        "in layer 'model_1' (Model), called on input of shape (2, 9) (it expects (None, 10))"
+        in notes
+    )
 
 
 def test_model_takes_numpy_arrays_as_its_input_dtype():
@@ -336,6 +372,7 @@ def test_forward_calls_layers_directly_when_no_hook_is_registered(monkeypatch):
     def counting(self, *args, **kwargs):
         calls.append(self.name)
         return original(self, *args, **kwargs)
+
     monkeypatch.setattr(Layer, "__call__", counting)
     torch.testing.assert_close(model(x), expected)
     assert calls == ["model_1"]  # the model itself; its layers ran through direct forward
@@ -346,13 +383,16 @@ def test_layer_hooks_and_global_hooks_still_run():
     x = torch.randn(2, 4)
     seen = []
     handle = model.get_layer("dense_1").register_forward_hook(
-        lambda module, args, out: seen.append(("layer", tuple(out.shape))))
+        lambda module, args, out: seen.append(("layer", tuple(out.shape)))
+    )
     model(x)
     assert seen == [("layer", (2, 3))]
     handle.remove()
     handle = torch.nn.modules.module.register_module_forward_pre_hook(
-        lambda module, args: seen.append(module.name) if module is model.get_layer(
-            "dense_2") else None)
+        lambda module, args: (
+            seen.append(module.name) if module is model.get_layer("dense_2") else None
+        )
+    )
     try:
         model(x)
     finally:
@@ -407,6 +447,5 @@ def test_metrics_lists_the_compiled_metric_objects():
     assert model.metrics == []
     model.compile("adam", "mse", metrics=["mae", "accuracy"])
     # Keras 3: the loss tracker first, then the compiled metrics
-    assert [type(m).__name__ for m in model.metrics[1:]] == ["MeanAbsoluteError",
-                                                           "BinaryAccuracy"]
+    assert [type(m).__name__ for m in model.metrics[1:]] == ["MeanAbsoluteError", "BinaryAccuracy"]
     assert [m.name for m in model.metrics] == model.metrics_names

@@ -1,4 +1,5 @@
 """Layer names: any name Keras 3 accepts is legal; submodule keys are model-local and stable."""
+
 import os
 
 import numpy as np
@@ -11,9 +12,32 @@ from plait.models import load_model
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-AWKWARD = ["output", "input", "layers", "weights", "fit", "forward", "train", "eval", "to",
-           "cuda", "parameters", "state_dict", "a.b", "with-dash", "two words", "é_couche",
-           "层", 'q"x', "it's", "back\\slash", "lambda", "class", "0start", "training"]
+AWKWARD = [
+    "output",
+    "input",
+    "layers",
+    "weights",
+    "fit",
+    "forward",
+    "train",
+    "eval",
+    "to",
+    "cuda",
+    "parameters",
+    "state_dict",
+    "a.b",
+    "with-dash",
+    "two words",
+    "é_couche",
+    "层",
+    'q"x',
+    "it's",
+    "back\\slash",
+    "lambda",
+    "class",
+    "0start",
+    "training",
+]
 
 
 def _model(name):
@@ -40,8 +64,12 @@ def test_awkward_names_round_trip(name, tmp_path):
     assert expected.shape == (5, 2)
     # Keras meanings stay: output/layers are the model's, not the layer's
     assert model.output.shape == (None, 2) and isinstance(model.layers, list)
-    assert sorted(model.state_dict()) == ["dense_1.bias", "dense_1.weight",
-                                          "dense_2.bias", "dense_2.weight"]
+    assert sorted(model.state_dict()) == [
+        "dense_1.bias",
+        "dense_1.weight",
+        "dense_2.bias",
+        "dense_2.weight",
+    ]
     assert "self.dense_1(" in model.code
     model.save(tmp_path / "m.plait")
     loaded = load_model(tmp_path / "m.plait")
@@ -80,6 +108,7 @@ def _tutorial_like():
     a = Dense(8, activation="relu")(x)
     b = Dense(8, activation="relu")(x)
     from plait.layers import concatenate
+
     return Model(x, Dense(1)(concatenate([a, b])))
 
 
@@ -96,8 +125,11 @@ def test_rebuilding_gives_the_same_keys_and_loads(tmp_path):
     seq2 = Sequential([Dense(3), Dense(1)])
     seq1.build((None, 2))
     seq2.build((None, 2))
-    assert list(seq1.state_dict()) == list(seq2.state_dict()) == [
-        "dense_1.weight", "dense_1.bias", "dense_2.weight", "dense_2.bias"]
+    assert (
+        list(seq1.state_dict())
+        == list(seq2.state_dict())
+        == ["dense_1.weight", "dense_1.bias", "dense_2.weight", "dense_2.bias"]
+    )
 
 
 def test_load_weights_into_another_architecture_names_the_mismatch(tmp_path):

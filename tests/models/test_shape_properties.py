@@ -1,5 +1,6 @@
 """Property test: for random stacks of the tutorial's layers, the shapes inferred when the
 graph is built equal the shapes of the tensors the model computes."""
+
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st

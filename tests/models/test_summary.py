@@ -1,5 +1,6 @@
 """summary(): Keras 2's choice of table, its line_length, positions and print_fn arguments,
 and clear errors for a layout that does not fit the table."""
+
 import pytest
 
 from plait import Input, Model
@@ -48,13 +49,20 @@ def test_positions_in_characters():
 def test_print_fn_gets_every_line_and_nothing_is_printed(capsys):
     lines = summary_lines(mlp())
     assert capsys.readouterr().out == ""
-    assert lines[-4:] == ["Total params: 21", "Trainable params: 21", "Non-trainable params: 0",
-                          "_" * 65]
+    assert lines[-4:] == [
+        "Total params: 21",
+        "Trainable params: 21",
+        "Non-trainable params: 0",
+        "_" * 65,
+    ]
 
 
 def test_positions_of_the_wrong_length_are_an_error():
-    with pytest.raises(ValueError, match=r"positions must give the right end of each of this "
-                                         r"table's 3 columns.*Received: positions=\[0\.5\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"positions must give the right end of each of this "
+        r"table's 3 columns.*Received: positions=\[0\.5\]",
+    ):
         mlp().summary(positions=[0.5])
 
 
@@ -83,13 +91,17 @@ def test_nested_model_calls_are_numbered_from_one_like_keras():
     assert encoder.get_output_at(0) is encoder.output
     assert encoder.get_input_at(1) is a and encoder.get_input_at(2) is b
     assert encoder.get_output_shape_at(2) == (None, 2)
-    with pytest.raises(ValueError, match=r"has 3 node\(s\): node 0 is its own graph.*"
-                                         r"Received: node_index=3"):
+    with pytest.raises(
+        ValueError,
+        match=r"has 3 node\(s\): node 0 is its own graph.*"
+        r"Received: node_index=3",
+    ):
         encoder.get_output_at(3)
 
 
 def masked_text_model():
     from plait.layers import LSTM, Embedding
+
     tokens = Input(shape=(None,), dtype="int64")
     return Model(tokens, Dense(1)(LSTM(2)(Embedding(10, 4, mask_zero=True)(tokens))))
 
@@ -100,12 +112,17 @@ def test_the_mask_of_an_embedding_is_not_a_row_of_the_summary():
     lines = summary_lines(masked_text_model())
     assert len(lines[0]) == 65
     assert [line.split()[0] for line in lines[3:-4:2]] == [
-        "input_1", "embedding_1", "lstm_1", "dense_1"]
+        "input_1",
+        "embedding_1",
+        "lstm_1",
+        "dense_1",
+    ]
     assert lines[-4] == "Total params: 99"
 
 
 def test_the_mask_of_an_embedding_is_not_drawn():
     from plait.utils import model_to_dot
+
     dot = model_to_dot(masked_text_model(), show_shapes=True)
     assert "TorchOp" not in dot and "ne_1" not in dot
     assert '"lstm_1" [label="{lstm_1: LSTM|input: (None, None, 4)|output: (None, 2)}"]' in dot
@@ -115,6 +132,7 @@ def test_the_mask_of_an_embedding_is_not_drawn():
 def test_a_users_own_mask_layer_stays_a_layer():
     # Only the ops plait records for a mask are left out; a Lambda the user wrote is a layer.
     from plait.layers import LSTM, Embedding, Lambda
+
     tokens = Input(shape=(None,), dtype="int64")
     mask = Lambda(lambda t: t != 0, name="padmask")(tokens)
     model = Model(tokens, LSTM(2)(Embedding(10, 4)(tokens), mask=mask))
@@ -124,6 +142,7 @@ def test_a_users_own_mask_layer_stays_a_layer():
 
 def test_attention_masks_are_left_out_too():
     from plait.layers import Embedding, GlobalAveragePooling1D, MultiHeadAttention
+
     tokens = Input(shape=(None,), dtype="int64")
     embedded = Embedding(10, 8, mask_zero=True)(tokens)
     model = Model(tokens, GlobalAveragePooling1D()(MultiHeadAttention(2, 4)(embedded, embedded)))

@@ -1,5 +1,6 @@
 """The tutorial's seven programs (examples/tutorial/) print exactly the tutorial's summaries
 and write their plots."""
+
 import contextlib
 import io
 import pathlib

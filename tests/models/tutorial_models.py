@@ -1,5 +1,15 @@
 """The tutorial's seven models, built by functions, for tests that need the models themselves."""
-from plait.layers import LSTM, Conv2D, Dense, Flatten, Input, MaxPooling2D, TimeDistributed, concatenate
+
+from plait.layers import (
+    LSTM,
+    Conv2D,
+    Dense,
+    Flatten,
+    Input,
+    MaxPooling2D,
+    TimeDistributed,
+    concatenate,
+)
 from plait.models import Model
 
 

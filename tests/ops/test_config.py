@@ -1,5 +1,6 @@
 """plait.config: Keras 3's keras.config functions, sharing state with plait.backend, and
 taking effect where plait has the mechanism."""
+
 import contextlib
 import io
 import logging
@@ -93,6 +94,7 @@ def test_enable_unsafe_deserialization_loads_lambda(tmp_path):
     path = tmp_path / "lambda.plait"
     model.save(path)
     from plait.models import load_model
+
     with pytest.raises(ValueError, match="safe_mode"):
         load_model(path)
     config.enable_unsafe_deserialization()
@@ -106,13 +108,16 @@ def test_dtype_policy_is_mixed_precisions():
     assert mixed_precision.global_policy().name == "mixed_bfloat16"
 
 
-@pytest.mark.parametrize("call,error,match", [
-    (lambda: config.set_floatx("float8"), ValueError, "Unknown floatx type.*'float8'"),
-    (lambda: config.set_image_data_format("nhwc"), ValueError, "Received: data_format='nhwc'"),
-    (lambda: config.set_epsilon("small"), TypeError, "Received: value='small'"),
-    (lambda: config.set_backend("jax"), ValueError, "Received: backend='jax'"),
-    (lambda: config.set_dtype_policy("float8"), ValueError, "float8"),
-])
+@pytest.mark.parametrize(
+    "call,error,match",
+    [
+        (lambda: config.set_floatx("float8"), ValueError, "Unknown floatx type.*'float8'"),
+        (lambda: config.set_image_data_format("nhwc"), ValueError, "Received: data_format='nhwc'"),
+        (lambda: config.set_epsilon("small"), TypeError, "Received: value='small'"),
+        (lambda: config.set_backend("jax"), ValueError, "Received: backend='jax'"),
+        (lambda: config.set_dtype_policy("float8"), ValueError, "float8"),
+    ],
+)
 def test_bad_settings_raise(call, error, match):
     with pytest.raises(error, match=match):
         call()

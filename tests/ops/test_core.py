@@ -1,5 +1,6 @@
 """Control flow, conversion and gradient helpers of plait.ops.core, against Keras's ops on
 its PyTorch backend (or plain Python where the result is a structure)."""
+
 import numpy as np
 import pytest
 import torch
@@ -21,7 +22,8 @@ def test_cond_and_switch_match_keras():
     branches = [lambda x: x + 1, lambda x: x * 10]
     for index in (0, 1, 5):
         assert float(ops.switch(index, branches, 2.0)) == float(
-            keras.ops.switch(index, branches, 2.0))
+            keras.ops.switch(index, branches, 2.0)
+        )
 
 
 def test_cond_on_a_symbolic_predicate_selects_in_the_graph():
@@ -44,20 +46,26 @@ def test_loops_match_keras():
 def test_scan_map_and_associative_scan_match_keras():
     xs = np.arange(6, dtype="float32").reshape(3, 2)
     f = lambda c, x: (c + x, c * x)  # noqa: E731
-    got, expected = ops.scan(f, np.zeros(2, "float32"), xs), keras.ops.scan(
-        f, np.zeros(2, "float32"), xs)
+    got, expected = (
+        ops.scan(f, np.zeros(2, "float32"), xs),
+        keras.ops.scan(f, np.zeros(2, "float32"), xs),
+    )
     for g, e in zip(got, expected):
         np.testing.assert_allclose(_np(g), _np(e))
     got = ops.scan(f, np.zeros(2, "float32"), xs, reverse=True)
     expected = keras.ops.scan(f, np.zeros(2, "float32"), xs, reverse=True)
     for g, e in zip(got, expected):
         np.testing.assert_allclose(_np(g), _np(e))
-    np.testing.assert_allclose(_np(ops.map(lambda x: x * 2, xs)),
-                               _np(keras.ops.map(lambda x: x * 2, xs)))
-    np.testing.assert_allclose(_np(ops.associative_scan(lambda a, b: a + b, xs, axis=1)),
-                               _np(keras.ops.associative_scan(lambda a, b: a + b, xs, axis=1)))
-    np.testing.assert_allclose(_np(ops.vectorized_map(lambda x: x.sum(), torch.tensor(xs))),
-                               xs.sum(1))
+    np.testing.assert_allclose(
+        _np(ops.map(lambda x: x * 2, xs)), _np(keras.ops.map(lambda x: x * 2, xs))
+    )
+    np.testing.assert_allclose(
+        _np(ops.associative_scan(lambda a, b: a + b, xs, axis=1)),
+        _np(keras.ops.associative_scan(lambda a, b: a + b, xs, axis=1)),
+    )
+    np.testing.assert_allclose(
+        _np(ops.vectorized_map(lambda x: x.sum(), torch.tensor(xs))), xs.sum(1)
+    )
 
 
 def test_conversion():
@@ -75,6 +83,7 @@ def test_custom_gradient_and_stop_gradient():
     def clipped_identity(x):
         def grad(upstream):
             return torch.clamp(upstream, -0.5, 0.5)
+
         return x * 1.0, grad
 
     x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -85,8 +94,7 @@ def test_custom_gradient_and_stop_gradient():
 
 
 def test_jvp_and_eig():
-    primal, tangent = ops.linalg.jvp(lambda x: x ** 2, (torch.tensor([3.0]),),
-                                     (torch.tensor([1.0]),))
+    primal, tangent = ops.linalg.jvp(lambda x: x**2, (torch.tensor([3.0]),), (torch.tensor([1.0]),))
     assert float(primal) == 9.0 and float(tangent) == 6.0
     matrix = np.array([[2.0, 0.0], [0.0, 3.0]], "float32")
     values, _ = ops.linalg.eig(matrix)

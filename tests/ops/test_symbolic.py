@@ -1,6 +1,7 @@
 """plait.ops on symbolic tensors: each op is one node of the functional graph (a TorchOp row
 in the summary, an inline call in the generated forward), the model predicts what the op
 computes eagerly, configs round-trip, and bad shapes raise when the graph is built."""
+
 import io
 import contextlib
 
@@ -85,15 +86,22 @@ def test_unknown_batch_dimension_stays_none():
     assert ops.mean(ops.cast(inputs, "int32"), axis=-1).dtype == torch.float32
 
 
-@pytest.mark.parametrize("build,match", [
-    (lambda: ops.add(Input(shape=(3,)), Input(shape=(4,))),
-     r"plait\.ops\.add .*\(None, 3\).*\(None, 4\).*do not broadcast"),
-    (lambda: ops.matmul(Input(shape=(3,)), Input(shape=(4, 2))), r"plait\.ops\.matmul"),
-    (lambda: ops.concatenate([Input(shape=(2, 3)), Input(shape=(4, 5))], axis=-1),
-     r"plait\.ops\.concatenate .*\(None, 2, 3\).*\(None, 4, 5\)"),
-    (lambda: ops.reshape(Input(shape=(3,)), (4,)), r"plait\.ops\.reshape"),
-    (lambda: ops.squeeze(Input(shape=(3,)), axis=1), r"squeeze.*axis 1.*size 3"),
-])
+@pytest.mark.parametrize(
+    "build,match",
+    [
+        (
+            lambda: ops.add(Input(shape=(3,)), Input(shape=(4,))),
+            r"plait\.ops\.add .*\(None, 3\).*\(None, 4\).*do not broadcast",
+        ),
+        (lambda: ops.matmul(Input(shape=(3,)), Input(shape=(4, 2))), r"plait\.ops\.matmul"),
+        (
+            lambda: ops.concatenate([Input(shape=(2, 3)), Input(shape=(4, 5))], axis=-1),
+            r"plait\.ops\.concatenate .*\(None, 2, 3\).*\(None, 4, 5\)",
+        ),
+        (lambda: ops.reshape(Input(shape=(3,)), (4,)), r"plait\.ops\.reshape"),
+        (lambda: ops.squeeze(Input(shape=(3,)), axis=1), r"squeeze.*axis 1.*size 3"),
+    ],
+)
 def test_bad_shapes_raise_when_the_graph_is_built(build, match):
     with pytest.raises(ValueError, match=match):
         build()
@@ -114,6 +122,7 @@ def test_bad_arguments_raise_keras_style_errors():
 
 def test_a_saved_config_may_name_only_registered_ops():
     from plait.layers.torch_ops import resolve_function
+
     assert resolve_function("plait.ops.mean") is ops.mean
     with pytest.raises(ValueError, match="Unknown torch operation"):
         resolve_function("plait.ops.__init__")

@@ -1,4 +1,5 @@
 """plot_history: panels from a History, ticks, the files it writes and its errors."""
+
 import math
 import os
 import xml.etree.ElementTree as ET
@@ -14,8 +15,12 @@ from plait.callbacks import History
 from plait.plotting import history as history_plot
 from plait.plotting.history import format_ticks, history_panels, nice_ticks, plot_history
 
-LOGS = {"loss": [0.9, 0.5, 0.3], "accuracy": [0.5, 0.7, 0.8],
-        "val_loss": [1.0, 0.6, 0.45], "val_accuracy": [0.45, 0.65, 0.7]}
+LOGS = {
+    "loss": [0.9, 0.5, 0.3],
+    "accuracy": [0.5, 0.7, 0.8],
+    "val_loss": [1.0, 0.6, 0.45],
+    "val_accuracy": [0.45, 0.65, 0.7],
+}
 
 
 def fitted_history(epochs=3, **kwargs):
@@ -33,6 +38,7 @@ def has_color(image, color):
 
 
 # ---------------------------------------------------------------------------- pictures
+
 
 def test_png_of_a_fit_shows_train_and_validation_curves(tmp_path):
     history = fitted_history(validation_split=0.25)
@@ -96,12 +102,17 @@ def test_a_resumed_fit_counts_epochs_from_where_it_started():
 
 
 def test_nan_values_leave_gaps_and_lists_of_arrays_are_skipped(tmp_path):
-    logs = {"loss": [1.0, float("nan"), 0.5, 0.4], "f1_score": [[0.1, 0.2]] * 4,
-            "val_loss": [float("nan")] * 4}
+    logs = {
+        "loss": [1.0, float("nan"), 0.5, 0.4],
+        "f1_score": [[0.1, 0.2]] * 4,
+        "val_loss": [float("nan")] * 4,
+    }
     panels = history_panels(logs)
     assert [p.title for p in panels] == ["loss"]
-    points = [None if math.isnan(v) else (e, v) for e, v in zip(*[
-        (s.epochs, s.values) for s in panels[0].series][0])]
+    points = [
+        None if math.isnan(v) else (e, v)
+        for e, v in zip(*[(s.epochs, s.values) for s in panels[0].series][0])
+    ]
     assert [len(run) for run in history_plot._runs(points)] == [1, 2]
     plot_history(logs, tmp_path / "nan.png")
     plot_history({"loss": [0.7]}, tmp_path / "single.png")
@@ -145,44 +156,60 @@ def test_import_plait_loads_neither_the_plot_nor_pillow():
     import subprocess
     import sys
 
-    code = ("import sys, plait; "
-            "assert 'plait.plotting' not in sys.modules, 'plotting'; "
-            "assert 'PIL' not in sys.modules, 'PIL'; "
-            "f = plait.utils.plot_history; "
-            "assert f.__module__ == 'plait.plotting.history' and 'PIL' in sys.modules")
+    code = (
+        "import sys, plait; "
+        "assert 'plait.plotting' not in sys.modules, 'plotting'; "
+        "assert 'PIL' not in sys.modules, 'PIL'; "
+        "f = plait.utils.plot_history; "
+        "assert f.__module__ == 'plait.plotting.history' and 'PIL' in sys.modules"
+    )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": root})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": root},
+    )
     assert done.returncode == 0, done.stderr
 
 
 # ---------------------------------------------------------------------------- ticks
 
-@pytest.mark.parametrize("lo, hi, count, integer, ticks", [
-    (-0.14, 2.52, 6, False, [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]),
-    (0.13, 30.87, 7, True, [5, 10, 15, 20, 25, 30]),
-    (0.6, 5.4, 7, True, [1, 2, 3, 4, 5]),
-    (0.5, 1.5, 7, True, [1]),
-    (0.5, 1.5, 6, False, [0.5, 0.75, 1.0, 1.25, 1.5]),
-])
+
+@pytest.mark.parametrize(
+    "lo, hi, count, integer, ticks",
+    [
+        (-0.14, 2.52, 6, False, [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]),
+        (0.13, 30.87, 7, True, [5, 10, 15, 20, 25, 30]),
+        (0.6, 5.4, 7, True, [1, 2, 3, 4, 5]),
+        (0.5, 1.5, 7, True, [1]),
+        (0.5, 1.5, 6, False, [0.5, 0.75, 1.0, 1.25, 1.5]),
+    ],
+)
 def test_nice_ticks(lo, hi, count, integer, ticks):
     got, _ = nice_ticks(lo, hi, count, integer)
     assert got == pytest.approx(ticks)
 
 
-@pytest.mark.parametrize("values, step, labels", [
-    ([-1.0, -0.5, 1e-17, 0.5], 0.5, ["-1.0", "-0.5", "0.0", "0.5"]),
-    ([0.5, 0.75, 1.0], 0.25, ["0.50", "0.75", "1.00"]),
-    ([1, 2, 3], 1, ["1", "2", "3"]),
-    ([0.00095, 0.001], 0.000025, ["0.000950", "0.001000"]),
-    ([9.5e-8, 9.75e-8, 1.025e-7], 2.5e-9, ["9.500e-08", "9.750e-08", "1.025e-07"]),
-    ([1e6, 2e6], 1e6, ["1e+06", "2e+06"]),
-])
+@pytest.mark.parametrize(
+    "values, step, labels",
+    [
+        ([-1.0, -0.5, 1e-17, 0.5], 0.5, ["-1.0", "-0.5", "0.0", "0.5"]),
+        ([0.5, 0.75, 1.0], 0.25, ["0.50", "0.75", "1.00"]),
+        ([1, 2, 3], 1, ["1", "2", "3"]),
+        ([0.00095, 0.001], 0.000025, ["0.000950", "0.001000"]),
+        ([9.5e-8, 9.75e-8, 1.025e-7], 2.5e-9, ["9.500e-08", "9.750e-08", "1.025e-07"]),
+        ([1e6, 2e6], 1e6, ["1e+06", "2e+06"]),
+    ],
+)
 def test_format_ticks(values, step, labels):
     assert format_ticks(values, step) == labels
 
 
 # ---------------------------------------------------------------------------- errors
+
 
 @pytest.mark.parametrize("history", [{}, {"loss": []}, History()])
 def test_an_empty_history_is_refused(history, tmp_path):
@@ -191,8 +218,11 @@ def test_an_empty_history_is_refused(history, tmp_path):
 
 
 def test_an_unknown_metric_suggests_the_close_one(tmp_path):
-    with pytest.raises(ValueError, match=r"Unknown metric 'acuracy'.*Did you mean 'accuracy'\?"
-                                         r".*Received: metrics=\['acuracy'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown metric 'acuracy'.*Did you mean 'accuracy'\?"
+        r".*Received: metrics=\['acuracy'\]",
+    ):
         plot_history(LOGS, tmp_path / "h.png", metrics=["acuracy"])
     with pytest.raises(ValueError, match="metrics is empty"):
         plot_history(LOGS, tmp_path / "h.png", metrics=[])
@@ -203,11 +233,11 @@ def test_an_unknown_metric_suggests_the_close_one(tmp_path):
 
 
 def test_a_bad_history_is_refused(tmp_path):
-    with pytest.raises(TypeError, match="needs the History that fit returns.*Received: "
-                                        "history=\\[1, 2\\]"):
+    with pytest.raises(
+        TypeError, match="needs the History that fit returns.*Received: history=\\[1, 2\\]"
+    ):
         plot_history([1, 2], tmp_path / "h.png")
-    with pytest.raises(TypeError, match="must be a list of per-epoch values.*'loss' holds "
-                                        "float"):
+    with pytest.raises(TypeError, match="must be a list of per-epoch values.*'loss' holds float"):
         plot_history({"loss": 0.5}, tmp_path / "h.png")
 
 

@@ -101,13 +101,14 @@ def test_crossing_free_graph_is_drawn_without_crossings():
     layout = layered_layout([(60, 20)] * 6, edges)
     segments = [(p, q) for pts in layout.edges for p, q in zip(pts, pts[1:])]
     for i, (p, q) in enumerate(segments):
-        for r, s in segments[i + 1:]:
+        for r, s in segments[i + 1 :]:
             assert not _proper_cross(p, q, r, s)
 
 
 def _proper_cross(p, q, r, s):
     def side(a, b, c):
         return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
     d1, d2, d3, d4 = side(p, q, r), side(p, q, s), side(r, s, p), side(r, s, q)
     return d1 * d2 < 0 and d3 * d4 < 0
 
@@ -151,13 +152,16 @@ def test_unknown_rankdir_is_an_error():
         layered_layout([(10, 10)], [], rankdir="XY")
 
 
-@pytest.mark.parametrize("p, q, hit", [
-    ((0, 5), (20, 5), True),      # straight through
-    ((0, 0), (10, 0), False),     # along the top edge
-    ((5, -5), (5, 0), False),     # ends on the border
-    ((5, -5), (5, 1), True),      # pokes in
-    ((-5, -5), (-1, 20), False),  # passes beside
-    ((-5, 12), (5, 5), True),     # diagonal into a corner region
-])
+@pytest.mark.parametrize(
+    "p, q, hit",
+    [
+        ((0, 5), (20, 5), True),  # straight through
+        ((0, 0), (10, 0), False),  # along the top edge
+        ((5, -5), (5, 0), False),  # ends on the border
+        ((5, -5), (5, 1), True),  # pokes in
+        ((-5, -5), (-1, 20), False),  # passes beside
+        ((-5, 12), (5, 5), True),  # diagonal into a corner region
+    ],
+)
 def test_segment_hits_rect(p, q, hit):
     assert segment_hits_rect(p, q, (0, 0, 10, 10)) is hit

@@ -1,5 +1,6 @@
 """plot_model and model_to_dot: golden DOT for the tutorial's models, valid image files, the
 layout's invariants on random models, Keras's options, and every documented error."""
+
 import math
 import os
 import sys
@@ -34,32 +35,36 @@ def no_ipython(monkeypatch):
 
 def multilayer_perceptron():
     visible = Input(shape=(10,))
-    hidden1 = Dense(10, activation='relu')(visible)
-    hidden2 = Dense(20, activation='relu')(hidden1)
-    hidden3 = Dense(10, activation='relu')(hidden2)
-    output = Dense(1, activation='sigmoid')(hidden3)
+    hidden1 = Dense(10, activation="relu")(visible)
+    hidden2 = Dense(20, activation="relu")(hidden1)
+    hidden3 = Dense(10, activation="relu")(hidden2)
+    output = Dense(1, activation="sigmoid")(hidden3)
     return Model(inputs=visible, outputs=output)
 
 
 def shared_input_layer():
     visible = Input(shape=(64, 64, 1))
-    flat1 = Flatten()(MaxPooling2D(pool_size=(2, 2))(Conv2D(32, kernel_size=4, activation='relu')(visible)))
-    flat2 = Flatten()(MaxPooling2D(pool_size=(2, 2))(Conv2D(16, kernel_size=8, activation='relu')(visible)))
+    flat1 = Flatten()(
+        MaxPooling2D(pool_size=(2, 2))(Conv2D(32, kernel_size=4, activation="relu")(visible))
+    )
+    flat2 = Flatten()(
+        MaxPooling2D(pool_size=(2, 2))(Conv2D(16, kernel_size=8, activation="relu")(visible))
+    )
     merge = plait.layers.concatenate([flat1, flat2])
-    hidden1 = Dense(10, activation='relu')(merge)
-    output = Dense(1, activation='sigmoid')(hidden1)
+    hidden1 = Dense(10, activation="relu")(merge)
+    output = Dense(1, activation="sigmoid")(hidden1)
     return Model(inputs=visible, outputs=output)
 
 
 def shared_feature_extractor():
     visible = Input(shape=(100, 1))
     extract1 = LSTM(10)(visible)
-    interp1 = Dense(10, activation='relu')(extract1)
-    interp11 = Dense(10, activation='relu')(extract1)
-    interp12 = Dense(20, activation='relu')(interp11)
-    interp13 = Dense(10, activation='relu')(interp12)
+    interp1 = Dense(10, activation="relu")(extract1)
+    interp11 = Dense(10, activation="relu")(extract1)
+    interp12 = Dense(20, activation="relu")(interp11)
+    interp13 = Dense(10, activation="relu")(interp12)
     merge = plait.layers.concatenate([interp1, interp13])
-    output = Dense(1, activation='sigmoid')(merge)
+    output = Dense(1, activation="sigmoid")(merge)
     return Model(inputs=visible, outputs=output)
 
 
@@ -67,9 +72,9 @@ def multiple_outputs():
     visible = Input(shape=(100, 1))
     extract = LSTM(10, return_sequences=True)(visible)
     class11 = LSTM(10)(extract)
-    class12 = Dense(10, activation='relu')(class11)
-    output1 = Dense(1, activation='sigmoid')(class12)
-    output2 = TimeDistributed(Dense(1, activation='linear'))(extract)
+    class12 = Dense(10, activation="relu")(class11)
+    output1 = Dense(1, activation="sigmoid")(class12)
+    output2 = TimeDistributed(Dense(1, activation="linear"))(extract)
     return Model(inputs=visible, outputs=[output1, output2])
 
 
@@ -78,7 +83,9 @@ HEADER = """digraph G {
   node [shape=record, fontname="Helvetica"];
 """
 
-GOLDEN_MLP = HEADER + """\
+GOLDEN_MLP = (
+    HEADER
+    + """\
   "input_1" [label="input_1: InputLayer"];
   "dense_1" [label="dense_1: Dense"];
   "dense_2" [label="dense_2: Dense"];
@@ -90,8 +97,11 @@ GOLDEN_MLP = HEADER + """\
   "dense_3" -> "dense_4";
 }
 """
+)
 
-GOLDEN_SHARED_INPUT_SHAPES = HEADER + """\
+GOLDEN_SHARED_INPUT_SHAPES = (
+    HEADER
+    + """\
   "input_1" [label="{input_1: InputLayer|output: (None, 64, 64, 1)}"];
   "conv2d_1" [label="{conv2d_1: Conv2D|input: (None, 64, 64, 1)|output: (None, 61, 61, 32)}"];
   "max_pooling2d_1" [label="{max_pooling2d_1: MaxPooling2D|input: (None, 61, 61, 32)|output: (None, 30, 30, 32)}"];
@@ -114,8 +124,11 @@ GOLDEN_SHARED_INPUT_SHAPES = HEADER + """\
   "dense_1" -> "dense_2";
 }
 """
+)
 
-GOLDEN_SHARED_FEATURES = HEADER + """\
+GOLDEN_SHARED_FEATURES = (
+    HEADER
+    + """\
   "input_1" [label="input_1: InputLayer"];
   "lstm_1" [label="lstm_1: LSTM"];
   "dense_1" [label="dense_1: Dense"];
@@ -134,6 +147,7 @@ GOLDEN_SHARED_FEATURES = HEADER + """\
   "concatenate_1" -> "dense_5";
 }
 """
+)
 
 GOLDEN_MULTIPLE_OUTPUTS_LR = """digraph G {
   graph [rankdir=LR, concentrate=true, dpi=96];
@@ -153,7 +167,9 @@ GOLDEN_MULTIPLE_OUTPUTS_LR = """digraph G {
 """
 
 
-GOLDEN_CNN = HEADER + """\
+GOLDEN_CNN = (
+    HEADER
+    + """\
   "input_1" [label="input_1: InputLayer"];
   "conv2d_1" [label="conv2d_1: Conv2D"];
   "max_pooling2d_1" [label="max_pooling2d_1: MaxPooling2D"];
@@ -171,8 +187,11 @@ GOLDEN_CNN = HEADER + """\
   "dense_1" -> "dense_2";
 }
 """
+)
 
-GOLDEN_RNN = HEADER + """\
+GOLDEN_RNN = (
+    HEADER
+    + """\
   "input_1" [label="input_1: InputLayer"];
   "lstm_1" [label="lstm_1: LSTM"];
   "dense_1" [label="dense_1: Dense"];
@@ -182,8 +201,11 @@ GOLDEN_RNN = HEADER + """\
   "dense_1" -> "dense_2";
 }
 """
+)
 
-GOLDEN_MULTIPLE_INPUTS_SHAPES = HEADER + """\
+GOLDEN_MULTIPLE_INPUTS_SHAPES = (
+    HEADER
+    + """\
   "input_1" [label="{input_1: InputLayer|output: (None, 64, 64, 1)}"];
   "conv2d_1" [label="{conv2d_1: Conv2D|input: (None, 64, 64, 1)|output: (None, 61, 61, 32)}"];
   "max_pooling2d_1" [label="{max_pooling2d_1: MaxPooling2D|input: (None, 61, 61, 32)|output: (None, 30, 30, 32)}"];
@@ -217,6 +239,7 @@ GOLDEN_MULTIPLE_INPUTS_SHAPES = HEADER + """\
   "dense_2" -> "dense_3";
 }
 """
+)
 
 
 def test_golden_dot_convolutional_neural_network():
@@ -228,8 +251,10 @@ def test_golden_dot_recurrent_neural_network():
 
 
 def test_golden_dot_multiple_inputs_with_shapes():
-    assert model_to_dot(tutorial_models.multiple_inputs(), show_shapes=True) == \
-        GOLDEN_MULTIPLE_INPUTS_SHAPES
+    assert (
+        model_to_dot(tutorial_models.multiple_inputs(), show_shapes=True)
+        == GOLDEN_MULTIPLE_INPUTS_SHAPES
+    )
 
 
 def test_golden_dot_multilayer_perceptron():
@@ -251,8 +276,8 @@ def test_golden_dot_multiple_outputs_sideways():
 
 def test_tutorial_call_writes_a_real_png(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = plot_model(multilayer_perceptron(), to_file='multilayer_perceptron_graph.png')
-    assert result == 'multilayer_perceptron_graph.png'
+    result = plot_model(multilayer_perceptron(), to_file="multilayer_perceptron_graph.png")
+    assert result == "multilayer_perceptron_graph.png"
     data = (tmp_path / result).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
     with Image.open(tmp_path / result) as image:
@@ -274,7 +299,7 @@ def test_summary_and_plot_agree_on_names_and_shapes():
     for layer in model.layers:
         row = next(line for line in lines if line.startswith(f"{layer.name} ("))
         output = next(text for text, _ in boxes[layer.name].details if text.startswith("output: "))
-        assert output[len("output: "):] in row
+        assert output[len("output: ") :] in row
 
 
 # ---------------------------------------------------------------------------- formats
@@ -283,8 +308,14 @@ def test_summary_and_plot_agree_on_names_and_shapes():
 @pytest.mark.parametrize("rankdir", ["TB", "LR"])
 def test_png_svg_pdf_dot_files_are_valid(tmp_path, rankdir):
     model = shared_input_layer()
-    options = dict(show_shapes=True, show_dtype=True, show_layer_activations=True,
-                   show_trainable=True, rankdir=rankdir, dpi=72)
+    options = dict(
+        show_shapes=True,
+        show_dtype=True,
+        show_layer_activations=True,
+        show_trainable=True,
+        rankdir=rankdir,
+        dpi=72,
+    )
     png = plot_model(model, to_file=str(tmp_path / "m.png"), **options)
     with Image.open(png) as image:
         assert image.format == "PNG" and image.mode == "RGB"
@@ -309,8 +340,9 @@ def test_no_extension_writes_png_like_keras(tmp_path):
 
 
 def test_returns_an_ipython_image_when_ipython_is_there(tmp_path, monkeypatch):
-    display = types.SimpleNamespace(Image=lambda filename: ("Image", filename),
-                                    SVG=lambda filename: ("SVG", filename))
+    display = types.SimpleNamespace(
+        Image=lambda filename: ("Image", filename), SVG=lambda filename: ("SVG", filename)
+    )
     monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(display=display))
     model = multilayer_perceptron()
     png, svg, pdf = (str(tmp_path / f"m.{ext}") for ext in ("png", "svg", "pdf"))
@@ -335,11 +367,21 @@ def test_label_options():
     visible = Input(shape=(4,), dtype="float64")
     frozen = Dense(3, activation="tanh", name="frozen", trainable=False)
     out = Dense(2, name="head")(frozen(visible))
-    dot = model_to_dot(Model(visible, out), show_shapes=True, show_dtype=True,
-                       show_layer_activations=True, show_trainable=True)
-    assert ('"frozen" [label="{frozen: Dense|activation: tanh|input: (None, 4)|output: (None, 3)'
-            '|dtype: float64|Non-trainable}"]') in dot
-    assert '"head" [label="{head: Dense|activation: linear|input: (None, 3)|output: (None, 2)|dtype: float64|Trainable}"]' in dot
+    dot = model_to_dot(
+        Model(visible, out),
+        show_shapes=True,
+        show_dtype=True,
+        show_layer_activations=True,
+        show_trainable=True,
+    )
+    assert (
+        '"frozen" [label="{frozen: Dense|activation: tanh|input: (None, 4)|output: (None, 3)'
+        '|dtype: float64|Non-trainable}"]'
+    ) in dot
+    assert (
+        '"head" [label="{head: Dense|activation: linear|input: (None, 3)|output: (None, 2)|dtype: float64|Trainable}"]'
+        in dot
+    )
     # an InputLayer has no weights and no activation: only its output and dtype
     assert '"input_1" [label="{input_1: InputLayer|output: (None, 4)|dtype: float64}"]' in dot
     plain = model_to_dot(Model(visible, out), show_layer_names=False)
@@ -362,7 +404,8 @@ def test_shared_layer_with_different_shapes_says_multiple():
     shared = Dense(2, name="shared")
     model = Model([a, b], [shared(a), shared(b)])
     assert '"shared" [label="{shared: Dense|input: multiple|output: multiple}"]' in model_to_dot(
-        model, show_shapes=True)
+        model, show_shapes=True
+    )
 
 
 def test_layer_applied_to_its_own_output_draws_a_loop(tmp_path):
@@ -379,7 +422,9 @@ def test_layer_applied_to_its_own_output_draws_a_loop(tmp_path):
 
 def nested_model():
     inner_in = Input(shape=(8,), name="code_in")
-    encoder = Model(inner_in, Dense(4, name="bottleneck")(Dense(8, name="hidden")(inner_in)), name="encoder")
+    encoder = Model(
+        inner_in, Dense(4, name="bottleneck")(Dense(8, name="hidden")(inner_in)), name="encoder"
+    )
     x = Input(shape=(8,), name="x")
     y = Dense(8, name="decode")(encoder(x))
     return Model(x, Concatenate(name="join")([y, Dense(8, name="skip")(x)]), name="autoencoder")
@@ -387,7 +432,10 @@ def nested_model():
 
 def test_nested_model_is_one_box_by_default():
     dot = model_to_dot(nested_model())
-    assert '"encoder" [label="encoder: Model"]' in dot or '"encoder" [label="encoder: Functional"]' in dot
+    assert (
+        '"encoder" [label="encoder: Model"]' in dot
+        or '"encoder" [label="encoder: Functional"]' in dot
+    )
     assert '"x" -> "encoder"' in dot and '"encoder" -> "decode"' in dot
     assert "subgraph" not in dot
 
@@ -416,7 +464,8 @@ def test_nested_model_output_that_ends_the_graph_draws_no_dangling_line():
         # every line ends on a box, or where the next piece of the edge starts (a frame port)
         end = pts[-1]
         assert any(_on_border(end, b) for b in boxes) or any(
-            abs(end[0] - s[0]) < 1e-6 and abs(end[1] - s[1]) < 1e-6 for s in starts), pts
+            abs(end[0] - s[0]) < 1e-6 and abs(end[1] - s[1]) < 1e-6 for s in starts
+        ), pts
     (frame,) = placed.frames
     bottom = max(b[3] for b in boxes)
     assert frame[3] - bottom <= draw.MARGIN + 1e-6  # no room left for a stub below h2
@@ -458,16 +507,24 @@ def model_shapes(draw_, max_layers=10):
     wiring = []
     for k in range(layers):
         available = inputs + k
-        parents = draw_(st.lists(st.integers(0, available - 1), min_size=1, max_size=2, unique=True))
+        parents = draw_(
+            st.lists(st.integers(0, available - 1), min_size=1, max_size=2, unique=True)
+        )
         wiring.append(parents)
-    outputs = draw_(st.lists(st.integers(0, inputs + layers - 1), min_size=1, max_size=2, unique=True))
+    outputs = draw_(
+        st.lists(st.integers(0, inputs + layers - 1), min_size=1, max_size=2, unique=True)
+    )
     return inputs, wiring, outputs
 
 
 def build_model(inputs, wiring, outputs):
     tensors = [Input(shape=(3,)) for _ in range(inputs)]
     for parents in wiring:
-        x = tensors[parents[0]] if len(parents) == 1 else Concatenate()([tensors[p] for p in parents])
+        x = (
+            tensors[parents[0]]
+            if len(parents) == 1
+            else Concatenate()([tensors[p] for p in parents])
+        )
         tensors.append(Dense(3)(x))
     used = {id(t) for t in tensors[:inputs]}
     outs = [tensors[k] for k in outputs]
@@ -491,7 +548,7 @@ def test_random_models_keep_layout_invariants(shape, rankdir, show_shapes):
 def _check_placed(placed, rankdir="TB", edge_count=None):
     boxes = [b[:4] for b in placed.boxes]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
     if edge_count is not None:
         assert len(placed.edges) == edge_count
@@ -514,7 +571,12 @@ def _on_border(p, box, eps=1e-6):
 
 
 def _contains(outer, inner):
-    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and inner[2] <= outer[2]
+        and inner[3] <= outer[3]
+    )
 
 
 # ---------------------------------------------------------------------------- errors
@@ -522,34 +584,47 @@ def _contains(outer, inner):
 
 def test_unknown_extension_is_an_error_and_writes_nothing(tmp_path):
     target = tmp_path / "model.jpg"
-    with pytest.raises(ValueError, match=r"Unknown image format '\.jpg' for to_file.*\.png, \.svg, "
-                                         r"\.pdf or \.dot.*Received: to_file='.*model\.jpg'"):
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown image format '\.jpg' for to_file.*\.png, \.svg, "
+        r"\.pdf or \.dot.*Received: to_file='.*model\.jpg'",
+    ):
         plot_model(multilayer_perceptron(), to_file=str(target))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_folder_is_an_error(tmp_path):
-    with pytest.raises(ValueError, match=r"The folder of to_file does not exist: .*nowhere.*"
-                                         r"Create it first.*Received: to_file="):
+    with pytest.raises(
+        ValueError,
+        match=r"The folder of to_file does not exist: .*nowhere.*"
+        r"Create it first.*Received: to_file=",
+    ):
         plot_model(multilayer_perceptron(), to_file=str(tmp_path / "nowhere" / "m.png"))
 
 
 def test_folder_as_to_file_is_an_error(tmp_path):
     folder = tmp_path / "out.png"
     folder.mkdir()
-    with pytest.raises(ValueError, match=r"to_file is a folder, not a file name.*Received: to_file="):
+    with pytest.raises(
+        ValueError, match=r"to_file is a folder, not a file name.*Received: to_file="
+    ):
         plot_model(multilayer_perceptron(), to_file=folder)
 
 
 def test_to_file_of_wrong_type_is_an_error():
-    with pytest.raises(TypeError, match=r"to_file must be a file path.*Received: to_file=3 of type int"):
+    with pytest.raises(
+        TypeError, match=r"to_file must be a file path.*Received: to_file=3 of type int"
+    ):
         plot_model(multilayer_perceptron(), to_file=3)
 
 
 def test_unbuilt_model_is_an_error(tmp_path):
     model = Sequential([Dense(2), Dense(1)], name="not_yet")
-    with pytest.raises(ValueError, match=r"The model 'not_yet' has not been built yet.*"
-                                         r"Received: model='not_yet'"):
+    with pytest.raises(
+        ValueError,
+        match=r"The model 'not_yet' has not been built yet.*"
+        r"Received: model='not_yet'",
+    ):
         plot_model(model, to_file=tmp_path / "m.png")
     with pytest.raises(ValueError, match="has not been built yet"):
         model_to_dot(model)
@@ -557,7 +632,9 @@ def test_unbuilt_model_is_an_error(tmp_path):
 
 
 def test_not_a_model_is_an_error():
-    with pytest.raises(TypeError, match=r"draw a plait Model.*Received: model='model\.h5' of type str"):
+    with pytest.raises(
+        TypeError, match=r"draw a plait Model.*Received: model='model\.h5' of type str"
+    ):
         model_to_dot("model.h5")
 
 

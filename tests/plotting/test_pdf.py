@@ -1,5 +1,6 @@
 """plot_model and plot_history write vector PDFs: paths and text in the embedded font, no
 embedded image, a cross-reference table that points at every object."""
+
 import re
 import zlib
 
@@ -13,10 +14,10 @@ from tests.plotting.test_model_plot import multilayer_perceptron, shared_input_l
 def _objects(data):
     """{number: body} of every object, checked against the xref table and startxref."""
     start = int(re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", data).group(1))
-    assert data[start:start + 4] == b"xref"
+    assert data[start : start + 4] == b"xref"
     head = re.match(rb"xref\s+0 (\d+)\s+", data[start:])
     count = int(head.group(1))
-    rows = data[start + head.end():].split(b"\n")[:count]
+    rows = data[start + head.end() :].split(b"\n")[:count]
     assert rows[0].startswith(b"0000000000 65535 f")
     objects = {}
     for number, row in enumerate(rows[1:], start=1):

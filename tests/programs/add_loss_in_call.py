@@ -3,6 +3,7 @@ import torch
 from plait.models import Sequential
 from plait.layers import Layer, Dense
 
+
 class ActivityPenalty(Layer):
     def __init__(self, rate=1e-2, **kwargs):
         super().__init__(**kwargs)
@@ -11,6 +12,7 @@ class ActivityPenalty(Layer):
     def call(self, inputs):
         self.add_loss(self.rate * torch.sum(torch.square(inputs)))
         return inputs
+
 
 model = Sequential([Dense(8), ActivityPenalty(), Dense(1)])
 model.compile(optimizer="adam", loss="mse")

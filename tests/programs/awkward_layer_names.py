@@ -1,4 +1,3 @@
-import numpy as np
 import torch
 from plait import Input, Model
 from plait.models import load_model

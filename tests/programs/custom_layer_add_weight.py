@@ -3,18 +3,21 @@ import torch
 from plait import Input, Model
 from plait.layers import Layer, Dense
 
+
 class Linear(Layer):
     def __init__(self, units=4, **kwargs):
         super().__init__(**kwargs)
         self.units = units
 
     def build(self, input_shape):
-        self.w = self.add_weight(shape=(input_shape[-1], self.units),
-                                 initializer="random_normal", trainable=True)
+        self.w = self.add_weight(
+            shape=(input_shape[-1], self.units), initializer="random_normal", trainable=True
+        )
         self.b = self.add_weight(shape=(self.units,), initializer="zeros", trainable=True)
 
     def call(self, inputs):
         return torch.matmul(inputs, self.w) + self.b
+
 
 inputs = Input(shape=(3,))
 outputs = Dense(1)(Linear(5)(inputs))

@@ -3,6 +3,7 @@ import torch
 from plait import Input, Model
 from plait.layers import Layer, Dense
 
+
 class Block(Layer):
     def __init__(self, units, **kwargs):
         super().__init__(**kwargs)
@@ -12,6 +13,7 @@ class Block(Layer):
     def call(self, inputs):
         noise = torch.zeros(inputs.shape[0], 1)  # a factory function inside call
         return self.proj(self.inner(inputs)) + noise
+
 
 x = Input(shape=(6,))
 y = Dense(1)(Block(4)(x))

@@ -11,8 +11,7 @@ class RMSNorm(layers.Layer):
         self.epsilon = epsilon
 
     def build(self, input_shape):
-        self.scale = self.add_weight(name="scale", shape=(input_shape[-1],),
-                                     initializer="ones")
+        self.scale = self.add_weight(name="scale", shape=(input_shape[-1],), initializer="ones")
 
     def call(self, inputs):
         mean_square = ops.mean(ops.square(inputs), axis=-1, keepdims=True)
@@ -26,8 +25,15 @@ rng = np.random.default_rng(0)
 x = rng.normal(size=(200, 6)).astype("float32") * 5
 y = (x[:, :3].sum(axis=1) > 0).astype("int32")
 
-model = Sequential([Input(shape=(6,)), layers.Dense(16), RMSNorm(), layers.Activation("relu"),
-                    layers.Dense(2, activation="softmax")])
+model = Sequential(
+    [
+        Input(shape=(6,)),
+        layers.Dense(16),
+        RMSNorm(),
+        layers.Activation("relu"),
+        layers.Dense(2, activation="softmax"),
+    ]
+)
 model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x, y, epochs=25, batch_size=32, verbose=0)
 _, accuracy = model.evaluate(x, y, verbose=0)
@@ -38,8 +44,16 @@ out = norm(model.layers[0](ops.convert_to_tensor(x[:3])))
 rms = np.sqrt(np.mean(ops.convert_to_numpy(out / norm.scale.detach()) ** 2, axis=-1))
 np.testing.assert_allclose(rms, 1.0, rtol=1e-3)
 
-clone = Sequential([Input(shape=(6,)), layers.Dense(16), RMSNorm(), layers.Activation("relu"),
-                    layers.Dense(2, activation="softmax")])
+clone = Sequential(
+    [
+        Input(shape=(6,)),
+        layers.Dense(16),
+        RMSNorm(),
+        layers.Activation("relu"),
+        layers.Dense(2, activation="softmax"),
+    ]
+)
 clone.set_weights(model.get_weights())
-np.testing.assert_allclose(clone.predict(x[:5], verbose=0), model.predict(x[:5], verbose=0),
-                           rtol=1e-5)
+np.testing.assert_allclose(
+    clone.predict(x[:5], verbose=0), model.predict(x[:5], verbose=0), rtol=1e-5
+)

@@ -18,7 +18,7 @@ def positive_rate(y_true, y_pred):
 y_true = np.array([[1.0], [0.0], [1.0]], "float32")
 y_pred = np.array([[0.9], [0.2], [0.3]], "float32")
 p_t = np.where(y_true == 1, y_pred, 1 - y_pred)
-expected = np.mean(-(1 - p_t) ** 2 * np.log(p_t), axis=-1)
+expected = np.mean(-((1 - p_t) ** 2) * np.log(p_t), axis=-1)
 np.testing.assert_allclose(ops.convert_to_numpy(focal_loss(y_true, y_pred)), expected, rtol=1e-6)
 
 rng = np.random.default_rng(1)

@@ -1,8 +1,8 @@
 import numpy as np
-import torch
 from plait import metrics
 from plait.models import Sequential
 from plait.layers import Dense
+
 
 class BinaryTruePositives(metrics.Metric):
     def __init__(self, name="binary_true_positives", **kwargs):
@@ -22,6 +22,7 @@ class BinaryTruePositives(metrics.Metric):
 
     def reset_state(self):
         self.true_positives.assign(0)
+
 
 model = Sequential([Dense(4, activation="relu", input_shape=(3,)), Dense(1, activation="sigmoid")])
 model.compile("adam", "binary_crossentropy", metrics=["accuracy", BinaryTruePositives()])

@@ -19,7 +19,7 @@ first = None
 for epoch in range(30):
     for start in range(0, 64, 16):
         model.zero_grad()
-        loss = loss_fn(y[start:start + 16], model(x[start:start + 16], training=True))
+        loss = loss_fn(y[start : start + 16], model(x[start : start + 16], training=True))
         loss.backward()
         grads = [v.grad for v in model.trainable_weights]
         optimizer.apply_gradients(zip(grads, model.trainable_weights))

@@ -17,7 +17,7 @@ for prefix, n in (("train", 64), ("t10k", 16)):
     labels = rng.integers(0, 10, size=n).astype("uint8")
     images = rng.integers(0, 30, size=(n, 28, 28)).astype("uint8")
     for i, label in enumerate(labels):  # class k: a bright band at rows 2k..2k+2
-        images[i, 2 * label:2 * label + 2] = 250
+        images[i, 2 * label : 2 * label + 2] = 250
     with gzip.open(os.path.join(folder, f"{prefix}-labels-idx1-ubyte.gz"), "wb") as f:
         f.write(b"\0" * 8 + labels.tobytes())
     with gzip.open(os.path.join(folder, f"{prefix}-images-idx3-ubyte.gz"), "wb") as f:
@@ -27,8 +27,14 @@ for prefix, n in (("train", 64), ("t10k", 16)):
 assert x_train.shape == (64, 28, 28) and x_test.shape == (16, 28, 28)
 assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
 
-model = Sequential([Input(shape=(28, 28)), layers.Flatten(), layers.Rescaling(1 / 255),
-                    layers.Dense(10, activation="softmax")])
+model = Sequential(
+    [
+        Input(shape=(28, 28)),
+        layers.Flatten(),
+        layers.Rescaling(1 / 255),
+        layers.Dense(10, activation="softmax"),
+    ]
+)
 model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, to_categorical(y_train, 10), epochs=30, batch_size=16, verbose=0)
 assert model.evaluate(x_test, to_categorical(y_test, 10), verbose=0)[1] > 0.5

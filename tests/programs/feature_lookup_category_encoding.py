@@ -1,6 +1,7 @@
 """Structured-data preprocessing: StringLookup and IntegerLookup (adapted) map categorical
 columns to indices, CategoryEncoding one-hot encodes them, and a small classifier trains on
 a dict of columns."""
+
 import numpy as np
 
 import plait
@@ -21,18 +22,20 @@ assert legs_lookup.get_vocabulary()[0] == -1
 
 animal_in = plait.Input(shape=(1,), dtype="string", name="animal")
 legs_in = plait.Input(shape=(1,), dtype="int64", name="legs")
-animal_encoded = layers.CategoryEncoding(num_tokens=animal_lookup.vocabulary_size(),
-                                         output_mode="one_hot")(animal_lookup(animal_in))
-legs_encoded = layers.CategoryEncoding(num_tokens=legs_lookup.vocabulary_size(),
-                                       output_mode="one_hot")(legs_lookup(legs_in))
+animal_encoded = layers.CategoryEncoding(
+    num_tokens=animal_lookup.vocabulary_size(), output_mode="one_hot"
+)(animal_lookup(animal_in))
+legs_encoded = layers.CategoryEncoding(
+    num_tokens=legs_lookup.vocabulary_size(), output_mode="one_hot"
+)(legs_lookup(legs_in))
 x = layers.concatenate([animal_encoded, legs_encoded])
 x = layers.Dense(8, activation="relu")(x)
 output = layers.Dense(1, activation="sigmoid")(x)
 model = plait.Model({"animal": animal_in, "legs": legs_in}, output)
-model.compile(optimizer=plait.optimizers.Adam(0.05), loss="binary_crossentropy",
-              metrics=["accuracy"])
-history = model.fit({"animal": animal, "legs": legs}, label, epochs=20, batch_size=32,
-                    verbose=0)
+model.compile(
+    optimizer=plait.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"]
+)
+history = model.fit({"animal": animal, "legs": legs}, label, epochs=20, batch_size=32, verbose=0)
 assert history.history["accuracy"][-1] == 1.0, history.history["accuracy"]
 
 unseen = {"animal": np.array([["bird"], ["cow"]]), "legs": np.array([[4], [6]])}

@@ -14,17 +14,30 @@ for name, colour in (("red", [220, 30, 30]), ("blue", [30, 30, 220])):
         image = np.clip(np.array(colour) + rng.normal(0, 20, size=(20, 24, 3)), 0, 255)
         save_img(os.path.join("photos", name, f"{i}.png"), image, scale=False)
 
-train_ds = image_dataset_from_directory("photos", validation_split=0.25, subset="training",
-                                        seed=1337, image_size=(16, 16), batch_size=6)
-val_ds = image_dataset_from_directory("photos", validation_split=0.25, subset="validation",
-                                      seed=1337, image_size=(16, 16), batch_size=6)
+train_ds = image_dataset_from_directory(
+    "photos", validation_split=0.25, subset="training", seed=1337, image_size=(16, 16), batch_size=6
+)
+val_ds = image_dataset_from_directory(
+    "photos",
+    validation_split=0.25,
+    subset="validation",
+    seed=1337,
+    image_size=(16, 16),
+    batch_size=6,
+)
 assert train_ds.class_names == ["blue", "red"]
 for images, labels in train_ds.take(1):
     assert tuple(images.shape) == (6, 16, 16, 3) and tuple(labels.shape) == (6,)
 
-model = Sequential([Input(shape=(16, 16, 3)), layers.Rescaling(1.0 / 255),
-                    layers.Conv2D(4, 3, activation="relu"), layers.GlobalAveragePooling2D(),
-                    layers.Dense(2, activation="softmax")])
+model = Sequential(
+    [
+        Input(shape=(16, 16, 3)),
+        layers.Rescaling(1.0 / 255),
+        layers.Conv2D(4, 3, activation="relu"),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(2, activation="softmax"),
+    ]
+)
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 history = model.fit(train_ds.prefetch(2), validation_data=val_ds, epochs=15, verbose=0)
 assert history.history["val_accuracy"][-1] == 1.0, history.history

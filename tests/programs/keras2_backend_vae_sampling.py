@@ -30,7 +30,8 @@ vae = Model(inputs, decoded)
 
 def reconstruction_loss(y_true, y_pred):
     return K.mean(K.sum(K.binary_crossentropy(y_true, y_pred), axis=-1)) / K.cast(
-        K.shape(y_true)[1], "float32")
+        K.shape(y_true)[1], "float32"
+    )
 
 
 vae.compile(optimizer="adam", loss=reconstruction_loss)

@@ -3,6 +3,7 @@ from plait import metrics
 from plait.models import Sequential
 from plait.layers import Dense
 
+
 class Count(metrics.Metric):
     def __init__(self, name="count", **kwargs):
         super(Count, self).__init__(name=name, **kwargs)
@@ -13,6 +14,7 @@ class Count(metrics.Metric):
 
     def result(self):
         return self.n
+
 
 model = Sequential([Dense(1, input_dim=2)])
 model.compile("sgd", "mse", metrics=[Count()])

@@ -8,10 +8,20 @@ from plait.models import Sequential
 from plait.preprocessing.sequence import pad_sequences
 from plait.preprocessing.text import Tokenizer, tokenizer_from_json
 
-positive = ["what a great movie", "i loved it", "wonderful acting and a great story",
-            "best film of the year", "truly great fun"]
-negative = ["what a terrible movie", "i hated it", "awful acting and a boring story",
-            "worst film of the year", "truly boring"]
+positive = [
+    "what a great movie",
+    "i loved it",
+    "wonderful acting and a great story",
+    "best film of the year",
+    "truly great fun",
+]
+negative = [
+    "what a terrible movie",
+    "i hated it",
+    "awful acting and a boring story",
+    "worst film of the year",
+    "truly boring",
+]
 texts = positive * 8 + negative * 8
 labels = np.array([1] * 40 + [0] * 40)
 
@@ -32,7 +42,8 @@ loss, accuracy = model.evaluate(x, labels, verbose=0)
 assert accuracy > 0.9, accuracy
 
 restored = tokenizer_from_json(tokenizer.to_json())
-probe = pad_sequences(restored.texts_to_sequences(["a great story", "a boring story"]),
-                      maxlen=8, padding="post")
+probe = pad_sequences(
+    restored.texts_to_sequences(["a great story", "a boring story"]), maxlen=8, padding="post"
+)
 scores = model.predict(probe, verbose=0)
 assert scores[0, 0] > scores[1, 0], scores

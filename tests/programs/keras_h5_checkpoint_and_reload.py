@@ -1,5 +1,6 @@
 """A Keras 2 style program: train, checkpoint the best model to an .h5 file, save the final
 one as .keras and its weights as .weights.h5, reload all three."""
+
 import numpy as np
 
 from plait.callbacks import ModelCheckpoint
@@ -13,8 +14,14 @@ visible = Input(shape=(8,))
 hidden = BatchNormalization()(Dense(16, activation="relu")(visible))
 model = Model(inputs=visible, outputs=Dense(1, activation="sigmoid")(hidden))
 model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-model.fit(x, y, epochs=2, batch_size=16, verbose=0,
-          callbacks=[ModelCheckpoint("best.h5", monitor="loss", save_best_only=True)])
+model.fit(
+    x,
+    y,
+    epochs=2,
+    batch_size=16,
+    verbose=0,
+    callbacks=[ModelCheckpoint("best.h5", monitor="loss", save_best_only=True)],
+)
 model.save("final.keras")
 model.save_weights("final.weights.h5")
 

@@ -11,8 +11,9 @@ warnings.filterwarnings("ignore")
 class Lit(pl.LightningModule):
     def __init__(self):
         super().__init__()
-        self.model = Sequential([Dense(8, input_shape=(4,)), BatchNormalization(),
-                                 Dropout(0.5), Dense(1)])
+        self.model = Sequential(
+            [Dense(8, input_shape=(4,)), BatchNormalization(), Dropout(0.5), Dense(1)]
+        )
         self.dropout_active = []
 
     def training_step(self, batch, batch_idx):
@@ -27,9 +28,14 @@ class Lit(pl.LightningModule):
 
 data = torch.utils.data.TensorDataset(torch.randn(32, 4), torch.randn(32, 1))
 lit = Lit()
-trainer = pl.Trainer(max_epochs=1, logger=False, enable_checkpointing=False,
-                     enable_progress_bar=False, enable_model_summary=False,
-                     accelerator="cpu")
+trainer = pl.Trainer(
+    max_epochs=1,
+    logger=False,
+    enable_checkpointing=False,
+    enable_progress_bar=False,
+    enable_model_summary=False,
+    accelerator="cpu",
+)
 trainer.fit(lit, torch.utils.data.DataLoader(data, batch_size=8))
 assert all(lit.dropout_active)
 assert not torch.allclose(lit.model.layers[1].moving_mean, torch.zeros(8))

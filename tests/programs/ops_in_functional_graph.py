@@ -10,8 +10,9 @@ y = (x.sum(axis=(1, 2)) > 0).astype("float32")
 
 inputs = Input(shape=(5, 3))
 centered = inputs - ops.mean(inputs, axis=1, keepdims=True)
-pooled = ops.concatenate([ops.max(centered, axis=1), ops.std(inputs, axis=1),
-                          ops.sum(inputs, axis=1)], axis=-1)
+pooled = ops.concatenate(
+    [ops.max(centered, axis=1), ops.std(inputs, axis=1), ops.sum(inputs, axis=1)], axis=-1
+)
 hidden = layers.Dense(8, activation="relu")(pooled)
 outputs = layers.Dense(1, activation="sigmoid")(hidden)
 model = Model(inputs, outputs)
@@ -22,8 +23,14 @@ assert "plait_ops_concatenate" in model.code
 model.summary()
 
 features = Model(inputs, pooled).predict(x[:4], verbose=0)
-eager = ops.concatenate([ops.max(x[:4] - x[:4].mean(1, keepdims=True), axis=1),
-                         ops.std(x[:4], axis=1), ops.sum(x[:4], axis=1)], axis=-1)
+eager = ops.concatenate(
+    [
+        ops.max(x[:4] - x[:4].mean(1, keepdims=True), axis=1),
+        ops.std(x[:4], axis=1),
+        ops.sum(x[:4], axis=1),
+    ],
+    axis=-1,
+)
 np.testing.assert_allclose(features, ops.convert_to_numpy(eager), rtol=1e-5, atol=1e-6)
 
 model.compile("adam", "binary_crossentropy", metrics=["accuracy"])

@@ -2,10 +2,12 @@ import numpy as np
 from plait.models import Sequential
 from plait.layers import Dense
 
+
 def make():
     model = Sequential([Dense(8, activation="relu", input_shape=(4,)), Dense(1)])
     model.compile("adam", "mse")
     return model
+
 
 first = make()
 first.fit(np.random.rand(16, 4), np.random.rand(16, 1), epochs=1, verbose=0)

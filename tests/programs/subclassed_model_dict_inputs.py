@@ -2,6 +2,7 @@ import numpy as np
 from plait import Model
 from plait.layers import Dense, concatenate
 
+
 class TwoTower(Model):
     def __init__(self):
         super().__init__()
@@ -11,6 +12,7 @@ class TwoTower(Model):
 
     def call(self, inputs):
         return self.head(concatenate([self.user(inputs["user"]), self.item(inputs["item"])]))
+
 
 model = TwoTower()
 model.compile("adam", "mse")

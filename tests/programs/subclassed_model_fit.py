@@ -2,6 +2,7 @@ import numpy as np
 from plait import Model
 from plait.layers import Dense, Dropout
 
+
 class MLP(Model):
     def __init__(self, hidden=16):
         super().__init__()
@@ -13,6 +14,7 @@ class MLP(Model):
         x = self.dense1(inputs)
         x = self.dropout(x, training=training)
         return self.dense2(x)
+
 
 model = MLP()
 model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
@@ -27,5 +29,6 @@ model.save_weights("mlp.safetensors")
 other = MLP()
 other.build((None, 10))
 other.load_weights("mlp.safetensors")
-np.testing.assert_allclose(other.predict(x[:3], verbose=0), model.predict(x[:3], verbose=0),
-                           rtol=1e-6)
+np.testing.assert_allclose(
+    other.predict(x[:3], verbose=0), model.predict(x[:3], verbose=0), rtol=1e-6
+)

@@ -2,6 +2,7 @@ import numpy as np
 from plait import Model
 from plait.layers import Dense
 
+
 class Deep(Model):
     def __init__(self, widths):
         super().__init__()
@@ -12,6 +13,7 @@ class Deep(Model):
         for block in self.blocks:
             x = block(x)
         return self.out(x)
+
 
 model = Deep([8, 8, 4])
 model.compile("sgd", "mse")

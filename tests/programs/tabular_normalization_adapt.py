@@ -1,5 +1,6 @@
 """Normalization.adapt on tabular data: the layer learns each feature's mean and variance,
 standardizes the inputs inside the model, and is saved with it."""
+
 import numpy as np
 
 import plait
@@ -18,19 +19,21 @@ standardized = normalizer(features).numpy()
 np.testing.assert_allclose(standardized.mean(axis=0), 0.0, atol=1e-4)
 np.testing.assert_allclose(standardized.std(axis=0), 1.0, atol=1e-3)
 
-model = plait.Sequential([
-    plait.Input(shape=(3,)),
-    normalizer,
-    layers.Dense(16, activation="relu"),
-    layers.Dense(1),
-])
+model = plait.Sequential(
+    [
+        plait.Input(shape=(3,)),
+        normalizer,
+        layers.Dense(16, activation="relu"),
+        layers.Dense(1),
+    ]
+)
 model.compile(optimizer=plait.optimizers.Adam(0.01), loss="mse")
-history = model.fit(features, target, epochs=20, batch_size=32, validation_split=0.2,
-                    verbose=0)
+history = model.fit(features, target, epochs=20, batch_size=32, validation_split=0.2, verbose=0)
 assert history.history["val_loss"][-1] < 0.1, history.history["val_loss"][-1]
 
 model.save("regressor.plait")
 reloaded = plait.models.load_model("regressor.plait")
-np.testing.assert_allclose(reloaded.predict(features[:8], verbose=0),
-                           model.predict(features[:8], verbose=0), rtol=1e-5)
+np.testing.assert_allclose(
+    reloaded.predict(features[:8], verbose=0), model.predict(features[:8], verbose=0), rtol=1e-5
+)
 print("ok", history.history["val_loss"][-1])

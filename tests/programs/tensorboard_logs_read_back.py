@@ -12,9 +12,13 @@ rng = np.random.default_rng(3)
 x = rng.normal(size=(128, 4)).astype("float32")
 y = x @ np.array([[1.0], [-2.0], [0.5], [0.0]], dtype="float32")
 
-model = plait.Sequential([plait.Input((4,)), layers.Dense(8, activation="relu",
-                                                          name="hidden"),
-                          layers.Dense(1, name="out")])
+model = plait.Sequential(
+    [
+        plait.Input((4,)),
+        layers.Dense(8, activation="relu", name="hidden"),
+        layers.Dense(1, name="out"),
+    ]
+)
 model.compile(optimizer="adam", loss="mse", metrics=["mae"])
 board = callbacks.TensorBoard(log_dir="logs", histogram_freq=1, update_freq=2)
 model.fit(x, y, batch_size=32, epochs=3, validation_split=0.25, verbose=0, callbacks=[board])

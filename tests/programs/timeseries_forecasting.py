@@ -8,10 +8,18 @@ steps = np.arange(600, dtype="float32")
 series = np.sin(steps / 10.0)[:, None]
 window = 12
 # inputs: series[i:i+window]; target: series[i+window]
-train = timeseries_dataset_from_array(series[:-window], series[window:, 0], sequence_length=window,
-                                      batch_size=32, shuffle=True, seed=0, end_index=450)
-test = timeseries_dataset_from_array(series[:-window], series[window:, 0], sequence_length=window,
-                                     batch_size=64, start_index=450)
+train = timeseries_dataset_from_array(
+    series[:-window],
+    series[window:, 0],
+    sequence_length=window,
+    batch_size=32,
+    shuffle=True,
+    seed=0,
+    end_index=450,
+)
+test = timeseries_dataset_from_array(
+    series[:-window], series[window:, 0], sequence_length=window, batch_size=64, start_index=450
+)
 for inputs, targets in train.take(1):
     assert tuple(inputs.shape) == (32, window, 1) and tuple(targets.shape) == (32,)
 

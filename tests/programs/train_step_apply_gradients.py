@@ -3,6 +3,7 @@ import torch
 from plait import Model
 from plait.layers import Dense
 
+
 class GAN_like(Model):
     def __init__(self):
         super().__init__()
@@ -22,6 +23,7 @@ class GAN_like(Model):
     def test_step(self, data):
         x, y = data
         return {"my_loss": torch.mean((self(x) - y) ** 2)}
+
 
 model = GAN_like()
 model.compile(optimizer="sgd")  # no loss: the step computes it

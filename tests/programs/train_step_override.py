@@ -3,6 +3,7 @@ import torch
 from plait import Model, Input
 from plait.layers import Dense
 
+
 class CustomModel(Model):
     def train_step(self, data):
         x, y = data
@@ -22,11 +23,13 @@ class CustomModel(Model):
         self.steps_seen = getattr(self, "steps_seen", 0) + 1
         return {m.name: m.result() for m in self.metrics}
 
+
 inputs = Input(shape=(32,))
 outputs = Dense(1)(inputs)
 model = CustomModel(inputs, outputs)
 model.compile(optimizer="adam", loss="mse", metrics=["mae"])
-history = model.fit(np.random.random((64, 32)), np.random.random((64, 1)), epochs=2,
-                    batch_size=32, verbose=0)
+history = model.fit(
+    np.random.random((64, 32)), np.random.random((64, 1)), epochs=2, batch_size=32, verbose=0
+)
 assert model.steps_seen == 4
 assert set(history.history) == {"loss", "mae"}

@@ -3,6 +3,7 @@ import torch
 from plait.models import Sequential
 from plait.layers import Dense, Dropout, BatchNormalization
 
+
 class Net(torch.nn.Module):
     def __init__(self):
         super().__init__()
@@ -11,6 +12,7 @@ class Net(torch.nn.Module):
 
     def forward(self, x):
         return self.head(self.body(x))
+
 
 net = Net()  # a plait model inside a torch module trains like any submodule
 assert net.body.training

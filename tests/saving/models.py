@@ -6,6 +6,7 @@ plait does not have (yet) are left out by `layer_cases()`, and `uncovered_layer_
 names every exported layer class that has no row, so a new layer kind cannot skip the
 round-trip tests unnoticed.
 """
+
 import inspect
 
 import numpy as np
@@ -29,8 +30,12 @@ LAYER_CASES = [
     ("Dense", dict(units=4, use_bias=False), (5, 3), "one"),
     ("Activation", dict(activation="tanh"), (3, 2), "one"),
     ("Conv1D", dict(filters=3, kernel_size=3, padding="causal"), (10, 2), "one"),
-    ("Conv2D", dict(filters=4, kernel_size=3, strides=2, padding="same", activation="relu"),
-     (9, 8, 2), "one"),
+    (
+        "Conv2D",
+        dict(filters=4, kernel_size=3, strides=2, padding="same", activation="relu"),
+        (9, 8, 2),
+        "one",
+    ),
     ("Conv2D", dict(filters=4, kernel_size=3, padding="same", groups=2), (6, 6, 2), "one"),
     ("Conv3D", dict(filters=2, kernel_size=2), (4, 4, 4, 2), "one"),
     # preprocessing layers (plait/layers/preprocessing); "string": Input(dtype="string")
@@ -41,8 +46,7 @@ LAYER_CASES = [
     ("Hashing", dict(num_bins=5, salt=7), (3,), "int"),
     ("IntegerLookup", dict(vocabulary=[1, 3, 5], output_mode="multi_hot"), (3,), "int"),
     ("StringLookup", dict(vocabulary=["w1", "w2"], num_oov_indices=2), (2,), "string"),
-    ("TextVectorization", dict(vocabulary=["w1", "w2"], output_sequence_length=3), (1,),
-     "string"),
+    ("TextVectorization", dict(vocabulary=["w1", "w2"], output_sequence_length=3), (1,), "string"),
     ("Resizing", dict(height=3, width=5, interpolation="bicubic"), (6, 6, 2), "one"),
     ("CenterCrop", dict(height=3, width=4), (6, 6, 2), "one"),
     ("RandomCrop", dict(height=3, width=4, seed=1), (6, 6, 2), "one"),
@@ -66,8 +70,12 @@ LAYER_CASES = [
     ("RandomSharpness", dict(factor=0.3), (6, 6, 3), "one"),
     ("MixUp", dict(alpha=0.3), (6, 6, 3), "one"),
     ("CutMix", dict(factor=0.5), (6, 6, 3), "one"),
-    ("Pipeline", dict(layers=lambda: [layers.RandomFlip(), layers.Resizing(3, 3)]), (6, 6, 3),
-     "one"),
+    (
+        "Pipeline",
+        dict(layers=lambda: [layers.RandomFlip(), layers.Resizing(3, 3)]),
+        (6, 6, 3),
+        "one",
+    ),
     ("MaxPooling1D", dict(pool_size=2), (8, 3), "one"),
     ("MaxPooling2D", dict(pool_size=3, strides=2, padding="same"), (8, 7, 3), "one"),
     ("MaxPooling3D", dict(pool_size=2), (4, 4, 4, 2), "one"),
@@ -79,8 +87,7 @@ LAYER_CASES = [
     ("LSTM", dict(units=5), (7, 3), "one"),
     ("LSTM", dict(units=5, return_sequences=True, go_backwards=True), (7, 3), "one"),
     ("LSTM", dict(units=5, return_state=True), (7, 3), "one"),
-    ("LSTM", dict(units=4, activation="relu", recurrent_activation="hard_sigmoid"),
-     (6, 2), "one"),
+    ("LSTM", dict(units=4, activation="relu", recurrent_activation="hard_sigmoid"), (6, 2), "one"),
     ("TimeDistributed", dict(layer=lambda: Dense(2)), (5, 3), "one"),
     # The layer library (built as it lands).
     ("Embedding", dict(input_dim=10, output_dim=4), (6,), "int"),
@@ -112,12 +119,19 @@ LAYER_CASES = [
     ("Dot", dict(axes=1), [(4,), (4,)], "list"),
     ("SimpleRNN", dict(units=4), (5, 3), "one"),
     ("GRU", dict(units=4), (5, 3), "one"),
-    ("Bidirectional", dict(layer=lambda: layers.LSTM(3, return_sequences=True)), (5, 2),
-     "one"),
-    ("GRU", dict(units=3, reset_after=False, return_sequences=True, return_state=True),
-     (5, 2), "one"),
-    ("Bidirectional", dict(layer=lambda: layers.GRU(3, return_state=True), merge_mode=None),
-     (5, 2), "one"),
+    ("Bidirectional", dict(layer=lambda: layers.LSTM(3, return_sequences=True)), (5, 2), "one"),
+    (
+        "GRU",
+        dict(units=3, reset_after=False, return_sequences=True, return_state=True),
+        (5, 2),
+        "one",
+    ),
+    (
+        "Bidirectional",
+        dict(layer=lambda: layers.GRU(3, return_state=True), merge_mode=None),
+        (5, 2),
+        "one",
+    ),
     ("BatchNormalization", {}, (4, 3), "one"),
     ("LayerNormalization", {}, (4, 3), "one"),
     ("GroupNormalization", dict(groups=2), (4, 4), "one"),
@@ -148,8 +162,12 @@ LAYER_CASES = [
     ("GlobalAveragePooling3D", {}, (3, 3, 3, 2), "one"),
     ("RNN", dict(cell=lambda: layers.LSTMCell(4)), (5, 3), "one"),
     ("RNN", dict(cell=lambda: layers.GRUCell(3), return_sequences=True), (5, 3), "one"),
-    ("RNN", dict(cell=lambda: layers.StackedRNNCells(
-        [layers.SimpleRNNCell(4), layers.LSTMCell(2)])), (5, 3), "one"),
+    (
+        "RNN",
+        dict(cell=lambda: layers.StackedRNNCells([layers.SimpleRNNCell(4), layers.LSTMCell(2)])),
+        (5, 3),
+        "one",
+    ),
     ("RNN", dict(cell=lambda: layers.SimpleRNNCell(4), return_state=True), (5, 3), "one"),
     ("AdaptiveAveragePooling1D", dict(output_size=2), (6, 3), "one"),
     ("AdaptiveAveragePooling2D", dict(output_size=(2, 3)), (6, 7, 2), "one"),
@@ -158,21 +176,39 @@ LAYER_CASES = [
     ("AdaptiveMaxPooling2D", dict(output_size=2), (6, 7, 2), "one"),
     ("AdaptiveMaxPooling3D", dict(output_size=(1, 2, 2)), (4, 4, 4, 2), "one"),
     ("RMSNormalization", dict(epsilon=1e-5), (4, 3), "one"),
-    ("EinsumDense", dict(equation="abc,cde->abde", output_shape=(None, 2, 3),
-                         bias_axes="de"), (5, 4), "one"),
-    ("GroupedQueryAttention", dict(head_dim=4, num_query_heads=4, num_key_value_heads=2),
-     [(5, 6), (7, 6)], "args"),
+    (
+        "EinsumDense",
+        dict(equation="abc,cde->abde", output_shape=(None, 2, 3), bias_axes="de"),
+        (5, 4),
+        "one",
+    ),
+    (
+        "GroupedQueryAttention",
+        dict(head_dim=4, num_query_heads=4, num_key_value_heads=2),
+        [(5, 6), (7, 6)],
+        "args",
+    ),
     ("SpectralNormalization", dict(layer=lambda: layers.Dense(3)), (4,), "one"),
     ("ConvLSTM1D", dict(filters=2, kernel_size=2), (3, 5, 2), "one"),
-    ("ConvLSTM2D", dict(filters=2, kernel_size=2, padding="same", return_sequences=True),
-     (3, 4, 4, 1), "one"),
+    (
+        "ConvLSTM2D",
+        dict(filters=2, kernel_size=2, padding="same", return_sequences=True),
+        (3, 4, 4, 1),
+        "one",
+    ),
     ("ConvLSTM3D", dict(filters=2, kernel_size=2), (2, 3, 3, 3, 1), "one"),
 ]
 
 # Layer classes that are not layer kinds of their own (aliases are found by identity).
-_NOT_KINDS = {"Layer", "InputLayer",
-              # cells: saved inside the RNN rows above
-              "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"}
+_NOT_KINDS = {
+    "Layer",
+    "InputLayer",
+    # cells: saved inside the RNN rows above
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNNCell",
+    "StackedRNNCells",
+}
 # Classes whose config would be code: Lambda loads only with safe_mode=False and a
 # TorchModule's model saves weights but refuses a config (each tested on its own).
 CODE_LAYERS = {"Lambda", "TorchModule", "TorchModuleWrapper"}
@@ -191,8 +227,11 @@ def case_id(row):
 
 def uncovered_layer_classes():
     covered = {row[0] for row in LAYER_CASES} | _NOT_KINDS | CODE_LAYERS | _MADE_BY_OPS
-    exported = {cls for name, cls in vars(layers).items()
-                if inspect.isclass(cls) and issubclass(cls, layers.Layer)}
+    exported = {
+        cls
+        for name, cls in vars(layers).items()
+        if inspect.isclass(cls) and issubclass(cls, layers.Layer)
+    }
     return sorted(cls.__name__ for cls in exported if cls.__name__ not in covered)
 
 
@@ -200,8 +239,7 @@ def model_for_case(row):
     """A functional model around one layer built from a LAYER_CASES row."""
     name, kwargs, shape, style = row
     cls = getattr(layers, name)
-    kwargs = {k: v() if callable(v) and not isinstance(v, type) else v
-              for k, v in kwargs.items()}
+    kwargs = {k: v() if callable(v) and not isinstance(v, type) else v for k, v in kwargs.items()}
     layer = cls(**kwargs)
     if style == "int":
         inputs = Input(shape=shape, dtype="int64")
@@ -221,14 +259,14 @@ def model_for_case(row):
 def nested_and_shared():
     """A model holding a nested model, a layer shared by two branches, and two outputs."""
     inner_in = Input(shape=(4,), name="inner_in")
-    inner = Model(inner_in, Dense(3, activation="tanh", name="inner_dense")(inner_in),
-                  name="encoder")
+    inner = Model(
+        inner_in, Dense(3, activation="tanh", name="inner_dense")(inner_in), name="encoder"
+    )
     a, b = Input(shape=(4,), name="a"), Input(shape=(4,), name="b")
     shared = Dense(4, name="shared")
     ea, eb = inner(shared(a)), inner(shared(b))
     merged = layers.concatenate([ea, eb])
-    return Model([a, b], [Dense(1, name="head")(merged), Dense(2, name="aux")(ea)],
-                 name="siamese")
+    return Model([a, b], [Dense(1, name="head")(merged), Dense(2, name="aux")(ea)], name="siamese")
 
 
 def dict_io():
@@ -239,8 +277,10 @@ def dict_io():
 
 
 def sequential():
-    return Sequential([Dense(8, activation="relu", input_shape=(5,)), Dense(3),
-                       layers.Activation("softmax")], name="stack")
+    return Sequential(
+        [Dense(8, activation="relu", input_shape=(5,)), Dense(3), layers.Activation("softmax")],
+        name="stack",
+    )
 
 
 def torch_ops():
@@ -256,6 +296,7 @@ STRUCTURES = [nested_and_shared, dict_io, sequential, torch_ops]
 
 
 # ---------------------------------------------------------------------------- data helpers
+
 
 def sample_inputs(model, batch=3, seed=0):
     """Random inputs for `model` in its input structure (torch tensors)."""
@@ -299,8 +340,12 @@ def perturb(model, seed=1):
     """Set every weight to new random values (positive where Keras needs it, e.g. moving
     variances), so a round trip that forgot the weights cannot pass by chance."""
     rng = np.random.default_rng(seed)
-    values = [w + rng.uniform(0.05, 0.25, size=w.shape).astype(w.dtype)
-              if np.issubdtype(w.dtype, np.floating) else w for w in model.get_weights()]
+    values = [
+        w + rng.uniform(0.05, 0.25, size=w.shape).astype(w.dtype)
+        if np.issubdtype(w.dtype, np.floating)
+        else w
+        for w in model.get_weights()
+    ]
     model.set_weights(values)
 
 

@@ -1,5 +1,6 @@
 """Saves are atomic: a process killed mid-save, or a save that fails, leaves the earlier
 file intact."""
+
 import os
 import pathlib
 import signal
@@ -57,8 +58,14 @@ def test_killed_save_leaves_the_earlier_file_intact(tmp_path):
     expected = M.outputs_of(model, inputs)
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+        text=True,
+    )
     try:
         line = child.stdout.readline()
         assert line.strip() == "saving", child.stderr.read()
@@ -124,8 +131,14 @@ def test_atomic_write_refuses_a_folder(tmp_path):
 
 
 def _start_stalled_save(path, env):
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+        text=True,
+    )
     line = child.stdout.readline()
     assert line.strip() == "saving", child.stderr.read()
     return child

@@ -1,5 +1,6 @@
 """A saved compiled model keeps its compile settings and optimizer state: fit continues
 exactly where it stopped."""
+
 import json
 import zipfile
 
@@ -16,10 +17,8 @@ from tests.saving import models as M
 
 def data(model, n=96, seed=0):
     rng = np.random.default_rng(seed)
-    x = [rng.standard_normal((n,) + tuple(s[1:])).astype("float32")
-         for s in model._input_shapes]
-    y = [(rng.random((n,) + tuple(t.shape[1:])) > 0.5).astype("float32")
-         for t in model.outputs]
+    x = [rng.standard_normal((n,) + tuple(s[1:])).astype("float32") for s in model._input_shapes]
+    y = [(rng.random((n,) + tuple(t.shape[1:])) > 0.5).astype("float32") for t in model.outputs]
     return (x if len(x) > 1 else x[0]), (y if len(y) > 1 else y[0])
 
 
@@ -30,19 +29,38 @@ def fit_and_weights(model, x, y, epochs):
 
 # compile() arguments, made anew for each model (an optimizer object belongs to one model).
 COMPILE_ARGS = {
-    "mlp-adam": (M.TUTORIAL[0], lambda: dict(
-        optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])),
-    "mlp-sgd-momentum": (M.TUTORIAL[0], lambda: dict(
-        optimizer=optimizers.SGD(learning_rate=0.05, momentum=0.9),
-        loss="binary_crossentropy", metrics=["accuracy"])),
-    "siamese-rmsprop": (M.nested_and_shared, lambda: dict(
-        optimizer=optimizers.RMSprop(learning_rate=0.01, clipnorm=1.0),
-        loss=["binary_crossentropy", "mse"], loss_weights=[1.0, 0.5],
-        metrics=[["accuracy"], [metrics.MeanAbsoluteError()]])),
-    "dict-sgd-schedule": (M.dict_io, lambda: dict(
-        optimizer=optimizers.SGD(learning_rate=schedules.ExponentialDecay(
-            0.1, decay_steps=3, decay_rate=0.5), momentum=0.9, nesterov=True),
-        loss={"score": losses.MeanSquaredError(), "code": "mae"})),
+    "mlp-adam": (
+        M.TUTORIAL[0],
+        lambda: dict(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"]),
+    ),
+    "mlp-sgd-momentum": (
+        M.TUTORIAL[0],
+        lambda: dict(
+            optimizer=optimizers.SGD(learning_rate=0.05, momentum=0.9),
+            loss="binary_crossentropy",
+            metrics=["accuracy"],
+        ),
+    ),
+    "siamese-rmsprop": (
+        M.nested_and_shared,
+        lambda: dict(
+            optimizer=optimizers.RMSprop(learning_rate=0.01, clipnorm=1.0),
+            loss=["binary_crossentropy", "mse"],
+            loss_weights=[1.0, 0.5],
+            metrics=[["accuracy"], [metrics.MeanAbsoluteError()]],
+        ),
+    ),
+    "dict-sgd-schedule": (
+        M.dict_io,
+        lambda: dict(
+            optimizer=optimizers.SGD(
+                learning_rate=schedules.ExponentialDecay(0.1, decay_steps=3, decay_rate=0.5),
+                momentum=0.9,
+                nesterov=True,
+            ),
+            loss={"score": losses.MeanSquaredError(), "code": "mae"},
+        ),
+    ),
 }
 
 
@@ -69,7 +87,9 @@ def test_fit_continued_after_load_equals_fit_never_stopped(case, tmp_path):
 
     for a, b in zip(expected, got):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
-    assert resumed._compile_state.optimizer.iterations == straight._compile_state.optimizer.iterations
+    assert (
+        resumed._compile_state.optimizer.iterations == straight._compile_state.optimizer.iterations
+    )
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd-momentum"])
@@ -104,15 +124,16 @@ def test_compile_settings_are_in_the_config(tmp_path):
     assert config["optimizer"]["class_name"] == "Adam"
     assert config["loss"] == "binary_crossentropy" and config["metrics"] == ["accuracy"]
     loaded = load_model(tmp_path / "m.plait")
-    assert loaded._compile_state.optimizer.get_config() == model._compile_state.optimizer.get_config()
+    assert (
+        loaded._compile_state.optimizer.get_config() == model._compile_state.optimizer.get_config()
+    )
 
 
 def test_compile_false_and_include_optimizer_false(tmp_path):
     model = M.TUTORIAL[0]()
     model.compile(optimizer="adam", loss="mse")
     model.save(tmp_path / "m.plait")
-    assert getattr(load_model(tmp_path / "m.plait", compile=False), "_compile_state",
-                   None) is None
+    assert getattr(load_model(tmp_path / "m.plait", compile=False), "_compile_state", None) is None
     model.save(tmp_path / "n.plait", include_optimizer=False)
     with zipfile.ZipFile(tmp_path / "n.plait") as archive:
         assert "optimizer.safetensors" not in archive.namelist()
@@ -142,8 +163,11 @@ def registered_loss(y_true, y_pred):
 def test_registered_loss_and_metric_functions_load_without_custom_objects(tmp_path):
     # Keras's way for a custom function: @register_serializable(), saved as "package>name"
     model = M.TUTORIAL[0]()
-    model.compile(optimizer="sgd", loss=registered_loss,
-                  metrics=[registered_loss, metrics.MeanMetricWrapper(registered_loss)])
+    model.compile(
+        optimizer="sgd",
+        loss=registered_loss,
+        metrics=[registered_loss, metrics.MeanMetricWrapper(registered_loss)],
+    )
     model.save(tmp_path / "m.plait")
     with zipfile.ZipFile(tmp_path / "m.plait") as archive:
         saved = json.loads(archive.read("config.json"))["compile_config"]

@@ -1,5 +1,6 @@
 """model.export: ONNX through torch.onnx, checked with onnxruntime (both optional: the
 `test` extra installs them; without them the tests that need them skip)."""
+
 import importlib.util
 import sys
 
@@ -10,7 +11,8 @@ from tests.saving import models as M
 
 needs_onnx = pytest.mark.skipif(
     any(importlib.util.find_spec(name) is None for name in ("onnx", "onnxruntime")),
-    reason="onnx and onnxruntime are not installed (pip install -e '.[onnx]')")
+    reason="onnx and onnxruntime are not installed (pip install -e '.[onnx]')",
+)
 
 
 def run_onnx(path, model, inputs, batch):
@@ -19,16 +21,18 @@ def run_onnx(path, model, inputs, batch):
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     assert [i.name for i in session.get_inputs()] == model.input_names
     assert [o.name for o in session.get_outputs()] == model.output_names
-    feed = {name: t.cpu().numpy()
-            for name, t in zip(model.input_names, M.flat_inputs(model, inputs))}
+    feed = {
+        name: t.cpu().numpy() for name, t in zip(model.input_names, M.flat_inputs(model, inputs))
+    }
     outs = session.run(None, feed)
     assert all(o.shape[0] == batch for o in outs)
     return outs
 
 
 @needs_onnx
-@pytest.mark.parametrize("build", M.TUTORIAL + M.STRUCTURES,
-                         ids=[f.__name__ for f in M.TUTORIAL + M.STRUCTURES])
+@pytest.mark.parametrize(
+    "build", M.TUTORIAL + M.STRUCTURES, ids=[f.__name__ for f in M.TUTORIAL + M.STRUCTURES]
+)
 def test_onnx_outputs_equal_plait(build, tmp_path):
     import onnx
 

@@ -10,6 +10,7 @@ compile settings and the optimizer's state too. Examples are derandomized (the s
 run, so CI is stable); set PLAIT_FUZZ_EXAMPLES to run more, and PLAIT_FUZZ_RANDOM=1 to
 explore new ones.
 """
+
 import io
 import json
 import os
@@ -27,10 +28,13 @@ from plait.layers import LSTM, Dense, Input
 from plait.models import Model, load_model
 
 EXAMPLES = int(os.environ.get("PLAIT_FUZZ_EXAMPLES", "60"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=5000, database=None,
-                derandomize=not os.environ.get("PLAIT_FUZZ_RANDOM"),
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=5000,
+    database=None,
+    derandomize=not os.environ.get("PLAIT_FUZZ_RANDOM"),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 class Saved:
@@ -46,8 +50,9 @@ class Saved:
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     x = Input(shape=(6, 3), name="x")
-    model = Model(x, Dense(2, activation="sigmoid", name="out")(LSTM(4, name="rnn")(x)),
-                  name="small")
+    model = Model(
+        x, Dense(2, activation="sigmoid", name="out")(LSTM(4, name="rnn")(x)), name="small"
+    )
     model.compile(optimizer="adam", loss="mse")
     model.fit(np.zeros((4, 6, 3), "float32"), np.zeros((4, 2), "float32"), verbose=0)
     path = tmp_path_factory.mktemp("fuzz") / "m.plait"
@@ -91,11 +96,14 @@ def memory_stays_bounded():
 
 
 mutation = st.one_of(
-    st.tuples(st.just("flip"), st.integers(0, 10 ** 6), st.integers(1, 255)),
-    st.tuples(st.just("cut"), st.integers(0, 10 ** 6), st.just(0)),
-    st.tuples(st.just("splice"), st.integers(0, 10 ** 6), st.integers(1, 64)),
-    st.tuples(st.just("big"), st.integers(0, 10 ** 6), st.sampled_from(
-        [0xFFFFFFFF, 0x7FFFFFFF, 0x80000000, 2 ** 16])),
+    st.tuples(st.just("flip"), st.integers(0, 10**6), st.integers(1, 255)),
+    st.tuples(st.just("cut"), st.integers(0, 10**6), st.just(0)),
+    st.tuples(st.just("splice"), st.integers(0, 10**6), st.integers(1, 64)),
+    st.tuples(
+        st.just("big"),
+        st.integers(0, 10**6),
+        st.sampled_from([0xFFFFFFFF, 0x7FFFFFFF, 0x80000000, 2**16]),
+    ),
 )
 
 
@@ -110,9 +118,9 @@ def mutate(data, mutations):
         elif kind == "cut":
             del data[i:]
         elif kind == "splice":
-            del data[i:i + value]
+            del data[i : i + value]
         else:  # a 4-byte little-endian size or offset field overwritten with a huge value
-            data[i:i + 4] = struct.pack("<I", value)
+            data[i : i + 4] = struct.pack("<I", value)
     return bytes(data)
 
 
@@ -126,12 +134,15 @@ NAMES = ["metadata.json", "config.json", "model.safetensors", "optimizer.safeten
 METHODS = [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
 entry_change = st.one_of(
     st.tuples(st.just("drop"), st.sampled_from(NAMES), st.none()),
-    st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(NAMES + ["x/../a",
-                                                                                 "", "a" * 300])),
+    st.tuples(
+        st.just("rename"),
+        st.sampled_from(NAMES),
+        st.sampled_from(NAMES + ["x/../a", "", "a" * 300]),
+    ),
     st.tuples(st.just("duplicate"), st.sampled_from(NAMES), st.none()),
     st.tuples(st.just("swap"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
     st.tuples(st.just("compress"), st.sampled_from(NAMES), st.sampled_from(METHODS)),
-    st.tuples(st.just("cut"), st.sampled_from(NAMES), st.integers(0, 10 ** 5)),
+    st.tuples(st.just("cut"), st.sampled_from(NAMES), st.integers(0, 10**5)),
     st.tuples(st.just("replace"), st.sampled_from(NAMES), st.binary(max_size=64)),
     st.tuples(st.just("add"), st.text(max_size=12), st.binary(max_size=64)),
 )
@@ -158,7 +169,7 @@ def change_entries(members, changes):
         elif kind == "compress":
             methods[name] = arg
         elif kind == "cut":
-            entries[index] = (name, entries[index][1][:arg % (len(entries[index][1]) + 1)])
+            entries[index] = (name, entries[index][1][: arg % (len(entries[index][1]) + 1)])
         else:
             entries[index] = (name, arg)
     return entries, methods
@@ -173,14 +184,21 @@ def test_changed_zip_entries_raise_only_value_errors(saved, tmp_path, changes):
 def test_entry_changes_reach_the_loader(saved, tmp_path):
     """The entry-level fuzzing above is not vacuous: an unchanged rebuild loads, and a
     dropped optimizer state or a recompressed weights file are still valid files."""
-    for changes in ([], [("drop", "optimizer.safetensors", None)],
-                    [("compress", "model.safetensors", zipfile.ZIP_DEFLATED)]):
+    for changes in (
+        [],
+        [("drop", "optimizer.safetensors", None)],
+        [("compress", "model.safetensors", zipfile.ZIP_DEFLATED)],
+    ):
         path = tmp_path / "fuzzed.plait"
         path.write_bytes(zip_of(*change_entries(saved.members, changes)))
         assert load_model(path).name == "small"
     with pytest.raises(ValueError, match="compression method 12"):
-        try_load_raising(tmp_path, zip_of(*change_entries(
-            saved.members, [("compress", "config.json", zipfile.ZIP_BZIP2)])))
+        try_load_raising(
+            tmp_path,
+            zip_of(
+                *change_entries(saved.members, [("compress", "config.json", zipfile.ZIP_BZIP2)])
+            ),
+        )
 
 
 def try_load_raising(tmp_path, data):
@@ -190,12 +208,19 @@ def try_load_raising(tmp_path, data):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2 ** 40, 2 ** 40) | st.floats(allow_nan=True)
-    | st.text(max_size=8) | st.sampled_from(["Dense", "LSTM", "Model", "__tensor__", "relu",
-                                             "glorot_uniform", "x", "out", "rnn"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
-    max_leaves=8)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8)
+    | st.sampled_from(
+        ["Dense", "LSTM", "Model", "__tensor__", "relu", "glorot_uniform", "x", "out", "rnn"]
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
 
 
 def paths_of(tree, prefix=()):
@@ -237,10 +262,10 @@ def test_mutated_weights_header_raises_only_value_errors(saved, tmp_path, data):
     members = dict(saved.members)
     raw = members["model.safetensors"]
     (length,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + length])
+    header = json.loads(raw[8 : 8 + length])
     paths = list(paths_of(header))
     path = data.draw(st.sampled_from(paths))
     header = replaced(header, path, data.draw(json_values))
     text = json.dumps(header).encode()
-    members["model.safetensors"] = struct.pack("<Q", len(text)) + text + raw[8 + length:]
+    members["model.safetensors"] = struct.pack("<Q", len(text)) + text + raw[8 + length :]
     try_load(tmp_path, zip_of(members))

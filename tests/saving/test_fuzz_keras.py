@@ -11,6 +11,7 @@ dtype, shape and offsets). A class name naming an importable module never import
 Examples are derandomized; PLAIT_FUZZ_EXAMPLES sets the count per test, PLAIT_FUZZ_LONG=1
 runs thousands in all, PLAIT_FUZZ_RANDOM=1 explores new ones.
 """
+
 import io
 import json
 import os
@@ -25,17 +26,29 @@ from hypothesis import strategies as st
 
 from plait.layers import LSTM, Dense, Input
 from plait.models import Model, load_model, model_from_json
-from tests.saving.test_fuzz import (change_entries, json_values, memory_stays_bounded,  # noqa
-                                    mutate, mutation, paths_of, replaced, zip_of)
+from tests.saving.test_fuzz import (
+    change_entries,
+    json_values,
+    memory_stays_bounded,  # noqa
+    mutate,
+    mutation,
+    paths_of,
+    replaced,
+    zip_of,
+)
 
 h5py = pytest.importorskip("h5py")
 
-EXAMPLES = int(os.environ.get("PLAIT_FUZZ_EXAMPLES",
-                              "500" if os.environ.get("PLAIT_FUZZ_LONG") else "40"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=5000, database=None,
-                derandomize=not os.environ.get("PLAIT_FUZZ_RANDOM"),
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+EXAMPLES = int(
+    os.environ.get("PLAIT_FUZZ_EXAMPLES", "500" if os.environ.get("PLAIT_FUZZ_LONG") else "40")
+)
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=5000,
+    database=None,
+    derandomize=not os.environ.get("PLAIT_FUZZ_RANDOM"),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 CANARY = "plait_fuzz_canary"  # an importable module the fuzzed files name; never imported
 ERRORS = set()  # distinct error messages seen (digits dropped), reported in long runs
 
@@ -49,8 +62,9 @@ class Seeds:
 
 def small_model():
     x = Input(shape=(6, 3), name="x")
-    return Model(x, Dense(2, activation="sigmoid", name="out")(LSTM(4, name="rnn")(x)),
-                 name="small")
+    return Model(
+        x, Dense(2, activation="sigmoid", name="out")(LSTM(4, name="rnn")(x)), name="small"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +76,12 @@ def seeds(tmp_path_factory):
     model.compile(optimizer="adam", loss="mse")
     model.fit(np.zeros((4, 6, 3), "float32"), np.zeros((4, 2), "float32"), verbose=0)
     out = Seeds()
-    for name, save in [("x.keras", model.save), ("x.h5", model.save),
-                       ("w.weights.h5", model.save_weights),
-                       ("w.safetensors", model.save_weights)]:
+    for name, save in [
+        ("x.keras", model.save),
+        ("x.h5", model.save),
+        ("w.weights.h5", model.save_weights),
+        ("w.safetensors", model.save_weights),
+    ]:
         save(folder / name)
         setattr(out, name.split(".", 1)[1].replace(".", "_"), (folder / name).read_bytes())
     with zipfile.ZipFile(io.BytesIO(out.keras)) as archive:
@@ -103,12 +120,19 @@ def load_file(tmp_path, name, data, seeds=None):
 
 # ------------------------------------------------------------------ byte-level mutations
 
+
 @FUZZ
-@given(kind=st.sampled_from(["keras", "h5", "weights_h5", "safetensors"]),
-       mutations=st.lists(mutation, min_size=1, max_size=4))
+@given(
+    kind=st.sampled_from(["keras", "h5", "weights_h5", "safetensors"]),
+    mutations=st.lists(mutation, min_size=1, max_size=4),
+)
 def test_mutated_bytes_raise_only_value_errors(seeds, tmp_path, kind, mutations):
-    name = {"keras": "f.keras", "h5": "f.h5", "weights_h5": "f.weights.h5",
-            "safetensors": "f.safetensors"}[kind]
+    name = {
+        "keras": "f.keras",
+        "h5": "f.h5",
+        "weights_h5": "f.weights.h5",
+        "safetensors": "f.safetensors",
+    }[kind]
     load_file(tmp_path, name, mutate(getattr(seeds, kind), mutations), seeds)
 
 
@@ -117,13 +141,19 @@ def test_mutated_bytes_raise_only_value_errors(seeds, tmp_path, kind, mutations)
 KERAS_NAMES = ["metadata.json", "config.json", "model.weights.h5"]
 keras_entry_change = st.one_of(
     st.tuples(st.just("drop"), st.sampled_from(KERAS_NAMES), st.none()),
-    st.tuples(st.just("rename"), st.sampled_from(KERAS_NAMES),
-              st.sampled_from(KERAS_NAMES + ["x/../a", "", "a" * 300])),
+    st.tuples(
+        st.just("rename"),
+        st.sampled_from(KERAS_NAMES),
+        st.sampled_from(KERAS_NAMES + ["x/../a", "", "a" * 300]),
+    ),
     st.tuples(st.just("duplicate"), st.sampled_from(KERAS_NAMES), st.none()),
     st.tuples(st.just("swap"), st.sampled_from(KERAS_NAMES), st.sampled_from(KERAS_NAMES)),
-    st.tuples(st.just("compress"), st.sampled_from(KERAS_NAMES),
-              st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])),
-    st.tuples(st.just("cut"), st.sampled_from(KERAS_NAMES), st.integers(0, 10 ** 5)),
+    st.tuples(
+        st.just("compress"),
+        st.sampled_from(KERAS_NAMES),
+        st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]),
+    ),
+    st.tuples(st.just("cut"), st.sampled_from(KERAS_NAMES), st.integers(0, 10**5)),
     st.tuples(st.just("replace"), st.sampled_from(KERAS_NAMES), st.binary(max_size=64)),
     st.tuples(st.just("add"), st.text(max_size=12), st.binary(max_size=64)),
 )
@@ -137,16 +167,34 @@ def test_changed_keras_entries_raise_only_value_errors(seeds, tmp_path, changes)
 
 # ------------------------------------------------------------------ configs
 
-CLASS_NAMES = ["Dense", "LSTM", "Functional", "Sequential", "Model", "InputLayer", "Lambda",
-               "os.system", f"{CANARY}.Evil", CANARY, "", "__main__", "builtins.eval"]
+CLASS_NAMES = [
+    "Dense",
+    "LSTM",
+    "Functional",
+    "Sequential",
+    "Model",
+    "InputLayer",
+    "Lambda",
+    "os.system",
+    f"{CANARY}.Evil",
+    CANARY,
+    "",
+    "__main__",
+    "builtins.eval",
+]
 config_value = st.one_of(
     json_values,
     st.sampled_from(CLASS_NAMES),
-    st.fixed_dictionaries({"module": st.sampled_from([CANARY, "os", "subprocess", "keras.layers"]),
-                           "class_name": st.sampled_from(CLASS_NAMES),
-                           "config": st.just({}), "registered_name": st.sampled_from(CLASS_NAMES)}),
-    st.lists(st.sampled_from([None, -1, 0, 2 ** 31, 2 ** 62, 10 ** 12]), max_size=4),  # shapes
-    st.integers(0, 3).map(lambda n: [2 ** 40] * n),
+    st.fixed_dictionaries(
+        {
+            "module": st.sampled_from([CANARY, "os", "subprocess", "keras.layers"]),
+            "class_name": st.sampled_from(CLASS_NAMES),
+            "config": st.just({}),
+            "registered_name": st.sampled_from(CLASS_NAMES),
+        }
+    ),
+    st.lists(st.sampled_from([None, -1, 0, 2**31, 2**62, 10**12]), max_size=4),  # shapes
+    st.integers(0, 3).map(lambda n: [2**40] * n),
 )
 
 
@@ -169,8 +217,10 @@ def mutated_config(data, config):
         paths = list(paths_of(config))
     if data.draw(st.integers(0, 9)) == 0:
         config = replaced(config, data.draw(st.sampled_from(paths)), DEEP)
-        return json.dumps(config).replace(json.dumps(DEEP), deeply_nested(
-            data.draw(json_values), data.draw(st.sampled_from([50, 1000, 10000]))))
+        return json.dumps(config).replace(
+            json.dumps(DEEP),
+            deeply_nested(data.draw(json_values), data.draw(st.sampled_from([50, 1000, 10000]))),
+        )
     return json.dumps(config)
 
 
@@ -188,8 +238,9 @@ def test_mutated_legacy_config_raises_only_value_errors(seeds, tmp_path, data):
     path = tmp_path / "f.h5"
     path.write_bytes(seeds.h5)
     with h5py.File(path, "a") as handle:
-        handle.attrs["model_config"] = mutated_config(data, json.loads(
-            handle.attrs["model_config"]))
+        handle.attrs["model_config"] = mutated_config(
+            data, json.loads(handle.attrs["model_config"])
+        )
     clean(lambda: load_model(path), "f.h5")
 
 
@@ -211,22 +262,44 @@ def test_deeply_nested_configs_fail_cleanly(seeds, tmp_path, depth):
 
 # ------------------------------------------------------------------ HDF5 structure
 
-DTYPES = ["f2", "f8", "i8", "u1", "?", "c8", "S4", h5py.string_dtype(),
-          np.dtype([("a", "f4"), ("b", "i4")])]
+DTYPES = [
+    "f2",
+    "f8",
+    "i8",
+    "u1",
+    "?",
+    "c8",
+    "S4",
+    h5py.string_dtype(),
+    np.dtype([("a", "f4"), ("b", "i4")]),
+]
 h5_change = st.one_of(
-    st.tuples(st.just("reshape"), st.integers(0, 100),
-              st.lists(st.integers(0, 5), max_size=3).map(tuple)),
+    st.tuples(
+        st.just("reshape"), st.integers(0, 100), st.lists(st.integers(0, 5), max_size=3).map(tuple)
+    ),
     st.tuples(st.just("retype"), st.integers(0, 100), st.sampled_from(DTYPES)),
-    st.tuples(st.just("huge"), st.integers(0, 100),
-              st.sampled_from([(2 ** 40,), (2 ** 20, 2 ** 20), (3, 2 ** 40)])),
+    st.tuples(
+        st.just("huge"),
+        st.integers(0, 100),
+        st.sampled_from([(2**40,), (2**20, 2**20), (3, 2**40)]),
+    ),
     st.tuples(st.just("delete"), st.integers(0, 100), st.none()),
-    st.tuples(st.just("names"), st.integers(0, 100),
-              st.lists(st.sampled_from(["x", "rnn", "out", "nowhere", "", "out/kernel:0",
-                                        "../x", "a" * 300]), max_size=4)),
-    st.tuples(st.just("attr"), st.integers(0, 100),
-              st.sampled_from([np.zeros(3), np.array([1, 2]), b"x", 7, np.array([], "S1")])),
-    st.tuples(st.just("softlink"), st.integers(0, 100), st.sampled_from(["/", "/nowhere",
-                                                                         "/layers"])),
+    st.tuples(
+        st.just("names"),
+        st.integers(0, 100),
+        st.lists(
+            st.sampled_from(["x", "rnn", "out", "nowhere", "", "out/kernel:0", "../x", "a" * 300]),
+            max_size=4,
+        ),
+    ),
+    st.tuples(
+        st.just("attr"),
+        st.integers(0, 100),
+        st.sampled_from([np.zeros(3), np.array([1, 2]), b"x", 7, np.array([], "S1")]),
+    ),
+    st.tuples(
+        st.just("softlink"), st.integers(0, 100), st.sampled_from(["/", "/nowhere", "/layers"])
+    ),
 )
 
 
@@ -253,8 +326,7 @@ def change_h5(path, changes):
                 dtype = arg if kind == "retype" else node.dtype
                 del parent[leaf]
                 if kind == "huge":
-                    parent.create_dataset(leaf, shape=shape, dtype=dtype, chunks=(1,) * len(
-                        shape))
+                    parent.create_dataset(leaf, shape=shape, dtype=dtype, chunks=(1,) * len(shape))
                 else:
                     parent.create_dataset(leaf, shape=shape, dtype=dtype)
             elif kind == "delete":
@@ -272,8 +344,10 @@ def change_h5(path, changes):
 
 
 @FUZZ
-@given(kind=st.sampled_from(["h5", "weights_h5", "keras_weights", "h5_weights_only"]),
-       changes=st.lists(h5_change, min_size=1, max_size=3))
+@given(
+    kind=st.sampled_from(["h5", "weights_h5", "keras_weights", "h5_weights_only"]),
+    changes=st.lists(h5_change, min_size=1, max_size=3),
+)
 def test_restructured_hdf5_raises_only_value_errors(seeds, tmp_path, kind, changes):
     path = tmp_path / "f.h5"
     if kind == "h5_weights_only":  # a legacy weights file: layer_names at the root
@@ -303,7 +377,7 @@ def test_restructured_hdf5_raises_only_value_errors(seeds, tmp_path, kind, chang
 header_value = st.one_of(
     json_values,
     st.sampled_from(["F32", "F16", "BF16", "F64", "I64", "I8", "U8", "BOOL", "F8_E4M3", "X"]),
-    st.lists(st.sampled_from([0, 1, 2, 3, 4, 16, -1, 2 ** 40, 2 ** 63]), max_size=4),
+    st.lists(st.sampled_from([0, 1, 2, 3, 4, 16, -1, 2**40, 2**63]), max_size=4),
 )
 
 
@@ -312,16 +386,18 @@ header_value = st.one_of(
 def test_mutated_safetensors_header_raises_only_value_errors(seeds, tmp_path, data):
     raw = seeds.safetensors
     (length,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + length])
+    header = json.loads(raw[8 : 8 + length])
     for _ in range(data.draw(st.integers(1, 3))):
         paths = list(paths_of(header))
         header = replaced(header, data.draw(st.sampled_from(paths)), data.draw(header_value))
     text = json.dumps(header).encode()
-    load_file(tmp_path, "f.safetensors", struct.pack("<Q", len(text)) + text
-              + raw[8 + length:], seeds)
+    load_file(
+        tmp_path, "f.safetensors", struct.pack("<Q", len(text)) + text + raw[8 + length :], seeds
+    )
 
 
 # ------------------------------------------------------------------ the fuzzers reach the loaders
+
 
 def test_seed_files_load(seeds, tmp_path):
     """Unchanged seeds load (so the fuzzing above starts from valid files)."""
@@ -344,6 +420,7 @@ def test_summary_of_errors():
 
 
 # ------------------------------------------------------------------ regressions found by fuzzing
+
 
 def test_corrupt_deflate_stream_in_keras_is_a_value_error(seeds, tmp_path):
     """A flipped bit inside a deflated member raised zlib.error (found by the fuzzer)."""

@@ -1,5 +1,6 @@
 """Keras files without Keras: plait's own round trips through `.keras`, `.weights.h5` and
 `.h5`; h5py stays optional; Keras 2 (tf.keras) style configs; errors that need no oracle."""
+
 import json
 import os
 import subprocess
@@ -18,8 +19,9 @@ def _predict(model, name):
     return T.predict(model, T.inputs(name))
 
 
-@pytest.mark.parametrize("name", ["mlp", "nested", "bidirectional_lstm", "attention",
-                                  "sequential", "shared_layers"])
+@pytest.mark.parametrize(
+    "name", ["mlp", "nested", "bidirectional_lstm", "attention", "sequential", "shared_layers"]
+)
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
 def test_plait_round_trip(name, suffix, tmp_path):
     model = T.MODELS[name][0](plait)
@@ -51,12 +53,14 @@ def test_h5py_missing_names_the_extra(tmp_path, monkeypatch):
 
 
 def test_plait_files_do_not_import_h5py(tmp_path):
-    code = ("import sys, plait\n"
-            "i = plait.Input((3,)); m = plait.Model(i, plait.layers.Dense(2)(i))\n"
-            f"m.save({str(tmp_path / 'm.plait')!r}); plait.models.load_model("
-            f"{str(tmp_path / 'm.plait')!r})\n"
-            f"m.save_weights({str(tmp_path / 'w.safetensors')!r})\n"
-            "assert 'h5py' not in sys.modules, 'h5py imported'\n")
+    code = (
+        "import sys, plait\n"
+        "i = plait.Input((3,)); m = plait.Model(i, plait.layers.Dense(2)(i))\n"
+        f"m.save({str(tmp_path / 'm.plait')!r}); plait.models.load_model("
+        f"{str(tmp_path / 'm.plait')!r})\n"
+        f"m.save_weights({str(tmp_path / 'w.safetensors')!r})\n"
+        "assert 'h5py' not in sys.modules, 'h5py imported'\n"
+    )
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
 
@@ -91,18 +95,25 @@ def test_missing_file(tmp_path):
 
 def test_keras_file_without_weights_member(tmp_path):
     import zipfile
+
     T.MODELS["mlp"][0](plait).save(tmp_path / "m.keras")
-    with zipfile.ZipFile(tmp_path / "m.keras") as src, \
-            zipfile.ZipFile(tmp_path / "cut.keras", "w") as dst:
+    with (
+        zipfile.ZipFile(tmp_path / "m.keras") as src,
+        zipfile.ZipFile(tmp_path / "cut.keras", "w") as dst,
+    ):
         for n in src.namelist():
             if n != "model.weights.h5":
                 dst.writestr(n, src.read(n))
-    with pytest.raises(ValueError, match=r"cut\.keras' is not a complete \.keras file: it "
-                                         r"has no 'model\.weights\.h5'"):
+    with pytest.raises(
+        ValueError,
+        match=r"cut\.keras' is not a complete \.keras file: it "
+        r"has no 'model\.weights\.h5'",
+    ):
         plait.models.load_model(tmp_path / "cut.keras")
 
 
 # ------------------------------------------------------- Keras 2 (tf.keras) configs
+
 
 def _to_keras2(entry):
     """A Keras 3 layer entry rewritten as tf.keras 2 wrote it: no module fields, dtype
@@ -111,8 +122,11 @@ def _to_keras2(entry):
         return [_to_keras2(e) for e in entry]
     if not isinstance(entry, dict):
         return entry
-    out = {k: _to_keras2(v) for k, v in entry.items()
-           if k not in ("module", "registered_name", "build_config")}
+    out = {
+        k: _to_keras2(v)
+        for k, v in entry.items()
+        if k not in ("module", "registered_name", "build_config")
+    }
     config = out.get("config")
     if isinstance(config, dict):
         if isinstance(entry.get("config", {}).get("dtype"), dict):
@@ -132,8 +146,10 @@ def _node_to_keras2(node):
     return refs
 
 
-@pytest.mark.parametrize("name", ["mlp", "shared_layers", "multiple_inputs", "nested",
-                                  "bidirectional_lstm", "sequential"])
+@pytest.mark.parametrize(
+    "name",
+    ["mlp", "shared_layers", "multiple_inputs", "nested", "bidirectional_lstm", "sequential"],
+)
 def test_keras2_style_legacy_config_loads(name, tmp_path):
     model = T.MODELS[name][0](plait)
     model.save(tmp_path / "m.h5")
@@ -153,6 +169,9 @@ def test_unsupported_keras_argument_is_named(tmp_path):
         config = json.loads(f.attrs["model_config"])
         config["config"]["layers"][1]["config"]["lora_rank"] = 4
         f.attrs["model_config"] = json.dumps(config)
-    with pytest.raises(ValueError, match=r"layer 'dense_1' \(Dense\) sets lora_rank=4, which "
-                                         r"plait's Dense does not support"):
+    with pytest.raises(
+        ValueError,
+        match=r"layer 'dense_1' \(Dense\) sets lora_rank=4, which "
+        r"plait's Dense does not support",
+    ):
         plait.models.load_model(tmp_path / "m.h5")

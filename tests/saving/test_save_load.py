@@ -1,4 +1,5 @@
 """model.save / load_model, save_weights / load_weights, to_json / model_from_json."""
+
 import base64
 import json
 import marshal
@@ -47,8 +48,10 @@ def test_every_layer_kind_round_trips(row, tmp_path):
 
 def test_every_exported_layer_kind_has_a_round_trip_case():
     missing = M.uncovered_layer_classes()
-    assert not missing, (f"Layer classes with no saving test: {missing}. Add a row for each "
-                         "to LAYER_CASES in tests/saving/models.py.")
+    assert not missing, (
+        f"Layer classes with no saving test: {missing}. Add a row for each "
+        "to LAYER_CASES in tests/saving/models.py."
+    )
 
 
 @pytest.mark.parametrize("build", M.STRUCTURES, ids=[f.__name__ for f in M.STRUCTURES])
@@ -69,8 +72,7 @@ def test_file_holds_json_and_safetensors_only(tmp_path):
     model = M.TUTORIAL[0]()
     model.save(tmp_path / "m.plait")
     with zipfile.ZipFile(tmp_path / "m.plait") as archive:
-        assert sorted(archive.namelist()) == ["config.json", "metadata.json",
-                                              "model.safetensors"]
+        assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.safetensors"]
         meta = json.loads(archive.read("metadata.json"))
         config = json.loads(archive.read("config.json"))
         data = archive.read("model.safetensors")
@@ -110,6 +112,7 @@ def test_loading_does_not_disturb_the_random_state(tmp_path):
 
 # ---------------------------------------------------------------------------- arguments
 
+
 def test_save_needs_plait_extension(tmp_path):
     with pytest.raises(ValueError, match=r"'\.plait' files.*Received: filepath="):
         M.TUTORIAL[0]().save(tmp_path / "m.pkl")
@@ -146,6 +149,7 @@ def test_load_folder_is_clear(tmp_path):
 
 
 # ---------------------------------------------------------------------------- weights
+
 
 def test_save_weights_load_weights_by_name(tmp_path):
     model = M.TUTORIAL[1]()
@@ -216,8 +220,11 @@ def test_load_weights_shape_mismatch_is_clear_and_changes_nothing(tmp_path):
     first, second = _two_models()
     first.save_weights(tmp_path / "w.safetensors")
     before = second.get_weights()
-    with pytest.raises(ValueError, match=r"(?s)'dense_1\.weight' has shape \(3, 4\) in the file "
-                                         r"but \(5, 4\) in the model.*skip_mismatch=True"):
+    with pytest.raises(
+        ValueError,
+        match=r"(?s)'dense_1\.weight' has shape \(3, 4\) in the file "
+        r"but \(5, 4\) in the model.*skip_mismatch=True",
+    ):
         second.load_weights(tmp_path / "w.safetensors")
     for a, b in zip(before, second.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -237,8 +244,11 @@ def test_load_weights_missing_and_extra_names_are_clear(tmp_path):
     first.save_weights(tmp_path / "w.safetensors")
     c = Input(shape=(4,))
     third = Model(c, Dense(2, name="other")(c))
-    with pytest.raises(ValueError, match="(?s)'dense_1.weight' has shape.*"
-                                         "'dense_2.weight' is in the file but not in the model"):
+    with pytest.raises(
+        ValueError,
+        match="(?s)'dense_1.weight' has shape.*"
+        "'dense_2.weight' is in the file but not in the model",
+    ):
         third.load_weights(tmp_path / "w.safetensors")
 
 
@@ -253,8 +263,11 @@ def test_load_weights_refuses_a_lossy_dtype_and_names_the_tensor(tmp_path):
     path = tmp_path / "w.safetensors"
     _weights_with_dtype(first, path, torch.int64)  # a float32 kernel stored as I64
     before = first.get_weights()
-    with pytest.raises(ValueError, match=r"'dense_1\.weight' has dtype int64 in the file but "
-                                         r"the model expects float32"):
+    with pytest.raises(
+        ValueError,
+        match=r"'dense_1\.weight' has dtype int64 in the file but "
+        r"the model expects float32",
+    ):
         first.load_weights(path)
     for a, b in zip(before, first.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -267,14 +280,18 @@ def test_a_plait_file_with_a_lossy_dtype_is_refused(tmp_path):
     with zipfile.ZipFile(path) as archive:
         members = {n: archive.read(n) for n in archive.namelist()}
     with open(tmp_path / "w.safetensors", "wb") as f:
-        safetensors_io.write(f, {k: v.detach().to(torch.int64)
-                                 for k, v in model.state_dict().items()}, {"format": "pt"})
+        safetensors_io.write(
+            f,
+            {k: v.detach().to(torch.int64) for k, v in model.state_dict().items()},
+            {"format": "pt"},
+        )
     members["model.safetensors"] = (tmp_path / "w.safetensors").read_bytes()
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    with pytest.raises(ValueError, match="has dtype int64 in the file but the model expects "
-                                         "float32"):
+    with pytest.raises(
+        ValueError, match="has dtype int64 in the file but the model expects float32"
+    ):
         load_model(path)
 
 
@@ -308,10 +325,16 @@ def test_shared_tensor_is_stored_once(tmp_path):
 
 
 def test_safetensors_dtypes_round_trip(tmp_path):
-    tensors = {"f64": torch.randn(2, 3, dtype=torch.float64), "bf16": torch.randn(4).bfloat16(),
-               "f16": torch.randn(1).half(), "i64": torch.arange(5), "u8": torch.arange(3,
-               dtype=torch.uint8), "b": torch.tensor([True, False]), "empty": torch.empty(0, 3),
-               "scalar": torch.tensor(2.5)}
+    tensors = {
+        "f64": torch.randn(2, 3, dtype=torch.float64),
+        "bf16": torch.randn(4).bfloat16(),
+        "f16": torch.randn(1).half(),
+        "i64": torch.arange(5),
+        "u8": torch.arange(3, dtype=torch.uint8),
+        "b": torch.tensor([True, False]),
+        "empty": torch.empty(0, 3),
+        "scalar": torch.tensor(2.5),
+    }
     path = tmp_path / "t.safetensors"
     with open(path, "wb") as f:
         safetensors_io.write(f, tensors, {"note": "x"})
@@ -329,8 +352,10 @@ def test_safetensors_dtypes_round_trip(tmp_path):
 
 # ---------------------------------------------------------------------------- json
 
-@pytest.mark.parametrize("build", M.TUTORIAL + M.STRUCTURES,
-                         ids=[f.__name__ for f in M.TUTORIAL + M.STRUCTURES])
+
+@pytest.mark.parametrize(
+    "build", M.TUTORIAL + M.STRUCTURES, ids=[f.__name__ for f in M.TUTORIAL + M.STRUCTURES]
+)
 def test_to_json_model_from_json(build):
     model = build()
     text = model.to_json()
@@ -348,6 +373,7 @@ def test_model_from_json_bad_text_is_clear():
 
 
 # ---------------------------------------------------------------------------- custom layers
+
 
 class Scale(layers.Layer):
     """A custom layer: multiplies by a learned per-feature factor."""
@@ -375,8 +401,11 @@ def test_unregistered_custom_layer_loads_with_custom_objects(tmp_path):
     model = _custom_model(Scale)
     M.perturb(model)
     model.save(tmp_path / "m.plait")
-    with pytest.raises(ValueError, match=r"Unknown layer class 'Scale'.*"
-                                         r"register_serializable.*custom_objects=\{'Scale': Scale\}"):
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown layer class 'Scale'.*"
+        r"register_serializable.*custom_objects=\{'Scale': Scale\}",
+    ):
         load_model(tmp_path / "m.plait")
     loaded = load_model(tmp_path / "m.plait", custom_objects={"Scale": Scale})
     x = M.sample_inputs(model)
@@ -399,10 +428,12 @@ def test_registered_custom_layer_loads_without_custom_objects(tmp_path):
 def test_unknown_registered_name_error_names_it(tmp_path):
     model = _custom_model(Scale)
     model.save(tmp_path / "m.plait")
-    _rewrite_config(tmp_path / "m.plait", lambda text: text.replace('"Scale"',
-                                                                    '"Mine>Gone"'))
-    with pytest.raises(ValueError, match=r"Unknown layer class 'Mine>Gone'.*"
-                                         r"custom_objects=\{'Mine>Gone': Gone\}"):
+    _rewrite_config(tmp_path / "m.plait", lambda text: text.replace('"Scale"', '"Mine>Gone"'))
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown layer class 'Mine>Gone'.*"
+        r"custom_objects=\{'Mine>Gone': Gone\}",
+    ):
         load_model(tmp_path / "m.plait")
 
 
@@ -416,6 +447,7 @@ def _rewrite_config(path, edit, member="config.json"):
 
 
 # ---------------------------------------------------------------------------- safe mode
+
 
 def _lambda_model():
     factor = 2.0
@@ -433,16 +465,23 @@ def _code_as_objects(config):
     """A config with each saved function's bytecode unmarshalled: marshal's bytes for equal
     code objects may differ (its reference flags depend on reference counts)."""
     text = json.dumps(config)
-    return json.loads(text, object_hook=lambda d: {**d, "code": marshal.loads(
-        base64.b64decode(d["code"]))} if "code" in d else d)
+    return json.loads(
+        text,
+        object_hook=lambda d: (
+            {**d, "code": marshal.loads(base64.b64decode(d["code"]))} if "code" in d else d
+        ),
+    )
 
 
 def test_lambda_layers_need_safe_mode_false(tmp_path):
     model = _lambda_model()
     M.perturb(model)
     model.save(tmp_path / "m.plait")
-    with pytest.raises(ValueError, match=r"holds a Lambda layer \('lambda_[12]'\), whose config "
-                                         r"is Python code.*refused by default.*safe_mode=False"):
+    with pytest.raises(
+        ValueError,
+        match=r"holds a Lambda layer \('lambda_[12]'\), whose config "
+        r"is Python code.*refused by default.*safe_mode=False",
+    ):
         load_model(tmp_path / "m.plait")
     loaded = load_model(tmp_path / "m.plait", safe_mode=False)
     data = M.sample_inputs(model)
@@ -470,8 +509,11 @@ def test_lambda_from_config_refuses_code_in_safe_mode():
     layer = layers.Lambda(lambda t: t * 3)
     config = json.loads(json.dumps(layer.get_config()))
     assert config["function"]["class_name"] == "__lambda__"
-    with pytest.raises(ValueError, match="Lambda layer 'lambda_1' holds its function as Python "
-                                         "bytecode.*refused by default.*safe_mode=False"):
+    with pytest.raises(
+        ValueError,
+        match="Lambda layer 'lambda_1' holds its function as Python "
+        "bytecode.*refused by default.*safe_mode=False",
+    ):
         layers.Lambda.from_config(config)
     with plait.serialization.safe_mode_scope(False):
         rebuilt = layers.Lambda.from_config(config)
@@ -482,8 +524,11 @@ def test_lambda_globals_come_from_custom_objects_not_imports():
     layer = layers.Lambda(lambda t: helper(t))  # noqa: F821 (defined only when loading)
     config = json.loads(json.dumps(layer.get_config()))
     with plait.serialization.safe_mode_scope(False):
-        with pytest.raises(ValueError, match=r"uses the names \['helper'\].*custom_objects="
-                                             r"\{'helper': helper\}"):
+        with pytest.raises(
+            ValueError,
+            match=r"uses the names \['helper'\].*custom_objects="
+            r"\{'helper': helper\}",
+        ):
             layers.Lambda.from_config(config)
         rebuilt = layers.Lambda.from_config(config, custom_objects={"helper": torch.neg})
     assert rebuilt.function(torch.tensor(2.0)) == -2.0
@@ -492,12 +537,18 @@ def test_lambda_globals_come_from_custom_objects_not_imports():
 def test_lambda_that_cannot_be_saved_is_named(tmp_path):
     x = Input(shape=(3,))
     model = Model(x, layers.Lambda(torch.exp)(x))
-    with pytest.raises(ValueError, match="Lambda layer 'lambda_1' cannot be saved: its function "
-                                         "is a builtin_function_or_method.*lambda x: f"):
+    with pytest.raises(
+        ValueError,
+        match="Lambda layer 'lambda_1' cannot be saved: its function "
+        "is a builtin_function_or_method.*lambda x: f",
+    ):
         model.save(tmp_path / "m.plait")
     scale = torch.ones(3)
-    with pytest.raises(ValueError, match="Lambda layer 'lambda_2' cannot be saved: the values "
-                                         "its function closes over hold a value JSON cannot"):
+    with pytest.raises(
+        ValueError,
+        match="Lambda layer 'lambda_2' cannot be saved: the values "
+        "its function closes over hold a value JSON cannot",
+    ):
         layers.Lambda(lambda t: t * scale).get_config()
     assert not (tmp_path / "m.plait").exists()
 
@@ -508,8 +559,9 @@ def test_lambda_bytecode_of_another_python_is_refused():
     with plait.serialization.safe_mode_scope(False):
         with pytest.raises(ValueError, match=r"bytecode of Python 2\.7, which this Python"):
             layers.Lambda.from_config(config)
-        config["function"]["config"].update(python_version="%d.%d" % sys.version_info[:2],
-                                            code="bm90IGNvZGU=")
+        config["function"]["config"].update(
+            python_version="%d.%d" % sys.version_info[:2], code="bm90IGNvZGU="
+        )
         with pytest.raises(ValueError, match="its saved function is damaged"):
             layers.Lambda.from_config(config)
 
@@ -518,9 +570,12 @@ def test_torch_module_models_save_weights_but_refuse_a_config(tmp_path):
     def build():
         x = Input(shape=(3,))
         return Model(x, Dense(1)(layers.TorchModule(torch.nn.Linear(3, 2))(x)))
+
     model = build()
-    with pytest.raises(ValueError, match="TorchModule layer 'torch_module_1' cannot be saved "
-                                         "in a config: it holds a Linear"):
+    with pytest.raises(
+        ValueError,
+        match="TorchModule layer 'torch_module_1' cannot be saved in a config: it holds a Linear",
+    ):
         model.save(tmp_path / "m.plait")
     assert not (tmp_path / "m.plait").exists()
     M.perturb(model)
@@ -535,9 +590,12 @@ def test_torch_module_models_save_weights_but_refuse_a_config(tmp_path):
 def test_code_in_a_config_is_refused_in_safe_mode(tmp_path):
     model = M.TUTORIAL[0]()
     model.save(tmp_path / "m.plait")
-    _rewrite_config(tmp_path / "m.plait", lambda text: text.replace(
-        '"class_name": "Activation"', '"class_name": "Lambda"').replace(
-        '"class_name": "Dense"', '"class_name": "Lambda"', 1))
+    _rewrite_config(
+        tmp_path / "m.plait",
+        lambda text: text.replace('"class_name": "Activation"', '"class_name": "Lambda"').replace(
+            '"class_name": "Dense"', '"class_name": "Lambda"', 1
+        ),
+    )
     with pytest.raises(ValueError, match="Lambda layer.*refused by default"):
         load_model(tmp_path / "m.plait")
     assert plait.serialization.in_safe_mode()
@@ -545,15 +603,18 @@ def test_code_in_a_config_is_refused_in_safe_mode(tmp_path):
 
 def test_call_argument_names_cannot_smuggle_code(tmp_path):
     M.TUTORIAL[2]().save(tmp_path / "m.plait")  # lstm_1 is called with kwargs {}
-    _rewrite_config(tmp_path / "m.plait", lambda text: text.replace(
-        '"kwargs": {}', '"kwargs": {"a=print(\'pwned\'), b": null}', 1))
+    _rewrite_config(
+        tmp_path / "m.plait",
+        lambda text: text.replace('"kwargs": {}', '"kwargs": {"a=print(\'pwned\'), b": null}', 1),
+    )
     for safe_mode in (True, False):
-        with pytest.raises(ValueError, match="called with an argument named.*not a Python "
-                                             "identifier"):
+        with pytest.raises(
+            ValueError, match="called with an argument named.*not a Python identifier"
+        ):
             load_model(tmp_path / "m.plait", safe_mode=safe_mode)
 
 
-@pytest.mark.parametrize("name", ['x\\")\\nprint(\\"pwned\\")\\n#', 'a\\\\b', 'tab\\tname'])
+@pytest.mark.parametrize("name", ['x\\")\\nprint(\\"pwned\\")\\n#', "a\\\\b", "tab\\tname"])
 def test_layer_names_cannot_smuggle_code(tmp_path, name):
     """Layer names never reach the generated forward (layers are called by model-local
     keys): a name made to look like code loads as a plain name and runs nothing."""
@@ -562,8 +623,10 @@ def test_layer_names_cannot_smuggle_code(tmp_path, name):
     for safe_mode in (True, False):
         model = load_model(tmp_path / "m.plait", safe_mode=safe_mode)
         assert "pwned" not in model.code
-        assert any("\\" in layer.name or "\t" in layer.name or "pwned" in layer.name
-                   for layer in model.layers)
+        assert any(
+            "\\" in layer.name or "\t" in layer.name or "pwned" in layer.name
+            for layer in model.layers
+        )
     _rewrite_config(tmp_path / "m.plait", lambda text: text.replace(f'"{name}"', '"a/b"'))
     with pytest.raises(ValueError, match="damaged or hostile: it names a layer"):
         load_model(tmp_path / "m.plait")
@@ -589,6 +652,7 @@ def test_safe_mode_scope_is_set_while_loading(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------------------- damaged files
+
 
 def test_truncated_file_is_a_clear_error(tmp_path):
     model = M.TUTORIAL[0]()
@@ -622,8 +686,7 @@ def test_corrupted_weights_are_a_clear_error(tmp_path):
 def test_zip_without_plait_metadata_is_refused(tmp_path):
     with zipfile.ZipFile(tmp_path / "m.plait", "w") as archive:
         archive.writestr("something.txt", "hi")
-    with pytest.raises(ValueError, match="not a complete .plait file: it has no "
-                                         "'metadata.json'"):
+    with pytest.raises(ValueError, match="not a complete .plait file: it has no 'metadata.json'"):
         load_model(tmp_path / "m.plait")
     with zipfile.ZipFile(tmp_path / "k.plait", "w") as archive:
         archive.writestr("metadata.json", json.dumps({"keras_version": "3.0"}))
@@ -633,10 +696,16 @@ def test_zip_without_plait_metadata_is_refused(tmp_path):
 
 def test_newer_format_version_is_refused(tmp_path):
     M.TUTORIAL[0]().save(tmp_path / "m.plait")
-    _rewrite_config(tmp_path / "m.plait", lambda text: text.replace(
-        '"format_version": 1', '"format_version": 7'), member="metadata.json")
-    with pytest.raises(ValueError, match=r"saved by a newer plait.*format version 7.*"
-                                         r"reads format versions up to 1.*pip install -U"):
+    _rewrite_config(
+        tmp_path / "m.plait",
+        lambda text: text.replace('"format_version": 1', '"format_version": 7'),
+        member="metadata.json",
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"saved by a newer plait.*format version 7.*"
+        r"reads format versions up to 1.*pip install -U",
+    ):
         load_model(tmp_path / "m.plait")
 
 
@@ -652,25 +721,33 @@ def test_weights_not_matching_config_are_a_clear_error(tmp_path):
     with zipfile.ZipFile(tmp_path / "a.plait", "w") as archive:
         for name, data in contents.items():
             archive.writestr(name, data)
-    with pytest.raises(ValueError, match=r"(?s)do not match model.*built from its config.*"
-                                         r"'dense_1\.weight' has shape \(5, 4\) in the file but "
-                                         r"\(3, 4\) in the model"):
+    with pytest.raises(
+        ValueError,
+        match=r"(?s)do not match model.*built from its config.*"
+        r"'dense_1\.weight' has shape \(5, 4\) in the file but "
+        r"\(3, 4\) in the model",
+    ):
         load_model(tmp_path / "a.plait")
 
 
 def test_config_asking_for_more_memory_than_the_file_holds_is_refused(tmp_path):
     M.TUTORIAL[0]().save(tmp_path / "m.plait")
-    _rewrite_config(tmp_path / "m.plait", lambda text: text.replace(
-        '"units": 20', '"units": 4000000000', 1))
-    with pytest.raises(ValueError, match=r"'dense_2\.weight' has shape \(20, 10\) in the "
-                                         r"file but \(4000000000, 10\) in the model"):
+    _rewrite_config(
+        tmp_path / "m.plait", lambda text: text.replace('"units": 20', '"units": 4000000000', 1)
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"'dense_2\.weight' has shape \(20, 10\) in the "
+        r"file but \(4000000000, 10\) in the model",
+    ):
         load_model(tmp_path / "m.plait")
 
 
 def test_config_with_wrong_types_is_a_clear_error(tmp_path):
     M.TUTORIAL[0]().save(tmp_path / "m.plait")
-    _rewrite_config(tmp_path / "m.plait", lambda text: text.replace(
-        '"units": 10', '"units": "ten"', 1))
+    _rewrite_config(
+        tmp_path / "m.plait", lambda text: text.replace('"units": 10', '"units": "ten"', 1)
+    )
     with pytest.raises(ValueError, match="Cannot build the model of '.*m.plait'.*units"):
         load_model(tmp_path / "m.plait")
 
@@ -684,17 +761,19 @@ def test_deeply_nested_json_is_a_clear_error(tmp_path):
 
 def test_unbounded_sizes_in_headers_are_refused(tmp_path):
     path = tmp_path / "w.safetensors"
-    path.write_bytes((10 ** 15).to_bytes(8, "little") + b"{}")
+    path.write_bytes((10**15).to_bytes(8, "little") + b"{}")
     with pytest.raises(ValueError, match="header claims"):
         M.TUTORIAL[0]().load_weights(path)
-    header = json.dumps({"w": {"dtype": "F32", "shape": [10 ** 9, 10 ** 9],
-                               "data_offsets": [0, 4]}}).encode()
+    header = json.dumps(
+        {"w": {"dtype": "F32", "shape": [10**9, 10**9], "data_offsets": [0, 4]}}
+    ).encode()
     path.write_bytes(len(header).to_bytes(8, "little") + header + b"1234")
     with pytest.raises(ValueError, match="needs 4000000000000000000 bytes|data spans"):
         M.TUTORIAL[0]().load_weights(path)
 
 
 # ---------------------------------------------------------------------------- state_dict
+
 
 def test_state_dict_keys_are_readable():
     keys = list(M.nested_and_shared().state_dict())

@@ -1,4 +1,5 @@
 """model.to_source: a standalone PyTorch file that predicts what the plait model predicts."""
+
 import ast
 import importlib.util
 import os
@@ -81,7 +82,8 @@ def test_every_layer_kind_ejects_or_says_why_not(row, tmp_path):
     model = M.model_for_case(row)
     layer = model.layers[-1]
     unsupported = source.writer_for(type(layer)) is None or (
-        row[0] in ("LSTM", "GRU", "SimpleRNN") and not layer._fused)
+        row[0] in ("LSTM", "GRU", "SimpleRNN") and not layer._fused
+    )
     if not unsupported:
         assert_ejects(model, tmp_path)
         return
@@ -95,7 +97,8 @@ def recurrent_variants():
     no bias, a PReLU with shared axes and a UnitNormalization over two axes."""
     x, h0 = Input(shape=(6, 3), name="x"), Input(shape=(4,), name="h0")
     seq, state = layers.GRU(4, return_sequences=True, return_state=True, go_backwards=True)(
-        x, initial_state=[h0])
+        x, initial_state=[h0]
+    )
     relu = layers.SimpleRNN(4, activation="relu", use_bias=False, return_sequences=True)(seq)
     last = layers.SimpleRNN(4, return_state=True)(relu, initial_state=state)
     h = layers.PReLU(shared_axes=[1])(layers.UnitNormalization(axis=[1, 2])(relu))
@@ -109,8 +112,11 @@ def test_recurrent_variants_eject(tmp_path):
 def test_recurrent_cells_plain_pytorch_cannot_run_are_named(tmp_path):
     x = Input(shape=(5, 3))
     model = Model(x, layers.GRU(3, reset_after=False)(x))
-    with pytest.raises(SourceError, match=r"writes GRU layers as nn.GRU.*reset_after=True; "
-                                          r"layer 'gru_1' uses others"):
+    with pytest.raises(
+        SourceError,
+        match=r"writes GRU layers as nn.GRU.*reset_after=True; "
+        r"layer 'gru_1' uses others",
+    ):
         model.to_source(tmp_path / "m.py")
     model = Model(x, layers.SimpleRNN(3, activation="sigmoid")(x))
     with pytest.raises(SourceError, match=r"nn.RNN.*'tanh' or 'relu'; layer 'simple_rnn_1'"):
@@ -151,8 +157,14 @@ def test_ejected_files_run_without_plait(tmp_path):
             print(name, "ok")
     """)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run([sys.executable, "-c", script, *cases], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script, *cases],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [w for name in cases for w in (name, "ok")]
 
@@ -163,7 +175,7 @@ def test_source_is_readable_straight_line_code(tmp_path):
     assert "class Model1(nn.Module):" in text
     assert "self.conv2d_1 = nn.Conv2d(1, 32, kernel_size=4)" in text
     assert "self.dense_1 = nn.Linear(" in text
-    forward = text[text.index("def forward"):text.index("def load_model")]
+    forward = text[text.index("def forward") : text.index("def load_model")]
     assert "for " not in forward and "if " not in forward
     assert forward.count("\n        ") == 8  # one line per layer call, and the return
     assert "dense_2 = torch.sigmoid(self.dense_2(dense_1))" in forward
@@ -181,8 +193,11 @@ def test_state_dict_of_the_ejected_module_matches_its_file(tmp_path):
 def test_unsupported_layer_is_named(tmp_path):
     x = Input(shape=(3,))
     model = Model(x, Dense(2)(Scale()(x)))
-    with pytest.raises(ValueError, match=r"cannot write layer 'scale_1' \(Scale\) as plain "
-                                         r"PyTorch.*model.save\(\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"cannot write layer 'scale_1' \(Scale\) as plain "
+        r"PyTorch.*model.save\(\)",
+    ):
         model.to_source(tmp_path / "m.py")
     assert not list(tmp_path.iterdir())
 
@@ -207,9 +222,13 @@ def test_every_builtin_activation_ejects_exactly(tmp_path):
         model = Model(x, Dense(4, activation=name)(x))  # glu halves an even size
         inputs = M.sample_inputs(model)
         _, module = eject(model, tmp_path, name=f"act_{i}")
-        np.testing.assert_allclose(M.outputs_of(model, inputs)[0],
-                                   ejected_outputs(module, model, inputs)[0],
-                                   rtol=1e-6, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(
+            M.outputs_of(model, inputs)[0],
+            ejected_outputs(module, model, inputs)[0],
+            rtol=1e-6,
+            atol=1e-6,
+            err_msg=name,
+        )
 
 
 def test_an_activation_without_a_source_form_is_named(tmp_path):
@@ -222,6 +241,7 @@ def test_an_activation_without_a_source_form_is_named(tmp_path):
 def test_custom_activation_is_named(tmp_path):
     x = Input(shape=(4,))
     model = Model(x, Dense(3, activation=lambda t: t * 3)(x))
-    with pytest.raises(ValueError, match="cannot write the activation '<lambda>' of layer "
-                                         "'dense_1'"):
+    with pytest.raises(
+        ValueError, match="cannot write the activation '<lambda>' of layer 'dense_1'"
+    ):
         model.to_source(tmp_path / "m.py")

@@ -2,6 +2,7 @@
 makes them once, with TensorFlow, in another environment. Each found there must load in
 plait (whole model, and weights into the model plait rebuilt) and predict what tf.keras
 predicted. Skipped while no fixture has been generated."""
+
 import glob
 import os
 
@@ -12,12 +13,12 @@ import plait
 
 pytest.importorskip("h5py")
 HERE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "tf_keras")
-FILES = sorted(p for p in glob.glob(os.path.join(HERE, "*.h5")) if not p.endswith(
-    "_weights.h5"))
+FILES = sorted(p for p in glob.glob(os.path.join(HERE, "*.h5")) if not p.endswith("_weights.h5"))
 
 
-@pytest.mark.skipif(not FILES, reason="no tf.keras fixtures: run "
-                                      "tests/fixtures/make_tf_keras_h5.py with TensorFlow")
+@pytest.mark.skipif(
+    not FILES, reason="no tf.keras fixtures: run tests/fixtures/make_tf_keras_h5.py with TensorFlow"
+)
 @pytest.mark.parametrize("path", FILES, ids=os.path.basename)
 def test_tf_keras_file_predicts_as_tf_keras(path):
     data = np.load(path[:-3] + ".npz")

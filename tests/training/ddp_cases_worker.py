@@ -7,6 +7,7 @@ Each case is a fit whose outcome could differ between the processes (a stop deci
 process, rank-specific validation data, BatchNormalization statistics); the process writes
 what it saw to OUT_DIR/rank<R>.json and the test compares the ranks.
 """
+
 import json
 import os
 import signal
@@ -51,8 +52,14 @@ def epoch_end_stop():
         if RANK == 1 and epoch == 0:
             model.stop_training = True
 
-    history = model.fit(x, y, batch_size=8, epochs=3, verbose=0,
-                        callbacks=[callbacks.LambdaCallback(on_epoch_end=stop)])
+    history = model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=3,
+        verbose=0,
+        callbacks=[callbacks.LambdaCallback(on_epoch_end=stop)],
+    )
     return {"epochs": len(history.history["loss"]), "weights": weights(model)}
 
 
@@ -63,8 +70,9 @@ def early_stopping_on_rank_data():
     x, y = regression_data(32)
     vx, vy = regression_data(12, seed=100 + RANK)
     stopper = callbacks.EarlyStopping(monitor="val_loss", patience=1, min_delta=0.5)
-    history = model.fit(x, y, batch_size=8, epochs=6, verbose=0, validation_data=(vx, vy),
-                        callbacks=[stopper])
+    history = model.fit(
+        x, y, batch_size=8, epochs=6, verbose=0, validation_data=(vx, vy), callbacks=[stopper]
+    )
     return {"history": history.history, "stopped_epoch": stopper.stopped_epoch}
 
 
@@ -77,9 +85,11 @@ def validation_metrics():
     history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, validation_data=(vx, vy))
     with torch.no_grad():
         predicted = model(torch.from_numpy(vx)).numpy()
-    return {"history": history.history,
-            "full_val_loss": float(np.mean((predicted - vy) ** 2)),
-            "full_val_mae": float(np.mean(np.abs(predicted - vy)))}
+    return {
+        "history": history.history,
+        "full_val_loss": float(np.mean((predicted - vy) ** 2)),
+        "full_val_mae": float(np.mean(np.abs(predicted - vy))),
+    }
 
 
 def batch_norm(synchronized):
@@ -108,10 +118,20 @@ def resume_after_kill(out):
             os.kill(os.getpid(), signal.SIGKILL)
 
     backup = callbacks.BackupAndRestore(os.path.join(out, "backup"))
-    history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0,
-                        callbacks=[backup, callbacks.LambdaCallback(on_epoch_end=kill)])
-    return {"weights": weights(model), "epochs_run": len(history.history["loss"]),
-            "restarts": int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0"))}
+    history = model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=3,
+        shuffle=False,
+        verbose=0,
+        callbacks=[backup, callbacks.LambdaCallback(on_epoch_end=kill)],
+    )
+    return {
+        "weights": weights(model),
+        "epochs_run": len(history.history["loss"]),
+        "restarts": int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")),
+    }
 
 
 def raise_in_one_process():
@@ -123,21 +143,29 @@ def raise_in_one_process():
         if RANK == 1:
             raise RuntimeError("a callback failed in rank 1")
 
-    model.fit(x, y, batch_size=8, epochs=50, verbose=0,
-              callbacks=[callbacks.LambdaCallback(on_epoch_end=fail)])
+    model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=50,
+        verbose=0,
+        callbacks=[callbacks.LambdaCallback(on_epoch_end=fail)],
+    )
     return {}
 
 
 def main():
     out, cases = sys.argv[1], sys.argv[2:]
     torch.set_num_threads(1)
-    table = {"epoch_end_stop": epoch_end_stop,
-             "early_stopping": early_stopping_on_rank_data,
-             "validation_metrics": validation_metrics,
-             "batch_norm": lambda: batch_norm(False),
-             "sync_batch_norm": lambda: batch_norm(True),
-             "resume_after_kill": lambda: resume_after_kill(out),
-             "raise_in_one_process": raise_in_one_process}
+    table = {
+        "epoch_end_stop": epoch_end_stop,
+        "early_stopping": early_stopping_on_rank_data,
+        "validation_metrics": validation_metrics,
+        "batch_norm": lambda: batch_norm(False),
+        "sync_batch_norm": lambda: batch_norm(True),
+        "resume_after_kill": lambda: resume_after_kill(out),
+        "raise_in_one_process": raise_in_one_process,
+    }
     result = {"world_size": int(os.environ["WORLD_SIZE"])}
     for case in cases:
         result[case] = EXTRA[case](out) if case in EXTRA else table[case]()
@@ -159,15 +187,26 @@ def fsdp(out, how):
         fully_shard(model)
     model.compile(optimizer=plait.optimizers.SGD(learning_rate=0.1), loss="mse")
     x, y = regression_data(32)
-    model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
-              distribute="fsdp" if how == "fit" else "auto")
+    model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=2,
+        shuffle=False,
+        verbose=0,
+        distribute="fsdp" if how == "fit" else "auto",
+    )
     files = {}
     for name in ("m.plait", "w.safetensors", "m.keras", "w.weights.h5"):
         path = os.path.join(out, f"{how}{RANK}_{name}")
         (model.save if name.startswith("m.") else model.save_weights)(path)
         files[name] = path
-    return {"initial": initial, "weights": weights(model), "files": files,
-            "sharded": any(type(p).__name__ == "DTensor" for p in model.parameters())}
+    return {
+        "initial": initial,
+        "weights": weights(model),
+        "files": files,
+        "sharded": any(type(p).__name__ == "DTensor" for p in model.parameters()),
+    }
 
 
 EXTRA = {"fsdp_user": lambda out: fsdp(out, "user"), "fsdp_fit": lambda out: fsdp(out, "fit")}

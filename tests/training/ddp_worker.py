@@ -8,6 +8,7 @@ Each process runs the same fits and writes what it saw to OUT_DIR/rank<R>.json (
 histories, what it printed, the files its callbacks wrote); the test compares the ranks with
 each other and with a single-process fit.
 """
+
 import contextlib
 import gc
 import io
@@ -68,14 +69,22 @@ def even_split(rank, out, jit=False):
     """Per-process batch 8 on 48 samples, unshuffled: the single-process batch-16 fit."""
     model = mlp(seed=rank)
     initial = weights(model) if rank == 0 else None
-    model.compile(optimizer=plait.optimizers.SGD(learning_rate=0.1), loss="mse",
-                  metrics=["mae"], jit_compile=jit)
+    model.compile(
+        optimizer=plait.optimizers.SGD(learning_rate=0.1),
+        loss="mse",
+        metrics=["mae"],
+        jit_compile=jit,
+    )
     x, y = regression_data(48)
-    history, printed = fit_quietly(model, x, y, batch_size=8, epochs=2, shuffle=False,
-                                   verbose=2)
+    history, printed = fit_quietly(model, x, y, batch_size=8, epochs=2, shuffle=False, verbose=2)
     FITTED.append(model)
-    return {"initial": initial, "weights": weights(model), "history": history,
-            "printed": printed, "model_type": type(model).__name__}
+    return {
+        "initial": initial,
+        "weights": weights(model),
+        "history": history,
+        "printed": printed,
+        "model_type": type(model).__name__,
+    }
 
 
 def shuffled_with_callbacks(rank, out):
@@ -86,15 +95,31 @@ def shuffled_with_callbacks(rank, out):
     vx, vy = regression_data(10, seed=2)
     folder = os.path.join(out, f"files{rank}")
     os.makedirs(folder)
-    cbs = [callbacks.ModelCheckpoint(os.path.join(folder, "w{epoch}.weights.safetensors"),
-                                     save_weights_only=True),
-           callbacks.CSVLogger(os.path.join(folder, "log.csv")),
-           callbacks.BackupAndRestore(os.path.join(folder, "backup"), delete_checkpoint=False)]
-    history, printed = fit_quietly(model, x, y, batch_size=8, epochs=3, shuffle=True,
-                                   validation_data=(vx, vy), callbacks=cbs, verbose=2)
-    return {"weights": weights(model), "history": history, "printed": printed,
-            "files": sorted(os.listdir(folder)),
-            "steps": len(history["loss"])}
+    cbs = [
+        callbacks.ModelCheckpoint(
+            os.path.join(folder, "w{epoch}.weights.safetensors"), save_weights_only=True
+        ),
+        callbacks.CSVLogger(os.path.join(folder, "log.csv")),
+        callbacks.BackupAndRestore(os.path.join(folder, "backup"), delete_checkpoint=False),
+    ]
+    history, printed = fit_quietly(
+        model,
+        x,
+        y,
+        batch_size=8,
+        epochs=3,
+        shuffle=True,
+        validation_data=(vx, vy),
+        callbacks=cbs,
+        verbose=2,
+    )
+    return {
+        "weights": weights(model),
+        "history": history,
+        "printed": printed,
+        "files": sorted(os.listdir(folder)),
+        "steps": len(history["loss"]),
+    }
 
 
 def unused_output(rank, out):
@@ -119,8 +144,15 @@ def stop_in_one_process(rank, out):
         if rank == 1 and batch == 1:
             model.stop_training = True
 
-    history, _ = fit_quietly(model, x, y, batch_size=8, epochs=3, verbose=0,
-                             callbacks=[callbacks.LambdaCallback(on_train_batch_end=stop)])
+    history, _ = fit_quietly(
+        model,
+        x,
+        y,
+        batch_size=8,
+        epochs=3,
+        verbose=0,
+        callbacks=[callbacks.LambdaCallback(on_train_batch_end=stop)],
+    )
     return {"epochs": len(history["loss"]), "weights": weights(model)}
 
 

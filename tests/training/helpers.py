@@ -1,4 +1,5 @@
 """Small hand-made modules for the training tests (no plait layers needed)."""
+
 import io
 
 import torch
@@ -85,8 +86,13 @@ def state_copy(module):
 def assert_same_state(a, b, atol=0.0):
     assert a.keys() == b.keys()
     for key in a:
-        torch.testing.assert_close(a[key], b[key], atol=atol, rtol=0 if atol == 0 else 1e-5,
-                                   msg=lambda m, key=key: f"{key}: {m}")
+        torch.testing.assert_close(
+            a[key],
+            b[key],
+            atol=atol,
+            rtol=0 if atol == 0 else 1e-5,
+            msg=lambda m, key=key: f"{key}: {m}",
+        )
 
 
 class KerasAdam(torch.optim.Optimizer):
@@ -94,8 +100,7 @@ class KerasAdam(torch.optim.Optimizer):
     added to the uncorrected `sqrt(v)` (torch.optim.Adam adds it after the correction)."""
 
     def __init__(self, params, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        super().__init__(params, {"lr": lr, "beta_1": beta_1, "beta_2": beta_2,
-                                  "epsilon": epsilon})
+        super().__init__(params, {"lr": lr, "beta_1": beta_1, "beta_2": beta_2, "epsilon": epsilon})
         self.t = 0
 
     @torch.no_grad()
@@ -103,7 +108,7 @@ class KerasAdam(torch.optim.Optimizer):
         self.t += 1
         for group in self.param_groups:
             b1, b2 = group["beta_1"], group["beta_2"]
-            alpha = group["lr"] * (1 - b2 ** self.t) ** 0.5 / (1 - b1 ** self.t)
+            alpha = group["lr"] * (1 - b2**self.t) ** 0.5 / (1 - b1**self.t)
             for p in group["params"]:
                 if p.grad is None:
                     continue

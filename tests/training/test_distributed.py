@@ -1,5 +1,6 @@
 """Data-parallel fit: two real processes (gloo, CPU) under torchrun run ddp_worker.py; their
 results are compared with each other and with the same fit in this one process."""
+
 import json
 import os
 import subprocess
@@ -18,21 +19,33 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 pytestmark = pytest.mark.skipif(
-    not (dist.is_available() and dist.is_gloo_available()), reason="needs torch.distributed "
-    "with gloo")
+    not (dist.is_available() and dist.is_gloo_available()),
+    reason="needs torch.distributed with gloo",
+)
 
 
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory):
     out = tmp_path_factory.mktemp("ddp")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
+    }
     env.update(PYTHONPATH=ROOT, OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-               "--nproc_per_node=2", os.path.join(HERE, "ddp_worker.py"), str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        os.path.join(HERE, "ddp_worker.py"),
+        str(out),
+    ]
     try:
-        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,
-                              timeout=150)
+        done = subprocess.run(
+            command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=150
+        )
     except subprocess.TimeoutExpired as error:
         pytest.fail(f"the 2-process fit did not finish in 150 s:\n{error.stderr}")
     assert done.returncode == 0, done.stderr[-4000:]
@@ -48,8 +61,7 @@ def single_process_fit(initial):
     visible = Input(shape=(4,))
     model = Model(visible, Dense(1)(Dense(8, activation="tanh")(visible)))
     model.set_weights([np.array(w, dtype="float32") for w in initial])
-    model.compile(optimizer=plait.optimizers.SGD(learning_rate=0.1), loss="mse",
-                  metrics=["mae"])
+    model.compile(optimizer=plait.optimizers.SGD(learning_rate=0.1), loss="mse", metrics=["mae"])
     rng = np.random.default_rng(0)
     x = rng.normal(size=(48, 4)).astype("float32")
     y = x @ np.array([[1.0], [-2.0], [0.5], [3.0]], dtype="float32") + 0.1
@@ -67,8 +79,10 @@ def assert_weights_close(a, b, atol=1e-5):
 def test_two_processes_train_as_one_process_on_the_whole_batch(ranks, case):
     (zero, one), _ = ranks
     if case == "even_jit" and case not in zero:
-        pytest.skip("jit_compile under DDP compiles for ~10 s per process: set "
-                    "PLAIT_TEST_DDP_JIT=1 to run it")
+        pytest.skip(
+            "jit_compile under DDP compiles for ~10 s per process: set "
+            "PLAIT_TEST_DDP_JIT=1 to run it"
+        )
     assert zero["world_size"] == 2
     # Each rank began from its own random weights; DDP starts both from rank 0's.
     assert_weights_close(zero[case]["weights"], one[case]["weights"], atol=0)
@@ -91,8 +105,13 @@ def test_shuffled_fit_with_callbacks_writes_files_in_rank_0_only(ranks):
     assert_weights_close(zero["shuffled"]["weights"], one["shuffled"]["weights"], atol=0)
     assert zero["shuffled"]["history"] == one["shuffled"]["history"]
     assert len(zero["shuffled"]["history"]["val_loss"]) == 3
-    assert zero["shuffled"]["files"] == ["backup", "log.csv", "w1.weights.safetensors",
-                                         "w2.weights.safetensors", "w3.weights.safetensors"]
+    assert zero["shuffled"]["files"] == [
+        "backup",
+        "log.csv",
+        "w1.weights.safetensors",
+        "w2.weights.safetensors",
+        "w3.weights.safetensors",
+    ]
     assert one["shuffled"]["files"] == []
     with open(out / "files0" / "log.csv") as f:
         assert f.readline().strip() == "epoch,loss,mae,val_loss,val_mae"
@@ -101,8 +120,7 @@ def test_shuffled_fit_with_callbacks_writes_files_in_rank_0_only(ranks):
 def test_an_output_without_loss_and_a_stop_in_one_process(ranks):
     (zero, one), _ = ranks
     # The head without a loss gets no gradient; the processes still agree on every weight.
-    assert_weights_close(zero["unused_output"]["weights"], one["unused_output"]["weights"],
-                         atol=0)
+    assert_weights_close(zero["unused_output"]["weights"], one["unused_output"]["weights"], atol=0)
     assert list(zero["unused_output"]["history"]) == ["loss", "used_loss"]
     # Rank 1 asked to stop during the first epoch: both stopped after it, together.
     assert zero["stop"]["epochs"] == one["stop"]["epochs"] == 1
@@ -122,6 +140,9 @@ def test_one_process_trains_without_torch_distributed(monkeypatch):
 
     assert distributed.data_parallel(torch.nn.Linear(2, 1)) is None
     monkeypatch.setenv("WORLD_SIZE", "two")
-    with pytest.raises(ValueError, match=r"WORLD_SIZE must be an integer.*Received: "
-                                         r"WORLD_SIZE='two'"):
+    with pytest.raises(
+        ValueError,
+        match=r"WORLD_SIZE must be an integer.*Received: "
+        r"WORLD_SIZE='two'",
+    ):
         distributed.data_parallel(torch.nn.Linear(2, 1))

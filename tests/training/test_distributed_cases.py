@@ -2,6 +2,7 @@
 the same values and decide alike. Real process groups (gloo, 2 processes on loopback),
 started by torchrun, each with a timeout so that a deadlock fails the test instead of
 hanging the suite."""
+
 import json
 import os
 import socket
@@ -22,13 +23,17 @@ WORKER = os.path.join(HERE, "ddp_cases_worker.py")
 TIMEOUT = 240
 
 pytestmark = pytest.mark.skipif(
-    not (dist.is_available() and dist.is_gloo_available()), reason="needs torch.distributed "
-    "with gloo")
+    not (dist.is_available() and dist.is_gloo_available()),
+    reason="needs torch.distributed with gloo",
+)
 
 
 def clean_env():
-    env = {k: v for k, v in os.environ.items() if k not in (
-        "RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
+    }
     env.update(PYTHONPATH=ROOT, OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
     return env
 
@@ -36,11 +41,14 @@ def clean_env():
 def torchrun(args, out, cases, timeout=TIMEOUT):
     command = [sys.executable, "-m", "torch.distributed.run", *args, WORKER, str(out), *cases]
     try:
-        return subprocess.run(command, env=clean_env(), cwd=ROOT, capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            command, env=clean_env(), cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired as error:
-        pytest.fail(f"torchrun did not finish in {timeout} s (a deadlock?):\n"
-                    f"{(error.stderr or b'')[-3000:]}")
+        pytest.fail(
+            f"torchrun did not finish in {timeout} s (a deadlock?):\n"
+            f"{(error.stderr or b'')[-3000:]}"
+        )
 
 
 def read_ranks(out):
@@ -51,8 +59,7 @@ def read_ranks(out):
     return ranks
 
 
-CASES = ["epoch_end_stop", "early_stopping", "validation_metrics", "batch_norm",
-         "sync_batch_norm"]
+CASES = ["epoch_end_stop", "early_stopping", "validation_metrics", "batch_norm", "sync_batch_norm"]
 
 
 @pytest.fixture(scope="module")
@@ -80,10 +87,12 @@ def test_validation_metrics_are_those_of_all_the_validation_data(ranks):
     zero, one = ranks
     assert zero["validation_metrics"]["history"] == one["validation_metrics"]["history"]
     history = zero["validation_metrics"]["history"]
-    np.testing.assert_allclose(history["val_loss"][-1],
-                               zero["validation_metrics"]["full_val_loss"], rtol=1e-5)
-    np.testing.assert_allclose(history["val_mae"][-1],
-                               zero["validation_metrics"]["full_val_mae"], rtol=1e-5)
+    np.testing.assert_allclose(
+        history["val_loss"][-1], zero["validation_metrics"]["full_val_loss"], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        history["val_mae"][-1], zero["validation_metrics"]["full_val_mae"], rtol=1e-5
+    )
 
 
 def test_batch_norm_moving_statistics_agree_across_processes(ranks):
@@ -107,20 +116,22 @@ def test_synchronized_batch_norm_equals_one_process_on_the_whole_batch(ranks):
     for got, expected in zip(zero["sync_batch_norm"]["weights"], model.get_weights()):
         np.testing.assert_allclose(got, expected, atol=1e-5)
     # Without synchronization each process normalized with its half of the batch.
-    assert not all(np.allclose(a, b, atol=1e-5) for a, b in zip(
-        zero["batch_norm"]["weights"], model.get_weights()))
+    assert not all(
+        np.allclose(a, b, atol=1e-5)
+        for a, b in zip(zero["batch_norm"]["weights"], model.get_weights())
+    )
 
 
 def test_an_exception_in_one_process_ends_the_job(tmp_path):
-    done = torchrun(["--standalone", "--nproc_per_node=2"], tmp_path,
-                    ["raise_in_one_process"])
+    done = torchrun(["--standalone", "--nproc_per_node=2"], tmp_path, ["raise_in_one_process"])
     assert done.returncode != 0
     assert "a callback failed in rank 1" in done.stderr
 
 
 def test_a_killed_process_resumes_from_backup_and_restore(tmp_path):
-    done = torchrun(["--standalone", "--nproc_per_node=2", "--max-restarts=1"], tmp_path,
-                    ["resume_after_kill"])
+    done = torchrun(
+        ["--standalone", "--nproc_per_node=2", "--max-restarts=1"], tmp_path, ["resume_after_kill"]
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     zero, one = read_ranks(tmp_path)
     assert zero["resume_after_kill"]["restarts"] == 1
@@ -132,8 +143,7 @@ def test_a_killed_process_resumes_from_backup_and_restore(tmp_path):
     done = torchrun(["--standalone", "--nproc_per_node=2"], unbroken, ["resume_after_kill"])
     assert done.returncode == 0, done.stderr[-4000:]
     expected, _ = read_ranks(unbroken)
-    for a, b in zip(zero["resume_after_kill"]["weights"],
-                    expected["resume_after_kill"]["weights"]):
+    for a, b in zip(zero["resume_after_kill"]["weights"], expected["resume_after_kill"]["weights"]):
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 
@@ -146,13 +156,27 @@ def free_port():
 def test_two_nodes_on_loopback_train_as_one(tmp_path):
     """`torchrun --nnodes=2`, one process per "node", both on this machine."""
     endpoint = f"127.0.0.1:{free_port()}"
-    common = ["--nnodes=2", "--nproc_per_node=1", "--rdzv-backend=c10d",
-              f"--rdzv-endpoint={endpoint}", "--rdzv-id=plait-test"]
+    common = [
+        "--nnodes=2",
+        "--nproc_per_node=1",
+        "--rdzv-backend=c10d",
+        f"--rdzv-endpoint={endpoint}",
+        "--rdzv-id=plait-test",
+    ]
     command = [sys.executable, "-m", "torch.distributed.run"]
-    nodes = [subprocess.Popen(command + common + [f"--node-rank={n}", WORKER, str(tmp_path),
-                                                  "validation_metrics", "sync_batch_norm"],
-                              env=clean_env(), cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for n in (0, 1)]
+    nodes = [
+        subprocess.Popen(
+            command
+            + common
+            + [f"--node-rank={n}", WORKER, str(tmp_path), "validation_metrics", "sync_batch_norm"],
+            env=clean_env(),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in (0, 1)
+    ]
     try:
         errors = [node.communicate(timeout=TIMEOUT)[1] for node in nodes]
     except subprocess.TimeoutExpired:

@@ -1,4 +1,5 @@
 """fit / evaluate / train_on_batch over hand-made nn.Modules, with Keras's semantics."""
+
 import sys
 import warnings
 
@@ -14,13 +15,20 @@ from plait.utils import progbar
 from plait.training.compile import get_state
 from tests.training.helpers import (
     KerasAdam,
-    TTY, Clock, DictHeads, Recorder, TwoHeads, assert_same_state, state_copy)
+    TTY,
+    Clock,
+    DictHeads,
+    Recorder,
+    TwoHeads,
+    assert_same_state,
+    state_copy,
+)
 
 
 def regression_data(n=40, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 4)).astype("float32")
-    y = (x @ np.array([[1.0], [-2.0], [0.5], [3.0]], dtype="float32") + 0.1)
+    y = x @ np.array([[1.0], [-2.0], [0.5], [3.0]], dtype="float32") + 0.1
     return x, y
 
 
@@ -31,7 +39,7 @@ def hand_written_fit(module, torch_optimizer, x, y, batch_size, epochs, shuffle,
     for _ in range(epochs):
         order = torch.randperm(len(x)) if shuffle else torch.arange(len(x))
         for start in range(0, len(x), batch_size):
-            index = order[start:start + batch_size]
+            index = order[start : start + batch_size]
             torch_optimizer.zero_grad()
             loss = ((module(x[index]) - y[index]) ** 2).mean()
             loss.backward()
@@ -40,10 +48,14 @@ def hand_written_fit(module, torch_optimizer, x, y, batch_size, epochs, shuffle,
 
 # ---------------------------------------------------------------------------- the same weights
 
-@pytest.mark.parametrize("name, make_torch", [
-    ("sgd", lambda p: torch.optim.SGD(p, lr=0.01)),
-    ("adam", lambda p: KerasAdam(p, lr=0.001)),
-])
+
+@pytest.mark.parametrize(
+    "name, make_torch",
+    [
+        ("sgd", lambda p: torch.optim.SGD(p, lr=0.01)),
+        ("adam", lambda p: KerasAdam(p, lr=0.001)),
+    ],
+)
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_fit_equals_a_hand_written_loop(name, make_torch, shuffle):
     x, y = regression_data(50)
@@ -61,19 +73,29 @@ def test_a_torch_optimizer_can_be_passed():
     x, y = regression_data()
     ours, theirs = nn.Linear(4, 1), nn.Linear(4, 1)
     theirs.load_state_dict(ours.state_dict())
-    training.compile(ours, optimizer=torch.optim.SGD(ours.parameters(), lr=0.05,
-                                                     momentum=0.9), loss="mse")
+    training.compile(
+        ours, optimizer=torch.optim.SGD(ours.parameters(), lr=0.05, momentum=0.9), loss="mse"
+    )
     training.fit(ours, x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
-    hand_written_fit(theirs, torch.optim.SGD(theirs.parameters(), lr=0.05, momentum=0.9),
-                     x, y, 8, 2, False, seed=0)
+    hand_written_fit(
+        theirs,
+        torch.optim.SGD(theirs.parameters(), lr=0.05, momentum=0.9),
+        x,
+        y,
+        8,
+        2,
+        False,
+        seed=0,
+    )
     assert_same_state(state_copy(ours), state_copy(theirs), atol=1e-6)
 
 
 def test_history_holds_the_running_means_of_each_epoch():
     x, y = regression_data(30)
     model = nn.Linear(4, 1)
-    training.compile(model, optimizer=optimizers.SGD(learning_rate=0.0), loss="mse",
-                     metrics=["mae"])
+    training.compile(
+        model, optimizer=optimizers.SGD(learning_rate=0.0), loss="mse", metrics=["mae"]
+    )
     history = training.fit(model, x, y, batch_size=8, epochs=2, verbose=0)
     with torch.no_grad():
         error = model(torch.as_tensor(x)) - torch.as_tensor(y)
@@ -81,34 +103,50 @@ def test_history_holds_the_running_means_of_each_epoch():
     assert history.epoch == [0, 1]
     assert list(history.history) == ["loss", "mae"]
     # lr=0: every epoch sees the same weights, so the running mean is the full-data mean.
-    np.testing.assert_allclose(history.history["loss"], [float((error ** 2).mean())] * 2,
-                               rtol=1e-5)
-    np.testing.assert_allclose(history.history["mae"], [float(error.abs().mean())] * 2,
-                               rtol=1e-5)
+    np.testing.assert_allclose(history.history["loss"], [float((error**2).mean())] * 2, rtol=1e-5)
+    np.testing.assert_allclose(history.history["mae"], [float(error.abs().mean())] * 2, rtol=1e-5)
     assert history.params == {"verbose": 0, "epochs": 2, "steps": 4, "do_validation": False}
 
 
 # ---------------------------------------------------------------------------- several outputs
 
+
 def two_head_data(n=24):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(n, 4)).astype("float32")
-    return x, {"score": rng.normal(size=(n, 1)).astype("float32"),
-               "label": rng.integers(0, 3, size=n)}
+    return x, {
+        "score": rng.normal(size=(n, 1)).astype("float32"),
+        "label": rng.integers(0, 3, size=n),
+    }
 
 
 def test_several_outputs_name_their_losses_and_metrics():
     x, y = two_head_data()
     model = TwoHeads()
-    training.compile(model, "sgd", loss={"score": "mse", "label": "sparse_categorical_crossentropy"},
-                     metrics={"label": ["accuracy"], "score": "mae"}, loss_weights=[0.5, 2.0])
+    training.compile(
+        model,
+        "sgd",
+        loss={"score": "mse", "label": "sparse_categorical_crossentropy"},
+        metrics={"label": ["accuracy"], "score": "mae"},
+        loss_weights=[0.5, 2.0],
+    )
     history = training.fit(model, x, y, validation_data=(x, y), epochs=1, verbose=0)
     assert list(history.history) == [
-        "loss", "score_loss", "label_loss", "score_mae", "label_accuracy",
-        "val_loss", "val_score_loss", "val_label_loss", "val_score_mae", "val_label_accuracy"]
+        "loss",
+        "score_loss",
+        "label_loss",
+        "score_mae",
+        "label_accuracy",
+        "val_loss",
+        "val_score_loss",
+        "val_label_loss",
+        "val_score_mae",
+        "val_label_accuracy",
+    ]
     result = training.evaluate(model, x, y, verbose=0, return_dict=True)
     np.testing.assert_allclose(
-        result["loss"], 0.5 * result["score_loss"] + 2.0 * result["label_loss"], rtol=1e-5)
+        result["loss"], 0.5 * result["score_loss"] + 2.0 * result["label_loss"], rtol=1e-5
+    )
     # evaluate's list follows metrics_names.
     values = training.evaluate(model, x, [y["score"], y["label"]], verbose=0)
     assert model._compile_state.metrics_names == list(result)
@@ -119,8 +157,9 @@ def test_one_loss_and_a_flat_metric_list_apply_to_every_output():
     x, y = two_head_data()
     model = TwoHeads()
     training.compile(model, "sgd", loss="mse", metrics=["mae"])
-    result = training.evaluate(model, x, [y["score"], np.eye(3)[y["label"]]], verbose=0,
-                               return_dict=True)
+    result = training.evaluate(
+        model, x, [y["score"], np.eye(3)[y["label"]]], verbose=0, return_dict=True
+    )
     assert list(result) == ["loss", "score_loss", "label_loss", "score_mae", "label_mae"]
 
 
@@ -134,8 +173,12 @@ def test_an_output_without_loss_needs_no_target():
 
 def test_a_plain_module_returning_a_dict_uses_its_keys_as_output_names():
     model = DictHeads()
-    training.compile(model, "adam", loss={"price": "mse", "kind": "categorical_crossentropy"},
-                     metrics={"kind": "accuracy"})
+    training.compile(
+        model,
+        "adam",
+        loss={"price": "mse", "kind": "categorical_crossentropy"},
+        metrics={"kind": "accuracy"},
+    )
     x = np.random.rand(12, 4)
     y = {"price": np.random.rand(12, 1), "kind": np.eye(2)[np.arange(12) % 2]}
     history = training.fit(model, x, y, epochs=2, verbose=0)
@@ -144,9 +187,12 @@ def test_a_plain_module_returning_a_dict_uses_its_keys_as_output_names():
 
 
 def test_loss_dict_keys_are_checked_against_the_outputs():
-    with pytest.raises(ValueError, match=r"`loss` names \['scor'\], which is not an output of "
-                                         r"the model. Did you mean 'score'\? The model's "
-                                         r"outputs are \['score', 'label'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"`loss` names \['scor'\], which is not an output of "
+        r"the model. Did you mean 'score'\? The model's "
+        r"outputs are \['score', 'label'\]",
+    ):
         training.compile(TwoHeads(), "sgd", loss={"scor": "mse"})
     with pytest.raises(ValueError, match=r"`loss` is an empty dict: it names no output"):
         training.compile(TwoHeads(), "sgd", loss={})
@@ -173,11 +219,17 @@ def test_targets_must_match_the_outputs():
     model = TwoHeads()
     training.compile(model, "sgd", loss="mse")
     x = np.ones((6, 4))
-    with pytest.raises(ValueError, match=r"The model has 2 outputs \['score', 'label'\], but "
-                                         r"`y` is a single array"):
+    with pytest.raises(
+        ValueError,
+        match=r"The model has 2 outputs \['score', 'label'\], but "
+        r"`y` is a single array",
+    ):
         training.fit(model, x, np.ones((6, 1)), verbose=0)
-    with pytest.raises(ValueError, match=r"`y` has keys that name no output of the model: "
-                                         r"\['lable'\]. Did you mean 'label'\?"):
+    with pytest.raises(
+        ValueError,
+        match=r"`y` has keys that name no output of the model: "
+        r"\['lable'\]. Did you mean 'label'\?",
+    ):
         training.fit(model, x, {"score": np.ones((6, 1)), "lable": np.ones((6, 3))}, verbose=0)
     with pytest.raises(ValueError, match=r"Output 'label' has a loss, but `y` gives no target"):
         training.fit(model, x, {"score": np.ones((6, 1))}, verbose=0)
@@ -187,10 +239,15 @@ def test_targets_must_match_the_outputs():
 
 # ---------------------------------------------------------------------------- weights
 
+
 def frozen(model):
     """Compile with a zero learning rate: train_on_batch reports the loss, changes nothing."""
-    training.compile(model, optimizers.SGD(learning_rate=0.0), loss="binary_crossentropy",
-                     weighted_metrics=["binary_accuracy"])
+    training.compile(
+        model,
+        optimizers.SGD(learning_rate=0.0),
+        loss="binary_crossentropy",
+        weighted_metrics=["binary_accuracy"],
+    )
     return model
 
 
@@ -217,25 +274,30 @@ def test_class_weight_and_sample_weight_scale_the_loss_as_keras_does():
     np.testing.assert_allclose(got, (per_sample * sw * class_w).sum() / 8, rtol=1e-5)
     # fit applies the same weights.
     history = training.fit(model, x, y, batch_size=8, class_weight=cw, shuffle=False, verbose=0)
-    np.testing.assert_allclose(history.history["loss"][0], (per_sample * class_w).sum() / 8,
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        history.history["loss"][0], (per_sample * class_w).sum() / 8, rtol=1e-5
+    )
 
 
 def test_class_weight_per_output():
     model = TwoHeads()
-    training.compile(model, optimizers.SGD(learning_rate=0.0),
-                     loss=["mse", "sparse_categorical_crossentropy"])
+    training.compile(
+        model, optimizers.SGD(learning_rate=0.0), loss=["mse", "sparse_categorical_crossentropy"]
+    )
     x, y = two_head_data(9)
     labels = np.array([0, 1, 2] * 3)
     plain = training.train_on_batch(model, x, [y["score"], labels], return_dict=True)
-    weighted = training.train_on_batch(model, x, [y["score"], labels],
-                                       class_weight={"label": {0: 0.0, 1: 0.0, 2: 3.0}},
-                                       return_dict=True)
+    weighted = training.train_on_batch(
+        model,
+        x,
+        [y["score"], labels],
+        class_weight={"label": {0: 0.0, 1: 0.0, 2: 3.0}},
+        return_dict=True,
+    )
     assert weighted["score_loss"] == pytest.approx(plain["score_loss"])
     probs = training.predict(model, x, verbose=0)[1]
     ce = -np.log(np.clip(probs[np.arange(9), labels], 1e-7, 1))
-    assert weighted["label_loss"] == pytest.approx((ce * (labels == 2) * 3.0).sum() / 9,
-                                                   rel=1e-5)
+    assert weighted["label_loss"] == pytest.approx((ce * (labels == 2) * 3.0).sum() / 9, rel=1e-5)
     with pytest.raises(ValueError, match=r"give `class_weight` as a dict keyed by output name"):
         training.train_on_batch(model, x, [y["score"], labels], class_weight={0: 1.0})
     with pytest.raises(ValueError, match=r"`class_weight` names \['lable'\]"):
@@ -251,11 +313,11 @@ def test_one_hot_targets_pick_their_class_weight_by_argmax():
     p = training.predict(model, x, verbose=0)
     ce = -np.log(p[np.arange(6), labels])
     got = training.train_on_batch(model, x, y, class_weight={2: 5.0})
-    np.testing.assert_allclose(got, (ce * np.where(labels == 2, 5.0, 1.0)).sum() / 6,
-                               rtol=1e-5)
+    np.testing.assert_allclose(got, (ce * np.where(labels == 2, 5.0, 1.0)).sum() / 6, rtol=1e-5)
 
 
 # ---------------------------------------------------------------------------- validation
+
 
 def test_validation_split_takes_the_last_fraction_before_shuffling():
     x, y = regression_data(40)
@@ -265,8 +327,9 @@ def test_validation_split_takes_the_last_fraction_before_shuffling():
     assert history.params["steps"] == 1  # 30 samples in one batch of 32
     want = training.evaluate(model, x[30:], y[30:], verbose=0)
     assert history.history["val_loss"] == [pytest.approx(want)]
-    assert history.history["loss"] == [pytest.approx(training.evaluate(model, x[:30], y[:30],
-                                                                      verbose=0))]
+    assert history.history["loss"] == [
+        pytest.approx(training.evaluate(model, x[:30], y[:30], verbose=0))
+    ]
 
 
 def test_validation_split_warns_when_the_held_out_labels_hold_one_class():
@@ -275,9 +338,12 @@ def test_validation_split_warns_when_the_held_out_labels_hold_one_class():
     y[:5], y[-5:] = 0, 1
     model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())
     training.compile(model, "sgd", loss="binary_crossentropy")
-    with pytest.warns(UserWarning, match=r"validation_split=0.2 takes the last 20% of the "
-                                         r"samples before shuffling, and its labels hold a "
-                                         r"single class \(1.0\)"):
+    with pytest.warns(
+        UserWarning,
+        match=r"validation_split=0.2 takes the last 20% of the "
+        r"samples before shuffling, and its labels hold a "
+        r"single class \(1.0\)",
+    ):
         training.fit(model, x, y, validation_split=0.2, verbose=0)
     y_mixed = np.array([0, 1] * 10, dtype="float32")
     with warnings.catch_warnings():
@@ -290,20 +356,28 @@ def test_validation_data_with_sample_weight_and_validation_freq():
     model = nn.Linear(4, 1)
     training.compile(model, optimizers.SGD(learning_rate=0.0), loss="mse")
     sw = np.zeros(20, dtype="float32")
-    history = training.fit(model, x, y, validation_data=(x, y, sw), epochs=4,
-                           validation_freq=2, verbose=0)
+    history = training.fit(
+        model, x, y, validation_data=(x, y, sw), epochs=4, validation_freq=2, verbose=0
+    )
     assert history.history["val_loss"] == [0.0, 0.0]
-    history = training.fit(model, x, y, validation_data=(x, y), epochs=3,
-                           validation_freq=[1, 3], verbose=0)
+    history = training.fit(
+        model, x, y, validation_data=(x, y), epochs=3, validation_freq=[1, 3], verbose=0
+    )
     assert len(history.history["val_loss"]) == 2
     with pytest.raises(ValueError, match=r"`validation_data` must be `\(x_val, y_val\)`"):
         training.fit(model, x, y, validation_data=(x,), verbose=0)
     with pytest.raises(ValueError, match=r"`validation_split` is only supported for numpy"):
-        training.fit(model, torch.utils.data.TensorDataset(torch.as_tensor(x),
-                                                           torch.as_tensor(y)),
-                     validation_split=0.5, verbose=0)
-    with pytest.raises(ValueError, match=r"`validation_split=0.5` of 1 samples leaves no "
-                                         r"training samples"):
+        training.fit(
+            model,
+            torch.utils.data.TensorDataset(torch.as_tensor(x), torch.as_tensor(y)),
+            validation_split=0.5,
+            verbose=0,
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"`validation_split=0.5` of 1 samples leaves no "
+        r"training samples",
+    ):
         training.fit(model, x[:1], y[:1], validation_split=0.5, verbose=0)
     with pytest.raises(ValueError, match=r"must be a fraction between 0 and 1"):
         training.fit(model, x, y, validation_split=1.5, verbose=0)
@@ -324,6 +398,7 @@ def test_validation_runs_in_eval_mode_and_fit_in_train_mode():
 
 # ---------------------------------------------------------------------------- the epochs
 
+
 def test_initial_epoch_and_stop_training():
     x, y = regression_data(16)
     model = nn.Linear(4, 1)
@@ -337,8 +412,15 @@ def test_initial_epoch_and_stop_training():
         if batch == 1:
             model.stop_training = True
 
-    history = training.fit(model, x, y, batch_size=4, epochs=5, verbose=0,
-                           callbacks=[LambdaCallback(on_train_batch_end=stop_after_two)])
+    history = training.fit(
+        model,
+        x,
+        y,
+        batch_size=4,
+        epochs=5,
+        verbose=0,
+        callbacks=[LambdaCallback(on_train_batch_end=stop_after_two)],
+    )
     assert seen == [0, 1] and history.epoch == [0]
 
 
@@ -346,8 +428,16 @@ def test_steps_per_epoch_streams_on_across_epochs():
     x = np.arange(10, dtype="float32").reshape(10, 1).repeat(4, axis=1)
     model = Recorder()
     training.compile(model, "sgd", loss="mse")
-    training.fit(model, x, np.zeros((10, 1)), batch_size=4, epochs=2, steps_per_epoch=2,
-                 shuffle=False, verbose=0)
+    training.fit(
+        model,
+        x,
+        np.zeros((10, 1)),
+        batch_size=4,
+        epochs=2,
+        steps_per_epoch=2,
+        shuffle=False,
+        verbose=0,
+    )
     firsts = [float(b[0, 0]) for b in model.batches]
     # epoch 1: samples 0-3, 4-7; epoch 2: 8-9, then a new pass from 0.
     assert firsts == [0.0, 4.0, 8.0, 0.0]
@@ -360,7 +450,7 @@ def test_generators_and_dataloaders():
 
     def batches():
         for start in range(0, 12, 4):
-            yield x[start:start + 4], y[start:start + 4]
+            yield x[start : start + 4], y[start : start + 4]
 
     history = training.fit(model, batches(), epochs=1, verbose=0)
     assert history.params["steps"] is None and len(history.history["loss"]) == 1
@@ -368,7 +458,8 @@ def test_generators_and_dataloaders():
         history = training.fit(model, batches(), epochs=3, steps_per_epoch=2, verbose=0)
     assert history.epoch == [0, 1]  # the third epoch found no batch
     loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.as_tensor(x), torch.as_tensor(y)), batch_size=5)
+        torch.utils.data.TensorDataset(torch.as_tensor(x), torch.as_tensor(y)), batch_size=5
+    )
     history = training.fit(model, loader, epochs=2, validation_data=loader, verbose=0)
     assert history.params["steps"] == 3 and len(history.history["val_loss"]) == 2
     with pytest.raises(ValueError, match=r"`y` must be None when `x` is a DataLoader"):
@@ -386,19 +477,32 @@ def test_batch_logs_are_read_only_when_asked():
     assert len(reads) == 2  # once per epoch, not once per step (16 steps)
     reads.clear()
     seen = []
-    training.fit(model, x, y, batch_size=4, epochs=1, verbose=0, callbacks=[
-        LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(logs["loss"]))])
-    assert len(seen) == 16 and len(reads) == 17 and seen[-1] == pytest.approx(
-        model.history.history["loss"][-1])
+    training.fit(
+        model,
+        x,
+        y,
+        batch_size=4,
+        epochs=1,
+        verbose=0,
+        callbacks=[LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(logs["loss"]))],
+    )
+    assert (
+        len(seen) == 16
+        and len(reads) == 17
+        and seen[-1] == pytest.approx(model.history.history["loss"][-1])
+    )
 
 
 # ---------------------------------------------------------------------------- bad input
 
+
 def test_fit_before_compile():
-    for fn in (training.fit, training.evaluate, training.train_on_batch,
-               training.test_on_batch):
-        with pytest.raises(RuntimeError, match=rf"You must call compile\(\) before "
-                                               rf"{fn.__name__}\(\)"):
+    for fn in (training.fit, training.evaluate, training.train_on_batch, training.test_on_batch):
+        with pytest.raises(
+            RuntimeError,
+            match=rf"You must call compile\(\) before "
+            rf"{fn.__name__}\(\)",
+        ):
             fn(nn.Linear(4, 1), np.ones((2, 4)), np.ones((2, 1)))
 
 
@@ -408,8 +512,7 @@ def test_sample_count_mismatch_names_the_arrays():
     with pytest.raises(ValueError, match=r"same number of samples.*x: 10, y: 9"):
         training.fit(model, np.ones((10, 4)), np.ones((9, 1)), verbose=0)
     with pytest.raises(ValueError, match=r"x: 10, y: 10, sample_weight: 3"):
-        training.fit(model, np.ones((10, 4)), np.ones((10, 1)), sample_weight=np.ones(3),
-                     verbose=0)
+        training.fit(model, np.ones((10, 4)), np.ones((10, 1)), sample_weight=np.ones(3), verbose=0)
 
 
 def test_sparse_labels_out_of_range_raise_before_any_update():
@@ -417,12 +520,16 @@ def test_sparse_labels_out_of_range_raise_before_any_update():
     training.compile(model, "adam", loss="sparse_categorical_crossentropy")
     before = state_copy(model)
     labels = np.array([0, 1, 2, 3, 1, 0])
-    with pytest.raises(ValueError, match=r"model predicts 3 classes. Received: a label value of "
-                                         r"3 at index 3"):
+    with pytest.raises(
+        ValueError,
+        match=r"model predicts 3 classes. Received: a label value of "
+        r"3 at index 3",
+    ):
         training.fit(model, np.ones((6, 4)), labels, verbose=0)
     with pytest.raises(ValueError, match=r"a label value of 3"):
-        training.fit(model, np.ones((6, 4)), labels % 3, validation_data=(np.ones((6, 4)),
-                                                                          labels), verbose=0)
+        training.fit(
+            model, np.ones((6, 4)), labels % 3, validation_data=(np.ones((6, 4)), labels), verbose=0
+        )
     assert_same_state(before, state_copy(model))
 
 
@@ -433,8 +540,11 @@ def test_a_later_generator_batch_is_checked_like_the_first():
     training.compile(model, "adam", loss="sparse_categorical_crossentropy")
     good = (np.ones((4, 4), "float32"), np.array([0, 1, 2, 1]))
     bad_label = (good[0], np.array([0, 1, 7, 1]))
-    with pytest.raises(ValueError, match=r"model predicts 3 classes. Received: a label value "
-                                         r"of 7 at index 2"):
+    with pytest.raises(
+        ValueError,
+        match=r"model predicts 3 classes. Received: a label value "
+        r"of 7 at index 2",
+    ):
         training.fit(model, iter([good, bad_label]), verbose=0)
     with pytest.raises(ValueError, match=r"a label value of 7"):
         training.fit(model, iter([good]), validation_data=iter([good, bad_label]), verbose=0)
@@ -453,10 +563,15 @@ def test_a_later_generator_batch_of_another_shape_names_the_input():
     visible = Input(shape=(4,), name="features")
     model = Model(visible, Dense(1)(visible))
     model.compile("sgd", loss="mse")
-    batches = [(np.ones((4, 4), "float32"), np.ones((4, 1))),
-               (np.ones((4, 3), "float32"), np.ones((4, 1)))]
-    with pytest.raises(ValueError, match=r"Input 'features' of the model expects data of shape "
-                                         r"\(None, 4\), but `x` gives shape \(4, 3\)"):
+    batches = [
+        (np.ones((4, 4), "float32"), np.ones((4, 1))),
+        (np.ones((4, 3), "float32"), np.ones((4, 1))),
+    ]
+    with pytest.raises(
+        ValueError,
+        match=r"Input 'features' of the model expects data of shape "
+        r"\(None, 4\), but `x` gives shape \(4, 3\)",
+    ):
         model.fit(iter(batches), verbose=0)
 
 
@@ -499,6 +614,7 @@ def test_argument_checks():
 
 
 # ---------------------------------------------------------------------------- evaluate & co
+
 
 def test_evaluate_and_the_on_batch_functions_return_keras_shapes():
     x, y = regression_data(10)
@@ -544,6 +660,7 @@ def test_deepcopy_and_pickle_after_fit():
 
 # ---------------------------------------------------------------------------- printing
 
+
 @pytest.fixture
 def clock(monkeypatch):
     monkeypatch.delenv("PYCHARM_HOSTED", raising=False)
@@ -571,7 +688,8 @@ def test_verbose_auto_writes_one_line_per_epoch_to_a_log(clock, capsys):
         " - 2ms/epoch - 667us/step\n"
         "Epoch 2/2\n"
         "3/3 - 0s - loss: 0.2500 - mae: 0.5000 - val_loss: 1.0000 - val_mae: 1.0000"
-        " - 2ms/epoch - 667us/step\n")
+        " - 2ms/epoch - 667us/step\n"
+    )
 
 
 def test_verbose_1_on_a_terminal_draws_the_bar_in_place(clock, monkeypatch):
@@ -584,7 +702,8 @@ def test_verbose_1_on_a_terminal_draws_the_bar_in_place(clock, monkeypatch):
         "\r1/3 [=========>....................] - ETA: 0s - loss: 0.2500 - mae: 0.5000"
         "\r2/3 [===================>..........] - ETA: 0s - loss: 0.2500 - mae: 0.5000"
         "\r3/3 [==============================] - ETA: 0s - loss: 0.2500 - mae: 0.5000"
-        "\r3/3 [==============================] - 0s 5ms/step - loss: 0.2500 - mae: 0.5000\n")
+        "\r3/3 [==============================] - 0s 5ms/step - loss: 0.2500 - mae: 0.5000\n"
+    )
 
 
 def test_the_bar_shows_the_running_means_of_the_epoch(clock, monkeypatch):
@@ -600,24 +719,29 @@ def test_the_bar_shows_the_running_means_of_the_epoch(clock, monkeypatch):
         "\r1/3 [=========>....................] - ETA: 0s - loss: 1.0000 - mae: 1.0000"
         "\r2/3 [===================>..........] - ETA: 0s - loss: 2.5000 - mae: 1.5000"
         "\r3/3 [==============================] - ETA: 0s - loss: 4.6667 - mae: 2.0000"
-        "\r3/3 [==============================] - 0s 5ms/step - loss: 4.6667 - mae: 2.0000\n")
+        "\r3/3 [==============================] - 0s 5ms/step - loss: 4.6667 - mae: 2.0000\n"
+    )
     stream.seek(0), stream.truncate()
     training.fit(model, x, y, batch_size=2, epochs=2, shuffle=False, verbose=2)
     assert stream.getvalue() == (
         "Epoch 1/2\n"
         "3/3 - 0s - loss: 4.6667 - mae: 2.0000 - 2ms/epoch - 667us/step\n"
         "Epoch 2/2\n"
-        "3/3 - 0s - loss: 4.6667 - mae: 2.0000 - 2ms/epoch - 667us/step\n")
+        "3/3 - 0s - loss: 4.6667 - mae: 2.0000 - 2ms/epoch - 667us/step\n"
+    )
 
 
 def test_verbose_1_in_a_log_writes_the_finished_bar_only(clock, capsys):
     model = constant_model()
     training.evaluate(model, np.ones((10, 4)), np.full((10, 1), 0.5), batch_size=4, verbose=1)
-    assert capsys.readouterr().out == \
-        "3/3 [==============================] - 0s 667us/step - loss: 0.2500 - mae: 0.5000\n"
+    assert (
+        capsys.readouterr().out
+        == "3/3 [==============================] - 0s 667us/step - loss: 0.2500 - mae: 0.5000\n"
+    )
 
 
 # ---------------------------------------------------------------------------- jit_compile
+
 
 @pytest.fixture
 def cheap_compile(monkeypatch):
@@ -644,8 +768,9 @@ def test_jit_compile_gives_the_eager_result(cheap_compile):
     assert state.steps[("train", "single", ())].compiled.eager is None
     np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-5)
     assert_same_state(state_copy(eager), state_copy(jitted), atol=1e-5)
-    np.testing.assert_allclose(training.predict(jitted, x, verbose=0),
-                               training.predict(eager, x, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(
+        training.predict(jitted, x, verbose=0), training.predict(eager, x, verbose=0), atol=1e-5
+    )
 
 
 def test_jit_compile_falls_back_to_eager_with_a_warning(cheap_compile):
@@ -660,15 +785,17 @@ def test_jit_compile_falls_back_to_eager_with_a_warning(cheap_compile):
     training.compile(eager, "sgd", loss="mse")
     training.compile(jitted, "sgd", loss="mse", jit_compile=True)
     training.fit(eager, x, y, batch_size=4, shuffle=False, verbose=0)
-    with pytest.warns(RuntimeWarning, match=r"jit_compile=True could not compile the train "
-                                            r"step; running it eagerly instead"):
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"jit_compile=True could not compile the train "
+        r"step; running it eagerly instead",
+    ):
         training.fit(jitted, x, y, batch_size=4, shuffle=False, verbose=0)
     assert_same_state(state_copy(eager), state_copy(jitted), atol=1e-6)
 
 
 def test_run_eagerly_wins_over_jit_compile():
-    state = training.compile(nn.Linear(4, 1), "sgd", loss="mse", run_eagerly=True,
-                             jit_compile=True)
+    state = training.compile(nn.Linear(4, 1), "sgd", loss="mse", run_eagerly=True, jit_compile=True)
     assert not state.jit_compile
 
 
@@ -684,6 +811,7 @@ def test_compiled_state_is_read_from_the_module():
 
 
 # ---------------------------------------------------------------------------- no host sync
+
 
 def test_steps_never_read_tensors_on_the_host(monkeypatch):
     """On a GPU each of these would make the host wait for the device every step."""
@@ -716,13 +844,25 @@ def test_steps_never_read_tensors_on_the_host(monkeypatch):
         on_test_batch_end = on_train_batch_end
 
     model = TwoHeads()
-    training.compile(model, "adam", loss=["mse", "sparse_categorical_crossentropy"],
-                     metrics=[["mae"], ["accuracy"]], weighted_metrics=[[], ["accuracy"]])
+    training.compile(
+        model,
+        "adam",
+        loss=["mse", "sparse_categorical_crossentropy"],
+        metrics=[["mae"], ["accuracy"]],
+        weighted_metrics=[[], ["accuracy"]],
+    )
     x, y = two_head_data(32)
-    training.fit(model, x, [y["score"], y["label"]], batch_size=8, epochs=2,
-                 class_weight={"label": {0: 1.0, 1: 2.0, 2: 0.5}},
-                 validation_data=(x, [y["score"], y["label"]]), verbose=0,
-                 callbacks=[Watch()])
+    training.fit(
+        model,
+        x,
+        [y["score"], y["label"]],
+        batch_size=8,
+        epochs=2,
+        class_weight={"label": {0: 1.0, 1: 2.0, 2: 0.5}},
+        validation_data=(x, [y["score"], y["label"]]),
+        verbose=0,
+        callbacks=[Watch()],
+    )
     assert reads == []
 
 
@@ -744,6 +884,9 @@ def test_a_generator_for_validation_is_consumed_once():
 def test_labels_must_be_numbers():
     model = nn.Linear(4, 1)
     training.compile(model, "sgd", loss="mse")
-    with pytest.raises(TypeError, match=r"`y` could not be turned into a numeric array \(it "
-                                        r"holds str.* values\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"`y` could not be turned into a numeric array \(it "
+        r"holds str.* values\)",
+    ):
         training.fit(model, np.ones((2, 4)), np.array(["cat", "dog"]), verbose=0)

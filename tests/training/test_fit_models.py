@@ -1,5 +1,6 @@
 """fit on plait models: the tutorial's MLP, CNN and multiple-output model end with the
 weights a hand-written PyTorch loop gives, from the same weights on the same batches."""
+
 import copy
 
 import numpy as np
@@ -25,17 +26,27 @@ def mse(p, y):
 
 
 CASES = {
-    "mlp": (tutorial_models.mlp, lambda n, r: r.normal(size=(n, 10)),
-            lambda n, r: r.integers(0, 2, (n, 1)), "binary_crossentropy",
-            lambda out, y: bce(out, y)),
-    "cnn": (tutorial_models.cnn, lambda n, r: r.normal(size=(n, 64, 64, 1)),
-            lambda n, r: r.integers(0, 2, (n, 1)), "binary_crossentropy",
-            lambda out, y: bce(out, y)),
+    "mlp": (
+        tutorial_models.mlp,
+        lambda n, r: r.normal(size=(n, 10)),
+        lambda n, r: r.integers(0, 2, (n, 1)),
+        "binary_crossentropy",
+        lambda out, y: bce(out, y),
+    ),
+    "cnn": (
+        tutorial_models.cnn,
+        lambda n, r: r.normal(size=(n, 64, 64, 1)),
+        lambda n, r: r.integers(0, 2, (n, 1)),
+        "binary_crossentropy",
+        lambda out, y: bce(out, y),
+    ),
     "multiple_outputs": (
-        tutorial_models.multiple_outputs, lambda n, r: r.normal(size=(n, 100, 1)),
+        tutorial_models.multiple_outputs,
+        lambda n, r: r.normal(size=(n, 100, 1)),
         lambda n, r: [r.integers(0, 2, (n, 1)), r.normal(size=(n, 100, 1))],
         ["binary_crossentropy", "mse"],
-        lambda out, y: bce(out[0], y[0]) + mse(out[1], y[1])),
+        lambda out, y: bce(out[0], y[0]) + mse(out[1], y[1]),
+    ),
 }
 
 
@@ -74,36 +85,48 @@ def test_fit_equals_a_hand_written_loop(case, optimizer):
     for _ in range(2):
         for start in range(0, n, batch):
             torch_optimizer.zero_grad()
-            out = theirs(xt[start:start + batch])
+            out = theirs(xt[start : start + batch])
             hand_loss(out, rows(yt, start, start + batch)).backward()
             torch_optimizer.step()
     assert_same_state(state_copy(model), state_copy(theirs), atol=1e-5)
     assert not model.training  # plait models compute in inference mode outside fit
     # Training moved the weights far more than the tolerance: the comparison means something.
-    moved = max(float((a - b).abs().max()) for a, b in
-                zip(model.state_dict().values(), initial.values()))
+    moved = max(
+        float((a - b).abs().max()) for a, b in zip(model.state_dict().values(), initial.values())
+    )
     assert moved > 1e-4
 
 
 def test_history_keys_follow_the_output_layer_names():
     model = tutorial_models.multiple_outputs()
-    training.compile(model, "adam", loss=["binary_crossentropy", "mse"],
-                     metrics=[["accuracy"], []])
+    training.compile(model, "adam", loss=["binary_crossentropy", "mse"], metrics=[["accuracy"], []])
     first, second = model.output_names
     x = np.random.rand(6, 100, 1).astype("float32")
-    history = model.fit(x, [np.ones((6, 1)), np.zeros((6, 100, 1))], validation_split=0.5,
-                        verbose=0)
+    history = model.fit(
+        x, [np.ones((6, 1)), np.zeros((6, 100, 1))], validation_split=0.5, verbose=0
+    )
     assert list(history.history) == [
-        "loss", f"{first}_loss", f"{second}_loss", f"{first}_accuracy",
-        "val_loss", f"val_{first}_loss", f"val_{second}_loss", f"val_{first}_accuracy"]
+        "loss",
+        f"{first}_loss",
+        f"{second}_loss",
+        f"{first}_accuracy",
+        "val_loss",
+        f"val_{first}_loss",
+        f"val_{second}_loss",
+        f"val_{first}_accuracy",
+    ]
 
 
 def test_dict_outputs_are_named_by_their_keys_everywhere():
     visible = Input(shape=(3,), name="features")
-    model = Model(visible, {"price": Dense(1)(visible),
-                            "kind": Dense(2, activation="softmax")(visible)})
-    model.compile("adam", loss={"price": "mse", "kind": "sparse_categorical_crossentropy"},
-                  metrics={"kind": "accuracy"})
+    model = Model(
+        visible, {"price": Dense(1)(visible), "kind": Dense(2, activation="softmax")(visible)}
+    )
+    model.compile(
+        "adam",
+        loss={"price": "mse", "kind": "sparse_categorical_crossentropy"},
+        metrics={"kind": "accuracy"},
+    )
     x = np.random.rand(8, 3).astype("float32")
     y = {"price": np.random.rand(8, 1), "kind": np.arange(8) % 2}
     history = model.fit({"features": x}, y, epochs=1, verbose=0)
@@ -124,9 +147,12 @@ def test_accuracy_resolves_from_the_output_shape():
 def test_wrong_input_shape_names_the_input():
     model = tutorial_models.mlp()
     model.compile("adam", loss="binary_crossentropy")
-    with pytest.raises(ValueError, match=rf"Input '{model.input_names[0]}' of the model expects "
-                                         r"data of shape \(None, 10\), but `x` gives shape "
-                                         r"\(4, 9\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"Input '{model.input_names[0]}' of the model expects "
+        r"data of shape \(None, 10\), but `x` gives shape "
+        r"\(4, 9\)",
+    ):
         model.fit(np.ones((4, 9)), np.ones((4, 1)), verbose=0)
 
 
@@ -154,8 +180,12 @@ def penalized_model():
     from plait import constraints, regularizers
 
     visible = Input(shape=(4,))
-    hidden = Dense(5, activation="relu", kernel_regularizer=regularizers.L2(0.1),
-                   kernel_constraint=constraints.NonNeg())(visible)
+    hidden = Dense(
+        5,
+        activation="relu",
+        kernel_regularizer=regularizers.L2(0.1),
+        kernel_constraint=constraints.NonNeg(),
+    )(visible)
     return Model(visible, Dense(1, activity_regularizer=regularizers.L1(0.01))(hidden))
 
 
@@ -168,7 +198,7 @@ def test_regularizers_join_the_loss_and_constraints_follow_each_update():
     loss = model.evaluate(x, y, verbose=0)
     kernel = model.layers[1].kernel
     out = torch.as_tensor(model.predict(x, verbose=0))
-    penalty = 0.1 * float((kernel ** 2).sum())
+    penalty = 0.1 * float((kernel**2).sum())
     plain = float(((out - torch.as_tensor(y)) ** 2).mean())
     assert loss > plain + penalty  # the activity penalty comes on top
     model.fit(x, y, batch_size=4, shuffle=False, verbose=0)
@@ -178,8 +208,8 @@ def test_regularizers_join_the_loss_and_constraints_follow_each_update():
     xt, yt = torch.as_tensor(x), torch.as_tensor(y)
     for start in (0, 4):
         optimizer.zero_grad()
-        out = theirs(xt[start:start + 4])
-        total = mse(out, yt[start:start + 4]) + sum(theirs.regularization_losses())
+        out = theirs(xt[start : start + 4])
+        total = mse(out, yt[start : start + 4]) + sum(theirs.regularization_losses())
         total.backward()
         optimizer.step()
         theirs.apply_constraints()
@@ -234,6 +264,7 @@ def test_jit_compile_matches_eager_on_a_cnn(monkeypatch):
 
 # ---------------------------------------------------------------------------- data and inputs
 
+
 def two_inputs():
     left, right = Input(shape=(4,), name="left"), Input(shape=(3,), name="right")
     joined = concatenate([Dense(4, activation="relu")(left), right])
@@ -256,7 +287,10 @@ def test_every_kind_of_data_trains_a_two_input_model_alike():
 
     def generator():
         for start in range(0, 12, 4):
-            yield {"left": a[start:start + 4], "right": b[start:start + 4]}, y[start:start + 4]
+            yield (
+                {"left": a[start : start + 4], "right": b[start : start + 4]},
+                y[start : start + 4],
+            )
 
     kinds = {
         "numpy list": dict(x=[a, b], y=y),
@@ -276,7 +310,9 @@ def test_every_kind_of_data_trains_a_two_input_model_alike():
         results[kind] = state_copy(model)
     for state in results.values():
         assert_same_state(state, results["numpy list"], atol=1e-6)
-    assert not torch.equal(results["numpy list"]["dense_2.weight"], state_copy(start)["dense_2.weight"])
+    assert not torch.equal(
+        results["numpy list"]["dense_2.weight"], state_copy(start)["dense_2.weight"]
+    )
 
 
 def test_multi_input_mistakes_name_the_expected_inputs():
@@ -288,8 +324,11 @@ def test_multi_input_mistakes_name_the_expected_inputs():
         model.fit([a, b, b], y, verbose=0)
     with pytest.raises(ValueError, match=r"\['rigth'\]. Did you mean 'right'\?"):
         model.fit({"left": a, "rigth": b}, y, verbose=0)
-    with pytest.raises(ValueError, match=r"same number of samples.*x\['left'\]: 6, "
-                                         r"x\['right'\]: 5, y: 6"):
+    with pytest.raises(
+        ValueError,
+        match=r"same number of samples.*x\['left'\]: 6, "
+        r"x\['right'\]: 5, y: 6",
+    ):
         model.fit([a, b[:5]], y, verbose=0)
     with pytest.raises(ValueError, match=r"`loss` names \['outt'\].*Did you mean 'out'\?"):
         model.compile("sgd", loss={"outt": "mse"})
@@ -310,8 +349,11 @@ def test_an_error_mid_fit_leaves_the_weights_of_the_finished_steps():
         yield x[4:8], y[4:8]
         yield x[8:12, :9], y[8:12]  # one feature short
 
-    with pytest.raises(ValueError, match=r"expects data of shape \(None, 10\), but `x` gives "
-                                         r"shape \(4, 9\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"expects data of shape \(None, 10\), but `x` gives "
+        r"shape \(4, 9\)",
+    ):
         model.fit(batches(), epochs=1, verbose=0)
     theirs.train_on_batch(x[:4], y[:4])
     theirs.train_on_batch(x[4:8], y[4:8])
@@ -324,9 +366,15 @@ def test_terminate_on_nan_ends_fit_cleanly_after_a_whole_step(capsys):
     x = np.random.rand(8, 10).astype("float32")
     x[5, 0] = np.inf
     ended = []
-    history = model.fit(x, np.zeros((8, 1)), batch_size=2, epochs=2, shuffle=False, verbose=0,
-                        callbacks=[callbacks.TerminateOnNaN(),
-                                   callbacks.LambdaCallback(on_train_end=ended.append)])
+    history = model.fit(
+        x,
+        np.zeros((8, 1)),
+        batch_size=2,
+        epochs=2,
+        shuffle=False,
+        verbose=0,
+        callbacks=[callbacks.TerminateOnNaN(), callbacks.LambdaCallback(on_train_end=ended.append)],
+    )
     assert capsys.readouterr().out == "Batch 2: Invalid loss, terminating training\n"
     assert ended and history.epoch == [0]
     # As in Keras, the step that met the NaN was applied in full: to every weight.
@@ -334,6 +382,7 @@ def test_terminate_on_nan_ends_fit_cleanly_after_a_whole_step(capsys):
 
 
 # ---------------------------------------------------------------------------- determinism, device
+
 
 def seeded_fit(x, y):
     set_random_seed(11)

@@ -1,5 +1,6 @@
 """jit_compile=True's one-graph step (plait/training/jit_step.py): the same results as eager
 steps, one compiled graph per step, and the two-graph path where the update cannot join."""
+
 import copy
 import time
 import warnings
@@ -87,12 +88,12 @@ OPTIMIZERS = {
     "amsgrad": lambda: optimizers.Adam(learning_rate=0.01, amsgrad=True),
     "adamw": lambda: optimizers.AdamW(learning_rate=0.01, weight_decay=0.05),
     "sgd": lambda: optimizers.SGD(learning_rate=0.05),
-    "sgd_momentum_decay": lambda: optimizers.SGD(learning_rate=0.05, momentum=0.9,
-                                                 weight_decay=0.01),
+    "sgd_momentum_decay": lambda: optimizers.SGD(
+        learning_rate=0.05, momentum=0.9, weight_decay=0.01
+    ),
     "nesterov": lambda: optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
     "adam_schedule": lambda: optimizers.Adam(schedules.ExponentialDecay(0.02, 2, 0.5)),
-    "sgd_schedule": lambda: optimizers.SGD(schedules.ExponentialDecay(0.05, 2, 0.5),
-                                           momentum=0.5),
+    "sgd_schedule": lambda: optimizers.SGD(schedules.ExponentialDecay(0.05, 2, 0.5), momentum=0.5),
     "rmsprop": lambda: optimizers.RMSprop(0.01, centered=True, momentum=0.5),
     "adam_clipnorm": lambda: optimizers.Adam(0.01, clipnorm=1.0),
     "sgd_global_clipnorm": lambda: optimizers.SGD(0.05, momentum=0.9, global_clipnorm=0.5),
@@ -120,8 +121,10 @@ def test_one_graph_step_gives_the_eager_result(cheap_compile, name):
     assert step.one_graph is not None and step.eager is None
     np.testing.assert_allclose(b.history["loss"], a.history["loss"], rtol=1e-5)
     assert_same_training(eager, jitted)
-    assert jitted._compile_state.optimizer.learning_rate == \
-        eager._compile_state.optimizer.learning_rate
+    assert (
+        jitted._compile_state.optimizer.learning_rate
+        == eager._compile_state.optimizer.learning_rate
+    )
 
 
 def test_one_graph_per_step_and_no_recompile_as_the_learning_rate_changes(monkeypatch):
@@ -139,7 +142,7 @@ def test_one_graph_per_step_and_no_recompile_as_the_learning_rate_changes(monkey
     torch._dynamo.reset()
     assert (graphs, backend.runs) == (1, 6)
     assert optimizer.iterations == 6
-    assert optimizer.learning_rate == pytest.approx(0.01 * 0.5 ** 6)
+    assert optimizer.learning_rate == pytest.approx(0.01 * 0.5**6)
 
 
 def test_a_plait_model_with_a_regularizer_and_keras_weight_decay(cheap_compile):
@@ -173,11 +176,15 @@ def test_switching_between_jit_and_eager_and_reloading_the_optimizer_state(cheap
     assert_same_training(eager, jitted)
 
 
-@pytest.mark.parametrize("make_optimizer", [
-    lambda: optimizers.Nadam(0.01),
-    lambda: optimizers.Adam(0.01, gradient_accumulation_steps=2),
-    lambda: optimizers.SGD(0.05, momentum=0.9, use_ema=True, ema_overwrite_frequency=2),
-], ids=["nadam", "accumulation", "ema_overwrite"])
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        lambda: optimizers.Nadam(0.01),
+        lambda: optimizers.Adam(0.01, gradient_accumulation_steps=2),
+        lambda: optimizers.SGD(0.05, momentum=0.9, use_ema=True, ema_overwrite_frequency=2),
+    ],
+    ids=["nadam", "accumulation", "ema_overwrite"],
+)
 def test_unsupported_optimizers_keep_the_two_graph_step(cheap_compile, make_optimizer):
     eager, jitted = twins(make_optimizer)
     x, y = data()
@@ -192,8 +199,7 @@ def test_unsupported_optimizers_keep_the_two_graph_step(cheap_compile, make_opti
 
 def test_a_raw_torch_optimizer_keeps_the_two_graph_step(cheap_compile):
     module = net()
-    training.compile(module, torch.optim.Adam(module.parameters()), loss="mse",
-                     jit_compile=True)
+    training.compile(module, torch.optim.Adam(module.parameters()), loss="mse", jit_compile=True)
     x, y = data()
     training.fit(module, x, y, batch_size=8, shuffle=False, verbose=0)
     step = train_step(module)
@@ -222,6 +228,7 @@ def test_a_graph_break_falls_back_to_eager_with_a_warning(cheap_compile):
 
 # --- the measured choice between the compiled and the eager step ----------------------
 
+
 class FakeStep:
     def __init__(self, seconds, failed=False):
         self.seconds, self.calls = seconds, 0
@@ -234,8 +241,9 @@ class FakeStep:
             pass
 
 
-@pytest.mark.parametrize("jit_seconds,eager_seconds,chosen", [
-    (0.0, 0.004, "jit"), (0.004, 0.0, "eager")])
+@pytest.mark.parametrize(
+    "jit_seconds,eager_seconds,chosen", [(0.0, 0.004, "jit"), (0.004, 0.0, "eager")]
+)
 def test_the_faster_step_is_kept(jit_seconds, eager_seconds, chosen):
     compiled, eager = FakeStep(jit_seconds), FakeStep(eager_seconds)
     step = loop._FasterStep(compiled, eager, trials=3)
@@ -262,8 +270,9 @@ def test_jit_compile_fit_measures_then_trains_on(cheap_compile, monkeypatch):
     x, y = data()
     for module in (eager, jitted):
         training.fit(module, x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
-    step = jitted._compile_state.steps[[k for k in jitted._compile_state.steps
-                                        if k[0] == "train"][0]]
+    step = jitted._compile_state.steps[
+        [k for k in jitted._compile_state.steps if k[0] == "train"][0]
+    ]
     assert step.chosen in ("jit", "eager") and len(step.times["eager"]) == 2
     assert_same_training(eager, jitted, atol=1e-5)
 
@@ -273,6 +282,7 @@ def test_a_fused_lstm_trains_eagerly_with_one_warning_and_eager_results():
         torch.manual_seed(0)
         visible = L.Input(shape=(5, 3))
         return Model(visible, L.Dense(1)(L.LSTM(4)(visible)))
+
     eager, jitted = build(), build()
     eager.compile("adam", loss="mse")
     jitted.compile("adam", loss="mse", jit_compile=True)

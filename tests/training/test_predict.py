@@ -1,4 +1,5 @@
 """predict and predict_on_batch over any nn.Module and every kind of data."""
+
 import numpy as np
 import pytest
 import torch
@@ -99,7 +100,8 @@ def test_dataset_dataloader_and_generator():
     want = expected_linear(model, x)
     dataset = torch.utils.data.TensorDataset(x)
     np.testing.assert_allclose(
-        training.predict(model, dataset, batch_size=3, verbose=0), want, atol=1e-6)
+        training.predict(model, dataset, batch_size=3, verbose=0), want, atol=1e-6
+    )
     loader = torch.utils.data.DataLoader(dataset, batch_size=4)
     np.testing.assert_allclose(training.predict(model, loader, verbose=0), want, atol=1e-6)
     # A batch's targets are ignored.
@@ -108,7 +110,7 @@ def test_dataset_dataloader_and_generator():
 
     def batches():
         for start in range(0, 10, 4):
-            yield x[start:start + 4].numpy()
+            yield x[start : start + 4].numpy()
 
     np.testing.assert_allclose(training.predict(model, batches(), verbose=0), want, atol=1e-6)
 
@@ -123,8 +125,11 @@ def test_steps_limits_the_batches():
 
 def test_shape_mismatch_names_the_input_and_both_shapes():
     model = Structured()
-    with pytest.raises(ValueError, match=r"Input 'right' .* expects data of shape \(None, 3\), "
-                                         r"but `x` gives shape \(5, 7\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Input 'right' .* expects data of shape \(None, 3\), "
+        r"but `x` gives shape \(5, 7\)",
+    ):
         training.predict(model, [np.ones((5, 4)), np.ones((5, 7))], verbose=0)
     loader = torch.utils.data.DataLoader([((torch.ones(4), torch.ones(2)),)] * 3, batch_size=2)
     with pytest.raises(ValueError, match=r"Input 'right' .* \(None, 3\).*\(2, 2\)"):
@@ -139,14 +144,20 @@ def test_wrong_number_of_inputs_or_unknown_keys_name_the_inputs():
         training.predict(model, {"left": np.ones((5, 4)), "rigth": np.ones((5, 3))}, verbose=0)
     with pytest.raises(ValueError, match=r"gives no data for the model input\(s\) \['right'\]"):
         training.predict(model, {"left": np.ones((5, 4))}, verbose=0)
-    with pytest.raises(ValueError, match=r"expects 2 inputs \['left', 'right'\], but `x` is a "
-                                         r"single array"):
+    with pytest.raises(
+        ValueError,
+        match=r"expects 2 inputs \['left', 'right'\], but `x` is a "
+        r"single array",
+    ):
         training.predict(model, np.ones((5, 4)), verbose=0)
 
 
 def test_different_sample_counts_between_inputs_raise():
-    with pytest.raises(ValueError, match=r"same number of samples.*x\['left'\]: 5, "
-                                         r"x\['right'\]: 6"):
+    with pytest.raises(
+        ValueError,
+        match=r"same number of samples.*x\['left'\]: 5, "
+        r"x\['right'\]: 6",
+    ):
         training.predict(Structured(), [np.ones((5, 4)), np.ones((6, 3))], verbose=0)
 
 
@@ -156,13 +167,19 @@ def test_bad_arguments():
         training.predict(model, np.ones((0, 4)), verbose=0)
     with pytest.raises(ValueError, match=r"no batches.*Received: x of type list_iterator"):
         training.predict(model, iter([]), verbose=0)
-    with pytest.raises(ValueError, match=r"`batch_size` must be a positive integer. "
-                                         r"Received: batch_size=0"):
+    with pytest.raises(
+        ValueError,
+        match=r"`batch_size` must be a positive integer. "
+        r"Received: batch_size=0",
+    ):
         training.predict(model, np.ones((2, 4)), batch_size=0)
     with pytest.raises(TypeError, match=r"`batch_size` must be a positive integer"):
         training.predict(model, np.ones((2, 4)), batch_size=2.5)
-    with pytest.raises(ValueError, match=r"`verbose` must be 'auto', 0, 1 or 2. "
-                                         r"Received: verbose=3"):
+    with pytest.raises(
+        ValueError,
+        match=r"`verbose` must be 'auto', 0, 1 or 2. "
+        r"Received: verbose=3",
+    ):
         training.predict(model, np.ones((2, 4)), verbose=3)
     with pytest.raises(TypeError, match=r"Unsupported data type for `x`: str"):
         training.predict(model, "data.csv", verbose=0)
@@ -185,8 +202,9 @@ def test_predict_callbacks_see_every_batch():
         def on_predict_end(self, logs=None):
             events.append("end")
 
-    training.predict(nn.Linear(4, 3), np.ones((5, 4)), batch_size=2, verbose=0,
-                     callbacks=[Recorder()])
+    training.predict(
+        nn.Linear(4, 3), np.ones((5, 4)), batch_size=2, verbose=0, callbacks=[Recorder()]
+    )
     assert events == ["begin", (0, (2, 3)), (1, (2, 3)), (2, (1, 3)), "end"]
 
 
@@ -230,8 +248,8 @@ def test_batches_move_to_the_module_device():
 
 def test_predict_batch_hooks_of_lambda_callbacks_run():
     from plait.callbacks import LambdaCallback
+
     seen = []
     hook = LambdaCallback(on_predict_batch_begin=lambda batch, logs: seen.append(batch))
-    training.predict(nn.Linear(4, 3), np.ones((5, 4)), batch_size=2, verbose=0,
-                     callbacks=[hook])
+    training.predict(nn.Linear(4, 3), np.ones((5, 4)), batch_size=2, verbose=0, callbacks=[hook])
     assert seen == [0, 1, 2]

@@ -1,4 +1,5 @@
 """timeseries_dataset_from_array and the *_dataset_from_directory functions."""
+
 import numpy as np
 import pytest
 import torch
@@ -15,8 +16,16 @@ TIMESERIES = [
 ]
 
 
-def _reference(data, targets, sequence_length, sequence_stride=1, sampling_rate=1,
-               batch_size=128, start_index=None, end_index=None):
+def _reference(
+    data,
+    targets,
+    sequence_length,
+    sequence_stride=1,
+    sampling_rate=1,
+    batch_size=128,
+    start_index=None,
+    end_index=None,
+):
     """The windows as Keras's docstring defines them, computed by brute force."""
     start = start_index or 0
     end = len(data) if end_index is None else end_index
@@ -52,8 +61,9 @@ def test_timeseries_windows_match_the_definition(kwargs):
 
 def test_timeseries_shuffle_keeps_pairs_and_no_targets():
     data = np.arange(30, dtype="float32")[:, None]
-    ds = utils.timeseries_dataset_from_array(data, np.arange(30), 4, shuffle=True, seed=3,
-                                             batch_size=5)
+    ds = utils.timeseries_dataset_from_array(
+        data, np.arange(30), 4, shuffle=True, seed=3, batch_size=5
+    )
     for x, y in ds:
         np.testing.assert_array_equal(x[:, 0, 0].numpy(), y.numpy())
     first = torch.cat([y for _, y in ds])
@@ -89,25 +99,37 @@ def image_dir(tmp_path):
 
 
 def test_image_dataset_labels_sizes_and_split(image_dir, capsys):
-    ds = utils.image_dataset_from_directory(image_dir, image_size=(8, 8), batch_size=4,
-                                            shuffle=False)
+    ds = utils.image_dataset_from_directory(
+        image_dir, image_size=(8, 8), batch_size=4, shuffle=False
+    )
     assert "Found 10 files belonging to 2 classes." in capsys.readouterr().out
     assert ds.class_names == ["cats", "dogs"] and len(ds) == 3
     batches = list(ds)
     x, y = batches[0]
     assert x.shape == (4, 8, 8, 3) and x.dtype == torch.float32 and y.dtype == torch.int32
     assert torch.cat([b[1] for b in batches]).tolist() == [0] * 6 + [1] * 4
-    train = utils.image_dataset_from_directory(image_dir, image_size=(8, 8), seed=1,
-                                               validation_split=0.3, subset="training",
-                                               label_mode="categorical")
-    val = utils.image_dataset_from_directory(image_dir, image_size=(8, 8), seed=1,
-                                             validation_split=0.3, subset="validation",
-                                             label_mode="categorical")
+    train = utils.image_dataset_from_directory(
+        image_dir,
+        image_size=(8, 8),
+        seed=1,
+        validation_split=0.3,
+        subset="training",
+        label_mode="categorical",
+    )
+    val = utils.image_dataset_from_directory(
+        image_dir,
+        image_size=(8, 8),
+        seed=1,
+        validation_split=0.3,
+        subset="validation",
+        label_mode="categorical",
+    )
     assert len(train.file_paths) == 7 and len(val.file_paths) == 3
     assert not set(train.file_paths) & set(val.file_paths)
     assert next(iter(val))[1].shape == (3, 2)
-    both = utils.image_dataset_from_directory(image_dir, image_size=(8, 8), seed=1,
-                                              validation_split=0.3, subset="both")
+    both = utils.image_dataset_from_directory(
+        image_dir, image_size=(8, 8), seed=1, validation_split=0.3, subset="both"
+    )
     assert both[0].file_paths == train.file_paths and both[1].file_paths == val.file_paths
 
 
@@ -116,21 +138,34 @@ def test_image_dataset_matches_keras_file_order(image_dir):
     from keras.src.utils import dataset_utils
 
     paths, labels, names = dataset_utils.index_directory(
-        str(image_dir), "inferred", formats=(".png",), shuffle=True, seed=5, verbose=False)
-    ours = utils.image_dataset_from_directory(str(image_dir), seed=5, image_size=(4, 4),
-                                              verbose=False)
+        str(image_dir), "inferred", formats=(".png",), shuffle=True, seed=5, verbose=False
+    )
+    ours = utils.image_dataset_from_directory(
+        str(image_dir), seed=5, image_size=(4, 4), verbose=False
+    )
     assert ours.file_paths == paths and ours.class_names == names
     del keras
 
 
 def test_image_dataset_trains_and_checks_arguments(image_dir):
-    ds = utils.image_dataset_from_directory(image_dir, image_size=(8, 8), batch_size=4,
-                                            label_mode="binary", color_mode="grayscale",
-                                            seed=0)
+    ds = utils.image_dataset_from_directory(
+        image_dir,
+        image_size=(8, 8),
+        batch_size=4,
+        label_mode="binary",
+        color_mode="grayscale",
+        seed=0,
+    )
     x, y = next(iter(ds))
     assert x.shape == (4, 8, 8, 1) and y.shape == (4, 1)
-    model = plait.Sequential([plait.Input((8, 8, 1)), layers.Rescaling(1 / 255),
-                              layers.Flatten(), layers.Dense(1, activation="sigmoid")])
+    model = plait.Sequential(
+        [
+            plait.Input((8, 8, 1)),
+            layers.Rescaling(1 / 255),
+            layers.Flatten(),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     model.fit(ds.prefetch(2).cache(), epochs=1, verbose=0)
     assert len(list(ds.take(1))) == 1
@@ -149,13 +184,15 @@ def test_text_dataset(tmp_path):
         (tmp_path / cls).mkdir()
         for i in range(3):
             (tmp_path / cls / f"{i}.txt").write_text(f"{cls} review number {i}")
-    ds = utils.text_dataset_from_directory(tmp_path, batch_size=2, shuffle=False,
-                                           max_length=7, verbose=False)
+    ds = utils.text_dataset_from_directory(
+        tmp_path, batch_size=2, shuffle=False, max_length=7, verbose=False
+    )
     assert ds.class_names == ["neg", "pos"]
     texts, labels = next(iter(ds))
     assert list(texts) == ["neg rev", "neg rev"] and labels.tolist() == [0, 0]
-    unlabeled = utils.text_dataset_from_directory(tmp_path, labels=None, batch_size=None,
-                                                  shuffle=False, verbose=False)
+    unlabeled = utils.text_dataset_from_directory(
+        tmp_path, labels=None, batch_size=None, shuffle=False, verbose=False
+    )
     assert list(unlabeled)[-1] == "pos review number 2"
 
 
@@ -174,20 +211,22 @@ def test_audio_dataset(tmp_path):
         (tmp_path / cls).mkdir()
         for i in range(2):
             _write_wav(tmp_path / cls / f"{i}.wav", [16384] * (length + i))
-    ds = utils.audio_dataset_from_directory(tmp_path, batch_size=4, shuffle=False,
-                                            verbose=False)
+    ds = utils.audio_dataset_from_directory(tmp_path, batch_size=4, shuffle=False, verbose=False)
     audio, labels = next(iter(ds))
     assert ds.class_names == ["no", "yes"] and labels.tolist() == [0, 0, 1, 1]
     assert tuple(audio.shape) == (4, 9, 1) and audio.dtype == torch.float32
     assert audio[0, :5, 0].tolist() == [0.5] * 5 and audio[0, 5:, 0].tolist() == [0.0] * 4
-    fixed = utils.audio_dataset_from_directory(tmp_path, batch_size=4, shuffle=False,
-                                               output_sequence_length=6, verbose=False)
+    fixed = utils.audio_dataset_from_directory(
+        tmp_path, batch_size=4, shuffle=False, output_sequence_length=6, verbose=False
+    )
     assert tuple(next(iter(fixed))[0].shape) == (4, 6, 1)
-    ragged = utils.audio_dataset_from_directory(tmp_path, batch_size=4, shuffle=False,
-                                                ragged=True, verbose=False)
+    ragged = utils.audio_dataset_from_directory(
+        tmp_path, batch_size=4, shuffle=False, ragged=True, verbose=False
+    )
     assert [len(c) for c in next(iter(ragged))[0]] == [5, 6, 8, 9]
-    resampled = utils.audio_dataset_from_directory(tmp_path, batch_size=1, shuffle=False,
-                                                   sampling_rate=16000, verbose=False)
+    resampled = utils.audio_dataset_from_directory(
+        tmp_path, batch_size=1, shuffle=False, sampling_rate=16000, verbose=False
+    )
     assert next(iter(resampled))[0].shape[1] == 10
     with pytest.raises(ValueError, match="ragged"):
         utils.audio_dataset_from_directory(tmp_path, ragged=True, output_sequence_length=3)

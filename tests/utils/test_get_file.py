@@ -1,4 +1,5 @@
 """get_file: Keras's cache layout, hashes, extraction and errors, on local URLs only."""
+
 import contextlib
 import functools
 import hashlib
@@ -60,8 +61,13 @@ def test_http_download_with_md5_cache_subdir_and_name_from_url(home, source):
     with serve(source.parent) as url:
         path = get_file(origin=url + "/data.bin", md5_hash=md5, cache_subdir="models")
         assert path == str(home / "models" / "data.bin")
-        again = get_file(origin=url + "/data.bin", file_hash=md5, hash_algorithm="md5",
-                         cache_dir=str(home.parent / "other"), force_download=True)
+        again = get_file(
+            origin=url + "/data.bin",
+            file_hash=md5,
+            hash_algorithm="md5",
+            cache_dir=str(home.parent / "other"),
+            force_download=True,
+        )
     assert pathlib.Path(again).read_bytes() == PAYLOAD
 
 

@@ -1,4 +1,5 @@
 """Keras's serialization names in plait.utils, wired to plait.serialization; graph helpers."""
+
 import numpy as np
 import pytest
 
@@ -93,8 +94,9 @@ def test_bad_input_errors_name_the_argument():
 
 
 def test_progbar_keras_signature(capsys):
-    bar = utils.Progbar(4, width=10, verbose=1, interval=0.0, stateful_metrics=["acc"],
-                        unit_name="sample")
+    bar = utils.Progbar(
+        4, width=10, verbose=1, interval=0.0, stateful_metrics=["acc"], unit_name="sample"
+    )
     bar.update(2, values=[("loss", 1.0), ("acc", 0.5)])
     bar.add(2, values=[("loss", 3.0), ("acc", 0.75)])
     out = capsys.readouterr().out

@@ -1,4 +1,5 @@
 """Keras's progress bar, checked against golden text with a fake clock."""
+
 import io
 
 import pytest
@@ -46,7 +47,7 @@ def test_a_shorter_line_erases_the_longer_one(clock):
     bar.update(1, [("loss", 123.456)], finalize=False)
     first = stream.getvalue()
     bar.update(2, [("loss", 0.5)], finalize=False)
-    second = stream.getvalue()[len(first):]
+    second = stream.getvalue()[len(first) :]
     assert len(second) >= len(first)
     assert second.rstrip().endswith("loss: 0.5000")
 
@@ -58,7 +59,9 @@ def test_not_a_terminal_writes_only_the_finished_line(clock):
         bar.update(step, [("loss", 0.5)], finalize=False)
     assert stream.getvalue() == ""
     bar.update(3, [("loss", 0.5)], finalize=True)
-    assert stream.getvalue() == "3/3 [==============================] - 0s 3ms/step - loss: 0.5000\n"
+    assert (
+        stream.getvalue() == "3/3 [==============================] - 0s 3ms/step - loss: 0.5000\n"
+    )
 
 
 def test_verbose_2_writes_one_summary_line(clock):
@@ -68,8 +71,9 @@ def test_verbose_2_writes_one_summary_line(clock):
         bar.update(step, [("loss", 0.25), ("acc", 0.0001)])
     assert stream.getvalue() == ""
     bar.update(10, [("loss", 0.25), ("acc", 0.0001)])
-    assert stream.getvalue() == \
-        "10/10 - 0s - loss: 0.2500 - acc: 1.0000e-04 - 20ms/epoch - 2ms/step\n"
+    assert (
+        stream.getvalue() == "10/10 - 0s - loss: 0.2500 - acc: 1.0000e-04 - 20ms/epoch - 2ms/step\n"
+    )
 
 
 def test_values_not_stateful_are_averaged_over_steps(clock):

@@ -1,6 +1,6 @@
 """PyDataset (and Keras 2's Sequence) fed to fit/evaluate/predict."""
+
 import math
-import os
 import threading
 
 import numpy as np
@@ -24,8 +24,8 @@ class Batches(utils.PyDataset):
         self.threads.add(threading.get_ident())
         low = idx * self.batch_size
         if self.y is None:
-            return self.x[low:low + self.batch_size]
-        return self.x[low:low + self.batch_size], self.y[low:low + self.batch_size]
+            return self.x[low : low + self.batch_size]
+        return self.x[low : low + self.batch_size], self.y[low : low + self.batch_size]
 
     def on_epoch_begin(self):
         self.begins += 1

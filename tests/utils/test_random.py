@@ -1,4 +1,5 @@
 """set_random_seed and enable_determinism."""
+
 import random
 
 import numpy as np
@@ -24,8 +25,11 @@ def test_set_random_seed_seeds_python_numpy_and_torch():
 
 
 def test_set_random_seed_checks_its_argument():
-    with pytest.raises(TypeError, match=r"Expected `seed` argument to be an integer. "
-                                        r"Received: seed=1.5"):
+    with pytest.raises(
+        TypeError,
+        match=r"Expected `seed` argument to be an integer. "
+        r"Received: seed=1.5",
+    ):
         set_random_seed(1.5)
     with pytest.raises(ValueError, match=r"`seed` must be >= 0. Received: seed=-1"):
         set_random_seed(-1)
@@ -33,8 +37,11 @@ def test_set_random_seed_checks_its_argument():
 
 @pytest.fixture
 def determinism():
-    before = (torch.are_deterministic_algorithms_enabled(),
-              torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
+    before = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.backends.cudnn.deterministic,
+        torch.backends.cudnn.benchmark,
+    )
     enable_determinism()
     yield
     torch.use_deterministic_algorithms(before[0])

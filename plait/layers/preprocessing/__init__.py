@@ -7,6 +7,7 @@ NumPy string arrays, lists of strings and a model's `Input(dtype="string")`: the
 travel as a host-side `StringArray` (plait/utils/string_array.py) and the layer returns an
 int64 tensor on the model's device.
 """
+
 from plait.layers.preprocessing.encoding import CategoryEncoding, Hashing
 from plait.layers.preprocessing.image_adjust import (
     RandomColorDegeneration,

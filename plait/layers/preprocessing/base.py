@@ -6,6 +6,7 @@ the GPU, that is the GPU). String layers (`StringLookup`, `TextVectorization`, `
 strings) take a `StringArray` (plait/utils/string_array.py), NumPy string arrays or lists,
 compute on the host and return int64 torch tensors.
 """
+
 import numpy as np
 import torch
 
@@ -43,14 +44,18 @@ def batches(data):
     an endless generator with `steps=` works."""
     if isinstance(data, (np.ndarray, torch.Tensor, StringArray)) or is_string_data(data):
         return iter([data])
-    if isinstance(data, (list, tuple)) and data and not isinstance(
-            data[0], (np.ndarray, torch.Tensor, list, tuple)):
+    if (
+        isinstance(data, (list, tuple))
+        and data
+        and not isinstance(data[0], (np.ndarray, torch.Tensor, list, tuple))
+    ):
         return iter([np.asarray(data)])
     if not hasattr(data, "__iter__"):
         raise TypeError(
             "adapt() takes a NumPy array, a torch tensor, or an iterable of batches (a list "
             f"of arrays, a generator, a DataLoader). Received: data of type "
-            f"{type(data).__name__}")
+            f"{type(data).__name__}"
+        )
     return _items(iter(data))
 
 
@@ -64,7 +69,8 @@ def _items(iterator):
     if first:
         raise ValueError(
             "adapt() received an empty iterable (no batches). Pass at least one batch, e.g. "
-            "layer.adapt(x) or layer.adapt([x1, x2]).")
+            "layer.adapt(x) or layer.adapt([x1, x2])."
+        )
 
 
 def as_numpy(batch):
@@ -81,8 +87,11 @@ class PreprocessingLayer(Layer):
 
     def __call__(self, inputs=_NO_INPUTS, *args, **kwargs):
         if inputs is not _NO_INPUTS and not isinstance(inputs, torch.Tensor):
-            inputs = nest.map_structure(to_host_or_tensor, inputs) if isinstance(
-                inputs, dict) else to_host_or_tensor(inputs)
+            inputs = (
+                nest.map_structure(to_host_or_tensor, inputs)
+                if isinstance(inputs, dict)
+                else to_host_or_tensor(inputs)
+            )
             if isinstance(inputs, StringArray) and not self.built:
                 self._ensure_built(None)
         return super().__call__(inputs, *args, **kwargs)
@@ -95,8 +104,9 @@ class PreprocessingLayer(Layer):
         return torch.float32
 
     def _output_specs(self, args, kwargs, input_shapes, where):
-        dtype = next((t.dtype for t in nest.flatten(args) if isinstance(t, SymbolicTensor)),
-                     torch.float32)
+        dtype = next(
+            (t.dtype for t in nest.flatten(args) if isinstance(t, SymbolicTensor)), torch.float32
+        )
         try:
             shape = tuple(self.compute_output_shape(input_shapes))
         except LayerCallError:
@@ -104,7 +114,8 @@ class PreprocessingLayer(Layer):
         except (ValueError, TypeError, IndexError) as err:
             raise LayerCallError(
                 f"Layer '{self.name}' ({type(self).__name__}) cannot be called on "
-                f"{_describe_inputs(args[0])}, at {where}: {err}") from err
+                f"{_describe_inputs(args[0])}, at {where}: {err}"
+            ) from err
         return _Spec(shape, self.output_dtype_for(dtype))
 
     def compute_output_shape(self, input_shape):
@@ -115,7 +126,8 @@ def check_not_string(layer, inputs):
     if isinstance(inputs, StringArray):
         raise TypeError(
             f"Layer '{layer.name}' ({type(layer).__name__}) takes numeric tensors; it received "
-            f"strings. Received: inputs={inputs!r}")
+            f"strings. Received: inputs={inputs!r}"
+        )
 
 
 def is_string_dtype(dtype):
@@ -181,7 +193,8 @@ def as_batched(inputs):
     if inputs.dim() != 4:
         raise ValueError(
             "Image layers take images of shape (batch, height, width, channels) or "
-            f"(height, width, channels). Received: inputs with shape {tuple(inputs.shape)}")
+            f"(height, width, channels). Received: inputs with shape {tuple(inputs.shape)}"
+        )
     return inputs, False
 
 
@@ -192,18 +205,20 @@ def check_factor_pair(name, factor, low=None, high=None):
         if len(factor) != 2:
             raise ValueError(
                 f"`{name}` must be a number or a tuple of two numbers (lower, upper). "
-                f"Received: {name}={factor!r}")
+                f"Received: {name}={factor!r}"
+            )
         pair = (float(factor[0]), float(factor[1]))
     elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
         pair = (-abs(float(factor)), abs(float(factor)))
     else:
         raise ValueError(  # noqa: TRY004 (Keras raises ValueError)
-            f"`{name}` must be a number or a tuple of two numbers. Received: {name}={factor!r}")
+            f"`{name}` must be a number or a tuple of two numbers. Received: {name}={factor!r}"
+        )
     if pair[0] > pair[1]:
         raise ValueError(
-            f"`{name}`'s lower bound must not exceed its upper bound. Received: {name}={factor!r}")
+            f"`{name}`'s lower bound must not exceed its upper bound. Received: {name}={factor!r}"
+        )
     for bound in pair:
         if (low is not None and bound < low) or (high is not None and bound > high):
-            raise ValueError(
-                f"`{name}` must lie in [{low}, {high}]. Received: {name}={factor!r}")
+            raise ValueError(f"`{name}` must lie in [{low}, {high}]. Received: {name}={factor!r}")
     return pair

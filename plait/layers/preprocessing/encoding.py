@@ -1,5 +1,6 @@
 """Categorical encodings: CategoryEncoding, Hashing, and the one-hot/multi-hot/count
 encoder the lookup layers share."""
+
 import numpy as np
 import torch
 
@@ -13,7 +14,8 @@ def check_output_mode(layer, output_mode, allowed):
     if output_mode not in allowed:
         raise ValueError(
             f"Invalid value for argument output_mode of {layer}: expected one of "
-            f"{list(allowed)}. Received: output_mode={output_mode!r}")
+            f"{list(allowed)}. Received: output_mode={output_mode!r}"
+        )
 
 
 def encode_categorical(indices, output_mode, depth, dtype=torch.float32, count_weights=None):
@@ -81,14 +83,17 @@ class CategoryEncoding(PreprocessingLayer):
             raise ValueError(
                 "CategoryEncoding: num_tokens must be set to use this layer. If the number of "
                 "tokens is not known beforehand, use the IntegerLookup layer instead. "
-                "Received: num_tokens=None")
+                "Received: num_tokens=None"
+            )
         if num_tokens < 1:
             raise ValueError(
-                f"CategoryEncoding: `num_tokens` must be >= 1. Received: num_tokens={num_tokens}.")
+                f"CategoryEncoding: `num_tokens` must be >= 1. Received: num_tokens={num_tokens}."
+            )
         if sparse:
             raise ValueError(
                 "CategoryEncoding: `sparse=True` is not supported (PyTorch computes with dense "
-                f"tensors). Received: sparse={sparse}")
+                f"tensors). Received: sparse={sparse}"
+            )
         self.num_tokens = num_tokens
         self.output_mode = output_mode
         self.sparse = sparse
@@ -98,19 +103,23 @@ class CategoryEncoding(PreprocessingLayer):
             if self.output_mode != "count":
                 raise ValueError(
                     "`count_weights` is not used when `output_mode` is not `'count'`. "
-                    f"Received `count_weights={count_weights}`.")
-            count_weights = torch.as_tensor(count_weights, dtype=torch.float32,
-                                             device=inputs.device)
-        return encode_categorical(inputs, self.output_mode, self.num_tokens, torch.float32,
-                                  count_weights)
+                    f"Received `count_weights={count_weights}`."
+                )
+            count_weights = torch.as_tensor(
+                count_weights, dtype=torch.float32, device=inputs.device
+            )
+        return encode_categorical(
+            inputs, self.output_mode, self.num_tokens, torch.float32, count_weights
+        )
 
     def compute_output_shape(self, input_shape):
         return encoded_shape(tuple(input_shape), self.output_mode, self.num_tokens)
 
     def get_config(self):
         config = super().get_config()
-        config.update({"num_tokens": self.num_tokens, "output_mode": self.output_mode,
-                       "sparse": self.sparse})
+        config.update(
+            {"num_tokens": self.num_tokens, "output_mode": self.output_mode, "sparse": self.sparse}
+        )
         return config
 
 
@@ -134,20 +143,23 @@ class Hashing(PreprocessingLayer):
         tensor([[1], [0], [1]])
     """
 
-    def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
-                 **kwargs):
+    def __init__(
+        self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False, **kwargs
+    ):
         super().__init__(**kwargs)
         if not isinstance(num_bins, int) or num_bins <= 0:
             raise ValueError(
                 "Hashing: the `num_bins` for `Hashing` cannot be `None` or non-positive "
-                f"values. Received: num_bins={num_bins}.")
+                f"values. Received: num_bins={num_bins}."
+            )
         if output_mode == "binary":
             output_mode = "multi_hot"
         check_output_mode("Hashing", output_mode, ("int", "one_hot", "multi_hot", "count"))
         if sparse:
             raise ValueError(
                 "Hashing: `sparse=True` is not supported (PyTorch computes with dense "
-                f"tensors). Received: sparse={sparse}")
+                f"tensors). Received: sparse={sparse}"
+            )
         if salt is not None:
             if isinstance(salt, (tuple, list)) and len(salt) == 2:
                 salt = [int(s) for s in salt]
@@ -156,7 +168,8 @@ class Hashing(PreprocessingLayer):
             else:
                 raise ValueError(
                     "Hashing: the `salt` argument must be an int or a tuple/list of two "
-                    f"ints. Received: salt={salt}.")
+                    f"ints. Received: salt={salt}."
+                )
         self.num_bins = num_bins
         self.mask_value = mask_value
         self.salt = salt
@@ -183,14 +196,16 @@ class Hashing(PreprocessingLayer):
         """Bucket ids (an int64 NumPy array) of an array of strings or integers."""
         values = np.asarray(values, dtype=object)
         flat = values.reshape(-1)
-        uniques, inverse = np.unique(flat.astype(str) if flat.size else flat,
-                                     return_inverse=True)
+        uniques, inverse = np.unique(flat.astype(str) if flat.size else flat, return_inverse=True)
         originals = {}
         for v in flat:
             originals.setdefault(str(v), v)
         ids = np.array([self._hash_one(originals[str(u)]) for u in uniques], dtype=np.int64)
-        return ids[inverse.reshape(-1)].reshape(values.shape) if flat.size else np.zeros(
-            values.shape, dtype=np.int64)
+        return (
+            ids[inverse.reshape(-1)].reshape(values.shape)
+            if flat.size
+            else np.zeros(values.shape, dtype=np.int64)
+        )
 
     def forward(self, inputs):
         if isinstance(inputs, StringArray):
@@ -199,7 +214,8 @@ class Hashing(PreprocessingLayer):
             if inputs.is_floating_point():
                 raise ValueError(
                     f"Hashing layer '{self.name}' hashes strings or integers. Received: inputs "
-                    f"of dtype {inputs.dtype}")
+                    f"of dtype {inputs.dtype}"
+                )
             device, array = inputs.device, inputs.detach().cpu().numpy()
             array = array.astype(object)
             array = np.vectorize(int, otypes=[object])(array) if array.size else array
@@ -215,7 +231,13 @@ class Hashing(PreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"num_bins": self.num_bins, "salt": self.salt,
-                       "mask_value": self.mask_value, "output_mode": self.output_mode,
-                       "sparse": self.sparse})
+        config.update(
+            {
+                "num_bins": self.num_bins,
+                "salt": self.salt,
+                "mask_value": self.mask_value,
+                "output_mode": self.output_mode,
+                "sparse": self.sparse,
+            }
+        )
         return config

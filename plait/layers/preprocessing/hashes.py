@@ -10,11 +10,11 @@ _K2 = 0x9AE16A3B2F90404F
 
 
 def _fetch64(s, i):
-    return int.from_bytes(s[i:i + 8], "little")
+    return int.from_bytes(s[i : i + 8], "little")
 
 
 def _fetch32(s, i):
-    return int.from_bytes(s[i:i + 4], "little")
+    return int.from_bytes(s[i : i + 4], "little")
 
 
 def _rotate(value, shift):
@@ -60,8 +60,11 @@ def _len17to32(s):
     b = _fetch64(s, 8)
     c = (_fetch64(s, n - 8) * mul) & _MASK
     d = (_fetch64(s, n - 16) * _K2) & _MASK
-    return _len16((_rotate((a + b) & _MASK, 43) + _rotate(c, 30) + d) & _MASK,
-                  (a + _rotate((b + _K2) & _MASK, 18) + c) & _MASK, mul)
+    return _len16(
+        (_rotate((a + b) & _MASK, 43) + _rotate(c, 30) + d) & _MASK,
+        (a + _rotate((b + _K2) & _MASK, 18) + c) & _MASK,
+        mul,
+    )
 
 
 def _len33to64(s):
@@ -77,8 +80,11 @@ def _len33to64(s):
     f = _fetch64(s, 24)
     g = ((y + _fetch64(s, n - 32)) * mul) & _MASK
     h = ((z + _fetch64(s, n - 24)) * mul) & _MASK
-    return _len16((_rotate((e + f) & _MASK, 43) + _rotate(g, 30) + h) & _MASK,
-                  (e + _rotate((f + a) & _MASK, 18) + g) & _MASK, mul)
+    return _len16(
+        (_rotate((e + f) & _MASK, 43) + _rotate(g, 30) + h) & _MASK,
+        (e + _rotate((f + a) & _MASK, 18) + g) & _MASK,
+        mul,
+    )
 
 
 def _weak32(s, i, a, b):
@@ -135,8 +141,11 @@ def fingerprint64(data):
     v0, v1 = _weak32(s, i, (v1 * mul) & _MASK, (x + w0) & _MASK)
     w0, w1 = _weak32(s, i + 32, (z + w1) & _MASK, (y + _fetch64(s, i + 16)) & _MASK)
     z, x = x, z
-    return _len16((_len16(v0, w0, mul) + _shift_mix(y) * _K0 + z) & _MASK,
-                  (_len16(v1, w1, mul) + x) & _MASK, mul)
+    return _len16(
+        (_len16(v0, w0, mul) + _shift_mix(y) * _K0 + z) & _MASK,
+        (_len16(v1, w1, mul) + x) & _MASK,
+        mul,
+    )
 
 
 def _rotl(value, shift):
@@ -168,7 +177,7 @@ def siphash24(key0, key1, data):
     n = len(data)
     full = n - n % 8
     for i in range(0, full, 8):
-        m = int.from_bytes(data[i:i + 8], "little")
+        m = int.from_bytes(data[i : i + 8], "little")
         v3 ^= m
         v0, v1, v2, v3 = rounds(v0, v1, v2, v3, 2)
         v0 ^= m

@@ -1,6 +1,7 @@
 """Hue and saturation augmentation: RandomHue, RandomSaturation, RandomColorDegeneration and
 RandomColorJitter. Channels-last RGB images `(batch, h, w, 3)` or `(h, w, 3)`; active only
 with `training=True`; one random factor per image, as in Keras."""
+
 import torch
 from torch import nn
 
@@ -47,16 +48,22 @@ def hsv_to_rgb(images):
     dg = (2.0 - (dh - 2.0).abs()).clamp(0.0, 1.0)
     db = (2.0 - (dh - 4.0).abs()).clamp(0.0, 1.0)
     one_minus_s = 1.0 - saturation
-    return torch.stack([value * (one_minus_s + saturation * dr),
-                        value * (one_minus_s + saturation * dg),
-                        value * (one_minus_s + saturation * db)], dim=-1)
+    return torch.stack(
+        [
+            value * (one_minus_s + saturation * dr),
+            value * (one_minus_s + saturation * dg),
+            value * (one_minus_s + saturation * db),
+        ],
+        dim=-1,
+    )
 
 
 def _check_rgb(layer, images):
     if images.shape[-1] != 3:
         raise ValueError(
             f"{type(layer).__name__} layer '{layer.name}' takes RGB images (3 channels). "
-            f"Received: inputs with shape {tuple(images.shape)}")
+            f"Received: inputs with shape {tuple(images.shape)}"
+        )
 
 
 class _ColorLayer(RandomPreprocessingLayer):
@@ -79,8 +86,13 @@ class _ColorLayer(RandomPreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"factor": list(self.factor), "value_range": list(self.value_range),
-                       "data_format": self.data_format})
+        config.update(
+            {
+                "factor": list(self.factor),
+                "value_range": list(self.value_range),
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
@@ -97,7 +109,7 @@ class RandomHue(_ColorLayer):
     def _adjust(self, images):
         n, device = images.shape[0], images.device
         sign = torch.where(self.uniform((n,), 0, 1, device) > 0.5, -1.0, 1.0)
-        shift = (sign * self.uniform((n,), self.factor[0], self.factor[1], device) * 0.5)
+        shift = sign * self.uniform((n,), self.factor[0], self.factor[1], device) * 0.5
         hsv = rgb_to_hsv(_to_range(images, self.value_range, (0, 1)))
         hue = hsv[..., 0] + shift.view(n, 1, 1).to(images.dtype)
         hue = torch.where(hue > 1.0, hue - 1.0, hue)
@@ -132,8 +144,9 @@ class RandomColorDegeneration(_ColorLayer):
     """
 
     def _adjust(self, images):
-        f = self.uniform((images.shape[0], 1, 1, 1), self.factor[0], self.factor[1],
-                         images.device).to(images.dtype)
+        f = self.uniform(
+            (images.shape[0], 1, 1, 1), self.factor[0], self.factor[1], images.device
+        ).to(images.dtype)
         r, g, b = images.unbind(-1)
         gray = (0.2989 * r + 0.587 * g + 0.114 * b).unsqueeze(-1)
         return (images + f * (gray - images)).clamp(self.value_range[0], self.value_range[1])
@@ -152,19 +165,31 @@ class RandomColorJitter(RandomPreprocessingLayer):
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
     """
 
-    def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None,
-                 saturation_factor=None, hue_factor=None, seed=None, data_format=None,
-                 **kwargs):
+    def __init__(
+        self,
+        value_range=(0, 255),
+        brightness_factor=None,
+        contrast_factor=None,
+        saturation_factor=None,
+        hue_factor=None,
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, **kwargs)
         self.value_range = value_range
         self.brightness_factor, self.contrast_factor = brightness_factor, contrast_factor
         self.saturation_factor, self.hue_factor = saturation_factor, hue_factor
         self.data_format = "channels_last"
-        steps = [(RandomBrightness, brightness_factor), (RandomContrast, contrast_factor),
-                 (RandomSaturation, saturation_factor), (RandomHue, hue_factor)]
+        steps = [
+            (RandomBrightness, brightness_factor),
+            (RandomContrast, contrast_factor),
+            (RandomSaturation, saturation_factor),
+            (RandomHue, hue_factor),
+        ]
         self._jitters = nn.ModuleList(
-            [cls(factor=f, value_range=value_range, seed=seed) for cls, f in steps
-             if f is not None])
+            [cls(factor=f, value_range=value_range, seed=seed) for cls, f in steps if f is not None]
+        )
 
     def forward(self, inputs, training=DIRECT_CALL):
         images = to_float_image(inputs)
@@ -176,11 +201,16 @@ class RandomColorJitter(RandomPreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "value_range": list(self.value_range), "brightness_factor": self.brightness_factor,
-            "contrast_factor": self.contrast_factor,
-            "saturation_factor": self.saturation_factor, "hue_factor": self.hue_factor,
-            "data_format": self.data_format})
+        config.update(
+            {
+                "value_range": list(self.value_range),
+                "brightness_factor": self.brightness_factor,
+                "contrast_factor": self.contrast_factor,
+                "saturation_factor": self.saturation_factor,
+                "hue_factor": self.hue_factor,
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
@@ -198,6 +228,7 @@ def _kernel_size(value):
 def gaussian_blur(images, kernel_size, sigma):
     """Blur channels-last `images` with a Gaussian of `sigma` (x, y), zero-padded, as
     Keras's torch backend does."""
+
     def kernel1d(size, s):
         x = torch.arange(size, dtype=images.dtype, device=images.device) - (size - 1) / 2
         k = torch.exp(-0.5 * (x / s) ** 2)
@@ -206,8 +237,9 @@ def gaussian_blur(images, kernel_size, sigma):
     kernel = torch.outer(kernel1d(kernel_size[1], sigma[1]), kernel1d(kernel_size[0], sigma[0]))
     channels = images.shape[-1]
     kernel = kernel.view(1, 1, kernel_size[0], kernel_size[1]).expand(channels, 1, -1, -1)
-    out = torch.nn.functional.conv2d(images.permute(0, 3, 1, 2), kernel,
-                                     padding=kernel_size[0] // 2, groups=channels)
+    out = torch.nn.functional.conv2d(
+        images.permute(0, 3, 1, 2), kernel, padding=kernel_size[0] // 2, groups=channels
+    )
     return out.permute(0, 2, 3, 1)
 
 
@@ -220,8 +252,16 @@ class RandomGaussianBlur(RandomPreprocessingLayer):
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
     """
 
-    def __init__(self, factor=1.0, kernel_size=3, sigma=1.0, value_range=(0, 255),
-                 data_format=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        factor=1.0,
+        kernel_size=3,
+        sigma=1.0,
+        value_range=(0, 255),
+        data_format=None,
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, **kwargs)
         self.factor = _keras_factor("factor", factor, (0, 1))
         self.kernel_size = _kernel_size(kernel_size)
@@ -245,9 +285,15 @@ class RandomGaussianBlur(RandomPreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"factor": list(self.factor), "kernel_size": list(self.kernel_size),
-                       "sigma": list(self.sigma), "value_range": list(self.value_range),
-                       "data_format": self.data_format})
+        config.update(
+            {
+                "factor": list(self.factor),
+                "kernel_size": list(self.kernel_size),
+                "sigma": list(self.sigma),
+                "value_range": list(self.value_range),
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
@@ -273,8 +319,9 @@ class RandomSharpness(_ColorLayer):
         kernel = torch.full((3, 3), 1.0 / 13.0, dtype=images.dtype, device=images.device)
         kernel[1, 1] = 5.0 / 13.0
         kernel = kernel.view(1, 1, 3, 3).expand(channels, 1, 3, 3)
-        smooth = torch.nn.functional.conv2d(images.permute(0, 3, 1, 2), kernel, padding=1,
-                                            groups=channels).permute(0, 2, 3, 1)
+        smooth = torch.nn.functional.conv2d(
+            images.permute(0, 3, 1, 2), kernel, padding=1, groups=channels
+        ).permute(0, 2, 3, 1)
         out = images + (1.0 - f.view(n, 1, 1, 1).to(images.dtype)) * (smooth - images)
         out = out.clamp(self.value_range[0], self.value_range[1])
         return out[0] if squeeze else out

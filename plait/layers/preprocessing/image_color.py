@@ -1,6 +1,7 @@
 """Image color augmentation: RandomContrast and RandomBrightness. Channels-last images
 `(batch, h, w, c)` or `(h, w, c)`; active only with `training=True` (the identity, as
 float32, at inference); one random factor per image."""
+
 import torch
 
 from plait.layers.preprocessing.base import (
@@ -14,8 +15,10 @@ from plait.serialization import register_serializable
 
 def _keras_factor(name, factor, bounds):
     """Keras's factor rule: a number `f` -> (max(-f, lower bound), f); a pair, sorted."""
-    message = (f"The `{name}` argument should be a number (or a list of two numbers) in the "
-               f"range [{bounds[0]}, {bounds[1]}]. Received: {name}={factor}")
+    message = (
+        f"The `{name}` argument should be a number (or a list of two numbers) in the "
+        f"range [{bounds[0]}, {bounds[1]}]. Received: {name}={factor}"
+    )
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2 or factor[0] > bounds[1] or factor[1] < bounds[0]:
             raise ValueError(message)
@@ -32,7 +35,8 @@ def _value_range(value_range):
     if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
         raise ValueError(
             "The `value_range` argument should be a list of two numbers. Received: "
-            f"value_range={value_range}")
+            f"value_range={value_range}"
+        )
     return sorted(value_range)
 
 
@@ -64,7 +68,8 @@ class RandomContrast(RandomPreprocessingLayer):
         f = self.uniform((images.shape[0], 1, 1, 1), 1.0 - lo, 1.0 + hi, images.device)
         mean = images.mean(dim=(1, 2), keepdim=True)
         out = ((images - mean) * f.to(images.dtype) + mean).clamp(
-            self.value_range[0], self.value_range[1])
+            self.value_range[0], self.value_range[1]
+        )
         return out[0] if squeeze else out
 
     def get_config(self):
@@ -96,8 +101,9 @@ class RandomBrightness(RandomPreprocessingLayer):
         if not self._is_training(training):
             return images
         images, squeeze = as_batched(images)
-        delta = self.uniform((images.shape[0], 1, 1, 1), self.factor[0], self.factor[1],
-                             images.device)
+        delta = self.uniform(
+            (images.shape[0], 1, 1, 1), self.factor[0], self.factor[1], images.device
+        )
         delta = delta * (self.value_range[1] - self.value_range[0])
         out = (images + delta.to(images.dtype)).clamp(self.value_range[0], self.value_range[1])
         return out[0] if squeeze else out
@@ -166,8 +172,7 @@ class RandomInvert(RandomPreprocessingLayer):
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
     """
 
-    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None,
-                 **kwargs):
+    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.factor = _keras_factor("factor", factor, (0, 1))
         self.value_range = value_range
@@ -178,16 +183,22 @@ class RandomInvert(RandomPreprocessingLayer):
         if not self._is_training(training):
             return images
         images, squeeze = as_batched(images)
-        probability = self.uniform(_draw_shape(images), self.factor[0], self.factor[1],
-                                   images.device)
+        probability = self.uniform(
+            _draw_shape(images), self.factor[0], self.factor[1], images.device
+        )
         apply = self.uniform(_draw_shape(images), 0, 1, images.device) < probability
         out = torch.where(apply, self.value_range[1] - images, images)
         return out[0] if squeeze else out
 
     def get_config(self):
         config = super().get_config()
-        config.update({"factor": list(self.factor), "value_range": list(self.value_range),
-                       "data_format": self.data_format})
+        config.update(
+            {
+                "factor": list(self.factor),
+                "value_range": list(self.value_range),
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
@@ -196,7 +207,9 @@ def _solarization_factor(name, factor):
         if value > 1.0 or value < 0:
             raise ValueError(
                 f"The `{name}` argument should be a number (or a list of two numbers) in the "
-                f"range [0, 1]. Received: {name}={factor}")
+                f"range [0, 1]. Received: {name}={factor}"
+            )
+
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2:
             raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
@@ -221,8 +234,9 @@ class Solarization(RandomPreprocessingLayer):
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
     """
 
-    def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255),
-                 seed=None, **kwargs):
+    def __init__(
+        self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255), seed=None, **kwargs
+    ):
         super().__init__(seed=seed, **kwargs)
         self.addition_factor = _solarization_factor("addition_factor", addition_factor)
         self.threshold_factor = _solarization_factor("threshold_factor", threshold_factor)
@@ -234,10 +248,12 @@ class Solarization(RandomPreprocessingLayer):
             return images
         images, squeeze = as_batched(images)
         shape, device = _draw_shape(images), images.device
-        additions = self.uniform(shape, self.addition_factor[0],
-                                 self.addition_factor[1] * 255, device)
-        thresholds = self.uniform(shape, self.threshold_factor[0],
-                                  self.threshold_factor[1] * 255, device)
+        additions = self.uniform(
+            shape, self.addition_factor[0], self.addition_factor[1] * 255, device
+        )
+        thresholds = self.uniform(
+            shape, self.threshold_factor[0], self.threshold_factor[1] * 255, device
+        )
         x = _to_range(images, self.value_range, (0, 255))
         x = (x + additions).clamp(0, 255)
         x = torch.where(x < thresholds, x, 255 - x)
@@ -246,9 +262,13 @@ class Solarization(RandomPreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"addition_factor": list(self.addition_factor),
-                       "threshold_factor": list(self.threshold_factor),
-                       "value_range": list(self.value_range)})
+        config.update(
+            {
+                "addition_factor": list(self.addition_factor),
+                "threshold_factor": list(self.threshold_factor),
+                "value_range": list(self.value_range),
+            }
+        )
         return config
 
 
@@ -316,6 +336,11 @@ class RandomPosterization(RandomPreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"factor": list(self.factor), "value_range": list(self.value_range),
-                       "data_format": self.data_format})
+        config.update(
+            {
+                "factor": list(self.factor),
+                "value_range": list(self.value_range),
+                "data_format": self.data_format,
+            }
+        )
         return config

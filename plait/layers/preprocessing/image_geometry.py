@@ -1,6 +1,7 @@
 """Image geometry: Resizing, CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomZoom,
 RandomTranslation. Channels-last images `(batch, h, w, c)` or one image `(h, w, c)`;
 torch code on the input's device. Random layers act only with `training=True`."""
+
 import math
 
 import torch
@@ -24,12 +25,19 @@ _AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
 def _check_data_format(data_format):
     if data_format not in (None, "channels_last"):
         raise ValueError(
-            "plait's image layers take channels-last images. Received: "
-            f"data_format={data_format!r}")
+            f"plait's image layers take channels-last images. Received: data_format={data_format!r}"
+        )
 
 
-def resize_images(images, size, interpolation="bilinear", antialias=False,
-                  crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, fill_value=0.0):
+def resize_images(
+    images,
+    size,
+    interpolation="bilinear",
+    antialias=False,
+    crop_to_aspect_ratio=False,
+    pad_to_aspect_ratio=False,
+    fill_value=0.0,
+):
     """Resize channels-last `images` (batched) to `size` as Keras's torch backend does."""
     x = images.permute(0, 3, 1, 2)
     height, width = x.shape[-2], x.shape[-1]
@@ -38,7 +46,7 @@ def resize_images(images, size, interpolation="bilinear", antialias=False,
         ch = max(min(height, int(float(width * th) / tw)), 1)
         cw = max(min(width, int(float(height * tw) / th)), 1)
         hs, ws = int(float(height - ch) / 2), int(float(width - cw) / 2)
-        x = x[:, :, hs:hs + ch, ws:ws + cw]
+        x = x[:, :, hs : hs + ch, ws : ws + cw]
     elif pad_to_aspect_ratio:
         ph = max(height, int(float(width * th) / tw))
         pw = max(width, int(float(height * tw) / th))
@@ -47,8 +55,13 @@ def resize_images(images, size, interpolation="bilinear", antialias=False,
     if antialias and interpolation not in ("bilinear", "bicubic"):
         antialias = False
     align = False if interpolation in ("bilinear", "bicubic") else None
-    out = F.interpolate(x, size=tuple(size), mode=_RESIZE_MODES[interpolation],
-                        align_corners=align, antialias=antialias)
+    out = F.interpolate(
+        x,
+        size=tuple(size),
+        mode=_RESIZE_MODES[interpolation],
+        align_corners=align,
+        antialias=antialias,
+    )
     return out.permute(0, 2, 3, 1)
 
 
@@ -70,23 +83,36 @@ class Resizing(PreprocessingLayer):
         torch.Size([1, 2, 2, 3])
     """
 
-    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
-                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
-                 antialias=False, data_format=None, **kwargs):
+    def __init__(
+        self,
+        height,
+        width,
+        interpolation="bilinear",
+        crop_to_aspect_ratio=False,
+        pad_to_aspect_ratio=False,
+        fill_mode="constant",
+        fill_value=0.0,
+        antialias=False,
+        data_format=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         _check_data_format(data_format)
         if interpolation not in _RESIZE_MODES:
             raise ValueError(
                 "Resizing: invalid value for argument `interpolation`. Expected one of "
-                f"{list(_RESIZE_MODES)}. Received: interpolation={interpolation!r}")
+                f"{list(_RESIZE_MODES)}. Received: interpolation={interpolation!r}"
+            )
         if fill_mode != "constant":
             raise ValueError(
                 "Resizing: invalid value for argument `fill_mode`. Only 'constant' is "
-                f"supported. Received: fill_mode={fill_mode!r}")
+                f"supported. Received: fill_mode={fill_mode!r}"
+            )
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
             raise ValueError(
                 "Resizing: only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be "
-                "`True`. Received: both True")
+                "`True`. Received: both True"
+            )
         self.height, self.width = int(height), int(width)
         self.interpolation = interpolation
         self.crop_to_aspect_ratio = crop_to_aspect_ratio
@@ -97,9 +123,15 @@ class Resizing(PreprocessingLayer):
 
     def forward(self, inputs):
         images, squeeze = as_batched(to_float_image(inputs))
-        out = resize_images(images, (self.height, self.width), self.interpolation,
-                            self.antialias, self.crop_to_aspect_ratio,
-                            self.pad_to_aspect_ratio, self.fill_value)
+        out = resize_images(
+            images,
+            (self.height, self.width),
+            self.interpolation,
+            self.antialias,
+            self.crop_to_aspect_ratio,
+            self.pad_to_aspect_ratio,
+            self.fill_value,
+        )
         return out[0] if squeeze else out
 
     def compute_output_shape(self, input_shape):
@@ -109,12 +141,19 @@ class Resizing(PreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "height": self.height, "width": self.width, "interpolation": self.interpolation,
-            "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
-            "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
-            "fill_value": self.fill_value, "antialias": self.antialias,
-            "data_format": self.data_format})
+        config.update(
+            {
+                "height": self.height,
+                "width": self.width,
+                "interpolation": self.interpolation,
+                "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio,
+                "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value,
+                "antialias": self.antialias,
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
@@ -140,7 +179,7 @@ class CenterCrop(PreprocessingLayer):
         h, w = images.shape[1], images.shape[2]
         if h >= self.height and w >= self.width:
             hs, ws = (h - self.height) // 2, (w - self.width) // 2
-            out = images[:, hs:hs + self.height, ws:ws + self.width, :]
+            out = images[:, hs : hs + self.height, ws : ws + self.width, :]
         else:
             out = resize_images(images, (self.height, self.width), crop_to_aspect_ratio=True)
         return out[0] if squeeze else out
@@ -149,8 +188,7 @@ class CenterCrop(PreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"height": self.height, "width": self.width,
-                       "data_format": self.data_format})
+        config.update({"height": self.height, "width": self.width, "data_format": self.data_format})
         return config
 
 
@@ -174,11 +212,9 @@ class RandomCrop(RandomPreprocessingLayer):
         h, w = images.shape[1], images.shape[2]
         if self._is_training(training) and h > self.height and w > self.width:
             gen = self._generator(images.device)
-            hs = int(torch.randint(0, h - self.height + 1, (), generator=gen,
-                                   device=images.device))
-            ws = int(torch.randint(0, w - self.width + 1, (), generator=gen,
-                                   device=images.device))
-            out = images[:, hs:hs + self.height, ws:ws + self.width, :]
+            hs = int(torch.randint(0, h - self.height + 1, (), generator=gen, device=images.device))
+            ws = int(torch.randint(0, w - self.width + 1, (), generator=gen, device=images.device))
+            out = images[:, hs : hs + self.height, ws : ws + self.width, :]
         elif h == self.height and w == self.width:
             out = images
         else:
@@ -189,8 +225,7 @@ class RandomCrop(RandomPreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"height": self.height, "width": self.width,
-                       "data_format": self.data_format})
+        config.update({"height": self.height, "width": self.width, "data_format": self.data_format})
         return config
 
 
@@ -212,7 +247,8 @@ class RandomFlip(RandomPreprocessingLayer):
             raise ValueError(
                 "RandomFlip layer {name} received an unknown mode argument {mode}. Expected "
                 "one of 'horizontal', 'vertical' or 'horizontal_and_vertical'. Received: "
-                f"mode={mode!r}".replace("{name}", self.name).replace("{mode}", str(mode)))
+                f"mode={mode!r}".replace("{name}", self.name).replace("{mode}", str(mode))
+            )
         self.mode = mode
         self.data_format = "channels_last"
 
@@ -275,8 +311,9 @@ def affine_transform(images, matrix, interpolation, fill_mode, fill_value):
             value = gathered.reshape(n, h, w, c)
             if fill_mode == "constant":
                 valid = ((iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)).unsqueeze(-1)
-                value = torch.where(valid, value, torch.as_tensor(fill_value, dtype=dtype,
-                                                                  device=value.device))
+                value = torch.where(
+                    valid, value, torch.as_tensor(fill_value, dtype=dtype, device=value.device)
+                )
             if wy_ is not None:
                 value = value * (wy_ * wx_).unsqueeze(-1).to(dtype)
             out = value if out is None else out + value
@@ -287,18 +324,27 @@ class _AffineLayer(RandomPreprocessingLayer):
     """A random affine augmentation: draws per-image parameters, builds Keras's matrix and
     samples with `affine_transform`."""
 
-    def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None,
-                 fill_value=0.0, data_format=None, **kwargs):
+    def __init__(
+        self,
+        fill_mode="reflect",
+        interpolation="bilinear",
+        seed=None,
+        fill_value=0.0,
+        data_format=None,
+        **kwargs,
+    ):
         super().__init__(seed=seed, **kwargs)
         _check_data_format(data_format)
         if fill_mode not in _FILL_MODES:
             raise NotImplementedError(
                 f"Unknown `fill_mode` {fill_mode}. Expected of one {_FILL_MODES}. Received: "
-                f"fill_mode={fill_mode!r}")
+                f"fill_mode={fill_mode!r}"
+            )
         if interpolation not in _AFFINE_INTERPOLATIONS:
             raise NotImplementedError(
                 f"Unknown `interpolation` {interpolation}. Expected of one "
-                f"{_AFFINE_INTERPOLATIONS}. Received: interpolation={interpolation!r}")
+                f"{_AFFINE_INTERPOLATIONS}. Received: interpolation={interpolation!r}"
+            )
         self.fill_mode, self.interpolation = fill_mode, interpolation
         self.fill_value = fill_value
         self.data_format = "channels_last"
@@ -309,14 +355,19 @@ class _AffineLayer(RandomPreprocessingLayer):
             return images
         images, squeeze = as_batched(images)
         matrix = self._matrix(images.shape[0], images.shape[1], images.shape[2], images.device)
-        out = affine_transform(images, matrix, self.interpolation, self.fill_mode,
-                               self.fill_value)
+        out = affine_transform(images, matrix, self.interpolation, self.fill_mode, self.fill_value)
         return out[0] if squeeze else out
 
     def get_config(self):
         config = super().get_config()
-        config.update({"fill_mode": self.fill_mode, "interpolation": self.interpolation,
-                       "fill_value": self.fill_value, "data_format": self.data_format})
+        config.update(
+            {
+                "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation,
+                "fill_value": self.fill_value,
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
@@ -349,8 +400,16 @@ class RandomRotation(_AffineLayer):
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
     """
 
-    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
-                 fill_value=0.0, data_format=None, **kwargs):
+    def __init__(
+        self,
+        factor,
+        fill_mode="reflect",
+        interpolation="bilinear",
+        seed=None,
+        fill_value=0.0,
+        data_format=None,
+        **kwargs,
+    ):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
         self._factor = check_factor_pair("factor", factor)
         self.factor = factor
@@ -379,19 +438,33 @@ class RandomZoom(_AffineLayer):
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
     """
 
-    def __init__(self, height_factor, width_factor=None, fill_mode="reflect",
-                 interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
-                 **kwargs):
+    def __init__(
+        self,
+        height_factor,
+        width_factor=None,
+        fill_mode="reflect",
+        interpolation="bilinear",
+        seed=None,
+        fill_value=0.0,
+        data_format=None,
+        **kwargs,
+    ):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
         self._height = check_factor_pair("height_factor", height_factor, low=-1)
-        self._width = None if width_factor is None else check_factor_pair(
-            "width_factor", width_factor, low=-1)
+        self._width = (
+            None
+            if width_factor is None
+            else check_factor_pair("width_factor", width_factor, low=-1)
+        )
         self.height_factor, self.width_factor = height_factor, width_factor
 
     def _matrix(self, n, height, width, device):
         zy = 1.0 + self.uniform((n,), self._height[0], self._height[1], device)
-        zx = zy if self._width is None else 1.0 + self.uniform(
-            (n,), self._width[0], self._width[1], device)
+        zx = (
+            zy
+            if self._width is None
+            else 1.0 + self.uniform((n,), self._width[0], self._width[1], device)
+        )
         x_off = ((width - 1.0) / 2.0) * (1.0 - zx)
         y_off = ((height - 1.0) / 2.0) * (1.0 - zy)
         zero = torch.zeros_like(zx)
@@ -415,9 +488,17 @@ class RandomTranslation(_AffineLayer):
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
     """
 
-    def __init__(self, height_factor, width_factor, fill_mode="reflect",
-                 interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
-                 **kwargs):
+    def __init__(
+        self,
+        height_factor,
+        width_factor,
+        fill_mode="reflect",
+        interpolation="bilinear",
+        seed=None,
+        fill_value=0.0,
+        data_format=None,
+        **kwargs,
+    ):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
         self._height = check_factor_pair("height_factor", height_factor, low=-1, high=1)
         self._width = check_factor_pair("width_factor", width_factor, low=-1, high=1)
@@ -440,7 +521,9 @@ def _shear_factor(name, factor):
         if value > 1.0 or value < 0.0:
             raise ValueError(
                 f"The `{name}` argument should be a number (or a list of two numbers) in the "
-                f"range [0, 1]. Received: {name}={factor}")
+                f"range [0, 1]. Received: {name}={factor}"
+            )
+
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2:
             raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
@@ -466,8 +549,17 @@ class RandomShear(_AffineLayer):
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
     """
 
-    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
-                 fill_mode="reflect", fill_value=0.0, data_format=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        x_factor=0.0,
+        y_factor=0.0,
+        interpolation="bilinear",
+        fill_mode="reflect",
+        fill_value=0.0,
+        data_format=None,
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
         self.x_factor = _shear_factor("x_factor", x_factor)
         self.y_factor = _shear_factor("y_factor", y_factor)

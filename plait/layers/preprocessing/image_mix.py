@@ -1,6 +1,7 @@
 """Batch-mixing augmentation: MixUp and CutMix. They take images, or a dict
 `{"images": ..., "labels": ...}` (labels one-hot / soft), and mix each sample with another
 of the batch; active in training (called directly: yes, as in Keras), identity otherwise."""
+
 import torch
 
 from plait.layers.preprocessing.base import (
@@ -105,8 +106,12 @@ class CutMix(_MixLayer):
         y0, y1 = self._bounds(n, h, ratio, device)
         grid_y = torch.arange(h, device=device, dtype=images.dtype).view(1, h, 1, 1)
         grid_x = torch.arange(w, device=device, dtype=images.dtype).view(1, 1, w, 1)
-        box = ((grid_x >= x0.view(-1, 1, 1, 1)) & (grid_x < x1.view(-1, 1, 1, 1))
-               & (grid_y >= y0.view(-1, 1, 1, 1)) & (grid_y < y1.view(-1, 1, 1, 1)))
+        box = (
+            (grid_x >= x0.view(-1, 1, 1, 1))
+            & (grid_x < x1.view(-1, 1, 1, 1))
+            & (grid_y >= y0.view(-1, 1, 1, 1))
+            & (grid_y < y1.view(-1, 1, 1, 1))
+        )
         order = self._permutation(n, device)
         mixed = torch.where(box, images[order], images)
         area = 1.0 - (x1 - x0) * (y1 - y0) / (w * h)

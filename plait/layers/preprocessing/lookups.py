@@ -6,6 +6,7 @@ first after `adapt`. The vocabulary is a Python dict on the host; results are in
 tensors (or float encodings) on the layer's device (it follows `model.to(device)`). The
 vocabulary is part of `get_config`, so it is saved with the model.
 """
+
 import collections
 import os
 
@@ -26,20 +27,35 @@ class IndexLookup(PreprocessingLayer):
 
     _strings = True
 
-    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=None,
-                 vocabulary=None, idf_weights=None, invert=False, output_mode="int",
-                 pad_to_max_tokens=False, sparse=False, salt=None, vocabulary_size=None,
-                 has_input_vocabulary=None, **kwargs):
+    def __init__(
+        self,
+        max_tokens=None,
+        num_oov_indices=1,
+        mask_token=None,
+        oov_token=None,
+        vocabulary=None,
+        idf_weights=None,
+        invert=False,
+        output_mode="int",
+        pad_to_max_tokens=False,
+        sparse=False,
+        salt=None,
+        vocabulary_size=None,
+        has_input_vocabulary=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         cls = type(self).__name__
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(
                 f"If `max_tokens` is set for `{cls}`, it must be greater than 1. Received: "
-                f"max_tokens={max_tokens}")
+                f"max_tokens={max_tokens}"
+            )
         if num_oov_indices < 0:
             raise ValueError(
                 f"The value of `num_oov_indices` argument for `{cls}` must >= 0. Received: "
-                f"num_oov_indices={num_oov_indices}")
+                f"num_oov_indices={num_oov_indices}"
+            )
         if output_mode == "binary":
             output_mode = "multi_hot"
         if output_mode == "tf-idf":
@@ -48,15 +64,18 @@ class IndexLookup(PreprocessingLayer):
         if invert and output_mode != "int":
             raise ValueError(
                 "`output_mode` must be `'int'` when `invert` is true. Received: "
-                f"output_mode={output_mode}")
+                f"output_mode={output_mode}"
+            )
         if sparse:
             raise ValueError(
                 f"{cls}: `sparse=True` can only be used with the TensorFlow backend. "
-                f"Received: sparse={sparse}")
+                f"Received: sparse={sparse}"
+            )
         if idf_weights is not None and output_mode != "tf_idf":
             raise ValueError(
                 "`idf_weights` should only be set if `output_mode` is `'tf_idf'`. Received: "
-                f"idf_weights={idf_weights} and output_mode={output_mode}")
+                f"idf_weights={idf_weights} and output_mode={output_mode}"
+            )
         self.max_tokens = max_tokens
         self.num_oov_indices = num_oov_indices
         self.mask_token = mask_token
@@ -66,8 +85,9 @@ class IndexLookup(PreprocessingLayer):
         self.pad_to_max_tokens = bool(pad_to_max_tokens)
         self.sparse = sparse
         self.salt = salt
-        self._has_input_vocabulary = (vocabulary is not None if has_input_vocabulary is None
-                                      else bool(has_input_vocabulary))
+        self._has_input_vocabulary = (
+            vocabulary is not None if has_input_vocabulary is None else bool(has_input_vocabulary)
+        )
         self.input_vocabulary = None if isinstance(vocabulary, str) else vocabulary
         self.input_idf_weights = idf_weights
         self._tokens = []  # the learned/set tokens, without special tokens
@@ -78,7 +98,8 @@ class IndexLookup(PreprocessingLayer):
         if output_mode == "tf_idf" and self._has_input_vocabulary and idf_weights is None:
             raise ValueError(
                 "When specifying the `vocabulary` argument, in TF-IDF output mode, the "
-                "`idf_weights` argument must also be provided.")
+                "`idf_weights` argument must also be provided."
+            )
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
         self.built = True
@@ -101,7 +122,7 @@ class IndexLookup(PreprocessingLayer):
         if self.mask_token is not None and self.output_mode == "int":
             vocab[0] = self.mask_token
         if not include_special_tokens:
-            vocab = vocab[self._token_start_index():]
+            vocab = vocab[self._token_start_index() :]
         return vocab
 
     def _normalize_tokens(self, values):
@@ -118,22 +139,25 @@ class IndexLookup(PreprocessingLayer):
         elif idf_weights is not None:
             raise ValueError(
                 "`idf_weights` should only be set if output_mode is `'tf_idf'`. Received: "
-                f"output_mode={self.output_mode} and idf_weights={idf_weights}")
+                f"output_mode={self.output_mode} and idf_weights={idf_weights}"
+            )
         if isinstance(vocabulary, str):
             vocabulary = self._read_vocabulary_file(vocabulary)
         vocabulary = self._normalize_tokens(np.asarray(as_numpy(vocabulary)).reshape(-1))
         if not vocabulary:
             raise ValueError(f"Cannot set an empty vocabulary. Received: vocabulary={vocabulary}")
         start = self._token_start_index()
-        special = [self.mask_token] * self._oov_start_index() + \
-            [self.oov_token] * self.num_oov_indices
+        special = [self.mask_token] * self._oov_start_index() + [
+            self.oov_token
+        ] * self.num_oov_indices
         found_special = vocabulary[:start] == special
         tokens = vocabulary[start:] if found_special else vocabulary
         repeated = [t for t, c in collections.Counter(tokens).items() if c > 1]
         if repeated:
             raise ValueError(
                 "The passed vocabulary has at least one repeated term. Please uniquify your "
-                f"dataset. The repeated terms are: {repeated}")
+                f"dataset. The repeated terms are: {repeated}"
+            )
         if self.mask_token is not None and self.mask_token in tokens:
             raise ValueError(
                 "Found reserved mask token at unexpected location in `vocabulary`. Note that "
@@ -141,24 +165,28 @@ class IndexLookup(PreprocessingLayer):
                 "remove all mask and OOV tokens, or include them only at the start of the "
                 f"vocabulary in precisely this order: {special}. Received: "
                 f"mask_token={self.mask_token!r} at vocabulary index "
-                f"{vocabulary.index(self.mask_token)}")
+                f"{vocabulary.index(self.mask_token)}"
+            )
         if self.oov_token is not None and self.invert and self.oov_token in tokens:
             raise ValueError(
                 "Found reserved OOV token at unexpected location in `vocabulary`. Either "
                 "remove all mask and OOV tokens, or include them only at the start of the "
                 f"vocabulary in precisely this order: {special}. Received: "
-                f"oov_token={self.oov_token!r}")
+                f"oov_token={self.oov_token!r}"
+            )
         if self.max_tokens is not None and start + len(tokens) > self.max_tokens:
             raise ValueError(
                 "Attempted to set a vocabulary larger than the maximum vocab size. Received "
-                f"vocabulary size is {start + len(tokens)}; `max_tokens` is {self.max_tokens}.")
+                f"vocabulary size is {start + len(tokens)}; `max_tokens` is {self.max_tokens}."
+            )
         self._set_tokens(tokens)
         if self.output_mode == "tf_idf":
             weights = np.asarray(as_numpy(idf_weights), dtype=np.float64).reshape(-1)
             if len(weights) != len(vocabulary):
                 raise ValueError(
                     "`idf_weights` must be the same length as vocabulary. len(idf_weights) is "
-                    f"{len(weights)}; len(vocabulary) is {len(vocabulary)}")
+                    f"{len(weights)}; len(vocabulary) is {len(vocabulary)}"
+                )
             front = 0 if found_special else start
             self._set_idf(weights, front, 0.0 if found_special else float(np.average(weights)))
 
@@ -171,8 +199,9 @@ class IndexLookup(PreprocessingLayer):
         if not os.path.exists(path):
             raise ValueError(f"Vocabulary file {path} does not exist.")
         if self.output_mode == "tf_idf":
-            raise ValueError("output_mode `'tf_idf'` does not support loading a vocabulary "
-                             "from file.")
+            raise ValueError(
+                "output_mode `'tf_idf'` does not support loading a vocabulary from file."
+            )
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
         while lines and lines[-1] == "":
@@ -190,8 +219,9 @@ class IndexLookup(PreprocessingLayer):
         if self.pad_to_max_tokens and self.max_tokens is not None:
             back = self.max_tokens - front - len(weights)
         self._idf_source = np.asarray(weights, dtype=np.float32)
-        self._idf = np.pad(weights, (front, back), "constant",
-                           constant_values=(front_value, 0)).astype(np.float32)
+        self._idf = np.pad(
+            weights, (front, back), "constant", constant_values=(front_value, 0)
+        ).astype(np.float32)
         self._idf_cache = {}
 
     def _record_vocabulary_size(self):
@@ -199,12 +229,16 @@ class IndexLookup(PreprocessingLayer):
             self._frozen_vocab_size = self.vocabulary_size()
             return
         size = self.vocabulary_size()
-        if self._frozen_vocab_size is not None and size != self._frozen_vocab_size and \
-                getattr(self, "_called", False):
+        if (
+            self._frozen_vocab_size is not None
+            and size != self._frozen_vocab_size
+            and getattr(self, "_called", False)
+        ):
             raise RuntimeError(
                 f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, "
                 "the vocabulary size cannot be changed after the layer is called. Old vocab "
-                f"size is {self._frozen_vocab_size}, new vocab size is {size}")
+                f"size is {self._frozen_vocab_size}, new vocab size is {size}"
+            )
         self._frozen_vocab_size = size
 
     # ------------------------------------------------------------------ adapt
@@ -214,15 +248,20 @@ class IndexLookup(PreprocessingLayer):
         if self._has_input_vocabulary:
             raise ValueError(
                 f"Cannot adapt layer '{self.name}' after setting a static vocabulary via "
-                "`vocabulary` argument or `set_vocabulary()` method.")
+                "`vocabulary` argument or `set_vocabulary()` method."
+            )
         counts, doc_counts, num_docs = collections.Counter(), collections.Counter(), 0
         whole = isinstance(data, (list, tuple, np.ndarray, StringArray, torch.Tensor))
         items = [data] if whole else batches(data)
         for i, batch in enumerate(items):
             if steps is not None and i >= steps:
                 break
-            array = np.asarray(as_numpy(StringArray(batch) if whole and isinstance(
-                batch, (list, tuple)) else batch), dtype=object)
+            array = np.asarray(
+                as_numpy(
+                    StringArray(batch) if whole and isinstance(batch, (list, tuple)) else batch
+                ),
+                dtype=object,
+            )
             if array.ndim == 0:
                 array = array.reshape(1, 1)
             elif array.ndim == 1:
@@ -244,11 +283,12 @@ class IndexLookup(PreprocessingLayer):
         counts.pop(self.oov_token, None)
         tokens = sorted(counts, key=lambda t: (counts[t], _sort_key(t)), reverse=True)
         if self.max_tokens:
-            tokens = tokens[:self.max_tokens - self._token_start_index()]
+            tokens = tokens[: self.max_tokens - self._token_start_index()]
         self._set_tokens(tokens)
         if self.output_mode == "tf_idf":
-            weights = np.array([np.log(1 + num_docs / (1 + doc_counts[t])) for t in tokens],
-                               dtype=np.float32)
+            weights = np.array(
+                [np.log(1 + num_docs / (1 + doc_counts[t])) for t in tokens], dtype=np.float32
+            )
             self._set_idf(weights, self._token_start_index(), float(np.mean(weights)))
 
     # ------------------------------------------------------------------- call
@@ -273,9 +313,13 @@ class IndexLookup(PreprocessingLayer):
                     raise ValueError(
                         "When `num_oov_indices=0` all inputs should be in vocabulary, found "
                         f"OOV values [{token!r}], consider setting `num_oov_indices=1`. "
-                        f"(layer '{self.name}')")
-                index = oov_default if self.num_oov_indices == 1 else \
-                    self._oov_bucket(token) + self._oov_start_index()
+                        f"(layer '{self.name}')"
+                    )
+                index = (
+                    oov_default
+                    if self.num_oov_indices == 1
+                    else self._oov_bucket(token) + self._oov_start_index()
+                )
             out[i] = index
         return out.reshape(array.shape)
 
@@ -291,21 +335,28 @@ class IndexLookup(PreprocessingLayer):
     def _inverse(self, array):
         vocab = self.get_vocabulary()
         flat = [int(i) for i in array.reshape(-1)]
-        out = [vocab[i] if 0 <= i < len(vocab) and i >= self._token_start_index()
-               else (self.mask_token if (i == 0 and self.mask_token is not None)
-                     else self.oov_token) for i in flat]
+        out = [
+            vocab[i]
+            if 0 <= i < len(vocab) and i >= self._token_start_index()
+            else (self.mask_token if (i == 0 and self.mask_token is not None) else self.oov_token)
+            for i in flat
+        ]
         result = np.empty(len(out), dtype=object)
         result[:] = out
         return result.reshape(array.shape)
 
     def forward(self, inputs):
         self._called = True
-        if self.output_mode != "int" and not self.pad_to_max_tokens and \
-                self._frozen_vocab_size is None:
+        if (
+            self.output_mode != "int"
+            and not self.pad_to_max_tokens
+            and self._frozen_vocab_size is None
+        ):
             raise RuntimeError(
                 f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, "
                 "you must set the layer's vocabulary before calling it. Either pass a "
-                "`vocabulary` argument to the layer, or call `adapt` with some sample data.")
+                "`vocabulary` argument to the layer, or call `adapt` with some sample data."
+            )
         device = self._device_anchor.device
         if isinstance(inputs, StringArray):
             array = inputs.array
@@ -356,15 +407,23 @@ class IndexLookup(PreprocessingLayer):
         idf = self.input_idf_weights
         if idf is None and self.output_mode == "tf_idf" and self._idf is not None:
             idf = self._idf_source.tolist()
-        config.update({
-            "invert": self.invert, "max_tokens": self.max_tokens,
-            "num_oov_indices": self.num_oov_indices, "oov_token": self.oov_token,
-            "mask_token": self.mask_token, "output_mode": self.output_mode,
-            "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
-            "vocabulary": _listify(vocabulary), "idf_weights": _listify(idf),
-            "vocabulary_size": self._frozen_vocab_size, "salt": self.salt,
-            "has_input_vocabulary": self._has_input_vocabulary,
-        })
+        config.update(
+            {
+                "invert": self.invert,
+                "max_tokens": self.max_tokens,
+                "num_oov_indices": self.num_oov_indices,
+                "oov_token": self.oov_token,
+                "mask_token": self.mask_token,
+                "output_mode": self.output_mode,
+                "sparse": self.sparse,
+                "pad_to_max_tokens": self.pad_to_max_tokens,
+                "vocabulary": _listify(vocabulary),
+                "idf_weights": _listify(idf),
+                "vocabulary_size": self._frozen_vocab_size,
+                "salt": self.salt,
+                "has_input_vocabulary": self._has_input_vocabulary,
+            }
+        )
         return config
 
 
@@ -376,7 +435,8 @@ def check_vocabulary_file(config):
             "Requested the loading of a vocabulary file outside of the model archive. This "
             "carries a potential risk of loading arbitrary and sensitive files and thus it is "
             "disallowed by default. If you trust the source of the artifact, pass "
-            f"`safe_mode=False` to the loading function. Vocabulary file: '{path}'")
+            f"`safe_mode=False` to the loading function. Vocabulary file: '{path}'"
+        )
 
 
 def _listify(value):
@@ -415,17 +475,38 @@ class StringLookup(IndexLookup):
         tensor([[1, 3], [0, 2]])
     """
 
-    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
-                 vocabulary=None, idf_weights=None, invert=False, output_mode="int",
-                 pad_to_max_tokens=False, sparse=False, encoding="utf-8", salt=None,
-                 **kwargs):
+    def __init__(
+        self,
+        max_tokens=None,
+        num_oov_indices=1,
+        mask_token=None,
+        oov_token="[UNK]",
+        vocabulary=None,
+        idf_weights=None,
+        invert=False,
+        output_mode="int",
+        pad_to_max_tokens=False,
+        sparse=False,
+        encoding="utf-8",
+        salt=None,
+        **kwargs,
+    ):
         kwargs.pop("vocabulary_dtype", None)
         self.encoding = encoding
-        super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
-                         mask_token=mask_token, oov_token=oov_token, vocabulary=vocabulary,
-                         idf_weights=idf_weights, invert=invert, output_mode=output_mode,
-                         pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, salt=salt,
-                         **kwargs)
+        super().__init__(
+            max_tokens=max_tokens,
+            num_oov_indices=num_oov_indices,
+            mask_token=mask_token,
+            oov_token=oov_token,
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            invert=invert,
+            output_mode=output_mode,
+            pad_to_max_tokens=pad_to_max_tokens,
+            sparse=sparse,
+            salt=salt,
+            **kwargs,
+        )
 
     def get_config(self):
         config = super().get_config()
@@ -449,25 +530,49 @@ class IntegerLookup(IndexLookup):
 
     _strings = False
 
-    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
-                 vocabulary=None, vocabulary_dtype="int64", idf_weights=None, invert=False,
-                 output_mode="int", sparse=False, pad_to_max_tokens=False,
-                 oov_method="floormod", salt=None, **kwargs):
+    def __init__(
+        self,
+        max_tokens=None,
+        num_oov_indices=1,
+        mask_token=None,
+        oov_token=-1,
+        vocabulary=None,
+        vocabulary_dtype="int64",
+        idf_weights=None,
+        invert=False,
+        output_mode="int",
+        sparse=False,
+        pad_to_max_tokens=False,
+        oov_method="floormod",
+        salt=None,
+        **kwargs,
+    ):
         if vocabulary_dtype != "int64":
             raise ValueError(
                 "Only `vocabulary_dtype='int64'` is supported at this time. Received: "
-                f"vocabulary_dtype={vocabulary_dtype}")
+                f"vocabulary_dtype={vocabulary_dtype}"
+            )
         if oov_method not in ("floormod", "farmhash"):
             raise ValueError(
                 "IntegerLookup: `oov_method` must be 'floormod' or 'farmhash'. Received: "
-                f"oov_method={oov_method!r}")
+                f"oov_method={oov_method!r}"
+            )
         self.vocabulary_dtype = vocabulary_dtype
         self.oov_method = oov_method
-        super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
-                         mask_token=mask_token, oov_token=oov_token, vocabulary=vocabulary,
-                         idf_weights=idf_weights, invert=invert, output_mode=output_mode,
-                         pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, salt=salt,
-                         **kwargs)
+        super().__init__(
+            max_tokens=max_tokens,
+            num_oov_indices=num_oov_indices,
+            mask_token=mask_token,
+            oov_token=oov_token,
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            invert=invert,
+            output_mode=output_mode,
+            pad_to_max_tokens=pad_to_max_tokens,
+            sparse=sparse,
+            salt=salt,
+            **kwargs,
+        )
 
     def get_config(self):
         config = super().get_config()

@@ -1,4 +1,5 @@
 """Numeric feature preprocessing: Normalization (with adapt) and Discretization."""
+
 import math
 
 import numpy as np
@@ -60,18 +61,21 @@ class Normalization(PreprocessingLayer):
         if (mean is None) != (variance is None):
             raise ValueError(
                 "Normalization: when setting values directly, both `mean` and `variance` "
-                f"must be set. Received: mean={mean} and variance={variance}")
+                f"must be set. Received: mean={mean} and variance={variance}"
+            )
         if mean is not None:
             if np.shape(mean) != np.shape(variance):
                 raise ValueError(
                     "Normalization: `mean` and `variance` must have the same shape. "
                     f"Received: mean shape {np.shape(mean)} and variance shape "
-                    f"{np.shape(variance)}")
+                    f"{np.shape(variance)}"
+                )
             if len(np.shape(mean)) > len(self.axis):
                 raise ValueError(
                     "Normalization: the rank of `mean` must be at most the number of axes "
                     f"({len(self.axis)}). Received: mean shape {np.shape(mean)} for axis "
-                    f"{self.axis}")
+                    f"{self.axis}"
+                )
         self._build_input_shape = None
 
     def build(self, input_shape):
@@ -81,14 +85,16 @@ class Normalization(PreprocessingLayer):
         if any(a < -ndim or a >= ndim for a in self.axis):
             raise ValueError(
                 "Normalization: all `axis` values must be in the range [-ndim, ndim). "
-                f"Received: inputs with ndim={ndim}, axis={self.axis}")
+                f"Received: inputs with ndim={ndim}, axis={self.axis}"
+            )
         keep = tuple(sorted(a % ndim for a in self.axis))
         for d in keep:
             if input_shape[d] is None:
                 raise ValueError(
                     "Normalization: all `axis` values to be kept must have a known size. "
                     f"Received: axis={self.axis}, inputs.shape={tuple(input_shape)}, with "
-                    f"an unknown size at index {d}")
+                    f"an unknown size at index {d}"
+                )
         self._build_input_shape = tuple(input_shape)
         self._keep_axis = keep
         self._reduce_axis = tuple(d for d in range(ndim) if d not in keep)
@@ -99,10 +105,10 @@ class Normalization(PreprocessingLayer):
             self.add_weight("variance", self._stats_shape, "ones", trainable=False)
             self.add_weight("count", (), "zeros", trainable=False, dtype="int64")
         else:
-            self.register_buffer("_fixed_mean", self._broadcast(self.input_mean),
-                                 persistent=False)
-            self.register_buffer("_fixed_variance", self._broadcast(self.input_variance),
-                                 persistent=False)
+            self.register_buffer("_fixed_mean", self._broadcast(self.input_mean), persistent=False)
+            self.register_buffer(
+                "_fixed_variance", self._broadcast(self.input_variance), persistent=False
+            )
         self.built = True
 
     def _broadcast(self, value):
@@ -119,7 +125,8 @@ class Normalization(PreprocessingLayer):
         if not self.built or self._build_input_shape is None:
             raise ValueError(
                 f"Normalization layer '{self.name}' must be built (called on an input or "
-                "adapted) before it is used.")
+                "adapted) before it is used."
+            )
         if self.input_mean is None:
             mean = self.mean.reshape(self._broadcast_shape)
             variance = self.variance.reshape(self._broadcast_shape)
@@ -146,7 +153,8 @@ class Normalization(PreprocessingLayer):
         if self.input_mean is not None:
             raise ValueError(
                 f"Normalization layer '{self.name}' was given `mean` and `variance`; it "
-                "cannot also be adapted.")
+                "cannot also be adapted."
+            )
         if len(items) == 1 and isinstance(items[0], np.ndarray):
             self._check_adapt_shape(first_shape)
             array = items[0]
@@ -170,7 +178,8 @@ class Normalization(PreprocessingLayer):
                 raise ValueError(
                     f"Normalization layer '{self.name}' was built for inputs of shape "
                     f"{self._build_input_shape}; adapt() received data of an incompatible "
-                    f"shape. Received: data.shape={shape}")
+                    f"shape. Received: data.shape={shape}"
+                )
 
     def _streamed_moments(self, items):
         total_mean = torch.zeros(self._stats_shape, dtype=torch.float32)
@@ -186,8 +195,9 @@ class Normalization(PreprocessingLayer):
             total_count += batch_count
             w = batch_count / total_count
             new_mean = total_mean * (1 - w) + batch_mean * w
-            total_var = ((total_var + (total_mean - new_mean) ** 2) * (1 - w)
-                         + (batch_var + (batch_mean - new_mean) ** 2) * w)
+            total_var = (total_var + (total_mean - new_mean) ** 2) * (1 - w) + (
+                batch_var + (batch_mean - new_mean) ** 2
+            ) * w
             total_mean = new_mean
         return total_mean.numpy(), total_var.numpy(), total_count
 
@@ -196,12 +206,16 @@ class Normalization(PreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "axis": list(self.axis), "invert": self.invert,
-            "mean": None if self.input_mean is None else np.array(self.input_mean).tolist(),
-            "variance": (None if self.input_variance is None
-                         else np.array(self.input_variance).tolist()),
-        })
+        config.update(
+            {
+                "axis": list(self.axis),
+                "invert": self.invert,
+                "mean": None if self.input_mean is None else np.array(self.input_mean).tolist(),
+                "variance": (
+                    None if self.input_variance is None else np.array(self.input_variance).tolist()
+                ),
+            }
+        )
         return config
 
 
@@ -226,26 +240,37 @@ class Discretization(PreprocessingLayer):
         tensor([[0, 2, 3]], dtype=torch.int32)
     """
 
-    def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
-                 sparse=False, **kwargs):
+    def __init__(
+        self,
+        bin_boundaries=None,
+        num_bins=None,
+        epsilon=0.01,
+        output_mode="int",
+        sparse=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if sparse:
             raise ValueError(
                 "Discretization: `sparse=True` is not supported (PyTorch computes with dense "
-                f"tensors). Received: sparse={sparse}")
+                f"tensors). Received: sparse={sparse}"
+            )
         check_output_mode("Discretization", output_mode, ("int", "one_hot", "multi_hot", "count"))
         if num_bins is not None and num_bins < 0:
             raise ValueError(
                 "Discretization: `num_bins` must be greater than or equal to 0. "
-                f"Received: num_bins={num_bins}")
+                f"Received: num_bins={num_bins}"
+            )
         if num_bins is not None and bin_boundaries is not None:
             raise ValueError(
                 "Discretization: both `num_bins` and `bin_boundaries` should not be set. "
-                f"Received: num_bins={num_bins} and bin_boundaries={bin_boundaries}")
+                f"Received: num_bins={num_bins} and bin_boundaries={bin_boundaries}"
+            )
         if num_bins is None and bin_boundaries is None:
             raise ValueError(
                 "Discretization: you need to set either `num_bins` or `bin_boundaries`. "
-                "Received: num_bins=None, bin_boundaries=None")
+                "Received: num_bins=None, bin_boundaries=None"
+            )
         self.num_bins = num_bins
         self.epsilon = epsilon
         self.output_mode = output_mode
@@ -263,8 +288,9 @@ class Discretization(PreprocessingLayer):
         self._bin_boundaries = None if value is None else [float(b) for b in value]
         if value is not None:
             device = self._boundaries.device
-            self._boundaries = torch.tensor(self._bin_boundaries, dtype=torch.float32,
-                                            device=device)
+            self._boundaries = torch.tensor(
+                self._bin_boundaries, dtype=torch.float32, device=device
+            )
 
     def adapt(self, data, steps=None):
         """Estimate `num_bins` quantile boundaries from `data` (an array or an iterable of
@@ -272,14 +298,16 @@ class Discretization(PreprocessingLayer):
         if self.num_bins is None:
             raise ValueError(
                 "Cannot adapt a Discretization layer that has been initialized with "
-                "`bin_boundaries`, use `num_bins` instead.")
+                "`bin_boundaries`, use `num_bins` instead."
+            )
         self._summary = np.array([[], []], dtype="float32")
         for i, batch in enumerate(batches(data)):
             if steps is not None and i >= steps:
                 break
             values = np.asarray(as_numpy(batch)).astype("float32")
-            self._summary = _merge_summaries(_summarize(values, self.epsilon), self._summary,
-                                             self.epsilon)
+            self._summary = _merge_summaries(
+                _summarize(values, self.epsilon), self._summary, self.epsilon
+            )
         self.bin_boundaries = _compress(self._summary, 1.0 / self.num_bins)[0, :-1].tolist()
 
     def _depth(self):
@@ -296,7 +324,8 @@ class Discretization(PreprocessingLayer):
             raise ValueError(
                 "You need to either pass the `bin_boundaries` argument at construction time "
                 "or call `adapt(dataset)` before you can start using the `Discretization` "
-                f"layer ('{self.name}').")
+                f"layer ('{self.name}')."
+            )
         boundaries = self._boundaries.to(inputs.device)
         values = inputs if inputs.is_floating_point() else inputs.to(torch.float32)
         indices = torch.bucketize(values.to(boundaries.dtype).contiguous(), boundaries, right=True)
@@ -311,9 +340,15 @@ class Discretization(PreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins,
-                       "epsilon": self.epsilon, "output_mode": self.output_mode,
-                       "sparse": self.sparse})
+        config.update(
+            {
+                "bin_boundaries": self.bin_boundaries,
+                "num_bins": self.num_bins,
+                "epsilon": self.epsilon,
+                "output_mode": self.output_mode,
+                "sparse": self.sparse,
+            }
+        )
         return config
 
     @classmethod
@@ -331,7 +366,7 @@ def _summarize(values, epsilon):
     """A 2-row summary (values, weights) of a sample: every `step`-th sorted value."""
     values = np.sort(np.reshape(values, [-1]))
     step = max(values.size / (1.0 / epsilon), 1)
-    picked = values[int(step - 1)::int(step)]
+    picked = values[int(step - 1) :: int(step)]
     return np.stack([picked, np.ones_like(picked) * step])
 
 
@@ -352,4 +387,3 @@ def _compress(summary, epsilon):
     new_cum = np.interp(percents, fractions, cum_weights)
     new_weights = new_cum - np.concatenate((np.array([0]), new_cum[:-1]))
     return np.stack((new_values, new_weights)).astype("float32")
-

@@ -1,4 +1,5 @@
 """Pipeline: preprocessing layers applied in order (Keras's `keras.layers.Pipeline`)."""
+
 from torch import nn
 
 from plait import serialization
@@ -36,8 +37,11 @@ class Pipeline(PreprocessingLayer):
 
     def forward(self, inputs, training=DIRECT_CALL):
         for layer in self._steps:
-            if training is not DIRECT_CALL and isinstance(layer, nn.Module) and accepts_training(
-                    type(layer)):
+            if (
+                training is not DIRECT_CALL
+                and isinstance(layer, nn.Module)
+                and accepts_training(type(layer))
+            ):
                 inputs = layer(inputs, training=training)
             else:
                 inputs = layer(inputs)
@@ -49,8 +53,10 @@ class Pipeline(PreprocessingLayer):
         for layer in self._steps:
             if isinstance(layer, PreprocessingLayer):  # no graph nodes on the sublayers
                 layer._ensure_built(shape)
-                shape, dtype = tuple(layer.compute_output_shape(shape)), \
-                    layer.output_dtype_for(dtype)
+                shape, dtype = (
+                    tuple(layer.compute_output_shape(shape)),
+                    layer.output_dtype_for(dtype),
+                )
             else:
                 out = layer(SymbolicTensor(shape, dtype))
                 shape, dtype = tuple(out.shape), out.dtype
@@ -64,7 +70,7 @@ class Pipeline(PreprocessingLayer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["layers"] = [serialization.deserialize(c, custom_objects, kind="layer")
-                            for c in config["layers"]]
+        config["layers"] = [
+            serialization.deserialize(c, custom_objects, kind="layer") for c in config["layers"]
+        ]
         return cls(**config)
-

@@ -6,6 +6,7 @@ layer behind `Input(shape=(1,), dtype="string")`, `fit`/`predict` hand it the ba
 strings (a `StringArray`) and it returns an int64 tensor on the model's device, where the
 torch part of the model (an Embedding, ...) starts.
 """
+
 import collections
 import re
 
@@ -33,7 +34,8 @@ def _check_choice(name, value, allowed):
         return
     raise ValueError(
         f"Invalid value for argument {name} of TextVectorization: expected one of "
-        f"{list(allowed)}, None or a callable. Received: {name}={value!r}")
+        f"{list(allowed)}, None or a callable. Received: {name}={value!r}"
+    )
 
 
 @register_serializable(package="plait")
@@ -64,43 +66,67 @@ class TextVectorization(PreprocessingLayer):
         tensor([[2, 4, 0, 0]])
     """
 
-    def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
-                 split="whitespace", ngrams=None, output_mode="int",
-                 output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
-                 idf_weights=None, sparse=False, ragged=False, encoding="utf-8", **kwargs):
+    def __init__(
+        self,
+        max_tokens=None,
+        standardize="lower_and_strip_punctuation",
+        split="whitespace",
+        ngrams=None,
+        output_mode="int",
+        output_sequence_length=None,
+        pad_to_max_tokens=False,
+        vocabulary=None,
+        idf_weights=None,
+        sparse=False,
+        ragged=False,
+        encoding="utf-8",
+        **kwargs,
+    ):
         has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         vocabulary_size = kwargs.pop("vocabulary_size", None)
         super().__init__(**kwargs)
         if sparse or ragged:
             raise ValueError(
                 "TextVectorization: `sparse=True` and `ragged=True` can only be used with the "
-                f"TensorFlow backend. Received: sparse={sparse}, ragged={ragged}")
-        _check_choice("standardize", standardize,
-                      ("lower_and_strip_punctuation", "lower", "strip_punctuation"))
+                f"TensorFlow backend. Received: sparse={sparse}, ragged={ragged}"
+            )
+        _check_choice(
+            "standardize",
+            standardize,
+            ("lower_and_strip_punctuation", "lower", "strip_punctuation"),
+        )
         _check_choice("split", split, ("whitespace", "character"))
         if output_mode == "binary":
             output_mode = "multi_hot"
         if output_mode == "tf-idf":
             output_mode = "tf_idf"
-        check_output_mode("TextVectorization", output_mode,
-                          ("int", "one_hot", "multi_hot", "count", "tf_idf"))
+        check_output_mode(
+            "TextVectorization", output_mode, ("int", "one_hot", "multi_hot", "count", "tf_idf")
+        )
         if isinstance(ngrams, list):
             ngrams = tuple(ngrams)
-        if not (ngrams is None or isinstance(ngrams, int) or (
-                isinstance(ngrams, tuple) and all(isinstance(n, int) for n in ngrams))):
+        if not (
+            ngrams is None
+            or isinstance(ngrams, int)
+            or (isinstance(ngrams, tuple) and all(isinstance(n, int) for n in ngrams))
+        ):
             raise ValueError(
                 "`ngrams` must be None, an integer, or a tuple of integers. Received: "
-                f"ngrams={ngrams}")
-        if output_mode == "int" and not (output_sequence_length is None or isinstance(
-                output_sequence_length, int)):
+                f"ngrams={ngrams}"
+            )
+        if output_mode == "int" and not (
+            output_sequence_length is None or isinstance(output_sequence_length, int)
+        ):
             raise ValueError(
                 "`output_sequence_length` must be either None or an integer when "
                 f"`output_mode` is 'int'. Received: output_sequence_length="
-                f"{output_sequence_length}")
+                f"{output_sequence_length}"
+            )
         if output_mode != "int" and output_sequence_length is not None:
             raise ValueError(
                 "`output_sequence_length` must not be set if `output_mode` is not 'int'. "
-                f"Received output_sequence_length={output_sequence_length}.")
+                f"Received output_sequence_length={output_sequence_length}."
+            )
         self._standardize = standardize
         self._split = split
         self._ngrams_arg = ngrams
@@ -111,10 +137,17 @@ class TextVectorization(PreprocessingLayer):
         self._ragged, self._sparse = ragged, sparse
         self._has_input_vocabulary = bool(has_input_vocabulary)
         self._lookup_layer = StringLookup(
-            max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
-            pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
-            has_input_vocabulary=self._has_input_vocabulary, encoding=encoding,
-            vocabulary_size=vocabulary_size, name=f"{self.name}_lookup")
+            max_tokens=max_tokens,
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            pad_to_max_tokens=pad_to_max_tokens,
+            mask_token="",
+            output_mode=output_mode,
+            has_input_vocabulary=self._has_input_vocabulary,
+            encoding=encoding,
+            vocabulary_size=vocabulary_size,
+            name=f"{self.name}_lookup",
+        )
         self.built = True
 
     # ------------------------------------------------------------- vocabulary
@@ -135,14 +168,16 @@ class TextVectorization(PreprocessingLayer):
         if self._has_input_vocabulary:
             raise ValueError(
                 f"Cannot adapt layer '{self.name}' after setting a static vocabulary via "
-                "`vocabulary` argument or `set_vocabulary()` method.")
+                "`vocabulary` argument or `set_vocabulary()` method."
+            )
         whole = isinstance(data, (list, tuple, np.ndarray, StringArray))
         counts, doc_counts, num_docs = collections.Counter(), collections.Counter(), 0
         for i, batch in enumerate([data] if whole else batches(data)):
             if steps is not None and i >= steps:
                 break
-            for tokens in self._tokenize(StringArray(as_numpy(batch) if not isinstance(
-                    batch, (list, tuple)) else batch)):
+            for tokens in self._tokenize(
+                StringArray(as_numpy(batch) if not isinstance(batch, (list, tuple)) else batch)
+            ):
                 counts.update(tokens)
                 if self._output_mode == "tf_idf":
                     doc_counts.update(set(tokens))
@@ -171,7 +206,8 @@ class TextVectorization(PreprocessingLayer):
                 raise ValueError(
                     "When using `TextVectorization` to tokenize strings, the input rank must "
                     "be 1 or the last shape dimension must be 1. Received: inputs.shape="
-                    f"{array.shape} with rank={array.ndim}")
+                    f"{array.shape} with rank={array.ndim}"
+                )
             array = array[..., 0]
         if array.ndim == 0:
             array = array.reshape(1)
@@ -193,7 +229,7 @@ class TextVectorization(PreprocessingLayer):
             return tokens
         out = []
         for n in self._ngrams:
-            out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+            out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
         return out
 
     def output_dtype_for(self, input_dtype):
@@ -204,14 +240,15 @@ class TextVectorization(PreprocessingLayer):
             raise TypeError(
                 f"TextVectorization layer '{self.name}' takes strings (a NumPy array or list "
                 "of str, or a model Input(dtype='string')). Received: inputs of type "
-                f"{type(inputs).__name__}")
+                f"{type(inputs).__name__}"
+            )
         docs = self._tokenize(inputs)
         lookup = self._lookup_layer
         if self._output_mode != "int":
             width = max((len(d) for d in docs), default=0)
             table = np.full((len(docs), max(width, 1)), "", dtype=object)
             for row, doc in zip(table, docs):
-                row[:len(doc)] = doc
+                row[: len(doc)] = doc
             return lookup(StringArray(table))
         length = self._output_sequence_length
         if length is None:
@@ -222,7 +259,7 @@ class TextVectorization(PreprocessingLayer):
         pos = 0
         for i, doc in enumerate(docs):
             n = min(len(doc), length)
-            out[i, :n] = ids[pos:pos + n]
+            out[i, :n] = ids[pos : pos + n]
             pos += n
         return torch.as_tensor(out, device=lookup._device_anchor.device)
 
@@ -238,21 +275,27 @@ class TextVectorization(PreprocessingLayer):
         config = super().get_config()
         lookup = self._lookup_layer
         lookup_config = lookup.get_config()
-        config.update({
-            "max_tokens": lookup.max_tokens, "standardize": self._standardize,
-            "split": self._split, "ngrams": self._ngrams_arg, "output_mode": self._output_mode,
-            "output_sequence_length": self._output_sequence_length,
-            "pad_to_max_tokens": lookup.pad_to_max_tokens, "sparse": self._sparse,
-            "ragged": self._ragged,
-            "vocabulary": _listify(lookup_config["vocabulary"]),
-            "idf_weights": _listify(lookup_config["idf_weights"]),
-            "encoding": self._encoding, "vocabulary_size": self.vocabulary_size(),
-            "has_input_vocabulary": self._has_input_vocabulary,
-        })
+        config.update(
+            {
+                "max_tokens": lookup.max_tokens,
+                "standardize": self._standardize,
+                "split": self._split,
+                "ngrams": self._ngrams_arg,
+                "output_mode": self._output_mode,
+                "output_sequence_length": self._output_sequence_length,
+                "pad_to_max_tokens": lookup.pad_to_max_tokens,
+                "sparse": self._sparse,
+                "ragged": self._ragged,
+                "vocabulary": _listify(lookup_config["vocabulary"]),
+                "idf_weights": _listify(lookup_config["idf_weights"]),
+                "encoding": self._encoding,
+                "vocabulary_size": self.vocabulary_size(),
+                "has_input_vocabulary": self._has_input_vocabulary,
+            }
+        )
         if isinstance(config["ngrams"], tuple):
             config["ngrams"] = list(config["ngrams"])
         return config
-
 
     @classmethod
     def from_config(cls, config):

@@ -11,6 +11,7 @@ whole models or weights).
 These need h5py: `pip install plait[keras]`. It is imported only when such a file is read or
 written; `.plait` and `.safetensors` never need it.
 """
+
 import os
 
 __all__ = ["kind", "save_model", "load_model", "save_weights", "load_weights"]
@@ -39,13 +40,16 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     which = kind(filepath)
     if which == "keras":
         from plait.saving.keras import keras_format
+
         return keras_format.save_model(model, filepath, overwrite, include_optimizer)
     if which == "legacy":
         from plait.saving.keras import legacy
+
         return legacy.save_model(model, filepath, overwrite, include_optimizer)
     raise ValueError(
         "model.save writes '.plait', '.keras', '.h5' or '.hdf5' files; '.weights.h5' holds "
-        f"weights only (use save_weights). Received: filepath={os.fspath(filepath)!r}")
+        f"weights only (use save_weights). Received: filepath={os.fspath(filepath)!r}"
+    )
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, build=None):
@@ -57,14 +61,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, buil
     which = kind(filepath)
     if which == "keras":
         from plait.saving.keras import keras_format
+
         return keras_format.load_model(filepath, custom_objects, compile, safe_mode, build)
     if which == "legacy":
         from plait.saving.keras import legacy
+
         return legacy.load_model(filepath, custom_objects, compile, safe_mode, build)
     raise ValueError(
         "load_model reads '.plait', '.keras', '.h5' and '.hdf5' files; a '.weights.h5' file "
         "holds weights only: build the model, then model.load_weights(path). "
-        f"Received: filepath={os.fspath(filepath)!r}")
+        f"Received: filepath={os.fspath(filepath)!r}"
+    )
 
 
 def save_weights(model, filepath, overwrite=True):
@@ -94,17 +101,18 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     label = f"'{filepath}'"
     if which == "keras":
         from plait.saving.keras import keras_format
+
         with keras_format.open_weights(filepath) as handle:
             weights_h5.read_keras3(model, handle, label, skip_mismatch)
         return
     with hdf5.open_read(filepath, label) as handle:
-        if (hdf5.has_attr(handle, "layer_names")
-                or hdf5.child(handle, "model_weights") is not None):
+        if hdf5.has_attr(handle, "layer_names") or hdf5.child(handle, "model_weights") is not None:
             weights_h5.read_legacy(model, handle, label, by_name, skip_mismatch)
         elif by_name:
             raise ValueError(
                 f"{label} holds weights in Keras 3's layout, which has no layer names: "
                 "by_name=True works with legacy Keras 2 '.h5' weight files only. "
-                "Received: by_name=True")
+                "Received: by_name=True"
+            )
         else:
             weights_h5.read_keras3(model, handle, label, skip_mismatch)

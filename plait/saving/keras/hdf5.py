@@ -4,6 +4,7 @@ name, datasets read only after their declared shape and type were checked.
 h5py is an optional dependency (`pip install plait[keras]`): plain `.plait` and
 `.safetensors` use never imports it.
 """
+
 import contextlib
 import io
 import os
@@ -24,7 +25,8 @@ def h5py_module():
             "Reading or writing Keras files (.keras, .h5, .hdf5, .weights.h5) needs h5py, "
             "an optional dependency of plait. Install it with `pip install plait[keras]` "
             "(or `pip install h5py`). plait's own .plait and .safetensors files do not need "
-            "it.") from None
+            "it."
+        ) from None
     return h5py
 
 
@@ -40,7 +42,8 @@ def open_read(source, label):
     except (OSError, ValueError, RuntimeError) as err:
         raise ValueError(
             f"{label} is not a readable HDF5 file: it is truncated, damaged or of another "
-            f"format ({err}).") from None
+            f"format ({err})."
+        ) from None
     try:
         yield handle
     finally:
@@ -96,15 +99,15 @@ def read_dataset(dataset, expected_shape, label):
     read; a damaged dataset raises ValueError naming `label`."""
     shape = tuple(dataset.shape) if dataset.shape is not None else None
     if shape != tuple(expected_shape):
-        raise ValueError(f"{label} has shape {shape}; the model expects "
-                         f"{tuple(expected_shape)}.")
+        raise ValueError(f"{label} has shape {shape}; the model expects {tuple(expected_shape)}.")
     if dataset.dtype.kind not in _FLOAT_KINDS:
         raise ValueError(f"{label} holds {dataset.dtype} values, not numbers.")
     try:
         return np.asarray(dataset[()])
     except (OSError, ValueError, TypeError, RuntimeError) as err:
-        raise ValueError(f"{label} cannot be read: the file is truncated or damaged "
-                         f"({err}).") from None
+        raise ValueError(
+            f"{label} cannot be read: the file is truncated or damaged ({err})."
+        ) from None
 
 
 def attr_strings(node, name, label):
@@ -113,8 +116,10 @@ def attr_strings(node, name, label):
     try:
         values = node.attrs[name]
     except (KeyError, OSError, RuntimeError) as err:
-        raise ValueError(f"{label} has no '{name}' attribute ({err}): it is not a Keras "
-                         "weights file, or it is damaged.") from None
+        raise ValueError(
+            f"{label} has no '{name}' attribute ({err}): it is not a Keras "
+            "weights file, or it is damaged."
+        ) from None
     values = np.atleast_1d(values).tolist() if np.size(values) else []
     return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values]
 

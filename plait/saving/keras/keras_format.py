@@ -10,6 +10,7 @@ so a hostile config or file cannot make it allocate more than the file declares.
 is imported from a module the file names, and a Lambda layer's bytecode is refused unless
 `safe_mode=False`.
 """
+
 import contextlib
 import datetime
 import io
@@ -26,7 +27,14 @@ from plait.saving.keras import config as keras_config
 from plait.saving.keras import hdf5, layout, weights_h5
 from plait.utils import atomic
 
-__all__ = ["save_model", "load_model", "open_weights", "compile_config", "restore_compile", "check_on_meta"]
+__all__ = [
+    "save_model",
+    "load_model",
+    "open_weights",
+    "compile_config",
+    "restore_compile",
+    "check_on_meta",
+]
 
 _MAX_JSON_BYTES = 64 * 1024 * 1024
 _WEIGHTS = "model.weights.h5"
@@ -48,14 +56,17 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     h5py = hdf5.h5py_module()
     with h5py.File(buffer, "w") as handle:
         weights_h5.write_keras3(model, handle)
-    metadata = {"keras_version": weights_h5.KERAS_VERSION,
-                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    metadata = {
+        "keras_version": weights_h5.KERAS_VERSION,
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+    }
     with atomic.atomic_write(filepath, overwrite=overwrite) as f:
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("metadata.json", json.dumps(metadata))
             archive.writestr("config.json", json.dumps(entry))
-            archive.writestr(zipfile.ZipInfo(_WEIGHTS), buffer.getvalue(),
-                             compress_type=zipfile.ZIP_STORED)
+            archive.writestr(
+                zipfile.ZipInfo(_WEIGHTS), buffer.getvalue(), compress_type=zipfile.ZIP_STORED
+            )
 
 
 def compile_config(model):
@@ -66,17 +77,29 @@ def compile_config(model):
         return None
     optimizer = state.optimizer
     if hasattr(optimizer, "get_config") and type(optimizer).__module__.startswith("plait."):
-        optimizer = {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
-                     "config": optimizer.get_config(), "registered_name": None}
+        optimizer = {
+            "module": "keras.optimizers",
+            "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(),
+            "registered_name": None,
+        }
     elif not isinstance(optimizer, str):
         return None
-    parts = {"loss": state.loss, "metrics": state.metrics, "loss_weights": state.loss_weights,
-             "weighted_metrics": state.weighted_metrics}
+    parts = {
+        "loss": state.loss,
+        "metrics": state.metrics,
+        "loss_weights": state.loss_weights,
+        "weighted_metrics": state.weighted_metrics,
+    }
     if not all(_names_only(v) for v in parts.values()):
         return None
-    return {"optimizer": optimizer, **parts, "run_eagerly": bool(state.run_eagerly),
-            "steps_per_execution": state.steps_per_execution or 1,
-            "jit_compile": bool(state.jit_compile)}
+    return {
+        "optimizer": optimizer,
+        **parts,
+        "run_eagerly": bool(state.run_eagerly),
+        "steps_per_execution": state.steps_per_execution or 1,
+        "jit_compile": bool(state.jit_compile),
+    }
 
 
 def _names_only(value):
@@ -93,9 +116,19 @@ def _names_only(value):
 
 # what zipfile raises on a damaged archive or member (a bad CRC, a corrupt compressed
 # stream, an unknown compression method, a size field out of range)
-_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, OverflowError,
-               UnicodeDecodeError, NotImplementedError, RuntimeError, zlib.error,
-               lzma.LZMAError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    OverflowError,
+    UnicodeDecodeError,
+    NotImplementedError,
+    RuntimeError,
+    zlib.error,
+    lzma.LZMAError,
+)
+
 
 @contextlib.contextmanager
 def _archive(filepath):
@@ -106,8 +139,10 @@ def _archive(filepath):
     try:
         archive = zipfile.ZipFile(filepath)
     except _ZIP_ERRORS as err:
-        raise ValueError(f"{label} is not a readable .keras file: it is not a zip archive, "
-                         f"or it is truncated or damaged ({err}).") from None
+        raise ValueError(
+            f"{label} is not a readable .keras file: it is not a zip archive, "
+            f"or it is truncated or damaged ({err})."
+        ) from None
     with archive:
         yield archive, label
 
@@ -116,16 +151,22 @@ def _member(archive, name, label, limit=None):
     try:
         info = archive.getinfo(name)
     except KeyError:
-        raise ValueError(f"{label} is not a complete .keras file: it has no '{name}'. "
-                         f"Its members: {archive.namelist()[:20]}") from None
+        raise ValueError(
+            f"{label} is not a complete .keras file: it has no '{name}'. "
+            f"Its members: {archive.namelist()[:20]}"
+        ) from None
     if limit is not None and info.file_size > limit:
-        raise ValueError(f"{label}: '{name}' declares {info.file_size} bytes, more than a "
-                         "config can be; the file is damaged or hostile.")
+        raise ValueError(
+            f"{label}: '{name}' declares {info.file_size} bytes, more than a "
+            "config can be; the file is damaged or hostile."
+        )
     try:
         data = archive.read(info)
     except _ZIP_ERRORS as err:
-        raise ValueError(f"{label} is truncated or damaged: '{name}' cannot be read "
-                         f"({type(err).__name__}: {err}).") from None
+        raise ValueError(
+            f"{label} is truncated or damaged: '{name}' cannot be read "
+            f"({type(err).__name__}: {err})."
+        ) from None
     if len(data) != info.file_size:
         raise ValueError(f"{label} is damaged: '{name}' does not hold the size it declares.")
     return data
@@ -154,14 +195,21 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, buil
         except (ValueError, RecursionError) as err:
             if "config.json" in str(err) and label in str(err):
                 raise
-            raise ValueError(f"{label} is damaged: its config.json is not JSON "
-                             f"({err}).") from None
+            raise ValueError(f"{label} is damaged: its config.json is not JSON ({err}).") from None
         data = _member(archive, _WEIGHTS, label)
     tree = keras_config.to_plait(entry, label, custom_objects)
     weights_label = f"{label} ('{_WEIGHTS}')"
     with hdf5.in_memory(data, weights_label) as handle:
-        check_on_meta(build, tree, label, custom_objects, safe_mode, lambda skeleton: (
-            weights_h5.read_keras3(skeleton, handle, weights_label, check_only=True)))
+        check_on_meta(
+            build,
+            tree,
+            label,
+            custom_objects,
+            safe_mode,
+            lambda skeleton: weights_h5.read_keras3(
+                skeleton, handle, weights_label, check_only=True
+            ),
+        )
         model = build(tree, custom_objects, safe_mode, label)
         weights_h5.read_keras3(model, handle, weights_label)
     if compile and isinstance(entry.get("compile_config"), dict):
@@ -193,8 +241,7 @@ def restore_compile(model, config, label, custom_objects=None):
     try:
         optimizer = config.get("optimizer")
         if isinstance(optimizer, dict):
-            cls = serialization.get_registered_object(optimizer.get("class_name"),
-                                                      custom_objects)
+            cls = serialization.get_registered_object(optimizer.get("class_name"), custom_objects)
             if cls is None:
                 cls = getattr(optimizers, str(optimizer.get("class_name")), None)
             if not isinstance(cls, type):
@@ -202,10 +249,12 @@ def restore_compile(model, config, label, custom_objects=None):
             inner = keras_config._object(optimizer)["config"]
             known = keras_config.accepted_arguments(cls)
             optimizer = cls(**{k: v for k, v in inner.items() if known is None or k in known})
-        kwargs = {k: config.get(k) for k in ("loss", "metrics", "loss_weights",
-                                             "weighted_metrics")}
+        kwargs = {k: config.get(k) for k in ("loss", "metrics", "loss_weights", "weighted_metrics")}
         model.compile(optimizer=optimizer, **kwargs)
     except (ValueError, TypeError, KeyError, AttributeError) as err:
-        warnings.warn(f"{label} was saved compiled, but its compile() settings cannot be "
-                      f"restored ({err}). The model is loaded uncompiled: call compile() "
-                      "again.", stacklevel=3)
+        warnings.warn(
+            f"{label} was saved compiled, but its compile() settings cannot be "
+            f"restored ({err}). The model is loaded uncompiled: call compile() "
+            "again.",
+            stacklevel=3,
+        )

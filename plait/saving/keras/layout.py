@@ -11,16 +11,28 @@ names. Sub-objects get their attribute's name: an RNN's `cell`, Bidirectional's
 Keras 2 (legacy `.h5`) stores one group per top-level layer, named after the layer, whose
 `weight_names` attribute lists its weights: trainable ones first, then the others.
 """
+
 import re
 
 from torch import nn
 
 from plait import serialization
 
-__all__ = ["keras3_slots", "legacy_layers", "keras_class_name", "keras_snake_case", "check_built", "Slot"]
+__all__ = [
+    "keras3_slots",
+    "legacy_layers",
+    "keras_class_name",
+    "keras_snake_case",
+    "check_built",
+    "Slot",
+]
 
-_MHA_PARTS = {"query": "query_dense", "key": "key_dense", "value": "value_dense",
-              "attention_output": "output_dense"}
+_MHA_PARTS = {
+    "query": "query_dense",
+    "key": "key_dense",
+    "value": "value_dense",
+    "attention_output": "output_dense",
+}
 _RNN_CLASSES = ("SimpleRNN", "GRU", "LSTM")
 
 
@@ -39,9 +51,11 @@ def keras_class_name(layer):
 
 
 def is_functional(layer):
-    return serialization.saved_class(layer).__name__ != "Sequential" and getattr(
-        layer, "_graph", None) is not None \
+    return (
+        serialization.saved_class(layer).__name__ != "Sequential"
+        and getattr(layer, "_graph", None) is not None
         and hasattr(layer, "layers")
+    )
 
 
 def is_model(layer):
@@ -65,8 +79,9 @@ class Slot:
 def own_specs(layer):
     """A layer's own weight specs in Keras's order: Parameters (created trainable) first."""
     specs = list(layer._weight_specs)
-    return ([s for s in specs if isinstance(getattr(layer, s.attr), nn.Parameter)]
-            + [s for s in specs if not isinstance(getattr(layer, s.attr), nn.Parameter)])
+    return [s for s in specs if isinstance(getattr(layer, s.attr), nn.Parameter)] + [
+        s for s in specs if not isinstance(getattr(layer, s.attr), nn.Parameter)
+    ]
 
 
 def keras3_slots(model):
@@ -96,7 +111,8 @@ def _children(layer, prefix, slots):
             raise ValueError(
                 f"Model '{layer.name}' ({type(layer).__name__}) is a subclassed model: Keras "
                 "files describe graph models (Model(inputs, outputs)) and Sequential only. "
-                "Save it with model.save('x.plait') or save_weights('x.safetensors').")
+                "Save it with model.save('x.plait') or save_weights('x.safetensors')."
+            )
         used, children = {}, []
         for sub in layer.layers:
             key = keras_snake_case(keras_class_name(sub))
@@ -105,8 +121,10 @@ def _children(layer, prefix, slots):
             children.append((sub, f"{prefix}layers/{key}/"))
         return children
     if name == "Bidirectional":
-        return [(layer.forward_layer, prefix + "forward_layer/"),
-                (layer.backward_layer, prefix + "backward_layer/")]
+        return [
+            (layer.forward_layer, prefix + "forward_layer/"),
+            (layer.backward_layer, prefix + "backward_layer/"),
+        ]
     if name == "TimeDistributed":
         return [(layer.layer, prefix + "layer/")]
     cell = getattr(layer, "cell", None)
@@ -116,7 +134,8 @@ def _children(layer, prefix, slots):
     if subs:
         raise ValueError(
             f"Layer '{layer.name}' ({type(layer).__name__}) holds sublayers with weights that "
-            "Keras's file layout cannot place. Save it with model.save('x.plait') instead.")
+            "Keras's file layout cannot place. Save it with model.save('x.plait') instead."
+        )
     specs = own_specs(layer)
     if name == "MultiHeadAttention":
         counters = {}
@@ -125,13 +144,21 @@ def _children(layer, prefix, slots):
             group = _MHA_PARTS.get(part, part)
             index = counters.get(group, 0)
             counters[group] = index + 1
-            slots.append(Slot(f"{prefix}{group}/vars/{index}", f"{part}/{short}",
-                              getattr(layer, spec.attr), spec, layer))
+            slots.append(
+                Slot(
+                    f"{prefix}{group}/vars/{index}",
+                    f"{part}/{short}",
+                    getattr(layer, spec.attr),
+                    spec,
+                    layer,
+                )
+            )
         return []
     where = prefix + ("cell/vars/" if name in _RNN_CLASSES else "vars/")
     for index, spec in enumerate(specs):
-        slots.append(Slot(f"{where}{index}", spec.keras_name, getattr(layer, spec.attr),
-                          spec, layer))
+        slots.append(
+            Slot(f"{where}{index}", spec.keras_name, getattr(layer, spec.attr), spec, layer)
+        )
     return []
 
 
@@ -145,7 +172,8 @@ def check_built(model, action):
         raise ValueError(
             f"Model '{getattr(model, 'name', type(model).__name__)}' is not built yet, so it "
             f"has no weights to {action}. Build it first: call it on data, call "
-            "model.build(input_shape), or give its first layer an input_shape.")
+            "model.build(input_shape), or give its first layer an input_shape."
+        )
 
 
 def _has_weights(module):

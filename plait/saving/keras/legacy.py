@@ -9,6 +9,7 @@ the weights in Keras 2's layout (see `weights_h5.write_legacy`). The optimizer's
     model.save("m.h5")
     model = plait.models.load_model("m.h5")
 """
+
 import json
 import os
 
@@ -40,8 +41,10 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             if training is not None:
                 optimizer = training.pop("optimizer")
                 if isinstance(optimizer, dict):
-                    optimizer = {"class_name": optimizer["class_name"],
-                                 "config": optimizer["config"]}
+                    optimizer = {
+                        "class_name": optimizer["class_name"],
+                        "config": optimizer["config"],
+                    }
                 else:
                     optimizer = {"class_name": optimizer, "config": {}}
                 training["optimizer_config"] = optimizer
@@ -65,15 +68,23 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, buil
         if text is None:
             raise ValueError(
                 f"{label} holds no model config: it is a weights file (build the model, then "
-                "model.load_weights(path)), or it is damaged.")
+                "model.load_weights(path)), or it is damaged."
+            )
         entry = _json(text, label, "model_config")
         tree = keras_config.to_plait(entry, label, custom_objects)
         group = hdf5.child(handle, "model_weights")
         if not hdf5.is_group(group):
-            raise ValueError(f"{label} is damaged: it has a model config but no "
-                             "'model_weights' group.")
-        keras_format.check_on_meta(build, tree, label, custom_objects, safe_mode, lambda skeleton: (
-            weights_h5.read_legacy(skeleton, group, label, check_only=True)))
+            raise ValueError(
+                f"{label} is damaged: it has a model config but no 'model_weights' group."
+            )
+        keras_format.check_on_meta(
+            build,
+            tree,
+            label,
+            custom_objects,
+            safe_mode,
+            lambda skeleton: weights_h5.read_legacy(skeleton, group, label, check_only=True),
+        )
         model = build(tree, custom_objects, safe_mode, label)
         weights_h5.read_legacy(model, group, label)
         training = hdf5.attr_text(handle, "training_config")
@@ -86,9 +97,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, buil
 
 
 # Keras's legacy loader cannot deserialize these short loss names; it takes the full ones.
-_LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error",
-                 "mape": "mean_absolute_percentage_error",
-                 "msle": "mean_squared_logarithmic_error"}
+_LOSS_ALIASES = {
+    "mse": "mean_squared_error",
+    "mae": "mean_absolute_error",
+    "mape": "mean_absolute_percentage_error",
+    "msle": "mean_squared_logarithmic_error",
+}
 
 
 def _full_loss_names(loss):
@@ -103,8 +117,10 @@ def _full_loss_names(loss):
 
 def _json(text, label, what):
     if len(text) > _MAX_CONFIG_CHARS:
-        raise ValueError(f"{label}: its {what} is {len(text)} characters long, more than a "
-                         "config can be; the file is damaged or hostile.")
+        raise ValueError(
+            f"{label}: its {what} is {len(text)} characters long, more than a "
+            "config can be; the file is damaged or hostile."
+        )
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as err:

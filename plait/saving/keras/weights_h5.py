@@ -6,6 +6,7 @@ Loading checks every weight the model needs (present, right shape, numeric) befo
 changes any: a file that does not fit raises ValueError and leaves the model as it was,
 unless `skip_mismatch=True`, which loads what fits and warns about the rest.
 """
+
 import warnings
 
 import numpy as np
@@ -20,6 +21,7 @@ KERAS_VERSION = "3.15.1"  # the Keras file version plait writes (read by Keras's
 
 
 # ----------------------------------------------------------------------- Keras 3
+
 
 def write_keras3(model, handle):
     """Write `model`'s weights into the open HDF5 `handle` in Keras 3's layout."""
@@ -53,17 +55,23 @@ def read_keras3(model, handle, label, skip_mismatch=False, check_only=False):
         used.add(slot.path)
         shape = tuple(node.shape) if node.shape is not None else None
         if shape != slot.keras_shape:
-            problems.append(f"{where} has shape {shape} in the file but {slot.keras_shape} "
-                            "in the model")
+            problems.append(
+                f"{where} has shape {shape} in the file but {slot.keras_shape} in the model"
+            )
             continue
         plan.append((slot, node))
-    problems += [f"'{path}' is in the file but not in the model"
-                 for path in _dataset_paths(handle) if path not in used]
+    problems += [
+        f"'{path}' is in the file but not in the model"
+        for path in _dataset_paths(handle)
+        if path not in used
+    ]
     _report(model, label, problems, skip_mismatch)
     if check_only:
         return
-    values = [(slot, hdf5.read_dataset(node, slot.keras_shape, f"{label}: '{slot.path}'"))
-              for slot, node in plan]
+    values = [
+        (slot, hdf5.read_dataset(node, slot.keras_shape, f"{label}: '{slot.path}'"))
+        for slot, node in plan
+    ]
     _assign((slot.tensor, slot.spec, value) for slot, value in values)
 
 
@@ -83,6 +91,7 @@ def _dataset_paths(handle):
 
 
 # ----------------------------------------------------------------------- Keras 2
+
 
 def write_legacy(model, group):
     """Write `model`'s weights into the HDF5 `group` in Keras 2's layout."""
@@ -110,8 +119,9 @@ def read_legacy(model, group, label, by_name=False, skip_mismatch=False, check_o
     for name in hdf5.attr_strings(group, "layer_names", label):
         sub = hdf5.child(group, name)
         if not hdf5.is_group(sub):
-            raise ValueError(f"{label} is damaged: it lists layer '{name}' but holds no group "
-                             "for it.")
+            raise ValueError(
+                f"{label} is damaged: it lists layer '{name}' but holds no group for it."
+            )
         names = hdf5.attr_strings(sub, "weight_names", f"{label}: layer '{name}'")
         file_layers.append((name, sub, names))
     model_layers = [(layer, w) for layer, w in layout.legacy_layers(model) if w]
@@ -126,12 +136,15 @@ def read_legacy(model, group, label, by_name=False, skip_mismatch=False, check_o
             problems.append(
                 f"the file has {len(with_weights)} layers with weights "
                 f"({[n for n, _, w in file_layers if w]}) but the model has "
-                f"{len(model_layers)} ({[layer.name for layer, _ in model_layers]})")
+                f"{len(model_layers)} ({[layer.name for layer, _ in model_layers]})"
+            )
         pairs = [(layer, w, f) for (layer, w), f in zip(model_layers, with_weights)]
     for layer, weights, (sub, names) in pairs:
         if len(names) != len(weights):
-            problems.append(f"layer '{layer.name}' has {len(weights)} weights in the model "
-                            f"but {len(names)} in the file")
+            problems.append(
+                f"layer '{layer.name}' has {len(weights)} weights in the model "
+                f"but {len(names)} in the file"
+            )
             continue
         layer_plan = []
         for (_keras_name, tensor, spec), name in zip(weights, names):
@@ -139,8 +152,10 @@ def read_legacy(model, group, label, by_name=False, skip_mismatch=False, check_o
             expected = tuple(spec.to_keras(tensor).shape)
             shape = tuple(node.shape) if hdf5.is_dataset(node) else None
             if shape != expected:
-                problems.append(f"weight '{name}' of layer '{layer.name}' has shape {shape} "
-                                f"in the file but {expected} in the model")
+                problems.append(
+                    f"weight '{name}' of layer '{layer.name}' has shape {shape} "
+                    f"in the file but {expected} in the model"
+                )
                 break
             layer_plan.append((tensor, spec, node, f"{label}: '{sub.name}/{name}'", expected))
         else:
@@ -148,12 +163,15 @@ def read_legacy(model, group, label, by_name=False, skip_mismatch=False, check_o
     _report(model, label, problems, skip_mismatch)
     if check_only:
         return
-    values = [(tensor, spec, hdf5.read_dataset(node, shape, where))
-              for tensor, spec, node, where, shape in plan]
+    values = [
+        (tensor, spec, hdf5.read_dataset(node, shape, where))
+        for tensor, spec, node, where, shape in plan
+    ]
     _assign(values)
 
 
 # ----------------------------------------------------------------------- shared
+
 
 def _report(model, label, problems, skip_mismatch):
     if not problems:
@@ -166,9 +184,11 @@ def _report(model, label, problems, skip_mismatch):
         raise ValueError(
             f"The weights in {label} do not match model '{name}':\n  {shown}\nLoad them into "
             "the architecture that saved them, or pass skip_mismatch=True to load the weights "
-            "that match and skip the others.")
-    warnings.warn(f"Skipped weights of {label} that do not match model '{name}':\n  {shown}",
-                  stacklevel=4)
+            "that match and skip the others."
+        )
+    warnings.warn(
+        f"Skipped weights of {label} that do not match model '{name}':\n  {shown}", stacklevel=4
+    )
 
 
 def _assign(values):

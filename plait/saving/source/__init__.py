@@ -14,12 +14,26 @@ but torch:
 `writer.py` writes the classes; each layer family's writers live in the module of the
 family's name here and register by class (`@writes(Dense)`).
 """
+
 from plait.saving.source import (  # noqa: F401  (each registers its family's writers)
-    activation, convolutional, core, merge, normalization, pooling, recurrent, regularization,
-    reshaping, torch_ops, wrappers,
+    activation,
+    convolutional,
+    core,
+    merge,
+    normalization,
+    pooling,
+    recurrent,
+    regularization,
+    reshaping,
+    torch_ops,
+    wrappers,
 )
 from plait.saving.source.writer import (  # noqa: F401
-    SourceError, to_source, write_source, writer_for, writes,
+    SourceError,
+    to_source,
+    write_source,
+    writer_for,
+    writes,
 )
 
 __all__ = ["SourceError", "to_source", "write_source", "writer_for", "writes"]

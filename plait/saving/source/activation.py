@@ -1,4 +1,5 @@
 """Source writers (`to_source`) of the activation (ReLU, LeakyReLU, PReLU, ELU, Softmax)."""
+
 from plait.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from plait.saving.source.writer import SourceError, writes
 
@@ -15,8 +16,10 @@ def _prelu(ctx, layer, attr, x, shape, kwargs):
 def _relu(ctx, layer, attr, x, shape, kwargs):
     if layer.negative_slope == 0.0 and layer.max_value is None and layer.threshold == 0.0:
         return f"torch.relu({x})"
-    out = f"torch.where({x} >= {layer.threshold!r}, {x}, {layer.negative_slope!r} * ({x} - " \
-          f"{layer.threshold!r}))"
+    out = (
+        f"torch.where({x} >= {layer.threshold!r}, {x}, {layer.negative_slope!r} * ({x} - "
+        f"{layer.threshold!r}))"
+    )
     return out if layer.max_value is None else f"{out}.clamp(max={layer.max_value!r})"
 
 
@@ -33,6 +36,7 @@ def _elu(ctx, layer, attr, x, shape, kwargs):
 @writes(Softmax)
 def _softmax(ctx, layer, attr, x, shape, kwargs):
     if not isinstance(layer.axis, int):
-        raise SourceError(f"to_source writes Softmax over one axis; layer '{layer.name}' has "
-                          f"axis={layer.axis}.")
+        raise SourceError(
+            f"to_source writes Softmax over one axis; layer '{layer.name}' has axis={layer.axis}."
+        )
     return f"torch.softmax({x}, dim={layer.axis})"

@@ -1,9 +1,15 @@
 """Source writers (`to_source`) of the convolutional (Conv1D/2D/3D)."""
+
 from plait.layers.convolutional import Conv1D, Conv2D, Conv3D
 from plait.layers.spatial import tf_same_pads
 from plait.saving.source.writer import (
-    activation_source, channels_first_source, channels_last_suffix, check_static, spatial_of,
-    tuple_source, writes,
+    activation_source,
+    channels_first_source,
+    channels_last_suffix,
+    check_static,
+    spatial_of,
+    tuple_source,
+    writes,
 )
 
 __all__ = []
@@ -24,8 +30,10 @@ def _conv(ctx, layer, attr, x, shape, kwargs):
         options.append(f"groups={layer.groups}")
     if not layer.use_bias:
         options.append("bias=False")
-    ctor = (f"nn.Conv{rank}d({layer.weight.shape[1] * layer.groups}, {layer.filters}, "
-            f"{', '.join(options)})")
+    ctor = (
+        f"nn.Conv{rank}d({layer.weight.shape[1] * layer.groups}, {layer.filters}, "
+        f"{', '.join(options)})"
+    )
     ctx.add_module(attr, ctor, {"weight": layer.weight, "bias": layer.bias})
     h = channels_first_source(x, rank) if channels_last else x
     if layer.padding == "same" and not layer._kernel_same:

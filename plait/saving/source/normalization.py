@@ -1,6 +1,7 @@
 """Source writers (`to_source`) of the normalization (BatchNormalization, LayerNormalization,
 UnitNormalization).
 """
+
 import torch
 
 from plait.layers.normalization import BatchNormalization, LayerNormalization, UnitNormalization
@@ -20,12 +21,17 @@ def _batch_norm(ctx, layer, attr, x, shape, kwargs):
     rank = len(shape)
     kind = {2: 1, 3: 1, 4: 2, 5: 3}.get(rank)
     if kind is None:
-        raise SourceError(f"to_source cannot write BatchNormalization layer '{layer.name}' "
-                          f"for inputs of rank {rank}.")
+        raise SourceError(
+            f"to_source cannot write BatchNormalization layer '{layer.name}' "
+            f"for inputs of rank {rank}."
+        )
     channels = layer.running_mean.shape[0]
     affine = layer.weight is not None or layer.bias is not None
-    tensors = {"running_mean": layer.running_mean, "running_var": layer.running_var,
-               "num_batches_tracked": torch.tensor(0)}
+    tensors = {
+        "running_mean": layer.running_mean,
+        "running_var": layer.running_var,
+        "num_batches_tracked": torch.tensor(0),
+    }
     if affine:  # nn.BatchNorm has both or neither: the missing one is the identity
         tensors["weight"] = layer.weight if layer.weight is not None else torch.ones(channels)
         tensors["bias"] = layer.bias if layer.bias is not None else torch.zeros(channels)
@@ -41,8 +47,10 @@ def _batch_norm(ctx, layer, attr, x, shape, kwargs):
 @writes(LayerNormalization)
 def _layer_norm(ctx, layer, attr, x, shape, kwargs):
     if not layer._fused:
-        raise SourceError(f"to_source writes LayerNormalization over trailing axes only; "
-                          f"layer '{layer.name}' normalizes axes {layer._axes}.")
+        raise SourceError(
+            f"to_source writes LayerNormalization over trailing axes only; "
+            f"layer '{layer.name}' normalizes axes {layer._axes}."
+        )
     normalized = tuple(shape[a] for a in layer._axes)
     options = [f"eps={layer.epsilon!r}"]
     tensors = {}

@@ -1,15 +1,20 @@
 """Source writers (`to_source`) of the pooling (Max/AveragePooling1D/2D/3D, their Global forms)."""
+
 from plait.layers import pooling
 from plait.layers.spatial import tf_same_pads
 from plait.saving.source.writer import (
-    channels_first_source, channels_last_suffix, check_static, spatial_of, tuple_source, writes,
+    channels_first_source,
+    channels_last_suffix,
+    check_static,
+    spatial_of,
+    tuple_source,
+    writes,
 )
 
 __all__ = []
 
 
-@writes(*(getattr(pooling, f"{kind}Pooling{r}D") for kind in ("Max", "Average")
-          for r in (1, 2, 3)))
+@writes(*(getattr(pooling, f"{kind}Pooling{r}D") for kind in ("Max", "Average") for r in (1, 2, 3)))
 def _pool(ctx, layer, attr, x, shape, kwargs):
     rank = layer.rank
     channels_last = layer.data_format == "channels_last"
@@ -31,8 +36,13 @@ def _pool(ctx, layer, attr, x, shape, kwargs):
     return f"{out}{channels_last_suffix(rank)}" if channels_last else out
 
 
-@writes(*(getattr(pooling, f"Global{kind}Pooling{r}D") for kind in ("Max", "Average")
-          for r in (1, 2, 3)))
+@writes(
+    *(
+        getattr(pooling, f"Global{kind}Pooling{r}D")
+        for kind in ("Max", "Average")
+        for r in (1, 2, 3)
+    )
+)
 def _global_pool(ctx, layer, attr, x, shape, kwargs):
     fn = "amax" if layer.mode == "max" else "mean"
     keep = ", keepdim=True" if layer.keepdims else ""

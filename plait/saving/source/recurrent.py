@@ -1,5 +1,5 @@
-"""Source writers (`to_source`) of the recurrent (LSTM, GRU, SimpleRNN as nn.LSTM, nn.GRU, nn.RNN).
-"""
+"""Source writers (`to_source`) of the recurrent (LSTM, GRU, SimpleRNN as nn.LSTM, nn.GRU, nn.RNN)."""
+
 import torch
 
 from plait import activations
@@ -10,9 +10,11 @@ __all__ = []
 
 
 # The torch module of each class, and what it computes (the only activations it can write).
-_MODULES = {LSTM: ("LSTM", "the default activations (tanh, sigmoid)"),
-            GRU: ("GRU", "the default activations (tanh, sigmoid) with reset_after=True"),
-            SimpleRNN: ("RNN", "activation 'tanh' or 'relu'")}
+_MODULES = {
+    LSTM: ("LSTM", "the default activations (tanh, sigmoid)"),
+    GRU: ("GRU", "the default activations (tanh, sigmoid) with reset_after=True"),
+    SimpleRNN: ("RNN", "activation 'tanh' or 'relu'"),
+}
 
 
 @writes(LSTM, GRU, SimpleRNN)
@@ -24,7 +26,8 @@ def _recurrent(ctx, layer, attr, x, shape, kwargs):
     if not layer._fused:
         raise SourceError(
             f"to_source writes {kind.__name__} layers as nn.{module}, which computes only "
-            f"{computes}; layer '{layer.name}' uses others.")
+            f"{computes}; layer '{layer.name}' uses others."
+        )
     bias = layer.bias is not None
     tensors = {"weight_ih_l0": layer.weight_ih, "weight_hh_l0": layer.weight_hh}
     if bias and kind is GRU:
@@ -36,8 +39,11 @@ def _recurrent(ctx, layer, attr, x, shape, kwargs):
         options.append("nonlinearity='relu'")
     if not bias:
         options.append("bias=False")
-    ctx.add_module(attr, f"nn.{module}({layer.weight_ih.shape[1]}, {layer.units}, "
-                         f"{', '.join(options)})", tensors)
+    ctx.add_module(
+        attr,
+        f"nn.{module}({layer.weight_ih.shape[1]}, {layer.units}, {', '.join(options)})",
+        tensors,
+    )
     h = f"{x}.flip(1)" if layer.go_backwards else x
     state = kwargs.get("initial_state")
     state = [state] if isinstance(state, str) else state

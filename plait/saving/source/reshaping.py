@@ -1,9 +1,21 @@
 """Source writers (`to_source`) of the reshaping (Flatten, Reshape, Permute, RepeatVector,
 ZeroPadding, Cropping, UpSampling).
 """
+
 from plait.layers.reshaping import (
-    Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D,
-    UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    Flatten,
+    Permute,
+    RepeatVector,
+    Reshape,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
 )
 from plait.saving.source.writer import channels_first_source, channels_last_suffix, writes
 
@@ -57,6 +69,8 @@ def _upsampling(ctx, layer, attr, x, shape, kwargs):
         return out
     rank, channels_last = layer.rank, layer._channels_last
     h = channels_first_source(x, rank) if channels_last else x
-    out = (f"F.interpolate({h}, scale_factor={tuple(layer.size)!r}, mode='bilinear', "
-           "align_corners=False)")
+    out = (
+        f"F.interpolate({h}, scale_factor={tuple(layer.size)!r}, mode='bilinear', "
+        "align_corners=False)"
+    )
     return f"{out}{channels_last_suffix(rank)}" if channels_last else out

@@ -1,6 +1,7 @@
 """Source writers (`to_source`) of the torch_ops (TorchOp: an operation written on symbolic
 tensors).
 """
+
 import torch
 
 from plait.layers import torch_ops
@@ -10,10 +11,27 @@ from plait.saving.source.writer import SourceError, writes
 __all__ = []
 
 
-_BINARY = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%",
-           "pow": "**", "matmul": "@", "and": "&", "or": "|", "xor": "^", "lshift": "<<",
-           "rshift": ">>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==",
-           "ne": "!="}
+_BINARY = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "truediv": "/",
+    "floordiv": "//",
+    "mod": "%",
+    "pow": "**",
+    "matmul": "@",
+    "and": "&",
+    "or": "|",
+    "xor": "^",
+    "lshift": "<<",
+    "rshift": ">>",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+    "eq": "==",
+    "ne": "!=",
+}
 _UNARY = {"neg": "-{}", "pos": "+{}", "abs": "abs({})", "invert": "~{}"}
 
 
@@ -41,8 +59,11 @@ def _torch_op(ctx, layer, attr, x, shape, kwargs):
         return f"{args[0]}[{render.index(layer.arguments[1])}]"
     if name == "getattr" and len(args) == 2:
         return f"{args[0]}.{layer.arguments[1]}"
-    if name.startswith("torch.Tensor.") and args and isinstance(layer.arguments[0],
-                                                                 torch_ops._Input):
+    if (
+        name.startswith("torch.Tensor.")
+        and args
+        and isinstance(layer.arguments[0], torch_ops._Input)
+    ):
         return f"{args[0]}.{short}({', '.join(args[1:] + options)})"
     if name.startswith("torch.nn.functional."):
         name = "F." + short
@@ -75,8 +96,7 @@ class _OpRenderer:
             return "[" + ", ".join(self(v) for v in value) + "]"
         if isinstance(value, dict):
             return "{" + ", ".join(f"{k!r}: {self(v)}" for k, v in value.items()) + "}"
-        if isinstance(value, float) and (value != value or value in (float("inf"),
-                                                                     float("-inf"))):
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             return f"float({str(value)!r})"
         if value is None or isinstance(value, (bool, int, float, str)):
             return repr(value)

@@ -18,6 +18,7 @@ the registry and the helpers writers share. Each layer family's writers live bes
 weights. A model holding a layer whose class has no writer raises a ValueError naming it.
 A user's own layer class can register one the same way.
 """
+
 import keyword
 import os
 import re
@@ -31,30 +32,63 @@ from plait.utils import atomic
 from plait.utils import nest
 
 __all__ = [
-    "SourceError", "activation_source", "channels_first_source", "channels_last_suffix",
-    "check_static", "spatial_of", "to_source", "tuple_source", "write_source", "writer_for",
-    "writes"
+    "SourceError",
+    "activation_source",
+    "channels_first_source",
+    "channels_last_suffix",
+    "check_static",
+    "spatial_of",
+    "to_source",
+    "tuple_source",
+    "write_source",
+    "writer_for",
+    "writes",
 ]
 
-_RESERVED = {"self", "torch", "nn", "F", "json", "os", "struct", "load_model",
-             "load_safetensors", "training"}
+_RESERVED = {
+    "self",
+    "torch",
+    "nn",
+    "F",
+    "json",
+    "os",
+    "struct",
+    "load_model",
+    "load_safetensors",
+    "training",
+}
 
 # Activation name -> expression template over "{x}".
 _ACTIVATIONS = {
-    "linear": "{x}", "relu": "torch.relu({x})", "sigmoid": "torch.sigmoid({x})",
-    "tanh": "torch.tanh({x})", "softmax": "torch.softmax({x}, dim=-1)",
-    "log_softmax": "torch.log_softmax({x}, dim=-1)", "softplus": "F.softplus({x})",
-    "softsign": "F.softsign({x})", "elu": "F.elu({x})", "selu": "F.selu({x})",
-    "gelu": "F.gelu({x})", "silu": "F.silu({x})", "swish": "F.silu({x})",
-    "exponential": "torch.exp({x})", "mish": "F.mish({x})",
-    "leaky_relu": "F.leaky_relu({x}, 0.2)", "relu6": "F.relu6({x})",
-    "hard_sigmoid": "F.hardsigmoid({x})", "hard_silu": "F.hardswish({x})",
-    "hard_swish": "F.hardswish({x})", "celu": "F.celu({x})", "glu": "F.glu({x}, dim=-1)",
-    "hard_tanh": "F.hardtanh({x})", "hard_shrink": "F.hardshrink({x}, 0.5)",
-    "soft_shrink": "F.softshrink({x}, 0.5)", "tanh_shrink": "F.tanhshrink({x})",
+    "linear": "{x}",
+    "relu": "torch.relu({x})",
+    "sigmoid": "torch.sigmoid({x})",
+    "tanh": "torch.tanh({x})",
+    "softmax": "torch.softmax({x}, dim=-1)",
+    "log_softmax": "torch.log_softmax({x}, dim=-1)",
+    "softplus": "F.softplus({x})",
+    "softsign": "F.softsign({x})",
+    "elu": "F.elu({x})",
+    "selu": "F.selu({x})",
+    "gelu": "F.gelu({x})",
+    "silu": "F.silu({x})",
+    "swish": "F.silu({x})",
+    "exponential": "torch.exp({x})",
+    "mish": "F.mish({x})",
+    "leaky_relu": "F.leaky_relu({x}, 0.2)",
+    "relu6": "F.relu6({x})",
+    "hard_sigmoid": "F.hardsigmoid({x})",
+    "hard_silu": "F.hardswish({x})",
+    "hard_swish": "F.hardswish({x})",
+    "celu": "F.celu({x})",
+    "glu": "F.glu({x}, dim=-1)",
+    "hard_tanh": "F.hardtanh({x})",
+    "hard_shrink": "F.hardshrink({x}, 0.5)",
+    "soft_shrink": "F.softshrink({x}, 0.5)",
+    "tanh_shrink": "F.tanhshrink({x})",
     "log_sigmoid": "F.logsigmoid({x})",
     "sparse_plus": "torch.where({x} <= -1, torch.zeros_like({x}), "
-                   "torch.where({x} < 1, 0.25 * ({x} + 1) ** 2, {x}))",
+    "torch.where({x} < 1, 0.25 * ({x} + 1) ** 2, {x}))",
     "sparse_sigmoid": "torch.clamp(0.5 * ({x} + 1), 0.0, 1.0)",
     "squareplus": "({x} + torch.sqrt({x} * {x} + 4)) / 2",
 }
@@ -96,6 +130,7 @@ class SourceError(ValueError):
 
 # ---------------------------------------------------------------------------- entry point
 
+
 def to_source(model, filepath):
     """Write `model` as a standalone PyTorch file and its weights beside it.
 
@@ -109,13 +144,16 @@ def to_source(model, filepath):
     """
     filepath = os.fspath(filepath)
     if not filepath.endswith(".py"):
-        raise ValueError(f"to_source writes a Python file: the filepath must end in '.py'. "
-                         f"Received: filepath={filepath!r}")
+        raise ValueError(
+            f"to_source writes a Python file: the filepath must end in '.py'. "
+            f"Received: filepath={filepath!r}"
+        )
     stem = os.path.basename(filepath)[:-3]
     if not stem.isidentifier() or keyword.iskeyword(stem):
         raise ValueError(
             "The file name must be a valid Python module name (letters, digits and '_', not "
-            f"starting with a digit) so it can be imported. Received: filepath={filepath!r}")
+            f"starting with a digit) so it can be imported. Received: filepath={filepath!r}"
+        )
     text, state = write_source(model, weights_name=stem + ".safetensors")
     weights_path = filepath[:-3] + ".safetensors"
     with atomic.atomic_write(weights_path) as f:
@@ -137,17 +175,20 @@ def write_source(model, weights_name="model.safetensors"):
 
 
 def _header(model, main, weights_name):
-    inputs = ", ".join(f"{name} {format_shape(shape)}" for name, shape in zip(
-        model.input_names, model._input_shapes))
-    outputs = ", ".join(f"{name} {format_shape(t.shape)}" for name, t in zip(
-        model.output_names, model.outputs))
+    inputs = ", ".join(
+        f"{name} {format_shape(shape)}"
+        for name, shape in zip(model.input_names, model._input_shapes)
+    )
+    outputs = ", ".join(
+        f"{name} {format_shape(t.shape)}" for name, t in zip(model.output_names, model.outputs)
+    )
     return f'''"""Model '{model.name}' as plain PyTorch, written by plait's to_source.
 
 Inputs (channels-last, None = any size): {inputs}
 Outputs: {outputs}
 It computes inference: layers that act only in training (dropout, noise) are left out.
 
-    from {weights_name[:-len('.safetensors')]} import load_model
+    from {weights_name[: -len(".safetensors")]} import load_model
     model = load_model()  # {main} with the weights of {weights_name}, in eval mode
 """
 import json
@@ -190,6 +231,7 @@ _LOADER = '''def load_model(path=None):
 
 
 # ---------------------------------------------------------------------------- one class
+
 
 class _Classes:
     """The classes written so far: one per model object, nested ones first."""
@@ -246,8 +288,10 @@ class _ClassWriter:
         if name in self.modules:
             return
         self.modules.add(name)
-        self.init_lines.append(f"self.register_buffer({name!r}, torch.zeros("
-                               f"{tuple(tensor.shape)!r}, dtype={tensor.dtype}))")
+        self.init_lines.append(
+            f"self.register_buffer({name!r}, torch.zeros("
+            f"{tuple(tensor.shape)!r}, dtype={tensor.dtype}))"
+        )
         self.state[name] = tensor.detach()
 
     def line(self, text):
@@ -290,11 +334,18 @@ class _ClassWriter:
                 continue
             layer = node.layer
             x = nest.map_structure(src, node.call_args[0]) if node.call_args else None
-            shape = nest.map_structure(
-                lambda t: t.shape if isinstance(t, SymbolicTensor) else None,
-                node.call_args[0]) if node.call_args else None
-            kwargs = {k: nest.map_structure(src, v) for k, v in node.call_kwargs.items()
-                      if k != "training"}
+            shape = (
+                nest.map_structure(
+                    lambda t: t.shape if isinstance(t, SymbolicTensor) else None, node.call_args[0]
+                )
+                if node.call_args
+                else None
+            )
+            kwargs = {
+                k: nest.map_structure(src, v)
+                for k, v in node.call_kwargs.items()
+                if k != "training"
+            }
             result = self.emit(layer, layer.name, x, shape, kwargs)
             self._bind(node, result, env)
 
@@ -313,19 +364,23 @@ class _ClassWriter:
                 f"plain PyTorch: plait has no PyTorch form for this layer class yet. "
                 f"Supported: {sorted({cls.__name__ for cls in _WRITERS})}. The model still "
                 "saves with "
-                "model.save(), and exports with model.export().")
+                "model.save(), and exports with model.export()."
+            )
         unknown = sorted(set(kwargs) - set(getattr(fn, "accepts", ())))
         if unknown:
             raise SourceError(
                 f"to_source cannot write the call of layer '{layer.name}' "
                 f"({type(layer).__name__}) with the argument(s) {unknown} (masks and other "
-                "call arguments have no plain-PyTorch form here).")
+                "call arguments have no plain-PyTorch form here)."
+            )
         return fn(self, layer, attr, x, shape, kwargs)
 
     def _emit_nested(self, model, attr, x, kwargs):
         if kwargs:
-            raise SourceError(f"to_source cannot write the call of nested model "
-                              f"'{model.name}' with arguments {sorted(kwargs)}.")
+            raise SourceError(
+                f"to_source cannot write the call of nested model "
+                f"'{model.name}' with arguments {sorted(kwargs)}."
+            )
         cls_name, state = self.shared.class_of(model)
         self.add_module(attr, f"{cls_name}()", {})
         for key, tensor in state.items():
@@ -341,8 +396,11 @@ class _ClassWriter:
     def _bind(self, node, result, env):
         """Name the node's outputs: `result` is one expression for the whole output
         structure, or a list with one expression per flat output."""
-        if isinstance(result, list) and len(result) == len(node.outputs) and (
-                len(node.outputs) > 1 or not isinstance(node.output_structure, (list, tuple))):
+        if (
+            isinstance(result, list)
+            and len(result) == len(node.outputs)
+            and (len(node.outputs) > 1 or not isinstance(node.output_structure, (list, tuple)))
+        ):
             for tensor, expr in zip(node.outputs, result):
                 env[id(tensor)] = self.assign(tensor.name or node.layer.name, expr)
             return
@@ -350,8 +408,7 @@ class _ClassWriter:
             if isinstance(result, str) and result.isidentifier() and result in self.used:
                 env[id(node.outputs[0])] = result  # already a variable of its own
                 return
-            env[id(node.outputs[0])] = self.assign(node.outputs[0].name or node.layer.name,
-                                                   result)
+            env[id(node.outputs[0])] = self.assign(node.outputs[0].name or node.layer.name, result)
             return
         whole = self.assign(node.layer.name + "_out", result)
         for tensor, path in zip(node.outputs, node.output_paths()):
@@ -360,13 +417,17 @@ class _ClassWriter:
 
 
 def _class_text(cls_name, model, params, init_lines, body):
-    lines = [f"class {cls_name}(nn.Module):",
-             f'    """plait model \'{model.name}\': inputs '
-             + ", ".join(f"{n} {format_shape(s)}" for n, s in zip(
-                 model.input_names, model._input_shapes)) + '."""',
-             "",
-             "    def __init__(self):",
-             "        super().__init__()"]
+    lines = [
+        f"class {cls_name}(nn.Module):",
+        f'    """plait model \'{model.name}\': inputs '
+        + ", ".join(
+            f"{n} {format_shape(s)}" for n, s in zip(model.input_names, model._input_shapes)
+        )
+        + '."""',
+        "",
+        "    def __init__(self):",
+        "        super().__init__()",
+    ]
     lines += [f"        {line}" for line in init_lines]
     lines += ["", f"    def forward(self, {', '.join(params)}):"]
     lines += [f"        {line}" for line in body]
@@ -402,7 +463,8 @@ def activation_source(layer, fn, x):
     if template is None:
         raise SourceError(
             f"to_source cannot write the activation {name!r} of layer '{layer.name}': only "
-            f"plait's built-in activations have a PyTorch form ({sorted(_ACTIVATIONS)}).")
+            f"plait's built-in activations have a PyTorch form ({sorted(_ACTIVATIONS)})."
+        )
     return template.format(x=x)
 
 
@@ -432,6 +494,5 @@ def check_static(layer, spatial):
     if any(d is None for d in spatial):
         raise SourceError(
             f"to_source needs the spatial size of the input to layer '{layer.name}' for its "
-            f"'same' padding; it is {spatial}. Give the model's Input a fixed shape.")
-
-
+            f"'same' padding; it is {spatial}. Give the model's Input a fixed shape."
+        )

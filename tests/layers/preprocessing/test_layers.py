@@ -2,6 +2,7 @@
 and adapted state, adapt inputs, symbolic shapes and dtypes, models that train with fit,
 and `.plait` saving. Values against Keras are in tests/keras_oracle/test_preprocessing.py
 and test_strings.py."""
+
 import json
 
 import numpy as np
@@ -17,51 +18,101 @@ from tests.layers.harness import run_layer_test
 RNG = np.random.default_rng(0)
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,out_shape,dtype,n_weights", [
-    (L.Normalization, {"mean": [1.0, 2.0], "variance": [1.0, 4.0]}, (2,), (None, 2),
-     torch.float32, 0),
-    (L.Discretization, {"bin_boundaries": [-1.0, 0.0, 1.0]}, (5,), (None, 5), torch.float32, 0),
-    (L.Discretization, {"bin_boundaries": [0.0], "output_mode": "multi_hot"}, (5,),
-     (None, 2), torch.float32, 0),
-    (L.CategoryEncoding, {"num_tokens": 5}, (3,), (None, 5), torch.int64, 0),
-    (L.CategoryEncoding, {"num_tokens": 5, "output_mode": "one_hot"}, (1,), (None, 5),
-     torch.int64, 0),
-    (L.IntegerLookup, {"vocabulary": [0, 2, 4]}, (3,), (None, 3), torch.int64, 0),
-    (L.IntegerLookup, {"vocabulary": [0, 2, 4], "output_mode": "count"}, (3,), (None, 4),
-     torch.int64, 0),
-    (L.Hashing, {"num_bins": 4}, (3,), (None, 3), torch.int64, 0),
-    (L.Resizing, {"height": 3, "width": 4}, (6, 6, 2), (None, 3, 4, 2), torch.float32, 0),
-    (L.CenterCrop, {"height": 3, "width": 4}, (6, 6, 2), (None, 3, 4, 2), torch.float32, 0),
-    (L.RandomCrop, {"height": 3, "width": 4}, (6, 6, 2), (None, 3, 4, 2), torch.float32, 0),
-    (L.RandomFlip, {"seed": 1}, (6, 6, 2), (None, 6, 6, 2), torch.float32, 0),
-    (L.RandomRotation, {"factor": 0.2, "seed": 1}, (6, 6, 2), (None, 6, 6, 2),
-     torch.float32, 0),
-    (L.RandomZoom, {"height_factor": 0.2}, (6, 6, 2), (None, 6, 6, 2), torch.float32, 0),
-    (L.RandomTranslation, {"height_factor": 0.2, "width_factor": 0.1}, (6, 6, 2),
-     (None, 6, 6, 2), torch.float32, 0),
-    (L.RandomContrast, {"factor": 0.2}, (6, 6, 2), (None, 6, 6, 2), torch.float32, 0),
-    (L.RandomBrightness, {"factor": 0.2}, (6, 6, 2), (None, 6, 6, 2), torch.float32, 0),
-    (L.RandomGrayscale, {"factor": 0.5}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
-    (L.RandomInvert, {}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
-    (L.Solarization, {"threshold_factor": 0.5}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
-    (L.AutoContrast, {}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
-    (L.RandomPosterization, {"factor": 4}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
-    (L.RandomShear, {"x_factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
-    (L.RandomHue, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
-    (L.RandomSaturation, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
-    (L.RandomColorDegeneration, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32,
-     0),
-    (L.RandomGaussianBlur, {"kernel_size": 5}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
-    (L.RandomSharpness, {"factor": 0.3}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
-    (L.RandomColorJitter, {"contrast_factor": 0.2, "hue_factor": 0.1}, (6, 6, 3),
-     (None, 6, 6, 3), torch.float32, 0),
-])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,out_shape,dtype,n_weights",
+    [
+        (
+            L.Normalization,
+            {"mean": [1.0, 2.0], "variance": [1.0, 4.0]},
+            (2,),
+            (None, 2),
+            torch.float32,
+            0,
+        ),
+        (L.Discretization, {"bin_boundaries": [-1.0, 0.0, 1.0]}, (5,), (None, 5), torch.float32, 0),
+        (
+            L.Discretization,
+            {"bin_boundaries": [0.0], "output_mode": "multi_hot"},
+            (5,),
+            (None, 2),
+            torch.float32,
+            0,
+        ),
+        (L.CategoryEncoding, {"num_tokens": 5}, (3,), (None, 5), torch.int64, 0),
+        (
+            L.CategoryEncoding,
+            {"num_tokens": 5, "output_mode": "one_hot"},
+            (1,),
+            (None, 5),
+            torch.int64,
+            0,
+        ),
+        (L.IntegerLookup, {"vocabulary": [0, 2, 4]}, (3,), (None, 3), torch.int64, 0),
+        (
+            L.IntegerLookup,
+            {"vocabulary": [0, 2, 4], "output_mode": "count"},
+            (3,),
+            (None, 4),
+            torch.int64,
+            0,
+        ),
+        (L.Hashing, {"num_bins": 4}, (3,), (None, 3), torch.int64, 0),
+        (L.Resizing, {"height": 3, "width": 4}, (6, 6, 2), (None, 3, 4, 2), torch.float32, 0),
+        (L.CenterCrop, {"height": 3, "width": 4}, (6, 6, 2), (None, 3, 4, 2), torch.float32, 0),
+        (L.RandomCrop, {"height": 3, "width": 4}, (6, 6, 2), (None, 3, 4, 2), torch.float32, 0),
+        (L.RandomFlip, {"seed": 1}, (6, 6, 2), (None, 6, 6, 2), torch.float32, 0),
+        (
+            L.RandomRotation,
+            {"factor": 0.2, "seed": 1},
+            (6, 6, 2),
+            (None, 6, 6, 2),
+            torch.float32,
+            0,
+        ),
+        (L.RandomZoom, {"height_factor": 0.2}, (6, 6, 2), (None, 6, 6, 2), torch.float32, 0),
+        (
+            L.RandomTranslation,
+            {"height_factor": 0.2, "width_factor": 0.1},
+            (6, 6, 2),
+            (None, 6, 6, 2),
+            torch.float32,
+            0,
+        ),
+        (L.RandomContrast, {"factor": 0.2}, (6, 6, 2), (None, 6, 6, 2), torch.float32, 0),
+        (L.RandomBrightness, {"factor": 0.2}, (6, 6, 2), (None, 6, 6, 2), torch.float32, 0),
+        (L.RandomGrayscale, {"factor": 0.5}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (L.RandomInvert, {}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (L.Solarization, {"threshold_factor": 0.5}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (L.AutoContrast, {}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (L.RandomPosterization, {"factor": 4}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (L.RandomShear, {"x_factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (L.RandomHue, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (L.RandomSaturation, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (L.RandomColorDegeneration, {"factor": 0.2}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (L.RandomGaussianBlur, {"kernel_size": 5}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (L.RandomSharpness, {"factor": 0.3}, (6, 6, 3), (None, 6, 6, 3), torch.float32, 0),
+        (
+            L.RandomColorJitter,
+            {"contrast_factor": 0.2, "hue_factor": 0.1},
+            (6, 6, 3),
+            (None, 6, 6, 3),
+            torch.float32,
+            0,
+        ),
+    ],
+)
 def test_layer_contract(cls, kwargs, shape, out_shape, dtype, n_weights):
     # augmentations called directly augment (as in Keras): compare them at inference
     random = issubclass(cls, RandomPreprocessingLayer) and cls is not L.AutoContrast
-    run_layer_test(cls, kwargs, shape, expected_output_shape=out_shape, input_dtype=dtype,
-                   expected_num_weights=n_weights,
-                   call_kwargs={"training": False} if random else None)
+    run_layer_test(
+        cls,
+        kwargs,
+        shape,
+        expected_output_shape=out_shape,
+        input_dtype=dtype,
+        expected_num_weights=n_weights,
+        call_kwargs={"training": False} if random else None,
+    )
 
 
 def test_normalization_weights_are_keras_shaped_buffers():
@@ -112,9 +163,12 @@ def test_normalization_adapt_inputs_and_errors():
     np.testing.assert_allclose(whole.mean.numpy(), data.mean(0), rtol=1e-5)
     np.testing.assert_allclose(whole.variance.numpy(), data.var(0), rtol=1e-5)
     assert int(whole.count) == 64
-    for source in (torch.as_tensor(data), [data[:10], data[10:]],
-                   (b for b in np.split(data, 4)),
-                   torch.utils.data.DataLoader(torch.as_tensor(data), batch_size=16)):
+    for source in (
+        torch.as_tensor(data),
+        [data[:10], data[10:]],
+        (b for b in np.split(data, 4)),
+        torch.utils.data.DataLoader(torch.as_tensor(data), batch_size=16),
+    ):
         layer = L.Normalization()
         layer.adapt(source)
         np.testing.assert_allclose(layer.mean.numpy(), data.mean(0), rtol=1e-4, atol=1e-5)
@@ -180,11 +234,22 @@ def test_training_flag_reaches_augmentation_inside_a_model():
 
 
 def test_image_augmentation_model_fits():
-    augment = plait.Sequential([L.RandomFlip("horizontal", seed=1),
-                                L.RandomRotation(0.1, seed=2), L.RandomZoom(0.1, seed=3)])
-    model = plait.Sequential([plait.Input(shape=(8, 8, 1)), augment,
-                              L.Conv2D(4, 3, activation="relu"), L.GlobalAveragePooling2D(),
-                              L.Dense(2, activation="softmax")])
+    augment = plait.Sequential(
+        [
+            L.RandomFlip("horizontal", seed=1),
+            L.RandomRotation(0.1, seed=2),
+            L.RandomZoom(0.1, seed=3),
+        ]
+    )
+    model = plait.Sequential(
+        [
+            plait.Input(shape=(8, 8, 1)),
+            augment,
+            L.Conv2D(4, 3, activation="relu"),
+            L.GlobalAveragePooling2D(),
+            L.Dense(2, activation="softmax"),
+        ]
+    )
     x = RNG.uniform(size=(16, 8, 8, 1)).astype("float32")
     y = RNG.integers(0, 2, size=(16,))
     model.compile("adam", "sparse_categorical_crossentropy")
@@ -206,26 +271,30 @@ def test_feature_preprocessing_model_fits_and_saves(tmp_path):
     c_in = plait.Input(shape=(1,), dtype="string", name="color")
     s_in = plait.Input(shape=(1,), dtype="int64", name="size")
     a_in = plait.Input(shape=(1,), name="amount")
-    encoded_size = L.CategoryEncoding(num_tokens=size_lookup.vocabulary_size(),
-                                      output_mode="one_hot")(size_lookup(s_in))
+    encoded_size = L.CategoryEncoding(
+        num_tokens=size_lookup.vocabulary_size(), output_mode="one_hot"
+    )(size_lookup(s_in))
     features = L.Concatenate()([color_lookup(c_in), encoded_size, norm(a_in)])
     out = L.Dense(1, activation="sigmoid")(L.Dense(8, activation="relu")(features))
     model = plait.Model([c_in, s_in, a_in], out)
     assert tuple(features.shape) == (None, color_lookup.vocabulary_size() + 5 + 1)
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
-    model.fit({"color": colors, "size": sizes, "amount": amount}, y, epochs=2, batch_size=8,
-              verbose=0)
+    model.fit(
+        {"color": colors, "size": sizes, "amount": amount}, y, epochs=2, batch_size=8, verbose=0
+    )
     before = model.predict([colors, sizes, amount], verbose=0)
     path = tmp_path / "features.plait"
     model.save(path)
     loaded = plait.models.load_model(path)
-    np.testing.assert_allclose(loaded.predict([colors, sizes, amount], verbose=0), before,
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict([colors, sizes, amount], verbose=0), before, rtol=1e-5, atol=1e-6
+    )
 
 
 def test_text_model_on_strings_fits_saves_and_loads(tmp_path):
-    texts = np.array(["good movie", "bad movie", "great film", "awful film",
-                      "good fun", "bad acting"] * 3)
+    texts = np.array(
+        ["good movie", "bad movie", "great film", "awful film", "good fun", "bad acting"] * 3
+    )
     labels = np.array([1, 0, 1, 0, 1, 0] * 3)
     vectorize = L.TextVectorization(max_tokens=30, output_sequence_length=4)
     vectorize.adapt(texts)
@@ -242,8 +311,9 @@ def test_text_model_on_strings_fits_saves_and_loads(tmp_path):
     path = tmp_path / "text.plait"
     model.save(path)
     loaded = plait.models.load_model(path)
-    np.testing.assert_allclose(loaded.predict(texts, verbose=0),
-                               model.predict(texts, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(texts, verbose=0), model.predict(texts, verbose=0), rtol=1e-6
+    )
 
 
 def test_pipeline_in_a_model_and_in_data():
