@@ -5,6 +5,10 @@ import numpy as np
 
 from plait import Input, Sequential, layers, utils
 
+import plait.utils
+
+plait.utils.set_random_seed(0)  # the same weights every run
+
 
 class NoisyLine(utils.PyDataset):
     def __init__(self, n, batch_size, **kwargs):
