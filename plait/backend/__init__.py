@@ -156,9 +156,23 @@ def batch_get_value(tensors):
 
 
 def set_value(x, value) -> None:
-    """Sets the weight `x` to `value` in place."""
-    with torch.no_grad():
-        x.copy_(torch.as_tensor(np.asarray(value), dtype=x.dtype, device=x.device))
+    """Sets the weight `x` to `value` in place: a tensor, a weight, or a value that answers
+    Keras's `assign` (an optimizer's `learning_rate` or `iterations`), so Keras 2's
+    `K.set_value(model.optimizer.lr, 1e-4)` changes the rate the next step uses.
+
+    Raises:
+        TypeError: when `x` is neither a tensor nor assignable.
+    """
+    if isinstance(x, torch.Tensor):
+        with torch.no_grad():
+            x.copy_(torch.as_tensor(np.asarray(value), dtype=x.dtype, device=x.device))
+    elif callable(getattr(x, "assign", None)):
+        x.assign(value)
+    else:
+        raise TypeError(
+            "`set_value` expects a weight, a tensor or an optimizer value such as "
+            f"`optimizer.learning_rate`. Received: x={x!r} of type {type(x).__name__}"
+        )
 
 
 def batch_set_value(tuples) -> None:

@@ -136,6 +136,20 @@ def test_shapes_values_and_variables():
     assert K.learning_phase() == 0 and K.map_fn(lambda r: r * 2, torch.ones(2, 2)).sum() == 8
 
 
+def test_set_value_on_the_optimizer_learning_rate_keras2_idiom():
+    inp = Input((3,))
+    model = Model(inp, layers.Dense(1)(inp))
+    model.compile("sgd", "mse")
+    K.set_value(model.optimizer.lr, 0.25)
+    assert float(K.get_value(model.optimizer.learning_rate)) == 0.25
+    model.set_weights([np.zeros((3, 1)), np.zeros(1)])
+    # one step of mse on zeros against ones: every gradient is -2, so every weight is 2 * lr
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), batch_size=4, verbose=0)
+    np.testing.assert_allclose(model.get_weights()[0], np.full((3, 1), 0.5))
+    with pytest.raises(TypeError, match="Received: x=3"):
+        K.set_value(3, 1.0)
+
+
 def test_keras3_names_match_keras():
     for name in (
         "backend",
