@@ -20,9 +20,7 @@ __all__ = [
 
 Functional = Model
 
-from plait.models.cloning import clone_model, install_model_api  # noqa: E402
-
-install_model_api(Model)  # variables, reset_metrics, get_compile_config, ... (Keras 3)
+from plait.models.cloning import clone_model  # noqa: E402
 
 # Keras's `keras.models.load_model` and `model_from_json`, defined in `plait.saving`.
 _FROM_SAVING = ("load_model", "model_from_json", "save_model")

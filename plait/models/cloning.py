@@ -5,13 +5,12 @@ clone = plait.models.clone_model(
     model, clone_function=lambda layer: layer.__class__.from_config(layer.get_config()))
 """
 
-from plait import serialization
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.core import Input, InputLayer
 from plait.layers.layer import Layer
 from plait.utils import nest
 
-__all__ = ["clone_model", "install_model_api"]
+__all__ = ["clone_model"]
 
 
 def _default_clone(layer):
@@ -204,103 +203,3 @@ def _call_chain(layers, tensor, call_function):
     for layer in layers:
         tensor = call_function(layer, tensor) if call_function is not None else layer(tensor)
     return tensor
-
-
-# --- Keras 3's model API: variables, metrics, compile config ---------------------------
-
-
-def _variables(self):
-    """Every weight of the model (trainable first), as `weights`."""
-    return self.weights
-
-
-def _trainable_variables(self):
-    return self.trainable_weights
-
-
-def _non_trainable_variables(self):
-    return self.non_trainable_weights
-
-
-def _reset_metrics(self):
-    """Reset the loss trackers and every compiled metric to their initial state."""
-    state = getattr(self, "_compile_state", None)
-    if state is not None:
-        state.reset_metrics()
-
-
-def _compile_value(value):
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_compile_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _compile_value(v) for k, v in value.items()}
-    if callable(value) and not hasattr(value, "get_config"):
-        return serialization.function_name(value)
-    return serialization.serialize(value)
-
-
-def _get_compile_config(self):
-    """The arguments `compile` was given, serialized (None when not compiled), for
-    `compile_from_config`."""
-    state = getattr(self, "_compile_state", None)
-    if state is None:
-        return None
-    return {
-        "optimizer": _compile_value(state.optimizer),
-        "loss": _compile_value(state.loss),
-        "metrics": _compile_value(state.metrics),
-        "loss_weights": _compile_value(state.loss_weights),
-        "weighted_metrics": _compile_value(state.weighted_metrics),
-        "run_eagerly": state.run_eagerly,
-        "steps_per_execution": state.steps_per_execution,
-        "jit_compile": state.jit_compile,
-    }
-
-
-def _revive(value, kind):
-    from plait import losses, metrics, optimizers
-
-    getter = {"optimizer": optimizers.get, "loss": losses.get, "metric": metrics.get}[kind]
-    if isinstance(value, list):
-        return [_revive(v, kind) for v in value]
-    if isinstance(value, dict) and "class_name" not in value:
-        return {k: _revive(v, kind) for k, v in value.items()}
-    return getter(value) if value is not None else None
-
-
-def _compile_from_config(self, config):
-    """Compile the model with `get_compile_config()`'s output.
-
-    Raises:
-        TypeError: when `config` is not a dict.
-    """
-    if not isinstance(config, dict):
-        raise TypeError(
-            "compile_from_config takes the dict get_compile_config() returns. "
-            f"Received: config={config!r:.200}"
-        )
-    config = dict(config)
-    config["optimizer"] = _revive(config.get("optimizer"), "optimizer") or "rmsprop"
-    config["loss"] = _revive(config.get("loss"), "loss")
-    for key in ("metrics", "weighted_metrics"):
-        config[key] = _revive(config.get(key), "metric")
-    self.compile(**config)
-
-
-def install_model_api(model_class):
-    """Give `model_class` Keras 3's `variables`, `trainable_variables`,
-    `non_trainable_variables`, `reset_metrics`, `get_compile_config` and
-    `compile_from_config`, where it has none of its own."""
-    api = {
-        "variables": property(_variables),
-        "trainable_variables": property(_trainable_variables),
-        "non_trainable_variables": property(_non_trainable_variables),
-        "reset_metrics": _reset_metrics,
-        "get_compile_config": _get_compile_config,
-        "compile_from_config": _compile_from_config,
-    }
-    for name, value in api.items():
-        if name not in model_class.__dict__:
-            setattr(model_class, name, value)

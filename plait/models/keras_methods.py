@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from plait import training
+from plait.models import compile_config
 
 __all__ = ["KerasMethods"]
 
@@ -32,7 +33,7 @@ class KerasMethods:
         steps_per_execution: int = 1,
         jit_compile: bool = False,
         auto_scale_loss: bool = True,
-    ):
+    ) -> None:
         """Configure the model for training.
 
         Args:
@@ -69,14 +70,14 @@ class KerasMethods:
         Example:
             >>> import plait
             >>> model = plait.Sequential([plait.layers.Dense(1, input_shape=(4,))])
-            >>> _ = model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+            >>> model.compile(optimizer="adam", loss="mse", metrics=["mae"])
             >>> model.metrics_names
             ['loss', 'mae']
 
         Note: the third positional parameter is `metrics`, as in Keras 2 and plait's
         `training.compile` (Keras 3 puts `loss_weights` there); pass them by keyword.
         """
-        return training.compile(
+        training.compile(
             self,
             optimizer=optimizer,
             loss=loss,
@@ -158,7 +159,7 @@ class KerasMethods:
         Example:
             >>> import numpy as np, plait
             >>> model = plait.Sequential([plait.layers.Dense(1, input_shape=(4,))])
-            >>> _ = model.compile(optimizer="sgd", loss="mse")
+            >>> model.compile(optimizer="sgd", loss="mse")
             >>> x, y = np.ones((8, 4), "float32"), np.zeros((8, 1), "float32")
             >>> history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
             >>> len(history.history["loss"])
@@ -218,7 +219,7 @@ class KerasMethods:
         Example:
             >>> import numpy as np, plait
             >>> model = plait.Sequential([plait.layers.Dense(1, input_shape=(4,))])
-            >>> _ = model.compile(loss="mse", metrics=["mae"])
+            >>> model.compile(loss="mse", metrics=["mae"])
             >>> x, y = np.ones((8, 4), "float32"), np.zeros((8, 1), "float32")
             >>> sorted(model.evaluate(x, y, verbose=0, return_dict=True))
             ['loss', 'mae']
@@ -297,7 +298,7 @@ class KerasMethods:
         Example:
             >>> import numpy as np, plait
             >>> model = plait.Sequential([plait.layers.Dense(1, input_shape=(4,))])
-            >>> _ = model.compile(optimizer="sgd", loss="mse")
+            >>> model.compile(optimizer="sgd", loss="mse")
             >>> loss = model.train_on_batch(np.ones((4, 4), "float32"), np.zeros((4, 1)))
             >>> isinstance(loss, float)
             True
@@ -336,7 +337,7 @@ class KerasMethods:
         Example:
             >>> import numpy as np, plait
             >>> model = plait.Sequential([plait.layers.Dense(1, input_shape=(4,))])
-            >>> _ = model.compile(loss="mse")
+            >>> model.compile(loss="mse")
             >>> model.test_on_batch(np.ones((4, 4), "float32"), np.zeros((4, 1))) >= 0
             True
         """
@@ -441,3 +442,59 @@ class KerasMethods:
         from plait import saving  # saving sits above models (docs/architecture.md)
 
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    # ------------------------------------------------------------ Keras 3's model API
+
+    weights: list
+    trainable_weights: list
+    non_trainable_weights: list
+
+    @property
+    def variables(self) -> list:
+        """Every weight of the model, trainable first: Keras 3's name for `weights`.
+
+        Example:
+            >>> import plait
+            >>> model = plait.Sequential([plait.layers.Dense(2, input_shape=(3,))])
+            >>> len(model.variables), len(model.non_trainable_variables)
+            (2, 0)
+        """
+        return self.weights
+
+    @property
+    def trainable_variables(self) -> list:
+        """The trainable weights (`trainable_weights`)."""
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list:
+        """The weights training does not update, such as BatchNormalization's moving
+        statistics (`non_trainable_weights`)."""
+        return self.non_trainable_weights
+
+    def reset_metrics(self) -> None:
+        """Reset the loss trackers and every compiled metric to their initial state."""
+        state = getattr(self, "_compile_state", None)
+        if state is not None:
+            state.reset_metrics()
+
+    def get_compile_config(self) -> dict | None:
+        """The arguments `compile` was given, serialized (None before `compile`), as a
+        `.keras` file's `compile_config`.
+
+        Example:
+            >>> import plait
+            >>> model = plait.Sequential([plait.layers.Dense(1, input_shape=(3,))])
+            >>> model.compile(optimizer="sgd", loss="mse")
+            >>> model.get_compile_config()["loss"]
+            'mse'
+        """
+        return compile_config.get_compile_config(self)
+
+    def compile_from_config(self, config: dict) -> None:
+        """Compile with what `get_compile_config()` returned.
+
+        Raises:
+            TypeError: when `config` is not a dict.
+        """
+        compile_config.compile_from_config(self, config)
