@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import plait  # noqa: E402
-from bench import models, symbolic_models  # noqa: E402
+from bench import models, scaling, symbolic_models  # noqa: E402
 from bench.timing import calibrate, compare, timed  # noqa: E402
 
 
@@ -56,6 +56,7 @@ SECTIONS = [
     "threads",
     "memory",
     "optimizer",
+    "scaling",
 ]
 DATA_BYTES = 48 * 2**20  # the largest in-memory data set a case gets
 
@@ -816,6 +817,7 @@ def parse_args(argv):
     parser.add_argument("--jit-models", default="mlp,rnn,cnn,digits_cnn")
     parser.add_argument("--thread-models", default="mlp,rnn,digits_cnn")
     parser.add_argument("--optimizer-models", default="mlp,cnn")
+    parser.add_argument("--scaling-models", default="mlp,digits_cnn")
     parser.add_argument("--import-repeats", type=int, default=5)
     parser.add_argument("--build-repeats", type=int, default=3)
     parser.add_argument("--memory-samples", type=int, default=1024)
@@ -916,6 +918,9 @@ def main(argv=None):
     if "memory" in sections:
         print("\nmemory", flush=True)
         section_memory(report, args, cases)
+    if "scaling" in sections:
+        print("\nscaling", flush=True)
+        scaling.section_scaling(report, args.scaling_models.split(","))
     report.header.append(f"- total benchmark time: {time.perf_counter() - start:.0f} s")
     Path(args.out).write_text(report.markdown() + "\n")
     print(f"\nwrote {args.out}")

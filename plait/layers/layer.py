@@ -33,6 +33,7 @@ __all__ = [
     "accepts_mask",
     "accepts_training",
     "hook_epoch",
+    "user_reads_training",
 ]
 
 _module_call = nn.Module.__call__
@@ -310,6 +311,12 @@ class Layer(nn.Module):
     def __call__(self, inputs=_NO_INPUTS, *args, **kwargs):
         if kwargs and "training" in kwargs and not accepts_training(type(self)):
             kwargs = {k: v for k, v in kwargs.items() if k != "training"}  # as Keras: ignored
+        if user_reads_training(type(self)) and not _has_symbolic((inputs, args), kwargs):
+            training = kwargs.get("training")
+            if training is None:  # the resolved mode, as Keras's call context gives it
+                kwargs = {**kwargs, "training": self.training}
+            elif bool(training) is not self.training:
+                return _call_in_mode(self, bool(training), inputs, args, kwargs)
         # Fast path for every call inside a model's forward (one tensor into a built layer,
         # at most `training=`): it costs what calling a plain nn.Module costs.
         if (
@@ -1007,6 +1014,34 @@ def accepts_training(cls):
     except (TypeError, ValueError):
         return False
     return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+@functools.lru_cache(maxsize=None)
+def user_reads_training(cls) -> bool:
+    """Whether `cls` is a user's layer or model (defined outside plait) whose `call` or
+    `forward` declares `training`. Such a call gets the resolved mode as a bool, as Keras's
+    call context gives it (plait's own layers read `self.training` when given None)."""
+    for fn in (cls.call, cls.forward):
+        if getattr(fn, "__module__", "plait.").startswith("plait."):
+            continue
+        try:
+            return "training" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _call_in_mode(layer, training, inputs, args, kwargs):
+    """Call a user's `layer` with an explicit `training` that differs from its mode: the
+    layer and its sublayers run in that mode (so sublayers it calls without `training`
+    follow it, as in Keras), and get their own modes back afterwards."""
+    modes = [(module, module.training) for module in layer.modules()]
+    layer.train(training)
+    try:
+        return layer(inputs, *args, **kwargs)
+    finally:
+        for module, mode in modes:
+            module.training = mode
 
 
 def _on_module_registration(module, name, submodule):

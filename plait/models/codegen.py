@@ -20,7 +20,7 @@ from torch.nn.modules import module as torch_module
 
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.layer import _add_layer_note as add_layer_note
-from plait.layers.layer import accepts_training, hook_epoch
+from plait.layers.layer import accepts_training, hook_epoch, user_reads_training
 from plait.utils import nest
 
 __all__ = ["compile_forward", "hooks_registered", "note_failed_layer"]
@@ -63,7 +63,16 @@ def compile_forward(model):
     fx_graph.output(nest.map_structure(lookup, model._outputs_struct))
     python_code = fx_graph.python_code(root_module="self")
     source = "\n".join(line.rstrip() for line in python_code.src.strip().splitlines()) + "\n"
-    direct_source = _DIRECT_CALL.sub(r"\1 = self.\2.forward(", source)
+    # A user's layer whose call reads `training` goes through `Layer.__call__`, which gives
+    # it the resolved mode as Keras does (True in fit, False in predict), never None.
+    resolving = {
+        model.layer_key(node.layer)
+        for node in graph.nodes
+        if not node.is_input and user_reads_training(type(node.layer))
+    }
+    direct_source = _DIRECT_CALL.sub(
+        lambda m: m[0] if m[2] in resolving else f"{m[1]} = self.{m[2]}.forward(", source
+    )
     forward = _exec_code(source, python_code.globals, f"<plait forward of {model.name}")
     direct = _exec_code(
         direct_source, python_code.globals, f"<plait direct forward of {model.name}"

@@ -9,6 +9,7 @@ compiled and measured steps), `targets.py` (outputs, targets, class weights), `p
 (mixed precision), `distributed.py` (the runner: data-parallel or a single process).
 """
 
+import itertools
 import numbers
 import warnings
 
@@ -30,6 +31,7 @@ from plait.training.targets import (
     warn_single_class as _warn_single_class,
 )
 from plait.utils.progbar import is_interactive
+from plait.utils.py_dataset import epoch_batches
 
 __all__ = ["fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch"]
 
@@ -166,6 +168,7 @@ def fit(
         shard=runner.shard(),
     )
     runner.warn_if_unsharded(source)
+    _build_from_source(module, spec, source, state)
     if not state.has_loss and not _may_add_loss(module):
         raise ValueError(
             "fit() needs a loss to minimize, but compile() was given none for any output. "
@@ -683,6 +686,56 @@ def _build_from_data(module, x, state=None):
         built = False
     if state is not None and (built or getattr(state.optimizer, "built", True) is False):
         state.optimizer.build([p for p in module.parameters() if p.requires_grad])
+
+
+def _build_from_source(module, spec, source, state):
+    """Build a plait model with no input shape yet on the first batch of a DataLoader,
+    Dataset, PyDataset or generator (arrays were handled by `_build_from_data`), so that
+    the optimizer, the DDP wrapper and the compiled step see every weight from the first
+    step. A generator's first batch is put back in front of it; a re-iterable source is
+    read once more from the start."""
+    if getattr(module, "built", True) is not False or not getattr(
+        module, "_keras_call_convention", False
+    ):
+        return
+    if isinstance(source, data_lib.GeneratorSource):
+        try:
+            item = next(source.iterator)
+        except StopIteration:
+            return  # no data: fit warns that the input ran out
+        source.iterator = itertools.chain([item], source.iterator)
+    elif isinstance(source, data_lib.LoaderSource):
+        item = _first_item(source.loader)
+        if item is None:
+            return
+    else:
+        return
+    xs = source.convert(item)[0]
+    with _mode(module, training=False), torch.no_grad():
+        spec.call(xs)
+    module.clear_added_losses()
+    state.optimizer.build([p for p in module.parameters() if p.requires_grad])
+
+
+def _first_item(loader):
+    """The first batch of a re-iterable source, read without starting an epoch (no
+    `on_epoch_begin`, no shuffle drawn, no worker pool): by index where there is one."""
+    if isinstance(loader, epoch_batches):  # a PyDataset
+        return None if loader.count == 0 else loader.dataset[0]
+    dataset = getattr(loader, "dataset", None)
+    if isinstance(loader, torch.utils.data.DataLoader) and not isinstance(
+        dataset, torch.utils.data.IterableDataset
+    ):
+        if len(dataset) == 0:
+            return None
+        first = dataset[0]
+        return loader.collate_fn(first if loader.batch_size is None else [first])
+    iterator = iter(loader)
+    item = next(iterator, None)
+    shutdown = getattr(iterator, "_shutdown_workers", None)  # a DataLoader's worker pool
+    if callable(shutdown):
+        shutdown()
+    return item
 
 
 def _resolve_verbose(verbose):
