@@ -50,11 +50,14 @@ _SOURCE = r"""
 #include <stdint.h>
 #include <string.h>
 
+/* exp's argument is clipped where float32's sigmoid and tanh are already 0, 1 or -1 (the
+   vectorized exp is exact only in range); NaN is checked for outside. */
+static inline float clip(float v) { return v > 80.0f ? 80.0f : (v < -80.0f ? -80.0f : v); }
 static void sigmoid_(float* x, long n) {
-    for (long e = 0; e < n; ++e) x[e] = 1.0f / (1.0f + expf(-x[e]));
+    for (long e = 0; e < n; ++e) x[e] = 1.0f / (1.0f + expf(clip(-x[e])));
 }
 static void tanh_to(const float* x, float* y, long n) {
-    for (long e = 0; e < n; ++e) y[e] = 2.0f / (1.0f + expf(-2.0f * x[e])) - 1.0f;
+    for (long e = 0; e < n; ++e) y[e] = 2.0f / (1.0f + expf(clip(-2.0f * x[e]))) - 1.0f;
 }
 /* g[b, :] += (h[b, :] * rmask[b, :]) @ wT, wT (U, G) */
 static void add_matmul(long B, long U, long G, const float* h, const float* rmask,
@@ -354,6 +357,15 @@ def available(layer):
     return weight.dtype == torch.float32 and weight.device.type == "cpu" and kernel_loaded()
 
 
+def _nan_if_nan(inputs, outputs):
+    """The kernel's fast exp assumes finite numbers: NaN in the inputs makes every output NaN
+    (the loss is NaN either way, as with PyTorch's kernel)."""
+    if any(bool(torch.isnan(t.sum())) for t in inputs):
+        for t in outputs:
+            t.fill_(float("nan"))
+    return outputs
+
+
 def _ptr(tensor):
     return None if tensor is None else tensor.data_ptr()
 
@@ -402,7 +414,7 @@ def _lstm_scan(
         steps, batch, units, *map(_ptr, (proj, h0, c0, weight_t, keep, rmask)),
         *map(_ptr, (gates, hs, cs, tcs, scratch)),
     )  # fmt: skip
-    return gates, hs, cs, tcs
+    return _nan_if_nan((proj, h0, c0, weight_hh), (gates, hs, cs, tcs))
 
 
 @torch.library.register_fake("plait::lstm_scan")
@@ -539,7 +551,7 @@ def _gru_scan(
     _library().plait_gru_forward(
         steps, batch, units, *map(_ptr, (proj, h0, weight_t, bias, keep, gates, hs, scratch, hm))
     )
-    return gates, hs
+    return _nan_if_nan((proj, h0, weight_hh, bias_hh), (gates, hs))
 
 
 @torch.library.register_fake("plait::gru_scan")

@@ -270,8 +270,7 @@ def _autograd_grad_and_value(loss_of):
             total, aux = loss_of(leaves, buffers, xs, ys, sws)
             grads = torch.autograd.grad(total, list(leaves.values()), allow_unused=True)
         grads = {
-            n: torch.zeros_like(p) if g is None else g
-            for (n, p), g in zip(leaves.items(), grads)
+            n: torch.zeros_like(p) if g is None else g for (n, p), g in zip(leaves.items(), grads)
         }
         return grads, (total.detach(), aux)
 
