@@ -19,6 +19,11 @@ before the first unmasked step), or zeros with `zero_output_for_mask=True` (whic
 
 Dropout (`dropout` on the inputs, `recurrent_dropout` on the recurrent state) applies only in
 training, with one mask per call shared by all time steps, as in Keras.
+
+Under a compiled train step (`jit_compile=True`), LSTM and GRU (the configurations the fused
+kernels run) project the inputs of all steps with one matrix product and run the time loop as
+one operator with its own backward (`plait/ops/_recurrent.py`), which torch.compile
+differentiates; eager calls keep the fused kernels.
 """
 
 import torch
@@ -27,7 +32,7 @@ import torch.nn.functional as F
 from plait import activations, constraints, initializers, regularizers
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.layer import Layer, LayerCallError, WeightSpec
-from plait.layers import recurrent_compiled
+from plait.ops import _recurrent as recurrent_compiled
 from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
 from plait.serialization import register_serializable
 from plait.utils import nest
@@ -115,14 +120,16 @@ class _RNN(Layer):
     """What SimpleRNN, GRU and LSTM share: arguments, states, masks, dropout, the step loop.
 
     Subclasses set `_num_states`, `_gates` and `_fused`, create their weights in `build`, and
-    define `_run_fused(x, states)` and `_cell(projected_t, states, recurrent_masks)`.
+    define `_run_fused(x, states)` and `_cell(projected_t, states, recurrent_masks)`; those
+    with a compiled path set `_scan_kind` and define `_scan(projected, states, keep,
+    recurrent_masks)` (time-major, see `_run_scan`).
     """
 
     _num_states = 1
     _state_names: tuple[str, ...] = ("h",)
 
     # Which layers run their time loop as one custom op when a train step is compiled
-    # (recurrent_compiled.py): "lstm", "gru" or None.
+    # (plait/ops/_recurrent.py): "lstm", "gru" or None.
     _scan_kind: str | None = None
 
     @property
@@ -130,7 +137,7 @@ class _RNN(Layer):
         """Whether torch.compile can differentiate this layer. PyTorch's fused kernel it
         cannot (torch 2.13: its decomposition fails under autograd), so under a compiled
         train step LSTM and GRU run their time loop as plait's own operator with its own
-        backward (`recurrent_compiled.py`); where that is unavailable (no C compiler, not
+        backward (`plait/ops/_recurrent.py`); where that is unavailable (no C compiler, not
         float32 on the CPU, GRU's recurrent dropout) this is False and the compiled train
         step of `jit_compile=True` runs eagerly. The step loop traced by torch.compile
         trained the tutorial's LSTM model slower than eager after minutes of compiling
@@ -361,7 +368,7 @@ class _RNN(Layer):
         return sequence, output, states
 
     def _run_scan(self, x, states, mask, input_masks, recurrent_masks):
-        """The time loop as one operator (`recurrent_compiled.py`), time-major inside. A
+        """The time loop as one operator (`plait/ops/_recurrent.py`), time-major inside. A
         masked step keeps the states; its output is the previous output (zeros before the
         first unmasked step), or zeros with zero_output_for_mask, as in `_run_loop`."""
         dtype = self.weight_hh.dtype

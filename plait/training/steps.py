@@ -181,7 +181,7 @@ class JitTrainStep:
             return total, (parts, [o.detach() for o in outputs])
 
         # LSTM/GRU layers differentiate through their own backward operator, which dynamo
-        # sees only under torch.autograd.grad (recurrent_compiled.py).
+        # sees only under torch.autograd.grad (plait/ops/_recurrent.py).
         self.recurrent = _runs_recurrent_ops(module)
         grad_and_value = (
             _autograd_grad_and_value(loss_of)

@@ -1,4 +1,4 @@
-"""jit_compile=True on LSTM and GRU layers (plait/layers/recurrent_compiled.py): the time loop's
+"""jit_compile=True on LSTM and GRU layers (plait/ops/_recurrent.py): the time loop's
 operators give the step loop's outputs and gradients, and a compiled train step that runs them
 trains as the eager (fused-kernel) step does: masks, return_state, go_backwards, Bidirectional,
 recurrent dropout; no fallback on the bench's recurrent models."""
@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import plait.layers as L
-from plait.layers import recurrent_compiled
+from plait.ops import _recurrent as recurrent_compiled
 from plait.models import Model
 from plait.training import loop
 

@@ -279,7 +279,7 @@ def test_jit_compile_fit_measures_then_trains_on(cheap_compile, monkeypatch):
 
 def test_a_fused_lstm_trains_eagerly_with_one_warning_and_eager_results(monkeypatch):
     # Without plait's recurrent kernel (tests/training/test_jit_recurrent.py has it).
-    from plait.layers import recurrent_compiled
+    from plait.ops import _recurrent as recurrent_compiled
 
     monkeypatch.setattr(recurrent_compiled, "available", lambda layer: False)
 

@@ -73,15 +73,16 @@ static void add_matmul(long B, long U, long G, const float* h, const float* rmas
         }
     }
 }
-/* dh[b, :] (+)= d[b, :] @ w, w (G, U) */
-static void add_matmul_t(long B, long U, long G, const float* d, const float* w, float* dh) {
+/* dh[b, :] += d[b, :] @ wT^T, wT (U, G): a dot product over the G gates per unit */
+static void add_matmul_t(long B, long U, long G, const float* d, const float* wT, float* dh) {
     for (long b = 0; b < B; ++b) {
         const float* db = d + b * G;
         float* dhb = dh + b * U;
-        for (long j = 0; j < G; ++j) {
-            float dj = db[j];
-            const float* wj = w + j * U;
-            for (long k = 0; k < U; ++k) dhb[k] += dj * wj[k];
+        for (long k = 0; k < U; ++k) {
+            const float* w = wT + k * G;
+            float sum = 0.0f;
+            for (long j = 0; j < G; ++j) sum += db[j] * w[j];
+            dhb[k] += sum;
         }
     }
 }
@@ -125,11 +126,11 @@ void plait_lstm_forward(long T, long B, long U, const float* proj, const float* 
     }
 }
 
-/* gH, gC (T,B,U) gradients of h and c at every step (gC may be NULL); whh (4U,U).
+/* gH, gC (T,B,U) gradients of h and c at every step (gC may be NULL); whhT (U,4U).
    Writes dG (T,B,4U), the gradient of the pre-activation gates, and dh, dc (B,U). */
 void plait_lstm_backward(long T, long B, long U, const float* gH, const float* gC,
                          const float* gates, const float* cs, const float* tcs,
-                         const float* c0, const float* whh, const uint8_t* keep,
+                         const float* c0, const float* whhT, const uint8_t* keep,
                          const float* rmask, float* dG, float* dh, float* dc) {
     long G = 4 * U, N = B * U;
     memset(dh, 0, N * sizeof(float));
@@ -164,12 +165,12 @@ void plait_lstm_backward(long T, long B, long U, const float* gH, const float* g
             /* masked rows keep dh; the others get d @ whh (their d rows are set) */
             for (long b = 0; b < B; ++b) {
                 if (!keep[t * B + b]) continue;
-                add_matmul_t(1, U, G, d + b * G, whh, dh + b * U);
+                add_matmul_t(1, U, G, d + b * G, whhT, dh + b * U);
                 if (rmask)
                     for (long k = 0; k < U; ++k) dh[b * U + k] *= rmask[b * U + k];
             }
         } else {
-            add_matmul_t(B, U, G, d, whh, dh);
+            add_matmul_t(B, U, G, d, whhT, dh);
             if (rmask)
                 for (long e = 0; e < N; ++e) dh[e] *= rmask[e];
         }
@@ -209,10 +210,10 @@ void plait_gru_forward(long T, long B, long U, const float* proj, const float* h
     }
 }
 
-/* gH (T,B,U); whh (3U,U). Writes dP (T,B,3U) (input projection), dGh (T,B,3U) (recurrent
+/* gH (T,B,U); whhT (U,3U). Writes dP (T,B,3U) (input projection), dGh (T,B,3U) (recurrent
    product incl. its bias) and dh (B,U). */
 void plait_gru_backward(long T, long B, long U, const float* gH, const float* gates,
-                        const float* hs, const float* h0, const float* whh,
+                        const float* hs, const float* h0, const float* whhT,
                         const uint8_t* keep, float* dP, float* dGh, float* dh) {
     long G = 3 * U, N = B * U;
     memset(dh, 0, N * sizeof(float));
@@ -243,7 +244,7 @@ void plait_gru_backward(long T, long B, long U, const float* gH, const float* ga
                 dgb[2 * U + j] = dn * r;
                 dhb[j] = d * z;
             }
-            add_matmul_t(1, U, G, dgb, whh, dhb);
+            add_matmul_t(1, U, G, dgb, whhT, dhb);
         }
     }
 }
@@ -450,7 +451,7 @@ def _lstm_scan_backward(
     grad_cs = None if grad_cs is None else grad_cs.contiguous()
     keep = None if keep is None else keep.to(torch.uint8).contiguous()
     rmask = None if rmask is None else rmask.contiguous()
-    c0, weight = c0.contiguous(), weight_hh.contiguous()
+    c0, weight = c0.contiguous(), weight_hh.t().contiguous()
     d_gates = gates.new_empty(gates.shape)
     dh0, dc0 = h0.new_empty(batch, units), h0.new_empty(batch, units)
     _library().plait_lstm_backward(
@@ -572,7 +573,7 @@ def _gru_scan_backward(
     keep: torch.Tensor | None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     steps, batch, units = _dims(hs, 1)
-    grad_hs, h0, weight = grad_hs.contiguous(), h0.contiguous(), weight_hh.contiguous()
+    grad_hs, h0, weight = grad_hs.contiguous(), h0.contiguous(), weight_hh.t().contiguous()
     keep = None if keep is None else keep.to(torch.uint8).contiguous()
     d_proj = hs.new_empty(steps, batch, 3 * units)
     d_rec = d_proj.new_empty(d_proj.shape)
