@@ -413,6 +413,31 @@ class Digits(ImageCase):
         return sparse_correct(outs[0], ys[0])
 
 
+# -------------------------------------------------------------------------------- GRU
+class GRUNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(1, 10, batch_first=True)
+        self.fc1, self.out = nn.Linear(10, 10), nn.Linear(10, 1)
+
+    def forward(self, x):
+        _, h = self.gru(x)
+        return torch.sigmoid(self.out(torch.relu(self.fc1(h[-1]))))
+
+
+class GRU(SequenceCase):
+    name = "gru"
+    description = "the tutorial RNN with a GRU: GRU 10 -> Dense 10 -> 1 on 100 steps"
+
+    def plait_model(self):
+        visible = L.Input(shape=(100, 1))
+        x = L.Dense(10, activation="relu")(L.GRU(10)(visible))
+        return Model(visible, L.Dense(1, activation="sigmoid")(x))
+
+    def torch_model(self):
+        return GRUNet()
+
+
 ALL = [
     MLP(),
     CNN(),
@@ -422,6 +447,7 @@ ALL = [
     MultipleInputs(),
     MultipleOutputs(),
     Digits(),
+    GRU(),
 ]
 
 

@@ -19,6 +19,11 @@ before the first unmasked step), or zeros with `zero_output_for_mask=True` (whic
 
 Dropout (`dropout` on the inputs, `recurrent_dropout` on the recurrent state) applies only in
 training, with one mask per call shared by all time steps, as in Keras.
+
+Under a compiled train step (`jit_compile=True`), LSTM and GRU (the configurations the fused
+kernels run) project the inputs of all steps with one matrix product and run the time loop as
+one operator with its own backward (`plait/ops/_recurrent.py`), which torch.compile
+differentiates; eager calls keep the fused kernels.
 """
 
 import torch
@@ -27,6 +32,7 @@ import torch.nn.functional as F
 from plait import activations, constraints, initializers, regularizers
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.layer import Layer, LayerCallError, WeightSpec
+from plait.ops import _recurrent as recurrent_compiled
 from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
 from plait.serialization import register_serializable
 from plait.utils import nest
@@ -114,20 +120,46 @@ class _RNN(Layer):
     """What SimpleRNN, GRU and LSTM share: arguments, states, masks, dropout, the step loop.
 
     Subclasses set `_num_states`, `_gates` and `_fused`, create their weights in `build`, and
-    define `_run_fused(x, states)` and `_cell(projected_t, states, recurrent_masks)`.
+    define `_run_fused(x, states)` and `_cell(projected_t, states, recurrent_masks)`; those
+    with a compiled path set `_scan_kind` and define `_scan(projected, states, keep,
+    recurrent_masks)` (time-major, see `_run_scan`).
     """
 
     _num_states = 1
     _state_names: tuple[str, ...] = ("h",)
 
+    # Which layers run their time loop as one custom op when a train step is compiled
+    # (plait/ops/_recurrent.py): "lstm", "gru" or None.
+    _scan_kind: str | None = None
+
     @property
     def jit_trainable(self):
-        """False while the layer runs PyTorch's fused kernel, which torch.compile cannot
-        differentiate (torch 2.13: its decomposition fails under autograd); the compiled
-        train step of `jit_compile=True` then runs eagerly. Tracing the step loop instead
-        compiles, but trained the tutorial's LSTM model at 0.57x eager speed after a 93 s
-        compile (bench/)."""
-        return not self._fused
+        """Whether torch.compile can differentiate this layer. PyTorch's fused kernel it
+        cannot (torch 2.13: its decomposition fails under autograd), so under a compiled
+        train step LSTM and GRU run their time loop as plait's own operator with its own
+        backward (`plait/ops/_recurrent.py`); where that is unavailable (no C compiler, not
+        float32 on the CPU, GRU's recurrent dropout) this is False and the compiled train
+        step of `jit_compile=True` runs eagerly. The step loop traced by torch.compile
+        trained the tutorial's LSTM model slower than eager after minutes of compiling
+        (bench/ANALYSIS.md)."""
+        if not self._fused:
+            return True
+        return self._scan_supported() and recurrent_compiled.available(self)
+
+    def _scan_supported(self):
+        return self._scan_kind is not None
+
+    def _scan_wanted(self, recurrent_masks):
+        """Whether this call runs the compiled path's operator: while torch.compile traces
+        a differentiated (train) step, for a layer `jit_trainable` cleared."""
+        return (
+            self._fused
+            and self._scan_kind is not None
+            and torch.compiler.is_compiling()
+            and torch.is_grad_enabled()
+            and recurrent_compiled.ready(self.weight_hh)
+            and (recurrent_masks is None or self._scan_kind == "lstm")
+        )
 
     def __init__(
         self,
@@ -261,7 +293,9 @@ class _RNN(Layer):
         states = self._start_states(x, initial_state)
         input_masks = self._input_dropout_masks(x, training)
         recurrent_masks = self._recurrent_dropout_masks(x, training)
-        if mask is None and recurrent_masks is None and self._fused:
+        if self._scan_wanted(recurrent_masks):
+            sequence, last, states = self._run_scan(x, states, mask, input_masks, recurrent_masks)
+        elif mask is None and recurrent_masks is None and self._fused:
             if input_masks is not None:
                 x = x * input_masks
             sequence, states = self._run_fused(x, states)
@@ -332,6 +366,20 @@ class _RNN(Layer):
                 outputs.append(out)
         sequence = torch.stack(outputs, dim=1) if self.return_sequences else None
         return sequence, output, states
+
+    def _run_scan(self, x, states, mask, input_masks, recurrent_masks):
+        """The time loop as one operator (`plait/ops/_recurrent.py`), time-major inside. A
+        masked step keeps the states; its output is the previous output (zeros before the
+        first unmasked step), or zeros with zero_output_for_mask, as in `_run_loop`."""
+        dtype = self.weight_hh.dtype
+        projected = self._project_inputs(x, input_masks).transpose(0, 1).to(dtype)
+        keep = None if mask is None else mask.transpose(0, 1)
+        hs, states = self._scan(projected, [s.to(dtype) for s in states], keep, recurrent_masks)
+        if mask is not None:
+            shown = mask if self.zero_output_for_mask else mask.cumsum(1) > 0
+            hs = hs * shown.transpose(0, 1).unsqueeze(-1).to(dtype)
+        sequence = hs.transpose(0, 1) if self.return_sequences else None
+        return sequence, hs[-1], states
 
     # ------------------------------------------------------------------ shapes
     def _output_specs(self, args, kwargs, input_shapes, where):
@@ -681,6 +729,17 @@ class GRU(_RNN):
         if self.use_bias:
             _store_in_torch_gate_order(self, "bias", units, axis=len(shape) - 1)
 
+    _scan_kind = "gru"
+
+    def _scan_supported(self):
+        # Keras's GRU drops the recurrent state with one mask per gate: the step loop.
+        return not _active(self.recurrent_dropout)
+
+    def _scan(self, projected, states, keep, recurrent_masks):
+        bias = self.bias[1] if self.bias is not None else projected.new_zeros(3 * self.units)
+        hs = recurrent_compiled.gru_scan(projected, states[0], self.weight_hh, bias, keep)
+        return hs, [hs[-1]]
+
     def _input_bias(self):
         if self.bias is None:
             return None
@@ -873,6 +932,14 @@ class LSTM(_RNN):
             True,
         )
         return outputs, [h[0], c[0]]
+
+    _scan_kind = "lstm"
+
+    def _scan(self, projected, states, keep, recurrent_masks):
+        hs, cs = recurrent_compiled.lstm_scan(
+            projected, states[0], states[1], self.weight_hh, keep, recurrent_masks
+        )
+        return hs, [hs[-1], cs[-1]]
 
     def _cell(self, projected, states, recurrent_masks):
         h, c = states

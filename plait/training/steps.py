@@ -12,6 +12,7 @@
 steps; the loop owns those knobs (`loop._COMPILE_BACKEND`, `loop._JIT_TRIAL_STEPS`).
 """
 
+import contextlib
 import statistics
 import time
 import warnings
@@ -179,7 +180,14 @@ class JitTrainStep:
             parts = [None if p is None else p.detach() for p in parts]
             return total, (parts, [o.detach() for o in outputs])
 
-        grad_and_value = torch.func.grad_and_value(loss_of, has_aux=True)
+        # LSTM/GRU layers differentiate through their own backward operator, which dynamo
+        # sees only under torch.autograd.grad (plait/ops/_recurrent.py).
+        self.recurrent = _runs_recurrent_ops(module)
+        grad_and_value = (
+            _autograd_grad_and_value(loss_of)
+            if self.recurrent
+            else torch.func.grad_and_value(loss_of, has_aux=True)
+        )
         params = self.params
 
         def forward_backward(xs, ys, sws):
@@ -214,10 +222,11 @@ class JitTrainStep:
         if self.eager is not None:
             return self.eager(xs, ys, sws)
         try:
-            if self.one_graph is not None:
-                grads, (total, (parts, outputs)) = None, self.one_graph(xs, ys, sws)
-            else:
-                grads, (total, (parts, outputs)) = self.forward_backward(xs, ys, sws)
+            with _tracing_autograd(self.recurrent):
+                if self.one_graph is not None:
+                    grads, (total, (parts, outputs)) = None, self.one_graph(xs, ys, sws)
+                else:
+                    grads, (total, (parts, outputs)) = self.forward_backward(xs, ys, sws)
         except Exception as error:  # noqa: BLE001 - any compile failure means: run eagerly
             forward = (
                 self.parallel.forward(self.spec, has_unused_outputs(self.state))
@@ -238,6 +247,34 @@ class JitTrainStep:
         if self.constrain is not None:
             self.constrain()
         return None
+
+
+def _runs_recurrent_ops(module):
+    """Whether a layer of `module` runs a recurrent custom op under a compiled train step
+    (`_scan_kind`, plait/layers/recurrent.py); torch.func.grad, traced by dynamo, does not
+    call such an op's own backward, so the step differentiates with torch.autograd.grad."""
+    return any(getattr(m, "_scan_kind", None) for m in module.modules())
+
+
+def _tracing_autograd(on):
+    """The dynamo setting that traces torch.autograd.grad, while `on`."""
+    return torch._dynamo.config.patch(trace_autograd_ops=True) if on else contextlib.nullcontext()
+
+
+def _autograd_grad_and_value(loss_of):
+    """`torch.func.grad_and_value(loss_of, has_aux=True)` with torch.autograd.grad."""
+
+    def grad_and_value(params, buffers, xs, ys, sws):
+        with torch.enable_grad():
+            leaves = {n: p.detach().requires_grad_() for n, p in params.items()}
+            total, aux = loss_of(leaves, buffers, xs, ys, sws)
+            grads = torch.autograd.grad(total, list(leaves.values()), allow_unused=True)
+        grads = {
+            n: torch.zeros_like(p) if g is None else g for (n, p), g in zip(leaves.items(), grads)
+        }
+        return grads, (total.detach(), aux)
+
+    return grad_and_value
 
 
 class FasterStep:

@@ -277,7 +277,12 @@ def test_jit_compile_fit_measures_then_trains_on(cheap_compile, monkeypatch):
     assert_same_training(eager, jitted, atol=1e-5)
 
 
-def test_a_fused_lstm_trains_eagerly_with_one_warning_and_eager_results():
+def test_a_fused_lstm_trains_eagerly_with_one_warning_and_eager_results(monkeypatch):
+    # Without plait's recurrent kernel (tests/training/test_jit_recurrent.py has it).
+    from plait.ops import _recurrent as recurrent_compiled
+
+    monkeypatch.setattr(recurrent_compiled, "available", lambda layer: False)
+
     def build():
         torch.manual_seed(0)
         visible = L.Input(shape=(5, 3))
