@@ -8,7 +8,8 @@ on this machine so that one run takes about `--run-seconds` (fit) or less (predi
     .venv/bin/python bench/run.py                      # everything, writes bench/RESULTS.md
     .venv/bin/python bench/run.py --only mlp,rnn --sections fit,jit --out /tmp/r.md
 
-Sections: env, import, build, plot, latency, predict, fit, jit, threads, memory, optimizer.
+Sections: env, import, build, plot, latency, predict, fit, jit, spe, jitpredict, threads,
+memory, optimizer.
 """
 
 import argparse
@@ -53,6 +54,8 @@ SECTIONS = [
     "predict",
     "fit",
     "jit",
+    "spe",
+    "jitpredict",
     "threads",
     "memory",
     "optimizer",
@@ -394,6 +397,10 @@ def run_case(case, report, args, sections):
         fit(case, report, pmodel, tmodel, smodel, pool, kw, args)
     if "jit" in sections and case.name in args.jit_models:
         jit(case, report, pool, kw, args)
+    if "spe" in sections and case.name in args.spe_models:
+        jit_steps_per_execution(case, report, pool, kw, args)
+    if "jitpredict" in sections and case.name in args.jit_predict_models:
+        jit_predict(case, report, pool, kw, args)
 
 
 def latency(case, report, pmodel, tmodel, smodel, kw, args):
@@ -538,6 +545,7 @@ def jit(case, report, pool, kw, args):
         warnings.simplefilter("always")
         first_jit = timed(lambda: plait_run(jit_model, n))()
     fallback = [str(w.message) for w in caught if "jit_compile" in str(w.message)]
+    chosen = settle_jit_choice(jit_model, lambda: plait_run(jit_model, n))
     first_compiled = timed(lambda: hand_run(cmodel, copt, n))()
     plait_run(eager_model, n)
     runs = {
@@ -566,7 +574,8 @@ def jit(case, report, pool, kw, args):
         f"| {case.name} | {sps('plait')} | {sps('plait_eager')} | {sps('hand')} | "
         f"{sps('compiled')} | {c.ratio('plait', 'hand'):.2f} | {vs_eager:.2f} | "
         f"{vs_compiled:.2f} | {compile_s:.1f} | {hand_compile_s:.1f} | "
-        f"{'fell back to eager: ' + fallback[0] if fallback else ''} |"
+        f"{'fell back to eager: ' + fallback[0] if fallback else ''}"
+        f"{' kept step: ' + '/'.join(map(str, chosen)) if chosen else ''} |"
     )
     report.add("jit_compile=True (batch 32, samples/s)", [line])
     if vs_eager < 0.95:
@@ -577,8 +586,128 @@ def jit(case, report, pool, kw, args):
         f"  jit: {sps('plait')} samples/s; vs plait eager {vs_eager:.2f}, vs hand eager "
         f"{c.ratio('plait', 'hand'):.2f}, vs hand torch.compile {vs_compiled:.2f}; compile "
         f"{compile_s:.1f} s (hand torch.compile {hand_compile_s:.1f} s)"
-        f"{' FALLBACK ' + fallback[0] if fallback else ''}",
+        f"{' FALLBACK ' + fallback[0] if fallback else ''}; kept step {chosen}",
         flush=True,
+    )
+
+
+def settle_jit_choice(model, run, limit=50):
+    """Run until jit_compile's measured choice (compiled or eager step, `FasterStep`) is
+    made, so that the timed rounds time the step kept, not the trials."""
+    for _ in range(limit):
+        chosen = [
+            getattr(step, "chosen", "n/a")
+            for key, step in model._compile_state.steps.items()
+            if key[0] == "train"
+        ]
+        if all(c is not None for c in chosen):
+            return chosen
+        run()
+    return None
+
+
+def jit_steps_per_execution(case, report, pool, kw, args):
+    """fit with jit_compile=True and steps_per_execution=N (N steps per compiled call)
+    against the hand-written eager loop, batch 32; the compile time apart."""
+    batch, per_execution = 32, args.steps_per_execution
+    plait.backend.clear_session()
+    torch.manual_seed(0)
+    model = case.plait_model()
+    model.compile(
+        optimizer="adam", loss=case.loss, jit_compile=True, steps_per_execution=per_execution
+    )
+    tmodel = case.torch_model()
+    opt = torch.optim.Adam(tmodel.parameters(), **keras_adam())
+
+    def plait_run(n):
+        x, y = pool.plait(n)
+        start = now()
+        plait_fit(model, x, y, batch)
+        return now() - start
+
+    def hand_run(n):
+        xs, ys = pool.torch(n)
+        start = now()
+        hand_epoch(case, tmodel, opt, xs, ys, batch)
+        return now() - start
+
+    # Whole executions: a run of n samples is n / (batch * N) compiled calls.
+    n = calibrate(hand_run, args.run_seconds, batch * per_execution, batch, pool.size)
+    n = max(batch * per_execution, n // (batch * per_execution) * batch * per_execution)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = timed(lambda: plait_run(n))()  # wall time: inductor compiles in workers
+    fallback = [str(w.message) for w in caught if "jit_compile" in str(w.message)]
+    settle_jit_choice(model, lambda: plait_run(n))
+    c = compare({"plait": lambda: plait_run(n), "hand": lambda: hand_run(n)}, **kw)
+    sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
+    report.row(
+        case.name,
+        f"fit b32 jit spe={per_execution} vs hand eager",
+        sps("plait"),
+        sps("hand"),
+        "samples/s",
+        c,
+        target=4.0 if case.name == "mlp" else None,
+    )
+    compile_s = max(0.0, first - c.median_time("plait"))
+    report.add(
+        "steps_per_execution (fit, batch 32, jit_compile=True)",
+        [
+            f"- {case.name}: steps_per_execution={per_execution}: {sps('plait')} samples/s "
+            f"against {sps('hand')} hand-written eager; first epoch {compile_s:.1f} s "
+            f"longer (compile){'; fell back: ' + fallback[0] if fallback else ''}"
+        ],
+    )
+
+
+def jit_predict(case, report, pool, kw, args):
+    """predict with jit_compile=True (the compiled forward) against the hand-written
+    model's eager predict, batch 256; the first (compiling) call apart."""
+    batch = 256
+    plait.backend.clear_session()
+    torch.manual_seed(0)
+    model = case.plait_model()
+    compile_plait(case, model, jit=True)
+    tmodel = case.torch_model()
+
+    def plait_run(n):
+        x, _ = pool.plait(n)
+        start = now()
+        model.predict(x, batch_size=batch, verbose=0)
+        return now() - start
+
+    def hand_run(n):
+        xs, _ = pool.torch(n)
+        start = now()
+        hand_predict(tmodel, xs, batch)
+        return now() - start
+
+    n = calibrate(hand_run, args.run_seconds / 2, batch, batch, pool.size)
+    n = max(batch, n // batch * batch)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = timed(lambda: plait_run(n))()
+    fallback = [str(w.message) for w in caught if "jit_compile" in str(w.message)]
+    c = compare({"plait": lambda: plait_run(n), "hand": lambda: hand_run(n)}, **kw)
+    sps = lambda name: fmt(n / c.median_time(name))  # noqa: E731
+    report.row(
+        case.name,
+        "predict b256 jit vs hand eager",
+        sps("plait"),
+        sps("hand"),
+        "samples/s",
+        c,
+        target=2.0,
+    )
+    compile_s = max(0.0, first - c.median_time("plait"))
+    report.add(
+        "Compiled predict (batch 256, jit_compile=True)",
+        [
+            f"- {case.name}: {sps('plait')} samples/s against {sps('hand')} hand-written "
+            f"eager ({c.ratio('plait', 'hand'):.2f}x); first call {compile_s:.1f} s longer "
+            f"(compile){'; fell back: ' + fallback[0] if fallback else ''}"
+        ],
     )
 
 
@@ -815,6 +944,9 @@ def parse_args(argv):
     )
     parser.add_argument("--max-samples", type=int, default=65536)
     parser.add_argument("--jit-models", default="mlp,rnn,cnn,digits_cnn,gru")
+    parser.add_argument("--spe-models", default="mlp")
+    parser.add_argument("--steps-per-execution", type=int, default=8)
+    parser.add_argument("--jit-predict-models", default="cnn,shared_input,multiple_inputs")
     parser.add_argument("--thread-models", default="mlp,rnn,digits_cnn")
     parser.add_argument("--optimizer-models", default="mlp,cnn")
     parser.add_argument("--scaling-models", default="mlp,digits_cnn")
@@ -845,6 +977,8 @@ def parse_args(argv):
     )
     args = parser.parse_args(argv)
     args.jit_models = [m for m in args.jit_models.split(",") if m]
+    args.spe_models = [m for m in args.spe_models.split(",") if m]
+    args.jit_predict_models = [m for m in args.jit_predict_models.split(",") if m]
     return args
 
 

@@ -51,8 +51,9 @@ class KerasMethods:
             weighted_metrics: like `metrics`, but weighted by `sample_weight` and
                 `class_weight`. Default None.
             run_eagerly: never compile the train step (for debugging). Default False.
-            steps_per_execution: accepted for Keras compatibility; one step runs per
-                call. Default 1.
+            steps_per_execution: batches per execution: the batch hooks and the
+                progress bar see executions, as in Keras; with `jit_compile=True` the N
+                train steps run as one compiled call. Default 1.
             jit_compile: run the train step (forward, loss, backward, update) under
                 `torch.compile`, falling back to eager with a warning when it cannot.
                 Default False.

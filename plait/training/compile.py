@@ -43,8 +43,12 @@ def compile(
             is their weighted sum. Default None (all 1).
         weighted_metrics: like `metrics`, but these see `sample_weight` and `class_weight`.
         run_eagerly: never compile the train step (for debugging). Default False.
-        steps_per_execution: accepted for Keras compatibility; plait runs one step per
-            call (PyTorch has no graph-launch cost to amortize). Default 1.
+        steps_per_execution: the number of batches one execution runs. The callbacks'
+            batch hooks and the progress bar see executions, as in Keras (the begin hook
+            gets the first step's index, the end hook `first + N - 1`; a shorter last
+            execution trains on the batches left). With `jit_compile=True`, the N train
+            steps of an execution run as one compiled call (unrolled in one graph), which
+            saves torch.compile's fixed per-call cost N - 1 times. Default 1.
         jit_compile: run the whole train step (forward, loss, backward and optimizer update)
             under `torch.compile`; falls back to eager, with a warning, when it cannot.
             Default False.
@@ -293,6 +297,18 @@ class CompileState:
                     metric.update_state(ys[i], out)
                 for metric in self.output_weighted_metrics[i]:
                     metric.update_state(ys[i], out, sample_weight=sws[i])
+
+    def update_group_metrics(self, results, batches, batch_size):
+        """`update_metrics` for the steps of one execution (`results`: each step's
+        `(total, (parts, outputs))`; `batches`: each step's `(xs, ys, sws)`, all of
+        `batch_size` samples). Only the loss tracked: one update for all the steps."""
+        if self.metric_keys or any(t is not None for t in self.output_loss_trackers):
+            for (total, (parts, outputs)), (_, ys, sws) in zip(results, batches):
+                self.update_metrics(total, parts, ys, outputs, sws, batch_size)
+            return
+        with torch.no_grad():
+            totals = torch.stack([total for total, _ in results])
+            self.loss_tracker.update(totals.mean(), batch_size * len(results))
 
     def reset_metrics(self):
         self.custom_logs = None

@@ -17,11 +17,16 @@ import torch
 
 from plait import optimizers
 
-__all__ = ["one_graph_step"]
+__all__ = ["one_graph_step", "stack_batches"]
 
 
-def one_graph_step(optimizer, params, forward_backward, backend):
+def one_graph_step(optimizer, params, forward_backward, backend, steps=1):
     """The one-graph step for `optimizer`, or None when its update cannot run in the graph.
+
+    With `steps` > 1 (`compile(steps_per_execution=steps)`), the graph runs that many
+    train steps one after the other (unrolled), each on its own batch, all taken from
+    inputs stacked to `[steps, batch, ...]` (`stack_batches`): one call, one set of
+    guards, for `steps` updates.
 
     Args:
         optimizer: the plait optimizer of the compiled state.
@@ -32,7 +37,8 @@ def one_graph_step(optimizer, params, forward_backward, backend):
 
     Returns:
         A callable `(xs, ys, sws) -> result` that also updates the parameters, the
-        optimizer's state and `optimizer.iterations`; or None.
+        optimizer's state and `optimizer.iterations`; with `steps` > 1 the inputs are
+        stacked and the result is a list of `steps` results; or None.
     """
     if not isinstance(optimizer, optimizers.Optimizer) or not optimizer._graph_supported():
         return None
@@ -45,12 +51,22 @@ def one_graph_step(optimizer, params, forward_backward, backend):
         return None
     if len({p.device for _, p in entries}) != 1:
         return None
-    return _OneGraphStep(optimizer, entries, forward_backward, backend)
+    return _OneGraphStep(optimizer, entries, forward_backward, backend, steps)
+
+
+def stack_batches(batches):
+    """`[(xs, ys, sws), ...]` (lists of tensors or None, batches of one size) as one
+    `(xs, ys, sws)` of tensors stacked to `[len(batches), batch, ...]`."""
+    return tuple(
+        [None if parts[0] is None else torch.stack(parts) for parts in zip(*group)]
+        for group in zip(*batches)
+    )
 
 
 class _OneGraphStep:
-    def __init__(self, optimizer, entries, forward_backward, backend):
+    def __init__(self, optimizer, entries, forward_backward, backend, steps=1):
         self.optimizer = optimizer
+        self.steps = steps
         names = [name for name, _ in entries]
         self.params = params = [p for _, p in entries]
         device = params[0].device
@@ -70,8 +86,23 @@ class _OneGraphStep:
             count.add_(1)
             return result
 
+        def steps_of(xs, ys, sws, lrs, count, slots):
+            # `steps` updates, unrolled; step i reads row i of the stacked batches and the
+            # i-th learning rate, and sees the parameters step i - 1 left.
+            results = []
+            for i in range(steps):
+                row = [[None if t is None else t[i] for t in group] for group in (xs, ys, sws)]
+                results.append(step(*row, lrs[i], count, slots))
+            return results
+
+        if steps > 1:
+            self.lr = torch.zeros((steps,), dtype=torch.float32, device=device)
         self.compiled = torch.compile(
-            step, fullgraph=True, backend=backend, options=_fast_call_options(backend)
+            step if steps == 1 else steps_of,
+            fullgraph=True,
+            dynamic=False,
+            backend=backend,
+            options=_fast_call_options(backend),
         )
 
     def __call__(self, xs, ys, sws):
@@ -79,17 +110,30 @@ class _OneGraphStep:
         if optimizer._state_version != self.version:
             self.slots = optimizer._graph_slots(self.params)
             self.version = optimizer._state_version
-        lr = optimizer._current_lr()
+        lr = optimizer._current_lr() if self.steps == 1 else _next_rates(optimizer, self.steps)
         if lr != self.lr_value:
-            self.lr.fill_(lr)
+            if self.steps == 1:
+                self.lr.fill_(lr)
+            else:
+                self.lr.copy_(torch.tensor(lr, dtype=torch.float32))
             self.lr_value = lr
         if optimizer._iterations != self.count_value:  # eager steps or a reload between
             self.count.fill_(optimizer._iterations)
         with torch.no_grad():
             result = self.compiled(xs, ys, sws, self.lr, self.count, self.slots)
-        optimizer._iterations += 1
+        optimizer._iterations += self.steps
         self.count_value = optimizer._iterations
         return result
+
+
+def _next_rates(optimizer, steps):
+    """The learning rates of the optimizer's next `steps` updates (a schedule's values at
+    each iteration; a constant rate `steps` times), as a tuple of floats."""
+    lr = optimizer._learning_rate
+    if not isinstance(lr, optimizers.schedules.LearningRateSchedule):
+        return (optimizer._current_lr(),) * steps
+    start = optimizer._iterations
+    return tuple(float(lr(start + i)) for i in range(steps))
 
 
 def _fast_call_options(backend):

@@ -227,17 +227,21 @@ def _run_epochs(
     # A stop asked for in a batch hook stops every process after that batch: the flag is
     # reduced after each batch, but only when a callback of the user's has batch hooks.
     stop_each_batch = runner.stops_mid_epoch or _user_batch_hooks(cbs)
+    per_execution = _steps_per_execution(state)
     logs = {}
     for epoch in range(start, epochs):
         state.reset_metrics()
         cbs.on_epoch_begin(epoch)
         module.stop_training = runner.any_true(module.stop_training)
         steps_done = 0
-        for step, (xs, ys, sws) in batches.epoch():
+        for step, group in _executions(batches.epoch(), per_execution):
             cbs.on_train_batch_begin(step)
-            train_step(xs, ys, sws)
+            if per_execution == 1:
+                train_step(*group)
+            else:
+                step_lib.run_group(train_step, group)
             steps_done += 1
-            cbs.on_train_batch_end(step, state.batch_logs())
+            cbs.on_train_batch_end(step + per_execution - 1, state.batch_logs())
             if stop_each_batch:
                 module.stop_training = runner.any_true(module.stop_training)
                 if module.stop_training:
@@ -254,6 +258,29 @@ def _run_epochs(
         if module.stop_training or batches.ran_out:
             break
     return logs
+
+
+def _steps_per_execution(state):
+    return getattr(state, "steps_per_execution", 1) or 1
+
+
+def _executions(steps, per_execution):
+    """`(step, batch)` pairs of an epoch as executions of `per_execution` batches, as
+    Keras's EpochIterator groups them: `(first step, batch)` for 1, else
+    `(first step, [batch, ...])`, the last execution shorter when the batches run out."""
+    if per_execution == 1:
+        yield from steps
+        return
+    group, first = [], 0
+    for step, batch in steps:
+        if not group:
+            first = step
+        group.append(batch)
+        if len(group) == per_execution:
+            yield first, group
+            group = []
+    if group:
+        yield first, group
 
 
 def _user_batch_hooks(cbs):
@@ -402,13 +429,17 @@ def _run_test(module, state, spec, batches, cbs, runner=None):
         state, spec, _jit_options()
     )
     steps = 0
+    per_execution = _steps_per_execution(state)
     with _mode(module, training=False), torch.no_grad():
         cbs.on_test_begin()
-        for step, (xs, ys, sws) in batches.epoch():
+        for step, group in _executions(batches.epoch(), per_execution):
             cbs.on_test_batch_begin(step)
-            test_step(xs, ys, sws)
+            if per_execution == 1:
+                test_step(*group)
+            else:
+                step_lib.run_group(test_step, group)
             steps += 1
-            cbs.on_test_batch_end(step, state.batch_logs())
+            cbs.on_test_batch_end(step + per_execution - 1, state.batch_logs())
         if runner is not None:
             runner.reduce_metrics(state, False)
             steps = state.loss_tracker.count
@@ -476,22 +507,31 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     # already on the host are checked once, not copied (a small model's batch costs only
     # tens of microseconds).
     batch_hooks = cbs.overrides("on_predict_batch_begin", "on_predict_batch_end")
+    # steps_per_execution=N: the batch hooks see executions of N batches, as in Keras (the
+    # end hook gets the execution's outputs, concatenated).
+    per_execution = 1 if state is None else _steps_per_execution(state)
     with _mode(module, training=False), torch.inference_mode(), precision.autocast():
         cbs.on_predict_begin()
-        for step, (xs, _, _) in batches.epoch():
+        for step, group in _executions(batches.epoch(), per_execution):
             if batch_hooks:
                 cbs.on_predict_batch_begin(step)
-            outputs = forward(xs)
-            if chunks:
-                flat = spec.flatten_outputs(outputs)
-                chunks.append([_to_host(t) for t in flat] if on_device else flat)
-            else:
-                spec.learn_outputs(outputs)
-                flat = [_to_host(t) for t in spec.flatten_outputs(outputs)]
-                on_device = any(t.device.type != "cpu" for t in flat)
-                chunks.append(flat)
+            executed = []
+            for xs, _, _ in group if per_execution > 1 else (group,):
+                outputs = forward(xs)
+                if batch_hooks and per_execution > 1:
+                    executed.append(outputs)
+                if chunks:
+                    flat = spec.flatten_outputs(outputs)
+                    chunks.append([_to_host(t) for t in flat] if on_device else flat)
+                else:
+                    spec.learn_outputs(outputs)
+                    flat = [_to_host(t) for t in spec.flatten_outputs(outputs)]
+                    on_device = any(t.device.type != "cpu" for t in flat)
+                    chunks.append(flat)
             if batch_hooks:
-                cbs.on_predict_batch_end(step, {"outputs": outputs})
+                if per_execution > 1:
+                    outputs = _concat_outputs(executed)
+                cbs.on_predict_batch_end(step + per_execution - 1, {"outputs": outputs})
         cbs.on_predict_end()
     if not chunks:
         raise ValueError(
@@ -501,6 +541,17 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     _wait_for(spec.device)
     flat = [_to_numpy(torch.cat([chunk[i] for chunk in chunks])) for i in range(len(chunks[0]))]
     return spec.pack_outputs(flat)
+
+
+def _concat_outputs(outputs):
+    """The outputs of an execution's batches (tensors, or lists or dicts of them) joined
+    along the batch axis, in the same structure."""
+    first = outputs[0]
+    if isinstance(first, dict):
+        return {key: torch.cat([out[key] for out in outputs]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(torch.cat(parts) for parts in zip(*outputs))
+    return torch.cat(outputs)
 
 
 def _to_host(tensor):

@@ -5,6 +5,8 @@
   it where `jit_step.one_graph_step` allows), falling back to eager when compiling fails.
 - `FasterStep`: with `jit_compile=True`, times the compiled and the eager step a few steps
   each and keeps the faster one.
+- `run_group`: the steps of one execution (`compile(steps_per_execution=N)`): N batches,
+  which a compiled step with the one-graph update runs as one call (`JitTrainStep.group`).
 - `train_step`, `test_step`, `predict_step`: make (and cache in the compiled state) the step
   for a call signature and dtype policy.
 
@@ -32,6 +34,7 @@ __all__ = [
     "has_unused_outputs",
     "jit_wanted",
     "predict_step",
+    "run_group",
     "test_step",
     "train_step",
 ]
@@ -146,10 +149,13 @@ class JitTrainStep:
     Data-parallel (`parallel`), the gradients are averaged over the processes between.
     Where the optimizer allows (jit_step.py), the update joins the first graph instead."""
 
-    def __init__(self, state, spec, backend, parallel=None):
+    def __init__(self, state, spec, backend, parallel=None, steps=1):
         self.state = state
         self.spec = spec
         self.parallel = parallel
+        self.rows = None  # the batch size the graphs are made for (the first batch's)
+        self.short = None  # the eager step for shorter batches (an epoch's last)
+        self.warm = set()  # the graphs that ran once (compiled)
         self.optimizer = state.optimizer
         self.constrain = _constraint_fn(spec.module)
         module = spec.module
@@ -201,11 +207,20 @@ class JitTrainStep:
             }
             return grads, result
 
-        self.forward_backward = torch.compile(forward_backward, fullgraph=True, backend=backend)
+        self.forward_backward = torch.compile(
+            forward_backward, fullgraph=True, dynamic=False, backend=backend
+        )
         self.one_graph = (
             None
             if parallel is not None
             else jit_step.one_graph_step(self.optimizer, params, forward_backward, backend)
+        )
+        # steps_per_execution=N: N steps unrolled in one graph (only with the one-graph
+        # update; otherwise the execution runs the one-step graph N times).
+        self.multi = (
+            jit_step.one_graph_step(self.optimizer, params, forward_backward, backend, steps)
+            if steps > 1 and self.one_graph is not None
+            else None
         )
         # Compiled, the per-parameter update becomes one generated kernel; the fused kernel
         # eager steps use is opaque to torch.compile and runs slower here (bench/).
@@ -221,6 +236,17 @@ class JitTrainStep:
     def __call__(self, xs, ys, sws):
         if self.eager is not None:
             return self.eager(xs, ys, sws)
+        rows = _batch_size(xs)
+        if self.rows is None:
+            self.rows = rows
+        elif rows < self.rows:
+            # Graphs are made for one batch size (`dynamic=False`: shapes stay concrete,
+            # as XLA's do); a shorter batch, the last of an epoch, runs the same update
+            # eagerly instead of compiling another graph for one step an epoch.
+            if self.short is None:
+                self.short = EagerTrainStep(self.state, self.spec, self._eager_forward())
+            return self.short(xs, ys, sws)
+        self.warm.add(("one", rows))
         try:
             with _tracing_autograd(self.recurrent):
                 if self.one_graph is not None:
@@ -228,12 +254,7 @@ class JitTrainStep:
                 else:
                     grads, (total, (parts, outputs)) = self.forward_backward(xs, ys, sws)
         except Exception as error:  # noqa: BLE001 - any compile failure means: run eagerly
-            forward = (
-                self.parallel.forward(self.spec, has_unused_outputs(self.state))
-                if self.parallel is not None
-                else None
-            )
-            self.eager = EagerTrainStep(self.state, self.spec, forward)
+            self.eager = EagerTrainStep(self.state, self.spec, self._eager_forward())
             self.eager(xs, ys, sws)
             _warn_fallback("the train step", error)
             return None
@@ -247,6 +268,58 @@ class JitTrainStep:
         if self.constrain is not None:
             self.constrain()
         return None
+
+    def _eager_forward(self):
+        if self.parallel is None:
+            return None
+        return self.parallel.forward(self.spec, has_unused_outputs(self.state))
+
+    def group(self, batches):
+        """Run the train steps of one execution (`batches`: a list of `(xs, ys, sws)`).
+        A full execution of equal batches goes through the N-step graph when there is one
+        (constraints, which Keras applies after each update, keep the steps apart);
+        otherwise each batch is a step. Returns whether a graph ran for the first time
+        (compiled) in this call."""
+        multi = self.multi
+        if (
+            multi is None
+            or self.eager is not None
+            or self.constrain is not None
+            or len(batches) != multi.steps
+        ):
+            return self._each(batches)
+        rows = _batch_size(batches[0][0])
+        if self.rows is None:
+            self.rows = rows
+        if rows != self.rows or any(_batch_size(b[0]) != rows for b in batches):
+            return self._each(batches)
+        fresh = ("multi", rows) not in self.warm
+        self.warm.add(("multi", rows))
+        try:
+            results = multi(*jit_step.stack_batches(batches))
+        except Exception as error:  # noqa: BLE001 - see __call__
+            self.multi = None
+            _warn_fallback(f"{multi.steps} steps as one graph (steps_per_execution)", error)
+            return self._each(batches) or fresh
+        self.state.update_group_metrics(results, batches, rows)
+        return fresh
+
+    def _each(self, batches):
+        before = len(self.warm)
+        for xs, ys, sws in batches:
+            self(xs, ys, sws)
+        return len(self.warm) != before
+
+
+def run_group(step, batches):
+    """The steps of one execution: `step.group(batches)` where the step has it (compiled
+    steps), else each batch in turn."""
+    group = getattr(step, "group", None)
+    if group is not None:
+        group(batches)
+        return
+    for xs, ys, sws in batches:
+        step(xs, ys, sws)
 
 
 def _runs_recurrent_ops(module):
@@ -283,7 +356,10 @@ class FasterStep:
     so after the compiled step's first (compiling) call, the next steps alternate the
     compiled and the eager step, which compute the same update on the same state, and the
     faster one is kept for the rest of training. `chosen` says which ("jit" or "eager");
-    with `trials=0` the compiled step is kept unmeasured."""
+    with `trials=0` the compiled step is kept unmeasured. A call in which a graph ran for
+    the first time (a compile: another batch size, the N-step graph of
+    steps_per_execution) is not timed. Executions of several steps (`group`) are timed
+    per step."""
 
     def __init__(self, compiled, eager, trials):
         self.compiled = compiled
@@ -304,15 +380,39 @@ class FasterStep:
             elif self.trials == 0:
                 self.chosen = "jit"
             return result
+        return self._timed([(xs, ys, sws)], lambda step: step(xs, ys, sws))
+
+    def group(self, batches):
+        """The steps of one execution (steps_per_execution), measured like single steps."""
+        if self.chosen == "eager" or (self.chosen is None and self.warm):
+            if self.chosen == "eager":
+                run_group(self.eager, batches)
+                return
+            self._timed(batches, lambda step: run_group(step, batches))
+            return
+        run_group(self.compiled, batches)
+        if self.chosen is None:
+            self.warm = True
+            if self.compiled.eager is not None:
+                self.chosen = "eager"
+            elif self.trials == 0:
+                self.chosen = "jit"
+
+    def _timed(self, batches, run):
         jit, eager = self.times["jit"], self.times["eager"]
         kind = "jit" if len(jit) <= len(eager) else "eager"
+        xs = batches[0][0]
         device = xs[0].device if xs and isinstance(xs[0], torch.Tensor) else None
+        warm = getattr(self.compiled, "warm", None)
+        graphs = None if warm is None else len(warm)
         _wait_for_any(device)
         start = time.perf_counter()
-        result = (self.compiled if kind == "jit" else self.eager)(xs, ys, sws)
+        result = run(self.compiled if kind == "jit" else self.eager)
         _wait_for_any(device)
-        self.times[kind].append(time.perf_counter() - start)
-        if len(eager) >= self.trials:
+        seconds = time.perf_counter() - start
+        if kind == "eager" or graphs is None or len(warm) == graphs:
+            self.times[kind].append(seconds / len(batches))
+        if len(eager) >= self.trials and len(jit) >= self.trials:
             self.chosen = "jit" if statistics.median(jit) <= statistics.median(eager) else "eager"
         return result
 
@@ -323,17 +423,28 @@ def _wait_for_any(device):
 
 
 class Compiled:
-    """`fn` under torch.compile; on a failure it runs `fn` eagerly from then on."""
+    """`fn` under torch.compile; on a failure it runs `fn` eagerly from then on.
+
+    Graphs are made for concrete shapes (`dynamic=False`), the batch size of the first
+    call's first argument (a tensor or a list of them) included; a call with fewer rows
+    (an epoch's last, short batch) runs `fn` eagerly instead of compiling another graph."""
 
     def __init__(self, fn, what, backend, fullgraph=False):
         self.fn = fn
         self.what = what
-        self.compiled = torch.compile(fn, fullgraph=fullgraph, backend=backend)
+        self.compiled = torch.compile(fn, fullgraph=fullgraph, dynamic=False, backend=backend)
         self.failed = False
+        self.rows = None
 
     def __call__(self, *args):
         if self.failed:
             return self.fn(*args)
+        rows = _leading_rows(args)
+        if rows is not None:
+            if self.rows is None:
+                self.rows = rows
+            elif rows < self.rows:
+                return self.fn(*args)
         try:
             return self.compiled(*args)
         except Exception as error:  # noqa: BLE001 - see JitTrainStep
@@ -343,13 +454,42 @@ class Compiled:
             return result
 
 
+def _leading_rows(args):
+    """The batch size of the first argument (a tensor, or a list whose first item is one),
+    or None."""
+    first = args[0] if args else None
+    if isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    return first.shape[0] if isinstance(first, torch.Tensor) and first.dim() else None
+
+
 def _warn_fallback(what, error):
     warnings.warn(
         f"jit_compile=True could not compile {what}; running it eagerly instead. "
-        f"Reason: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+        f"Reason: {fallback_reason(error)}",
         RuntimeWarning,
         stacklevel=3,
     )
+
+
+def fallback_reason(error):
+    """One paragraph on why torch.compile failed: the error's first line, dynamo's
+    explanation (shortened) and the last line of the user's code it was tracing."""
+    lines = str(error).splitlines()
+    parts = [f"{type(error).__name__}: {lines[0] if lines else ''}".strip()]
+    explanation = next(
+        (line.strip() for line in lines if line.strip().startswith("Explanation:")), ""
+    )
+    if explanation:
+        detail = explanation[len("Explanation:") :].strip()
+        got = detail.find("got ")
+        if got > 0:  # the exception the traced op raised, without its C++ stack
+            detail = detail[:got] + detail[got:].split("\\n")[0]
+        parts.append(detail[:400])
+    frames = [line.strip() for line in lines if line.strip().startswith("File ")]
+    if frames:
+        parts.append(f"(at {frames[-1]})")
+    return " ".join(parts)
 
 
 def _jit_trainable(module):
@@ -377,7 +517,7 @@ def train_step(state, spec, options):
     if step is None:
         step = (
             FasterStep(
-                JitTrainStep(state, spec, options.backend),
+                JitTrainStep(state, spec, options.backend, steps=_per_execution(state)),
                 EagerTrainStep(state, spec),
                 options.trials,
             )
@@ -448,3 +588,7 @@ def predict_step(state, spec, options):
 
 def _batch_size(xs):
     return xs[0].shape[0]
+
+
+def _per_execution(state):
+    return getattr(state, "steps_per_execution", 1) or 1
