@@ -258,6 +258,21 @@ CASES = [
     c("spatial_dropout3d", lambda L: L.SpatialDropout3D(0.5), VOL, train=False),
     c("gaussian_dropout", lambda L: L.GaussianDropout(0.3), VEC, train=False),
     c("gaussian_noise", lambda L: L.GaussianNoise(0.3), VEC, train=False),
+    c("alpha_dropout", lambda L: L.AlphaDropout(0.2, noise_shape=(None, 1, 4)), SEQ, train=False),
+    # ReversibleEmbedding: forward lookups, and reverse logits through tied or own weights
+    c("reversible_embedding", lambda L: L.ReversibleEmbedding(10, 3, mask_zero=True), IDS),
+    c(
+        "reversible_embedding_reverse",
+        lambda L: L.ReversibleEmbedding(10, 4),
+        SEQ,
+        call={"reverse": True},
+    ),
+    c(
+        "reversible_embedding_untied_capped",
+        lambda L: L.ReversibleEmbedding(10, 4, tie_weights=False, logit_soft_cap=2.0),
+        SEQ,
+        call={"reverse": True},
+    ),
     # preprocessing layers with a deterministic inference path
     c("center_crop", lambda L: L.CenterCrop(4, 5), IMG, full=False),
     c("resizing", lambda L: L.Resizing(4, 6), IMG),
@@ -268,6 +283,8 @@ ACTIVE = [case for case in CASES if FULL or not case.full]
 # Layers both libraries have that the table does not build through a Case, and why.
 SKIPPED = {
     "Layer": "the base class; every row exercises it",
+    "Wrapper": "an abstract base (no call); compared through a subclass in test_layers_surface.py",
+    "InputSpec": "not a layer; compared with Keras's checks in test_layers_surface.py",
     "ConvLSTM1D": "compared with Keras in test_layers_new.py (outputs, gradients, config)",
     "ConvLSTM2D": "compared with Keras in test_layers_new.py (outputs, gradients, config)",
     "ConvLSTM3D": "as ConvLSTM1D/2D (the same cell code)",
@@ -328,6 +345,7 @@ ALIASES = {
     "Convolution1D": "Conv1D",
     "Convolution2D": "Conv2D",
     "Convolution3D": "Conv3D",
+    "Convolution1DTranspose": "Conv1DTranspose",
     "Convolution2DTranspose": "Conv2DTranspose",
     "Convolution3DTranspose": "Conv3DTranspose",
     "SeparableConvolution1D": "SeparableConv1D",
