@@ -154,6 +154,15 @@ from plait.layers.preprocessing import (  # noqa: F401
     StringLookup,
     TextVectorization,
 )
+from plait.layers.preprocessing import (  # noqa: F401
+    Equalization,
+    HashedCrossing,
+    MaxNumBoundingBoxes,
+    MelSpectrogram,
+    RandomErasing,
+    RandomPerspective,
+    STFTSpectrogram,
+)
 from plait.layers.alpha_dropout import AlphaDropout  # noqa: F401
 from plait.layers.reversible_embedding import ReversibleEmbedding  # noqa: F401
 from plait.layers.wrapper import Wrapper  # noqa: F401
