@@ -225,3 +225,70 @@ def test_reversible_embedding_ties_and_masks():
         assert p_config[key] == k_config[key]
     with pytest.raises(ValueError, match="input_dim"):
         plait.layers.ReversibleEmbedding(0, 5)
+
+
+VIDEO = RNG.normal(size=(2, 3, 6, 5, 2)).astype("float32")
+
+
+def _fixed_masks():
+    cache = {}
+
+    def masks(like, rate):
+        key = (tuple(like.shape), rate)
+        if key not in cache:
+            gen = torch.Generator().manual_seed(len(cache))
+            shape = tuple(like.shape)
+            cache[key] = [
+                (torch.rand(shape, generator=gen) >= rate).float() / (1 - rate) for _ in range(4)
+            ]
+        return cache[key]
+
+    return masks
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"dropout": 0.3},
+        {"recurrent_dropout": 0.4},
+        {"dropout": 0.2, "recurrent_dropout": 0.5, "padding": "same", "return_sequences": True},
+    ],
+)
+def test_conv_lstm_dropout_matches_keras_for_the_same_masks(kwargs):
+    k = keras.layers.ConvLSTM2D(4, 3, **kwargs)
+    p = plait.layers.ConvLSTM2D(4, 3, **kwargs)
+    k(torch.tensor(VIDEO))
+    p(torch.tensor(VIDEO))
+    p.set_weights([_np(w) for w in k.get_weights()])
+    masks = _fixed_masks()  # Keras's per-gate masks, drawn once per batch, given to both
+    k.cell._create_dropout_mask = masks
+    p.dropout_masks = masks
+    results = []
+    for layer in (k, p):
+        x = torch.tensor(VIDEO, requires_grad=True)
+        out = layer(x, training=True)
+        (out * torch.linspace(-1, 1, out.numel()).reshape(out.shape)).sum().backward()
+        results.append((_np(out), _np(x.grad)))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-4, atol=1e-6)
+    inference = _np(p(torch.tensor(VIDEO), training=False))
+    np.testing.assert_allclose(inference, _np(k(torch.tensor(VIDEO))), rtol=1e-5, atol=1e-6)
+    k_config, p_config = k.get_config(), p.get_config()
+    for key in ("dropout", "recurrent_dropout", "seed"):
+        assert p_config[key] == k_config[key]
+
+
+def test_conv_lstm_dropout_is_seeded_and_active_only_in_training():
+    def make():
+        return plait.layers.ConvLSTM1D(3, 2, dropout=0.5, recurrent_dropout=0.5, seed=3)
+
+    a, b = make(), make()
+    x = torch.tensor(VIDEO[:, :, 0])
+    a(x), b(x)
+    b.set_weights(a.get_weights())
+    torch.testing.assert_close(a(x, training=True), b(x, training=True))
+    assert not torch.allclose(a(x, training=True), a(x, training=False))
+    assert torch.equal(a(x), a(x, training=False))
+    clipped = plait.layers.ConvLSTM1D(3, 2, dropout=1.5, recurrent_dropout=-1)
+    assert (clipped.dropout, clipped.recurrent_dropout) == (1.0, 0.0)  # Keras clips
+    torch.testing.assert_close(clipped(x, training=True), clipped(x, training=False))
