@@ -159,6 +159,7 @@ from plait.layers.preprocessing import (  # noqa: F401
     HashedCrossing,
     MaxNumBoundingBoxes,
     MelSpectrogram,
+    RandomElasticTransform,
     RandomErasing,
     RandomPerspective,
     STFTSpectrogram,

@@ -337,6 +337,9 @@ ACTIVE = [case for case in CASES if FULL or not case.full]
 SKIPPED = {
     "Layer": "the base class; every row exercises it",
     "RandomErasing": "random; Keras's drawn transformation applied by both in test_preprocessing_surface.py",
+    "RandomElasticTransform": (
+        "random; Keras's draw and noise applied by both in test_preprocessing_surface.py"
+    ),
     "RandomPerspective": "random; Keras's drawn transformation applied by both in test_preprocessing_surface.py",
     "HashedCrossing": "string/integer hashing (Keras's needs TensorFlow); TF's values in test_preprocessing_surface.py",
     "MaxNumBoundingBoxes": "takes a dict of images and boxes; compared in test_preprocessing_surface.py",

@@ -273,3 +273,55 @@ def test_max_num_bounding_boxes_ragged_and_errors():
                 "bounding_boxes": {"boxes": np.ones((1, 1, 4)), "labels": np.ones((1, 1))},
             }
         )
+
+
+ELASTIC = [
+    {},
+    {"fill_mode": "constant", "fill_value": 5.0},
+    {"fill_mode": "wrap", "interpolation": "nearest"},
+    {"fill_mode": "mirror"},
+    {"fill_mode": "nearest", "factor": 0.5},
+    {"scale": (0.8, 1.0), "value_range": (20, 200)},
+]
+
+
+@pytest.mark.parametrize("config", ELASTIC, ids=[str(c) for c in ELASTIC])
+def test_random_elastic_transform_applies_keras_draw_alike(config):
+    images = RNG.uniform(0, 255, size=(3, 16, 12, 3)).astype("float32")
+    k_layer = keras.layers.RandomElasticTransform(**config, seed=4)
+    p_layer = L.RandomElasticTransform(**config)
+    draw = k_layer.get_random_transformation(images, training=True)
+    # three times the drawn distortion, so pixels come from outside the image too
+    draw["distortion_factor"] = torch.tensor(3 * float(draw["distortion_factor"]))
+    # Keras's torch backend draws its two noise fields from torch's global generator
+    torch.manual_seed(11)
+    noise = torch.stack([torch.normal(0.0, 1.0, size=(3, 16, 12)) for _ in range(2)])
+    torch.manual_seed(11)
+    expected = _np(k_layer.transform_images(torch.tensor(images), draw))
+    ours = {
+        "apply_transform": draw["apply_transform"],
+        "distortion_factor": draw["distortion_factor"],
+    }
+    got = _np(p_layer.transform_images(torch.tensor(images), {**ours, "noise": noise}))
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-3)
+    assert np.abs(expected - images).max() > 50  # the distortion is visible
+
+
+def test_random_elastic_transform_draws_and_errors():
+    layer = L.RandomElasticTransform(seed=2)
+    a = layer(IMAGES)
+    b = L.RandomElasticTransform(seed=2)(IMAGES)
+    torch.testing.assert_close(a, b)
+    assert a.shape == IMAGES.shape and float(a.min()) >= 0 and float(a.max()) <= 255
+    np.testing.assert_allclose(_np(layer(IMAGES, training=False)), IMAGES)
+    assert L.RandomElasticTransform(scale=0.0).get_random_transformation(IMAGES) is None
+    with pytest.raises(NotImplementedError, match="fill_mode"):
+        keras.layers.RandomElasticTransform(fill_mode="clamp")
+    with pytest.raises(NotImplementedError, match="fill_mode"):
+        L.RandomElasticTransform(fill_mode="clamp")
+    with pytest.raises(ValueError, match="scale"):
+        L.RandomElasticTransform(scale=2.0)
+    k_config = keras.layers.RandomElasticTransform(scale=0.3, fill_mode="wrap").get_config()
+    p_config = L.RandomElasticTransform(scale=0.3, fill_mode="wrap").get_config()
+    for key in ("factor", "scale", "interpolation", "fill_mode", "fill_value", "value_range"):
+        assert list(np.atleast_1d(p_config[key])) == list(np.atleast_1d(k_config[key])), key

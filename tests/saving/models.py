@@ -203,6 +203,7 @@ LAYER_CASES = [
     ("Equalization", dict(bins=64), (6, 6, 3), "one"),
     ("RandomErasing", dict(scale=(0.1, 0.3), seed=1), (6, 6, 3), "one"),
     ("RandomPerspective", dict(scale=0.3, seed=1), (6, 6, 3), "one"),
+    ("RandomElasticTransform", dict(scale=0.5, fill_mode="wrap", seed=1), (8, 8, 3), "one"),
     ("MaxNumBoundingBoxes", dict(max_number=3, bounding_box_format="xyxy"), (6, 6, 3), "one"),
     ("MelSpectrogram", dict(fft_length=32, sequence_stride=8, num_mel_bins=4), (64,), "one"),
     ("STFTSpectrogram", dict(frame_length=8, mode="magnitude"), (32, 2), "one"),

@@ -44,6 +44,7 @@ from plait.layers.preprocessing.text import TextVectorization
 from plait.layers.preprocessing.bounding_boxes import MaxNumBoundingBoxes
 from plait.layers.preprocessing.crossing import HashedCrossing
 from plait.layers.preprocessing.equalization import Equalization
+from plait.layers.preprocessing.image_elastic import RandomElasticTransform
 from plait.layers.preprocessing.image_erase import RandomErasing, RandomPerspective
 from plait.layers.preprocessing.spectrogram import MelSpectrogram, STFTSpectrogram
 
@@ -69,6 +70,7 @@ __all__ = [
     "RandomColorDegeneration",
     "RandomColorJitter",
     "RandomContrast",
+    "RandomElasticTransform",
     "RandomCrop",
     "RandomFlip",
     "RandomGaussianBlur",

@@ -181,9 +181,10 @@ def homography(start_points, end_points):
     return torch.linalg.solve(matrix, target).reshape(-1, 8)
 
 
-def sample(images, src_x, src_y, interpolation, fill_value):
+def sample(images, src_x, src_y, interpolation, fill_value, fill_mode="constant"):
     """`images` (batched, channels-last) read at `(src_y, src_x)` (each `(batch, h, w)`),
-    bilinear or nearest; a neighbour outside the image reads `fill_value`."""
+    bilinear or nearest; a neighbour outside the image reads `fill_value` ('constant') or
+    the pixel `fill_mode` maps it to ('nearest', 'wrap', 'mirror', 'reflect')."""
     n, h, w, c = images.shape
     flat = images.reshape(n, h * w, c)
     if interpolation == "nearest":
@@ -198,14 +199,30 @@ def sample(images, src_x, src_y, interpolation, fill_value):
     out = None
     for iy, wy_ in nodes_y:
         for ix, wx_ in nodes_x:
-            index = iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)
+            index = _fix(iy, h, fill_mode) * w + _fix(ix, w, fill_mode)
             value = torch.gather(flat, 1, index.reshape(n, h * w, 1).expand(-1, -1, c))
-            valid = ((iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)).unsqueeze(-1)
-            value = torch.where(valid, value.reshape(n, h, w, c), fill)
+            value = value.reshape(n, h, w, c)
+            if fill_mode == "constant":
+                valid = ((iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)).unsqueeze(-1)
+                value = torch.where(valid, value, fill)
             if wy_ is not None:
                 value = value * (wy_ * wx_).unsqueeze(-1).to(images.dtype)
             out = value if out is None else out + value
     return out
+
+
+def _fix(index, size, fill_mode):
+    """Keras's index fixers of `map_coordinates` for out-of-image neighbours."""
+    if fill_mode in ("constant", "nearest"):
+        return index.clamp(0, size - 1)
+    if fill_mode == "wrap":
+        return torch.remainder(index, size)
+    if fill_mode == "mirror":  # d c b | a b c d | c b a
+        half = size - 1
+        return torch.abs(torch.remainder(index + half, 2 * half) - half) if half else index * 0
+    # reflect: d c b a | a b c d | d c b a
+    mirrored = _fix(2 * index + 1, 2 * size + 1, "mirror")
+    return torch.div(mirrored - 1, 2, rounding_mode="floor")
 
 
 @register_serializable(package="plait")
