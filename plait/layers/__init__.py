@@ -155,6 +155,7 @@ from plait.layers.preprocessing import (  # noqa: F401
     TextVectorization,
 )
 from plait.layers.preprocessing import (  # noqa: F401
+    ContrastLimitedAdaptiveHistogramEqualization,
     Equalization,
     HashedCrossing,
     MaxNumBoundingBoxes,

@@ -281,6 +281,22 @@ CASES = [
     c("center_crop", lambda L: L.CenterCrop(4, 5), IMG, full=False),
     c("resizing", lambda L: L.Resizing(4, 6), IMG),
     c("equalization", lambda L: L.Equalization(), PIXELS),
+    # CLAHE: whole tiles and a whole-number clip limit, where Keras's torch backend computes
+    # the documented algorithm (see the layer's docstring)
+    c(
+        "clahe",
+        lambda L: L.ContrastLimitedAdaptiveHistogramEqualization(
+            clip_limit=16.0, tile_grid_size=(2, 2)
+        ),
+        PIXELS,
+    ),
+    c(
+        "clahe_unclipped_range",
+        lambda L: L.ContrastLimitedAdaptiveHistogramEqualization(
+            value_range=(0, 1), clip_limit=0.0, tile_grid_size=(4, 2)
+        ),
+        PIXELS / 255,
+    ),
     c("equalization_bins", lambda L: L.Equalization(value_range=(0, 1), bins=16), PIXELS / 255),
     # audio: STFT kernels are weights (Keras's STFT initializer); gradients flow to them
     c("stft_log", lambda L: L.STFTSpectrogram(frame_length=32), SIGNAL),

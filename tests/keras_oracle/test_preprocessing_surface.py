@@ -325,3 +325,33 @@ def test_random_elastic_transform_draws_and_errors():
     p_config = L.RandomElasticTransform(scale=0.3, fill_mode="wrap").get_config()
     for key in ("factor", "scale", "interpolation", "fill_mode", "fill_value", "value_range"):
         assert list(np.atleast_1d(p_config[key])) == list(np.atleast_1d(k_config[key])), key
+
+
+CLAHE = [
+    ((2, 32, 32, 3), (2, 2), 4.0),
+    ((1, 16, 16, 1), (1, 1), 2.0),
+    ((2, 32, 48, 2), (2, 3), 1.0),
+    ((1, 64, 64, 1), (4, 4), 0.0),
+    ((2, 16, 16, 3), (1, 1), -1.0),
+]
+
+
+@pytest.mark.parametrize("shape,grid,clip", CLAHE)
+def test_clahe_matches_keras_on_whole_tiles(shape, grid, clip):
+    images = RNG.uniform(0, 120, size=shape).astype("float32")
+    layer = L.ContrastLimitedAdaptiveHistogramEqualization(clip_limit=clip, tile_grid_size=grid)
+    expected = _np(
+        keras.layers.ContrastLimitedAdaptiveHistogramEqualization(
+            clip_limit=clip, tile_grid_size=grid
+        )(images)
+    )
+    np.testing.assert_allclose(_np(layer(images)), expected, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(_np(layer(images, training=False)), expected, rtol=1e-5, atol=1e-3)
+
+
+def test_clahe_pads_partial_tiles_symmetrically():
+    # a 7x5 image in a 2x2 grid is padded to 8x6 by mirroring (NumPy's 'symmetric')
+    image = RNG.uniform(0, 255, size=(1, 7, 5, 1)).astype("float32")
+    padded = np.pad(image, [(0, 0), (0, 1), (0, 1), (0, 0)], mode="symmetric")
+    layer = L.ContrastLimitedAdaptiveHistogramEqualization(clip_limit=0.0, tile_grid_size=(2, 2))
+    np.testing.assert_allclose(_np(layer(image)), _np(layer(padded))[:, :7, :5], rtol=1e-6)

@@ -201,6 +201,12 @@ LAYER_CASES = [
     ("AlphaDropout", dict(rate=0.2, seed=1), (3,), "one"),
     ("ReversibleEmbedding", dict(input_dim=10, output_dim=4, tie_weights=False), (6,), "int"),
     ("Equalization", dict(bins=64), (6, 6, 3), "one"),
+    (
+        "ContrastLimitedAdaptiveHistogramEqualization",
+        dict(clip_limit=2.0, tile_grid_size=(2, 3)),
+        (6, 6, 3),
+        "one",
+    ),
     ("RandomErasing", dict(scale=(0.1, 0.3), seed=1), (6, 6, 3), "one"),
     ("RandomPerspective", dict(scale=0.3, seed=1), (6, 6, 3), "one"),
     ("RandomElasticTransform", dict(scale=0.5, fill_mode="wrap", seed=1), (8, 8, 3), "one"),

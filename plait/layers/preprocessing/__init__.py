@@ -42,6 +42,7 @@ from plait.layers.preprocessing.numeric import Discretization, Normalization
 from plait.layers.preprocessing.pipeline import Pipeline
 from plait.layers.preprocessing.text import TextVectorization
 from plait.layers.preprocessing.bounding_boxes import MaxNumBoundingBoxes
+from plait.layers.preprocessing.clahe import ContrastLimitedAdaptiveHistogramEqualization
 from plait.layers.preprocessing.crossing import HashedCrossing
 from plait.layers.preprocessing.equalization import Equalization
 from plait.layers.preprocessing.image_elastic import RandomElasticTransform
@@ -52,6 +53,7 @@ __all__ = [
     "AutoContrast",
     "CategoryEncoding",
     "CenterCrop",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "CutMix",
     "Equalization",
     "HashedCrossing",
