@@ -154,6 +154,24 @@ from plait.layers.preprocessing import (  # noqa: F401
     StringLookup,
     TextVectorization,
 )
+from plait.layers.preprocessing import (  # noqa: F401
+    ContrastLimitedAdaptiveHistogramEqualization,
+    Equalization,
+    HashedCrossing,
+    MaxNumBoundingBoxes,
+    MelSpectrogram,
+    RandomElasticTransform,
+    RandomErasing,
+    RandomPerspective,
+    STFTSpectrogram,
+)
+from plait.layers.alpha_dropout import AlphaDropout  # noqa: F401
+from plait.layers.reversible_embedding import ReversibleEmbedding  # noqa: F401
+from plait.layers.wrapper import Wrapper  # noqa: F401
+from plait.layers.input_spec import InputSpec  # noqa: F401
+from plait.layers.layer_serialization import deserialize, serialize  # noqa: F401
+
+Convolution1DTranspose = Conv1DTranspose  # Keras's own alias of the same class
 from plait.layers import experimental  # noqa: F401,E402 (Keras 2: layers.experimental.preprocessing)
 
 # Every public class and function above; submodules (the Keras 2 module paths) stay

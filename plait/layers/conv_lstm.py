@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from plait import activations, constraints, initializers, regularizers
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
+from plait.utils.random import device_generator
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
@@ -120,9 +121,13 @@ class _ConvLSTM(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.recurrent_constraint = constraints.get(recurrent_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = dropout
-        self.recurrent_dropout = recurrent_dropout
+        # Keras clips the rates into [0, 1]; a rate applies only strictly between 0 and 1
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
         self.seed = seed
+        self._generators = {}
         self.return_sequences = return_sequences
         self.return_state = return_state
         self.go_backwards = go_backwards
@@ -182,24 +187,59 @@ class _ConvLSTM(Layer):
         ]
         return (input_shape[0], *sizes, self.filters)
 
+    def dropout_masks(self, like, rate):
+        """Keras's four dropout masks (one per gate: input, forget, cell, output), each of
+        `like`'s shape: kept units are `1 / (1 - rate)`, dropped ones 0. They hold for
+        every time step of a batch."""
+        gen = device_generator(self._generators, self.seed, like.device)
+        keep = torch.empty((4, *like.shape), dtype=like.dtype, device=like.device)
+        keep.bernoulli_(1.0 - rate, generator=gen)
+        return list(keep.div_(1.0 - rate))
+
     def forward(self, inputs, initial_state=None, training=None):
+        training = self.training if training is None else bool(training)
         conv = _CONV[self._rank]
         x = inputs.flip(1) if self.go_backwards else inputs
+        batch, steps = x.shape[0], x.shape[1]
+        if training and 0.0 < self.dropout < 1.0:
+            # one mask per gate: the four gates' convolutions as one grouped convolution
+            masks = self.dropout_masks(x[:, 0], self.dropout)
+            x = torch.cat([x * m.unsqueeze(1) for m in masks], dim=-1)
+            groups = 4
+        else:
+            groups = 1
         x = x.movedim(-1, 2)  # (batch, time, channels, *spatial)
-        steps = x.shape[1]
+        kernel = self.kernel
         projected = conv(
-            x.flatten(0, 1), self.kernel, self.bias, self.strides, self.padding, self.dilation_rate
+            x.flatten(0, 1),
+            kernel,
+            self.bias,
+            self.strides,
+            self.padding,
+            self.dilation_rate,
+            groups,
         )
-        projected = projected.unflatten(0, (x.shape[0], steps))
+        projected = projected.unflatten(0, (batch, steps))
         if initial_state is None:
-            h = projected.new_zeros((x.shape[0], self.filters, *projected.shape[3:]))
+            h = projected.new_zeros((batch, self.filters, *projected.shape[3:]))
             c = torch.zeros_like(h)
         else:
             h, c = (s.movedim(-1, 1) for s in initial_state)
+        recurrent_masks = None
+        if training and 0.0 < self.recurrent_dropout < 1.0:
+            recurrent_masks = [
+                m.movedim(-1, 1)
+                for m in self.dropout_masks(h.movedim(1, -1), self.recurrent_dropout)
+            ]
         act, rec = self.activation, self.recurrent_activation
         outputs = []
         for t in range(steps):
-            z = projected[:, t] + conv(h, self.recurrent_kernel, None, 1, "same")
+            if recurrent_masks is None:
+                z_h = conv(h, self.recurrent_kernel, None, 1, "same")
+            else:
+                stacked = torch.cat([h * m for m in recurrent_masks], dim=1)
+                z_h = conv(stacked, self.recurrent_kernel, None, 1, "same", 1, 4)
+            z = projected[:, t] + z_h
             z_i, z_f, z_c, z_o = z.chunk(4, dim=1)
             c = rec(z_f) * c + rec(z_i) * act(z_c)
             h = rec(z_o) * act(c)
@@ -263,22 +303,19 @@ def _conv_lstm_class(rank):
         '        data_format: "channels_last" only.\n'
         '        activation ("tanh"), recurrent_activation ("sigmoid"), use_bias '
         "(True), initializers, unit_forget_bias (True), regularizers, constraints: as "
-        "LSTM.\n        dropout, recurrent_dropout: only 0 in plait.\n"
+        "LSTM.\n        dropout, recurrent_dropout: fractions (default 0) of the input and of "
+        "the state dropped in training, with one mask per gate held over the time steps, "
+        "as Keras does; seed: for the masks.\n"
         "        return_sequences, return_state, go_backwards: as LSTM.\n\n"
         f"    Input shape: `(batch, time, *{rank} spatial, channels)`.\n"
         "    Output shape: `(batch, *out_spatial, filters)`, with `return_sequences` "
         "`(batch, time, *out_spatial, filters)`; `return_state` adds `[h, c]`.\n\n"
-        "    Raises:\n        ValueError: for stateful=True, channels_first, dropout, a "
+        "    Raises:\n        ValueError: for stateful=True, channels_first, a "
         "bad padding or kernel size.\n\n"
         f'    Example:\n        >>> {name}(8, 3, padding="same")(x)\n'
     )
 
     def __init__(self, filters, kernel_size, *args, **kwargs):
-        for rate in ("dropout", "recurrent_dropout"):
-            if kwargs.get(rate, 0.0):
-                raise ValueError(
-                    f"{name} in plait does not apply `{rate}` yet. Received: {rate}={kwargs[rate]}"
-                )
         _ConvLSTM.__init__(self, filters, kernel_size, *args, **kwargs)
 
     cls = type(

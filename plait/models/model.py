@@ -350,11 +350,14 @@ class Model(KerasMethods, Layer):
             positions: the column stops, as fractions of `line_length` or character
                 positions. Default None (Keras's).
             print_fn: called with each line (and nothing else). Default None (`print`).
-            **kwargs: Keras's `expand_nested`, `show_trainable` and `layer_range` are
-                not supported: passing one raises TypeError.
+            **kwargs: Keras's `expand_nested` (list a nested model's layers under it),
+                `show_trainable` (a Trainable column: Y, N, or - without weights) and
+                `layer_range` (two name patterns: the first and last layer shown); see
+                `plait.models.summary`. Any other keyword raises TypeError.
 
         Raises:
-            ValueError: the model is not built yet.
+            ValueError: the model is not built yet; a `layer_range` that is not two
+                patterns or matches no layer.
             TypeError: an unsupported keyword argument.
 
         Example:

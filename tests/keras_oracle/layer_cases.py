@@ -33,6 +33,10 @@ IDS = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8], [9, 0, 0, 0, 0]], dtype="int64
 SEQ_MASK = IDS != 0
 ATT_MASK = RNG.random((3, 5, 7)) > 0.3
 ATT_MASK[:, :, 0] = True
+SIGNAL = _f(2, 96, 2)
+SIGNAL_FIRST = SIGNAL.transpose(0, 2, 1).copy()
+AUDIO = _f(2, 200)
+PIXELS = RNG.uniform(0, 255, size=(2, 8, 8, 3)).astype("float32")
 
 
 @dataclass
@@ -258,9 +262,89 @@ CASES = [
     c("spatial_dropout3d", lambda L: L.SpatialDropout3D(0.5), VOL, train=False),
     c("gaussian_dropout", lambda L: L.GaussianDropout(0.3), VEC, train=False),
     c("gaussian_noise", lambda L: L.GaussianNoise(0.3), VEC, train=False),
+    c("alpha_dropout", lambda L: L.AlphaDropout(0.2, noise_shape=(None, 1, 4)), SEQ, train=False),
+    # ReversibleEmbedding: forward lookups, and reverse logits through tied or own weights
+    c("reversible_embedding", lambda L: L.ReversibleEmbedding(10, 3, mask_zero=True), IDS),
+    c(
+        "reversible_embedding_reverse",
+        lambda L: L.ReversibleEmbedding(10, 4),
+        SEQ,
+        call={"reverse": True},
+    ),
+    c(
+        "reversible_embedding_untied_capped",
+        lambda L: L.ReversibleEmbedding(10, 4, tie_weights=False, logit_soft_cap=2.0),
+        SEQ,
+        call={"reverse": True},
+    ),
     # preprocessing layers with a deterministic inference path
     c("center_crop", lambda L: L.CenterCrop(4, 5), IMG, full=False),
     c("resizing", lambda L: L.Resizing(4, 6), IMG),
+    c("equalization", lambda L: L.Equalization(), PIXELS),
+    # CLAHE: whole tiles and a whole-number clip limit, where Keras's torch backend computes
+    # the documented algorithm (see the layer's docstring)
+    c(
+        "clahe",
+        lambda L: L.ContrastLimitedAdaptiveHistogramEqualization(
+            clip_limit=16.0, tile_grid_size=(2, 2)
+        ),
+        PIXELS,
+    ),
+    c(
+        "clahe_unclipped_range",
+        lambda L: L.ContrastLimitedAdaptiveHistogramEqualization(
+            value_range=(0, 1), clip_limit=0.0, tile_grid_size=(4, 2)
+        ),
+        PIXELS / 255,
+    ),
+    c("equalization_bins", lambda L: L.Equalization(value_range=(0, 1), bins=16), PIXELS / 255),
+    # audio: STFT kernels are weights (Keras's STFT initializer); gradients flow to them
+    c("stft_log", lambda L: L.STFTSpectrogram(frame_length=32), SIGNAL),
+    c(
+        "stft_magnitude_same",
+        lambda L: L.STFTSpectrogram(
+            mode="magnitude", frame_length=20, frame_step=8, fft_length=32, padding="same"
+        ),
+        SIGNAL,
+    ),
+    c(
+        "stft_psd_expand",
+        lambda L: L.STFTSpectrogram(
+            mode="psd", frame_length=16, window="hamming", periodic=True, expand_dims=True
+        ),
+        SIGNAL,
+    ),
+    c(
+        "stft_stft_spectrum",
+        lambda L: L.STFTSpectrogram(mode="stft", frame_length=16, scaling="spectrum"),
+        SIGNAL,
+    ),
+    c(
+        "stft_real_first",
+        lambda L: L.STFTSpectrogram(mode="real", frame_length=16, data_format="channels_first"),
+        SIGNAL_FIRST,
+    ),
+    c(
+        "stft_imag_boxcar",
+        lambda L: L.STFTSpectrogram(mode="imag", frame_length=8, window=None),
+        SIGNAL,
+    ),
+    c("mel", lambda L: L.MelSpectrogram(fft_length=64, sequence_stride=16, num_mel_bins=8), AUDIO),
+    c(
+        "mel_power_hamming",
+        lambda L: L.MelSpectrogram(
+            fft_length=64,
+            sequence_length=48,
+            sequence_stride=32,
+            window="hamming",
+            num_mel_bins=6,
+            power_to_db=False,
+            sampling_rate=8000,
+            min_freq=60.0,
+            max_freq=3000.0,
+        ),
+        AUDIO,
+    ),
 ]
 
 ACTIVE = [case for case in CASES if FULL or not case.full]
@@ -268,6 +352,15 @@ ACTIVE = [case for case in CASES if FULL or not case.full]
 # Layers both libraries have that the table does not build through a Case, and why.
 SKIPPED = {
     "Layer": "the base class; every row exercises it",
+    "RandomErasing": "random; Keras's drawn transformation applied by both in test_preprocessing_surface.py",
+    "RandomElasticTransform": (
+        "random; Keras's draw and noise applied by both in test_preprocessing_surface.py"
+    ),
+    "RandomPerspective": "random; Keras's drawn transformation applied by both in test_preprocessing_surface.py",
+    "HashedCrossing": "string/integer hashing (Keras's needs TensorFlow); TF's values in test_preprocessing_surface.py",
+    "MaxNumBoundingBoxes": "takes a dict of images and boxes; compared in test_preprocessing_surface.py",
+    "Wrapper": "an abstract base (no call); compared through a subclass in test_layers_surface.py",
+    "InputSpec": "not a layer; compared with Keras's checks in test_layers_surface.py",
     "ConvLSTM1D": "compared with Keras in test_layers_new.py (outputs, gradients, config)",
     "ConvLSTM2D": "compared with Keras in test_layers_new.py (outputs, gradients, config)",
     "ConvLSTM3D": "as ConvLSTM1D/2D (the same cell code)",
@@ -328,6 +421,7 @@ ALIASES = {
     "Convolution1D": "Conv1D",
     "Convolution2D": "Conv2D",
     "Convolution3D": "Conv3D",
+    "Convolution1DTranspose": "Conv1DTranspose",
     "Convolution2DTranspose": "Conv2DTranspose",
     "Convolution3DTranspose": "Conv3DTranspose",
     "SeparableConvolution1D": "SeparableConv1D",

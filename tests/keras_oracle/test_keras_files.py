@@ -152,10 +152,29 @@ def test_class_outside_plait_is_refused(tmp_path):
 
 def test_keras_layer_plait_lacks_is_named(tmp_path):
     visible = keras.Input((4,))
-    k = keras.Model(visible, keras.layers.AlphaDropout(0.1)(keras.layers.Dense(3)(visible)))
+    k = keras.Model(visible, keras.layers.Dropout(0.1)(keras.layers.Dense(3)(visible)))
     k.save(tmp_path / "k.keras")
-    with pytest.raises(ValueError, match=r"layer 'alpha_dropout' is a AlphaDropout"):
-        plait.models.load_model(tmp_path / "k.keras")
+    # a Keras layer plait does not have (RandAugment needs no weights, like Dropout)
+    _rewrite_config(
+        tmp_path / "k.keras",
+        tmp_path / "lacking.keras",
+        lambda c: c["config"]["layers"][2].update(class_name="RandAugment"),
+    )
+    with pytest.raises(ValueError, match=r"layer 'dropout(_\d+)?' is a RandAugment"):
+        plait.models.load_model(tmp_path / "lacking.keras")
+
+
+def test_keras_alpha_dropout_and_reversible_embedding_load(tmp_path):
+    ids = keras.Input((5,), dtype="int64")
+    embed = keras.layers.ReversibleEmbedding(12, 4, tie_weights=False)
+    hidden = keras.layers.AlphaDropout(0.2)(embed(ids))
+    k = keras.Model(ids, embed(hidden, reverse=True))
+    k.save(tmp_path / "k.keras")
+    p = plait.models.load_model(tmp_path / "k.keras")
+    data = np.random.default_rng(0).integers(0, 12, size=(3, 5))
+    np.testing.assert_allclose(
+        p.predict(data, verbose=0), k.predict(data, verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_truncated_keras_file(tmp_path):

@@ -74,8 +74,8 @@ def test_line_length_must_be_a_positive_int():
 
 
 def test_unknown_keyword_is_an_error():
-    with pytest.raises(TypeError, match="unexpected keyword argument 'expand_nested'"):
-        mlp().summary(expand_nested=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'expand'"):
+        mlp().summary(expand=True)
 
 
 def test_nested_model_calls_are_numbered_from_one_like_keras():

@@ -24,7 +24,7 @@ TUTORIAL = list(tutorial_models.ALL)
 
 # (class name, constructor kwargs, input shape or list of shapes, call style)
 # call style: "one" (layer(x)), "list" (layer([a, b])), "args" (layer(a, b)),
-# "int" (layer(x) on int64 input in [0, 10)).
+# "int" (layer(x) on int64 input in [0, 10)), "intlist" (layer([a, b]) on int64 inputs).
 LAYER_CASES = [
     ("Dense", dict(units=4, activation="relu"), (3,), "one"),
     ("Dense", dict(units=4, use_bias=False), (5, 3), "one"),
@@ -197,12 +197,30 @@ LAYER_CASES = [
         "one",
     ),
     ("ConvLSTM3D", dict(filters=2, kernel_size=2), (2, 3, 3, 3, 1), "one"),
+    ("ConvLSTM1D", dict(filters=2, kernel_size=2, dropout=0.2, seed=3), (3, 5, 2), "one"),
+    ("AlphaDropout", dict(rate=0.2, seed=1), (3,), "one"),
+    ("ReversibleEmbedding", dict(input_dim=10, output_dim=4, tie_weights=False), (6,), "int"),
+    ("Equalization", dict(bins=64), (6, 6, 3), "one"),
+    (
+        "ContrastLimitedAdaptiveHistogramEqualization",
+        dict(clip_limit=2.0, tile_grid_size=(2, 3)),
+        (6, 6, 3),
+        "one",
+    ),
+    ("RandomErasing", dict(scale=(0.1, 0.3), seed=1), (6, 6, 3), "one"),
+    ("RandomPerspective", dict(scale=0.3, seed=1), (6, 6, 3), "one"),
+    ("RandomElasticTransform", dict(scale=0.5, fill_mode="wrap", seed=1), (8, 8, 3), "one"),
+    ("MaxNumBoundingBoxes", dict(max_number=3, bounding_box_format="xyxy"), (6, 6, 3), "one"),
+    ("MelSpectrogram", dict(fft_length=32, sequence_stride=8, num_mel_bins=4), (64,), "one"),
+    ("STFTSpectrogram", dict(frame_length=8, mode="magnitude"), (32, 2), "one"),
+    ("HashedCrossing", dict(num_bins=7, output_mode="one_hot"), [(1,), (1,)], "intlist"),
 ]
 
 # Layer classes that are not layer kinds of their own (aliases are found by identity).
 _NOT_KINDS = {
     "Layer",
     "InputLayer",
+    "Wrapper",  # an abstract base (no call); its subclasses are the kinds
     # cells: saved inside the RNN rows above
     "GRUCell",
     "LSTMCell",
@@ -249,6 +267,9 @@ def model_for_case(row):
         outputs = layer(inputs)
     elif style == "string":
         inputs = Input(shape=shape, dtype="string")
+        outputs = layer(inputs)
+    elif style == "intlist":
+        inputs = [Input(shape=s, dtype="int64") for s in shape]
         outputs = layer(inputs)
     else:
         inputs = [Input(shape=s) for s in shape]

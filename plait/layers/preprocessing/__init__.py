@@ -41,12 +41,27 @@ from plait.layers.preprocessing.lookups import IntegerLookup, StringLookup
 from plait.layers.preprocessing.numeric import Discretization, Normalization
 from plait.layers.preprocessing.pipeline import Pipeline
 from plait.layers.preprocessing.text import TextVectorization
+from plait.layers.preprocessing.bounding_boxes import MaxNumBoundingBoxes
+from plait.layers.preprocessing.clahe import ContrastLimitedAdaptiveHistogramEqualization
+from plait.layers.preprocessing.crossing import HashedCrossing
+from plait.layers.preprocessing.equalization import Equalization
+from plait.layers.preprocessing.image_elastic import RandomElasticTransform
+from plait.layers.preprocessing.image_erase import RandomErasing, RandomPerspective
+from plait.layers.preprocessing.spectrogram import MelSpectrogram, STFTSpectrogram
 
 __all__ = [
     "AutoContrast",
     "CategoryEncoding",
     "CenterCrop",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "CutMix",
+    "Equalization",
+    "HashedCrossing",
+    "MaxNumBoundingBoxes",
+    "MelSpectrogram",
+    "RandomErasing",
+    "RandomPerspective",
+    "STFTSpectrogram",
     "Discretization",
     "Hashing",
     "IntegerLookup",
@@ -57,6 +72,7 @@ __all__ = [
     "RandomColorDegeneration",
     "RandomColorJitter",
     "RandomContrast",
+    "RandomElasticTransform",
     "RandomCrop",
     "RandomFlip",
     "RandomGaussianBlur",
