@@ -212,7 +212,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, buil
         )
         model = build(tree, custom_objects, safe_mode, label)
         weights_h5.read_keras3(model, handle, weights_label)
-    if compile and isinstance(entry.get("compile_config"), dict):
+    if compile and isinstance(entry.get("compile_config"), dict) and entry["compile_config"]:
         restore_compile(model, entry["compile_config"], label, custom_objects)
     return model
 
