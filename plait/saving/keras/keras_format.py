@@ -24,7 +24,7 @@ import zlib
 from plait import config as config_module
 from plait import serialization
 from plait.saving.keras import config as keras_config
-from plait.saving.keras import hdf5, layout, weights_h5
+from plait.saving.keras import hdf5, layout, optimizer_state, weights_h5
 from plait.utils import atomic
 
 __all__ = [
@@ -56,6 +56,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     h5py = hdf5.h5py_module()
     with h5py.File(buffer, "w") as handle:
         weights_h5.write_keras3(model, handle)
+        if include_optimizer and entry.get("compile_config"):
+            optimizer_state.write_keras3(model, handle)
     metadata = {
         "keras_version": weights_h5.KERAS_VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
@@ -214,6 +216,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, buil
         weights_h5.read_keras3(model, handle, weights_label)
     if compile and isinstance(entry.get("compile_config"), dict) and entry["compile_config"]:
         restore_compile(model, entry["compile_config"], label, custom_objects)
+        with hdf5.in_memory(data, weights_label) as handle:
+            optimizer_state.read_keras3(model, handle, weights_label)
     return model
 
 
