@@ -17,6 +17,7 @@ MODELS = {
     "MobileNetV2": "mobilenet_v2",
     "EfficientNetB0": "efficientnet",
     "DenseNet121": "densenet",
+    "MobileNet": "mobilenet",
 }
 # Keras names the layers that have no name argument with its own counters (`rescaling`,
 # plait: `rescaling_1`); these are compared by class only
@@ -147,7 +148,7 @@ def test_mobilenet_v2_full_size_with_top(tmp_path):
 
 @pytest.mark.parametrize(
     "name",
-    ["ResNet101", "ResNet50V2", "EfficientNetB3"],
+    ["ResNet101", "ResNet50V2", "EfficientNetB3", "VGG19"],
 )
 def test_siblings_same_structure(name):
     shape = (64, 64, 3)
@@ -157,14 +158,22 @@ def test_siblings_same_structure(name):
     _same_structure(p, k)
 
 
-@pytest.mark.parametrize("name", ["EfficientNetB0"])
+@pytest.mark.parametrize("name", ["EfficientNetB0", "MobileNet"])
 def test_with_top_same_structure(name):
-    k = getattr(keras.applications, name)(weights=None)
-    p = getattr(applications, name)(weights=None)
+    """The ImageNet-sized model with its classifier; Keras's `get_weights()` list set into
+    plait (Keras 3's order) predicts the same."""
+    k = getattr(keras.applications, name)(weights=None, classifier_activation=None)
+    p = getattr(applications, name)(weights=None, classifier_activation=None)
     _same_structure(p, k)
+    _random_weights(k)
+    p.set_weights(k.get_weights())
+    x = np.random.default_rng(3).uniform(0, 255, size=(1, 224, 224, 3)).astype("float32")
+    _close(p.predict(x, verbose=0), k.predict(x, verbose=0))
 
 
-@pytest.mark.parametrize("module", ["mobilenet_v2", "densenet", "resnet_v2", "efficientnet"])
+@pytest.mark.parametrize(
+    "module", ["mobilenet", "mobilenet_v2", "densenet", "resnet_v2", "efficientnet", "vgg19"]
+)
 def test_preprocess_input_matches_keras(module):
     x = _images()
     ours = getattr(applications, module).preprocess_input(x.copy())
