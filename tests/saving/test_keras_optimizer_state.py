@@ -151,3 +151,26 @@ def test_wrong_shape_raises(tmp_path):
     ]
     with pytest.raises(ValueError, match=r"optimizer variable \d+ has shape"):
         optimizer_state.load_variables(model, values, "'x.keras'")
+
+
+def test_tf_keras_file_loads_compiled(recwarn):
+    """tf.keras 2.15 names its optimizers "Custom>Adam" and keeps an unbuilt optimizer's
+    step count alone in `optimizer_weights`: the model loads compiled, without warnings."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "fixtures" / "tf_keras" / "mlp.h5"
+    model = models.load_model(path)
+    assert type(model.optimizer).__name__ == "Adam"
+    assert int(model.optimizer.iterations) == 0
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_unbuilt_optimizer_loads_without_warning(recwarn, tmp_path):
+    """Keras saved the model compiled but before any step: its optimizer state is the step
+    count and learning rate only, which plait restores as they are."""
+    model = _build(keras, keras.optimizers.SGD(learning_rate=0.05, momentum=0.9))
+    model.save(tmp_path / "m.keras")
+    ours = models.load_model(tmp_path / "m.keras")
+    assert int(ours.optimizer.iterations) == 0
+    assert float(ours.optimizer.learning_rate) == pytest.approx(0.05)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]

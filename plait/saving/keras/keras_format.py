@@ -247,7 +247,9 @@ def restore_compile(model, config, label, custom_objects=None):
         if isinstance(optimizer, dict):
             cls = serialization.get_registered_object(optimizer.get("class_name"), custom_objects)
             if cls is None:
-                cls = getattr(optimizers, str(optimizer.get("class_name")), None)
+                # tf.keras 2.11+ writes its optimizers as "Custom>Adam"
+                name = str(optimizer.get("class_name")).removeprefix("Custom>")
+                cls = getattr(optimizers, name, None)
             if not isinstance(cls, type):
                 raise ValueError(f"plait has no optimizer {optimizer.get('class_name')!r}")
             inner = keras_config._object(optimizer)["config"]

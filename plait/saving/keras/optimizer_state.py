@@ -116,6 +116,11 @@ def load_variables(model, values, label):
         opt.build([p for p in model.parameters() if p.requires_grad])
     plan = _Plan(model, opt)
     expected = len(opt.variables)
+    if len(values) == plan.head and plan.ok:
+        # saved before its first step (unbuilt): the step count and learning rate are all
+        # of its state; the slots start at their initial values either way
+        _set_head(opt, values, label)
+        return
     if not plan.ok or len(values) != expected:
         warnings.warn(
             f"Skipping variable loading for optimizer '{opt.name}' from {label}, because it "
@@ -146,6 +151,20 @@ def load_variables(model, values, label):
         value = torch.as_tensor(arrays[head + k])
         ordered[head + plan.where[(name, i)]] = plan.specs[i].from_keras(value)
     opt.set_weights(ordered)
+
+
+def _set_head(opt, values, label):
+    arrays = [
+        hdf5.read_dataset(v, (), f"{label}: optimizer variable {k}")
+        if hdf5.is_dataset(v)
+        else np.asarray(v)
+        for k, v in enumerate(values)
+    ]
+    if any(np.shape(a) != () for a in arrays):
+        raise ValueError(f"{label}: the optimizer's step count and learning rate must be scalars.")
+    opt.iterations.assign(int(arrays[0]))
+    if len(arrays) == 2:
+        opt.learning_rate = float(arrays[1])
 
 
 def write_keras3(model, handle):
@@ -193,6 +212,12 @@ def read_legacy(model, handle, label):
     if not hdf5.is_group(group) or _optimizer(model) is None:
         return
     names = hdf5.attr_strings(group, "weight_names", f"{label}: 'optimizer_weights'")
+    if len(names) == 1 and names[0].rsplit("/", 1)[-1] in ("iteration:0", "iter:0"):
+        # a Keras 2 optimizer that was never built: only its step count
+        node = hdf5.child(group, names[0])
+        if hdf5.is_dataset(node):
+            _optimizer(model).iterations.assign(int(hdf5.read_dataset(node, (), label)))
+        return
     if any(name.endswith(":0") for name in names):
         warnings.warn(
             f"{label} holds a Keras 2 optimizer's state, which Keras 3's optimizers (and "
