@@ -9,7 +9,7 @@ on this machine so that one run takes about `--run-seconds` (fit) or less (predi
     .venv/bin/python bench/run.py --only mlp,rnn --sections fit,jit --out /tmp/r.md
 
 Sections: env, import, build, plot, latency, predict, fit, jit, spe, jitpredict, threads,
-memory, optimizer.
+memory, optimizer, scaling, keras_load.
 """
 
 import argparse
@@ -60,6 +60,7 @@ SECTIONS = [
     "memory",
     "optimizer",
     "scaling",
+    "keras_load",
 ]
 DATA_BYTES = 48 * 2**20  # the largest in-memory data set a case gets
 
@@ -373,6 +374,14 @@ def section_plot(report, args):
                 report.miss(f"plot_model of 500 layers to PNG took {seconds:.3f} s (target < 2 s)")
     report.add("plot_model on a 500-layer model (wall time, best of 3; target: PNG < 2 s)", lines)
     print("  " + "; ".join(line[2:] for line in lines), flush=True)
+
+
+def section_keras_load(report, args):
+    """Load times of a 25M-parameter model from Keras's files and `.plait`, beside Keras's
+    own (bench/keras_load.py)."""
+    from bench import keras_load
+
+    keras_load.section_keras_load(report, args, now)
 
 
 def run_case(case, report, args, sections):
@@ -1055,6 +1064,9 @@ def main(argv=None):
     if "scaling" in sections:
         print("\nscaling", flush=True)
         scaling.section_scaling(report, args.scaling_models.split(","))
+    if "keras_load" in sections:
+        print("\nkeras_load", flush=True)
+        section_keras_load(report, args)
     report.header.append(f"- total benchmark time: {time.perf_counter() - start:.0f} s")
     Path(args.out).write_text(report.markdown() + "\n")
     print(f"\nwrote {args.out}")

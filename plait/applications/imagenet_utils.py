@@ -141,11 +141,50 @@ def head(x, layers, include_top, pooling, classes, classifier_activation, top=No
 def load(model, weights, include_top, name, base_url, hashes):
     """Load `weights` into `model`: a path, or "imagenet" (Keras's published file, fetched
     and checked by hash)."""
-    if weights is None:
-        return model
     if weights == "imagenet":
         suffix = "" if include_top else "_notop"
         file_name = f"{name}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-        weights = _get_file(file_name, base_url + file_name, hashes[0 if include_top else 1])
-    model.load_weights(weights)
+        weights = fetch(file_name, base_url + file_name, hashes[0 if include_top else 1])
+    return load_path(model, weights)
+
+
+def fetch(file_name, origin, file_hash):
+    """The local path of Keras's published weights file `file_name` (downloaded once into
+    Keras's cache, `~/.keras/models`, and checked against `file_hash` when given)."""
+    return _get_file(file_name, origin, file_hash)
+
+
+def load_path(model, weights):
+    """`model` with the weights of the file `weights` loaded (None: left as built)."""
+    if weights is not None:
+        model.load_weights(weights)
     return model
+
+
+def correct_pad(x, kernel_size):
+    """The `((top, bottom), (left, right))` zero padding before a strided "valid"
+    convolution that makes it match TensorFlow's "same" (Keras's `correct_pad`).
+
+    Args:
+        x: a channels-last symbolic tensor `(batch, height, width, channels)`.
+        kernel_size: an int or a pair.
+
+    Returns:
+        The padding, as `ZeroPadding2D(padding=...)` takes it.
+    """
+    size = tuple(x.shape[1:3])
+    kernel = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
+    half = (kernel[0] // 2, kernel[1] // 2)
+    return ((half[0] - adjust[0], half[0]), (half[1] - adjust[1], half[1]))
+
+
+def validate_activation(classifier_activation, weights):
+    """Keras's check: pretrained weights take only a softmax or linear classifier."""
+    if weights is None or classifier_activation in (None, "softmax", "linear"):
+        return
+    raise ValueError(
+        "Only `None` and `softmax` activations are allowed for the "
+        "`classifier_activation` argument when using pretrained weights, with "
+        f"`include_top=True`; Received: classifier_activation={classifier_activation!r}"
+    )

@@ -38,6 +38,38 @@ def VGG16(
     Example:
         >>> model = VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
     """
+    return build(
+        _BLOCKS,
+        "vgg16",
+        BASE_URL,
+        HASHES,
+        include_top,
+        weights,
+        input_tensor,
+        input_shape,
+        pooling,
+        classes,
+        classifier_activation,
+        name,
+    )
+
+
+def build(
+    blocks,
+    key,
+    base_url,
+    hashes,
+    include_top,
+    weights,
+    input_tensor,
+    input_shape,
+    pooling,
+    classes,
+    classifier_activation,
+    name,
+):
+    """A VGG network of `blocks` (`(filters, convolutions)` per block); `key` names
+    Keras's published weights files (shared by VGG16 and VGG19)."""
     from plait import layers
     from plait.models import Model
 
@@ -45,7 +77,7 @@ def VGG16(
     shape = utils.input_shape(input_shape, 224, 32, include_top, weights)
     inputs = input_tensor if input_tensor is not None else layers.Input(shape=shape)
     x = inputs
-    for block, (filters, convs) in enumerate(_BLOCKS, start=1):
+    for block, (filters, convs) in enumerate(blocks, start=1):
         for i in range(1, convs + 1):
             x = layers.Conv2D(
                 filters, (3, 3), activation="relu", padding="same", name=f"block{block}_conv{i}"
@@ -63,7 +95,7 @@ def VGG16(
     else:
         x = utils.head(x, layers, include_top, None, classes, classifier_activation, top)
     model = Model(inputs, x, name=name)
-    return utils.load(model, weights, include_top, "vgg16", BASE_URL, HASHES)
+    return utils.load(model, weights, include_top, key, base_url, hashes)
 
 
 def preprocess_input(x, data_format=None):

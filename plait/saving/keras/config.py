@@ -13,6 +13,7 @@ Reading never imports a module a file names: a class is plait's own built-in of 
 """
 
 import inspect
+import weakref
 import json
 
 from torch import nn
@@ -272,9 +273,26 @@ def _object(value):
     return {"class_name": value["class_name"], "config": inner if inner is not None else {}}
 
 
+_ACCEPTED: "weakref.WeakKeyDictionary[type, frozenset | None]" = weakref.WeakKeyDictionary()
+
+
 def accepted_arguments(cls):
     """The keyword arguments `cls(...)` takes, following `**kwargs` up the bases; None when
-    it takes any."""
+    it takes any (remembered per class: signatures are slow to read)."""
+    try:
+        return _ACCEPTED[cls]
+    except (KeyError, TypeError):
+        pass
+    known = _accepted_arguments(cls)
+    known = frozenset(known) if known is not None else None
+    try:
+        _ACCEPTED[cls] = known
+    except TypeError:
+        pass
+    return known
+
+
+def _accepted_arguments(cls):
     names = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")

@@ -24,7 +24,7 @@ import zlib
 from plait import config as config_module
 from plait import serialization
 from plait.saving.keras import config as keras_config
-from plait.saving.keras import hdf5, layout, weights_h5
+from plait.saving.keras import hdf5, layout, optimizer_state, weights_h5
 from plait.utils import atomic
 
 __all__ = [
@@ -56,6 +56,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     h5py = hdf5.h5py_module()
     with h5py.File(buffer, "w") as handle:
         weights_h5.write_keras3(model, handle)
+        if include_optimizer and entry.get("compile_config"):
+            optimizer_state.write_keras3(model, handle)
     metadata = {
         "keras_version": weights_h5.KERAS_VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
@@ -212,8 +214,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, buil
         )
         model = build(tree, custom_objects, safe_mode, label)
         weights_h5.read_keras3(model, handle, weights_label)
-    if compile and isinstance(entry.get("compile_config"), dict):
+    if compile and isinstance(entry.get("compile_config"), dict) and entry["compile_config"]:
         restore_compile(model, entry["compile_config"], label, custom_objects)
+        with hdf5.in_memory(data, weights_label) as handle:
+            optimizer_state.read_keras3(model, handle, weights_label)
     return model
 
 
@@ -243,7 +247,9 @@ def restore_compile(model, config, label, custom_objects=None):
         if isinstance(optimizer, dict):
             cls = serialization.get_registered_object(optimizer.get("class_name"), custom_objects)
             if cls is None:
-                cls = getattr(optimizers, str(optimizer.get("class_name")), None)
+                # tf.keras 2.11+ writes its optimizers as "Custom>Adam"
+                name = str(optimizer.get("class_name")).removeprefix("Custom>")
+                cls = getattr(optimizers, name, None)
             if not isinstance(cls, type):
                 raise ValueError(f"plait has no optimizer {optimizer.get('class_name')!r}")
             inner = keras_config._object(optimizer)["config"]

@@ -4,7 +4,8 @@
 Layout: root attributes `model_config` (the model's config as JSON), `training_config`
 (compile()'s arguments, optional), `keras_version`, `backend`; group `model_weights` with
 the weights in Keras 2's layout (see `weights_h5.write_legacy`). The optimizer's state
-(`optimizer_weights`) is not restored: a loaded model starts its optimizer afresh.
+(`optimizer_weights`, Keras 3's order of variables) is written and restored (see
+`optimizer_state`); a Keras 2 file's optimizer state is not: its optimizer starts afresh.
 
     model.save("m.h5")
     model = plait.models.load_model("m.h5")
@@ -14,7 +15,7 @@ import json
 import os
 
 from plait.saving.keras import config as keras_config
-from plait.saving.keras import hdf5, keras_format, layout, weights_h5
+from plait.saving.keras import hdf5, keras_format, layout, optimizer_state, weights_h5
 from plait.utils import atomic
 
 __all__ = ["save_model", "load_model"]
@@ -51,6 +52,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
                 training["loss"] = _full_loss_names(training.get("loss"))
                 handle.attrs["training_config"] = json.dumps(training)
             weights_h5.write_legacy(model, handle.create_group("model_weights"))
+            if training is not None:
+                optimizer_state.write_legacy(model, handle)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, build=None):
@@ -93,6 +96,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, buil
         if isinstance(config, dict):
             config["optimizer"] = config.pop("optimizer_config", None)
             keras_format.restore_compile(model, config, label, custom_objects)
+            with hdf5.open_read(filepath, label) as handle:
+                optimizer_state.read_legacy(model, handle, label)
     return model
 
 

@@ -46,8 +46,9 @@ def read_keras3(model, handle, label, skip_mismatch=False, check_only=False):
     """
     slots, _ = layout.keras3_slots(model)
     plan, problems, used = [], [], set()
+    index = _datasets(handle)
     for slot in slots:
-        node = hdf5.child(handle, slot.path)
+        node = index.get(slot.path) if index is not None else hdf5.child(handle, slot.path)
         where = f"'{slot.path}' ({slot.layer.name}/{slot.keras_name})"
         if not hdf5.is_dataset(node):
             problems.append(f"{where} is missing from the file")
@@ -62,7 +63,7 @@ def read_keras3(model, handle, label, skip_mismatch=False, check_only=False):
         plan.append((slot, node))
     problems += [
         f"'{path}' is in the file but not in the model"
-        for path in _dataset_paths(handle)
+        for path in (index if index is not None else _dataset_paths(handle))
         if path not in used
     ]
     _report(model, label, problems, skip_mismatch)
@@ -73,6 +74,23 @@ def read_keras3(model, handle, label, skip_mismatch=False, check_only=False):
         for slot, node in plan
     ]
     _assign((slot.tensor, slot.spec, value) for slot, value in values)
+
+
+def _datasets(handle):
+    """{path: dataset} of the weight datasets of a Keras 3 file (the optimizer's state
+    aside), found in one walk of the file (looking paths up one by one is many times
+    slower); None when the file's tree is damaged (then each path is looked up)."""
+    found = {}
+
+    def visit(name, node):
+        if hdf5.is_dataset(node) and not name.startswith("optimizer/"):
+            found[name] = node
+
+    try:
+        handle.visititems(visit)
+    except (OSError, ValueError, RuntimeError, KeyError):
+        return None
+    return found
 
 
 def _dataset_paths(handle):
