@@ -2,6 +2,7 @@
 machinery behind every built-in metric over a fixed function.
 """
 
+import sys
 from typing import Any
 
 import torch
@@ -169,7 +170,8 @@ def _metric_class(class_name, fn, default_name, doc, **defaults):
             "__init__": __init__,
             "__doc__": doc,
             "_function": staticmethod(fn),
-            "__module__": __name__,
+            # the class belongs to the module that calls this (pickle finds it there)
+            "__module__": sys._getframe(1).f_globals["__name__"],
         },
     )
     return cls
