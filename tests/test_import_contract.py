@@ -75,8 +75,9 @@ LAZY_UPWARD = {
 }
 
 # Inside plait.layers: the base and the machinery every layer shares; every other module is
-# a family (Keras 2's `plait.layers.core`, `.convolutional`, ...; `preprocessing/` is one
-# family), which imports the shared modules and utilities, never another family.
+# a family (Keras 2's `plait.layers.core`, `.convolutional`, ...; a package such as
+# `preprocessing/`, `core/` or `convolutional/` is one family, whose modules may import each
+# other), which imports the shared modules and utilities, never another family.
 LAYER_SHARED = {"layer", "masking", "penalties", "spatial", "validation", "__init__"}
 
 

@@ -1,6 +1,7 @@
-"""NumPy-style ops that make, reshape, index, sort and combine arrays, with Keras's
+"""NumPy-style ops that make, reshape, split and combine arrays (indexing and sorting: `_indexing.py`), with Keras's
 arguments. Each is short and calls torch; most need a line of argument translation (Keras's
-`axis` to torch's `dim`, int32 indices as Keras answers, floatx defaults)."""
+`axis` to torch's `dim`, int32 indices as Keras answers, floatx defaults).
+"""
 
 import builtins
 
@@ -12,7 +13,6 @@ from plait.ops._base import (
     keras_op,
     result_type,
     tensor,
-    tensors,
     to_float,
     torch_dtype,
 )
@@ -20,16 +20,12 @@ from plait.ops._base import (
 __all__ = [
     "append",
     "arange",
-    "argpartition",
-    "argsort",
     "array",
     "array_split",
     "bartlett",
-    "bincount",
     "blackman",
     "broadcast_to",
     "concatenate",
-    "digitize",
     "dsplit",
     "dstack",
     "empty",
@@ -42,20 +38,16 @@ __all__ = [
     "full",
     "full_like",
     "geomspace",
-    "get_item",
     "hamming",
     "hanning",
-    "histogram",
     "hsplit",
     "hstack",
     "identity",
-    "isin",
     "kaiser",
     "linspace",
     "logspace",
     "meshgrid",
     "moveaxis",
-    "nonzero",
     "ones",
     "ones_like",
     "pad",
@@ -64,23 +56,15 @@ __all__ = [
     "reshape",
     "roll",
     "rot90",
-    "searchsorted",
-    "select",
-    "sort",
     "split",
     "squeeze",
     "stack",
     "swapaxes",
-    "take",
-    "take_along_axis",
     "tile",
     "transpose",
     "tri",
-    "unique",
-    "unravel_index",
     "vsplit",
     "vstack",
-    "where",
     "zeros",
     "zeros_like",
 ]
@@ -443,171 +427,3 @@ dsplit = keras_op(lambda x, s: _split(x, s, 2), name="dsplit")
 def meshgrid(*x, indexing="xy"):
     """Coordinate grids from 1-D tensors (`indexing` 'xy' or 'ij')."""
     return list(torch.meshgrid(*[tensor(v) for v in x], indexing=indexing))
-
-
-# ------------------------------------------------------------------ indexing
-
-
-@keras_op
-def get_item(x, key):
-    """`x[key]`."""
-    return tensor(x)[key]
-
-
-@keras_op
-def take(x, indices, axis=None):
-    """Elements of `x` at `indices` along `axis` (of the flattened `x` when None)."""
-    x = tensor(x)
-    idx = tensor(indices, like=x).long()
-    if axis is None:
-        x, axis = x.reshape(-1), 0
-    idx = torch.where(idx < 0, idx + x.shape[axis], idx)
-    out = torch.index_select(x, axis, idx.reshape(-1))
-    axis = axis % x.ndim
-    return out.reshape(x.shape[:axis] + idx.shape + x.shape[axis + 1 :])
-
-
-@keras_op
-def take_along_axis(x, indices, axis=None):
-    """Elements of `x` picked by `indices` along `axis` (as numpy.take_along_axis)."""
-    x, idx = tensor(x), tensor(indices).long()
-    if axis is None:
-        return x.reshape(-1)[idx.reshape(-1)]
-    shape = list(
-        torch.broadcast_shapes(
-            x.shape[:axis] + (1,) + x.shape[axis + 1 :] if axis != -1 else x.shape[:-1] + (1,),
-            idx.shape,
-        )
-    )
-    xs, ids = list(shape), list(shape)
-    xs[axis], ids[axis] = x.shape[axis], idx.shape[axis]
-    return torch.gather(x.expand(xs), axis, idx.expand(ids))
-
-
-@keras_op
-def where(condition, x1=None, x2=None):
-    """`x1` where `condition`, else `x2`; with only `condition`, the indices where it holds."""
-    condition = tensor(condition).to(torch.bool)
-    if x1 is None and x2 is None:
-        return torch.nonzero(condition).T
-    if x1 is None or x2 is None:
-        raise ValueError(
-            f"where: give both x1 and x2, or neither. Received: x1={x1!r:.50}, x2={x2!r:.50}"
-        )
-    a, b = tensors(x1, x2)
-    dtype = result_type(*(v.dtype if isinstance(v, torch.Tensor) else type(v) for v in (a, b)))
-    return torch.where(
-        condition, tensor(a, dtype, like=condition), tensor(b, dtype, like=condition)
-    )
-
-
-@keras_op
-def nonzero(x):
-    """The indices of the non-zero values: an int32 tensor of shape (ndim, count), whose rows
-    unpack as numpy's tuple does (`rows, cols = nonzero(x)`)."""
-    return torch.nonzero(tensor(x)).T.to(torch.int32)
-
-
-@keras_op
-def select(condlist, choicelist, default=0):
-    """From each choice, where its condition is the first to hold; `default` elsewhere."""
-    choices = _same_dtype(*choicelist)
-    out = torch.full_like(choices[0], default)
-    for cond, choice in reversed(list(zip(condlist, choices))):
-        out = torch.where(tensor(cond).to(torch.bool), choice, out)
-    return out
-
-
-@keras_op
-def isin(x1, x2, assume_unique=False, invert=False):
-    """Whether each element of `x1` is in `x2`."""
-    a, b = _same_dtype(x1, x2)
-    return torch.isin(a, b, assume_unique=assume_unique, invert=invert)
-
-
-@keras_op
-def unravel_index(indices, shape):
-    """The coordinates in `shape` of flat `indices`, a tuple of int tensors."""
-    idx = tensor(indices)
-    return tuple(i.to(idx.dtype) for i in torch.unravel_index(idx.long(), _shape(shape)))
-
-
-# ------------------------------------------------------------------ sorting, searching
-
-
-@keras_op
-def sort(x, axis=-1):
-    """`x` sorted along `axis`."""
-    return torch.sort(tensor(x), dim=axis).values
-
-
-@keras_op
-def argsort(x, axis=-1):
-    """The int32 indices that sort `x` along `axis` (a stable sort)."""
-    x = tensor(x)
-    if axis is None:
-        x, axis = x.reshape(-1), 0
-    return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
-
-
-@keras_op
-def argpartition(x, kth, axis=-1):
-    """Indices that put the `kth` element in its sorted place along `axis` (a full sort)."""
-    return argsort(x, axis=axis)
-
-
-@keras_op
-def searchsorted(sorted_sequence, values, side="left"):
-    """Where `values` would be inserted into the 1-D `sorted_sequence`, as int32."""
-    seq, vals = _same_dtype(sorted_sequence, values)
-    return torch.searchsorted(seq, vals, side=side).to(torch.int32)
-
-
-@keras_op
-def digitize(x, bins):
-    """The index of the bin each value falls in, as int32."""
-    x, bins = _same_dtype(x, bins)
-    return torch.bucketize(x, bins, right=True).to(torch.int32)
-
-
-@keras_op
-def unique(
-    x, sorted=True, return_inverse=False, return_counts=False, axis=None, size=None, fill_value=None
-):
-    """The distinct values of `x` (optionally padded or cut to `size` with `fill_value`)."""
-    out = torch.unique(
-        tensor(x), sorted=True, return_inverse=return_inverse, return_counts=return_counts, dim=axis
-    )
-    if size is None:
-        return out
-    parts = list(out) if isinstance(out, tuple) else [out]
-    values = parts[0][:size]
-    if values.shape[0] < size:
-        fill = (
-            values[-1:] if fill_value is None else torch.full((1,), fill_value, dtype=values.dtype)
-        )
-        values = torch.cat([values, fill.expand(size - values.shape[0])])
-    parts[0] = values
-    return tuple(parts) if len(parts) > 1 else parts[0]
-
-
-@keras_op
-def bincount(x, weights=None, minlength=0, sparse=False):
-    """The count of each non-negative int in `x` (summed `weights` when given)."""
-    x = tensor(x)
-    w = None if weights is None else tensor(weights)
-    if x.ndim == 2:
-        return torch.stack(
-            [bincount(r, None if w is None else w[i], minlength) for i, r in enumerate(x)]
-        )
-    out = torch.bincount(x.long(), weights=w, minlength=minlength)
-    return out.to(torch.int32) if w is None else out.to(w.dtype)
-
-
-@keras_op
-def histogram(x, bins=10, range=None):
-    """The counts and bin edges of `x`'s values in `bins` equal bins over `range`."""
-    x = to_float(x)
-    low, high = range if range is not None else (x.min().item(), x.max().item())
-    counts = torch.histc(x, bins=bins, min=low, max=high)
-    return counts.to(x.dtype), torch.linspace(low, high, bins + 1, dtype=x.dtype)

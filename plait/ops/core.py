@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from plait.graph.tensor import SymbolicTensor
-from plait.ops._arrays import where as _where
+from plait.ops._indexing import where as _where
 from plait.ops._base import keras_op, standardize_dtype, tensor, torch_dtype
 
 __all__ = [

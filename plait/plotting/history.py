@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from PIL import Image, ImageDraw
 
-from plait.plotting import draw, pdf
+from plait.plotting import draw, pdf, vector
 from plait.utils.atomic import atomic_write
 
 __all__ = ["plot_history"]
@@ -523,7 +523,7 @@ def _to_svg(scene):
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.1f}pt" height="{h:.1f}pt" '
         f'viewBox="0 0 {w:.2f} {h:.2f}">',
         "<style>"
-        + draw._font_face()
+        + vector._font_face()
         + "text{font-family:PlaitSans,Helvetica,Arial,sans-serif}</style>",
         f'<rect width="{w:.2f}" height="{h:.2f}" fill="{BACKGROUND}"/>',
     ]

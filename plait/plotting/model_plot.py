@@ -9,7 +9,7 @@ from plait import activations
 from plait.graph.graph import mask_arguments
 from plait.graph.tensor import format_shape
 from plait.layers.core import InputLayer
-from plait.plotting import draw
+from plait.plotting import draw, vector
 from plait.utils.atomic import atomic_write
 from plait.utils.dtypes import dtype_name
 
@@ -58,7 +58,7 @@ def model_to_dot(
         show_layer_activations=show_layer_activations,
         show_trainable=show_trainable,
     )
-    return draw.to_dot(diagram, rankdir=rankdir, dpi=dpi, subgraph=subgraph, name=model.name)
+    return vector.to_dot(diagram, rankdir=rankdir, dpi=dpi, subgraph=subgraph, name=model.name)
 
 
 def plot_model(
@@ -113,9 +113,9 @@ def plot_model(
     )
     with atomic_write(path) as f:
         if fmt == "dot":
-            f.write(draw.to_dot(diagram, rankdir=rankdir, dpi=dpi, name=model.name).encode())
+            f.write(vector.to_dot(diagram, rankdir=rankdir, dpi=dpi, name=model.name).encode())
         elif fmt == "svg":
-            f.write(draw.to_svg(diagram, rankdir=rankdir).encode("utf-8"))
+            f.write(vector.to_svg(diagram, rankdir=rankdir).encode("utf-8"))
         elif fmt == "pdf":
             draw.write_pdf(diagram, f, rankdir=rankdir)
         else:

@@ -1,0 +1,93 @@
+"""`InputLayer` and `Input`: where a functional model's symbolic tensors begin."""
+
+from plait.graph.node import Node
+from plait.graph.tensor import SymbolicTensor, user_location
+from plait.layers.layer import Layer
+from plait.serialization import register_serializable
+from plait.utils.dtypes import to_torch_dtype
+from plait.utils.naming import unique_name
+
+__all__ = ["Input", "InputLayer"]
+
+
+@register_serializable(package="plait")
+class InputLayer(Layer):
+    """The entry point of a model: holds the shape of its input, computes nothing.
+
+    Args:
+        shape: one sample's shape, without the batch dimension, e.g. `(10,)` or
+            `(64, 64, 1)`; `None` for a dimension that may vary.
+        batch_size: a fixed batch size, or None (any).
+        dtype: the input's dtype, 'float32' by default.
+        batch_shape: the full shape with the batch, instead of `shape` + `batch_size`.
+    """
+
+    def __init__(
+        self,
+        shape=None,
+        batch_size=None,
+        dtype=None,
+        name=None,
+        batch_shape=None,
+        input_shape=None,
+        batch_input_shape=None,
+        **kwargs,
+    ):
+        kwargs.pop("sparse", None)
+        kwargs.pop("ragged", None)
+        shape = shape if shape is not None else input_shape
+        batch_shape = batch_shape if batch_shape is not None else batch_input_shape
+        if batch_shape is None:
+            batch_shape = (batch_size,) + _check_shape(shape)
+        else:
+            batch_shape = tuple(batch_shape)
+        super().__init__(name=name or unique_name("input"), dtype=dtype, **kwargs)
+        self._batch_input_shape = batch_shape
+        self.built = True
+        self._tensor_dtype = to_torch_dtype(self._dtype if dtype is None else dtype)
+        where = user_location()
+        tensor = SymbolicTensor(batch_shape, self._tensor_dtype, name=self.name, where=where)
+        Node(self, (), {}, tensor, where=where)
+
+    def forward(self, inputs):
+        return inputs
+
+    def get_config(self):
+        return {
+            "batch_shape": list(self._batch_input_shape),
+            "dtype": self._dtype,
+            "name": self.name,
+        }
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):
+    """A symbolic tensor for one of a model's inputs.
+
+    `Input(shape=(10,))` stands for a batch of 10-feature vectors: shape `(None, 10)`.
+    The shape is one sample's shape, a tuple: write `(10,)`, with the comma, for 1-D data.
+    """
+    layer = InputLayer(
+        shape=shape, batch_size=batch_size, name=name, dtype=dtype, batch_shape=batch_shape
+    )
+    return layer._inbound_nodes[0].outputs[0]
+
+
+def _check_shape(shape):
+    if shape is None:
+        raise ValueError(
+            "Input needs the shape of one sample, without the batch dimension, e.g. "
+            "Input(shape=(10,)) for vectors of 10 features. Received: shape=None"
+        )
+    if isinstance(shape, int):
+        raise TypeError(
+            f"`shape` must be a tuple, even for 1-D data: write shape=({shape},) with the "
+            f"trailing comma. Received: shape={shape}"
+        )
+    shape = tuple(shape)
+    for d in shape:
+        if d is not None and (not isinstance(d, int) or d < 0):
+            raise ValueError(
+                "Each dimension of `shape` must be a non-negative int or None. "
+                f"Received: shape={shape}"
+            )
+    return shape
