@@ -34,8 +34,16 @@ def layer_families():
     families = {}
     for cls, exported in names.items():
         aliases = sorted(n for n in exported if n != cls.__name__)
-        families.setdefault(cls.__module__, []).append((cls.__name__, aliases))
+        families.setdefault(_family(cls.__module__), []).append((cls.__name__, aliases))
     return {module: sorted(entries) for module, entries in sorted(families.items())}
+
+
+def _family(module):
+    """A layer's family: its module under `plait.layers` (a family package, such as
+    `plait.layers.core`, counts as one; preprocessing's modules are families each)."""
+    parts = module.split(".")
+    depth = 4 if parts[:3] == ["plait", "layers", "preprocessing"] else 3
+    return ".".join(parts[:depth])
 
 
 def render():
