@@ -23,6 +23,7 @@ from plait.utils import variables
 from plait.layers.masking import with_implicit_mask
 from plait.serialization import register_serializable
 from plait.utils import nest, sharding
+from plait.utils.weight_arrays import array_for_weight
 from plait.utils.dtypes import dtype_name, to_torch_dtype
 from plait.utils.naming import to_snake_case, unique_name
 
@@ -648,9 +649,12 @@ class Layer(nn.Module):
                     f"Weight #{i} '{name}' of layer '{self.name}' has shape {expected}; "
                     f"received an array of shape {got}."
                 )
+        arrays = [
+            array_for_weight(value, tensor.dtype, self.name, name)
+            for (name, tensor, _, _), value in zip(entries, weights)
+        ]
         with torch.no_grad():
-            for (_, tensor, spec, _), value in zip(entries, weights):
-                src = torch.as_tensor(np.asarray(value), dtype=tensor.dtype)
+            for (_, tensor, spec, _), src in zip(entries, arrays):
                 sharding.assign(tensor, spec.from_keras(src.to(tensor.device)))
 
     def count_params(self):

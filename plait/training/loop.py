@@ -17,6 +17,7 @@ import torch
 
 from plait import callbacks as callbacks_module
 from plait.training import data as data_lib, distributed, steps as step_lib
+from plait.training import faults
 from plait.training.compile import get_state
 from plait.training.modes import mode as _mode
 from plait.training.precision import Precision as _Precision, set_precision as _set_precision
@@ -201,7 +202,7 @@ def fit(
     )
     module.stop_training = False
     module.history = cbs.history  # Keras: there from on_train_begin
-    with _mode(module, training=True):
+    with _mode(module, training=True), faults.interrupts_at_step_ends():
         cbs.on_train_begin()
         resume = module.__dict__.pop("_initial_epoch", None)  # set by BackupAndRestore
         start = initial_epoch if resume is None else resume
@@ -224,6 +225,7 @@ def _run_epochs(
     train_step = _custom_step(module, "train_step", state, spec) or runner.train_step(
         state, spec, _jit_options()
     )
+    train_step = faults.guard_train_step(train_step, module, state)
     # A stop asked for in a batch hook stops every process after that batch: the flag is
     # reduced after each batch, but only when a callback of the user's has batch hooks.
     stop_each_batch = runner.stops_mid_epoch or _user_batch_hooks(cbs)
@@ -428,6 +430,7 @@ def _run_test(module, state, spec, batches, cbs, runner=None):
     test_step = _custom_step(module, "test_step", state, spec) or step_lib.test_step(
         state, spec, _jit_options()
     )
+    test_step = faults.guard_test_step(test_step, module, what="evaluate()")
     steps = 0
     per_execution = _steps_per_execution(state)
     with _mode(module, training=False), torch.no_grad():
@@ -500,6 +503,7 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     forward = _custom_step(module, "predict_step", state, spec) or step_lib.predict_step(
         state, spec, _jit_options()
     )
+    forward = faults.guard_predict(forward, module, batch_size)
     chunks = []
     on_device = False  # whether outputs come off a device (known from the first batch)
     precision = _Precision(spec.device)
