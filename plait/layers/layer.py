@@ -22,6 +22,7 @@ from plait.graph.tensor import SymbolicTensor, format_shape, user_location
 from plait.utils import variables
 from plait.layers.masking import with_implicit_mask
 from plait.serialization import register_serializable
+from plait.layers.input_spec import assert_input_compatibility
 from plait.utils import nest, sharding
 from plait.utils.weight_arrays import array_for_weight
 from plait.utils.dtypes import dtype_name, to_torch_dtype
@@ -361,6 +362,11 @@ class Layer(nn.Module):
             raise TypeError(f"Layer '{self.name}' was called without inputs (at {where}).")
         inputs = args[0]
         self._check_inputs(inputs, where)
+        if self.__dict__.get("input_spec"):  # a user's layer that sets Keras's InputSpec
+            try:
+                assert_input_compatibility(self.__dict__["input_spec"], inputs, self.name)
+            except ValueError as err:
+                raise ValueError(f"{err} (layer called at {where})") from None
         input_shapes = nest.map_structure(
             lambda t: t.shape if isinstance(t, SymbolicTensor) else None, inputs
         )

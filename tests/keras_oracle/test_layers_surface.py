@@ -292,3 +292,28 @@ def test_conv_lstm_dropout_is_seeded_and_active_only_in_training():
     clipped = plait.layers.ConvLSTM1D(3, 2, dropout=1.5, recurrent_dropout=-1)
     assert (clipped.dropout, clipped.recurrent_dropout) == (1.0, 0.0)  # Keras clips
     torch.testing.assert_close(clipped(x, training=True), clipped(x, training=False))
+
+
+def _spec_layer(module):
+    class NeedsRank3(module.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.input_spec = module.layers.InputSpec(ndim=3)
+
+        def call(self, x):
+            return x
+
+    return NeedsRank3()
+
+
+def test_a_layers_input_spec_is_checked_when_called_as_keras_does():
+    for shape, ok in (((4,), False), ((4, 5), True)):
+        outcomes = []
+        for module in (keras, plait):
+            try:
+                _spec_layer(module)(module.Input(shape))
+                outcomes.append("ok")
+            except ValueError as err:
+                assert "expected ndim=3, found ndim=2" in str(err)
+                outcomes.append("refused")
+        assert outcomes == ["ok" if ok else "refused"] * 2
