@@ -13,6 +13,7 @@ from plait import activations, backend, config, initializers, layers, models, ut
 from plait import constraints, ops, regularizers  # noqa: F401
 from plait import saving  # noqa: F401  (above models: imported after them)
 from plait import datasets, preprocessing  # noqa: F401
+from plait import random  # noqa: F401
 from plait.layers import Input  # noqa: F401
 from plait.models import Model, Sequential  # noqa: F401
 
@@ -35,6 +36,7 @@ __all__ = [
     "models",
     "optimizers",
     "preprocessing",
+    "random",
     "regularizers",
     "saving",
     "utils",

@@ -40,6 +40,7 @@ ALLOWED = {
     "initializers": BASICS,
     "regularizers": BASICS,
     "constraints": BASICS,
+    "random": BASICS,  # keras.random: seeds and draws on torch generators
     "graph": LEAVES,
     "ops": LEAVES | {"graph"},
     "backend": LEAVES | {"graph", "ops"},
