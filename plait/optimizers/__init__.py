@@ -25,6 +25,7 @@ from plait.optimizers.adam import Adam, Adamax, AdamW, Lamb, Nadam, ScheduleFree
 from plait.optimizers.adaptive import Adadelta, Adafactor, Adagrad, Ftrl, RMSprop
 from plait.optimizers.base import Optimizer
 from plait.optimizers.loss_scale import LossScaleOptimizer
+from plait.optimizers.muon import Muon
 from plait.optimizers.schedules import LearningRateSchedule
 from plait.optimizers.sgd import SGD, Lion
 from plait.optimizers.torch_optimizer import TorchOptimizer
@@ -42,6 +43,7 @@ __all__ = [
     "LearningRateSchedule",
     "Lion",
     "LossScaleOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
     "RMSprop",
@@ -70,6 +72,7 @@ ALL_OPTIMIZERS = {
         Lamb,
         Adafactor,
         ScheduleFreeAdamW,
+        Muon,
     )
 }
 CLASSES = {
