@@ -73,6 +73,8 @@ LAZY_UPWARD = {
     ("utils/keras_objects.py", "serialization"),
     ("utils/keras_objects.py", "graph"),
     ("utils/image_utils.py", "config"),
+    # keras.mixed_precision.LossScaleOptimizer is the optimizer of plait.optimizers
+    ("mixed_precision.py", "optimizers"),
 }
 
 # Inside plait.layers: the base and the machinery every layer shares; every other module is
