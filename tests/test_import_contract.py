@@ -41,6 +41,7 @@ ALLOWED = {
     "regularizers": BASICS,
     "constraints": BASICS,
     "random": BASICS,  # keras.random: seeds and draws on torch generators
+    "tree": set(),  # keras.tree: nested structures on torch's pytrees
     "graph": LEAVES,
     "ops": LEAVES | {"graph"},
     "backend": LEAVES | {"graph", "ops"},
