@@ -13,7 +13,7 @@ from plait import activations, backend, config, initializers, layers, models, ut
 from plait import constraints, ops, regularizers  # noqa: F401
 from plait import saving  # noqa: F401  (above models: imported after them)
 from plait import datasets, preprocessing  # noqa: F401
-from plait import random, tree  # noqa: F401
+from plait import dtype_policies, random, tree  # noqa: F401
 from plait.backend.scopes import Variable, device, name_scope, remat  # noqa: F401
 from plait.graph.tensor import SymbolicTensor as KerasTensor  # noqa: F401
 from plait.initializers import Initializer  # noqa: F401
@@ -55,6 +55,7 @@ __all__ = [
     "constraints",
     "datasets",
     "device",
+    "dtype_policies",
     "initializers",
     "layers",
     "losses",

@@ -41,6 +41,7 @@ ALLOWED = {
     "regularizers": BASICS,
     "constraints": BASICS,
     "random": BASICS,  # keras.random: seeds and draws on torch generators
+    "dtype_policies": BASICS,  # keras.dtype_policies over mixed_precision's policies
     "tree": set(),  # keras.tree: nested structures on torch's pytrees
     "graph": LEAVES,
     "ops": LEAVES | {"graph"},

@@ -117,3 +117,27 @@ def test_version_and_float_policy():
         theirs.compute_dtype,
         theirs.variable_dtype,
     )
+
+
+@pytest.mark.parametrize("identifier", ["mixed_float16", "mixed_bfloat16", "float32", None])
+def test_dtype_policies_get_as_kerass(identifier):
+    ours, theirs = plait.dtype_policies.get(identifier), keras.dtype_policies.get(identifier)
+    assert (ours.name, ours.compute_dtype, ours.variable_dtype) == (
+        theirs.name,
+        theirs.compute_dtype,
+        theirs.variable_dtype,
+    )
+    config = keras.dtype_policies.serialize(theirs)
+    assert plait.dtype_policies.deserialize(config).name == theirs.name
+    again = plait.dtype_policies.get(plait.dtype_policies.serialize(ours))
+    assert again == ours
+
+
+def test_dtype_policies_errors():
+    for lib in (keras, plait):
+        with pytest.raises(ValueError):
+            lib.dtype_policies.get("nope")
+    with pytest.raises(ValueError, match="Cannot interpret `dtype` argument"):
+        plait.dtype_policies.get(3.5)
+    with pytest.raises(ValueError, match="class_name"):
+        plait.dtype_policies.deserialize({"class_name": "Dense"})
