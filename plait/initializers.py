@@ -7,6 +7,7 @@ PyTorch's layout. Fans are computed from the Keras layout, as Keras does.
 
 import math
 
+import numpy as np
 import torch
 
 from plait.serialization import get_from_registry, register_serializable
@@ -24,8 +25,11 @@ __all__ = [
     "LecunUniform",
     "Ones",
     "Orthogonal",
+    "OrthogonalInitializer",
     "RandomNormal",
     "RandomUniform",
+    "STFT",
+    "STFTInitializer",
     "TruncatedNormal",
     "VarianceScaling",
     "Zeros",
@@ -43,6 +47,7 @@ __all__ = [
     "random_normal",
     "random_uniform",
     "serialize",
+    "stft",
     "truncated_normal",
     "variance_scaling",
     "zeros",
@@ -228,10 +233,16 @@ class Orthogonal(Initializer):
             raise ValueError(
                 f"The Orthogonal initializer needs a shape of rank >= 2. Received: shape={shape}"
             )
-        rows = math.prod(shape[:-1])
-        flat = torch.empty(rows, shape[-1], dtype=torch.float32, device=device)
-        torch.nn.init.orthogonal_(flat, self.gain, generator=self._generator(device))
-        return flat.reshape(shape).to(dtype or torch.float32)
+        # Keras's construction (so a seed gives Keras's matrix): QR of a normal matrix of
+        # shape (max, min), signs fixed by R's diagonal, transposed when wide.
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        flat = torch.empty(max(rows, cols), min(rows, cols), dtype=torch.float32, device=device)
+        flat.normal_(0.0, 1.0, generator=self._generator(device))
+        q, r = torch.linalg.qr(flat)
+        q = q * torch.sign(torch.diagonal(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).to(dtype or torch.float32)
 
     def get_config(self):
         return {"gain": self.gain, "seed": self.seed}
@@ -251,6 +262,115 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+# scipy.signal.get_window's names that torch computes itself (others go to scipy).
+_WINDOWS = {
+    "hann": torch.signal.windows.hann,
+    "hanning": torch.signal.windows.hann,
+    "hamming": torch.signal.windows.hamming,
+    "blackman": torch.signal.windows.blackman,
+    "bartlett": torch.signal.windows.bartlett,
+    "cosine": torch.signal.windows.cosine,
+    "nuttall": torch.signal.windows.nuttall,
+}
+_BOXCAR = ("boxcar", "box", "ones", "rect", "rectangular")
+
+
+def _window(name, length, periodic):
+    """`scipy.signal.get_window(name, length, fftbins=periodic)` as a float64 tensor."""
+    if name in _BOXCAR:
+        return torch.ones(length, dtype=torch.float64)
+    if name in _WINDOWS:
+        return _WINDOWS[name](length, sym=not periodic, dtype=torch.float64)
+    try:
+        from scipy import signal  # other windows (kaiser with its beta, ...) need scipy
+    except ImportError:
+        raise ValueError(
+            f"Unknown window {name!r} (windows other than {sorted(_WINDOWS) + ['boxcar']} "
+            "come from scipy.signal, which is not installed)."
+        ) from None
+    return torch.as_tensor(signal.get_window(name, length, fftbins=periodic), dtype=torch.float64)
+
+
+@register_serializable(package="plait")
+class STFT(Initializer):
+    """Kernels of a convolution that computes a short-time Fourier transform: the real
+    (`cos`) or imaginary (`-sin`) parts of the DFT basis, times a window and divided by
+    its scale (Keras's `STFT`, the `STFTSpectrogram` layer's initializer).
+
+    Called with a shape `(frame_length, input_channels, fft_length // 2 + 1)` (Keras
+    layout), it returns `cos(-2 pi t f / fft_length) * window[t] / scale` (or `sin`).
+
+    Args:
+        side: "real" (default) or "imag".
+        window: a window name of `scipy.signal.windows` ("hann" default, "hamming",
+            "blackman", "bartlett", "boxcar", ...; the common ones computed by torch,
+            others by scipy), an array of `frame_length` values, or None (no window).
+        scaling: "density" (default: divide by the window's L2 norm), "spectrum" (its L1
+            norm) or None.
+        periodic: use the periodic window (scipy's `fftbins=True`). Default False.
+
+    Raises:
+        ValueError: an unknown `side`, `scaling` or window name; a window whose length
+            is not `frame_length`.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.STFT("real", "hann")((16, 1, 9)).shape
+        torch.Size([16, 1, 9])
+    """
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if isinstance(window, str):
+            _window(window, 1, False)  # an unknown name raises here, as in Keras
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError(
+                "Scaling is invalid, it must be `None`, 'density' or 'spectrum'. "
+                f"Received scaling={scaling}"
+            )
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def __call__(self, shape, dtype=None, device=None):
+        dtype = dtype or torch.float32
+        frame_length, _, fft_bins = shape
+        win, scale = None, 1.0
+        if self.window is not None:
+            if isinstance(self.window, str):
+                win = _window(self.window, frame_length, self.periodic)
+            else:
+                win = torch.as_tensor(np.asarray(self.window), dtype=torch.float64)
+            win = win.to(dtype)
+            if win.ndim != 1 or win.shape[-1] != frame_length:
+                raise ValueError(
+                    "The shape of `window` must be equal to [frame_length]."
+                    f"Received: window shape={tuple(win.shape)}"
+                )
+            win = win.reshape(frame_length, 1, 1)
+            if self.scaling == "density":
+                scale = win.square().sum().sqrt()
+            elif self.scaling == "spectrum":
+                scale = win.abs().sum()
+        freq = torch.arange(fft_bins, dtype=dtype).reshape(1, 1, fft_bins) / ((fft_bins - 1) * 2)
+        time = torch.arange(frame_length, dtype=dtype).reshape(frame_length, 1, 1)
+        args = (-2 * time) * freq * torch.arccos(torch.tensor(-1, dtype=dtype))
+        kernel = torch.cos(args) if self.side == "real" else torch.sin(args)
+        if win is not None:
+            kernel = kernel * win / scale
+        return kernel.to(device) if device is not None else kernel
+
+    def get_config(self):
+        window = self.window
+        if window is not None and not isinstance(window, str):
+            window = np.asarray(window).tolist()
+        return {
+            "side": self.side,
+            "window": window,
+            "periodic": self.periodic,
+            "scaling": self.scaling,
+        }
+
+
 _INITIALIZERS = {
     "zeros": Zeros,
     "ones": Ones,
@@ -267,6 +387,7 @@ _INITIALIZERS = {
     "lecun_normal": LecunNormal,
     "orthogonal": Orthogonal,
     "identity": Identity,
+    "stft": STFT,
     "uniform": RandomUniform,
     "normal": RandomNormal,
 }
@@ -282,6 +403,8 @@ glorot_uniform, glorot_normal, he_uniform, he_normal = (
 )
 lecun_uniform, lecun_normal = LecunUniform, LecunNormal
 IdentityInitializer = Identity  # Keras 3's other name for it
+OrthogonalInitializer = Orthogonal  # Keras 3's other names
+STFTInitializer = stft = STFT
 
 # Dict configs resolve here first: the layer registry also holds an `Identity` (the layer).
 _CLASSES = {cls.__name__: cls for cls in _INITIALIZERS.values()}

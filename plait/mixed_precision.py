@@ -23,6 +23,7 @@ from plait.utils import dtypes
 
 __all__ = [
     "DTypePolicy",
+    "FloatDTypePolicy",
     "Policy",
     "set_global_policy",
     "global_policy",
@@ -31,6 +32,21 @@ __all__ = [
     "autocast",
     "grad_scaler",
 ]
+
+
+def __dir__():  # dir() lists the public API, not torch or helpers
+    return sorted(set(__all__) | {"LossScaleOptimizer"})
+
+
+def __getattr__(name):
+    # keras.mixed_precision.LossScaleOptimizer is keras.optimizers.LossScaleOptimizer; the
+    # optimizers live above this module, so the name is looked up on first use.
+    if name == "LossScaleOptimizer":
+        from plait.optimizers import LossScaleOptimizer
+
+        return LossScaleOptimizer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _FLOATS = dtypes.FLOATS
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
@@ -115,6 +131,18 @@ class DTypePolicy:
 
 
 Policy = DTypePolicy
+
+
+class FloatDTypePolicy(DTypePolicy):
+    """Keras's earlier name for a `DTypePolicy` of float dtypes (`keras.FloatDTypePolicy`,
+    a subclass kept for old programs): the same policy under that class name.
+
+    Example:
+        >>> from plait import mixed_precision
+        >>> mixed_precision.FloatDTypePolicy("mixed_bfloat16").compute_dtype
+        'bfloat16'
+    """
+
 
 _global = DTypePolicy("float32")
 

@@ -40,6 +40,9 @@ ALLOWED = {
     "initializers": BASICS,
     "regularizers": BASICS,
     "constraints": BASICS,
+    "random": BASICS,  # keras.random: seeds and draws on torch generators
+    "dtype_policies": BASICS,  # keras.dtype_policies over mixed_precision's policies
+    "tree": set(),  # keras.tree: nested structures on torch's pytrees
     "graph": LEAVES,
     "ops": LEAVES | {"graph"},
     "backend": LEAVES | {"graph", "ops"},
@@ -72,6 +75,8 @@ LAZY_UPWARD = {
     ("utils/keras_objects.py", "serialization"),
     ("utils/keras_objects.py", "graph"),
     ("utils/image_utils.py", "config"),
+    # keras.mixed_precision.LossScaleOptimizer is the optimizer of plait.optimizers
+    ("mixed_precision.py", "optimizers"),
 }
 
 # Inside plait.layers: the base and the machinery every layer shares; every other module is

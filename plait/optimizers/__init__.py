@@ -25,6 +25,8 @@ from plait.optimizers.adam import Adam, Adamax, AdamW, Lamb, Nadam, ScheduleFree
 from plait.optimizers.adaptive import Adadelta, Adafactor, Adagrad, Ftrl, RMSprop
 from plait.optimizers.base import Optimizer
 from plait.optimizers.loss_scale import LossScaleOptimizer
+from plait.optimizers.multi import MultiOptimizer, OptimizerMap
+from plait.optimizers.muon import Muon
 from plait.optimizers.schedules import LearningRateSchedule
 from plait.optimizers.sgd import SGD, Lion
 from plait.optimizers.torch_optimizer import TorchOptimizer
@@ -42,8 +44,11 @@ __all__ = [
     "LearningRateSchedule",
     "Lion",
     "LossScaleOptimizer",
+    "MultiOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
     "ScheduleFreeAdamW",
     "TorchOptimizer",
@@ -70,11 +75,19 @@ ALL_OPTIMIZERS = {
         Lamb,
         Adafactor,
         ScheduleFreeAdamW,
+        Muon,
     )
 }
 CLASSES = {
     cls.__name__: cls
-    for cls in (Optimizer, TorchOptimizer, LossScaleOptimizer, *ALL_OPTIMIZERS.values())
+    for cls in (
+        Optimizer,
+        TorchOptimizer,
+        LossScaleOptimizer,
+        MultiOptimizer,
+        OptimizerMap,
+        *ALL_OPTIMIZERS.values(),
+    )
 }
 
 

@@ -6,6 +6,10 @@ import random as python_random
 import numpy as np
 import torch
 
+# plait.random's global SeedGenerator (the one `seed=None` draws from), kept here so that
+# set_random_seed can drop it, as Keras's does.
+GLOBAL_SEED_STATE: dict = {}
+
 __all__ = ["set_random_seed", "enable_determinism"]
 
 
@@ -28,6 +32,7 @@ def set_random_seed(seed):
     python_random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+    GLOBAL_SEED_STATE.clear()
 
 
 def enable_determinism():

@@ -38,6 +38,7 @@ CLASSES = {
     "Adafactor": (keras.optimizers.Adafactor, optimizers.Adafactor),
     "Lamb": (keras.optimizers.Lamb, optimizers.Lamb),
     "ScheduleFreeAdamW": (keras.optimizers.ScheduleFreeAdamW, optimizers.ScheduleFreeAdamW),
+    "Muon": (keras.optimizers.Muon, optimizers.Muon),
 }
 
 COMMON = {
@@ -87,6 +88,17 @@ SPECIFIC = {
     },
     "ScheduleFreeAdamW": {"warmup": {"learning_rate": 0.05, "warmup_steps": 5, "beta_1": 0.8}},
     "Lion": {"betas": {"learning_rate": 0.01, "beta_1": 0.5, "beta_2": 0.9}},
+    "Muon": {
+        "no_nesterov": {"learning_rate": 0.02, "nesterov": False, "momentum": 0.9},
+        "no_rms_rate": {"learning_rate": 0.02, "rms_rate": None, "weight_decay": None},
+        "adam_options": {
+            "learning_rate": 0.02,
+            "adam_lr_ratio": 0.5,
+            "adam_beta_1": 0.8,
+            "adam_weight_decay": 0.1,
+            "ns_steps": 3,
+        },
+    },
     "Adafactor": {
         "no_relative_step": {"learning_rate": 0.1, "relative_step": False, "clip_threshold": 0.5}
     },

@@ -137,7 +137,7 @@ def test_regularizer_errors():
     with pytest.raises(
         ValueError,
         match=r"Unknown regularizer: 'l3'. Expected one of "
-        r"\['l1', 'l1_l2', 'l2'\]",
+        r"\['l1', 'l1_l2', 'l2', 'orthogonal_regularizer'\]",
     ):
         regularizers.get("l3")
     with pytest.raises(TypeError, match="Could not interpret regularizer"):
