@@ -57,6 +57,7 @@ SECTIONS = [
     "memory",
     "optimizer",
 ]
+SECTIONS += ["large", "dataload"]  # bench/run.py's section_large, section_dataload
 DATA_BYTES = 48 * 2**20  # the largest in-memory data set a case gets
 
 
@@ -789,6 +790,126 @@ def section_memory(report, args, cases):
     report.add("Peak memory of fit", lines)
 
 
+# ---------------------------------------------------------------------------- large models
+LARGE_STEPS = 3  # fit steps per timed run of a large model
+
+
+def large_memory_probe(name, impl, steps=2):
+    """In a fresh process: the peak resident memory (KiB) that `steps` fit steps of a large
+    model add, from the first step (so the optimizer's state and the gradients count)."""
+    torch.set_num_threads(1)
+    case = next(c for c in models.LARGE if c.name == name)
+    torch.manual_seed(0)
+    xs, ys = case.data(steps * case.batch_size)
+    if impl == "plait":
+        model = case.plait_model()
+        compile_plait(case, model)
+        train = lambda: plait_fit(model, xs, ys, case.batch_size)  # noqa: E731
+    else:
+        module = case.torch_model()
+        opt = torch.optim.Adam(module.parameters(), **keras_adam())
+        txs, tys = case.torch_data(xs, ys)
+        del xs, ys
+        train = lambda: hand_epoch(case, module, opt, txs, tys, case.batch_size)  # noqa: E731
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # reset the peak (VmHWM) to the current RSS
+    before = _rss_kb("VmRSS")
+    train()
+    print(json.dumps({"before": before, "peak": _rss_kb("VmHWM")}))
+
+
+def _large_memory(case, repeats):
+    """Median peak MiB added by fit, plait and hand-written, each in fresh processes."""
+    peaks = {"plait": [], "hand": []}
+    code = "import sys; from bench import run; run.large_memory_probe(sys.argv[1], sys.argv[2])"
+    for _ in range(repeats):
+        for impl in ("plait", "hand"):
+            out = subprocess.run(
+                [sys.executable, "-c", code, case.name, impl],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            if out.returncode:
+                raise RuntimeError(f"memory probe failed for {case.name} {impl}:\n{out.stderr}")
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            peaks[impl].append((result["peak"] - result["before"]) / 1024)
+    return statistics.median(peaks["plait"]), statistics.median(peaks["hand"])
+
+
+def section_large(report, args, kw):
+    """A ~25M-parameter ResNet50 at 224x224 and a ~10M-parameter Transformer encoder:
+    fit speed against the hand-written loop (same batches, Adam) and peak fit memory, each
+    side in fresh processes. Targets: fit ratio >= 0.98, memory <= 1.05x."""
+    lines = [
+        "| model | parameters | batch | plait s/step | hand s/step | fit ratio | quartiles | "
+        "rounds | plait MiB | hand MiB | memory ratio |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for case in models.LARGE:
+        plait.backend.clear_session()
+        torch.manual_seed(0)
+        pmodel, tmodel = case.plait_model(), case.torch_model()
+        compile_plait(case, pmodel)
+        opt = torch.optim.Adam(tmodel.parameters(), **keras_adam())
+        batch, steps = case.batch_size, LARGE_STEPS
+        x, y = case.data(batch * steps)
+        txs, tys = case.torch_data(x, y)
+
+        def plait_run():
+            start = now()
+            plait_fit(pmodel, x, y, batch)
+            return now() - start
+
+        def hand_run():
+            start = now()
+            hand_epoch(case, tmodel, opt, txs, tys, batch)
+            return now() - start
+
+        plait_run(), hand_run()  # warm-up: optimizer state, first-call allocations
+        c = compare({"plait": plait_run, "hand": hand_run}, **kw)
+        per_step = lambda name: f"{c.median_time(name) / steps:.3f}"  # noqa: E731
+        report.row(
+            case.name,
+            f"fit, batch {batch} (large)",
+            per_step("plait"),
+            per_step("hand"),
+            "s/step",
+            c,
+            target=0.98,
+        )
+        p_mib, h_mib = _large_memory(case, args.memory_repeats)
+        mem_ratio = p_mib / h_mib if h_mib > 0 else float("inf")
+        if mem_ratio > 1.05:
+            report.miss(
+                f"{case.name} peak fit memory {p_mib:.0f} MiB vs {h_mib:.0f} MiB "
+                f"(ratio {mem_ratio:.3f} > 1.05)"
+            )
+        low, high = c.spread("plait", "hand")
+        params = sum(p.numel() for p in tmodel.parameters())
+        lines.append(
+            f"| {case.name} | {params / 1e6:.1f}M | {batch} | {per_step('plait')} | "
+            f"{per_step('hand')} | {c.ratio('plait', 'hand'):.3f} | {low:.3f}–{high:.3f} | "
+            f"{c.rounds} | {p_mib:.0f} | {h_mib:.0f} | {mem_ratio:.3f} |"
+        )
+        print(f"  memory {case.name}: plait {p_mib:.0f} MiB, hand {h_mib:.0f} MiB", flush=True)
+    lines += [
+        "",
+        f"Fit: {LARGE_STEPS} steps a run, alternating rounds (CPU time). Memory: the peak "
+        "resident memory a fit of 2 steps adds after the model and data exist (optimizer "
+        f"state, gradients, activations), each side in a fresh process, median of "
+        f"{args.memory_repeats}. Targets: fit ratio >= 0.98, memory ratio <= 1.05.",
+    ]
+    report.add("Large models (fit and peak memory)", lines)
+
+
+def run_big_sections(report, args, sections, kw):
+    """The sections on scale: large models, and fit on slow-loading data."""
+    if "large" in sections:
+        print("\nlarge models", flush=True)
+        section_large(report, args, kw)
+
+
 # ---------------------------------------------------------------------------- main
 def parse_args(argv):
     parser = argparse.ArgumentParser(
@@ -916,6 +1037,7 @@ def main(argv=None):
     if "memory" in sections:
         print("\nmemory", flush=True)
         section_memory(report, args, cases)
+    run_big_sections(report, args, sections, kw)
     report.header.append(f"- total benchmark time: {time.perf_counter() - start:.0f} s")
     Path(args.out).write_text(report.markdown() + "\n")
     print(f"\nwrote {args.out}")
