@@ -198,7 +198,7 @@ def fit(
     )
     module.stop_training = False
     module.history = cbs.history  # Keras: there from on_train_begin
-    with _mode(module, training=True):
+    with _mode(module, training=True), data_lib.closing(batches, val_batches):
         cbs.on_train_begin()
         resume = module.__dict__.pop("_initial_epoch", None)  # set by BackupAndRestore
         start = initial_epoch if resume is None else resume
@@ -382,7 +382,8 @@ def evaluate(
         epochs=1,
         steps=batches.steps,
     )
-    logs = _run_test(module, state, spec, batches, cbs)
+    with data_lib.closing(batches):
+        logs = _run_test(module, state, spec, batches, cbs)
     if logs is None:
         raise ValueError(
             "evaluate() got no batches from `x`: the data is empty (or `steps=0`). "
@@ -473,7 +474,12 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     # already on the host are checked once, not copied (a small model's batch costs only
     # tens of microseconds).
     batch_hooks = cbs.overrides("on_predict_batch_begin", "on_predict_batch_end")
-    with _mode(module, training=False), torch.inference_mode(), precision.autocast():
+    with (
+        _mode(module, training=False),
+        torch.inference_mode(),
+        precision.autocast(),
+        data_lib.closing(batches),
+    ):
         cbs.on_predict_begin()
         for step, (xs, _, _) in batches.epoch():
             if batch_hooks:
