@@ -291,14 +291,14 @@ def section_import(report, args):
         torch_times.append(a)
         plait_times.append(b)
     t, p = statistics.median(torch_times), statistics.median(plait_times)
-    ok = p < 0.3
+    ok = p <= 0.15
     if not ok:
-        report.miss(f"import plait adds {p:.3f} s to import torch (target < 0.3 s)")
+        report.miss(f"import plait adds {p:.3f} s to import torch (target <= 0.15 s)")
     report.add(
         "Import and build",
         [
             f"- `import torch` in a fresh process: {t:.3f} s; `import plait` after it adds "
-            f"**{p:.3f} s** (median of {args.import_repeats}; target < 0.3 s: "
+            f"**{p:.3f} s** (median of {args.import_repeats}; target <= 0.15 s: "
             f"{'met' if ok else 'MISSED'})"
         ],
     )
@@ -903,11 +903,142 @@ def section_large(report, args, kw):
     report.add("Large models (fit and peak memory)", lines)
 
 
+# ---------------------------------------------------------------------------- slow data
+DATALOAD_BATCHES = 16  # batches per timed epoch
+DATALOAD_SLEEP_S = 0.004  # I/O wait per batch in the loader
+
+
+def _slow_batch(index, layout="nhwc"):
+    """One batch of 32 digits-sized images that costs what reading a file costs: an I/O wait
+    plus numpy work (decode-like arithmetic and normalization)."""
+    time.sleep(DATALOAD_SLEEP_S)
+    rng = np.random.default_rng(index)
+    raw = rng.integers(0, 256, size=(32, 28, 28, 1), dtype=np.uint8)
+    x = (raw.astype(np.float32) / 255.0 - 0.5) / 0.25
+    y = rng.integers(0, 10, size=(32,)).astype(np.int64)
+    if layout == "nchw":
+        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    return x, y
+
+
+def _slow_datasets(workers):
+    from plait.utils import PyDataset
+
+    class SlowPyDataset(PyDataset):
+        def __len__(self):
+            return DATALOAD_BATCHES
+
+        def __getitem__(self, index):
+            return _slow_batch(index)
+
+    class SlowTorchDataset(torch.utils.data.Dataset):
+        def __len__(self):
+            return DATALOAD_BATCHES
+
+        def __getitem__(self, index):
+            x, y = _slow_batch(index, "nchw")
+            return torch.from_numpy(x), torch.from_numpy(y)
+
+    loader = torch.utils.data.DataLoader(
+        SlowTorchDataset(), batch_size=None, num_workers=workers, persistent_workers=True
+    )
+    return SlowPyDataset(workers=workers), loader
+
+
+def section_dataload(report, args, kw, workers=2):
+    """fit on a slow-loading PyDataset (`workers=2`, thread pool) and on a generator (the
+    prefetch thread) against the hand-written loop over a DataLoader with the same number
+    of workers (processes), wall time: loading overlaps compute or it does not."""
+    global _clock
+    clock, _clock = _clock, time.perf_counter
+    case = next(c for c in models.ALL if c.name == "digits_cnn")
+    plait.backend.clear_session()
+    torch.manual_seed(0)
+    pmodel, tmodel = case.plait_model(), case.torch_model()
+    compile_plait(case, pmodel)
+    opt = torch.optim.Adam(tmodel.parameters(), **keras_adam())
+    dataset, loader = _slow_datasets(workers)
+    serial = type(dataset)(workers=1)
+
+    def plait_run(data):
+        start = now()
+        pmodel.fit(data() if callable(data) else data, epochs=1, shuffle=False, verbose=0)
+        return now() - start
+
+    def generator():
+        return (_slow_batch(i) for i in range(DATALOAD_BATCHES))
+
+    def hand_run():
+        start = now()
+        tmodel.train()
+        for x, y in loader:
+            opt.zero_grad(set_to_none=True)
+            loss = case.torch_loss((tmodel(x),), (y,))
+            loss.backward()
+            opt.step()
+        return now() - start
+
+    runs = {
+        "plait": lambda: plait_run(dataset),
+        "hand": hand_run,
+        "generator": lambda: plait_run(generator),
+        "serial": lambda: plait_run(serial),
+    }
+    for run in runs.values():
+        run()  # warm-up: the DataLoader's worker processes start, first-call allocations
+    c = compare(runs, **kw)
+    _clock = clock
+    ms = lambda name: f"{c.median_time(name) / DATALOAD_BATCHES * 1e3:.1f}"  # noqa: E731
+    report.row(
+        "digits_cnn",
+        f"fit, slow PyDataset, {workers} workers",
+        ms("plait"),
+        ms("hand"),
+        "ms/batch",
+        c,
+        target=0.95,
+    )
+    lines = [
+        "| data | ms/batch (wall) | vs hand DataLoader |",
+        "|---|---:|---:|",
+        f"| plait, PyDataset(workers={workers}) (thread pool) | {ms('plait')} | "
+        f"{c.ratio('plait', 'hand'):.2f} |",
+        f"| plait, generator (prefetch thread) | {ms('generator')} | "
+        f"{c.ratio('generator', 'hand'):.2f} |",
+        f"| plait, PyDataset(workers=1) (no read-ahead) | {ms('serial')} | "
+        f"{c.ratio('serial', 'hand'):.2f} |",
+        f"| hand-written loop, DataLoader(num_workers={workers}, persistent_workers=True) | "
+        f"{ms('hand')} | 1.00 |",
+        "",
+        f"Digits CNN, batches of 32; each batch's loader waits {DATALOAD_SLEEP_S * 1e3:.0f} ms "
+        "(I/O) and does numpy work (uint8 to normalized float32). Wall time "
+        f"(loading happens in other threads or processes), {c.rounds} alternating rounds of "
+        f"{DATALOAD_BATCHES} batches; ratios > 1: faster than the DataLoader loop. Loader time "
+        f"measured alone: {_loader_ms():.1f} ms/batch.",
+    ]
+    report.add("Fit on slow-loading data (overlap of loading and compute)", lines)
+    print(
+        f"  dataload: plait PyDataset {ms('plait')}, generator {ms('generator')}, serial "
+        f"{ms('serial')}, hand DataLoader {ms('hand')} ms/batch",
+        flush=True,
+    )
+
+
+def _loader_ms():
+    start = time.perf_counter()
+    for i in range(DATALOAD_BATCHES):
+        _slow_batch(i)
+    return (time.perf_counter() - start) / DATALOAD_BATCHES * 1e3
+
+
 def run_big_sections(report, args, sections, kw):
     """The sections on scale: large models, and fit on slow-loading data."""
     if "large" in sections:
         print("\nlarge models", flush=True)
         section_large(report, args, kw)
+    if "dataload" in sections:
+        print("\nslow-loading data", flush=True)
+        section_dataload(report, args, kw)
 
 
 # ---------------------------------------------------------------------------- main
