@@ -107,3 +107,13 @@ def test_disable_calls_through():
         return value * 2
 
     assert record(3) == 6 and calls == [3]
+
+
+def test_lookups_by_class_name_load_the_registered_classes():
+    out = _run(
+        "import plait\n"
+        "print(plait.utils.get_registered_object('Dense').__name__, "
+        "type(plait.utils.deserialize_keras_object({'class_name': 'Dense', "
+        "'config': {'units': 2}})).__name__)"
+    )
+    assert out == "Dense Dense"
