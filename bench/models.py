@@ -454,3 +454,167 @@ ALL = [
 def available_cases():
     """The cases whose plait layers exist in this checkout."""
     return [case for case in ALL if getattr(case, "available", lambda: True)()]
+
+
+# ------------------------------------------------------------------ large models
+# Not in ALL: the "large" section of bench/run.py runs them (a few seconds a step on
+# one CPU core), for fit speed and peak memory at a scale where per-step overhead vanishes.
+
+
+def _keras_bn(channels):
+    """BatchNorm2d with Keras's defaults (momentum 0.99, epsilon 1e-3)."""
+    return nn.BatchNorm2d(channels, eps=1e-3, momentum=0.01)
+
+
+class BottleneckBlock(nn.Module):
+    """ResNet50's bottleneck: 1x1 (stride), 3x3, 1x1 x4, plus the (projected) shortcut."""
+
+    def __init__(self, cin, filters, stride, project):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(cin, filters, 1, stride), _keras_bn(filters)
+        self.conv2, self.bn2 = nn.Conv2d(filters, filters, 3, padding=1), _keras_bn(filters)
+        self.conv3, self.bn3 = nn.Conv2d(filters, 4 * filters, 1), _keras_bn(4 * filters)
+        self.project = None
+        if project:
+            self.project = nn.Sequential(
+                nn.Conv2d(cin, 4 * filters, 1, stride), _keras_bn(4 * filters)
+            )
+
+    def forward(self, x):
+        shortcut = x if self.project is None else self.project(x)
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = torch.relu(self.bn2(self.conv2(x)))
+        x = self.bn3(self.conv3(x))
+        return torch.relu(shortcut + x)
+
+
+RESNET_STAGES = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))
+
+
+class ResNet50Net(nn.Module):
+    def __init__(self, classes=1000):
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 64, 7, 2, padding=3), _keras_bn(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
+        )
+        blocks, cin = [], 64
+        for filters, count, stride in RESNET_STAGES:
+            for i in range(count):
+                blocks.append(BottleneckBlock(cin, filters, stride if i == 0 else 1, i == 0))
+                cin = 4 * filters
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return torch.softmax(self.fc(x.mean((2, 3))), dim=-1)
+
+
+class ResNet50(ImageCase):
+    name = "resnet50"
+    description = "ResNet50 (bottleneck blocks 3-4-6-3, BatchNorm), 224x224x3, 1000 classes"
+    shape = (224, 224, 3)
+    loss = "sparse_categorical_crossentropy"
+    batch_size = 2
+
+    def plait_model(self):
+        def conv_bn(x, filters, kernel, stride=1, padding="valid"):
+            x = L.Conv2D(filters, kernel, strides=stride, padding=padding)(x)
+            return L.BatchNormalization(epsilon=1e-3)(x)
+
+        visible = L.Input(shape=self.shape)
+        x = L.ZeroPadding2D(3)(visible)
+        x = L.Activation("relu")(conv_bn(x, 64, 7, 2))
+        x = L.MaxPooling2D(3, strides=2)(L.ZeroPadding2D(1)(x))
+        for filters, count, stride in RESNET_STAGES:
+            for i in range(count):
+                step = stride if i == 0 else 1
+                shortcut = conv_bn(x, 4 * filters, 1, step) if i == 0 else x
+                y = L.Activation("relu")(conv_bn(x, filters, 1, step))
+                y = L.Activation("relu")(conv_bn(y, filters, 3, padding="same"))
+                y = conv_bn(y, 4 * filters, 1)
+                x = L.Activation("relu")(L.Add()([shortcut, y]))
+        x = L.GlobalAveragePooling2D()(x)
+        return Model(visible, L.Dense(1000, activation="softmax")(x))
+
+    def torch_model(self):
+        return ResNet50Net()
+
+    def data(self, n, seed=0):
+        rng = np.random.default_rng(seed)
+        x = rng.random((n,) + self.shape, dtype=np.float32)
+        return x, rng.integers(0, 1000, size=(n,)).astype(np.int64)
+
+    def torch_loss(self, outs, ys):
+        return sparse_categorical_crossentropy(outs[0], ys[0])
+
+    def torch_correct(self, outs, ys):
+        return sparse_correct(outs[0], ys[0])
+
+
+class EncoderBlock(nn.Module):
+    """Post-norm Transformer encoder block: attention, add & norm, FFN, add & norm."""
+
+    def __init__(self, dim, heads, ffn):
+        super().__init__()
+        self.heads = heads
+        self.query, self.key = nn.Linear(dim, dim), nn.Linear(dim, dim)
+        self.value, self.out = nn.Linear(dim, dim), nn.Linear(dim, dim)
+        self.norm1, self.norm2 = nn.LayerNorm(dim, eps=1e-3), nn.LayerNorm(dim, eps=1e-3)
+        self.ffn1, self.ffn2 = nn.Linear(dim, ffn), nn.Linear(ffn, dim)
+
+    def forward(self, x):
+        def heads(t):
+            return t.unflatten(-1, (self.heads, -1)).transpose(1, 2)
+
+        q, k, v = heads(self.query(x)), heads(self.key(x)), heads(self.value(x))
+        attended = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).flatten(2)
+        x = self.norm1(x + self.out(attended))
+        return self.norm2(x + self.ffn2(torch.relu(self.ffn1(x))))
+
+
+TRANSFORMER = dict(vocab=20000, length=128, dim=256, heads=4, ffn=1024, blocks=6)
+
+
+class TransformerNet(nn.Module):
+    def __init__(self, vocab, length, dim, heads, ffn, blocks):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, dim)
+        self.blocks = nn.Sequential(*[EncoderBlock(dim, heads, ffn) for _ in range(blocks)])
+        self.out = nn.Linear(dim, 1)
+
+    def forward(self, tokens):
+        x = self.blocks(self.embedding(tokens))
+        return torch.sigmoid(self.out(x.mean(1)))
+
+
+class TransformerEncoder(Case):
+    name = "transformer"
+    description = (
+        "Transformer encoder: Embedding 20000x256, 6 post-norm blocks (MultiHeadAttention "
+        "4x64, FFN 1024), mean pooling, Dense 1 sigmoid; 128 tokens"
+    )
+    batch_size = 8
+
+    def plait_model(self):
+        c = TRANSFORMER
+        tokens = L.Input(shape=(c["length"],), dtype="int64")
+        x = L.Embedding(c["vocab"], c["dim"])(tokens)
+        for _ in range(c["blocks"]):
+            attended = L.MultiHeadAttention(c["heads"], c["dim"] // c["heads"])(x, x)
+            x = L.LayerNormalization(epsilon=1e-3)(L.Add()([x, attended]))
+            y = L.Dense(c["dim"])(L.Dense(c["ffn"], activation="relu")(x))
+            x = L.LayerNormalization(epsilon=1e-3)(L.Add()([x, y]))
+        x = L.GlobalAveragePooling1D()(x)
+        return Model(tokens, L.Dense(1, activation="sigmoid")(x))
+
+    def torch_model(self):
+        return TransformerNet(**TRANSFORMER)
+
+    def data(self, n, seed=0):
+        rng = np.random.default_rng(seed)
+        tokens = rng.integers(0, TRANSFORMER["vocab"], size=(n, TRANSFORMER["length"]))
+        return tokens.astype(np.int64), _binary_targets(rng, n)
+
+
+LARGE = [ResNet50(), TransformerEncoder()]

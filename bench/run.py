@@ -9,7 +9,7 @@ on this machine so that one run takes about `--run-seconds` (fit) or less (predi
     .venv/bin/python bench/run.py --only mlp,rnn --sections fit,jit --out /tmp/r.md
 
 Sections: env, import, build, plot, latency, predict, fit, jit, spe, jitpredict, threads,
-memory, optimizer, scaling, keras_load.
+memory, optimizer, scaling, keras_load, large, dataload.
 """
 
 import argparse
@@ -62,6 +62,7 @@ SECTIONS = [
     "scaling",
     "keras_load",
 ]
+SECTIONS += ["large", "dataload"]  # bench/run.py's section_large, section_dataload
 DATA_BYTES = 48 * 2**20  # the largest in-memory data set a case gets
 
 
@@ -295,14 +296,14 @@ def section_import(report, args):
         torch_times.append(a)
         plait_times.append(b)
     t, p = statistics.median(torch_times), statistics.median(plait_times)
-    ok = p < 0.3
+    ok = p <= 0.15
     if not ok:
-        report.miss(f"import plait adds {p:.3f} s to import torch (target < 0.3 s)")
+        report.miss(f"import plait adds {p:.3f} s to import torch (target <= 0.15 s)")
     report.add(
         "Import and build",
         [
             f"- `import torch` in a fresh process: {t:.3f} s; `import plait` after it adds "
-            f"**{p:.3f} s** (median of {args.import_repeats}; target < 0.3 s: "
+            f"**{p:.3f} s** (median of {args.import_repeats}; target <= 0.15 s: "
             f"{'met' if ok else 'MISSED'})"
         ],
     )
@@ -928,6 +929,257 @@ def section_memory(report, args, cases):
     report.add("Peak memory of fit", lines)
 
 
+# ---------------------------------------------------------------------------- large models
+LARGE_STEPS = 3  # fit steps per timed run of a large model
+
+
+def large_memory_probe(name, impl, steps=2):
+    """In a fresh process: the peak resident memory (KiB) that `steps` fit steps of a large
+    model add, from the first step (so the optimizer's state and the gradients count)."""
+    torch.set_num_threads(1)
+    case = next(c for c in models.LARGE if c.name == name)
+    torch.manual_seed(0)
+    xs, ys = case.data(steps * case.batch_size)
+    if impl == "plait":
+        model = case.plait_model()
+        compile_plait(case, model)
+        train = lambda: plait_fit(model, xs, ys, case.batch_size)  # noqa: E731
+    else:
+        module = case.torch_model()
+        opt = torch.optim.Adam(module.parameters(), **keras_adam())
+        txs, tys = case.torch_data(xs, ys)
+        del xs, ys
+        train = lambda: hand_epoch(case, module, opt, txs, tys, case.batch_size)  # noqa: E731
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # reset the peak (VmHWM) to the current RSS
+    before = _rss_kb("VmRSS")
+    train()
+    print(json.dumps({"before": before, "peak": _rss_kb("VmHWM")}))
+
+
+def _large_memory(case, repeats):
+    """Median peak MiB added by fit, plait and hand-written, each in fresh processes."""
+    peaks = {"plait": [], "hand": []}
+    code = "import sys; from bench import run; run.large_memory_probe(sys.argv[1], sys.argv[2])"
+    for _ in range(repeats):
+        for impl in ("plait", "hand"):
+            out = subprocess.run(
+                [sys.executable, "-c", code, case.name, impl],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            if out.returncode:
+                raise RuntimeError(f"memory probe failed for {case.name} {impl}:\n{out.stderr}")
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            peaks[impl].append((result["peak"] - result["before"]) / 1024)
+    return statistics.median(peaks["plait"]), statistics.median(peaks["hand"])
+
+
+def section_large(report, args, kw):
+    """A ~25M-parameter ResNet50 at 224x224 and a ~10M-parameter Transformer encoder:
+    fit speed against the hand-written loop (same batches, Adam) and peak fit memory, each
+    side in fresh processes. Targets: fit ratio >= 0.98, memory <= 1.05x."""
+    lines = [
+        "| model | parameters | batch | plait s/step | hand s/step | fit ratio | quartiles | "
+        "rounds | plait MiB | hand MiB | memory ratio |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for case in models.LARGE:
+        plait.backend.clear_session()
+        torch.manual_seed(0)
+        pmodel, tmodel = case.plait_model(), case.torch_model()
+        compile_plait(case, pmodel)
+        opt = torch.optim.Adam(tmodel.parameters(), **keras_adam())
+        batch, steps = case.batch_size, LARGE_STEPS
+        x, y = case.data(batch * steps)
+        txs, tys = case.torch_data(x, y)
+
+        def plait_run():
+            start = now()
+            plait_fit(pmodel, x, y, batch)
+            return now() - start
+
+        def hand_run():
+            start = now()
+            hand_epoch(case, tmodel, opt, txs, tys, batch)
+            return now() - start
+
+        plait_run(), hand_run()  # warm-up: optimizer state, first-call allocations
+        c = compare({"plait": plait_run, "hand": hand_run}, **kw)
+        per_step = lambda name: f"{c.median_time(name) / steps:.3f}"  # noqa: E731
+        report.row(
+            case.name,
+            f"fit, batch {batch} (large)",
+            per_step("plait"),
+            per_step("hand"),
+            "s/step",
+            c,
+            target=0.98,
+        )
+        p_mib, h_mib = _large_memory(case, args.memory_repeats)
+        mem_ratio = p_mib / h_mib if h_mib > 0 else float("inf")
+        if mem_ratio > 1.05:
+            report.miss(
+                f"{case.name} peak fit memory {p_mib:.0f} MiB vs {h_mib:.0f} MiB "
+                f"(ratio {mem_ratio:.3f} > 1.05)"
+            )
+        low, high = c.spread("plait", "hand")
+        params = sum(p.numel() for p in tmodel.parameters())
+        lines.append(
+            f"| {case.name} | {params / 1e6:.1f}M | {batch} | {per_step('plait')} | "
+            f"{per_step('hand')} | {c.ratio('plait', 'hand'):.3f} | {low:.3f}–{high:.3f} | "
+            f"{c.rounds} | {p_mib:.0f} | {h_mib:.0f} | {mem_ratio:.3f} |"
+        )
+        print(f"  memory {case.name}: plait {p_mib:.0f} MiB, hand {h_mib:.0f} MiB", flush=True)
+    lines += [
+        "",
+        f"Fit: {LARGE_STEPS} steps a run, alternating rounds (CPU time). Memory: the peak "
+        "resident memory a fit of 2 steps adds after the model and data exist (optimizer "
+        f"state, gradients, activations), each side in a fresh process, median of "
+        f"{args.memory_repeats}. Targets: fit ratio >= 0.98, memory ratio <= 1.05.",
+    ]
+    report.add("Large models (fit and peak memory)", lines)
+
+
+# ---------------------------------------------------------------------------- slow data
+DATALOAD_BATCHES = 16  # batches per timed epoch
+DATALOAD_SLEEP_S = 0.004  # I/O wait per batch in the loader
+
+
+def _slow_batch(index, layout="nhwc"):
+    """One batch of 32 digits-sized images that costs what reading a file costs: an I/O wait
+    plus numpy work (decode-like arithmetic and normalization)."""
+    time.sleep(DATALOAD_SLEEP_S)
+    rng = np.random.default_rng(index)
+    raw = rng.integers(0, 256, size=(32, 28, 28, 1), dtype=np.uint8)
+    x = (raw.astype(np.float32) / 255.0 - 0.5) / 0.25
+    y = rng.integers(0, 10, size=(32,)).astype(np.int64)
+    if layout == "nchw":
+        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    return x, y
+
+
+def _slow_datasets(workers):
+    from plait.utils import PyDataset
+
+    class SlowPyDataset(PyDataset):
+        def __len__(self):
+            return DATALOAD_BATCHES
+
+        def __getitem__(self, index):
+            return _slow_batch(index)
+
+    class SlowTorchDataset(torch.utils.data.Dataset):
+        def __len__(self):
+            return DATALOAD_BATCHES
+
+        def __getitem__(self, index):
+            x, y = _slow_batch(index, "nchw")
+            return torch.from_numpy(x), torch.from_numpy(y)
+
+    loader = torch.utils.data.DataLoader(
+        SlowTorchDataset(), batch_size=None, num_workers=workers, persistent_workers=True
+    )
+    return SlowPyDataset(workers=workers), loader
+
+
+def section_dataload(report, args, kw, workers=2):
+    """fit on a slow-loading PyDataset (`workers=2`, thread pool) and on a generator (the
+    prefetch thread) against the hand-written loop over a DataLoader with the same number
+    of workers (processes), wall time: loading overlaps compute or it does not."""
+    global _clock
+    clock, _clock = _clock, time.perf_counter
+    case = next(c for c in models.ALL if c.name == "digits_cnn")
+    plait.backend.clear_session()
+    torch.manual_seed(0)
+    pmodel, tmodel = case.plait_model(), case.torch_model()
+    compile_plait(case, pmodel)
+    opt = torch.optim.Adam(tmodel.parameters(), **keras_adam())
+    dataset, loader = _slow_datasets(workers)
+    serial = type(dataset)(workers=1)
+
+    def plait_run(data):
+        start = now()
+        pmodel.fit(data() if callable(data) else data, epochs=1, shuffle=False, verbose=0)
+        return now() - start
+
+    def generator():
+        return (_slow_batch(i) for i in range(DATALOAD_BATCHES))
+
+    def hand_run():
+        start = now()
+        tmodel.train()
+        for x, y in loader:
+            opt.zero_grad(set_to_none=True)
+            loss = case.torch_loss((tmodel(x),), (y,))
+            loss.backward()
+            opt.step()
+        return now() - start
+
+    runs = {
+        "plait": lambda: plait_run(dataset),
+        "hand": hand_run,
+        "generator": lambda: plait_run(generator),
+        "serial": lambda: plait_run(serial),
+    }
+    for run in runs.values():
+        run()  # warm-up: the DataLoader's worker processes start, first-call allocations
+    c = compare(runs, **kw)
+    _clock = clock
+    ms = lambda name: f"{c.median_time(name) / DATALOAD_BATCHES * 1e3:.1f}"  # noqa: E731
+    report.row(
+        "digits_cnn",
+        f"fit, slow PyDataset, {workers} workers",
+        ms("plait"),
+        ms("hand"),
+        "ms/batch",
+        c,
+        target=0.95,
+    )
+    lines = [
+        "| data | ms/batch (wall) | vs hand DataLoader |",
+        "|---|---:|---:|",
+        f"| plait, PyDataset(workers={workers}) (thread pool) | {ms('plait')} | "
+        f"{c.ratio('plait', 'hand'):.2f} |",
+        f"| plait, generator (prefetch thread) | {ms('generator')} | "
+        f"{c.ratio('generator', 'hand'):.2f} |",
+        f"| plait, PyDataset(workers=1) (no read-ahead) | {ms('serial')} | "
+        f"{c.ratio('serial', 'hand'):.2f} |",
+        f"| hand-written loop, DataLoader(num_workers={workers}, persistent_workers=True) | "
+        f"{ms('hand')} | 1.00 |",
+        "",
+        f"Digits CNN, batches of 32; each batch's loader waits {DATALOAD_SLEEP_S * 1e3:.0f} ms "
+        "(I/O) and does numpy work (uint8 to normalized float32). Wall time "
+        f"(loading happens in other threads or processes), {c.rounds} alternating rounds of "
+        f"{DATALOAD_BATCHES} batches; ratios > 1: faster than the DataLoader loop. Loader time "
+        f"measured alone: {_loader_ms():.1f} ms/batch.",
+    ]
+    report.add("Fit on slow-loading data (overlap of loading and compute)", lines)
+    print(
+        f"  dataload: plait PyDataset {ms('plait')}, generator {ms('generator')}, serial "
+        f"{ms('serial')}, hand DataLoader {ms('hand')} ms/batch",
+        flush=True,
+    )
+
+
+def _loader_ms():
+    start = time.perf_counter()
+    for i in range(DATALOAD_BATCHES):
+        _slow_batch(i)
+    return (time.perf_counter() - start) / DATALOAD_BATCHES * 1e3
+
+
+def run_big_sections(report, args, sections, kw):
+    """The sections on scale: large models, and fit on slow-loading data."""
+    if "large" in sections:
+        print("\nlarge models", flush=True)
+        section_large(report, args, kw)
+    if "dataload" in sections:
+        print("\nslow-loading data", flush=True)
+        section_dataload(report, args, kw)
+
+
 # ---------------------------------------------------------------------------- main
 def parse_args(argv):
     parser = argparse.ArgumentParser(
@@ -1067,6 +1319,7 @@ def main(argv=None):
     if "keras_load" in sections:
         print("\nkeras_load", flush=True)
         section_keras_load(report, args)
+    run_big_sections(report, args, sections, kw)
     report.header.append(f"- total benchmark time: {time.perf_counter() - start:.0f} s")
     Path(args.out).write_text(report.markdown() + "\n")
     print(f"\nwrote {args.out}")

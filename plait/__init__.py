@@ -7,24 +7,31 @@ visible = Input(shape=(10,))
 output = Dense(1, activation='sigmoid')(Dense(10, activation='relu')(visible))
 model = Model(inputs=visible, outputs=output)
 model.summary()
+
+`import plait` loads nothing else: each subpackage (`plait.layers`, `plait.models`, ...)
+and each top-level name (`Input`, `Model`, `Sequential`) is imported the first time it is
+used (PEP 562), so a program pays only for what it touches.
 """
 
-from plait import activations, backend, config, initializers, layers, models, utils  # noqa: F401
-from plait import constraints, ops, regularizers  # noqa: F401
-from plait import saving  # noqa: F401  (above models: imported after them)
-from plait import datasets, preprocessing  # noqa: F401
-from plait import dtype_policies, random, tree  # noqa: F401
-from plait.backend.scopes import Variable, device, name_scope, remat  # noqa: F401
-from plait.graph.tensor import SymbolicTensor as KerasTensor  # noqa: F401
-from plait.initializers import Initializer  # noqa: F401
-from plait.layers import Layer  # noqa: F401
-from plait.losses import Loss  # noqa: F401
-from plait.metrics import Metric  # noqa: F401
-from plait.mixed_precision import DTypePolicy, FloatDTypePolicy  # noqa: F401
-from plait.optimizers import Optimizer  # noqa: F401
-from plait.regularizers import Regularizer  # noqa: F401
-from plait.layers import Input  # noqa: F401
-from plait.models import Model, Sequential  # noqa: F401
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers see; at run time, __getattr__ below imports these
+    from plait import activations, applications, backend, callbacks, config  # noqa: F401
+    from plait import constraints, datasets, initializers, layers, losses  # noqa: F401
+    from plait import metrics, mixed_precision, models, ops, optimizers  # noqa: F401
+    from plait import preprocessing, regularizers, saving, utils  # noqa: F401
+    from plait import dtype_policies, random, tree  # noqa: F401
+    from plait.backend.scopes import Variable, device, name_scope, remat  # noqa: F401
+    from plait.graph.tensor import SymbolicTensor as KerasTensor  # noqa: F401
+    from plait.initializers import Initializer  # noqa: F401
+    from plait.layers import Input, Layer  # noqa: F401
+    from plait.losses import Loss  # noqa: F401
+    from plait.metrics import Metric  # noqa: F401
+    from plait.mixed_precision import DTypePolicy, FloatDTypePolicy  # noqa: F401
+    from plait.models import Model, Sequential  # noqa: F401
+    from plait.optimizers import Optimizer  # noqa: F401
+    from plait.regularizers import Regularizer  # noqa: F401
 
 __version__ = "0.2.0"
 
@@ -43,12 +50,13 @@ __all__ = [
     "Layer",
     "Loss",
     "Metric",
+    "Model",
     "Optimizer",
     "Regularizer",
-    "Variable",
-    "Model",
     "Sequential",
+    "Variable",
     "activations",
+    "applications",
     "backend",
     "callbacks",
     "config",
@@ -60,8 +68,10 @@ __all__ = [
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "models",
     "name_scope",
+    "ops",
     "optimizers",
     "preprocessing",
     "random",
@@ -72,3 +82,44 @@ __all__ = [
     "utils",
     "version",
 ]
+
+# Subpackages that are not in `__all__` but that `plait.<name>` reaches all the same.
+_OTHER_SUBMODULES = ("cli", "graph", "plotting", "serialization", "training")
+# Top-level names and the module that defines each.
+_NAMES = {
+    "DTypePolicy": "plait.mixed_precision",
+    "FloatDTypePolicy": "plait.mixed_precision",
+    "Initializer": "plait.initializers",
+    "Input": "plait.layers",
+    "KerasTensor": "plait.graph.tensor",
+    "Layer": "plait.layers",
+    "Loss": "plait.losses",
+    "Metric": "plait.metrics",
+    "Model": "plait.models",
+    "Optimizer": "plait.optimizers",
+    "Regularizer": "plait.regularizers",
+    "Sequential": "plait.models",
+    "Variable": "plait.backend.scopes",
+    "device": "plait.backend.scopes",
+    "name_scope": "plait.backend.scopes",
+    "remat": "plait.backend.scopes",
+}
+# Top-level names that another module defines under another name.
+_RENAMED = {"KerasTensor": "SymbolicTensor"}
+
+
+def __getattr__(name):
+    """Import `plait.<name>` (a subpackage or a top-level name) on first use."""
+    if name in _NAMES:
+        module = importlib.import_module(_NAMES[name])
+        value = getattr(module, _RENAMED.get(name, name))
+    elif name in __all__ or name in _OTHER_SUBMODULES:
+        value = importlib.import_module(f"plait.{name}")
+    else:
+        raise AttributeError(f"module 'plait' has no attribute '{name}'")
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | set(_OTHER_SUBMODULES))

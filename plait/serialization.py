@@ -11,6 +11,7 @@ Nothing is imported by name from a file: only registered classes (and the
 import contextlib
 import contextvars
 import difflib
+import importlib
 from typing import Any
 
 from plait.utils import settings
@@ -112,7 +113,25 @@ def get_registered_object(name, custom_objects=None):
     for scope in (*reversed(_SCOPES.get()), _CUSTOM_OBJECTS):
         if scope and (name in scope or short in scope):
             return scope[name] if name in scope else scope[short]
-    return _REGISTRY.get(name)
+    found = _REGISTRY.get(name)
+    if found is None and not _builtins_loaded:
+        _load_builtins()
+        found = _REGISTRY.get(name)
+    return found
+
+
+_builtins_loaded = False
+
+
+def _load_builtins():
+    """Register plait's own classes (layers, models, losses, metrics, optimizers, callbacks):
+    `import plait` loads them lazily, so a lookup by name may come first."""
+    global _builtins_loaded
+    _builtins_loaded = True
+    # By name, not an import statement: this is the registry asking for its entries at run
+    # time, after every module is loaded, not a dependency of this module (which sits below
+    # models in the import DAG). plait.models imports layers and training, which register.
+    importlib.import_module("plait.models")
 
 
 def function_name(fn):

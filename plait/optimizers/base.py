@@ -13,6 +13,7 @@ import warnings
 
 import torch
 
+from plait.utils import compiler
 from plait.optimizers import _util, schedules
 from plait.optimizers._state import IterationCount, LearningRateValue, OptimizerState
 from plait.optimizers.schedules import LearningRateSchedule
@@ -320,7 +321,7 @@ class Optimizer(OptimizerState):
                 "optimizer.build(model.parameters()) before step()."
             )
 
-    @torch.compiler.disable
+    @compiler.disable
     @torch.no_grad()
     def step(self):
         """The training loop's update: each built parameter's `.grad` (the gradient of

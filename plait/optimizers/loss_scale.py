@@ -3,6 +3,7 @@
 import torch
 
 from plait import serialization
+from plait.utils import compiler
 from plait.optimizers.base import Optimizer
 
 __all__ = ["LossScaleOptimizer"]
@@ -129,7 +130,7 @@ class LossScaleOptimizer(Optimizer):
         grads = [g for g in grads if g is not None]
         return bool(torch.stack([torch.isfinite(g).all() for g in grads]).all())
 
-    @torch.compiler.disable
+    @compiler.disable
     @torch.no_grad()
     def step(self):
         self._check_built()

@@ -9,6 +9,7 @@ per model input / output, in the model's order. `ModelSpec` knows how to build t
 call from `xs` and how to flatten what forward returns.
 """
 
+import contextlib
 import difflib
 import itertools
 import math
@@ -17,6 +18,7 @@ import warnings
 import numpy as np
 import torch
 
+from plait.training import prefetch as prefetch_lib
 from plait.utils.py_dataset import PyDataset, epoch_batches
 from plait.utils.string_array import StringArray, is_string_data
 
@@ -28,6 +30,7 @@ __all__ = [
     "GeneratorSource",
     "EpochIterator",
     "make_source",
+    "closing",
     "is_array_like",
     "split_for_validation",
     "unpack_batch",
@@ -540,21 +543,59 @@ class LoaderSource:
         if self.sampler is not None:
             self.sampler.set_epoch(self.passes)
         self.passes += 1
-        return map(self.convert, iter(self.loader))
+        return _Stream(iter(self.loader), self.convert)
+
+    def close(self):
+        """Nothing runs in the background for a loader between passes."""
 
 
 class GeneratorSource:
-    """A Python generator or iterator of batches: one pass, shared by all epochs."""
+    """A Python generator or iterator of batches: one pass, shared by all epochs.
+
+    With `prefetch` (a depth; None: `prefetch.DEFAULT_DEPTH`; 0: off) a background
+    thread reads the batches ahead (`plait.training.prefetch`); `close()` stops it."""
 
     reiterable = False
 
-    def __init__(self, iterator, convert):
+    def __init__(self, iterator, convert, prefetch=None):
         self.iterator = iter(iterator)
         self.convert = convert
         self.steps = None
+        self.prefetch = prefetch_lib.DEFAULT_DEPTH if prefetch is None else prefetch
+        self._prefetcher = None
 
     def __iter__(self):
-        return map(self.convert, self.iterator)
+        if not self.prefetch:
+            return _Stream(self.iterator, self.convert, owns=False)
+        if self._prefetcher is None:
+            self._prefetcher = prefetch_lib.Prefetcher(self.iterator, self.prefetch)
+        return _Stream(self._prefetcher, self.convert, owns=False)  # closed by close()
+
+    def close(self):
+        """Stop the prefetch thread (the batches it read ahead are dropped)."""
+        if self._prefetcher is not None:
+            self._prefetcher.close()
+
+
+class _Stream:
+    """`convert(item)` for each item of `items`. `close()` closes `items` when the stream
+    `owns` them (a generator the source made: its `finally` runs, so a PyDataset's
+    read-ahead pool shuts down); a user's own generator is never closed."""
+
+    def __init__(self, items, convert, owns=True):
+        self.items = items
+        self.convert = convert
+        self.owns = owns
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.convert(next(self.items))
+
+    def close(self):
+        if self.owns:
+            _close(self.items)
 
 
 class EpochIterator:
@@ -572,14 +613,19 @@ class EpochIterator:
         self.repeat = repeat
         self.steps = steps_per_epoch if steps_per_epoch is not None else source.steps
         self.ran_out = False
-        self._stream = None
+        self._stream = None  # the running stream, with steps_per_epoch
+        self._pass = None  # the pass of this epoch, without
 
     def epoch(self):
         """Yield (step, batch) for one epoch."""
         if self.steps_per_epoch is None:
             count = 0
-            for count, batch in enumerate(self.source, start=1):
-                yield count - 1, batch
+            self._pass = iter(self.source)
+            try:
+                for count, batch in enumerate(self._pass, start=1):
+                    yield count - 1, batch
+            finally:
+                self._close_pass()
             if count == 0 and self.repeat:
                 self._warn_ran_out()
             elif self.steps is None:
@@ -593,6 +639,7 @@ class EpochIterator:
             try:
                 batch = next(self._stream)
             except StopIteration:
+                _close(self._stream)
                 self._stream = None
                 if not self.repeat:
                     return
@@ -604,6 +651,18 @@ class EpochIterator:
             yield step, batch
             step += 1
 
+    def _close_pass(self):
+        stream, self._pass = self._pass, None
+        _close(stream)
+
+    def close(self):
+        """End what runs in the background for this data (a prefetch thread, a PyDataset's
+        worker pool): call it when fit, evaluate or predict ends, however it ends."""
+        self._close_pass()
+        stream, self._stream = self._stream, None
+        _close(stream)
+        _close(self.source)
+
     def _warn_ran_out(self):
         self.ran_out = True
         warnings.warn(
@@ -613,6 +672,26 @@ class EpochIterator:
             UserWarning,
             stacklevel=4,
         )
+
+
+@contextlib.contextmanager
+def closing(*iterators):
+    """Close every `EpochIterator` given (None entries skipped) when the block ends, however
+    it ends (an early stop, an exception, a KeyboardInterrupt): no prefetch thread or worker
+    pool outlives fit, evaluate or predict."""
+    try:
+        yield
+    finally:
+        for iterator in iterators:
+            if iterator is not None:
+                iterator.close()
+
+
+def _close(stream):
+    """`stream.close()` where it has one (a generator, a `_Stream`, a source)."""
+    close = getattr(stream, "close", None)
+    if close is not None:
+        close()
 
 
 # ---------------------------------------------------------------------------- batches

@@ -202,7 +202,11 @@ def fit(
     )
     module.stop_training = False
     module.history = cbs.history  # Keras: there from on_train_begin
-    with _mode(module, training=True), faults.interrupts_at_step_ends():
+    with (
+        _mode(module, training=True),
+        faults.interrupts_at_step_ends(),
+        data_lib.closing(batches, val_batches),
+    ):
         cbs.on_train_begin()
         resume = module.__dict__.pop("_initial_epoch", None)  # set by BackupAndRestore
         start = initial_epoch if resume is None else resume
@@ -414,7 +418,8 @@ def evaluate(
         epochs=1,
         steps=batches.steps,
     )
-    logs = _run_test(module, state, spec, batches, cbs)
+    with data_lib.closing(batches):
+        logs = _run_test(module, state, spec, batches, cbs)
     if logs is None:
         raise ValueError(
             "evaluate() got no batches from `x`: the data is empty (or `steps=0`). "
@@ -514,7 +519,12 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     # steps_per_execution=N: the batch hooks see executions of N batches, as in Keras (the
     # end hook gets the execution's outputs, concatenated).
     per_execution = 1 if state is None else _steps_per_execution(state)
-    with _mode(module, training=False), torch.inference_mode(), precision.autocast():
+    with (
+        _mode(module, training=False),
+        torch.inference_mode(),
+        precision.autocast(),
+        data_lib.closing(batches),
+    ):
         cbs.on_predict_begin()
         for step, group in _executions(batches.epoch(), per_execution):
             if batch_hooks:

@@ -168,7 +168,7 @@ class epoch_batches:
             yield from _read_ahead(self.dataset, order, workers)
         else:
             for index in order:
-                yield _check_batch(self.dataset[index], index)
+                yield _check_batch(_load(self.dataset.__getitem__, index), index)
         self.dataset.on_epoch_end()
 
 
@@ -180,6 +180,20 @@ def _check_batch(batch, index):
             f"index {index}"
         )
     return batch
+
+
+def _load(read, index):
+    """`read(index)`, the batch at `index`; an error it raises gets a note naming that
+    index (the exception itself is re-raised unchanged)."""
+    try:
+        return read(index)
+    except Exception as error:
+        _note(error, index)
+        raise
+
+
+def _note(error, index):
+    error.add_note(f"Raised while loading batch {index} of the PyDataset.")
 
 
 _WORKER_DATASET = None
@@ -215,7 +229,11 @@ def _read_ahead(dataset, order, workers):
             pending.append((index, pool.submit(fetch, index)))
         while pending:
             index, future = pending.popleft()
-            batch = future.result()
+            try:
+                batch = future.result()
+            except Exception as error:
+                _note(error, index)
+                raise
             for nxt in itertools.islice(order, 1):
                 pending.append((nxt, pool.submit(fetch, nxt)))
             yield _check_batch(batch, index)

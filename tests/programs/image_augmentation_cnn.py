@@ -7,6 +7,8 @@ import numpy as np
 import plait
 from plait import layers
 
+plait.utils.set_random_seed(0)
+
 rng = np.random.default_rng(0)
 n = 64
 x = rng.uniform(0, 0.2, size=(n, 16, 16, 1)).astype("float32")
