@@ -250,10 +250,14 @@ void plait_gru_backward(long T, long B, long U, const float* gH, const float* ga
 }
 """
 
+# (compile flags, link flags). -ffast-math is for compiling only: linked with it, GCC adds
+# crtfastmath.o, whose constructor sets flush-to-zero for the whole process when the library
+# loads, and every float computation in the program (numpy's, torch's) would lose its
+# subnormal numbers.
 _FLAGS = (
-    ["-O3", "-march=native", "-ffast-math", "-fPIC", "-shared", "-lmvec", "-lm"],
-    ["-O3", "-ffast-math", "-fPIC", "-shared", "-lm"],
-    ["-O2", "-fPIC", "-shared", "-lm"],
+    (["-O3", "-march=native", "-ffast-math", "-fPIC"], ["-shared", "-lmvec", "-lm"]),
+    (["-O3", "-ffast-math", "-fPIC"], ["-shared", "-lm"]),
+    (["-O2", "-fPIC"], ["-shared", "-lm"]),
 )
 
 
@@ -285,7 +289,8 @@ def _library():
         return None
     machine = f"{torch.backends.cpu.get_cpu_capability()}-{os.uname().machine}"
     for flags in _FLAGS:
-        key = hashlib.sha256("\0".join([_SOURCE, compiler, machine, *flags]).encode())
+        parts = [_SOURCE, compiler, machine, *flags[0], "|link|", *flags[1]]
+        key = hashlib.sha256("\0".join(parts).encode())
         path = os.path.join(_cache_dir(), f"plait_rnn_{key.hexdigest()[:16]}.so")
         if not os.path.exists(path) and not _build(compiler, flags, path):
             continue
@@ -304,10 +309,14 @@ def _build(compiler, flags, path):
             with open(source, "w") as f:
                 f.write(_SOURCE)
             target = os.path.join(work, "rnn.so")
-            command = [compiler, source, "-o", target, *flags]
-            done = subprocess.run(command, capture_output=True, timeout=120, check=False)
-            if done.returncode != 0:
-                return False
+            compile_flags, link_flags = flags
+            for command in (
+                [compiler, "-c", source, "-o", source + ".o", *compile_flags],
+                [compiler, source + ".o", "-o", target, *link_flags],
+            ):
+                done = subprocess.run(command, capture_output=True, timeout=120, check=False)
+                if done.returncode != 0:
+                    return False
             os.replace(target, path)  # atomic: another process may build it too
         return True
     except (OSError, subprocess.SubprocessError):

@@ -3,6 +3,8 @@ operators give the step loop's outputs and gradients, and a compiled train step 
 trains as the eager (fused-kernel) step does: masks, return_state, go_backwards, Bidirectional,
 recurrent dropout; no fallback on the bench's recurrent models."""
 
+import os
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -268,3 +270,21 @@ def test_the_bench_recurrent_models_compile_without_fallback(name, cheap_compile
     assert [str(w.message) for w in caught if "jit_compile" in str(w.message)] == []
     (step,) = [s for key, s in model._compile_state.steps.items() if key[0] == "train"]
     assert step.compiled.eager is None  # the compiled step ran, not the fallback
+
+
+def test_loading_the_kernel_keeps_subnormal_numbers_for_the_whole_process(tmp_path):
+    # Linked with -ffast-math, the library would set flush-to-zero process-wide on load.
+    check = (
+        "import numpy as np\n"
+        "from plait.ops import _recurrent\n"
+        "if _recurrent._library() is None:\n"
+        "    raise SystemExit(3)\n"
+        "assert np.float32(1e-38) / np.float32(100) > 0, 'subnormals flushed to zero'\n"
+    )
+    env = dict(os.environ, PLAIT_CACHE_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=300
+    )
+    if done.returncode == 3:
+        pytest.skip("no C compiler builds the recurrent kernel here")
+    assert done.returncode == 0, done.stderr
