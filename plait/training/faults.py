@@ -257,8 +257,17 @@ class _TrainGuard:
         self.update_state = None
         self.counters = None
         self.calls = 0
+        if getattr(step, "group", None) is not None:  # steps_per_execution's N-step graph
+            self.group = self._group
 
     def __call__(self, xs, ys, sws):
+        return self._run(lambda: self.step(xs, ys, sws), xs)
+
+    def _group(self, batches):
+        """The N steps of one execution (`steps.run_group`), guarded as one step."""
+        return self._run(lambda: self.step.group(batches), batches[0][0])
+
+    def _run(self, step, xs):
         undo = UNDO_UPDATES is True or (UNDO_UPDATES == "first" and self.calls == 0)
         self.calls += 1
         try:
@@ -272,7 +281,7 @@ class _TrainGuard:
             undo = False
         _flags.in_step = True
         try:
-            result = self.step(xs, ys, sws)
+            result = step()
         except BaseException as error:
             _flags.in_step = False
             failure = error
