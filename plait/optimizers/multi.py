@@ -9,6 +9,7 @@ import torch
 from plait import serialization
 from plait.optimizers.base import Optimizer
 from plait.optimizers.loss_scale import LossScaleOptimizer
+from plait.utils import compiler
 
 __all__ = ["MultiOptimizer", "OptimizerMap"]
 
@@ -315,7 +316,7 @@ class MultiOptimizer(Optimizer):
             self._inner_optimizers[index].apply(list(sub_grads), list(sub_vars))
         self._iterations += 1
 
-    @torch.compiler.disable
+    @compiler.disable  # lazily: importing plait does not import torch._dynamo
     @torch.no_grad()
     def step(self):
         """The training loop's update: each built sub-optimizer's `step()`."""
