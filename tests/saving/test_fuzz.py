@@ -7,8 +7,9 @@ renamed, duplicated, swapped, recompressed, cut or added, a valid zip whose conf
 value replaced by arbitrary JSON (reaches the layers' constructors), and a valid zip whose
 weights header is rewritten. The model is compiled and trained a step, so its file holds the
 compile settings and the optimizer's state too. Examples are derandomized (the same every
-run, so CI is stable); set PLAIT_FUZZ_EXAMPLES to run more, and PLAIT_FUZZ_RANDOM=1 to
-explore new ones.
+run, so CI is stable); PLAIT_FUZZ_LONG=1 runs 500 per test, PLAIT_FUZZ_EXAMPLES sets any
+count, and PLAIT_FUZZ_RANDOM=1
+explores new ones.
 """
 
 import io
@@ -27,7 +28,9 @@ from hypothesis import strategies as st
 from plait.layers import LSTM, Dense, Input
 from plait.models import Model, load_model
 
-EXAMPLES = int(os.environ.get("PLAIT_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(
+    os.environ.get("PLAIT_FUZZ_EXAMPLES", "500" if os.environ.get("PLAIT_FUZZ_LONG") else "60")
+)
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=5000,

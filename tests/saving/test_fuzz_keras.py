@@ -15,6 +15,7 @@ runs thousands in all, PLAIT_FUZZ_RANDOM=1 explores new ones.
 import io
 import json
 import os
+import resource
 import struct
 import sys
 import zipfile
@@ -459,3 +460,29 @@ def test_damaged_weights_h5_symbol_table_is_a_value_error(seeds, tmp_path):
     path.write_bytes(mutate(seeds.weights_h5, [("flip", 168, 1)]))
     with pytest.raises(ValueError, match="f.weights.h5"):
         seeds.model.load_weights(path)
+
+
+def _model_config_reference(data):
+    """Offset of the 16-byte heap reference of a legacy .h5's `model_config` string."""
+    heap = data.find(b"GCOL\x01\x00\x00\x00")
+    config = data.find(b"model_config\x00")
+    at = data.find(struct.pack("<Q", heap), config)
+    assert heap > 0 and config > 0 and 0 < at - config < 160
+    return at - 4
+
+
+@pytest.mark.parametrize("damaged_index", [False, True])
+def test_huge_string_length_in_h5_fails_without_allocating_it(seeds, tmp_path, damaged_index):
+    """A legacy .h5 whose `model_config` reference declares 2 GiB made HDF5 allocate 2 GiB
+    (10 s) before it found the heap object smaller (found by the fuzzer's long run)."""
+    data = bytearray(seeds.h5)
+    at = _model_config_reference(data)
+    data[at : at + 4] = struct.pack("<I", 2**31)
+    if damaged_index:
+        data[at + 12 : at + 16] = struct.pack("<I", 999)
+    path = tmp_path / "f.h5"
+    path.write_bytes(bytes(data))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValueError, match="f.h5.*declares 2147483648 bytes"):
+        load_model(path)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 256 * 1024

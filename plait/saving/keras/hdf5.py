@@ -7,7 +7,9 @@ h5py is an optional dependency (`pip install plait[keras]`): plain `.plait` and
 
 import contextlib
 import io
+import mmap
 import os
+import struct
 
 import numpy as np
 
@@ -37,6 +39,7 @@ def open_read(source, label):
     h5py = h5py_module()
     if isinstance(source, (str, os.PathLike)) and not os.path.isfile(source):
         raise ValueError(f"No file at {label}. Received: filepath={os.fspath(source)!r}")
+    check_heap_references(source, label)
     try:
         handle = h5py.File(source, "r")
     except (OSError, ValueError, RuntimeError) as err:
@@ -67,6 +70,88 @@ def open_write(path):
 def in_memory(data, label):
     """An HDF5 file held in `data` (bytes), opened for reading."""
     return open_read(io.BytesIO(data), label)
+
+
+def check_heap_references(source, label):
+    """Refuse a file whose variable-length strings declare more bytes than their heap holds.
+
+    HDF5 allocates a variable-length value (`model_config` and the other string attributes
+    Keras writes) at the length its 16-byte reference declares, before it reads the heap
+    object and finds the two differ: one damaged length field costs up to 4 GiB of memory.
+    Each global heap collection (`GCOL`) is found, its objects' sizes read, and every
+    reference to it checked, so reading allocates no more than the file holds."""
+    if isinstance(source, io.BytesIO):
+        _check_heap_buffer(source.getbuffer(), label)
+        return
+    if not isinstance(source, (str, os.PathLike)) or os.path.getsize(source) == 0:
+        return
+    with open(source, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        _check_heap_buffer(data, label)
+
+
+_STRING_ATTRIBUTES = (b"model_config", b"training_config", b"keras_version", b"backend")
+
+
+def _check_heap_buffer(data, label):
+    data = data if isinstance(data, mmap.mmap) else bytes(data)
+    near_names = _after_attribute_names(data)
+    for address, objects, total in _heap_collections(data, label):
+        pattern = struct.pack("<Q", address)
+        at = data.find(pattern, 4)
+        while at != -1:
+            length = struct.unpack_from("<I", data, at - 4)[0]
+            index = struct.unpack_from("<I", data, at + 8)[0] if at + 12 <= len(data) else 0
+            # a reference names one of the heap's objects, or (its index damaged) stands in
+            # the attribute message of a string plait reads; the same eight bytes also stand
+            # in HDF5's own records, followed by other numbers, and are no reference there
+            if index in objects:
+                bound = objects[index]
+            elif any(start <= at < start + 160 for start in near_names):
+                bound = total
+            else:
+                bound = None
+            if bound is not None and length > bound:
+                raise ValueError(
+                    f"{label} is damaged: a string declares {length} bytes in a heap of "
+                    f"{total} bytes at offset {address}."
+                )
+            at = data.find(pattern, at + 1)
+
+
+def _after_attribute_names(data):
+    starts = []
+    for name in _STRING_ATTRIBUTES:
+        at = data.find(name + b"\x00")
+        while at != -1:
+            starts.append(at)
+            at = data.find(name + b"\x00", at + 1)
+    return starts
+
+
+def _heap_collections(data, label):
+    """(offset, {object index: size}, collection size) for each global heap collection."""
+    at = data.find(b"GCOL\x01\x00\x00\x00")
+    while at != -1:
+        if at + 16 > len(data):
+            break
+        total = struct.unpack_from("<Q", data, at + 8)[0]
+        if total > len(data) - at:
+            raise ValueError(
+                f"{label} is damaged: a heap at offset {at} declares {total} bytes; the file "
+                f"has {len(data) - at} after it."
+            )
+        objects, cursor = {}, at + 16
+        while cursor + 16 <= at + total:
+            index, size = (
+                struct.unpack_from("<H", data, cursor)[0],
+                struct.unpack_from("<Q", data, cursor + 8)[0],
+            )
+            if index == 0:
+                break  # free space: the collection's last entry
+            objects[index] = size
+            cursor += 16 + (size + 7) // 8 * 8
+        yield at, objects, total
+        at = data.find(b"GCOL\x01\x00\x00\x00", at + 1)
 
 
 def child(group, name):
