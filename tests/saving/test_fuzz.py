@@ -8,8 +8,7 @@ value replaced by arbitrary JSON (reaches the layers' constructors), and a valid
 weights header is rewritten. The model is compiled and trained a step, so its file holds the
 compile settings and the optimizer's state too. Examples are derandomized (the same every
 run, so CI is stable); PLAIT_FUZZ_LONG=1 runs 500 per test, PLAIT_FUZZ_EXAMPLES sets any
-count, and PLAIT_FUZZ_RANDOM=1
-explores new ones.
+count, and PLAIT_FUZZ_RANDOM=1 explores new ones.
 """
 
 import io
