@@ -3,9 +3,13 @@ arrays of lists, as imdb/reuters store them, are unpickled by an unpickler that 
 only numpy arrays, lists and plain values: a crafted file cannot run code), and the
 word-sequence filtering of imdb and reuters."""
 
+import contextlib
 import io
+import os
 import pickle
+import struct
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -47,14 +51,63 @@ def _read_member(raw):
         return RestrictedUnpickler(buffer).load()
 
 
+@contextlib.contextmanager
+def reading(path):
+    """Whatever a damaged dataset file makes its parser raise (zip, gzip, pickle, numpy or
+    JSON errors, a missing key, an array of the wrong shape) becomes one ValueError that
+    names the file and says how to get a good copy back."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, EOFError) as err:
+        raise _damaged(path, err) from None
+    except (OSError, MemoryError, OverflowError, RuntimeError) as err:
+        raise _damaged(path, err) from None
+    except (pickle.UnpicklingError, zipfile.BadZipFile, zlib.error, struct.error) as err:
+        raise _damaged(path, err) from None
+
+
+def _damaged(path, err):
+    return ValueError(
+        f"The dataset file {os.fspath(path)!r} cannot be read: it is truncated, damaged or "
+        f"not the file Keras publishes ({type(err).__name__}: {err}). Delete it, and it is "
+        "downloaded again on the next call."
+    )
+
+
 def load_npz(path):
-    """The arrays of an `.npz` file as a dict, safely (see the module docstring)."""
-    with zipfile.ZipFile(path) as archive:
+    """The arrays of an `.npz` file as a dict, safely (see the module docstring); a damaged
+    file raises ValueError naming it."""
+    with reading(path), zipfile.ZipFile(path) as archive:
         return {
             name[:-4]: _read_member(archive.read(name))
             for name in archive.namelist()
             if name.endswith(".npy")
         }
+
+
+def word_sequences(arrays, path, names):
+    """`arrays[name]` for each of `names`, checked to be a 1-D array of int sequences (what
+    imdb and reuters store), so later indexing cannot fail deep inside on a damaged file."""
+    out = []
+    with reading(path):
+        for name in names:
+            values = arrays[name]
+            if not isinstance(values, np.ndarray) or values.ndim != 1:
+                raise TypeError(f"'{name}' is not a 1-D array")
+            if name.startswith("x") and not all(
+                isinstance(seq, (list, np.ndarray)) and all(type(w) is int for w in seq)
+                for seq in values
+            ):
+                raise TypeError(f"'{name}' holds something other than lists of ints")
+            out.append(values)
+    return out
+
+
+def word_index(mapping):
+    """A word index read from JSON, checked to map words to integer indices."""
+    if not isinstance(mapping, dict) or not all(type(i) is int for i in mapping.values()):
+        raise TypeError("the word index is not a JSON object of words to integers")
+    return mapping
 
 
 def shuffle_and_split(x, y, test_split, seed):

@@ -28,6 +28,6 @@ def load_data(path="boston_housing.npz", test_split=0.2, seed=113):
             "and 1 (exclusive of 1)."
         )
     path = get_file(path, origin=_common.ORIGIN + "boston_housing.npz", file_hash=FILE_HASH)
-    with np.load(path, allow_pickle=False) as f:
+    with _common.reading(path), np.load(path, allow_pickle=False) as f:
         x, y = f["x"], f["y"]
     return _common.shuffle_and_split(x, y, test_split, seed)

@@ -29,7 +29,7 @@ def load_data(version="large", path="california_housing.npz", test_split=0.2, se
             "and 1 (exclusive of 1)."
         )
     path = get_file(path, origin=_common.ORIGIN + "california_housing.npz", file_hash=FILE_HASH)
-    with np.load(path, allow_pickle=False) as f:
+    with _common.reading(path), np.load(path, allow_pickle=False) as f:
         x, y = f["x"], f["y"]
     if version == "small":
         x, y = x[:600], y[:600]

@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 from plait.utils.file_utils import get_file
-from plait.datasets._common import ORIGIN
+from plait.datasets._common import ORIGIN, reading
 
 __all__ = ["load_data"]
 
@@ -18,6 +18,15 @@ FILES = [
     "t10k-labels-idx1-ubyte.gz",
     "t10k-images-idx3-ubyte.gz",
 ]
+
+
+def _read_idx(path, count=None):
+    """One gzip IDX file: labels `(n,)`, or images `(count, 28, 28)` when `count` is given;
+    uint8."""
+    with reading(path), gzip.open(path, "rb") as f:
+        if count is None:
+            return np.frombuffer(f.read(), np.uint8, offset=8)
+        return np.frombuffer(f.read(), np.uint8, offset=16).reshape(count, 28, 28)
 
 
 def load_data():
@@ -30,12 +39,6 @@ def load_data():
     """
     folder = os.path.join("datasets", "fashion-mnist")
     paths = [get_file(name, origin=ORIGIN + name, cache_subdir=folder) for name in FILES]
-    with gzip.open(paths[0], "rb") as f:
-        y_train = np.frombuffer(f.read(), np.uint8, offset=8)
-    with gzip.open(paths[1], "rb") as f:
-        x_train = np.frombuffer(f.read(), np.uint8, offset=16).reshape(len(y_train), 28, 28)
-    with gzip.open(paths[2], "rb") as f:
-        y_test = np.frombuffer(f.read(), np.uint8, offset=8)
-    with gzip.open(paths[3], "rb") as f:
-        x_test = np.frombuffer(f.read(), np.uint8, offset=16).reshape(len(y_test), 28, 28)
+    y_train, y_test = _read_idx(paths[0]), _read_idx(paths[2])
+    x_train, x_test = _read_idx(paths[1], len(y_train)), _read_idx(paths[3], len(y_test))
     return (x_train, y_train), (x_test, y_test)

@@ -11,6 +11,7 @@ from plait.utils.file_utils import get_file
 
 __all__ = ["load_data", "get_word_index"]
 
+NAMES = ("x_train", "y_train", "x_test", "y_test")
 FILE_HASH = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 WORD_INDEX_HASH = "bfafd718b763782e994055a2d397834f"
 
@@ -57,12 +58,14 @@ def load_data(
         warnings.warn(f"imdb.load_data: ignoring unknown arguments {sorted(kwargs)}.", stacklevel=2)
     path = get_file(fname=path, origin=_common.ORIGIN + "imdb.npz", file_hash=FILE_HASH)
     f = _common.load_npz(path)
+    arrays = dict(zip(NAMES, _common.word_sequences(f, path, NAMES)))
     rng = np.random.RandomState(seed)
     parts = []
     for x_name, y_name in (("x_train", "y_train"), ("x_test", "y_test")):
-        order = np.arange(len(f[x_name]))
+        order = np.arange(len(arrays[x_name]))
         rng.shuffle(order)
-        parts.append((f[x_name][order], f[y_name][order]))
+        with _common.reading(path):
+            parts.append((arrays[x_name][order], arrays[y_name][order]))
     (x_train, labels_train), (x_test, labels_test) = parts
     x_train = _common.index_words(x_train, start_char, index_from)
     x_test = _common.index_words(x_test, start_char, index_from)
@@ -88,5 +91,5 @@ def get_word_index(path="imdb_word_index.json"):
     path = get_file(
         fname=path, origin=_common.ORIGIN + "imdb_word_index.json", file_hash=WORD_INDEX_HASH
     )
-    with open(path) as f:
-        return json.load(f)
+    with _common.reading(path), open(path) as f:
+        return _common.word_index(json.load(f))

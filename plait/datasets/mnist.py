@@ -3,7 +3,7 @@
 import numpy as np
 
 from plait.utils.file_utils import get_file
-from plait.datasets._common import ORIGIN
+from plait.datasets._common import ORIGIN, reading
 
 __all__ = ["load_data"]
 
@@ -26,5 +26,5 @@ def load_data(path="mnist.npz"):
         (60000, 28, 28)
     """
     path = get_file(fname=path, origin=ORIGIN + "mnist.npz", file_hash=FILE_HASH)
-    with np.load(path, allow_pickle=False) as f:
+    with reading(path), np.load(path, allow_pickle=False) as f:
         return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])

@@ -81,7 +81,7 @@ def load_data(
     """
     path = get_file(fname=path, origin=_common.ORIGIN + "reuters.npz", file_hash=FILE_HASH)
     f = _common.load_npz(path)
-    xs, labels = f["x"], f["y"]
+    xs, labels = _common.word_sequences(f, path, ("x", "y"))
     order = np.arange(len(xs))
     np.random.RandomState(seed).shuffle(order)
     xs, labels = xs[order], labels[order]
@@ -101,8 +101,8 @@ def get_word_index(path="reuters_word_index.json"):
     path = get_file(
         path, origin=_common.ORIGIN + "reuters_word_index.json", file_hash=WORD_INDEX_HASH
     )
-    with open(path) as f:
-        return json.load(f)
+    with _common.reading(path), open(path) as f:
+        return _common.word_index(json.load(f))
 
 
 def get_label_names():

@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 import warnings
 import zipfile
+import zlib
 
 __all__ = ["get_file", "hash_file", "validate_file", "extract_archive", "keras_home"]
 
@@ -87,17 +88,11 @@ def extract_archive(file_path, path=".", archive_format="auto"):
     )
     file_path, path = os.fspath(file_path), os.fspath(path)
     for kind in formats:
-        if kind == "tar" and tarfile.is_tarfile(file_path):
-            with tarfile.open(file_path) as archive:
-                _safe_members(archive.getnames(), path)
-                # the "data" filter (Python >= 3.11.4) also refuses links and devices
-                safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-                _extract(lambda: archive.extractall(path, **safe), path)  # noqa: B023 (run at once)
+        if kind == "tar" and _is_tar(file_path):
+            _extract(lambda: _extract_tar(file_path, path), path, file_path)
             return True
         if kind == "zip" and zipfile.is_zipfile(file_path):
-            with zipfile.ZipFile(file_path) as archive:
-                _safe_members(archive.namelist(), path)
-                _extract(lambda: archive.extractall(path), path)
+            _extract(lambda: _extract_zip(file_path, path), path, file_path)
             return True
         if kind not in ("tar", "zip"):
             raise ValueError(
@@ -107,11 +102,56 @@ def extract_archive(file_path, path=".", archive_format="auto"):
     return False
 
 
-def _extract(run, path):
+def _is_tar(file_path):
+    """Whether `file_path` is a tar archive (compressed or not); a compressed stream that
+    ends early or is damaged raises ValueError naming the file."""
     try:
-        run()
+        return tarfile.is_tarfile(file_path)
+    except (EOFError, zlib.error, OSError) as err:
+        raise ValueError(
+            f"extract_archive: {file_path!r} is a damaged or truncated archive "
+            f"({type(err).__name__}: {err})."
+        ) from None
+
+
+def _extract_tar(file_path, path):
+    with tarfile.open(file_path) as archive:
+        _safe_members(archive.getnames(), path)
+        # the "data" filter (Python >= 3.11.4) also refuses links and devices
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        archive.extractall(path, **safe)
+
+
+def _extract_zip(file_path, path):
+    with zipfile.ZipFile(file_path) as archive:
+        _safe_members(archive.namelist(), path)
+        archive.extractall(path)
+
+
+def _extract(run, path, archive):
+    """Run an extraction into `path`; if it fails, remove what it created and nothing else.
+
+    Keras removes the whole folder, so a damaged archive extracted into the working
+    directory (`extract_archive(f, ".")`) would delete the user's files with it."""
+    existed = set(os.listdir(path)) if os.path.isdir(path) else None
+    try:
+        try:
+            run()
+        except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as err:
+            raise ValueError(
+                f"extract_archive: {archive!r} cannot be extracted into {path!r}: it is "
+                f"truncated or damaged ({type(err).__name__}: {err})."
+            ) from None
     except BaseException:
-        shutil.rmtree(path, ignore_errors=True)
+        if existed is None:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            for name in set(os.listdir(path)) - existed:
+                created = os.path.join(path, name)
+                if os.path.isdir(created) and not os.path.islink(created):
+                    shutil.rmtree(created, ignore_errors=True)
+                else:
+                    os.remove(created)
         raise
 
 

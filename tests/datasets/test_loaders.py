@@ -161,7 +161,7 @@ def test_cifar100_and_the_restricted_unpickler(cache, monkeypatch):
         datasets.cifar100.load_data("medium")
     evil = cache / "evil"
     evil.write_bytes(pickle.dumps({b"data": os.system}))
-    with pytest.raises(pickle.UnpicklingError, match="Refusing"):
+    with pytest.raises(ValueError, match="Refusing"):
         datasets.cifar.load_batch(str(evil))
 
 
@@ -255,5 +255,5 @@ def test_load_npz_refuses_code(cache):
     bad = np.empty(1, dtype=object)
     bad[0] = Evil()
     np.savez(cache / "bad.npz", x=bad)
-    with pytest.raises(pickle.UnpicklingError, match="Refusing"):
+    with pytest.raises(ValueError, match="Refusing"):
         _common.load_npz(cache / "bad.npz")
