@@ -6,6 +6,8 @@ tests' business. Each page's blocks run in order in one fresh process, from an e
 folder, so a later block may use an earlier block's names.
 """
 
+import importlib
+import importlib.util
 import os
 import pathlib
 import re
@@ -39,3 +41,29 @@ def test_code_blocks_run(page, tmp_path):
         timeout=300,
     )
     assert done.returncode == 0, f"{page.name}:\n{done.stderr[-4000:]}"
+
+
+def _api_pages_module():
+    spec = importlib.util.spec_from_file_location("api_pages", ROOT / "scripts" / "api_pages.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_api_reference_lists_every_public_name_and_is_current():
+    """docs/api/ is what scripts/api_pages.py writes from the modules' `__all__` (run it after
+    adding, renaming or documenting a public name), and the site's navigation shows each page."""
+    api_pages = _api_pages_module()
+    expected = api_pages.pages()
+    written = {p.name: p.read_text() for p in (ROOT / "docs" / "api").glob("*.md")}
+    stale = sorted(
+        name for name in expected.keys() | written.keys() if expected.get(name) != written.get(name)
+    )
+    assert not stale, f"run `python scripts/api_pages.py`: these pages are not current: {stale}"
+    nav = (ROOT / "mkdocs.yml").read_text()
+    assert all(f"api/{name}" in nav for name in expected)
+    for page, _, modules in api_pages.PAGES:
+        text = expected[f"{page}.md"]
+        for module_name in modules:
+            for name in importlib.import_module(module_name).__all__:
+                assert f"{module_name}.{name}" in text or f".{name}\n" in text, (page, name)
