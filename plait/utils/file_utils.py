@@ -62,14 +62,16 @@ def _digest(fpath, file_hash, algorithm, chunk_size=65535):
     return hasher.hexdigest()
 
 
-def _safe_members(names, root):
+def _safe_members(names, root, archive):
     root = os.path.realpath(root)
     for name in names:
+        if not name.strip("/"):
+            raise ValueError(f"extract_archive: {archive!r} has a member without a name: {name!r}.")
         target = os.path.realpath(os.path.join(root, name))
         if os.path.commonpath([root, target]) != root:
             raise ValueError(
-                f"extract_archive: the archive member {name!r} would be written outside "
-                f"{root}; refusing to extract it."
+                f"extract_archive: the member {name!r} of {archive!r} would be written "
+                f"outside {root}; refusing to extract it."
             )
 
 
@@ -116,7 +118,7 @@ def _is_tar(file_path):
 
 def _extract_tar(file_path, path):
     with tarfile.open(file_path) as archive:
-        _safe_members(archive.getnames(), path)
+        _safe_members(archive.getnames(), path, file_path)
         # the "data" filter (Python >= 3.11.4) also refuses links and devices
         safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
         archive.extractall(path, **safe)
@@ -124,8 +126,15 @@ def _extract_tar(file_path, path):
 
 def _extract_zip(file_path, path):
     with zipfile.ZipFile(file_path) as archive:
-        _safe_members(archive.namelist(), path)
+        _safe_members(archive.namelist(), path, file_path)
         archive.extractall(path)
+
+
+def _damaged_archive(archive, path, err):
+    return ValueError(
+        f"extract_archive: {archive!r} cannot be extracted into {path!r}: it is truncated "
+        f"or damaged ({type(err).__name__}: {err})."
+    )
 
 
 def _extract(run, path, archive):
@@ -137,11 +146,14 @@ def _extract(run, path, archive):
     try:
         try:
             run()
+        except ValueError as err:
+            if str(err).startswith("extract_archive:"):
+                raise  # a member refused above, by name
+            raise _damaged_archive(archive, path, err) from None
         except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as err:
-            raise ValueError(
-                f"extract_archive: {archive!r} cannot be extracted into {path!r}: it is "
-                f"truncated or damaged ({type(err).__name__}: {err})."
-            ) from None
+            raise _damaged_archive(archive, path, err) from None
+        except (IndexError, KeyError, NotImplementedError, RuntimeError) as err:
+            raise _damaged_archive(archive, path, err) from None
     except BaseException:
         if existed is None:
             shutil.rmtree(path, ignore_errors=True)

@@ -233,3 +233,15 @@ def test_a_damaged_archive_extracted_into_a_used_folder_removes_only_its_own_fil
     the user's working directory."""
     good = _tar([("new/a.txt", b"a" * 5000), ("new/b.txt", b"b" * 5000)])
     _extract_keeps_user_files(tmp_path, good[: len(good) * 2 // 3])
+
+
+def test_a_zip_member_without_a_name_is_refused(tmp_path):
+    """zipfile raised IndexError extracting a member whose name was empty (found by the
+    fuzzer's long run: a size field overwritten)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(""), b"x")
+    _extract_keeps_user_files(tmp_path, out.getvalue())
+    (tmp_path / "a.zip").write_bytes(out.getvalue())
+    with pytest.raises(ValueError, match="a.zip' has a member without a name"):
+        file_utils.extract_archive(str(tmp_path / "a.zip"), str(tmp_path / "out"))
