@@ -112,8 +112,8 @@ def _check_heap_buffer(data, label):
                 bound = None
             if bound is not None and length > bound:
                 raise ValueError(
-                    f"{label} is damaged: a string declares {length} bytes in a heap of "
-                    f"{total} bytes at offset {address}."
+                    f"{label} is not a readable HDF5 file: it is damaged (a string declares "
+                    f"{length} bytes in a heap of {total} bytes at offset {address})."
                 )
             at = data.find(pattern, at + 1)
 
@@ -137,8 +137,8 @@ def _heap_collections(data, label):
         total = struct.unpack_from("<Q", data, at + 8)[0]
         if total > len(data) - at:
             raise ValueError(
-                f"{label} is damaged: a heap at offset {at} declares {total} bytes; the file "
-                f"has {len(data) - at} after it."
+                f"{label} is not a readable HDF5 file: it is damaged (a heap at offset {at} "
+                f"declares {total} bytes; the file has {len(data) - at} after it)."
             )
         objects, cursor = {}, at + 16
         while cursor + 16 <= at + total:
