@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from plait.serialization import get_from_registry
+from plait.serialization import get_from_registry, module_dir
 
 __all__ = [
     "elu",
@@ -31,23 +31,48 @@ __all__ = [
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(
-        set(__all__)
-        | {
-            n
-            for n, v in globals().items()
-            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
-        }
-    )
+    return module_dir(globals())
 
 
 def linear(x):
+    """The identity: returns `x` unchanged (the activation `None` means).
+
+    Args:
+        x: a tensor.
+
+    Returns:
+        `x` itself.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.linear(x)
+        tensor([-2.,  0.,  2.])
+    """
     return x
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Keras's relu: `x` above `threshold` (else 0), capped at `max_value`, plus
-    `negative_slope * (x - threshold)` below the threshold."""
+    `negative_slope * (x - threshold)` below the threshold.
+
+    Args:
+        x: a float tensor.
+        negative_slope: the slope below `threshold` (default 0.0).
+        max_value: the largest output, or None (default) for no cap.
+        threshold: values at or below it count as "off" (default 0.0).
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.relu(x), activations.relu(x, negative_slope=0.5, max_value=1.0)
+        (tensor([0., 0., 2.]), tensor([-1.,  0.,  1.]))
+    """
     if max_value is None and threshold == 0.0:
         return torch.relu(x) if negative_slope == 0.0 else F.leaky_relu(x, negative_slope)
     out = x * (x > threshold).to(x.dtype) if threshold != 0.0 else torch.relu(x)
@@ -59,23 +84,99 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 def relu6(x):
+    """`min(max(x, 0), 6)`: relu capped at 6.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape and dtype.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.relu6(torch.tensor([-1.0, 3.0, 8.0]))
+        tensor([0., 3., 6.])
+    """
     return F.relu6(x)
 
 
 def sigmoid(x):
+    """`1 / (1 + exp(-x))`, element-wise.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape with values in (0, 1).
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.sigmoid(x)
+        tensor([0.1192, 0.5000, 0.8808])
+    """
     return torch.sigmoid(x)
 
 
 def hard_sigmoid(x):
-    """Keras 3's piecewise-linear sigmoid: `relu6(x + 3) / 6`."""
+    """Keras 3's piecewise-linear sigmoid: `relu6(x + 3) / 6`.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.hard_sigmoid(x)
+        tensor([0.1667, 0.5000, 0.8333])
+    """
     return F.hardsigmoid(x)
 
 
 def tanh(x):
+    """Hyperbolic tangent, element-wise.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape with values in (-1, 1).
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.tanh(x)
+        tensor([-0.9640,  0.0000,  0.9640])
+    """
     return torch.tanh(x)
 
 
 def softmax(x, axis=-1):
+    """`exp(x) / sum(exp(x))` along `axis`: values that sum to 1. Under mixed precision
+    the result stays float32.
+
+    Args:
+        x: a float tensor.
+        axis: the axis to normalize over (default -1).
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.softmax(x)
+        tensor([0.0159, 0.1173, 0.8668])
+    """
     # Under mixed precision the probabilities stay float32 (CUDA's autocast does this by
     # itself, CPU's does not).
     if torch.is_autocast_enabled(x.device.type):
@@ -84,49 +185,218 @@ def softmax(x, axis=-1):
 
 
 def log_softmax(x, axis=-1):
+    """`x - log(sum(exp(x)))` along `axis`: the logarithm of `softmax`, computed stably.
+
+    Args:
+        x: a float tensor.
+        axis: the axis to normalize over (default -1).
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.log_softmax(x)
+        tensor([-4.1429, -2.1429, -0.1429])
+    """
     if torch.is_autocast_enabled(x.device.type):
         return torch.log_softmax(x, dim=axis, dtype=torch.float32)
     return torch.log_softmax(x, dim=axis)
 
 
 def softplus(x):
+    """`log(exp(x) + 1)`, element-wise.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.softplus(x)
+        tensor([0.1269, 0.6931, 2.1269])
+    """
     return F.softplus(x)
 
 
 def softsign(x):
+    """`x / (abs(x) + 1)`, element-wise.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape with values in (-1, 1).
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.softsign(x)
+        tensor([-0.6667,  0.0000,  0.6667])
+    """
     return F.softsign(x)
 
 
 def elu(x, alpha=1.0):
+    """Exponential linear unit: `x` for `x > 0`, else `alpha * (exp(x) - 1)`.
+
+    Args:
+        x: a float tensor.
+        alpha: the scale of the negative part (default 1.0).
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.elu(x)
+        tensor([-0.8647,  0.0000,  2.0000])
+    """
     return F.elu(x, alpha)
 
 
 def selu(x):
+    """Scaled exponential linear unit: `scale * elu(x, alpha)` with Keras's constants
+    `alpha=1.67326324` and `scale=1.05070098`.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.selu(x)
+        tensor([-1.5202,  0.0000,  2.1014])
+    """
     return F.selu(x)
 
 
 def gelu(x, approximate=False):
+    """Gaussian error linear unit: `x * P(X <= x)` for a standard normal `X`.
+
+    Args:
+        x: a float tensor.
+        approximate: use the tanh approximation (default False: the exact erf form).
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.gelu(x)
+        tensor([-0.0455,  0.0000,  1.9545])
+    """
     return F.gelu(x, approximate="tanh" if approximate else "none")
 
 
 def silu(x):
+    """Sigmoid linear unit (swish): `x * sigmoid(x)`. `swish` is the same function.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.silu(x)
+        tensor([-0.2384,  0.0000,  1.7616])
+    """
     return F.silu(x)
 
 
 def exponential(x):
+    """`exp(x)`, element-wise.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.exponential(x)
+        tensor([0.1353, 1.0000, 7.3891])
+    """
     return torch.exp(x)
 
 
 def mish(x):
+    """`x * tanh(softplus(x))`, element-wise.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.mish(x)
+        tensor([-0.2525,  0.0000,  1.9440])
+    """
     return F.mish(x)
 
 
 def leaky_relu(x, negative_slope=0.2):
+    """`x` for `x >= 0`, else `negative_slope * x`.
+
+    Args:
+        x: a float tensor.
+        negative_slope: the slope below 0 (default 0.2, as in Keras).
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.leaky_relu(x)
+        tensor([-0.4000,  0.0000,  2.0000])
+    """
     return F.leaky_relu(x, negative_slope)
 
 
 def hard_silu(x):
-    """Keras 3's `x * hard_sigmoid(x)`."""
+    """Keras 3's `x * hard_sigmoid(x)`.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.hard_silu(x)
+        tensor([-0.3333,  0.0000,  1.6667])
+    """
     return F.hardswish(x)
 
 
@@ -261,14 +531,46 @@ def compute_function(fn):
 
 
 def get(identifier):
-    """A function of one tensor: by name ('relu'), None (linear), or a callable as it is."""
+    """The activation function for `identifier`.
+
+    Args:
+        identifier: a name ('relu'), a config dict, None (linear), or a callable (returned
+            as it is).
+
+    Returns:
+        A function of one tensor.
+
+    Raises:
+        ValueError: an unknown name (the message suggests the closest one).
+
+    Example:
+        >>> from plait import activations
+        >>> activations.get("relu") is activations.relu
+        True
+        >>> activations.get(None).__name__
+        'linear'
+    """
     if identifier is None:
         return linear
     return get_from_registry(identifier, _ACTIVATIONS, "activation")
 
 
 def serialize(fn):
-    """The Keras name of a built-in activation; the callable's own name otherwise."""
+    """The name an activation is saved under.
+
+    Args:
+        fn: an activation function.
+
+    Returns:
+        The Keras name of a built-in activation; the callable's own name otherwise.
+
+    Example:
+        >>> from plait import activations
+        >>> activations.serialize(activations.swish)
+        'silu'
+        >>> activations.serialize(activations.relu)
+        'relu'
+    """
     for name, known in _ACTIVATIONS.items():
         if known is fn:
             return name
@@ -281,6 +583,13 @@ def deserialize(config, custom_objects=None):
 
     Raises:
         ValueError: for an unknown name.
+
+    Example:
+        >>> from plait import activations
+        >>> activations.deserialize("gelu") is activations.gelu
+        True
+        >>> activations.deserialize({"class_name": "function", "config": "tanh"}).__name__
+        'tanh'
     """
     if isinstance(config, dict):
         config = config.get("config", config.get("class_name"))

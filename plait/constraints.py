@@ -10,7 +10,13 @@ the result back into the weight.
 
 import torch
 
-from plait.serialization import get_from_registry, register_serializable
+from plait.serialization import (
+    deserialize_object,
+    get_object,
+    module_dir,
+    register_serializable,
+    serialize_object,
+)
 
 __all__ = [
     "Constraint",
@@ -29,14 +35,7 @@ __all__ = [
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(
-        set(__all__)
-        | {
-            n
-            for n, v in globals().items()
-            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
-        }
-    )
+    return module_dir(globals())
 
 
 _EPSILON = 1e-7  # Keras's backend.epsilon()
@@ -153,19 +152,12 @@ def get(identifier):
     'min_max_norm'), a config dict, a Constraint class or instance, or a callable."""
     if identifier is None:
         return None
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    found = get_from_registry(identifier, _CONSTRAINTS, "constraint", custom_objects=_CLASSES)
-    return found() if isinstance(found, type) else found
+    return get_object(identifier, Constraint, _CONSTRAINTS, "constraint", _CLASSES)
 
 
 def serialize(constraint):
     """None, a config dict for a plait constraint, or a plain function's name."""
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    return getattr(constraint, "__name__", type(constraint).__name__)
+    return serialize_object(constraint, Constraint)
 
 
 def _norms(w, axis):
@@ -193,13 +185,4 @@ def _check_axis(axis):
 def deserialize(config, custom_objects=None):
     """Rebuild the object `serialize` described: a name, or a `{"class_name", "config"}`
     dict (Keras's `deserialize`); `custom_objects` maps names to your own classes."""
-    if custom_objects and isinstance(config, str) and config in custom_objects:
-        return get(custom_objects[config])
-    if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
-        cls = custom_objects[config["class_name"]]
-        return (
-            cls.from_config(config.get("config", {}))
-            if hasattr(cls, "from_config")
-            else cls(**config.get("config", {}))
-        )
-    return get(config)
+    return deserialize_object(config, custom_objects, get)

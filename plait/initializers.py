@@ -10,7 +10,12 @@ import math
 import numpy as np
 import torch
 
-from plait.serialization import get_from_registry, register_serializable
+from plait.serialization import (
+    deserialize_object,
+    get_object,
+    module_dir,
+    register_serializable,
+)
 
 __all__ = [
     "Constant",
@@ -56,14 +61,7 @@ __all__ = [
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(
-        set(__all__)
-        | {
-            n
-            for n, v in globals().items()
-            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
-        }
-    )
+    return module_dir(globals())
 
 
 def compute_fans(shape):
@@ -413,10 +411,7 @@ _CLASSES = {cls.__name__: cls for cls in _INITIALIZERS.values()}
 def get(identifier):
     """An initializer object from a name ('glorot_uniform'), a config dict, a class, or a
     callable `(shape, dtype=None, device=None)`."""
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    found = get_from_registry(identifier, _INITIALIZERS, "initializer", custom_objects=_CLASSES)
-    return found() if isinstance(found, type) else found
+    return get_object(identifier, Initializer, _INITIALIZERS, "initializer", _CLASSES)
 
 
 def serialize(initializer):
@@ -432,13 +427,4 @@ def serialize(initializer):
 def deserialize(config, custom_objects=None):
     """Rebuild the object `serialize` described: a name, or a `{"class_name", "config"}`
     dict (Keras's `deserialize`); `custom_objects` maps names to your own classes."""
-    if custom_objects and isinstance(config, str) and config in custom_objects:
-        return get(custom_objects[config])
-    if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
-        cls = custom_objects[config["class_name"]]
-        return (
-            cls.from_config(config.get("config", {}))
-            if hasattr(cls, "from_config")
-            else cls(**config.get("config", {}))
-        )
-    return get(config)
+    return deserialize_object(config, custom_objects, get)

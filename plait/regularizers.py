@@ -12,7 +12,13 @@ import math
 
 import torch
 
-from plait.serialization import get_from_registry, register_serializable
+from plait.serialization import (
+    deserialize_object,
+    get_object,
+    module_dir,
+    register_serializable,
+    serialize_object,
+)
 
 __all__ = [
     "L1",
@@ -31,14 +37,7 @@ __all__ = [
 
 
 def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(
-        set(__all__)
-        | {
-            n
-            for n, v in globals().items()
-            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
-        }
-    )
+    return module_dir(globals())
 
 
 class Regularizer:
@@ -182,19 +181,12 @@ def get(identifier):
     Regularizer class or instance, or a callable `(tensor) -> scalar tensor`."""
     if identifier is None:
         return None
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    found = get_from_registry(identifier, _REGULARIZERS, "regularizer", custom_objects=_CLASSES)
-    return found() if isinstance(found, type) else found
+    return get_object(identifier, Regularizer, _REGULARIZERS, "regularizer", _CLASSES)
 
 
 def serialize(regularizer):
     """None, a config dict for a plait regularizer, or a plain function's name."""
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    return getattr(regularizer, "__name__", type(regularizer).__name__)
+    return serialize_object(regularizer, Regularizer)
 
 
 def _check_factor(value, name):
@@ -213,13 +205,4 @@ def _check_factor(value, name):
 def deserialize(config, custom_objects=None):
     """Rebuild the object `serialize` described: a name, or a `{"class_name", "config"}`
     dict (Keras's `deserialize`); `custom_objects` maps names to your own classes."""
-    if custom_objects and isinstance(config, str) and config in custom_objects:
-        return get(custom_objects[config])
-    if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
-        cls = custom_objects[config["class_name"]]
-        return (
-            cls.from_config(config.get("config", {}))
-            if hasattr(cls, "from_config")
-            else cls(**config.get("config", {}))
-        )
-    return get(config)
+    return deserialize_object(config, custom_objects, get)

@@ -251,3 +251,50 @@ def get_from_registry(identifier, registry, kind, custom_objects=None):
         f"Could not interpret {kind} identifier: {identifier!r}. "
         f"Expected a string (one of {sorted(registry)}), a config dict or a callable."
     )
+
+
+def module_dir(namespace):
+    """`dir()` of a module of Keras objects (activations, constraints, initializers, ...):
+    its `__all__` plus the public classes it defines, not torch, re or helpers. A module
+    defines `def __dir__(): return module_dir(globals())`."""
+    own = namespace["__name__"]
+    return sorted(
+        set(namespace["__all__"])
+        | {
+            n
+            for n, v in namespace.items()
+            if isinstance(v, type) and v.__module__ == own and not n.startswith("_")
+        }
+    )
+
+
+def get_object(identifier, base, registry, kind, classes):
+    """`get` of constraints, regularizers and initializers: an instance of `base` from a
+    `base` subclass (called with no arguments), a name in `registry` (a class there is
+    instantiated), a config dict (resolved first in `classes`), or a callable as it is."""
+    if isinstance(identifier, type) and issubclass(identifier, base):
+        return identifier()
+    found = get_from_registry(identifier, registry, kind, custom_objects=classes)
+    return found() if isinstance(found, type) else found
+
+
+def serialize_object(obj, base):
+    """`serialize` of constraints and regularizers: None for None, a
+    `{"class_name", "config"}` dict for an instance of `base`, else a function's name."""
+    if obj is None:
+        return None
+    if isinstance(obj, base):
+        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    return getattr(obj, "__name__", type(obj).__name__)
+
+
+def deserialize_object(config, custom_objects, get):
+    """`deserialize` of constraints, regularizers and initializers: `config` a name or a
+    `{"class_name", "config"}` dict, looked up in `custom_objects` first, else by `get`."""
+    if custom_objects and isinstance(config, str) and config in custom_objects:
+        return get(custom_objects[config])
+    if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
+        cls = custom_objects[config["class_name"]]
+        inner = config.get("config", {})
+        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+    return get(config)
