@@ -74,7 +74,21 @@ def compute_fans(shape):
 
 
 class Initializer:
-    """Base: `initializer(shape, dtype=None, device=None) -> torch.Tensor`."""
+    """Base class of initializers: `initializer(shape, dtype=None, device=None)` returns a tensor.
+
+    The shape is in Keras's layout (a Dense kernel `(in, out)`, a Conv2D kernel `(kh, kw,
+    in, out)`); layers transpose the result into PyTorch's layout. Subclasses define
+    `__call__` and `get_config`; a `seed` attribute makes `_generator` reproducible.
+
+    Example:
+        >>> import torch
+        >>> from plait import initializers
+        >>> class Halves(initializers.Initializer):
+        ...     def __call__(self, shape, dtype=None, device=None):
+        ...         return torch.full(shape, 0.5, dtype=dtype, device=device)
+        >>> Halves()((2,))
+        tensor([0.5000, 0.5000])
+    """
 
     def __call__(self, shape, dtype=None, device=None):
         raise NotImplementedError
@@ -97,18 +111,54 @@ class Initializer:
 
 @register_serializable(package="plait")
 class Zeros(Initializer):
+    """Fills the tensor with 0.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.Zeros()((2, 3))
+        tensor([[0., 0., 0.],
+                [0., 0., 0.]])
+    """
+
     def __call__(self, shape, dtype=None, device=None):
         return torch.zeros(shape, dtype=dtype, device=device)
 
 
 @register_serializable(package="plait")
 class Ones(Initializer):
+    """Fills the tensor with 1.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.Ones()((2, 3))
+        tensor([[1., 1., 1.],
+                [1., 1., 1.]])
+    """
+
     def __call__(self, shape, dtype=None, device=None):
         return torch.ones(shape, dtype=dtype, device=device)
 
 
 @register_serializable(package="plait")
 class Constant(Initializer):
+    """Fills the tensor with `value`.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        value: the scalar to fill with (default 0.0).
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.Constant(2.5)((2, 2))
+        tensor([[2.5000, 2.5000],
+                [2.5000, 2.5000]])
+    """
+
     def __init__(self, value=0.0):
         self.value = value
 
@@ -121,6 +171,21 @@ class Constant(Initializer):
 
 @register_serializable(package="plait")
 class RandomUniform(Initializer):
+    """Samples uniformly from `[minval, maxval)`.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        minval: default -0.05. maxval: default 0.05.
+        seed: an int for reproducible values (Keras's values for the same seed), or None.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.RandomUniform(seed=1)((2, 2))
+        tensor([[ 0.0258, -0.0221],
+                [-0.0097,  0.0235]])
+    """
+
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
@@ -134,6 +199,21 @@ class RandomUniform(Initializer):
 
 @register_serializable(package="plait")
 class RandomNormal(Initializer):
+    """Samples from a normal distribution N(mean, stddev**2).
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        mean: default 0.0. stddev: default 0.05.
+        seed: an int for reproducible values (Keras's values for the same seed), or None.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.RandomNormal(seed=1)((2, 2))
+        tensor([[0.0331, 0.0133],
+                [0.0031, 0.0311]])
+    """
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
@@ -147,7 +227,20 @@ class RandomNormal(Initializer):
 
 @register_serializable(package="plait")
 class TruncatedNormal(RandomNormal):
-    """Normal values redrawn beyond two standard deviations."""
+    """Samples from a normal distribution, redrawing values beyond two standard deviations.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        mean: default 0.0. stddev: default 0.05.
+        seed: an int for reproducible values, or None.
+
+    Example:
+        >>> from plait import initializers
+        >>> w = initializers.TruncatedNormal(seed=1)((1000,))
+        >>> w.shape, bool(w.abs().max() <= 2 * 0.05)
+        (torch.Size([1000]), True)
+    """
 
     def __call__(self, shape, dtype=None, device=None):
         out = torch.empty(shape, dtype=dtype, device=device)
@@ -163,6 +256,28 @@ class TruncatedNormal(RandomNormal):
 
 @register_serializable(package="plait")
 class VarianceScaling(Initializer):
+    """Samples with a variance scaled to the weight's fan: `scale / fan`.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        scale: a positive float (default 1.0).
+        mode: 'fan_in' (default), 'fan_out' or 'fan_avg': which fan divides `scale`;
+            fans come from the Keras-layout shape (a Conv kernel's receptive field counts).
+        distribution: 'truncated_normal' (default; stddev corrected for the truncation at
+            two stddevs), 'untruncated_normal' or 'uniform' (limit `sqrt(3 * scale / fan)`).
+        seed: an int for reproducible values, or None.
+
+    Raises:
+        ValueError: a non-positive `scale`, an unknown `mode` or `distribution`.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.VarianceScaling(2.0, distribution='uniform', seed=1)((2, 2))
+        tensor([[ 0.8925, -0.7645],
+                [-0.3358,  0.8130]])
+    """
+
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         if scale <= 0.0:
             raise ValueError(f"`scale` must be positive. Received: scale={scale}")
@@ -201,7 +316,10 @@ class VarianceScaling(Initializer):
         }
 
 
-def _variance_scaling(name, scale, mode, distribution):
+def _variance_scaling(name, scale, mode, distribution, doc):
+    """A `VarianceScaling` with fixed `scale`, `mode` and `distribution` (its only argument
+    is `seed`), registered under `name`, with docstring `doc`."""
+
     class Preset(VarianceScaling):
         def __init__(self, seed=None):
             super().__init__(scale, mode, distribution, seed)
@@ -210,19 +328,146 @@ def _variance_scaling(name, scale, mode, distribution):
             return {"seed": self.seed}
 
     Preset.__name__ = Preset.__qualname__ = name
+    Preset.__doc__ = doc
     return register_serializable(package="plait")(Preset)
 
 
-GlorotUniform = _variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform")
-GlorotNormal = _variance_scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
-HeUniform = _variance_scaling("HeUniform", 2.0, "fan_in", "uniform")
-HeNormal = _variance_scaling("HeNormal", 2.0, "fan_in", "truncated_normal")
-LecunUniform = _variance_scaling("LecunUniform", 1.0, "fan_in", "uniform")
-LecunNormal = _variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal")
+GlorotUniform = _variance_scaling(
+    "GlorotUniform",
+    1.0,
+    "fan_avg",
+    "uniform",
+    """Glorot (Xavier) uniform: U(-limit, limit) with `limit = sqrt(6 / (fan_in + fan_out))`.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        seed: an int for reproducible values (Keras's values for the same seed), or None.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.GlorotUniform(seed=1)((2, 2))
+        tensor([[ 0.6311, -0.5406],
+                [-0.2374,  0.5749]])
+    """,
+)
+GlorotNormal = _variance_scaling(
+    "GlorotNormal",
+    1.0,
+    "fan_avg",
+    "truncated_normal",
+    """Glorot (Xavier) normal: truncated normal with `stddev = sqrt(2 / (fan_in + fan_out))`.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        seed: an int for reproducible values, or None.
+
+    Example:
+        >>> from plait import initializers
+        >>> w = initializers.GlorotNormal(seed=1)((1000,))
+        >>> w.shape, bool(w.abs().max() <= 2 * (1 / 1000) ** 0.5 / 0.8796)
+        (torch.Size([1000]), True)
+    """,
+)
+HeUniform = _variance_scaling(
+    "HeUniform",
+    2.0,
+    "fan_in",
+    "uniform",
+    """He uniform: U(-limit, limit) with `limit = sqrt(6 / fan_in)`.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        seed: an int for reproducible values, or None.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.HeUniform(seed=1)((2, 2))
+        tensor([[ 0.8925, -0.7645],
+                [-0.3358,  0.8130]])
+    """,
+)
+HeNormal = _variance_scaling(
+    "HeNormal",
+    2.0,
+    "fan_in",
+    "truncated_normal",
+    """He normal: truncated normal with `stddev = sqrt(2 / fan_in)`.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        seed: an int for reproducible values, or None.
+
+    Example:
+        >>> from plait import initializers
+        >>> w = initializers.HeNormal(seed=1)((1000,))
+        >>> w.shape, bool(w.abs().max() <= 2 * (2 / 1000) ** 0.5 / 0.8796)
+        (torch.Size([1000]), True)
+    """,
+)
+LecunUniform = _variance_scaling(
+    "LecunUniform",
+    1.0,
+    "fan_in",
+    "uniform",
+    """LeCun uniform: U(-limit, limit) with `limit = sqrt(3 / fan_in)`.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        seed: an int for reproducible values, or None.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.LecunUniform(seed=1)((2, 2))
+        tensor([[ 0.6311, -0.5406],
+                [-0.2374,  0.5749]])
+    """,
+)
+LecunNormal = _variance_scaling(
+    "LecunNormal",
+    1.0,
+    "fan_in",
+    "truncated_normal",
+    """LeCun normal: truncated normal with `stddev = sqrt(1 / fan_in)`.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        seed: an int for reproducible values, or None.
+
+    Example:
+        >>> from plait import initializers
+        >>> w = initializers.LecunNormal(seed=1)((1000,))
+        >>> w.shape, bool(w.abs().max() <= 2 * (1 / 1000) ** 0.5 / 0.8796)
+        (torch.Size([1000]), True)
+    """,
+)
 
 
 @register_serializable(package="plait")
 class Orthogonal(Initializer):
+    """An orthogonal matrix (times `gain`), from the QR decomposition of a normal matrix.
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        gain: a multiplicative factor (default 1.0).
+        seed: an int for reproducible values (Keras's matrix for the same seed), or None.
+
+    Raises:
+        ValueError: (when called) a shape of rank < 2.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.Orthogonal(seed=1)((2, 2))
+        tensor([[ 0.9957, -0.0929],
+                [ 0.0929,  0.9957]])
+    """
+
     def __init__(self, gain=1.0, seed=None):
         self.gain, self.seed = gain, seed
 
@@ -248,6 +493,23 @@ class Orthogonal(Initializer):
 
 @register_serializable(package="plait")
 class Identity(Initializer):
+    """The identity matrix times `gain` (a 2-D shape; a non-square one gets ones on its main diagonal).
+
+    Called with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        gain: a multiplicative factor (default 1.0).
+
+    Raises:
+        ValueError: (when called) a shape that is not 2-D.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.Identity(gain=2.0)((2, 3))
+        tensor([[2., 0., 0.],
+                [0., 2., 0.]])
+    """
+
     def __init__(self, gain=1.0):
         self.gain = gain
 
@@ -409,12 +671,45 @@ _CLASSES = {cls.__name__: cls for cls in _INITIALIZERS.values()}
 
 
 def get(identifier):
-    """An initializer object from a name ('glorot_uniform'), a config dict, a class, or a
-    callable `(shape, dtype=None, device=None)`."""
+    """The initializer for `identifier`.
+
+    Args:
+        identifier: a name ('glorot_uniform'), a config dict, an Initializer class or
+            instance, or a callable `(shape, dtype=None, device=None)`.
+
+    Returns:
+        An initializer (a name or class gives an instance with the defaults).
+
+    Raises:
+        ValueError: an unknown name. TypeError: an identifier of another type.
+
+    Example:
+        >>> from plait import initializers
+        >>> type(initializers.get("he_normal")).__name__
+        'HeNormal'
+        >>> initializers.get({"class_name": "Constant", "config": {"value": 3.0}}).value
+        3.0
+    """
     return get_object(identifier, Initializer, _INITIALIZERS, "initializer", _CLASSES)
 
 
 def serialize(initializer):
+    """The config an initializer is saved as.
+
+    Args:
+        initializer: an initializer or a function.
+
+    Returns:
+        A built-in with its default config: its short name (as Keras 2 configs have it);
+        another initializer: a `{"class_name", "config"}` dict; a function: its name.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.serialize(initializers.GlorotUniform())
+        'glorot_uniform'
+        >>> initializers.serialize(initializers.Constant(2.0))
+        {'class_name': 'Constant', 'config': {'value': 2.0}}
+    """
     for name, cls in _INITIALIZERS.items():
         # A default-configured built-in serializes as its short name, as in Keras 2 configs.
         if type(initializer) is cls and initializer.get_config() == cls().get_config():
@@ -425,6 +720,21 @@ def serialize(initializer):
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild the object `serialize` described: a name, or a `{"class_name", "config"}`
-    dict (Keras's `deserialize`); `custom_objects` maps names to your own classes."""
+    """Rebuilds the initializer `serialize` described.
+
+    Args:
+        config: a name, or a `{"class_name", "config"}` dict (Keras's `deserialize`).
+        custom_objects: a dict mapping names to your own classes or functions.
+
+    Returns:
+        The initializer.
+
+    Raises:
+        ValueError: an unknown name or class.
+
+    Example:
+        >>> from plait import initializers
+        >>> initializers.deserialize("zeros")((2,))
+        tensor([0., 0.])
+    """
     return deserialize_object(config, custom_objects, get)
