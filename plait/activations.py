@@ -37,17 +37,10 @@ def __dir__():  # dir() lists the public API, not torch, re or helpers
 def linear(x):
     """The identity: returns `x` unchanged (the activation `None` means).
 
-    Args:
-        x: a tensor.
-
-    Returns:
-        `x` itself.
-
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.linear(x)
+        >>> activations.linear(torch.tensor([-2.0, 0.0, 2.0]))
         tensor([-2.,  0.,  2.])
     """
     return x
@@ -103,20 +96,13 @@ def relu6(x):
 
 
 def sigmoid(x):
-    """`1 / (1 + exp(-x))`, element-wise.
-
-    Args:
-        x: a float tensor.
-
-    Returns:
-        A tensor of `x`'s shape with values in (0, 1).
+    """The logistic function `1 / (1 + exp(-x))`, element-wise: values in (0, 1).
 
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.sigmoid(x)
-        tensor([0.1192, 0.5000, 0.8808])
+        >>> activations.sigmoid(torch.tensor([0.0]))
+        tensor([0.5000])
     """
     return torch.sigmoid(x)
 
@@ -124,36 +110,24 @@ def sigmoid(x):
 def hard_sigmoid(x):
     """Keras 3's piecewise-linear sigmoid: `relu6(x + 3) / 6`.
 
-    Args:
-        x: a float tensor.
-
-    Returns:
-        A tensor of `x`'s shape.
-
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.hard_sigmoid(x)
+        >>> activations.hard_sigmoid(torch.tensor([-2.0, 0.0, 2.0]))
         tensor([0.1667, 0.5000, 0.8333])
     """
     return F.hardsigmoid(x)
 
 
 def tanh(x):
-    """Hyperbolic tangent, element-wise.
+    """Hyperbolic tangent, element-wise: values in (-1, 1), odd and zero-centred.
 
-    Args:
-        x: a float tensor.
-
-    Returns:
-        A tensor of `x`'s shape with values in (-1, 1).
+    Equal to `2 * sigmoid(2 * x) - 1`.
 
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.tanh(x)
+        >>> activations.tanh(torch.tensor([-2.0, 0.0, 2.0]))
         tensor([-0.9640,  0.0000,  0.9640])
     """
     return torch.tanh(x)
@@ -168,14 +142,16 @@ def softmax(x, axis=-1):
         axis: the axis to normalize over (default -1).
 
     Returns:
-        A tensor of `x`'s shape.
+        A tensor of `x`'s shape whose slices along `axis` sum to 1.
 
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.softmax(x)
+        >>> activations.softmax(torch.tensor([-2.0, 0.0, 2.0]))
         tensor([0.0159, 0.1173, 0.8668])
+        >>> activations.softmax(torch.tensor([[1.0, 1.0], [0.0, 2.0]]), axis=0)
+        tensor([[0.7311, 0.2689],
+                [0.2689, 0.7311]])
     """
     # Under mixed precision the probabilities stay float32 (CUDA's autocast does this by
     # itself, CPU's does not).
@@ -207,39 +183,27 @@ def log_softmax(x, axis=-1):
 
 
 def softplus(x):
-    """`log(exp(x) + 1)`, element-wise.
-
-    Args:
-        x: a float tensor.
-
-    Returns:
-        A tensor of `x`'s shape.
+    """Softplus, a smooth relu: `log(exp(x) + 1)`.
 
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.softplus(x)
-        tensor([0.1269, 0.6931, 2.1269])
+        >>> activations.softplus(torch.tensor([0.0, 1.0, 10.0]))
+        tensor([ 0.6931,  1.3133, 10.0000])
     """
     return F.softplus(x)
 
 
 def softsign(x):
-    """`x / (abs(x) + 1)`, element-wise.
+    """Softsign: `x / (abs(x) + 1)`, which tends to -1 and 1 more slowly than tanh.
 
-    Args:
-        x: a float tensor.
-
-    Returns:
-        A tensor of `x`'s shape with values in (-1, 1).
+    Its gradient decays polynomially, `1 / (1 + |x|)**2`, not exponentially.
 
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.softsign(x)
-        tensor([-0.6667,  0.0000,  0.6667])
+        >>> activations.softsign(torch.tensor([-1.0, 3.0]))
+        tensor([-0.5000,  0.7500])
     """
     return F.softsign(x)
 
@@ -252,14 +216,13 @@ def elu(x, alpha=1.0):
         alpha: the scale of the negative part (default 1.0).
 
     Returns:
-        A tensor of `x`'s shape.
+        A tensor of `x`'s shape, with values above `-alpha`.
 
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.elu(x)
-        tensor([-0.8647,  0.0000,  2.0000])
+        >>> activations.elu(torch.tensor([-2.0, 0.0, 2.0]), alpha=0.5)
+        tensor([-0.4323,  0.0000,  2.0000])
     """
     return F.elu(x, alpha)
 
@@ -268,18 +231,11 @@ def selu(x):
     """Scaled exponential linear unit: `scale * elu(x, alpha)` with Keras's constants
     `alpha=1.67326324` and `scale=1.05070098`.
 
-    Args:
-        x: a float tensor.
-
-    Returns:
-        A tensor of `x`'s shape.
-
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.selu(x)
-        tensor([-1.5202,  0.0000,  2.1014])
+        >>> activations.selu(torch.tensor([-1.0, 0.0, 1.0, 2.0]))
+        tensor([-1.1113,  0.0000,  1.0507,  2.1014])
     """
     return F.selu(x)
 
@@ -307,56 +263,37 @@ def gelu(x, approximate=False):
 def silu(x):
     """Sigmoid linear unit (swish): `x * sigmoid(x)`. `swish` is the same function.
 
-    Args:
-        x: a float tensor.
-
-    Returns:
-        A tensor of `x`'s shape.
-
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.silu(x)
-        tensor([-0.2384,  0.0000,  1.7616])
+        >>> activations.silu(torch.tensor([-1.0, 1.0]))
+        tensor([-0.2689,  0.7311])
     """
     return F.silu(x)
 
 
 def exponential(x):
-    """`exp(x)`, element-wise.
-
-    Args:
-        x: a float tensor.
-
-    Returns:
-        A tensor of `x`'s shape.
+    """The exponential `exp(x)` (Keras's "exponential" activation).
 
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.exponential(x)
-        tensor([0.1353, 1.0000, 7.3891])
+        >>> activations.exponential(torch.tensor([0.0, 1.0]))
+        tensor([1.0000, 2.7183])
     """
     return torch.exp(x)
 
 
 def mish(x):
-    """`x * tanh(softplus(x))`, element-wise.
+    """Mish (Misra, 2019): `x * tanh(softplus(x))`, a smooth non-monotonic relu.
 
-    Args:
-        x: a float tensor.
-
-    Returns:
-        A tensor of `x`'s shape.
+    Slightly negative for negative inputs, minimum about -0.31 near `x = -1.19`.
 
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.mish(x)
-        tensor([-0.2525,  0.0000,  1.9440])
+        >>> activations.mish(torch.tensor([-1.0, 1.0]))
+        tensor([-0.3034,  0.8651])
     """
     return F.mish(x)
 
@@ -375,8 +312,8 @@ def leaky_relu(x, negative_slope=0.2):
         >>> import torch
         >>> from plait import activations
         >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.leaky_relu(x)
-        tensor([-0.4000,  0.0000,  2.0000])
+        >>> activations.leaky_relu(x), activations.leaky_relu(x, negative_slope=0.1)
+        (tensor([-0.4000,  0.0000,  2.0000]), tensor([-0.2000,  0.0000,  2.0000]))
     """
     return F.leaky_relu(x, negative_slope)
 
@@ -384,17 +321,10 @@ def leaky_relu(x, negative_slope=0.2):
 def hard_silu(x):
     """Keras 3's `x * hard_sigmoid(x)`.
 
-    Args:
-        x: a float tensor.
-
-    Returns:
-        A tensor of `x`'s shape.
-
     Example:
         >>> import torch
         >>> from plait import activations
-        >>> x = torch.tensor([-2.0, 0.0, 2.0])
-        >>> activations.hard_silu(x)
+        >>> activations.hard_silu(torch.tensor([-2.0, 0.0, 2.0]))
         tensor([-0.3333,  0.0000,  1.6667])
     """
     return F.hardswish(x)
