@@ -233,13 +233,8 @@ def get(identifier):
 
 
 def serialize(constraint):
-    """The config a constraint is saved as.
-
-    Args:
-        constraint: a constraint, a function, or None.
-
-    Returns:
-        None, a `{"class_name", "config"}` dict for a plait constraint, or a function's name.
+    """The config `constraint` is saved as: None for None, a `{"class_name", "config"}`
+    dict for a plait constraint, a plain function's name for a function.
 
     Example:
         >>> from plait import constraints

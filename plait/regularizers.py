@@ -265,6 +265,10 @@ def serialize(regularizer):
         >>> from plait import regularizers
         >>> regularizers.serialize(regularizers.L2(0.001))
         {'class_name': 'L2', 'config': {'l2': 0.001}}
+        >>> def penalty(x):
+        ...     return x.abs().max()
+        >>> regularizers.serialize(penalty), regularizers.serialize(None)
+        ('penalty', None)
     """
     return serialize_object(regularizer, Regularizer)
 
@@ -290,7 +294,7 @@ def deserialize(config, custom_objects=None):
         custom_objects: a dict mapping names to your own classes or functions.
 
     Returns:
-        The regularizer.
+        The regularizer; a `custom_objects` class is rebuilt with its `from_config`.
 
     Raises:
         ValueError: an unknown name or class.
@@ -299,5 +303,10 @@ def deserialize(config, custom_objects=None):
         >>> from plait import regularizers
         >>> regularizers.deserialize({"class_name": "L1L2", "config": {"l1": 0.5}}).get_config()
         {'l1': 0.5, 'l2': 0.0}
+        >>> class Penalty(regularizers.Regularizer):
+        ...     pass
+        >>> config = {"class_name": "Penalty", "config": {}}
+        >>> type(regularizers.deserialize(config, custom_objects={"Penalty": Penalty})).__name__
+        'Penalty'
     """
     return deserialize_object(config, custom_objects, get)

@@ -291,18 +291,14 @@ def foldl(fn, elems, initializer=None, name=None):
 
 
 def foldr(fn, elems, initializer=None, name=None):
-    """Reduces `elems` from the right with `fn(accumulator, element)`.
-
-    Args:
-        fn: a function of (accumulator, element).
-        elems: a tensor (its first axis) or a sequence.
-        initializer: the first accumulator; default: the last element.
-        name: accepted for Keras 2's signature; not used.
+    """Reduces `elems` from the right with `fn(accumulator, element)`: `foldl` of the
+    reversed elements (same arguments; the default first accumulator is the last element).
 
     Example:
-        >>> import torch
         >>> from plait import backend as K
-        >>> K.foldr(lambda acc, x: acc * 10 + x, torch.tensor([1.0, 2.0, 3.0]))
-        tensor(321.)
+        >>> K.foldr(lambda acc, x: acc + x, ["a", "b", "c"])
+        'cba'
+        >>> K.foldr(lambda acc, x: acc + x, ["a", "b"], initializer=">")
+        '>ba'
     """
     return foldl(fn, list(elems)[::-1], initializer)

@@ -171,15 +171,15 @@ def deserialize(config, custom_objects=None):
         config: a name, or a `{"class_name", "config"}` dict (Keras's `deserialize`).
         custom_objects: a dict mapping names to your own classes or functions.
 
-    Returns:
-        The initializer.
-
     Raises:
-        ValueError: an unknown name or class.
+        ValueError: an unknown name or class. TypeError: a config of another type.
 
     Example:
         >>> from plait import initializers
         >>> initializers.deserialize("zeros")((2,))
         tensor([0., 0.])
+        >>> config = {"class_name": "Constant", "config": {"value": 0.5}}
+        >>> initializers.deserialize(config)((2,))
+        tensor([0.5000, 0.5000])
     """
     return deserialize_object(config, custom_objects, get)

@@ -85,15 +85,13 @@ class Zeros(Initializer):
 
 @register_serializable(package="plait")
 class Ones(Initializer):
-    """Fills the tensor with 1.
-
-    Called with a shape in Keras's layout, returns a tensor of that shape.
+    """Fills the tensor with 1 (in `dtype` when given, else float32).
 
     Example:
+        >>> import torch
         >>> from plait import initializers
-        >>> initializers.Ones()((2, 3))
-        tensor([[1., 1., 1.],
-                [1., 1., 1.]])
+        >>> initializers.Ones()((3,), dtype=torch.int64)
+        tensor([1, 1, 1])
     """
 
     def __call__(self, shape, dtype=None, device=None):

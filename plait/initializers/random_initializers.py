@@ -83,13 +83,8 @@ class RandomNormal(Initializer):
 
 @register_serializable(package="plait")
 class TruncatedNormal(RandomNormal):
-    """Samples from a normal distribution, redrawing values beyond two standard deviations.
-
-    Called with a shape in Keras's layout, returns a tensor of that shape.
-
-    Args:
-        mean: default 0.0. stddev: default 0.05.
-        seed: an int for reproducible values, or None.
+    """Samples like `RandomNormal` (same arguments and defaults), then redraws the values
+    that lie beyond two standard deviations from the mean.
 
     Example:
         >>> from plait import initializers
@@ -172,9 +167,48 @@ class VarianceScaling(Initializer):
         }
 
 
-def _variance_scaling(name, scale, mode, distribution, doc):
-    """A `VarianceScaling` with fixed `scale`, `mode` and `distribution` (its only argument
-    is `seed`), registered under `name`, with docstring `doc`."""
+# The variance-scaling presets: name -> (scale, mode, distribution, the limit or
+# truncation bound in terms of fan_in and fan_out).
+_PRESETS = {
+    "GlorotUniform": (1.0, "fan_avg", "uniform", "sqrt(6 / (fan_in + fan_out))"),
+    "GlorotNormal": (1.0, "fan_avg", "truncated_normal", "sqrt(2 / (fan_in + fan_out))"),
+    "HeUniform": (2.0, "fan_in", "uniform", "sqrt(6 / fan_in)"),
+    "HeNormal": (2.0, "fan_in", "truncated_normal", "sqrt(2 / fan_in)"),
+    "LecunUniform": (1.0, "fan_in", "uniform", "sqrt(3 / fan_in)"),
+    "LecunNormal": (1.0, "fan_in", "truncated_normal", "sqrt(1 / fan_in)"),
+}
+_AUTHORS = {"Glorot": "Glorot (Xavier)", "He": "He", "Lecun": "LeCun"}
+
+
+def _preset_doc(name, scale, mode, distribution, formula):
+    """The docstring of a preset, with an example that checks its bound."""
+    author = _AUTHORS[name.replace("Uniform", "").replace("Normal", "")]
+    fan_in, fan_out = 3 * 3 * 16, 3 * 3 * 32  # the example's Conv2D kernel (3, 3, 16, 32)
+    fan = {"fan_in": fan_in, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    if distribution == "uniform":
+        what, bound = f"U(-limit, limit) with `limit = {formula}`", (3 * scale / fan) ** 0.5
+    else:
+        what = f"a normal with `stddev = {formula}` truncated at two stddevs"
+        bound = 2 * (scale / fan) ** 0.5 / 0.87962566103423978
+    return f"""{author} {distribution.split("_")[-1]} initializer: {what}.
+
+    `VarianceScaling(scale={scale}, mode="{mode}", distribution="{distribution}")`. Called
+    with a shape in Keras's layout, returns a tensor of that shape.
+
+    Args:
+        seed: an int for reproducible values, or None.
+
+    Example:
+        >>> from plait import initializers
+        >>> w = initializers.{name}(seed=1)((3, 3, 16, 32))
+        >>> w.shape, bool(w.abs().max() <= {math.ceil(bound * 1e4) / 1e4})
+        (torch.Size([3, 3, 16, 32]), True)
+    """
+
+
+def _variance_scaling(name):
+    """The `VarianceScaling` preset `name` of `_PRESETS`: its only argument is `seed`."""
+    scale, mode, distribution, formula = _PRESETS[name]
 
     class Preset(VarianceScaling):
         def __init__(self, seed=None):
@@ -184,134 +218,16 @@ def _variance_scaling(name, scale, mode, distribution, doc):
             return {"seed": self.seed}
 
     Preset.__name__ = Preset.__qualname__ = name
-    Preset.__doc__ = doc
+    Preset.__doc__ = _preset_doc(name, scale, mode, distribution, formula)
     return register_serializable(package="plait")(Preset)
 
 
-GlorotUniform = _variance_scaling(
-    "GlorotUniform",
-    1.0,
-    "fan_avg",
-    "uniform",
-    """Glorot (Xavier) uniform: U(-limit, limit) with `limit = sqrt(6 / (fan_in + fan_out))`.
-
-    Called with a shape in Keras's layout, returns a tensor of that shape.
-
-    Args:
-        seed: an int for reproducible values (Keras's values for the same seed), or None.
-
-    Example:
-        >>> from plait import initializers
-        >>> initializers.GlorotUniform(seed=1)((2, 2))
-        tensor([[ 0.6311, -0.5406],
-                [-0.2374,  0.5749]])
-    """,
-)
-
-
-GlorotNormal = _variance_scaling(
-    "GlorotNormal",
-    1.0,
-    "fan_avg",
-    "truncated_normal",
-    """Glorot (Xavier) normal: truncated normal with `stddev = sqrt(2 / (fan_in + fan_out))`.
-
-    Called with a shape in Keras's layout, returns a tensor of that shape.
-
-    Args:
-        seed: an int for reproducible values, or None.
-
-    Example:
-        >>> from plait import initializers
-        >>> w = initializers.GlorotNormal(seed=1)((1000,))
-        >>> w.shape, bool(w.abs().max() <= 2 * (1 / 1000) ** 0.5 / 0.8796)
-        (torch.Size([1000]), True)
-    """,
-)
-
-
-HeUniform = _variance_scaling(
-    "HeUniform",
-    2.0,
-    "fan_in",
-    "uniform",
-    """He uniform: U(-limit, limit) with `limit = sqrt(6 / fan_in)`.
-
-    Called with a shape in Keras's layout, returns a tensor of that shape.
-
-    Args:
-        seed: an int for reproducible values, or None.
-
-    Example:
-        >>> from plait import initializers
-        >>> initializers.HeUniform(seed=1)((2, 2))
-        tensor([[ 0.8925, -0.7645],
-                [-0.3358,  0.8130]])
-    """,
-)
-
-
-HeNormal = _variance_scaling(
-    "HeNormal",
-    2.0,
-    "fan_in",
-    "truncated_normal",
-    """He normal: truncated normal with `stddev = sqrt(2 / fan_in)`.
-
-    Called with a shape in Keras's layout, returns a tensor of that shape.
-
-    Args:
-        seed: an int for reproducible values, or None.
-
-    Example:
-        >>> from plait import initializers
-        >>> w = initializers.HeNormal(seed=1)((1000,))
-        >>> w.shape, bool(w.abs().max() <= 2 * (2 / 1000) ** 0.5 / 0.8796)
-        (torch.Size([1000]), True)
-    """,
-)
-
-
-LecunUniform = _variance_scaling(
-    "LecunUniform",
-    1.0,
-    "fan_in",
-    "uniform",
-    """LeCun uniform: U(-limit, limit) with `limit = sqrt(3 / fan_in)`.
-
-    Called with a shape in Keras's layout, returns a tensor of that shape.
-
-    Args:
-        seed: an int for reproducible values, or None.
-
-    Example:
-        >>> from plait import initializers
-        >>> initializers.LecunUniform(seed=1)((2, 2))
-        tensor([[ 0.6311, -0.5406],
-                [-0.2374,  0.5749]])
-    """,
-)
-
-
-LecunNormal = _variance_scaling(
-    "LecunNormal",
-    1.0,
-    "fan_in",
-    "truncated_normal",
-    """LeCun normal: truncated normal with `stddev = sqrt(1 / fan_in)`.
-
-    Called with a shape in Keras's layout, returns a tensor of that shape.
-
-    Args:
-        seed: an int for reproducible values, or None.
-
-    Example:
-        >>> from plait import initializers
-        >>> w = initializers.LecunNormal(seed=1)((1000,))
-        >>> w.shape, bool(w.abs().max() <= 2 * (1 / 1000) ** 0.5 / 0.8796)
-        (torch.Size([1000]), True)
-    """,
-)
+GlorotUniform = _variance_scaling("GlorotUniform")
+GlorotNormal = _variance_scaling("GlorotNormal")
+HeUniform = _variance_scaling("HeUniform")
+HeNormal = _variance_scaling("HeNormal")
+LecunUniform = _variance_scaling("LecunUniform")
+LecunNormal = _variance_scaling("LecunNormal")
 
 
 @register_serializable(package="plait")
