@@ -30,10 +30,6 @@ __all__ = [
 ]
 
 
-def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return module_dir(globals())
-
-
 def linear(x):
     """The identity: returns `x` unchanged (the activation `None` means).
 
@@ -528,3 +524,7 @@ def deserialize(config, custom_objects=None):
     if custom_objects and config in custom_objects:
         return custom_objects[config]
     return get(config)
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return module_dir(globals())

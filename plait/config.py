@@ -316,8 +316,7 @@ def disable_traceback_filtering() -> None:
 
     Example:
         >>> from plait import config
-        >>> config.disable_traceback_filtering()
-        >>> config.is_traceback_filtering_enabled()
+        >>> config.disable_traceback_filtering(); config.is_traceback_filtering_enabled()
         False
         >>> config.enable_traceback_filtering()
     """
@@ -325,10 +324,7 @@ def disable_traceback_filtering() -> None:
 
 
 def is_traceback_filtering_enabled() -> bool:
-    """The value last set by enable/disable_traceback_filtering.
-
-    Returns:
-        True by default.
+    """The value last set by enable/disable_traceback_filtering: True by default.
 
     Example:
         >>> from plait import config
@@ -424,17 +420,13 @@ def max_steps_per_epoch():
 
 
 def set_max_steps_per_epoch(max_steps_per_epoch) -> None:
-    """Caps every epoch's steps (Keras's debugging aid).
-
-    Recorded; plait's `fit` does not read it yet, so it has no effect on training.
-
-    Args:
-        max_steps_per_epoch: an int, or None for no cap.
+    """Caps every epoch's steps to `max_steps_per_epoch` (an int, or None for no cap):
+    Keras's debugging aid, recorded like `set_max_epochs` (plait's `fit` does not read
+    it yet, so it has no effect on training).
 
     Example:
         >>> from plait import config
-        >>> config.set_max_steps_per_epoch(10)
-        >>> config.max_steps_per_epoch()
+        >>> config.set_max_steps_per_epoch(10); config.max_steps_per_epoch()
         10
         >>> config.set_max_steps_per_epoch(None)
     """

@@ -34,10 +34,6 @@ __all__ = [
 ]
 
 
-def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return module_dir(globals())
-
-
 _EPSILON = 1e-7  # Keras's backend.epsilon()
 
 
@@ -285,3 +281,7 @@ def deserialize(config, custom_objects=None):
         1
     """
     return deserialize_object(config, custom_objects, get)
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return module_dir(globals())

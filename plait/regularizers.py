@@ -36,10 +36,6 @@ __all__ = [
 ]
 
 
-def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return module_dir(globals())
-
-
 class Regularizer:
     """Base class of regularizers: `regularizer(x)` returns a scalar penalty tensor.
 
@@ -133,7 +129,8 @@ class L1(Regularizer):
 
 @register_serializable(package="plait")
 class L2(Regularizer):
-    """`l2 * sum(x ** 2)`.
+    """`l2 * sum(x ** 2)`: its gradient `2 * l2 * x` shrinks weights towards zero (weight
+    decay of `2 * l2` per unit learning rate, under plain SGD).
 
     Args:
         l2: a non-negative float (default 0.01).
@@ -144,9 +141,8 @@ class L2(Regularizer):
     Example:
         >>> import torch
         >>> from plait import regularizers
-        >>> x = torch.tensor([[1.0, -2.0], [3.0, 0.5]])  # sum |x| = 6.5, sum x**2 = 14.25
-        >>> round(float(regularizers.L2(0.1)(x)), 4)
-        1.425
+        >>> float(regularizers.L2(0.1)(torch.tensor([3.0, -4.0])))  # 0.1 * (9 + 16)
+        2.5
     """
 
     def __init__(self, l2=0.01):
@@ -310,3 +306,7 @@ def deserialize(config, custom_objects=None):
         'Penalty'
     """
     return deserialize_object(config, custom_objects, get)
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return module_dir(globals())

@@ -72,10 +72,6 @@ __all__ = [
 ]
 
 
-def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return module_dir(globals())
-
-
 _INITIALIZERS = {
     "zeros": Zeros,
     "ones": Ones,
@@ -183,3 +179,7 @@ def deserialize(config, custom_objects=None):
         tensor([0.5000, 0.5000])
     """
     return deserialize_object(config, custom_objects, get)
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return module_dir(globals())
