@@ -37,7 +37,13 @@ __version__ = "0.3.0"
 
 
 def version() -> str:
-    """plait's version (Keras's `keras.version()` gives Keras's)."""
+    """plait's version (Keras's `keras.version()` gives Keras's).
+
+    Example:
+        >>> import plait
+        >>> plait.version() == plait.__version__
+        True
+    """
     return __version__
 
 
@@ -85,24 +91,22 @@ __all__ = [
 
 # Subpackages that are not in `__all__` but that `plait.<name>` reaches all the same.
 _OTHER_SUBMODULES = ("cli", "graph", "plotting", "serialization", "training")
-# Top-level names and the module that defines each.
+# Top-level names, by the module that defines each.
 _NAMES = {
-    "DTypePolicy": "plait.mixed_precision",
-    "FloatDTypePolicy": "plait.mixed_precision",
-    "Initializer": "plait.initializers",
-    "Input": "plait.layers",
-    "KerasTensor": "plait.graph.tensor",
-    "Layer": "plait.layers",
-    "Loss": "plait.losses",
-    "Metric": "plait.metrics",
-    "Model": "plait.models",
-    "Optimizer": "plait.optimizers",
-    "Regularizer": "plait.regularizers",
-    "Sequential": "plait.models",
-    "Variable": "plait.backend.scopes",
-    "device": "plait.backend.scopes",
-    "name_scope": "plait.backend.scopes",
-    "remat": "plait.backend.scopes",
+    name: module
+    for module, names in (
+        ("plait.backend.scopes", ("Variable", "device", "name_scope", "remat")),
+        ("plait.graph.tensor", ("KerasTensor",)),
+        ("plait.initializers", ("Initializer",)),
+        ("plait.layers", ("Input", "Layer")),
+        ("plait.losses", ("Loss",)),
+        ("plait.metrics", ("Metric",)),
+        ("plait.mixed_precision", ("DTypePolicy", "FloatDTypePolicy")),
+        ("plait.models", ("Model", "Sequential")),
+        ("plait.optimizers", ("Optimizer",)),
+        ("plait.regularizers", ("Regularizer",)),
+    )
+    for name in names
 }
 # Top-level names that another module defines under another name.
 _RENAMED = {"KerasTensor": "SymbolicTensor"}

@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from plait.serialization import get_from_registry
+from plait.serialization import get_from_registry, module_dir
 
 __all__ = [
     "elu",
@@ -30,24 +30,38 @@ __all__ = [
 ]
 
 
-def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(
-        set(__all__)
-        | {
-            n
-            for n, v in globals().items()
-            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
-        }
-    )
-
-
 def linear(x):
+    """The identity: returns `x` unchanged (the activation `None` means).
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.linear(torch.tensor([-2.0, 0.0, 2.0]))
+        tensor([-2.,  0.,  2.])
+    """
     return x
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Keras's relu: `x` above `threshold` (else 0), capped at `max_value`, plus
-    `negative_slope * (x - threshold)` below the threshold."""
+    `negative_slope * (x - threshold)` below the threshold.
+
+    Args:
+        x: a float tensor.
+        negative_slope: the slope below `threshold` (default 0.0).
+        max_value: the largest output, or None (default) for no cap.
+        threshold: values at or below it count as "off" (default 0.0).
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.relu(x), activations.relu(x, negative_slope=0.5, max_value=1.0)
+        (tensor([0., 0., 2.]), tensor([-1.,  0.,  1.]))
+    """
     if max_value is None and threshold == 0.0:
         return torch.relu(x) if negative_slope == 0.0 else F.leaky_relu(x, negative_slope)
     out = x * (x > threshold).to(x.dtype) if threshold != 0.0 else torch.relu(x)
@@ -59,23 +73,82 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 def relu6(x):
+    """`min(max(x, 0), 6)`: relu capped at 6.
+
+    Args:
+        x: a float tensor.
+
+    Returns:
+        A tensor of `x`'s shape and dtype.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.relu6(torch.tensor([-1.0, 3.0, 8.0]))
+        tensor([0., 3., 6.])
+    """
     return F.relu6(x)
 
 
 def sigmoid(x):
+    """The logistic function `1 / (1 + exp(-x))`, element-wise: values in (0, 1).
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.sigmoid(torch.tensor([0.0]))
+        tensor([0.5000])
+    """
     return torch.sigmoid(x)
 
 
 def hard_sigmoid(x):
-    """Keras 3's piecewise-linear sigmoid: `relu6(x + 3) / 6`."""
+    """Keras 3's piecewise-linear sigmoid: `relu6(x + 3) / 6`.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.hard_sigmoid(torch.tensor([-2.0, 0.0, 2.0]))
+        tensor([0.1667, 0.5000, 0.8333])
+    """
     return F.hardsigmoid(x)
 
 
 def tanh(x):
+    """Hyperbolic tangent, element-wise: values in (-1, 1), odd and zero-centred.
+
+    Equal to `2 * sigmoid(2 * x) - 1`.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.tanh(torch.tensor([-2.0, 0.0, 2.0]))
+        tensor([-0.9640,  0.0000,  0.9640])
+    """
     return torch.tanh(x)
 
 
 def softmax(x, axis=-1):
+    """`exp(x) / sum(exp(x))` along `axis`: values that sum to 1. Under mixed precision
+    the result stays float32.
+
+    Args:
+        x: a float tensor.
+        axis: the axis to normalize over (default -1).
+
+    Returns:
+        A tensor of `x`'s shape whose slices along `axis` sum to 1.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.softmax(torch.tensor([-2.0, 0.0, 2.0]))
+        tensor([0.0159, 0.1173, 0.8668])
+        >>> activations.softmax(torch.tensor([[1.0, 1.0], [0.0, 2.0]]), axis=0)
+        tensor([[0.7311, 0.2689],
+                [0.2689, 0.7311]])
+    """
     # Under mixed precision the probabilities stay float32 (CUDA's autocast does this by
     # itself, CPU's does not).
     if torch.is_autocast_enabled(x.device.type):
@@ -84,49 +157,172 @@ def softmax(x, axis=-1):
 
 
 def log_softmax(x, axis=-1):
+    """`x - log(sum(exp(x)))` along `axis`: the logarithm of `softmax`, computed stably.
+
+    Args:
+        x: a float tensor.
+        axis: the axis to normalize over (default -1).
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.log_softmax(x)
+        tensor([-4.1429, -2.1429, -0.1429])
+    """
     if torch.is_autocast_enabled(x.device.type):
         return torch.log_softmax(x, dim=axis, dtype=torch.float32)
     return torch.log_softmax(x, dim=axis)
 
 
 def softplus(x):
+    """Softplus, a smooth relu: `log(exp(x) + 1)`.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.softplus(torch.tensor([0.0, 1.0, 10.0]))
+        tensor([ 0.6931,  1.3133, 10.0000])
+    """
     return F.softplus(x)
 
 
 def softsign(x):
+    """Softsign: `x / (abs(x) + 1)`, which tends to -1 and 1 more slowly than tanh.
+
+    Its gradient decays polynomially, `1 / (1 + |x|)**2`, not exponentially.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.softsign(torch.tensor([-1.0, 3.0]))
+        tensor([-0.5000,  0.7500])
+    """
     return F.softsign(x)
 
 
 def elu(x, alpha=1.0):
+    """Exponential linear unit: `x` for `x > 0`, else `alpha * (exp(x) - 1)`.
+
+    Args:
+        x: a float tensor.
+        alpha: the scale of the negative part (default 1.0).
+
+    Returns:
+        A tensor of `x`'s shape, with values above `-alpha`.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.elu(torch.tensor([-2.0, 0.0, 2.0]), alpha=0.5)
+        tensor([-0.4323,  0.0000,  2.0000])
+    """
     return F.elu(x, alpha)
 
 
 def selu(x):
+    """Scaled exponential linear unit: `scale * elu(x, alpha)` with Keras's constants
+    `alpha=1.67326324` and `scale=1.05070098`.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.selu(torch.tensor([-1.0, 0.0, 1.0, 2.0]))
+        tensor([-1.1113,  0.0000,  1.0507,  2.1014])
+    """
     return F.selu(x)
 
 
 def gelu(x, approximate=False):
+    """Gaussian error linear unit: `x * P(X <= x)` for a standard normal `X`.
+
+    Args:
+        x: a float tensor.
+        approximate: use the tanh approximation (default False: the exact erf form).
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.gelu(x)
+        tensor([-0.0455,  0.0000,  1.9545])
+    """
     return F.gelu(x, approximate="tanh" if approximate else "none")
 
 
 def silu(x):
+    """Sigmoid linear unit (swish): `x * sigmoid(x)`. `swish` is the same function.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.silu(torch.tensor([-1.0, 1.0]))
+        tensor([-0.2689,  0.7311])
+    """
     return F.silu(x)
 
 
 def exponential(x):
+    """The exponential `exp(x)` (Keras's "exponential" activation).
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.exponential(torch.tensor([0.0, 1.0]))
+        tensor([1.0000, 2.7183])
+    """
     return torch.exp(x)
 
 
 def mish(x):
+    """Mish (Misra, 2019): `x * tanh(softplus(x))`, a smooth non-monotonic relu.
+
+    Slightly negative for negative inputs, minimum about -0.31 near `x = -1.19`.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.mish(torch.tensor([-1.0, 1.0]))
+        tensor([-0.3034,  0.8651])
+    """
     return F.mish(x)
 
 
 def leaky_relu(x, negative_slope=0.2):
+    """`x` for `x >= 0`, else `negative_slope * x`.
+
+    Args:
+        x: a float tensor.
+        negative_slope: the slope below 0 (default 0.2, as in Keras).
+
+    Returns:
+        A tensor of `x`'s shape.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> x = torch.tensor([-2.0, 0.0, 2.0])
+        >>> activations.leaky_relu(x), activations.leaky_relu(x, negative_slope=0.1)
+        (tensor([-0.4000,  0.0000,  2.0000]), tensor([-0.2000,  0.0000,  2.0000]))
+    """
     return F.leaky_relu(x, negative_slope)
 
 
 def hard_silu(x):
-    """Keras 3's `x * hard_sigmoid(x)`."""
+    """Keras 3's `x * hard_sigmoid(x)`.
+
+    Example:
+        >>> import torch
+        >>> from plait import activations
+        >>> activations.hard_silu(torch.tensor([-2.0, 0.0, 2.0]))
+        tensor([-0.3333,  0.0000,  1.6667])
+    """
     return F.hardswish(x)
 
 
@@ -261,14 +457,46 @@ def compute_function(fn):
 
 
 def get(identifier):
-    """A function of one tensor: by name ('relu'), None (linear), or a callable as it is."""
+    """The activation function for `identifier`.
+
+    Args:
+        identifier: a name ('relu'), a config dict, None (linear), or a callable (returned
+            as it is).
+
+    Returns:
+        A function of one tensor.
+
+    Raises:
+        ValueError: an unknown name (the message suggests the closest one).
+
+    Example:
+        >>> from plait import activations
+        >>> activations.get("relu") is activations.relu
+        True
+        >>> activations.get(None).__name__
+        'linear'
+    """
     if identifier is None:
         return linear
     return get_from_registry(identifier, _ACTIVATIONS, "activation")
 
 
 def serialize(fn):
-    """The Keras name of a built-in activation; the callable's own name otherwise."""
+    """The name an activation is saved under.
+
+    Args:
+        fn: an activation function.
+
+    Returns:
+        The Keras name of a built-in activation; the callable's own name otherwise.
+
+    Example:
+        >>> from plait import activations
+        >>> activations.serialize(activations.swish)
+        'silu'
+        >>> activations.serialize(activations.relu)
+        'relu'
+    """
     for name, known in _ACTIVATIONS.items():
         if known is fn:
             return name
@@ -281,6 +509,13 @@ def deserialize(config, custom_objects=None):
 
     Raises:
         ValueError: for an unknown name.
+
+    Example:
+        >>> from plait import activations
+        >>> activations.deserialize("gelu") is activations.gelu
+        True
+        >>> activations.deserialize({"class_name": "function", "config": "tanh"}).__name__
+        'tanh'
     """
     if isinstance(config, dict):
         config = config.get("config", config.get("class_name"))
@@ -289,3 +524,7 @@ def deserialize(config, custom_objects=None):
     if custom_objects and config in custom_objects:
         return custom_objects[config]
     return get(config)
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return module_dir(globals())

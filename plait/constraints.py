@@ -10,7 +10,13 @@ the result back into the weight.
 
 import torch
 
-from plait.serialization import get_from_registry, register_serializable
+from plait.serialization import (
+    deserialize_object,
+    get_object,
+    module_dir,
+    register_serializable,
+    serialize_object,
+)
 
 __all__ = [
     "Constraint",
@@ -28,22 +34,24 @@ __all__ = [
 ]
 
 
-def __dir__():  # dir() lists the public API, not torch, re or helpers
-    return sorted(
-        set(__all__)
-        | {
-            n
-            for n, v in globals().items()
-            if isinstance(v, type) and v.__module__ == __name__ and not n.startswith("_")
-        }
-    )
-
-
 _EPSILON = 1e-7  # Keras's backend.epsilon()
 
 
 class Constraint:
-    """Base: `constraint(w) -> projected w`, same shape."""
+    """Base class of weight constraints: `constraint(w)` returns the projected `w`.
+
+    Subclasses define `__call__(w)` (same shape in and out) and `get_config()`; the base
+    returns `w` unchanged. A layer applies its constraints after each optimizer step.
+
+    Example:
+        >>> import torch
+        >>> from plait import constraints
+        >>> class Clip(constraints.Constraint):
+        ...     def __call__(self, w):
+        ...         return w.clamp(-1.0, 1.0)
+        >>> Clip()(torch.tensor([-3.0, 0.5, 2.0]))
+        tensor([-1.0000,  0.5000,  1.0000])
+    """
 
     def __call__(self, w):
         return w
@@ -64,6 +72,17 @@ class MaxNorm(Constraint):
         max_value: the largest norm allowed (default 2).
         axis: int or list of ints, the axes the norm is taken over (default 0: for a Dense
             kernel `(in, out)`, the incoming weights of each unit).
+
+    Raises:
+        ValueError: a negative `max_value`. TypeError: an `axis` that is not ints.
+
+    Example:
+        >>> import torch
+        >>> from plait import constraints
+        >>> w = torch.tensor([[3.0, 0.0], [-4.0, 1.0]])  # column norms 5 and 1
+        >>> constraints.MaxNorm(2)(w)
+        tensor([[ 1.2000,  0.0000],
+                [-1.6000,  1.0000]])
     """
 
     def __init__(self, max_value=2, axis=0):
@@ -81,15 +100,40 @@ class MaxNorm(Constraint):
 
 @register_serializable(package="plait")
 class NonNeg(Constraint):
-    """Sets negative weights to zero."""
+    """Sets negative weights to zero: `max(w, 0)`.
+
+    Example:
+        >>> import torch
+        >>> from plait import constraints
+        >>> w = torch.tensor([[3.0, 0.0], [-4.0, 1.0]])  # column norms 5 and 1
+        >>> constraints.NonNeg()(w)
+        tensor([[3., 0.],
+                [0., 1.]])
+    """
 
     def __call__(self, w):
-        return w * (w >= 0).to(w.dtype)
+        return torch.clamp(w, min=0.0)
 
 
 @register_serializable(package="plait")
 class UnitNorm(Constraint):
-    """Scales slices of `w` to unit L2 norm over `axis` (default 0)."""
+    """Scales slices of `w` to unit L2 norm over `axis`.
+
+    Args:
+        axis: int or list of ints (default 0: for a Dense kernel, each unit's incoming
+            weights).
+
+    Raises:
+        TypeError: an `axis` that is not ints.
+
+    Example:
+        >>> import torch
+        >>> from plait import constraints
+        >>> w = torch.tensor([[3.0, 0.0], [-4.0, 1.0]])  # column norms 5 and 1
+        >>> constraints.UnitNorm()(w)
+        tensor([[ 0.6000,  0.0000],
+                [-0.8000,  1.0000]])
+    """
 
     def __init__(self, axis=0):
         self.axis = _check_axis(axis)
@@ -110,6 +154,17 @@ class MinMaxNorm(Constraint):
         rate: 1.0 (default) projects exactly; smaller rates move part of the way:
             `norm' = rate * clip(norm, min_value, max_value) + (1 - rate) * norm`.
         axis: default 0.
+
+    Raises:
+        ValueError: a negative number, or `min_value > max_value`.
+
+    Example:
+        >>> import torch
+        >>> from plait import constraints
+        >>> w = torch.tensor([[3.0, 0.0], [-4.0, 1.0]])  # column norms 5 and 1
+        >>> constraints.MinMaxNorm(min_value=2.0, max_value=3.0)(w)
+        tensor([[ 1.8000,  0.0000],
+                [-2.4000,  2.0000]])
     """
 
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
@@ -149,23 +204,40 @@ _CLASSES = {cls.__name__: cls for cls in _CONSTRAINTS.values()}
 
 
 def get(identifier):
-    """A constraint from None, a name ('max_norm', 'non_neg', 'unit_norm',
-    'min_max_norm'), a config dict, a Constraint class or instance, or a callable."""
+    """The constraint for `identifier`.
+
+    Args:
+        identifier: None, a name ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm'), a
+            config dict, a Constraint class or instance, or a callable.
+
+    Returns:
+        A constraint (a class is instantiated with its defaults), or None for None.
+
+    Raises:
+        ValueError: an unknown name.
+
+    Example:
+        >>> from plait import constraints
+        >>> type(constraints.get("non_neg")).__name__
+        'NonNeg'
+        >>> constraints.get({"class_name": "MaxNorm", "config": {"max_value": 3}}).max_value
+        3
+    """
     if identifier is None:
         return None
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    found = get_from_registry(identifier, _CONSTRAINTS, "constraint", custom_objects=_CLASSES)
-    return found() if isinstance(found, type) else found
+    return get_object(identifier, Constraint, _CONSTRAINTS, "constraint", _CLASSES)
 
 
 def serialize(constraint):
-    """None, a config dict for a plait constraint, or a plain function's name."""
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    return getattr(constraint, "__name__", type(constraint).__name__)
+    """The config `constraint` is saved as: None for None, a `{"class_name", "config"}`
+    dict for a plait constraint, a plain function's name for a function.
+
+    Example:
+        >>> from plait import constraints
+        >>> constraints.serialize(constraints.MaxNorm(3))
+        {'class_name': 'MaxNorm', 'config': {'max_value': 3, 'axis': 0}}
+    """
+    return serialize_object(constraint, Constraint)
 
 
 def _norms(w, axis):
@@ -191,15 +263,25 @@ def _check_axis(axis):
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild the object `serialize` described: a name, or a `{"class_name", "config"}`
-    dict (Keras's `deserialize`); `custom_objects` maps names to your own classes."""
-    if custom_objects and isinstance(config, str) and config in custom_objects:
-        return get(custom_objects[config])
-    if custom_objects and isinstance(config, dict) and config.get("class_name") in custom_objects:
-        cls = custom_objects[config["class_name"]]
-        return (
-            cls.from_config(config.get("config", {}))
-            if hasattr(cls, "from_config")
-            else cls(**config.get("config", {}))
-        )
-    return get(config)
+    """Rebuilds the constraint `serialize` described.
+
+    Args:
+        config: a name, or a `{"class_name", "config"}` dict (Keras's `deserialize`).
+        custom_objects: a dict mapping names to your own classes or functions.
+
+    Returns:
+        The constraint.
+
+    Raises:
+        ValueError: an unknown name or class.
+
+    Example:
+        >>> from plait import constraints
+        >>> constraints.deserialize({"class_name": "UnitNorm", "config": {"axis": 1}}).axis
+        1
+    """
+    return deserialize_object(config, custom_objects, get)
+
+
+def __dir__():  # dir() lists the public API, not torch, re or helpers
+    return module_dir(globals())

@@ -22,10 +22,21 @@ def __dir__():  # dir() lists the public API, not torch or helpers
 
 
 def serialize(policy):
-    """`{"class_name": ..., "config": {"name": ...}}` for a policy.
+    """The config a dtype policy is saved as.
+
+    Args:
+        policy: a `DTypePolicy`.
+
+    Returns:
+        `{"class_name": ..., "config": {"name": ...}}`.
 
     Raises:
         TypeError: `policy` not a `DTypePolicy`.
+
+    Example:
+        >>> from plait import dtype_policies
+        >>> dtype_policies.serialize(dtype_policies.DTypePolicy("mixed_float16"))
+        {'class_name': 'DTypePolicy', 'config': {'name': 'mixed_float16'}}
     """
     if not isinstance(policy, DTypePolicy):
         raise TypeError(f"serialize() takes a DTypePolicy. Received: {policy!r}")
@@ -33,11 +44,21 @@ def serialize(policy):
 
 
 def deserialize(config, custom_objects=None):
-    """The policy `serialize` (or Keras's `serialize`, whose extra keys are ignored)
-    described.
+    """The policy `serialize` (or Keras's `serialize`, whose extra keys are ignored) described.
+
+    Args:
+        config: a `{"class_name", "config"}` dict.
+        custom_objects: an optional dict of `{name: policy class}`.
 
     Raises:
         ValueError: a config that names no dtype policy class.
+
+    Example:
+        >>> from plait import dtype_policies
+        >>> config = {"module": "keras", "class_name": "DTypePolicy",
+        ...           "config": {"name": "mixed_bfloat16"}, "registered_name": None}
+        >>> dtype_policies.deserialize(config)
+        <DTypePolicy "mixed_bfloat16">
     """
     classes = {**_CLASSES, **(custom_objects or {})}
     name = config.get("class_name") if isinstance(config, dict) else None

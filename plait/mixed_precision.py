@@ -62,6 +62,15 @@ class DTypePolicy:
 
     Attributes:
         name, compute_dtype, variable_dtype: Keras's names (dtype names as strings).
+
+    Raises:
+        TypeError: a `name` that is not a string. ValueError: an unknown policy name.
+
+    Example:
+        >>> from plait import mixed_precision
+        >>> policy = mixed_precision.DTypePolicy("mixed_float16")
+        >>> policy, policy.compute_dtype, policy.variable_dtype
+        (<DTypePolicy "mixed_float16">, 'float16', 'float32')
     """
 
     def __init__(self, name=None):
@@ -148,11 +157,21 @@ _global = DTypePolicy("float32")
 
 
 def set_global_policy(policy):
-    """Set the policy new layers and the training loop use.
+    """Sets the policy new layers and the training loop use.
 
     Args:
         policy: a policy name (`"mixed_float16"`, `"mixed_bfloat16"`, `"float32"`, ...), a
             `DTypePolicy`, or None to go back to `"float32"`.
+
+    Raises:
+        TypeError: a `policy` of another type. ValueError: an unknown policy name.
+
+    Example:
+        >>> from plait import mixed_precision
+        >>> mixed_precision.set_global_policy("mixed_bfloat16")
+        >>> mixed_precision.global_policy()
+        <DTypePolicy "mixed_bfloat16">
+        >>> mixed_precision.set_global_policy(None)
     """
     global _global
     if policy is None or isinstance(policy, str):
@@ -166,7 +185,13 @@ def set_global_policy(policy):
 
 
 def global_policy():
-    """The current global `DTypePolicy` (`"float32"` unless `set_global_policy` changed it)."""
+    """The current global `DTypePolicy` (`"float32"` unless `set_global_policy` changed it).
+
+    Example:
+        >>> from plait import mixed_precision
+        >>> mixed_precision.global_policy()
+        <DTypePolicy "float32">
+    """
     return _global
 
 
@@ -179,7 +204,19 @@ def autocast(device_type, policy=None):
     """A context manager running its body in the policy's compute dtype.
 
     `torch.autocast(device_type, dtype=compute dtype)` for a mixed policy; a no-op otherwise.
-    `policy` defaults to the global one.
+
+    Args:
+        device_type: "cpu" or "cuda".
+        policy: a `DTypePolicy`; default: the global one.
+
+    Example:
+        >>> import torch
+        >>> from plait import mixed_precision
+        >>> policy = mixed_precision.DTypePolicy("mixed_bfloat16")
+        >>> with mixed_precision.autocast("cpu", policy):
+        ...     y = torch.ones(2, 2) @ torch.ones(2, 2)
+        >>> y.dtype
+        torch.bfloat16
     """
     policy = policy or _global
     if not policy.is_mixed:
@@ -188,8 +225,21 @@ def autocast(device_type, policy=None):
 
 
 def grad_scaler(device_type, policy=None):
-    """A `torch.amp.GradScaler` enabled only for float16 compute, which needs loss scaling
-    to keep small gradients from flushing to zero (bfloat16 has float32's range)."""
+    """A `torch.amp.GradScaler`, enabled only for float16 compute.
+
+    float16 needs loss scaling to keep small gradients from flushing to zero; bfloat16 has
+    float32's range and does not.
+
+    Args:
+        device_type: "cpu" or "cuda".
+        policy: a `DTypePolicy`; default: the global one.
+
+    Example:
+        >>> from plait import mixed_precision
+        >>> policy = mixed_precision.DTypePolicy("mixed_bfloat16")
+        >>> mixed_precision.grad_scaler("cpu", policy).is_enabled()
+        False
+    """
     policy = policy or _global
     enabled = policy.is_mixed and policy.compute_dtype == "float16"
     return torch.amp.GradScaler(device_type, enabled=enabled)

@@ -30,7 +30,16 @@ __all__ = [
 
 
 class MAP_TO_NONE:  # noqa: N801  (Keras's name)
-    """Returned by a `traverse` function: put None in this place."""
+    """Returned by a `traverse` function: put None in this place.
+
+    (`traverse` keeps a subtree where its function returns None, so None itself cannot mean
+    "replace with None".)
+
+    Example:
+        >>> from plait import tree
+        >>> tree.traverse(lambda x: tree.MAP_TO_NONE if x == 2 else None, [1, 2])
+        [1, None]
+    """
 
 
 def __dir__():  # dir() lists the public API, not torch or helpers
@@ -206,11 +215,23 @@ def map_structure_up_to(shallow_structure, func, *structures):
 
 
 def assert_same_structure(a, b, check_types=None):
-    """Raise unless `a` and `b` nest alike (`check_types` is accepted and ignored, as in
-    Keras 3).
+    """Raises unless `a` and `b` nest alike.
+
+    Args:
+        a, b: nested structures (lists, tuples, dicts, ...).
+        check_types: accepted and ignored, as in Keras 3.
 
     Raises:
         ValueError: the structures differ.
+
+    Example:
+        >>> from plait import tree
+        >>> tree.assert_same_structure([1, (2, 3)], [4, (5, 6)])  # alike: no error
+        >>> try:
+        ...     tree.assert_same_structure([1, (2, 3)], [4, 5])
+        ... except ValueError:
+        ...     print("different")
+        different
     """
 
     def check(x, y):
@@ -221,10 +242,25 @@ def assert_same_structure(a, b, check_types=None):
 
 
 def assert_same_paths(a, b):
-    """Raise unless `a` and `b` have the same set of leaf paths.
+    """Raises unless `a` and `b` have the same set of leaf paths.
+
+    Args:
+        a, b: nested structures.
 
     Raises:
         ValueError: naming the paths one has and the other lacks.
+
+    Example:
+        >>> from plait import tree
+        >>> tree.assert_same_paths({"a": 1, "b": [2]}, {"a": 0, "b": [0]})  # same paths
+        >>> tree.assert_same_paths({"a": 1}, {"b": 1})
+        Traceback (most recent call last):
+        ...
+        ValueError: `a` and `b` don't have the same paths.
+        Paths in `a` missing in `b`:
+        {('a',)}
+        Paths in `b` missing in `a`:
+        {('b',)}
     """
     a_paths = {p for p, _ in flatten_with_path(a)}
     b_paths = {p for p, _ in flatten_with_path(b)}

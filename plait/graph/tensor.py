@@ -78,8 +78,23 @@ def format_shape(shape):
 class SymbolicTensor:
     """A placeholder for a tensor of `shape` (None for the batch and unknown dimensions).
 
-    Made by `Input(...)` or by calling a layer on other symbolic tensors. `node` is the
-    Node that produced it and `tensor_index` its position among that node's outputs.
+    Keras's `KerasTensor` (`plait.KerasTensor` is this class). Made by `Input(...)` or by
+    calling a layer on other symbolic tensors. `node` is the Node that produced it and
+    `tensor_index` its position among that node's outputs.
+
+    Args:
+        shape: a tuple of ints and None.
+        dtype: a torch dtype (default float32).
+        name: an optional name.
+        node, tensor_index, where: set by the graph when a layer is called.
+
+    Example:
+        >>> from plait import KerasTensor
+        >>> from plait.layers import Dense, Input
+        >>> x = Input(shape=(3,))
+        >>> y = Dense(4)(x)
+        >>> isinstance(y, KerasTensor), y.shape, y.ndim
+        (True, (None, 4), 2)
     """
 
     __slots__ = ("shape", "dtype", "name", "node", "tensor_index", "where")
