@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from plait import config
+from plait.ops import _docs, _docs_elementwise
 from plait.ops._base import (
     axes,
     keras_op,
@@ -433,3 +434,4 @@ __all__ += [
     "nan_to_num",
     "round",
 ]
+_docs.attach(vars(_this), _docs_elementwise.DOCS)
