@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from plait import config
-from plait.ops import _docs, _docs_elementwise
+from plait.ops import _docs, _docs_elementwise, _docs_reductions
 from plait.ops._base import (
     axes,
     keras_op,
@@ -435,3 +435,4 @@ __all__ += [
     "round",
 ]
 _docs.attach(vars(_this), _docs_elementwise.DOCS)
+_docs.attach(vars(_this), _docs_reductions.DOCS)
