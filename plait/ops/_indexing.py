@@ -5,6 +5,7 @@ answers.
 
 import torch
 
+from plait.ops import _docs, _docs_indexing
 from plait.ops._base import (
     keras_op,
     result_type,
@@ -200,3 +201,6 @@ def histogram(x, bins=10, range=None):
     low, high = range if range is not None else (x.min().item(), x.max().item())
     counts = torch.histc(x, bins=bins, min=low, max=high)
     return counts.to(x.dtype), torch.linspace(low, high, bins + 1, dtype=x.dtype)
+
+
+_docs.attach(globals(), _docs_indexing.DOCS)
