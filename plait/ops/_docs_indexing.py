@@ -15,8 +15,11 @@ get_item: `x[key]`: the elements of `x` that a Python or NumPy-style index selec
 
     Returns:
         A tensor.
-    >>> ops.get_item([[1, 2, 3], [4, 5, 6]], (1, slice(0, 2)))
-    tensor([4, 5], dtype=torch.int32)
+    >>> x = ops.array([[1, 2, 3], [4, 5, 6]])
+    >>> ops.get_item(x, 1)
+    tensor([4, 5, 6], dtype=torch.int32)
+    >>> ops.get_item(x, (1, -1))
+    tensor(6, dtype=torch.int32)
 take: The elements of `x` at `indices` along `axis`.
     Args:
     {_X}
