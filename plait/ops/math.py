@@ -4,7 +4,7 @@ special functions. FFTs take and return `(real, imag)` pairs, as Keras's do."""
 import torch
 
 from plait.ops._base import keras_op, tensor, to_float
-from plait.ops import _elementwise
+from plait.ops import _docs, _docs_math, _elementwise
 
 # Defined at import time from _elementwise's tables (`_define`), so invisible to a type checker.
 erf, erfinv, logsumexp, rsqrt = (
@@ -208,3 +208,6 @@ def view_as_real(x):
 def cdist(x1, x2, p=2.0):
     """The `p`-norm distances between each row of `x1` and each row of `x2`."""
     return torch.cdist(to_float(x1), to_float(x2), p=p)
+
+
+_docs.attach(globals(), _docs_math.DOCS)
