@@ -11,7 +11,6 @@ a program that runs, and the doctest collector runs it: ops are collected from
 (Keras 3's values on the torch backend), never computed here.
 """
 
-import textwrap
 from typing import Any
 
 
@@ -29,26 +28,27 @@ def parse(block: str, default: str = "") -> dict[str, str]:
         ValueError: an entry has no example, or a name appears twice.
     """
     docs: dict[str, str] = {}
+    default = default.strip()
     for entry in _entries(block):
         name, _, summary = entry[0].partition(":")
-        body = textwrap.dedent("\n".join(entry[1:]))
+        body = "\n".join(line[4:] for line in entry[1:])  # entries indent their body by 4
         prose, sep, example = body.partition(">>>")
         if not sep or name in docs:
             raise ValueError(f"ops docs: entry {name!r} has no example or is given twice.")
         prose = prose.strip()
         if not prose.startswith("Args:"):  # a note: the group's Args/Returns follow it
-            prose = (prose + "\n\n" + default.strip()).strip()
+            prose = (prose + "\n\n" + default).strip()
         imports = ">>> import numpy as np\n" if "np." in example else ""
         example = imports + ">>> from plait import ops\n>>>" + example.rstrip()
-        example = textwrap.indent(example, "    ")
+        example = "\n".join("    " + line if line else line for line in example.split("\n"))
         parts = [summary.strip(), prose, "Example:\n" + example]
-        docs[name.strip()] = "\n\n".join(p for p in parts if p) + "\n"
+        docs[name] = "\n\n".join(p for p in parts if p) + "\n"
     return docs
 
 
 def _entries(block: str) -> list[list[str]]:
     entries: list[list[str]] = []
-    for line in block.strip("\n").splitlines():
+    for line in block.strip("\n").split("\n"):
         if line and not line[0].isspace():
             entries.append([line])
         elif entries:

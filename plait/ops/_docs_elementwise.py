@@ -69,12 +69,24 @@ copy: A copy of `x` (a new tensor; writing to it leaves `x` alone).
     >>> ops.copy([1.5, 2.0])
     tensor([1.5000, 2.0000])
 real: The real part of `x`, element-wise; real inputs come back unchanged.
+    Args:
+        x: a tensor, NumPy array, Python number or nested list.
+
+    Returns:
+        A tensor of `x`'s shape: float32 for complex64, float64 for complex128, otherwise
+        `x`'s dtype.
     >>> ops.real(np.array([1 + 2j, 3 - 1j]))
     tensor([1., 3.], dtype=torch.float64)
 trunc: `x` rounded toward zero, element-wise; integers pass unchanged.
     >>> ops.trunc([-1.7, 2.7])
     tensor([-1.,  2.])
 imag: The imaginary part of `x`, element-wise; zeros for real inputs.
+    Args:
+        x: a tensor, NumPy array, Python number or nested list.
+
+    Returns:
+        A tensor of `x`'s shape: float32 for complex64, float64 for complex128, otherwise
+        `x`'s dtype.
     >>> ops.imag(np.array([1 + 2j, 3 - 1j]))
     tensor([ 2., -1.], dtype=torch.float64)
 """
@@ -180,6 +192,7 @@ cbrt: The real cube root of `x`, element-wise (negative for negative `x`).
     >>> ops.cbrt([-8.0, 27.0])
     tensor([-2.,  3.])
 angle: The angle (argument, in radians) of complex `x`, element-wise; 0 or pi for reals.
+    Complex inputs give their real dtype (float64 for complex128).
     >>> ops.angle(np.array([1j, -1 + 0j]))
     tensor([1.5708, 3.1416], dtype=torch.float64)
 """

@@ -3,6 +3,7 @@
 answers.
 """
 
+import numpy as np
 import torch
 
 from plait.ops import _docs, _docs_indexing
@@ -63,8 +64,8 @@ def take_along_axis(x, indices, axis=None):
     x, idx = tensor(x), tensor(indices).long()
     if axis is None:
         return x.reshape(-1)[idx.reshape(-1)]
-    shape = list(
-        torch.broadcast_shapes(
+    shape = list(  # NumPy's: torch.broadcast_shapes imports ~500 modules on first use
+        np.broadcast_shapes(
             x.shape[:axis] + (1,) + x.shape[axis + 1 :] if axis != -1 else x.shape[:-1] + (1,),
             idx.shape,
         )
@@ -119,7 +120,15 @@ def isin(x1, x2, assume_unique=False, invert=False):
 def unravel_index(indices, shape):
     """The coordinates in `shape` of flat `indices`, a tuple of int tensors."""
     idx = tensor(indices)
-    return tuple(i.to(idx.dtype) for i in torch.unravel_index(idx.long(), _shape(shape)))
+    dims = _shape(shape)
+    strides = [1] * len(dims)  # row-major: the flat step of each axis
+    for i in range(len(dims) - 2, -1, -1):
+        strides[i] = strides[i + 1] * dims[i + 1]
+    # torch.unravel_index's arithmetic, without its first-call import of ~500 modules
+    steps = torch.tensor(strides, dtype=torch.int64, device=idx.device)
+    sizes = torch.tensor(dims, dtype=torch.int64, device=idx.device)
+    coords = idx.long().unsqueeze(-1).floor_divide(steps) % sizes
+    return tuple(c.to(idx.dtype) for c in coords.unbind(-1))
 
 
 # ------------------------------------------------------------------ sorting, searching
