@@ -1,6 +1,7 @@
 """NumPy-style ops that make, reshape, split and combine arrays (indexing and sorting: `_indexing.py`), with Keras's
 arguments. Each is short and calls torch; most need a line of argument translation (Keras's
-`axis` to torch's `dim`, int32 indices as Keras answers, floatx defaults).
+`axis` to torch's `dim`, int32 indices as Keras answers, floatx defaults). Every op's
+docstring (what `help()` shows, with its example) is in `_docs_arrays.py`.
 """
 
 import builtins

@@ -31,7 +31,7 @@ arange: Evenly spaced values in [`start`, `stop`) every `step`; `arange(n)` coun
     tensor([0, 1, 2, 3], dtype=torch.int32)
     >>> ops.arange(0, 1, 0.25)
     tensor([0.0000, 0.2500, 0.5000, 0.7500])
-array: `x` as a tensor (the same as `convert_to_tensor`).
+array: `x` as a tensor.
     Args:
     {_X}
         dtype: the result's dtype (default None: NumPy arrays keep theirs; Python ints are

@@ -26,7 +26,8 @@ BINARY_SAME = f"""{_X1X2}
 
 Returns:
     A tensor of the broadcast shape in the operands' promoted dtype. A Python number is weak:
-    it takes the tensor's dtype, except that a float with an int or bool tensor gives floatx."""
+    it takes the tensor's dtype, except that a float with an int or bool tensor gives floatx,
+    and an int with a bool tensor gives int32."""
 BINARY_FLOAT = f"""{_X1X2}
 
 Returns:

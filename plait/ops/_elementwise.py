@@ -1,6 +1,8 @@
 """Element-wise and reducing ops, as tables: Keras's name -> the torch function, plus the
 Keras dtype rule that applies to the whole row (keep the dtype, compute in float, answer
-bool). The few ops whose semantics differ from torch's are written out below the tables."""
+bool). The few ops whose semantics differ from torch's are written out below the tables.
+Every op's docstring (what `help()` shows, with its example) is in `_docs_elementwise.py` and
+`_docs_reductions.py`."""
 
 import builtins
 import sys

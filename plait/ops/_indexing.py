@@ -1,6 +1,7 @@
 """NumPy-style ops that index, select, sort and search arrays (`take`, `where`, `sort`,
 `unique`, `bincount`, ...), with Keras's arguments: torch underneath, int32 indices as Keras
-answers.
+answers. Every op's docstring (what `help()` shows, with its example) is in
+`_docs_indexing.py`.
 """
 
 import numpy as np

@@ -1,5 +1,6 @@
 """Keras's `ops.math`: segment reductions, top-k, Fourier transforms, framing, and a few
-special functions. FFTs take and return `(real, imag)` pairs, as Keras's do."""
+special functions. FFTs take and return `(real, imag)` pairs, as Keras's do. Every op's
+docstring (what `help()` shows, with its example) is in `_docs_math.py`."""
 
 import torch
 
