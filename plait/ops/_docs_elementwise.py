@@ -28,6 +28,13 @@ Returns:
     A tensor of the broadcast shape in the operands' promoted dtype. A Python number is weak:
     it takes the tensor's dtype, except that a float with an int or bool tensor gives floatx,
     and an int with a bool tensor gives int32."""
+BITWISE = """Args:
+    x: an integer or bool tensor, NumPy array, Python int or nested list.
+    y: the same; `x` and `y` broadcast against each other.
+
+Returns:
+    A tensor of the broadcast shape in the operands' promoted dtype (a Python int takes the
+    tensor's dtype)."""
 BINARY_FLOAT = f"""{_X1X2}
 
 Returns:
@@ -253,27 +260,6 @@ floor_divide: `x1 // x2`, element-wise: the quotient rounded toward negative inf
 power: `x1 ** x2`, element-wise.
     >>> ops.power([2, 3], 2)
     tensor([4, 9], dtype=torch.int32)
-bitwise_and: The bitwise AND of integer or bool `x1` and `x2`, element-wise.
-    >>> ops.bitwise_and([12, 10], 6)
-    tensor([4, 2], dtype=torch.int32)
-bitwise_or: The bitwise OR of integer or bool `x1` and `x2`, element-wise.
-    >>> ops.bitwise_or([12, 10], 6)
-    tensor([14, 14], dtype=torch.int32)
-bitwise_xor: The bitwise XOR of integer or bool `x1` and `x2`, element-wise.
-    >>> ops.bitwise_xor([12, 10], 6)
-    tensor([10, 12], dtype=torch.int32)
-left_shift: The bits of integer `x1` shifted left by `x2`, element-wise (`x1 << x2`).
-    >>> ops.left_shift([1, 3], 2)
-    tensor([ 4, 12], dtype=torch.int32)
-right_shift: The bits of integer `x1` shifted right by `x2`, element-wise (`x1 >> x2`).
-    >>> ops.right_shift([8, 13], 2)
-    tensor([2, 3], dtype=torch.int32)
-bitwise_left_shift: `x1 << x2`, element-wise (the same op as `left_shift`).
-    >>> ops.bitwise_left_shift([1, 3], 2)
-    tensor([ 4, 12], dtype=torch.int32)
-bitwise_right_shift: `x1 >> x2`, element-wise (the same op as `right_shift`).
-    >>> ops.bitwise_right_shift([8, 13], 2)
-    tensor([2, 3], dtype=torch.int32)
 gcd: The greatest common divisor of integer `x1` and `x2`, element-wise.
     >>> ops.gcd([12, 9], [8, 6])
     tensor([4, 3], dtype=torch.int32)
@@ -292,6 +278,30 @@ nextafter: The next representable float after `x1` toward `x2`, element-wise.
     1.1921e-07 (float32's epsilon), as in NumPy.
     >>> ops.nextafter([1.0, 2.0], [1.0, 2.0])
     tensor([1., 2.])
+"""
+
+_BITWISE = """
+bitwise_and: The bitwise AND of integer or bool `x` and `y`, element-wise.
+    >>> ops.bitwise_and([12, 10], 6)
+    tensor([4, 2], dtype=torch.int32)
+bitwise_or: The bitwise OR of integer or bool `x` and `y`, element-wise.
+    >>> ops.bitwise_or([12, 10], 6)
+    tensor([14, 14], dtype=torch.int32)
+bitwise_xor: The bitwise XOR of integer or bool `x` and `y`, element-wise.
+    >>> ops.bitwise_xor([12, 10], 6)
+    tensor([10, 12], dtype=torch.int32)
+left_shift: The bits of integer `x` shifted left by `y`, element-wise (`x << y`).
+    >>> ops.left_shift([1, 3], 2)
+    tensor([ 4, 12], dtype=torch.int32)
+right_shift: The bits of integer `x` shifted right by `y`, element-wise (`x >> y`).
+    >>> ops.right_shift([8, 13], 2)
+    tensor([2, 3], dtype=torch.int32)
+bitwise_left_shift: `x << y`, element-wise (the same op as `left_shift`).
+    >>> ops.bitwise_left_shift([1, 3], 2)
+    tensor([ 4, 12], dtype=torch.int32)
+bitwise_right_shift: `x >> y`, element-wise (the same op as `right_shift`).
+    >>> ops.bitwise_right_shift([8, 13], 2)
+    tensor([2, 3], dtype=torch.int32)
 """
 
 _BINARY_FLOAT = """
@@ -353,6 +363,7 @@ DOCS = {
     **parse(_UNARY_FLOAT, UNARY_FLOAT),
     **parse(_UNARY_BOOL, UNARY_BOOL),
     **parse(_BINARY_SAME, BINARY_SAME),
+    **parse(_BITWISE, BITWISE),
     **parse(_BINARY_FLOAT, BINARY_FLOAT),
     **parse(_BINARY_BOOL, BINARY_BOOL),
 }

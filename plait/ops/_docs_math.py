@@ -179,11 +179,11 @@ view_as_real: A complex tensor as a real one whose last axis holds (real, imag) 
     >>> ops.view_as_real(np.array([1 + 2j, 3 - 1j], dtype=np.complex64))
     tensor([[ 1.,  2.],
             [ 3., -1.]])
-cdist: The `p`-norm distance between each row of `x1` and each row of `x2`.
+cdist: The distance between each row of `x` and each row of `y` (Euclidean by default).
     Args:
-        x1: a tensor `(..., n, d)`.
-        x2: a tensor `(..., m, d)`.
-        p: the norm's order (default 2.0: Euclidean).
+        x: a tensor `(..., n, d)`.
+        y: a tensor `(..., m, d)`.
+        p: the norm's order (default 2.0: Euclidean, Keras's only choice; a plait extension).
 
     Returns:
         A float tensor `(..., n, m)`.

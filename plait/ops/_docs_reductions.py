@@ -39,15 +39,45 @@ Returns:
 
 _SAME = """
 max: The largest value of `x` along `axis`.
+    Args:
+        x: a tensor, NumPy array, Python number or nested list.
+        axis: an int or a tuple of ints to reduce over; None (the default) reduces over
+            every axis.
+        keepdims: whether the reduced axes stay, with size 1 (default False).
+        initial: None (the default) or a lower bound for the answer, which is also the
+            answer for an empty `x`.
+
+    Returns:
+        A tensor of `x`'s shape less the reduced axes, in `x`'s dtype.
+
+    Raises:
+        ValueError: `x` is empty and `initial` is None.
     >>> ops.max([[1, 5], [3, 2]], axis=1)
     tensor([5, 3], dtype=torch.int32)
+    >>> ops.max([[1, 5], [3, 2]], axis=1, initial=4)
+    tensor([5, 4], dtype=torch.int32)
 min: The smallest value of `x` along `axis`.
+    Args:
+        x: a tensor, NumPy array, Python number or nested list.
+        axis: an int or a tuple of ints to reduce over; None (the default) reduces over
+            every axis.
+        keepdims: whether the reduced axes stay, with size 1 (default False).
+        initial: None (the default) or an upper bound for the answer, which is also the
+            answer for an empty `x`.
+
+    Returns:
+        A tensor of `x`'s shape less the reduced axes, in `x`'s dtype.
+
+    Raises:
+        ValueError: `x` is empty and `initial` is None.
     >>> ops.min([[1, 5], [3, 2]], axis=0)
     tensor([1, 2], dtype=torch.int32)
-amax: The largest value of `x` along `axis` (the same op as `max`).
+    >>> ops.min(ops.zeros((0, 3)), initial=1.0)
+    tensor(1.)
+amax: The largest value of `x` along `axis` (as `max`, without `initial`).
     >>> ops.amax([[1.0, 5.0], [3.0, 2.0]])
     tensor(5.)
-amin: The smallest value of `x` along `axis` (the same op as `min`).
+amin: The smallest value of `x` along `axis` (as `min`, without `initial`).
     >>> ops.amin([[1.0, 5.0], [3.0, 2.0]], axis=1, keepdims=True)
     tensor([[1.],
             [2.]])
@@ -103,8 +133,20 @@ nansum: The sum of `x` along `axis`, NaN counted as 0.
 
 _INT32 = """
 prod: The product of `x` along `axis`.
+    Args:
+        x: a tensor, NumPy array, Python number or nested list.
+        axis: an int or a tuple of ints to reduce over; None (the default) reduces over
+            every axis.
+        keepdims: whether the reduced axes stay, with size 1 (default False).
+        dtype: the dtype to multiply in and answer (default None: floats keep their dtype,
+            ints and bools multiply as int32).
+
+    Returns:
+        A tensor of `x`'s shape less the reduced axes.
     >>> ops.prod([[1, 2], [3, 4]], axis=1)
     tensor([ 2, 12], dtype=torch.int32)
+    >>> ops.prod([[1, 2], [3, 4]], axis=1, dtype="float32")
+    tensor([ 2., 12.])
 nanprod: The product of `x` along `axis`, NaN counted as 1.
     >>> ops.nanprod([[2.0, float("nan")], [3.0, 4.0]], axis=1)
     tensor([ 2., 12.])

@@ -206,9 +206,9 @@ def view_as_real(x):
 
 
 @keras_op
-def cdist(x1, x2, p=2.0):
-    """The `p`-norm distances between each row of `x1` and each row of `x2`."""
-    return torch.cdist(to_float(x1), to_float(x2), p=p)
+def cdist(x, y, p=2.0):
+    """The `p`-norm distances between each row of `x` and each row of `y`."""
+    return torch.cdist(to_float(x), to_float(y), p=p)
 
 
 _docs.attach(globals(), _docs_math.DOCS)

@@ -3,7 +3,10 @@
 the doctest collector finds (the examples themselves run under `--doctest-modules`)."""
 
 import doctest
+import inspect
+import re
 
+import numpy as np
 import pytest
 
 import plait.ops
@@ -61,3 +64,22 @@ def test_parse_rejects_an_entry_without_example_or_given_twice(block):
 def test_attach_rejects_an_unknown_name():
     with pytest.raises(KeyError):
         _docs.attach({}, {"no_such_op": "doc"})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_args_name_the_signature_in_order(name):
+    op = getattr(plait.ops, name)
+    args = op.__doc__.split("\nArgs:\n", 1)[1].split("\n\n", 1)[0]
+    documented = re.findall(r"^    (\*?\w+):", args, re.M)
+    params = [
+        ("*" if p.kind == p.VAR_POSITIONAL else "") + p.name
+        for p in inspect.signature(op).parameters.values()
+    ]
+    assert documented == params
+
+
+def test_max_and_min_take_kerass_initial():
+    assert plait.ops.max([[1, 5], [3, 2]], axis=1, initial=4).tolist() == [5, 4]
+    assert plait.ops.min(np.zeros((0, 3), "float32"), axis=0, initial=2.0).tolist() == [2.0] * 3
+    with pytest.raises(ValueError, match=r"max: .*Received: x.shape=\(0, 3\)"):
+        plait.ops.max(np.zeros((0, 3)))
