@@ -160,19 +160,24 @@ unique: The distinct elements of `x`, sorted.
     Args:
     {_X}
         sorted: accepted for Keras's signature; the values always come sorted.
+        return_index: also return the index of each value's first occurrence in `x`
+            (flattened when `axis` is None).
         return_inverse: also return, for each element of `x`, its index among the values.
         return_counts: also return how often each value occurs.
         axis: None (the default: the flattened `x`) or the axis whose distinct slices to
             find.
-        size: None, or the fixed length of the answer: cut, or padded with `fill_value`.
-        fill_value: the padding value (default None: the last value).
+        size: None, or the fixed number of values to answer: cut, or padded with
+            `fill_value` (the counts with 0, the first indices with 1).
+        fill_value: the padding value (default None: 0).
 
     Returns:
-        The values, or a tuple `(values, inverse, counts)` of those asked for.
+        The values, or a tuple `(values, index, inverse, counts)` of those asked for.
     >>> ops.unique([3, 1, 3, 2])
     tensor([1, 2, 3], dtype=torch.int32)
-    >>> ops.unique([3, 1, 3], return_counts=True)
-    (tensor([1, 3], dtype=torch.int32), tensor([1, 2]))
+    >>> ops.unique([3, 1, 3], return_index=True, return_counts=True)
+    (tensor([1, 3], dtype=torch.int32), tensor([1, 0]), tensor([1, 2]))
+    >>> ops.unique([3, 1, 3], size=3)
+    tensor([1, 3, 0], dtype=torch.int32)
 bincount: The number of occurrences of each value 0..N of the non-negative ints `x`.
     Args:
         x: a 1-D int tensor (or 2-D: one count per row).
