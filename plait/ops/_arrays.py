@@ -1,6 +1,7 @@
 """NumPy-style ops that make, reshape, split and combine arrays (indexing and sorting: `_indexing.py`), with Keras's
 arguments. Each is short and calls torch; most need a line of argument translation (Keras's
-`axis` to torch's `dim`, int32 indices as Keras answers, floatx defaults).
+`axis` to torch's `dim`, int32 indices as Keras answers, floatx defaults). Every op's
+docstring (what `help()` shows, with its example) is in `_docs_arrays.py`.
 """
 
 import builtins
@@ -9,6 +10,7 @@ import numpy as np
 import torch
 
 from plait import config
+from plait.ops import _docs, _docs_arrays
 from plait.ops._base import (
     keras_op,
     result_type,
@@ -418,12 +420,18 @@ def array_split(x, indices_or_sections, axis=0):
     return list(torch.tensor_split(tensor(x), indices_or_sections, dim=axis))
 
 
-hsplit = keras_op(lambda x, s: _split(x, s, 1 if tensor(x).ndim > 1 else 0), name="hsplit")
-vsplit = keras_op(lambda x, s: _split(x, s, 0), name="vsplit")
-dsplit = keras_op(lambda x, s: _split(x, s, 2), name="dsplit")
+hsplit = keras_op(
+    lambda x, indices_or_sections: _split(x, indices_or_sections, 1 if tensor(x).ndim > 1 else 0),
+    name="hsplit",
+)
+vsplit = keras_op(lambda x, indices_or_sections: _split(x, indices_or_sections, 0), name="vsplit")
+dsplit = keras_op(lambda x, indices_or_sections: _split(x, indices_or_sections, 2), name="dsplit")
 
 
 @keras_op
 def meshgrid(*x, indexing="xy"):
     """Coordinate grids from 1-D tensors (`indexing` 'xy' or 'ij')."""
     return list(torch.meshgrid(*[tensor(v) for v in x], indexing=indexing))
+
+
+_docs.attach(globals(), _docs_arrays.DOCS)

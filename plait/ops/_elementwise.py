@@ -1,6 +1,8 @@
 """Element-wise and reducing ops, as tables: Keras's name -> the torch function, plus the
 Keras dtype rule that applies to the whole row (keep the dtype, compute in float, answer
-bool). The few ops whose semantics differ from torch's are written out below the tables."""
+bool). The few ops whose semantics differ from torch's are written out below the tables.
+Every op's docstring (what `help()` shows, with its example) is in `_docs_elementwise.py` and
+`_docs_reductions.py`."""
 
 import builtins
 import sys
@@ -9,6 +11,7 @@ from typing import Any
 import torch
 
 from plait import config
+from plait.ops import _docs, _docs_elementwise, _docs_reductions
 from plait.ops._base import (
     axes,
     keras_op,
@@ -194,9 +197,21 @@ def _binary(fn, to):
     return op
 
 
+# Keras names the operands of its bitwise ops `x` and `y` (of the others `x1` and `x2`).
+_XY_NAMES = {n for n in _BINARY_SAME if n.startswith(("bitwise_", "left_", "right_"))}
+
+
+def _named_xy(f):
+    def op(x, y):
+        return f(x, y)
+
+    return op
+
+
 for _table, _to in ((_BINARY_SAME, "same"), (_BINARY_FLOAT, "float"), (_BINARY_BOOL, "bool")):
     for _name, _fn in _table.items():
-        _define(_name, _binary(_fn, _to))
+        _op = _binary(_fn, _to)
+        _define(_name, _named_xy(_op) if _name in _XY_NAMES else _op)
 
 # ------------------------------------------------------------------ reductions
 
@@ -233,10 +248,7 @@ _SMALL_INTS = (torch.bool, torch.int8, torch.int16, torch.uint8)
 # "sum" (bools and small ints as int32), "int32" (every int as int32), "bool").
 _REDUCE = {
     "sum": (torch.sum, "sum"),
-    "prod": (torch.prod, "int32"),
     "mean": (torch.mean, "float"),
-    "max": (torch.amax, "same"),
-    "min": (torch.amin, "same"),
     "amax": (torch.amax, "same"),
     "amin": (torch.amin, "same"),
     "all": (torch.all, "bool"),
@@ -284,6 +296,42 @@ def _reduction(fn, how):
 
 for _name, (_fn, _how) in _REDUCE.items():
     _define(_name, _reduction(_fn, _how))
+
+
+def _with_initial(name, reduce, pick):
+    """`max`/`min` with Keras's `initial`: a bound the answer never passes, and the answer for
+    an empty `x` (which raises without it)."""
+
+    def op(x, axis=None, keepdims=False, initial=None):
+        x = tensor(x)
+        if x.numel() == 0:
+            if initial is None:
+                raise ValueError(
+                    f"{name}: cannot reduce an empty tensor without `initial`. "
+                    f"Received: x.shape={tuple(x.shape)}, initial=None"
+                )
+            dims = range(x.ndim) if axis is None else [d % x.ndim for d in axes(axis, x.ndim)]
+            kept = [1 if d in dims else n for d, n in enumerate(x.shape)]
+            shape = kept if keepdims else [n for d, n in enumerate(x.shape) if d not in dims]
+            return torch.full(shape, initial, dtype=x.dtype, device=x.device)
+        out = reduce(x, axis, keepdims)
+        if initial is None:
+            return out
+        return pick(out, torch.tensor(initial, dtype=out.dtype, device=out.device))
+
+    return op
+
+
+def _prod(x, axis=None, keepdims=False, dtype=None):
+    if dtype is None:
+        return _reduction(torch.prod, "int32")(x, axis, keepdims)
+    dtype = torch_dtype(dtype)
+    return _over(torch.prod, tensor(x).to(dtype), axis, keepdims).to(dtype)
+
+
+_define("max", _with_initial("max", _reduction(torch.amax, "same"), torch.maximum))
+_define("min", _with_initial("min", _reduction(torch.amin, "same"), torch.minimum))
+_define("prod", _prod)
 _define(
     "nanstd",
     lambda x, axis=None, keepdims=False: torch.sqrt(_this.nanvar(x, axis=axis, keepdims=keepdims)),
@@ -433,3 +481,5 @@ __all__ += [
     "nan_to_num",
     "round",
 ]
+_docs.attach(vars(_this), _docs_elementwise.DOCS)
+_docs.attach(vars(_this), _docs_reductions.DOCS)

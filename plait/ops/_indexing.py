@@ -1,10 +1,13 @@
 """NumPy-style ops that index, select, sort and search arrays (`take`, `where`, `sort`,
 `unique`, `bincount`, ...), with Keras's arguments: torch underneath, int32 indices as Keras
-answers.
+answers. Every op's docstring (what `help()` shows, with its example) is in
+`_docs_indexing.py`.
 """
 
+import numpy as np
 import torch
 
+from plait.ops import _docs, _docs_indexing
 from plait.ops._base import (
     keras_op,
     result_type,
@@ -62,8 +65,8 @@ def take_along_axis(x, indices, axis=None):
     x, idx = tensor(x), tensor(indices).long()
     if axis is None:
         return x.reshape(-1)[idx.reshape(-1)]
-    shape = list(
-        torch.broadcast_shapes(
+    shape = list(  # NumPy's: torch.broadcast_shapes imports ~500 modules on first use
+        np.broadcast_shapes(
             x.shape[:axis] + (1,) + x.shape[axis + 1 :] if axis != -1 else x.shape[:-1] + (1,),
             idx.shape,
         )
@@ -118,7 +121,15 @@ def isin(x1, x2, assume_unique=False, invert=False):
 def unravel_index(indices, shape):
     """The coordinates in `shape` of flat `indices`, a tuple of int tensors."""
     idx = tensor(indices)
-    return tuple(i.to(idx.dtype) for i in torch.unravel_index(idx.long(), _shape(shape)))
+    dims = _shape(shape)
+    strides = [1] * len(dims)  # row-major: the flat step of each axis
+    for i in range(len(dims) - 2, -1, -1):
+        strides[i] = strides[i + 1] * dims[i + 1]
+    # torch.unravel_index's arithmetic, without its first-call import of ~500 modules
+    steps = torch.tensor(strides, dtype=torch.int64, device=idx.device)
+    sizes = torch.tensor(dims, dtype=torch.int64, device=idx.device)
+    coords = idx.long().unsqueeze(-1).floor_divide(steps) % sizes
+    return tuple(c.to(idx.dtype) for c in coords.unbind(-1))
 
 
 # ------------------------------------------------------------------ sorting, searching
@@ -161,23 +172,55 @@ def digitize(x, bins):
 
 @keras_op
 def unique(
-    x, sorted=True, return_inverse=False, return_counts=False, axis=None, size=None, fill_value=None
+    x,
+    sorted=True,
+    return_index=False,
+    return_inverse=False,
+    return_counts=False,
+    axis=None,
+    size=None,
+    fill_value=None,
 ):
     """The distinct values of `x` (optionally padded or cut to `size` with `fill_value`)."""
-    out = torch.unique(
-        tensor(x), sorted=True, return_inverse=return_inverse, return_counts=return_counts, dim=axis
+    x = tensor(x)
+    dim = None if axis is None else axis % x.ndim
+    values, inverse, counts = torch.unique(
+        x, sorted=True, return_inverse=True, return_counts=True, dim=dim
     )
-    if size is None:
-        return out
-    parts = list(out) if isinstance(out, tuple) else [out]
-    values = parts[0][:size]
-    if values.shape[0] < size:
-        fill = (
-            values[-1:] if fill_value is None else torch.full((1,), fill_value, dtype=values.dtype)
-        )
-        values = torch.cat([values, fill.expand(size - values.shape[0])])
-    parts[0] = values
-    return tuple(parts) if len(parts) > 1 else parts[0]
+    parts = {"values": values}
+    if return_index:  # the first occurrence of each value
+        flat = inverse.reshape(-1)
+        order = torch.arange(flat.numel(), device=flat.device)
+        first = torch.full_like(counts, flat.numel())
+        parts["index"] = first.scatter_reduce(0, flat, order, reduce="amin")
+    if return_inverse:
+        parts["inverse"] = inverse
+    if return_counts:
+        parts["counts"] = counts
+    if size is not None:
+        _to_size(parts, size, 0 if fill_value is None else fill_value, dim or 0)
+    out = tuple(parts.values())
+    return out if len(out) > 1 else out[0]
+
+
+def _to_size(parts, size, fill_value, dim):
+    """`unique`'s answers cut or padded to `size` values, as Keras's torch backend does:
+    values with `fill_value`, counts with 0, first indices with 1; the inverse is kept."""
+    values = parts["values"]
+    missing = size - values.shape[dim]
+    if missing <= 0:
+        parts["values"] = values.narrow(dim, 0, size)
+        for key in ("index", "counts"):
+            if key in parts:
+                parts[key] = parts[key][:size]
+        return
+    shape = list(values.shape)
+    shape[dim] = missing
+    pad = torch.full(shape, fill_value, dtype=values.dtype, device=values.device)
+    parts["values"] = torch.cat([values, pad], dim=dim)
+    for key, value in (("index", 1), ("counts", 0)):
+        if key in parts:
+            parts[key] = torch.nn.functional.pad(parts[key], (0, missing), value=value)
 
 
 @keras_op
@@ -200,3 +243,6 @@ def histogram(x, bins=10, range=None):
     low, high = range if range is not None else (x.min().item(), x.max().item())
     counts = torch.histc(x, bins=bins, min=low, max=high)
     return counts.to(x.dtype), torch.linspace(low, high, bins + 1, dtype=x.dtype)
+
+
+_docs.attach(globals(), _docs_indexing.DOCS)

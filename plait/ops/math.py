@@ -1,10 +1,11 @@
 """Keras's `ops.math`: segment reductions, top-k, Fourier transforms, framing, and a few
-special functions. FFTs take and return `(real, imag)` pairs, as Keras's do."""
+special functions. FFTs take and return `(real, imag)` pairs, as Keras's do. Every op's
+docstring (what `help()` shows, with its example) is in `_docs_math.py`."""
 
 import torch
 
 from plait.ops._base import keras_op, tensor, to_float
-from plait.ops import _elementwise
+from plait.ops import _docs, _docs_math, _elementwise
 
 # Defined at import time from _elementwise's tables (`_define`), so invisible to a type checker.
 erf, erfinv, logsumexp, rsqrt = (
@@ -205,6 +206,9 @@ def view_as_real(x):
 
 
 @keras_op
-def cdist(x1, x2, p=2.0):
-    """The `p`-norm distances between each row of `x1` and each row of `x2`."""
-    return torch.cdist(to_float(x1), to_float(x2), p=p)
+def cdist(x, y, p=2.0):
+    """The `p`-norm distances between each row of `x` and each row of `y`."""
+    return torch.cdist(to_float(x), to_float(y), p=p)
+
+
+_docs.attach(globals(), _docs_math.DOCS)
