@@ -258,9 +258,7 @@ def _pool(kind, inputs, pool_size, strides, padding, data_format):
     return _channels_back(out, data_format)
 
 
-@keras_op
-def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Max pooling over windows of `pool_size`.
+_POOL_DOC = """{summary}
 
     Args:
         inputs: `(batch, *spatial, channels)` (or channels-first), 1 to 3 spatial axes.
@@ -274,38 +272,35 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
         >>> from plait import ops
         >>> x = ops.reshape(ops.arange(16.0), (1, 4, 4, 1))
-        >>> ops.max_pool(x, 2)[0, :, :, 0]
-        tensor([[ 5.,  7.],
-                [13., 15.]])
+        >>> ops.{name}(x, 2)[0, :, :, 0].tolist()
+        {result}
     """
+
+
+@keras_op
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     return _pool("max", inputs, pool_size, strides, padding, data_format)
 
 
 @keras_op
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Average pooling over windows of `pool_size`.
+    return _pool("avg", inputs, pool_size, strides, padding, data_format)
+
+
+max_pool.__doc__ = _POOL_DOC.format(
+    summary="Max pooling over windows of `pool_size`.",
+    name="max_pool",
+    result="[[5.0, 7.0], [13.0, 15.0]]",
+)
+average_pool.__doc__ = _POOL_DOC.format(
+    summary="""Average pooling over windows of `pool_size`.
 
     With 'same' padding a border window averages its real pixels only (TensorFlow's rule;
     Keras 3.15 on PyTorch agrees where the padding is even and repeats edge pixels where it
-    is not).
-
-    Args:
-        inputs: `(batch, *spatial, channels)` (or channels-first), 1 to 3 spatial axes.
-        pool_size: an int or a tuple.
-        strides: default the pool size.
-        padding: 'valid' (default) or 'same'.
-        data_format: as in `conv`.
-
-    Returns:
-        `(batch, *pooled_spatial, channels)` (or channels-first).
-
-        >>> from plait import ops
-        >>> x = ops.reshape(ops.arange(16.0), (1, 4, 4, 1))
-        >>> ops.average_pool(x, 2)[0, :, :, 0]
-        tensor([[ 2.5000,  4.5000],
-                [10.5000, 12.5000]])
-    """
-    return _pool("avg", inputs, pool_size, strides, padding, data_format)
+    is not).""",
+    name="average_pool",
+    result="[[2.5, 4.5], [10.5, 12.5]]",
+)
 
 
 def _adaptive(fns, name, kind, result):

@@ -325,11 +325,11 @@ def triu(x, k=0):
     """The upper triangle of `x`'s matrices: zeros below the `k`-th diagonal.
 
     Args:
-        x: at least 2-D (the last two axes are the matrices).
-        k: the first diagonal kept (default 0, the main one).
+        x: matrices in its last two axes.
+        k: the first diagonal kept; 0 (default) keeps the main diagonal, 1 starts above it.
 
     Returns:
-        `x`'s shape.
+        A tensor of `x`'s shape and dtype.
 
         >>> from plait import ops
         >>> ops.triu(ops.ones((3, 3)), k=1)

@@ -273,11 +273,11 @@ def hsv_to_rgb(images, data_format=None):
     """HSV images in [0, 1] (hue as a fraction of a turn) to RGB in [0, 1].
 
     Args:
-        images: `(batch, height, width, 3)` or one image (or channels-first).
+        images: HSV, `(batch, height, width, 3)` or one image (or channels-first).
         data_format: default `config.image_data_format()`.
 
     Returns:
-        The images in RGB, of the same shape.
+        RGB images of `images`' shape.
 
         >>> from plait import ops
         >>> x = ops.convert_to_tensor([[[0.0, 1.0, 1.0], [0.5, 1.0, 0.5]]])
