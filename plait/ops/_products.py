@@ -1,46 +1,36 @@
-"""NumPy-style products, diagonals, statistics along axes and a few helpers, with Keras's
-arguments and result dtypes."""
+"""NumPy-style products, diagonals and triangles, with Keras's arguments and result dtypes
+(ints stay ints, bools count as int32). Statistics and helpers are in `_statistics.py`; this
+module re-exports them, so `ops.numpy` takes both from here."""
 
-import math
-
-import numpy as np
 import torch
 
+from plait.ops import _statistics
 from plait.ops._arrays import _mm_inputs, _same_dtype
-from plait.ops._base import keras_op, tensor, to_float, torch_dtype
+from plait.ops._base import keras_op, tensor, to_float
+from plait.ops._statistics import *  # noqa: F403
 
-__all__ = [
-    "allclose",
-    "corrcoef",
-    "correlate",
-    "cross",
-    "diag",
-    "diagflat",
-    "diagonal",
-    "diff",
-    "dot",
-    "einsum",
-    "inner",
-    "kron",
-    "matmul",
-    "nanpercentile",
-    "nanquantile",
-    "ndim",
-    "outer",
-    "percentile",
-    "quantile",
-    "size",
-    "slogdet",
-    "tensordot",
-    "trace",
-    "trapezoid",
-    "tril",
-    "triu",
-    "vander",
-    "vdot",
-    "vectorize",
-    "view",
-]
+__all__ = sorted(  # noqa: PLE0605
+    set(_statistics.__all__)
+    | {
+        "cross",
+        "diag",
+        "diagflat",
+        "diagonal",
+        "dot",
+        "einsum",
+        "inner",
+        "kron",
+        "matmul",
+        "outer",
+        "slogdet",
+        "tensordot",
+        "trace",
+        "tril",
+        "triu",
+        "vander",
+        "vdot",
+    }
+)
 
 
 # ------------------------------------------------------------------ products
@@ -48,15 +38,38 @@ __all__ = [
 
 @keras_op
 def matmul(x1, x2):
-    """The matrix product of `x1` and `x2` (numpy.matmul's broadcasting)."""
+    """The matrix product of `x1` and `x2`, with `numpy.matmul`'s broadcasting.
+
+    Args:
+        x1: `(..., n, k)` or `(k,)`.
+        x2: `(..., k, m)` or `(k,)`.
+
+    Returns:
+        `(..., n, m)` (a 1-D operand's axis dropped).
+
+        >>> from plait import ops
+        >>> ops.matmul(ops.convert_to_tensor([[1, 2], [3, 4]]), ops.convert_to_tensor([5, 6]))
+        tensor([17, 39], dtype=torch.int32)
+    """
     a, b, dtype = _mm_inputs(x1, x2)
     return torch.matmul(a, b).to(dtype)
 
 
 @keras_op
 def dot(x1, x2):
-    """numpy.dot: products of scalars, vectors, matrices and sum over the last axis of `x1`
-    with the second-to-last of `x2`."""
+    """`numpy.dot`: a scalar times a tensor, an inner product of vectors, a matrix product,
+    or a sum over the last axis of `x1` and the second-to-last of `x2`.
+
+    Args:
+        x1, x2: tensors.
+
+    Returns:
+        The product.
+
+        >>> from plait import ops
+        >>> ops.dot(ops.convert_to_tensor([1, 2, 3]), ops.convert_to_tensor([4, 5, 6]))
+        tensor(32, dtype=torch.int32)
+    """
     a, b, dtype = _mm_inputs(x1, x2)
     if a.ndim == 0 or b.ndim == 0:
         return (a * b).to(dtype)
@@ -67,14 +80,41 @@ def dot(x1, x2):
 
 @keras_op
 def tensordot(x1, x2, axes=2):
-    """Sums of products over `axes` (an int, or two lists of axes)."""
+    """Sums of products over `axes`.
+
+    Args:
+        x1, x2: tensors.
+        axes: an int `n` (the last `n` axes of `x1` with the first `n` of `x2`; default 2)
+            or two lists of axes.
+
+    Returns:
+        `x1`'s remaining axes followed by `x2`'s.
+
+        >>> from plait import ops
+        >>> ops.tensordot(ops.ones((2, 3)), ops.ones((3, 4)), axes=1)
+        tensor([[3., 3., 3., 3.],
+                [3., 3., 3., 3.]])
+    """
     a, b, dtype = _mm_inputs(x1, x2)
     return torch.tensordot(a, b, dims=axes).to(dtype)
 
 
 @keras_op
 def einsum(subscripts, *operands):
-    """Einstein summation over `operands` as `subscripts` says."""
+    """Einstein summation over `operands` as `subscripts` says.
+
+    Args:
+        subscripts: e.g. 'ij,jk->ik'.
+        *operands: the tensors.
+
+    Returns:
+        The result (ints stay ints, bools become int32).
+
+        >>> from plait import ops
+        >>> x = ops.convert_to_tensor([[1, 2], [3, 4]])
+        >>> ops.einsum("ij,j->i", x, ops.convert_to_tensor([1, 1]))
+        tensor([3, 7], dtype=torch.int32)
+    """
     xs = _same_dtype(*operands)
     dtype = xs[0].dtype
     if dtype == torch.bool or not (dtype.is_floating_point or dtype.is_complex):
@@ -84,25 +124,84 @@ def einsum(subscripts, *operands):
     return torch.einsum(subscripts, *xs)
 
 
-def _product(fn, flat=False):
+def _product(fn, name, summary, x1, x2, result, flat=False):
     def op(x1, x2):
         a, b, dtype = _mm_inputs(x1, x2)
         if flat:
             a, b = a.reshape(-1), b.reshape(-1)
         return fn(a, b).to(dtype)
 
-    return op
+    op.__doc__ = f"""{summary}
+
+    Args:
+        x1, x2: tensors{" (flattened)" if flat else ""}.
+
+    Returns:
+        The product, in the operands' promoted dtype.
+
+        >>> from plait import ops
+        >>> x1, x2 = ops.convert_to_tensor({x1}), ops.convert_to_tensor({x2})
+        >>> ops.{name}(x1, x2).tolist()
+        {result}
+    """
+    return keras_op(op, name=name)
 
 
-inner = keras_op(_product(torch.inner), name="inner")
-outer = keras_op(_product(torch.outer, flat=True), name="outer")
-kron = keras_op(_product(torch.kron), name="kron")
-vdot = keras_op(_product(torch.vdot, flat=True), name="vdot")
+inner = _product(
+    torch.inner,
+    "inner",
+    "The inner product: sums of products over the last axes of `x1` and `x2`.",
+    "[1, 2, 3]",
+    "[0, 1, 0]",
+    "2",
+)
+outer = _product(
+    torch.outer,
+    "outer",
+    "The outer product of the flattened `x1` and `x2`: `x1[i] * x2[j]`.",
+    "[1, 2]",
+    "[3, 4]",
+    "[[3, 4], [6, 8]]",
+    flat=True,
+)
+kron = _product(
+    torch.kron,
+    "kron",
+    "The Kronecker product: `x1`'s elements each times the whole of `x2`.",
+    "[[1, 2]]",
+    "[[1], [10]]",
+    "[[1, 2], [10, 20]]",
+)
+vdot = _product(
+    torch.vdot,
+    "vdot",
+    "The dot product of the flattened `x1` and `x2` (`x1` conjugated when complex).",
+    "[1, 2]",
+    "[3, 4]",
+    "11",
+    flat=True,
+)
 
 
 @keras_op
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """The cross product of 3-vectors (2-vectors are padded with a zero z)."""
+    """The cross product of 3-vectors (2-vectors are padded with a zero z; two 2-vectors
+    give the z component alone).
+
+    Args:
+        x1, x2: tensors with 2 or 3 elements along their vector axes.
+        axisa, axisb: the vector axes of `x1` and `x2` (default -1).
+        axisc: the vector axis of the result (default -1).
+        axis: if given, all three.
+
+    Returns:
+        The cross products, broadcast over the other axes.
+
+        >>> from plait import ops
+        >>> x = ops.convert_to_tensor([1.0, 0.0, 0.0])
+        >>> ops.cross(x, ops.convert_to_tensor([0.0, 1.0, 0.0]))
+        tensor([0., 0., 1.])
+    """
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = _same_dtype(x1, x2)
@@ -114,9 +213,25 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return out[..., 2] if two else torch.movedim(out, -1, axisc)
 
 
+# ------------------------------------------------------------------ diagonals, triangles
+
+
 @keras_op
 def trace(x, offset=0, axis1=0, axis2=1):
-    """The sum along a diagonal (int32 for small ints and bools)."""
+    """The sum along a diagonal (int32 for small ints and bools).
+
+    Args:
+        x: at least 2-D.
+        offset: the diagonal's offset from the main one (default 0).
+        axis1, axis2: the axes of the matrices (default 0 and 1).
+
+    Returns:
+        `x`'s shape without `axis1` and `axis2`.
+
+        >>> from plait import ops
+        >>> ops.trace(ops.convert_to_tensor([[1, 2], [3, 4]]))
+        tensor(5, dtype=torch.int32)
+    """
     x = tensor(x)
     out = torch.diagonal(x, offset, axis1, axis2).sum(-1)
     return (
@@ -128,137 +243,137 @@ def trace(x, offset=0, axis1=0, axis2=1):
 
 @keras_op
 def diagonal(x, offset=0, axis1=0, axis2=1):
-    """The diagonal at `offset` over `axis1`, `axis2` (as the last axis)."""
+    """The diagonal at `offset` of the matrices over `axis1` and `axis2`.
+
+    Args:
+        x: at least 2-D.
+        offset: the diagonal's offset from the main one (default 0).
+        axis1, axis2: the axes of the matrices (default 0 and 1).
+
+    Returns:
+        `x`'s other axes, then the diagonal as the last axis.
+
+        >>> from plait import ops
+        >>> ops.diagonal(ops.convert_to_tensor([[1, 2], [3, 4]]))
+        tensor([1, 4], dtype=torch.int32)
+    """
     return torch.diagonal(tensor(x), offset, axis1, axis2)
 
 
 @keras_op
 def diag(x, k=0):
-    """The `k`-th diagonal of a matrix, or a matrix with vector `x` on it."""
+    """The `k`-th diagonal of a matrix, or a matrix with the vector `x` on its `k`-th
+    diagonal.
+
+    Args:
+        x: a vector or a matrix.
+        k: the diagonal's offset (default 0; above the main one when positive).
+
+    Returns:
+        A matrix (for a vector) or a vector (for a matrix).
+
+        >>> from plait import ops
+        >>> ops.diag(ops.convert_to_tensor([1, 2]))
+        tensor([[1, 0],
+                [0, 2]], dtype=torch.int32)
+    """
     return torch.diag(tensor(x), k)
 
 
 @keras_op
 def diagflat(x, k=0):
-    """A matrix with the flattened `x` on its `k`-th diagonal."""
+    """A matrix with the flattened `x` on its `k`-th diagonal.
+
+    Args:
+        x: any shape.
+        k: the diagonal's offset (default 0).
+
+    Returns:
+        `(n + abs(k), n + abs(k))`, `n` the size of `x`.
+
+        >>> from plait import ops
+        >>> ops.diagflat(ops.convert_to_tensor([[1, 2]]), k=1)
+        tensor([[0, 1, 0],
+                [0, 0, 2],
+                [0, 0, 0]], dtype=torch.int32)
+    """
     return torch.diagflat(tensor(x), k)
 
 
-tril = keras_op(lambda x, k=0: torch.tril(tensor(x), k), name="tril")
-triu = keras_op(lambda x, k=0: torch.triu(tensor(x), k), name="triu")
+@keras_op
+def tril(x, k=0):
+    """The lower triangle of `x`'s matrices: zeros above the `k`-th diagonal.
+
+    Args:
+        x: at least 2-D (the last two axes are the matrices).
+        k: the diagonal kept last (default 0, the main one).
+
+    Returns:
+        `x`'s shape.
+
+        >>> from plait import ops
+        >>> ops.tril(ops.ones((3, 3)))
+        tensor([[1., 0., 0.],
+                [1., 1., 0.],
+                [1., 1., 1.]])
+    """
+    return torch.tril(tensor(x), k)
+
+
+@keras_op
+def triu(x, k=0):
+    """The upper triangle of `x`'s matrices: zeros below the `k`-th diagonal.
+
+    Args:
+        x: matrices in its last two axes.
+        k: the first diagonal kept; 0 (default) keeps the main diagonal, 1 starts above it.
+
+    Returns:
+        A tensor of `x`'s shape and dtype.
+
+        >>> from plait import ops
+        >>> ops.triu(ops.ones((3, 3)), k=1)
+        tensor([[0., 1., 1.],
+                [0., 0., 1.],
+                [0., 0., 0.]])
+    """
+    return torch.triu(tensor(x), k)
 
 
 @keras_op
 def vander(x, N=None, increasing=False):
-    """The Vandermonde matrix of the 1-D `x`."""
-    return torch.vander(tensor(x), N, increasing)
+    """The Vandermonde matrix of the 1-D `x`: columns of powers of `x`, in `x`'s dtype.
 
+    Args:
+        x: a 1-D tensor.
+        N: the number of columns (default `len(x)`).
+        increasing: powers from 0 up (default False: down to 0).
 
-@keras_op
-def diff(a, n=1, axis=-1):
-    """The `n`-th discrete difference along `axis`."""
-    return torch.diff(tensor(a), n=n, dim=axis)
+    Returns:
+        `(len(x), N)`.
 
-
-@keras_op
-def trapezoid(y, x=None, dx=1.0, axis=-1):
-    """The integral of `y` by the trapezoidal rule (over `x`, or spacing `dx`)."""
-    y = to_float(y)
-    if x is None:
-        return torch.trapezoid(y, dx=dx, dim=axis)
-    return torch.trapezoid(y, tensor(x, y.dtype), dim=axis)
-
-
-@keras_op
-def correlate(x1, x2, mode="valid"):
-    """The cross-correlation of two 1-D tensors ('valid', 'same' or 'full')."""
-    a, b = (to_float(v) for v in _same_dtype(x1, x2))
-    m = b.shape[0]
-    pad = {"valid": 0, "same": m // 2, "full": m - 1}[mode]
-    padded = torch.nn.functional.pad(a, (pad, pad if mode != "same" else m - 1 - m // 2))
-    out = torch.nn.functional.conv1d(padded.reshape(1, 1, -1), b.reshape(1, 1, -1)).reshape(-1)
-    return out
-
-
-@keras_op
-def corrcoef(x):
-    """Pearson correlation coefficients of the rows of `x`."""
-    return torch.corrcoef(to_float(x))
-
-
-def _quantile(fn, scale):
-    def op(x, q, axis=None, method="linear", keepdims=False):
-        x = to_float(x)
-        qs = tensor(q, x.dtype, like=x) / scale
-        if axis is None:
-            out = fn(x.reshape(-1), qs, dim=0, interpolation=method)
-            return out.reshape(qs.shape + (1,) * x.ndim) if keepdims else out
-        dims = (axis,) if isinstance(axis, int) else tuple(axis)
-        dims = tuple(d % x.ndim for d in dims)
-        rest = [d for d in range(x.ndim) if d not in dims]
-        moved = x.permute(*rest, *dims).reshape(*[x.shape[d] for d in rest], -1)
-        out = fn(moved, qs, dim=-1, interpolation=method)
-        if keepdims:
-            out = out.reshape(
-                qs.shape + tuple(1 if d in dims else x.shape[d] for d in range(x.ndim))
-            )
-        return out
-
-    return op
-
-
-quantile = keras_op(_quantile(torch.quantile, 1.0), name="quantile")
-percentile = keras_op(_quantile(torch.quantile, 100.0), name="percentile")
-nanquantile = keras_op(_quantile(torch.nanquantile, 1.0), name="nanquantile")
-nanpercentile = keras_op(_quantile(torch.nanquantile, 100.0), name="nanpercentile")
-
-
-# ------------------------------------------------------------------ misc
-
-
-@keras_op
-def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
-    """Whether every element of `x1` is close to `x2`'s (a bool tensor)."""
-    a, b = _same_dtype(x1, x2)
-    return torch.tensor(torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def ndim(x):
-    """The number of axes of `x` (symbolic tensors too)."""
-    return len(getattr(x, "shape", np.shape(x)))
-
-
-@keras_op
-def size(x):
-    """The number of elements of `x`, as an int64 tensor."""
-    return torch.tensor(math.prod(tensor(x).shape))
+        >>> from plait import ops
+        >>> ops.vander(ops.convert_to_tensor([1, 2, 3]))
+        tensor([[1, 1, 1],
+                [4, 2, 1],
+                [9, 3, 1]], dtype=torch.int32)
+    """
+    x = tensor(x)
+    return torch.vander(x, N, increasing).to(x.dtype)  # torch gives int64 for ints
 
 
 @keras_op
 def slogdet(x):
-    """The sign and log of the absolute determinant."""
+    """The sign and the log of the absolute value of a determinant.
+
+    Args:
+        x: `(..., n, n)`.
+
+    Returns:
+        `(sign, logabsdet)`, each `(...)`.
+
+        >>> from plait import ops
+        >>> ops.slogdet(ops.convert_to_tensor([[2.0, 0.0], [0.0, -3.0]]))
+        (tensor(-1.), tensor(1.7918))
+    """
     return tuple(torch.linalg.slogdet(to_float(x)))
-
-
-@keras_op
-def view(x, dtype=None):
-    """`x`'s memory read as `dtype` (the last axis scales with the itemsize)."""
-    x = tensor(x)
-    return x if dtype is None else x.view(torch_dtype(dtype))
-
-
-def vectorize(pyfunc, *, excluded=None, signature=None):
-    """`pyfunc` applied to each element (or core slice, per `signature`) of its inputs."""
-    import functools
-
-    @functools.wraps(pyfunc)
-    def wrapped(*args):
-        xs = [tensor(a) for a in args]
-        out = torch.vmap(pyfunc)
-        if signature is None:
-            shape = torch.broadcast_shapes(*(x.shape for x in xs))
-            flat = [x.broadcast_to(shape).reshape(-1) for x in xs]
-            return out(*flat).reshape(shape)
-        return out(*xs)
-
-    return wrapped

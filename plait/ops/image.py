@@ -51,7 +51,34 @@ def resize(
     fill_value=0.0,
     data_format=None,
 ):
-    """Images resized to `size` (height, width) with `interpolation`."""
+    """Images resized to `size` with `interpolation`.
+
+    Args:
+        images: `(batch, height, width, channels)` or one image `(height, width,
+            channels)` (channels-first with `data_format='channels_first'`).
+        size: `(new_height, new_width)`.
+        interpolation: 'bilinear' (default), 'nearest', 'bicubic' or 'area'.
+        antialias: low-pass filter when downsampling (default False).
+        crop_to_aspect_ratio: first crop the centre to the target's aspect ratio.
+        pad_to_aspect_ratio: first pad to the target's aspect ratio with `fill_value`.
+        fill_mode: 'constant' (the only mode).
+        fill_value: the padding value (default 0.0).
+        data_format: default `config.image_data_format()`.
+
+    Returns:
+        `(batch, new_height, new_width, channels)` (or one image); ints stay ints (rounded).
+
+    Raises:
+        ValueError: an unknown `interpolation`.
+
+        >>> from plait import ops
+        >>> x = ops.reshape(ops.arange(4.0), (1, 2, 2, 1))
+        >>> ops.image.resize(x, (4, 4), interpolation="nearest")[0, :, :, 0]
+        tensor([[0., 0., 1., 1.],
+                [0., 0., 1., 1.],
+                [2., 2., 3., 3.],
+                [2., 2., 3., 3.]])
+    """
     if interpolation not in _MODES:
         raise ValueError(
             f"resize: unknown interpolation. Expected one of {sorted(_MODES)}. "
@@ -91,7 +118,29 @@ def pad_images(
     target_width=None,
     data_format=None,
 ):
-    """Images padded with zeros to `target_height` x `target_width` (or by the paddings)."""
+    """Images padded with zeros, by the paddings or to `target_height` x `target_width`.
+
+    Args:
+        images: `(batch, height, width, channels)` or one image (or channels-first).
+        top_padding, left_padding, bottom_padding, right_padding: rows and columns added.
+        target_height, target_width: the size wanted; with one padding of a pair given,
+            the other is the rest.
+        data_format: default `config.image_data_format()`.
+
+    Returns:
+        The padded images.
+
+    Raises:
+        ValueError: the target is smaller than the image.
+
+        >>> from plait import ops
+        >>> x = ops.ones((2, 2, 1))
+        >>> ops.image.pad_images(x, 1, 0, target_height=4, target_width=3)[:, :, 0]
+        tensor([[0., 0., 0.],
+                [1., 1., 0.],
+                [1., 1., 0.],
+                [0., 0., 0.]])
+    """
     x, back = _nchw(images, data_format)
     h, w = x.shape[-2:]
     top, left = top_padding or 0, left_padding or 0
@@ -128,7 +177,25 @@ def crop_images(
     target_width=None,
     data_format=None,
 ):
-    """Images cropped to `target_height` x `target_width` (or by the croppings)."""
+    """Images cropped, by the croppings or to `target_height` x `target_width`.
+
+    Args:
+        images: `(batch, height, width, channels)` or one image (or channels-first).
+        top_cropping, left_cropping, bottom_cropping, right_cropping: rows and columns
+            removed.
+        target_height, target_width: the size wanted; with one cropping of a pair given,
+            the other is the rest.
+        data_format: default `config.image_data_format()`.
+
+    Returns:
+        The cropped images.
+
+        >>> from plait import ops
+        >>> x = ops.reshape(ops.arange(16), (4, 4, 1))
+        >>> ops.image.crop_images(x, 1, 1, target_height=2, target_width=2)[:, :, 0]
+        tensor([[ 5,  6],
+                [ 9, 10]], dtype=torch.int32)
+    """
     x, back = _nchw(images, data_format)
     h, w = x.shape[-2:]
     top, left = top_cropping or 0, left_cropping or 0
@@ -143,7 +210,21 @@ def crop_images(
 
 @keras_op
 def rgb_to_grayscale(images, data_format=None):
-    """Luma (0.2989 R + 0.587 G + 0.114 B) as one channel."""
+    """RGB images to grayscale: luma `0.2989 R + 0.587 G + 0.114 B` as one channel.
+
+    Args:
+        images: `(batch, height, width, 3)` or one image (or channels-first).
+        data_format: default `config.image_data_format()`.
+
+    Returns:
+        `(batch, height, width, 1)` (or one image, or channels-first).
+
+        >>> from plait import ops
+        >>> x = ops.convert_to_tensor([[[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]]])
+        >>> ops.image.rgb_to_grayscale(x)
+        tensor([[[0.9999],
+                 [0.2989]]])
+    """
     x, back = _nchw(images, data_format)
     weights = torch.tensor([0.2989, 0.587, 0.114], dtype=to_float(x).dtype, device=x.device)
     gray = (to_float(x) * weights.reshape(1, 3, 1, 1)).sum(1, keepdim=True)
@@ -152,7 +233,21 @@ def rgb_to_grayscale(images, data_format=None):
 
 @keras_op
 def rgb_to_hsv(images, data_format=None):
-    """RGB in [0, 1] to HSV in [0, 1]."""
+    """RGB images in [0, 1] to HSV in [0, 1] (hue as a fraction of a turn).
+
+    Args:
+        images: `(batch, height, width, 3)` or one image (or channels-first).
+        data_format: default `config.image_data_format()`.
+
+    Returns:
+        The images in HSV, of the same shape.
+
+        >>> from plait import ops
+        >>> x = ops.convert_to_tensor([[[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]])
+        >>> ops.image.rgb_to_hsv(x)
+        tensor([[[0.0000, 1.0000, 1.0000],
+                 [0.5000, 1.0000, 0.5000]]])
+    """
     x, back = _nchw(images, data_format)
     x = to_float(x)
     r, g, b = x[:, 0], x[:, 1], x[:, 2]
@@ -175,7 +270,21 @@ def rgb_to_hsv(images, data_format=None):
 
 @keras_op
 def hsv_to_rgb(images, data_format=None):
-    """HSV in [0, 1] to RGB in [0, 1]."""
+    """HSV images in [0, 1] (hue as a fraction of a turn) to RGB in [0, 1].
+
+    Args:
+        images: HSV, `(batch, height, width, 3)` or one image (or channels-first).
+        data_format: default `config.image_data_format()`.
+
+    Returns:
+        RGB images of `images`' shape.
+
+        >>> from plait import ops
+        >>> x = ops.convert_to_tensor([[[0.0, 1.0, 1.0], [0.5, 1.0, 0.5]]])
+        >>> ops.image.hsv_to_rgb(x)
+        tensor([[[1.0000, 0.0000, 0.0000],
+                 [0.0000, 0.5000, 0.5000]]])
+    """
     x, back = _nchw(images, data_format)
     x = to_float(x)
     h, s, v = x[:, 0], x[:, 1], x[:, 2]
@@ -186,7 +295,25 @@ def hsv_to_rgb(images, data_format=None):
 
 @keras_op
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
-    """Patches of `size` as channels: (batch, rows, cols, size_h * size_w * channels)."""
+    """Patches of `size` as channels, in (row, column, channel) order.
+
+    Args:
+        images: `(batch, height, width, channels)` or one image (or channels-first).
+        size: an int or `(patch_height, patch_width)`.
+        strides: default `size` (patches do not overlap).
+        dilation_rate: an int or a pair (default 1).
+        padding: 'valid' (default) or 'same'.
+        data_format: default `config.image_data_format()`.
+
+    Returns:
+        `(batch, rows, cols, patch_height * patch_width * channels)` (or one image).
+
+        >>> from plait import ops
+        >>> x = ops.reshape(ops.arange(16.0), (1, 4, 4, 1))
+        >>> ops.image.extract_patches(x, 2)[0, 0]
+        tensor([[0., 1., 4., 5.],
+                [2., 3., 6., 7.]])
+    """
     x, _ = _nchw(images, data_format)
     kh, kw = (size, size) if isinstance(size, int) else size
     strides = (
@@ -228,9 +355,30 @@ def affine_transform(
     fill_value=0,
     data_format=None,
 ):
-    """Images warped by projective transforms `[a0, a1, a2, b0, b1, b2, c0, c1]`, which map
-    each output pixel (x, y) to the input point ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) /
-    k), k = c0 x + c1 y + 1; pixels from outside are `fill_value`."""
+    """Images warped by projective transforms.
+
+    A transform `[a0, a1, a2, b0, b1, b2, c0, c1]` maps each output pixel (x, y) to the
+    input point ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k), k = c0 x + c1 y + 1.
+
+    Args:
+        images: `(batch, height, width, channels)` or one image (or channels-first).
+        transform: `(8,)` or `(batch, 8)`.
+        interpolation: 'bilinear' (default) or 'nearest'.
+        fill_mode: 'constant': pixels from outside the image are `fill_value`.
+        fill_value: default 0.
+        data_format: default `config.image_data_format()`.
+
+    Returns:
+        The warped images, of the same shape.
+
+        >>> from plait import ops
+        >>> x = ops.reshape(ops.arange(9.0), (3, 3, 1))
+        >>> shift = ops.convert_to_tensor([1.0, 0, 1, 0, 1, 0, 0, 0])  # x + 1: one left
+        >>> ops.image.affine_transform(x, shift, interpolation="nearest")[:, :, 0]
+        tensor([[1., 2., 0.],
+                [4., 5., 0.],
+                [7., 8., 0.]])
+    """
     x, back = _nchw(images, data_format)
     x = to_float(x)
     t = tensor(transform, x.dtype, like=x).reshape(-1, 8).expand(x.shape[0], 8)
@@ -249,3 +397,8 @@ def affine_transform(
         + fill_value
     )
     return back(out)
+
+
+# The ops' names in `plait.ops` are not this module's, so the doctest collector finds their
+# examples here.
+__test__ = {name: globals()[name] for name in __all__}

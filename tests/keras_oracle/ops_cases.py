@@ -243,6 +243,7 @@ SPECIAL = [
     ("diagflat", (F[:2, :2],), {}),
     ("vander", (V[:3],), {}),
     ("vander", (V[:3],), {"N": 4, "increasing": True}),
+    ("vander", (I[0, :3],), {}),
     ("diff", (N,), {"n": 2, "axis": 0}),
     ("trapezoid", (N,), {}),
     ("trapezoid", (N,), {"dx": 0.5, "axis": 0}),

@@ -41,6 +41,10 @@ def test_loops_match_keras():
     expected = keras.ops.while_loop(cond, step, (0, 1))
     assert [int(v) for v in got] == [int(v) for v in expected]
     assert int(ops.while_loop(lambda a: a < 10, lambda a: a + 1, 0, maximum_iterations=3)) == 3
+    # Keras starts the loop from tensors and returns a tuple, whatever the input sequence
+    got, expected = ops.while_loop(cond, step, [0, 1]), keras.ops.while_loop(cond, step, [0, 1])
+    assert type(got) is type(expected) is tuple
+    assert [(v.dtype, int(v)) for v in got] == [(v.dtype, int(v)) for v in expected]
 
 
 def test_scan_map_and_associative_scan_match_keras():
