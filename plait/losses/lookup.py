@@ -158,6 +158,12 @@ def get(identifier):
     Raises:
         ValueError: for an unknown name ("Unknown loss: 'msee'. Did you mean 'mse'? ...").
         TypeError: for anything else.
+
+    Example:
+        >>> get("mse")
+        <MeanSquaredError name='mean_squared_error' reduction='sum_over_batch_size'>
+        >>> get({"class_name": "Huber", "config": {"delta": 2.0}}).get_config()["delta"]
+        2.0
     """
     if identifier is None or isinstance(identifier, Loss):
         return identifier
@@ -176,14 +182,28 @@ def get(identifier):
 
 
 def serialize(loss):
-    """A `Loss` as `{"class_name": ..., "config": ...}`; a function as its name."""
+    """A `Loss` as `{"class_name": ..., "config": ...}`; a function as its name.
+
+    Example:
+        >>> serialize(MeanSquaredError())["class_name"]
+        'MeanSquaredError'
+        >>> serialize(mean_absolute_error)
+        'mean_absolute_error'
+    """
     if isinstance(loss, types.FunctionType):
         return serialization.function_name(loss)
     return serialization.serialize(loss)
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild a `Loss` from `serialize`'s output (a dict, or a function name)."""
+    """Rebuild a `Loss` from `serialize`'s output (a dict, or a function name).
+
+    Example:
+        >>> deserialize(serialize(Huber(delta=2.0))).get_config()
+        {'name': 'huber_loss', 'reduction': 'sum_over_batch_size', 'delta': 2.0}
+        >>> deserialize("mae")
+        <MeanAbsoluteError name='mean_absolute_error' reduction='sum_over_batch_size'>
+    """
     if isinstance(config, str):
         if custom_objects and config in custom_objects:
             return get(custom_objects[config])
