@@ -166,12 +166,26 @@ class _ConfusionMatrixConditionCount(_ConfusionBase):
         return {**super().get_config(), "thresholds": self.init_thresholds}
 
 
+_EXAMPLE_DOC = """
+    Example:
+        >>> m = {call}
+        >>> m.update_state([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+        >>> round(float(m.result()), 4)
+        {value}
+"""
+
+
+def _example(call, value):
+    """A doctest example on four binary predictions; `value` is Keras's result."""
+    return _EXAMPLE_DOC.format(call=call, value=value)
+
+
 def _count_class(class_name, condition, what):
     doc = (
         f"The (weighted) number of {what} at each threshold.\n\n    Args:\n"
         "        thresholds: a float or a list in [0, 1]; a prediction above it counts "
         "as positive. Default 0.5.\n        name, dtype: as `Metric`.\n"
-    )
+    ) + _example(f"{class_name}()", 1.0)
     cls = type(
         class_name,
         (_ConfusionMatrixConditionCount,),
@@ -232,6 +246,16 @@ class Precision(_PrecisionRecall):
         class_id: compute the metric for this class (column) only.
         name: default "precision".
         dtype: default "float32".
+
+    Example:
+        >>> m = Precision()
+        >>> m.update_state([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+        >>> round(float(m.result()), 4)
+        0.5
+        >>> m = Precision(thresholds=[0.3, 0.5])
+        >>> m.update_state([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+        >>> m.result().tolist()
+        [0.6666666865348816, 0.5]
     """
 
     _other_name = "false_positives"
@@ -247,6 +271,12 @@ class Recall(_PrecisionRecall):
     Args:
         thresholds, top_k, class_id, dtype: as `Precision`.
         name: default "recall".
+
+    Example:
+        >>> m = Recall()
+        >>> m.update_state([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+        >>> round(float(m.result()), 4)
+        0.5
     """
 
     _other_name = "false_negatives"
@@ -274,6 +304,16 @@ class AUC(_ConfusionBase):
         label_weights: weights of the labels: of the averaged AUCs with multi_label,
             of the elements otherwise.
         from_logits: apply a sigmoid to y_pred first. Default False.
+
+    Example:
+        >>> m = AUC()
+        >>> m.update_state([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+        >>> round(float(m.result()), 4)
+        0.75
+        >>> m = AUC(curve="PR")
+        >>> m.update_state([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+        >>> round(float(m.result()), 4)
+        0.7973
     """
 
     def __init__(
@@ -556,7 +596,8 @@ def _at_rate_class(class_name, value_name, constrained, dependent, doc):
                 '        dtype: default "float32".\n\n    Raises:\n'
                 f"        ValueError: for a `{value_name}` outside [0, 1] or "
                 "`num_thresholds` < 1.\n"
-            ),
+            )
+            + _example(f"{class_name}({value_name}=0.5)", 1.0),
         },
     )
     return serialization.register_serializable(package="plait")(cls)

@@ -177,8 +177,20 @@ def _metric_class(class_name, fn, default_name, doc, **defaults):
     return cls
 
 
-def _args_doc(name, extra=""):
-    return (
-        f'\n\n    Args:\n        name: default "{name}".\n'
-        f'        dtype: default "float32".{extra}\n'
-    )
+_EXAMPLE_DOC = """
+    Example:
+        >>> m = {call}
+        >>> m.update_state({y_true}, {y_pred})
+        >>> round(float(m.result()), 4)
+        {value}
+"""
+
+
+def _args_doc(name, extra="", example=None):
+    """The Args section of a built-in metric's docstring, then its doctest example:
+    `example` is `(call, y_true, y_pred, value)`, `value` being Keras's result."""
+    doc = f'\n\n    Args:\n        name: default "{name}".\n        dtype: default "float32".{extra}\n'
+    if example is not None:
+        call, y_true, y_pred, value = example
+        doc += _EXAMPLE_DOC.format(call=call, y_true=y_true, y_pred=y_pred, value=value)
+    return doc
