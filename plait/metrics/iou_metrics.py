@@ -160,7 +160,7 @@ class BinaryIoU(IoU):
         0.3333
     """
 
-    _config_keys = ("target_class_ids", "threshold")
+    _config_keys: tuple[str, ...] = ("target_class_ids", "threshold")
 
     def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
         super().__init__(2, target_class_ids, name=name, dtype=dtype)
@@ -187,7 +187,13 @@ class MeanIoU(IoU):
         tensor(0.3333)
     """
 
-    _config_keys = ("num_classes", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis")
+    _config_keys: tuple[str, ...] = (
+        "num_classes",
+        "ignore_class",
+        "sparse_y_true",
+        "sparse_y_pred",
+        "axis",
+    )
 
     def __init__(
         self,
@@ -224,7 +230,13 @@ class OneHotIoU(IoU):
         0.1667
     """
 
-    _config_keys = ("num_classes", "target_class_ids", "ignore_class", "sparse_y_pred", "axis")
+    _config_keys: tuple[str, ...] = (
+        "num_classes",
+        "target_class_ids",
+        "ignore_class",
+        "sparse_y_pred",
+        "axis",
+    )
 
     def __init__(
         self,
@@ -259,7 +271,7 @@ class OneHotMeanIoU(MeanIoU):
         0.1111
     """
 
-    _config_keys = ("num_classes", "ignore_class", "sparse_y_pred", "axis")
+    _config_keys: tuple[str, ...] = ("num_classes", "ignore_class", "sparse_y_pred", "axis")
 
     def __init__(
         self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1

@@ -25,6 +25,12 @@ class Sum(Metric):
         dtype: default "float32".
 
     `update_state(values, sample_weight=None)`.
+
+    Example:
+        >>> m = Sum()
+        >>> m.update_state([1, 3, 5, 7])
+        >>> round(float(m.result()), 4)
+        16.0
     """
 
     def __init__(self, name="sum", dtype=None):
@@ -52,6 +58,15 @@ class Mean(Metric):
     `update_state(values, sample_weight=None)`: `values` of any shape (the mean over
     all but the first axis is one sample's value); `sample_weight` per sample, or a
     Python number weighting a 0-d value (the training loop's batch loss and size).
+
+    Example:
+        >>> m = Mean()
+        >>> m.update_state([1, 3, 5, 7])
+        >>> round(float(m.result()), 4)
+        4.0
+        >>> m.update_state([2.], sample_weight=[4.])
+        >>> round(float(m.result()), 4)
+        3.0
     """
 
     def __init__(self, name="mean", dtype=None):
@@ -95,6 +110,14 @@ class MeanMetricWrapper(Mean):
         name: default: "mean_metric_wrapper" (`get` names it after `fn`).
         dtype: default "float32".
         **kwargs: passed to `fn`.
+
+    Example:
+        >>> def within_half(y_true, y_pred):
+        ...     return (abs(y_pred - y_true) < 0.5).float().mean(dim=-1)
+        >>> m = MeanMetricWrapper(within_half, name="within_half")
+        >>> m.update_state(torch.tensor([[1., 2.], [3., 4.]]), torch.tensor([[1.2, 2.9], [3., 4.]]))
+        >>> round(float(m.result()), 4)
+        0.75
     """
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
