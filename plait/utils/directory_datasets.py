@@ -242,9 +242,20 @@ def image_dataset_from_directory(
         ValueError: a bad argument (named, with the value received), or no images found.
 
     Example:
-        >>> train = image_dataset_from_directory("photos", validation_split=0.2,
-        ...     subset="training", seed=1337, image_size=(180, 180), batch_size=32)
-        >>> model.fit(train, epochs=5)
+        >>> import pathlib, tempfile
+        >>> from plait.utils import save_img
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> for label in ("cats", "dogs"):
+        ...     (root / label).mkdir()
+        ...     for i in range(3):
+        ...         save_img(root / label / f"{i}.png", np.zeros((8, 8, 3), "uint8"))
+        >>> train = image_dataset_from_directory(root, image_size=(4, 4), batch_size=4)
+        Found 6 files belonging to 2 classes.
+        >>> train.class_names
+        ['cats', 'dogs']
+        >>> images, labels = next(iter(train))
+        >>> tuple(images.shape), images.dtype, tuple(labels.shape)
+        ((4, 4, 4, 3), torch.float32, (4,))
     """
     _check_common(labels, label_mode, class_names, "image")
     if labels is None or label_mode is None:
@@ -379,10 +390,18 @@ def text_dataset_from_directory(
     (Python strings; feed them to a text-vectorizing layer) and labels are tensors.
 
     Example:
-        >>> train = text_dataset_from_directory("aclImdb/train", batch_size=32,
-        ...     validation_split=0.2, subset="training", seed=42)
+        >>> import pathlib, tempfile
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> for label, text in (("neg", "dull"), ("pos", "great")):
+        ...     (root / label).mkdir()
+        ...     _ = (root / label / "review.txt").write_text(f"a {text} film")
+        >>> train = text_dataset_from_directory(root, batch_size=2, shuffle=False)
+        Found 2 files belonging to 2 classes.
         >>> train.class_names
         ['neg', 'pos']
+        >>> texts, labels = next(iter(train))
+        >>> texts.tolist(), labels.tolist()
+        (['a dull film', 'a great film'], [0, 1])
     """
     _check_common(labels, label_mode, class_names, "text")
     if labels is None or label_mode is None:

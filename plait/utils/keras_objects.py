@@ -31,8 +31,12 @@ def register_keras_serializable(package="Custom", name=None):
     `plait.saving.register_serializable`).
 
     Example:
+        >>> import plait
         >>> @register_keras_serializable(package="MyLayers")
-        ... class Scale(plait.layers.Layer): ...
+        ... class Scale(plait.layers.Layer):
+        ...     pass
+        >>> get_registered_name(Scale)
+        'MyLayers>Scale'
     """
     from plait import serialization
 
