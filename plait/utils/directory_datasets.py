@@ -514,6 +514,20 @@ def audio_dataset_from_directory(
 
     Raises:
         ValueError: a bad argument (named, with the value received), or no audio found.
+
+    Example:
+        >>> import pathlib, tempfile, wave
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> for label in ("no", "yes"):
+        ...     (root / label).mkdir()
+        ...     with wave.open(str(root / label / "clip.wav"), "wb") as f:
+        ...         f.setnchannels(1); f.setsampwidth(2); f.setframerate(8000)
+        ...         f.writeframes(bytes(2 * 80))
+        >>> ds = audio_dataset_from_directory(root, batch_size=2, shuffle=False)
+        Found 2 files belonging to 2 classes.
+        >>> audio, labels = next(iter(ds))
+        >>> tuple(audio.shape), labels.tolist()
+        ((2, 80, 1), [0, 1])
     """
     _check_common(labels, label_mode, class_names, "audio")
     if ragged and output_sequence_length is not None:
