@@ -257,6 +257,31 @@ def _function_name(fn):
     return getattr(fn, "__name__", type(fn).__name__)
 
 
+def rebuild_wrapper(cls, config, custom_objects, functions, kind):
+    """`cls(fn, **rest)` from a function wrapper's config, `fn` looked up by the name in
+    `config["fn"]`: in `custom_objects`, in `functions` (the built-ins), then in the
+    registry. Shared by `LossFunctionWrapper` and `plait.metrics.MeanMetricWrapper`.
+
+    Raises:
+        ValueError: for a function found nowhere, saying how to make it known.
+    """
+    config = dict(config)
+    name = config.pop("fn")
+    fn = (
+        (custom_objects or {}).get(name)
+        or functions.get(name)
+        or serialization.get_function(name, custom_objects)
+    )
+    if fn is None:
+        short = str(name).rpartition(">")[2]
+        raise ValueError(
+            f"Cannot rebuild {cls.__name__}: unknown {kind} function '{name}'. "
+            f"Pass it in custom_objects={{'{short}': {short}}}, or decorate it with "
+            "@plait.saving.register_serializable()."
+        )
+    return cls(fn, **config)
+
+
 @serialization.register_serializable(package="plait")
 class LossFunctionWrapper(Loss):
     """A `Loss` around a function `fn(y_true, y_pred, **kwargs)` returning one value per
@@ -293,21 +318,7 @@ class LossFunctionWrapper(Loss):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        name = config.pop("fn")
-        fn = (
-            (custom_objects or {}).get(name)
-            or _FUNCTIONS.get(name)
-            or serialization.get_function(name, custom_objects)
-        )
-        if fn is None:
-            short = str(name).rpartition(">")[2]
-            raise ValueError(
-                f"Cannot rebuild LossFunctionWrapper: unknown loss function '{name}'. "
-                f"Pass it in custom_objects={{'{short}': {short}}}, or decorate it with "
-                "@plait.saving.register_serializable()."
-            )
-        return cls(fn, **config)
+        return rebuild_wrapper(cls, config, custom_objects, _FUNCTIONS, "loss")
 
     def __repr__(self):
         return f"<LossFunctionWrapper({_function_name(self.fn)}, kwargs={self._fn_kwargs})>"

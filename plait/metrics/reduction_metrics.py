@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from plait import serialization
+from plait.losses.loss import rebuild_wrapper
 from plait.metrics.metric import Metric, _divide_no_nan, reduce_to_samplewise_values
 
 __all__ = ["Mean", "MeanMetricWrapper", "Sum"]
@@ -139,21 +140,7 @@ class MeanMetricWrapper(Mean):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        name = config.pop("fn")
-        fn = (
-            (custom_objects or {}).get(name)
-            or _FUNCTIONS.get(name)
-            or serialization.get_function(name, custom_objects)
-        )
-        if fn is None:
-            short = str(name).rpartition(">")[2]
-            raise ValueError(
-                f"Cannot rebuild MeanMetricWrapper: unknown metric function '{name}'. "
-                f"Pass it in custom_objects={{'{short}': {short}}}, or decorate it with "
-                "@plait.saving.register_serializable()."
-            )
-        return cls(fn, **config)
+        return rebuild_wrapper(cls, config, custom_objects, _FUNCTIONS, "metric")
 
 
 class _Wrapped(MeanMetricWrapper):
