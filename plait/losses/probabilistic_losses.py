@@ -308,14 +308,14 @@ KLDivergence = _simple_class(
     kl_divergence,
     "kl_divergence",
     "`sum(y_true * log(y_true / y_pred))`, both clipped to [1e-7, 1].",
-    ("[[0., 1.], [1., 0.]]", "[[0.4, 0.6], [0.7, 0.3]]", 0.4337),
+    example=("[[0., 1.], [1., 0.]]", "[[0.4, 0.6], [0.7, 0.3]]", 0.4337),
 )
 Poisson = _simple_class(
     "Poisson",
     poisson,
     "poisson",
     "`mean(y_pred - y_true * log(y_pred + 1e-7))`.",
-    ("[[0., 1.], [0., 0.]]", "[[0.6, 0.4], [0.4, 0.6]]", 0.7291),
+    example=("[[0., 1.], [0., 0.]]", "[[0.6, 0.4], [0.4, 0.6]]", 0.7291),
 )
 
 

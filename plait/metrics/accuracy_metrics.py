@@ -155,6 +155,11 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     return _top_k_matches(y_true, y_pred, k)
 
 
+# the classes' examples: one-hot labels and scores of 3 classes
+_ONE_HOT = "[[0, 0, 1], [0, 1, 0]]"
+_SCORES = "[[0.1, 0.9, 0.8], [0.05, 0.95, 0]]"
+
+
 @serialization.register_serializable(package="plait")
 class Accuracy(_Wrapped):
     __doc__ = "How often predictions equal labels." + _args_doc(
@@ -190,12 +195,7 @@ class BinaryAccuracy(_Wrapped):
 class CategoricalAccuracy(_Wrapped):
     __doc__ = "How often the highest prediction matches the one-hot label." + _args_doc(
         "categorical_accuracy",
-        example=(
-            "CategoricalAccuracy()",
-            "[[0, 0, 1], [0, 1, 0]]",
-            "[[0.1, 0.9, 0.8], [0.05, 0.95, 0]]",
-            0.5,
-        ),
+        example=("CategoricalAccuracy()", _ONE_HOT, _SCORES, 0.5),
     )
     _function = staticmethod(categorical_accuracy)
 
@@ -225,12 +225,7 @@ class TopKCategoricalAccuracy(_Wrapped):
     __doc__ = "How often the one-hot label is among the k highest predictions." + _args_doc(
         "top_k_categorical_accuracy",
         "\n        k: default 5.",
-        (
-            "TopKCategoricalAccuracy(k=1)",
-            "[[0, 0, 1], [0, 1, 0]]",
-            "[[0.1, 0.9, 0.8], [0.05, 0.95, 0]]",
-            0.5,
-        ),
+        ("TopKCategoricalAccuracy(k=1)", _ONE_HOT, _SCORES, 0.5),
     )
     _function = staticmethod(top_k_categorical_accuracy)
 
@@ -245,7 +240,7 @@ class SparseTopKCategoricalAccuracy(_Wrapped):
         "sparse_top_k_categorical_accuracy",
         "\n        k: default 5.\n        from_sorted_ids: y_pred holds "
         "class ids sorted by score. Default False.",
-        ("SparseTopKCategoricalAccuracy(k=1)", "[2, 1]", "[[0.1, 0.9, 0.8], [0.05, 0.95, 0]]", 0.5),
+        ("SparseTopKCategoricalAccuracy(k=1)", "[2, 1]", _SCORES, 0.5),
     )
     _function = staticmethod(sparse_top_k_categorical_accuracy)
 
