@@ -21,8 +21,9 @@ def load_data(path="mnist.npz"):
         values 0..255 and labels `(n,)` from 0 to 9.
 
     Example:
-        >>> (x_train, y_train), (x_test, y_test) = plait.datasets.mnist.load_data()
-        >>> x_train.shape
+        >>> # downloads 11 MB on first use (no network in the doctests), so not run:
+        >>> (x_train, y_train), (x_test, y_test) = load_data()  # doctest: +SKIP
+        >>> x_train.shape  # doctest: +SKIP
         (60000, 28, 28)
     """
     path = get_file(fname=path, origin=ORIGIN + "mnist.npz", file_hash=FILE_HASH)

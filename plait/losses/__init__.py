@@ -102,6 +102,11 @@ from plait.losses.lookup import (
     serialize,
 )
 
+
+def __dir__():  # dir() lists the public API, not the submodules or helpers
+    return list(__all__)
+
+
 # When True, sparse_categorical_crossentropy checks its labels on every call. The check
 # reads the labels on the host (a device sync per call), so it is off by default; the
 # training loop calls `check_sparse_labels` once per fit on the whole label array.
@@ -111,6 +116,7 @@ __all__ = [
     "BCE",
     "BinaryCrossentropy",
     "BinaryFocalCrossentropy",
+    "CTC",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy",
@@ -172,7 +178,3 @@ __all__ = [
     "squared_hinge",
     "tversky",
 ]
-
-
-def __dir__():  # dir() lists the public API, not the submodules or helpers
-    return list(__all__)

@@ -7,56 +7,9 @@ from typing import Any, Callable
 
 from plait import serialization
 from plait.losses.loss import _FUNCTIONS, Loss, LossFunctionWrapper, _function_name
-from plait.losses.probabilistic_losses import (
-    BinaryCrossentropy,
-    CategoricalCrossentropy,
-    KLDivergence,
-    Poisson,
-    SparseCategoricalCrossentropy,
-    binary_crossentropy,
-    categorical_crossentropy,
-    kl_divergence,
-    poisson,
-    sparse_categorical_crossentropy,
-)
-from plait.losses.regression_losses import (
-    CategoricalHinge,
-    CosineSimilarity,
-    Hinge,
-    Huber,
-    LogCosh,
-    MeanAbsoluteError,
-    MeanAbsolutePercentageError,
-    MeanSquaredError,
-    MeanSquaredLogarithmicError,
-    SquaredHinge,
-    categorical_hinge,
-    cosine_similarity,
-    hinge,
-    huber,
-    log_cosh,
-    mean_absolute_error,
-    mean_absolute_percentage_error,
-    mean_squared_error,
-    mean_squared_logarithmic_error,
-    squared_hinge,
-)
-from plait.losses.special_losses import (
-    BinaryFocalCrossentropy,
-    CTC,
-    CategoricalFocalCrossentropy,
-    CategoricalGeneralizedCrossEntropy,
-    Circle,
-    Dice,
-    Tversky,
-    binary_focal_crossentropy,
-    categorical_focal_crossentropy,
-    categorical_generalized_cross_entropy,
-    circle,
-    ctc,
-    dice,
-    tversky,
-)
+from plait.losses import probabilistic_losses as prob
+from plait.losses import regression_losses as reg
+from plait.losses import special_losses as special
 
 __all__ = [
     "ALIASES",
@@ -84,38 +37,38 @@ __all__ = [
 # --- lookup ----------------------------------------------------------------------------
 
 _BY_FUNCTION: dict[Callable[..., Any], type] = {
-    mean_squared_error: MeanSquaredError,
-    mean_absolute_error: MeanAbsoluteError,
-    mean_absolute_percentage_error: MeanAbsolutePercentageError,
-    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
-    cosine_similarity: CosineSimilarity,
-    huber: Huber,
-    log_cosh: LogCosh,
-    hinge: Hinge,
-    squared_hinge: SquaredHinge,
-    categorical_hinge: CategoricalHinge,
-    kl_divergence: KLDivergence,
-    poisson: Poisson,
-    binary_crossentropy: BinaryCrossentropy,
-    categorical_crossentropy: CategoricalCrossentropy,
-    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    reg.mean_squared_error: reg.MeanSquaredError,
+    reg.mean_absolute_error: reg.MeanAbsoluteError,
+    reg.mean_absolute_percentage_error: reg.MeanAbsolutePercentageError,
+    reg.mean_squared_logarithmic_error: reg.MeanSquaredLogarithmicError,
+    reg.cosine_similarity: reg.CosineSimilarity,
+    reg.huber: reg.Huber,
+    reg.log_cosh: reg.LogCosh,
+    reg.hinge: reg.Hinge,
+    reg.squared_hinge: reg.SquaredHinge,
+    reg.categorical_hinge: reg.CategoricalHinge,
+    prob.kl_divergence: prob.KLDivergence,
+    prob.poisson: prob.Poisson,
+    prob.binary_crossentropy: prob.BinaryCrossentropy,
+    prob.categorical_crossentropy: prob.CategoricalCrossentropy,
+    prob.sparse_categorical_crossentropy: prob.SparseCategoricalCrossentropy,
 }
 _FUNCTIONS.update({fn.__name__: fn for fn in _BY_FUNCTION})
 ALIASES = {
-    "bce": binary_crossentropy,
-    "BCE": binary_crossentropy,
-    "kld": kl_divergence,
-    "KLD": kl_divergence,
-    "kullback_leibler_divergence": kl_divergence,
-    "mae": mean_absolute_error,
-    "MAE": mean_absolute_error,
-    "mse": mean_squared_error,
-    "MSE": mean_squared_error,
-    "mape": mean_absolute_percentage_error,
-    "MAPE": mean_absolute_percentage_error,
-    "msle": mean_squared_logarithmic_error,
-    "MSLE": mean_squared_logarithmic_error,
-    "logcosh": log_cosh,
+    "bce": prob.binary_crossentropy,
+    "BCE": prob.binary_crossentropy,
+    "kld": prob.kl_divergence,
+    "KLD": prob.kl_divergence,
+    "kullback_leibler_divergence": prob.kl_divergence,
+    "mae": reg.mean_absolute_error,
+    "MAE": reg.mean_absolute_error,
+    "mse": reg.mean_squared_error,
+    "MSE": reg.mean_squared_error,
+    "mape": reg.mean_absolute_percentage_error,
+    "MAPE": reg.mean_absolute_percentage_error,
+    "msle": reg.mean_squared_logarithmic_error,
+    "MSLE": reg.mean_squared_logarithmic_error,
+    "logcosh": reg.log_cosh,
 }
 # Loss classes by class name, looked up before the shared registry (metrics has classes
 # of the same names).
@@ -127,13 +80,13 @@ _NAMES = {
 }
 
 # Keras's names for the functions.
-mse = MSE = mean_squared_error
-mae = MAE = mean_absolute_error
-mape = MAPE = mean_absolute_percentage_error
-msle = MSLE = mean_squared_logarithmic_error
-kld = KLD = kullback_leibler_divergence = kl_divergence
-bce = BCE = binary_crossentropy
-logcosh = log_cosh
+mse = MSE = reg.mean_squared_error
+mae = MAE = reg.mean_absolute_error
+mape = MAPE = reg.mean_absolute_percentage_error
+msle = MSLE = reg.mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = prob.kl_divergence
+bce = BCE = prob.binary_crossentropy
+logcosh = reg.log_cosh
 
 
 def _from_function(fn, name=None):
@@ -158,6 +111,12 @@ def get(identifier):
     Raises:
         ValueError: for an unknown name ("Unknown loss: 'msee'. Did you mean 'mse'? ...").
         TypeError: for anything else.
+
+    Example:
+        >>> get("mse")
+        <MeanSquaredError name='mean_squared_error' reduction='sum_over_batch_size'>
+        >>> get({"class_name": "Huber", "config": {"delta": 2.0}}).get_config()["delta"]
+        2.0
     """
     if identifier is None or isinstance(identifier, Loss):
         return identifier
@@ -176,14 +135,30 @@ def get(identifier):
 
 
 def serialize(loss):
-    """A `Loss` as `{"class_name": ..., "config": ...}`; a function as its name."""
+    """A `Loss` as `{"class_name": ..., "config": ...}`; a function as its name.
+
+    Example:
+        >>> from plait.losses import MeanSquaredError, mean_absolute_error
+        >>> serialize(MeanSquaredError())["class_name"]
+        'MeanSquaredError'
+        >>> serialize(mean_absolute_error)
+        'mean_absolute_error'
+    """
     if isinstance(loss, types.FunctionType):
         return serialization.function_name(loss)
     return serialization.serialize(loss)
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild a `Loss` from `serialize`'s output (a dict, or a function name)."""
+    """Rebuild a `Loss` from `serialize`'s output (a dict, or a function name).
+
+    Example:
+        >>> from plait.losses import Huber
+        >>> deserialize(serialize(Huber(delta=2.0))).get_config()
+        {'name': 'huber_loss', 'reduction': 'sum_over_batch_size', 'delta': 2.0}
+        >>> deserialize("mae")
+        <MeanAbsoluteError name='mean_absolute_error' reduction='sum_over_batch_size'>
+    """
     if isinstance(config, str):
         if custom_objects and config in custom_objects:
             return get(custom_objects[config])
@@ -192,13 +167,13 @@ def deserialize(config, custom_objects=None):
 
 
 _NEW: dict[Callable[..., Any], type] = {
-    binary_focal_crossentropy: BinaryFocalCrossentropy,
-    categorical_focal_crossentropy: CategoricalFocalCrossentropy,
-    ctc: CTC,
-    dice: Dice,
-    tversky: Tversky,
-    circle: Circle,
-    categorical_generalized_cross_entropy: CategoricalGeneralizedCrossEntropy,
+    special.binary_focal_crossentropy: special.BinaryFocalCrossentropy,
+    special.categorical_focal_crossentropy: special.CategoricalFocalCrossentropy,
+    special.ctc: special.CTC,
+    special.dice: special.Dice,
+    special.tversky: special.Tversky,
+    special.circle: special.Circle,
+    special.categorical_generalized_cross_entropy: special.CategoricalGeneralizedCrossEntropy,
 }
 _BY_FUNCTION.update(_NEW)
 _FUNCTIONS.update({fn.__name__: fn for fn in _NEW})

@@ -191,6 +191,16 @@ class Loss:
             predictions.
 
     Note Keras 3's base class takes `name` first; pass these by keyword.
+
+    Example:
+        >>> class MeanCubedError(Loss):
+        ...     def call(self, y_true, y_pred):
+        ...         return torch.abs(y_pred - y_true).pow(3).mean(dim=-1)
+        >>> loss = MeanCubedError()
+        >>> loss.name
+        'mean_cubed_error'
+        >>> loss(torch.tensor([[0., 1.], [0., 0.]]), torch.tensor([[2., 1.], [1., 0.]]))
+        tensor(2.2500)
     """
 
     # Whether y_true is cast to y_pred's float dtype before `call` (not for int labels).
@@ -247,6 +257,31 @@ def _function_name(fn):
     return getattr(fn, "__name__", type(fn).__name__)
 
 
+def rebuild_wrapper(cls, config, custom_objects, functions, kind):
+    """`cls(fn, **rest)` from a function wrapper's config, `fn` looked up by the name in
+    `config["fn"]`: in `custom_objects`, in `functions` (the built-ins), then in the
+    registry. Shared by `LossFunctionWrapper` and `plait.metrics.MeanMetricWrapper`.
+
+    Raises:
+        ValueError: for a function found nowhere, saying how to make it known.
+    """
+    config = dict(config)
+    name = config.pop("fn")
+    fn = (
+        (custom_objects or {}).get(name)
+        or functions.get(name)
+        or serialization.get_function(name, custom_objects)
+    )
+    if fn is None:
+        short = str(name).rpartition(">")[2]
+        raise ValueError(
+            f"Cannot rebuild {cls.__name__}: unknown {kind} function '{name}'. "
+            f"Pass it in custom_objects={{'{short}': {short}}}, or decorate it with "
+            "@plait.saving.register_serializable()."
+        )
+    return cls(fn, **config)
+
+
 @serialization.register_serializable(package="plait")
 class LossFunctionWrapper(Loss):
     """A `Loss` around a function `fn(y_true, y_pred, **kwargs)` returning one value per
@@ -257,6 +292,13 @@ class LossFunctionWrapper(Loss):
         fn: the function.
         reduction, name, dtype: as `Loss`.
         **kwargs: passed to `fn` on every call.
+
+    Example:
+        >>> def scaled_mse(y_true, y_pred, scale):
+        ...     return scale * torch.square(y_pred - y_true).mean(dim=-1)
+        >>> loss = LossFunctionWrapper(scaled_mse, name="scaled_mse", scale=0.5)
+        >>> loss(torch.tensor([[0., 1.], [0., 0.]]), torch.tensor([[1., 1.], [1., 0.]]))
+        tensor(0.2500)
     """
 
     def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
@@ -276,21 +318,7 @@ class LossFunctionWrapper(Loss):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        name = config.pop("fn")
-        fn = (
-            (custom_objects or {}).get(name)
-            or _FUNCTIONS.get(name)
-            or serialization.get_function(name, custom_objects)
-        )
-        if fn is None:
-            short = str(name).rpartition(">")[2]
-            raise ValueError(
-                f"Cannot rebuild LossFunctionWrapper: unknown loss function '{name}'. "
-                f"Pass it in custom_objects={{'{short}': {short}}}, or decorate it with "
-                "@plait.saving.register_serializable()."
-            )
-        return cls(fn, **config)
+        return rebuild_wrapper(cls, config, custom_objects, _FUNCTIONS, "loss")
 
     def __repr__(self):
         return f"<LossFunctionWrapper({_function_name(self.fn)}, kwargs={self._fn_kwargs})>"
@@ -325,8 +353,29 @@ _REDUCTION_DOC = """
 """
 
 
-def _simple_class(class_name, fn, default_name, formula):
-    doc = f"{formula}\n{_REDUCTION_DOC.format(name=default_name)}"
+_EXAMPLE_DOC = """
+    Example:
+        >>> import numpy as np
+        >>> y_true = np.array({y_true})
+        >>> y_pred = np.array({y_pred})
+        >>> round(float({call}(y_true, y_pred)), 4)
+        {value}
+"""
+
+
+def class_example(call, y_true, y_pred, value):
+    """The doctest example of a loss class's docstring: `call` (e.g. "Huber()") applied
+    to two numpy arrays, the result rounded to 4 places (Keras's value)."""
+    return _EXAMPLE_DOC.format(call=call, y_true=y_true, y_pred=y_pred, value=value)
+
+
+def _simple_class(class_name, fn, default_name, formula, example):
+    """A `_BuiltinLoss` class named `class_name` around `fn`; `example` is
+    `(y_true, y_pred, value)` for its docstring's example."""
+    doc = (
+        f"{formula}\n{_REDUCTION_DOC.format(name=default_name)}"
+        f"{class_example(class_name + '()', *example)}"
+    )
     # the class belongs to the module that calls this (pickle finds it there)
     module = sys._getframe(1).f_globals["__name__"]
     attrs = {**_builtin(fn, default_name, doc), "__module__": module}

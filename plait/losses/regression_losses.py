@@ -50,6 +50,10 @@ def mean_squared_error(y_true, y_pred):
 
     Returns:
         Tensor of shape `(batch, d0, ..., dN-1)`.
+
+    Example:
+        >>> mean_squared_error([[0., 1.], [0., 0.]], [[1., 1.], [1., 0.]])
+        tensor([0.5000, 0.5000])
     """
     y_true, y_pred = _pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -57,14 +61,24 @@ def mean_squared_error(y_true, y_pred):
 
 
 def mean_absolute_error(y_true, y_pred):
-    """`mean(abs(y_true - y_pred), axis=-1)`; shapes as `mean_squared_error`."""
+    """`mean(abs(y_true - y_pred), axis=-1)`; shapes as `mean_squared_error`.
+
+    Example:
+        >>> mean_absolute_error([[0., 1.], [0., 0.]], [[1., 1.], [1., 0.]])
+        tensor([0.5000, 0.5000])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     return torch.abs(y_true - y_pred).mean(dim=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
-    """`100 * mean(abs((y_true - y_pred) / max(abs(y_true), EPSILON)), axis=-1)`."""
+    """`100 * mean(abs((y_true - y_pred) / max(abs(y_true), EPSILON)), axis=-1)`.
+
+    Example:
+        >>> mean_absolute_percentage_error([[1., 2.], [4., 5.]], [[1.5, 2.], [3., 5.]])
+        tensor([25.0000, 12.5000])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     diff = torch.abs((y_true - y_pred) / torch.clamp(torch.abs(y_true), min=EPSILON))
@@ -72,7 +86,12 @@ def mean_absolute_percentage_error(y_true, y_pred):
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    """`mean(square(log(max(y_pred, EPSILON) + 1) - log(max(y_true, EPSILON) + 1)), -1)`."""
+    """`mean(square(log(max(y_pred, EPSILON) + 1) - log(max(y_true, EPSILON) + 1)), -1)`.
+
+    Example:
+        >>> mean_squared_logarithmic_error([[1., 2.], [4., 5.]], [[1.5, 2.], [3., 5.]])
+        tensor([0.0249, 0.0249])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     first = torch.log1p(torch.clamp(y_pred, min=EPSILON))
@@ -86,6 +105,10 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 
     Args:
         axis: the feature axis, default -1.
+
+    Example:
+        >>> cosine_similarity([[0., 1.], [1., 1.]], [[0., 2.], [1., 0.]])
+        tensor([-1.0000, -0.7071])
     """
     y_true, y_pred = _pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -100,6 +123,10 @@ def huber(y_true, y_pred, delta=1.0):
 
     Args:
         delta: where the loss turns from quadratic to linear, default 1.0.
+
+    Example:
+        >>> huber([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]])
+        tensor([0.1800, 0.1300])
     """
     y_true, y_pred = _pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -109,7 +136,12 @@ def huber(y_true, y_pred, delta=1.0):
 
 def log_cosh(y_true, y_pred):
     """`mean(log(cosh(y_pred - y_true)), axis=-1)`, computed stably as
-    `x + softplus(-2x) - log(2)`."""
+    `x + softplus(-2x) - log(2)`.
+
+    Example:
+        >>> log_cosh([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]])
+        tensor([0.1701, 0.1240])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     x = y_pred - y_true
@@ -127,14 +159,24 @@ def _hinge_labels(y_true):
 
 def hinge(y_true, y_pred):
     """`mean(maximum(1 - y_true * y_pred, 0), axis=-1)`; labels in {0, 1} are mapped to
-    {-1, 1} first."""
+    {-1, 1} first.
+
+    Example:
+        >>> hinge([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]])
+        tensor([1.1000, 1.5000])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     y_true = _hinge_labels(y_true)
     return torch.clamp(1.0 - y_true * y_pred, min=0.0).mean(dim=-1)
 
 
 def squared_hinge(y_true, y_pred):
-    """`mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)`; labels as `hinge`."""
+    """`mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)`; labels as `hinge`.
+
+    Example:
+        >>> squared_hinge([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]])
+        tensor([1.4600, 2.2600])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     y_true = _hinge_labels(y_true)
     return torch.square(torch.clamp(1.0 - y_true * y_pred, min=0.0)).mean(dim=-1)
@@ -142,7 +184,12 @@ def squared_hinge(y_true, y_pred):
 
 def categorical_hinge(y_true, y_pred):
     """`maximum(neg - pos + 1, 0)` with `pos = sum(y_true * y_pred, -1)` and
-    `neg = max((1 - y_true) * y_pred, -1)`; `y_true` one-hot."""
+    `neg = max((1 - y_true) * y_pred, -1)`; `y_true` one-hot.
+
+    Example:
+        >>> categorical_hinge([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]])
+        tensor([1.2000, 1.6000])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     pos = (y_true * y_pred).sum(dim=-1)
     neg = ((1.0 - y_true) * y_pred).amax(dim=-1)
@@ -154,43 +201,56 @@ MeanSquaredError = _simple_class(
     mean_squared_error,
     "mean_squared_error",
     "Mean of squares of errors: `mean(square(y_true - y_pred))`.",
+    ("[[0., 1.], [0., 0.]]", "[[1., 1.], [1., 0.]]", 0.5),
 )
 MeanAbsoluteError = _simple_class(
     "MeanAbsoluteError",
     mean_absolute_error,
     "mean_absolute_error",
     "Mean of absolute errors: `mean(abs(y_true - y_pred))`.",
+    ("[[0., 1.], [0., 0.]]", "[[1., 1.], [1., 0.]]", 0.5),
 )
 MeanAbsolutePercentageError = _simple_class(
     "MeanAbsolutePercentageError",
     mean_absolute_percentage_error,
     "mean_absolute_percentage_error",
     "`100 * mean(abs((y_true - y_pred) / max(abs(y_true), 1e-7)))`.",
+    ("[[1., 2.], [4., 5.]]", "[[1.5, 2.], [3., 5.]]", 18.75),
 )
 MeanSquaredLogarithmicError = _simple_class(
     "MeanSquaredLogarithmicError",
     mean_squared_logarithmic_error,
     "mean_squared_logarithmic_error",
     "`mean(square(log(y_true + 1) - log(y_pred + 1)))`, inputs floored at 1e-7.",
+    ("[[1., 2.], [4., 5.]]", "[[1.5, 2.], [3., 5.]]", 0.0249),
 )
-LogCosh = _simple_class("LogCosh", log_cosh, "log_cosh", "`mean(log(cosh(y_pred - y_true)))`.")
+LogCosh = _simple_class(
+    "LogCosh",
+    log_cosh,
+    "log_cosh",
+    "`mean(log(cosh(y_pred - y_true)))`.",
+    ("[[0., 1.], [0., 0.]]", "[[0.6, 0.4], [0.4, 0.6]]", 0.1471),
+)
 Hinge = _simple_class(
     "Hinge",
     hinge,
     "hinge",
     "`mean(maximum(1 - y_true * y_pred, 0))`; labels in {0, 1} become {-1, 1}.",
+    ("[[0., 1.], [0., 0.]]", "[[0.6, 0.4], [0.4, 0.6]]", 1.3),
 )
 SquaredHinge = _simple_class(
     "SquaredHinge",
     squared_hinge,
     "squared_hinge",
     "`mean(square(maximum(1 - y_true * y_pred, 0)))`; labels as `Hinge`.",
+    ("[[0., 1.], [0., 0.]]", "[[0.6, 0.4], [0.4, 0.6]]", 1.86),
 )
 CategoricalHinge = _simple_class(
     "CategoricalHinge",
     categorical_hinge,
     "categorical_hinge",
     "`maximum(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`.",
+    ("[[0., 1.], [0., 0.]]", "[[0.6, 0.4], [0.4, 0.6]]", 1.4),
 )
 
 
@@ -201,6 +261,13 @@ class CosineSimilarity(_BuiltinLoss):
     Args:
         axis: the feature axis. Default -1.
         reduction, name (default "cosine_similarity"), dtype: as `Loss`.
+
+    Example:
+        >>> import numpy as np
+        >>> y_true = np.array([[0., 1.], [1., 1.]])
+        >>> y_pred = np.array([[0., 2.], [1., 0.]])
+        >>> round(float(CosineSimilarity()(y_true, y_pred)), 4)
+        -0.8536
     """
 
     def __init__(
@@ -216,6 +283,13 @@ class Huber(_BuiltinLoss):
     Args:
         delta: default 1.0.
         reduction, name (default "huber_loss"), dtype: as `Loss`.
+
+    Example:
+        >>> import numpy as np
+        >>> y_true = np.array([[0., 1.], [0., 0.]])
+        >>> y_pred = np.array([[0.6, 0.4], [0.4, 0.6]])
+        >>> round(float(Huber()(y_true, y_pred)), 4)
+        0.155
     """
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):

@@ -15,6 +15,7 @@ from plait.losses.loss import (
     _as_pred,
     _like,
     _pair,
+    class_example,
     squeeze_or_expand_to_same_rank,
 )
 from plait.losses.probabilistic_losses import _bce_from_probs
@@ -109,6 +110,10 @@ def categorical_focal_crossentropy(
 
     Raises:
         ValueError: when `axis` is a bool.
+
+    Example:
+        >>> categorical_focal_crossentropy([[0., 1., 0.], [0., 0., 1.]], [[0.1, 0.8, 0.1], [0.2, 0.3, 0.5]])
+        tensor([0.0022, 0.0433])
     """
     if isinstance(axis, bool):  # Keras raises a ValueError here
         raise ValueError(
@@ -151,6 +156,11 @@ def ctc(y_true, y_pred):
 
     Raises:
         ValueError: when `y_true` is not 2-D or `y_pred` not 3-D.
+
+    Example:
+        >>> import numpy as np
+        >>> ctc(np.array([[1, 2]]), np.zeros((1, 4, 3), dtype="float32"))  # uniform logits
+        tensor([1.6864])
     """
     y_pred = _as_pred(y_pred)
     y_true = _like(y_true, y_pred.device)
@@ -192,6 +202,10 @@ def dice(y_true, y_pred, axis=None):
 
     Returns:
         A tensor without `axis` (0-d for `axis=None`).
+
+    Example:
+        >>> dice([[0., 1.], [1., 1.]], [[0.2, 0.8], [0.6, 0.4]])
+        tensor(0.2800)
     """
     y_true, y_pred = _pair(y_true, y_pred)
     axis = _overlap_axis(axis)
@@ -211,6 +225,10 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
 
     Returns:
         A tensor without `axis` (0-d for `axis=None`).
+
+    Example:
+        >>> tversky([[0., 1.], [1., 1.]], [[0.2, 0.8], [0.6, 0.4]], alpha=0.3, beta=0.7)
+        tensor(0.2174)
     """
     y_true, y_pred = _pair(y_true, y_pred)
     axis = _overlap_axis(axis)
@@ -237,6 +255,10 @@ def circle(
 
     Returns:
         Tensor of shape `(batch,)`.
+
+    Example:
+        >>> circle([0, 0, 1, 1], [[1., 0.], [0.8, 0.6], [0., 1.], [0.6, 0.8]])
+        tensor([ 6.4017, 51.3280,  6.4017, 51.3280])
     """
     y_pred = _as_pred(y_pred)
     labels = _like(y_true, y_pred.device).long().reshape(-1, 1)
@@ -271,6 +293,12 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
 
     Returns:
         Tensor of shape `(batch,)` (`(batch, 1)` for `(batch, 1)` labels).
+
+    Example:
+        >>> y_true = torch.tensor([1, 2])
+        >>> y_pred = torch.tensor([[0.05, 0.95, 0.], [0.1, 0.8, 0.1]])
+        >>> categorical_generalized_cross_entropy(y_true, y_pred, q=0.5)
+        tensor([0.0506, 1.3675])
     """
     y_pred = _as_pred(y_pred)
     labels = _like(y_true, y_pred.device).long()
@@ -334,18 +362,13 @@ _FOCAL_DOC = """{what}
             "mean_with_sample_weight" or None/"none"; see `Loss`.
         name: default "{name}".
         dtype: the dtype computed in; see `Loss`.
-
-    Example:
-        >>> import plait
-        >>> loss = plait.losses.{cls}()
-        >>> loss(y_true, y_pred)  # a 0-d tensor; inputs depend on the class  # doctest: +SKIP
 """
 
 
-def _doc(cls, name, what, args):
-    return _FOCAL_DOC.format(
-        what=what, cls=cls, name=name, args="".join(f"        {a}\n" for a in args)
-    )
+def _doc(cls, name, what, args, example):
+    """The class's docstring; `example` is `(call, y_true, y_pred, value)`."""
+    text = _FOCAL_DOC.format(what=what, name=name, args="".join(f"        {a}\n" for a in args))
+    return text + class_example(*example)
 
 
 BinaryFocalCrossentropy = _keyword_class(
@@ -364,6 +387,7 @@ BinaryFocalCrossentropy = _keyword_class(
             "label_smoothing: default 0.",
             "axis: default -1.",
         ],
+        ("BinaryFocalCrossentropy()", "[[0., 1.], [0., 0.]]", "[[0.6, 0.4], [0.4, 0.6]]", 0.2678),
     ),
     [
         ("apply_class_balancing", False),
@@ -389,6 +413,12 @@ CategoricalFocalCrossentropy = _keyword_class(
             "label_smoothing: default 0.",
             "axis: default -1.",
         ],
+        (
+            "CategoricalFocalCrossentropy()",
+            "[[0., 1., 0.], [0., 0., 1.]]",
+            "[[0.1, 0.8, 0.1], [0.2, 0.3, 0.5]]",
+            0.0228,
+        ),
     ),
     [
         ("alpha", 0.25),
@@ -408,6 +438,7 @@ CTC = _keyword_class(
         "CTC loss between integer label sequences (0 = blank) and "
         "logits `(batch, steps, num_classes)`.",
         [],
+        ("CTC()", "[[1, 2]]", "[[[0., 0., 0.]] * 4]", 1.6864),
     ),
     [],
     int_labels=True,
@@ -421,6 +452,7 @@ Dice = _keyword_class(
         "dice",
         "Dice loss: `1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred))`.",
         ["axis: the axes summed over. Default None (all)."],
+        ("Dice()", "[[0., 1.], [1., 1.]]", "[[0.2, 0.8], [0.6, 0.4]]", 0.28),
     ),
     [("axis", None)],
 )
@@ -438,6 +470,12 @@ Tversky = _keyword_class(
             "beta: default 0.5.",
             "axis: the axes summed over. Default None (all).",
         ],
+        (
+            "Tversky(alpha=0.3, beta=0.7)",
+            "[[0., 1.], [1., 1.]]",
+            "[[0.2, 0.8], [0.6, 0.4]]",
+            0.2174,
+        ),
     ),
     [("alpha", 0.5), ("beta", 0.5), ("axis", None)],
 )
@@ -459,6 +497,12 @@ Circle = _keyword_class(
         "Circle loss between integer labels and L2-normalized "
         "embeddings; the mean runs over the samples whose loss is positive.",
         ["gamma: default 80.0.", "margin: default 0.4.", "remove_diagonal: default True."],
+        (
+            "Circle()",
+            "[0, 0, 1, 1]",
+            "[[1., 0.], [0.8, 0.6], [0., 1.], [0.6, 0.8]]",
+            28.8648,
+        ),
     ),
     [("gamma", 80.0), ("margin", 0.4), ("remove_diagonal", True)],
     mask=_circle_mask,
@@ -474,6 +518,12 @@ CategoricalGeneralizedCrossEntropy = _keyword_class(
         "categorical_generalized_cross_entropy",
         "Generalized crossentropy `(1 - p**q) / q` for integer labels.",
         ["q: in (0, 1). Default 0.5."],
+        (
+            "CategoricalGeneralizedCrossEntropy(q=0.5)",
+            "[1, 2]",
+            "[[0.05, 0.95, 0.], [0.1, 0.8, 0.1]]",
+            0.7091,
+        ),
     ),
     [("q", 0.5)],
     int_labels=True,

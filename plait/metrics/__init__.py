@@ -77,13 +77,15 @@ from plait.metrics.confusion_metrics import (
     FalseNegatives,
     FalsePositives,
     Precision,
-    PrecisionAtRecall,
     Recall,
+    TrueNegatives,
+    TruePositives,
+)
+from plait.metrics.rate_metrics import (
+    PrecisionAtRecall,
     RecallAtPrecision,
     SensitivityAtSpecificity,
     SpecificityAtSensitivity,
-    TrueNegatives,
-    TruePositives,
 )
 from plait.metrics.f_score_metrics import (
     F1Score,

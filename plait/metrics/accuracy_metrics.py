@@ -35,23 +35,48 @@ def _pred_and_true(y_true, y_pred):
 
 
 def accuracy(y_true, y_pred):
-    """How often `y_pred == y_true`: `mean(y_true == y_pred, axis=-1)`."""
+    """How often `y_pred == y_true`: `mean(y_true == y_pred, axis=-1)`.
+
+    Example:
+        >>> accuracy([[1, 2, 3], [4, 5, 6]], [[1, 2, 0], [4, 0, 0]])
+        tensor([0.6667, 0.3333])
+    """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true.to(y_pred.dtype), y_pred)
     return (y_true == y_pred).to(torch.float32).mean(dim=-1)
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """How often `(y_pred > threshold) == y_true`, averaged over the last axis."""
+    """Whether `(y_pred > threshold) == y_true`, elementwise, as 1.0 or 0.0 (Keras 3's
+    function; `BinaryAccuracy` averages these over each sample).
+
+    Args:
+        y_true: binary labels.
+        y_pred: predictions, the same shape (a `(batch,)` against `(batch, 1)` pair is
+            matched first).
+        threshold: where a prediction turns to 1. Default 0.5.
+
+    Returns:
+        A float32 tensor shaped like the matched inputs.
+
+    Example:
+        >>> binary_accuracy([[1.], [1.], [0.], [0.]], [[0.98], [1.], [0.], [0.6]]).tolist()
+        [[1.0], [1.0], [1.0], [0.0]]
+    """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     y_pred = (y_pred > threshold).to(y_true.dtype)
-    return (y_true == y_pred).to(torch.float32).mean(dim=-1)
+    return (y_true == y_pred).to(torch.float32)
 
 
 def categorical_accuracy(y_true, y_pred):
     """How often `argmax(y_pred) == argmax(y_true)` for one-hot labels; one value per
-    sample."""
+    sample.
+
+    Example:
+        >>> categorical_accuracy([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+        tensor([0., 1.])
+    """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     true_ids = torch.argmax(y_true, dim=-1)
     shape = true_ids.shape
@@ -64,7 +89,12 @@ def categorical_accuracy(y_true, y_pred):
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """How often `argmax(y_pred) == y_true` for integer labels `(batch,)` or
-    `(batch, 1)`; one value per sample."""
+    `(batch, 1)`; one value per sample.
+
+    Example:
+        >>> sparse_categorical_accuracy([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+        tensor([0., 1.])
+    """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     shape = y_true.shape
     squeeze = y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1
@@ -96,14 +126,24 @@ def _top_k_matches(true_ids, y_pred, k):
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """Whether the one-hot label's class is among the k highest predictions."""
+    """Whether the one-hot label's class is among the k highest predictions.
+
+    Example:
+        >>> top_k_categorical_accuracy([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], k=1)
+        tensor([0., 1.])
+    """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     return _top_k_matches(torch.argmax(y_true, dim=-1), y_pred, k)
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
     """Whether the integer label is among the k highest predictions. With
-    `from_sorted_ids=True`, `y_pred` holds class ids sorted by score instead."""
+    `from_sorted_ids=True`, `y_pred` holds class ids sorted by score instead.
+
+    Example:
+        >>> sparse_top_k_categorical_accuracy([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], k=1)
+        tensor([0., 1.])
+    """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     if from_sorted_ids:
         shape = y_true.shape
@@ -115,9 +155,17 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     return _top_k_matches(y_true, y_pred, k)
 
 
+# the classes' examples: one-hot labels and scores of 3 classes
+_ONE_HOT = "[[0, 0, 1], [0, 1, 0]]"
+_SCORES = "[[0.1, 0.9, 0.8], [0.05, 0.95, 0]]"
+
+
 @serialization.register_serializable(package="plait")
 class Accuracy(_Wrapped):
-    __doc__ = "How often predictions equal labels." + _args_doc("accuracy")
+    __doc__ = "How often predictions equal labels." + _args_doc(
+        "accuracy",
+        example=("Accuracy()", "[[1], [2], [3], [4]]", "[[0], [2], [3], [4]]", 0.75),
+    )
     _function = staticmethod(accuracy)
 
     def __init__(self, name="accuracy", dtype=None):
@@ -130,6 +178,7 @@ class BinaryAccuracy(_Wrapped):
         "binary_accuracy",
         "\n        threshold: default 0.5. Any float is accepted "
         "(use 0.0 for logits; Keras 3 accepts only (0, 1)).",
+        ("BinaryAccuracy()", "[[1.], [1.], [0.], [0.]]", "[[0.98], [1.], [0.], [0.6]]", 0.75),
     )
     _function = staticmethod(binary_accuracy)
 
@@ -145,7 +194,8 @@ class BinaryAccuracy(_Wrapped):
 @serialization.register_serializable(package="plait")
 class CategoricalAccuracy(_Wrapped):
     __doc__ = "How often the highest prediction matches the one-hot label." + _args_doc(
-        "categorical_accuracy"
+        "categorical_accuracy",
+        example=("CategoricalAccuracy()", _ONE_HOT, _SCORES, 0.5),
     )
     _function = staticmethod(categorical_accuracy)
 
@@ -156,7 +206,13 @@ class CategoricalAccuracy(_Wrapped):
 @serialization.register_serializable(package="plait")
 class SparseCategoricalAccuracy(_Wrapped):
     __doc__ = "How often the highest prediction matches the integer label." + _args_doc(
-        "sparse_categorical_accuracy"
+        "sparse_categorical_accuracy",
+        example=(
+            "SparseCategoricalAccuracy()",
+            "[[2], [1]]",
+            "[[0.1, 0.6, 0.3], [0.05, 0.95, 0]]",
+            0.5,
+        ),
     )
     _function = staticmethod(sparse_categorical_accuracy)
 
@@ -167,7 +223,9 @@ class SparseCategoricalAccuracy(_Wrapped):
 @serialization.register_serializable(package="plait")
 class TopKCategoricalAccuracy(_Wrapped):
     __doc__ = "How often the one-hot label is among the k highest predictions." + _args_doc(
-        "top_k_categorical_accuracy", "\n        k: default 5."
+        "top_k_categorical_accuracy",
+        "\n        k: default 5.",
+        ("TopKCategoricalAccuracy(k=1)", _ONE_HOT, _SCORES, 0.5),
     )
     _function = staticmethod(top_k_categorical_accuracy)
 
@@ -182,6 +240,7 @@ class SparseTopKCategoricalAccuracy(_Wrapped):
         "sparse_top_k_categorical_accuracy",
         "\n        k: default 5.\n        from_sorted_ids: y_pred holds "
         "class ids sorted by score. Default False.",
+        ("SparseTopKCategoricalAccuracy(k=1)", "[2, 1]", _SCORES, 0.5),
     )
     _function = staticmethod(sparse_top_k_categorical_accuracy)
 

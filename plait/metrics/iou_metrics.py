@@ -129,16 +129,18 @@ class IoU(_IoUBase):
         iou = torch.where(valid, tp / (denominator + losses.EPSILON), 0.0)
         return iou.sum() / (valid.to(torch.float32).sum() + losses.EPSILON)
 
+    # the constructor's arguments a config holds, besides name and dtype
+    _config_keys: tuple[str, ...] = (
+        "num_classes",
+        "target_class_ids",
+        "ignore_class",
+        "sparse_y_true",
+        "sparse_y_pred",
+        "axis",
+    )
+
     def get_config(self):
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "target_class_ids": self.target_class_ids,
-            "ignore_class": self.ignore_class,
-            "sparse_y_true": self.sparse_y_true,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        return {**super().get_config(), **{key: getattr(self, key) for key in self._config_keys}}
 
 
 @serialization.register_serializable(package="plait")
@@ -150,7 +152,15 @@ class BinaryIoU(IoU):
         threshold: default 0.5.
         name: default "binary_io_u".
         dtype: default "int32" (see `IoU`).
+
+    Example:
+        >>> m = BinaryIoU(target_class_ids=[0, 1], threshold=0.5)
+        >>> m.update_state([0, 1, 0, 1], [0.1, 0.9, 0.6, 0.2])
+        >>> round(float(m.result()), 4)
+        0.3333
     """
+
+    _config_keys: tuple[str, ...] = ("target_class_ids", "threshold")
 
     def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
         super().__init__(2, target_class_ids, name=name, dtype=dtype)
@@ -159,14 +169,6 @@ class BinaryIoU(IoU):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = torch.as_tensor(y_pred).to(torch.float32)
         super().update_state(y_true, (y_pred >= self.threshold).to(torch.int32), sample_weight)
-
-    def get_config(self):
-        return {
-            "target_class_ids": self.target_class_ids,
-            "threshold": self.threshold,
-            "name": self.name,
-            "dtype": self.dtype,
-        }
 
 
 @serialization.register_serializable(package="plait")
@@ -185,6 +187,14 @@ class MeanIoU(IoU):
         tensor(0.3333)
     """
 
+    _config_keys: tuple[str, ...] = (
+        "num_classes",
+        "ignore_class",
+        "sparse_y_true",
+        "sparse_y_pred",
+        "axis",
+    )
+
     def __init__(
         self,
         num_classes,
@@ -195,27 +205,9 @@ class MeanIoU(IoU):
         sparse_y_pred=True,
         axis=-1,
     ):
-        super().__init__(
-            num_classes,
-            list(range(num_classes)),
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=sparse_y_true,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
-        )
-
-    def get_config(self):
-        return {
-            "num_classes": self.num_classes,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_true": self.sparse_y_true,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        every_class = list(range(num_classes))
+        args = (ignore_class, sparse_y_true, sparse_y_pred, axis)
+        super().__init__(num_classes, every_class, name, dtype, *args)
 
 
 @serialization.register_serializable(package="plait")
@@ -228,7 +220,23 @@ class OneHotIoU(IoU):
         name: default "one_hot_io_u".
         sparse_y_pred: default False.
         dtype, ignore_class, axis: as `IoU`.
+
+    Example:
+        >>> y_true = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]]
+        >>> y_pred = [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]]
+        >>> m = OneHotIoU(num_classes=3, target_class_ids=[0, 2])
+        >>> m.update_state(y_true, y_pred)
+        >>> round(float(m.result()), 4)
+        0.1667
     """
+
+    _config_keys: tuple[str, ...] = (
+        "num_classes",
+        "target_class_ids",
+        "ignore_class",
+        "sparse_y_pred",
+        "axis",
+    )
 
     def __init__(
         self,
@@ -240,27 +248,8 @@ class OneHotIoU(IoU):
         sparse_y_pred=False,
         axis=-1,
     ):
-        super().__init__(
-            num_classes,
-            target_class_ids,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=False,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
-        )
-
-    def get_config(self):
-        return {
-            "num_classes": self.num_classes,
-            "target_class_ids": self.target_class_ids,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        args = (ignore_class, False, sparse_y_pred, axis)  # labels are one-hot
+        super().__init__(num_classes, target_class_ids, name, dtype, *args)
 
 
 @serialization.register_serializable(package="plait")
@@ -272,27 +261,19 @@ class OneHotMeanIoU(MeanIoU):
         name: default "one_hot_mean_io_u".
         sparse_y_pred: default False.
         dtype, ignore_class, axis: as `IoU`.
+
+    Example:
+        >>> y_true = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]]
+        >>> y_pred = [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]]
+        >>> m = OneHotMeanIoU(num_classes=3)
+        >>> m.update_state(y_true, y_pred)
+        >>> round(float(m.result()), 4)
+        0.1111
     """
+
+    _config_keys: tuple[str, ...] = ("num_classes", "ignore_class", "sparse_y_pred", "axis")
 
     def __init__(
         self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1
     ):
-        super().__init__(
-            num_classes,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=False,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
-        )
-
-    def get_config(self):
-        return {
-            "num_classes": self.num_classes,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        super().__init__(num_classes, name, dtype, ignore_class, False, sparse_y_pred, axis)

@@ -5,51 +5,19 @@
 import torch
 
 from plait import losses, serialization
-from plait.losses import (
-    binary_crossentropy,
-    categorical_crossentropy,
-    categorical_hinge,
-    hinge,
-    huber,
-    kl_divergence,
-    log_cosh,
-    mean_absolute_error,
-    mean_absolute_percentage_error,
-    mean_squared_error,
-    mean_squared_logarithmic_error,
-    poisson,
-    sparse_categorical_crossentropy,
-    squared_hinge,
+from plait.metrics import (
+    accuracy_metrics,
+    confusion_metrics,
+    f_score_metrics,
+    iou_metrics,
+    rate_metrics,
+    regression_metrics,
 )
 from plait.metrics.accuracy_metrics import (
-    Accuracy,
     BinaryAccuracy,
     CategoricalAccuracy,
     SparseCategoricalAccuracy,
-    SparseTopKCategoricalAccuracy,
-    TopKCategoricalAccuracy,
-    accuracy,
-    binary_accuracy,
-    categorical_accuracy,
-    sparse_categorical_accuracy,
-    sparse_top_k_categorical_accuracy,
-    top_k_categorical_accuracy,
 )
-from plait.metrics.confusion_metrics import (
-    AUC,
-    FalseNegatives,
-    FalsePositives,
-    Precision,
-    PrecisionAtRecall,
-    Recall,
-    RecallAtPrecision,
-    SensitivityAtSpecificity,
-    SpecificityAtSensitivity,
-    TrueNegatives,
-    TruePositives,
-)
-from plait.metrics.f_score_metrics import F1Score, FBetaScore
-from plait.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from plait.metrics.metric import Metric
 from plait.metrics.reduction_metrics import (
     _FUNCTIONS,
@@ -61,25 +29,8 @@ from plait.metrics.reduction_metrics import (
 from plait.metrics.regression_metrics import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
-    CategoricalHinge,
-    ConcordanceCorrelation,
-    CosineSimilarity,
-    Hinge,
-    KLDivergence,
     LogCoshError,
-    MeanAbsoluteError,
-    MeanAbsolutePercentageError,
-    MeanSquaredError,
-    MeanSquaredLogarithmicError,
-    PearsonCorrelation,
-    Poisson,
-    R2Score,
-    RootMeanSquaredError,
     SparseCategoricalCrossentropy,
-    SquaredHinge,
-    concordance_correlation,
-    cosine_similarity,
-    pearson_correlation,
 )
 
 __all__ = [
@@ -95,91 +46,66 @@ __all__ = [
 
 # --- lookup ----------------------------------------------------------------------------
 
-_SHARED_WITH_LOSSES = (
-    MeanSquaredError,
-    MeanAbsoluteError,
-    MeanAbsolutePercentageError,
-    MeanSquaredLogarithmicError,
-    CosineSimilarity,
-    Hinge,
-    SquaredHinge,
-    CategoricalHinge,
-    KLDivergence,
-    Poisson,
-    BinaryCrossentropy,
-    CategoricalCrossentropy,
-    SparseCategoricalCrossentropy,
+_FAMILIES = (
+    accuracy_metrics,
+    regression_metrics,
+    confusion_metrics,
+    rate_metrics,
+    f_score_metrics,
+    iou_metrics,
 )
+# Metric classes sharing a loss class's name are not put in the shared registry (the
+# loss keeps the name there); LogCoshError has a name of its own.
 serialization.register_serializable(package="plait")(LogCoshError)
 
-_ALL = (
-    Mean,
-    Sum,
-    MeanMetricWrapper,
-    Accuracy,
-    BinaryAccuracy,
-    CategoricalAccuracy,
-    SparseCategoricalAccuracy,
-    TopKCategoricalAccuracy,
-    SparseTopKCategoricalAccuracy,
-    RootMeanSquaredError,
-    LogCoshError,
-    AUC,
-    Precision,
-    Recall,
-    TruePositives,
-    FalsePositives,
-    TrueNegatives,
-    FalseNegatives,
-    *_SHARED_WITH_LOSSES,
+_ALL = (Mean, Sum, MeanMetricWrapper) + tuple(
+    getattr(family, name)
+    for family in _FAMILIES
+    for name in family.__all__
+    if isinstance(getattr(family, name), type)
 )
 CLASSES = {cls.__name__: cls for cls in _ALL}
 _NAMES = {**CLASSES, **{losses._snake_case(cls.__name__): cls for cls in _ALL}}
-_NAMES.update(
-    {
-        "bce": BinaryCrossentropy,
-        "BCE": BinaryCrossentropy,
-        "mse": MeanSquaredError,
-        "MSE": MeanSquaredError,
-        "mae": MeanAbsoluteError,
-        "MAE": MeanAbsoluteError,
-        "mape": MeanAbsolutePercentageError,
-        "MAPE": MeanAbsolutePercentageError,
-        "msle": MeanSquaredLogarithmicError,
-        "MSLE": MeanSquaredLogarithmicError,
-        "logcosh": LogCoshError,
-        "log_cosh": LogCoshError,
-        "kld": KLDivergence,
-        "KLD": KLDivergence,
-    }
-)
+# Keras's short names, each for a class
+_ALIASES = {
+    "bce": "BinaryCrossentropy",
+    "mse": "MeanSquaredError",
+    "mae": "MeanAbsoluteError",
+    "mape": "MeanAbsolutePercentageError",
+    "msle": "MeanSquaredLogarithmicError",
+    "kld": "KLDivergence",
+}
+_NAMES.update({alias: CLASSES[name] for alias, name in _ALIASES.items()})
+_NAMES.update({alias.upper(): CLASSES[name] for alias, name in _ALIASES.items()})
+_NAMES.update({"logcosh": LogCoshError, "log_cosh": LogCoshError})
 del _NAMES["mean_metric_wrapper"], _NAMES["MeanMetricWrapper"]
+# the functions a saved MeanMetricWrapper may name: the loss functions Keras's metrics
+# use, then every metric family's own functions (the metric's cosine_similarity wins)
+_LOSS_FUNCTIONS = (
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "mean_squared_error",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error",
+    "hinge",
+    "squared_hinge",
+    "categorical_hinge",
+    "kl_divergence",
+    "poisson",
+    "log_cosh",
+    "huber",
+    "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
+)
+_FUNCTIONS.update({name: getattr(losses, name) for name in _LOSS_FUNCTIONS})
 _FUNCTIONS.update(
     {
-        fn.__name__: fn
-        for fn in (
-            accuracy,
-            binary_accuracy,
-            categorical_accuracy,
-            sparse_categorical_accuracy,
-            top_k_categorical_accuracy,
-            sparse_top_k_categorical_accuracy,
-            cosine_similarity,
-            binary_crossentropy,
-            categorical_crossentropy,
-            sparse_categorical_crossentropy,
-            mean_squared_error,
-            mean_absolute_error,
-            mean_absolute_percentage_error,
-            mean_squared_logarithmic_error,
-            hinge,
-            squared_hinge,
-            categorical_hinge,
-            kl_divergence,
-            poisson,
-            log_cosh,
-            huber,
-        )
+        name: getattr(family, name)
+        for family in _FAMILIES
+        for name in family.__all__
+        if not isinstance(getattr(family, name), type)
     }
 )
 
@@ -240,7 +166,17 @@ class TorchMetric(Metric):
     """A `torchmetrics.Metric` in `compile(metrics=[...])`: Keras's argument order
     `(y_true, y_pred)` becomes torchmetrics' `(preds, target)`; class-index targets of
     shape `(N, 1)` for `(N, C)` predictions are squeezed and made integers; the state
-    follows the predictions' device. Named after the class (`multiclass_accuracy`)."""
+    follows the predictions' device. Named after the class (`multiclass_accuracy`).
+
+    Example:
+        >>> import torchmetrics
+        >>> m = TorchMetric(torchmetrics.MeanAbsoluteError())
+        >>> m.name
+        'mean_absolute_error'
+        >>> m.update_state(torch.tensor([1., 2.]), torch.tensor([1.5, 2.5]))
+        >>> m.result()
+        tensor(0.5000)
+    """
 
     def __init__(self, metric, name=None):
         super().__init__(name=name or losses._snake_case(type(metric).__name__))
@@ -287,6 +223,14 @@ def get(identifier, loss=None, output_shape=None):
     Raises:
         ValueError: for an unknown name ("Unknown metric: 'acuracy'. Did you mean ...").
         TypeError: for anything else.
+
+    Example:
+        >>> get("mae")
+        <MeanAbsoluteError name='mae'>
+        >>> get("accuracy", loss="sparse_categorical_crossentropy")
+        <SparseCategoricalAccuracy name='accuracy'>
+        >>> get("accuracy", loss="binary_crossentropy")
+        <BinaryAccuracy name='accuracy'>
     """
     if identifier is None or isinstance(identifier, Metric):
         return identifier
@@ -307,46 +251,28 @@ def get(identifier, loss=None, output_shape=None):
 
 
 def serialize(metric):
-    """`{"class_name": ..., "config": ...}` for a metric."""
+    """`{"class_name": ..., "config": ...}` for a metric.
+
+    Example:
+        >>> from plait.metrics import AUC
+        >>> serialize(AUC(name="auc"))["class_name"]
+        'AUC'
+    """
     return serialization.serialize(metric)
 
 
 def deserialize(config, custom_objects=None):
     """Rebuild a metric from `serialize`'s output; plait's metric classes are found
-    before the shared registry (where losses of the same names live)."""
+    before the shared registry (where losses of the same names live).
+
+    Example:
+        >>> from plait.metrics import Precision
+        >>> deserialize(serialize(Precision(thresholds=0.7))).thresholds
+        [0.7]
+    """
     return serialization.deserialize(config, {**CLASSES, **(custom_objects or {})}, kind="metric")
 
 
 binary_focal_crossentropy = losses.binary_focal_crossentropy
 categorical_focal_crossentropy = losses.categorical_focal_crossentropy
-
-_NEW_METRICS = (
-    FBetaScore,
-    F1Score,
-    IoU,
-    BinaryIoU,
-    MeanIoU,
-    OneHotIoU,
-    OneHotMeanIoU,
-    R2Score,
-    PearsonCorrelation,
-    ConcordanceCorrelation,
-    SensitivityAtSpecificity,
-    SpecificityAtSensitivity,
-    PrecisionAtRecall,
-    RecallAtPrecision,
-)
-CLASSES.update({cls.__name__: cls for cls in _NEW_METRICS})
-_NAMES.update({cls.__name__: cls for cls in _NEW_METRICS})
-_NAMES.update({losses._snake_case(cls.__name__): cls for cls in _NEW_METRICS})
-_FUNCTIONS.update(
-    {
-        fn.__name__: fn
-        for fn in (
-            pearson_correlation,
-            concordance_correlation,
-            binary_focal_crossentropy,
-            categorical_focal_crossentropy,
-        )
-    }
-)
+huber = losses.huber

@@ -55,6 +55,24 @@ class Metric:
     Subclasses create their state with `add_variable(shape, name=...)` in `__init__`
     and implement `update_state` and `result`. `update_state` runs under
     `torch.no_grad()`.
+
+    Example:
+        >>> class CountAbove(Metric):
+        ...     def __init__(self, threshold=0.5, name=None, dtype=None):
+        ...         super().__init__(name=name, dtype=dtype)
+        ...         self.threshold = threshold
+        ...         self.count = self.add_variable((), name="count")
+        ...     def update_state(self, y_true, y_pred, sample_weight=None):
+        ...         self.count.add_((torch.as_tensor(y_pred) > self.threshold).sum())
+        ...     def result(self):
+        ...         return self.count.clone()
+        >>> m = CountAbove()
+        >>> m.update_state([0, 1, 1], [0.2, 0.7, 0.9])
+        >>> m.name, float(m.result())
+        ('count_above', 2.0)
+        >>> m.reset_state()
+        >>> float(m.result())
+        0.0
     """
 
     def __init__(self, name=None, dtype=None):
@@ -196,6 +214,13 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
     Weights are matched to the values' rank (`squeeze_or_expand_to_same_rank`), the
     values reduced over the dimensions the weights lack, then multiplied; what is left
     beyond the batch dimension is reduced with `reduce_fn`.
+
+    Example:
+        >>> values = torch.tensor([[1., 3.], [2., 4.]])
+        >>> reduce_to_samplewise_values(values, None, torch.mean, torch.float32)
+        (tensor([2., 3.]), None)
+        >>> reduce_to_samplewise_values(values, [1., 0.5], torch.mean, torch.float32)
+        (tensor([2.0000, 1.5000]), tensor([1.0000, 0.5000]))
     """
     values = _cast(values, dtype)
     if sample_weight is not None:

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from plait import serialization
+from plait.losses.loss import rebuild_wrapper
 from plait.metrics.metric import Metric, _divide_no_nan, reduce_to_samplewise_values
 
 __all__ = ["Mean", "MeanMetricWrapper", "Sum"]
@@ -25,6 +26,12 @@ class Sum(Metric):
         dtype: default "float32".
 
     `update_state(values, sample_weight=None)`.
+
+    Example:
+        >>> m = Sum()
+        >>> m.update_state([1, 3, 5, 7])
+        >>> round(float(m.result()), 4)
+        16.0
     """
 
     def __init__(self, name="sum", dtype=None):
@@ -52,6 +59,15 @@ class Mean(Metric):
     `update_state(values, sample_weight=None)`: `values` of any shape (the mean over
     all but the first axis is one sample's value); `sample_weight` per sample, or a
     Python number weighting a 0-d value (the training loop's batch loss and size).
+
+    Example:
+        >>> m = Mean()
+        >>> m.update_state([1, 3, 5, 7])
+        >>> round(float(m.result()), 4)
+        4.0
+        >>> m.update_state([2.], sample_weight=[4.])
+        >>> round(float(m.result()), 4)
+        3.0
     """
 
     def __init__(self, name="mean", dtype=None):
@@ -95,6 +111,14 @@ class MeanMetricWrapper(Mean):
         name: default: "mean_metric_wrapper" (`get` names it after `fn`).
         dtype: default "float32".
         **kwargs: passed to `fn`.
+
+    Example:
+        >>> def within_half(y_true, y_pred):
+        ...     return (abs(y_pred - y_true) < 0.5).float().mean(dim=-1)
+        >>> m = MeanMetricWrapper(within_half, name="within_half")
+        >>> m.update_state(torch.tensor([[1., 2.], [3., 4.]]), torch.tensor([[1.2, 2.9], [3., 4.]]))
+        >>> round(float(m.result()), 4)
+        0.75
     """
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
@@ -116,21 +140,7 @@ class MeanMetricWrapper(Mean):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        name = config.pop("fn")
-        fn = (
-            (custom_objects or {}).get(name)
-            or _FUNCTIONS.get(name)
-            or serialization.get_function(name, custom_objects)
-        )
-        if fn is None:
-            short = str(name).rpartition(">")[2]
-            raise ValueError(
-                f"Cannot rebuild MeanMetricWrapper: unknown metric function '{name}'. "
-                f"Pass it in custom_objects={{'{short}': {short}}}, or decorate it with "
-                "@plait.saving.register_serializable()."
-            )
-        return cls(fn, **config)
+        return rebuild_wrapper(cls, config, custom_objects, _FUNCTIONS, "metric")
 
 
 class _Wrapped(MeanMetricWrapper):
@@ -177,8 +187,20 @@ def _metric_class(class_name, fn, default_name, doc, **defaults):
     return cls
 
 
-def _args_doc(name, extra=""):
-    return (
-        f'\n\n    Args:\n        name: default "{name}".\n'
-        f'        dtype: default "float32".{extra}\n'
-    )
+_EXAMPLE_DOC = """
+    Example:
+        >>> m = {call}
+        >>> m.update_state({y_true}, {y_pred})
+        >>> round(float(m.result()), 4)
+        {value}
+"""
+
+
+def _args_doc(name, extra="", example=None):
+    """The Args section of a built-in metric's docstring, then its doctest example:
+    `example` is `(call, y_true, y_pred, value)`, `value` being Keras's result."""
+    doc = f'\n\n    Args:\n        name: default "{name}".\n        dtype: default "float32".{extra}\n'
+    if example is not None:
+        call, y_true, y_pred, value = example
+        doc += _EXAMPLE_DOC.format(call=call, y_true=y_true, y_pred=y_pred, value=value)
+    return doc

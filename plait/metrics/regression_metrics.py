@@ -51,7 +51,12 @@ __all__ = [
 
 def cosine_similarity(y_true, y_pred, axis=-1):
     """`sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)` (the metric is positive,
-    the loss negative)."""
+    the loss negative).
+
+    Example:
+        >>> cosine_similarity([[0., 1.], [1., 1.]], [[0., 2.], [1., 0.]])
+        tensor([1.0000, 0.7071])
+    """
     return -losses.cosine_similarity(y_true, y_pred, axis=axis)
 
 
@@ -59,71 +64,108 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 # Metric classes sharing a loss class's name are not put in the shared registry (the
 # loss keeps the name there); plait.metrics.deserialize finds them in CLASSES.
 
+_R = ("[[0., 1.], [0., 0.]]", "[[1., 1.], [1., 0.]]")  # the examples' inputs
+_P = ("[[1., 2.], [4., 5.]]", "[[1.5, 2.], [3., 5.]]")
+_H = ("[[0., 1.], [0., 0.]]", "[[0.6, 0.4], [0.4, 0.6]]")
+_CR = ("[[1., 2., 3.], [1., 0., 2.]]", "[[1.5, 2.5, 2.5], [2., 1., 0.]]")
+
+
+def _doc(summary, name, example, extra=""):
+    """A table-made metric's docstring: `example` is `(call, inputs, Keras's value)`."""
+    call, inputs, value = example
+    return summary + _args_doc(name, extra, (call, *inputs, value))
+
+
 MeanSquaredError = _metric_class(
     "MeanSquaredError",
     mean_squared_error,
     "mean_squared_error",
-    "Mean of `square(y_true - y_pred)`." + _args_doc("mean_squared_error"),
+    _doc(
+        "Mean of `square(y_true - y_pred)`.", "mean_squared_error", ("MeanSquaredError()", _R, 0.5)
+    ),
 )
 MeanAbsoluteError = _metric_class(
     "MeanAbsoluteError",
     mean_absolute_error,
     "mean_absolute_error",
-    "Mean of `abs(y_true - y_pred)`." + _args_doc("mean_absolute_error"),
+    _doc(
+        "Mean of `abs(y_true - y_pred)`.", "mean_absolute_error", ("MeanAbsoluteError()", _R, 0.5)
+    ),
 )
 MeanAbsolutePercentageError = _metric_class(
     "MeanAbsolutePercentageError",
     mean_absolute_percentage_error,
     "mean_absolute_percentage_error",
-    "Mean absolute percentage error." + _args_doc("mean_absolute_percentage_error"),
+    _doc(
+        "Mean absolute percentage error.",
+        "mean_absolute_percentage_error",
+        ("MeanAbsolutePercentageError()", _P, 18.75),
+    ),
 )
 MeanSquaredLogarithmicError = _metric_class(
     "MeanSquaredLogarithmicError",
     mean_squared_logarithmic_error,
     "mean_squared_logarithmic_error",
-    "Mean squared logarithmic error." + _args_doc("mean_squared_logarithmic_error"),
+    _doc(
+        "Mean squared logarithmic error.",
+        "mean_squared_logarithmic_error",
+        ("MeanSquaredLogarithmicError()", _P, 0.0249),
+    ),
 )
 CosineSimilarity = _metric_class(
     "CosineSimilarity",
     cosine_similarity,
     "cosine_similarity",
-    "Mean cosine similarity of y_true and y_pred (positive, unlike the loss)."
-    + _args_doc("cosine_similarity", "\n        axis: default -1."),
+    _doc(
+        "Mean cosine similarity of y_true and y_pred (positive, unlike the loss).",
+        "cosine_similarity",
+        ("CosineSimilarity()", ("[[0., 1.], [1., 1.]]", "[[0., 2.], [1., 0.]]"), 0.8536),
+        "\n        axis: default -1.",
+    ),
     axis=-1,
 )
 LogCoshError = _metric_class(
     "LogCoshError",
     log_cosh,
     "logcosh",
-    "Mean of `log(cosh(y_pred - y_true))`." + _args_doc("logcosh"),
+    _doc("Mean of `log(cosh(y_pred - y_true))`.", "logcosh", ("LogCoshError()", _H, 0.1471)),
 )
-Hinge = _metric_class("Hinge", hinge, "hinge", "Mean hinge loss." + _args_doc("hinge"))
+Hinge = _metric_class(
+    "Hinge", hinge, "hinge", _doc("Mean hinge loss.", "hinge", ("Hinge()", _H, 1.3))
+)
 SquaredHinge = _metric_class(
     "SquaredHinge",
     squared_hinge,
     "squared_hinge",
-    "Mean squared hinge loss." + _args_doc("squared_hinge"),
+    _doc("Mean squared hinge loss.", "squared_hinge", ("SquaredHinge()", _H, 1.86)),
 )
 CategoricalHinge = _metric_class(
     "CategoricalHinge",
     categorical_hinge,
     "categorical_hinge",
-    "Mean categorical hinge loss." + _args_doc("categorical_hinge"),
+    _doc("Mean categorical hinge loss.", "categorical_hinge", ("CategoricalHinge()", _H, 1.4)),
 )
 KLDivergence = _metric_class(
     "KLDivergence",
     kl_divergence,
     "kl_divergence",
-    "Mean Kullback-Leibler divergence." + _args_doc("kl_divergence"),
+    _doc(
+        "Mean Kullback-Leibler divergence.",
+        "kl_divergence",
+        ("KLDivergence()", ("[[0., 1.], [1., 0.]]", "[[0.4, 0.6], [0.7, 0.3]]"), 0.4337),
+    ),
 )
-Poisson = _metric_class("Poisson", poisson, "poisson", "Mean Poisson loss." + _args_doc("poisson"))
+Poisson = _metric_class(
+    "Poisson", poisson, "poisson", _doc("Mean Poisson loss.", "poisson", ("Poisson()", _H, 0.7291))
+)
 BinaryCrossentropy = _metric_class(
     "BinaryCrossentropy",
     binary_crossentropy,
     "binary_crossentropy",
-    "Mean binary crossentropy."
-    + _args_doc(
+    _doc(
+        "Mean binary crossentropy.",
         "binary_crossentropy",
+        ("BinaryCrossentropy()", _H, 0.8149),
         "\n        from_logits: default False.\n        label_smoothing: default 0.",
     ),
     from_logits=False,
@@ -133,9 +175,14 @@ CategoricalCrossentropy = _metric_class(
     "CategoricalCrossentropy",
     categorical_crossentropy,
     "categorical_crossentropy",
-    "Mean categorical crossentropy."
-    + _args_doc(
+    _doc(
+        "Mean categorical crossentropy.",
         "categorical_crossentropy",
+        (
+            "CategoricalCrossentropy()",
+            ("[[0., 1., 0.], [0., 0., 1.]]", "[[0.05, 0.95, 0.], [0.1, 0.8, 0.1]]"),
+            1.1769,
+        ),
         "\n        from_logits: default False.\n"
         "        label_smoothing: default 0.\n        axis: default -1.",
     ),
@@ -151,7 +198,16 @@ SparseCategoricalCrossentropy = _metric_class(
     + _args_doc(
         "sparse_categorical_crossentropy",
         "\n        from_logits: default False.\n        axis: default -1.",
-    ),
+    )
+    + """
+    Example:
+        >>> import numpy as np
+        >>> m = SparseCategoricalCrossentropy()
+        >>> y_pred = np.array([[0.05, 0.95, 0.], [0.1, 0.8, 0.1]])
+        >>> m.update_state(np.array([1, 2]), y_pred)
+        >>> round(float(m.result()), 4)
+        1.1769
+""",
     from_logits=False,
     axis=-1,
 )
@@ -164,6 +220,12 @@ class RootMeanSquaredError(Mean):
     Args:
         name: default "root_mean_squared_error".
         dtype: default "float32".
+
+    Example:
+        >>> m = RootMeanSquaredError()
+        >>> m.update_state([[0., 1.], [0., 0.]], [[1., 1.], [1., 0.]])
+        >>> round(float(m.result()), 4)
+        0.7071
     """
 
     def __init__(self, name="root_mean_squared_error", dtype=None):
@@ -199,6 +261,12 @@ class R2Score(Metric):
     Raises:
         ValueError: for a bad `class_aggregation` or a negative `num_regressors` (when
             made); for inputs that are not 2-D (at the first update).
+
+    Example:
+        >>> m = R2Score()
+        >>> m.update_state([[1.], [2.], [3.], [4.]], [[1.5], [2.], [2.5], [4.5]])
+        >>> round(float(m.result()), 4)
+        0.85
     """
 
     def __init__(
@@ -294,6 +362,10 @@ def pearson_correlation(y_true, y_pred, axis=-1):
 
     Returns:
         Tensor without `axis`, e.g. `(batch,)`.
+
+    Example:
+        >>> pearson_correlation([[1., 2., 3.], [1., 0., 2.]], [[1.5, 2.5, 2.5], [2., 1., 0.]])
+        tensor([ 0.8660, -0.5000])
     """
     y_true, y_pred = losses._pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -311,6 +383,10 @@ def concordance_correlation(y_true, y_pred, axis=-1):
 
     Returns:
         Tensor without `axis`.
+
+    Example:
+        >>> concordance_correlation([[1., 2., 3.], [1., 0., 2.]], [[1.5, 2.5, 2.5], [2., 1., 0.]])
+        tensor([ 0.7273, -0.5000])
     """
     y_true, y_pred = losses._pair(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -329,7 +405,11 @@ PearsonCorrelation = serialization.register_serializable(package="plait")(
         pearson_correlation,
         "pearson_correlation",
         "Mean Pearson correlation of each sample's `y_true` and `y_pred`."
-        + _args_doc("pearson_correlation", "\n        axis: default -1."),
+        + _args_doc(
+            "pearson_correlation",
+            "\n        axis: default -1.",
+            ("PearsonCorrelation()", *_CR, 0.183),
+        ),
         axis=-1,
     )
 )
@@ -339,7 +419,11 @@ ConcordanceCorrelation = serialization.register_serializable(package="plait")(
         concordance_correlation,
         "concordance_correlation",
         "Mean concordance correlation of each sample's `y_true` and `y_pred`."
-        + _args_doc("concordance_correlation", "\n        axis: default -1."),
+        + _args_doc(
+            "concordance_correlation",
+            "\n        axis: default -1.",
+            ("ConcordanceCorrelation()", *_CR, 0.1136),
+        ),
         axis=-1,
     )
 )

@@ -37,8 +37,9 @@ class TimeseriesGenerator(PyDataset):
 
     Example:
         >>> gen = TimeseriesGenerator(np.arange(10), np.arange(10), length=3, batch_size=2)
-        >>> gen[0]
-        (array([[0, 1, 2], [1, 2, 3]]), array([3, 4]))
+        >>> windows, targets = gen[0]
+        >>> windows.tolist(), targets.tolist()
+        ([[0, 1, 2], [1, 2, 3]], [3, 4])
     """
 
     def __init__(

@@ -131,8 +131,8 @@ def timeseries_dataset_from_array(
     Example:
         >>> ds = timeseries_dataset_from_array(np.arange(10), None, sequence_length=3,
         ...                                    batch_size=2)
-        >>> next(iter(ds))
-        tensor([[0, 1, 2], [1, 2, 3]])
+        >>> next(iter(ds)).tolist()
+        [[0, 1, 2], [1, 2, 3]]
     """
     length = len(data)
     _check_range(start_index, end_index, length)

@@ -36,20 +36,9 @@ _PIL_MODES = {
 }
 
 
-def index_directory(
-    directory,
-    labels,
-    formats,
-    class_names=None,
-    shuffle=True,
-    seed=None,
-    follow_links=False,
-    verbose=True,
-):
-    """Keras's file listing: `(file_paths, labels, class_names)` for a class-per-folder tree
-    (or the files of the whole tree, when `labels` is None or a list)."""
-    if not os.path.isdir(directory):
-        raise ValueError(f"Could not find directory {directory}. Received: directory={directory!r}")
+def _class_folders(directory, labels, class_names):
+    """The sub-folders whose files are listed: the class folders (all, or `class_names`)
+    for `labels="inferred"`, else the directory itself (`[""]`)."""
     if labels == "inferred":
         subdirs = [
             d
@@ -73,6 +62,12 @@ def index_directory(
                 else "When argument `labels` is specified, argument `class_names` cannot be "
                 "specified (the `class_names` will be the sorted list of labels)."
             )
+    return subdirs
+
+
+def _list_files(directory, subdirs, formats, follow_links):
+    """`(file names relative to directory, the index of each one's sub-folder)`, in
+    sorted order, of the files ending in one of `formats`."""
     filenames, found = [], []
     for index, subdir in enumerate(subdirs):
         root = os.path.join(directory, subdir)
@@ -84,6 +79,25 @@ def index_directory(
                         os.path.join(subdir, os.path.relpath(os.path.join(folder, name), root))
                     )
                     found.append(index)
+    return filenames, found
+
+
+def index_directory(
+    directory,
+    labels,
+    formats,
+    class_names=None,
+    shuffle=True,
+    seed=None,
+    follow_links=False,
+    verbose=True,
+):
+    """Keras's file listing: `(file_paths, labels, class_names)` for a class-per-folder tree
+    (or the files of the whole tree, when `labels` is None or a list)."""
+    if not os.path.isdir(directory):
+        raise ValueError(f"Could not find directory {directory}. Received: directory={directory!r}")
+    subdirs = _class_folders(directory, labels, class_names)
+    filenames, found = _list_files(directory, subdirs, formats, follow_links)
     if labels == "inferred":
         labels, names = np.array(found, dtype="int32"), subdirs
     elif labels is None:
@@ -189,6 +203,31 @@ def _both_or_one(directory, paths, labels, validation_split, subset, build, what
     return build(paths, labels, True)
 
 
+def _check_image_args(color_mode, image_size, interpolation):
+    """`(size as a tuple of 2 ints, interpolation in lower case)`, or a ValueError naming
+    the bad argument."""
+    channels = {"rgb": 3, "rgba": 4, "grayscale": 1}.get(color_mode)
+    if channels is None:
+        raise ValueError(
+            '`color_mode` must be one of {"rgb", "rgba", "grayscale"}. '
+            f"Received: color_mode={color_mode}"
+        )
+    if isinstance(image_size, int):
+        image_size = (image_size, image_size)
+    elif not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
+        raise ValueError(
+            "Invalid `image_size` value. Expected a tuple of 2 integers. "
+            f"Received: image_size={image_size}"
+        )
+    interpolation = interpolation.lower()
+    if interpolation not in _TORCH_MODES and interpolation not in _PIL_MODES:
+        raise ValueError(
+            "Argument `interpolation` should be one of "
+            f"{tuple(_TORCH_MODES) + tuple(_PIL_MODES)}. Received: interpolation={interpolation}"
+        )
+    return tuple(int(s) for s in image_size), interpolation
+
+
 def image_dataset_from_directory(
     directory,
     labels="inferred",
@@ -242,32 +281,25 @@ def image_dataset_from_directory(
         ValueError: a bad argument (named, with the value received), or no images found.
 
     Example:
-        >>> train = image_dataset_from_directory("photos", validation_split=0.2,
-        ...     subset="training", seed=1337, image_size=(180, 180), batch_size=32)
-        >>> model.fit(train, epochs=5)
+        >>> import pathlib, tempfile
+        >>> from plait.utils import save_img
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> for label in ("cats", "dogs"):
+        ...     (root / label).mkdir()
+        ...     for i in range(3):
+        ...         save_img(root / label / f"{i}.png", np.zeros((8, 8, 3), "uint8"))
+        >>> train = image_dataset_from_directory(root, image_size=(4, 4), batch_size=4)
+        Found 6 files belonging to 2 classes.
+        >>> train.class_names
+        ['cats', 'dogs']
+        >>> images, labels = next(iter(train))
+        >>> tuple(images.shape), images.dtype, tuple(labels.shape)
+        ((4, 4, 4, 3), torch.float32, (4,))
     """
     _check_common(labels, label_mode, class_names, "image")
     if labels is None or label_mode is None:
         labels = label_mode = None
-    channels = {"rgb": 3, "rgba": 4, "grayscale": 1}.get(color_mode)
-    if channels is None:
-        raise ValueError(
-            '`color_mode` must be one of {"rgb", "rgba", "grayscale"}. '
-            f"Received: color_mode={color_mode}"
-        )
-    if isinstance(image_size, int):
-        image_size = (image_size, image_size)
-    elif not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-        raise ValueError(
-            "Invalid `image_size` value. Expected a tuple of 2 integers. "
-            f"Received: image_size={image_size}"
-        )
-    interpolation = interpolation.lower()
-    if interpolation not in _TORCH_MODES and interpolation not in _PIL_MODES:
-        raise ValueError(
-            "Argument `interpolation` should be one of "
-            f"{tuple(_TORCH_MODES) + tuple(_PIL_MODES)}. Received: interpolation={interpolation}"
-        )
+    size, interpolation = _check_image_args(color_mode, image_size, interpolation)
     from plait.utils.image_utils import image_data_format
 
     data_format = image_data_format(data_format)
@@ -281,7 +313,6 @@ def image_dataset_from_directory(
             'When passing `label_mode="binary"`, there must be exactly 2 '
             f"class_names. Received: class_names={class_names}"
         )
-    size = tuple(int(s) for s in image_size)
 
     def read(path):
         return _load_image(
@@ -379,10 +410,18 @@ def text_dataset_from_directory(
     (Python strings; feed them to a text-vectorizing layer) and labels are tensors.
 
     Example:
-        >>> train = text_dataset_from_directory("aclImdb/train", batch_size=32,
-        ...     validation_split=0.2, subset="training", seed=42)
+        >>> import pathlib, tempfile
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> for label, text in (("neg", "dull"), ("pos", "great")):
+        ...     (root / label).mkdir()
+        ...     _ = (root / label / "review.txt").write_text(f"a {text} film")
+        >>> train = text_dataset_from_directory(root, batch_size=2, shuffle=False)
+        Found 2 files belonging to 2 classes.
         >>> train.class_names
         ['neg', 'pos']
+        >>> texts, labels = next(iter(train))
+        >>> texts.tolist(), labels.tolist()
+        (['a dull film', 'a great film'], [0, 1])
     """
     _check_common(labels, label_mode, class_names, "text")
     if labels is None or label_mode is None:
@@ -495,6 +534,20 @@ def audio_dataset_from_directory(
 
     Raises:
         ValueError: a bad argument (named, with the value received), or no audio found.
+
+    Example:
+        >>> import pathlib, tempfile, wave
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> for label in ("no", "yes"):
+        ...     (root / label).mkdir()
+        ...     with wave.open(str(root / label / "clip.wav"), "wb") as f:
+        ...         f.setnchannels(1); f.setsampwidth(2); f.setframerate(8000)
+        ...         f.writeframes(bytes(2 * 80))
+        >>> ds = audio_dataset_from_directory(root, batch_size=2, shuffle=False)
+        Found 2 files belonging to 2 classes.
+        >>> audio, labels = next(iter(ds))
+        >>> tuple(audio.shape), labels.tolist()
+        ((2, 80, 1), [0, 1])
     """
     _check_common(labels, label_mode, class_names, "audio")
     if ragged and output_sequence_length is not None:

@@ -214,8 +214,15 @@ def get_file(
             the path where a copy of the file can be put by hand.
 
     Example:
-        >>> path = get_file("data.csv", origin="https://example.com/data.csv",
-        ...                 file_hash="e3b0c442...")
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "source.csv").write_text("a,b\\n1,2\\n")
+        >>> origin = (folder / "source.csv").as_uri()  # a file:// URL: no network here
+        >>> cache = str(folder / "cache")
+        >>> path = get_file("data.csv", origin=origin, cache_dir=cache)  # doctest: +ELLIPSIS
+        Downloading data from file:///...
+        >>> pathlib.Path(path).name, pathlib.Path(path).read_text().splitlines()
+        ('data.csv', ['a,b', '1,2'])
     """
     if origin is None:
         raise ValueError(

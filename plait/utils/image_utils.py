@@ -59,6 +59,11 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
 
     Raises:
         ValueError: the array is not rank 3, or has another number of channels.
+
+    Example:
+        >>> img = array_to_img(np.zeros((4, 6, 3)))
+        >>> img.size, img.mode
+        ((6, 4), 'RGB')
     """
     data_format = image_data_format(data_format)
     x = np.array(x.detach().cpu() if hasattr(x, "detach") else x, dtype=_floatx(dtype))
@@ -92,7 +97,13 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
 
 def img_to_array(img, data_format=None, dtype=None):
     """A PIL image as a float32 array `(height, width, channels)` (channels first when
-    asked). A grayscale image gets a channel axis of 1."""
+    asked). A grayscale image gets a channel axis of 1.
+
+    Example:
+        >>> x = img_to_array(array_to_img(np.full((4, 6, 3), 255.0), scale=False))
+        >>> x.shape, x.dtype, float(x.max())
+        ((4, 6, 3), dtype('float32'), 255.0)
+    """
     data_format = image_data_format(data_format)
     x = np.asarray(img, dtype=_floatx(dtype))
     if x.ndim == 3:
@@ -104,7 +115,15 @@ def img_to_array(img, data_format=None, dtype=None):
 
 def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     """Save an array (see `array_to_img`) as an image file; the format comes from the
-    file's extension unless `file_format` is given. RGBA saved as JPEG becomes RGB."""
+    file's extension unless `file_format` is given. RGBA saved as JPEG becomes RGB.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "black.png"
+        >>> save_img(path, np.zeros((4, 6, 3)))
+        >>> load_img(path).size
+        (6, 4)
+    """
     if file_format is None and isinstance(path, (str, pathlib.Path)):
         file_format = pathlib.Path(path).suffix[1:].lower()
     if file_format and file_format.lower() == "jpg":
@@ -136,6 +155,13 @@ def load_img(
     Raises:
         TypeError: `path` is neither a path nor a BytesIO.
         ValueError: an unknown `color_mode` or `interpolation`.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "black.png"
+        >>> save_img(path, np.zeros((4, 6, 3)))
+        >>> img_to_array(load_img(path, color_mode="grayscale", target_size=(2, 3))).shape
+        (2, 3, 1)
     """
     image = _pil()
     if isinstance(path, io.BytesIO):

@@ -31,8 +31,12 @@ def register_keras_serializable(package="Custom", name=None):
     `plait.saving.register_serializable`).
 
     Example:
+        >>> import plait
         >>> @register_keras_serializable(package="MyLayers")
-        ... class Scale(plait.layers.Layer): ...
+        ... class Scale(plait.layers.Layer):
+        ...     pass
+        >>> get_registered_name(Scale)
+        'MyLayers>Scale'
     """
     from plait import serialization
 
@@ -50,7 +54,16 @@ def register_keras_serializable(package="Custom", name=None):
 
 
 def get_custom_objects():
-    """The global `{name: object}` dict consulted when deserializing (add to it freely)."""
+    """The global `{name: object}` dict consulted when deserializing (add to it freely).
+
+    Example:
+        >>> def my_act(x):
+        ...     return x
+        >>> get_custom_objects()["my_act"] = my_act
+        >>> get_registered_object("my_act") is my_act
+        True
+        >>> del get_custom_objects()["my_act"]
+    """
     from plait import serialization
 
     return serialization.get_custom_objects()
@@ -58,7 +71,17 @@ def get_custom_objects():
 
 @contextlib.contextmanager
 def custom_object_scope(*args):
-    """`with custom_object_scope({"MyLayer": MyLayer}): load_model(...)`."""
+    """`with custom_object_scope({"MyLayer": MyLayer}): load_model(...)`.
+
+    Example:
+        >>> def my_act(x):
+        ...     return x
+        >>> with custom_object_scope({"my_act": my_act}):
+        ...     print(get_registered_object("my_act") is my_act)
+        True
+        >>> get_registered_object("my_act") is None
+        True
+    """
     from plait import serialization
 
     with serialization.custom_object_scope(*args) as merged:
@@ -66,7 +89,15 @@ def custom_object_scope(*args):
 
 
 class CustomObjectScope:
-    """Keras 2's class spelling of `custom_object_scope`."""
+    """Keras 2's class spelling of `custom_object_scope`.
+
+    Example:
+        >>> def my_act(x):
+        ...     return x
+        >>> with CustomObjectScope({"my_act": my_act}):
+        ...     print(get_registered_object("my_act") is my_act)
+        True
+    """
 
     def __init__(self, *custom_objects):
         self._objects = custom_objects
@@ -81,7 +112,13 @@ class CustomObjectScope:
 
 
 def get_registered_name(obj):
-    """The name `obj` (a class, instance or function) is saved under."""
+    """The name `obj` (a class, instance or function) is saved under.
+
+    Example:
+        >>> import plait
+        >>> get_registered_name(plait.layers.Dense)
+        'Dense'
+    """
     from plait import serialization
 
     if callable(obj) and not isinstance(obj, type) and not hasattr(obj, "get_config"):
@@ -91,7 +128,13 @@ def get_registered_name(obj):
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
     """The class or function registered (or in scope, or in `custom_objects` /
-    `module_objects`) under `name`, or None."""
+    `module_objects`) under `name`, or None.
+
+    Example:
+        >>> import plait
+        >>> get_registered_object("Dense") is plait.layers.Dense
+        True
+    """
     from plait import serialization
 
     found = serialization.get_registered_object(name, custom_objects)
@@ -102,7 +145,14 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
 
 def serialize_keras_object(obj):
     """A JSON-able description of `obj`: `{"class_name", "config", ...}` for an object with
-    `get_config`, the registered name for a function, and plain values as they are."""
+    `get_config`, the registered name for a function, and plain values as they are.
+
+    Example:
+        >>> import plait
+        >>> config = serialize_keras_object(plait.layers.Dense(3, name="d"))
+        >>> config["class_name"], config["config"]["units"]
+        ('Dense', 3)
+    """
     from plait import serialization
 
     if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -129,6 +179,12 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
 
     Raises:
         ValueError: the class or function is not registered nor in `custom_objects`.
+
+    Example:
+        >>> import plait
+        >>> layer = deserialize_keras_object(serialize_keras_object(plait.layers.Dense(3)))
+        >>> type(layer).__name__, layer.units
+        ('Dense', 3)
     """
     from plait import serialization
 
@@ -166,7 +222,15 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
 
 def get_source_inputs(tensor):
     """The `Input` tensors that `tensor` (a symbolic tensor) is computed from, in the order
-    they are first reached. An Input tensor gives `[tensor]`."""
+    they are first reached. An Input tensor gives `[tensor]`.
+
+    Example:
+        >>> import plait
+        >>> a, b = plait.Input((2,), name="a"), plait.Input((2,), name="b")
+        >>> y = plait.layers.Add()([plait.layers.Dense(2)(a), b])
+        >>> [t.name for t in get_source_inputs(y)]
+        ['a', 'b']
+    """
     from plait.graph.tensor import SymbolicTensor
 
     if not isinstance(tensor, SymbolicTensor):
@@ -190,7 +254,14 @@ def get_source_inputs(tensor):
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
     """`x`, `(x, y)` or `(x, y, sample_weight)`: what a data source yields (a list or tuple
-    `x` alone is wrapped as `(x,)` so that it is not read as `(x, y)`)."""
+    `x` alone is wrapped as `(x,)` so that it is not read as `(x, y)`).
+
+    Example:
+        >>> pack_x_y_sample_weight([1, 2], [3])
+        ([1, 2], [3])
+        >>> pack_x_y_sample_weight([1, 2])
+        ([1, 2],)
+    """
     if y is None:
         return (x,) if isinstance(x, (tuple, list)) else x
     if sample_weight is None:
@@ -204,6 +275,12 @@ def unpack_x_y_sample_weight(data):
 
     Raises:
         ValueError: a tuple of more than 3 entries.
+
+    Example:
+        >>> unpack_x_y_sample_weight(([1, 2], [3]))
+        ([1, 2], [3], None)
+        >>> unpack_x_y_sample_weight(([1, 2],))
+        ([1, 2], None, None)
     """
     if isinstance(data, list):
         data = tuple(data)

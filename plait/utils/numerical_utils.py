@@ -23,8 +23,8 @@ def to_categorical(x, num_classes=None):
         ValueError: a label is negative or not below `num_classes`.
 
     Example:
-        >>> to_categorical([0, 2, 1], num_classes=3)
-        array([[1., 0., 0.], [0., 0., 1.], [0., 1., 0.]])
+        >>> to_categorical([0, 2, 1], num_classes=3).tolist()
+        [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
     """
     if isinstance(x, torch.Tensor):
         labels = x.reshape(x.shape[:-1]) if x.dim() > 1 and x.shape[-1] == 1 else x

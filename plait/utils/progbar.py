@@ -43,6 +43,12 @@ class Progbar:
             averaged over the steps, as Keras does. None means none.
         unit_name: the unit in the timing (`2ms/step`). Default "step".
         stream: where to write; None means `sys.stdout` at the time of writing.
+
+    Example:
+        >>> bar = Progbar(target=2, verbose=2)
+        >>> bar.update(1, values=[("loss", 0.5)])
+        >>> bar.update(2, values=[("loss", 0.3)], finalize=True)  # doctest: +ELLIPSIS
+        2/2 - ... - loss: 0.4000 - ...
     """
 
     def __init__(

@@ -35,6 +35,8 @@ class PyDataset:
         max_queue_size: how many batches may be read ahead. Default 10.
 
     Example:
+        >>> import math
+        >>> import numpy as np
         >>> class Squares(PyDataset):
         ...     def __init__(self, x, y, batch_size, **kwargs):
         ...         super().__init__(**kwargs)
@@ -44,7 +46,10 @@ class PyDataset:
         ...     def __getitem__(self, idx):
         ...         low = idx * self.batch_size
         ...         return self.x[low:low + self.batch_size], self.y[low:low + self.batch_size]
-        >>> model.fit(Squares(x, y, 32, workers=2), epochs=3)
+        >>> x = np.arange(10, dtype="float32").reshape(10, 1)
+        >>> data = Squares(x, x**2, batch_size=4)
+        >>> len(data), data[2][1].tolist()
+        (3, [[64.0], [81.0]])
     """
 
     def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):

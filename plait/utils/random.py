@@ -20,6 +20,13 @@ def set_random_seed(seed):
 
     Args:
         seed: an integer >= 0.
+
+    Example:
+        >>> set_random_seed(42)
+        >>> a = torch.rand(2)
+        >>> set_random_seed(42)
+        >>> torch.equal(a, torch.rand(2))
+        True
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(
@@ -42,6 +49,12 @@ def enable_determinism():
     Sets `torch.use_deterministic_algorithms(True)` (an operation without a deterministic
     kernel then raises), turns off cuDNN's benchmark autotuning and sets the cuBLAS
     workspace that deterministic cuBLAS needs. It can cost speed on a GPU.
+
+    Example:
+        >>> enable_determinism()
+        >>> torch.are_deterministic_algorithms_enabled()
+        True
+        >>> torch.use_deterministic_algorithms(False)  # undo, for the examples that follow
     """
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True)

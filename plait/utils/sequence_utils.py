@@ -27,8 +27,9 @@ def pad_sequences(
             different inner shapes, or a string `value` with a non-string dtype.
 
     Example:
-        >>> pad_sequences([[1, 2, 3], [4]], maxlen=2)
-        array([[2, 3], [0, 4]], dtype=int32)
+        >>> padded = pad_sequences([[1, 2, 3], [4]], maxlen=2)
+        >>> padded.tolist(), padded.dtype
+        ([[2, 3], [0, 4]], dtype('int32'))
     """
     for name, given in (("padding", padding), ("truncating", truncating)):
         if given not in ("pre", "post"):
