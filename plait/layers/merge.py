@@ -35,6 +35,7 @@ class Concatenate(Layer):
 
     All inputs must have the same rank and the same size on every other axis.
 
+        >>> from plait.layers import Input
         >>> a, b = Input(shape=(28800,)), Input(shape=(12544,))
         >>> Concatenate()([a, b]).shape
         (None, 41344)
@@ -124,7 +125,21 @@ def _check_list(layer, input_shape):
 
 
 def concatenate(inputs, axis=-1, **kwargs):
-    """Functional form of Concatenate: `concatenate([a, b])`."""
+    """Functional form of Concatenate: `concatenate([a, b])`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        axis: the axis to join along (default -1).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `Concatenate` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
+        >>> concatenate([a, b], axis=1).shape
+        (None, 8, 8)
+    """
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
@@ -189,7 +204,16 @@ def _broadcast(a, b, shapes):
 
 @register_serializable(package="plait")
 class Add(_Merge):
-    """Sums a list of tensors of broadcastable shapes: `Add()([a, b])`."""
+    """Sums a list of tensors of broadcastable shapes: `Add()([a, b])`.
+
+    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
+    Output shape: the broadcast shape.
+
+        >>> import torch
+        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
+        >>> Add()([a, b]).tolist()
+        [[4.0, 7.0]]
+    """
 
     def _merge(self, inputs):
         out = inputs[0]
@@ -200,7 +224,19 @@ class Add(_Merge):
 
 @register_serializable(package="plait")
 class Subtract(_Merge):
-    """`a - b` for a list of exactly two tensors: `Subtract()([a, b])`."""
+    """`a - b` for a list of exactly two tensors: `Subtract()([a, b])`.
+
+    Raises:
+        ValueError: for a list of other than two tensors.
+
+    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
+    Output shape: the broadcast shape.
+
+        >>> import torch
+        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
+        >>> Subtract()([a, b]).tolist()
+        [[-2.0, 3.0]]
+    """
 
     def compute_output_shape(self, input_shape):
         shapes = _check_list(self, input_shape)
@@ -217,7 +253,16 @@ class Subtract(_Merge):
 
 @register_serializable(package="plait")
 class Multiply(_Merge):
-    """Element-wise product of a list of tensors."""
+    """Element-wise product of a list of tensors.
+
+    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
+    Output shape: the broadcast shape.
+
+        >>> import torch
+        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
+        >>> Multiply()([a, b]).tolist()
+        [[3.0, 10.0]]
+    """
 
     def _merge(self, inputs):
         out = inputs[0]
@@ -228,7 +273,16 @@ class Multiply(_Merge):
 
 @register_serializable(package="plait")
 class Average(_Merge):
-    """Element-wise mean of a list of tensors."""
+    """Element-wise mean of a list of tensors.
+
+    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
+    Output shape: the broadcast shape.
+
+        >>> import torch
+        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
+        >>> Average()([a, b]).tolist()
+        [[2.0, 3.5]]
+    """
 
     def _merge(self, inputs):
         out = inputs[0]
@@ -239,7 +293,16 @@ class Average(_Merge):
 
 @register_serializable(package="plait")
 class Maximum(_Merge):
-    """Element-wise maximum of a list of tensors."""
+    """Element-wise maximum of a list of tensors.
+
+    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
+    Output shape: the broadcast shape.
+
+        >>> import torch
+        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
+        >>> Maximum()([a, b]).tolist()
+        [[3.0, 5.0]]
+    """
 
     def _merge(self, inputs):
         out = inputs[0]
@@ -250,7 +313,16 @@ class Maximum(_Merge):
 
 @register_serializable(package="plait")
 class Minimum(_Merge):
-    """Element-wise minimum of a list of tensors."""
+    """Element-wise minimum of a list of tensors.
+
+    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
+    Output shape: the broadcast shape.
+
+        >>> import torch
+        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
+        >>> Minimum()([a, b]).tolist()
+        [[1.0, 2.0]]
+    """
 
     def _merge(self, inputs):
         out = inputs[0]
@@ -273,6 +345,7 @@ class Dot(Layer):
     axis; `(batch, 1)` when nothing else is left. E.g. `(batch, 5, 8)` . `(batch, 7, 8)`
     with axes=2 gives `(batch, 5, 7)`.
 
+        >>> from plait.layers import Input
         >>> a, b = Input(shape=(8,)), Input(shape=(8,))
         >>> Dot(axes=1)([a, b]).shape
         (None, 1)
@@ -361,35 +434,128 @@ class Dot(Layer):
 
 
 def add(inputs, **kwargs):
-    """Functional form of Add: `add([a, b])`."""
+    """Functional form of Add: `add([a, b])`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `Add` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
+        >>> add([a, b]).shape
+        (None, 4, 8)
+    """
     return Add(**kwargs)(inputs)
 
 
 def subtract(inputs, **kwargs):
-    """Functional form of Subtract: `subtract([a, b])` is `a - b`."""
+    """Functional form of Subtract: `subtract([a, b])` is `a - b`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `Subtract` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
+        >>> subtract([a, b]).shape
+        (None, 4, 8)
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs, **kwargs):
-    """Functional form of Multiply: `multiply([a, b])`."""
+    """Functional form of Multiply: `multiply([a, b])`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `Multiply` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
+        >>> multiply([a, b]).shape
+        (None, 4, 8)
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs, **kwargs):
-    """Functional form of Average: `average([a, b])`."""
+    """Functional form of Average: `average([a, b])`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `Average` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
+        >>> average([a, b]).shape
+        (None, 4, 8)
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs, **kwargs):
-    """Functional form of Maximum: `maximum([a, b])`."""
+    """Functional form of Maximum: `maximum([a, b])`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `Maximum` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
+        >>> maximum([a, b]).shape
+        (None, 4, 8)
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs, **kwargs):
-    """Functional form of Minimum: `minimum([a, b])`."""
+    """Functional form of Minimum: `minimum([a, b])`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `Minimum` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
+        >>> minimum([a, b]).shape
+        (None, 4, 8)
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def dot(inputs, axes=-1, normalize=False, **kwargs):
-    """Functional form of Dot: `dot([a, b], axes=1)`."""
+    """Functional form of Dot: `dot([a, b], axes=1)`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        axes: an int or a pair of ints (default -1).
+        normalize: take the cosine similarity (default False).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `Dot` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
+        >>> dot([a, b], axes=2).shape
+        (None, 4, 4)
+    """
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

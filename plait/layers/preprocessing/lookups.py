@@ -471,8 +471,8 @@ class StringLookup(IndexLookup):
     Input shape: string data of any shape (a NumPy array, a list, or a model's
     `Input(dtype="string")`). Output shape: the input's ('int', int64) or encoded.
 
-        >>> StringLookup(vocabulary=["a", "b", "c"])([["a", "c"], ["d", "b"]])
-        tensor([[1, 3], [0, 2]])
+        >>> StringLookup(vocabulary=["a", "b", "c"])([["a", "c"], ["d", "b"]]).tolist()
+        [[1, 3], [0, 2]]
     """
 
     def __init__(
@@ -524,8 +524,10 @@ class IntegerLookup(IndexLookup):
 
     Input shape: integers of any shape. Output shape: the input's ('int', int64) or encoded.
 
-        >>> IntegerLookup(vocabulary=[12, 36, 1138])(torch.tensor([[12, 1138], [42, 36]]))
-        tensor([[1, 3], [0, 2]])
+        >>> import torch
+        >>> lookup = IntegerLookup(vocabulary=[12, 36, 1138])
+        >>> lookup(torch.tensor([[12, 1138], [42, 36]])).tolist()
+        [[1, 3], [0, 2]]
     """
 
     _strings = False

@@ -62,8 +62,10 @@ class TextVectorization(PreprocessingLayer):
 
         >>> layer = TextVectorization(output_sequence_length=4)
         >>> layer.adapt(["The cat sat.", "the dog"])
-        >>> layer(["the cat"])
-        tensor([[2, 4, 0, 0]])
+        >>> layer.get_vocabulary()
+        ['', '[UNK]', 'the', 'sat', 'dog', 'cat']
+        >>> layer(["the cat"]).tolist()
+        [[2, 5, 0, 0]]
     """
 
     def __init__(
