@@ -2,12 +2,12 @@
 `Conv3DTranspose`, with TensorFlow's output shapes and `output_padding`.
 """
 
-from plait import constraints, initializers, regularizers
+from plait import initializers
 from plait.layers.penalties import weight_penalty_config
 from plait.layers.spatial import check_rank, to_channels_first
 from plait.serialization import register_serializable
 from plait.utils.validation import check_filters as _check_filters
-from plait.layers.convolutional.base_conv import _BaseConv, _CONV_T
+from plait.layers.convolutional.base_conv import _BaseConv, base_conv_args, set_weight_args, _CONV_T
 
 __all__ = [
     "Conv1DTranspose",
@@ -61,20 +61,7 @@ class ConvTranspose(_BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            kernel_size,
-            strides,
-            padding,
-            data_format,
-            dilation_rate,
-            activation,
-            use_bias,
-            bias_initializer,
-            bias_regularizer,
-            activity_regularizer,
-            bias_constraint,
-            **kwargs,
-        )
+        super().__init__(**base_conv_args(locals()), **kwargs)
         self.filters = _check_filters(filters)
         self.output_padding = (
             None if output_padding is None else _normalize_output_padding(output_padding, self.rank)
@@ -86,9 +73,7 @@ class ConvTranspose(_BaseConv):
                 "Each output_padding must be smaller than its stride. Received: "
                 f"strides={self.strides}, output_padding={self.output_padding}"
             )
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
+        set_weight_args(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
         self._crops = [self._axis_crops(i) for i in range(self.rank)]
         self._torch_args = self._torch_padding()
 

@@ -2,13 +2,13 @@
 (a depthwise convolution, then a 1x1 pointwise one).
 """
 
-from plait import constraints, initializers, regularizers
+from plait import initializers
 from plait.layers.penalties import weight_penalty_config
 from plait.layers.spatial import check_rank, to_channels_first
 from plait.serialization import register_serializable
 from plait.utils.validation import check_filters as _check_filters
 from plait.utils.validation import check_positive_int as _check_positive
-from plait.layers.convolutional.base_conv import _BaseConv, _CONV
+from plait.layers.convolutional.base_conv import _BaseConv, base_conv_args, set_weight_args, _CONV
 from plait.layers.convolutional.depthwise_conv import _add_depthwise_weight, _depthwise
 
 __all__ = [
@@ -62,28 +62,15 @@ class SeparableConv(_BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            kernel_size,
-            strides,
-            padding,
-            data_format,
-            dilation_rate,
-            activation,
-            use_bias,
-            bias_initializer,
-            bias_regularizer,
-            activity_regularizer,
-            bias_constraint,
-            **kwargs,
-        )
+        super().__init__(**base_conv_args(locals()), **kwargs)
         self.filters = _check_filters(filters)
         self.depth_multiplier = _check_positive(depth_multiplier, "depth_multiplier")
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        set_weight_args(
+            self, "depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint
+        )
+        set_weight_args(
+            self, "pointwise", pointwise_initializer, pointwise_regularizer, pointwise_constraint
+        )
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
