@@ -55,6 +55,25 @@ def _resolve_axis(layer, axis, input_shape, need_known=True):
     return axis
 
 
+_SHARED_ARGS = (
+    "epsilon",
+    "center",
+    "scale",
+    "beta_initializer",
+    "gamma_initializer",
+    "beta_regularizer",
+    "gamma_regularizer",
+    "beta_constraint",
+    "gamma_constraint",
+)
+
+
+def _shared_args(arguments):
+    """`_Normalization`'s arguments, picked by name from a subclass constructor's
+    `locals()`, so each subclass keeps Keras's own signature."""
+    return {name: arguments[name] for name in _SHARED_ARGS}
+
+
 class _Normalization(PassesMask, Layer):
     """Shared arguments: epsilon, center (beta), scale (gamma), their initializers,
     regularizers and constraints."""
@@ -172,6 +191,21 @@ class BatchNormalization(_Normalization):
 
     Weights: `gamma`, `beta` `(features,)` (trainable, stored as `weight`, `bias`);
     `moving_mean`, `moving_variance` (non-trainable buffers `running_mean`, `running_var`).
+
+    Input shape: any, with the feature axis known. Output shape: the input's.
+
+    Raises:
+        TypeError, ValueError: for a bad argument; LayerCallError for an axis outside the
+            input's rank (when built).
+
+        >>> import torch
+        >>> bn = BatchNormalization()
+        >>> y = bn(torch.tensor([[1.0], [3.0]]), training=True)
+        >>> print(y.detach().numpy().round(3))
+        [[-1.]
+         [ 1.]]
+        >>> print(bn.moving_mean.detach().numpy().round(3))
+        [0.02]
     """
 
     def __init__(
@@ -192,18 +226,7 @@ class BatchNormalization(_Normalization):
         synchronized=False,
         **kwargs,
     ):
-        super().__init__(
-            epsilon,
-            center,
-            scale,
-            beta_initializer,
-            gamma_initializer,
-            beta_regularizer,
-            gamma_regularizer,
-            beta_constraint,
-            gamma_constraint,
-            **kwargs,
-        )
+        super().__init__(**_shared_args(locals()), **kwargs)
         if not isinstance(synchronized, bool):
             raise TypeError(
                 f"`synchronized` must be True or False. Received: synchronized={synchronized!r}"
@@ -355,6 +378,17 @@ class LayerNormalization(_Normalization):
 
     Weights: `gamma`, `beta` of shape `[input_shape[a] for a in axis]` (stored as `weight`,
     `bias`, as in `nn.LayerNorm`); only `gamma` with rms_scaling.
+
+    Input shape: any, with the normalized axes known. Output shape: the input's.
+
+    Raises:
+        TypeError, ValueError: for a bad argument; LayerCallError for an axis outside the
+            input's rank (when built).
+
+        >>> import torch
+        >>> y = LayerNormalization()(torch.tensor([[1.0, 2.0, 3.0, 4.0]]))
+        >>> print(y.detach().numpy().round(3))
+        [[-1.341 -0.447  0.447  1.341]]
     """
 
     def __init__(
@@ -372,18 +406,7 @@ class LayerNormalization(_Normalization):
         gamma_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            epsilon,
-            center,
-            scale,
-            beta_initializer,
-            gamma_initializer,
-            beta_regularizer,
-            gamma_regularizer,
-            beta_constraint,
-            gamma_constraint,
-            **kwargs,
-        )
+        super().__init__(**_shared_args(locals()), **kwargs)
         self.axis = _check_axis(axis, allow_list=True)
         self.rms_scaling = bool(rms_scaling)
 
@@ -446,6 +469,16 @@ class GroupNormalization(_Normalization):
         epsilon: default 1e-3. center, scale, initializers, regularizers, constraints.
 
     Weights: `gamma`, `beta` `(channels,)` (stored as `weight`, `bias`).
+
+    Input shape: `(batch, ..., channels)`. Output shape: the input's.
+
+    Raises:
+        ValueError: for `groups` that does not divide the channels, or a bad argument.
+
+        >>> import torch
+        >>> y = GroupNormalization(groups=2)(torch.tensor([[1.0, 2.0, 3.0, 4.0]]))
+        >>> print(y.detach().numpy().round(3))
+        [[-0.998  0.998 -0.998  0.998]]
     """
 
     def __init__(
@@ -463,18 +496,7 @@ class GroupNormalization(_Normalization):
         gamma_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            epsilon,
-            center,
-            scale,
-            beta_initializer,
-            gamma_initializer,
-            beta_regularizer,
-            gamma_regularizer,
-            beta_constraint,
-            gamma_constraint,
-            **kwargs,
-        )
+        super().__init__(**_shared_args(locals()), **kwargs)
         if (
             not isinstance(groups, int)
             or isinstance(groups, bool)
@@ -515,7 +537,14 @@ class GroupNormalization(_Normalization):
 @register_serializable(package="plait")
 class UnitNormalization(PassesMask, Layer):
     """Scales each sample to unit L2 norm over `axis` (an int or list, default -1):
-    `x / sqrt(max(sum(x ** 2), 1e-12))`, as Keras computes it."""
+    `x / sqrt(max(sum(x ** 2), 1e-12))`, as Keras computes it.
+
+    Input shape: any. Output shape: the input's (integers become floats).
+
+        >>> import torch
+        >>> UnitNormalization()(torch.tensor([[3.0, 4.0]])).tolist()
+        [[0.6000000238418579, 0.800000011920929]]
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
