@@ -9,6 +9,7 @@ from plait.layers.preprocessing.base import (
     RandomPreprocessingLayer,
     as_batched,
     to_float_image,
+    unit_factor_pair,
 )
 from plait.serialization import register_serializable
 
@@ -202,26 +203,6 @@ class RandomInvert(RandomPreprocessingLayer):
         return config
 
 
-def _solarization_factor(name, factor):
-    def check(value):
-        if value > 1.0 or value < 0:
-            raise ValueError(
-                f"The `{name}` argument should be a number (or a list of two numbers) in the "
-                f"range [0, 1]. Received: {name}={factor}"
-            )
-
-    if isinstance(factor, (tuple, list)):
-        if len(factor) != 2:
-            raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
-        check(factor[0])
-        check(factor[1])
-        return tuple(sorted(float(f) for f in factor))
-    if isinstance(factor, (int, float)):
-        check(factor)
-        return (0.0, float(factor))
-    raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
-
-
 @register_serializable(package="plait")
 class Solarization(RandomPreprocessingLayer):
     """In training, adds a random value to the image (on a 0-255 scale), then inverts the
@@ -238,8 +219,10 @@ class Solarization(RandomPreprocessingLayer):
         self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255), seed=None, **kwargs
     ):
         super().__init__(seed=seed, **kwargs)
-        self.addition_factor = _solarization_factor("addition_factor", addition_factor)
-        self.threshold_factor = _solarization_factor("threshold_factor", threshold_factor)
+        self.addition_factor = unit_factor_pair("addition_factor", addition_factor, symmetric=False)
+        self.threshold_factor = unit_factor_pair(
+            "threshold_factor", threshold_factor, symmetric=False
+        )
         self.value_range = _value_range(value_range)
 
     def forward(self, inputs, training=DIRECT_CALL):

@@ -14,6 +14,7 @@ from plait.layers.preprocessing.base import (
     as_batched,
     check_factor_pair,
     to_float_image,
+    unit_factor_pair,
 )
 from plait.serialization import register_serializable
 
@@ -516,26 +517,6 @@ class RandomTranslation(_AffineLayer):
         return _json_ready(config)
 
 
-def _shear_factor(name, factor):
-    def check(value):
-        if value > 1.0 or value < 0.0:
-            raise ValueError(
-                f"The `{name}` argument should be a number (or a list of two numbers) in the "
-                f"range [0, 1]. Received: {name}={factor}"
-            )
-
-    if isinstance(factor, (tuple, list)):
-        if len(factor) != 2:
-            raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
-        check(factor[0])
-        check(factor[1])
-        return tuple(sorted(float(f) for f in factor))
-    if isinstance(factor, (int, float)):
-        check(factor)
-        return (-abs(float(factor)), abs(float(factor)))
-    raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
-
-
 @register_serializable(package="plait")
 class RandomShear(_AffineLayer):
     """In training, shears each image: `x' = x + sx * y`, `y' = sy * x + y` (sampling
@@ -561,8 +542,8 @@ class RandomShear(_AffineLayer):
         **kwargs,
     ):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
-        self.x_factor = _shear_factor("x_factor", x_factor)
-        self.y_factor = _shear_factor("y_factor", y_factor)
+        self.x_factor = unit_factor_pair("x_factor", x_factor, symmetric=True)
+        self.y_factor = unit_factor_pair("y_factor", y_factor, symmetric=True)
         self._given = (x_factor, y_factor)  # Keras's pair [-f, f] would not pass its check
 
     def _matrix(self, n, height, width, device):
