@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from plait import constraints, initializers, regularizers
+from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.layer import Layer, LayerCallError
 from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
@@ -55,25 +56,6 @@ def _resolve_axis(layer, axis, input_shape, need_known=True):
     return axis
 
 
-_SHARED_ARGS = (
-    "epsilon",
-    "center",
-    "scale",
-    "beta_initializer",
-    "gamma_initializer",
-    "beta_regularizer",
-    "gamma_regularizer",
-    "beta_constraint",
-    "gamma_constraint",
-)
-
-
-def _shared_args(arguments):
-    """`_Normalization`'s arguments, picked by name from a subclass constructor's
-    `locals()`, so each subclass keeps Keras's own signature."""
-    return {name: arguments[name] for name in _SHARED_ARGS}
-
-
 class _Normalization(PassesMask, Layer):
     """Shared arguments: epsilon, center (beta), scale (gamma), their initializers,
     regularizers and constraints."""
@@ -96,12 +78,8 @@ class _Normalization(PassesMask, Layer):
             raise ValueError(f"`epsilon` must be a positive float. Received: epsilon={epsilon!r}")
         self.epsilon = float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_weight_arguments(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
+        set_weight_arguments(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
 
     def _add_gamma_beta(self, shape, scale=None, center=None):
         scale = self.scale if scale is None else scale
@@ -226,7 +204,7 @@ class BatchNormalization(_Normalization):
         synchronized=False,
         **kwargs,
     ):
-        super().__init__(**_shared_args(locals()), **kwargs)
+        super().__init__(**base_arguments(_Normalization, locals()), **kwargs)
         if not isinstance(synchronized, bool):
             raise TypeError(
                 f"`synchronized` must be True or False. Received: synchronized={synchronized!r}"
@@ -406,7 +384,7 @@ class LayerNormalization(_Normalization):
         gamma_constraint=None,
         **kwargs,
     ):
-        super().__init__(**_shared_args(locals()), **kwargs)
+        super().__init__(**base_arguments(_Normalization, locals()), **kwargs)
         self.axis = _check_axis(axis, allow_list=True)
         self.rms_scaling = bool(rms_scaling)
 
@@ -496,7 +474,7 @@ class GroupNormalization(_Normalization):
         gamma_constraint=None,
         **kwargs,
     ):
-        super().__init__(**_shared_args(locals()), **kwargs)
+        super().__init__(**base_arguments(_Normalization, locals()), **kwargs)
         if (
             not isinstance(groups, int)
             or isinstance(groups, bool)

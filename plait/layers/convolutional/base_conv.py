@@ -4,8 +4,9 @@ convolutions `Conv`, `Conv1D`, `Conv2D`, `Conv3D`.
 
 import torch.nn.functional as F
 
-from plait import activations, constraints, initializers, regularizers
+from plait import activations, initializers
 from plait.layers.layer import Layer, LayerCallError
+from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
 from plait.layers.spatial import check_rank, tf_same_pads, to_channels_first, to_channels_last
 from plait.serialization import register_serializable
@@ -17,35 +18,6 @@ __all__ = ["Conv", "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
-
-
-_BASE_ARGS = (
-    "kernel_size",
-    "strides",
-    "padding",
-    "data_format",
-    "dilation_rate",
-    "activation",
-    "use_bias",
-    "bias_initializer",
-    "bias_regularizer",
-    "activity_regularizer",
-    "bias_constraint",
-)
-
-
-def base_conv_args(arguments):
-    """The arguments every convolution shares (`_BaseConv`'s), picked by name from a
-    subclass constructor's `locals()`, so each subclass keeps Keras's own signature."""
-    return {name: arguments[name] for name in _BASE_ARGS}
-
-
-def set_weight_args(layer, prefix, initializer, regularizer, constraint):
-    """Sets `layer.<prefix>_initializer`, `_regularizer` and `_constraint` from the
-    user's arguments (names, configs or objects), as Keras's constructors do."""
-    setattr(layer, f"{prefix}_initializer", initializers.get(initializer))
-    setattr(layer, f"{prefix}_regularizer", regularizers.get(regularizer))
-    setattr(layer, f"{prefix}_constraint", constraints.get(constraint))
 
 
 class _BaseConv(Layer):
@@ -86,7 +58,7 @@ class _BaseConv(Layer):
             )
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        set_weight_args(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         set_activity_regularizer(self, activity_regularizer)
         self._act = activations.compute_function(self.activation)
         self._channels_last = self.data_format == "channels_last"
@@ -224,7 +196,7 @@ class Conv(_BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(**base_conv_args(locals()), **kwargs)
+        super().__init__(**base_arguments(_BaseConv, locals()), **kwargs)
         self.filters = _check_filters(filters)
         if not isinstance(groups, int) or groups <= 0 or filters % groups:
             raise ValueError(
@@ -232,7 +204,9 @@ class Conv(_BaseConv):
                 f"Received: groups={groups!r}"
             )
         self.groups = groups
-        set_weight_args(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_arguments(
+            self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint
+        )
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)

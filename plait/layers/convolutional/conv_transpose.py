@@ -3,11 +3,12 @@
 """
 
 from plait import initializers
+from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import weight_penalty_config
 from plait.layers.spatial import check_rank, to_channels_first
 from plait.serialization import register_serializable
 from plait.utils.validation import check_filters as _check_filters
-from plait.layers.convolutional.base_conv import _BaseConv, base_conv_args, set_weight_args, _CONV_T
+from plait.layers.convolutional.base_conv import _BaseConv, _CONV_T
 
 __all__ = [
     "Conv1DTranspose",
@@ -61,7 +62,7 @@ class ConvTranspose(_BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(**base_conv_args(locals()), **kwargs)
+        super().__init__(**base_arguments(_BaseConv, locals()), **kwargs)
         self.filters = _check_filters(filters)
         self.output_padding = (
             None if output_padding is None else _normalize_output_padding(output_padding, self.rank)
@@ -73,7 +74,9 @@ class ConvTranspose(_BaseConv):
                 "Each output_padding must be smaller than its stride. Received: "
                 f"strides={self.strides}, output_padding={self.output_padding}"
             )
-        set_weight_args(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_arguments(
+            self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint
+        )
         self._crops = [self._axis_crops(i) for i in range(self.rank)]
         self._torch_args = self._torch_padding()
 

@@ -3,12 +3,13 @@
 """
 
 from plait import initializers
+from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import weight_penalty_config
 from plait.layers.spatial import check_rank, to_channels_first
 from plait.serialization import register_serializable
 from plait.utils.validation import check_filters as _check_filters
 from plait.utils.validation import check_positive_int as _check_positive
-from plait.layers.convolutional.base_conv import _BaseConv, base_conv_args, set_weight_args, _CONV
+from plait.layers.convolutional.base_conv import _BaseConv, _CONV
 from plait.layers.convolutional.depthwise_conv import _add_depthwise_weight, _depthwise
 
 __all__ = [
@@ -62,13 +63,13 @@ class SeparableConv(_BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(**base_conv_args(locals()), **kwargs)
+        super().__init__(**base_arguments(_BaseConv, locals()), **kwargs)
         self.filters = _check_filters(filters)
         self.depth_multiplier = _check_positive(depth_multiplier, "depth_multiplier")
-        set_weight_args(
+        set_weight_arguments(
             self, "depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint
         )
-        set_weight_args(
+        set_weight_arguments(
             self, "pointwise", pointwise_initializer, pointwise_regularizer, pointwise_constraint
         )
 
