@@ -11,7 +11,7 @@ import inspect
 
 from plait import constraints, initializers, regularizers
 
-__all__ = ["base_arguments", "set_weight_arguments"]
+__all__ = ["add_kernel_and_bias", "base_arguments", "set_weight_arguments"]
 
 
 @functools.cache
@@ -63,3 +63,50 @@ def set_weight_arguments(layer, prefix, initializer, regularizer, constraint):
     setattr(layer, f"{prefix}_initializer", initializers.get(initializer))
     setattr(layer, f"{prefix}_regularizer", regularizers.get(regularizer))
     setattr(layer, f"{prefix}_constraint", constraints.get(constraint))
+
+
+def add_kernel_and_bias(layer, name, shapes, initializer, attrs, layout=None):
+    """Adds a projection's `<name>/kernel` and, when `layer.use_bias`, its `<name>/bias`,
+    with the layer's kernel and bias regularizers and constraints (Keras's attention
+    projections).
+
+    Args:
+        layer: the layer being built, with Keras's `use_bias`, `bias_initializer` and
+            kernel/bias regularizers and constraints.
+        name: the projection's name, e.g. 'query'.
+        shapes: `(kernel_shape, bias_shape)` in Keras's layout.
+        initializer: the kernel's initializer.
+        attrs: `(kernel_attr, bias_attr)`, the attributes the weights are stored as.
+        layout: the kernel's layout (see `Layer.add_weight`), None for Keras's own.
+
+        >>> from plait.layers import Layer
+        >>> layer = Layer()
+        >>> set_weight_arguments(layer, "kernel", "ones", None, None)
+        >>> set_weight_arguments(layer, "bias", "zeros", None, None)
+        >>> layer.use_bias = True
+        >>> add_kernel_and_bias(layer, "query", ((4, 2), (2,)), "ones", ("q_kernel", "q_bias"))
+        >>> tuple(layer.q_kernel.shape), tuple(layer.q_bias.shape)
+        ((4, 2), (2,))
+    """
+    kernel_shape, bias_shape = shapes
+    kernel_attr, bias_attr = attrs
+    layer.add_weight(
+        f"{name}/kernel",
+        kernel_shape,
+        initializer,
+        attr=kernel_attr,
+        layout=layout,
+        regularizer=layer.kernel_regularizer,
+        constraint=layer.kernel_constraint,
+    )
+    if layer.use_bias:
+        layer.add_weight(
+            f"{name}/bias",
+            bias_shape,
+            layer.bias_initializer,
+            attr=bias_attr,
+            regularizer=layer.bias_regularizer,
+            constraint=layer.bias_constraint,
+        )
+    else:
+        layer.register_parameter(bias_attr, None)
