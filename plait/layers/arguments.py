@@ -10,8 +10,15 @@ import functools
 import inspect
 
 from plait import constraints, initializers, regularizers
+from plait.layers.penalties import weight_penalty_config
 
-__all__ = ["add_kernel_and_bias", "base_arguments", "set_weight_arguments"]
+__all__ = [
+    "add_embeddings",
+    "add_kernel_and_bias",
+    "base_arguments",
+    "embedding_config",
+    "set_weight_arguments",
+]
 
 
 @functools.cache
@@ -110,3 +117,54 @@ def add_kernel_and_bias(layer, name, shapes, initializer, attrs, layout=None):
         )
     else:
         layer.register_parameter(bias_attr, None)
+
+
+def add_embeddings(layer):
+    """Adds an embedding table's `embeddings` weight `(input_dim, output_dim)`, stored as
+    PyTorch's `weight` (the layout of `nn.Embedding`), with the layer's embeddings
+    initializer, regularizer and constraint.
+
+    Args:
+        layer: the layer being built, with `input_dim`, `output_dim` and Keras's
+            `embeddings_initializer`, `embeddings_regularizer`, `embeddings_constraint`.
+
+        >>> from plait.layers import Layer
+        >>> layer = Layer()
+        >>> layer.input_dim, layer.output_dim = 5, 3
+        >>> set_weight_arguments(layer, "embeddings", "zeros", None, None)
+        >>> add_embeddings(layer)
+        >>> tuple(layer.weight.shape)
+        (5, 3)
+    """
+    layer.add_weight(
+        "embeddings",
+        (layer.input_dim, layer.output_dim),
+        layer.embeddings_initializer,
+        attr="weight",
+        regularizer=layer.embeddings_regularizer,
+        constraint=layer.embeddings_constraint,
+    )
+
+
+def embedding_config(layer):
+    """The config entries every embedding table has, with Keras's keys: `input_dim`,
+    `output_dim`, `embeddings_initializer`, `mask_zero`, and the embeddings' and activity's
+    regularizers and constraint.
+
+    Args:
+        layer: an `Embedding` or `ReversibleEmbedding`.
+
+    Returns:
+        A dict of JSON-ready values.
+
+        >>> from plait.layers import Embedding
+        >>> sorted(embedding_config(Embedding(10, 4)))[:3]
+        ['activity_regularizer', 'embeddings_constraint', 'embeddings_initializer']
+    """
+    return {
+        "input_dim": layer.input_dim,
+        "output_dim": layer.output_dim,
+        "embeddings_initializer": initializers.serialize(layer.embeddings_initializer),
+        "mask_zero": layer.mask_zero,
+        **weight_penalty_config(layer, ("embeddings",)),
+    }
