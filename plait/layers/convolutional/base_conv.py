@@ -261,7 +261,16 @@ class Conv(_BaseConv):
 
 @register_serializable(package="plait")
 class Conv1D(Conv):
-    """1-D convolution over `(batch, steps, channels)` -> `(batch, new_steps, filters)`."""
+    """1-D convolution over `(batch, steps, channels)` -> `(batch, new_steps, filters)`.
+
+    Args: as for `Conv` (padding may also be 'causal': only past steps are seen).
+
+        >>> from plait.layers import Input
+        >>> Conv1D(16, 3)(Input(shape=(10, 4))).shape
+        (None, 8, 16)
+        >>> Conv1D(16, 3, padding="causal")(Input(shape=(10, 4))).shape
+        (None, 10, 16)
+    """
 
     rank = 1
 
@@ -270,6 +279,8 @@ class Conv1D(Conv):
 class Conv2D(Conv):
     """2-D convolution over `(batch, rows, cols, channels)` -> `(batch, new_rows, new_cols,
     filters)`.
+
+    Args: as for `Conv`.
 
         >>> from plait.layers import Input
         >>> x = Input(shape=(64, 64, 1))
@@ -282,7 +293,15 @@ class Conv2D(Conv):
 
 @register_serializable(package="plait")
 class Conv3D(Conv):
-    """3-D convolution over `(batch, d1, d2, d3, channels)`."""
+    """3-D convolution over `(batch, d1, d2, d3, channels)` ->
+    `(batch, new_d1, new_d2, new_d3, filters)`.
+
+    Args: as for `Conv`.
+
+        >>> from plait.layers import Input
+        >>> Conv3D(8, 3, strides=2, padding="same")(Input(shape=(16, 16, 16, 1))).shape
+        (None, 8, 8, 8, 8)
+    """
 
     rank = 3
 

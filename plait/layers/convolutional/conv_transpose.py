@@ -203,7 +203,14 @@ class Conv2DTranspose(ConvTranspose):
 
 @register_serializable(package="plait")
 class Conv3DTranspose(ConvTranspose):
-    """Transposed 3-D convolution over `(batch, d1, d2, d3, channels)`."""
+    """Transposed 3-D convolution over `(batch, d1, d2, d3, channels)`.
+
+    Args: as for `ConvTranspose`.
+
+        >>> from plait.layers import Input
+        >>> Conv3DTranspose(4, 3, strides=2, padding="same")(Input(shape=(4, 4, 4, 2))).shape
+        (None, 8, 8, 8, 4)
+    """
 
     rank = 3
 

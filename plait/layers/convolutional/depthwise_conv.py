@@ -115,7 +115,15 @@ def _depthwise(layer, x, bias, padding):
 
 @register_serializable(package="plait")
 class DepthwiseConv1D(DepthwiseConv):
-    """Depthwise 1-D convolution over `(batch, steps, channels)`."""
+    """Depthwise 1-D convolution over `(batch, steps, channels)` ->
+    `(batch, new_steps, channels * depth_multiplier)`.
+
+    Args: as for `DepthwiseConv`.
+
+        >>> from plait.layers import Input
+        >>> DepthwiseConv1D(3, depth_multiplier=2)(Input(shape=(10, 4))).shape
+        (None, 8, 8)
+    """
 
     rank = 1
 

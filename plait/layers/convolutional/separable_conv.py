@@ -126,7 +126,15 @@ class SeparableConv(_BaseConv):
 
 @register_serializable(package="plait")
 class SeparableConv1D(SeparableConv):
-    """Depthwise-separable 1-D convolution over `(batch, steps, channels)`."""
+    """Depthwise-separable 1-D convolution over `(batch, steps, channels)` ->
+    `(batch, new_steps, filters)`.
+
+    Args: as for `SeparableConv`.
+
+        >>> from plait.layers import Input
+        >>> SeparableConv1D(16, 3, padding="same")(Input(shape=(10, 4))).shape
+        (None, 10, 16)
+    """
 
     rank = 1
 
