@@ -102,6 +102,11 @@ class RandomHue(_ColorLayer):
     number `f` draws from [0, f]) times half a turn, in a random direction.
 
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomHue(0.5, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     bounds = (0, 1)
@@ -124,6 +129,11 @@ class RandomSaturation(_ColorLayer):
     `factor` (a number `f` draws from [-f, f], Keras's rule; 0.5 keeps the image).
 
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomSaturation(0.5, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def _adjust(self, images):
@@ -141,6 +151,11 @@ class RandomColorDegeneration(_ColorLayer):
     (a number `f` draws from [-f, f], Keras's rule), clipped to `value_range`.
 
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomColorDegeneration(0.5, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def _adjust(self, images):
@@ -163,6 +178,11 @@ class RandomColorJitter(RandomPreprocessingLayer):
             `factor`, or None to leave it out. seed: an int.
 
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomColorJitter(brightness_factor=0.2, contrast_factor=0.2, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -250,6 +270,11 @@ class RandomGaussianBlur(RandomPreprocessingLayer):
     [0, s]), clipped to `value_range`.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomGaussianBlur(seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -305,6 +330,11 @@ class RandomSharpness(_ColorLayer):
     `value_range`.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomSharpness(0.5, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     bounds = (0, 1)

@@ -53,6 +53,11 @@ class RandomContrast(RandomPreprocessingLayer):
         seed: an int for reproducible draws.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomContrast(0.5, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
@@ -90,6 +95,11 @@ class RandomBrightness(RandomPreprocessingLayer):
         seed: an int for reproducible draws.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomBrightness(0.2, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
@@ -136,6 +146,11 @@ class RandomGrayscale(RandomPreprocessingLayer):
         factor: the probability, in [0, 1] (default 0.5). seed: an int.
 
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
+
+        >>> x = torch.tensor([[[[0.0, 100.0, 255.0], [50.0, 200.0, 10.0]]]])
+        >>> print(RandomGrayscale(factor=1.0)(x).numpy().round(2))
+        [[[[ 87.77  87.77  87.77]
+           [133.48 133.48 133.48]]]]
     """
 
     def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
@@ -171,6 +186,10 @@ class RandomInvert(RandomPreprocessingLayer):
     from `factor` (Keras's rule: a number `f` means [0, f]; `(1, 1)` always inverts).
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.tensor([[[[0.0, 100.0, 255.0], [50.0, 200.0, 10.0]]]])
+        >>> RandomInvert(factor=1.0)(x).tolist()
+        [[[[255.0, 155.0, 0.0], [205.0, 55.0, 245.0]]]]
     """
 
     def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):
@@ -213,6 +232,11 @@ class Solarization(RandomPreprocessingLayer):
             `[lower, upper * 255]`. value_range: the images' range ((0, 255)). seed.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = Solarization(addition_factor=0.2, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -261,6 +285,10 @@ class AutoContrast(RandomPreprocessingLayer):
     Deterministic; applied in training and inference, as in Keras.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.tensor([[[[0.0, 100.0, 255.0], [50.0, 200.0, 10.0]]]])
+        >>> AutoContrast()(x).tolist()
+        [[[[0.0, 0.0, 255.0], [255.0, 255.0, 0.0]]]]
     """
 
     def __init__(self, value_range=(0, 255), **kwargs):
@@ -292,6 +320,10 @@ class RandomPosterization(RandomPreprocessingLayer):
     from `factor` (in [1, 8]; a number `f` means [1, f)).
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.tensor([[[[0.0, 100.0, 255.0], [50.0, 200.0, 10.0]]]])
+        >>> RandomPosterization(factor=(1, 1))(x).tolist()
+        [[[[0.0, 0.0, 128.0], [0.0, 128.0, 0.0]]]]
     """
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):

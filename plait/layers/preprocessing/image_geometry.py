@@ -200,6 +200,9 @@ class RandomCrop(RandomPreprocessingLayer):
     target aspect ratio and resizes it.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output: `(..., height, width, c)`.
+
+        >>> RandomCrop(4, 4, seed=1)(torch.full((2, 8, 8, 3), 128.0)).shape
+        torch.Size([2, 4, 4, 3])
     """
 
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
@@ -239,6 +242,11 @@ class RandomFlip(RandomPreprocessingLayer):
         seed: an int for reproducible flips.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomFlip(seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
@@ -399,6 +407,11 @@ class RandomRotation(_AffineLayer):
         seed, fill_value (for 'constant', default 0.0).
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomRotation(0.1, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -437,6 +450,11 @@ class RandomZoom(_AffineLayer):
         fill_mode, interpolation, seed, fill_value: as RandomRotation.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomZoom(0.2, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -487,6 +505,11 @@ class RandomTranslation(_AffineLayer):
         fill_mode, interpolation, seed, fill_value: as RandomRotation.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomTranslation(0.1, 0.1, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -528,6 +551,11 @@ class RandomShear(_AffineLayer):
         interpolation, fill_mode, fill_value, seed: as RandomRotation.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomShear(0.2, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
