@@ -148,8 +148,13 @@ class _Merge(Layer):
     (a missing leading axis after the batch counts as size 1, as in Keras) -> one tensor.
     """
 
+    _combine = None  # the binary op, e.g. torch.add
+
     def _merge(self, inputs):
-        raise NotImplementedError
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = self._combine(out, x)
+        return out
 
     def forward(self, inputs):
         rank = max(x.dim() for x in inputs)
@@ -173,6 +178,21 @@ class _Merge(Layer):
         for shape in shapes[1:]:
             out = _broadcast(out, _expand_shape(shape, rank), shapes)
         return out
+
+
+def _merge_doc(name, summary, result, raises=""):
+    """The docstring of the element-wise merge layer `name`: its summary, shapes and an
+    example on `a = [[1, 5]]`, `b = [[3, 2]]` giving `result`."""
+    return f"""{summary}
+
+    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
+    Output shape: the broadcast shape.
+{raises}
+        >>> import torch
+        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
+        >>> {name}()([a, b]).tolist()
+        {result}
+    """
 
 
 def _expand_to(x, rank):
@@ -204,39 +224,20 @@ def _broadcast(a, b, shapes):
 
 @register_serializable(package="plait")
 class Add(_Merge):
-    """Sums a list of tensors of broadcastable shapes: `Add()([a, b])`.
-
-    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
-    Output shape: the broadcast shape.
-
-        >>> import torch
-        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
-        >>> Add()([a, b]).tolist()
-        [[4.0, 7.0]]
-    """
-
-    def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = out + x
-        return out
+    __doc__ = _merge_doc(
+        "Add", "Sums a list of tensors of broadcastable shapes: `Add()([a, b])`.", "[[4.0, 7.0]]"
+    )
+    _combine = staticmethod(torch.add)
 
 
 @register_serializable(package="plait")
 class Subtract(_Merge):
-    """`a - b` for a list of exactly two tensors: `Subtract()([a, b])`.
-
-    Raises:
-        ValueError: for a list of other than two tensors.
-
-    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
-    Output shape: the broadcast shape.
-
-        >>> import torch
-        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
-        >>> Subtract()([a, b]).tolist()
-        [[-2.0, 3.0]]
-    """
+    __doc__ = _merge_doc(
+        "Subtract",
+        "`a - b` for a list of exactly two tensors: `Subtract()([a, b])`.",
+        "[[-2.0, 3.0]]",
+        "\n    Raises:\n        ValueError: for a list of other than two tensors.\n",
+    )
 
     def compute_output_shape(self, input_shape):
         shapes = _check_list(self, input_shape)
@@ -253,82 +254,29 @@ class Subtract(_Merge):
 
 @register_serializable(package="plait")
 class Multiply(_Merge):
-    """Element-wise product of a list of tensors.
-
-    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
-    Output shape: the broadcast shape.
-
-        >>> import torch
-        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
-        >>> Multiply()([a, b]).tolist()
-        [[3.0, 10.0]]
-    """
-
-    def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = out * x
-        return out
+    __doc__ = _merge_doc("Multiply", "Element-wise product of a list of tensors.", "[[3.0, 10.0]]")
+    _combine = staticmethod(torch.mul)
 
 
 @register_serializable(package="plait")
 class Average(_Merge):
-    """Element-wise mean of a list of tensors.
-
-    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
-    Output shape: the broadcast shape.
-
-        >>> import torch
-        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
-        >>> Average()([a, b]).tolist()
-        [[2.0, 3.5]]
-    """
+    __doc__ = _merge_doc("Average", "Element-wise mean of a list of tensors.", "[[2.0, 3.5]]")
+    _combine = staticmethod(torch.add)
 
     def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = out + x
-        return out / len(inputs)
+        return super()._merge(inputs) / len(inputs)
 
 
 @register_serializable(package="plait")
 class Maximum(_Merge):
-    """Element-wise maximum of a list of tensors.
-
-    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
-    Output shape: the broadcast shape.
-
-        >>> import torch
-        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
-        >>> Maximum()([a, b]).tolist()
-        [[3.0, 5.0]]
-    """
-
-    def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = torch.maximum(out, x)
-        return out
+    __doc__ = _merge_doc("Maximum", "Element-wise maximum of a list of tensors.", "[[3.0, 5.0]]")
+    _combine = staticmethod(torch.maximum)
 
 
 @register_serializable(package="plait")
 class Minimum(_Merge):
-    """Element-wise minimum of a list of tensors.
-
-    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
-    Output shape: the broadcast shape.
-
-        >>> import torch
-        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
-        >>> Minimum()([a, b]).tolist()
-        [[1.0, 2.0]]
-    """
-
-    def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = torch.minimum(out, x)
-        return out
+    __doc__ = _merge_doc("Minimum", "Element-wise minimum of a list of tensors.", "[[1.0, 2.0]]")
+    _combine = staticmethod(torch.minimum)
 
 
 @register_serializable(package="plait")
@@ -433,112 +381,38 @@ class Dot(Layer):
         return config
 
 
-def add(inputs, **kwargs):
-    """Functional form of Add: `add([a, b])`.
+def _functional(layer_class):
+    """The functional form of an element-wise merge layer: `add([a, b])` is
+    `Add()([a, b])`."""
+    name = layer_class.__name__.lower()
+
+    def merge(inputs, **kwargs):
+        return layer_class(**kwargs)(inputs)
+
+    merge.__name__ = merge.__qualname__ = name
+    merge.__doc__ = f"""Functional form of {layer_class.__name__}: `{name}([a, b])`.
 
     Args:
         inputs: a list of tensors (symbolic or eager).
         **kwargs: layer arguments such as `name`.
 
     Returns:
-        The output of a new `Add` layer called on `inputs`.
+        The output of a new `{layer_class.__name__}` layer called on `inputs`.
 
         >>> from plait.layers import Input
-        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
-        >>> add([a, b]).shape
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(1, 8))
+        >>> {name}([a, b]).shape
         (None, 4, 8)
     """
-    return Add(**kwargs)(inputs)
+    return merge
 
 
-def subtract(inputs, **kwargs):
-    """Functional form of Subtract: `subtract([a, b])` is `a - b`.
-
-    Args:
-        inputs: a list of tensors (symbolic or eager).
-        **kwargs: layer arguments such as `name`.
-
-    Returns:
-        The output of a new `Subtract` layer called on `inputs`.
-
-        >>> from plait.layers import Input
-        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
-        >>> subtract([a, b]).shape
-        (None, 4, 8)
-    """
-    return Subtract(**kwargs)(inputs)
-
-
-def multiply(inputs, **kwargs):
-    """Functional form of Multiply: `multiply([a, b])`.
-
-    Args:
-        inputs: a list of tensors (symbolic or eager).
-        **kwargs: layer arguments such as `name`.
-
-    Returns:
-        The output of a new `Multiply` layer called on `inputs`.
-
-        >>> from plait.layers import Input
-        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
-        >>> multiply([a, b]).shape
-        (None, 4, 8)
-    """
-    return Multiply(**kwargs)(inputs)
-
-
-def average(inputs, **kwargs):
-    """Functional form of Average: `average([a, b])`.
-
-    Args:
-        inputs: a list of tensors (symbolic or eager).
-        **kwargs: layer arguments such as `name`.
-
-    Returns:
-        The output of a new `Average` layer called on `inputs`.
-
-        >>> from plait.layers import Input
-        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
-        >>> average([a, b]).shape
-        (None, 4, 8)
-    """
-    return Average(**kwargs)(inputs)
-
-
-def maximum(inputs, **kwargs):
-    """Functional form of Maximum: `maximum([a, b])`.
-
-    Args:
-        inputs: a list of tensors (symbolic or eager).
-        **kwargs: layer arguments such as `name`.
-
-    Returns:
-        The output of a new `Maximum` layer called on `inputs`.
-
-        >>> from plait.layers import Input
-        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
-        >>> maximum([a, b]).shape
-        (None, 4, 8)
-    """
-    return Maximum(**kwargs)(inputs)
-
-
-def minimum(inputs, **kwargs):
-    """Functional form of Minimum: `minimum([a, b])`.
-
-    Args:
-        inputs: a list of tensors (symbolic or eager).
-        **kwargs: layer arguments such as `name`.
-
-    Returns:
-        The output of a new `Minimum` layer called on `inputs`.
-
-        >>> from plait.layers import Input
-        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
-        >>> minimum([a, b]).shape
-        (None, 4, 8)
-    """
-    return Minimum(**kwargs)(inputs)
+add = _functional(Add)
+subtract = _functional(Subtract)
+multiply = _functional(Multiply)
+average = _functional(Average)
+maximum = _functional(Maximum)
+minimum = _functional(Minimum)
 
 
 def dot(inputs, axes=-1, normalize=False, **kwargs):
