@@ -1,6 +1,8 @@
 """Merge layers: combine a list of tensors into one. Concatenate, Add, Subtract, Multiply,
 Average, Maximum, Minimum, Dot and their functional forms concatenate(), add(), ..."""
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -148,7 +150,7 @@ class _Merge(Layer):
     (a missing leading axis after the batch counts as size 1, as in Keras) -> one tensor.
     """
 
-    _combine = None  # the binary op, e.g. torch.add
+    _combine: Callable[..., torch.Tensor]  # the binary op, e.g. torch.add
 
     def _merge(self, inputs):
         out = inputs[0]
