@@ -84,28 +84,18 @@ class _Normalization(PassesMask, Layer):
     def _add_gamma_beta(self, shape, scale=None, center=None):
         scale = self.scale if scale is None else scale
         center = self.center if center is None else center
-        if scale:
-            self.add_weight(
-                "gamma",
-                shape,
-                self.gamma_initializer,
-                attr="weight",
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
-        else:
-            self.register_parameter("weight", None)
-        if center:
-            self.add_weight(
-                "beta",
-                shape,
-                self.beta_initializer,
-                attr="bias",
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
-        else:
-            self.register_parameter("bias", None)
+        for name, attr, wanted in (("gamma", "weight", scale), ("beta", "bias", center)):
+            if wanted:
+                self.add_weight(
+                    name,
+                    shape,
+                    getattr(self, f"{name}_initializer"),
+                    attr=attr,
+                    regularizer=getattr(self, f"{name}_regularizer"),
+                    constraint=getattr(self, f"{name}_constraint"),
+                )
+            else:
+                self.register_parameter(attr, None)
 
     @property
     def gamma(self):

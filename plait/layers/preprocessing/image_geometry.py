@@ -158,8 +158,28 @@ class Resizing(PreprocessingLayer):
         return config
 
 
+class _Crop:
+    """What CenterCrop and RandomCrop share: the `(height, width)` they output, their
+    output shape and config."""
+
+    height: int
+    width: int
+
+    def _set_size(self, height, width, data_format):
+        _check_data_format(data_format)
+        self.height, self.width = int(height), int(width)
+        self.data_format = "channels_last"
+
+    compute_output_shape = Resizing.compute_output_shape
+
+    def get_config(self):
+        config = super().get_config()  # type: ignore[misc]
+        config.update({"height": self.height, "width": self.width, "data_format": self.data_format})
+        return config
+
+
 @register_serializable(package="plait")
-class CenterCrop(PreprocessingLayer):
+class CenterCrop(_Crop, PreprocessingLayer):
     """Crops the central `(height, width)` window; smaller images are resized (cropped to
     the aspect ratio, then resized) instead, as Keras does.
 
@@ -171,9 +191,7 @@ class CenterCrop(PreprocessingLayer):
 
     def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        _check_data_format(data_format)
-        self.height, self.width = int(height), int(width)
-        self.data_format = "channels_last"
+        self._set_size(height, width, data_format)
 
     def forward(self, inputs):
         images, squeeze = as_batched(to_float_image(inputs))
@@ -185,16 +203,9 @@ class CenterCrop(PreprocessingLayer):
             out = resize_images(images, (self.height, self.width), crop_to_aspect_ratio=True)
         return out[0] if squeeze else out
 
-    compute_output_shape = Resizing.compute_output_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"height": self.height, "width": self.width, "data_format": self.data_format})
-        return config
-
 
 @register_serializable(package="plait")
-class RandomCrop(RandomPreprocessingLayer):
+class RandomCrop(_Crop, RandomPreprocessingLayer):
     """In training, crops a random `(height, width)` window (images not larger than it are
     cropped to the aspect ratio and resized); at inference, crops the central window of the
     target aspect ratio and resizes it.
@@ -207,9 +218,7 @@ class RandomCrop(RandomPreprocessingLayer):
 
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        _check_data_format(data_format)
-        self.height, self.width = int(height), int(width)
-        self.data_format = "channels_last"
+        self._set_size(height, width, data_format)
 
     def forward(self, inputs, training=DIRECT_CALL):
         images, squeeze = as_batched(to_float_image(inputs))
@@ -224,13 +233,6 @@ class RandomCrop(RandomPreprocessingLayer):
         else:
             out = resize_images(images, (self.height, self.width), crop_to_aspect_ratio=True)
         return out[0] if squeeze else out
-
-    compute_output_shape = Resizing.compute_output_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"height": self.height, "width": self.width, "data_format": self.data_format})
-        return config
 
 
 @register_serializable(package="plait")
