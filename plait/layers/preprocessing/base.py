@@ -250,3 +250,19 @@ def unit_factor_pair(name, factor, symmetric):
         check(factor)
         return (-abs(float(factor)), abs(float(factor))) if symmetric else (0.0, float(factor))
     raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
+
+
+def factor_config(layer):
+    """The config entries of a color augmentation: its `factor` and `value_range` (as
+    lists, as Keras writes them) and `data_format`.
+
+        >>> from types import SimpleNamespace
+        >>> layer = SimpleNamespace(factor=(0.0, 0.5), value_range=(0, 255), data_format=None)
+        >>> factor_config(layer)
+        {'factor': [0.0, 0.5], 'value_range': [0, 255], 'data_format': None}
+    """
+    return {
+        "factor": list(layer.factor),
+        "value_range": list(layer.value_range),
+        "data_format": layer.data_format,
+    }

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from plait.layers.preprocessing.base import (
+    factor_config,
     DIRECT_CALL,
     RandomPreprocessingLayer,
     as_batched,
@@ -85,15 +86,7 @@ class _ColorLayer(RandomPreprocessingLayer):
         return out[0] if squeeze else out
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "factor": list(self.factor),
-                "value_range": list(self.value_range),
-                "data_format": self.data_format,
-            }
-        )
-        return config
+        return {**super().get_config(), **factor_config(self)}
 
 
 @register_serializable(package="plait")

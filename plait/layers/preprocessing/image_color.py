@@ -5,6 +5,7 @@ float32, at inference); one random factor per image."""
 import torch
 
 from plait.layers.preprocessing.base import (
+    factor_config,
     DIRECT_CALL,
     RandomPreprocessingLayer,
     as_batched,
@@ -211,15 +212,7 @@ class RandomInvert(RandomPreprocessingLayer):
         return out[0] if squeeze else out
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "factor": list(self.factor),
-                "value_range": list(self.value_range),
-                "data_format": self.data_format,
-            }
-        )
-        return config
+        return {**super().get_config(), **factor_config(self)}
 
 
 @register_serializable(package="plait")
@@ -350,12 +343,4 @@ class RandomPosterization(RandomPreprocessingLayer):
         return out[0] if squeeze else out
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "factor": list(self.factor),
-                "value_range": list(self.value_range),
-                "data_format": self.data_format,
-            }
-        )
-        return config
+        return {**super().get_config(), **factor_config(self)}
