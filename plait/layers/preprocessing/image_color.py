@@ -189,7 +189,7 @@ class RandomInvert(RandomPreprocessingLayer):
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
 
         >>> x = torch.tensor([[[[0.0, 100.0, 255.0], [50.0, 200.0, 10.0]]]])
-        >>> RandomInvert(factor=1.0)(x).tolist()
+        >>> RandomInvert(factor=(1.0, 1.0))(x).tolist()  # always inverts
         [[[[255.0, 155.0, 0.0], [205.0, 55.0, 245.0]]]]
     """
 
