@@ -28,6 +28,15 @@ class ReLU(_Elementwise):
         max_value: cap of the output, a float >= 0 or None (no cap, default).
         negative_slope: slope below the threshold, >= 0 (default 0).
         threshold: where the unit starts to pass its input, >= 0 (default 0).
+
+    Input shape: any. Output shape: the input's.
+
+    Raises:
+        ValueError: for a negative `max_value`, `negative_slope` or `threshold`.
+
+        >>> import torch
+        >>> ReLU(max_value=6.0)(torch.tensor([-1.0, 3.0, 8.0])).tolist()
+        [0.0, 3.0, 6.0]
     """
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
@@ -57,6 +66,15 @@ class LeakyReLU(_Elementwise):
 
     Args:
         negative_slope: float >= 0, default 0.3 (Keras's; `alpha=` is the Keras 2 name).
+
+    Input shape: any. Output shape: the input's.
+
+    Raises:
+        ValueError: for a negative `negative_slope`.
+
+        >>> import torch
+        >>> LeakyReLU(negative_slope=0.5)(torch.tensor([-1.0, 2.0])).tolist()
+        [-0.5, 2.0]
     """
 
     def __init__(self, negative_slope=0.3, **kwargs):
@@ -88,6 +106,15 @@ class PReLU(_Elementwise):
 
     Weights: `alpha` of shape `input_shape[1:]`, with 1 on the shared axes (Keras's
     layout, stored as it is).
+
+    Input shape: any. Output shape: the input's.
+
+        >>> from plait.layers import Input
+        >>> layer = PReLU(shared_axes=[1, 2])
+        >>> layer(Input(shape=(4, 4, 3))).shape
+        (None, 4, 4, 3)
+        >>> tuple(layer.alpha.shape)
+        (1, 1, 3)
     """
 
     def __init__(
@@ -158,8 +185,17 @@ class PReLU(_Elementwise):
 
 @register_serializable(package="plait")
 class ELU(_Elementwise):
-    """Exponential linear unit: `x` if x > 0 else `alpha * (exp(x) - 1)`. Args: alpha
-    (default 1.0)."""
+    """Exponential linear unit: `x` if x > 0 else `alpha * (exp(x) - 1)`.
+
+    Args:
+        alpha: the scale of the negative part (default 1.0).
+
+    Input shape: any. Output shape: the input's.
+
+        >>> import torch
+        >>> print(ELU()(torch.tensor([-1.0, 2.0])).numpy().round(3))
+        [-0.632  2.   ]
+    """
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -182,6 +218,14 @@ class Softmax(_Elementwise):
 
     Call with `mask=` (True to keep, broadcastable to the input) to give masked positions
     no weight, as Keras does (it adds -1e9 to their logits).
+
+    Input shape: any. Output shape: the input's.
+
+        >>> import torch
+        >>> Softmax()(torch.tensor([[1.0, 1.0]])).tolist()
+        [[0.5, 0.5]]
+        >>> Softmax()(torch.tensor([[1.0, 1.0]]), mask=torch.tensor([[True, False]])).tolist()
+        [[1.0, 0.0]]
     """
 
     def __init__(self, axis=-1, **kwargs):

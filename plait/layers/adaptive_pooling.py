@@ -91,6 +91,9 @@ class _AdaptivePooling(Layer):
         }
 
 
+_EXAMPLE_IN = {1: "(32, 3)", 2: "(32, 32, 3)", 3: "(16, 16, 16, 3)"}
+
+
 def _pooling_class(name, mode, rank):
     doc = (
         f"Adaptive {mode} pooling over {rank} spatial dimension(s) to `output_size` "
@@ -100,7 +103,9 @@ def _pooling_class(name, mode, rank):
         "    Output shape: `(batch, *output_size, channels)`.\n\n    Raises:\n"
         "        TypeError: for a bad `output_size`.\n"
         "        ValueError: for an unknown `data_format` or an input of the wrong "
-        f"rank.\n\n    Example:\n        >>> {name}(4)(x)\n"
+        f"rank.\n\n    Example:\n        >>> from plait.layers import Input\n"
+        f"        >>> {name}(4)(Input({_EXAMPLE_IN[rank]})).shape\n"
+        f"        (None, {'4, ' * rank}3)\n"
     )
     cls = type(
         name,

@@ -125,8 +125,9 @@ class EinsumDense(Layer):
 
     Example:
         >>> layer = EinsumDense("abc,cde->abde", output_shape=(None, 4, 8), bias_axes="de")
-        >>> layer(plait.Input((10, 16))).shape
-        (None, 10, 4, 8)
+        >>> from plait.layers import Input
+        >>> layer(Input((10, 16))).shape
+        (None, None, 4, 8)
     """
 
     def __init__(

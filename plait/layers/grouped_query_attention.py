@@ -11,6 +11,7 @@ import math
 import torch
 
 from plait import constraints, initializers, regularizers
+from plait.layers.arguments import add_kernel_and_bias
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 
@@ -123,25 +124,9 @@ class GroupedQueryAttention(Layer):
             flat = torch.as_tensor(base((fan_in, fan_out), dtype=dtype, device=device))
             return flat.reshape(shape)
 
-        self.add_weight(
-            f"{name}/kernel",
-            kernel_shape,
-            fanned,
-            attr=f"{name}_kernel",
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
+        add_kernel_and_bias(
+            self, name, (kernel_shape, bias_shape), fanned, (f"{name}_kernel", f"{name}_bias")
         )
-        if self.use_bias:
-            self.add_weight(
-                f"{name}/bias",
-                bias_shape,
-                self.bias_initializer,
-                attr=f"{name}_bias",
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        else:
-            self.register_parameter(f"{name}_bias", None)
 
     def build(self, input_shape):
         query_shape = input_shape[0] if isinstance(input_shape, list) else input_shape

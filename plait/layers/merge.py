@@ -1,6 +1,8 @@
 """Merge layers: combine a list of tensors into one. Concatenate, Add, Subtract, Multiply,
 Average, Maximum, Minimum, Dot and their functional forms concatenate(), add(), ..."""
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -35,6 +37,7 @@ class Concatenate(Layer):
 
     All inputs must have the same rank and the same size on every other axis.
 
+        >>> from plait.layers import Input
         >>> a, b = Input(shape=(28800,)), Input(shape=(12544,))
         >>> Concatenate()([a, b]).shape
         (None, 41344)
@@ -124,7 +127,21 @@ def _check_list(layer, input_shape):
 
 
 def concatenate(inputs, axis=-1, **kwargs):
-    """Functional form of Concatenate: `concatenate([a, b])`."""
+    """Functional form of Concatenate: `concatenate([a, b])`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        axis: the axis to join along (default -1).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `Concatenate` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
+        >>> concatenate([a, b], axis=1).shape
+        (None, 8, 8)
+    """
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
@@ -133,8 +150,13 @@ class _Merge(Layer):
     (a missing leading axis after the batch counts as size 1, as in Keras) -> one tensor.
     """
 
+    _combine: Callable[..., torch.Tensor]  # the binary op, e.g. torch.add
+
     def _merge(self, inputs):
-        raise NotImplementedError
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = self._combine(out, x)
+        return out
 
     def forward(self, inputs):
         rank = max(x.dim() for x in inputs)
@@ -158,6 +180,21 @@ class _Merge(Layer):
         for shape in shapes[1:]:
             out = _broadcast(out, _expand_shape(shape, rank), shapes)
         return out
+
+
+def _merge_doc(name, summary, result, raises=""):
+    """The docstring of the element-wise merge layer `name`: its summary, shapes and an
+    example on `a = [[1, 5]]`, `b = [[3, 2]]` giving `result`."""
+    return f"""{summary}
+
+    Input shape: a list of tensors whose shapes broadcast (the batch sizes equal).
+    Output shape: the broadcast shape.
+{raises}
+        >>> import torch
+        >>> a, b = torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])
+        >>> {name}()([a, b]).tolist()
+        {result}
+    """
 
 
 def _expand_to(x, rank):
@@ -189,18 +226,20 @@ def _broadcast(a, b, shapes):
 
 @register_serializable(package="plait")
 class Add(_Merge):
-    """Sums a list of tensors of broadcastable shapes: `Add()([a, b])`."""
-
-    def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = out + x
-        return out
+    __doc__ = _merge_doc(
+        "Add", "Sums a list of tensors of broadcastable shapes: `Add()([a, b])`.", "[[4.0, 7.0]]"
+    )
+    _combine = staticmethod(torch.add)
 
 
 @register_serializable(package="plait")
 class Subtract(_Merge):
-    """`a - b` for a list of exactly two tensors: `Subtract()([a, b])`."""
+    __doc__ = _merge_doc(
+        "Subtract",
+        "`a - b` for a list of exactly two tensors: `Subtract()([a, b])`.",
+        "[[-2.0, 3.0]]",
+        "\n    Raises:\n        ValueError: for a list of other than two tensors.\n",
+    )
 
     def compute_output_shape(self, input_shape):
         shapes = _check_list(self, input_shape)
@@ -217,46 +256,29 @@ class Subtract(_Merge):
 
 @register_serializable(package="plait")
 class Multiply(_Merge):
-    """Element-wise product of a list of tensors."""
-
-    def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = out * x
-        return out
+    __doc__ = _merge_doc("Multiply", "Element-wise product of a list of tensors.", "[[3.0, 10.0]]")
+    _combine = staticmethod(torch.mul)
 
 
 @register_serializable(package="plait")
 class Average(_Merge):
-    """Element-wise mean of a list of tensors."""
+    __doc__ = _merge_doc("Average", "Element-wise mean of a list of tensors.", "[[2.0, 3.5]]")
+    _combine = staticmethod(torch.add)
 
     def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = out + x
-        return out / len(inputs)
+        return super()._merge(inputs) / len(inputs)
 
 
 @register_serializable(package="plait")
 class Maximum(_Merge):
-    """Element-wise maximum of a list of tensors."""
-
-    def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = torch.maximum(out, x)
-        return out
+    __doc__ = _merge_doc("Maximum", "Element-wise maximum of a list of tensors.", "[[3.0, 5.0]]")
+    _combine = staticmethod(torch.maximum)
 
 
 @register_serializable(package="plait")
 class Minimum(_Merge):
-    """Element-wise minimum of a list of tensors."""
-
-    def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = torch.minimum(out, x)
-        return out
+    __doc__ = _merge_doc("Minimum", "Element-wise minimum of a list of tensors.", "[[1.0, 2.0]]")
+    _combine = staticmethod(torch.minimum)
 
 
 @register_serializable(package="plait")
@@ -273,6 +295,7 @@ class Dot(Layer):
     axis; `(batch, 1)` when nothing else is left. E.g. `(batch, 5, 8)` . `(batch, 7, 8)`
     with axes=2 gives `(batch, 5, 7)`.
 
+        >>> from plait.layers import Input
         >>> a, b = Input(shape=(8,)), Input(shape=(8,))
         >>> Dot(axes=1)([a, b]).shape
         (None, 1)
@@ -360,36 +383,55 @@ class Dot(Layer):
         return config
 
 
-def add(inputs, **kwargs):
-    """Functional form of Add: `add([a, b])`."""
-    return Add(**kwargs)(inputs)
+def _functional(layer_class):
+    """The functional form of an element-wise merge layer: `add([a, b])` is
+    `Add()([a, b])`."""
+    name = layer_class.__name__.lower()
+
+    def merge(inputs, **kwargs):
+        return layer_class(**kwargs)(inputs)
+
+    merge.__name__ = merge.__qualname__ = name
+    merge.__doc__ = f"""Functional form of {layer_class.__name__}: `{name}([a, b])`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `{layer_class.__name__}` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(1, 8))
+        >>> {name}([a, b]).shape
+        (None, 4, 8)
+    """
+    return merge
 
 
-def subtract(inputs, **kwargs):
-    """Functional form of Subtract: `subtract([a, b])` is `a - b`."""
-    return Subtract(**kwargs)(inputs)
-
-
-def multiply(inputs, **kwargs):
-    """Functional form of Multiply: `multiply([a, b])`."""
-    return Multiply(**kwargs)(inputs)
-
-
-def average(inputs, **kwargs):
-    """Functional form of Average: `average([a, b])`."""
-    return Average(**kwargs)(inputs)
-
-
-def maximum(inputs, **kwargs):
-    """Functional form of Maximum: `maximum([a, b])`."""
-    return Maximum(**kwargs)(inputs)
-
-
-def minimum(inputs, **kwargs):
-    """Functional form of Minimum: `minimum([a, b])`."""
-    return Minimum(**kwargs)(inputs)
+add = _functional(Add)
+subtract = _functional(Subtract)
+multiply = _functional(Multiply)
+average = _functional(Average)
+maximum = _functional(Maximum)
+minimum = _functional(Minimum)
 
 
 def dot(inputs, axes=-1, normalize=False, **kwargs):
-    """Functional form of Dot: `dot([a, b], axes=1)`."""
+    """Functional form of Dot: `dot([a, b], axes=1)`.
+
+    Args:
+        inputs: a list of tensors (symbolic or eager).
+        axes: an int or a pair of ints (default -1).
+        normalize: take the cosine similarity (default False).
+        **kwargs: layer arguments such as `name`.
+
+    Returns:
+        The output of a new `Dot` layer called on `inputs`.
+
+        >>> from plait.layers import Input
+        >>> a, b = Input(shape=(4, 8)), Input(shape=(4, 8))
+        >>> dot([a, b], axes=2).shape
+        (None, 4, 4)
+    """
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

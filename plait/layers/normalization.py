@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from plait import constraints, initializers, regularizers
+from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.layer import Layer, LayerCallError
 from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
@@ -77,38 +78,24 @@ class _Normalization(PassesMask, Layer):
             raise ValueError(f"`epsilon` must be a positive float. Received: epsilon={epsilon!r}")
         self.epsilon = float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_weight_arguments(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
+        set_weight_arguments(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
 
     def _add_gamma_beta(self, shape, scale=None, center=None):
         scale = self.scale if scale is None else scale
         center = self.center if center is None else center
-        if scale:
-            self.add_weight(
-                "gamma",
-                shape,
-                self.gamma_initializer,
-                attr="weight",
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
-        else:
-            self.register_parameter("weight", None)
-        if center:
-            self.add_weight(
-                "beta",
-                shape,
-                self.beta_initializer,
-                attr="bias",
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
-        else:
-            self.register_parameter("bias", None)
+        for name, attr, wanted in (("gamma", "weight", scale), ("beta", "bias", center)):
+            if wanted:
+                self.add_weight(
+                    name,
+                    shape,
+                    getattr(self, f"{name}_initializer"),
+                    attr=attr,
+                    regularizer=getattr(self, f"{name}_regularizer"),
+                    constraint=getattr(self, f"{name}_constraint"),
+                )
+            else:
+                self.register_parameter(attr, None)
 
     @property
     def gamma(self):
@@ -172,6 +159,21 @@ class BatchNormalization(_Normalization):
 
     Weights: `gamma`, `beta` `(features,)` (trainable, stored as `weight`, `bias`);
     `moving_mean`, `moving_variance` (non-trainable buffers `running_mean`, `running_var`).
+
+    Input shape: any, with the feature axis known. Output shape: the input's.
+
+    Raises:
+        TypeError, ValueError: for a bad argument; LayerCallError for an axis outside the
+            input's rank (when built).
+
+        >>> import torch
+        >>> bn = BatchNormalization()
+        >>> y = bn(torch.tensor([[1.0], [3.0]]), training=True)
+        >>> print(y.detach().numpy().round(3))
+        [[-1.]
+         [ 1.]]
+        >>> print(bn.moving_mean.detach().numpy().round(3))
+        [0.02]
     """
 
     def __init__(
@@ -192,18 +194,7 @@ class BatchNormalization(_Normalization):
         synchronized=False,
         **kwargs,
     ):
-        super().__init__(
-            epsilon,
-            center,
-            scale,
-            beta_initializer,
-            gamma_initializer,
-            beta_regularizer,
-            gamma_regularizer,
-            beta_constraint,
-            gamma_constraint,
-            **kwargs,
-        )
+        super().__init__(**base_arguments(_Normalization, locals()), **kwargs)
         if not isinstance(synchronized, bool):
             raise TypeError(
                 f"`synchronized` must be True or False. Received: synchronized={synchronized!r}"
@@ -355,6 +346,17 @@ class LayerNormalization(_Normalization):
 
     Weights: `gamma`, `beta` of shape `[input_shape[a] for a in axis]` (stored as `weight`,
     `bias`, as in `nn.LayerNorm`); only `gamma` with rms_scaling.
+
+    Input shape: any, with the normalized axes known. Output shape: the input's.
+
+    Raises:
+        TypeError, ValueError: for a bad argument; LayerCallError for an axis outside the
+            input's rank (when built).
+
+        >>> import torch
+        >>> y = LayerNormalization()(torch.tensor([[1.0, 2.0, 3.0, 4.0]]))
+        >>> print(y.detach().numpy().round(3))
+        [[-1.341 -0.447  0.447  1.341]]
     """
 
     def __init__(
@@ -372,18 +374,7 @@ class LayerNormalization(_Normalization):
         gamma_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            epsilon,
-            center,
-            scale,
-            beta_initializer,
-            gamma_initializer,
-            beta_regularizer,
-            gamma_regularizer,
-            beta_constraint,
-            gamma_constraint,
-            **kwargs,
-        )
+        super().__init__(**base_arguments(_Normalization, locals()), **kwargs)
         self.axis = _check_axis(axis, allow_list=True)
         self.rms_scaling = bool(rms_scaling)
 
@@ -446,6 +437,16 @@ class GroupNormalization(_Normalization):
         epsilon: default 1e-3. center, scale, initializers, regularizers, constraints.
 
     Weights: `gamma`, `beta` `(channels,)` (stored as `weight`, `bias`).
+
+    Input shape: `(batch, ..., channels)`. Output shape: the input's.
+
+    Raises:
+        ValueError: for `groups` that does not divide the channels, or a bad argument.
+
+        >>> import torch
+        >>> y = GroupNormalization(groups=2)(torch.tensor([[1.0, 2.0, 3.0, 4.0]]))
+        >>> print(y.detach().numpy().round(3))
+        [[-0.998  0.998 -0.998  0.998]]
     """
 
     def __init__(
@@ -463,18 +464,7 @@ class GroupNormalization(_Normalization):
         gamma_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            epsilon,
-            center,
-            scale,
-            beta_initializer,
-            gamma_initializer,
-            beta_regularizer,
-            gamma_regularizer,
-            beta_constraint,
-            gamma_constraint,
-            **kwargs,
-        )
+        super().__init__(**base_arguments(_Normalization, locals()), **kwargs)
         if (
             not isinstance(groups, int)
             or isinstance(groups, bool)
@@ -515,7 +505,14 @@ class GroupNormalization(_Normalization):
 @register_serializable(package="plait")
 class UnitNormalization(PassesMask, Layer):
     """Scales each sample to unit L2 norm over `axis` (an int or list, default -1):
-    `x / sqrt(max(sum(x ** 2), 1e-12))`, as Keras computes it."""
+    `x / sqrt(max(sum(x ** 2), 1e-12))`, as Keras computes it.
+
+    Input shape: any. Output shape: the input's (integers become floats).
+
+        >>> import torch
+        >>> UnitNormalization()(torch.tensor([[3.0, 4.0]])).tolist()
+        [[0.6000000238418579, 0.800000011920929]]
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -118,37 +118,62 @@ class Pooling(Layer):
         return config
 
 
-def _pooling(name, rank, mode, doc):
+_SPATIAL = {1: "steps", 2: "rows, cols", 3: "dim1, dim2, dim3"}
+_EXAMPLE_IN = {1: (6, 4), 2: (61, 61, 32), 3: (8, 8, 8, 2)}
+_VALUES = {
+    "max": "[[[2.0], [6.0], [5.0]]]",
+    "avg": "[[[1.5], [4.5], [4.0]]]",
+}
+
+
+def _pooling_doc(name, rank, mode):
+    """The docstring of one pooling class: its Args, shapes and an example."""
+    what = "Max" if mode == "max" else "Average"
+    spatial = _SPATIAL[rank]
+    shape = _EXAMPLE_IN[rank]
+    pooled = tuple(n // 2 for n in shape[:-1]) + shape[-1:]
+    doc = f"""{what} pooling over `(batch, {spatial}, channels)`.
+
+    Args:
+        pool_size: int or tuple of {rank} int(s) (default 2).
+        strides: int, tuple or None (default: pool_size).
+        padding: 'valid' (default) or 'same' (TensorFlow's: padded cells never win a max and
+            are not counted in an average).
+        data_format: 'channels_last' (default) or 'channels_first'.
+
+    Input shape: `(batch, {spatial}, channels)`.
+    Output shape: `(batch, {", ".join("pooled_" + a for a in spatial.split(", "))}, channels)`.
+
+    Raises:
+        ValueError: for a bad argument, or an input of the wrong rank or too small.
+
+        >>> from plait.layers import Input
+        >>> {name}()(Input(shape={shape})).shape
+        (None, {", ".join(map(str, pooled))})
+"""
+    if rank == 1:
+        doc += f"""        >>> import torch
+        >>> x = torch.tensor([[[1.0], [2.0], [6.0], [3.0], [5.0], [3.0]]])
+        >>> {name}()(x).tolist()
+        {_VALUES[mode]}
+"""
+    return doc
+
+
+def _pooling(name, rank, mode):
+    doc = _pooling_doc(name, rank, mode)
     cls = type(
         name, (Pooling,), {"rank": rank, "mode": mode, "__doc__": doc, "__module__": __name__}
     )
     return register_serializable(package="plait")(cls)
 
 
-MaxPooling1D = _pooling("MaxPooling1D", 1, "max", "Max pooling over `(batch, steps, channels)`.")
-MaxPooling2D = _pooling(
-    "MaxPooling2D",
-    2,
-    "max",
-    """Max pooling over `(batch, rows, cols, channels)`.
-
-    >>> x = Input(shape=(61, 61, 32))
-    >>> MaxPooling2D(pool_size=(2, 2))(x).shape
-    (None, 30, 30, 32)
-""",
-)
-MaxPooling3D = _pooling(
-    "MaxPooling3D", 3, "max", "Max pooling over `(batch, d1, d2, d3, channels)`."
-)
-AveragePooling1D = _pooling(
-    "AveragePooling1D", 1, "avg", "Average pooling over `(batch, steps, channels)`."
-)
-AveragePooling2D = _pooling(
-    "AveragePooling2D", 2, "avg", "Average pooling over `(batch, rows, cols, channels)`."
-)
-AveragePooling3D = _pooling(
-    "AveragePooling3D", 3, "avg", "Average pooling over `(batch, d1, d2, d3, channels)`."
-)
+MaxPooling1D = _pooling("MaxPooling1D", 1, "max")
+MaxPooling2D = _pooling("MaxPooling2D", 2, "max")
+MaxPooling3D = _pooling("MaxPooling3D", 3, "max")
+AveragePooling1D = _pooling("AveragePooling1D", 1, "avg")
+AveragePooling2D = _pooling("AveragePooling2D", 2, "avg")
+AveragePooling3D = _pooling("AveragePooling3D", 3, "avg")
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
 
@@ -208,6 +233,28 @@ def _global(name, rank, mode):
     )
     if mode == "avg" and rank == 1:
         doc += " Call with `mask=` (batch, steps) to average over the unmasked steps only."
+    shape = _EXAMPLE_IN[rank]
+    doc += f"""
+
+    Args:
+        data_format: 'channels_last' (default) or 'channels_first'.
+        keepdims: keep the spatial axes with size 1 (default False).
+
+    Raises:
+        ValueError: for an input of the wrong rank.
+
+        >>> from plait.layers import Input
+        >>> {name}()(Input(shape={shape})).shape
+        (None, {shape[-1]})
+        >>> {name}(keepdims=True)(Input(shape={shape})).shape
+        (None, {"1, " * rank}{shape[-1]})
+"""
+    if rank == 1:
+        value = "[[3.0, 6.0]]" if mode == "max" else "[[2.0, 4.0]]"
+        doc += f"""        >>> import torch
+        >>> {name}()(torch.tensor([[[1.0, 2.0], [3.0, 4.0], [2.0, 6.0]]])).tolist()
+        {value}
+"""
     cls = type(
         name, (GlobalPooling,), {"rank": rank, "mode": mode, "__doc__": doc, "__module__": __name__}
     )

@@ -62,6 +62,16 @@ class Dropout(_RandomLayer):
         seed: int for reproducible masks.
 
     Input shape: any. Output shape: the input's.
+
+    Raises:
+        ValueError: for a `rate` outside [0, 1].
+
+        >>> import torch
+        >>> Dropout(0.5)(torch.ones(4)).tolist()
+        [1.0, 1.0, 1.0, 1.0]
+        >>> y = Dropout(0.5, seed=1)(torch.ones(100), training=True)
+        >>> sorted(set(y.tolist()))
+        [0.0, 2.0]
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
@@ -151,7 +161,19 @@ class _SpatialDropout(_RandomLayer):
 @register_serializable(package="plait")
 class SpatialDropout1D(_SpatialDropout):
     """Dropout of whole feature channels of `(batch, steps, channels)`: a dropped channel
-    is 0 at every step (Tompson et al., 2015). Args: rate, seed."""
+    is 0 at every step (Tompson et al., 2015).
+
+    Args:
+        rate: float in [0, 1], the fraction of channels dropped.
+        seed: int for reproducible masks.
+
+    Input shape: `(batch, steps, channels)`. Output shape: the input's.
+
+        >>> import torch
+        >>> y = SpatialDropout1D(0.5, seed=1)(torch.ones(1, 4, 8), training=True)
+        >>> bool((y == y[:, :1]).all())  # each channel kept or dropped at every step
+        True
+    """
 
     rank = 1
 
@@ -163,7 +185,17 @@ class SpatialDropout1D(_SpatialDropout):
 class SpatialDropout2D(_SpatialDropout):
     """Dropout of whole feature maps of `(batch, rows, cols, channels)`.
 
-    Args: rate, data_format ('channels_last' default, or 'channels_first'), seed.
+    Args:
+        rate: float in [0, 1], the fraction of channels dropped.
+        data_format: 'channels_last' (default) or 'channels_first'.
+        seed: int for reproducible masks.
+
+    Input shape: `(batch, rows, cols, channels)`. Output shape: the input's.
+
+        >>> import torch
+        >>> y = SpatialDropout2D(0.5, seed=1)(torch.ones(1, 3, 3, 8), training=True)
+        >>> bool((y == y[:, :1, :1]).all())
+        True
     """
 
     rank = 2
@@ -173,7 +205,17 @@ class SpatialDropout2D(_SpatialDropout):
 class SpatialDropout3D(_SpatialDropout):
     """Dropout of whole feature volumes of `(batch, d1, d2, d3, channels)`.
 
-    Args: rate, data_format ('channels_last' default, or 'channels_first'), seed.
+    Args:
+        rate: float in [0, 1], the fraction of channels dropped.
+        data_format: 'channels_last' (default) or 'channels_first'.
+        seed: int for reproducible masks.
+
+    Input shape: `(batch, d1, d2, d3, channels)`. Output shape: the input's.
+
+        >>> import torch
+        >>> y = SpatialDropout3D(0.5, seed=1)(torch.ones(1, 2, 2, 2, 8), training=True)
+        >>> bool((y == y[:, :1, :1, :1]).all())
+        True
     """
 
     rank = 3
@@ -183,7 +225,17 @@ class SpatialDropout3D(_SpatialDropout):
 class GaussianNoise(_RandomLayer):
     """Adds zero-mean Gaussian noise of standard deviation `stddev` during training.
 
-    Args: stddev (float >= 0), seed. Output shape: the input's.
+    Args:
+        stddev: float >= 0, the noise's standard deviation.
+        seed: int for reproducible noise.
+
+    Input shape: any. Output shape: the input's.
+
+        >>> import torch
+        >>> GaussianNoise(0.1)(torch.ones(2)).tolist()  # inference: unchanged
+        [1.0, 1.0]
+        >>> GaussianNoise(0.1, seed=1)(torch.ones(2, 3), training=True).shape
+        torch.Size([2, 3])
     """
 
     def __init__(self, stddev, seed=None, **kwargs):
@@ -211,7 +263,17 @@ class GaussianDropout(_RandomLayer):
     """Multiplies the inputs by Gaussian noise of mean 1 and standard deviation
     `sqrt(rate / (1 - rate))` during training.
 
-    Args: rate (float in [0, 1)), seed. Output shape: the input's.
+    Args:
+        rate: float in [0, 1), the drop probability the noise stands for.
+        seed: int for reproducible noise.
+
+    Input shape: any. Output shape: the input's.
+
+        >>> import torch
+        >>> GaussianDropout(0.2)(torch.ones(2)).tolist()  # inference: unchanged
+        [1.0, 1.0]
+        >>> GaussianDropout(0.2, seed=1)(torch.ones(2, 3), training=True).shape
+        torch.Size([2, 3])
     """
 
     def __init__(self, rate, seed=None, **kwargs):
@@ -243,7 +305,18 @@ class ActivityRegularization(PassesMask, Layer):
     """Returns its input unchanged and records the penalty
     `(l1 * sum(|x|) + l2 * sum(x ** 2)) / batch_size` for `regularization_losses()`.
 
-    Args: l1 (default 0.0), l2 (default 0.0), non-negative floats.
+    Args:
+        l1: the L1 factor, a non-negative float (default 0.0).
+        l2: the L2 factor, a non-negative float (default 0.0).
+
+    Input shape: any. Output shape: the input's.
+
+        >>> import torch
+        >>> layer = ActivityRegularization(l1=0.1)
+        >>> layer(torch.tensor([[1.0, -2.0]])).tolist()
+        [[1.0, -2.0]]
+        >>> [round(float(p), 3) for p in layer.losses]
+        [0.3]
     """
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):

@@ -37,6 +37,15 @@ class Flatten(Layer):
     Channels-last data flattens in Keras's `(h, w, c)` order, so a Dense after it takes
     weights from a Keras model unchanged. With data_format='channels_first', the input is
     moved to channels-last first, as Keras does.
+
+    Args:
+        data_format: 'channels_last' (default) or 'channels_first'.
+
+    Input shape: `(batch, ...)`. Output shape: `(batch, prod(...))`.
+
+        >>> from plait.layers import Input
+        >>> Flatten()(Input(shape=(4, 5, 3))).shape
+        (None, 60)
     """
 
     def __init__(self, data_format=None, **kwargs):
@@ -70,6 +79,7 @@ class Reshape(Layer):
     Input shape: `(batch, ...)` with `prod(...)` equal to the target's size.
     Output shape: `(batch, *target_shape)`.
 
+        >>> from plait.layers import Input
         >>> x = Input(shape=(12,))
         >>> Reshape((3, -1))(x).shape
         (None, 3, 4)
@@ -131,7 +141,18 @@ class Permute(Layer):
     """Permutes the axes of each sample: `dims` is a permutation of `1..rank-1` (1-based,
     the batch axis 0 stays), e.g. `Permute((2, 1))` swaps the two axes of `(batch, a, b)`.
 
+    Args:
+        dims: a tuple of ints, a permutation of `1..rank-1`.
+
+    Input shape: `(batch, ...)` of rank `len(dims) + 1`.
     Output shape: `(batch, *[input_shape[d] for d in dims])`.
+
+    Raises:
+        TypeError, ValueError: for `dims` that is not a permutation of `1..n`.
+
+        >>> from plait.layers import Input
+        >>> Permute((2, 1))(Input(shape=(10, 64))).shape
+        (None, 64, 10)
     """
 
     def __init__(self, dims, **kwargs):
@@ -168,7 +189,17 @@ class Permute(Layer):
 
 @register_serializable(package="plait")
 class RepeatVector(Layer):
-    """Repeats a vector `n` times: `(batch, features)` -> `(batch, n, features)`."""
+    """Repeats a vector `n` times: `(batch, features)` -> `(batch, n, features)`.
+
+    Args:
+        n: the number of repetitions, a positive int.
+
+    Input shape: `(batch, features)`. Output shape: `(batch, n, features)`.
+
+        >>> from plait.layers import Input
+        >>> RepeatVector(3)(Input(shape=(32,))).shape
+        (None, 3, 32)
+    """
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
@@ -371,8 +402,18 @@ ZeroPadding1D = _spatial_layer(
     ZeroPadding,
     "ZeroPadding1D",
     1,
-    "Zero-padding of the steps of `(batch, steps, features)`: `ZeroPadding1D(padding=1)` "
-    "or `padding=(before, after)`.",
+    """Zero-padding of the steps of `(batch, steps, features)`.
+
+    Args:
+        padding: int (both ends) or `(before, after)`. Default 1.
+        data_format: 'channels_last' (default) or 'channels_first'.
+
+    Output shape: `(batch, before + steps + after, features)`.
+
+        >>> import torch
+        >>> ZeroPadding1D((1, 2))(torch.ones(1, 2, 1))[0, :, 0].tolist()
+        [0.0, 1.0, 1.0, 0.0, 0.0]
+    """,
 )
 ZeroPadding2D = _spatial_layer(
     ZeroPadding,
@@ -380,8 +421,14 @@ ZeroPadding2D = _spatial_layer(
     2,
     """Zero-padding of the rows and columns of `(batch, rows, cols, channels)`.
 
-    `padding`: int, `(rows, cols)` (symmetric), or `((top, bottom), (left, right))`.
+    Args:
+        padding: int, `(rows, cols)` (symmetric), or `((top, bottom), (left, right))`.
+            Default 1.
+        data_format: 'channels_last' (default) or 'channels_first'.
 
+    Output shape: `(batch, padded_rows, padded_cols, channels)`.
+
+        >>> from plait.layers import Input
         >>> x = Input(shape=(28, 28, 1))
         >>> ZeroPadding2D(((1, 2), (3, 4)))(x).shape
         (None, 31, 35, 1)
@@ -391,7 +438,18 @@ ZeroPadding3D = _spatial_layer(
     ZeroPadding,
     "ZeroPadding3D",
     3,
-    "Zero-padding of the three spatial axes of `(batch, d1, d2, d3, channels)`.",
+    """Zero-padding of the three spatial axes of `(batch, d1, d2, d3, channels)`.
+
+    Args:
+        padding: int, 3 ints (symmetric per axis), or 3 `(before, after)` pairs. Default 1.
+        data_format: 'channels_last' (default) or 'channels_first'.
+
+    Output shape: `(batch, padded_d1, padded_d2, padded_d3, channels)`.
+
+        >>> from plait.layers import Input
+        >>> ZeroPadding3D(1)(Input(shape=(4, 4, 4, 2))).shape
+        (None, 6, 6, 6, 2)
+    """,
 )
 
 
@@ -406,8 +464,21 @@ Cropping1D = _spatial_layer(
     Cropping,
     "Cropping1D",
     1,
-    "Cropping of the steps of `(batch, steps, features)`: `cropping=(before, after)`, "
-    "default (1, 1).",
+    """Cropping of the steps of `(batch, steps, features)`.
+
+    Args:
+        cropping: int (both ends) or `(before, after)`. Default (1, 1).
+        data_format: 'channels_last' (default) or 'channels_first'.
+
+    Output shape: `(batch, steps - before - after, features)`.
+
+    Raises:
+        ValueError: for a cropping that removes the whole axis.
+
+        >>> import torch
+        >>> Cropping1D((1, 2))(torch.arange(5.0).reshape(1, 5, 1))[0, :, 0].tolist()
+        [1.0, 2.0]
+    """,
     __init__=_cropping_init((1, 1)),
 )
 Cropping2D = _spatial_layer(
@@ -416,9 +487,17 @@ Cropping2D = _spatial_layer(
     2,
     """Cropping of the rows and columns of `(batch, rows, cols, channels)`.
 
-    `cropping`: int, `(rows, cols)` (symmetric), or `((top, bottom), (left, right))`;
-    default no cropping.
+    Args:
+        cropping: int, `(rows, cols)` (symmetric), or `((top, bottom), (left, right))`;
+            default no cropping.
+        data_format: 'channels_last' (default) or 'channels_first'.
 
+    Output shape: `(batch, cropped_rows, cropped_cols, channels)`.
+
+    Raises:
+        ValueError: for a cropping that removes a whole axis.
+
+        >>> from plait.layers import Input
         >>> x = Input(shape=(28, 28, 3))
         >>> Cropping2D(((2, 2), (4, 4)))(x).shape
         (None, 24, 20, 3)
@@ -429,15 +508,38 @@ Cropping3D = _spatial_layer(
     Cropping,
     "Cropping3D",
     3,
-    "Cropping of the three spatial axes of `(batch, d1, d2, d3, channels)`.",
+    """Cropping of the three spatial axes of `(batch, d1, d2, d3, channels)`.
+
+    Args:
+        cropping: int, 3 ints (symmetric per axis), or 3 `(before, after)` pairs.
+            Default ((1, 1), (1, 1), (1, 1)).
+        data_format: 'channels_last' (default) or 'channels_first'.
+
+    Output shape: `(batch, cropped_d1, cropped_d2, cropped_d3, channels)`.
+
+    Raises:
+        ValueError: for a cropping that removes a whole axis.
+
+        >>> from plait.layers import Input
+        >>> Cropping3D()(Input(shape=(8, 8, 8, 2))).shape
+        (None, 6, 6, 6, 2)
+    """,
     __init__=_cropping_init(((1, 1), (1, 1), (1, 1))),
 )
 UpSampling1D = _spatial_layer(
     UpSampling,
     "UpSampling1D",
     1,
-    "Repeats each step `size` times: `(batch, steps, features)` -> "
-    "`(batch, steps * size, features)`.",
+    """Repeats each step `size` times: `(batch, steps, features)` ->
+    `(batch, steps * size, features)`.
+
+    Args:
+        size: the number of repetitions (default 2).
+
+        >>> import torch
+        >>> UpSampling1D(2)(torch.tensor([[[1.0], [2.0]]]))[0, :, 0].tolist()
+        [1.0, 1.0, 2.0, 2.0]
+    """,
 )
 UpSampling2D = _spatial_layer(
     UpSampling,
@@ -446,6 +548,14 @@ UpSampling2D = _spatial_layer(
     """Upsamples rows and columns by `size` (int or `(rows, cols)`, default 2) with
     interpolation 'nearest' (repetition, default) or 'bilinear'.
 
+    Args:
+        size: int or `(rows, cols)` (default 2).
+        data_format: 'channels_last' (default) or 'channels_first'.
+        interpolation: 'nearest' (default) or 'bilinear'.
+
+    Output shape: `(batch, rows * size[0], cols * size[1], channels)`.
+
+        >>> from plait.layers import Input
         >>> x = Input(shape=(7, 7, 16))
         >>> UpSampling2D(size=(2, 3))(x).shape
         (None, 14, 21, 16)
@@ -456,5 +566,16 @@ UpSampling3D = _spatial_layer(
     UpSampling,
     "UpSampling3D",
     3,
-    "Repeats the entries of the three spatial axes `size` times (nearest).",
+    """Repeats the entries of the three spatial axes `size` times (nearest).
+
+    Args:
+        size: int or 3 ints (default 2).
+        data_format: 'channels_last' (default) or 'channels_first'.
+
+    Output shape: `(batch, d1 * size[0], d2 * size[1], d3 * size[2], channels)`.
+
+        >>> from plait.layers import Input
+        >>> UpSampling3D(2)(Input(shape=(2, 3, 4, 1))).shape
+        (None, 4, 6, 8, 1)
+    """,
 )

@@ -10,9 +10,9 @@ models use for their input and output layers.
 import torch
 import torch.nn.functional as F
 
-from plait import constraints, initializers, regularizers
+from plait.layers.arguments import add_embeddings, embedding_config, set_weight_arguments
 from plait.layers.layer import Layer
-from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
+from plait.layers.penalties import set_activity_regularizer
 from plait.serialization import register_serializable
 
 __all__ = ["ReversibleEmbedding"]
@@ -76,23 +76,20 @@ class ReversibleEmbedding(Layer):
                 )
         self.input_dim, self.output_dim = input_dim, output_dim
         self.tie_weights = bool(tie_weights)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        set_weight_arguments(
+            self,
+            "embeddings",
+            embeddings_initializer,
+            embeddings_regularizer,
+            embeddings_constraint,
+        )
         set_activity_regularizer(self, activity_regularizer)
         self.mask_zero = bool(mask_zero)
         self.reverse_dtype = reverse_dtype
         self.logit_soft_cap = logit_soft_cap
 
     def build(self, input_shape=None):
-        self.add_weight(
-            "embeddings",
-            (self.input_dim, self.output_dim),
-            self.embeddings_initializer,
-            attr="weight",
-            regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint,
-        )
+        add_embeddings(self)
         if not self.tie_weights:
             self.add_weight(
                 "reverse_embeddings", (self.output_dim, self.input_dim), self.embeddings_initializer
@@ -125,17 +122,12 @@ class ReversibleEmbedding(Layer):
         return self.weight
 
     def get_config(self):
-        config = super().get_config()
+        config = {**super().get_config(), **embedding_config(self)}
         config.update(
             {
-                "input_dim": self.input_dim,
-                "output_dim": self.output_dim,
-                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                "mask_zero": self.mask_zero,
                 "tie_weights": self.tie_weights,
                 "reverse_dtype": self.reverse_dtype,
                 "logit_soft_cap": self.logit_soft_cap,
             }
         )
-        config.update(weight_penalty_config(self, ("embeddings",)))
         return config

@@ -29,7 +29,10 @@ class RMSNormalization(Layer):
         ValueError: for an axis outside the input's rank (when built).
 
     Example:
-        >>> plait.layers.RMSNormalization()(torch.ones(2, 4))
+        >>> import torch
+        >>> y = RMSNormalization()(torch.tensor([[1.0, 2.0, 3.0, 4.0]]))
+        >>> print(y.detach().numpy().round(3))
+        [[0.365 0.73  1.095 1.461]]
     """
 
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):

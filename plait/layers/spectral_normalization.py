@@ -38,8 +38,12 @@ class SpectralNormalization(Layer):
             (when built).
 
     Example:
-        >>> layer = SpectralNormalization(plait.layers.Conv2D(8, 3))
-        >>> y = layer(x, training=True)
+        >>> import torch
+        >>> from plait.layers import Dense
+        >>> dense = Dense(2, kernel_initializer="ones", use_bias=False)
+        >>> y = SpectralNormalization(dense)(torch.ones(1, 3), training=True)
+        >>> print(y.detach().numpy().round(3))
+        [[1.225 1.225]]
     """
 
     def __init__(self, layer, power_iterations=1, **kwargs):

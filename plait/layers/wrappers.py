@@ -21,6 +21,7 @@ class TimeDistributed(PassesMask, Layer):
     the input for a wrapped layer that takes one (an LSTM over each step's words), and the
     output's mask marks the steps with any data.
 
+        >>> from plait.layers import Dense, Input
         >>> x = Input(shape=(100, 10))
         >>> TimeDistributed(Dense(1))(x).shape
         (None, 100, 1)
@@ -98,6 +99,7 @@ class Bidirectional(Layer):
     Output shape: the wrapped layer's, with the last dimension doubled for 'concat'. With
     return_state: `[output, *forward_states, *backward_states]` (None: two outputs first).
 
+        >>> from plait.layers import LSTM, Input
         >>> x = Input(shape=(10, 8))
         >>> Bidirectional(LSTM(4, return_sequences=True))(x).shape
         (None, 10, 8)

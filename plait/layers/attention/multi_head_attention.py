@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from plait import constraints, initializers, regularizers
 from plait.graph.tensor import SymbolicTensor, format_shape
+from plait.layers.arguments import add_kernel_and_bias
 from plait.layers.layer import Layer, LayerCallError
 from plait.layers.masking import implicit_mask
 from plait.serialization import register_serializable
@@ -186,26 +187,14 @@ class MultiHeadAttention(_RandomMixin, Layer):
 
     def _projection(self, name, kernel_shape, bias_shape, layout, attr=None):
         attr = attr or name
-        self.add_weight(
-            f"{name}/kernel",
-            kernel_shape,
+        add_kernel_and_bias(
+            self,
+            name,
+            (kernel_shape, bias_shape),
             self.kernel_initializer,
-            attr=f"{attr}_weight",
-            layout=layout,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
+            (f"{attr}_weight", f"{attr}_bias"),
+            layout,
         )
-        if self.use_bias:
-            self.add_weight(
-                f"{name}/bias",
-                bias_shape,
-                self.bias_initializer,
-                attr=f"{attr}_bias",
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        else:
-            self.register_parameter(f"{attr}_bias", None)
 
     def forward(
         self,

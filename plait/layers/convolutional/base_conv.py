@@ -4,8 +4,9 @@ convolutions `Conv`, `Conv1D`, `Conv2D`, `Conv3D`.
 
 import torch.nn.functional as F
 
-from plait import activations, constraints, initializers, regularizers
+from plait import activations, initializers
 from plait.layers.layer import Layer, LayerCallError
+from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
 from plait.layers.spatial import check_rank, tf_same_pads, to_channels_first, to_channels_last
 from plait.serialization import register_serializable
@@ -57,9 +58,7 @@ class _BaseConv(Layer):
             )
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         set_activity_regularizer(self, activity_regularizer)
         self._act = activations.compute_function(self.activation)
         self._channels_last = self.data_format == "channels_last"
@@ -197,20 +196,7 @@ class Conv(_BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            kernel_size,
-            strides,
-            padding,
-            data_format,
-            dilation_rate,
-            activation,
-            use_bias,
-            bias_initializer,
-            bias_regularizer,
-            activity_regularizer,
-            bias_constraint,
-            **kwargs,
-        )
+        super().__init__(**base_arguments(_BaseConv, locals()), **kwargs)
         self.filters = _check_filters(filters)
         if not isinstance(groups, int) or groups <= 0 or filters % groups:
             raise ValueError(
@@ -218,9 +204,9 @@ class Conv(_BaseConv):
                 f"Received: groups={groups!r}"
             )
         self.groups = groups
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
+        set_weight_arguments(
+            self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint
+        )
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -275,7 +261,16 @@ class Conv(_BaseConv):
 
 @register_serializable(package="plait")
 class Conv1D(Conv):
-    """1-D convolution over `(batch, steps, channels)` -> `(batch, new_steps, filters)`."""
+    """1-D convolution over `(batch, steps, channels)` -> `(batch, new_steps, filters)`.
+
+    Args: as for `Conv` (padding may also be 'causal': only past steps are seen).
+
+        >>> from plait.layers import Input
+        >>> Conv1D(16, 3)(Input(shape=(10, 4))).shape
+        (None, 8, 16)
+        >>> Conv1D(16, 3, padding="causal")(Input(shape=(10, 4))).shape
+        (None, 10, 16)
+    """
 
     rank = 1
 
@@ -284,6 +279,8 @@ class Conv1D(Conv):
 class Conv2D(Conv):
     """2-D convolution over `(batch, rows, cols, channels)` -> `(batch, new_rows, new_cols,
     filters)`.
+
+    Args: as for `Conv`.
 
         >>> from plait.layers import Input
         >>> x = Input(shape=(64, 64, 1))
@@ -296,7 +293,15 @@ class Conv2D(Conv):
 
 @register_serializable(package="plait")
 class Conv3D(Conv):
-    """3-D convolution over `(batch, d1, d2, d3, channels)`."""
+    """3-D convolution over `(batch, d1, d2, d3, channels)` ->
+    `(batch, new_d1, new_d2, new_d3, filters)`.
+
+    Args: as for `Conv`.
+
+        >>> from plait.layers import Input
+        >>> Conv3D(8, 3, strides=2, padding="same")(Input(shape=(16, 16, 16, 1))).shape
+        (None, 8, 8, 8, 8)
+    """
 
     rank = 3
 

@@ -2,7 +2,8 @@
 `Conv3DTranspose`, with TensorFlow's output shapes and `output_padding`.
 """
 
-from plait import constraints, initializers, regularizers
+from plait import initializers
+from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import weight_penalty_config
 from plait.layers.spatial import check_rank, to_channels_first
 from plait.serialization import register_serializable
@@ -61,20 +62,7 @@ class ConvTranspose(_BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            kernel_size,
-            strides,
-            padding,
-            data_format,
-            dilation_rate,
-            activation,
-            use_bias,
-            bias_initializer,
-            bias_regularizer,
-            activity_regularizer,
-            bias_constraint,
-            **kwargs,
-        )
+        super().__init__(**base_arguments(_BaseConv, locals()), **kwargs)
         self.filters = _check_filters(filters)
         self.output_padding = (
             None if output_padding is None else _normalize_output_padding(output_padding, self.rank)
@@ -86,9 +74,9 @@ class ConvTranspose(_BaseConv):
                 "Each output_padding must be smaller than its stride. Received: "
                 f"strides={self.strides}, output_padding={self.output_padding}"
             )
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
+        set_weight_arguments(
+            self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint
+        )
         self._crops = [self._axis_crops(i) for i in range(self.rank)]
         self._torch_args = self._torch_padding()
 
@@ -215,7 +203,14 @@ class Conv2DTranspose(ConvTranspose):
 
 @register_serializable(package="plait")
 class Conv3DTranspose(ConvTranspose):
-    """Transposed 3-D convolution over `(batch, d1, d2, d3, channels)`."""
+    """Transposed 3-D convolution over `(batch, d1, d2, d3, channels)`.
+
+    Args: as for `ConvTranspose`.
+
+        >>> from plait.layers import Input
+        >>> Conv3DTranspose(4, 3, strides=2, padding="same")(Input(shape=(4, 4, 4, 2))).shape
+        (None, 8, 8, 8, 4)
+    """
 
     rank = 3
 

@@ -2,7 +2,8 @@
 channel convolved with its own `depth_multiplier` filters).
 """
 
-from plait import constraints, initializers, regularizers
+from plait import initializers
+from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import weight_penalty_config
 from plait.layers.spatial import check_rank, to_channels_first
 from plait.serialization import register_serializable
@@ -49,24 +50,11 @@ class DepthwiseConv(_BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            kernel_size,
-            strides,
-            padding,
-            data_format,
-            dilation_rate,
-            activation,
-            use_bias,
-            bias_initializer,
-            bias_regularizer,
-            activity_regularizer,
-            bias_constraint,
-            **kwargs,
-        )
+        super().__init__(**base_arguments(_BaseConv, locals()), **kwargs)
         self.depth_multiplier = _check_positive(depth_multiplier, "depth_multiplier")
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        set_weight_arguments(
+            self, "depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint
+        )
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -127,7 +115,15 @@ def _depthwise(layer, x, bias, padding):
 
 @register_serializable(package="plait")
 class DepthwiseConv1D(DepthwiseConv):
-    """Depthwise 1-D convolution over `(batch, steps, channels)`."""
+    """Depthwise 1-D convolution over `(batch, steps, channels)` ->
+    `(batch, new_steps, channels * depth_multiplier)`.
+
+    Args: as for `DepthwiseConv`.
+
+        >>> from plait.layers import Input
+        >>> DepthwiseConv1D(3, depth_multiplier=2)(Input(shape=(10, 4))).shape
+        (None, 8, 8)
+    """
 
     rank = 1
 

@@ -2,7 +2,8 @@
 (a depthwise convolution, then a 1x1 pointwise one).
 """
 
-from plait import constraints, initializers, regularizers
+from plait import initializers
+from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import weight_penalty_config
 from plait.layers.spatial import check_rank, to_channels_first
 from plait.serialization import register_serializable
@@ -62,28 +63,15 @@ class SeparableConv(_BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            kernel_size,
-            strides,
-            padding,
-            data_format,
-            dilation_rate,
-            activation,
-            use_bias,
-            bias_initializer,
-            bias_regularizer,
-            activity_regularizer,
-            bias_constraint,
-            **kwargs,
-        )
+        super().__init__(**base_arguments(_BaseConv, locals()), **kwargs)
         self.filters = _check_filters(filters)
         self.depth_multiplier = _check_positive(depth_multiplier, "depth_multiplier")
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        set_weight_arguments(
+            self, "depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint
+        )
+        set_weight_arguments(
+            self, "pointwise", pointwise_initializer, pointwise_regularizer, pointwise_constraint
+        )
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -138,7 +126,15 @@ class SeparableConv(_BaseConv):
 
 @register_serializable(package="plait")
 class SeparableConv1D(SeparableConv):
-    """Depthwise-separable 1-D convolution over `(batch, steps, channels)`."""
+    """Depthwise-separable 1-D convolution over `(batch, steps, channels)` ->
+    `(batch, new_steps, filters)`.
+
+    Args: as for `SeparableConv`.
+
+        >>> from plait.layers import Input
+        >>> SeparableConv1D(16, 3, padding="same")(Input(shape=(10, 4))).shape
+        (None, 10, 16)
+    """
 
     rank = 1
 

@@ -129,7 +129,20 @@ class Dense(PassesMask, Layer):
 
 @register_serializable(package="plait")
 class Activation(PassesMask, Layer):
-    """Applies an activation function: `Activation('relu')(x)`. Output shape = input shape."""
+    """Applies an activation function: `Activation('relu')(x)`.
+
+    Args:
+        activation: a name (e.g. 'relu', 'softmax') or a function of a tensor.
+
+    Input shape: any. Output shape: the input's.
+
+    Raises:
+        ValueError: for an unknown activation name.
+
+        >>> import torch
+        >>> Activation("relu")(torch.tensor([-1.0, 2.0])).tolist()
+        [0.0, 2.0]
+    """
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

@@ -14,7 +14,14 @@ __all__ = ["Identity", "Masking", "Rescaling"]
 
 @register_serializable(package="plait")
 class Identity(PassesMask, Layer):
-    """Returns its input unchanged (a placeholder, e.g. to name a tensor)."""
+    """Returns its input unchanged (a placeholder, e.g. to name a tensor).
+
+    Input shape: any. Output shape: the input's.
+
+        >>> import torch
+        >>> Identity()(torch.tensor([1.0, 2.0])).tolist()
+        [1.0, 2.0]
+    """
 
     def forward(self, inputs):
         return inputs
@@ -81,7 +88,11 @@ class Rescaling(Layer):
         scale: a float, or a list of floats broadcast over the last axes (per channel).
         offset: a float or list, default 0.0.
 
-    Output shape: the input's.
+    Input shape: any. Output shape: the input's.
+
+        >>> import torch
+        >>> Rescaling(1 / 127.5, offset=-1)(torch.tensor([0, 255], dtype=torch.uint8)).tolist()
+        [-1.0, 1.0]
     """
 
     def __init__(self, scale, offset=0.0, **kwargs):

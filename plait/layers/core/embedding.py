@@ -3,9 +3,9 @@
 import torch
 import torch.nn.functional as F
 
-from plait import constraints, initializers, regularizers
+from plait.layers.arguments import add_embeddings, embedding_config, set_weight_arguments
 from plait.layers.layer import Layer
-from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
+from plait.layers.penalties import set_activity_regularizer
 from plait.serialization import register_serializable
 
 __all__ = ["Embedding"]
@@ -62,9 +62,13 @@ class Embedding(Layer):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
         self.input_dim, self.output_dim = input_dim, output_dim
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        set_weight_arguments(
+            self,
+            "embeddings",
+            embeddings_initializer,
+            embeddings_regularizer,
+            embeddings_constraint,
+        )
         set_activity_regularizer(self, activity_regularizer)
         self.mask_zero = bool(mask_zero)
         if weights is not None:
@@ -73,14 +77,7 @@ class Embedding(Layer):
             self.set_weights(weights if is_list else [weights])
 
     def build(self, input_shape):
-        self.add_weight(
-            "embeddings",
-            (self.input_dim, self.output_dim),
-            self.embeddings_initializer,
-            attr="weight",
-            regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint,
-        )
+        add_embeddings(self)
 
     def forward(self, inputs):
         if inputs.dtype not in (torch.int32, torch.int64):
@@ -99,14 +96,4 @@ class Embedding(Layer):
         return self.weight
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "input_dim": self.input_dim,
-                "output_dim": self.output_dim,
-                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                "mask_zero": self.mask_zero,
-            }
-        )
-        config.update(weight_penalty_config(self, ("embeddings",)))
-        return config
+        return {**super().get_config(), **embedding_config(self)}

@@ -20,6 +20,13 @@ class InputLayer(Layer):
         batch_size: a fixed batch size, or None (any).
         dtype: the input's dtype, 'float32' by default.
         batch_shape: the full shape with the batch, instead of `shape` + `batch_size`.
+
+    Raises:
+        ValueError: for a dimension that is not a non-negative int or None.
+
+        >>> layer = InputLayer(shape=(10,), batch_size=4)
+        >>> layer.output.shape
+        (4, 10)
     """
 
     def __init__(
@@ -65,6 +72,26 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):
 
     `Input(shape=(10,))` stands for a batch of 10-feature vectors: shape `(None, 10)`.
     The shape is one sample's shape, a tuple: write `(10,)`, with the comma, for 1-D data.
+
+    Args:
+        shape: one sample's shape, without the batch dimension; None for a dimension that
+            may vary.
+        batch_size: a fixed batch size, or None (any).
+        name: the input's name (default: 'input_layer', numbered).
+        dtype: the input's dtype, 'float32' by default ('int64', 'string', ...).
+        batch_shape: the full shape with the batch, instead of `shape` + `batch_size`.
+
+    Returns:
+        A symbolic tensor to call layers on and to give `Model(inputs=...)`.
+
+    Raises:
+        ValueError: for a dimension that is not a non-negative int or None.
+
+        >>> x = Input(shape=(28, 28, 1))
+        >>> x.shape
+        (None, 28, 28, 1)
+        >>> Input(batch_shape=(8, None), dtype="int64").shape
+        (8, None)
     """
     layer = InputLayer(
         shape=shape, batch_size=batch_size, name=name, dtype=dtype, batch_shape=batch_shape

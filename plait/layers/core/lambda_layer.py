@@ -44,6 +44,15 @@ class Lambda(Layer):
     `F` (torch.nn.functional), `np`, `math` and the `custom_objects` as its globals.
     Prefer operations on symbolic tensors (`x * 2`, `torch.exp(x)`) or a Layer subclass
     with `get_config`: they save without code.
+
+    Input shape: the function's. Output shape: inferred, or `output_shape`.
+
+        >>> import torch
+        >>> from plait.layers import Input
+        >>> Lambda(lambda x: x ** 2)(torch.tensor([1.0, 3.0])).tolist()
+        [1.0, 9.0]
+        >>> Lambda(lambda x: torch.cat([x, x], dim=-1))(Input(shape=(4,))).shape
+        (None, 8)
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):

@@ -222,3 +222,47 @@ def check_factor_pair(name, factor, low=None, high=None):
         if (low is not None and bound < low) or (high is not None and bound > high):
             raise ValueError(f"`{name}` must lie in [{low}, {high}]. Received: {name}={factor!r}")
     return pair
+
+
+def unit_factor_pair(name, factor, symmetric):
+    """`factor` (a number or a pair, each in [0, 1]) as a sorted (lower, upper) pair, as
+    Keras's RandomShear and Solarization read theirs: a number `f` means (-f, f) when
+    `symmetric`, else (0, f).
+
+    Raises:
+        ValueError: for a value outside [0, 1], or neither a number nor a pair.
+    """
+
+    def check(value):
+        if value > 1.0 or value < 0.0:
+            raise ValueError(
+                f"The `{name}` argument should be a number (or a list of two numbers) in the "
+                f"range [0, 1]. Received: {name}={factor}"
+            )
+
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
+        check(factor[0])
+        check(factor[1])
+        return tuple(sorted(float(f) for f in factor))
+    if isinstance(factor, (int, float)):
+        check(factor)
+        return (-abs(float(factor)), abs(float(factor))) if symmetric else (0.0, float(factor))
+    raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
+
+
+def factor_config(layer):
+    """The config entries of a color augmentation: its `factor` and `value_range` (as
+    lists, as Keras writes them) and `data_format`.
+
+        >>> from types import SimpleNamespace
+        >>> layer = SimpleNamespace(factor=(0.0, 0.5), value_range=(0, 255), data_format=None)
+        >>> factor_config(layer)
+        {'factor': [0.0, 0.5], 'value_range': [0, 255], 'data_format': None}
+    """
+    return {
+        "factor": list(layer.factor),
+        "value_range": list(layer.value_range),
+        "data_format": layer.data_format,
+    }

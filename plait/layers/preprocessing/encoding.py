@@ -139,8 +139,8 @@ class Hashing(PreprocessingLayer):
     Input shape: any (string data: a NumPy array or list of strings). Output shape: the
     input's ('int'), or encoded as in CategoryEncoding.
 
-        >>> Hashing(num_bins=3)([["A"], ["B"], ["C"]])
-        tensor([[1], [0], [1]])
+        >>> Hashing(num_bins=3)([["A"], ["B"], ["C"]]).tolist()
+        [[1], [0], [1]]
     """
 
     def __init__(

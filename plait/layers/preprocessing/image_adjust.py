@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from plait.layers.preprocessing.base import (
+    factor_config,
     DIRECT_CALL,
     RandomPreprocessingLayer,
     as_batched,
@@ -85,15 +86,7 @@ class _ColorLayer(RandomPreprocessingLayer):
         return out[0] if squeeze else out
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "factor": list(self.factor),
-                "value_range": list(self.value_range),
-                "data_format": self.data_format,
-            }
-        )
-        return config
+        return {**super().get_config(), **factor_config(self)}
 
 
 @register_serializable(package="plait")
@@ -102,6 +95,11 @@ class RandomHue(_ColorLayer):
     number `f` draws from [0, f]) times half a turn, in a random direction.
 
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomHue(0.5, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     bounds = (0, 1)
@@ -124,6 +122,11 @@ class RandomSaturation(_ColorLayer):
     `factor` (a number `f` draws from [-f, f], Keras's rule; 0.5 keeps the image).
 
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomSaturation(0.5, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def _adjust(self, images):
@@ -141,6 +144,11 @@ class RandomColorDegeneration(_ColorLayer):
     (a number `f` draws from [-f, f], Keras's rule), clipped to `value_range`.
 
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomColorDegeneration(0.5, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def _adjust(self, images):
@@ -163,6 +171,11 @@ class RandomColorJitter(RandomPreprocessingLayer):
             `factor`, or None to leave it out. seed: an int.
 
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomColorJitter(brightness_factor=0.2, contrast_factor=0.2, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -250,6 +263,11 @@ class RandomGaussianBlur(RandomPreprocessingLayer):
     [0, s]), clipped to `value_range`.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomGaussianBlur(seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -305,6 +323,11 @@ class RandomSharpness(_ColorLayer):
     `value_range`.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomSharpness(0.5, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     bounds = (0, 1)

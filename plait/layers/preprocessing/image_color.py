@@ -5,10 +5,12 @@ float32, at inference); one random factor per image."""
 import torch
 
 from plait.layers.preprocessing.base import (
+    factor_config,
     DIRECT_CALL,
     RandomPreprocessingLayer,
     as_batched,
     to_float_image,
+    unit_factor_pair,
 )
 from plait.serialization import register_serializable
 
@@ -52,6 +54,11 @@ class RandomContrast(RandomPreprocessingLayer):
         seed: an int for reproducible draws.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomContrast(0.5, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
@@ -89,6 +96,11 @@ class RandomBrightness(RandomPreprocessingLayer):
         seed: an int for reproducible draws.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomBrightness(0.2, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
@@ -135,6 +147,11 @@ class RandomGrayscale(RandomPreprocessingLayer):
         factor: the probability, in [0, 1] (default 0.5). seed: an int.
 
     Input shape: `(batch, h, w, 3)` or `(h, w, 3)`. Output shape: the input's.
+
+        >>> x = torch.tensor([[[[0.0, 100.0, 255.0], [50.0, 200.0, 10.0]]]])
+        >>> print(RandomGrayscale(factor=1.0)(x).numpy().round(2))
+        [[[[ 87.77  87.77  87.77]
+           [133.48 133.48 133.48]]]]
     """
 
     def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
@@ -170,6 +187,10 @@ class RandomInvert(RandomPreprocessingLayer):
     from `factor` (Keras's rule: a number `f` means [0, f]; `(1, 1)` always inverts).
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.tensor([[[[0.0, 100.0, 255.0], [50.0, 200.0, 10.0]]]])
+        >>> RandomInvert(factor=(1.0, 1.0))(x).tolist()  # always inverts
+        [[[[255.0, 155.0, 0.0], [205.0, 55.0, 245.0]]]]
     """
 
     def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):
@@ -191,35 +212,7 @@ class RandomInvert(RandomPreprocessingLayer):
         return out[0] if squeeze else out
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "factor": list(self.factor),
-                "value_range": list(self.value_range),
-                "data_format": self.data_format,
-            }
-        )
-        return config
-
-
-def _solarization_factor(name, factor):
-    def check(value):
-        if value > 1.0 or value < 0:
-            raise ValueError(
-                f"The `{name}` argument should be a number (or a list of two numbers) in the "
-                f"range [0, 1]. Received: {name}={factor}"
-            )
-
-    if isinstance(factor, (tuple, list)):
-        if len(factor) != 2:
-            raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
-        check(factor[0])
-        check(factor[1])
-        return tuple(sorted(float(f) for f in factor))
-    if isinstance(factor, (int, float)):
-        check(factor)
-        return (0.0, float(factor))
-    raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
+        return {**super().get_config(), **factor_config(self)}
 
 
 @register_serializable(package="plait")
@@ -232,14 +225,21 @@ class Solarization(RandomPreprocessingLayer):
             `[lower, upper * 255]`. value_range: the images' range ((0, 255)). seed.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = Solarization(addition_factor=0.2, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
         self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255), seed=None, **kwargs
     ):
         super().__init__(seed=seed, **kwargs)
-        self.addition_factor = _solarization_factor("addition_factor", addition_factor)
-        self.threshold_factor = _solarization_factor("threshold_factor", threshold_factor)
+        self.addition_factor = unit_factor_pair("addition_factor", addition_factor, symmetric=False)
+        self.threshold_factor = unit_factor_pair(
+            "threshold_factor", threshold_factor, symmetric=False
+        )
         self.value_range = _value_range(value_range)
 
     def forward(self, inputs, training=DIRECT_CALL):
@@ -278,6 +278,10 @@ class AutoContrast(RandomPreprocessingLayer):
     Deterministic; applied in training and inference, as in Keras.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.tensor([[[[0.0, 100.0, 255.0], [50.0, 200.0, 10.0]]]])
+        >>> AutoContrast()(x).tolist()
+        [[[[0.0, 0.0, 255.0], [255.0, 255.0, 0.0]]]]
     """
 
     def __init__(self, value_range=(0, 255), **kwargs):
@@ -309,6 +313,10 @@ class RandomPosterization(RandomPreprocessingLayer):
     from `factor` (in [1, 8]; a number `f` means [1, f)).
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.tensor([[[[0.0, 100.0, 255.0], [50.0, 200.0, 10.0]]]])
+        >>> RandomPosterization(factor=(1, 1))(x).tolist()
+        [[[[0.0, 0.0, 128.0], [0.0, 128.0, 0.0]]]]
     """
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
@@ -335,12 +343,4 @@ class RandomPosterization(RandomPreprocessingLayer):
         return out[0] if squeeze else out
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "factor": list(self.factor),
-                "value_range": list(self.value_range),
-                "data_format": self.data_format,
-            }
-        )
-        return config
+        return {**super().get_config(), **factor_config(self)}

@@ -14,6 +14,7 @@ from plait.layers.preprocessing.base import (
     as_batched,
     check_factor_pair,
     to_float_image,
+    unit_factor_pair,
 )
 from plait.serialization import register_serializable
 
@@ -157,8 +158,28 @@ class Resizing(PreprocessingLayer):
         return config
 
 
+class _Crop:
+    """What CenterCrop and RandomCrop share: the `(height, width)` they output, their
+    output shape and config."""
+
+    height: int
+    width: int
+
+    def _set_size(self, height, width, data_format):
+        _check_data_format(data_format)
+        self.height, self.width = int(height), int(width)
+        self.data_format = "channels_last"
+
+    compute_output_shape = Resizing.compute_output_shape
+
+    def get_config(self):
+        config = super().get_config()  # type: ignore[misc]
+        config.update({"height": self.height, "width": self.width, "data_format": self.data_format})
+        return config
+
+
 @register_serializable(package="plait")
-class CenterCrop(PreprocessingLayer):
+class CenterCrop(_Crop, PreprocessingLayer):
     """Crops the central `(height, width)` window; smaller images are resized (cropped to
     the aspect ratio, then resized) instead, as Keras does.
 
@@ -170,9 +191,7 @@ class CenterCrop(PreprocessingLayer):
 
     def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        _check_data_format(data_format)
-        self.height, self.width = int(height), int(width)
-        self.data_format = "channels_last"
+        self._set_size(height, width, data_format)
 
     def forward(self, inputs):
         images, squeeze = as_batched(to_float_image(inputs))
@@ -184,28 +203,22 @@ class CenterCrop(PreprocessingLayer):
             out = resize_images(images, (self.height, self.width), crop_to_aspect_ratio=True)
         return out[0] if squeeze else out
 
-    compute_output_shape = Resizing.compute_output_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"height": self.height, "width": self.width, "data_format": self.data_format})
-        return config
-
 
 @register_serializable(package="plait")
-class RandomCrop(RandomPreprocessingLayer):
+class RandomCrop(_Crop, RandomPreprocessingLayer):
     """In training, crops a random `(height, width)` window (images not larger than it are
     cropped to the aspect ratio and resized); at inference, crops the central window of the
     target aspect ratio and resizes it.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output: `(..., height, width, c)`.
+
+        >>> RandomCrop(4, 4, seed=1)(torch.full((2, 8, 8, 3), 128.0)).shape
+        torch.Size([2, 4, 4, 3])
     """
 
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        _check_data_format(data_format)
-        self.height, self.width = int(height), int(width)
-        self.data_format = "channels_last"
+        self._set_size(height, width, data_format)
 
     def forward(self, inputs, training=DIRECT_CALL):
         images, squeeze = as_batched(to_float_image(inputs))
@@ -221,13 +234,6 @@ class RandomCrop(RandomPreprocessingLayer):
             out = resize_images(images, (self.height, self.width), crop_to_aspect_ratio=True)
         return out[0] if squeeze else out
 
-    compute_output_shape = Resizing.compute_output_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"height": self.height, "width": self.width, "data_format": self.data_format})
-        return config
-
 
 @register_serializable(package="plait")
 class RandomFlip(RandomPreprocessingLayer):
@@ -238,6 +244,11 @@ class RandomFlip(RandomPreprocessingLayer):
         seed: an int for reproducible flips.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomFlip(seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
@@ -398,6 +409,11 @@ class RandomRotation(_AffineLayer):
         seed, fill_value (for 'constant', default 0.0).
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomRotation(0.1, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -436,6 +452,11 @@ class RandomZoom(_AffineLayer):
         fill_mode, interpolation, seed, fill_value: as RandomRotation.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomZoom(0.2, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -486,6 +507,11 @@ class RandomTranslation(_AffineLayer):
         fill_mode, interpolation, seed, fill_value: as RandomRotation.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomTranslation(0.1, 0.1, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -516,26 +542,6 @@ class RandomTranslation(_AffineLayer):
         return _json_ready(config)
 
 
-def _shear_factor(name, factor):
-    def check(value):
-        if value > 1.0 or value < 0.0:
-            raise ValueError(
-                f"The `{name}` argument should be a number (or a list of two numbers) in the "
-                f"range [0, 1]. Received: {name}={factor}"
-            )
-
-    if isinstance(factor, (tuple, list)):
-        if len(factor) != 2:
-            raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
-        check(factor[0])
-        check(factor[1])
-        return tuple(sorted(float(f) for f in factor))
-    if isinstance(factor, (int, float)):
-        check(factor)
-        return (-abs(float(factor)), abs(float(factor)))
-    raise ValueError(f"`{name}` must be a number or a pair. Received: {name}={factor}")
-
-
 @register_serializable(package="plait")
 class RandomShear(_AffineLayer):
     """In training, shears each image: `x' = x + sx * y`, `y' = sy * x + y` (sampling
@@ -547,6 +553,11 @@ class RandomShear(_AffineLayer):
         interpolation, fill_mode, fill_value, seed: as RandomRotation.
 
     Input shape: `(batch, h, w, c)` or `(h, w, c)`. Output shape: the input's.
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = RandomShear(0.2, seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(
@@ -561,8 +572,8 @@ class RandomShear(_AffineLayer):
         **kwargs,
     ):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
-        self.x_factor = _shear_factor("x_factor", x_factor)
-        self.y_factor = _shear_factor("y_factor", y_factor)
+        self.x_factor = unit_factor_pair("x_factor", x_factor, symmetric=True)
+        self.y_factor = unit_factor_pair("y_factor", y_factor, symmetric=True)
         self._given = (x_factor, y_factor)  # Keras's pair [-f, f] would not pass its check
 
     def _matrix(self, n, height, width, device):

@@ -64,6 +64,11 @@ class MixUp(_MixLayer):
         alpha: the Beta distribution's parameter (default 0.2). seed: an int.
 
     Input: images `(batch, h, w, c)`, or a dict with "images" and "labels".
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = MixUp(seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(self, alpha=0.2, data_format=None, seed=None, **kwargs):
@@ -90,6 +95,11 @@ class CutMix(_MixLayer):
     `a` drawn from `factor` (default 1.0: [0, 1]).
 
     Input: images `(batch, h, w, c)`, or a dict with "images" and "labels".
+
+        >>> x = torch.full((2, 8, 8, 3), 128.0)
+        >>> layer = CutMix(seed=1)
+        >>> layer(x).shape, layer(x, training=False).equal(x)
+        (torch.Size([2, 8, 8, 3]), True)
     """
 
     def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):

@@ -13,6 +13,7 @@ import os
 import numpy as np
 import torch
 
+from plait.layers.arguments import base_arguments
 from plait.layers.preprocessing.base import PreprocessingLayer, as_numpy, batches
 from plait.layers.preprocessing.encoding import check_output_mode, encode_categorical
 from plait.layers.preprocessing.hashes import fingerprint64, siphash24
@@ -471,8 +472,8 @@ class StringLookup(IndexLookup):
     Input shape: string data of any shape (a NumPy array, a list, or a model's
     `Input(dtype="string")`). Output shape: the input's ('int', int64) or encoded.
 
-        >>> StringLookup(vocabulary=["a", "b", "c"])([["a", "c"], ["d", "b"]])
-        tensor([[1, 3], [0, 2]])
+        >>> StringLookup(vocabulary=["a", "b", "c"])([["a", "c"], ["d", "b"]]).tolist()
+        [[1, 3], [0, 2]]
     """
 
     def __init__(
@@ -493,20 +494,7 @@ class StringLookup(IndexLookup):
     ):
         kwargs.pop("vocabulary_dtype", None)
         self.encoding = encoding
-        super().__init__(
-            max_tokens=max_tokens,
-            num_oov_indices=num_oov_indices,
-            mask_token=mask_token,
-            oov_token=oov_token,
-            vocabulary=vocabulary,
-            idf_weights=idf_weights,
-            invert=invert,
-            output_mode=output_mode,
-            pad_to_max_tokens=pad_to_max_tokens,
-            sparse=sparse,
-            salt=salt,
-            **kwargs,
-        )
+        super().__init__(**base_arguments(IndexLookup, locals()), **kwargs)
 
     def get_config(self):
         config = super().get_config()
@@ -524,8 +512,10 @@ class IntegerLookup(IndexLookup):
 
     Input shape: integers of any shape. Output shape: the input's ('int', int64) or encoded.
 
-        >>> IntegerLookup(vocabulary=[12, 36, 1138])(torch.tensor([[12, 1138], [42, 36]]))
-        tensor([[1, 3], [0, 2]])
+        >>> import torch
+        >>> lookup = IntegerLookup(vocabulary=[12, 36, 1138])
+        >>> lookup(torch.tensor([[12, 1138], [42, 36]])).tolist()
+        [[1, 3], [0, 2]]
     """
 
     _strings = False
@@ -559,20 +549,7 @@ class IntegerLookup(IndexLookup):
             )
         self.vocabulary_dtype = vocabulary_dtype
         self.oov_method = oov_method
-        super().__init__(
-            max_tokens=max_tokens,
-            num_oov_indices=num_oov_indices,
-            mask_token=mask_token,
-            oov_token=oov_token,
-            vocabulary=vocabulary,
-            idf_weights=idf_weights,
-            invert=invert,
-            output_mode=output_mode,
-            pad_to_max_tokens=pad_to_max_tokens,
-            sparse=sparse,
-            salt=salt,
-            **kwargs,
-        )
+        super().__init__(**base_arguments(IndexLookup, locals()), **kwargs)
 
     def get_config(self):
         config = super().get_config()

@@ -20,6 +20,8 @@ class Pipeline(PreprocessingLayer):
 
     Input shape: the first layer's. Output shape: the last layer's.
 
+        >>> import torch
+        >>> from plait.layers import RandomFlip, RandomRotation
         >>> aug = Pipeline([RandomFlip(), RandomRotation(0.1)])
         >>> aug(torch.rand(2, 8, 8, 3), training=True).shape
         torch.Size([2, 8, 8, 3])

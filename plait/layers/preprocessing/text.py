@@ -38,6 +38,60 @@ def _check_choice(name, value, allowed):
     )
 
 
+def _checked_arguments(
+    standardize, split, ngrams, output_mode, output_sequence_length, sparse, ragged
+):
+    """TextVectorization's arguments checked as Keras checks them; returns `output_mode`
+    (Keras 2's 'binary' and 'tf-idf' renamed) and `ngrams` (a list made a tuple).
+
+    Raises:
+        ValueError: for an unknown mode, bad ngrams or output_sequence_length, or
+            `sparse`/`ragged` (TensorFlow only).
+    """
+    if sparse or ragged:
+        raise ValueError(
+            "TextVectorization: `sparse=True` and `ragged=True` can only be used with the "
+            f"TensorFlow backend. Received: sparse={sparse}, ragged={ragged}"
+        )
+    _check_choice(
+        "standardize",
+        standardize,
+        ("lower_and_strip_punctuation", "lower", "strip_punctuation"),
+    )
+    _check_choice("split", split, ("whitespace", "character"))
+    if output_mode == "binary":
+        output_mode = "multi_hot"
+    if output_mode == "tf-idf":
+        output_mode = "tf_idf"
+    check_output_mode(
+        "TextVectorization", output_mode, ("int", "one_hot", "multi_hot", "count", "tf_idf")
+    )
+    if isinstance(ngrams, list):
+        ngrams = tuple(ngrams)
+    if not (
+        ngrams is None
+        or isinstance(ngrams, int)
+        or (isinstance(ngrams, tuple) and all(isinstance(n, int) for n in ngrams))
+    ):
+        raise ValueError(
+            f"`ngrams` must be None, an integer, or a tuple of integers. Received: ngrams={ngrams}"
+        )
+    if output_mode == "int" and not (
+        output_sequence_length is None or isinstance(output_sequence_length, int)
+    ):
+        raise ValueError(
+            "`output_sequence_length` must be either None or an integer when "
+            f"`output_mode` is 'int'. Received: output_sequence_length="
+            f"{output_sequence_length}"
+        )
+    if output_mode != "int" and output_sequence_length is not None:
+        raise ValueError(
+            "`output_sequence_length` must not be set if `output_mode` is not 'int'. "
+            f"Received output_sequence_length={output_sequence_length}."
+        )
+    return output_mode, ngrams
+
+
 @register_serializable(package="plait")
 class TextVectorization(PreprocessingLayer):
     """Turns strings into sequences of token indices or into token-count vectors.
@@ -62,8 +116,10 @@ class TextVectorization(PreprocessingLayer):
 
         >>> layer = TextVectorization(output_sequence_length=4)
         >>> layer.adapt(["The cat sat.", "the dog"])
-        >>> layer(["the cat"])
-        tensor([[2, 4, 0, 0]])
+        >>> layer.get_vocabulary()
+        ['', '[UNK]', 'the', 'sat', 'dog', 'cat']
+        >>> layer(["the cat"]).tolist()
+        [[2, 5, 0, 0]]
     """
 
     def __init__(
@@ -85,48 +141,9 @@ class TextVectorization(PreprocessingLayer):
         has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         vocabulary_size = kwargs.pop("vocabulary_size", None)
         super().__init__(**kwargs)
-        if sparse or ragged:
-            raise ValueError(
-                "TextVectorization: `sparse=True` and `ragged=True` can only be used with the "
-                f"TensorFlow backend. Received: sparse={sparse}, ragged={ragged}"
-            )
-        _check_choice(
-            "standardize",
-            standardize,
-            ("lower_and_strip_punctuation", "lower", "strip_punctuation"),
+        output_mode, ngrams = _checked_arguments(
+            standardize, split, ngrams, output_mode, output_sequence_length, sparse, ragged
         )
-        _check_choice("split", split, ("whitespace", "character"))
-        if output_mode == "binary":
-            output_mode = "multi_hot"
-        if output_mode == "tf-idf":
-            output_mode = "tf_idf"
-        check_output_mode(
-            "TextVectorization", output_mode, ("int", "one_hot", "multi_hot", "count", "tf_idf")
-        )
-        if isinstance(ngrams, list):
-            ngrams = tuple(ngrams)
-        if not (
-            ngrams is None
-            or isinstance(ngrams, int)
-            or (isinstance(ngrams, tuple) and all(isinstance(n, int) for n in ngrams))
-        ):
-            raise ValueError(
-                "`ngrams` must be None, an integer, or a tuple of integers. Received: "
-                f"ngrams={ngrams}"
-            )
-        if output_mode == "int" and not (
-            output_sequence_length is None or isinstance(output_sequence_length, int)
-        ):
-            raise ValueError(
-                "`output_sequence_length` must be either None or an integer when "
-                f"`output_mode` is 'int'. Received: output_sequence_length="
-                f"{output_sequence_length}"
-            )
-        if output_mode != "int" and output_sequence_length is not None:
-            raise ValueError(
-                "`output_sequence_length` must not be set if `output_mode` is not 'int'. "
-                f"Received output_sequence_length={output_sequence_length}."
-            )
         self._standardize = standardize
         self._split = split
         self._ngrams_arg = ngrams

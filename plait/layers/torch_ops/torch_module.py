@@ -37,6 +37,19 @@ class TorchModule(Layer):
 
     A module is Python code, so a model holding a TorchModule saves its weights but not its
     config: `get_config()` raises, as it does for Lambda.
+
+    Input shape: the module's. Output shape: found on meta tensors.
+
+    Raises:
+        TypeError: for a plait layer or anything that is not an `nn.Module`.
+
+        >>> import torch
+        >>> from plait.layers import Input
+        >>> layer = TorchModule(torch.nn.Linear(8, 4))
+        >>> layer(Input(shape=(8,))).shape
+        (None, 4)
+        >>> [tuple(w.shape) for w in layer.get_weights()]
+        [(4, 8), (4,)]
     """
 
     def __init__(self, module, **kwargs):

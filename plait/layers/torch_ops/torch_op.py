@@ -73,6 +73,15 @@ class TorchOp(Layer):
             tensors, which the layer takes as its input (one tensor, or a list in order of
             first appearance).
         constants: tensor constants among the arguments.
+
+    Input shape: the symbolic tensors'. Output shape: found by running the operation on
+    shape-only (meta) tensors.
+
+        >>> import torch
+        >>> from plait.layers import Input
+        >>> y = torch.cat([Input(shape=(3,)), Input(shape=(5,))], dim=1)
+        >>> y.shape, type(y.node.layer).__name__
+        ((None, 8), 'TorchOp')
     """
 
     # A recorded op that only feeds masks (`tokens != 0`) is no layer of the summary, plot
