@@ -36,6 +36,29 @@ class BackupAndRestore(Callback):
         backup_dir: the folder for the backup.
         save_freq: "epoch" (the only supported value). Default "epoch".
         delete_checkpoint: delete the backup when fit ends normally. Default True.
+
+    Example: a fit interrupted after its second epoch resumes at the third.
+
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from plait import Input, Sequential, layers, optimizers, callbacks
+        >>> model = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(optimizer=optimizers.SGD(learning_rate=0.0), loss="mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> backup = callbacks.BackupAndRestore(os.path.join(tempfile.mkdtemp(), "backup"))
+        >>> class Interrupt(callbacks.Callback):
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         if epoch == 1:
+        ...             raise KeyboardInterrupt
+        >>> try:
+        ...     _ = model.fit(x, y, epochs=4, verbose=0, callbacks=[backup, Interrupt()])
+        ... except KeyboardInterrupt:
+        ...     print("interrupted")
+        interrupted
+        >>> model.fit(x, y, epochs=4, verbose=0, callbacks=[backup]).epoch
+        [2, 3]
+        >>> os.path.exists(backup.backup_dir)  # deleted when fit ends normally
+        False
     """
 
     def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):

@@ -9,6 +9,19 @@ class Callback:
     `self.model` is the module being trained (set by `set_model`); `self.params` holds
     `verbose`, `epochs` and `steps` (set by `set_params`). `logs` is a dict of the epoch's
     running metric values (`loss`, `accuracy`, `val_loss`, ...).
+
+    Example:
+        >>> import numpy as np
+        >>> from plait import Input, Sequential, layers, optimizers, callbacks
+        >>> model = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(optimizer=optimizers.SGD(learning_rate=0.0), loss="mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> class PrintEpochs(callbacks.Callback):
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         print(f"epoch {epoch}: loss {logs['loss']:.1f}")
+        >>> _ = model.fit(x, y, epochs=2, verbose=0, callbacks=[PrintEpochs()])
+        epoch 0: loss 1.0
+        epoch 1: loss 1.0
     """
 
     def __init__(self):

@@ -19,6 +19,16 @@ class CallbackList(Callback):
         add_progbar: add a `ProgbarLogger` when the list has none. Default False.
         model: the model the callbacks get.
         **params: the params the callbacks get (`verbose`, `epochs`, `steps`).
+
+    Example:
+        >>> from plait.callbacks import CallbackList, History
+        >>> cbs = CallbackList([History()], add_progbar=True, verbose=0, epochs=1)
+        >>> [type(cb).__name__ for cb in cbs]
+        ['History', 'ProgbarLogger']
+        >>> cbs.on_train_begin()
+        >>> cbs.on_epoch_end(0, {"loss": 0.5})
+        >>> cbs.history.history
+        {'loss': [0.5]}
     """
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):

@@ -23,6 +23,20 @@ class CSVLogger(Callback):
         filename: the CSV file.
         separator: the column separator. Default ",".
         append: add to an existing file instead of overwriting it. Default False.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from plait import Input, Sequential, layers, optimizers, callbacks
+        >>> model = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(optimizer=optimizers.SGD(learning_rate=0.0), loss="mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> path = os.path.join(tempfile.mkdtemp(), "log.csv")
+        >>> _ = model.fit(x, y, epochs=2, verbose=0, callbacks=[callbacks.CSVLogger(path)])
+        >>> print(open(path).read().strip())
+        epoch,loss
+        0,1.0
+        1,1.0
     """
 
     def __init__(self, filename, separator=",", append=False):

@@ -29,6 +29,17 @@ class EarlyStopping(Callback):
             that do not beat it. Default None.
         restore_best_weights: at the end, load the weights of the best epoch. Default False.
         start_from_epoch: epochs to wait before watching. Default 0.
+
+    Example:
+        >>> import numpy as np
+        >>> from plait import Input, Sequential, layers, optimizers, callbacks
+        >>> model = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(optimizer=optimizers.SGD(learning_rate=0.0), loss="mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> stop = callbacks.EarlyStopping(monitor="loss", patience=1)
+        >>> history = model.fit(x, y, epochs=10, verbose=0, callbacks=[stop])
+        >>> history.epoch, stop.stopped_epoch
+        ([0, 1], 1)
     """
 
     def __init__(

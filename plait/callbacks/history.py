@@ -11,6 +11,18 @@ class History(Callback):
     """Records every epoch's logs: `history.history["loss"]` is the list of epoch losses.
 
     `fit` adds one and returns it; it is also set as `model.history`.
+
+    Example:
+        >>> import numpy as np
+        >>> from plait import Input, Sequential, layers, optimizers
+        >>> model = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> history = model.fit(x, y, epochs=2, verbose=0)
+        >>> history.epoch, [round(v, 4) for v in history.history["loss"]]
+        ([0, 1], [1.0, 0.16])
+        >>> model.history is history
+        True
     """
 
     def __init__(self):

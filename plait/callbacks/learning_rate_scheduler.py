@@ -21,6 +21,17 @@ class LearningRateScheduler(Callback):
     Args:
         schedule: a function `(epoch, lr) -> new_lr` (or `(epoch) -> new_lr`), epoch from 0.
         verbose: 1 prints each change. Default 0.
+
+    Example:
+        >>> import numpy as np
+        >>> from plait import Input, Sequential, layers, optimizers, callbacks
+        >>> model = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> halve = callbacks.LearningRateScheduler(lambda epoch, lr: lr if epoch == 0 else lr / 2)
+        >>> history = model.fit(x, y, epochs=3, verbose=0, callbacks=[halve])
+        >>> [round(lr, 4) for lr in history.history["learning_rate"]]
+        [0.1, 0.05, 0.025]
     """
 
     def __init__(self, schedule, verbose=0):

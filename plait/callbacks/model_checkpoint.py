@@ -35,6 +35,20 @@ class ModelCheckpoint(Callback):
         save_freq: "epoch" or a number of batches. Default "epoch".
         initial_value_threshold: the value the monitor must beat for the first save with
             `save_best_only`. Default None.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from plait import Input, Sequential, layers, optimizers, callbacks
+        >>> model = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(optimizer=optimizers.SGD(learning_rate=0.0), loss="mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "w-{epoch}.weights.safetensors")
+        >>> save = callbacks.ModelCheckpoint(path, save_weights_only=True)
+        >>> _ = model.fit(x, y, epochs=2, verbose=0, callbacks=[save])
+        >>> sorted(os.listdir(folder))
+        ['w-1.weights.safetensors', 'w-2.weights.safetensors']
     """
 
     def __init__(

@@ -17,6 +17,13 @@ class ProgbarLogger(Callback):
     The values shown are the epoch's running means. The bar reads them (which waits for the
     device) at most a few times a second on a terminal, and only at the end of the epoch
     when the output is not a terminal.
+
+    Example:
+        >>> from plait.callbacks import ProgbarLogger
+        >>> logger = ProgbarLogger()
+        >>> logger.set_params({"verbose": 1, "epochs": 3, "steps": 10})
+        >>> logger.epochs, logger.target
+        (3, 10)
     """
 
     interval = 0.25

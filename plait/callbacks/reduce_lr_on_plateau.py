@@ -31,6 +31,17 @@ class ReduceLROnPlateau(Callback):
         min_delta: the least change that counts as an improvement. Default 1e-4.
         cooldown: epochs to wait after a reduction before watching again. Default 0.
         min_lr: the learning rate never goes below this. Default 0.
+
+    Example:
+        >>> import numpy as np
+        >>> from plait import Input, Sequential, layers, optimizers, callbacks
+        >>> model = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> reduce = callbacks.ReduceLROnPlateau(monitor="loss", patience=1, min_delta=10)
+        >>> history = model.fit(x, y, epochs=3, verbose=0, callbacks=[reduce])
+        >>> [round(lr, 4) for lr in history.history["learning_rate"]]
+        [0.1, 0.1, 0.01]
     """
 
     def __init__(

@@ -40,10 +40,19 @@ class SwapEMAWeights(Callback):
     Raises:
         ValueError: (at the first swap) when the optimizer keeps no moving averages.
 
-    Example:
-        >>> model.compile(optimizer=plait.optimizers.SGD(use_ema=True), loss="mse")
-        >>> model.fit(x, y, validation_data=(xv, yv),
-        ...           callbacks=[plait.callbacks.SwapEMAWeights()])
+    Example: the validation loss is the moving averages' (as in Keras).
+
+        >>> import numpy as np
+        >>> from plait import Input, Sequential, layers, optimizers, callbacks
+        >>> model = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(optimizer=optimizers.SGD(learning_rate=0.1, use_ema=True), loss="mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> history = model.fit(
+        ...     x, y, epochs=2, verbose=0, validation_data=(x, y),
+        ...     callbacks=[callbacks.SwapEMAWeights()],
+        ... )
+        >>> {k: [round(v, 4) for v in vs] for k, vs in history.history.items()}
+        {'loss': [1.0, 0.16], 'val_loss': [0.16, 0.1581]}
     """
 
     def __init__(self, swap_on_epoch=False):

@@ -44,9 +44,17 @@ class TensorBoard(Callback):
     Raises:
         ValueError: for an `update_freq` that is not "epoch", "batch" or an int >= 1.
 
-    Example:
-        >>> model.fit(x, y, epochs=3, callbacks=[plait.callbacks.TensorBoard("logs")])
-        # then: tensorboard --logdir logs
+    Example: pass it to `fit` (`model.fit(x, y, callbacks=[board])`), then run
+    `tensorboard --logdir logs`.
+
+        >>> from plait import callbacks
+        >>> board = callbacks.TensorBoard(log_dir="logs", update_freq="batch")
+        >>> board.log_dir, board.update_freq
+        ('logs', 1)
+        >>> callbacks.TensorBoard(update_freq=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for argument `update_freq` of TensorBoard. Expected 'epoch', 'batch' or an integer >= 1. Received: update_freq=0
     """
 
     def __init__(

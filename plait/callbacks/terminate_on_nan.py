@@ -21,6 +21,18 @@ class TerminateOnNaN(Callback):
             (no `on_train_end`, no more callbacks). Default False.
 
     It reads the loss after every batch, which makes the host wait for the device each step.
+
+    Example:
+        >>> import numpy as np
+        >>> from plait import Input, Sequential, layers, optimizers, callbacks
+        >>> model = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(optimizer=optimizers.SGD(learning_rate=0.0), loss="mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> x[0, 0] = np.nan
+        >>> history = model.fit(x, y, epochs=3, verbose=0, callbacks=[callbacks.TerminateOnNaN()])
+        Batch 0: Invalid loss, terminating training
+        >>> history.epoch
+        [0]
     """
 
     def __init__(self, raise_error=False):
