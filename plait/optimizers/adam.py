@@ -15,7 +15,7 @@ import torch
 
 from plait import serialization
 from plait.optimizers import _util
-from plait.optimizers.base import Optimizer
+from plait.optimizers.base import Optimizer, keras_signature
 
 __all__ = ["Adam", "AdamW", "Adamax", "Lamb", "Nadam", "ScheduleFreeAdamW"]
 
@@ -52,6 +52,7 @@ def _fusable(params, grads):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Adam(_AdamArgs):
     """Adam (Kingma & Ba), Keras's update (epsilon added to the uncorrected `sqrt(v)`):
 
@@ -84,32 +85,10 @@ class Adam(_AdamArgs):
         beta_2=0.999,
         epsilon=1e-7,
         amsgrad=False,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
+        *args,
         **kwargs,
     ):
-        super().__init__(
-            learning_rate,
-            weight_decay,
-            clipnorm,
-            clipvalue,
-            global_clipnorm,
-            use_ema,
-            ema_momentum,
-            ema_overwrite_frequency,
-            loss_scale_factor,
-            gradient_accumulation_steps,
-            name,
-            **kwargs,
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         self._init_betas(beta_1, beta_2, epsilon)
         self.amsgrad = bool(amsgrad)
         self._fused_steps = {}
@@ -165,6 +144,7 @@ class Adam(_AdamArgs):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class AdamW(Adam):
     """Adam with decoupled weight decay: `w -= w * weight_decay * lr` before each Adam
     update (Keras's `weight_decay` of any optimizer, on by default here).
@@ -190,39 +170,17 @@ class AdamW(Adam):
         beta_2=0.999,
         epsilon=1e-7,
         amsgrad=False,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
+        *args,
         **kwargs,
     ):
         if weight_decay is None:
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
         super().__init__(
-            learning_rate,
-            beta_1,
-            beta_2,
-            epsilon,
-            amsgrad,
-            weight_decay,
-            clipnorm,
-            clipvalue,
-            global_clipnorm,
-            use_ema,
-            ema_momentum,
-            ema_overwrite_frequency,
-            loss_scale_factor,
-            gradient_accumulation_steps,
-            name,
-            **kwargs,
+            learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, *args, **kwargs
         )
 
 
+@keras_signature
 class _BetasOnly(_AdamArgs):
     def __init__(
         self,
@@ -230,32 +188,10 @@ class _BetasOnly(_AdamArgs):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-7,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
+        *args,
         **kwargs,
     ):
-        super().__init__(
-            learning_rate,
-            weight_decay,
-            clipnorm,
-            clipvalue,
-            global_clipnorm,
-            use_ema,
-            ema_momentum,
-            ema_overwrite_frequency,
-            loss_scale_factor,
-            gradient_accumulation_steps,
-            name,
-            **kwargs,
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         self._init_betas(beta_1, beta_2, epsilon)
 
 
@@ -294,6 +230,7 @@ class Adamax(_BetasOnly):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Nadam(_BetasOnly):
     """Nadam (Adam with Nesterov momentum, Dozat 2016), Keras's update with the momentum
     schedule `u_t = beta_1 * (1 - 0.5 * 0.96**t)`:
@@ -404,6 +341,7 @@ class Lamb(_BetasOnly):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class ScheduleFreeAdamW(_BetasOnly):
     """Schedule-free AdamW (Defazio et al. 2024), Keras's update: Adam steps on an auxiliary
     sequence `z` (the "momentum" slot, starting at the weights), the weights an
@@ -428,9 +366,16 @@ class ScheduleFreeAdamW(_BetasOnly):
     _default_name = "schedule_free_adamw"
 
     def __init__(
-        self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8, warmup_steps=0, **kwargs
+        self,
+        learning_rate=0.0025,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        warmup_steps=0,
+        *args,
+        **kwargs,
     ):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, *args, **kwargs)
         if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 0:
             raise ValueError(
                 "Argument `warmup_steps` must be an integer >= 0. "

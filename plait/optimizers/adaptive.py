@@ -5,43 +5,13 @@ import torch
 
 from plait import serialization
 from plait.optimizers import _util
-from plait.optimizers.base import Optimizer
+from plait.optimizers.base import Optimizer, keras_signature
 
 __all__ = ["Adadelta", "Adafactor", "Adagrad", "Ftrl", "RMSprop"]
 
 
-def _base_args(kwargs):
-    """The `Optimizer` keyword arguments, in its positional order."""
-    keys = (
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    )
-    return [kwargs.pop(k) for k in keys]
-
-
-_BASE_DEFAULTS = {
-    "weight_decay": None,
-    "clipnorm": None,
-    "clipvalue": None,
-    "global_clipnorm": None,
-    "use_ema": False,
-    "ema_momentum": 0.99,
-    "ema_overwrite_frequency": None,
-    "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-    "name": None,
-}
-
-
 @serialization.register_serializable(package="plait")
+@keras_signature
 class RMSprop(Optimizer):
     """RMSprop, Keras's update (epsilon inside the square root):
 
@@ -65,12 +35,16 @@ class RMSprop(Optimizer):
     _default_name = "rmsprop"
 
     def __init__(
-        self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs
+        self,
+        learning_rate=0.001,
+        rho=0.9,
+        momentum=0.0,
+        epsilon=1e-7,
+        centered=False,
+        *args,
+        **kwargs,
     ):
-        base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(
-            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         self.rho = _util.check_range("rho", rho, 0, 1)
         self.momentum = _util.check_range("momentum", momentum, 0, 1)
         self.epsilon = _util.check_range("epsilon", epsilon, 0, float("inf"))
@@ -115,6 +89,7 @@ class RMSprop(Optimizer):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Adagrad(Optimizer):
     """Adagrad, Keras's update: `acc += g**2`, `w -= lr * g / sqrt(acc + epsilon)`.
 
@@ -128,11 +103,10 @@ class Adagrad(Optimizer):
 
     _default_name = "adagrad"
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
-        base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(
-            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
-        )
+    def __init__(
+        self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, *args, **kwargs
+    ):
+        super().__init__(learning_rate, *args, **kwargs)
         self.initial_accumulator_value = _util.check_range(
             "initial_accumulator_value", initial_accumulator_value, 0, float("inf")
         )
@@ -156,6 +130,7 @@ class Adagrad(Optimizer):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Adadelta(Optimizer):
     """Adadelta, Keras's update:
 
@@ -174,11 +149,8 @@ class Adadelta(Optimizer):
 
     _default_name = "adadelta"
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
-        base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(
-            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
-        )
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, *args, **kwargs):
+        super().__init__(learning_rate, *args, **kwargs)
         self.rho = _util.check_range("rho", rho, 0, 1)
         self.epsilon = _util.check_range("epsilon", epsilon, 0, float("inf"))
 
@@ -202,6 +174,7 @@ class Adadelta(Optimizer):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Ftrl(Optimizer):
     """FTRL-proximal (McMahan et al. 2013), Keras's update with L1, L2 and L2-shrinkage
     regularization:
@@ -236,12 +209,10 @@ class Ftrl(Optimizer):
         l2_regularization_strength=0.0,
         l2_shrinkage_regularization_strength=0.0,
         beta=0.0,
+        *args,
         **kwargs,
     ):
-        base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(
-            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         checks = (
             ("initial_accumulator_value", initial_accumulator_value, "positive or zero"),
             ("l1_regularization_strength", l1_regularization_strength, "positive or zero"),
@@ -307,6 +278,7 @@ def _rms(x):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Adafactor(Optimizer):
     """Adafactor (Shazeer & Stern 2018), Keras's update: second moments factored into row
     and column means for weights of rank >= 2, relative step size
@@ -335,12 +307,10 @@ class Adafactor(Optimizer):
         epsilon_2=1e-3,
         clip_threshold=1.0,
         relative_step=True,
+        *args,
         **kwargs,
     ):
-        base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(
-            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         self.beta_2_decay = float(beta_2_decay)
         self.epsilon_1 = float(epsilon_1)
         self.epsilon_2 = float(epsilon_2)

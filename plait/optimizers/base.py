@@ -8,6 +8,7 @@ then `iterations += 1`. Everything runs on the device without a host sync; the p
 scalars (learning rate, bias corrections) are Python floats computed on the host.
 """
 
+import inspect
 import re
 import warnings
 
@@ -80,54 +81,18 @@ class Optimizer(OptimizerState):
         name=None,
         **kwargs,
     ):
-        if "lr" in kwargs:  # Keras 2 spelling
-            learning_rate = kwargs.pop("lr")
-        if kwargs.pop("decay", None) not in (None, 0, 0.0):
-            warnings.warn(
-                "Argument `decay` is no longer supported and will be ignored.", stacklevel=3
-            )
-        for key in _LEGACY_CONFIG_KEYS:
-            kwargs.pop(key, None)
-        if kwargs:
-            raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        set_clips = [c for c in (clipnorm, clipvalue, global_clipnorm) if c is not None]
-        if len(set_clips) > 1:
-            raise ValueError(
-                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
-                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
-                f"global_clipnorm={global_clipnorm}"
-            )
-        for arg, value in (
-            ("clipnorm", clipnorm),
-            ("clipvalue", clipvalue),
-            ("global_clipnorm", global_clipnorm),
-            ("loss_scale_factor", loss_scale_factor),
-        ):
-            _util.check_optional_positive(arg, value)
-        if weight_decay is not None:
-            _util.check_range("weight_decay", weight_decay, 0, float("inf"))
-        if gradient_accumulation_steps is not None and (
-            isinstance(gradient_accumulation_steps, bool)
-            or not isinstance(gradient_accumulation_steps, int)
-            or gradient_accumulation_steps < 2
-        ):
-            raise ValueError(
-                "`gradient_accumulation_steps` must be an integer >= 2. "
-                "Received: gradient_accumulation_steps="
-                f"{gradient_accumulation_steps}"
-            )
-        if use_ema:
-            _util.check_range("ema_momentum", ema_momentum, 0, 1)
-            if ema_overwrite_frequency is not None and (
-                isinstance(ema_overwrite_frequency, bool)
-                or not isinstance(ema_overwrite_frequency, int)
-                or ema_overwrite_frequency < 1
-            ):
-                raise ValueError(
-                    "`ema_overwrite_frequency` must be an integer >= 1 or "
-                    "None. Received: ema_overwrite_frequency="
-                    f"{ema_overwrite_frequency}"
-                )
+        learning_rate = _legacy_arguments(learning_rate, kwargs)
+        _check_options(
+            weight_decay=weight_decay,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+        )
         self._learning_rate = _util.check_learning_rate(learning_rate)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -139,6 +104,10 @@ class Optimizer(OptimizerState):
         self.loss_scale_factor = loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.name = name or self._default_name
+        self._init_state()
+
+    def _init_state(self):
+        """No weights bound yet: empty slots, step 0."""
         self._iterations = 0
         self._params = []
         self._index = {}
@@ -578,3 +547,90 @@ class Optimizer(OptimizerState):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} learning_rate={self.learning_rate}>"
+
+
+def _legacy_arguments(learning_rate, kwargs):
+    """Keras 2's `lr` and `decay` and tf.keras's config keys taken out of `kwargs`; any
+    other keyword left is an error. Returns the learning rate."""
+    if "lr" in kwargs:  # Keras 2 spelling
+        learning_rate = kwargs.pop("lr")
+    if kwargs.pop("decay", None) not in (None, 0, 0.0):
+        warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=4)
+    for key in _LEGACY_CONFIG_KEYS:
+        kwargs.pop(key, None)
+    if kwargs:
+        raise ValueError(f"Argument(s) not recognized: {kwargs}")
+    return learning_rate
+
+
+def _check_int_at_least(name, value, low, what):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"`{name}` must be {what}. Received: {name}={value}")
+
+
+def _check_options(
+    weight_decay,
+    clipnorm,
+    clipvalue,
+    global_clipnorm,
+    use_ema,
+    ema_momentum,
+    ema_overwrite_frequency,
+    loss_scale_factor,
+    gradient_accumulation_steps,
+):
+    """ValueError (or TypeError) for an option of `Optimizer` out of its range."""
+    set_clips = [c for c in (clipnorm, clipvalue, global_clipnorm) if c is not None]
+    if len(set_clips) > 1:
+        raise ValueError(
+            "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+            f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+            f"global_clipnorm={global_clipnorm}"
+        )
+    for arg, value in (
+        ("clipnorm", clipnorm),
+        ("clipvalue", clipvalue),
+        ("global_clipnorm", global_clipnorm),
+        ("loss_scale_factor", loss_scale_factor),
+    ):
+        _util.check_optional_positive(arg, value)
+    if weight_decay is not None:
+        _util.check_range("weight_decay", weight_decay, 0, float("inf"))
+    if gradient_accumulation_steps is not None:
+        _check_int_at_least(
+            "gradient_accumulation_steps", gradient_accumulation_steps, 2, "an integer >= 2"
+        )
+    if use_ema:
+        _util.check_range("ema_momentum", ema_momentum, 0, 1)
+        if ema_overwrite_frequency is not None:
+            _check_int_at_least(
+                "ema_overwrite_frequency", ema_overwrite_frequency, 1, "an integer >= 1 or None"
+            )
+
+
+def keras_signature(cls):
+    """Class decorator: the signature `help(cls)` and `inspect.signature(cls)` show lists
+    the options a subclass of `Optimizer` takes as `*args, **kwargs` and passes on to its
+    base (`weight_decay`, `clipnorm`, ..., `name`), after its own arguments, as Keras's
+    signatures do. With `*args` they may also be given by position, in that order.
+
+    The options are written once, in `Optimizer.__init__`; each optimizer names only its
+    own arguments.
+    """
+    init = cls.__dict__["__init__"]
+    own = inspect.signature(init)
+    kinds = {p.kind for p in own.parameters.values()}
+    named = [p for p in own.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    else:
+        kind = inspect.Parameter.KEYWORD_ONLY
+    taken = {p.name for p in named}
+    base = next(b for b in cls.__mro__[1:] if "__init__" in b.__dict__)
+    for p in inspect.signature(base.__dict__["__init__"]).parameters.values():
+        if p.name not in taken and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            named.append(p.replace(kind=kind))
+    if inspect.Parameter.VAR_KEYWORD in kinds:
+        named.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
+    init.__signature__ = own.replace(parameters=named)
+    return cls

@@ -4,12 +4,13 @@ import torch
 
 from plait import serialization
 from plait.optimizers import _util
-from plait.optimizers.base import Optimizer
+from plait.optimizers.base import Optimizer, keras_signature
 
 __all__ = ["Lion", "SGD"]
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class SGD(Optimizer):
     """Gradient descent with optional (Nesterov) momentum, Keras's update:
 
@@ -41,32 +42,10 @@ class SGD(Optimizer):
         learning_rate=0.01,
         momentum=0.0,
         nesterov=False,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
+        *args,
         **kwargs,
     ):
-        super().__init__(
-            learning_rate,
-            weight_decay,
-            clipnorm,
-            clipvalue,
-            global_clipnorm,
-            use_ema,
-            ema_momentum,
-            ema_overwrite_frequency,
-            loss_scale_factor,
-            gradient_accumulation_steps,
-            name,
-            **kwargs,
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         self.momentum = _util.check_range("momentum", momentum, 0, 1)
         self.nesterov = bool(nesterov)
 
@@ -91,6 +70,7 @@ class SGD(Optimizer):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Lion(Optimizer):
     """Lion (evolved sign momentum, Chen et al. 2023), Keras's update:
 
@@ -115,32 +95,10 @@ class Lion(Optimizer):
         learning_rate=0.001,
         beta_1=0.9,
         beta_2=0.99,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
+        *args,
         **kwargs,
     ):
-        super().__init__(
-            learning_rate,
-            weight_decay,
-            clipnorm,
-            clipvalue,
-            global_clipnorm,
-            use_ema,
-            ema_momentum,
-            ema_overwrite_frequency,
-            loss_scale_factor,
-            gradient_accumulation_steps,
-            name,
-            **kwargs,
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         if isinstance(beta_1, (int, float)) and not 0 < beta_1 <= 1:
             raise ValueError(
                 "Argument `beta_1` must be in the [0, 1] range. Otherwise, the "
