@@ -15,7 +15,8 @@ import torch
 
 from plait import serialization
 from plait.optimizers import _util
-from plait.optimizers.base import Optimizer, keras_signature
+from plait.optimizers._util import keras_signature
+from plait.optimizers.base import Optimizer
 
 __all__ = ["Adam", "AdamW", "Adamax", "Lamb", "Nadam", "ScheduleFreeAdamW"]
 
@@ -72,8 +73,16 @@ class Adam(_AdamArgs):
             `gradient_accumulation_steps`): see `Optimizer`.
         name: default "adam".
 
-    Example:
-        >>> model.compile(optimizer=plait.optimizers.Adam(1e-3), loss="mse")
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Adam(learning_rate=0.1)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8, 2.2]
     """
 
     _default_name = "adam"
@@ -158,6 +167,17 @@ class AdamW(Adam):
 
     Raises:
         ValueError: weight_decay=None.
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.AdamW(learning_rate=0.1, weight_decay=0.5)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.7075, 2.0]
     """
 
     _default_name = "adamw"
@@ -210,6 +230,17 @@ class Adamax(_BetasOnly):
         epsilon: default 1e-7.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "adamax".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Adamax(learning_rate=0.1)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8, 2.2]
     """
 
     _default_name = "adamax"
@@ -245,6 +276,17 @@ class Nadam(_BetasOnly):
         epsilon: default 1e-7.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "nadam".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Nadam(learning_rate=0.1)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8164, 2.1836]
     """
 
     _default_name = "nadam"
@@ -313,6 +355,17 @@ class Lamb(_BetasOnly):
         epsilon: default 1e-7.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "lamb".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Lamb(learning_rate=0.1)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.6781, 2.3219]
     """
 
     _default_name = "lamb"
@@ -361,6 +414,17 @@ class ScheduleFreeAdamW(_BetasOnly):
         warmup_steps: default 0.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "schedule_free_adamw".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.ScheduleFreeAdamW(learning_rate=0.1)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.85, 2.15]
     """
 
     _default_name = "schedule_free_adamw"

@@ -5,7 +5,8 @@ import torch
 
 from plait import serialization
 from plait.optimizers import _util
-from plait.optimizers.base import Optimizer, keras_signature
+from plait.optimizers._util import keras_signature
+from plait.optimizers.base import Optimizer
 
 __all__ = ["Adadelta", "Adafactor", "Adagrad", "Ftrl", "RMSprop"]
 
@@ -30,6 +31,17 @@ class RMSprop(Optimizer):
         centered: default False.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "rmsprop".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.RMSprop(learning_rate=0.1)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.4544, 2.5456]
     """
 
     _default_name = "rmsprop"
@@ -99,6 +111,17 @@ class Adagrad(Optimizer):
         epsilon: default 1e-7.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "adagrad".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Adagrad(learning_rate=0.1)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8509, 2.1644]
     """
 
     _default_name = "adagrad"
@@ -145,6 +168,17 @@ class Adadelta(Optimizer):
         epsilon: default 1e-7.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "adadelta".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Adadelta(learning_rate=1.0)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.9972, 2.0028]
     """
 
     _default_name = "adadelta"
@@ -196,6 +230,17 @@ class Ftrl(Optimizer):
 
     Raises:
         ValueError: a value out of its range.
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Ftrl(learning_rate=0.1)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.3164, 1.5613]
     """
 
     _default_name = "ftrl"
@@ -295,6 +340,17 @@ class Adafactor(Optimizer):
             way).
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "adafactor".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Adafactor(learning_rate=0.1)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.6781, 2.3219]
     """
 
     _default_name = "adafactor"

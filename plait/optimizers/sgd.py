@@ -4,7 +4,8 @@ import torch
 
 from plait import serialization
 from plait.optimizers import _util
-from plait.optimizers.base import Optimizer, keras_signature
+from plait.optimizers._util import keras_signature
+from plait.optimizers.base import Optimizer
 
 __all__ = ["Lion", "SGD"]
 
@@ -31,8 +32,16 @@ class SGD(Optimizer):
             `gradient_accumulation_steps`): see `Optimizer`.
         name: default "SGD".
 
-    Example:
-        >>> model.compile(optimizer=plait.optimizers.SGD(0.1, momentum=0.9), loss="mse")
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.SGD(learning_rate=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.855, 2.29]
     """
 
     _default_name = "SGD"
@@ -86,6 +95,17 @@ class Lion(Optimizer):
 
     Raises:
         ValueError: beta_1 outside (0, 1] (Lion would be SignSGD).
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Lion(learning_rate=0.1)
+        >>> for _ in range(2):
+        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8, 2.2]
     """
 
     _default_name = "lion"
