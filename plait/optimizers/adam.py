@@ -79,8 +79,7 @@ class Adam(_AdamArgs):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.Adam(learning_rate=0.1)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.8, 2.2]
     """
@@ -174,8 +173,7 @@ class AdamW(Adam):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.AdamW(learning_rate=0.1, weight_decay=0.5)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.7075, 2.0]
     """
@@ -237,8 +235,7 @@ class Adamax(_BetasOnly):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.Adamax(learning_rate=0.1)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.8, 2.2]
     """
@@ -283,8 +280,7 @@ class Nadam(_BetasOnly):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.Nadam(learning_rate=0.1)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.8164, 2.1836]
     """
@@ -362,8 +358,7 @@ class Lamb(_BetasOnly):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.Lamb(learning_rate=0.1)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.6781, 2.3219]
     """
@@ -421,8 +416,7 @@ class ScheduleFreeAdamW(_BetasOnly):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.ScheduleFreeAdamW(learning_rate=0.1)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.85, 2.15]
     """

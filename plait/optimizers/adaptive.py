@@ -38,8 +38,7 @@ class RMSprop(Optimizer):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.RMSprop(learning_rate=0.1)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.4544, 2.5456]
     """
@@ -118,8 +117,7 @@ class Adagrad(Optimizer):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.Adagrad(learning_rate=0.1)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.8509, 2.1644]
     """
@@ -175,8 +173,7 @@ class Adadelta(Optimizer):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.Adadelta(learning_rate=1.0)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.9972, 2.0028]
     """
@@ -237,8 +234,7 @@ class Ftrl(Optimizer):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.Ftrl(learning_rate=0.1)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.3164, 1.5613]
     """
@@ -347,8 +343,7 @@ class Adafactor(Optimizer):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.Adafactor(learning_rate=0.1)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.6781, 2.3219]
     """

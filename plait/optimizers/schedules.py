@@ -253,20 +253,18 @@ class InverseTimeDecay(_StepDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`.
 
     Args:
-        initial_learning_rate: float.
-        decay_steps: int > 0.
-        decay_rate: float.
-        staircase: if True, `step / decay_steps` is floored. Default False.
+        initial_learning_rate, decay_steps (int > 0), decay_rate, staircase (floor
+            `step / decay_steps`; default False): as in `ExponentialDecay`.
         name: default "InverseTimeDecay".
-
-    Raises:
-        ValueError: decay_steps <= 0.
 
     Example:
         >>> from plait.optimizers import schedules
         >>> lr = schedules.InverseTimeDecay(0.1, decay_steps=10, decay_rate=1.0)
         >>> [round(lr(step), 4) for step in (0, 5, 10, 30)]
         [0.1, 0.0667, 0.05, 0.025]
+
+    Raises:
+        ValueError: decay_steps <= 0.
     """
 
     def __init__(

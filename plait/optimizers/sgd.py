@@ -38,8 +38,7 @@ class SGD(Optimizer):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.SGD(learning_rate=0.1, momentum=0.9)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.855, 2.29]
     """
@@ -102,8 +101,7 @@ class Lion(Optimizer):
         >>> from plait import optimizers
         >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
         >>> opt = optimizers.Lion(learning_rate=0.1)
-        >>> for _ in range(2):
-        ...     opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
         >>> [round(v, 4) for v in w.tolist()]
         [0.8, 2.2]
     """
