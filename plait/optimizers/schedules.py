@@ -253,8 +253,9 @@ class InverseTimeDecay(_StepDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`.
 
     Args:
-        initial_learning_rate, decay_steps (int > 0), decay_rate, staircase (floor
-            `step / decay_steps`; default False): as in `ExponentialDecay`.
+        initial_learning_rate, decay_steps, decay_rate, staircase: as in
+            `ExponentialDecay` (`decay_steps` > 0; `staircase=True` floors
+            `step / decay_steps`; default False).
         name: default "InverseTimeDecay".
 
     Example:
