@@ -108,7 +108,8 @@ def get(identifier):
         TypeError: for anything else.
 
     Example:
-        >>> plait.optimizers.get("adam").epsilon
+        >>> from plait import optimizers
+        >>> optimizers.get("adam").epsilon
         1e-07
     """
     if identifier is None or isinstance(identifier, Optimizer):
@@ -136,12 +137,42 @@ def get(identifier):
 
 
 def serialize(optimizer):
-    """`{"class_name": ..., "config": ...}` for an optimizer."""
+    """`{"class_name": ..., "config": ...}` for an optimizer.
+
+    Args:
+        optimizer: a plait `Optimizer`.
+
+    Returns:
+        A dict that `deserialize` (and Keras) turns back into the optimizer.
+
+    Example:
+        >>> from plait import optimizers
+        >>> config = optimizers.serialize(optimizers.SGD(learning_rate=0.1, momentum=0.9))
+        >>> config["class_name"], config["config"]["learning_rate"], config["config"]["momentum"]
+        ('SGD', 0.1, 0.9)
+    """
     return serialization.serialize(optimizer)
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild an optimizer from `serialize`'s output; class names in any case."""
+    """Rebuild an optimizer from `serialize`'s output; class names in any case.
+
+    Args:
+        config: a dict as `serialize` returns.
+        custom_objects: a dict of your own optimizer classes by name. Default None.
+
+    Returns:
+        The optimizer.
+
+    Raises:
+        ValueError: an unknown class name.
+
+    Example:
+        >>> from plait import optimizers
+        >>> opt = optimizers.deserialize({"class_name": "adam", "config": {"learning_rate": 0.01}})
+        >>> type(opt).__name__, opt.learning_rate
+        ('Adam', 0.01)
+    """
     if isinstance(config, dict) and isinstance(config.get("class_name"), str):
         lower = config["class_name"].lower()
         if lower in ALL_OPTIMIZERS:

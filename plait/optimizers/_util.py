@@ -1,13 +1,18 @@
 """Helpers of the optimizers: argument checks, gradient clipping, foreach arithmetic that
 takes Python numbers (eager steps) or 0-d tensors (the compiled one-graph step) alike."""
 
+import inspect
 import math
 import struct
+import warnings
 
 import numpy as np
 import torch
 
 from plait.optimizers.schedules import LearningRateSchedule
+
+# Keys of configs written by tf.keras 2.11+ that mean nothing here.
+LEGACY_CONFIG_KEYS = ("is_legacy_optimizer", "jit_compile")
 
 
 def check_range(name, value, low, high, high_open=False, low_open=False):
@@ -140,3 +145,90 @@ def group_by_device_and_dtype(params):
     for i, p in enumerate(params):
         groups.setdefault((p.device, p.dtype), []).append(i)
     return groups
+
+
+def legacy_arguments(learning_rate, kwargs):
+    """Keras 2's `lr` and `decay` and tf.keras's config keys taken out of `kwargs`; any
+    other keyword left is an error. Returns the learning rate."""
+    if "lr" in kwargs:  # Keras 2 spelling
+        learning_rate = kwargs.pop("lr")
+    if kwargs.pop("decay", None) not in (None, 0, 0.0):
+        warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=4)
+    for key in LEGACY_CONFIG_KEYS:
+        kwargs.pop(key, None)
+    if kwargs:
+        raise ValueError(f"Argument(s) not recognized: {kwargs}")
+    return learning_rate
+
+
+def _check_int_at_least(name, value, low, what):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"`{name}` must be {what}. Received: {name}={value}")
+
+
+def check_options(
+    weight_decay,
+    clipnorm,
+    clipvalue,
+    global_clipnorm,
+    use_ema,
+    ema_momentum,
+    ema_overwrite_frequency,
+    loss_scale_factor,
+    gradient_accumulation_steps,
+):
+    """ValueError (or TypeError) for an option of `Optimizer` out of its range."""
+    set_clips = [c for c in (clipnorm, clipvalue, global_clipnorm) if c is not None]
+    if len(set_clips) > 1:
+        raise ValueError(
+            "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+            f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+            f"global_clipnorm={global_clipnorm}"
+        )
+    for arg, value in (
+        ("clipnorm", clipnorm),
+        ("clipvalue", clipvalue),
+        ("global_clipnorm", global_clipnorm),
+        ("loss_scale_factor", loss_scale_factor),
+    ):
+        check_optional_positive(arg, value)
+    if weight_decay is not None:
+        check_range("weight_decay", weight_decay, 0, float("inf"))
+    if gradient_accumulation_steps is not None:
+        _check_int_at_least(
+            "gradient_accumulation_steps", gradient_accumulation_steps, 2, "an integer >= 2"
+        )
+    if use_ema:
+        check_range("ema_momentum", ema_momentum, 0, 1)
+        if ema_overwrite_frequency is not None:
+            _check_int_at_least(
+                "ema_overwrite_frequency", ema_overwrite_frequency, 1, "an integer >= 1 or None"
+            )
+
+
+def keras_signature(cls):
+    """Class decorator: the signature `help(cls)` and `inspect.signature(cls)` show lists
+    the options a subclass of `Optimizer` takes as `*args, **kwargs` and passes on to its
+    base (`weight_decay`, `clipnorm`, ..., `name`), after its own arguments, as Keras's
+    signatures do. With `*args` they may also be given by position, in that order.
+
+    The options are written once, in `Optimizer.__init__`; each optimizer names only its
+    own arguments.
+    """
+    init = cls.__dict__["__init__"]
+    own = inspect.signature(init)
+    kinds = {p.kind for p in own.parameters.values()}
+    named = [p for p in own.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    else:
+        kind = inspect.Parameter.KEYWORD_ONLY
+    taken = {p.name for p in named}
+    base = next(b for b in cls.__mro__[1:] if "__init__" in b.__dict__)
+    for p in inspect.signature(base.__dict__["__init__"]).parameters.values():
+        if p.name not in taken and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            named.append(p.replace(kind=kind))
+    if inspect.Parameter.VAR_KEYWORD in kinds:
+        named.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
+    init.__signature__ = own.replace(parameters=named)
+    return cls

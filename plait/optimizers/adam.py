@@ -15,6 +15,7 @@ import torch
 
 from plait import serialization
 from plait.optimizers import _util
+from plait.optimizers._util import keras_signature
 from plait.optimizers.base import Optimizer
 
 __all__ = ["Adam", "AdamW", "Adamax", "Lamb", "Nadam", "ScheduleFreeAdamW"]
@@ -52,6 +53,7 @@ def _fusable(params, grads):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Adam(_AdamArgs):
     """Adam (Kingma & Ba), Keras's update (epsilon added to the uncorrected `sqrt(v)`):
 
@@ -71,8 +73,15 @@ class Adam(_AdamArgs):
             `gradient_accumulation_steps`): see `Optimizer`.
         name: default "adam".
 
-    Example:
-        >>> model.compile(optimizer=plait.optimizers.Adam(1e-3), loss="mse")
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Adam(learning_rate=0.1)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8, 2.2]
     """
 
     _default_name = "adam"
@@ -84,32 +93,10 @@ class Adam(_AdamArgs):
         beta_2=0.999,
         epsilon=1e-7,
         amsgrad=False,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
+        *args,
         **kwargs,
     ):
-        super().__init__(
-            learning_rate,
-            weight_decay,
-            clipnorm,
-            clipvalue,
-            global_clipnorm,
-            use_ema,
-            ema_momentum,
-            ema_overwrite_frequency,
-            loss_scale_factor,
-            gradient_accumulation_steps,
-            name,
-            **kwargs,
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         self._init_betas(beta_1, beta_2, epsilon)
         self.amsgrad = bool(amsgrad)
         self._fused_steps = {}
@@ -165,6 +152,7 @@ class Adam(_AdamArgs):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class AdamW(Adam):
     """Adam with decoupled weight decay: `w -= w * weight_decay * lr` before each Adam
     update (Keras's `weight_decay` of any optimizer, on by default here).
@@ -178,6 +166,16 @@ class AdamW(Adam):
 
     Raises:
         ValueError: weight_decay=None.
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.AdamW(learning_rate=0.1, weight_decay=0.5)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.7075, 2.0]
     """
 
     _default_name = "adamw"
@@ -190,39 +188,17 @@ class AdamW(Adam):
         beta_2=0.999,
         epsilon=1e-7,
         amsgrad=False,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
+        *args,
         **kwargs,
     ):
         if weight_decay is None:
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
         super().__init__(
-            learning_rate,
-            beta_1,
-            beta_2,
-            epsilon,
-            amsgrad,
-            weight_decay,
-            clipnorm,
-            clipvalue,
-            global_clipnorm,
-            use_ema,
-            ema_momentum,
-            ema_overwrite_frequency,
-            loss_scale_factor,
-            gradient_accumulation_steps,
-            name,
-            **kwargs,
+            learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, *args, **kwargs
         )
 
 
+@keras_signature
 class _BetasOnly(_AdamArgs):
     def __init__(
         self,
@@ -230,32 +206,10 @@ class _BetasOnly(_AdamArgs):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-7,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
+        *args,
         **kwargs,
     ):
-        super().__init__(
-            learning_rate,
-            weight_decay,
-            clipnorm,
-            clipvalue,
-            global_clipnorm,
-            use_ema,
-            ema_momentum,
-            ema_overwrite_frequency,
-            loss_scale_factor,
-            gradient_accumulation_steps,
-            name,
-            **kwargs,
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         self._init_betas(beta_1, beta_2, epsilon)
 
 
@@ -274,6 +228,16 @@ class Adamax(_BetasOnly):
         epsilon: default 1e-7.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "adamax".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Adamax(learning_rate=0.1)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8, 2.2]
     """
 
     _default_name = "adamax"
@@ -294,6 +258,7 @@ class Adamax(_BetasOnly):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Nadam(_BetasOnly):
     """Nadam (Adam with Nesterov momentum, Dozat 2016), Keras's update with the momentum
     schedule `u_t = beta_1 * (1 - 0.5 * 0.96**t)`:
@@ -308,6 +273,16 @@ class Nadam(_BetasOnly):
         epsilon: default 1e-7.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "nadam".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Nadam(learning_rate=0.1)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8164, 2.1836]
     """
 
     _default_name = "nadam"
@@ -376,6 +351,16 @@ class Lamb(_BetasOnly):
         epsilon: default 1e-7.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "lamb".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Lamb(learning_rate=0.1)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.6781, 2.3219]
     """
 
     _default_name = "lamb"
@@ -404,6 +389,7 @@ class Lamb(_BetasOnly):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class ScheduleFreeAdamW(_BetasOnly):
     """Schedule-free AdamW (Defazio et al. 2024), Keras's update: Adam steps on an auxiliary
     sequence `z` (the "momentum" slot, starting at the weights), the weights an
@@ -423,14 +409,31 @@ class ScheduleFreeAdamW(_BetasOnly):
         warmup_steps: default 0.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "schedule_free_adamw".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.ScheduleFreeAdamW(learning_rate=0.1)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.85, 2.15]
     """
 
     _default_name = "schedule_free_adamw"
 
     def __init__(
-        self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8, warmup_steps=0, **kwargs
+        self,
+        learning_rate=0.0025,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        warmup_steps=0,
+        *args,
+        **kwargs,
     ):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, *args, **kwargs)
         if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 0:
             raise ValueError(
                 "Argument `warmup_steps` must be an integer >= 0. "

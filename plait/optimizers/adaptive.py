@@ -5,43 +5,14 @@ import torch
 
 from plait import serialization
 from plait.optimizers import _util
+from plait.optimizers._util import keras_signature
 from plait.optimizers.base import Optimizer
 
 __all__ = ["Adadelta", "Adafactor", "Adagrad", "Ftrl", "RMSprop"]
 
 
-def _base_args(kwargs):
-    """The `Optimizer` keyword arguments, in its positional order."""
-    keys = (
-        "weight_decay",
-        "clipnorm",
-        "clipvalue",
-        "global_clipnorm",
-        "use_ema",
-        "ema_momentum",
-        "ema_overwrite_frequency",
-        "loss_scale_factor",
-        "gradient_accumulation_steps",
-        "name",
-    )
-    return [kwargs.pop(k) for k in keys]
-
-
-_BASE_DEFAULTS = {
-    "weight_decay": None,
-    "clipnorm": None,
-    "clipvalue": None,
-    "global_clipnorm": None,
-    "use_ema": False,
-    "ema_momentum": 0.99,
-    "ema_overwrite_frequency": None,
-    "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-    "name": None,
-}
-
-
 @serialization.register_serializable(package="plait")
+@keras_signature
 class RMSprop(Optimizer):
     """RMSprop, Keras's update (epsilon inside the square root):
 
@@ -60,17 +31,31 @@ class RMSprop(Optimizer):
         centered: default False.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "rmsprop".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.RMSprop(learning_rate=0.1)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.4544, 2.5456]
     """
 
     _default_name = "rmsprop"
 
     def __init__(
-        self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs
+        self,
+        learning_rate=0.001,
+        rho=0.9,
+        momentum=0.0,
+        epsilon=1e-7,
+        centered=False,
+        *args,
+        **kwargs,
     ):
-        base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(
-            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         self.rho = _util.check_range("rho", rho, 0, 1)
         self.momentum = _util.check_range("momentum", momentum, 0, 1)
         self.epsilon = _util.check_range("epsilon", epsilon, 0, float("inf"))
@@ -115,6 +100,7 @@ class RMSprop(Optimizer):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Adagrad(Optimizer):
     """Adagrad, Keras's update: `acc += g**2`, `w -= lr * g / sqrt(acc + epsilon)`.
 
@@ -124,15 +110,24 @@ class Adagrad(Optimizer):
         epsilon: default 1e-7.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "adagrad".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Adagrad(learning_rate=0.1)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8509, 2.1644]
     """
 
     _default_name = "adagrad"
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
-        base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(
-            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
-        )
+    def __init__(
+        self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, *args, **kwargs
+    ):
+        super().__init__(learning_rate, *args, **kwargs)
         self.initial_accumulator_value = _util.check_range(
             "initial_accumulator_value", initial_accumulator_value, 0, float("inf")
         )
@@ -156,6 +151,7 @@ class Adagrad(Optimizer):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Adadelta(Optimizer):
     """Adadelta, Keras's update:
 
@@ -170,15 +166,22 @@ class Adadelta(Optimizer):
         epsilon: default 1e-7.
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "adadelta".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Adadelta(learning_rate=1.0)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.9972, 2.0028]
     """
 
     _default_name = "adadelta"
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
-        base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(
-            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
-        )
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, *args, **kwargs):
+        super().__init__(learning_rate, *args, **kwargs)
         self.rho = _util.check_range("rho", rho, 0, 1)
         self.epsilon = _util.check_range("epsilon", epsilon, 0, float("inf"))
 
@@ -202,6 +205,7 @@ class Adadelta(Optimizer):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Ftrl(Optimizer):
     """FTRL-proximal (McMahan et al. 2013), Keras's update with L1, L2 and L2-shrinkage
     regularization:
@@ -223,6 +227,16 @@ class Ftrl(Optimizer):
 
     Raises:
         ValueError: a value out of its range.
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Ftrl(learning_rate=0.1)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.3164, 1.5613]
     """
 
     _default_name = "ftrl"
@@ -236,12 +250,10 @@ class Ftrl(Optimizer):
         l2_regularization_strength=0.0,
         l2_shrinkage_regularization_strength=0.0,
         beta=0.0,
+        *args,
         **kwargs,
     ):
-        base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(
-            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         checks = (
             ("initial_accumulator_value", initial_accumulator_value, "positive or zero"),
             ("l1_regularization_strength", l1_regularization_strength, "positive or zero"),
@@ -307,6 +319,7 @@ def _rms(x):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Adafactor(Optimizer):
     """Adafactor (Shazeer & Stern 2018), Keras's update: second moments factored into row
     and column means for weights of rank >= 2, relative step size
@@ -323,6 +336,16 @@ class Adafactor(Optimizer):
             way).
         weight_decay, clipnorm, ...: see `Optimizer`.
         name: default "adafactor".
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Adafactor(learning_rate=0.1)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.6781, 2.3219]
     """
 
     _default_name = "adafactor"
@@ -335,12 +358,10 @@ class Adafactor(Optimizer):
         epsilon_2=1e-3,
         clip_threshold=1.0,
         relative_step=True,
+        *args,
         **kwargs,
     ):
-        base = _base_args({**_BASE_DEFAULTS, **kwargs})
-        super().__init__(
-            learning_rate, *base, **{k: v for k, v in kwargs.items() if k not in _BASE_DEFAULTS}
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         self.beta_2_decay = float(beta_2_decay)
         self.epsilon_1 = float(epsilon_1)
         self.epsilon_2 = float(epsilon_2)

@@ -9,7 +9,6 @@ scalars (learning rate, bias corrections) are Python floats computed on the host
 """
 
 import re
-import warnings
 
 import torch
 
@@ -19,9 +18,6 @@ from plait.optimizers._state import IterationCount, LearningRateValue, Optimizer
 from plait.optimizers.schedules import LearningRateSchedule
 
 __all__ = ["Optimizer"]
-
-# Keys of configs written by tf.keras 2.11+ that mean nothing here.
-_LEGACY_CONFIG_KEYS = ("is_legacy_optimizer", "jit_compile")
 
 
 class Optimizer(OptimizerState):
@@ -56,9 +52,13 @@ class Optimizer(OptimizerState):
     `add_variable_from_reference`), or, for speed, `_update_step` over lists.
 
     Example:
-        >>> opt = plait.optimizers.SGD(learning_rate=0.1)
+        >>> import torch
+        >>> from plait import optimizers
+        >>> opt = optimizers.SGD(learning_rate=0.1)
         >>> w = torch.nn.Parameter(torch.ones(2))
-        >>> opt.apply([torch.ones(2)], [w])   # w is now [0.9, 0.9]
+        >>> opt.apply([torch.ones(2)], [w])
+        >>> [round(v, 4) for v in w.tolist()], int(opt.iterations)
+        ([0.9, 0.9], 1)
     """
 
     _default_name = "optimizer"
@@ -80,54 +80,18 @@ class Optimizer(OptimizerState):
         name=None,
         **kwargs,
     ):
-        if "lr" in kwargs:  # Keras 2 spelling
-            learning_rate = kwargs.pop("lr")
-        if kwargs.pop("decay", None) not in (None, 0, 0.0):
-            warnings.warn(
-                "Argument `decay` is no longer supported and will be ignored.", stacklevel=3
-            )
-        for key in _LEGACY_CONFIG_KEYS:
-            kwargs.pop(key, None)
-        if kwargs:
-            raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        set_clips = [c for c in (clipnorm, clipvalue, global_clipnorm) if c is not None]
-        if len(set_clips) > 1:
-            raise ValueError(
-                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
-                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
-                f"global_clipnorm={global_clipnorm}"
-            )
-        for arg, value in (
-            ("clipnorm", clipnorm),
-            ("clipvalue", clipvalue),
-            ("global_clipnorm", global_clipnorm),
-            ("loss_scale_factor", loss_scale_factor),
-        ):
-            _util.check_optional_positive(arg, value)
-        if weight_decay is not None:
-            _util.check_range("weight_decay", weight_decay, 0, float("inf"))
-        if gradient_accumulation_steps is not None and (
-            isinstance(gradient_accumulation_steps, bool)
-            or not isinstance(gradient_accumulation_steps, int)
-            or gradient_accumulation_steps < 2
-        ):
-            raise ValueError(
-                "`gradient_accumulation_steps` must be an integer >= 2. "
-                "Received: gradient_accumulation_steps="
-                f"{gradient_accumulation_steps}"
-            )
-        if use_ema:
-            _util.check_range("ema_momentum", ema_momentum, 0, 1)
-            if ema_overwrite_frequency is not None and (
-                isinstance(ema_overwrite_frequency, bool)
-                or not isinstance(ema_overwrite_frequency, int)
-                or ema_overwrite_frequency < 1
-            ):
-                raise ValueError(
-                    "`ema_overwrite_frequency` must be an integer >= 1 or "
-                    "None. Received: ema_overwrite_frequency="
-                    f"{ema_overwrite_frequency}"
-                )
+        learning_rate = _util.legacy_arguments(learning_rate, kwargs)
+        _util.check_options(
+            weight_decay=weight_decay,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+        )
         self._learning_rate = _util.check_learning_rate(learning_rate)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -139,6 +103,10 @@ class Optimizer(OptimizerState):
         self.loss_scale_factor = loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.name = name or self._default_name
+        self._init_state()
+
+    def _init_state(self):
+        """No weights bound yet: empty slots, step 0."""
         self._iterations = 0
         self._params = []
         self._index = {}
@@ -570,7 +538,7 @@ class Optimizer(OptimizerState):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        for key in _LEGACY_CONFIG_KEYS:
+        for key in _util.LEGACY_CONFIG_KEYS:
             config.pop(key, None)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)

@@ -45,7 +45,17 @@ class LossScaleOptimizer(Optimizer):
             the inner optimizer).
 
     Example:
-        >>> opt = plait.optimizers.LossScaleOptimizer(plait.optimizers.SGD(0.1))
+        >>> import torch
+        >>> from plait import optimizers
+        >>> opt = optimizers.LossScaleOptimizer(optimizers.SGD(0.1), initial_scale=8.0)
+        >>> w = torch.nn.Parameter(torch.ones(2))
+        >>> opt.scale_loss((w * 2).sum()).backward()  # gradients 8 * [2, 2]
+        >>> opt.apply([w.grad], [w])  # divided by 8 before the SGD update
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8, 0.8]
+        >>> opt.apply([torch.tensor([float("inf"), 1.0])], [w])  # skipped; the scale halves
+        >>> [round(v, 4) for v in w.tolist()], float(opt.dynamic_scale)
+        ([0.8, 0.8], 4.0)
     """
 
     _default_name = "loss_scale_optimizer"

@@ -43,7 +43,22 @@ def _check_positive(name, value):
 
 @serialization.register_serializable(package="plait")
 class LearningRateSchedule:
-    """Base class: subclasses implement `__call__(step)` and `get_config()`."""
+    """Base class: subclasses implement `__call__(step)` and `get_config()`.
+
+    Raises:
+        NotImplementedError: from `__call__` or `get_config` when a subclass lacks them.
+
+    Example:
+        >>> from plait import optimizers
+        >>> class Halving(optimizers.schedules.LearningRateSchedule):
+        ...     def __call__(self, step):
+        ...         return 0.1 * 0.5 ** (step // 100)
+        ...     def get_config(self):
+        ...         return {}
+        >>> opt = optimizers.SGD(learning_rate=Halving())
+        >>> opt.learning_rate, Halving()(250)
+        (0.1, 0.025)
+    """
 
     def __call__(self, step):
         raise NotImplementedError(
@@ -61,26 +76,11 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-@serialization.register_serializable(package="plait")
-class ExponentialDecay(LearningRateSchedule):
-    """`initial_learning_rate * decay_rate ** (step / decay_steps)`.
+class _StepDecay(LearningRateSchedule):
+    """A rate that decays with `p = step / decay_steps` (floored when `staircase`): the
+    arguments and config of `ExponentialDecay` and `InverseTimeDecay`."""
 
-    Args:
-        initial_learning_rate: float.
-        decay_steps: int > 0.
-        decay_rate: float.
-        staircase: if True, `step / decay_steps` is floored. Default False.
-        name: default "ExponentialDecay".
-    """
-
-    def __init__(
-        self,
-        initial_learning_rate,
-        decay_steps,
-        decay_rate,
-        staircase=False,
-        name="ExponentialDecay",
-    ):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         _check_positive("decay_steps", decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -88,11 +88,9 @@ class ExponentialDecay(LearningRateSchedule):
         self.staircase = staircase
         self.name = name
 
-    def __call__(self, step):
+    def _progress(self, step):
         p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return float(self.initial_learning_rate * self.decay_rate**p)
+        return math.floor(p) if self.staircase else p
 
     def get_config(self):
         return {
@@ -105,6 +103,44 @@ class ExponentialDecay(LearningRateSchedule):
 
 
 @serialization.register_serializable(package="plait")
+class ExponentialDecay(_StepDecay):
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)`.
+
+    Args:
+        initial_learning_rate: float.
+        decay_steps: int > 0.
+        decay_rate: float.
+        staircase: if True, `step / decay_steps` is floored. Default False.
+        name: default "ExponentialDecay".
+
+    Raises:
+        ValueError: decay_steps <= 0.
+
+    Example:
+        >>> from plait.optimizers import schedules
+        >>> lr = schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+        >>> [round(lr(step), 4) for step in (0, 5, 10, 20)]
+        [0.1, 0.0707, 0.05, 0.025]
+        >>> stairs = schedules.ExponentialDecay(0.1, 10, 0.5, staircase=True)
+        >>> [round(stairs(step), 4) for step in (0, 5, 10)]
+        [0.1, 0.1, 0.05]
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate,
+        decay_steps,
+        decay_rate,
+        staircase=False,
+        name="ExponentialDecay",
+    ):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    def __call__(self, step):
+        return float(self.initial_learning_rate * self.decay_rate ** self._progress(step))
+
+
+@serialization.register_serializable(package="plait")
 class PiecewiseConstantDecay(LearningRateSchedule):
     """`values[0]` while `step <= boundaries[0]`, `values[i]` while
     `boundaries[i-1] < step <= boundaries[i]`, `values[-1]` after the last boundary.
@@ -113,6 +149,15 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         boundaries: increasing step numbers.
         values: one more value than boundaries.
         name: default "PiecewiseConstant".
+
+    Raises:
+        ValueError: boundaries not one fewer than values, or not increasing.
+
+    Example:
+        >>> from plait.optimizers import schedules
+        >>> lr = schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001])
+        >>> [lr(step) for step in (0, 10, 11, 20, 21)]
+        [0.1, 0.1, 0.01, 0.01, 0.001]
     """
 
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
@@ -154,6 +199,15 @@ class PolynomialDecay(LearningRateSchedule):
         power: default 1.0.
         cycle: default False.
         name: default "PolynomialDecay".
+
+    Raises:
+        ValueError: decay_steps <= 0.
+
+    Example:
+        >>> from plait.optimizers import schedules
+        >>> lr = schedules.PolynomialDecay(0.1, decay_steps=10, end_learning_rate=0.01)
+        >>> [round(lr(step), 4) for step in (0, 5, 10, 20)]
+        [0.1, 0.055, 0.01, 0.01]
     """
 
     def __init__(
@@ -195,15 +249,23 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 @serialization.register_serializable(package="plait")
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`.
 
     Args:
-        initial_learning_rate: float.
-        decay_steps: int > 0.
-        decay_rate: float.
-        staircase: if True, `step / decay_steps` is floored. Default False.
+        initial_learning_rate, decay_steps, decay_rate, staircase: as in
+            `ExponentialDecay` (`decay_steps` > 0; `staircase=True` floors
+            `step / decay_steps`; default False).
         name: default "InverseTimeDecay".
+
+    Example:
+        >>> from plait.optimizers import schedules
+        >>> lr = schedules.InverseTimeDecay(0.1, decay_steps=10, decay_rate=1.0)
+        >>> [round(lr(step), 4) for step in (0, 5, 10, 30)]
+        [0.1, 0.0667, 0.05, 0.025]
+
+    Raises:
+        ValueError: decay_steps <= 0.
     """
 
     def __init__(
@@ -214,27 +276,10 @@ class InverseTimeDecay(LearningRateSchedule):
         staircase=False,
         name="InverseTimeDecay",
     ):
-        _check_positive("decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return float(self.initial_learning_rate / (1.0 + self.decay_rate * p))
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return float(self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step)))
 
 
 @serialization.register_serializable(package="plait")
@@ -253,6 +298,18 @@ class CosineDecay(LearningRateSchedule):
         name: default "CosineDecay".
         warmup_target: the rate reached after warmup, or None (no warmup). Default None.
         warmup_steps: default 0.
+
+    Raises:
+        ValueError: decay_steps <= 0.
+
+    Example:
+        >>> from plait.optimizers import schedules
+        >>> lr = schedules.CosineDecay(0.1, decay_steps=10)
+        >>> [round(lr(step), 4) for step in (0, 5, 10, 20)]
+        [0.1, 0.05, 0.0, 0.0]
+        >>> warm = schedules.CosineDecay(0.0, 10, warmup_target=0.1, warmup_steps=5)
+        >>> [round(warm(step), 4) for step in (0, 5, 10, 15)]
+        [0.0, 0.1, 0.05, 0.0]
     """
 
     def __init__(
@@ -310,6 +367,15 @@ class CosineDecayRestarts(LearningRateSchedule):
         m_mul: default 1.0.
         alpha: the minimum as a fraction of initial_learning_rate. Default 0.0.
         name: default "SGDRDecay".
+
+    Raises:
+        ValueError: first_decay_steps <= 0.
+
+    Example:
+        >>> from plait.optimizers import schedules
+        >>> lr = schedules.CosineDecayRestarts(0.1, first_decay_steps=10)
+        >>> [round(lr(step), 4) for step in (0, 5, 10, 20, 30)]
+        [0.1, 0.05, 0.1, 0.05, 0.1]
     """
 
     def __init__(
@@ -369,12 +435,39 @@ CLASSES = {
 
 
 def serialize(schedule):
-    """`{"class_name": ..., "config": ...}` for a schedule."""
+    """`{"class_name": ..., "config": ...}` for a schedule.
+
+    Args:
+        schedule: a `LearningRateSchedule`.
+
+    Returns:
+        A dict that `deserialize` turns back into the schedule.
+
+    Example:
+        >>> from plait.optimizers import schedules
+        >>> schedules.serialize(schedules.PiecewiseConstantDecay([10], [0.1, 0.01]))
+        {'class_name': 'PiecewiseConstantDecay', 'config': {'boundaries': [10], 'values': [0.1, 0.01], 'name': 'PiecewiseConstant'}}
+    """
     return serialization.serialize(schedule)
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild a schedule from `serialize`'s output."""
+    """Rebuild a schedule from `serialize`'s output.
+
+    Args:
+        config: a dict as `serialize` returns.
+        custom_objects: a dict of your own schedule classes by name. Default None.
+
+    Returns:
+        The schedule.
+
+    Example:
+        >>> from plait.optimizers import schedules
+        >>> config = schedules.serialize(schedules.ExponentialDecay(0.1, 10, 0.5))
+        >>> lr = schedules.deserialize(config)
+        >>> type(lr).__name__, round(lr(10), 4)
+        ('ExponentialDecay', 0.05)
+    """
     return serialization.deserialize(
         config, {**CLASSES, **(custom_objects or {})}, kind="learning rate schedule"
     )

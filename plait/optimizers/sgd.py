@@ -4,12 +4,14 @@ import torch
 
 from plait import serialization
 from plait.optimizers import _util
+from plait.optimizers._util import keras_signature
 from plait.optimizers.base import Optimizer
 
 __all__ = ["Lion", "SGD"]
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class SGD(Optimizer):
     """Gradient descent with optional (Nesterov) momentum, Keras's update:
 
@@ -30,8 +32,15 @@ class SGD(Optimizer):
             `gradient_accumulation_steps`): see `Optimizer`.
         name: default "SGD".
 
-    Example:
-        >>> model.compile(optimizer=plait.optimizers.SGD(0.1, momentum=0.9), loss="mse")
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.SGD(learning_rate=0.1, momentum=0.9)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.855, 2.29]
     """
 
     _default_name = "SGD"
@@ -41,32 +50,10 @@ class SGD(Optimizer):
         learning_rate=0.01,
         momentum=0.0,
         nesterov=False,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
+        *args,
         **kwargs,
     ):
-        super().__init__(
-            learning_rate,
-            weight_decay,
-            clipnorm,
-            clipvalue,
-            global_clipnorm,
-            use_ema,
-            ema_momentum,
-            ema_overwrite_frequency,
-            loss_scale_factor,
-            gradient_accumulation_steps,
-            name,
-            **kwargs,
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         self.momentum = _util.check_range("momentum", momentum, 0, 1)
         self.nesterov = bool(nesterov)
 
@@ -91,6 +78,7 @@ class SGD(Optimizer):
 
 
 @serialization.register_serializable(package="plait")
+@keras_signature
 class Lion(Optimizer):
     """Lion (evolved sign momentum, Chen et al. 2023), Keras's update:
 
@@ -106,6 +94,16 @@ class Lion(Optimizer):
 
     Raises:
         ValueError: beta_1 outside (0, 1] (Lion would be SignSGD).
+
+    Example: two updates of one weight with the gradient `[0.5, -1.0]` (Keras's values).
+
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optimizers.Lion(learning_rate=0.1)
+        >>> for _ in range(2): opt.apply([torch.tensor([0.5, -1.0])], [w])
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8, 2.2]
     """
 
     _default_name = "lion"
@@ -115,32 +113,10 @@ class Lion(Optimizer):
         learning_rate=0.001,
         beta_1=0.9,
         beta_2=0.99,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
-        name=None,
+        *args,
         **kwargs,
     ):
-        super().__init__(
-            learning_rate,
-            weight_decay,
-            clipnorm,
-            clipvalue,
-            global_clipnorm,
-            use_ema,
-            ema_momentum,
-            ema_overwrite_frequency,
-            loss_scale_factor,
-            gradient_accumulation_steps,
-            name,
-            **kwargs,
-        )
+        super().__init__(learning_rate, *args, **kwargs)
         if isinstance(beta_1, (int, float)) and not 0 < beta_1 <= 1:
             raise ValueError(
                 "Argument `beta_1` must be in the [0, 1] range. Otherwise, the "

@@ -28,7 +28,18 @@ class TorchOptimizer(Optimizer):
         TypeError: `optimizer` is not a `torch.optim.Optimizer`.
 
     Example:
-        >>> model.compile(optimizer=torch.optim.SGD(model.parameters(), lr=0.1), loss="mse")
+        >>> import torch
+        >>> from plait import optimizers
+        >>> w = torch.nn.Parameter(torch.ones(2))
+        >>> opt = optimizers.TorchOptimizer(torch.optim.SGD([w], lr=0.1))
+        >>> opt.name, opt.learning_rate
+        ('sgd', 0.1)
+        >>> (w * 2).sum().backward()
+        >>> opt.step()
+        >>> [round(v, 4) for v in w.tolist()]
+        [0.8, 0.8]
+
+    `model.compile(optimizer=torch.optim.Adam(model.parameters()))` wraps it the same way.
     """
 
     _graph_ok = False
