@@ -27,6 +27,8 @@ one operator with its own backward (`plait/ops/_recurrent.py`), which torch.comp
 differentiates; eager calls keep the fused kernels.
 """
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
@@ -75,15 +77,17 @@ def active(rate):
 class RNNLayer(SequenceArgs, RecurrentArgs):
     """What SimpleRNN, GRU and LSTM share: arguments, states, masks, dropout, the step loop.
 
-    Subclasses set `_num_states`, say in `_fusable()` whether PyTorch's fused kernel computes
-    them (`build` keeps the answer in `_fused`), create their weights in
-    `_build_weights(features)`, and define `_run_fused(x, states)` and `_cell(projected_t, states, recurrent_masks)`; those
-    with a compiled path set `_scan_kind` and define `_scan(projected, states, keep,
-    recurrent_masks)` (time-major, see `_run_scan`).
+    Subclasses set `_num_states` and `_kernel_fn` (PyTorch's fused kernel), say in
+    `_fusable()` whether that kernel computes them (`build` keeps the answer in `_fused`),
+    create their weights in `_build_weights(features)`, and define
+    `_cell(projected_t, states, recurrent_masks)`; those with a compiled path set
+    `_scan_kind` and define `_scan(projected, states, keep, recurrent_masks)` (time-major,
+    see `_run_scan`).
     """
 
     _num_states = 1
     _fused = False  # set by build
+    _kernel_fn: Any = None
     _state_names: tuple[str, ...] = ("h",)
 
     # Which layers run their time loop as one custom op when a train step is compiled
@@ -142,6 +146,30 @@ class RNNLayer(SequenceArgs, RecurrentArgs):
 
     def _build_weights(self, features):
         raise NotImplementedError
+
+    def _torch_biases(self):
+        """PyTorch's two biases: Keras has one, so the second is zero (GRU has two)."""
+        return [self.bias, self._zero_bias]
+
+    def _run_fused(self, x, states):
+        """PyTorch's fused kernel `_kernel_fn` over the whole sequence."""
+        params = [self.weight_ih, self.weight_hh]
+        if self.bias is not None:
+            params += self._torch_biases()
+        hx = states[0].unsqueeze(0) if len(states) == 1 else tuple(s.unsqueeze(0) for s in states)
+        # train=True whenever gradients flow: cuDNN keeps what its backward needs only then.
+        outputs, *last = self._kernel_fn(
+            x,
+            hx,
+            params,
+            self.bias is not None,
+            1,
+            0.0,
+            torch.is_grad_enabled(),
+            False,
+            True,
+        )
+        return outputs, [s[0] for s in last]
 
     # ----------------------------------------------------------------- weights
     def _add_torch_kernels(self, features, gates):

@@ -74,6 +74,8 @@ class GRU(GRUArgs, RNNLayer):
         (None, 10, 4)
     """
 
+    _kernel_fn = torch.gru
+
     def _fusable(self):
         # PyTorch's kernel computes exactly Keras's cell for these settings.
         return (
@@ -108,22 +110,8 @@ class GRU(GRUArgs, RNNLayer):
             return None
         return self.bias[0] if self.reset_after else self.bias
 
-    def _run_fused(self, x, states):
-        params = [self.weight_ih, self.weight_hh]
-        if self.bias is not None:
-            params += [self.bias[0], self.bias[1]]
-        outputs, h = torch.gru(
-            x,
-            states[0].unsqueeze(0),
-            params,
-            self.bias is not None,
-            1,
-            0.0,
-            torch.is_grad_enabled(),
-            False,
-            True,
-        )
-        return outputs, [h[0]]
+    def _torch_biases(self):
+        return [self.bias[0], self.bias[1]]
 
     def _input_dropout_masks(self, x, training, count=1):
         # Keras splits the kernel per gate, with a mask each, when recurrent_dropout is set.

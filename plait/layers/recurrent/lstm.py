@@ -39,6 +39,8 @@ class LSTM(LSTMArgs, RNNLayer):
     _num_states = 2
     _state_names = ("h", "c")
 
+    _kernel_fn = torch.lstm
+
     def _fusable(self):
         # PyTorch's kernel computes exactly Keras's cell when the activations are the defaults.
         return (
@@ -56,27 +58,6 @@ class LSTM(LSTMArgs, RNNLayer):
         self.register_buffer(
             "_zero_bias", torch.zeros(4 * units, device=self.weight_ih.device), persistent=False
         )
-
-    def _run_fused(self, x, states):
-        h0, c0 = states
-        params = [self.weight_ih, self.weight_hh]
-        if self.bias is not None:
-            params += [self.bias, self._zero_bias]
-        # train=True whenever gradients flow: cuDNN keeps what its backward needs only then.
-        outputs, h, c = torch.lstm(
-            x,
-            (h0.unsqueeze(0), c0.unsqueeze(0)),
-            params,
-            self.bias is not None,
-            1,
-            0.0,
-            torch.is_grad_enabled(),
-            False,
-            True,
-        )
-        return outputs, [h[0], c[0]]
-
-    _scan_kind = "lstm"
 
     def _scan(self, projected, states, keep, recurrent_masks):
         hs, cs = recurrent_compiled.lstm_scan(

@@ -47,23 +47,6 @@ class SimpleRNN(RNNLayer):
             "_zero_bias", torch.zeros(self.units, device=self.weight_ih.device), persistent=False
         )
 
-    def _run_fused(self, x, states):
-        params = [self.weight_ih, self.weight_hh]
-        if self.bias is not None:
-            params += [self.bias, self._zero_bias]
-        outputs, h = self._kernel_fn(
-            x,
-            states[0].unsqueeze(0),
-            params,
-            self.bias is not None,
-            1,
-            0.0,
-            torch.is_grad_enabled(),
-            False,
-            True,
-        )
-        return outputs, [h[0]]
-
     def _cell(self, projected, states, recurrent_masks):
         h = states[0]
         if recurrent_masks is not None:
