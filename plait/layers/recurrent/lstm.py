@@ -40,6 +40,7 @@ class LSTM(LSTMArgs, RNNLayer):
     _state_names = ("h", "c")
 
     _kernel_fn = torch.lstm
+    _scan_kind = "lstm"
 
     def _fusable(self):
         # PyTorch's kernel computes exactly Keras's cell when the activations are the defaults.
