@@ -83,7 +83,17 @@ LAZY_UPWARD = {
 # a family (Keras 2's `plait.layers.core`, `.convolutional`, ...; a package such as
 # `preprocessing/`, `core/` or `convolutional/` is one family, whose modules may import each
 # other), which imports the shared modules and utilities, never another family.
-LAYER_SHARED = {"layer", "masking", "penalties", "spatial", "arguments", "validation", "__init__"}
+LAYER_SHARED = {
+    "layer",
+    "layer_symbolic",
+    "layer_weights",
+    "masking",
+    "penalties",
+    "spatial",
+    "arguments",
+    "validation",
+    "__init__",
+}
 
 
 def part_of(path):

@@ -107,7 +107,7 @@ from plait.layers.reshaping import (  # noqa: F401
 )
 from plait.layers.torch_ops import TorchModule, TorchModuleWrapper, TorchOp  # noqa: F401
 from plait.layers.wrappers import Bidirectional, TimeDistributed  # noqa: F401
-from plait.layers.rnn import GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells  # noqa: F401
+from plait.layers.recurrent import GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells  # noqa: F401
 from plait.layers.adaptive_pooling import (  # noqa: F401
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,
@@ -120,7 +120,7 @@ from plait.layers.rms_normalization import RMSNormalization  # noqa: F401
 from plait.layers.einsum_dense import EinsumDense  # noqa: F401
 from plait.layers.grouped_query_attention import GroupedQueryAttention, GroupQueryAttention  # noqa: F401
 from plait.layers.spectral_normalization import SpectralNormalization  # noqa: F401
-from plait.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: F401
+from plait.layers.recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: F401
 from plait.layers.preprocessing import (  # noqa: F401
     RandomColorDegeneration,
     RandomColorJitter,
