@@ -151,24 +151,13 @@ def _variant(blocks, model_name):
 
     title = model_name.replace("densenet", "DenseNet")
     build.__name__ = build.__qualname__ = title
-    build.__doc__ = f"""The {title} network, as `keras.applications.{title}` builds it
-    (dense blocks of {", ".join(map(str, blocks))} conv blocks).
-
-    Args:
-        include_top: with the `avg_pool` + `predictions` classifier.
-        weights: None (random), "imagenet" (Keras's published weights, downloaded once
-            through `plait.utils.get_file`), or the path of a weights file for it.
-        input_tensor: a plait Input to build on.
-        input_shape: `(height, width, 3)`, default `(224, 224, 3)` with the top; at least
-            32x32.
-        pooling: without the top, None (4D output), "avg" or "max".
-        classes: number of classes of the top.
-        classifier_activation: the `predictions` layer's activation.
-        name: the model's name.
-
-    Returns:
-        A plait Model.
-    """
+    build.__doc__ = utils.application_doc(
+        title,
+        f" (dense blocks of {', '.join(map(str, blocks))} conv blocks)",
+        "the `avg_pool` + `predictions` classifier",
+        f">>> import inspect\n>>> inspect.signature({title}).parameters['name'].default\n"
+        f"'{model_name}'",
+    )
     return build
 
 

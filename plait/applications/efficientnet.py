@@ -176,14 +176,7 @@ def EfficientNet(
     shape = utils.input_shape(input_shape, default_size, 32, include_top, weights)
 
     def round_filters(filters):
-        filters *= width_coefficient
-        rounded = max(
-            depth_divisor, int(filters + depth_divisor / 2) // depth_divisor * depth_divisor
-        )
-        return int(rounded + depth_divisor if rounded < 0.9 * filters else rounded)
-
-    def round_repeats(repeats):
-        return int(math.ceil(depth_coefficient * repeats))
+        return _round_filters(filters, width_coefficient, depth_divisor)
 
     inputs = input_tensor if input_tensor is not None else layers.Input(shape=shape)
     x = layers.Rescaling(1.0 / 255.0)(inputs)
@@ -194,24 +187,9 @@ def EfficientNet(
     x = _conv(layers, round_filters(32), 3, "stem_conv", strides=2, padding="valid")(x)
     x = layers.BatchNormalization(name="stem_bn")(x)
     x = layers.Activation(activation, name="stem_activation")(x)
-    blocks_args = copy.deepcopy(blocks_args)
-    total = float(sum(round_repeats(args["repeats"]) for args in blocks_args))
-    b = 0
-    for i, args in enumerate(blocks_args):
-        if args["repeats"] <= 0:
-            raise ValueError(
-                "The number of repeats in `EfficientNet` must be > 0. "
-                f"Received: repeats={args['repeats']}"
-            )
-        args["filters_in"] = round_filters(args["filters_in"])
-        args["filters_out"] = round_filters(args["filters_out"])
-        for j in range(round_repeats(args.pop("repeats"))):
-            if j > 0:
-                args["strides"] = 1
-                args["filters_in"] = args["filters_out"]
-            rate = drop_connect_rate * b / total
-            x = block(layers, x, activation, rate, name=f"block{i + 1}{chr(j + 97)}_", **args)
-            b += 1
+    x = _stages(
+        layers, x, blocks_args, round_filters, depth_coefficient, drop_connect_rate, activation
+    )
     x = _conv(layers, round_filters(1280), 1, "top_conv")(x)
     x = layers.BatchNormalization(name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
@@ -234,6 +212,45 @@ def EfficientNet(
         file_hash = WEIGHTS_HASHES[weights_name or "b0"][0 if include_top else 1]
         weights = utils.fetch(file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
     return utils.load_path(model, weights)
+
+
+def _round_filters(filters, width_coefficient, depth_divisor):
+    """`filters` scaled by `width_coefficient`, rounded to a multiple of `depth_divisor` (never
+    more than 10% down), as Keras rounds them."""
+    filters *= width_coefficient
+    rounded = max(depth_divisor, int(filters + depth_divisor / 2) // depth_divisor * depth_divisor)
+    return int(rounded + depth_divisor if rounded < 0.9 * filters else rounded)
+
+
+def _stages(
+    layers, x, blocks_args, round_filters, depth_coefficient, drop_connect_rate, activation
+):
+    """The MBConv blocks of every stage (`blocks_args`, repeats scaled by
+    `depth_coefficient`), named `block{stage}{a, b, ...}_`; the stochastic-depth rate grows
+    linearly from 0 to `drop_connect_rate` over all the blocks."""
+
+    def round_repeats(repeats):
+        return int(math.ceil(depth_coefficient * repeats))
+
+    blocks_args = copy.deepcopy(blocks_args)
+    total = float(sum(round_repeats(args["repeats"]) for args in blocks_args))
+    b = 0
+    for i, args in enumerate(blocks_args):
+        if args["repeats"] <= 0:
+            raise ValueError(
+                "The number of repeats in `EfficientNet` must be > 0. "
+                f"Received: repeats={args['repeats']}"
+            )
+        args["filters_in"] = round_filters(args["filters_in"])
+        args["filters_out"] = round_filters(args["filters_out"])
+        for j in range(round_repeats(args.pop("repeats"))):
+            if j > 0:
+                args["strides"] = 1
+                args["filters_in"] = args["filters_out"]
+            rate = drop_connect_rate * b / total
+            x = block(layers, x, activation, rate, name=f"block{i + 1}{chr(j + 97)}_", **args)
+            b += 1
+    return x
 
 
 def _variant(key):
@@ -266,24 +283,15 @@ def _variant(key):
         )
 
     build.__name__ = build.__qualname__ = f"EfficientNet{key.upper()}"
-    build.__doc__ = f"""The EfficientNet{key.upper()} network, as Keras builds it
-    (width x{width}, depth x{depth}, {size}x{size} default input).
-
-    Args:
-        include_top: with the `avg_pool`, `top_dropout` and `predictions` classifier.
-        weights: None (random), "imagenet" (Keras's published weights, downloaded once
-            through `plait.utils.get_file`), or the path of a weights file for it.
-        input_tensor: a plait Input to build on.
-        input_shape: `(height, width, 3)`, default `({size}, {size}, 3)` with the top; at
-            least 32x32. Inputs are pixels in [0, 255]: the model scales them itself.
-        pooling: without the top, None (4D output), "avg" or "max".
-        classes: number of classes of the top.
-        classifier_activation: the `predictions` layer's activation.
-        name: the model's name.
-
-    Returns:
-        A plait Model.
-    """
+    build.__doc__ = utils.application_doc(
+        build.__name__,
+        f" (width x{width}, depth x{depth}, {size}x{size} default input)",
+        "the `avg_pool`, `top_dropout` and `predictions` classifier",
+        f">>> import inspect\n>>> inspect.signature({build.__name__}).parameters['name'].default"
+        f"\n'efficientnet{key}'",
+        input_note=" Inputs are pixels in [0, 255]: the model scales them itself.",
+        size=size,
+    )
     return build
 
 

@@ -2,6 +2,7 @@
 decoding of predictions, and weight loading (`None`, a path, or "imagenet")."""
 
 import json
+import warnings
 
 import numpy as np
 
@@ -188,3 +189,60 @@ def validate_activation(classifier_activation, weights):
         "`classifier_activation` argument when using pretrained weights, with "
         f"`include_top=True`; Received: classifier_activation={classifier_activation!r}"
     )
+
+
+def imagenet_rows(shape, sizes):
+    """The input size whose ImageNet weights a MobileNet loads: the input's own when it is
+    square and one of the published `sizes`, else 224 (with Keras's warning)."""
+    rows = shape[0]
+    if rows == shape[1] and rows in sizes:
+        return rows
+    warnings.warn(
+        "`input_shape` is undefined or non-square, or `rows` is not in "
+        f"{list(sizes)}. Weights for input shape (224, 224) will be loaded as the default.",
+        stacklevel=3,
+    )
+    return 224
+
+
+def application_doc(title, summary, top, example, input_note="", weights_note=" for it", size=224):
+    """The docstring of an application builder (`ResNet50`, `DenseNet121`, ...): `summary`,
+    then the arguments they all share, then `example` (doctest lines, unindented).
+
+    Args:
+        title: the builder's name, as in `keras.applications`.
+        summary: what follows "The {title} network, as Keras builds it" (e.g. the stages).
+        top: what `include_top` adds (e.g. "the `avg_pool` + `predictions` classifier").
+        example: the doctest lines of the example.
+        input_note: a sentence more on `input_shape` (e.g. the input size, the scaling).
+        weights_note: what a weights file must fit (default " for it").
+        size: the default input size with the top (default 224).
+
+    Returns:
+        The docstring.
+
+    Example:
+        >>> doc = application_doc("VGG16", "", "three dense layers", "")
+        >>> doc.splitlines()[0]
+        'The VGG16 network, as `keras.applications.VGG16` builds it.'
+    """
+    example = "".join(f"\n        {line}" for line in example.splitlines())
+    return f"""The {title} network, as `keras.applications.{title}` builds it{summary}.
+
+    Args:
+        include_top: with {top}.
+        weights: None (random), "imagenet" (Keras's published weights, downloaded once
+            through `plait.utils.get_file`), or the path of a weights file{weights_note}.
+        input_tensor: a plait Input to build on.
+        input_shape: `(height, width, 3)`, default `({size}, {size}, 3)` with the top; at
+            least 32x32.{input_note}
+        pooling: without the top, None (4D output), "avg" or "max" (2D output).
+        classes: number of classes of the top.
+        classifier_activation: the `predictions` layer's activation.
+        name: the model's name.
+
+    Returns:
+        A plait Model.
+
+    Example:{example}
+    """

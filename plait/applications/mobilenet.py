@@ -1,8 +1,6 @@
 """MobileNet (Howard et al., 2017) with Keras's layer names, so Keras's weight files
 (`keras.applications.MobileNet`) load into it."""
 
-import warnings
-
 from plait.applications import imagenet_utils as utils
 
 BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/"
@@ -101,14 +99,7 @@ def MobileNet(
                 "If imagenet weights are being loaded, alpha can be one of`0.25`, `0.50`, "
                 f"`0.75` or `1.0` only.  Received alpha={alpha}"
             )
-        if rows != shape[1] or rows not in _SIZES:
-            rows = 224
-            warnings.warn(
-                "`input_shape` is undefined or non-square, or `rows` is not in "
-                "[128, 160, 192, 224]. Weights for input shape (224, 224) will be loaded "
-                "as the default.",
-                stacklevel=2,
-            )
+        rows = utils.imagenet_rows(shape, _SIZES)
     inputs = input_tensor if input_tensor is not None else layers.Input(shape=shape)
     x = layers.Conv2D(
         int(32 * alpha), (3, 3), padding="same", use_bias=False, strides=(2, 2), name="conv1"

@@ -1,8 +1,6 @@
 """MobileNetV2 (Sandler et al., 2018) with Keras's layer names, so Keras's weight files
 (`keras.applications.MobileNetV2`) load into it."""
 
-import warnings
-
 from plait.applications import imagenet_utils as utils
 
 BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
@@ -128,14 +126,7 @@ def MobileNetV2(
                 "If imagenet weights are being loaded, alpha must be one of `0.35`, `0.50`, "
                 f"`0.75`, `1.0`, `1.3` or `1.4` only; Received `alpha={alpha}`"
             )
-        if rows != shape[1] or rows not in _SIZES:
-            rows = 224
-            warnings.warn(
-                "`input_shape` is undefined or non-square, or `rows` is not in "
-                "[96, 128, 160, 192, 224]. Weights for input shape (224, 224) will be "
-                "loaded as the default.",
-                stacklevel=2,
-            )
+        rows = utils.imagenet_rows(shape, _SIZES)
     inputs = input_tensor if input_tensor is not None else layers.Input(shape=shape)
     x = layers.Conv2D(
         _make_divisible(32 * alpha), 3, strides=2, padding="same", use_bias=False, name="Conv1"

@@ -18,26 +18,7 @@ def VGG16(
     classifier_activation="softmax",
     name="vgg16",
 ):
-    """The VGG16 network, as `keras.applications.VGG16` builds it.
-
-    Args:
-        include_top: with the three fully connected layers (`fc1`, `fc2`, `predictions`).
-        weights: None (random), "imagenet" (Keras's published weights, downloaded once
-            through `plait.utils.get_file`), or the path of a weights file (`.h5` legacy,
-            `.weights.h5`) written for this architecture.
-        input_tensor: a plait Input to build on.
-        input_shape: `(height, width, 3)`, default `(224, 224, 3)` with the top; at least
-            32x32.
-        pooling: without the top, None (4D output), "avg" or "max" (2D output).
-        classes: number of classes of the top.
-        classifier_activation: the `predictions` layer's activation.
-
-    Returns:
-        A plait Model named `name`.
-
-    Example:
-        >>> model = VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
-    """
+    # Its docstring is set below: the arguments every application shares, one text.
     return build(
         _BLOCKS,
         "vgg16",
@@ -96,6 +77,21 @@ def build(
         x = utils.head(x, layers, include_top, None, classes, classifier_activation, top)
     model = Model(inputs, x, name=name)
     return utils.load(model, weights, include_top, key, base_url, hashes)
+
+
+def vgg_doc(title):
+    """The docstring of `VGG16` and `VGG19` (`title`), with a runnable example."""
+    return utils.application_doc(
+        title,
+        "",
+        "the three fully connected layers (`fc1`, `fc2`, `predictions`)",
+        f">>> model = {title}(weights=None, include_top=False, input_shape=(32, 32, 3))\n"
+        ">>> model.output_shape\n(None, 1, 1, 512)",
+        weights_note=" (`.h5` legacy, `.weights.h5`) written for this architecture",
+    )
+
+
+VGG16.__doc__ = vgg_doc("VGG16")
 
 
 def preprocess_input(x, data_format=None):

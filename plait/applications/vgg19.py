@@ -19,48 +19,23 @@ def VGG19(
     classifier_activation="softmax",
     name: str = "vgg19",
 ):
-    """The VGG19 network, as `keras.applications.VGG19` builds it.
-
-    Args:
-        include_top: with the three fully connected layers (`fc1`, `fc2`, `predictions`).
-        weights: None (random), "imagenet" (Keras's published weights, downloaded once
-            through `plait.utils.get_file`), or the path of a weights file (`.h5` legacy,
-            `.weights.h5`) written for this architecture.
-        input_tensor: a plait Input to build on.
-        input_shape: `(height, width, 3)`, default `(224, 224, 3)` with the top; at least
-            32x32.
-        pooling: without the top, None (4D output), "avg" or "max" (2D output).
-        classes: number of classes of the top.
-        classifier_activation: the `predictions` layer's activation.
-        name: the model's name.
-
-    Returns:
-        A plait Model.
-
-    Example:
-        >>> model = VGG19(weights=None, include_top=False, input_shape=(32, 32, 3))
-        >>> model.output_shape
-        (None, 1, 1, 512)
-    """
+    # Its docstring is set below: the arguments every application shares, one text.
     return vgg16.build(
         _BLOCKS,
         "vgg19",
         BASE_URL,
         HASHES,
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        name=name,
     )
 
 
-def preprocess_input(x, data_format=None):
-    """Caffe-style preprocessing (RGB -> BGR, minus the ImageNet mean)."""
-    return utils.preprocess_input(x, mode="caffe", data_format=data_format)
-
-
+VGG19.__doc__ = vgg16.vgg_doc("VGG19")
+preprocess_input = vgg16.preprocess_input  # Caffe-style, as for VGG16
 decode_predictions = utils.decode_predictions

@@ -151,7 +151,14 @@ def clone_model(
             `clone_function` that returns no layer, or unknown arguments.
 
     Example:
-        >>> clone = plait.models.clone_model(model)
+        >>> from plait import Model
+        >>> from plait.layers import Dense, Input
+        >>> from plait.models import clone_model
+        >>> x = Input(shape=(2,))
+        >>> model = Model(x, Dense(1, name="out")(x))
+        >>> clone = clone_model(model)  # the same layers, fresh weights
+        >>> clone.get_layer("out").units, clone.get_layer("out") is model.get_layer("out")
+        (1, False)
         >>> clone.set_weights(model.get_weights())
     """
     from plait.models.model import Model

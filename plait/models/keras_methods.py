@@ -78,18 +78,7 @@ class KerasMethods:
         Note: the third positional parameter is `metrics`, as in Keras 2 and plait's
         `training.compile` (Keras 3 puts `loss_weights` there); pass them by keyword.
         """
-        training.compile(
-            self,
-            optimizer=optimizer,
-            loss=loss,
-            metrics=metrics,
-            loss_weights=loss_weights,
-            weighted_metrics=weighted_metrics,
-            run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution,
-            jit_compile=jit_compile,
-            auto_scale_loss=auto_scale_loss,
-        )
+        training.compile(self, **_passed_on(locals()))
 
     def fit(
         self,
@@ -168,26 +157,7 @@ class KerasMethods:
 
         Under `torchrun` it trains data-parallel; see `plait.training.fit`.
         """
-        return training.fit(
-            self,
-            x=x,
-            y=y,
-            batch_size=batch_size,
-            epochs=epochs,
-            verbose=verbose,
-            callbacks=callbacks,
-            validation_split=validation_split,
-            validation_data=validation_data,
-            shuffle=shuffle,
-            class_weight=class_weight,
-            sample_weight=sample_weight,
-            initial_epoch=initial_epoch,
-            steps_per_epoch=steps_per_epoch,
-            validation_steps=validation_steps,
-            validation_batch_size=validation_batch_size,
-            validation_freq=validation_freq,
-            distribute=distribute,
-        )
+        return training.fit(self, **_passed_on(locals()))
 
     def evaluate(
         self,
@@ -225,17 +195,7 @@ class KerasMethods:
             >>> sorted(model.evaluate(x, y, verbose=0, return_dict=True))
             ['loss', 'mae']
         """
-        return training.evaluate(
-            self,
-            x=x,
-            y=y,
-            batch_size=batch_size,
-            verbose=verbose,
-            sample_weight=sample_weight,
-            steps=steps,
-            callbacks=callbacks,
-            return_dict=return_dict,
-        )
+        return training.evaluate(self, **_passed_on(locals()))
 
     def predict(
         self,
@@ -499,3 +459,9 @@ class KerasMethods:
             TypeError: when `config` is not a dict.
         """
         compile_config.compile_from_config(self, config)
+
+
+def _passed_on(arguments):
+    """A method's arguments (its `locals()`, taken first thing), without `self`, to pass on
+    by name to the `plait.training` function of the same name and parameters."""
+    return {name: value for name, value in arguments.items() if name not in ("self", "__class__")}

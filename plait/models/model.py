@@ -43,7 +43,28 @@ class Model(KerasMethods, TrainingSteps, Layer):
     Called on torch tensors it computes (one tensor for one input, else a list or a dict
     keyed by input name); called on symbolic tensors it nests like a layer. `inputs` may be
     tensors in the middle of a bigger graph: the model then shares those layers (feature
-    extraction).
+    extraction). With neither, it is a subclassed model: its own `call`/`forward` computes.
+
+    Args:
+        inputs: the model's `Input` tensors: one, a list, or a dict keyed by input name.
+        outputs: symbolic tensors computed from `inputs`: one, a list, or a dict.
+        name: the model's name. Default None (`model`, `model_1`, ...).
+        trainable: whether its weights are trained. Default True.
+
+    Raises:
+        ValueError: only one of `inputs` and `outputs` given, or outputs that do not
+            depend on the inputs.
+
+    Example:
+        >>> import torch
+        >>> from plait import Model
+        >>> from plait.layers import Dense, Input
+        >>> x = Input(shape=(4,))
+        >>> model = Model(x, Dense(2)(x))
+        >>> model.output_shape
+        (None, 2)
+        >>> model(torch.ones(3, 4)).shape
+        torch.Size([3, 2])
     """
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):

@@ -19,7 +19,23 @@ __all__ = ["Sequential"]
 
 @serialization.register_serializable(package="plait")
 class Sequential(Model):
-    """A linear stack of layers, built from a list or by `add()`."""
+    """A linear stack of layers, built from a list or by `add()`.
+
+    Args:
+        layers: the layers, in order (the first may be an `Input`). Default None (empty).
+        name: the model's name. Default None (`sequential`, `sequential_1`, ...).
+        trainable: whether its weights are trained. Default True.
+
+    Example:
+        >>> import torch
+        >>> from plait import Sequential
+        >>> from plait.layers import Dense, Input
+        >>> model = Sequential([Input(shape=(3,)), Dense(4), Dense(1)])
+        >>> model.output_shape
+        (None, 1)
+        >>> model(torch.ones(2, 3)).shape
+        torch.Size([2, 1])
+    """
 
     _always_sequential_summary = True
 

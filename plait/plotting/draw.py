@@ -191,8 +191,42 @@ def _place(diagram, rankdir, in_slots, out_slots):
         for k, it in enumerate(diagram.items)
     ]
     sizes = [(p.width, p.height) if p else _box_size(it) for p, it in zip(inner, diagram.items)]
-    edges, ports, arrows = [], {}, []
+    edges, ports, arrows, first, last = _edges_and_ports(diagram, inner, sizes, in_slots, out_slots)
+    lay = layered_layout(
+        sizes,
+        edges,
+        rankdir=rankdir,
+        node_gap=NODE_GAP,
+        rank_gap=RANK_GAP,
+        edge_gap=EDGE_GAP,
+        margin=MARGIN,
+        ports=ports,
+        pin_first=first,
+        pin_last=last,
+    )
+    out = _Placed(lay.width, lay.height)
+    for k, item in enumerate(diagram.items):
+        x0, y0, x1, y1 = lay.boxes[k]
+        if inner[k] is None:
+            out.boxes.append((x0, y0, x1, y1, item))
+        else:
+            out.add(inner[k], x0, y0)
+    for pts, arrow in zip(lay.edges, arrows):
+        if pts:
+            out.edges.append((pts, arrow))
     horizontal = rankdir in ("LR", "RL")
+    centre = [(b[0] + b[2]) / 2 if not horizontal else (b[1] + b[3]) / 2 for b in lay.boxes]
+    out.in_ports = [centre[i] for i in first]
+    out.out_ports = [centre[i] for i in last]
+    return out
+
+
+def _edges_and_ports(diagram, inner, sizes, in_slots, out_slots):
+    """The layout's edges, with the ports of placed clusters they end at and whether each
+    gets an arrowhead; a cluster's own ports become zero-size nodes appended to `sizes`
+    (`first`: the input ports, pinned to the first rank; `last`: the outputs, to the last).
+    Returns `(edges, ports, arrows, first, last)`."""
+    edges, ports, arrows = [], {}, []
 
     def port(item, slot, side):
         p = inner[item]
@@ -217,32 +251,7 @@ def _place(diagram, rankdir, in_slots, out_slots):
         arrows.append(False)
         edges.append((item, len(sizes)))
         sizes.append((0.0, 0.0))
-    lay = layered_layout(
-        sizes,
-        edges,
-        rankdir=rankdir,
-        node_gap=NODE_GAP,
-        rank_gap=RANK_GAP,
-        edge_gap=EDGE_GAP,
-        margin=MARGIN,
-        ports=ports,
-        pin_first=first,
-        pin_last=last,
-    )
-    out = _Placed(lay.width, lay.height)
-    for k, item in enumerate(diagram.items):
-        x0, y0, x1, y1 = lay.boxes[k]
-        if inner[k] is None:
-            out.boxes.append((x0, y0, x1, y1, item))
-        else:
-            out.add(inner[k], x0, y0)
-    for pts, arrow in zip(lay.edges, arrows):
-        if pts:
-            out.edges.append((pts, arrow))
-    centre = [(b[0] + b[2]) / 2 if not horizontal else (b[1] + b[3]) / 2 for b in lay.boxes]
-    out.in_ports = [centre[i] for i in first]
-    out.out_ports = [centre[i] for i in last]
-    return out
+    return edges, ports, arrows, first, last
 
 
 def _place_cluster(cluster, rankdir, used_outputs):

@@ -67,8 +67,16 @@ def plot_history(history, to_file="history.png", metrics=None, dpi=150):
     a list `k` times shorter than the training list is placed every `k`-th epoch.
 
     Example:
-        >>> history = model.fit(x, y, validation_split=0.2, epochs=20)
-        >>> plot_history(history, to_file="history.png")
+        After `history = model.fit(x, y, validation_split=0.2, epochs=20)`,
+        `plot_history(history)` draws its curves; a dict of values works the same:
+
+        >>> import os, tempfile
+        >>> from plait.utils import plot_history
+        >>> history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6]}
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = plot_history(history, to_file=os.path.join(folder, "history.svg"))
+        ...     os.path.basename(path), os.path.getsize(path) > 0
+        ('history.svg', True)
     """
     path, fmt = draw.check_image_path(to_file, FORMATS, "plot_history", "history.png")
     _check_dpi(dpi)

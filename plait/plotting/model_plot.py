@@ -47,6 +47,27 @@ def model_to_dot(
     Returns:
         The DOT text (a `str`). Nodes are named after their layers; a layer in a nested model
         is `outer/inner`.
+
+    Raises:
+        TypeError: `model` is not a plait Model.
+        ValueError: an unknown `rankdir`, a `dpi` that is not a positive number, or a
+            model not built yet.
+
+    Example:
+        >>> from plait import Model
+        >>> from plait.layers import Dense, Input
+        >>> from plait.utils import model_to_dot
+        >>> x = Input(shape=(2,), name="features")
+        >>> model = Model(x, Dense(1, name="out")(x))
+        >>> print(model_to_dot(model))
+        digraph G {
+          graph [rankdir=TB, concentrate=true, dpi=200];
+          node [shape=record, fontname="Helvetica"];
+          "features" [label="features: InputLayer"];
+          "out" [label="out: Dense"];
+          "features" -> "out";
+        }
+        <BLANKLINE>
     """
     _check_options(rankdir, dpi)
     diagram = model_diagram(
@@ -98,7 +119,16 @@ def plot_model(
         Jupyter) when IPython is installed; otherwise, and for PDF and DOT, the path written.
 
     Example:
-        >>> plot_model(model, to_file='model.png', show_shapes=True)
+        >>> import os, tempfile
+        >>> from plait import Model
+        >>> from plait.layers import Dense, Input
+        >>> from plait.utils import plot_model
+        >>> x = Input(shape=(2,))
+        >>> model = Model(x, Dense(1)(x))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     _ = plot_model(model, to_file=os.path.join(folder, "model.svg"), show_shapes=True)
+        ...     sorted(os.listdir(folder))
+        ['model.svg']
     """
     path, fmt = draw.check_image_path(to_file, draw.FORMATS, "plot_model", "model.png")
     _check_options(rankdir, dpi)

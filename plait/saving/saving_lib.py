@@ -56,6 +56,25 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         overwrite: replace an existing file (default True); False raises if it exists.
         include_optimizer: also save compile() settings and the optimizer's state when the
             model is compiled (default True).
+
+    Keras's file kinds (a path ending in `.keras`, `.h5` or `.hdf5`) are written in Keras's
+    format instead (`plait.saving.keras`).
+
+    Raises:
+        ValueError: another extension, an unbuilt model, or (with `overwrite=False`) a file
+            already there.
+
+    Example:
+        >>> import os, tempfile
+        >>> from plait import Model
+        >>> from plait.layers import Dense, Input
+        >>> from plait.models import load_model, save_model
+        >>> x = Input(shape=(2,))
+        >>> model = Model(x, Dense(1)(x))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     save_model(model, os.path.join(folder, "tiny.plait"))
+        ...     sorted(os.listdir(folder))
+        ['tiny.plait']
     """
     filepath = os.fspath(filepath)
     if keras_files.kind(filepath) is not None:
@@ -317,6 +336,21 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         ValueError: the file is missing, not a `.plait` file, damaged, from a newer plait,
             names a class that is neither registered nor in `custom_objects`, or holds
             weights that do not fit its config.
+
+    Example:
+        >>> import os, tempfile
+        >>> from plait import Model
+        >>> from plait.layers import Dense, Input
+        >>> from plait.models import load_model
+        >>> x = Input(shape=(2,))
+        >>> model = Model(x, Dense(1, name="out")(x))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     model.save(os.path.join(folder, "tiny.plait"))
+        ...     restored = load_model(os.path.join(folder, "tiny.plait"))
+        >>> restored.get_layer("out").units
+        1
+        >>> all((a == b).all() for a, b in zip(model.get_weights(), restored.get_weights()))
+        True
     """
     if keras_files.kind(filepath) is not None:  # .keras, .h5, .hdf5: Keras's own files
         return keras_files.load_model(
@@ -372,7 +406,30 @@ def _check_weights_fit(archive, tree, custom_objects, safe_mode):
 
 
 def model_from_json(json_string, custom_objects=None, safe_mode=True):
-    """A new model (fresh weights) from `model.to_json()`'s output."""
+    """A new model (fresh weights) from `model.to_json()`'s output.
+
+    Args:
+        json_string: the JSON text `model.to_json()` returned.
+        custom_objects: a dict name -> class or function for your own layers, losses, ...
+            that are not registered with `@register_serializable`. Default None.
+        safe_mode: refuse configs that would run code (Lambda layers). Default True.
+
+    Returns:
+        The model, built, with freshly initialized weights.
+
+    Raises:
+        ValueError: the text is not JSON of a model config, or names a class that is
+            neither registered nor in `custom_objects`.
+
+    Example:
+        >>> from plait import Model
+        >>> from plait.layers import Dense, Input
+        >>> from plait.models import model_from_json
+        >>> x = Input(shape=(2,))
+        >>> model = Model(x, Dense(3, name="out")(x))
+        >>> model_from_json(model.to_json()).get_layer("out").units
+        3
+    """
     try:
         config = json.loads(json_string)
     except (TypeError, ValueError, RecursionError) as err:

@@ -73,8 +73,24 @@ def save_weights(model, filepath, overwrite=True):
 
     Args:
         model: a built plait model (or any `nn.Module`).
-        filepath: str or os.PathLike ending in `.safetensors`.
+        filepath: str or os.PathLike ending in `.safetensors` (or Keras's `.weights.h5`,
+            or a legacy `.h5`, written in Keras's format).
         overwrite: replace an existing file (default True); False raises if it exists.
+
+    Raises:
+        ValueError: a path with another extension, a model not built yet, or a file
+            already there with `overwrite=False`.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from plait import Sequential
+        >>> from plait.layers import Dense, Input
+        >>> from plait.saving import save_weights
+        >>> model = Sequential([Input(shape=(2,)), Dense(1)])
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     save_weights(model, pathlib.Path(folder) / "tiny.safetensors")
+        ...     [p.name for p in pathlib.Path(folder).iterdir()]
+        ['tiny.safetensors']
     """
     filepath = os.fspath(filepath)
     if keras_files.kind(filepath) in ("weights", "legacy"):
@@ -98,6 +114,30 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     that match load and the others are skipped with a warning. Keras's files
     (`.weights.h5`, `.keras`, legacy `.h5` with `by_name`) go to
     `plait.saving.keras.load_weights`.
+
+    Args:
+        model: a built plait model (or any `nn.Module`).
+        filepath: str or os.PathLike of a `.safetensors`, `.plait` or Keras file.
+        skip_mismatch: skip (with a warning) the weights whose name or shape does not
+            match, instead of raising. Default False.
+        by_name: for legacy Keras `.h5` files: match layers by name. Default False.
+
+    Raises:
+        ValueError: no such file, a damaged file, or (without `skip_mismatch`) weights
+            that do not match the model's.
+
+    Example:
+        >>> import os, tempfile
+        >>> from plait import Model
+        >>> from plait.layers import Dense, Input
+        >>> from plait.saving import load_weights, save_weights
+        >>> x = Input(shape=(2,))
+        >>> first, second = Model(x, Dense(1)(x)), Model(x, Dense(1)(x))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     save_weights(first, os.path.join(folder, "w.safetensors"))
+        ...     load_weights(second, os.path.join(folder, "w.safetensors"))
+        >>> all((a == b).all() for a, b in zip(first.get_weights(), second.get_weights()))
+        True
     """
     filepath = os.fspath(filepath)
     if keras_files.kind(filepath) is not None:

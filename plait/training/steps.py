@@ -14,7 +14,6 @@
 steps; the loop owns those knobs (`loop._COMPILE_BACKEND`, `loop._JIT_TRIAL_STEPS`).
 """
 
-import contextlib
 import statistics
 import time
 import warnings
@@ -24,6 +23,14 @@ import torch
 
 from plait import mixed_precision
 from plait.training import jit_step
+from plait.training.jit_graph import (
+    WithPenalties,
+    forward_backward_function,
+    loss_function,
+    runs_recurrent_ops,
+    tracing_autograd,
+    unfuse,
+)
 
 __all__ = [
     "Compiled",
@@ -125,23 +132,6 @@ def _constraint_fn(module):
     return fn
 
 
-class _WithPenalties(torch.nn.Module):
-    """Runs a module and returns its outputs with its penalties, so `functional_call`
-    sees the regularizers read the traced weights."""
-
-    def __init__(self, module):
-        super().__init__()
-        self.inner = module
-
-    def forward(self, args, kwargs):
-        out = self.inner(*args, **kwargs)
-        penalties = self.inner.regularization_losses()
-        # plait layers keep their last activity penalty; a traced value must not outlive
-        # the trace, so it is dropped once read.
-        self.inner.clear_activity_penalties()
-        return out, penalties
-
-
 class JitTrainStep:
     """The whole step compiled: forward, loss and backward as one graph
     (`torch.func.grad_and_value` over `functional_call`, `fullgraph=True`), the optimizer
@@ -160,53 +150,17 @@ class JitTrainStep:
         self.constrain = _constraint_fn(spec.module)
         module = spec.module
         penalized = callable(getattr(module, "regularization_losses", None))
-        target = _WithPenalties(module) if penalized else module
+        target = WithPenalties(module) if penalized else module
         prefix = "inner." if penalized else ""
         self.params = [(prefix + n, p) for n, p in module.named_parameters() if p.requires_grad]
         buffers = {prefix + n: b for n, b in module.named_buffers()}
 
-        precision = state.precision
-
-        def loss_of(params, buffers, xs, ys, sws):
-            args, kwargs = spec.call_args(xs)
-            with precision.autocast():
-                if penalized:
-                    out, penalties = torch.func.functional_call(
-                        target, (params, buffers), (args, kwargs)
-                    )
-                else:
-                    out, penalties = (
-                        torch.func.functional_call(target, (params, buffers), args, kwargs),
-                        [],
-                    )
-            outputs = precision.to_float32(spec.flatten_outputs(out))
-            total, parts = state.compute_loss(ys, outputs, sws)
-            for penalty in penalties:
-                total = total + penalty.reshape(())
-            parts = [None if p is None else p.detach() for p in parts]
-            return total, (parts, [o.detach() for o in outputs])
-
         # LSTM/GRU layers differentiate through their own backward operator, which dynamo
         # sees only under torch.autograd.grad (plait/ops/_recurrent.py).
-        self.recurrent = _runs_recurrent_ops(module)
-        grad_and_value = (
-            _autograd_grad_and_value(loss_of)
-            if self.recurrent
-            else torch.func.grad_and_value(loss_of, has_aux=True)
-        )
+        self.recurrent = runs_recurrent_ops(module)
+        loss_of = loss_function(state, spec, target, penalized)
         params = self.params
-
-        def forward_backward(xs, ys, sws):
-            values = {n: p.detach() for n, p in params}
-            grads, result = grad_and_value(values, buffers, xs, ys, sws)
-            # Gradients in the parameters' own memory layout, as autograd gives them (a
-            # channels-last gradient for a contiguous kernel trips the compiled update).
-            grads = {
-                n: g if g.stride() == values[n].stride() else torch.empty_like(values[n]).copy_(g)
-                for n, g in grads.items()
-            }
-            return grads, result
-
+        forward_backward = forward_backward_function(loss_of, params, buffers, self.recurrent)
         self.forward_backward = torch.compile(
             forward_backward, fullgraph=True, dynamic=False, backend=backend
         )
@@ -222,14 +176,8 @@ class JitTrainStep:
             if steps > 1 and self.one_graph is not None
             else None
         )
-        # Compiled, the per-parameter update becomes one generated kernel; the fused kernel
-        # eager steps use is opaque to torch.compile and runs slower here (bench/).
-        for group in (
-            getattr(getattr(self.optimizer, "torch_optimizer", None), "param_groups", ())
-            if self.one_graph is None
-            else ()
-        ):
-            group["fused"] = False
+        if self.one_graph is None:
+            unfuse(self.optimizer)
         self.update = Compiled(self.optimizer.step, "the optimizer update", backend)
         self.eager = None
 
@@ -248,7 +196,7 @@ class JitTrainStep:
             return self.short(xs, ys, sws)
         self.warm.add(("one", rows))
         try:
-            with _tracing_autograd(self.recurrent):
+            with tracing_autograd(self.recurrent):
                 if self.one_graph is not None:
                     grads, (total, (parts, outputs)) = None, self.one_graph(xs, ys, sws)
                 else:
@@ -320,34 +268,6 @@ def run_group(step, batches):
         return
     for xs, ys, sws in batches:
         step(xs, ys, sws)
-
-
-def _runs_recurrent_ops(module):
-    """Whether a layer of `module` runs a recurrent custom op under a compiled train step
-    (`_scan_kind`, plait/layers/recurrent.py); torch.func.grad, traced by dynamo, does not
-    call such an op's own backward, so the step differentiates with torch.autograd.grad."""
-    return any(getattr(m, "_scan_kind", None) for m in module.modules())
-
-
-def _tracing_autograd(on):
-    """The dynamo setting that traces torch.autograd.grad, while `on`."""
-    return torch._dynamo.config.patch(trace_autograd_ops=True) if on else contextlib.nullcontext()
-
-
-def _autograd_grad_and_value(loss_of):
-    """`torch.func.grad_and_value(loss_of, has_aux=True)` with torch.autograd.grad."""
-
-    def grad_and_value(params, buffers, xs, ys, sws):
-        with torch.enable_grad():
-            leaves = {n: p.detach().requires_grad_() for n, p in params.items()}
-            total, aux = loss_of(leaves, buffers, xs, ys, sws)
-            grads = torch.autograd.grad(total, list(leaves.values()), allow_unused=True)
-        grads = {
-            n: torch.zeros_like(p) if g is None else g for (n, p), g in zip(leaves.items(), grads)
-        }
-        return grads, (total.detach(), aux)
-
-    return grad_and_value
 
 
 class FasterStep:
