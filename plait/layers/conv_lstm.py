@@ -11,6 +11,7 @@ them from here.
 from typing import Any
 
 _NAMES = ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+__all__ = list(_NAMES)
 
 
 def __getattr__(name: str) -> Any:

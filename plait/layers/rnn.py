@@ -11,6 +11,7 @@ that import them from here.
 from typing import Any
 
 _NAMES = ("GRUCell", "LSTMCell", "RNN", "SimpleRNNCell", "StackedRNNCells")
+__all__ = list(_NAMES)
 
 
 def __getattr__(name: str) -> Any:
