@@ -82,7 +82,15 @@ def keras_op(func=None, *, name=None):
 
 def standardize_dtype(dtype=None):
     """Keras's dtype name for `dtype`: None (floatx), a name, a torch or NumPy dtype, or a
-    Python type (`int` -> 'int32', `float` -> floatx). Raises ValueError for others."""
+    Python type (`int` -> 'int32', `float` -> floatx). Raises ValueError for others.
+
+    >>> import torch
+    >>> from plait import backend
+    >>> backend.standardize_dtype(torch.float16), backend.standardize_dtype(int)
+    ('float16', 'int32')
+    >>> backend.standardize_dtype(None)
+    'float32'
+    """
     if dtype is None:
         return config.floatx()
     if dtype is int:
@@ -127,7 +135,14 @@ def is_int(dtype):
 
 def result_type(*dtypes):
     """The dtype Keras gives an op on these dtypes: Python `int`/`float` are weak (they take
-    the other operand's kind), otherwise PyTorch's promotion; floats default to floatx."""
+    the other operand's kind), otherwise PyTorch's promotion; floats default to floatx.
+
+    >>> from plait import backend
+    >>> backend.result_type("uint8", "int8"), backend.result_type("int32", float)
+    ('int16', 'float32')
+    >>> backend.result_type("bfloat16", "float16")
+    'float32'
+    """
     strong = [torch_dtype(d) for d in dtypes if d not in (int, float, bool)]
     weak = [d for d in dtypes if d in (int, float, bool)]
     if not strong:
