@@ -13,6 +13,8 @@ import zlib
 
 import numpy as np
 
+from plait.utils.file_utils import get_file
+
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
 _ALLOWED = frozenset(
@@ -108,6 +110,19 @@ def word_index(mapping):
     if not isinstance(mapping, dict) or not all(type(i) is int for i in mapping.values()):
         raise TypeError("the word index is not a JSON object of words to integers")
     return mapping
+
+
+def housing_arrays(path, file_name, file_hash, test_split):
+    """The `x` and `y` arrays of a housing dataset, fetched into the cache as `path`, once
+    `test_split` is checked."""
+    if not 0 <= test_split < 1:
+        raise ValueError(
+            f"Invalid `test_split` argument: {test_split}. It must be between 0 "
+            "and 1 (exclusive of 1)."
+        )
+    path = get_file(path, origin=ORIGIN + file_name, file_hash=file_hash)
+    with reading(path), np.load(path, allow_pickle=False) as f:
+        return f["x"], f["y"]
 
 
 def shuffle_and_split(x, y, test_split, seed):

@@ -1,10 +1,7 @@
 """Boston housing prices: 506 samples of 13 features, targets in k$. (Keras warns about
 this dataset's ethical problems; prefer `california_housing`.)"""
 
-import numpy as np
-
 from plait.datasets import _common
-from plait.utils.file_utils import get_file
 
 __all__ = ["load_data"]
 
@@ -22,12 +19,5 @@ def load_data(path="boston_housing.npz", test_split=0.2, seed=113):
     Returns:
         `(x_train, y_train), (x_test, y_test)`.
     """
-    if not 0 <= test_split < 1:
-        raise ValueError(
-            f"Invalid `test_split` argument: {test_split}. It must be between 0 "
-            "and 1 (exclusive of 1)."
-        )
-    path = get_file(path, origin=_common.ORIGIN + "boston_housing.npz", file_hash=FILE_HASH)
-    with _common.reading(path), np.load(path, allow_pickle=False) as f:
-        x, y = f["x"], f["y"]
+    x, y = _common.housing_arrays(path, "boston_housing.npz", FILE_HASH, test_split)
     return _common.shuffle_and_split(x, y, test_split, seed)

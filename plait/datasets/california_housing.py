@@ -1,10 +1,7 @@
 """California housing prices: 20,640 districts (or 600 in the "small" version), 8
 features, median house values in dollars."""
 
-import numpy as np
-
 from plait.datasets import _common
-from plait.utils.file_utils import get_file
 
 __all__ = ["load_data"]
 
@@ -23,14 +20,7 @@ def load_data(version="large", path="california_housing.npz", test_split=0.2, se
     Returns:
         `(x_train, y_train), (x_test, y_test)`.
     """
-    if not 0 <= test_split < 1:
-        raise ValueError(
-            f"Invalid `test_split` argument: {test_split}. It must be between 0 "
-            "and 1 (exclusive of 1)."
-        )
-    path = get_file(path, origin=_common.ORIGIN + "california_housing.npz", file_hash=FILE_HASH)
-    with _common.reading(path), np.load(path, allow_pickle=False) as f:
-        x, y = f["x"], f["y"]
+    x, y = _common.housing_arrays(path, "california_housing.npz", FILE_HASH, test_split)
     if version == "small":
         x, y = x[:600], y[:600]
     elif version != "large":

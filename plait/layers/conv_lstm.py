@@ -8,19 +8,13 @@ them from here.
     8
 """
 
-from typing import Any
+from plait.utils.forwarding import forwarded_names
 
 _NAMES = ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 __all__ = list(_NAMES)
 
 
-def __getattr__(name: str) -> Any:
-    # Looked up in plait.layers when asked for: a family module imports no other family.
-    if name in _NAMES:
-        import plait.layers
-
-        return getattr(plait.layers, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = forwarded_names(__name__, _NAMES, "plait.layers")
 
 
 def __dir__() -> list:

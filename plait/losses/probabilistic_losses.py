@@ -319,6 +319,23 @@ Poisson = _simple_class(
 )
 
 
+def _smoothed_crossentropy(loss, fn, from_logits, label_smoothing, axis, reduction, name, dtype):
+    """Set up a binary or categorical crossentropy loss object (they share their arguments)."""
+    _BuiltinLoss.__init__(
+        loss,
+        fn,
+        reduction=reduction,
+        name=name,
+        dtype=dtype,
+        from_logits=from_logits,
+        label_smoothing=label_smoothing,
+        axis=axis,
+    )
+    loss.from_logits = from_logits
+    loss.label_smoothing = label_smoothing
+    loss.axis = axis
+
+
 @serialization.register_serializable(package="plait")
 class BinaryCrossentropy(_BuiltinLoss):
     """Binary crossentropy for labels in {0, 1}.
@@ -343,18 +360,7 @@ class BinaryCrossentropy(_BuiltinLoss):
         name="binary_crossentropy",
         dtype=None,
     ):
-        super().__init__(
-            binary_crossentropy,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
+        _smoothed_crossentropy(self, binary_crossentropy, from_logits, label_smoothing, axis, reduction, name, dtype)
 
     def _mean(self, y_true, y_pred):
         # the mean over every element equals the mean of the per-sample means
@@ -390,18 +396,7 @@ class CategoricalCrossentropy(_BuiltinLoss):
         name="categorical_crossentropy",
         dtype=None,
     ):
-        super().__init__(
-            categorical_crossentropy,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
+        _smoothed_crossentropy(self, categorical_crossentropy, from_logits, label_smoothing, axis, reduction, name, dtype)
 
     def _mean(self, y_true, y_pred):
         return _categorical_crossentropy(

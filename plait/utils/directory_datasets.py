@@ -203,6 +203,74 @@ def _both_or_one(directory, paths, labels, validation_split, subset, build, what
     return build(paths, labels, True)
 
 
+_FOLDER_ARGUMENTS = (
+    "labels",
+    "label_mode",
+    "class_names",
+    "batch_size",
+    "shuffle",
+    "seed",
+    "validation_split",
+    "subset",
+    "follow_links",
+    "verbose",
+)
+
+
+def _folder_arguments(arguments):
+    return {name: arguments[name] for name in _FOLDER_ARGUMENTS}
+
+
+def _from_directory(directory, formats, what, read, stack, **options):
+    """What the `*_dataset_from_directory` functions share once their own arguments are
+    checked: index the folder, split it, and make a dataset of each part that reads a file
+    with `read(path)` and makes a batch with `stack(samples)`."""
+    labels, label_mode, seed = options["labels"], options["label_mode"], options["seed"]
+    shuffle, validation_split, subset = (
+        options["shuffle"],
+        options["validation_split"],
+        options["subset"],
+    )
+    if labels is None or label_mode is None:
+        labels = label_mode = None
+    dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
+    seed = np.random.randint(1e6) if seed is None else seed
+    paths, labels, class_names = index_directory(
+        directory,
+        labels,
+        formats,
+        options["class_names"],
+        shuffle,
+        seed,
+        options["follow_links"],
+        options["verbose"],
+    )
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError(
+            'When passing `label_mode="binary"`, there must be exactly 2 '
+            f"class_names. Received: class_names={class_names}"
+        )
+
+    def build(part_paths, part_labels, is_training):
+        dataset = _make_dataset(
+            part_paths,
+            part_labels,
+            label_mode,
+            len(class_names or ()),
+            options["batch_size"],
+            shuffle and is_training,
+            seed,
+            read,
+            stack,
+        )
+        dataset.class_names = class_names
+        return dataset
+
+    return _both_or_one(
+        directory, paths, labels, validation_split, subset, build, what, options["verbose"]
+    )
+
+
 def _check_image_args(color_mode, image_size, interpolation):
     """`(size as a tuple of 2 ints, interpolation in lower case)`, or a ValueError naming
     the bad argument."""
@@ -297,22 +365,10 @@ def image_dataset_from_directory(
         ((4, 4, 4, 3), torch.float32, (4,))
     """
     _check_common(labels, label_mode, class_names, "image")
-    if labels is None or label_mode is None:
-        labels = label_mode = None
     size, interpolation = _check_image_args(color_mode, image_size, interpolation)
     from plait.utils.image_utils import image_data_format
 
     data_format = image_data_format(data_format)
-    dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
-    seed = np.random.randint(1e6) if seed is None else seed
-    paths, labels, class_names = index_directory(
-        directory, labels, IMAGE_FORMATS, class_names, shuffle, seed, follow_links, verbose
-    )
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(
-            'When passing `label_mode="binary"`, there must be exactly 2 '
-            f"class_names. Received: class_names={class_names}"
-        )
 
     def read(path):
         return _load_image(
@@ -325,23 +381,8 @@ def image_dataset_from_directory(
             data_format,
         )
 
-    def build(part_paths, part_labels, is_training):
-        dataset = _make_dataset(
-            part_paths,
-            part_labels,
-            label_mode,
-            len(class_names or ()),
-            batch_size,
-            shuffle and is_training,
-            seed,
-            read,
-            torch.stack,
-        )
-        dataset.class_names = class_names
-        return dataset
-
-    return _both_or_one(
-        directory, paths, labels, validation_split, subset, build, "images", verbose
+    return _from_directory(
+        directory, IMAGE_FORMATS, "images", read, torch.stack, **_folder_arguments(locals())
     )
 
 
@@ -424,41 +465,19 @@ def text_dataset_from_directory(
         (['a dull film', 'a great film'], [0, 1])
     """
     _check_common(labels, label_mode, class_names, "text")
-    if labels is None or label_mode is None:
-        labels = label_mode = None
-    dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
-    seed = np.random.randint(1e6) if seed is None else seed
-    paths, labels, class_names = index_directory(
-        directory, labels, (".txt",), class_names, shuffle, seed, follow_links, verbose
-    )
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(
-            'When passing `label_mode="binary"`, there must be exactly 2 '
-            f"class_names. Received: class_names={class_names}"
-        )
 
     def read(path):
         with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read()
         return text if max_length is None else text[:max_length]
 
-    def build(part_paths, part_labels, is_training):
-        dataset = _make_dataset(
-            part_paths,
-            part_labels,
-            label_mode,
-            len(class_names or ()),
-            batch_size,
-            shuffle and is_training,
-            seed,
-            read,
-            lambda texts: np.array(texts, dtype=object),
-        )
-        dataset.class_names = class_names
-        return dataset
-
-    return _both_or_one(
-        directory, paths, labels, validation_split, subset, build, "text files", verbose
+    return _from_directory(
+        directory,
+        (".txt",),
+        "text files",
+        read,
+        lambda texts: np.array(texts, dtype=object),
+        **_folder_arguments(locals()),
     )
 
 
@@ -556,37 +575,15 @@ def audio_dataset_from_directory(
         raise ValueError(
             f"`sampling_rate` should be a positive integer. Received: sampling_rate={sampling_rate}"
         )
-    if labels is None or label_mode is None:
-        labels = label_mode = None
-    dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
-    seed = np.random.randint(1e6) if seed is None else seed
-    paths, labels, class_names = index_directory(
-        directory, labels, (".wav",), class_names, shuffle, seed, follow_links, verbose
-    )
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(
-            'When passing `label_mode="binary"`, there must be exactly 2 '
-            f"class_names. Received: class_names={class_names}"
-        )
 
     def read(path):
         return _read_wav(path, output_sequence_length, sampling_rate)
 
-    def build(part_paths, part_labels, is_training):
-        dataset = _make_dataset(
-            part_paths,
-            part_labels,
-            label_mode,
-            len(class_names or ()),
-            batch_size,
-            shuffle and is_training,
-            seed,
-            read,
-            list if ragged else _pad_stack,
-        )
-        dataset.class_names = class_names
-        return dataset
-
-    return _both_or_one(
-        directory, paths, labels, validation_split, subset, build, "audio files", verbose
+    return _from_directory(
+        directory,
+        (".wav",),
+        "audio files",
+        read,
+        list if ragged else _pad_stack,
+        **_folder_arguments(locals()),
     )

@@ -95,7 +95,7 @@ def _loaders(monkeypatch, tmp_path):
     return {
         "mnist": through(datasets.mnist, datasets.mnist.load_data),
         "imdb": through(datasets.imdb, lambda: datasets.imdb.load_data(num_words=30)),
-        "housing": through(datasets.boston_housing, datasets.boston_housing.load_data),
+        "housing": through(datasets._common, datasets.boston_housing.load_data),
         "cifar": cifar,
         "word_index": through(datasets.imdb, datasets.imdb.get_word_index),
         "idx_labels": lambda data: fashion(data, "train-labels"),

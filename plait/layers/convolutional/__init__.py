@@ -7,6 +7,7 @@ tensor seen that way is PyTorch's channels_last memory format, which its kernels
 Weights are stored in PyTorch's layout; `get_weights` gives Keras's (see each class).
 """
 
+from plait.utils.forwarding import forwarded_names
 from plait.layers.convolutional.base_conv import (
     Conv,
     Conv1D,
@@ -95,9 +96,4 @@ _KERAS2_NAMES = (
 )
 
 
-def __getattr__(name):
-    if name in _KERAS2_NAMES:
-        import plait.layers
-
-        return getattr(plait.layers, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = forwarded_names(__name__, _KERAS2_NAMES, "plait.layers")

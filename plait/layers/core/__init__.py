@@ -2,6 +2,7 @@
 Identity, Rescaling.
 """
 
+from plait.utils.forwarding import forwarded_names
 from plait.layers.core.input_layer import (
     Input,
     InputLayer,
@@ -54,9 +55,4 @@ _KERAS2_NAMES = (
 )
 
 
-def __getattr__(name):
-    if name in _KERAS2_NAMES:
-        import plait.layers
-
-        return getattr(plait.layers, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = forwarded_names(__name__, _KERAS2_NAMES, "plait.layers")
