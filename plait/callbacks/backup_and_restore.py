@@ -79,6 +79,7 @@ class BackupAndRestore(Callback):
         self._json = os.path.join(self.backup_dir, "state.json")
 
     def on_train_begin(self, logs=None):
+        self._last_epoch = None
         if not os.path.exists(self._json):
             return
         with open(self._json) as f:
@@ -90,8 +91,10 @@ class BackupAndRestore(Callback):
         optimizer.load_state_dict(_decode(meta["optimizer"], tensors))
         _set_rng_state(meta["rng"], tensors)
         self.model._initial_epoch = meta["epoch"] + 1
+        self._last_epoch = meta["epoch"]
 
     def on_epoch_end(self, epoch, logs=None):
+        self._last_epoch = epoch
         if not _is_chief():
             return
         tensors = {"model/" + k: v for k, v in self.model.state_dict().items()}
@@ -114,6 +117,8 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs=None):
         if not _is_chief() or not self.delete_checkpoint or not os.path.isdir(self.backup_dir):
             return
+        if not self._finished():
+            return  # an interrupted fit (Ctrl-C): the backup is what the next fit resumes from
         for name in os.listdir(self.backup_dir):
             if name == "state.json" or name.startswith("state-"):
                 os.remove(os.path.join(self.backup_dir, name))
@@ -121,6 +126,15 @@ class BackupAndRestore(Callback):
             os.rmdir(self.backup_dir)
         except OSError:
             pass
+
+
+    def _finished(self):
+        """Whether the fit ran to its end: every epoch, or stopped early by a callback."""
+        if getattr(self.model, "stop_training", False):
+            return True
+        last = getattr(self, "_last_epoch", None)
+        epochs = self.params.get("epochs")
+        return epochs is None or (last if last is not None else -1) + 1 >= epochs
 
 
 def _encode(value, tensors, path):

@@ -6,10 +6,12 @@ What `fit` promises (and `evaluate`, `predict`, `train_on_batch` where it applie
   midway: the step finishes and `KeyboardInterrupt` is raised right after it, so the
   weights and the optimizer state are those of the last completed step, never a
   half-applied update. A second Ctrl-C while the step runs stops at once (for a step that
-  hangs). Outside a step (data loading, callbacks) Ctrl-C stops at once, as usual. As in
-  Keras, an interrupted fit does not run `on_train_end` (so `BackupAndRestore` keeps its
-  backup to resume from); `model.history` holds the epochs finished so far, and every
-  layer's training mode is given back.
+  hangs). Outside a step (data loading, callbacks) Ctrl-C stops at once, as usual. The
+  interrupted fit still runs the callbacks' `on_train_end` (with the last finished epoch's
+  logs), so loggers write and close their files; unlike Keras, which skips it.
+  `BackupAndRestore` sees that the epochs did not all run and keeps its backup to resume
+  from. `model.history` holds the epochs finished so far, and every layer's training mode
+  is given back.
 - An out-of-memory error (`torch.OutOfMemoryError` on CUDA, the CPU allocator's
   "can't allocate memory" RuntimeError) becomes an `OutOfMemoryError` (a subclass of
   `torch.OutOfMemoryError`, so existing `except` clauses still catch it) that names the

@@ -190,23 +190,34 @@ def fit(
         data_lib.closing(batches, val_batches),
     ):
         cbs.on_train_begin()
-        logs = _run_epochs(
-            module,
-            state,
-            spec,
-            batches,
-            val_batches,
-            cbs,
-            initial_epoch=initial_epoch,
-            epochs=epochs,
-            validation_freq=validation_freq,
-            runner=runner,
-            jit=_jit_options(),
-        )
+        try:
+            logs = _run_epochs(
+                module,
+                state,
+                spec,
+                batches,
+                val_batches,
+                cbs,
+                initial_epoch=initial_epoch,
+                epochs=epochs,
+                validation_freq=validation_freq,
+                runner=runner,
+                jit=_jit_options(),
+            )
+        except KeyboardInterrupt:
+            # Ctrl-C still ends training for the callbacks (logs written, files closed);
+            # BackupAndRestore sees the epochs unfinished and keeps its backup.
+            cbs.on_train_end(_last_epoch_logs(cbs.history))
+            raise
         cbs.on_train_end(logs)
     runner.barrier()  # no process runs ahead into what follows (another fit, a save)
     module.history = cbs.history
     return cbs.history
+
+
+def _last_epoch_logs(history):
+    """The logs of the last finished epoch (empty when none finished)."""
+    return {name: values[-1] for name, values in history.history.items() if values}
 
 
 def _training_source(state, spec, runner, x, y, sample_weight, batch_size, shuffle, class_weight):

@@ -55,6 +55,7 @@ model = plait.Sequential(
     ]
 )
 model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+ended = []  # on_train_end's logs
 try:
     history = model.fit(
         x,
@@ -66,6 +67,7 @@ try:
             callbacks.BackupAndRestore(os.path.join(work, "backup")),
             callbacks.ModelCheckpoint(os.path.join(work, "checkpoint.keras")),
             Ready(),
+            callbacks.LambdaCallback(on_train_end=lambda logs: ended.append(sorted(logs))),
         ],
     )
 except KeyboardInterrupt:
@@ -74,6 +76,7 @@ except KeyboardInterrupt:
         "iterations": int(model.optimizer.iterations),
         "training": [m.training for m in model.modules()],
         "finite": all(bool(np.isfinite(w).all()) for w in model.get_weights()),
+        "ended": ended,
     }
     with open(os.path.join(work, "interrupted.json"), "w") as f:
         json.dump(report, f)

@@ -259,13 +259,42 @@ def test_ctrl_c_inside_a_step_stops_after_it_and_fit_resumes(capfd):
         model.fit(x, y, batch_size=BATCH, epochs=3, shuffle=False, verbose=0, callbacks=[log])
     assert "stopping after this training step" in capfd.readouterr().err
     _assert_same(_state(model), _twin_after(at))  # the whole step, not half of it
-    assert log.events == []  # as Keras: an interrupted fit does not run on_train_end
+    assert log.events == ["train_end"]  # the callbacks still end training
     assert model.history.epoch == [0]
     assert not any(m.training for m in model.modules())
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler given back
     # Resume: the epochs continue from the one interrupted.
     history = model.fit(x, y, batch_size=BATCH, initial_epoch=1, epochs=3, verbose=0)
     assert history.epoch == [1, 2]
+
+
+class _StopAt(callbacks.Callback):
+    def __init__(self, epoch, interrupt):
+        super().__init__()
+        self.epoch, self.interrupt = epoch, interrupt
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch and self.interrupt:
+            raise KeyboardInterrupt
+        if epoch == self.epoch:
+            self.model.stop_training = True
+
+
+@pytest.mark.parametrize("interrupt", [True, False])
+def test_backup_and_restore_keeps_its_backup_only_when_fit_is_interrupted(tmp_path, interrupt):
+    x, y = _data()
+    model = _model()
+    backup = callbacks.BackupAndRestore(tmp_path / "backup")
+    log = _Log()
+    run = [backup, _StopAt(1, interrupt), log]
+    if interrupt:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(x, y, batch_size=BATCH, epochs=4, verbose=0, callbacks=run)
+    else:
+        model.fit(x, y, batch_size=BATCH, epochs=4, verbose=0, callbacks=run)
+    assert log.events == ["train_end"]
+    # Ctrl-C keeps what the next fit resumes from; a stop by a callback is a finished fit.
+    assert (tmp_path / "backup" / "state.json").exists() == interrupt
 
 
 def test_a_second_ctrl_c_stops_at_once_and_is_undone_from_the_copy(monkeypatch):

@@ -57,9 +57,10 @@ def test_ctrl_c_mid_fit_then_backup_and_restore_resumes_to_the_unbroken_result(t
     assert report["epochs"] == [0]  # History kept the epoch that ended
     assert report["iterations"] > 16  # stopped inside epoch 1 (16 steps per epoch)
     assert report["finite"]
+    assert report["ended"] == [["accuracy", "loss"]]  # on_train_end ran, with epoch 0's logs
     assert not any(report["training"])  # every layer's mode given back (eval)
     assert "stopping after this training step" in err  # the signal landed inside a step
-    # The backup survives (on_train_end did not run, as in Keras) and no file is half-written.
+    # The backup survives on_train_end (the epochs did not all run) and no file is half-written.
     backup = json.loads((broken / "backup" / "state.json").read_text())
     assert backup["epoch"] == 0
     leftovers = [p.name for p in broken.rglob("*.tmp")]
