@@ -127,7 +127,6 @@ class BackupAndRestore(Callback):
         except OSError:
             pass
 
-
     def _finished(self):
         """Whether the fit ran to its end: every epoch, or stopped early by a callback."""
         if getattr(self.model, "stop_training", False):

@@ -360,7 +360,9 @@ class BinaryCrossentropy(_BuiltinLoss):
         name="binary_crossentropy",
         dtype=None,
     ):
-        _smoothed_crossentropy(self, binary_crossentropy, from_logits, label_smoothing, axis, reduction, name, dtype)
+        _smoothed_crossentropy(
+            self, binary_crossentropy, from_logits, label_smoothing, axis, reduction, name, dtype
+        )
 
     def _mean(self, y_true, y_pred):
         # the mean over every element equals the mean of the per-sample means
@@ -396,7 +398,16 @@ class CategoricalCrossentropy(_BuiltinLoss):
         name="categorical_crossentropy",
         dtype=None,
     ):
-        _smoothed_crossentropy(self, categorical_crossentropy, from_logits, label_smoothing, axis, reduction, name, dtype)
+        _smoothed_crossentropy(
+            self,
+            categorical_crossentropy,
+            from_logits,
+            label_smoothing,
+            axis,
+            reduction,
+            name,
+            dtype,
+        )
 
     def _mean(self, y_true, y_pred):
         return _categorical_crossentropy(

@@ -23,6 +23,14 @@ from plait.utils.string_array import StringArray
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
 
+def _is_integer(text):
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
 class IndexLookup(PreprocessingLayer):
     """The shared machinery of StringLookup and IntegerLookup (see their docstrings)."""
 
@@ -203,10 +211,26 @@ class IndexLookup(PreprocessingLayer):
             raise ValueError(
                 "output_mode `'tf_idf'` does not support loading a vocabulary from file."
             )
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
+        with open(path, "rb") as f:
+            raw = f.read()
+        try:
+            lines = raw.decode("utf-8").splitlines()
+        except UnicodeDecodeError as err:
+            line = raw[: err.start].count(b"\n") + 1
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': vocabulary file {path} is not UTF-8 "
+                f"text (line {line}: {err.reason}). Expected one token per line."
+            ) from None
         while lines and lines[-1] == "":
             lines.pop()
+        if not self._strings:
+            for number, token in enumerate(lines, 1):
+                if not _is_integer(token):
+                    raise ValueError(
+                        f"IntegerLookup '{self.name}': line {number} of vocabulary file "
+                        f"{path} is {token[:50]!r}, not an integer. Expected one integer "
+                        "per line."
+                    )
         return lines
 
     def _set_tokens(self, tokens):

@@ -6,6 +6,8 @@ its own tests (keras/src/layers/preprocessing/*_test.py and the layers' docstrin
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import plait.layers as L
 
@@ -311,3 +313,43 @@ def test_vocabulary_file_needs_unsafe_mode(tmp_path):
         L.TextVectorization.from_config(config)
     with safe_mode_scope(False):
         assert L.StringLookup.from_config(config).get_vocabulary() == ["[UNK]", "a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    "make, content, match",
+    [
+        (
+            L.StringLookup,
+            b"a\nb\n\xff\xfe\n",
+            r"StringLookup '.*': vocabulary file .*v\.txt is not UTF-8 .*line 3",
+        ),
+        (
+            L.IntegerLookup,
+            b"1\n2\nx\n",
+            r"IntegerLookup '.*': line 3 of vocabulary file .*v\.txt is 'x', not an integer",
+        ),
+        (L.IntegerLookup, b"1\n3.5\n", r"line 2 .* is '3\.5', not an integer"),
+        (
+            L.TextVectorization,
+            b"\xc3\n",
+            r"'text_vectorization.*_lookup': vocabulary file .*v\.txt is not UTF-8",
+        ),
+    ],
+)
+def test_a_damaged_vocabulary_file_names_the_file_and_line(tmp_path, make, content, match):
+    path = tmp_path / "v.txt"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=match):
+        make(vocabulary=str(path))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(content=st.binary(max_size=200), integers=st.booleans())
+def test_any_vocabulary_file_loads_or_fails_with_a_value_error(tmp_path_factory, content, integers):
+    path = tmp_path_factory.mktemp("vocab") / "v.txt"
+    path.write_bytes(content)
+    try:
+        layer = (L.IntegerLookup if integers else L.StringLookup)(vocabulary=str(path))
+    except ValueError:
+        return
+    assert len(layer.get_vocabulary()) >= 1
