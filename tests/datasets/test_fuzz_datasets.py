@@ -59,8 +59,8 @@ def _seeds():
         "housing": _npz(x=rng.random((20, 13)), y=rng.random(20)),
         "cifar": pickle.dumps(cifar),
         "word_index": json.dumps({"the": 1, "film": 2}).encode(),
-        "idx_labels": gzip.compress(idx_labels),
-        "idx_images": gzip.compress(idx_images),
+        "idx_labels": gzip.compress(idx_labels, mtime=0),
+        "idx_images": gzip.compress(idx_images, mtime=0),
     }
 
 
@@ -151,7 +151,16 @@ def _crafted_npz():
         ("word_index", b"[1, 2]"),
         ("mnist", _npz(x_train=np.zeros(3), y_train=np.zeros(3))),  # members missing
         ("imdb", _npz(x_train=np.zeros(3), y_train=np.zeros(3), x_test=np.zeros(3), y_test=[1])),
-        ("idx_images", gzip.compress(b"\x00" * 20)),  # fewer images than labels
+        ("idx_images", gzip.compress(b"\x00" * 20, mtime=0)),  # fewer images than labels
+    ],
+    ids=[
+        "pickle_naming_a_module",
+        "npz_naming_a_module",
+        "index_not_int",
+        "index_not_dict",
+        "members_missing",
+        "lengths_differ",
+        "fewer_images",
     ],
 )
 def test_crafted_dataset_files_raise_value_errors_naming_them(monkeypatch, tmp_path, kind, data):
@@ -218,6 +227,7 @@ def test_mutated_archives_extract_or_fail_cleanly(tmp_path, kind, mutations):
         _zip([("../escape.txt", b"x")]),
         _zip([("data/../../escape.txt", b"x")]),
     ],
+    ids=["tar_parent", "tar_absolute", "zip_parent", "zip_nested_parent"],
 )
 def test_archive_members_outside_the_folder_are_refused(tmp_path, data):
     folder = tmp_path / "work"
