@@ -184,6 +184,28 @@ def fit(
     cbs = _fit_callbacks(module, callbacks, verbose, runner, epochs, batches, val_batches)
     module.stop_training = False
     module.history = cbs.history  # Keras: there from on_train_begin
+    _train(
+        module,
+        state,
+        spec,
+        batches,
+        val_batches,
+        cbs,
+        runner,
+        initial_epoch,
+        epochs,
+        validation_freq,
+    )
+    runner.barrier()  # no process runs ahead into what follows (another fit, a save)
+    module.history = cbs.history
+    return cbs.history
+
+
+def _train(
+    module, state, spec, batches, val_batches, cbs, runner, initial_epoch, epochs, validation_freq
+):
+    """fit's epochs between the callbacks' `on_train_begin` and `on_train_end`, with every
+    layer in training mode and Ctrl-C held until the running step ends."""
     with (
         _mode(module, training=True),
         faults.interrupts_at_step_ends(),
@@ -210,9 +232,6 @@ def fit(
             cbs.on_train_end(_last_epoch_logs(cbs.history))
             raise
         cbs.on_train_end(logs)
-    runner.barrier()  # no process runs ahead into what follows (another fit, a save)
-    module.history = cbs.history
-    return cbs.history
 
 
 def _last_epoch_logs(history):

@@ -5,6 +5,7 @@ import numpy as np
 import plait
 from plait import layers, metrics
 
+plait.utils.set_random_seed(2)
 rng = np.random.default_rng(2)
 labels = rng.integers(0, 3, size=480)
 x = np.eye(3)[labels] @ rng.normal(size=(3, 8)) + 0.4 * rng.normal(size=(480, 8))
