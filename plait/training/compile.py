@@ -178,6 +178,7 @@ class CompileState:
         self.metric_keys = []
         self.plain_output_structure = None
         self.steps = {}
+        self.trained_on_batch = False  # train_on_batch has run (faults: copy only the first)
 
     def __getstate__(self):
         # Compiled step functions are closures: they are rebuilt on first use, not copied.

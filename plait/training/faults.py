@@ -24,8 +24,9 @@ What `fit` promises (and `evaluate`, `predict`, `train_on_batch` where it applie
     before every step and put back;
   * a failure inside the optimizer update (after the backward pass) is undone from a copy
     of the weights and the optimizer state. That copy costs a copy of the model per step,
-    so by default (`UNDO_UPDATES = "first"`) it is taken for the first step of each call
-    only, where lazily made state and the first allocations fail; `UNDO_UPDATES = True`
+    so by default (`UNDO_UPDATES = "first"`) it is taken for the first step of each `fit`
+    and the first `train_on_batch` of a compiled model only, where lazily made state and
+    the first allocations fail; `UNDO_UPDATES = True`
     takes it before every step, `False` never. Without a copy the error says so: some
     weights may then hold part of that step's update.
 
@@ -69,7 +70,7 @@ __all__ = [
 
 # When the guard copies the weights and the optimizer state before a training step, so
 # that a failure inside the optimizer update can be undone: "first" (the first step of each
-# fit/train_on_batch call), True (every step) or False (never).
+# fit, and the first train_on_batch after compile), True (every step) or False (never).
 UNDO_UPDATES: "bool | str" = "first"
 
 _CPU_ALLOCATOR = re.compile(r"can't allocate memory|DefaultCPUAllocator|Cannot allocate memory")
@@ -363,7 +364,7 @@ def _in_update(error, optimizer):
     return False
 
 
-def guard_train_step(step, module, state, batch_size=None, what="fit()"):
+def guard_train_step(step, module, state, batch_size=None, what="fit()", first=True):
     """`step(xs, ys, sws)` made safe against Ctrl-C and out-of-memory errors.
 
     Args:
@@ -372,11 +373,16 @@ def guard_train_step(step, module, state, batch_size=None, what="fit()"):
         state: its compiled state (for the optimizer).
         batch_size: the `batch_size` argument, named in the error. Default None.
         what: the call, for messages. Default "fit()".
+        first: whether the guard's first step is the first of its run, which
+            `UNDO_UPDATES = "first"` copies the update state for. False for the second and
+            later `train_on_batch` calls, each of which makes its own guard. Default True.
 
     Returns:
         A callable with the step's signature.
     """
-    return _TrainGuard(step, module, state.optimizer, what, batch_size)
+    guard = _TrainGuard(step, module, state.optimizer, what, batch_size)
+    guard.calls = 0 if first else 1
+    return guard
 
 
 def guard_test_step(step, module, batch_size=None, what="evaluate()"):

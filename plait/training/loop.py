@@ -467,7 +467,12 @@ def train_on_batch(
     train_step = _custom_step(module, "train_step", state, spec) or step_lib.train_step(
         state, spec, _jit_options()
     )
-    with _mode(module, training=True):
+    # the first call copies the update state to undo a failed update (UNDO_UPDATES)
+    first, state.trained_on_batch = not state.trained_on_batch, True
+    train_step = faults.guard_train_step(
+        train_step, module, state, what="train_on_batch()", first=first
+    )
+    with _mode(module, training=True), faults.interrupts_at_step_ends():
         train_step(xs, ys, sws)
     return _results(state, state.read_logs(), return_dict)
 
@@ -485,6 +490,7 @@ def test_on_batch(module, x, y=None, sample_weight=None, reset_metrics=True, ret
     test_step = _custom_step(module, "test_step", state, spec) or step_lib.test_step(
         state, spec, _jit_options()
     )
+    test_step = faults.guard_test_step(test_step, module, what="test_on_batch()")
     with _mode(module, training=False), torch.no_grad():
         test_step(xs, ys, sws)
     return _results(state, state.read_logs(), return_dict)

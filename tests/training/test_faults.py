@@ -206,6 +206,48 @@ def test_oom_in_evaluate_and_predict_names_the_call_and_the_batch(call):
     assert "batch_size=8" in message and "you tried" not in message.split("Received")[0]
 
 
+def test_train_on_batch_is_guarded_like_a_fit_step():
+    x, y = _data()
+    model = _model()
+    out = model.get_layer("out")
+    out.forward = _FailAt(out.forward, 3, _cpu_oom)
+    for i in range(2):
+        model.train_on_batch(x[i * BATCH : (i + 1) * BATCH], y[i * BATCH : (i + 1) * BATCH])
+    with pytest.raises(faults.OutOfMemoryError, match=r"train_on_batch\(\) ran out of memory"):
+        model.train_on_batch(x[2 * BATCH : 3 * BATCH], y[2 * BATCH : 3 * BATCH])
+    _assert_same(_state(model), _twin_after(2))  # BatchNormalization's statistics put back
+    assert all(p.grad is None for p in model.parameters())
+    with pytest.raises(faults.OutOfMemoryError, match=r"test_on_batch\(\) ran out of memory"):
+        out.forward = _FailAt(out.forward.fn, 1, _cpu_oom)
+        model.test_on_batch(x[:BATCH], y[:BATCH])
+
+
+def test_train_on_batch_copies_the_update_state_on_its_first_call_only(monkeypatch):
+    monkeypatch.setattr(faults, "UNDO_UPDATES", "first")
+    x, y = _data()
+    model = _model()
+    _half_update(model.optimizer, 1, _cuda_oom)
+    with pytest.raises(faults.OutOfMemoryError) as caught:
+        model.train_on_batch(x[:BATCH], y[:BATCH])
+    assert caught.value.restored
+    _assert_same(_state(model), _twin_after(0))
+    _half_update(model.optimizer, 2, _cuda_oom)
+    model.train_on_batch(x[:BATCH], y[:BATCH])
+    with pytest.raises(faults.OutOfMemoryError, match="inside the optimizer update") as caught:
+        model.train_on_batch(x[BATCH : 2 * BATCH], y[BATCH : 2 * BATCH])
+    assert not caught.value.restored
+
+
+def test_ctrl_c_inside_train_on_batch_stops_after_the_step(capfd):
+    x, y = _data()
+    model = _model()
+    _sigint_inside_update(model.optimizer, 1)
+    with pytest.raises(KeyboardInterrupt):
+        model.train_on_batch(x[:BATCH], y[:BATCH])
+    assert "stopping after this training step" in capfd.readouterr().err
+    _assert_same(_state(model), _twin_after(1))  # the whole update, not half of it
+
+
 def test_other_errors_pass_unchanged():
     x, y = _data()
     model = _model()
