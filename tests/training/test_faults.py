@@ -206,6 +206,17 @@ def test_oom_in_evaluate_and_predict_names_the_call_and_the_batch(call):
     assert "batch_size=8" in message and "you tried" not in message.split("Received")[0]
 
 
+def test_a_model_over_the_copy_limit_is_not_copied_for_its_first_step(monkeypatch):
+    monkeypatch.setattr(faults, "UNDO_UPDATES", "first")
+    monkeypatch.setattr(faults, "UNDO_FIRST_MAX_BYTES", 100)  # the test model has 1,000+
+    x, y = _data()
+    model = _model()
+    _half_update(model.optimizer, 1, _cuda_oom)
+    with pytest.raises(faults.OutOfMemoryError, match="inside the optimizer update") as caught:
+        model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+    assert not caught.value.restored
+
+
 def test_train_on_batch_is_guarded_like_a_fit_step():
     x, y = _data()
     model = _model()
