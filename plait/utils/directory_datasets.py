@@ -119,7 +119,8 @@ def index_directory(
         )
     paths = [os.path.join(directory, name) for name in filenames]
     if shuffle:
-        np.random.RandomState(np.random.randint(1e6) if seed is None else seed).shuffle(paths)
+        seed = np.random.randint(1e6) if seed is None else seed  # one order for both
+        np.random.RandomState(seed).shuffle(paths)
         if labels is not None:
             np.random.RandomState(seed).shuffle(labels)
     return paths, labels, names

@@ -121,3 +121,18 @@ def test_bad_input_is_a_value_error():
     # LayerCallError is a ValueError, as Keras raises for bad shapes.
     with pytest.raises(ValueError):
         Conv2D(4, 3)(Input(shape=(8, 8)))
+
+
+@pytest.mark.parametrize(
+    "shape, error, match",
+    [
+        (3.5, TypeError, r"must be a tuple of ints or None.*Received: shape=3\.5 of type float"),
+        ("ab", TypeError, r"Received: shape='ab' of type str"),
+        (10, TypeError, r"write shape=\(10,\) with the trailing comma"),
+        ((None, 2.5), ValueError, r"non-negative int or None\. Received: shape=\(None, 2\.5\)"),
+        ((3, -2), ValueError, r"Received: shape=\(3, -2\)"),
+    ],
+)
+def test_a_bad_input_shape_says_what_a_shape_is(shape, error, match):
+    with pytest.raises(error, match=match):
+        Input(shape=shape)

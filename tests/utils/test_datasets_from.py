@@ -1,5 +1,7 @@
 """timeseries_dataset_from_array and the *_dataset_from_directory functions."""
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -145,6 +147,18 @@ def test_image_dataset_matches_keras_file_order(image_dir):
     )
     assert ours.file_paths == paths and ours.class_names == names
     del keras
+
+
+def test_index_directory_without_a_seed_keeps_paths_and_labels_together(image_dir):
+    from plait.utils.directory_datasets import index_directory
+
+    for _ in range(5):
+        paths, labels, names = index_directory(
+            str(image_dir), "inferred", (".png",), shuffle=True, seed=None, verbose=False
+        )
+        assert [names[label] for label in labels] == [
+            os.path.basename(os.path.dirname(p)) for p in paths
+        ]
 
 
 def test_image_dataset_trains_and_checks_arguments(image_dir):

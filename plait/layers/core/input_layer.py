@@ -110,6 +110,12 @@ def _check_shape(shape):
             f"`shape` must be a tuple, even for 1-D data: write shape=({shape},) with the "
             f"trailing comma. Received: shape={shape}"
         )
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise TypeError(
+            "`shape` must be a tuple of ints or None, the shape of one sample without the "
+            f"batch dimension, e.g. shape=(10,). Received: shape={shape!r} of type "
+            f"{type(shape).__name__}"
+        )
     shape = tuple(shape)
     for d in shape:
         if d is not None and (not isinstance(d, int) or d < 0):
