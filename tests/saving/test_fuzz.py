@@ -28,7 +28,7 @@ from plait.layers import LSTM, Dense, Input
 from plait.models import Model, load_model
 
 EXAMPLES = int(
-    os.environ.get("PLAIT_FUZZ_EXAMPLES", "500" if os.environ.get("PLAIT_FUZZ_LONG") else "60")
+    os.environ.get("PLAIT_FUZZ_EXAMPLES", "500" if os.environ.get("PLAIT_FUZZ_LONG") else "200")
 )
 FUZZ = settings(
     max_examples=EXAMPLES,

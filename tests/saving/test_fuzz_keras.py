@@ -41,7 +41,7 @@ from tests.saving.test_fuzz import (
 h5py = pytest.importorskip("h5py")
 
 EXAMPLES = int(
-    os.environ.get("PLAIT_FUZZ_EXAMPLES", "500" if os.environ.get("PLAIT_FUZZ_LONG") else "40")
+    os.environ.get("PLAIT_FUZZ_EXAMPLES", "500" if os.environ.get("PLAIT_FUZZ_LONG") else "200")
 )
 FUZZ = settings(
     max_examples=EXAMPLES,
