@@ -222,29 +222,33 @@ def _folder_arguments(arguments):
     return {name: arguments[name] for name in _FOLDER_ARGUMENTS}
 
 
-def _from_directory(directory, formats, what, read, stack, **options):
+def _from_directory(
+    directory,
+    formats,
+    what,
+    read,
+    stack,
+    *,
+    labels,
+    label_mode,
+    class_names,
+    batch_size,
+    shuffle,
+    seed,
+    validation_split,
+    subset,
+    follow_links,
+    verbose,
+):
     """What the `*_dataset_from_directory` functions share once their own arguments are
     checked: index the folder, split it, and make a dataset of each part that reads a file
     with `read(path)` and makes a batch with `stack(samples)`."""
-    labels, label_mode, seed = options["labels"], options["label_mode"], options["seed"]
-    shuffle, validation_split, subset = (
-        options["shuffle"],
-        options["validation_split"],
-        options["subset"],
-    )
     if labels is None or label_mode is None:
         labels = label_mode = None
     dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
     seed = np.random.randint(1e6) if seed is None else seed
     paths, labels, class_names = index_directory(
-        directory,
-        labels,
-        formats,
-        options["class_names"],
-        shuffle,
-        seed,
-        options["follow_links"],
-        options["verbose"],
+        directory, labels, formats, class_names, shuffle, seed, follow_links, verbose
     )
     if label_mode == "binary" and len(class_names) != 2:
         raise ValueError(
@@ -258,7 +262,7 @@ def _from_directory(directory, formats, what, read, stack, **options):
             part_labels,
             label_mode,
             len(class_names or ()),
-            options["batch_size"],
+            batch_size,
             shuffle and is_training,
             seed,
             read,
@@ -267,9 +271,7 @@ def _from_directory(directory, formats, what, read, stack, **options):
         dataset.class_names = class_names
         return dataset
 
-    return _both_or_one(
-        directory, paths, labels, validation_split, subset, build, what, options["verbose"]
-    )
+    return _both_or_one(directory, paths, labels, validation_split, subset, build, what, verbose)
 
 
 def _check_image_args(color_mode, image_size, interpolation):
