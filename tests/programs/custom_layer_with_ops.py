@@ -3,6 +3,9 @@
 import numpy as np
 
 from plait import Input, Sequential, layers, ops
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 
 class RMSNorm(layers.Layer):

@@ -3,6 +3,9 @@
 import numpy as np
 
 from plait import Input, Model, layers, ops
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 
 def focal_loss(y_true, y_pred, gamma=2.0):

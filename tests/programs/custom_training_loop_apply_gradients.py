@@ -4,6 +4,9 @@ import numpy as np
 import torch
 
 from plait import Input, Model, layers, losses, optimizers
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 rng = np.random.default_rng(0)
 x = torch.tensor(rng.normal(size=(64, 3)).astype("float32"))

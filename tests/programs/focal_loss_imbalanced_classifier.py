@@ -4,6 +4,9 @@ import numpy as np
 
 import plait
 from plait import layers, losses
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 rng = np.random.default_rng(1)
 x = rng.normal(size=(600, 6)).astype("float32")

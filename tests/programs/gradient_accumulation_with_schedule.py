@@ -4,6 +4,9 @@ import numpy as np
 
 from plait import Sequential, layers, optimizers
 from plait.optimizers import schedules
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 rng = np.random.default_rng(1)
 x = rng.normal(size=(128, 5)).astype("float32")

@@ -6,6 +6,9 @@ import numpy as np
 
 import plait
 from plait import layers
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 rng = np.random.default_rng(2)
 n = 64

@@ -4,7 +4,9 @@ import numpy as np
 from plait.layers import Conv2D, Dense, Flatten, MaxPooling2D
 from plait.models import Sequential
 from plait.preprocessing.image import ImageDataGenerator
-from plait.utils import to_categorical
+from plait.utils import set_random_seed, to_categorical
+
+set_random_seed(0)
 
 rng = np.random.default_rng(0)
 x = rng.uniform(0, 60, size=(64, 12, 12, 1)).astype("float32")
@@ -24,7 +26,7 @@ assert batch_x.shape == (8, 12, 12, 1) and batch_x.max() <= 1.0
 
 model = Sequential(
     [
-        Conv2D(4, 3, activation="relu", input_shape=(12, 12, 1)),
+        Conv2D(8, 3, activation="relu", input_shape=(12, 12, 1)),
         MaxPooling2D(),
         Flatten(),
         Dense(2, activation="softmax"),

@@ -5,6 +5,9 @@ import numpy as np
 from plait import backend as K
 from plait.layers import Dense, Input, Lambda
 from plait.models import Model
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 rng = np.random.default_rng(0)
 x_train = rng.uniform(size=(256, 12)).astype("float32")

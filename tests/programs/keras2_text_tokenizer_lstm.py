@@ -7,6 +7,9 @@ from plait.layers.recurrent import LSTM
 from plait.models import Sequential
 from plait.preprocessing.sequence import pad_sequences
 from plait.preprocessing.text import Tokenizer, tokenizer_from_json
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 positive = [
     "what a great movie",

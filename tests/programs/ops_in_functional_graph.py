@@ -3,6 +3,9 @@
 import numpy as np
 
 from plait import Input, Model, layers, ops
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 rng = np.random.default_rng(0)
 x = rng.normal(size=(128, 5, 3)).astype("float32")

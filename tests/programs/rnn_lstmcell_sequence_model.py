@@ -5,6 +5,9 @@ import torch
 
 import plait
 from plait import layers
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 rng = np.random.default_rng(0)
 x = rng.normal(size=(256, 12, 3)).astype("float32")

@@ -4,6 +4,9 @@ import numpy as np
 
 import plait as keras
 from plait import layers
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 
 class BatchLog(keras.callbacks.Callback):

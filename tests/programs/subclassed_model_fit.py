@@ -1,6 +1,9 @@
 import numpy as np
 from plait import Model
 from plait.layers import Dense, Dropout
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 
 class MLP(Model):

@@ -5,6 +5,9 @@ import numpy as np
 
 import plait
 from plait import layers
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 rng = np.random.default_rng(0)
 features = rng.normal(loc=[100.0, -3.0, 0.5], scale=[25.0, 2.0, 0.1], size=(256, 3))

@@ -7,6 +7,9 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 import plait
 from plait import callbacks, layers
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 rng = np.random.default_rng(3)
 x = rng.normal(size=(128, 4)).astype("float32")

@@ -6,6 +6,9 @@ import numpy as np
 
 import plait
 from plait import layers
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 vocab, steps = 12, 8
 pattern = np.array([1, 4, 7, 2, 9, 4, 11, 3])  # each token's successor is fixed

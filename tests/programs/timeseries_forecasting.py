@@ -3,6 +3,9 @@ import numpy as np
 
 from plait import Input, Sequential, layers, optimizers
 from plait.utils import timeseries_dataset_from_array
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 steps = np.arange(600, dtype="float32")
 series = np.sin(steps / 10.0)[:, None]

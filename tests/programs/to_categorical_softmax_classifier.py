@@ -3,6 +3,9 @@ import numpy as np
 
 from plait import Input, Model, layers
 from plait.utils import normalize, to_categorical
+from plait.utils import set_random_seed
+
+set_random_seed(0)
 
 rng = np.random.default_rng(0)
 centers = np.array([[2, 0], [-2, 0], [0, 2]], dtype="float32")
