@@ -14,6 +14,7 @@ from plait.training import data as data_lib, faults, steps as step_lib
 from plait.training.building import custom_step
 from plait.training.modes import mode as _mode
 from plait.training.precision import Precision
+from plait.training.sub_batches import concat_outputs
 from plait.training.targets import (
     check_sparse_labels as _check_sparse_labels,
     check_targets as _check_targets,
@@ -254,21 +255,10 @@ def run_predict(module, state, spec, batches, cbs, forward):
                     chunks.append(flat)
             if batch_hooks:
                 if per_execution > 1:
-                    outputs = _concat_outputs(executed)
+                    outputs = concat_outputs(executed)
                 cbs.on_predict_batch_end(step + per_execution - 1, {"outputs": outputs})
         cbs.on_predict_end()
     return chunks
-
-
-def _concat_outputs(outputs):
-    """The outputs of an execution's batches (tensors, or lists or dicts of them) joined
-    along the batch axis, in the same structure."""
-    first = outputs[0]
-    if isinstance(first, dict):
-        return {key: torch.cat([out[key] for out in outputs]) for key in first}
-    if isinstance(first, (list, tuple)):
-        return type(first)(torch.cat(parts) for parts in zip(*outputs))
-    return torch.cat(outputs)
 
 
 def to_host(tensor):

@@ -43,6 +43,7 @@ from plait.training.modes import mode as _mode
 from plait.training.precision import Precision as _Precision, set_precision as _set_precision
 from plait.training.steps import FasterStep as _FasterStep  # noqa: F401 (tests use it)
 from plait.training.steps import JitTrainStep as _JitTrainStep  # noqa: F401 (tests use it)
+from plait.training.sub_batches import in_sub_batches, sub_batch_rows
 from plait.training.targets import (
     ClassWeights as _ClassWeights,
     adopt_outputs as _adopt_outputs,
@@ -416,9 +417,11 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
         epochs=1,
         steps=batches.steps,
     )
-    forward = _custom_step(module, "predict_step", state, spec) or step_lib.predict_step(
-        state, spec, _jit_options()
-    )
+    custom = _custom_step(module, "predict_step", state, spec)
+    forward = custom or step_lib.predict_step(state, spec, _jit_options())
+    rows = None if custom else sub_batch_rows(module, spec.device)
+    if rows is not None and (batch_size is None or batch_size >= 2 * rows):  # sub_batches.py
+        forward = in_sub_batches(forward, rows)
     forward = faults.guard_predict(forward, module, batch_size)
     chunks = _run_predict(module, state, spec, batches, cbs, forward)
     if not chunks:

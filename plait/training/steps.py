@@ -499,7 +499,7 @@ def test_step(state, spec, options):
 def predict_step(state, spec, options):
     """The forward of `predict`: the module itself, or compiled with jit_compile."""
     if state is None or not state.jit_compile:
-        return spec.call
+        return spec.predict_call
     key = _step_key("predict", spec, mixed_precision.global_policy().name)
     if key not in state.steps:
         state.steps[key] = Compiled(spec.call, "the predict step", options.backend)

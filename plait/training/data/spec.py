@@ -10,10 +10,20 @@ import itertools
 
 import numpy as np
 import torch
+import torch.nn.modules.module as torch_module
 
 from plait.utils.string_array import StringArray
 
 __all__ = ["ModelSpec", "module_device", "module_float_dtype", "is_list_of_scalars"]
+
+
+def _hooked(module):
+    return bool(
+        module._forward_hooks
+        or module._forward_pre_hooks
+        or torch_module._global_forward_hooks
+        or torch_module._global_forward_pre_hooks
+    )
 
 
 def module_device(module):
@@ -138,6 +148,16 @@ class ModelSpec:
         """Run the module on the flat inputs `xs`."""
         args, kwargs = self.call_args(xs)
         return self.module(*args, **kwargs)
+
+    def predict_call(self, xs):
+        """`call` for predict: a plait graph model's own forward, without `nn.Module.__call__`
+        (3-4 µs a batch, a tenth of a small model's) while nothing hooks the model itself;
+        the forward itself honours its layers' hooks."""
+        module = self.module
+        if getattr(module, "_forward_code", None) is None or _hooked(module):
+            return self.call(xs)
+        args, kwargs = self.call_args(xs)
+        return module.forward(*args, **kwargs)
 
     def call_args(self, xs):
         """(args, kwargs) for the forward call on the flat inputs `xs`."""

@@ -1,0 +1,122 @@
+"""predict's forward in sub-batches, on a CPU, for models whose outputs are per sample.
+
+A convolutional model's early activations are large: the tutorial CNN's first Conv2D makes
+476 KB per sample, 122 MB at predict's batch of 256. On a CPU a tensor that size is memory
+fresh from the system each batch (page faults) and never in cache, so the first layers run
+at memory speed. Run on slices of a few MB each, the same model predicts 3-4x faster
+(bench/ANALYSIS.md has the measurements), with the same outputs: in inference every
+built-in layer computes each sample on its own.
+
+Only models whose graph says so are split: plait's own functional or Sequential models made
+of plait's built-in layers (no Lambda, op or wrapped torch layers, no user-defined classes,
+no layer called with `training=True`), every tensor of the graph with a
+free batch axis. Everything else runs whole batches, as before.
+"""
+
+import torch
+
+from plait.graph.tensor import SymbolicTensor
+from plait.layers.core.lambda_layer import Lambda
+from plait.layers.torch_ops.torch_module import TorchModule
+from plait.layers.torch_ops.torch_op import TorchOp
+
+__all__ = ["SUB_BATCH_BYTES", "MIN_ROWS", "sub_batch_rows", "in_sub_batches", "concat_outputs"]
+
+SUB_BATCH_BYTES = 8 * 2**20  # the largest activation of one slice, about the size of a cache
+MIN_ROWS = 4  # fewer rows per slice and the weights' reads start to cost more than they save
+_UNSAFE = (Lambda, TorchOp, TorchModule)
+
+
+def sub_batch_rows(module: torch.nn.Module, device: torch.device) -> int | None:
+    """The rows per slice for `module`'s predict on `device`, or None to run whole batches."""
+    if device.type != "cpu":
+        return None
+    largest = _largest_sample_bytes(module)
+    if not largest:
+        return None
+    return max(MIN_ROWS, SUB_BATCH_BYTES // largest)
+
+
+def in_sub_batches(forward, rows: int):
+    """`forward(xs)` run on slices of the flat inputs `xs`, the outputs joined. The slices
+    are as even as `rows` allows (256 rows at 17 a slice: 16 of 16), the last one shorter
+    when they cannot all be equal. A batch of fewer than twice `rows` rows runs whole."""
+
+    def run(xs):
+        total = xs[0].shape[0] if xs and isinstance(xs[0], torch.Tensor) and xs[0].dim() else 0
+        if total < 2 * rows or not all(_rows_of(x) == total for x in xs):
+            return forward(xs)
+        size = -(-total // -(-total // rows))  # ceil(total / the fewest slices)
+        return concat_outputs(
+            [forward([x[start : start + size] for x in xs]) for start in range(0, total, size)]
+        )
+
+    return run
+
+
+def concat_outputs(outputs):
+    """The outputs of several batches (tensors, or lists, tuples or dicts of them, nested)
+    joined along the batch axis, in the same structure."""
+    first = outputs[0]
+    if isinstance(first, dict):
+        return {key: concat_outputs([out[key] for out in outputs]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(concat_outputs(list(parts)) for parts in zip(*outputs))
+    return torch.cat(outputs)
+
+
+def _rows_of(x):
+    return x.shape[0] if isinstance(x, torch.Tensor) and x.dim() else None
+
+
+def _largest_sample_bytes(module):
+    """The bytes per sample of the largest tensor in `module`'s graph (nested models
+    included), or None when the model's outputs may not be per sample; kept with the graph
+    (a model's graph is made once; Sequential.add makes a new one)."""
+    graph = getattr(module, "_graph", None)
+    if graph is None:
+        return None
+    kept = module.__dict__.get("_sample_bytes_of")
+    if kept is None or kept[0] is not graph:
+        kept = (graph, _walk_sample_bytes(module))
+        module.__dict__["_sample_bytes_of"] = kept
+    return kept[1]
+
+
+def _walk_sample_bytes(module):
+    largest = 0
+    for part in module.modules():
+        if not _per_sample_class(part):
+            return None
+        graph = getattr(part, "_graph", None)
+        for node in graph.nodes if graph is not None else ():
+            if node.call_kwargs.get("training"):
+                return None
+            for tensor in node.outputs:
+                size = _sample_bytes(tensor)
+                if size is None:
+                    return None
+                largest = max(largest, size)
+    return largest
+
+
+def _per_sample_class(part):
+    cls = type(part)
+    if cls.__module__.startswith("torch.nn."):
+        return True  # held by a plait layer (a user's torch module comes in a TorchModule)
+    return cls.__module__.startswith("plait.") and not isinstance(part, _UNSAFE)
+
+
+def _sample_bytes(tensor):
+    if not isinstance(tensor, SymbolicTensor):
+        return None
+    shape = tensor.shape
+    if not shape or shape[0] is not None:
+        return None  # not a batch of samples
+    if any(d is None for d in shape[1:]):
+        return 0  # its size is known only at run time
+    dtype = getattr(torch, str(tensor.dtype), None)
+    size = dtype.itemsize if isinstance(dtype, torch.dtype) else 4
+    for d in shape[1:]:
+        size *= d
+    return size

@@ -1,0 +1,133 @@
+"""predict runs large-activation models in slices on a CPU (plait/training/sub_batches.py):
+which models are split, how, and that the outputs are the whole batch's."""
+
+import numpy as np
+import pytest
+import torch
+
+from plait import Input, Model, Sequential, layers, ops
+from plait.training import sub_batches
+from plait.training.sub_batches import in_sub_batches, sub_batch_rows
+
+CPU = torch.device("cpu")
+
+
+def tutorial_cnn():
+    visible = Input(shape=(64, 64, 1))
+    x = layers.MaxPooling2D()(layers.Conv2D(32, 4, activation="relu")(visible))
+    x = layers.MaxPooling2D()(layers.Conv2D(16, 4, activation="relu")(x))
+    x = layers.Dense(10, activation="relu")(layers.Flatten()(x))
+    return Model(visible, layers.Dense(1, activation="sigmoid")(x))
+
+
+def test_the_tutorial_cnn_is_split_by_its_first_activation():
+    # Conv2D(32, 4) on 64x64x1 makes 61 * 61 * 32 float32 per sample, the graph's largest
+    rows = sub_batch_rows(tutorial_cnn(), CPU)
+    assert rows == sub_batches.SUB_BATCH_BYTES // (61 * 61 * 32 * 4) == 17
+
+
+def test_small_models_get_at_least_min_rows_and_only_on_a_cpu():
+    visible = Input(shape=(512, 512, 3))
+    model = Model(visible, layers.Conv2D(64, 3, padding="same")(visible))
+    assert sub_batch_rows(model, CPU) == sub_batches.MIN_ROWS
+    assert sub_batch_rows(model, torch.device("meta")) is None
+
+
+class Doubler(layers.Layer):
+    def call(self, inputs):
+        return inputs * 2
+
+
+def _dense_after(make):
+    visible = Input(shape=(8, 8, 4))
+    return Model(visible, layers.Dense(2)(make(visible)))
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        pytest.param(
+            lambda: _dense_after(lambda x: ops.mean(x, axis=0) + x), id="op over the batch"
+        ),
+        pytest.param(lambda: _dense_after(lambda x: x * 2.0), id="any op layer"),
+        pytest.param(lambda: _dense_after(layers.Lambda(lambda x: x - x.mean(0))), id="Lambda"),
+        pytest.param(lambda: _dense_after(Doubler()), id="a user's layer class"),
+        pytest.param(
+            lambda: _dense_after(lambda x: layers.BatchNormalization()(x, training=True)),
+            id="training=True in the graph",
+        ),
+        pytest.param(
+            lambda: Model(i := Input(batch_shape=(4, 8)), layers.Dense(2)(i)), id="fixed batch"
+        ),
+    ],
+)
+def test_models_whose_samples_may_meet_are_never_split(model):
+    assert sub_batch_rows(model(), CPU) is None
+
+
+def test_a_subclassed_model_is_never_split():
+    class Net(Model):
+        def __init__(self):
+            super().__init__()
+            self.conv = layers.Conv2D(8, 3)
+
+        def call(self, x):
+            return self.conv(x)
+
+    net = Net()
+    net(torch.zeros(1, 32, 32, 3))
+    assert sub_batch_rows(net, CPU) is None
+
+
+def test_a_nested_model_is_looked_into():
+    inner = Sequential([Input((16,)), layers.Lambda(lambda x: x - x.mean(0))])
+    visible = Input((16,))
+    assert sub_batch_rows(Model(visible, inner(visible)), CPU) is None
+    inner = Sequential([Input((16,)), layers.Dense(4)])
+    assert sub_batch_rows(Model(visible, inner(visible)), CPU) is not None
+
+
+def test_in_sub_batches_slices_every_input_alike_and_joins_each_structure():
+    seen = []
+
+    def forward(xs):
+        seen.append([x.shape[0] for x in xs])
+        return {"sum": xs[0] + xs[1], "pair": [xs[0], xs[1] * 2]}
+
+    a, b = torch.arange(10.0)[:, None], torch.ones(10, 1)
+    out = in_sub_batches(forward, rows=4)([a, b])
+    assert seen == [[4, 4], [4, 4], [2, 2]]
+    torch.testing.assert_close(out["sum"], a + b)
+    torch.testing.assert_close(out["pair"][1], b * 2)
+
+
+def test_in_sub_batches_runs_small_batches_whole():
+    calls = []
+    run = in_sub_batches(lambda xs: calls.append(xs[0].shape[0]) or xs[0], rows=8)
+    run([torch.zeros(15, 2)])
+    assert calls == [15]
+
+
+def test_predict_in_slices_equals_the_whole_batch(monkeypatch):
+    model = tutorial_cnn()
+    x = np.random.default_rng(0).random((70, 64, 64, 1), dtype=np.float32)
+    calls = []
+    original = model.forward
+    monkeypatch.setattr(
+        model, "forward", lambda *a, **k: calls.append(a[0].shape[0]) or original(*a, **k)
+    )
+    predicted = model.predict(x, batch_size=70, verbose=0)
+    assert calls == [14] * 5  # 70 rows in five equal slices of at most 17
+    with torch.no_grad():
+        whole = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(predicted, whole, rtol=1e-5, atol=1e-6)
+
+
+def test_a_batch_mixing_model_predicts_on_whole_batches():
+    visible = Input(shape=(64, 64, 1))
+    centred = layers.Conv2D(32, 4)(visible) - ops.mean(layers.Conv2D(32, 4)(visible), axis=0)
+    model = Model(visible, layers.Dense(1)(layers.Flatten()(centred)))
+    x = np.random.default_rng(1).random((64, 64, 64, 1), dtype=np.float32)
+    with torch.no_grad():
+        whole = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model.predict(x, batch_size=64, verbose=0), whole, rtol=1e-5)
