@@ -131,3 +131,15 @@ def test_a_batch_mixing_model_predicts_on_whole_batches():
     with torch.no_grad():
         whole = model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(model.predict(x, batch_size=64, verbose=0), whole, rtol=1e-5)
+
+
+def test_hooks_on_a_plait_model_and_its_layers_still_run_in_predict():
+    # predict calls a graph model's forward directly only while the model has no hooks
+    visible = Input((4,))
+    dense = layers.Dense(3)
+    model = Model(visible, dense(visible))
+    on_model, on_layer = [], []
+    model.register_forward_pre_hook(lambda m, args: on_model.append(args[0].shape[0]))
+    dense.register_forward_hook(lambda m, i, o: on_layer.append(o.shape[0]))
+    model.predict(np.ones((10, 4), "float32"), batch_size=4, verbose=0)
+    assert on_model == [4, 4, 2] and on_layer == [4, 4, 2]
