@@ -717,7 +717,31 @@ def jit_predict(case, report, pool, kw, args):
             f"- {case.name}: {sps('plait')} samples/s against {sps('hand')} hand-written "
             f"eager ({c.ratio('plait', 'hand'):.2f}x); first call {compile_s:.1f} s longer "
             f"(compile){'; fell back: ' + fallback[0] if fallback else ''}"
+            + _hand_in_slices(model, tmodel, pool, n, batch, kw)
         ],
+    )
+
+
+def _hand_in_slices(model, tmodel, pool, n, batch, kw):
+    """What the hand-written model predicts when it too runs each batch in plait's slices
+    (training/sub_batches.py): how much of the ratio is slicing, how much compiling."""
+    from plait.training.sub_batches import sub_batch_rows
+
+    rows = sub_batch_rows(model, torch.device("cpu"))
+    if rows is None or batch < 2 * rows:
+        return ""
+    size = -(-batch // -(-batch // rows))
+
+    def run(slice_rows):
+        xs, _ = pool.torch(n)
+        start = now()
+        hand_predict(tmodel, xs, slice_rows)
+        return now() - start
+
+    c = compare({"sliced": lambda: run(size), "whole": lambda: run(batch)}, **kw)
+    return (
+        f"; the hand-written model itself in slices of {size}: "
+        f"{c.ratio('sliced', 'whole'):.2f}x its whole-batch speed"
     )
 
 
