@@ -26,7 +26,7 @@ from plait.graph.node import Node
 from plait.graph.tensor import SymbolicTensor, format_shape
 from plait.layers.core import InputLayer
 from plait.layers.layer import Layer, LayerCallError
-from plait.models import codegen, config as model_config, summary as summary_module
+from plait.models import codegen, config as model_config, per_sample, summary as summary_module
 from plait.models.keras_methods import KerasMethods
 from plait.models.train_steps import TrainingSteps
 from plait.utils import nest
@@ -75,6 +75,7 @@ class Model(KerasMethods, TrainingSteps, Layer):
         self._code = None
         self._hooks_seen = None  # (hook epoch, module count) of the last look for hooks
         self._hooked = True
+        self._sample_bytes = None  # per_sample.py: read when the graph is made
         if inputs is None and outputs is None:
             return  # a subclassed model: the user's forward/call computes
         if inputs is None or outputs is None:
@@ -95,6 +96,7 @@ class Model(KerasMethods, TrainingSteps, Layer):
         self._graph = Graph(flat_inputs, flat_outputs, boundary)
         for layer in self._graph.layers:
             self._register(layer)
+        self._sample_bytes = per_sample.largest_sample_bytes(self)
         self.input_names = _names(inputs, [self._graph.producer(t).layer.name for t in flat_inputs])
         self.output_names = _names(outputs, _unique([t.node.layer.name for t in flat_outputs]))
         self._input_shapes = [t.shape for t in flat_inputs]

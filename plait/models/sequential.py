@@ -85,7 +85,7 @@ class Sequential(Model):
         self._stack.append(layer)
         self._stack_names.add(layer.name)
         self._register(layer)
-        self._graph = None
+        self._graph = self._sample_bytes = None
         self._forward_code = self._direct_forward = None
         # As in Keras: built once the input shape is known (the graph compiles on first use).
         self.built = self._output_tensor is not None
@@ -101,7 +101,7 @@ class Sequential(Model):
             self._output_tensor = self._input_tensor
             for kept in self._stack:
                 self._output_tensor = self._call_layer(kept, self._output_tensor)
-        self._graph = None
+        self._graph = self._sample_bytes = None
         self._forward_code = self._direct_forward = None
         self.built = self._output_tensor is not None and bool(self._stack)
         return layer

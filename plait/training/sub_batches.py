@@ -7,31 +7,24 @@ at memory speed. Run on slices of a few MB each, the same model predicts 3-4x fa
 (bench/ANALYSIS.md has the measurements), with the same outputs: in inference every
 built-in layer computes each sample on its own.
 
-Only models whose graph says so are split: plait's own functional or Sequential models made
-of plait's built-in layers (no Lambda, op or wrapped torch layers, no user-defined classes,
-no layer called with `training=True`), every tensor of the graph with a
-free batch axis. Everything else runs whole batches, as before.
+Only models whose graph says so are split (`plait/models/per_sample.py` reads it when the
+graph is made): plait's own functional or Sequential models of plait's built-in layers.
+Everything else runs whole batches, as before.
 """
 
 import torch
-
-from plait.graph.tensor import SymbolicTensor
-from plait.layers.core.lambda_layer import Lambda
-from plait.layers.torch_ops.torch_module import TorchModule
-from plait.layers.torch_ops.torch_op import TorchOp
 
 __all__ = ["SUB_BATCH_BYTES", "MIN_ROWS", "sub_batch_rows", "in_sub_batches", "concat_outputs"]
 
 SUB_BATCH_BYTES = 8 * 2**20  # the largest activation of one slice, about the size of a cache
 MIN_ROWS = 4  # fewer rows per slice and the weights' reads start to cost more than they save
-_UNSAFE = (Lambda, TorchOp, TorchModule)
 
 
 def sub_batch_rows(module: torch.nn.Module, device: torch.device) -> int | None:
     """The rows per slice for `module`'s predict on `device`, or None to run whole batches."""
     if device.type != "cpu":
         return None
-    largest = _largest_sample_bytes(module)
+    largest = getattr(module, "_sample_bytes", None)  # models/per_sample.py, with the graph
     if not largest:
         return None
     return max(MIN_ROWS, SUB_BATCH_BYTES // largest)
@@ -67,56 +60,3 @@ def concat_outputs(outputs):
 
 def _rows_of(x):
     return x.shape[0] if isinstance(x, torch.Tensor) and x.dim() else None
-
-
-def _largest_sample_bytes(module):
-    """The bytes per sample of the largest tensor in `module`'s graph (nested models
-    included), or None when the model's outputs may not be per sample; kept with the graph
-    (a model's graph is made once; Sequential.add makes a new one)."""
-    graph = getattr(module, "_graph", None)
-    if graph is None:
-        return None
-    kept = module.__dict__.get("_sample_bytes_of")
-    if kept is None or kept[0] is not graph:
-        kept = (graph, _walk_sample_bytes(module))
-        module.__dict__["_sample_bytes_of"] = kept
-    return kept[1]
-
-
-def _walk_sample_bytes(module):
-    largest = 0
-    for part in module.modules():
-        if not _per_sample_class(part):
-            return None
-        graph = getattr(part, "_graph", None)
-        for node in graph.nodes if graph is not None else ():
-            if node.call_kwargs.get("training"):
-                return None
-            for tensor in node.outputs:
-                size = _sample_bytes(tensor)
-                if size is None:
-                    return None
-                largest = max(largest, size)
-    return largest
-
-
-def _per_sample_class(part):
-    cls = type(part)
-    if cls.__module__.startswith("torch.nn."):
-        return True  # held by a plait layer (a user's torch module comes in a TorchModule)
-    return cls.__module__.startswith("plait.") and not isinstance(part, _UNSAFE)
-
-
-def _sample_bytes(tensor):
-    if not isinstance(tensor, SymbolicTensor):
-        return None
-    shape = tensor.shape
-    if not shape or shape[0] is not None:
-        return None  # not a batch of samples
-    if any(d is None for d in shape[1:]):
-        return 0  # its size is known only at run time
-    dtype = getattr(torch, str(tensor.dtype), None)
-    size = dtype.itemsize if isinstance(dtype, torch.dtype) else 4
-    for d in shape[1:]:
-        size *= d
-    return size

@@ -143,3 +143,18 @@ def test_hooks_on_a_plait_model_and_its_layers_still_run_in_predict():
     dense.register_forward_hook(lambda m, i, o: on_layer.append(o.shape[0]))
     model.predict(np.ones((10, 4), "float32"), batch_size=4, verbose=0)
     assert on_model == [4, 4, 2] and on_layer == [4, 4, 2]
+
+
+def test_a_sequential_built_by_predict_is_split_from_its_first_predict():
+    model = Sequential(
+        [layers.Conv2D(32, 4, activation="relu"), layers.MaxPooling2D(), layers.Flatten()]
+    )
+    sizes = []
+    forward = model.forward
+    model.forward = lambda *a, **k: sizes.append(a[0].shape[0]) or forward(*a, **k)
+    model.predict(np.zeros((64, 64, 64, 1), "float32"), batch_size=64, verbose=0)
+    assert sizes[-4:] == [16, 16, 16, 16]  # after the build's own call
+    model.add(layers.Lambda(lambda x: x - ops.mean(x, axis=0)))
+    sizes.clear()
+    model.predict(np.zeros((64, 64, 64, 1), "float32"), batch_size=64, verbose=0)
+    assert sizes == [64]
