@@ -36,8 +36,8 @@ def in_sub_batches(forward, rows: int):
     when they cannot all be equal. A batch of fewer than twice `rows` rows runs whole."""
 
     def run(xs):
-        total = xs[0].shape[0] if xs and isinstance(xs[0], torch.Tensor) and xs[0].dim() else 0
-        if total < 2 * rows or not all(_rows_of(x) == total for x in xs):
+        total = _rows_of(xs[0]) if xs else None
+        if total is None or total < 2 * rows or not all(_rows_of(x) == total for x in xs):
             return forward(xs)
         size = -(-total // -(-total // rows))  # ceil(total / the fewest slices)
         return concat_outputs(
@@ -59,4 +59,6 @@ def concat_outputs(outputs):
 
 
 def _rows_of(x):
-    return x.shape[0] if isinstance(x, torch.Tensor) and x.dim() else None
+    """The rows of a dense tensor (sparse and nested ones are not sliced), else None."""
+    dense = isinstance(x, torch.Tensor) and x.layout == torch.strided and not x.is_nested
+    return x.shape[0] if dense and x.dim() else None

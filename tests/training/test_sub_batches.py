@@ -158,3 +158,11 @@ def test_a_sequential_built_by_predict_is_split_from_its_first_predict():
     sizes.clear()
     model.predict(np.zeros((64, 64, 64, 1), "float32"), batch_size=64, verbose=0)
     assert sizes == [64]
+
+
+def test_sparse_inputs_run_whole():
+    calls = []
+    run = in_sub_batches(lambda xs: calls.append(xs[0].shape[0]) or xs[0].to_dense(), rows=4)
+    sparse = torch.eye(16).to_sparse()
+    torch.testing.assert_close(run([sparse]), torch.eye(16))
+    assert calls == [16]
