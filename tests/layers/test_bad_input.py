@@ -136,3 +136,12 @@ def test_bad_input_is_a_value_error():
 def test_a_bad_input_shape_says_what_a_shape_is(shape, error, match):
     with pytest.raises(error, match=match):
         Input(shape=shape)
+
+
+@pytest.mark.parametrize("shape", [3.5, "ab", 10])
+def test_a_shape_that_is_no_tuple_is_a_value_error_as_in_keras(shape):
+    keras = pytest.importorskip("keras")
+    with pytest.raises(ValueError):
+        keras.Input(shape=shape)
+    with pytest.raises(ValueError):
+        Input(shape=shape)

@@ -99,6 +99,11 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):
     return layer._inbound_nodes[0].outputs[0]
 
 
+class _ShapeArgumentError(ValueError, TypeError):
+    """A `shape` that is no tuple: a ValueError, as Keras raises, and a TypeError, as plait
+    raised before 0.3.2 (code catching either keeps working)."""
+
+
 def _check_shape(shape):
     if shape is None:
         raise ValueError(
@@ -106,12 +111,12 @@ def _check_shape(shape):
             "Input(shape=(10,)) for vectors of 10 features. Received: shape=None"
         )
     if isinstance(shape, int):
-        raise TypeError(
+        raise _ShapeArgumentError(
             f"`shape` must be a tuple, even for 1-D data: write shape=({shape},) with the "
             f"trailing comma. Received: shape={shape}"
         )
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
-        raise TypeError(
+        raise _ShapeArgumentError(
             "`shape` must be a tuple of ints or None, the shape of one sample without the "
             f"batch dimension, e.g. shape=(10,). Received: shape={shape!r} of type "
             f"{type(shape).__name__}"
