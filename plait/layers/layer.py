@@ -180,6 +180,19 @@ class Layer(LayerWeights, LayerSymbolic, nn.Module):
                 self.build(input_shape)
             self.built = True
 
+    def __init_subclass__(cls, **kwargs):
+        """A built-in layer computes in `forward`; Keras code subclasses it and overrides
+        `call`, reaching the built-in computation with `super().call(x)`. So a built-in's
+        `forward` is also its `call`, and a subclass that defines `call` (and no `forward`)
+        is run through that `call`."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__
+        if cls.__module__.startswith("plait.layers."):
+            if "call" not in own and cls.forward is not Layer.forward:
+                cls.call = cls.forward
+        elif "call" in own and "forward" not in own and _builtin_forward(cls):
+            cls.forward = Layer.forward
+
     # ---------------------------------------------------------------- hooks
     # A model runs its layers' `forward` directly while none has a hook (functional.py);
     # registering one anywhere bumps `hook_epoch()`, so models look again.
@@ -344,6 +357,12 @@ def _concrete_shape(value):
 
 
 @functools.lru_cache(maxsize=None)
+def _builtin_forward(cls):
+    """Whether `cls` inherits its `forward` from one of plait's built-in layers."""
+    owner = next(k for k in cls.__mro__ if "forward" in k.__dict__)
+    return owner.__module__.startswith("plait.layers.")
+
+
 def accepts_mask(cls):
     """Whether `cls.forward` (or `call`) takes a `mask` argument by name."""
     fn = cls.call if cls.forward is Layer.forward else cls.forward
