@@ -4,7 +4,7 @@ GlobalMaxPooling1D/2D/3D, GlobalAveragePooling1D/2D/3D."""
 import torch
 import torch.nn.functional as F
 
-from plait.layers.spatial import check_rank, tf_same_pads, to_channels_first, to_channels_last
+from plait.layers.spatial import ChannelsFirstForward, check_rank, tf_same_pads
 from plait.layers.layer import Layer
 from plait.serialization import register_serializable
 from plait.utils import conv_utils
@@ -43,7 +43,7 @@ _MAX = {1: torch.max_pool1d, 2: torch.max_pool2d, 3: torch.max_pool3d}
 _AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 
 
-class Pooling(Layer):
+class Pooling(ChannelsFirstForward, Layer):
     """Base of the N-D pooling layers.
 
     Args:
@@ -69,15 +69,12 @@ class Pooling(Layer):
         self.data_format = conv_utils.normalize_data_format(data_format)
         self._channels_last = self.data_format == "channels_last"
 
-    def forward(self, inputs):
-        x = to_channels_first(inputs, self.rank) if self._channels_last else inputs
+    def forward_channels_first(self, x):
         if self.padding == "same":
-            out = self._pool_same(x)
-        elif self.mode == "max":
-            out = _MAX[self.rank](x, self.pool_size, self.strides)
-        else:
-            out = _AVG[self.rank](x, self.pool_size, self.strides)
-        return to_channels_last(out, self.rank) if self._channels_last else out
+            return self._pool_same(x)
+        if self.mode == "max":
+            return _MAX[self.rank](x, self.pool_size, self.strides)
+        return _AVG[self.rank](x, self.pool_size, self.strides)
 
     def _pool_same(self, x):
         pads = tf_same_pads(x.shape[2:], self.pool_size, self.strides, (1,) * self.rank)

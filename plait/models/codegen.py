@@ -5,7 +5,9 @@
 variants: the readable one (`self.dense_1(x)`, what `model.code` shows), and a direct one
 (`self.dense_1.forward(x)`) that skips `nn.Module.__call__`'s hook machinery and plait's
 `Layer.__call__` dispatch, a few microseconds per layer, which the model runs whenever no
-hook is registered (see `Model.forward`). `hooks_registered` tells which variant may run;
+hook is registered (see `Model.forward`); it also runs a chain of channels-last
+convolutions and poolings on one channels-first view, without the two permutes between
+each pair. `hooks_registered` tells which variant may run;
 `note_failed_layer` names the failing layer when the direct variant raises.
 
 The graph as Keras-style JSON config and back is `plait.models.config`.
@@ -21,6 +23,7 @@ from torch.nn.modules import module as torch_module
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.layer import _add_layer_note as add_layer_note
 from plait.layers.layer import accepts_training, hook_epoch, user_reads_training
+from plait.layers.spatial import channels_first_axes, channels_last_axes
 from plait.utils import nest
 
 __all__ = ["compile_forward", "hooks_registered", "note_failed_layer"]
@@ -32,19 +35,95 @@ def compile_forward(model):
     """`(forward, direct_forward, source)` for `model._graph`. Both functions take
     `(self, *inputs, training=None)` and return the model's outputs in their structure;
     `direct_forward` calls each layer's `forward` itself (valid only while no hook is
-    registered on the model's layers or globally)."""
+    registered on the model's layers or globally), and runs chains of channels-last
+    convolutions and poolings on channels-first views (`_channels_first_keys`)."""
+    python_code = _trace(model, frozenset()).python_code(root_module="self")
+    source = _tidy(python_code.src)
+    first = _channels_first_keys(model)
+    direct_code = _trace(model, first).python_code(root_module="self")
+    # A user's layer whose call reads `training` goes through `Layer.__call__`, which gives
+    # it the resolved mode as Keras does (True in fit, False in predict), never None.
+    resolving = {
+        model.layer_key(node.layer)
+        for node in model._graph.nodes
+        if not node.is_input and user_reads_training(type(node.layer))
+    }
+
+    def direct_call(match):
+        key = match[2]
+        if key in resolving:
+            return match[0]
+        method = "forward_channels_first" if key in first else "forward"
+        return f"{match[1]} = self.{key}.{method}("
+
+    direct_source = _DIRECT_CALL.sub(direct_call, _tidy(direct_code.src))
+    forward = _exec_code(source, python_code.globals, f"<plait forward of {model.name}")
+    direct = _exec_code(
+        direct_source, direct_code.globals, f"<plait direct forward of {model.name}"
+    )
+    return forward, direct, source
+
+
+def _tidy(src):
+    return "\n".join(line.rstrip() for line in src.strip().splitlines()) + "\n"
+
+
+def _channels_first_keys(model):
+    """The keys of the layers the direct forward calls on channels-first views: those with
+    a `channels_first_rank` (plait's channels-last convolutions and poolings), each call
+    on one tensor and nothing else."""
+    calls = {}
+    for node in model._graph.nodes:
+        if node.is_input:
+            continue
+        key = model.layer_key(node.layer)
+        single = (
+            len(node.call_args) == 1
+            and isinstance(node.call_args[0], SymbolicTensor)
+            and not node.call_kwargs
+        )
+        calls[key] = calls.get(key, True) and single
+    keys = set()
+    for key, single in calls.items():
+        rank = getattr(model._modules[key], "channels_first_rank", None)
+        if single and rank is not None and rank() is not None:
+            keys.add(key)
+    return frozenset(keys)
+
+
+def _trace(model, first):
+    """The graph as a `torch.fx.Graph`, one `call_module` per layer call; a layer in
+    `first` gets (and gives) a channels-first view, and a tensor is permuted only where a
+    consumer needs the other layout."""
     graph = model._graph
     fx_graph = torch.fx.Graph()
-    env = {}
+    env, env_first = {}, {}
     for name, tensor in zip(model.input_names, graph.inputs):
         env[id(tensor)] = fx_graph.placeholder(_identifier(name))
     training = fx_graph.placeholder("training", default_value=None)
 
     def lookup(value):
-        return env[id(value)] if isinstance(value, SymbolicTensor) else value
+        if not isinstance(value, SymbolicTensor):
+            return value
+        if id(value) not in env:
+            node, rank = env_first[id(value)]
+            env[id(value)] = fx_graph.call_method("permute", (node, *channels_last_axes(rank)))
+        return env[id(value)]
+
+    def lookup_first(value, rank):
+        if id(value) not in env_first:
+            node = fx_graph.call_method("permute", (lookup(value), *channels_first_axes(rank)))
+            env_first[id(value)] = (node, rank)
+        return env_first[id(value)][0]
 
     for node in graph.nodes:
         if node.is_input:
+            continue
+        key = model.layer_key(node.layer)
+        if key in first:
+            rank = node.layer.channels_first_rank()
+            result = fx_graph.call_module(key, (lookup_first(node.call_args[0], rank),))
+            env_first[id(node.outputs[0])] = (result, rank)
             continue
         args = nest.map_structure(lookup, node.call_args)
         kwargs = nest.map_structure(lookup, node.call_kwargs)
@@ -54,36 +133,20 @@ def compile_forward(model):
         emit = getattr(node.layer, "emit_fx", None)
         result = emit(fx_graph, *args) if emit is not None and not kwargs else None
         if result is None:
-            result = fx_graph.call_module(model.layer_key(node.layer), tuple(args), kwargs)
+            result = fx_graph.call_module(key, tuple(args), kwargs)
         for tensor, path in zip(node.outputs, node.output_paths()):
             value = result
-            for key in path:
-                value = fx_graph.call_function(operator.getitem, (value, key))
+            for step in path:
+                value = fx_graph.call_function(operator.getitem, (value, step))
             env[id(tensor)] = value
     fx_graph.output(nest.map_structure(lookup, model._outputs_struct))
-    python_code = fx_graph.python_code(root_module="self")
-    source = "\n".join(line.rstrip() for line in python_code.src.strip().splitlines()) + "\n"
-    # A user's layer whose call reads `training` goes through `Layer.__call__`, which gives
-    # it the resolved mode as Keras does (True in fit, False in predict), never None.
-    resolving = {
-        model.layer_key(node.layer)
-        for node in graph.nodes
-        if not node.is_input and user_reads_training(type(node.layer))
-    }
-    direct_source = _DIRECT_CALL.sub(
-        lambda m: m[0] if m[2] in resolving else f"{m[1]} = self.{m[2]}.forward(", source
-    )
-    forward = _exec_code(source, python_code.globals, f"<plait forward of {model.name}")
-    direct = _exec_code(
-        direct_source, python_code.globals, f"<plait direct forward of {model.name}"
-    )
-    return forward, direct, source
+    return fx_graph
 
 
 # A layer call in fx's generated code: `dense_1 = self.dense_1(flatten_1)`.
 _DIRECT_CALL = re.compile(r"^(\s*\w+) = self\.([A-Za-z_]\w*)\(", re.MULTILINE)
 # The direct variant's layer call, parsed back when a layer fails (`note_failed_layer`).
-_DIRECT_LINE = re.compile(r"^\s*\w+ = self\.([A-Za-z_]\w*)\.forward\((.*)\);?")
+_DIRECT_LINE = re.compile(r"^\s*\w+ = self\.([A-Za-z_]\w*)\.forward(?:_channels_first)?\((.*)\);?")
 
 
 def _exec_code(source, globals_, label):

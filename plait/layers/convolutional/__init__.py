@@ -16,10 +16,6 @@ from plait.layers.convolutional.base_conv import (
     Convolution1D,
     Convolution2D,
     Convolution3D,
-    check_rank,
-    tf_same_pads,
-    to_channels_first,
-    to_channels_last,
 )
 from plait.layers.convolutional.conv_transpose import (
     Conv1DTranspose,
@@ -34,6 +30,7 @@ from plait.layers.convolutional.depthwise_conv import (
     DepthwiseConv1D,
     DepthwiseConv2D,
 )
+from plait.layers.spatial import check_rank, tf_same_pads, to_channels_first, to_channels_last
 from plait.layers.convolutional.separable_conv import (
     SeparableConv,
     SeparableConv1D,

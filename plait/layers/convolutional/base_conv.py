@@ -8,7 +8,7 @@ from plait import activations, initializers
 from plait.layers.layer import Layer, LayerCallError
 from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import set_activity_regularizer, weight_penalty_config
-from plait.layers.spatial import check_rank, tf_same_pads, to_channels_first, to_channels_last
+from plait.layers.spatial import ChannelsFirstForward, check_rank, tf_same_pads
 from plait.serialization import register_serializable
 from plait.utils import conv_utils
 from plait.utils.validation import check_filters as _check_filters
@@ -20,7 +20,7 @@ _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
-class _BaseConv(Layer):
+class _BaseConv(ChannelsFirstForward, Layer):
     """What every convolution shares: kernel geometry, padding, data format, activation,
     bias, regularizers and constraints. Subclasses create the kernels in `build`."""
 
@@ -107,9 +107,7 @@ class _BaseConv(Layer):
         return x, 0
 
     def _finish(self, out):
-        if self._act is not None:
-            out = self._act(out)
-        return to_channels_last(out, self.rank) if self._channels_last else out
+        return out if self._act is None else self._act(out)
 
     def _check_channels(self, input_shape, expected):
         axis = self._channel_axis(input_shape)
@@ -227,8 +225,7 @@ class Conv(_BaseConv):
         )
         self._add_bias(self.filters)
 
-    def forward(self, inputs):
-        x = to_channels_first(inputs, self.rank) if self._channels_last else inputs
+    def forward_channels_first(self, x):
         x, padding = self._padded(x)
         out = _CONV[self.rank](
             x, self.weight, self.bias, self.strides, padding, self.dilation_rate, self.groups

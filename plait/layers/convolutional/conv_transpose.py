@@ -5,7 +5,7 @@
 from plait import initializers
 from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import weight_penalty_config
-from plait.layers.spatial import check_rank, to_channels_first
+from plait.layers.spatial import check_rank
 from plait.serialization import register_serializable
 from plait.utils.validation import check_filters as _check_filters
 from plait.layers.convolutional.base_conv import _BaseConv, _CONV_T
@@ -122,8 +122,7 @@ class ConvTranspose(_BaseConv):
         )
         self._add_bias(self.filters)
 
-    def forward(self, inputs):
-        x = to_channels_first(inputs, self.rank) if self._channels_last else inputs
+    def forward_channels_first(self, x):
         pads, extras, trims = self._torch_args
         out = _CONV_T[self.rank](
             x, self.weight, self.bias, self.strides, pads, extras, 1, self.dilation_rate

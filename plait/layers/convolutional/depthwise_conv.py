@@ -5,7 +5,7 @@ channel convolved with its own `depth_multiplier` filters).
 from plait import initializers
 from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import weight_penalty_config
-from plait.layers.spatial import check_rank, to_channels_first
+from plait.layers.spatial import check_rank
 from plait.serialization import register_serializable
 from plait.utils.validation import check_positive_int as _check_positive
 from plait.layers.convolutional.base_conv import _BaseConv, _CONV
@@ -61,8 +61,7 @@ class DepthwiseConv(_BaseConv):
         _add_depthwise_weight(self, channels)
         self._add_bias(channels * self.depth_multiplier)
 
-    def forward(self, inputs):
-        x = to_channels_first(inputs, self.rank) if self._channels_last else inputs
+    def forward_channels_first(self, x):
         x, padding = self._padded(x)
         out = _depthwise(self, x, self.bias, padding)
         return self._finish(out)

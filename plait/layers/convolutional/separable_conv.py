@@ -5,7 +5,7 @@
 from plait import initializers
 from plait.layers.arguments import base_arguments, set_weight_arguments
 from plait.layers.penalties import weight_penalty_config
-from plait.layers.spatial import check_rank, to_channels_first
+from plait.layers.spatial import check_rank
 from plait.serialization import register_serializable
 from plait.utils.validation import check_filters as _check_filters
 from plait.utils.validation import check_positive_int as _check_positive
@@ -88,8 +88,7 @@ class SeparableConv(_BaseConv):
         )
         self._add_bias(self.filters)
 
-    def forward(self, inputs):
-        x = to_channels_first(inputs, self.rank) if self._channels_last else inputs
+    def forward_channels_first(self, x):
         x, padding = self._padded(x)
         out = _depthwise(self, x, None, padding)
         out = _CONV[self.rank](out, self.pointwise_weight, self.bias)
