@@ -19,6 +19,7 @@ import inspect
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.modules import module as _torch_module
 
 from plait import config
 from plait.graph.tensor import SymbolicTensor, format_shape, user_location
@@ -43,6 +44,7 @@ __all__ = [
     "WeightSpec",
     "accepts_mask",
     "accepts_training",
+    "call_inner",
     "hook_epoch",
     "user_reads_training",
 ]
@@ -396,6 +398,36 @@ def user_reads_training(cls) -> bool:
         except (TypeError, ValueError):
             return False
     return False
+
+
+def call_inner(layer, inputs, **kwargs):
+    """`layer(inputs, **kwargs)` for a wrapper calling its built inner layer on a tensor:
+    straight to `forward` (skipping `nn.Module.__call__` and `Layer.__call__`, a few
+    microseconds) while nothing hooks the layer or every module and the layer is not a
+    user's that reads `training`."""
+    if (
+        layer._forward_hooks
+        or layer._forward_pre_hooks
+        or layer._backward_hooks
+        or layer._backward_pre_hooks
+        or _any_global_hook()
+        or user_reads_training(type(layer))
+    ):
+        return layer(inputs, **kwargs)
+    try:
+        return layer.forward(inputs, **kwargs)
+    except (RuntimeError, ValueError, TypeError) as err:
+        _add_layer_note(err, layer, (inputs,))
+        raise
+
+
+def _any_global_hook():
+    return bool(
+        _torch_module._global_forward_hooks
+        or _torch_module._global_forward_pre_hooks
+        or _torch_module._global_backward_hooks
+        or _torch_module._global_backward_pre_hooks
+    )
 
 
 def _call_in_mode(layer, training, inputs, args, kwargs):

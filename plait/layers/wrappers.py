@@ -3,7 +3,13 @@
 import torch
 
 from plait import serialization
-from plait.layers.layer import Layer, LayerCallError, accepts_mask, accepts_training
+from plait.layers.layer import (
+    Layer,
+    LayerCallError,
+    accepts_mask,
+    accepts_training,
+    call_inner,
+)
 from plait.layers.masking import PassesMask
 from plait.serialization import register_serializable
 
@@ -45,14 +51,18 @@ class TimeDistributed(PassesMask, Layer):
         self.layer._ensure_built((input_shape[0],) + tuple(input_shape[2:]))
 
     def forward(self, inputs, training=None, mask=None):
+        maps_last_axis = getattr(self.layer, "maps_last_axis", None)
+        if maps_last_axis is not None and maps_last_axis():
+            # Dense on (batch, steps, features) is Dense on every step: no reshapes
+            return call_inner(self.layer, inputs)
         batch, steps = inputs.shape[0], inputs.shape[1]
         kwargs = {}
         if training is not None and accepts_training(type(self.layer)):
             kwargs["training"] = training
         if mask is not None and mask.dim() > 2 and accepts_mask(type(self.layer)):
             kwargs["mask"] = mask.reshape((batch * steps,) + tuple(mask.shape[2:]))
-        out = self.layer(inputs.reshape((batch * steps,) + tuple(inputs.shape[2:])), **kwargs)
-        return out.reshape((batch, steps) + tuple(out.shape[1:]))
+        out = call_inner(self.layer, inputs.reshape((batch * steps, *inputs.shape[2:])), **kwargs)
+        return out.reshape((batch, steps, *out.shape[1:]))
 
     def compute_mask(self, inputs, mask=None):
         """The input's `(batch, steps)` mask; a mask with more axes is reduced to one: a

@@ -92,6 +92,24 @@ def test_time_distributed_passes_training_to_the_wrapped_layer():
     assert (model(x) == 0).any()
 
 
+def test_time_distributed_dense_is_dense_on_every_step():
+    seen = []
+
+    class Recording(Dense):
+        def call(self, inputs):
+            seen.append(tuple(inputs.shape))
+            return super().call(inputs)
+
+    x = torch.randn(3, 4, 5).transpose(0, 1)  # (4, 3, 5), not contiguous
+    plain, recording = TimeDistributed(Dense(2)), TimeDistributed(Recording(2))
+    plain(x), recording(x)
+    recording.set_weights(plain.get_weights())
+    expected = torch.stack([plain.layer(x[:, t]) for t in range(3)], dim=1)
+    torch.testing.assert_close(plain(x), expected)
+    torch.testing.assert_close(recording(x), expected)
+    assert seen[-1] == (12, 5)  # a user's layer sees the steps folded into the batch, as in Keras
+
+
 def test_dense_matches_linear_in_keras_layout():
     layer = Dense(3)
     layer(Input(shape=(4,)))

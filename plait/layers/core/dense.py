@@ -97,6 +97,11 @@ class Dense(PassesMask, Layer):
             out = self._fused_activation(out)
         return out
 
+    def maps_last_axis(self):
+        """Whether the output is a function of each input row (the last axis) alone, for
+        any leading axes: so TimeDistributed need not fold the steps into the batch."""
+        return type(self).forward is Dense.forward
+
     def compute_output_shape(self, input_shape):
         if len(input_shape) < 1:
             raise ValueError(f"Dense needs an input of rank >= 1. Received: {input_shape}")
