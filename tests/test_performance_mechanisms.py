@@ -215,6 +215,29 @@ def test_predict_runs_under_inference_mode():
     assert probe.seen == [(False, False, False)]
 
 
+def test_predict_sets_the_mode_only_where_it_changes(monkeypatch):
+    visible = Input(shape=(3,))
+    model = Model(visible, Dense(1)(Dense(2)(visible)))
+    model.eval()
+    model.get_layer("dense_2").train()  # a mixed state, given back as it was
+    set_modes = []
+    original = torch.nn.Module.__setattr__
+
+    def recording(self, name, value):
+        if name == "training":
+            set_modes.append((getattr(self, "name", None), value))
+        original(self, name, value)
+
+    monkeypatch.setattr(torch.nn.Module, "__setattr__", recording)
+    model.predict(np.ones((4, 3), "float32"), verbose=0)
+    assert set_modes.count(("dense_2", False)) == 1 and set_modes[-1] == ("dense_2", True)
+    assert not model.training and model.get_layer("dense_2").training
+    model.get_layer("dense_2").eval()
+    set_modes.clear()
+    model.predict(np.ones((4, 3), "float32"), verbose=0)
+    assert set_modes == []  # already in eval mode: nothing set
+
+
 # ---------------------------------------------------------------------------- 4. mixed precision
 
 

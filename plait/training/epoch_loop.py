@@ -105,8 +105,11 @@ def executions(steps, per_execution):
     Keras's EpochIterator groups them: `(first step, batch)` for 1, else
     `(first step, [batch, ...])`, the last execution shorter when the batches run out."""
     if per_execution == 1:
-        yield from steps
-        return
+        return steps  # as they are: a generator around them costs a microsecond a batch
+    return _grouped(steps, per_execution)
+
+
+def _grouped(steps, per_execution):
     group, first = [], 0
     for step, batch in steps:
         if not group:
