@@ -43,7 +43,7 @@ from plait.training.modes import mode as _mode
 from plait.training.precision import Precision as _Precision, set_precision as _set_precision
 from plait.training.steps import FasterStep as _FasterStep  # noqa: F401 (tests use it)
 from plait.training.steps import JitTrainStep as _JitTrainStep  # noqa: F401 (tests use it)
-from plait.training.sub_batches import in_sub_batches, sub_batch_rows
+from plait.training.sub_batches import in_sub_batches, slice_choice, sub_batch_rows
 from plait.training.targets import (
     ClassWeights as _ClassWeights,
     adopt_outputs as _adopt_outputs,
@@ -421,7 +421,10 @@ def predict(module, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     forward = custom or step_lib.predict_step(state, spec, _jit_options())
     rows = None if custom else sub_batch_rows(module, spec.device)
     if rows is not None and (batch_size is None or batch_size >= 2 * rows):  # sub_batches.py
-        forward = in_sub_batches(forward, rows)
+        # A compiled forward is not timed against whole batches: that would compile twice.
+        compiled = state is not None and state.jit_compile
+        choice = None if compiled else slice_choice(module, rows, batch_size)
+        forward = in_sub_batches(forward, rows, choice)
     forward = faults.guard_predict(forward, module, batch_size)
     chunks = _run_predict(module, state, spec, batches, cbs, forward)
     if not chunks:

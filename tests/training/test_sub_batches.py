@@ -166,3 +166,96 @@ def test_sparse_inputs_run_whole():
     sparse = torch.eye(16).to_sparse()
     torch.testing.assert_close(run([sparse]), torch.eye(16))
     assert calls == [16]
+
+
+class FakeClock:
+    """`time.perf_counter` for sub_batches: each forward call advances it by its cost."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_faster_kind_is_chosen_by_timing_the_first_full_batches(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(sub_batches.time, "perf_counter", clock)
+    calls = []
+
+    def forward(xs, per_call=1.0):
+        calls.append(xs[0].shape[0])
+        clock.now += per_call  # a call costs the same whatever its rows: whole wins
+        return xs[0]
+
+    choice = sub_batches.SliceChoice()
+    run = in_sub_batches(forward, rows=4, choice=choice)
+    x = torch.arange(16.0).reshape(16, 1)
+    for _ in range(choice.TRIALS):
+        torch.testing.assert_close(run([x]), x)
+    assert calls == [4, 4, 4, 4, 16, 4, 4, 4, 4, 16]  # sliced, whole, sliced, whole
+    assert choice.sliced is False
+    calls.clear()
+    run([x])
+    assert calls == [16]
+
+
+def test_slices_are_kept_when_they_are_faster(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(sub_batches.time, "perf_counter", clock)
+
+    def forward(xs):
+        clock.now += xs[0].shape[0] ** 2  # cost grows faster than the rows: slices win
+        return xs[0]
+
+    choice = sub_batches.SliceChoice()
+    run = in_sub_batches(forward, rows=4, choice=choice)
+    for _ in range(choice.TRIALS):
+        run([torch.zeros(16, 1)])
+    assert choice.sliced is True
+
+
+def test_the_choice_is_kept_per_model_and_batch_size():
+    model, other = tutorial_cnn(), tutorial_cnn()
+    first = sub_batches.slice_choice(model, 17, 256)
+    assert sub_batches.slice_choice(model, 17, 256) is first
+    assert sub_batches.slice_choice(model, 17, 64) is not first
+    assert sub_batches.slice_choice(other, 17, 256) is not first
+
+
+def test_predict_times_both_kinds_then_keeps_one(monkeypatch):
+    model = tutorial_cnn()
+    x = np.random.default_rng(2).random((68, 64, 64, 1), dtype=np.float32)
+    sizes = []
+    original = model.forward
+    monkeypatch.setattr(
+        model, "forward", lambda *a, **k: sizes.append(a[0].shape[0]) or original(*a, **k)
+    )
+    with torch.no_grad():
+        whole = model(torch.from_numpy(x)).numpy()
+    sizes.clear()
+    predicted = model.predict(np.concatenate([x] * 3), batch_size=68, verbose=0)
+    np.testing.assert_allclose(predicted, np.concatenate([whole] * 3), rtol=1e-5, atol=1e-6)
+    assert sizes == [17] * 4 + [68] + [17] * 4  # the first three trials
+    sizes.clear()
+    model.predict(x, batch_size=68, verbose=0)  # the last trial, then the choice
+    choice = sub_batches.slice_choice(model, 17, 68)
+    assert choice.sliced is not None
+    assert sizes == [68]
+    sizes.clear()
+    model.predict(x, batch_size=68, verbose=0)
+    assert sizes == ([17] * 4 if choice.sliced else [68])
+
+
+def test_a_compiled_predict_is_not_timed_against_whole_batches(monkeypatch):
+    from plait.training import loop
+
+    # the compiled forward stands in as the eager one: only the choice is looked at here
+    monkeypatch.setattr(loop.step_lib, "predict_step", lambda state, spec, options: spec.call)
+    model = tutorial_cnn()
+    model.compile(loss="mse", jit_compile=True)
+    model.predict(np.zeros((68, 64, 64, 1), "float32"), batch_size=68, verbose=0)
+    assert not sub_batches._choices.get(model)
+    model.compile(loss="mse")
+    model.predict(np.zeros((68, 64, 64, 1), "float32"), batch_size=68, verbose=0)
+    assert sub_batches._choices.get(model)
