@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time, __getattr__ below impo
     from plait.optimizers import Optimizer  # noqa: F401
     from plait.regularizers import Regularizer  # noqa: F401
 
-__version__ = "0.3.2"
+__version__ = "0.3.3"
 
 
 def version() -> str:

@@ -131,7 +131,7 @@ def test_a_failing_layer_in_a_chain_is_named():
     assert "in layer 'second' (Conv2D)" in "\n".join(info.value.__notes__)
 
 
-def test_a_compiled_step_trains_a_chain_as_eager_does():
+def test_fit_through_a_chain_ends_where_the_layers_own_forwards_end():
     def build():
         plait.utils.set_random_seed(3)
         model, _, _ = _conv_chain()
