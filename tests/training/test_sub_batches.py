@@ -108,14 +108,20 @@ def test_in_sub_batches_runs_small_batches_whole():
     assert calls == [15]
 
 
+def _record_rows(monkeypatch, model):
+    """The rows of every call of `model.forward`, in order."""
+    rows = []
+    original = model.forward
+    monkeypatch.setattr(
+        model, "forward", lambda *a, **k: rows.append(a[0].shape[0]) or original(*a, **k)
+    )
+    return rows
+
+
 def test_predict_in_slices_equals_the_whole_batch(monkeypatch):
     model = tutorial_cnn()
     x = np.random.default_rng(0).random((70, 64, 64, 1), dtype=np.float32)
-    calls = []
-    original = model.forward
-    monkeypatch.setattr(
-        model, "forward", lambda *a, **k: calls.append(a[0].shape[0]) or original(*a, **k)
-    )
+    calls = _record_rows(monkeypatch, model)
     predicted = model.predict(x, batch_size=70, verbose=0)
     assert calls == [14] * 5  # 70 rows in five equal slices of at most 17
     with torch.no_grad():
@@ -226,11 +232,7 @@ def test_the_choice_is_kept_per_model_and_batch_size():
 def test_predict_times_both_kinds_then_keeps_one(monkeypatch):
     model = tutorial_cnn()
     x = np.random.default_rng(2).random((68, 64, 64, 1), dtype=np.float32)
-    sizes = []
-    original = model.forward
-    monkeypatch.setattr(
-        model, "forward", lambda *a, **k: sizes.append(a[0].shape[0]) or original(*a, **k)
-    )
+    sizes = _record_rows(monkeypatch, model)
     with torch.no_grad():
         whole = model(torch.from_numpy(x)).numpy()
     sizes.clear()
