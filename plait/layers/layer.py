@@ -358,13 +358,13 @@ def _concrete_shape(value):
     return None
 
 
-@functools.lru_cache(maxsize=None)
 def _builtin_forward(cls):
     """Whether `cls` inherits its `forward` from one of plait's built-in layers."""
     owner = next(k for k in cls.__mro__ if "forward" in k.__dict__)
     return owner.__module__.startswith("plait.layers.")
 
 
+@functools.lru_cache(maxsize=None)
 def accepts_mask(cls):
     """Whether `cls.forward` (or `call`) takes a `mask` argument by name."""
     fn = cls.call if cls.forward is Layer.forward else cls.forward
