@@ -45,7 +45,9 @@ __all__ = [
     "accepts_mask",
     "accepts_training",
     "call_inner",
+    "global_hooks_registered",
     "hook_epoch",
+    "module_hooked",
     "user_reads_training",
 ]
 
@@ -405,14 +407,7 @@ def call_inner(layer, inputs, **kwargs):
     straight to `forward` (skipping `nn.Module.__call__` and `Layer.__call__`, a few
     microseconds) while nothing hooks the layer or every module and the layer is not a
     user's that reads `training`."""
-    if (
-        layer._forward_hooks
-        or layer._forward_pre_hooks
-        or layer._backward_hooks
-        or layer._backward_pre_hooks
-        or _any_global_hook()
-        or user_reads_training(type(layer))
-    ):
+    if global_hooks_registered() or module_hooked(layer) or user_reads_training(type(layer)):
         return layer(inputs, **kwargs)
     try:
         return layer.forward(inputs, **kwargs)
@@ -421,12 +416,24 @@ def call_inner(layer, inputs, **kwargs):
         raise
 
 
-def _any_global_hook():
+def global_hooks_registered() -> bool:
+    """Whether a forward or backward hook is registered for every module: then layers
+    run only through `nn.Module.__call__`."""
     return bool(
         _torch_module._global_forward_hooks
         or _torch_module._global_forward_pre_hooks
         or _torch_module._global_backward_hooks
         or _torch_module._global_backward_pre_hooks
+    )
+
+
+def module_hooked(module: nn.Module) -> bool:
+    """Whether a forward or backward hook is registered on `module` itself."""
+    return bool(
+        module._forward_hooks
+        or module._forward_pre_hooks
+        or module._backward_hooks
+        or module._backward_pre_hooks
     )
 
 

@@ -18,11 +18,16 @@ import operator
 import re
 
 import torch.fx
-from torch.nn.modules import module as torch_module
 
 from plait.graph.tensor import SymbolicTensor
 from plait.layers.layer import _add_layer_note as add_layer_note
-from plait.layers.layer import accepts_training, hook_epoch, user_reads_training
+from plait.layers.layer import (
+    accepts_training,
+    global_hooks_registered,
+    hook_epoch,
+    module_hooked,
+    user_reads_training,
+)
 from plait.layers.spatial import channels_first_axes, channels_last_axes
 from plait.utils import nest
 
@@ -36,11 +41,11 @@ def compile_forward(model):
     `(self, *inputs, training=None)` and return the model's outputs in their structure;
     `direct_forward` calls each layer's `forward` itself (valid only while no hook is
     registered on the model's layers or globally), and runs chains of channels-last
-    convolutions and poolings on channels-first views (`_channels_first_keys`)."""
-    python_code = _trace(model, frozenset()).python_code(root_module="self")
+    convolutions and poolings on channels-first views (`_channels_first_ranks`)."""
+    python_code = _trace(model, {}).python_code(root_module="self")
     source = _tidy(python_code.src)
-    first = _channels_first_keys(model)
-    direct_code = _trace(model, first).python_code(root_module="self")
+    first = _channels_first_ranks(model)
+    direct_code = _trace(model, first).python_code(root_module="self") if first else python_code
     # A user's layer whose call reads `training` goes through `Layer.__call__`, which gives
     # it the resolved mode as Keras does (True in fit, False in predict), never None.
     resolving = {
@@ -56,7 +61,7 @@ def compile_forward(model):
         method = "forward_channels_first" if key in first else "forward"
         return f"{match[1]} = self.{key}.{method}("
 
-    direct_source = _DIRECT_CALL.sub(direct_call, _tidy(direct_code.src))
+    direct_source = _DIRECT_CALL.sub(direct_call, _tidy(direct_code.src) if first else source)
     forward = _exec_code(source, python_code.globals, f"<plait forward of {model.name}")
     direct = _exec_code(
         direct_source, direct_code.globals, f"<plait direct forward of {model.name}"
@@ -68,10 +73,10 @@ def _tidy(src):
     return "\n".join(line.rstrip() for line in src.strip().splitlines()) + "\n"
 
 
-def _channels_first_keys(model):
-    """The keys of the layers the direct forward calls on channels-first views: those with
-    a `channels_first_rank` (plait's channels-last convolutions and poolings), each call
-    on one tensor and nothing else."""
+def _channels_first_ranks(model):
+    """`{key: spatial rank}` of the layers the direct forward calls on channels-first
+    views: those with a `channels_first_rank` (plait's channels-last convolutions and
+    poolings), each call on one tensor and nothing else."""
     calls = {}
     for node in model._graph.nodes:
         if node.is_input:
@@ -83,18 +88,19 @@ def _channels_first_keys(model):
             and not node.call_kwargs
         )
         calls[key] = calls.get(key, True) and single
-    keys = set()
+    ranks = {}
     for key, single in calls.items():
-        rank = getattr(model._modules[key], "channels_first_rank", None)
-        if single and rank is not None and rank() is not None:
-            keys.add(key)
-    return frozenset(keys)
+        rank_of = getattr(model._modules[key], "channels_first_rank", None)
+        rank = rank_of() if single and rank_of is not None else None
+        if rank is not None:
+            ranks[key] = rank
+    return ranks
 
 
 def _trace(model, first):
     """The graph as a `torch.fx.Graph`, one `call_module` per layer call; a layer in
-    `first` gets (and gives) a channels-first view, and a tensor is permuted only where a
-    consumer needs the other layout."""
+    `first` (`{key: spatial rank}`) gets and gives a channels-first view, and a tensor is
+    permuted only where a consumer needs the other layout."""
     graph = model._graph
     fx_graph = torch.fx.Graph()
     env, env_first = {}, {}
@@ -121,7 +127,7 @@ def _trace(model, first):
             continue
         key = model.layer_key(node.layer)
         if key in first:
-            rank = node.layer.channels_first_rank()
+            rank = first[key]
             result = fx_graph.call_module(key, (lookup_first(node.call_args[0], rank),))
             env_first[id(node.outputs[0])] = (result, rank)
             continue
@@ -165,19 +171,11 @@ def hooks_registered(model):
     direct submodules: then only `nn.Module.__call__` runs the layers correctly. The
     submodules are looked at again only after a hook was registered on some layer (or the
     model's modules changed); a removed hook is noticed at the next look."""
-    if (
-        torch_module._global_forward_hooks
-        or torch_module._global_forward_pre_hooks
-        or torch_module._global_backward_hooks
-        or torch_module._global_backward_pre_hooks
-    ):
+    if global_hooks_registered():
         return True
     seen = (hook_epoch(), len(model._modules))
     if model._hooks_seen != seen:
-        model._hooked = any(
-            m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks
-            for m in model._modules.values()
-        )
+        model._hooked = any(module_hooked(m) for m in model._modules.values())
         model._hooks_seen = seen
     return model._hooked
 
