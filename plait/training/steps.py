@@ -58,7 +58,9 @@ class JitOptions(NamedTuple):
 class EagerTrainStep:
     """forward -> loss -> metrics -> backward -> optimizer update, in eager PyTorch.
 
-    `forward(xs)` runs the module (default `spec.call`; data-parallel: through DDP)."""
+    `forward(xs)` runs the module (default `spec.call`; data-parallel: through DDP). A call
+    returns the batch's outputs and loss, which the epoch loop holds until the next step
+    has made its own (`epoch_loop.run_epochs`)."""
 
     def __init__(self, state, spec, forward=None):
         self.state = state
@@ -85,6 +87,7 @@ class EagerTrainStep:
             precision.scaled_update(total, self.optimizer, spec.module)
         if self.constrain is not None:
             self.constrain()
+        return outputs, total
 
 
 class _Penalties:
